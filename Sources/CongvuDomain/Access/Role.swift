@@ -1,0 +1,94 @@
+/// The roles a grant can carry. Every grant is scoped to a unit subtree.
+public enum Role: String, CaseIterable, Codable, Sendable {
+    case systemAdmin = "system_admin"
+    case unitAdmin = "unit_admin"
+    case leader
+    case civilServant = "civil_servant"
+    case inspector
+    case oneStopOfficer = "one_stop_officer"
+
+    public var permissions: Set<Permission> {
+        switch self {
+        case .systemAdmin:
+            return Set(Permission.allCases)
+        case .unitAdmin:
+            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts]
+        case .leader:
+            return [.viewOrganisation, .viewPeople]
+        case .inspector:
+            return [.viewOrganisation, .viewPeople]
+        case .civilServant, .oneStopOfficer:
+            return [.viewOrganisation, .viewPeople]
+        }
+    }
+
+    /// Roles whose accounts a policy may oblige to use two-factor sign-in.
+    public var isPrivileged: Bool {
+        self == .systemAdmin || self == .unitAdmin || self == .leader
+    }
+}
+
+public enum Permission: String, CaseIterable, Sendable {
+    case viewOrganisation
+    case editOrganisation
+    case viewPeople
+    case editPeople
+    case importData
+    case manageAccounts
+    case viewAudit
+}
+
+public struct Grant: Sendable, Equatable, Codable {
+    public var role: Role
+    public var unitID: Int64
+    /// The path of the unit the grant is scoped to (see `OrgUnit.path`).
+    public var unitPath: String
+
+    public init(role: Role, unitID: Int64, unitPath: String) {
+        self.role = role
+        self.unitID = unitID
+        self.unitPath = unitPath
+    }
+}
+
+/// Who is acting, with every grant they hold. Answers "may they do this there?".
+public struct Principal: Sendable, Equatable {
+    public var userID: Int64
+    public var username: String
+    public var displayName: String
+    public var personID: Int64?
+    public var grants: [Grant]
+
+    public init(userID: Int64, username: String, displayName: String, personID: Int64? = nil, grants: [Grant]) {
+        self.userID = userID
+        self.username = username
+        self.displayName = displayName
+        self.personID = personID
+        self.grants = grants
+    }
+
+    /// May the principal do `permission` on an object that lives at `path`?
+    public func allows(_ permission: Permission, at path: String) -> Bool {
+        grants.contains { $0.role.permissions.contains(permission) && path.hasPrefix($0.unitPath) }
+    }
+
+    /// May the principal do `permission` on an object that lives at any of `paths`?
+    public func allows(_ permission: Permission, atAnyOf paths: [String]) -> Bool {
+        paths.contains { allows(permission, at: $0) }
+    }
+
+    /// Does the principal hold `permission` anywhere at all?
+    public func holds(_ permission: Permission) -> Bool {
+        grants.contains { $0.role.permissions.contains(permission) }
+    }
+
+    /// The subtree roots where `permission` holds, with nested roots removed: the filter for list queries.
+    public func scopes(for permission: Permission) -> [String] {
+        let roots = grants.filter { $0.role.permissions.contains(permission) }.map(\.unitPath)
+        return Set(roots).filter { root in !roots.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+    }
+
+    public var roles: Set<Role> { Set(grants.map(\.role)) }
+
+    public var isPrivileged: Bool { grants.contains { $0.role.isPrivileged } }
+}

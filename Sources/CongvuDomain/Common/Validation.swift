@@ -1,0 +1,39 @@
+/// A problem with one field of user input. `key` names a message in the catalogs
+/// (`error.<key>`), never a sentence: the server translates it.
+public struct FieldError: Error, Equatable, Sendable {
+    public let field: String
+    public let key: String
+
+    public init(_ field: String, _ key: String) {
+        self.field = field
+        self.key = key
+    }
+}
+
+/// All the problems found in one submission.
+public struct ValidationErrors: Error, Equatable, Sendable {
+    public var errors: [FieldError]
+
+    public init(_ errors: [FieldError] = []) { self.errors = errors }
+
+    public var isEmpty: Bool { errors.isEmpty }
+
+    public mutating func add(_ field: String, _ key: String) {
+        errors.append(FieldError(field, key))
+    }
+
+    public func first(for field: String) -> FieldError? {
+        errors.first { $0.field == field }
+    }
+
+    public func throwIfAny() throws {
+        if !errors.isEmpty { throw self }
+    }
+}
+
+extension String {
+    /// The text with surrounding white space removed and inner runs of white space collapsed to one space.
+    public var tidied: String {
+        split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+
+/// Every setting of the server. Precedence, highest first: command-line flags, `CONGVU_*`
+/// environment variables (and `DATABASE_URL`), the config file, the defaults below.
+public struct AppConfig: Sendable, Equatable {
+    public var hostname = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    public var databaseURL: String?
+    /// Load the demo on start when the database is empty.
+    public var demo = false
+    /// Leaders and administrators must sign in with a one-time code as well as a password.
+    public var requireTwoFactorForPrivileged = false
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    public var secureCookies = false
+    public var bcryptCost = 12
+    public var logLevel: Logger.Level = .info
+    /// 64 hex digits; otherwise `secret.key` in the data directory.
+    public var secretKey: String?
+    /// Failed sign-ins allowed per account and per address within `throttleWindow` seconds.
+    public var maxFailuresPerAccount = 5
+    public var maxFailuresPerAddress = 20
+    public var throttleWindow: TimeInterval = 15 * 60
+
+    public init() {}
+
+    public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key"]
+
+    /// Applies `key = value` settings: from a file's lines or from the environment.
+    public mutating func apply(_ settings: [String: String]) throws {
+        for (key, value) in settings {
+            switch key {
+            case "hostname": hostname = value
+            case "port":
+                guard let p = Int(value), (1...65535).contains(p) else { throw ConfigError(key: key, value: value) }
+                port = p
+            case "data_dir": dataDirectory = value
+            case "database_url": databaseURL = value.isEmpty ? nil : value
+            case "demo": demo = try Self.bool(key, value)
+            case "require_2fa": requireTwoFactorForPrivileged = try Self.bool(key, value)
+            case "secure_cookies": secureCookies = try Self.bool(key, value)
+            case "bcrypt_cost":
+                guard let c = Int(value), (4...16).contains(c) else { throw ConfigError(key: key, value: value) }
+                bcryptCost = c
+            case "log_level":
+                guard let l = Logger.Level(rawValue: value) else { throw ConfigError(key: key, value: value) }
+                logLevel = l
+            case "secret_key": secretKey = value
+            default: throw ConfigError(key: key, value: value)
+            }
+        }
+    }
+
+    static func bool(_ key: String, _ value: String) throws -> Bool {
+        switch value.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: throw ConfigError(key: key, value: value)
+        }
+    }
+
+    /// Parses a config file: `key = value` lines, `#` comments.
+    public static func parseFile(_ text: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, keys.contains(parts[0]) else { throw ConfigError(key: "line \(n + 1)", value: line) }
+            out[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        return out
+    }
+
+    /// `CONGVU_PORT=8081` → `port`; `DATABASE_URL` is read as well.
+    public static func fromEnvironment(_ env: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for key in keys {
+            if let v = env["CONGVU_" + key.uppercased()] { out[key] = v }
+        }
+        if out["database_url"] == nil, let url = env["DATABASE_URL"] { out["database_url"] = url }
+        return out
+    }
+
+    /// Defaults, then the file (`--config`, `CONGVU_CONFIG`, or `congvu.conf` when present), then the environment.
+    public static func load(file: String?, environment: [String: String]) throws -> AppConfig {
+        var config = AppConfig()
+        let path = file ?? environment["CONGVU_CONFIG"] ?? (FileManager.default.fileExists(atPath: "congvu.conf") ? "congvu.conf" : nil)
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigError(key: "config", value: path) }
+            try config.apply(parseFile(text))
+        }
+        try config.apply(fromEnvironment(environment))
+        return config
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let key: String
+    public let value: String
+    public var description: String { "invalid setting \(key): \(value)" }
+}

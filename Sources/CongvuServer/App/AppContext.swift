@@ -1,0 +1,37 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// What each request carries through the middleware to the handlers.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The signed-in account, once the session (or API token) is checked.
+    public var principal: Principal?
+    public var session: Session?
+    public var locale: AppLocale = .vi
+    /// The path and query of this request, to come back to after switching language.
+    public var requestPath = "/"
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The API answers in snake_case JSON.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// Imports carry whole CSV files.
+    public var maxUploadSize: Int { 16 * 1024 * 1024 }
+}
+
+public enum AppLocale: String, Sendable, CaseIterable {
+    case vi, en
+}

@@ -1,0 +1,81 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+
+/// Everything the routes depend on, gathered in one place and built once.
+public struct AppServices: Sendable {
+    public let config: AppConfig
+    public let database: Database
+    public let units: UnitStore
+    public let people: PeopleStore
+    public let accounts: AccountStore
+    public let audit: AuditLog
+    public let imports: ImportStore
+    public let importJobs: ImportJobs
+    public let views: Views
+    public let passwords: Passwords
+    public let logger: Logger
+
+    /// Opens the database, applies pending migrations and loads templates and catalogs.
+    public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {
+        let location = DatabaseLocation.resolve(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory)
+        let database = try await Database.open(location, logger: logger)
+        do {
+            try await Migrator().migrate(database)
+            let secrets = try SecretBox.load(dataDirectory: config.dataDirectory, environmentKey: config.secretKey)
+            let catalogs = try Catalogs.load(from: Resources.path("i18n"))
+            let views = try await Views(templates: Resources.path("templates"), catalogs: catalogs)
+            return AppServices(config: config, database: database,
+                               units: UnitStore(database: database), people: PeopleStore(database: database),
+                               accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
+                               imports: ImportStore(database: database), importJobs: ImportJobs(),
+                               views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    /// Today in Vietnam: the day rules ask about.
+    public var today: Day { Day(Date(), in: CivilTime.vietnam) }
+}
+
+/// bcrypt, run off the event loops: one hash costs tens to hundreds of milliseconds.
+public struct Passwords: Sendable {
+    public let cost: Int
+    /// Checked when the account does not exist, so that the time taken does not tell.
+    public let decoy: String
+
+    public init(cost: Int) async throws {
+        self.cost = cost
+        let c = UInt8(cost)
+        self.decoy = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(Token.random(), cost: c) }
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let cost = UInt8(cost)
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A password policy that a person can meet and remember: at least 10 characters.
+    public static func acceptable(_ password: String) -> Bool {
+        password.count >= 10 && password.count <= 128
+    }
+}
+
+/// Files shipped with the server (templates, catalogs, the OpenAPI document, CSS and JS).
+public enum Resources {
+    public static func path(_ name: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["CONGVU_RESOURCES"] {
+            return (override as NSString).appendingPathComponent(name)
+        }
+        return Bundle.module.bundleURL.appendingPathComponent("Resources").appendingPathComponent(name).path
+    }
+}

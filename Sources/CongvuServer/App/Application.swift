@@ -1,0 +1,81 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// The one place the server is assembled, used by `congvu serve` and by the tests.
+public func buildApplication(config: AppConfig, logger: Logger, services prepared: AppServices? = nil) async throws -> some ApplicationProtocol {
+    let services: AppServices
+    if let prepared { services = prepared } else { services = try await AppServices.open(config: config, logger: logger) }
+    if config.demo, try await services.units.count() == 0 {
+        logger.info("empty database: loading the demo")
+        let accounts = try await Demo.load(into: services.database, passwordHash: try await services.passwords.hash(Demo.password))
+        for a in accounts {
+            logger.info("demo account", metadata: ["user": "\(a.username)", "password": "\(a.password)", "role": "\(a.role.rawValue)", "unit": "\(a.unit)"])
+        }
+    }
+    let router = buildRouter(services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Congvu"),
+        services: [DatabaseService(database: services.database)],
+        logger: logger
+    )
+}
+
+/// Every route of the server, with its middleware.
+public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
+    Metrics.bootstrapOnce()
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SessionMiddleware(accounts: services.accounts))
+    router.add(middleware: ErrorMiddleware(views: services.views))
+    router.add(middleware: FileMiddleware(Resources.path("public"), urlBasePath: "/static", searchForIndexHtml: false))
+
+    OpsController(services: services).addRoutes(to: router)
+    AuthController(services: services).addRoutes(to: router)
+    let pages = router.group().add(middleware: RequireSignIn())
+    HomeController(services: services).addRoutes(to: pages)
+    UnitsController(services: services).addRoutes(to: pages.group("units"))
+    PeopleController(services: services).addRoutes(to: pages.group("people"))
+    ImportController(services: services).addRoutes(to: pages.group("import"))
+    AuditController(services: services).addRoutes(to: pages.group("audit"))
+    AccountController(services: services).addRoutes(to: pages.group("account"))
+    APIController(services: services).addRoutes(to: router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts)))
+    router.get("api/openapi.yaml") { _, _ in
+        let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
+        return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    return router
+}
+
+/// Closes the database when the application shuts down (after in-flight requests finish).
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.shutdown()
+    }
+}
+
+enum Metrics {
+    private static let started = Mutex(false)
+    static let registry = PrometheusCollectorRegistry()
+
+    /// swift-metrics may be bootstrapped once per process; tests build many routers.
+    static func bootstrapOnce() {
+        let first = started.withLock { s -> Bool in
+            defer { s = true }
+            return !s
+        }
+        if first { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+    }
+}

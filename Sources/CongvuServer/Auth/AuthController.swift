@@ -1,0 +1,160 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import HummingbirdOTP
+
+/// Sign-in with password and, where enabled or required, a one-time code; sign-out; language.
+struct AuthController {
+    let services: AppServices
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("login", use: loginPage)
+        router.post("login", use: login)
+        router.get("login/2fa", use: secondFactorPage)
+        router.post("login/2fa", use: secondFactor)
+        router.post("logout", use: logout)
+        router.get("lang/:code", use: language)
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: services.config.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The sign-in form carries a token matched against a cookie (no session exists yet).
+    func loginPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if context.principal != nil, context.session?.secondFactorPending == false { return HTMLPage.redirect("/") }
+        return try renderLogin(request, context, status: .ok, error: nil, username: "")
+    }
+
+    func renderLogin(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status, error: String?, username: String) throws -> Response {
+        let token = request.cookies["cv_csrf"]?.value ?? Token.random(bytes: 24)
+        var response = try services.views.page("login", context, status: status, [
+            "login_csrf": token, "error": error ?? false, "username": username,
+            "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)) ?? "",
+        ])
+        response.setCookie(cookie("cv_csrf", token))
+        return response
+    }
+
+    /// Only local paths are followed after sign-in, never another site.
+    static func safeNext(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
+        return next
+    }
+
+    func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let username = form["username"].trimmingCharacters(in: .whitespaces)
+        let address = context.clientAddress
+        let config = services.config
+        let failures = try await services.accounts.recentFailures(username: username, address: address, window: config.throttleWindow)
+        if failures.account >= config.maxFailuresPerAccount || failures.address >= config.maxFailuresPerAddress {
+            return try renderLogin(request, context, status: .tooManyRequests, error: services.views.catalogs.text("login_throttled", context.locale), username: username)
+        }
+        let account = try await services.accounts.byUsername(username)
+        let hash = account?.passwordHash ?? services.passwords.decoy
+        let ok = try await services.passwords.verify(form["password"], hash: hash)
+        guard ok, let account, !account.disabled else {
+            try await services.accounts.recordFailure(username: username, address: address)
+            return try renderLogin(request, context, status: .unauthorized, error: services.views.catalogs.text("login_failed", context.locale), username: username)
+        }
+        try await services.accounts.clearFailures(username: username)
+        let principal = try await services.accounts.principal(for: account)
+        let pending = account.totpEnabled || (config.requireTwoFactorForPrivileged && principal.isPrivileged)
+        let (token, _) = try await services.accounts.startSession(userID: account.id, secondFactorPending: pending, address: address)
+        try await services.audit.record(.init(action: .login, objectType: "user", objectID: String(account.id), after: "{\"address\":\"\(address)\"}"),
+                                        by: Actor(id: account.id, name: account.username))
+        var response = HTMLPage.redirect(pending ? "/login/2fa" : (Self.safeNext(form["next"]) ?? "/"))
+        response.setCookie(cookie(SessionMiddleware.sessionCookie, token, maxAge: Int(AccountStore.sessionLifetime)))
+        return response
+    }
+
+    /// The second step: enter the code, or, when the policy requires it and none is set up, enrol first.
+    func secondFactorPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let session = context.session, session.secondFactorPending, let p = context.principal else { return HTMLPage.redirect("/login") }
+        return try await renderSecondFactor(context, session: session, principal: p, status: .ok, error: nil)
+    }
+
+    func renderSecondFactor(_ context: AppRequestContext, session: Session, principal p: Principal, status: HTTPResponse.Status, error: String?) async throws -> Response {
+        guard let account = try await services.accounts.get(p.userID) else { throw NotSignedIn() }
+        var data: [String: Any] = ["second_csrf": session.csrfToken, "error": error ?? false]
+        if !account.totpEnabled {
+            var secret = try await services.accounts.totpSecret(userID: account.id)
+            if secret == nil {
+                secret = TwoFactor.newSecret()
+                try await services.accounts.setTOTP(userID: account.id, secret: secret, enabled: false, by: context.actor)
+            }
+            let url = TOTP(secret: secret!).createAuthenticatorURL(label: account.username, issuer: "Congvu")
+            data["enrol"] = ["url": url, "key": TwoFactor.manualKey(url)]
+        }
+        return try services.views.page("second_factor", context, status: status, data)
+    }
+
+    func secondFactor(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let session = context.session, session.secondFactorPending, let p = context.principal else { return HTMLPage.redirect("/login") }
+        let form = try await FormData.read(request, context)
+        let address = context.clientAddress
+        let failures = try await services.accounts.recentFailures(username: p.username, address: address, window: services.config.throttleWindow)
+        if failures.account >= services.config.maxFailuresPerAccount {
+            return try await renderSecondFactor(context, session: session, principal: p, status: .tooManyRequests,
+                                                error: services.views.catalogs.text("login_throttled", context.locale))
+        }
+        guard let secret = try await services.accounts.totpSecret(userID: p.userID), TwoFactor.check(form["code"], secret: secret) else {
+            try await services.accounts.recordFailure(username: p.username, address: address)
+            return try await renderSecondFactor(context, session: session, principal: p, status: .unauthorized,
+                                                error: services.views.catalogs.text("login_code_wrong", context.locale))
+        }
+        if let account = try await services.accounts.get(p.userID), !account.totpEnabled {
+            try await services.accounts.setTOTP(userID: p.userID, secret: secret, enabled: true, by: context.actor)
+        }
+        try await services.accounts.completeSecondFactor(sessionID: session.id)
+        return HTMLPage.redirect("/")
+    }
+
+    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if let session = context.session {
+            _ = try await FormData.read(request, context)
+            try await services.accounts.endSession(id: session.id)
+            try await services.audit.record(.init(action: .logout, objectType: "user", objectID: String(session.userID)), by: context.actor)
+        }
+        var response = HTMLPage.redirect("/login")
+        response.setCookie(cookie(SessionMiddleware.sessionCookie, "", maxAge: 0))
+        return response
+    }
+
+    /// Switches the language (a preference cookie) and returns to the page it came from.
+    func language(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let code = context.parameters.get("code") ?? ""
+        guard let locale = AppLocale(rawValue: code) else { throw HTTPError(.notFound) }
+        var response = HTMLPage.redirect(Self.safeNext(request.uri.queryParameters["back"].map(String.init)) ?? "/")
+        response.setCookie(cookie(SessionMiddleware.languageCookie, locale.rawValue, maxAge: 365 * 24 * 3600))
+        return response
+    }
+}
+
+/// Time-based one-time codes (RFC 6238, 30-second steps, 6 digits), as authenticator apps make them.
+enum TwoFactor {
+    static func newSecret() -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+
+    /// Accepts the code of the current step and of the steps either side, for clock drift.
+    static func check(_ code: String, secret: String, at date: Date = Date()) -> Bool {
+        let digits = code.filter { !$0.isWhitespace }
+        guard digits.count == 6, let value = Int(digits) else { return false }
+        let totp = TOTP(secret: secret)
+        return [-30.0, 0, 30].contains { totp.compute(date: date.addingTimeInterval($0)) == value }
+    }
+
+    /// The base32 key from an otpauth URL, in groups of four, for typing into an app by hand.
+    static func manualKey(_ url: String) -> String {
+        guard let r = url.range(of: "secret=") else { return "" }
+        let key = url[r.upperBound...].prefix { $0 != "&" }
+        return stride(from: 0, to: key.count, by: 4).map { i in
+            String(key.dropFirst(i).prefix(4))
+        }.joined(separator: " ")
+    }
+}

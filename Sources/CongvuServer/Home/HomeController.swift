@@ -1,0 +1,42 @@
+import CongvuDomain
+import CongvuStore
+import Hummingbird
+
+/// The home dashboard: one card per thing the signed-in person may look after. Features add cards here.
+struct HomeController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("/", use: home)
+    }
+
+    func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let t = services.views.catalogs
+        var cards: [[String: Any]] = []
+        if p.holds(.viewPeople) {
+            let scopes = p.scopes(for: .viewPeople)
+            let count = try await services.people.search("", scopes: scopes, on: services.today, limit: 1).total
+            cards.append(["title": t.text("card_people", context.locale), "value": count, "href": "/people",
+                          "note": t.text("card_people_note", context.locale)])
+        }
+        if p.holds(.viewOrganisation) {
+            let units = try await services.units.list(scopes: p.scopes(for: .viewOrganisation))
+            let today = services.today
+            cards.append(["title": t.text("card_units", context.locale), "value": units.filter { $0.isActive(on: today) }.count,
+                          "href": "/units", "note": t.text("card_units_note", context.locale)])
+        }
+        if p.holds(.importData) {
+            cards.append(["title": t.text("card_import", context.locale), "href": "/import", "note": t.text("card_import_note", context.locale)])
+        }
+        if p.holds(.viewAudit) {
+            cards.append(["title": t.text("card_audit", context.locale), "href": "/audit", "note": t.text("card_audit_note", context.locale)])
+        }
+        var grants: [[String: Any]] = []
+        for g in p.grants {
+            let unit = try await services.units.get(g.unitID)
+            grants.append(["role": t.label("role", g.role.rawValue, context.locale), "unit": unit?.name ?? "", "unit_id": g.unitID])
+        }
+        return try services.views.page("home", context, ["cards": cards, "grants": grants])
+    }
+}

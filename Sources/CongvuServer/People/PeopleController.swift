@@ -1,0 +1,204 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// Staff records: search, view with the history of posts, create, edit, move to another unit.
+struct PeopleController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    static let pageSize = 50
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.get("new", use: newForm)
+        group.post(use: create)
+        group.get(":id", use: show)
+        group.get(":id/edit", use: editForm)
+        group.post(":id", use: update)
+        group.post(":id/move", use: move)
+    }
+
+    static func summaryRow(_ s: PersonSummary, _ catalogs: Catalogs, _ locale: AppLocale) -> [String: Any] {
+        ["id": s.person.id, "name": s.person.fullName, "title": s.title, "unit": s.unitName, "unit_id": s.unitID ?? 0,
+         "leader": s.isLeader, "category": s.category.map { catalogs.label("category", $0.rawValue, locale) } ?? "",
+         "phone": s.person.phone]
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let scopes = try context.scopes(.viewPeople)
+        let q = request.uri.queryParameters["q"].map(String.init) ?? ""
+        let page = max(1, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1)
+        let result = try await services.people.search(q, scopes: scopes, on: services.today,
+                                                      limit: Self.pageSize, offset: (page - 1) * Self.pageSize)
+        let pages = max(1, (result.total + Self.pageSize - 1) / Self.pageSize)
+        let query = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try services.views.page("people", context, [
+            "people": result.items.map { Self.summaryRow($0, catalogs, context.locale) },
+            "q": q, "total": result.total, "page": page, "pages": pages,
+            "prev": page > 1 ? "/people?q=\(query)&page=\(page - 1)" : false,
+            "next": page < pages ? "/people?q=\(query)&page=\(page + 1)" : false,
+            "can_create": try context.signedIn().holds(.editPeople),
+        ])
+    }
+
+    func load(_ context: AppRequestContext) async throws -> PersonRecord {
+        guard let id = context.parameters.get("id", as: Int64.self), let record = try await services.people.get(id) else {
+            throw StoreError.notFound("person")
+        }
+        return record
+    }
+
+    func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        let p = try context.require(.viewPeople, atAnyOf: record.unitPaths)
+        let today = services.today
+        let locale = context.locale
+        let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
+        let person = record.person
+        let posts = record.assignments.map { a, unit -> [String: Any] in
+            ["unit": unit.name, "unit_id": unit.id, "title": a.title, "category": catalogs.label("category", a.category.rawValue, locale),
+             "leader": a.isLeader, "from": a.validFrom.vietnamese, "to": a.validTo?.vietnamese ?? "", "current": a.isActive(on: today)]
+        }
+        var data: [String: Any] = [
+            "person": [
+                "id": person.id, "name": person.fullName, "phone": person.phone, "email": person.email,
+                "gender": person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? "",
+                "birth_date": person.birthDate?.vietnamese ?? "", "card": person.cardNumber,
+                "pin": canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••"),
+            ] as [String: Any],
+            "posts": posts, "can_edit": canEdit,
+        ]
+        if canEdit {
+            data.merge(try await moveFormData(context, FormView(values: ["valid_from": today.description]))) { a, _ in a }
+        }
+        return try services.views.page("person", context, data)
+    }
+
+    /// Units offered for a post: those where the person may edit staff.
+    func unitChoices(_ context: AppRequestContext, selected: String) async throws -> [[String: Any]] {
+        let units = try await services.units.list(scopes: try context.scopes(.editPeople)).filter { $0.isActive(on: services.today) }
+        return FormView.options([(value: "", label: "—")] + units.map { (value: String($0.id), label: $0.name) }, selected: selected)
+    }
+
+    func categoryChoices(_ locale: AppLocale, selected: String) -> [[String: Any]] {
+        FormView.options(StaffCategory.allCases.map { (value: $0.rawValue, label: catalogs.label("category", $0.rawValue, locale)) }, selected: selected)
+    }
+
+    func formData(_ context: AppRequestContext, _ form: FormView, editing: Person?) async throws -> [String: Any] {
+        var data = form.data
+        data["units"] = try await unitChoices(context, selected: form.values["unit_id"] ?? "")
+        data["categories"] = categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue)
+        data["genders"] = FormView.options([(value: "", label: "—")] + Gender.allCases.map { (value: $0.rawValue, label: catalogs.label("gender", $0.rawValue, context.locale)) },
+                                           selected: form.values["gender"] ?? "")
+        data["editing"] = editing.map { ["id": $0.id, "name": $0.fullName] as [String: Any] } ?? false
+        return data
+    }
+
+    func moveFormData(_ context: AppRequestContext, _ form: FormView) async throws -> [String: Any] {
+        ["move": [
+            "values": form.values, "errors": form.errors,
+            "units": try await unitChoices(context, selected: form.values["unit_id"] ?? ""),
+            "categories": categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue),
+        ] as [String: Any]]
+    }
+
+    static let personFields = ["full_name", "gender", "birth_date", "phone", "email", "card_number", "terminal_pin"]
+    static let postFields = ["unit_id", "title", "category", "valid_from", "valid_to", "reason"]
+
+    func draft(_ form: FormData) -> PersonDraft {
+        PersonDraft(fullName: form["full_name"], gender: form["gender"], birthDate: form["birth_date"], phone: form["phone"],
+                    email: form["email"], cardNumber: form["card_number"], terminalPIN: form["terminal_pin"])
+    }
+
+    func postDraft(_ form: FormData) -> AssignmentDraft {
+        AssignmentDraft(unitID: form.int("unit_id"), title: form["title"], category: form["category"], isLeader: form.bool("is_leader"),
+                        validFrom: form["valid_from"], validTo: form["valid_to"])
+    }
+
+    /// The unit of a new post must exist and lie where the person may edit staff.
+    func checkPostUnit(_ unitID: Int64?, _ context: AppRequestContext) async throws {
+        guard let unitID, let unit = try await services.units.get(unitID) else { return }
+        guard try context.signedIn().allows(.editPeople, at: unit.path) else {
+            throw ValidationErrors([FieldError("unit_id", "unit_out_of_scope")])
+        }
+    }
+
+    func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try context.scopes(.editPeople)
+        let form = FormView(values: ["valid_from": services.today.description,
+                                     "unit_id": request.uri.queryParameters["unit"].map(String.init) ?? ""])
+        return try services.views.page("person_form", context, try await formData(context, form, editing: nil))
+    }
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try context.scopes(.editPeople)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: Dictionary(uniqueKeysWithValues: (Self.personFields + Self.postFields).map { ($0, form[$0]) }))
+        view.values["is_leader"] = form.bool("is_leader") ? "1" : ""
+        do {
+            var errors = ValidationErrors()
+            var person: Person?
+            var post: Assignment?
+            do { person = try draft(form).validate(today: services.today) } catch let e as ValidationErrors { errors.errors += e.errors }
+            do { post = try postDraft(form).validate(personID: 0) } catch let e as ValidationErrors { errors.errors += e.errors }
+            try errors.throwIfAny()
+            try await checkPostUnit(post!.unitID, context)
+            let created = try await services.people.create(person!, assignment: post!, by: context.actor, reason: form["reason"].tidied)
+            return HTMLPage.redirect("/people/\(created.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try services.views.page("person_form", context, status: .badRequest, try await formData(context, view, editing: nil))
+        }
+    }
+
+    func editForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        try context.require(.editPeople, atAnyOf: record.unitPaths)
+        let p = record.person
+        let form = FormView(values: ["full_name": p.fullName, "gender": p.gender?.rawValue ?? "", "birth_date": p.birthDate?.description ?? "",
+                                     "phone": p.phone, "email": p.email, "card_number": p.cardNumber, "terminal_pin": p.terminalPIN])
+        return try services.views.page("person_form", context, try await formData(context, form, editing: p))
+    }
+
+    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        try context.require(.editPeople, atAnyOf: record.unitPaths)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: Dictionary(uniqueKeysWithValues: (Self.personFields + ["reason"]).map { ($0, form[$0]) }))
+        do {
+            let reason = try requireReason(form)
+            var person = try draft(form).validate(today: services.today)
+            person.id = record.person.id
+            person.photoPath = record.person.photoPath
+            try await services.people.update(person, by: context.actor, reason: reason)
+            return HTMLPage.redirect("/people/\(person.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try services.views.page("person_form", context, status: .badRequest, try await formData(context, view, editing: record.person))
+        }
+    }
+
+    /// A move ends the current post the day before the new one starts; the history keeps both.
+    func move(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        try context.require(.editPeople, atAnyOf: record.unitPaths)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: Dictionary(uniqueKeysWithValues: Self.postFields.map { ($0, form[$0]) }))
+        do {
+            let reason = try requireReason(form)
+            let post = try postDraft(form).validate(personID: record.person.id)
+            try await checkPostUnit(post.unitID, context)
+            try await services.people.move(personID: record.person.id, to: post, by: context.actor, reason: reason)
+            return HTMLPage.redirect("/people/\(record.person.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            var data = try await moveFormData(context, view)
+            let p = record.person
+            data["person"] = ["id": p.id, "name": p.fullName, "phone": p.phone, "email": p.email, "card": p.cardNumber] as [String: Any]
+            data["can_edit"] = true
+            data["move_failed"] = true
+            return try services.views.page("person", context, status: .badRequest, data)
+        }
+    }
+}

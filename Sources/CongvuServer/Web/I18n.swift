@@ -1,0 +1,41 @@
+import CongvuDomain
+import Foundation
+
+/// The message catalogs (`Resources/i18n/vi.json`, `en.json`): every user-facing string lives there.
+/// Vietnamese is the default; a key missing in English falls back to Vietnamese.
+public struct Catalogs: Sendable {
+    public let messages: [AppLocale: [String: String]]
+
+    public init(messages: [AppLocale: [String: String]]) { self.messages = messages }
+
+    public static func load(from directory: String) throws -> Catalogs {
+        var messages: [AppLocale: [String: String]] = [:]
+        for locale in AppLocale.allCases {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent("\(locale.rawValue).json")
+            messages[locale] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: url))
+        }
+        return Catalogs(messages: messages)
+    }
+
+    public func table(_ locale: AppLocale) -> [String: String] {
+        guard locale != .vi else { return messages[.vi] ?? [:] }
+        return (messages[.vi] ?? [:]).merging(messages[locale] ?? [:]) { _, translated in translated }
+    }
+
+    public func text(_ key: String, _ locale: AppLocale) -> String {
+        messages[locale]?[key] ?? messages[.vi]?[key] ?? key
+    }
+
+    /// A validation message: `error.<key>`, where a key may carry an argument after a colon
+    /// (`import_missing_column:full_name`) that replaces `{0}` in the message.
+    public func error(_ key: String, _ locale: AppLocale) -> String {
+        let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+        let message = text("error_" + parts[0], locale)
+        return parts.count == 2 ? message.replacingOccurrences(of: "{0}", with: parts[1]) : message
+    }
+
+    /// Labels for enumerations: `unit_kind_commune`, `category_civil_servant`, `role_leader`…
+    public func label(_ prefix: String, _ raw: String, _ locale: AppLocale) -> String {
+        text("\(prefix)_\(raw)", locale)
+    }
+}

@@ -1,0 +1,173 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// Turns every error into a page in the user's language or, under `/api`, into
+/// `{"error": {"code", "message"}}` with the right status. Only faults of the server itself
+/// become a 500, and those are logged with their detail.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let views: Views
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, code) = Self.classify(error)
+            if status == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            let message = views.catalogs.text("http_\(code)", context.locale)
+            if request.uri.path.hasPrefix("/api") {
+                return APIError.response(status: status, code: code, message: message)
+            }
+            var data: [String: Any] = ["status": status.code, "message": message]
+            if code == "csrf" { data["reload"] = true }
+            do {
+                return try views.page("error", context, status: status, data)
+            } catch {
+                return Response(status: status, body: .init(byteBuffer: ByteBuffer(string: message)))
+            }
+        }
+    }
+
+    static func classify(_ error: any Error) -> (HTTPResponse.Status, String) {
+        switch error {
+        case is CSRFError: return (.forbidden, "csrf")
+        case is Forbidden: return (.forbidden, "forbidden")
+        case is NotSignedIn: return (.unauthorized, "unauthorized")
+        case StoreError.notFound: return (.notFound, "not_found")
+        case StoreError.conflict: return (.conflict, "conflict")
+        case is ValidationErrors, is ImportFileError: return (.badRequest, "bad_request")
+        case let e as HTTPError:
+            switch e.status {
+            case .notFound: return (.notFound, "not_found")
+            case .badRequest: return (.badRequest, "bad_request")
+            case .contentTooLarge: return (.contentTooLarge, "too_large")
+            case .methodNotAllowed: return (.methodNotAllowed, "method_not_allowed")
+            case .unauthorized: return (.unauthorized, "unauthorized")
+            case .forbidden: return (.forbidden, "forbidden")
+            case .tooManyRequests: return (.tooManyRequests, "too_many_requests")
+            default: return e.status.code < 500 ? (e.status, "bad_request") : (.internalServerError, "internal")
+            }
+        default: return (.internalServerError, "internal")
+        }
+    }
+}
+
+/// The object exists but lies outside every scope the principal holds the permission in.
+struct Forbidden: Error {}
+/// A page or API call that needs a signed-in user.
+struct NotSignedIn: Error {}
+
+enum APIError {
+    static func response(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let body = AuditJSON.encode(["error": ["code": code, "message": message]])
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Reads the language cookie and the session cookie, and loads who is signed in.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let accounts: AccountStore
+
+    static let sessionCookie = "cv_session"
+    static let languageCookie = "cv_lang"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestPath = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        if let lang = request.cookies[Self.languageCookie]?.value, let locale = AppLocale(rawValue: lang) {
+            context.locale = locale
+        }
+        if let token = request.cookies[Self.sessionCookie]?.value, token.count == 64,
+           let session = try await accounts.session(token: token),
+           let account = try await accounts.get(session.userID), !account.disabled {
+            context.session = session
+            context.principal = try await accounts.principal(for: account)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Pages behind sign-in: anyone not fully signed in is sent to the sign-in page.
+struct RequireSignIn: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.principal != nil, let session = context.session else {
+            let target = request.uri.path == "/" ? "" : "?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return HTMLPage.redirect("/login" + target)
+        }
+        if session.secondFactorPending { return HTMLPage.redirect("/login/2fa") }
+        return try await next(request, context)
+    }
+}
+
+/// API calls: `Authorization: Bearer <token>` or 401.
+struct APITokenMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let accounts: AccountStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+              let account = try await accounts.account(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            throw NotSignedIn()
+        }
+        var context = context
+        context.principal = try await accounts.principal(for: account)
+        return try await next(request, context)
+    }
+}
+
+/// Headers every response carries.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        return response
+    }
+}
+
+extension AppRequestContext {
+    /// The signed-in principal, or an error that becomes a 401.
+    func signedIn() throws -> Principal {
+        guard let p = principal else { throw NotSignedIn() }
+        return p
+    }
+
+    /// Checks `permission` on an object living at one of `paths` (403 otherwise).
+    @discardableResult
+    func require(_ permission: Permission, atAnyOf paths: [String]) throws -> Principal {
+        let p = try signedIn()
+        guard p.allows(permission, atAnyOf: paths) else { throw Forbidden() }
+        return p
+    }
+
+    /// Checks that `permission` is held somewhere, and returns the scopes where it is.
+    func scopes(_ permission: Permission) throws -> [String] {
+        let p = try signedIn()
+        let scopes = p.scopes(for: permission)
+        guard !scopes.isEmpty else { throw Forbidden() }
+        return scopes
+    }
+
+    var actor: Actor {
+        Actor(id: principal?.userID, name: principal?.username ?? "anonymous")
+    }
+
+    var clientAddress: String {
+        // Behind a reverse proxy the proxy's address is seen; the proxy should rate-limit too.
+        "\(remoteAddress?.ipAddress ?? "unknown")"
+    }
+}

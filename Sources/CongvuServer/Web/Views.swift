@@ -1,0 +1,74 @@
+import CongvuDomain
+import Foundation
+import Hummingbird
+import Mustache
+import CongvuStore
+
+/// Server-rendered pages: Mustache templates under `Resources/templates`, each filling the
+/// blocks of `layout.mustache`, given plain dictionaries (Mustache reads no computed properties).
+public struct Views: Sendable {
+    let library: MustacheLibrary
+    public let catalogs: Catalogs
+
+    public init(templates: String, catalogs: Catalogs) async throws {
+        self.library = try await MustacheLibrary(directory: templates)
+        self.catalogs = catalogs
+    }
+
+    /// The values every page needs: catalog, language, who is signed in, the CSRF token, the menu.
+    func common(_ context: AppRequestContext) -> [String: Any] {
+        var data: [String: Any] = [
+            "t": catalogs.table(context.locale),
+            "lang": context.locale.rawValue,
+            "other_lang": context.locale == .vi ? "en" : "vi",
+            "other_lang_name": catalogs.text("language_other", context.locale),
+            "back": context.requestPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+        ]
+        if let p = context.principal, let session = context.session, !session.secondFactorPending {
+            data["user"] = [
+                "name": p.displayName,
+                "roles": p.roles.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("role", $0.rawValue, context.locale) }.joined(separator: ", "),
+            ]
+            data["csrf"] = session.csrfToken
+            data["nav"] = [
+                "people": p.holds(.viewPeople),
+                "units": p.holds(.viewOrganisation),
+                "import": p.holds(.importData),
+                "audit": p.holds(.viewAudit),
+            ]
+        }
+        return data
+    }
+
+    public func render(_ template: String, _ context: AppRequestContext, _ data: [String: Any]) throws -> String {
+        let merged = common(context).merging(data) { _, page in page }
+        guard let html = library.render(merged, withTemplate: template) else {
+            throw HTTPError(.internalServerError, message: "missing template \(template)")
+        }
+        return html
+    }
+
+    public func page(_ template: String, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
+                     _ data: [String: Any] = [:]) throws -> Response {
+        HTMLPage.response(try render(template, context, data), status: status)
+    }
+
+    /// Field messages for a form: `{"errors": {"name": "Không được để trống"}}`.
+    public func fieldErrors(_ errors: ValidationErrors, _ locale: AppLocale) -> [String: String] {
+        var out: [String: String] = [:]
+        for e in errors.errors where out[e.field] == nil { out[e.field] = catalogs.error(e.key, locale) }
+        return out
+    }
+}
+
+public enum HTMLPage {
+    public static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// After a successful form post: 303 so that reloading does not post again.
+    public static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}

@@ -1,0 +1,257 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+public struct Account: Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var displayName: String
+    public var passwordHash: String
+    public var personID: Int64?
+    public var totpEnabled: Bool
+    public var disabled: Bool
+}
+
+public struct Session: Sendable, Equatable {
+    public var id: String
+    public var userID: Int64
+    public var csrfToken: String
+    public var secondFactorPending: Bool
+    public var expiresAt: Date
+}
+
+/// Accounts, their grants, server-side sessions, API tokens and failed sign-ins.
+public struct AccountStore: Sendable {
+    let database: Database
+    let secrets: SecretBox
+    public static let sessionLifetime: TimeInterval = 12 * 3600
+
+    public init(database: Database, secrets: SecretBox) {
+        self.database = database
+        self.secrets = secrets
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Account {
+        Account(id: try row.decode(column: "id", as: Int64.self),
+                username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String.self),
+                passwordHash: try row.decode(column: "password_hash", as: String.self),
+                personID: try row.decode(column: "person_id", as: Int64?.self),
+                totpEnabled: try row.decode(column: "totp_enabled", as: Bool.self),
+                disabled: try row.decode(column: "disabled", as: Bool.self))
+    }
+
+    public static func normalise(_ username: String) -> String {
+        username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    public func byUsername(_ username: String) async throws -> Account? {
+        let name = AccountStore.normalise(username)
+        return try await database.read { sql in
+            try await sql.select().column("*").from("users").where("username", .equal, name).first().map(AccountStore.decode)
+        }
+    }
+
+    public func get(_ id: Int64) async throws -> Account? {
+        try await database.read { sql in
+            try await sql.select().column("*").from("users").where("id", .equal, id).first().map(AccountStore.decode)
+        }
+    }
+
+    /// Creates an account with its grants. `passwordHash` is a bcrypt hash made by the caller.
+    public func create(username: String, displayName: String, passwordHash: String, personID: Int64?,
+                       grants: [(Role, Int64)], by actor: Actor) async throws -> Account {
+        let name = AccountStore.normalise(username)
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
+            throw StoreError.conflict(field: "username", key: "username_invalid")
+        }
+        let kind = database.kind
+        return try await database.write { sql in
+            if try await sql.select().column("id").from("users").where("username", .equal, name).first() != nil {
+                throw StoreError.conflict(field: "username", key: "username_taken")
+            }
+            let now = Instant.now()
+            let row = try await sql.insert(into: "users")
+                .columns("username", "display_name", "password_hash", "person_id", "created_at", "password_changed_at")
+                .values(SQLBind(name), SQLBind(displayName), SQLBind(passwordHash), SQLBind(personID), SQLBind(now), SQLBind(now))
+                .returning("id").first()
+            let id = try row!.decode(column: "id", as: Int64.self)
+            for (role, unitID) in grants {
+                try await sql.insert(into: "grants").columns("user_id", "role", "unit_id")
+                    .values(SQLBind(id), SQLBind(role.rawValue), SQLBind(unitID)).run()
+            }
+            let after = "{\"username\":\"\(name)\",\"grants\":[\(grants.map { "\"\($0.0.rawValue)@\($0.1)\"" }.joined(separator: ","))]}"
+            try await AuditLog.append(.init(action: .create, objectType: "user", objectID: String(id), after: after), by: actor, in: sql, kind: kind)
+            return Account(id: id, username: name, displayName: displayName, passwordHash: passwordHash,
+                           personID: personID, totpEnabled: false, disabled: false)
+        }
+    }
+
+    /// Replaces the password and ends every session of the account.
+    public func setPassword(userID: Int64, passwordHash: String, by actor: Actor, reason: String) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("users").set("password_hash", to: passwordHash).set("password_changed_at", to: Instant.now())
+                .where("id", .equal, userID).run()
+            try await sql.delete(from: "sessions").where("user_id", .equal, userID).run()
+            try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
+                                            after: "{\"password\":\"changed\"}", reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// The principal an account acts as: its grants with the paths of their units.
+    public func principal(for account: Account) async throws -> Principal {
+        let grants = try await database.read { sql in
+            try await sql.select().column(col("grants.role")).column(col("grants.unit_id")).column(col("units.path"))
+                .from("grants").join("units", on: SQLRaw("units.id = grants.unit_id"))
+                .where(col("grants.user_id"), .equal, SQLBind(account.id)).all()
+                .compactMap { row -> Grant? in
+                    guard let role = Role(rawValue: try row.decode(column: "role", as: String.self)) else { return nil }
+                    return Grant(role: role, unitID: try row.decode(column: "unit_id", as: Int64.self),
+                                 unitPath: try row.decode(column: "path", as: String.self))
+                }
+        }
+        return Principal(userID: account.id, username: account.username, displayName: account.displayName,
+                         personID: account.personID, grants: grants)
+    }
+
+    // MARK: Two-factor
+
+    public func totpSecret(userID: Int64) async throws -> String? {
+        let sealed = try await database.read { sql in
+            try await sql.select().column("totp_secret").from("users").where("id", .equal, userID).first()?
+                .decode(column: "totp_secret", as: String.self)
+        }
+        guard let sealed, !sealed.isEmpty else { return nil }
+        return try secrets.open(sealed)
+    }
+
+    /// Stores a new seed (encrypted) and switches two-factor on or leaves it pending confirmation.
+    public func setTOTP(userID: Int64, secret: String?, enabled: Bool, by actor: Actor) async throws {
+        let sealed = try secret.map { try secrets.seal($0) } ?? ""
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("users").set("totp_secret", to: sealed).set("totp_enabled", to: enabled)
+                .where("id", .equal, userID).run()
+            try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
+                                            after: "{\"totp_enabled\":\(enabled)}"), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Starts a session and returns the cookie token; only its hash is stored.
+    public func startSession(userID: Int64, secondFactorPending: Bool, address: String) async throws -> (token: String, session: Session) {
+        let token = Token.random()
+        let now = Date()
+        let session = Session(id: Token.hash(token), userID: userID, csrfToken: Token.random(bytes: 24),
+                              secondFactorPending: secondFactorPending, expiresAt: now.addingTimeInterval(AccountStore.sessionLifetime))
+        try await database.write { sql in
+            try await sql.insert(into: "sessions")
+                .columns("id", "user_id", "csrf_token", "second_factor_pending", "address", "created_at", "expires_at")
+                .values(SQLBind(session.id), SQLBind(userID), SQLBind(session.csrfToken), SQLBind(secondFactorPending),
+                        SQLBind(address), SQLBind(Instant.format(now)), SQLBind(Instant.format(session.expiresAt)))
+                .run()
+            // Expired sessions are swept as new ones start.
+            try await sql.delete(from: "sessions").where("expires_at", .lessThan, Instant.format(now)).run()
+        }
+        return (token, session)
+    }
+
+    public func session(token: String) async throws -> Session? {
+        let id = Token.hash(token)
+        let now = Instant.now()
+        return try await database.read { sql in
+            guard let row = try await sql.select().column("*").from("sessions").where("id", .equal, id)
+                .where("expires_at", .greaterThan, now).first() else { return nil }
+            return Session(id: id, userID: try row.decode(column: "user_id", as: Int64.self),
+                           csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                           secondFactorPending: try row.decode(column: "second_factor_pending", as: Bool.self),
+                           expiresAt: Instant.parse(try row.decode(column: "expires_at", as: String.self)) ?? Date())
+        }
+    }
+
+    public func completeSecondFactor(sessionID: String) async throws {
+        try await database.write { sql in
+            try await sql.update("sessions").set("second_factor_pending", to: false).where("id", .equal, sessionID).run()
+        }
+    }
+
+    public func endSession(id: String) async throws {
+        try await database.write { sql in
+            try await sql.delete(from: "sessions").where("id", .equal, id).run()
+        }
+    }
+
+    // MARK: API tokens
+
+    /// Issues a token for integrations and returns it; it is shown once and stored only as a hash.
+    public func issueAPIToken(userID: Int64, name: String, by actor: Actor) async throws -> String {
+        let token = "cv_" + Token.random()
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.insert(into: "api_tokens").columns("user_id", "name", "token_hash", "created_at")
+                .values(SQLBind(userID), SQLBind(name), SQLBind(Token.hash(token)), SQLBind(Instant.now())).run()
+            try await AuditLog.append(.init(action: .create, objectType: "api_token", objectID: name,
+                                            after: "{\"user_id\":\(userID)}"), by: actor, in: sql, kind: kind)
+        }
+        return token
+    }
+
+    public func account(apiToken: String) async throws -> Account? {
+        let hash = Token.hash(apiToken)
+        return try await database.read { sql in
+            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users"))).from("users")
+                .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id"))
+                .where(col("api_tokens.token_hash"), .equal, SQLBind(hash)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
+                .where(col("users.disabled"), .equal, SQLBind(false)).first().map(AccountStore.decode)
+        }
+    }
+
+    // MARK: Sign-in throttling
+
+    public func recordFailure(username: String, address: String) async throws {
+        try await database.write { sql in
+            try await sql.insert(into: "login_failures").columns("username", "address", "at")
+                .values(SQLBind(AccountStore.normalise(username)), SQLBind(address), SQLBind(Instant.now())).run()
+        }
+    }
+
+    /// Failed sign-ins in the last `window` for the account and for the address.
+    public func recentFailures(username: String, address: String, window: TimeInterval) async throws -> (account: Int, address: Int) {
+        let since = Instant.format(Date().addingTimeInterval(-window))
+        let name = AccountStore.normalise(username)
+        return try await database.read { sql in
+            let a = try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("login_failures")
+                .where("username", .equal, name).where("at", .greaterThan, since).first()!.decode(column: "n", as: Int.self)
+            let b = try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("login_failures")
+                .where("address", .equal, address).where("at", .greaterThan, since).first()!.decode(column: "n", as: Int.self)
+            return (a, b)
+        }
+    }
+
+    public func clearFailures(username: String) async throws {
+        let name = AccountStore.normalise(username)
+        try await database.write { sql in
+            try await sql.delete(from: "login_failures").where("username", .equal, name).run()
+        }
+    }
+
+    public func list(scopes: [String]) async throws -> [(Account, [Grant])] {
+        let rows = try await database.read { sql in
+            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
+                .column(SQLRaw("grants.role AS g_role, grants.unit_id AS g_unit, units.path AS g_path"))
+                .from("users").join("grants", on: SQLRaw("grants.user_id = users.id"))
+                .join("units", on: SQLRaw("units.id = grants.unit_id"))
+                .within(scopes: scopes, column: col("units.path")).orderBy(col("users.username")).all()
+        }
+        var out: [(Account, [Grant])] = []
+        for row in rows {
+            let account = try AccountStore.decode(row)
+            guard let role = Role(rawValue: try row.decode(column: "g_role", as: String.self)) else { continue }
+            let grant = Grant(role: role, unitID: try row.decode(column: "g_unit", as: Int64.self), unitPath: try row.decode(column: "g_path", as: String.self))
+            if let last = out.last, last.0.id == account.id { out[out.count - 1].1.append(grant) } else { out.append((account, [grant])) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+
+/// Encrypts secrets kept at rest (two-factor seeds, later camera passwords) with AES-GCM.
+/// The key comes from `CONGVU_SECRET_KEY` (64 hex digits) or a file `secret.key` in the data
+/// directory, created with mode 0600 on first start.
+public struct SecretBox: Sendable {
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) { self.key = key }
+
+    public static func load(dataDirectory: String, environmentKey: String?) throws -> SecretBox {
+        if let hex = environmentKey, let data = Data(hex: hex), data.count == 32 {
+            return SecretBox(key: SymmetricKey(data: data))
+        }
+        let path = (dataDirectory as NSString).appendingPathComponent("secret.key")
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+           let data = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 {
+            return SecretBox(key: SymmetricKey(data: data))
+        }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let key = SymmetricKey(size: .bits256)
+        let hex = key.withUnsafeBytes { Data($0) }.hex
+        guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw SecretKeyUnwritable(path: path)
+        }
+        return SecretBox(key: key)
+    }
+
+    public func seal(_ plain: String) throws -> String {
+        try AES.GCM.seal(Data(plain.utf8), using: key).combined!.base64EncodedString()
+    }
+
+    public func open(_ sealed: String) throws -> String {
+        guard let data = Data(base64Encoded: sealed) else { throw SecretUnreadable() }
+        let box = try AES.GCM.SealedBox(combined: data)
+        return String(decoding: try AES.GCM.open(box, using: key), as: UTF8.self)
+    }
+}
+
+public struct SecretKeyUnwritable: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "cannot write the secret key to \(path)" }
+}
+
+public struct SecretUnreadable: Error {}
+
+extension Data {
+    init?(hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
+        var data = Data(capacity: hex.count / 2)
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            data.append(byte)
+            index = next
+        }
+        self = data
+    }
+
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+/// Random tokens for sessions, CSRF and API access, and the hashes kept of them.
+public enum Token {
+    public static func random(bytes: Int = 32) -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+
+    /// Only the hash of a bearer secret is stored, so a copy of the database cannot be replayed.
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

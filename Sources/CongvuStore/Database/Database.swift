@@ -1,0 +1,246 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// Where the data lives: an embedded SQLite file (the default) or a PostgreSQL server.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// `DATABASE_URL=postgres://…` selects PostgreSQL; otherwise `congvu.sqlite` in the data directory.
+    public static func resolve(databaseURL: String?, dataDirectory: String) -> DatabaseLocation {
+        if let url = databaseURL, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return .postgres(url: url)
+        }
+        if let url = databaseURL, url.hasPrefix("sqlite://") {
+            return .sqlite(path: String(url.dropFirst("sqlite://".count)))
+        }
+        return .sqlite(path: (dataDirectory as NSString).appendingPathComponent("congvu.sqlite"))
+    }
+}
+
+public enum DatabaseKind: String, Sendable {
+    case sqlite, postgres
+}
+
+/// One handle for both databases. Reads may run concurrently; every write runs inside a
+/// transaction on one connection (`write`), so a change and its audit record commit together.
+public final class Database: Sendable {
+    public let kind: DatabaseKind
+    public let location: DatabaseLocation
+    let logger: Logger
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        case sqlite(SQLiteBackend)
+        case postgres(PostgresPool)
+    }
+
+    private init(kind: DatabaseKind, location: DatabaseLocation, backend: Backend, logger: Logger) {
+        self.kind = kind
+        self.location = location
+        self.backend = backend
+        self.logger = logger
+    }
+
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
+        switch location {
+        case .sqlite(let path):
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let backend = try await SQLiteBackend.open(path: path, logger: logger)
+            return Database(kind: .sqlite, location: location, backend: .sqlite(backend), logger: logger)
+        case .postgres(let url):
+            let config = try SQLPostgresConfiguration(url: url)
+            let pool = PostgresPool(EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: config),
+                maxConnectionsPerEventLoop: 4,
+                pruneInterval: .seconds(60),
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton
+            ))
+            let db = Database(kind: .postgres, location: location, backend: .postgres(pool), logger: logger)
+            do {
+                _ = try await db.read { try await $0.raw("SELECT 1 AS one").all() }
+            } catch {
+                try? await pool.pool.shutdownAsync()
+                throw DatabaseOpenError(message: String(reflecting: error))
+            }
+            return db
+        }
+    }
+
+    /// Runs `body` against the database outside any transaction.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let b): return try await body(b.reader())
+        case .postgres(let p): return try await body(p.pool.database(logger: logger).sql())
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let b):
+            return try await b.withWriter { conn in
+                try await Database.transaction(on: conn.sql(), begin: "BEGIN IMMEDIATE", body)
+            }
+        case .postgres(let p):
+            let conn = try await p.pool.requestConnection(logger: logger).get()
+            defer { p.pool.releaseConnection(conn, logger: logger) }
+            return try await Database.transaction(on: conn.sql(), begin: "BEGIN", body)
+        }
+    }
+
+    private static func transaction<T: Sendable>(on db: any SQLDatabase, begin: String,
+                                                 _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    /// A consistent copy of an SQLite database, taken with `VACUUM INTO` while the server runs.
+    public func backup(to path: String) async throws {
+        guard case .sqlite(let b) = backend else { throw BackupUnsupported() }
+        if FileManager.default.fileExists(atPath: path) { throw BackupTargetExists(path: path) }
+        try await b.withWriter { conn in
+            try await conn.sql().raw("VACUUM INTO \(bind: path)").run()
+        }
+    }
+
+    public func shutdown() async {
+        switch backend {
+        case .sqlite(let b): await b.close()
+        case .postgres(let p): try? await p.pool.shutdownAsync()
+        }
+    }
+}
+
+public struct DatabaseOpenError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "cannot open the database: \(message)" }
+}
+
+public struct BackupUnsupported: Error, CustomStringConvertible {
+    public var description: String { "backup copies the embedded SQLite database; for PostgreSQL use pg_dump" }
+}
+
+public struct BackupTargetExists: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "\(path) already exists; choose a new file name" }
+}
+
+/// AsyncKit's pool guards its state with its own locks but predates `Sendable`.
+final class PostgresPool: @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
+}
+
+/// SQLite allows one writer at a time. Writers queue on an async lock in the process instead of
+/// spinning in `busy_timeout` on the shared thread pool (which could starve the writer holding
+/// the lock); readers use their own connections and see the last committed state (WAL mode).
+final class SQLiteBackend: Sendable {
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let next = Mutex(0)
+    private let writeLock = AsyncLock()
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writer = writer
+        self.readers = readers
+    }
+
+    static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
+        func connect() async throws -> SQLiteConnection {
+            let conn = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON",
+                           "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL"] {
+                _ = try await conn.query(pragma)
+            }
+            return conn
+        }
+        let writer = try await connect()
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<max(2, System.coreCount) { readers.append(try await connect()) }
+        return SQLiteBackend(writer: writer, readers: readers)
+    }
+
+    func reader() -> any SQLDatabase {
+        let i = next.withLock { n in n = (n + 1) % readers.count; return n }
+        return readers[i].sql()
+    }
+
+    func withWriter<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        await writeLock.lock()
+        defer { writeLock.unlock() }
+        return try await body(writer)
+    }
+
+    func close() async {
+        try? await writer.close()
+        for r in readers { try? await r.close() }
+    }
+}
+
+/// A first-come, first-served lock for async code.
+final class AsyncLock: Sendable {
+    private struct State {
+        var locked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func lock() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { s -> Bool in
+                if s.locked { s.waiters.append(c); return false }
+                s.locked = true
+                return true
+            }
+            if acquired { c.resume() }
+        }
+    }
+
+    func unlock() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.locked = false; return nil }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
+
+extension Database {
+    /// Removes every table: the SQLite file is deleted, the PostgreSQL `public` schema recreated.
+    public static func erase(_ location: DatabaseLocation, logger: Logger) async throws {
+        switch location {
+        case .sqlite(let path):
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try FileManager.default.removeItem(atPath: path + suffix)
+            }
+        case .postgres:
+            let db = try await Database.open(location, logger: logger)
+            do {
+                try await db.write { sql in
+                    try await sql.raw("DROP SCHEMA public CASCADE").run()
+                    try await sql.raw("CREATE SCHEMA public").run()
+                }
+            } catch {
+                await db.shutdown()
+                throw error
+            }
+            await db.shutdown()
+        }
+    }
+}

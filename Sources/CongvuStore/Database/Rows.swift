@@ -1,0 +1,36 @@
+import CongvuDomain
+import SQLKit
+
+/// Reading a `YYYY-MM-DD` column as a `Day`.
+extension SQLRow {
+    func day(_ column: String) throws -> Day? {
+        try decode(column: column, as: String?.self).flatMap { Day($0) }
+    }
+}
+
+/// Restricts a query to rows whose `column` path lies in one of `scopes` (subtree roots).
+/// An empty scope list matches nothing.
+extension SQLPredicateBuilder {
+    func within(scopes: [String], column: any SQLExpression) -> Self {
+        if scopes.isEmpty { return self.where(SQLLiteral.boolean(false)) }
+        return self.where { group in
+            var g = group
+            for scope in scopes { g = g.orWhere(column, .like, SQLBind(scope + "%")) }
+            return g
+        }
+    }
+}
+
+/// A page of results with the total count.
+public struct Page<T: Sendable>: Sendable {
+    public var items: [T]
+    public var total: Int
+    public var offset: Int
+    public var limit: Int
+}
+
+/// `table.column` written as one string, for builders that otherwise quote it as one name.
+func col(_ dotted: String) -> SQLColumn {
+    let parts = dotted.split(separator: ".", maxSplits: 1).map(String.init)
+    return parts.count == 2 ? SQLColumn(parts[1], table: parts[0]) : SQLColumn(dotted)
+}

@@ -1,0 +1,169 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A realistic demo: one province after the July 2025 reorganisation, three new communes, the
+/// abolished districts and former communes kept as history with successor links, about 60
+/// staff per commune with Vietnamese names, titles and categories, and an account per role.
+///
+/// Names and codes are illustrative; generated with a fixed seed, so every demo is the same.
+public enum Demo {
+    public static let password = "congvu-demo"
+
+    public struct DemoAccount: Sendable {
+        public var username: String
+        public var password: String
+        public var role: Role
+        public var unit: String
+    }
+
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state
+        }
+    }
+
+    static let families = ["Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Đinh", "Lương", "Trịnh", "Hà", "Tạ"]
+    static let maleMiddle = ["Văn", "Văn", "Đức", "Hữu", "Minh", "Quang", "Xuân", "Thanh", "Công", "Duy"]
+    static let femaleMiddle = ["Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Phương", "Hồng", "Kim"]
+    static let maleGiven = ["Hùng", "Dũng", "Tuấn", "Sơn", "Nam", "Long", "Cường", "Hải", "Phong", "Quân", "Thắng", "Trung", "Việt", "Đạt", "Khánh", "Tùng", "Bình", "Hiếu", "Lâm", "Thành"]
+    static let femaleGiven = ["Hương", "Lan", "Hoa", "Mai", "Hà", "Linh", "Trang", "Thảo", "Nga", "Yến", "Hạnh", "Huyền", "Phượng", "Ánh", "Thủy", "Loan", "Nhung", "Oanh", "Vân", "Giang"]
+
+    struct CommunePlan {
+        var name: String
+        var code: String
+        var accountKey: String
+        var formerDistrict: Int
+        var formers: [(String, String)]
+    }
+
+    static let communes = [
+        CommunePlan(name: "Xã Gia Hưng", code: "14551", accountKey: "giahung", formerDistrict: 0,
+                    formers: [("Xã Gia Hưng", "14530"), ("Xã Liên Sơn", "14533"), ("Xã Gia Phú", "14536")]),
+        CommunePlan(name: "Xã Gia Vân", code: "14554", accountKey: "giavan", formerDistrict: 0,
+                    formers: [("Xã Gia Vân", "14539"), ("Xã Gia Thịnh", "14542"), ("Xã Gia Tân", "14545")]),
+        CommunePlan(name: "Xã Nho Quan", code: "14557", accountKey: "nhoquan", formerDistrict: 1,
+                    formers: [("Thị trấn Nho Quan", "14470"), ("Xã Đồng Phong", "14473"), ("Xã Lạng Phong", "14476")]),
+    ]
+
+    /// Loads the demo into an empty database and returns the accounts with their password.
+    /// `passwordHash` is the bcrypt hash of `Demo.password`.
+    public static func load(into database: Database, passwordHash: String) async throws -> [DemoAccount] {
+        let dbKind = database.kind
+        let actor = Actor(id: nil, name: "demo")
+        return try await database.write { sql in
+            var rng = Seeded(state: 20250701)
+            func unit(_ parent: OrgUnit?, _ kind: UnitKind, _ code: String, _ name: String, from: String? = nil, to: String? = nil) async throws -> OrgUnit {
+                try await UnitStore.insert(.init(parentID: parent?.id, kind: kind, code: code, name: name,
+                                                 validFrom: from.flatMap { Day($0) }, validTo: to.flatMap { Day($0) }),
+                                           in: sql, kind: dbKind, by: actor, reason: "demo")
+            }
+            let province = try await unit(nil, .province, "37", "Tỉnh Ninh Bình")
+            let districts = [try await unit(province, .district, "377", "Huyện Gia Viễn", to: "2025-06-30"),
+                             try await unit(province, .district, "369", "Huyện Nho Quan", to: "2025-06-30")]
+            var accounts: [DemoAccount] = []
+            var users: [(String, Int64?, Role, Int64, String)] = [("admin", nil, .systemAdmin, province.id, province.name),
+                                                                  ("thanhtra", nil, .inspector, province.id, province.name)]
+            var usedCards = Set<String>()
+            for (ci, plan) in communes.enumerated() {
+                let commune = try await unit(province, .commune, plan.code, plan.name, from: "2025-07-01")
+                for (name, code) in plan.formers {
+                    let old = try await unit(districts[plan.formerDistrict], name.hasPrefix("Thị trấn") ? .ward : .commune, code, name, to: "2025-06-30")
+                    try await sql.update("units").set("successor_id", to: commune.id).where("id", .equal, old.id).run()
+                }
+                let suffix = plan.name.replacingOccurrences(of: "Xã ", with: "")
+                let committee = try await unit(commune, .peoplesCommittee, "\(plan.code)-UB", "UBND \(plan.name.lowercased().hasPrefix("xã") ? "xã" : "") \(suffix)".tidied, from: "2025-07-01")
+                let party = try await unit(commune, .partyCommittee, "\(plan.code)-DU", "Đảng ủy xã \(suffix)", from: "2025-07-01")
+                let office = try await unit(committee, .office, "\(plan.code)-VP", "Văn phòng HĐND và UBND", from: "2025-07-01")
+                let economy = try await unit(committee, .department, "\(plan.code)-KT", "Phòng Kinh tế", from: "2025-07-01")
+                let culture = try await unit(committee, .department, "\(plan.code)-VHXH", "Phòng Văn hóa - Xã hội", from: "2025-07-01")
+                let centre = try await unit(committee, .serviceCentre, "\(plan.code)-TTHCC", "Trung tâm Phục vụ hành chính công", from: "2025-07-01")
+
+                // Posts: (unit, title, category, leader, how many)
+                let posts: [(OrgUnit, String, StaffCategory, Bool, Int)] = [
+                    (committee, "Chủ tịch UBND xã", .cadre, true, 1),
+                    (committee, "Phó Chủ tịch UBND xã", .cadre, true, 2),
+                    (party, "Bí thư Đảng ủy xã", .cadre, true, 1),
+                    (party, "Phó Bí thư Đảng ủy xã", .cadre, true, 1),
+                    (party, "Chuyên viên Văn phòng Đảng ủy", .civilServant, false, 4),
+                    (office, "Chánh Văn phòng", .civilServant, true, 1),
+                    (office, "Phó Chánh Văn phòng", .civilServant, false, 1),
+                    (office, "Công chức Văn phòng - Thống kê", .civilServant, false, 5),
+                    (office, "Kế toán", .publicEmployee, false, 2),
+                    (office, "Nhân viên lái xe", .contract, false, 2),
+                    (economy, "Trưởng phòng Kinh tế", .civilServant, true, 1),
+                    (economy, "Phó Trưởng phòng Kinh tế", .civilServant, false, 1),
+                    (economy, "Công chức Địa chính - Xây dựng", .civilServant, false, 6),
+                    (economy, "Công chức Nông nghiệp - Môi trường", .civilServant, false, 4),
+                    (culture, "Trưởng phòng Văn hóa - Xã hội", .civilServant, true, 1),
+                    (culture, "Phó Trưởng phòng Văn hóa - Xã hội", .civilServant, false, 1),
+                    (culture, "Công chức Văn hóa - Xã hội", .civilServant, false, 6),
+                    (culture, "Công chức Tư pháp - Hộ tịch", .civilServant, false, 3),
+                    (centre, "Giám đốc Trung tâm", .civilServant, true, 1),
+                    (centre, "Công chức Bộ phận một cửa", .civilServant, false, 5),
+                    (centre, "Viên chức hỗ trợ", .publicEmployee, false, 2),
+                    (committee, "Người hoạt động không chuyên trách", .partTime, false, 8),
+                    (committee, "Trưởng Công an xã", .cadre, false, 1),
+                    (committee, "Chỉ huy trưởng Quân sự xã", .cadre, false, 1),
+                ]
+                var chairman: Int64?
+                var first: [String: Int64] = [:]
+                var serial = 0
+                for (u, title, category, leader, count) in posts {
+                    for _ in 0..<count {
+                        serial += 1
+                        let female = Int.random(in: 0..<100, using: &rng) < 48
+                        var name = female
+                            ? "\(families.randomElement(using: &rng)!) \(femaleMiddle.randomElement(using: &rng)!) \(femaleGiven.randomElement(using: &rng)!)"
+                            : "\(families.randomElement(using: &rng)!) \(maleMiddle.randomElement(using: &rng)!) \(maleGiven.randomElement(using: &rng)!)"
+                        if ci == 0 && serial == 1 { name = "Nguyễn Văn Hùng" }
+                        let year = Int.random(in: 1968...2000, using: &rng)
+                        var card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng))
+                        while usedCards.contains(card) { card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng)) }
+                        usedCards.insert(card)
+                        let person = Person(id: 0, fullName: name, gender: female ? .female : .male,
+                                            birthDate: Day(year: year, month: Int.random(in: 1...12, using: &rng), day: Int.random(in: 1...28, using: &rng)),
+                                            phone: "09\(Int.random(in: 10_000_000...99_999_999, using: &rng))",
+                                            email: "", cardNumber: card,
+                                            terminalPIN: String(format: "%04d", Int.random(in: 0...9999, using: &rng)))
+                        let stored = try await PeopleStore.insert(person, in: sql, kind: dbKind, by: actor, reason: "demo")
+                        let assignment = Assignment(id: 0, personID: stored.id, unitID: u.id, title: title, category: category,
+                                                    isLeader: leader, reportsTo: leader ? nil : chairman, validFrom: Day("2025-07-01")!)
+                        _ = try await PeopleStore.insert(assignment, in: sql, kind: dbKind, by: actor, reason: "demo")
+                        if chairman == nil { chairman = stored.id }
+                        if first[title] == nil { first[title] = stored.id }
+                    }
+                }
+                let key = plan.accountKey
+                users.append(("chutich.\(key)", first["Chủ tịch UBND xã"], .leader, commune.id, commune.name))
+                users.append(("vanphong.\(key)", first["Chánh Văn phòng"], .unitAdmin, commune.id, commune.name))
+                users.append(("congchuc.\(key)", first["Công chức Văn phòng - Thống kê"], .civilServant, commune.id, commune.name))
+                users.append(("motcua.\(key)", first["Công chức Bộ phận một cửa"], .oneStopOfficer, centre.id, centre.name))
+            }
+            let now = Instant.now()
+            for (username, personID, role, unitID, unitName) in users {
+                var display = username
+                if let personID, let row = try await sql.select().column("full_name").from("people").where("id", .equal, personID).first() {
+                    display = try row.decode(column: "full_name", as: String.self)
+                } else if role == .systemAdmin {
+                    display = "Quản trị hệ thống"
+                } else if role == .inspector {
+                    display = "Thanh tra tỉnh"
+                }
+                let row = try await sql.insert(into: "users")
+                    .columns("username", "display_name", "password_hash", "person_id", "created_at", "password_changed_at")
+                    .values(SQLBind(username), SQLBind(display), SQLBind(passwordHash), SQLBind(personID), SQLBind(now), SQLBind(now))
+                    .returning("id").first()
+                let id = try row!.decode(column: "id", as: Int64.self)
+                try await sql.insert(into: "grants").columns("user_id", "role", "unit_id").values(SQLBind(id), SQLBind(role.rawValue), SQLBind(unitID)).run()
+                try await AuditLog.append(.init(action: .create, objectType: "user", objectID: String(id),
+                                                after: "{\"username\":\"\(username)\",\"grants\":[\"\(role.rawValue)@\(unitID)\"]}", reason: "demo"),
+                                          by: actor, in: sql, kind: dbKind)
+                accounts.append(DemoAccount(username: username, password: password, role: role, unit: unitName))
+            }
+            return accounts
+        }
+    }
+}

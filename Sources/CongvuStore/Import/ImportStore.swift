@@ -1,0 +1,152 @@
+import CongvuDomain
+import SQLKit
+
+/// What an import did, or would do on a dry run.
+public struct ImportReport: Sendable, Equatable {
+    public var rows: Int
+    public var created: Int
+    public var issues: [ImportIssue]
+    public var dryRun: Bool
+
+    /// True when the file was applied: no dry run and no problem on any row.
+    public var applied: Bool { !dryRun && issues.isEmpty }
+}
+
+/// Imports people and units from CSV: every row is checked first, and rows are written in one
+/// transaction only when none has a problem, so nothing is ever half-imported.
+public struct ImportStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+
+    public func importPeople(_ text: String, dryRun: Bool, scopes: [String], today: Day, by actor: Actor,
+                             progress: @escaping Progress = { _, _ in }) async throws -> ImportReport {
+        let (rows, parseIssues) = try PeopleImport.parse(text, today: today)
+        var issues = parseIssues
+        let units = UnitStore(database: database)
+        let people = PeopleStore(database: database)
+        var resolved: [(PeopleImport.Row, Int64)] = []
+        for (i, row) in rows.enumerated() {
+            guard let unit = try await units.byCode(row.unitCode) else {
+                issues.append(ImportIssue(line: row.line, field: "unit_code", key: "unit_unknown")); continue
+            }
+            guard scopes.contains(where: { unit.path.hasPrefix($0) }) else {
+                issues.append(ImportIssue(line: row.line, field: "unit_code", key: "unit_out_of_scope")); continue
+            }
+            if !row.person.cardNumber.isEmpty, try await people.byCard(row.person.cardNumber) != nil {
+                issues.append(ImportIssue(line: row.line, field: "card_number", key: "card_taken")); continue
+            }
+            resolved.append((row, unit.id))
+            if i % 50 == 0 { progress(i, rows.count * 2) }
+        }
+        issues.sort { ($0.line, $0.field) < ($1.line, $1.field) }
+        let total = rows.count + parseIssues.count
+        if dryRun || !issues.isEmpty {
+            progress(rows.count * 2, rows.count * 2)
+            return ImportReport(rows: total, created: 0, issues: issues, dryRun: dryRun)
+        }
+        let kind = database.kind
+        let reason = "import"
+        let toWrite = resolved
+        try await database.write { sql in
+            for (i, (row, unitID)) in toWrite.enumerated() {
+                let person = try await PeopleStore.insert(row.person, in: sql, kind: kind, by: actor, reason: reason)
+                var draft = row.assignment
+                draft.unitID = unitID
+                let assignment = try draft.validate(personID: person.id)
+                _ = try await PeopleStore.insert(assignment, in: sql, kind: kind, by: actor, reason: reason)
+                if i % 20 == 0 { progress(rows.count + i, rows.count * 2) }
+            }
+        }
+        progress(rows.count * 2, rows.count * 2)
+        return ImportReport(rows: total, created: resolved.count, issues: [], dryRun: false)
+    }
+
+    /// Units may come in any order: parents named in the file are created before their children,
+    /// and successor links are set once every unit exists.
+    public func importUnits(_ text: String, dryRun: Bool, scopes: [String], by actor: Actor,
+                            progress: @escaping Progress = { _, _ in }) async throws -> ImportReport {
+        let (rows, parseIssues) = try UnitImport.parse(text)
+        var issues = parseIssues
+        let store = UnitStore(database: database)
+        let inFile = Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        var existing: [String: OrgUnit] = [:]
+        var ordered: [UnitImport.Row] = []
+        var placed = Set<String>()
+        // Place each row after its parent: a depth-first walk up the parent codes.
+        func place(_ row: UnitImport.Row, _ trail: Set<String>) async throws -> Bool {
+            if placed.contains(row.code) { return true }
+            if trail.contains(row.code) { issues.append(ImportIssue(line: row.line, field: "parent_code", key: "unit_parent_cycle")); return false }
+            if try await store.byCode(row.code) != nil {
+                issues.append(ImportIssue(line: row.line, field: "code", key: "code_taken")); return false
+            }
+            var parentKind: UnitKind?
+            if !row.parentCode.isEmpty {
+                if let parent = inFile[row.parentCode] {
+                    guard try await place(parent, trail.union([row.code])) else { return false }
+                    parentKind = parent.kind
+                } else if let parent = try await store.byCode(row.parentCode) {
+                    guard scopes.contains(where: { parent.path.hasPrefix($0) }) else {
+                        issues.append(ImportIssue(line: row.line, field: "parent_code", key: "unit_out_of_scope")); return false
+                    }
+                    existing[parent.code] = parent
+                    parentKind = parent.kind
+                } else {
+                    issues.append(ImportIssue(line: row.line, field: "parent_code", key: "unit_unknown")); return false
+                }
+            } else if !scopes.contains("/") {
+                issues.append(ImportIssue(line: row.line, field: "parent_code", key: "unit_parent_required")); return false
+            }
+            let draft = UnitDraft(parentID: nil, kind: row.kind.rawValue, code: row.code, name: row.name)
+            do { _ = try draft.validate(parentKind: parentKind) } catch let e as ValidationErrors {
+                issues += e.errors.map { ImportIssue(line: row.line, field: $0.field == "parent_id" ? "parent_code" : $0.field, key: $0.key) }
+                return false
+            }
+            placed.insert(row.code)
+            ordered.append(row)
+            return true
+        }
+        for (i, row) in rows.enumerated() {
+            _ = try await place(row, [])
+            if i % 50 == 0 { progress(i, rows.count * 2) }
+        }
+        for row in rows where !row.successorCode.isEmpty {
+            if inFile[row.successorCode] == nil, try await store.byCode(row.successorCode) == nil {
+                issues.append(ImportIssue(line: row.line, field: "successor_code", key: "unit_unknown"))
+            }
+        }
+        issues.sort { ($0.line, $0.field) < ($1.line, $1.field) }
+        let total = rows.count + parseIssues.count
+        if dryRun || !issues.isEmpty {
+            progress(rows.count * 2, rows.count * 2)
+            return ImportReport(rows: total, created: 0, issues: issues, dryRun: dryRun)
+        }
+        let kind = database.kind
+        let known = existing
+        let toWrite = ordered
+        try await database.write { sql in
+            var ids: [String: Int64] = known.mapValues(\.id)
+            for (i, row) in toWrite.enumerated() {
+                let v = UnitDraft.Valid(parentID: row.parentCode.isEmpty ? nil : ids[row.parentCode], kind: row.kind, code: row.code,
+                                        name: row.name, validFrom: row.validFrom, validTo: row.validTo, successorID: nil)
+                ids[row.code] = try await UnitStore.insert(v, in: sql, kind: kind, by: actor, reason: "import").id
+                if i % 20 == 0 { progress(rows.count + i, rows.count * 2) }
+            }
+            for row in toWrite where !row.successorCode.isEmpty {
+                var successor = ids[row.successorCode]
+                if successor == nil {
+                    successor = try await sql.select().column("id").from("units").where("code", .equal, row.successorCode).first()?
+                        .decode(column: "id", as: Int64.self)
+                }
+                try await sql.update("units").set("successor_id", to: successor).where("id", .equal, ids[row.code]!).run()
+                try await AuditLog.append(.init(action: .update, objectType: "unit", objectID: String(ids[row.code]!),
+                                                after: "{\"successor_id\":\(successor.map(String.init) ?? "null")}", reason: "import"),
+                                          by: actor, in: sql, kind: kind)
+            }
+        }
+        progress(rows.count * 2, rows.count * 2)
+        return ImportReport(rows: total, created: ordered.count, issues: [], dryRun: false)
+    }
+}

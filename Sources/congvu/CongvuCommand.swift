@@ -1,0 +1,264 @@
+import ArgumentParser
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+
+@main
+struct CongvuCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "congvu",
+        abstract: "Congvu: administrative discipline and citizen services for Vietnamese local government.",
+        subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Settings every command shares: where the config and the data are.
+struct Settings: ParsableArguments {
+    @Option(help: "A config file of `key = value` lines (default: congvu.conf when present).")
+    var config: String?
+
+    @Option(name: .customLong("data-dir"), help: "Where the SQLite database, backups and keys live (default ./data).")
+    var dataDir: String?
+
+    func load() throws -> AppConfig {
+        var config = try AppConfig.load(file: config, environment: ProcessInfo.processInfo.environment)
+        if let dataDir { config.dataDirectory = dataDir }
+        return config
+    }
+
+    func logger(_ config: AppConfig, label: String = "congvu") -> Logger {
+        LogSetup.bootstrap(level: config.logLevel)
+        var logger = Logger(label: label)
+        logger.logLevel = config.logLevel
+        return logger
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the web server.")
+    @OptionGroup var settings: Settings
+    @Option(help: "Address to listen on (default 127.0.0.1).") var hostname: String?
+    @Option(help: "Port to listen on (default 8080).") var port: Int?
+    @Flag(help: "Load the demo when the database is empty.") var demo = false
+
+    func run() async throws {
+        var config = try settings.load()
+        if let hostname { config.hostname = hostname }
+        if let port { config.port = port }
+        if demo { config.demo = true }
+        let logger = settings.logger(config)
+        let started = Date()
+        let app = try await buildApplication(config: config, logger: logger)
+        logger.info("Congvu ready", metadata: ["url": "http://\(config.hostname):\(config.port)",
+                                               "startup_ms": "\(Int(Date().timeIntervalSince(started) * 1000))"])
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+    @OptionGroup var settings: Settings
+
+    func run() async throws {
+        let config = try settings.load()
+        let logger = settings.logger(config)
+        let db = try await Database.open(.resolve(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory), logger: logger)
+        do {
+            let ran = try await Migrator().migrate(db)
+            print(ran.isEmpty ? "The database is up to date." : "Applied migrations: \(ran.map(String.init).joined(separator: ", "))")
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+        await db.shutdown()
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Erase the configured database and load the demo.")
+    @OptionGroup var settings: Settings
+
+    func run() async throws {
+        let config = try settings.load()
+        let logger = settings.logger(config)
+        let location = DatabaseLocation.resolve(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory)
+        try await Database.erase(location, logger: logger)
+        let services = try await AppServices.open(config: config, logger: logger)
+        do {
+            let accounts = try await Demo.load(into: services.database, passwordHash: try await services.passwords.hash(Demo.password))
+            print("Demo loaded. Accounts (password for all: \(Demo.password)):")
+            for a in accounts {
+                print("  \(a.username.padding(toLength: 20, withPad: " ", startingAt: 0)) \(a.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(a.unit)")
+            }
+        } catch {
+            await services.database.shutdown()
+            throw error
+        }
+        await services.database.shutdown()
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage accounts.",
+                                                    subcommands: [Add.self, ResetPassword.self, Token.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account with one role scoped to a unit.")
+        @OptionGroup var settings: Settings
+        @Option var username: String
+        @Option(help: "The name shown on pages.") var name: String
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
+        @Option(name: .customLong("unit"), help: "The code of the unit the role is scoped to.") var unitCode: String
+        @Option(help: "Password (default: a random one, printed).") var password: String?
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("unknown role \(self.role)") }
+            let password = password ?? CLI.randomPassword()
+            guard Passwords.acceptable(password) else { throw ValidationError("a password needs at least 10 characters") }
+            try await CLI.withServices(settings) { services in
+                guard let unit = try await services.units.byCode(unitCode) else { throw ValidationError("no unit has the code \(unitCode)") }
+                let account = try await services.accounts.create(username: username, displayName: name,
+                                                                 passwordHash: try await services.passwords.hash(password),
+                                                                 personID: nil, grants: [(role, unit.id)], by: CLI.actor)
+                print("Created \(account.username) (\(role.rawValue) of \(unit.name)). Password: \(password)")
+            }
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reset-password", abstract: "Set a new password and end the account's sessions.")
+        @OptionGroup var settings: Settings
+        @Option var username: String
+        @Option(help: "Password (default: a random one, printed).") var password: String?
+
+        func run() async throws {
+            let password = password ?? CLI.randomPassword()
+            guard Passwords.acceptable(password) else { throw ValidationError("a password needs at least 10 characters") }
+            try await CLI.withServices(settings) { services in
+                guard let account = try await services.accounts.byUsername(username) else { throw ValidationError("no account \(username)") }
+                try await services.accounts.setPassword(userID: account.id, passwordHash: try await services.passwords.hash(password),
+                                                        by: CLI.actor, reason: "reset from the command line")
+                print("New password for \(account.username): \(password)")
+            }
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue an API token acting as an account.")
+        @OptionGroup var settings: Settings
+        @Option var username: String
+        @Option(help: "What the token is for.") var name: String = "integration"
+
+        func run() async throws {
+            try await CLI.withServices(settings) { services in
+                guard let account = try await services.accounts.byUsername(username) else { throw ValidationError("no account \(username)") }
+                print(try await services.accounts.issueAPIToken(userID: account.id, name: name, by: CLI.actor))
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the hash chain and name the first broken record.")
+        @OptionGroup var settings: Settings
+
+        func run() async throws {
+            let verdict = try await CLI.withServices(settings) { try await $0.audit.verify() }
+            switch verdict {
+            case .intact(let count):
+                print("Audit chain intact: \(count) records.")
+            case .broken(let seq, let problem):
+                print("Audit chain broken at record \(seq) (\(problem)).")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database (safe while the server runs).")
+    @OptionGroup var settings: Settings
+    @Option(help: "The file to write (default: DATA_DIR/backups/congvu-YYYYMMDD-HHMMSS.sqlite).") var to: String?
+
+    func run() async throws {
+        let config = try settings.load()
+        let stamp = Instant.format(Date()).prefix(19).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "T", with: "-")
+        let target = to ?? (config.dataDirectory as NSString).appendingPathComponent("backups/congvu-\(stamp).sqlite")
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try await CLI.withServices(settings) { try await $0.database.backup(to: target) }
+        print("Backup written to \(target)")
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import people or units from a CSV file (UTF-8).")
+    @OptionGroup var settings: Settings
+    @Argument(help: "people or units") var kind: String
+    @Argument(help: "The CSV file.") var file: String
+    @Flag(name: .customLong("dry-run"), help: "Check every row and write nothing.") var dryRun = false
+
+    func run() async throws {
+        guard kind == "people" || kind == "units" else { throw ValidationError("the kind is people or units") }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read \(file) as UTF-8")
+        }
+        let report = try await CLI.withServices(settings) { services in
+            let progress: ImportStore.Progress = { done, total in
+                let percent = total == 0 ? 100 : done * 100 / total
+                FileHandle.standardError.write(Data("\r\(kind): \(percent)%".utf8))
+            }
+            let catalogs = services.views.catalogs
+            do {
+                let report = kind == "units"
+                    ? try await services.imports.importUnits(text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
+                    : try await services.imports.importPeople(text, dryRun: dryRun, scopes: ["/"], today: services.today, by: CLI.actor, progress: progress)
+                FileHandle.standardError.write(Data("\n".utf8))
+                for issue in report.issues {
+                    print("dòng \(issue.line), \(catalogs.text("field_\(issue.field)", .vi)): \(catalogs.error(issue.key, .vi))")
+                }
+                return report
+            } catch let e as ImportFileError {
+                throw ValidationError(catalogs.error(e.key, .vi) + (e.line.map { " (dòng \($0))" } ?? ""))
+            }
+        }
+        if report.applied {
+            print("Đã nhập \(report.created) dòng.")
+        } else if report.issues.isEmpty {
+            print("Kiểm tra xong: \(report.rows) dòng hợp lệ, chưa ghi gì (--dry-run).")
+        } else {
+            print("Không nhập: \(report.issues.count) lỗi. Không có dòng nào được ghi.")
+            throw ExitCode(1)
+        }
+    }
+}
+
+enum CLI {
+    static let actor = Actor(id: nil, name: "cli")
+
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        return String((0..<14).map { _ in alphabet.randomElement()! })
+    }
+
+    /// Opens everything (migrating first), runs `body`, and always closes the database.
+    static func withServices<T: Sendable>(_ settings: Settings, _ body: (AppServices) async throws -> T) async throws -> T {
+        let config = try settings.load()
+        let services = try await AppServices.open(config: config, logger: settings.logger(config))
+        do {
+            let result = try await body(services)
+            await services.database.shutdown()
+            return result
+        } catch {
+            await services.database.shutdown()
+            throw error
+        }
+    }
+}
