@@ -73,10 +73,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "CongvuTestSupport",
+            dependencies: ["CongvuStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
         .testTarget(name: "CongvuDomainTests", dependencies: ["CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuStoreTests",
-            dependencies: ["CongvuStore", "CongvuDomain"],
+            dependencies: ["CongvuStore", "CongvuDomain", "CongvuTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -85,7 +92,9 @@ let package = Package(
                 "CongvuServer",
                 "CongvuStore",
                 "CongvuDomain",
+                "CongvuTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],
             swiftSettings: strict
         ),

@@ -63,7 +63,8 @@ public enum PeopleImport {
             do { _ = try assignment.validate(personID: -1) } catch let e as ValidationErrors {
                 rowIssues += e.errors.map { ImportIssue(line: line, field: $0.field, key: $0.key) }
             }
-            if let card = person?.cardNumber, !card.isEmpty {
+            let card = draft.cardNumber.tidied
+            if !card.isEmpty {
                 if cards[card] != nil { rowIssues.append(ImportIssue(line: line, field: "card_number", key: "card_duplicate_in_file")) }
                 cards[card] = line
             }

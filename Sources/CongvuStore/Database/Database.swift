@@ -244,3 +244,10 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// Runs one statement outside any transaction (`CREATE DATABASE` refuses to run inside one).
+    public func execute(_ statement: String) async throws {
+        try await read { try await $0.raw(SQLQueryString(statement)).run() }
+    }
+}

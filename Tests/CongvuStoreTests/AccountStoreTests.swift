@@ -1,0 +1,62 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTestSupport
+import Crypto
+import SQLKit
+import Testing
+
+@Suite struct AccountStoreTests {
+    func store(_ db: Database) -> AccountStore {
+        AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func sessionsLiveInTheDatabaseAsHashes(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let accounts = store(db)
+            let account = try await accounts.create(username: "Chutich.A", displayName: "Chủ tịch", passwordHash: "x", personID: nil,
+                                                    grants: [(.leader, t.communeA.id)], by: Tree.actor)
+            #expect(account.username == "chutich.a")
+            let (token, session) = try await accounts.startSession(userID: account.id, secondFactorPending: false, address: "127.0.0.1")
+            #expect(session.id != token)
+            #expect(try await accounts.session(token: token)?.userID == account.id)
+            let principal = try await accounts.principal(for: account)
+            #expect(principal.allows(.viewPeople, at: t.committeeA.path))
+            #expect(!principal.allows(.viewPeople, at: t.committeeB.path))
+            try await accounts.setPassword(userID: account.id, passwordHash: "y", by: Tree.actor, reason: "test")
+            #expect(try await accounts.session(token: token) == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func apiTokensAndTwoFactorSecretsAreNotStoredInTheClear(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let accounts = store(db)
+            let account = try await accounts.create(username: "api", displayName: "API", passwordHash: "x", personID: nil,
+                                                    grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
+            let token = try await accounts.issueAPIToken(userID: account.id, name: "test", by: Tree.actor)
+            #expect(try await accounts.account(apiToken: token)?.id == account.id)
+            #expect(try await accounts.account(apiToken: token + "x") == nil)
+            try await accounts.setTOTP(userID: account.id, secret: "ABCDEFGHIJ", enabled: true, by: Tree.actor)
+            #expect(try await accounts.totpSecret(userID: account.id) == "ABCDEFGHIJ")
+            let raw = try await db.read { try await $0.raw("SELECT totp_secret FROM users").first()!.decode(column: "totp_secret", as: String.self) }
+            #expect(!raw.contains("ABCDEFGHIJ"))
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func failuresAreCountedPerAccountAndAddress(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let accounts = store(db)
+            for _ in 0..<3 { try await accounts.recordFailure(username: "A", address: "10.0.0.1") }
+            try await accounts.recordFailure(username: "b", address: "10.0.0.1")
+            let counts = try await accounts.recentFailures(username: "a", address: "10.0.0.1", window: 900)
+            #expect(counts.account == 3)
+            #expect(counts.address == 4)
+            try await accounts.clearFailures(username: "a")
+            #expect(try await accounts.recentFailures(username: "a", address: "x", window: 900).account == 0)
+        }
+    }
+}
