@@ -14,6 +14,11 @@ public struct ImportIssue: Sendable, Equatable, Codable {
 public struct ImportFileError: Error, Equatable, Sendable {
     public var key: String
     public var line: Int?
+
+    public init(key: String, line: Int?) {
+        self.key = key
+        self.line = line
+    }
 }
 
 /// A people file: one row per person with their current post.

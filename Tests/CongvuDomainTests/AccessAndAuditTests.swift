@@ -1,0 +1,60 @@
+import CongvuDomain
+import Testing
+
+@Suite struct AccessTests {
+    // Province 1, commune A = 2, commune B = 3.
+    let a = "/1/2/", b = "/1/3/"
+
+    func principal(_ grants: (Role, String)...) -> Principal {
+        Principal(userID: 1, username: "u", displayName: "U",
+                  grants: grants.map { Grant(role: $0.0, unitID: OrgUnit.ids(inPath: $0.1).last!, unitPath: $0.1) })
+    }
+
+    @Test func grantsReachTheirSubtreeOnly() {
+        let p = principal((.civilServant, a))
+        #expect(p.allows(.viewPeople, at: a + "9/"))
+        #expect(!p.allows(.viewPeople, at: b))
+        #expect(!p.allows(.viewPeople, at: "/1/"))
+        #expect(!p.allows(.editPeople, at: a))
+        // "/1/2/" must not reach "/1/20/": paths end with a slash.
+        #expect(!p.allows(.viewPeople, at: "/1/20/"))
+    }
+
+    @Test func rolesCarryTheirPermissions() {
+        #expect(principal((.unitAdmin, a)).allows(.editPeople, at: a))
+        #expect(!principal((.leader, a)).allows(.editPeople, at: a))
+        #expect(principal((.systemAdmin, "/1/")).allows(.viewAudit, at: b))
+        #expect(!principal((.inspector, "/1/")).allows(.editOrganisation, at: b))
+        #expect(principal((.leader, a)).isPrivileged)
+        #expect(!principal((.civilServant, a)).isPrivileged)
+    }
+
+    @Test func scopesDropNestedRoots() {
+        let p = principal((.leader, a), (.civilServant, a + "5/"), (.oneStopOfficer, b))
+        #expect(p.scopes(for: .viewPeople) == [a, b])
+        #expect(p.scopes(for: .editPeople).isEmpty)
+    }
+}
+
+@Suite struct AuditRecordTests {
+    let record = AuditRecord(seq: 4, at: "2026-11-22T01:00:00.000Z", actorID: 2, actorName: "vanphong", action: .update,
+                             objectType: "person", objectID: "9", before: "{\"a\":1}", after: "{\"a\":2}", reason: "sửa tên",
+                             prevHash: AuditRecord.genesisHash, hash: "")
+
+    @Test func everyFieldIsCovered() {
+        var changed = [record, record, record, record, record]
+        changed[0].seq = 5
+        changed[1].reason = "khác"
+        changed[2].actorID = nil
+        changed[3].prevHash = String(repeating: "1", count: 64)
+        changed[4].after = "{\"a\":3}"
+        for c in changed { #expect(c.canonical != record.canonical) }
+    }
+
+    @Test func fieldsCannotBleedIntoEachOther() {
+        var x = record, y = record
+        x.before = "ab"; x.after = "c"
+        y.before = "a"; y.after = "bc"
+        #expect(x.canonical != y.canonical)
+    }
+}

@@ -1,0 +1,61 @@
+import CongvuDomain
+import Foundation
+import Testing
+
+@Suite struct SearchKeyTests {
+    @Test(arguments: [
+        ("Nguyễn Văn Ánh", "nguyen van anh"),
+        ("ĐẶNG THỊ  HỒNG", "dang thi hong"),
+        ("  Trần—Đức, Định ", "tran duc dinh"),
+        ("Phường Tây Hoa Lư", "phuong tay hoa lu"),
+        ("Ủy ban nhân dân", "uy ban nhan dan"),
+        ("50% _x\\", "50 x"),
+    ])
+    func foldsAccentsCaseAndPunctuation(input: String, key: String) {
+        #expect(SearchKey.fold(input) == key)
+    }
+
+    @Test func likePatternsNeverCarryWildcardsFromTheQuery() {
+        #expect(SearchKey.likePattern("Nguyễn") == "%nguyen%")
+        #expect(SearchKey.likePattern("%_") == nil)
+        #expect(SearchKey.likePattern("   ") == nil)
+    }
+}
+
+@Suite struct DayTests {
+    @Test func parsesBothWrittenForms() {
+        #expect(Day("2025-07-01") == Day(year: 2025, month: 7, day: 1))
+        #expect(Day("01/07/2025") == Day(year: 2025, month: 7, day: 1))
+        #expect(Day("1/7/2025")?.description == "2025-07-01")
+        #expect(Day(year: 2025, month: 7, day: 1)?.vietnamese == "01/07/2025")
+    }
+
+    @Test(arguments: ["2025-02-29", "31/04/2025", "2025-13-01", "2025-7", "abc", "", "0001-01-01", "07/01/25"])
+    func refusesImpossibleDays(text: String) {
+        #expect(Day(text) == nil)
+    }
+
+    @Test func leapYearsAndPreviousDay() {
+        #expect(Day("2024-02-29") != nil)
+        #expect(Day("2000-02-29") != nil)
+        #expect(Day("1900-02-29") == nil)
+        #expect(Day("2025-03-01")!.previous == Day("2025-02-28"))
+        #expect(Day("2025-01-01")!.previous == Day("2024-12-31"))
+        #expect(Day("2025-07-10")!.previous == Day("2025-07-09"))
+    }
+
+    @Test func theWorkingDayIsTakenInVietnam() {
+        // 18:30 UTC on 30 June is already 1 July in Hanoi.
+        let instant = Date(timeIntervalSince1970: 1_751_308_200)
+        #expect(Day(instant, in: CivilTime.vietnam) == Day("2025-07-01"))
+        #expect(Day(instant, in: TimeZone(identifier: "UTC")!) == Day("2025-06-30"))
+    }
+
+    @Test func instantsRoundTripInUTC() {
+        let date = Date(timeIntervalSince1970: 1_751_308_200.123)
+        let text = Instant.format(date)
+        #expect(text == "2025-06-30T18:30:00.123Z")
+        #expect(abs(Instant.parse(text)!.timeIntervalSince(date)) < 0.001)
+        #expect(Instant.display(date) == "01:30 01/07/2025")
+    }
+}
