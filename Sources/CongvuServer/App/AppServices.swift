@@ -22,7 +22,11 @@ public struct AppServices: Sendable {
     /// Opens the database, applies pending migrations and loads templates and catalogs.
     public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {
         let location = DatabaseLocation.resolve(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory)
-        let database = try await Database.open(location, logger: logger)
+        return try await open(config: config, database: try await Database.open(location, logger: logger), logger: logger)
+    }
+
+    /// The same, over a database already open (tests hand in a fresh one). Closes it on failure.
+    public static func open(config: AppConfig, database: Database, logger: Logger) async throws -> AppServices {
         do {
             try await Migrator().migrate(database)
             let secrets = try SecretBox.load(dataDirectory: config.dataDirectory, environmentKey: config.secretKey)

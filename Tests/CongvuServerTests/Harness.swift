@@ -1,0 +1,109 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A server over a fresh database with the demo loaded, driven through Hummingbird's router tester.
+struct Harness {
+    let services: AppServices
+    let client: any TestClientProtocol
+
+    static func run(_ kind: DatabaseKind = .sqlite, configure: (inout AppConfig) -> Void = { _ in },
+                    _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+        try await TestDatabases.withFresh(kind) { db, dir in
+            var config = AppConfig()
+            config.dataDirectory = dir
+            config.bcryptCost = 4
+            configure(&config)
+            let services = try await AppServices.open(config: config, database: db, logger: TestDatabases.logger)
+            _ = try await Demo.load(into: db, passwordHash: try await services.passwords.hash(Demo.password))
+            let app = Application(router: buildRouter(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.router) { client in
+                try await body(Harness(services: services, client: client))
+            }
+        }
+    }
+
+    func browser() -> Browser { Browser(client: client) }
+
+    /// Signs in through the real form and returns a browser holding the session.
+    func signIn(_ username: String, password: String = Demo.password) async throws -> Browser {
+        let b = browser()
+        let response = try await b.signIn(username, password: password)
+        #expect(response.status == .seeOther, "sign-in of \(username) failed with \(response.status)")
+        return b
+    }
+
+    func unit(code: String) async throws -> OrgUnit { try await services.units.byCode(code)! }
+
+    /// Somebody with a current post in the unit with `code` (its first person by name).
+    func someone(in code: String) async throws -> Person {
+        let unit = try await self.unit(code: code)
+        return try await services.people.search("", scopes: [unit.path], on: services.today, limit: 1).items[0].person
+    }
+}
+
+/// Keeps cookies and the CSRF token between requests, as a browser does.
+final class Browser {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var csrf = ""
+    var language = "vi"
+
+    init(client: any TestClientProtocol) { self.client = client }
+
+    var cookieHeader: String { cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+
+    @discardableResult
+    func request(_ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> TestResponse {
+        var headers = headers
+        if !cookies.isEmpty { headers[.cookie] = cookieHeader }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+        for value in response.headers[values: .setCookie] {
+            let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pair[0]), val = pair.count > 1 ? String(pair[1]) : ""
+            if value.contains("Max-Age=0") || val.isEmpty { cookies[name] = nil } else { cookies[name] = val }
+        }
+        if let token = Browser.csrf(in: response.text) { csrf = token }
+        return response
+    }
+
+    func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
+
+    /// Posts a form with this browser's CSRF token, unless the form brings its own `_csrf`.
+    func post(_ uri: String, _ form: [String: String]) async throws -> TestResponse {
+        var form = form
+        if form["_csrf"] == nil { form["_csrf"] = csrf }
+        let body = form.map { "\(Browser.encode($0.key))=\(Browser.encode($0.value))" }.joined(separator: "&")
+        return try await request(uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                 body: ByteBuffer(string: body))
+    }
+
+    func signIn(_ username: String, password: String) async throws -> TestResponse {
+        try await get("/login")
+        let response = try await post("/login", ["username": username, "password": password])
+        if response.status == .seeOther { try await get("/") }
+        return response
+    }
+
+    static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    static func csrf(in html: String) -> String? {
+        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        return String(html[r.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+}
