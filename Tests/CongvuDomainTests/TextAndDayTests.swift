@@ -42,6 +42,7 @@ import Testing
         #expect(Day("2025-03-01")!.previous == Day("2025-02-28"))
         #expect(Day("2025-01-01")!.previous == Day("2024-12-31"))
         #expect(Day("2025-07-10")!.previous == Day("2025-07-09"))
+        #expect(Day("1900-01-01")!.previous.description == "1899-12-31")
     }
 
     @Test func theWorkingDayIsTakenInVietnam() {

@@ -6,6 +6,13 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     public let month: Int
     public let day: Int
 
+    /// For days computed from valid days, which need no checking.
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
     public init?(year: Int, month: Int, day: Int) {
         guard (1900...2200).contains(year), (1...12).contains(month), day >= 1,
               day <= Day.daysIn(month: month, year: year) else { return nil }
@@ -111,8 +118,8 @@ public enum Instant {
 extension Day {
     /// The day before this one.
     public var previous: Day {
-        if day > 1 { return Day(year: year, month: month, day: day - 1)! }
-        if month > 1 { return Day(year: year, month: month - 1, day: Day.daysIn(month: month - 1, year: year))! }
-        return Day(year: year - 1, month: 12, day: 31)!
+        if day > 1 { return Day(unchecked: year, month, day - 1) }
+        if month > 1 { return Day(unchecked: year, month - 1, Day.daysIn(month: month - 1, year: year)) }
+        return Day(unchecked: year - 1, 12, 31)
     }
 }

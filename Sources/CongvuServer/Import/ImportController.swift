@@ -116,7 +116,7 @@ struct ImportController {
         if let report = job.report {
             data["report"] = [
                 "rows": report.rows, "created": report.created, "applied": report.applied,
-                "issue_count": report.issues.count,
+                "issue_count": report.issues.count, "has_issues": !report.issues.isEmpty,
                 "issues": report.issues.map { i -> [String: Any] in
                     ["line": i.line, "field": catalogs.text("field_\(i.field)", context.locale), "message": catalogs.error(i.key, context.locale)]
                 },

@@ -56,7 +56,7 @@ struct UnitsController {
         return try services.views.page("unit", context, [
             "unit": row(unit, depth: 0, locale, today: today),
             "ancestors": ancestors.map { row($0, depth: 0, locale, today: today) },
-            "children": children, "predecessors": predecessors, "successor": successor ?? false,
+            "children": children, "predecessors": predecessors, "has_predecessors": !predecessors.isEmpty, "successor": successor ?? false,
             "staff": staff.items.map { PeopleController.summaryRow($0, catalogs, locale) }, "staff_total": staff.total,
             "can_edit": p.allows(.editOrganisation, at: unit.path),
         ])

@@ -1,0 +1,53 @@
+import CongvuDomain
+import CongvuServer
+import Foundation
+import Testing
+
+/// Every string a page shows comes from the catalogs, in both languages.
+@Suite struct CatalogTests {
+    let catalogs = try! Catalogs.load(from: Resources.path("i18n"))
+
+    @Test func bothLanguagesHaveTheSameKeys() {
+        let vi = Set(catalogs.messages[.vi]!.keys), en = Set(catalogs.messages[.en]!.keys)
+        #expect(vi.subtracting(en).isEmpty, "missing in en: \(vi.subtracting(en).sorted())")
+        #expect(en.subtracting(vi).isEmpty, "missing in vi: \(en.subtracting(vi).sorted())")
+        #expect(catalogs.messages[.vi]!.values.allSatisfy { !$0.isEmpty })
+    }
+
+    @Test func everyKeyATemplateUsesExists() throws {
+        let dir = Resources.path("templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".mustache") }
+        #expect(files.count >= 10)
+        let pattern = try NSRegularExpression(pattern: "\\{\\{[#^/]?t\\.([a-z0-9_]+)")
+        for file in files {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let key = String(text[Range(match.range(at: 1), in: text)!])
+                #expect(catalogs.messages[.vi]?[key] != nil, "\(file) uses t.\(key), which no catalog has")
+            }
+        }
+    }
+
+    @Test func everyEnumerationHasALabel() {
+        let keys = UnitKind.allCases.map { "unit_kind_\($0.rawValue)" } + Role.allCases.map { "role_\($0.rawValue)" }
+            + StaffCategory.allCases.map { "category_\($0.rawValue)" } + Gender.allCases.map { "gender_\($0.rawValue)" }
+            + AuditAction.allCases.map { "audit_action_\($0.rawValue)" }
+        for key in keys { #expect(catalogs.messages[.vi]?[key] != nil, "no label \(key)") }
+    }
+
+    /// Message keys the code raises, found in the sources, all have a message.
+    @Test func everyErrorKeyInTheSourcesHasAMessage() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sources = root.appendingPathComponent("Sources")
+        let pattern = try NSRegularExpression(pattern: "(?:FieldError\\(\"[a-z_]+\", |errors\\.add\\(\"[a-z_]+\", |conflict\\(field: \"[a-z_]+\", key: |ImportFileError\\(key: |ImportIssue\\(line: [^,]+, field: \"[a-z_]+\", key: )\"([a-z_]+)[\":]")
+        var found = Set<String>()
+        for case let url as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                found.insert(String(text[Range(match.range(at: 1), in: text)!]))
+            }
+        }
+        #expect(found.count > 20)
+        for key in found { #expect(catalogs.messages[.vi]?["error_" + key] != nil, "no message error_\(key)") }
+    }
+}

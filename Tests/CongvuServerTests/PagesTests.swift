@@ -1,0 +1,207 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct PeoplePagesTests {
+    @Test func searchFindsNamesWithoutAccents() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("chutich.giahung")
+            let page = try await b.get("/people?q=nguyen+van+hung").text
+            #expect(page.contains(">Nguyễn Văn Hùng</a>"))
+            let none = try await b.get("/people?q=%25%25").text
+            #expect(none.contains("person-name"))  // a query of only symbols lists everyone in scope
+        }
+    }
+
+    @Test func aBadFormComesBackWithMessagesNextToTheFields() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            let office = try await h.unit(code: "14551-VP")
+            let r = try await b.post("/people", ["full_name": "Lê Văn 9", "phone": "12", "birth_date": "31/02/1990",
+                                                 "unit_id": String(office.id), "title": "", "category": "cadre", "valid_from": "2026-01-01"])
+            #expect(r.status == .badRequest)
+            let html = r.text
+            #expect(html.contains("Họ tên không được chứa chữ số."))
+            #expect(html.contains("Số điện thoại không hợp lệ."))
+            #expect(html.contains("Ngày không hợp lệ"))
+            #expect(html.contains("value=\"Lê Văn 9\""))  // what was typed is kept
+            #expect(try await h.services.people.search("le van 9", scopes: ["/"], on: h.services.today).total == 0)
+        }
+    }
+
+    @Test func createEditAndMoveAreAuditedWithTheirReason() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            let office = try await h.unit(code: "14551-VP")
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let created = try await b.post("/people", ["full_name": "Vũ Thị Ngọc Ánh", "gender": "female", "phone": "0912 345 678",
+                                                       "unit_id": String(office.id), "title": "Công chức Văn phòng - Thống kê",
+                                                       "category": "civil_servant", "valid_from": "2026-01-05"])
+            #expect(created.status == .seeOther)
+            let id = Int64(created.headers[.location]!.split(separator: "/").last!)!
+            // An edit needs a reason.
+            let noReason = try await b.post("/people/\(id)", ["full_name": "Vũ Thị Ngọc Anh"])
+            #expect(noReason.status == .badRequest)
+            #expect(noReason.text.contains("Hãy ghi lý do thay đổi"))
+            #expect(try await b.post("/people/\(id)", ["full_name": "Vũ Thị Ngọc Anh", "phone": "0912345678", "reason": "sửa theo CCCD"]).status == .seeOther)
+            #expect(try await b.post("/people/\(id)/move", ["unit_id": String(centre.id), "title": "Công chức Bộ phận một cửa",
+                                                             "category": "civil_servant", "valid_from": "2026-06-01", "reason": "điều động"]).status == .seeOther)
+            let record = try await h.services.people.get(id)!
+            #expect(record.person.fullName == "Vũ Thị Ngọc Anh")
+            #expect(record.assignments.map(\.unit.id) == [centre.id, office.id])
+            let audit = try await h.services.audit.recent(limit: 20, objectType: "person", objectID: String(id))
+            #expect(audit.first?.reason == "sửa theo CCCD")
+            #expect(audit.first?.actorName == "vanphong.giahung")
+            #expect(audit.first?.before.contains("Ngọc Ánh") == true)
+            let page = try await b.get("/people/\(id)").text
+            #expect(page.contains("01/06/2026"))
+            #expect(page.contains("31/05/2026"))
+        }
+    }
+}
+
+@Suite struct UnitPagesTests {
+    @Test func aMergedCommuneShowsItsHistory() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("admin")
+            let commune = try await h.unit(code: "14551")
+            let page = try await b.get("/units/\(commune.id)").text
+            #expect(page.contains("Lịch sử sáp nhập"))
+            #expect(page.contains("Xã Liên Sơn"))
+            let old = try await h.unit(code: "14533")
+            #expect(try await b.get("/units/\(old.id)").text.contains("Đơn vị này đã sáp nhập vào"))
+            // The tree hides former units unless asked.
+            #expect(!(try await b.get("/units").text.contains("Xã Liên Sơn")))
+            #expect(try await b.get("/units?history=1").text.contains("Xã Liên Sơn"))
+        }
+    }
+
+    @Test func theOfficeAddsAndRenamesUnitsInItsCommune() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            let committee = try await h.unit(code: "14551-UB")
+            let r = try await b.post("/units", ["parent_id": String(committee.id), "kind": "department", "name": "Phòng Thử nghiệm", "code": "GH-TN"])
+            #expect(r.status == .seeOther)
+            let unit = try await h.unit(code: "GH-TN")
+            #expect(try await b.post("/units/\(unit.id)", ["parent_id": String(committee.id), "kind": "department", "code": "GH-TN",
+                                                            "name": "Phòng Đổi tên", "reason": ""]).status == .badRequest)
+            #expect(try await b.post("/units/\(unit.id)", ["parent_id": String(committee.id), "kind": "department", "code": "GH-TN",
+                                                            "name": "Phòng Đổi tên", "reason": "đổi tên theo quyết định"]).status == .seeOther)
+            #expect(try await h.services.units.get(unit.id)?.name == "Phòng Đổi tên")
+            // A ward cannot sit under a department; a code cannot be reused.
+            let wrong = try await b.post("/units", ["parent_id": String(unit.id), "kind": "ward", "name": "Phường", "code": "GH-TN"])
+            #expect(wrong.status == .badRequest)
+            #expect(wrong.text.contains("Không thể đặt loại đơn vị này"))
+            let taken = try await b.post("/units", ["parent_id": String(unit.id), "kind": "office", "name": "Tổ", "code": "GH-TN"])
+            #expect(taken.text.contains("Mã này đã được dùng"))
+        }
+    }
+}
+
+@Suite struct ImportPagesTests {
+    func multipart(_ fields: [String: String], file: String) -> (HTTPFields, ByteBuffer) {
+        let boundary = "----congvu\(UUID().uuidString)"
+        var body = ""
+        for (k, v) in fields { body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"nhan-su.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
+        body += "--\(boundary)--\r\n"
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
+    }
+
+    @Test func aFileIsCheckedThenImportedWithProgress() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            try await b.get("/import")
+            let csv = "\u{FEFF}ho_ten,gioi_tinh,ma_don_vi,chuc_danh,phan_loai\r\nĐinh Công Tráng,nam,14551-KT,Công chức Địa chính,công chức\r\n"
+            for dry in [true, false] {
+                var fields = ["_csrf": b.csrf, "kind": "people"]
+                if dry { fields["dry_run"] = "1" }
+                let (headers, body) = multipart(fields, file: csv)
+                let start = try await b.request("/import", method: .post, headers: headers, body: body)
+                #expect(start.status == .seeOther)
+                let job = start.headers[.location]!
+                let id = String(job.split(separator: "/").last!)
+                _ = await h.services.importJobs.wait(id)
+                #expect(try await b.get(job + "?format=json").text == "{\"finished\":true,\"percent\":100}")
+                let report = try await b.get(job).text
+                #expect(report.contains(dry ? "Kiểm tra xong, không có lỗi" : "Đã nhập xong"))
+                // Another account cannot look at the job.
+                #expect(try await h.signIn("vanphong.giavan").get(job).status == .notFound)
+            }
+            #expect(try await h.services.people.search("dinh cong trang", scopes: ["/"], on: h.services.today).total == 1)
+        }
+    }
+
+    @Test func problemsAreListedByLineInVietnamese() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            try await b.get("/import")
+            let csv = "ho_ten;ma_don_vi;chuc_danh;phan_loai\nA;14554-VP;X;công chức\n"
+            let (headers, body) = multipart(["_csrf": b.csrf, "kind": "people"], file: csv)
+            let job = try await b.request("/import", method: .post, headers: headers, body: body).headers[.location]!
+            _ = await h.services.importJobs.wait(String(job.split(separator: "/").last!))
+            let report = try await b.get(job).text
+            #expect(report.contains("Tệp có lỗi, không dòng nào được ghi"))
+            #expect(report.contains("<td>2</td><td>Mã đơn vị</td><td>Đơn vị nằm ngoài phạm vi quản lý của bạn.</td>"))
+            let (h2, b2) = multipart(["_csrf": b.csrf, "kind": "people"], file: "")
+            #expect(try await b.request("/import", method: .post, headers: h2, body: b2).status == .badRequest)
+        }
+    }
+}
+
+@Suite struct RobustnessTests {
+    /// Whatever a person or a program sends, the answer is never a 500.
+    @Test func badInputNeverBecomesAServerError() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("admin")
+            let unit = try await h.unit(code: "14551-VP")
+            for uri in ["/people/abc", "/people/99999999999999999999", "/units/-5", "/units/0/edit", "/people?page=-3",
+                        "/people?q=%E0%A4%A", "/units?q=%00", "/import/jobs/x", "/static/../Package.swift", "/lang/"] {
+                let status = try await b.get(uri).status
+                #expect(status.code < 500, "\(uri) answered \(status)")
+            }
+            let forms: [(String, [String: String])] = [
+                ("/people", [:]),
+                ("/people", ["full_name": String(repeating: "Á", count: 5000), "unit_id": "x", "valid_from": "2026-99-99", "category": "'; DROP TABLE people; --"]),
+                ("/people", ["full_name": "Lê A", "unit_id": "999999", "title": "X", "category": "cadre", "valid_from": "2026-01-01"]),
+                ("/units", ["parent_id": "abc", "kind": "", "name": "\u{0}"]),
+                ("/units/\(unit.id)", ["parent_id": String(unit.id), "kind": "office", "name": "Vòng", "reason": "tạo vòng"]),
+                ("/units/\(unit.id)", ["successor_id": String(unit.id), "parent_id": String(unit.parentID!), "kind": "office", "name": "X", "reason": "tự kế thừa"]),
+                ("/people/1/move", ["unit_id": String(unit.id), "title": "X", "category": "cadre", "valid_from": "1900-01-01", "reason": "lùi ngày"]),
+            ]
+            for (uri, form) in forms {
+                let status = try await b.post(uri, form).status
+                #expect(status.code >= 400 && status.code < 500, "POST \(uri) answered \(status)")
+            }
+            let raw = try await b.request("/people", method: .post, headers: [.contentType: "multipart/form-data; boundary=zz"],
+                                          body: ByteBuffer(string: "garbage"))
+            #expect(raw.status.code < 500)
+            #expect(try await h.services.people.count() == 183)
+        }
+    }
+}
+
+@Suite struct OpsTests {
+    @Test func healthMetricsStaticAndHeaders() async throws {
+        try await Harness.run { h in
+            let b = h.browser()
+            let health = try await b.get("/healthz")
+            #expect(health.text == "{\"status\":\"ok\",\"database\":\"sqlite\"}")
+            #expect(health.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            #expect(health.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            try await b.get("/login")
+            let metrics = try await b.get("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("hb_request"))
+            let css = try await b.get("/static/app.css")
+            #expect(css.status == .ok)
+            #expect(css.text.contains("@media print"))
+        }
+    }
+}
