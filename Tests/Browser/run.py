@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Real-browser tests: headless Chromium clicks through Congvu as a person would.
+
+Starts `congvu serve --demo` on a free loopback port with a temporary data directory, runs each
+check in a fresh browser, saves screenshots under the data directory (or --screenshots), prints
+'N passed, N failed' and exits non-zero when a check fails.
+"""
+import argparse, os, shutil, socket, subprocess, sys, tempfile, time, traceback, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "congvu-demo"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser(phone=False):
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi"):
+        options.add_argument(arg)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        options.binary_location = chromium
+    if phone:
+        # Headless Chromium ignores window sizes under 500 px: emulate a 360 px phone instead.
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2}})
+    else:
+        options.add_argument("--window-size=1280,900")
+    return webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+
+
+class Checks:
+    def __init__(self, base, shots):
+        self.base, self.shots = base, shots
+
+    def sign_in(self, d, username):
+        d.get(self.base + "/login")
+        d.find_element(By.ID, "username").send_keys(username)
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login-submit").click()
+        WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "a.me")))
+
+    def test_leader_switches_language_and_finds_nguyen(self):
+        d = browser()
+        try:
+            self.sign_in(d, "chutich.giahung")
+            assert "Tổng quan" in d.find_element(By.TAG_NAME, "h1").text
+            d.find_element(By.ID, "lang-switch").click()
+            WebDriverWait(d, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+            assert "Overview" in d.find_element(By.TAG_NAME, "h1").text
+            d.find_element(By.LINK_TEXT, "Staff").click()
+            box = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "people-q")))
+            box.clear()
+            box.send_keys("nguyen")
+            d.find_element(By.ID, "people-search").click()
+            WebDriverWait(d, 10).until(lambda d: "q=nguyen" in d.current_url)
+            names = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#people-list a.person-name")]
+            assert names, "no result for 'nguyen'"
+            assert all("Nguyễn" in n for n in names), names
+            assert "Nguyễn Văn Hùng" in names, names
+            d.save_screenshot(os.path.join(self.shots, "people-desktop.png"))
+        finally:
+            d.quit()
+
+    def test_pages_fit_a_360px_phone(self):
+        d = browser(phone=True)
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account"):
+                d.get(self.base + path)
+                width = d.execute_script("return document.documentElement.scrollWidth")
+                assert width <= 361, f"{path} is {width}px wide on a 360px phone"
+            d.get(self.base + "/people?q=nguyen")
+            d.save_screenshot(os.path.join(self.shots, "people-phone.png"))
+        finally:
+            d.quit()
+
+    def test_office_checks_an_import_and_sees_the_report(self):
+        d = browser()
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            d.find_element(By.LINK_TEXT, "Nhập dữ liệu").click()
+            area = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.NAME, "text")))
+            area.send_keys("ho_ten,ma_don_vi,chuc_danh,phan_loai\nLý Thị Mơ,14551-VP,Văn thư,hợp đồng\nNgô 7,XX,,sai\n")
+            d.find_element(By.CSS_SELECTOR, "form button.primary").click()
+            result = WebDriverWait(d, 15).until(EC.presence_of_element_located((By.ID, "import-result")))
+            assert "không dòng nào được ghi" in result.text, result.text
+            cells = d.find_element(By.CSS_SELECTOR, "table.list").text
+            assert "Họ tên không được chứa chữ số." in cells, cells
+        finally:
+            d.quit()
+
+    def test_a_form_error_shows_next_to_the_field(self):
+        d = browser()
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            d.get(self.base + "/people/new")
+            d.find_element(By.NAME, "full_name").send_keys("Trần Văn Bảy")
+            d.find_element(By.NAME, "phone").send_keys("123")
+            d.find_element(By.CSS_SELECTOR, "form.form button.primary").click()
+            err = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".field-error")))
+            assert err.text, "no message next to a field"
+            assert d.find_element(By.NAME, "full_name").get_attribute("value") == "Trần Văn Bảy"
+        finally:
+            d.quit()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--screenshots")
+    args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="congvu-browser-")
+    shots = args.screenshots or data
+    os.makedirs(shots, exist_ok=True)
+    port = free_port()
+    env = dict(os.environ, CONGVU_BCRYPT_COST="4")
+    log = open(os.path.join(data, "server.log"), "w")
+    server = subprocess.Popen([args.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
+                              stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    passed = failed = 0
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except Exception:
+                if server.poll() is not None:
+                    raise SystemExit("the server stopped; see " + log.name)
+                time.sleep(0.1)
+        checks = Checks(base, shots)
+        for name in sorted(n for n in dir(checks) if n.startswith("test_")):
+            try:
+                getattr(checks, name)()
+                passed += 1
+                print(f"PASS {name}")
+            except Exception:
+                failed += 1
+                print(f"FAIL {name}")
+                traceback.print_exc()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        if not args.screenshots and failed == 0:
+            shutil.rmtree(data, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
