@@ -118,7 +118,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("unknown role \(self.role)") }
-            let password = password ?? CLI.randomPassword()
+            let password = password ?? Passwords.generate()
             guard Passwords.acceptable(password) else { throw ValidationError("a password needs at least 10 characters") }
             try await CLI.withServices(settings) { services in
                 guard let unit = try await services.units.byCode(unitCode) else { throw ValidationError("no unit has the code \(unitCode)") }
@@ -137,7 +137,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Password (default: a random one, printed).") var password: String?
 
         func run() async throws {
-            let password = password ?? CLI.randomPassword()
+            let password = password ?? Passwords.generate()
             guard Passwords.acceptable(password) else { throw ValidationError("a password needs at least 10 characters") }
             try await CLI.withServices(settings) { services in
                 guard let account = try await services.accounts.byUsername(username) else { throw ValidationError("no account \(username)") }
@@ -243,10 +243,6 @@ struct ImportCommand: AsyncParsableCommand {
 enum CLI {
     static let actor = Actor(id: nil, name: "cli")
 
-    static func randomPassword() -> String {
-        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        return String((0..<14).map { _ in alphabet.randomElement()! })
-    }
 
     /// Opens everything (migrating first), runs `body`, and always closes the database.
     static func withServices<T: Sendable>(_ settings: Settings, _ body: (AppServices) async throws -> T) async throws -> T {

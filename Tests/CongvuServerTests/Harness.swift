@@ -74,6 +74,7 @@ final class Browser {
         return response
     }
 
+    @discardableResult
     func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
 
     /// Posts a form with this browser's CSRF token, unless the form brings its own `_csrf`.
@@ -90,6 +91,16 @@ final class Browser {
         let response = try await post("/login", ["username": username, "password": password])
         if response.status == .seeOther { try await get("/") }
         return response
+    }
+
+    /// A `multipart/form-data` body with text fields and one file.
+    static func multipart(_ fields: [String: String], file: Data, name: String, filename: String) -> (HTTPFields, ByteBuffer) {
+        let boundary = "----congvu\(UUID().uuidString)"
+        var body = Data()
+        for (k, v) in fields { body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8) }
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += file + Data("\r\n--\(boundary)--\r\n".utf8)
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(bytes: body))
     }
 
     static func encode(_ s: String) -> String {

@@ -105,15 +105,6 @@ import Testing
 }
 
 @Suite struct ImportPagesTests {
-    func multipart(_ fields: [String: String], file: String) -> (HTTPFields, ByteBuffer) {
-        let boundary = "----congvu\(UUID().uuidString)"
-        var body = ""
-        for (k, v) in fields { body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"nhan-su.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
-        body += "--\(boundary)--\r\n"
-        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
-    }
-
     @Test func aFileIsCheckedThenImportedWithProgress() async throws {
         try await Harness.run { h in
             let b = try await h.signIn("vanphong.giahung")
@@ -122,7 +113,7 @@ import Testing
             for dry in [true, false] {
                 var fields = ["_csrf": b.csrf, "kind": "people"]
                 if dry { fields["dry_run"] = "1" }
-                let (headers, body) = multipart(fields, file: csv)
+                let (headers, body) = Browser.multipart(fields, file: Data(csv.utf8), name: "file", filename: "nhan-su.csv")
                 let start = try await b.request("/import", method: .post, headers: headers, body: body)
                 #expect(start.status == .seeOther)
                 let job = start.headers[.location]!
@@ -143,13 +134,13 @@ import Testing
             let b = try await h.signIn("vanphong.giahung")
             try await b.get("/import")
             let csv = "ho_ten;ma_don_vi;chuc_danh;phan_loai\nA;14554-VP;X;công chức\n"
-            let (headers, body) = multipart(["_csrf": b.csrf, "kind": "people"], file: csv)
+            let (headers, body) = Browser.multipart(["_csrf": b.csrf, "kind": "people"], file: Data(csv.utf8), name: "file", filename: "loi.csv")
             let job = try await b.request("/import", method: .post, headers: headers, body: body).headers[.location]!
             _ = await h.services.importJobs.wait(String(job.split(separator: "/").last!))
             let report = try await b.get(job).text
             #expect(report.contains("Tệp có lỗi, không dòng nào được ghi"))
             #expect(report.contains("<td>2</td><td>Mã đơn vị</td><td>Đơn vị nằm ngoài phạm vi quản lý của bạn.</td>"))
-            let (h2, b2) = multipart(["_csrf": b.csrf, "kind": "people"], file: "")
+            let (h2, b2) = Browser.multipart(["_csrf": b.csrf, "kind": "people"], file: Data(), name: "file", filename: "trong.csv")
             #expect(try await b.request("/import", method: .post, headers: h2, body: b2).status == .badRequest)
         }
     }
@@ -203,5 +194,60 @@ import Testing
             #expect(css.status == .ok)
             #expect(css.text.contains("@media print"))
         }
+    }
+}
+
+@Suite struct PhotoTests {
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+
+    @Test func thePhotoIsStoredAndServedOnlyWithinScope() async throws {
+        try await Harness.run { h in
+            let office = try await h.signIn("vanphong.giahung")
+            let person = try await h.someone(in: "14551-VP")
+            let (headers, body) = Browser.multipart(["_csrf": office.csrf], file: Data(Self.png), name: "photo", filename: "anh.png")
+            #expect(try await office.request("/people/\(person.id)/photo", method: .post, headers: headers, body: body).status == .seeOther)
+            let served = try await office.get("/people/\(person.id)/photo")
+            #expect(served.status == .ok)
+            #expect(served.headers[.contentType] == "image/png")
+            #expect(Array(served.body.readableBytesView) == Self.png)
+            #expect(try await office.get("/people/\(person.id)").text.contains("/people/\(person.id)/photo"))
+            // Media obey the same scope as the record.
+            #expect(try await h.signIn("congchuc.giavan").get("/people/\(person.id)/photo").status == .forbidden)
+            #expect(try await h.browser().get("/people/\(person.id)/photo").status == .seeOther)
+        }
+    }
+
+    @Test func onlyImagesAreAccepted() async throws {
+        try await Harness.run { h in
+            let office = try await h.signIn("vanphong.giahung")
+            let person = try await h.someone(in: "14551-VP")
+            let (headers, body) = Browser.multipart(["_csrf": office.csrf], file: Data("<script>".utf8), name: "photo", filename: "anh.png")
+            let r = try await office.request("/people/\(person.id)/photo", method: .post, headers: headers, body: body)
+            #expect(r.status == .badRequest)
+            #expect(r.text.contains("Ảnh phải là tệp JPEG hoặc PNG."))
+            #expect(try await h.services.people.get(person.id)?.person.photoPath == "")
+        }
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func flagsOverEnvironmentOverFileOverDefaults() throws {
+        let file = NSTemporaryDirectory() + "congvu-\(UUID().uuidString).conf"
+        try "# thử\nport = 9000\nhostname = 0.0.0.0\nrequire_2fa = yes\ndata_dir = /srv/congvu\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let config = try AppConfig.load(file: file, environment: ["CONGVU_PORT": "9100", "DATABASE_URL": "postgres://u@h/db"])
+        #expect(config.port == 9100)
+        #expect(config.hostname == "0.0.0.0")
+        #expect(config.requireTwoFactorForPrivileged)
+        #expect(config.dataDirectory == "/srv/congvu")
+        #expect(config.databaseURL == "postgres://u@h/db")
+        #expect(DatabaseLocation.resolve(databaseURL: config.databaseURL, dataDirectory: config.dataDirectory) == .postgres(url: "postgres://u@h/db"))
+        #expect(DatabaseLocation.resolve(databaseURL: nil, dataDirectory: "/d") == .sqlite(path: "/d/congvu.sqlite"))
+    }
+
+    @Test func badSettingsAreNamed() {
+        #expect(throws: ConfigError.self) { try AppConfig.load(file: nil, environment: ["CONGVU_PORT": "eighty"]) }
+        #expect(throws: ConfigError.self) { _ = try AppConfig.parseFile("colour = red\n") }
+        #expect(throws: ConfigError.self) { try AppConfig.load(file: "/nonexistent/congvu.conf", environment: [:]) }
     }
 }

@@ -34,3 +34,20 @@ import Testing
         }
     }
 }
+
+@Suite struct BackupTests {
+    @Test func aBackupIsAConsistentCopyThatOpens() async throws {
+        try await TestDatabases.withFresh(.sqlite) { db, dir in
+            _ = try await Tree.make(db)
+            let copy = dir + "/backup.sqlite"
+            try await db.backup(to: copy)
+            await #expect(throws: BackupTargetExists.self) { try await db.backup(to: copy) }
+            let restored = try await Database.open(.sqlite(path: copy), logger: TestDatabases.logger)
+            let count = try await UnitStore(database: restored).count()
+            let verdict = try await AuditLog(database: restored).verify()
+            await restored.shutdown()
+            #expect(count == 5)
+            #expect(verdict == .intact(count: 5))
+        }
+    }
+}

@@ -68,6 +68,13 @@ public struct Passwords: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
+    /// A random password that people can read out and type: 14 letters and digits without look-alikes.
+    public static func generate() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<14).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+
     /// A password policy that a person can meet and remember: at least 10 characters.
     public static func acceptable(_ password: String) -> Bool {
         password.count >= 10 && password.count <= 128

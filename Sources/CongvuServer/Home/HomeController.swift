@@ -29,6 +29,9 @@ struct HomeController {
         if p.holds(.importData) {
             cards.append(["title": t.text("card_import", context.locale), "href": "/import", "note": t.text("card_import_note", context.locale)])
         }
+        if p.holds(.manageAccounts) {
+            cards.append(["title": t.text("card_users", context.locale), "href": "/admin/users", "note": t.text("card_users_note", context.locale)])
+        }
         if p.holds(.viewAudit) {
             cards.append(["title": t.text("card_audit", context.locale), "href": "/audit", "note": t.text("card_audit_note", context.locale)])
         }

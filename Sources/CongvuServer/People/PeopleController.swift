@@ -17,6 +17,8 @@ struct PeopleController {
         group.get(":id/edit", use: editForm)
         group.post(":id", use: update)
         group.post(":id/move", use: move)
+        group.get(":id/photo", use: photo)
+        group.post(":id/photo", use: uploadPhoto)
     }
 
     static func summaryRow(_ s: PersonSummary, _ catalogs: Catalogs, _ locale: AppLocale) -> [String: Any] {
@@ -50,7 +52,11 @@ struct PeopleController {
     }
 
     func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let record = try await load(context)
+        try await renderPerson(try await load(context), context)
+    }
+
+    func renderPerson(_ record: PersonRecord, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
+                      _ extra: [String: Any] = [:]) async throws -> Response {
         let p = try context.require(.viewPeople, atAnyOf: record.unitPaths)
         let today = services.today
         let locale = context.locale
@@ -66,13 +72,14 @@ struct PeopleController {
                 "gender": person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? "",
                 "birth_date": person.birthDate?.vietnamese ?? "", "card": person.cardNumber,
                 "pin": canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••"),
+                "photo": !person.photoPath.isEmpty,
             ] as [String: Any],
             "posts": posts, "can_edit": canEdit,
         ]
-        if canEdit {
+        if canEdit, extra["move"] == nil {
             data.merge(try await moveFormData(context, FormView(values: ["valid_from": today.description]))) { a, _ in a }
         }
-        return try services.views.page("person", context, data)
+        return try services.views.page("person", context, status: status, data.merging(extra) { _, b in b })
     }
 
     /// Units offered for a post: those where the person may edit staff.
@@ -179,6 +186,44 @@ struct PeopleController {
         }
     }
 
+    static let photoLimit = 2 * 1024 * 1024
+
+    var photoDirectory: String { (services.config.dataDirectory as NSString).appendingPathComponent("photos") }
+
+    /// The photo is served only to those who may see the person.
+    func photo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        try context.require(.viewPeople, atAnyOf: record.unitPaths)
+        let name = record.person.photoPath
+        guard !name.isEmpty, let data = FileManager.default.contents(atPath: (photoDirectory as NSString).appendingPathComponent(name)) else {
+            throw StoreError.notFound("photo")
+        }
+        return Response(status: .ok, headers: [.contentType: name.hasSuffix(".png") ? "image/png" : "image/jpeg", .cacheControl: "private, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JPEG or PNG of at most 2 MiB, recognised by its first bytes, not by its name.
+    func uploadPhoto(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await load(context)
+        try context.require(.editPeople, atAnyOf: record.unitPaths)
+        let form = try await FormData.read(request, context)
+        func refuse(_ key: String) async throws -> Response {
+            try await renderPerson(record, context, status: .badRequest, ["photo_error": catalogs.error(key, context.locale)])
+        }
+        guard let file = form.files["photo"], !file.content.isEmpty else { return try await refuse("required") }
+        let bytes = [UInt8](file.content.prefix(8))
+        let ext: String
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { ext = "jpg" } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { ext = "png" } else {
+            return try await refuse("photo_type")
+        }
+        guard file.content.count <= Self.photoLimit else { return try await refuse("photo_too_large") }
+        try FileManager.default.createDirectory(atPath: photoDirectory, withIntermediateDirectories: true)
+        let name = "\(record.person.id)-\(Token.random(bytes: 8)).\(ext)"
+        try file.content.write(to: URL(fileURLWithPath: (photoDirectory as NSString).appendingPathComponent(name)))
+        try await services.people.setPhoto(personID: record.person.id, file: name, by: context.actor)
+        return HTMLPage.redirect("/people/\(record.person.id)")
+    }
+
     /// A move ends the current post the day before the new one starts; the history keeps both.
     func move(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await load(context)
@@ -194,11 +239,8 @@ struct PeopleController {
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             var data = try await moveFormData(context, view)
-            let p = record.person
-            data["person"] = ["id": p.id, "name": p.fullName, "phone": p.phone, "email": p.email, "card": p.cardNumber] as [String: Any]
-            data["can_edit"] = true
             data["move_failed"] = true
-            return try services.views.page("person", context, status: .badRequest, data)
+            return try await renderPerson(record, context, status: .badRequest, data)
         }
     }
 }

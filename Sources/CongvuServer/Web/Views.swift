@@ -35,6 +35,7 @@ public struct Views: Sendable {
                 "units": p.holds(.viewOrganisation),
                 "import": p.holds(.importData),
                 "audit": p.holds(.viewAudit),
+                "users": p.holds(.manageAccounts),
             ]
         }
         return data

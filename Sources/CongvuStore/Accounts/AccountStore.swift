@@ -99,6 +99,17 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// Disables or re-enables an account; disabling ends its sessions.
+    public func setDisabled(userID: Int64, _ disabled: Bool, by actor: Actor, reason: String) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("users").set("disabled", to: disabled).where("id", .equal, userID).run()
+            if disabled { try await sql.delete(from: "sessions").where("user_id", .equal, userID).run() }
+            try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
+                                            after: "{\"disabled\":\(disabled)}", reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
     /// The principal an account acts as: its grants with the paths of their units.
     public func principal(for account: Account) async throws -> Principal {
         let grants = try await database.read { sql in

@@ -203,6 +203,21 @@ public struct PeopleStore: Sendable {
         }
     }
 
+    /// Records the file name of a new photo (the file itself lives in the data directory).
+    public func setPhoto(personID: Int64, file: String, by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            guard let row = try await sql.select().column("photo_path").from("people").where("id", .equal, personID).first() else {
+                throw StoreError.notFound("person")
+            }
+            let old = try row.decode(column: "photo_path", as: String.self)
+            try await sql.update("people").set("photo_path", to: file).set("updated_at", to: Instant.now()).where("id", .equal, personID).run()
+            try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
+                                            before: AuditJSON.encode(["photo_path": old]), after: AuditJSON.encode(["photo_path": file]),
+                                            reason: "photo"), by: actor, in: sql, kind: kind)
+        }
+    }
+
     public func count() async throws -> Int {
         try await database.read { sql in
             try await sql.raw("SELECT COUNT(*) AS n FROM people").first()!.decode(column: "n", as: Int.self)
