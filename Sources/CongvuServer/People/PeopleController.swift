@@ -68,10 +68,10 @@ struct PeopleController {
         }
         var data: [String: Any] = [
             "person": [
-                "id": person.id, "name": person.fullName, "phone": person.phone, "email": person.email,
-                "gender": person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? "",
-                "birth_date": person.birthDate?.vietnamese ?? "", "card": person.cardNumber,
-                "pin": canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••"),
+                "id": person.id, "name": person.fullName, "phone": present(person.phone), "email": present(person.email),
+                "gender": present(person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? ""),
+                "birth_date": present(person.birthDate?.vietnamese ?? ""), "card": present(person.cardNumber),
+                "pin": present(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
                 "photo": !person.photoPath.isEmpty,
             ] as [String: Any],
             "posts": posts, "can_edit": canEdit,

@@ -6,7 +6,12 @@ struct FormView {
     var values: [String: String] = [:]
     var errors: [String: String] = [:]
 
-    var data: [String: Any] { ["values": values, "errors": errors, "has_errors": !errors.isEmpty] }
+    /// `checked.<field>` is true for fields with a value: for sections and checkboxes, since
+    /// Mustache here treats an empty string as true.
+    var data: [String: Any] {
+        ["values": values, "checked": values.filter { !$0.value.isEmpty }.mapValues { _ in true },
+         "errors": errors, "has_errors": !errors.isEmpty]
+    }
 
     /// Folds a store conflict or validation failure into field messages; anything else is rethrown.
     mutating func absorb(_ error: any Error, catalogs: Catalogs, locale: AppLocale) throws {

@@ -62,6 +62,10 @@ public struct Views: Sendable {
     }
 }
 
+/// A value for a template section that must not show when empty: Mustache here treats `""`
+/// (and `0`) as true, so empty text is passed as `false`.
+func present(_ text: String) -> Any { text.isEmpty ? false : text }
+
 public enum HTMLPage {
     public static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

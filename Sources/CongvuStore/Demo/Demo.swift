@@ -114,11 +114,11 @@ public enum Demo {
                 for (u, title, category, leader, count) in posts {
                     for _ in 0..<count {
                         serial += 1
-                        let female = Int.random(in: 0..<100, using: &rng) < 48
+                        var female = Int.random(in: 0..<100, using: &rng) < 48
                         var name = female
                             ? "\(families.randomElement(using: &rng)!) \(femaleMiddle.randomElement(using: &rng)!) \(femaleGiven.randomElement(using: &rng)!)"
                             : "\(families.randomElement(using: &rng)!) \(maleMiddle.randomElement(using: &rng)!) \(maleGiven.randomElement(using: &rng)!)"
-                        if ci == 0 && serial == 1 { name = "Nguyễn Văn Hùng" }
+                        if ci == 0 && serial == 1 { name = "Nguyễn Văn Hùng"; female = false }
                         let year = Int.random(in: 1968...2000, using: &rng)
                         var card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng))
                         while usedCards.contains(card) { card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng)) }
