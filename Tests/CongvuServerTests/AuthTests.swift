@@ -99,7 +99,7 @@ import Testing
             let b = try await h.signIn("congchuc.giahung")
             let session = b.cookies["cv_session"]!
             #expect(try await b.post("/logout", [:]).headers[.location] == "/login")
-            #expect(try await h.services.accounts.session(token: session) == nil)
+            #expect(try await h.services.accounts.signedIn(token: session) == nil)
             #expect(try await b.get("/").status == .seeOther)
         }
     }

@@ -3,6 +3,7 @@ import CongvuStore
 import CongvuTestSupport
 import Crypto
 import SQLKit
+import Foundation
 import Testing
 
 @Suite struct AccountStoreTests {
@@ -20,12 +21,12 @@ import Testing
             #expect(account.username == "chutich.a")
             let (token, session) = try await accounts.startSession(userID: account.id, secondFactorPending: false, address: "127.0.0.1")
             #expect(session.id != token)
-            #expect(try await accounts.session(token: token)?.userID == account.id)
+            #expect(try await accounts.signedIn(token: token)?.0.userID == account.id)
             let principal = try await accounts.principal(for: account)
             #expect(principal.allows(.viewPeople, at: t.committeeA.path))
             #expect(!principal.allows(.viewPeople, at: t.committeeB.path))
             try await accounts.setPassword(userID: account.id, passwordHash: "y", by: Tree.actor, reason: "test")
-            #expect(try await accounts.session(token: token) == nil)
+            #expect(try await accounts.signedIn(token: token) == nil)
         }
     }
 
@@ -58,5 +59,33 @@ import Testing
             try await accounts.clearFailures(username: "a")
             #expect(try await accounts.recentFailures(username: "a", address: "x", window: 900).account == 0)
         }
+    }
+}
+
+@Suite struct SignedInTests {
+    @Test(arguments: TestDatabases.kinds)
+    func oneQueryGivesTheSessionAndEveryGrant(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let accounts = AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+            let account = try await accounts.create(username: "hai.vai", displayName: "Hai Vai", passwordHash: "x", personID: nil,
+                                                    grants: [(.leader, t.communeA.id), (.inspector, t.province.id)], by: Tree.actor)
+            let (token, started) = try await accounts.startSession(userID: account.id, secondFactorPending: true, address: "::1")
+            let (session, principal) = try #require(try await accounts.signedIn(token: token))
+            #expect(session == started.with(expiresAt: session.expiresAt))
+            #expect(principal == (try await accounts.principal(for: account)))
+            #expect(Set(principal.grants.map(\.unitPath)) == [t.communeA.path, t.province.path])
+            #expect(try await accounts.signedIn(token: String(repeating: "0", count: 64)) == nil)
+            try await accounts.setDisabled(userID: account.id, true, by: Tree.actor, reason: "test")
+            #expect(try await accounts.signedIn(token: token) == nil)
+        }
+    }
+}
+
+extension Session {
+    func with(expiresAt: Date) -> Session {
+        var s = self
+        s.expiresAt = expiresAt
+        return s
     }
 }

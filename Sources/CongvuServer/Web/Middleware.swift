@@ -86,10 +86,9 @@ struct SessionMiddleware: RouterMiddleware {
             context.locale = locale
         }
         if let token = request.cookies[Self.sessionCookie]?.value, token.count == 64,
-           let session = try await accounts.session(token: token),
-           let account = try await accounts.get(session.userID), !account.disabled {
+           let (session, principal) = try await accounts.signedIn(token: token) {
             context.session = session
-            context.principal = try await accounts.principal(for: account)
+            context.principal = principal
         }
         return try await next(request, context)
     }

@@ -115,7 +115,7 @@ public struct AccountStore: Sendable {
         let grants = try await database.read { sql in
             try await sql.select().column(col("grants.role")).column(col("grants.unit_id")).column(col("units.path"))
                 .from("grants").join("units", on: SQLRaw("units.id = grants.unit_id"))
-                .where(col("grants.user_id"), .equal, SQLBind(account.id)).all()
+                .where(col("grants.user_id"), .equal, SQLBind(account.id)).orderBy(col("grants.id")).all()
                 .compactMap { row -> Grant? in
                     guard let role = Role(rawValue: try row.decode(column: "role", as: String.self)) else { return nil }
                     return Grant(role: role, unitID: try row.decode(column: "unit_id", as: Int64.self),
@@ -169,17 +169,38 @@ public struct AccountStore: Sendable {
         return (token, session)
     }
 
-    public func session(token: String) async throws -> Session? {
+    /// The live session for a cookie token with its account's principal, in one query: this runs
+    /// on every page. Nil for an unknown or expired session, or a disabled account.
+    public func signedIn(token: String) async throws -> (Session, Principal)? {
         let id = Token.hash(token)
         let now = Instant.now()
-        return try await database.read { sql in
-            guard let row = try await sql.select().column("*").from("sessions").where("id", .equal, id)
-                .where("expires_at", .greaterThan, now).first() else { return nil }
-            return Session(id: id, userID: try row.decode(column: "user_id", as: Int64.self),
-                           csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                           secondFactorPending: try row.decode(column: "second_factor_pending", as: Bool.self),
-                           expiresAt: Instant.parse(try row.decode(column: "expires_at", as: String.self)) ?? Date())
+        let rows = try await database.read { sql in
+            try await sql.select()
+                .column(SQLRaw("sessions.user_id, sessions.csrf_token, sessions.second_factor_pending, sessions.expires_at"))
+                .column(SQLRaw("users.username, users.display_name, users.person_id, users.disabled"))
+                .column(SQLRaw("grants.role, grants.unit_id, units.path"))
+                .from("sessions")
+                .join("users", on: SQLRaw("users.id = sessions.user_id"))
+                .join("grants", method: SQLJoinMethod.left, on: SQLRaw("grants.user_id = users.id"))
+                .join("units", method: SQLJoinMethod.left, on: SQLRaw("units.id = grants.unit_id"))
+                .where(col("sessions.id"), .equal, SQLBind(id)).where(col("sessions.expires_at"), .greaterThan, SQLBind(now))
+                .orderBy(col("grants.id")).all()
         }
+        guard let first = rows.first, !(try first.decode(column: "disabled", as: Bool.self)) else { return nil }
+        let userID = try first.decode(column: "user_id", as: Int64.self)
+        let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),
+                              secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
+                              expiresAt: Instant.parse(try first.decode(column: "expires_at", as: String.self)) ?? Date())
+        let grants = try rows.compactMap { row -> Grant? in
+            guard let role = try row.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)),
+                  let unitID = try row.decode(column: "unit_id", as: Int64?.self),
+                  let path = try row.decode(column: "path", as: String?.self) else { return nil }
+            return Grant(role: role, unitID: unitID, unitPath: path)
+        }
+        let principal = Principal(userID: userID, username: try first.decode(column: "username", as: String.self),
+                                  displayName: try first.decode(column: "display_name", as: String.self),
+                                  personID: try first.decode(column: "person_id", as: Int64?.self), grants: grants)
+        return (session, principal)
     }
 
     public func completeSecondFactor(sessionID: String) async throws {
