@@ -11,6 +11,28 @@ public struct ImportIssue: Sendable, Equatable, Codable {
     }
 }
 
+/// A checked file: the rows that passed, the problems of the others, and how many data rows it had.
+public struct ParsedImport<Row: Sendable>: Sendable {
+    public var rows: [Row]
+    public var issues: [ImportIssue]
+    public var total: Int
+}
+
+/// The rows of an import file, keyed by column, once its form and required columns are checked.
+enum ImportTable {
+    static func read(_ text: String, aliases: [String: String], required: [String]) throws -> [(line: Int, values: [String: String])] {
+        let table: (header: [String], rows: [(line: Int, values: [String: String])])
+        do { table = try CSV.records(text, aliases: aliases) } catch let e as CSV.ParseError {
+            throw ImportFileError(key: "import_csv_malformed", line: e.line)
+        }
+        if table.header.isEmpty { throw ImportFileError(key: "import_empty", line: nil) }
+        for column in required where !table.header.contains(column) {
+            throw ImportFileError(key: "import_missing_column:\(column)", line: 1)
+        }
+        return table.rows
+    }
+}
+
 public struct ImportFileError: Error, Equatable, Sendable {
     public var key: String
     public var line: Int?
@@ -39,19 +61,12 @@ public enum PeopleImport {
         public var assignment: AssignmentDraft
     }
 
-    public static func parse(_ text: String, today: Day) throws -> (rows: [Row], issues: [ImportIssue]) {
-        let table: (header: [String], rows: [(line: Int, values: [String: String])])
-        do { table = try CSV.records(text, aliases: aliases) } catch let e as CSV.ParseError {
-            throw ImportFileError(key: "import_csv_malformed", line: e.line)
-        }
-        if table.header.isEmpty { throw ImportFileError(key: "import_empty", line: nil) }
-        for column in required where !table.header.contains(column) {
-            throw ImportFileError(key: "import_missing_column:\(column)", line: 1)
-        }
+    public static func parse(_ text: String, today: Day) throws -> ParsedImport<Row> {
+        let table = try ImportTable.read(text, aliases: aliases, required: required)
         var rows: [Row] = []
         var issues: [ImportIssue] = []
         var cards: [String: Int] = [:]
-        for (line, v) in table.rows {
+        for (line, v) in table {
             let draft = PersonDraft(fullName: v["full_name"] ?? "", gender: v["gender"] ?? "",
                                     birthDate: v["birth_date"] ?? "", phone: v["phone"] ?? "",
                                     email: v["email"] ?? "", cardNumber: v["card_number"] ?? "")
@@ -78,7 +93,7 @@ public enum PeopleImport {
             }
             issues += rowIssues
         }
-        return (rows, issues)
+        return ParsedImport(rows: rows, issues: issues, total: table.count)
     }
 
     static func truthy(_ text: String) -> Bool {
@@ -124,19 +139,12 @@ public enum UnitImport {
         }
     }
 
-    public static func parse(_ text: String) throws -> (rows: [Row], issues: [ImportIssue]) {
-        let table: (header: [String], rows: [(line: Int, values: [String: String])])
-        do { table = try CSV.records(text, aliases: aliases) } catch let e as CSV.ParseError {
-            throw ImportFileError(key: "import_csv_malformed", line: e.line)
-        }
-        if table.header.isEmpty { throw ImportFileError(key: "import_empty", line: nil) }
-        for column in required where !table.header.contains(column) {
-            throw ImportFileError(key: "import_missing_column:\(column)", line: 1)
-        }
+    public static func parse(_ text: String) throws -> ParsedImport<Row> {
+        let table = try ImportTable.read(text, aliases: aliases, required: required)
         var rows: [Row] = []
         var issues: [ImportIssue] = []
         var seen: Set<String> = []
-        for (line, v) in table.rows {
+        for (line, v) in table {
             let code = (v["code"] ?? "").tidied
             let draft = UnitDraft(parentID: nil, kind: kind(v["kind"] ?? "")?.rawValue ?? "?", code: code,
                                   name: v["name"] ?? "", validFrom: v["valid_from"] ?? "", validTo: v["valid_to"] ?? "")
@@ -156,6 +164,6 @@ public enum UnitImport {
             }
             issues += rowIssues
         }
-        return (rows, issues)
+        return ParsedImport(rows: rows, issues: issues, total: table.count)
     }
 }

@@ -20,7 +20,8 @@ struct AuditController {
         }
     }
 
-    /// The audit log spans every unit, so it is shown to holders of `viewAudit` at the root only.
+    /// Audit records are not tied to one unit, so the log is shown only to roles holding `viewAudit`
+    /// (system administrators), wherever their grant is.
     func requireAudit(_ context: AppRequestContext) throws {
         let p = try context.signedIn()
         guard p.grants.contains(where: { $0.role.permissions.contains(.viewAudit) }) else { throw Forbidden() }

@@ -1,7 +1,6 @@
 import CongvuDomain
 import CongvuStore
 import Hummingbird
-import HummingbirdOTP
 
 /// The signed-in person's own account: password, two-factor sign-in, API tokens.
 struct AccountController {
@@ -20,13 +19,7 @@ struct AccountController {
         guard let account = try await services.accounts.get(p.userID) else { throw NotSignedIn() }
         var data: [String: Any] = ["account": ["username": account.username, "name": account.displayName, "totp": account.totpEnabled]]
         if !account.totpEnabled {
-            var secret = try await services.accounts.totpSecret(userID: account.id)
-            if secret == nil {
-                secret = TwoFactor.newSecret()
-                try await services.accounts.setTOTP(userID: account.id, secret: secret, enabled: false, by: context.actor)
-            }
-            let url = TOTP(secret: secret!).createAuthenticatorURL(label: account.username, issuer: "Congvu")
-            data["enrol"] = ["url": url, "key": TwoFactor.manualKey(url)]
+            data["enrol"] = try await TwoFactor.enrolment(for: account, accounts: services.accounts, by: context.actor)
         }
         return try services.views.page("account", context, status: status, data.merging(extra) { _, b in b })
     }

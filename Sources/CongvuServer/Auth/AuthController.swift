@@ -80,13 +80,7 @@ struct AuthController {
         guard let account = try await services.accounts.get(p.userID) else { throw NotSignedIn() }
         var data: [String: Any] = ["second_csrf": session.csrfToken, "error": error ?? false]
         if !account.totpEnabled {
-            var secret = try await services.accounts.totpSecret(userID: account.id)
-            if secret == nil {
-                secret = TwoFactor.newSecret()
-                try await services.accounts.setTOTP(userID: account.id, secret: secret, enabled: false, by: context.actor)
-            }
-            let url = TOTP(secret: secret!).createAuthenticatorURL(label: account.username, issuer: "Congvu")
-            data["enrol"] = ["url": url, "key": TwoFactor.manualKey(url)]
+            data["enrol"] = try await TwoFactor.enrolment(for: account, accounts: services.accounts, by: context.actor)
         }
         return try services.views.page("second_factor", context, status: status, data)
     }
@@ -147,6 +141,18 @@ enum TwoFactor {
         guard digits.count == 6, let value = Int(digits) else { return false }
         let totp = TOTP(secret: secret)
         return [-30.0, 0, 30].contains { totp.compute(date: date.addingTimeInterval($0)) == value }
+    }
+
+    /// What an authenticator app needs to enrol an account not yet using codes: the otpauth URL
+    /// and the key to type by hand. The seed is created (sealed, not yet enabled) on first need.
+    static func enrolment(for account: Account, accounts: AccountStore, by actor: Actor) async throws -> [String: String] {
+        var secret = try await accounts.totpSecret(userID: account.id)
+        if secret == nil {
+            secret = newSecret()
+            try await accounts.setTOTP(userID: account.id, secret: secret, enabled: false, by: actor)
+        }
+        let url = TOTP(secret: secret!).createAuthenticatorURL(label: account.username, issuer: "Congvu")
+        return ["url": url, "key": manualKey(url)]
     }
 
     /// The base32 key from an otpauth URL, in groups of four, for typing into an app by hand.

@@ -21,10 +21,18 @@ public struct ImportStore: Sendable {
 
     public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
 
+    /// A dry run, or a file with any problem, ends here with its report: nothing is written.
+    static func stopBeforeWriting(_ issues: [ImportIssue], total: Int, dryRun: Bool, progress: Progress) -> ImportReport? {
+        guard dryRun || !issues.isEmpty else { return nil }
+        progress(1, 1)
+        return ImportReport(rows: total, created: 0, issues: issues.sorted { ($0.line, $0.field) < ($1.line, $1.field) }, dryRun: dryRun)
+    }
+
     public func importPeople(_ text: String, dryRun: Bool, scopes: [String], today: Day, by actor: Actor,
                              progress: @escaping Progress = { _, _ in }) async throws -> ImportReport {
-        let (rows, parseIssues) = try PeopleImport.parse(text, today: today)
-        var issues = parseIssues
+        let parsed = try PeopleImport.parse(text, today: today)
+        let rows = parsed.rows
+        var issues = parsed.issues
         let units = UnitStore(database: database)
         let people = PeopleStore(database: database)
         var resolved: [(PeopleImport.Row, Int64)] = []
@@ -41,12 +49,7 @@ public struct ImportStore: Sendable {
             resolved.append((row, unit.id))
             if i % 50 == 0 { progress(i, rows.count * 2) }
         }
-        issues.sort { ($0.line, $0.field) < ($1.line, $1.field) }
-        let total = rows.count + parseIssues.count
-        if dryRun || !issues.isEmpty {
-            progress(rows.count * 2, rows.count * 2)
-            return ImportReport(rows: total, created: 0, issues: issues, dryRun: dryRun)
-        }
+        if let report = Self.stopBeforeWriting(issues, total: parsed.total, dryRun: dryRun, progress: progress) { return report }
         let kind = database.kind
         let reason = "import"
         let toWrite = resolved
@@ -61,15 +64,16 @@ public struct ImportStore: Sendable {
             }
         }
         progress(rows.count * 2, rows.count * 2)
-        return ImportReport(rows: total, created: resolved.count, issues: [], dryRun: false)
+        return ImportReport(rows: parsed.total, created: resolved.count, issues: [], dryRun: false)
     }
 
     /// Units may come in any order: parents named in the file are created before their children,
     /// and successor links are set once every unit exists.
     public func importUnits(_ text: String, dryRun: Bool, scopes: [String], by actor: Actor,
                             progress: @escaping Progress = { _, _ in }) async throws -> ImportReport {
-        let (rows, parseIssues) = try UnitImport.parse(text)
-        var issues = parseIssues
+        let parsed = try UnitImport.parse(text)
+        let rows = parsed.rows
+        var issues = parsed.issues
         let store = UnitStore(database: database)
         let inFile = Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var existing: [String: OrgUnit] = [:]
@@ -117,12 +121,7 @@ public struct ImportStore: Sendable {
                 issues.append(ImportIssue(line: row.line, field: "successor_code", key: "unit_unknown"))
             }
         }
-        issues.sort { ($0.line, $0.field) < ($1.line, $1.field) }
-        let total = rows.count + parseIssues.count
-        if dryRun || !issues.isEmpty {
-            progress(rows.count * 2, rows.count * 2)
-            return ImportReport(rows: total, created: 0, issues: issues, dryRun: dryRun)
-        }
+        if let report = Self.stopBeforeWriting(issues, total: parsed.total, dryRun: dryRun, progress: progress) { return report }
         let kind = database.kind
         let known = existing
         let toWrite = ordered
@@ -147,6 +146,6 @@ public struct ImportStore: Sendable {
             }
         }
         progress(rows.count * 2, rows.count * 2)
-        return ImportReport(rows: total, created: ordered.count, issues: [], dryRun: false)
+        return ImportReport(rows: parsed.total, created: ordered.count, issues: [], dryRun: false)
     }
 }
