@@ -9,9 +9,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The one place the server is assembled, used by `congvu serve` and by the tests.
-public func buildApplication(config: AppConfig, logger: Logger, services prepared: AppServices? = nil) async throws -> some ApplicationProtocol {
-    let services: AppServices
-    if let prepared { services = prepared } else { services = try await AppServices.open(config: config, logger: logger) }
+public func buildApplication(config: AppConfig, logger: Logger) async throws -> some ApplicationProtocol {
+    let services = try await AppServices.open(config: config, logger: logger)
     if config.demo, try await services.units.count() == 0 {
         logger.info("empty database: loading the demo")
         let accounts = try await Demo.load(into: services.database, passwordHash: try await services.passwords.hash(Demo.password))
@@ -30,7 +29,7 @@ public func buildApplication(config: AppConfig, logger: Logger, services prepare
 
 /// Every route of the server, with its middleware.
 public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
-    Metrics.bootstrapOnce()
+    MetricsRegistry.bootstrapOnce()
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -67,7 +66,7 @@ struct DatabaseService: Service {
     }
 }
 
-enum Metrics {
+enum MetricsRegistry {
     private static let started = Mutex(false)
     static let registry = PrometheusCollectorRegistry()
 

@@ -19,7 +19,7 @@ struct OpsController {
         }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: Metrics.registry.emitToBuffer())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
         }
     }
 
