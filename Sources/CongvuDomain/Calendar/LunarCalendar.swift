@@ -64,7 +64,7 @@ public enum LunarCalendar {
 
     public static func julianDay(_ d: Day) -> Int { julianDay(year: d.year, month: d.month, day: d.day) }
 
-    static func julianDay(year: Int, month: Int, day: Int) -> Int {
+    public static func julianDay(year: Int, month: Int, day: Int) -> Int {
         let a = (14 - month) / 12
         let y = year + 4800 - a
         let m = month + 12 * a - 3
