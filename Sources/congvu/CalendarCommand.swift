@@ -1,0 +1,130 @@
+import ArgumentParser
+import CongvuDomain
+import CongvuServer
+import Foundation
+
+/// `congvu calendar …`: lunar dates, proposed holidays and working-time arithmetic, for operators
+/// and scripts. Output is plain: one result per line, fields separated by tabs or `key=value`.
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar", abstract: "Lunar dates, holidays and working-time arithmetic.",
+        subcommands: [Lunar.self, Solar.self, Holidays.self, AddWorkingDays.self])
+
+    static func day(_ text: String) throws -> Day {
+        guard let d = Day(text) else { throw ValidationError("not a date: \(text) (YYYY-MM-DD or DD/MM/YYYY)") }
+        return d
+    }
+
+    struct Lunar: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The lunar date of a Gregorian day: calendar lunar 2026-02-17")
+        @Argument var date: String
+
+        func run() throws {
+            let day = try CalendarCommand.day(date)
+            guard let l = LunarCalendar.lunar(day) else { throw ValidationError("supported years: 1900–2100") }
+            print("day=\(l.day) month=\(l.month) year=\(l.year) leap=\(l.isLeapMonth ? 1 : 0) year_name=\(l.yearName)")
+        }
+    }
+
+    struct Solar: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The Gregorian day of a lunar date: calendar solar 1/1/2027 [--leap]")
+        @Argument(help: "DD/MM/YYYY, lunar") var date: String
+        @Flag(help: "The date is in the leap month.") var leap = false
+
+        func run() throws {
+            let parts = date.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 3 else { throw ValidationError("a lunar date is DD/MM/YYYY") }
+            guard let day = LunarCalendar.solar(LunarDate(year: parts[2], month: parts[1], day: parts[0], isLeapMonth: leap)) else {
+                throw ValidationError("no such lunar date")
+            }
+            print(day)
+        }
+    }
+
+    struct Holidays: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The days off proposed for a year by the Labour Code rules.")
+        @Argument var year: Int
+
+        func run() throws {
+            guard LunarCalendar.range.contains(year) else { throw ValidationError("supported years: 1900–2100") }
+            let catalogs = try Catalogs.load(from: Resources.path("i18n"))
+            for d in HolidayRules.proposals(year: year) {
+                print([d.day.description, d.kind.rawValue, catalogs.text(d.name, .vi), catalogs.text(d.reference, .vi)].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct AddWorkingDays: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-working-days",
+            abstract: "Add working days to a moment, landing at the same clock time: calendar add-working-days \"2026-04-24 16:10\" 3")
+        @Argument(help: "YYYY-MM-DD HH:mm, Vietnam time") var from: String
+        @Argument var days: Int
+        @Option(help: "Office hours: nghe-an (summer/winter) or standard.") var hours = "nghe-an"
+
+        func run() throws {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = CivilTime.vietnam
+            f.dateFormat = "yyyy-MM-dd HH:mm"
+            guard let start = f.date(from: from), let day = Day(String(from.prefix(10))) else {
+                throw ValidationError("the moment is YYYY-MM-DD HH:mm")
+            }
+            guard days >= 0 else { throw ValidationError("days must not be negative") }
+            let officeHours: OfficeHours = hours == "standard" ? .standard : .ngheAn
+            let years = day.year...min(2100, day.year + 2 + days / 200)
+            let calendar = WorkCalendar(hours: officeHours, specialDays: years.flatMap { HolidayRules.proposals(year: $0) }, years: years)
+            print(f.string(from: try calendar.addingWorkingDays(days, to: start)))
+        }
+    }
+}
+
+/// `congvu bench …`: release-build measurements that docs/PERFORMANCE.md records.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
+                                                    subcommands: [CalendarBench.self])
+
+    struct CalendarBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "calendar",
+            abstract: "Working-day arithmetic and lunar conversion, each beside its raw floor.")
+        @Option(help: "Operations per measurement.") var operations = 20_000_000
+
+        func run() throws {
+            // First use computes the lunar month table (new moons and solar terms), then the day tables.
+            var built: WorkCalendar?
+            let buildTime = ContinuousClock().measure {
+                built = WorkCalendar(hours: .ngheAn, specialDays: (1990...2100).flatMap { HolidayRules.proposals(year: $0) })
+            }
+            print("build: lunar month table 1900-2100, holidays and day tables 1990-2100\t\(buildTime)")
+            let calendar = built!
+            let base = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01 07:00 local
+            var g = SystemRandomNumberGenerator()
+            let starts = (0..<4096).map { _ in base.addingTimeInterval(Double(Int.random(in: 0..<(3 * 365 * 86400), using: &g))) }
+            let amounts = (0..<4096).map { _ in Int.random(in: 0...40, using: &g) }
+
+            func measure(_ label: String, _ count: Int, _ body: (Int) throws -> Double) rethrows {
+                let clock = ContinuousClock()
+                var sink = 0.0
+                let elapsed = try clock.measure { for i in 0..<count { sink += try body(i) } }
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print(String(format: "%@\t%.0f ops/s\t%.3f s for %d\t(checksum %.0f)", label, Double(count) / seconds, seconds, count, sink.truncatingRemainder(dividingBy: 1000)))
+            }
+            try measure("add N working days (holidays 1990-2100 loaded)", operations) { i in
+                try calendar.addingWorkingDays(amounts[i & 4095], to: starts[i & 4095]).timeIntervalSince1970
+            }
+            measure("raw floor: add N×86400 s to a Date", operations) { i in
+                starts[i & 4095].addingTimeInterval(Double(amounts[i & 4095] * 86400)).timeIntervalSince1970
+            }
+            let first = LunarCalendar.julianDay(Day("1900-01-01")!), last = LunarCalendar.julianDay(Day("2100-12-31")!)
+            let clock = ContinuousClock()
+            var sum = 0
+            let lunar = clock.measure {
+                for jd in first...last { sum &+= LunarCalendar.lunar(LunarCalendar.day(julianDay: jd)!)!.day }
+            }
+            let floor = clock.measure {
+                for jd in first...last { sum &+= LunarCalendar.julianDay(LunarCalendar.day(julianDay: jd)!) }
+            }
+            print("lunar date of every day 1900-2100 (\(last - first + 1) days)\t\(lunar)\t(checksum \(sum % 1000))")
+            print("raw floor: Julian day round trip of every day\t\(floor)")
+        }
+    }
+}
