@@ -104,6 +104,30 @@ public struct OfficeHours: Hashable, Sendable {
 
     public func sessions(on day: Day) -> [WorkSession] { seasons[seasonIndex(day)].sessions }
 
+    /// The form kept in the database and typed in the page, one season per line or `;`:
+    /// `16/04-15/10 07:00-11:30 13:30-17:00; 16/10-15/04 07:30-12:00 13:30-17:00`.
+    public var text: String {
+        seasons.map { s in
+            String(format: "%02d/%02d-%02d/%02d ", s.from.day, s.from.month, s.to.day, s.to.month)
+                + s.sessions.map(\.description).joined(separator: " ")
+        }.joined(separator: "; ")
+    }
+
+    public static func parse(_ text: String) -> OfficeHours? {
+        var seasons: [Season] = []
+        for part in text.split(whereSeparator: { $0 == ";" || $0 == "\n" }) {
+            let fields = part.split(separator: " ").map(String.init)
+            guard fields.count >= 2 else { return nil }
+            let range = fields[0].split(separator: "-").map { $0.split(separator: "/").compactMap { Int($0) } }
+            guard range.count == 2, range[0].count == 2, range[1].count == 2,
+                  let from = MonthDay(month: range[0][1], day: range[0][0]), let to = MonthDay(month: range[1][1], day: range[1][0]) else { return nil }
+            let sessions = fields.dropFirst().compactMap(WorkSession.init)
+            guard sessions.count == fields.count - 1 else { return nil }
+            seasons.append(Season(from: from, to: to, sessions: sessions))
+        }
+        return try? OfficeHours(seasons: seasons)
+    }
+
     /// Nghệ An's hours, the demo's: summer (16/4–15/10) 07:00–11:30 and 13:30–17:00,
     /// winter (16/10–15/4) 07:30–12:00 and 13:30–17:00.
     public static let ngheAn = try! OfficeHours(seasons: [

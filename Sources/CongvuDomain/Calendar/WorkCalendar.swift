@@ -8,8 +8,9 @@ import Foundation
 /// seconds precede it, so adding N working days is a constant-time lookup. Vietnam has kept
 /// UTC+7 without daylight saving since 1975: instants are turned into local days with that offset.
 public struct WorkCalendar: Sendable {
-    public let hours: OfficeHours
     public let years: ClosedRange<Int>
+    /// Every distinct list of sessions the schedule uses; `season` indexes into it.
+    let sessionSets: [[WorkSession]]
     /// Julian day number of the first day in the tables.
     let base: Int
     /// Per day: the season's index, or -1 for a day off.
@@ -27,8 +28,23 @@ public struct WorkCalendar: Sendable {
     static let unixEpochJulianDay = 2440588
 
     public init(hours: OfficeHours, specialDays: [SpecialDay], years: ClosedRange<Int> = 1990...2100) {
-        self.hours = hours
+        self.init(schedule: [], default: hours, specialDays: specialDays, years: years)
+    }
+
+    /// Office hours that change over time: each entry applies from its day until the next;
+    /// before the first, `default` applies.
+    public init(schedule: [(from: Day, hours: OfficeHours)], default fallback: OfficeHours, specialDays: [SpecialDay],
+                years: ClosedRange<Int> = 1990...2100) {
         self.years = years
+        let schedule = schedule.sorted { $0.from < $1.from }
+        var sets: [[WorkSession]] = []
+        var setIndex: [[WorkSession]: Int] = [:]
+        func index(_ sessions: [WorkSession]) -> Int {
+            if let i = setIndex[sessions] { return i }
+            sets.append(sessions)
+            setIndex[sessions] = sets.count - 1
+            return sets.count - 1
+        }
         base = LunarCalendar.julianDay(year: years.lowerBound, month: 1, day: 1)
         let end = LunarCalendar.julianDay(year: years.upperBound, month: 12, day: 31)
         var special: [Int: SpecialDayKind] = [:]
@@ -37,26 +53,29 @@ public struct WorkCalendar: Sendable {
             let jd = LunarCalendar.julianDay(s.day)
             if special[jd] != .makeUpWorkday { special[jd] = s.kind }
         }
-        sessionSeconds = hours.seasons.map { $0.sessions.map { ($0.start.minutes * 60, $0.end.minutes * 60) } }
-        let seasonLength = sessionSeconds.map { $0.reduce(0) { $0 + $1.end - $1.start } }
         var season: [Int8] = [], rank: [Int32] = [], workDays: [Int32] = [], secondsBefore: [Int64] = []
         season.reserveCapacity(end - base + 1)
         var worked: Int32 = 0, seconds: Int64 = 0
+        var next = 0
+        var hours = fallback
         for jd in base...end {
             let day = LunarCalendar.day(julianDay: jd)!
+            while next < schedule.count, schedule[next].from <= day { hours = schedule[next].hours; next += 1 }
             let weekday = (jd + 1) % 7
             var working = weekday != 0 && weekday != 6
             if let kind = special[jd] { working = !kind.isDayOff }
-            let s = hours.seasonIndex(day)
+            let s = index(hours.sessions(on: day))
             season.append(working ? Int8(s) : -1)
             rank.append(worked)
             secondsBefore.append(seconds)
             if working {
                 workDays.append(Int32(jd - base))
                 worked += 1
-                seconds += Int64(seasonLength[s])
+                seconds += Int64(sets[s].reduce(0) { $0 + $1.seconds })
             }
         }
+        sessionSets = sets
+        sessionSeconds = sets.map { $0.map { ($0.start.minutes * 60, $0.end.minutes * 60) } }
         secondsBefore.append(seconds)
         self.season = season
         self.rank = rank
@@ -80,7 +99,7 @@ public struct WorkCalendar: Sendable {
     /// The sessions of a day; none on a day off.
     public func sessions(on day: Day) -> [WorkSession] {
         guard let i = index(day), season[i] >= 0 else { return [] }
-        return hours.seasons[Int(season[i])].sessions
+        return sessionSets[Int(season[i])]
     }
 
     /// The working day `n` working days after `day` (n ≥ 0; 0 is `day` itself when worked, else the next).
