@@ -1,11 +1,12 @@
 import ArgumentParser
 import CongvuDomain
 import CongvuServer
+import CongvuStore
 import Foundation
 
 /// `congvu calendar …`: lunar dates, proposed holidays and working-time arithmetic, for operators
 /// and scripts. Output is plain: one result per line, fields separated by tabs or `key=value`.
-struct CalendarCommand: ParsableCommand {
+struct CalendarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar", abstract: "Lunar dates, holidays and working-time arithmetic.",
         subcommands: [Lunar.self, Solar.self, Holidays.self, AddWorkingDays.self])
@@ -54,14 +55,16 @@ struct CalendarCommand: ParsableCommand {
         }
     }
 
-    struct AddWorkingDays: ParsableCommand {
+    struct AddWorkingDays: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-working-days",
             abstract: "Add working days to a moment, landing at the same clock time: calendar add-working-days \"2026-04-24 16:10\" 3")
         @Argument(help: "YYYY-MM-DD HH:mm, Vietnam time") var from: String
         @Argument var days: Int
-        @Option(help: "Office hours: nghe-an (summer/winter) or standard.") var hours = "nghe-an"
+        @Option(help: "Office hours when no unit is given: nghe-an (summer/winter) or standard.") var hours = "nghe-an"
+        @Option(name: .customLong("unit"), help: "A unit's code: its office hours and confirmed days from the database.") var unitCode: String?
+        @OptionGroup var settings: Settings
 
-        func run() throws {
+        func run() async throws {
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX")
             f.timeZone = CivilTime.vietnam
@@ -70,9 +73,17 @@ struct CalendarCommand: ParsableCommand {
                 throw ValidationError("the moment is YYYY-MM-DD HH:mm")
             }
             guard days >= 0 else { throw ValidationError("days must not be negative") }
-            let officeHours: OfficeHours = hours == "standard" ? .standard : .ngheAn
             let years = day.year...min(2100, day.year + 2 + days / 200)
-            let calendar = WorkCalendar(hours: officeHours, specialDays: years.flatMap { HolidayRules.proposals(year: $0) }, years: years)
+            let calendar: WorkCalendar
+            if let unitCode {
+                calendar = try await CLI.withServices(settings) { services in
+                    guard let unit = try await services.units.byCode(unitCode) else { throw ValidationError("no unit has the code \(unitCode)") }
+                    return try await CalendarStore(database: services.database).workCalendar(for: unit, years: years)
+                }
+            } else {
+                let officeHours: OfficeHours = hours == "standard" ? .standard : .ngheAn
+                calendar = WorkCalendar(hours: officeHours, specialDays: years.flatMap { HolidayRules.proposals(year: $0) }, years: years)
+            }
             print(f.string(from: try calendar.addingWorkingDays(days, to: start)))
         }
     }

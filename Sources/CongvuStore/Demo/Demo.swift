@@ -61,6 +61,14 @@ public enum Demo {
                                            in: sql, kind: dbKind, by: actor, reason: "demo")
             }
             let province = try await unit(nil, .province, "37", "Tỉnh Ninh Bình")
+            // The demo's hours are Nghệ An's (summer and winter), set once at the province.
+            try await sql.insert(into: "office_hours").columns("unit_id", "valid_from", "seasons", "created_at")
+                .values(SQLBind(province.id), SQLBind("2025-01-01"), SQLBind(OfficeHours.ngheAn.text), SQLBind(Instant.now())).run()
+            for year in 2025...2027 {
+                for day in HolidayRules.proposals(year: year) {
+                    _ = try await CalendarStore.insert(day, unitID: nil, in: sql, kind: dbKind, by: actor, reason: "demo")
+                }
+            }
             let districts = [try await unit(province, .district, "377", "Huyện Gia Viễn", to: "2025-06-30"),
                              try await unit(province, .district, "369", "Huyện Nho Quan", to: "2025-06-30")]
             var accounts: [DemoAccount] = []
