@@ -92,7 +92,7 @@ struct CalendarCommand: AsyncParsableCommand {
 /// `congvu bench …`: release-build measurements that docs/PERFORMANCE.md records.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
-                                                    subcommands: [CalendarBench.self])
+                                                    subcommands: [CalendarBench.self, VerdictBench.self])
 
     struct CalendarBench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "calendar",
@@ -136,6 +136,40 @@ struct BenchCommand: ParsableCommand {
             }
             print("lunar date of every day 1900-2100 (\(last - first + 1) days)\t\(lunar)\t(checksum \(sum % 1000))")
             print("raw floor: Julian day round trip of every day\t\(floor)")
+        }
+    }
+
+    struct VerdictBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verdicts",
+            abstract: "Day verdicts for many people from in-memory punches (the domain engine alone).")
+        @Option(help: "People.") var people = 10_000
+
+        func run() throws {
+            let calendar = WorkCalendar(hours: .ngheAn, specialDays: (2025...2027).flatMap { HolidayRules.proposals(year: $0) }, years: 2025...2027)
+            let day = Day("2026-06-05")!
+            let start = calendar.startOfDay(day)
+            var g = SystemRandomNumberGenerator()
+            // Realistic days: most on time, some late, some leave early, some forget to check out, a few absent.
+            let inputs: [([Punch], [Excuse])] = (0..<people).map { i in
+                let arrive = 7 * 3600 - 900 + Int.random(in: 0...1500, using: &g)
+                let leave = 17 * 3600 - 600 + Int.random(in: 0...1200, using: &g)
+                var punches = [Punch(at: start.addingTimeInterval(TimeInterval(arrive)))]
+                if i % 17 != 0 { punches.append(Punch(at: start.addingTimeInterval(TimeInterval(leave)))) }
+                if i % 41 == 0 { punches = [] }
+                let excuses = i % 13 == 0 ? [Excuse(id: "n\(i)", kind: .notice, from: start.addingTimeInterval(13.5 * 3600),
+                                                    to: start.addingTimeInterval(17 * 3600))] : []
+                return (punches, excuses)
+            }
+            let policy = AttendancePolicy()
+            var counts: [DayVerdict.Status: Int] = [:]
+            let elapsed = ContinuousClock().measure {
+                for (punches, excuses) in inputs {
+                    let v = VerdictEngine.verdict(day: day, punches: punches, excuses: excuses, calendar: calendar, policy: policy, isHoliday: false)
+                    counts[v.status, default: 0] += 1
+                }
+            }
+            print("verdicts for \(people) people, one day\t\(elapsed)")
+            print(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))
         }
     }
 }

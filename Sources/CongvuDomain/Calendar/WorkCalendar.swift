@@ -246,6 +246,11 @@ public struct WorkCalendar: Sendable {
         return sessionSeconds[Int(season[i])].contains { s >= $0.start && s <= $0.end }
     }
 
+    /// Local midnight at the start of a day.
+    public func startOfDay(_ day: Day) -> Date {
+        Date(timeIntervalSince1970: TimeInterval((LunarCalendar.julianDay(day) - Self.unixEpochJulianDay) * 86400 - Self.offset))
+    }
+
     /// The local day an instant falls on.
     public func day(of date: Date) -> Day { LunarCalendar.day(julianDay: split(date).0 + base)! }
 }

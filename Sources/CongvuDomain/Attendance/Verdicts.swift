@@ -1,0 +1,227 @@
+import Foundation
+
+/// Where a punch came from and how the person identified themselves.
+public enum PunchSource: String, CaseIterable, Codable, Sendable { case kiosk, terminal, web, api, manual }
+public enum PunchMethod: String, CaseIterable, Codable, Sendable { case card, pin, fingerprint, face, password, manual }
+
+/// One check-in or check-out, whatever its source. Punches are never deleted: corrections add punches.
+public struct Punch: Hashable, Sendable {
+    public var at: Date
+    public var source: PunchSource
+    public var method: PunchMethod
+
+    public init(at: Date, source: PunchSource = .terminal, method: PunchMethod = .card) {
+        self.at = at
+        self.source = source
+        self.method = method
+    }
+}
+
+/// An approved out-of-office notice or leave: it excuses missing presence inside its window.
+public struct Excuse: Hashable, Sendable {
+    public enum Kind: String, CaseIterable, Codable, Sendable {
+        case notice, annualLeave = "annual_leave", sickLeave = "sick_leave", businessTrip = "business_trip",
+             training, compensatory
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var from: Date
+    public var to: Date
+
+    public init(id: String, kind: Kind, from: Date, to: Date) {
+        self.id = id
+        self.kind = kind
+        self.from = from
+        self.to = to
+    }
+}
+
+/// A unit's attendance rules.
+public struct AttendancePolicy: Hashable, Sendable {
+    public enum Derivation: String, Codable, Sendable {
+        /// First punch is the check-in and last the check-out, for the whole day.
+        case perDay = "per_day"
+        /// Each session has its own check-in and check-out (the half-day card boards).
+        case perSession = "per_session"
+    }
+
+    public var derivation: Derivation
+    /// Lateness and early leave up to this many minutes count as on time.
+    public var graceMinutes: Int
+    /// Punches closer than this to the previous one are the same punch (a double tap).
+    public var collapseSeconds: Int
+    /// Punches earlier than this before the first session, or later than this after the last, are ignored.
+    public var windowMinutes: Int
+    /// Unexcused missing working time from this many minutes on is half a day absent.
+    public var halfDayMinutes: Int
+    /// Present less than this many working minutes (unexcused) is absent.
+    public var absentBelowMinutes: Int
+
+    public init(derivation: Derivation = .perDay, graceMinutes: Int = 5, collapseSeconds: Int = 120, windowMinutes: Int = 180,
+                halfDayMinutes: Int = 180, absentBelowMinutes: Int = 30) {
+        self.derivation = derivation
+        self.graceMinutes = graceMinutes
+        self.collapseSeconds = collapseSeconds
+        self.windowMinutes = windowMinutes
+        self.halfDayMinutes = halfDayMinutes
+        self.absentBelowMinutes = absentBelowMinutes
+    }
+}
+
+/// The verdict on one person's working day.
+public struct DayVerdict: Equatable, Sendable {
+    public enum Status: String, CaseIterable, Codable, Sendable {
+        case onTime = "on_time", late, leftEarly = "left_early", lateAndLeftEarly = "late_and_left_early",
+             missingPunch = "missing_punch", halfDayAbsent = "half_day_absent", absent, excused, holiday,
+             notScheduled = "not_scheduled"
+    }
+
+    /// Why: each a catalog key with its numbers.
+    public enum Reason: Equatable, Sendable {
+        case late(minutes: Int, session: Int)
+        case leftEarly(minutes: Int, session: Int)
+        case sessionMissed(session: Int)
+        case missingCheckOut
+        case missingCheckIn
+        case excused(by: String)
+        case ignoredPunches(count: Int)
+    }
+
+    public var status: Status
+    public var lateMinutes = 0
+    public var earlyMinutes = 0
+    /// Working minutes missing and not excused (lateness, early leave, missed sessions).
+    public var missingMinutes = 0
+    public var checkIn: Date?
+    public var checkOut: Date?
+    public var reasons: [Reason] = []
+
+    public init(status: Status) { self.status = status }
+}
+
+/// Turns punches, approved excuses and the calendar into the verdict on a working day.
+public enum VerdictEngine {
+    public static func verdict(day: Day, punches: [Punch], excuses: [Excuse], calendar: WorkCalendar,
+                               policy: AttendancePolicy, isHoliday: Bool) -> DayVerdict {
+        let sessions = calendar.sessions(on: day)
+        guard !sessions.isEmpty else { return DayVerdict(status: isHoliday ? .holiday : .notScheduled) }
+        let midnight = calendar.startOfDay(day)
+        func at(_ t: ClockTime) -> Date { midnight.addingTimeInterval(TimeInterval(t.minutes * 60)) }
+        let first = at(sessions[0].start), last = at(sessions[sessions.count - 1].end)
+        let window = TimeInterval(policy.windowMinutes * 60)
+
+        // The day's punches: inside the window, repeated taps collapsed.
+        var kept: [Date] = []
+        var ignored = 0
+        for p in punches.map(\.at).sorted() {
+            guard p >= first.addingTimeInterval(-window), p <= last.addingTimeInterval(window) else { ignored += 1; continue }
+            if let previous = kept.last, p.timeIntervalSince(previous) < TimeInterval(policy.collapseSeconds) { continue }
+            kept.append(p)
+        }
+        var v = DayVerdict(status: .onTime)
+        if ignored > 0 { v.reasons.append(.ignoredPunches(count: ignored)) }
+
+        // Working minutes in [a, b] that no excuse covers.
+        let windows = excuses.filter { $0.to > first && $0.from < last }.sorted { $0.from < $1.from }
+        func unexcused(_ a: Date, _ b: Date) -> Int {
+            guard b > a else { return 0 }
+            var total = (try? calendar.workingTime(from: a, to: b)) ?? 0
+            var covered: (Date, Date)?
+            for e in windows {
+                let s = max(a, e.from), t = min(b, e.to)
+                guard t > s else { continue }
+                if let c = covered, s <= c.1 { covered = (c.0, max(c.1, t)); continue }
+                if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
+                covered = (s, t)
+            }
+            if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
+            return Int((max(0, total) / 60).rounded())
+        }
+        let dayMinutes = Int(((try? calendar.workingTime(from: first, to: last)) ?? 0) / 60)
+        for e in windows { v.reasons.append(.excused(by: e.id)) }
+        if unexcused(first, last) == 0 {
+            v.status = .excused
+            v.checkIn = kept.first
+            v.checkOut = kept.count > 1 ? kept.last : nil
+            return v
+        }
+        guard !kept.isEmpty else {
+            v.status = .absent
+            v.missingMinutes = unexcused(first, last)
+            for i in sessions.indices { v.reasons.append(.sessionMissed(session: i)) }
+            return v
+        }
+
+        // Each span that must be covered: the whole day, or each session.
+        let spans: [(Date, Date, Date, Date)]  // session start, end, and the window its punches belong to
+        switch policy.derivation {
+        case .perDay:
+            spans = [(first, last, first.addingTimeInterval(-window), last.addingTimeInterval(window))]
+        case .perSession:
+            spans = sessions.indices.map { i in
+                let start = at(sessions[i].start), end = at(sessions[i].end)
+                let lower = i == 0 ? start.addingTimeInterval(-window) : at(sessions[i - 1].end).addingTimeInterval(start.timeIntervalSince(at(sessions[i - 1].end)) / 2)
+                let upper = i == sessions.count - 1 ? end.addingTimeInterval(window) : end.addingTimeInterval(at(sessions[i + 1].start).timeIntervalSince(end) / 2)
+                return (start, end, lower, upper)
+            }
+        }
+        let grace = policy.graceMinutes
+        var onePunch = false
+        for (index, span) in spans.enumerated() {
+            let (start, end, lower, upper) = span
+            let inSpan = kept.filter { $0 >= lower && $0 < upper }
+            if inSpan.isEmpty {
+                let missing = unexcused(start, end)
+                if missing > 0 { v.reasons.append(.sessionMissed(session: index)); v.missingMinutes += missing }
+                continue
+            }
+            var checkIn: Date? = inSpan.first, checkOut: Date? = inSpan.count > 1 ? inSpan.last : nil
+            if inSpan.count == 1 {
+                // One punch: a check-in if it comes before the middle of the span, else a check-out.
+                // The other punch is missing unless an excuse covers the rest of the span.
+                // Leaving on a notice that runs to the end of the span needs no check-out: its start
+                // stands for one; returning from one that began before the span stands for a check-in.
+                let leftOn = windows.filter { $0.from >= inSpan[0] && $0.from < end && $0.to >= end }.map(\.from).min()
+                let backFrom = windows.filter { $0.from <= start && $0.to > start && $0.to <= inSpan[0] }.map(\.to).max()
+                if inSpan[0] > start.addingTimeInterval(end.timeIntervalSince(start) / 2) {
+                    checkIn = backFrom
+                    checkOut = inSpan[0]
+                    if backFrom == nil && unexcused(start, inSpan[0]) > grace { onePunch = true; v.reasons.append(.missingCheckIn) }
+                } else {
+                    checkOut = leftOn
+                    if leftOn == nil && unexcused(inSpan[0], end) > grace { onePunch = true; v.reasons.append(.missingCheckOut) }
+                }
+            }
+            if v.checkIn == nil { v.checkIn = checkIn }
+            if let checkOut { v.checkOut = checkOut }
+            if let checkIn {
+                let late = unexcused(start, min(checkIn, end))
+                if late > grace { v.lateMinutes += late; v.missingMinutes += late; v.reasons.append(.late(minutes: late, session: index)) }
+            }
+            if let checkOut {
+                let early = unexcused(max(checkOut, start), end)
+                if early > grace { v.earlyMinutes += early; v.missingMinutes += early; v.reasons.append(.leftEarly(minutes: early, session: index)) }
+            }
+        }
+        let present = dayMinutes - v.missingMinutes
+        if onePunch && v.lateMinutes == 0 && v.earlyMinutes == 0 && !v.reasons.contains(where: { if case .sessionMissed = $0 { return true }; return false }) {
+            v.status = .missingPunch
+        } else if present < policy.absentBelowMinutes {
+            v.status = .absent
+        } else if v.missingMinutes >= policy.halfDayMinutes {
+            v.status = .halfDayAbsent
+        } else if v.lateMinutes > 0 && v.earlyMinutes > 0 {
+            v.status = .lateAndLeftEarly
+        } else if v.lateMinutes > 0 {
+            v.status = .late
+        } else if v.earlyMinutes > 0 {
+            v.status = .leftEarly
+        } else if onePunch {
+            v.status = .missingPunch
+        } else {
+            v.status = .onTime
+        }
+        return v
+    }
+}
