@@ -118,3 +118,13 @@ import Testing
         #expect(verdict(punches("16:59"), excuses: [excuse("06:30", "11:30")], policy: policy).reasons.contains(.missingCheckIn))
     }
 }
+
+@Suite struct PunchFlagTests {
+    @Test func devicesAheadOrUploadsLongAfterAreFlagged() {
+        let now = Date(timeIntervalSince1970: 1_780_632_000)
+        #expect(PunchFlag.check(at: now.addingTimeInterval(300), receivedAt: now) == PunchFlag.none)
+        #expect(PunchFlag.check(at: now.addingTimeInterval(301), receivedAt: now) == .future)
+        #expect(PunchFlag.check(at: now.addingTimeInterval(-7 * 86400), receivedAt: now) == PunchFlag.none)
+        #expect(PunchFlag.check(at: now.addingTimeInterval(-7 * 86400 - 1), receivedAt: now) == .stale)
+    }
+}

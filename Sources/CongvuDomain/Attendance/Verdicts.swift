@@ -225,3 +225,20 @@ public enum VerdictEngine {
         return v
     }
 }
+
+/// Punches whose time cannot be trusted are kept but flagged, and verdicts leave them out until
+/// the office has looked at them: a device clock ahead of the server, or a punch uploaded long after.
+public enum PunchFlag: String, Codable, Sendable {
+    case none = ""
+    case future
+    case stale
+
+    public static let tolerance: TimeInterval = 5 * 60
+    public static let staleAfter: TimeInterval = 7 * 86400
+
+    public static func check(at: Date, receivedAt: Date) -> PunchFlag {
+        if at > receivedAt.addingTimeInterval(tolerance) { return .future }
+        if receivedAt.timeIntervalSince(at) > staleAfter { return .stale }
+        return .none
+    }
+}

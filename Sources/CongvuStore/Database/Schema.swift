@@ -7,7 +7,7 @@ public enum Schema {
         return sql.replacingOccurrences(of: "{ID}", with: id)
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -178,5 +178,28 @@ public enum Schema {
             created_at TEXT NOT NULL)
         """,
         "CREATE UNIQUE INDEX office_hours_unit_from ON office_hours(unit_id, valid_from)",
+    ])
+
+    /// Punches from every source. Never deleted and their times never changed (corrections add
+    /// punches); only an unknown card's punches get their person when the office links the card.
+    static let attendance = Migration(version: 6, name: "attendance", sql: [
+        """
+        CREATE TABLE punches (
+            id {ID},
+            person_id BIGINT REFERENCES people(id),
+            card_number TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            method TEXT NOT NULL,
+            device TEXT NOT NULL DEFAULT '',
+            flag TEXT NOT NULL DEFAULT '',
+            queued BOOLEAN NOT NULL DEFAULT FALSE,
+            note TEXT NOT NULL DEFAULT '',
+            idempotency_key TEXT NOT NULL UNIQUE,
+            created_by BIGINT REFERENCES users(id))
+        """,
+        "CREATE INDEX punches_person_at ON punches(person_id, at)",
+        "CREATE INDEX punches_card ON punches(card_number) WHERE person_id IS NULL",
     ])
 }

@@ -1,0 +1,148 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A punch as it arrives from a source, before it is stored.
+public struct PunchInput: Sendable {
+    /// Nil for a card no person holds yet: the punch is kept for the office to link.
+    public var personID: Int64?
+    public var cardNumber: String
+    public var at: Date
+    public var receivedAt: Date
+    public var source: PunchSource
+    public var method: PunchMethod
+    public var device: String
+    /// Sent later from a kiosk's queue, with its original time.
+    public var queued: Bool
+    /// The reason, for manual punches.
+    public var note: String
+    /// Makes a retried upload the same punch. Derived from the punch itself when empty.
+    public var idempotencyKey: String
+
+    public init(personID: Int64?, cardNumber: String = "", at: Date, receivedAt: Date = Date(), source: PunchSource,
+                method: PunchMethod, device: String = "", queued: Bool = false, note: String = "", idempotencyKey: String = "") {
+        self.personID = personID
+        self.cardNumber = cardNumber
+        self.at = at
+        self.receivedAt = receivedAt
+        self.source = source
+        self.method = method
+        self.device = device
+        self.queued = queued
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+    }
+
+    var key: String {
+        idempotencyKey.isEmpty
+            ? Token.hash("\(personID.map(String.init) ?? "card:" + cardNumber)|\(Instant.format(at))|\(source.rawValue)|\(device)")
+            : idempotencyKey
+    }
+}
+
+public struct StoredPunch: Sendable, Equatable {
+    public var id: Int64
+    public var personID: Int64?
+    public var cardNumber: String
+    public var punch: Punch
+    public var receivedAt: Date
+    public var device: String
+    public var flag: PunchFlag
+    public var queued: Bool
+    public var note: String
+}
+
+public struct PunchStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    static func decode(_ row: any SQLRow) throws -> StoredPunch {
+        StoredPunch(id: try row.decode(column: "id", as: Int64.self),
+                    personID: try row.decode(column: "person_id", as: Int64?.self),
+                    cardNumber: try row.decode(column: "card_number", as: String.self),
+                    punch: Punch(at: Instant.parse(try row.decode(column: "at", as: String.self)) ?? Date(timeIntervalSince1970: 0),
+                                 source: PunchSource(rawValue: try row.decode(column: "source", as: String.self)) ?? .api,
+                                 method: PunchMethod(rawValue: try row.decode(column: "method", as: String.self)) ?? .manual),
+                    receivedAt: Instant.parse(try row.decode(column: "received_at", as: String.self)) ?? Date(timeIntervalSince1970: 0),
+                    device: try row.decode(column: "device", as: String.self),
+                    flag: PunchFlag(rawValue: try row.decode(column: "flag", as: String.self)) ?? .none,
+                    queued: try row.decode(column: "queued", as: Bool.self),
+                    note: try row.decode(column: "note", as: String.self))
+    }
+
+    /// Stores a punch once: the same punch sent again returns the stored one (`isNew` false).
+    /// Manual punches need a reason and are audited.
+    public func record(_ input: PunchInput, by actor: Actor) async throws -> (punch: StoredPunch, isNew: Bool) {
+        if input.source == .manual && input.note.tidied.count < 3 {
+            throw ValidationErrors([FieldError("note", "reason_required")])
+        }
+        let key = input.key
+        let flag = PunchFlag.check(at: input.at, receivedAt: input.receivedAt)
+        let kind = database.kind
+        return try await database.write { sql in
+            if let existing = try await sql.select().column("*").from("punches").where("idempotency_key", .equal, key).first() {
+                return (try PunchStore.decode(existing), false)
+            }
+            let row = try await sql.insert(into: "punches")
+                .columns("person_id", "card_number", "at", "received_at", "source", "method", "device", "flag", "queued", "note",
+                         "idempotency_key", "created_by")
+                .values(SQLBind(input.personID), SQLBind(input.cardNumber), SQLBind(Instant.format(input.at)),
+                        SQLBind(Instant.format(input.receivedAt)), SQLBind(input.source.rawValue), SQLBind(input.method.rawValue),
+                        SQLBind(input.device), SQLBind(flag.rawValue), SQLBind(input.queued), SQLBind(input.note.tidied), SQLBind(key),
+                        SQLBind(actor.id))
+                .returning("*").first()
+            let stored = try PunchStore.decode(row!)
+            if input.source == .manual {
+                try await AuditLog.append(.init(action: .create, objectType: "punch", objectID: String(stored.id),
+                                                after: "{\"person_id\":\(input.personID.map(String.init) ?? "null"),\"at\":\"\(Instant.format(input.at))\"}",
+                                                reason: input.note.tidied), by: actor, in: sql, kind: kind)
+            }
+            return (stored, true)
+        }
+    }
+
+    /// A person's punches from `from` up to `to`; flagged ones only when asked for.
+    public func punches(personID: Int64, from: Date, to: Date, includeFlagged: Bool = false) async throws -> [StoredPunch] {
+        try await database.read { sql in
+            var q = sql.select().column("*").from("punches").where("person_id", .equal, personID)
+                .where("at", .greaterThanOrEqual, Instant.format(from)).where("at", .lessThan, Instant.format(to))
+            if !includeFlagged { q = q.where("flag", .equal, "") }
+            return try await q.orderBy("at").all().map(PunchStore.decode)
+        }
+    }
+
+    /// Cards read that no person holds, with how many punches each has and when it was last seen.
+    public func unknownCards() async throws -> [(card: String, punches: Int, last: Date)] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT card_number, COUNT(*) AS n, MAX(at) AS last FROM punches
+                WHERE person_id IS NULL GROUP BY card_number ORDER BY MAX(at) DESC
+                """).all().map { row in
+                (try row.decode(column: "card_number", as: String.self), try row.decode(column: "n", as: Int.self),
+                 Instant.parse(try row.decode(column: "last", as: String.self)) ?? Date(timeIntervalSince1970: 0))
+            }
+        }
+    }
+
+    /// Gives a card to a person and attaches its unclaimed punches to them. The punches' times are
+    /// not touched; the link is audited.
+    public func linkCard(_ card: String, to personID: Int64, by actor: Actor, reason: String) async throws -> Int {
+        let kind = database.kind
+        return try await database.write { sql in
+            try await PeopleStore.checkCard(card, except: personID, in: sql)
+            guard try await sql.select().column("id").from("people").where("id", .equal, personID).first() != nil else {
+                throw StoreError.notFound("person")
+            }
+            let count = try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("punches")
+                .where("person_id", .is, SQLLiteral.null).where("card_number", .equal, card).first()!.decode(column: "n", as: Int.self)
+            try await sql.update("people").set("card_number", to: card).where("id", .equal, personID).run()
+            try await sql.update("punches").set("person_id", to: personID)
+                .where("person_id", .is, SQLLiteral.null).where("card_number", .equal, card).run()
+            try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
+                                            after: "{\"card_number\":\"\(card)\",\"punches_linked\":\(count)}", reason: reason),
+                                      by: actor, in: sql, kind: kind)
+            return count
+        }
+    }
+}
