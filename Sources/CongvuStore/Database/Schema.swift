@@ -7,7 +7,7 @@ public enum Schema {
         return sql.replacingOccurrences(of: "{ID}", with: id)
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -201,5 +201,26 @@ public enum Schema {
         """,
         "CREATE INDEX punches_person_at ON punches(person_id, at)",
         "CREATE INDEX punches_card ON punches(card_number) WHERE person_id IS NULL",
+    ])
+
+    /// Out-of-office notices and leave requests, with their decision.
+    static let absences = Migration(version: 7, name: "absences", sql: [
+        """
+        CREATE TABLE absence_requests (
+            id {ID},
+            person_id BIGINT NOT NULL REFERENCES people(id),
+            kind TEXT NOT NULL,
+            place TEXT NOT NULL DEFAULT '',
+            purpose TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            filed_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            decided_by BIGINT REFERENCES users(id),
+            decided_at TEXT,
+            decision_note TEXT NOT NULL DEFAULT '')
+        """,
+        "CREATE INDEX absence_person_time ON absence_requests(person_id, starts_at)",
+        "CREATE INDEX absence_status ON absence_requests(status)",
     ])
 }
