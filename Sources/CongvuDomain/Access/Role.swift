@@ -12,11 +12,11 @@ public enum Role: String, CaseIterable, Codable, Sendable {
         case .systemAdmin:
             return Set(Permission.allCases)
         case .unitAdmin:
-            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts]
+            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance]
         case .leader:
-            return [.viewOrganisation, .viewPeople]
+            return [.viewOrganisation, .viewPeople, .viewAttendance]
         case .inspector:
-            return [.viewOrganisation, .viewPeople]
+            return [.viewOrganisation, .viewPeople, .viewAttendance]
         case .civilServant, .oneStopOfficer:
             return [.viewOrganisation, .viewPeople]
         }
@@ -36,6 +36,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case importData
     case manageAccounts
     case viewAudit
+    /// Everyone's punches and verdicts in the scope (a person always sees their own).
+    case viewAttendance
 }
 
 public struct Grant: Sendable, Equatable, Codable {

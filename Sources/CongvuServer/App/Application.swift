@@ -49,6 +49,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     AccountController(services: services).addRoutes(to: pages.group("account"))
     UsersController(services: services).addRoutes(to: pages.group("admin/users"))
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))
+    AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     APIController(services: services).addRoutes(to: router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts)))
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)

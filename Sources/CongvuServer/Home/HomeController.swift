@@ -14,6 +14,14 @@ struct HomeController {
         let p = try context.signedIn()
         let t = services.views.catalogs
         var cards: [[String: Any]] = []
+        // Leaders first: today's late, early and unexcused absences in their own unit.
+        if let grant = p.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
+           let unit = try await services.units.get(grant.unitID) {
+            let rows = try await DailyVerdicts(database: services.database).rows(unit: unit, day: services.today)
+            let flagged = rows.filter { [.late, .leftEarly, .lateAndLeftEarly, .absent, .halfDayAbsent].contains($0.verdict.status) }.count
+            cards.append(["title": "\(t.text("card_attendance", context.locale)) · \(unit.name)", "value": flagged,
+                          "href": "/attendance?unit=\(unit.id)", "note": t.text("card_attendance_note", context.locale)])
+        }
         if p.holds(.viewPeople) {
             let scopes = p.scopes(for: .viewPeople)
             let count = try await services.people.search("", scopes: scopes, on: services.today, limit: 1).total

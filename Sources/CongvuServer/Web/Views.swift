@@ -36,6 +36,7 @@ public struct Views: Sendable {
                 "import": p.holds(.importData),
                 "audit": p.holds(.viewAudit),
                 "users": p.holds(.manageAccounts),
+                "attendance": p.holds(.viewAttendance),
             ]
         }
         return data

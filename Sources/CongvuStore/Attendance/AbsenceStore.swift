@@ -80,6 +80,20 @@ public struct AbsenceStore: Sendable {
         }
     }
 
+    /// Everyone's approved requests overlapping [from, to), as excuses, by person.
+    public func excuses(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Excuse]] {
+        guard !personIDs.isEmpty else { return [:] }
+        let rows = try await database.read { sql in
+            try await sql.select().column("*").from("absence_requests").where("person_id", .in, personIDs)
+                .where("status", .equal, AbsenceRequest.Status.approved.rawValue)
+                .where("starts_at", .lessThan, Instant.format(to)).where("ends_at", .greaterThan, Instant.format(from)).all()
+                .map(AbsenceStore.decode)
+        }
+        var out: [Int64: [Excuse]] = [:]
+        for r in rows { if let e = r.excuse { out[r.personID, default: []].append(e) } }
+        return out
+    }
+
     /// The approved requests overlapping [from, to) as excuses for the verdict engine.
     public func excuses(personID: Int64, from: Date, to: Date) async throws -> [Excuse] {
         try await requests(personID: personID, from: from, to: to).compactMap(\.excuse)

@@ -77,29 +77,46 @@ public struct PunchStore: Sendable {
         if input.source == .manual && input.note.tidied.count < 3 {
             throw ValidationErrors([FieldError("note", "reason_required")])
         }
+        let kind = database.kind
+        return try await database.write { sql in try await PunchStore.insert(input, in: sql, kind: kind, by: actor) }
+    }
+
+    static func insert(_ input: PunchInput, in sql: any SQLDatabase, kind: DatabaseKind, by actor: Actor) async throws -> (punch: StoredPunch, isNew: Bool) {
         let key = input.key
         let flag = PunchFlag.check(at: input.at, receivedAt: input.receivedAt)
-        let kind = database.kind
-        return try await database.write { sql in
-            if let existing = try await sql.select().column("*").from("punches").where("idempotency_key", .equal, key).first() {
-                return (try PunchStore.decode(existing), false)
-            }
-            let row = try await sql.insert(into: "punches")
-                .columns("person_id", "card_number", "at", "received_at", "source", "method", "device", "flag", "queued", "note",
-                         "idempotency_key", "created_by")
-                .values(SQLBind(input.personID), SQLBind(input.cardNumber), SQLBind(Instant.format(input.at)),
-                        SQLBind(Instant.format(input.receivedAt)), SQLBind(input.source.rawValue), SQLBind(input.method.rawValue),
-                        SQLBind(input.device), SQLBind(flag.rawValue), SQLBind(input.queued), SQLBind(input.note.tidied), SQLBind(key),
-                        SQLBind(actor.id))
-                .returning("*").first()
-            let stored = try PunchStore.decode(row!)
-            if input.source == .manual {
-                try await AuditLog.append(.init(action: .create, objectType: "punch", objectID: String(stored.id),
-                                                after: "{\"person_id\":\(input.personID.map(String.init) ?? "null"),\"at\":\"\(Instant.format(input.at))\"}",
-                                                reason: input.note.tidied), by: actor, in: sql, kind: kind)
-            }
-            return (stored, true)
+        if let existing = try await sql.select().column("*").from("punches").where("idempotency_key", .equal, key).first() {
+            return (try PunchStore.decode(existing), false)
         }
+        let row = try await sql.insert(into: "punches")
+            .columns("person_id", "card_number", "at", "received_at", "source", "method", "device", "flag", "queued", "note",
+                     "idempotency_key", "created_by")
+            .values(SQLBind(input.personID), SQLBind(input.cardNumber), SQLBind(Instant.format(input.at)),
+                    SQLBind(Instant.format(input.receivedAt)), SQLBind(input.source.rawValue), SQLBind(input.method.rawValue),
+                    SQLBind(input.device), SQLBind(flag.rawValue), SQLBind(input.queued), SQLBind(input.note.tidied), SQLBind(key),
+                    SQLBind(actor.id))
+            .returning("*").first()
+        let stored = try PunchStore.decode(row!)
+        if input.source == .manual {
+            try await AuditLog.append(.init(action: .create, objectType: "punch", objectID: String(stored.id),
+                                            after: "{\"person_id\":\(input.personID.map(String.init) ?? "null"),\"at\":\"\(Instant.format(input.at))\"}",
+                                            reason: input.note.tidied), by: actor, in: sql, kind: kind)
+        }
+        return (stored, true)
+    }
+
+    /// Everyone's trusted punches in [from, to), by person: one query for a whole unit.
+    public func punches(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Punch]] {
+        guard !personIDs.isEmpty else { return [:] }
+        let rows = try await database.read { sql in
+            try await sql.select().column("*").from("punches").where("person_id", .in, personIDs).where("flag", .equal, "")
+                .where("at", .greaterThanOrEqual, Instant.format(from)).where("at", .lessThan, Instant.format(to)).orderBy("at").all()
+        }
+        var out: [Int64: [Punch]] = [:]
+        for row in rows {
+            let p = try PunchStore.decode(row)
+            if let id = p.personID { out[id, default: []].append(p.punch) }
+        }
+        return out
     }
 
     /// A person's punches from `from` up to `to`; flagged ones only when asked for.

@@ -150,6 +150,7 @@ public enum Demo {
                 users.append(("congchuc.\(key)", first["Công chức Văn phòng - Thống kê"], .civilServant, commune.id, commune.name))
                 users.append(("motcua.\(key)", first["Công chức Bộ phận một cửa"], .oneStopOfficer, centre.id, centre.name))
             }
+            try await punches(sql: sql, rng: &rng, now: Date())
             let now = Instant.now()
             for (username, personID, role, unitID, unitName) in users {
                 var display = username
@@ -172,6 +173,60 @@ public enum Demo {
                 accounts.append(DemoAccount(username: username, password: password, role: role, unit: unitName))
             }
             return accounts
+        }
+    }
+
+    /// Punches for the last 20 working days and this morning (as far as now), in batches:
+    /// most on time, some late or leaving early, forgotten check-outs, a few absences, and three
+    /// approved afternoon notices today.
+    static func punches(sql: any SQLDatabase, rng: inout Seeded, now: Date) async throws {
+        let today = Day(now, in: CivilTime.vietnam)
+        let calendar = WorkCalendar(hours: .ngheAn, specialDays: ((today.year - 1)...today.year).flatMap { HolidayRules.proposals(year: $0) },
+                                    years: (today.year - 1)...today.year)
+        var days: [Day] = []
+        var jd = LunarCalendar.julianDay(today)
+        while days.count < 21, let d = LunarCalendar.day(julianDay: jd), d.year >= today.year - 1 {
+            if calendar.isWorkingDay(d) { days.append(d) }
+            jd -= 1
+        }
+        let people = try await sql.select().column("id").from("people").orderBy("id").all().map { try $0.decode(column: "id", as: Int64.self) }
+        var rows: [[any Encodable & Sendable]] = []
+        func flush() async throws {
+            guard !rows.isEmpty else { return }
+            var insert = sql.insert(into: "punches").columns("person_id", "at", "received_at", "source", "method", "device", "idempotency_key")
+            for r in rows { insert = insert.values(r.map { SQLBind($0) }) }
+            try await insert.run()
+            rows.removeAll(keepingCapacity: true)
+        }
+        for day in days {
+            let sessions = calendar.sessions(on: day)
+            let start = calendar.startOfDay(day)
+            let first = Double(sessions[0].start.minutes * 60), last = Double(sessions[sessions.count - 1].end.minutes * 60)
+            for person in people {
+                let roll = Int.random(in: 0..<100, using: &rng)
+                if roll < 3 { continue }  // absent
+                let late = roll < 15 ? Double(Int.random(in: 6...40, using: &rng)) * 60 : -Double(Int.random(in: -4...20, using: &rng)) * 60
+                let early = (15..<23).contains(roll) ? -Double(Int.random(in: 10...60, using: &rng)) * 60 : Double(Int.random(in: 0...25, using: &rng)) * 60
+                var times = [start.addingTimeInterval(first + late)]
+                if !(23..<27).contains(roll) { times.append(start.addingTimeInterval(last + early)) }
+                for at in times where at <= now {
+                    rows.append([person, Instant.format(at), Instant.format(at), PunchSource.terminal.rawValue, PunchMethod.card.rawValue,
+                                 "demo-terminal", "demo:\(person):\(Instant.format(at))"])
+                }
+                if rows.count >= 400 { try await flush() }
+            }
+        }
+        try await flush()
+        if let day = days.first, day == today {
+            let start = calendar.startOfDay(day)
+            for person in people.prefix(40).suffix(3) {
+                try await sql.insert(into: "absence_requests")
+                    .columns("person_id", "kind", "place", "purpose", "starts_at", "ends_at", "filed_at", "status", "decision_note")
+                    .values(SQLBind(person), SQLBind(Excuse.Kind.notice.rawValue), SQLBind("Sở Nội vụ"), SQLBind("Họp triển khai công việc"),
+                            SQLBind(Instant.format(start.addingTimeInterval(13.5 * 3600))), SQLBind(Instant.format(start.addingTimeInterval(17.5 * 3600))),
+                            SQLBind(Instant.format(start.addingTimeInterval(7 * 3600))), SQLBind("approved"), SQLBind(""))
+                    .run()
+            }
         }
     }
 }
