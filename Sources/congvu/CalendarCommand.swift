@@ -65,11 +65,7 @@ struct CalendarCommand: AsyncParsableCommand {
         @OptionGroup var settings: Settings
 
         func run() async throws {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = CivilTime.vietnam
-            f.dateFormat = "yyyy-MM-dd HH:mm"
-            guard let start = f.date(from: from), let day = Day(String(from.prefix(10))) else {
+            guard let start = Instant.parseLocal(from), let day = Day(String(from.split(separator: " ")[0])) else {
                 throw ValidationError("the moment is YYYY-MM-DD HH:mm")
             }
             guard days >= 0 else { throw ValidationError("days must not be negative") }
@@ -84,7 +80,7 @@ struct CalendarCommand: AsyncParsableCommand {
                 let officeHours: OfficeHours = hours == "standard" ? .standard : .ngheAn
                 calendar = WorkCalendar(hours: officeHours, specialDays: years.flatMap { HolidayRules.proposals(year: $0) }, years: years)
             }
-            print(f.string(from: try calendar.addingWorkingDays(days, to: start)))
+            print(Instant.formatLocal(try calendar.addingWorkingDays(days, to: start)))
         }
     }
 }

@@ -60,3 +60,16 @@ import Testing
         #expect(Instant.display(date) == "01:30 01/07/2025")
     }
 }
+
+@Suite struct LocalTimeTests {
+    @Test func typedMomentsAreVietnamTime() throws {
+        let d = try #require(Instant.parseLocal("2026-06-05 07:30"))
+        #expect(Instant.format(d) == "2026-06-05T00:30:00.000Z")
+        #expect(Instant.formatLocal(d) == "2026-06-05 07:30")
+        #expect(Instant.clock(d) == "07:30")
+        #expect(Instant.parseLocal("05/06/2026 7:30") == d)
+        for bad in ["2026-06-05", "2026-06-05 25:00", "2026-06-05 24:00", "tomorrow 07:30", "2026-02-30 07:00"] {
+            #expect(Instant.parseLocal(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -3,21 +3,8 @@ import Foundation
 import Testing
 
 /// Local time in Vietnam (UTC+7).
-func at(_ text: String) -> Date {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    return f.date(from: text)!
-}
-
-func local(_ date: Date) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    return f.string(from: date)
-}
+func at(_ text: String) -> Date { Instant.parseLocal(text)! }
+func local(_ date: Date) -> String { Instant.formatLocal(date) }
 
 let proposedCalendar = WorkCalendar(hours: .ngheAn, specialDays: (2019...2028).flatMap { HolidayRules.proposals(year: $0) })
 

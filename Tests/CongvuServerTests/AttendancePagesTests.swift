@@ -7,21 +7,13 @@ import HummingbirdTesting
 import Testing
 
 @Suite struct AttendancePagesTests {
-    func time(_ text: String) -> Date {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = CivilTime.vietnam
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.date(from: text)!
-    }
-
     @Test func leadersSeeTheDayOfTheirUnitWithReasons() async throws {
         try await Harness.run { h in
             let committee = try await h.unit(code: "14551-UB")
             let person = try await h.someone(in: "14551-UB")
             let punches = PunchStore(database: h.services.database)
             for t in ["2026-06-05 07:20", "2026-06-05 17:02"] {
-                _ = try await punches.record(PunchInput(personID: person.id, at: time(t), receivedAt: time(t), source: .terminal, method: .card), by: .system)
+                _ = try await punches.record(PunchInput(personID: person.id, at: Instant.parseLocal(t)!, receivedAt: Instant.parseLocal(t)!, source: .terminal, method: .card), by: .system)
             }
             let leader = try await h.signIn("chutich.giahung")
             let page = try await leader.get("/attendance?unit=\(committee.id)&day=2026-06-05")

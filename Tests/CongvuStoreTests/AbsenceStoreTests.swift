@@ -5,14 +5,6 @@ import Foundation
 import Testing
 
 @Suite struct AbsenceStoreTests {
-    func time(_ text: String) -> Date {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = CivilTime.vietnam
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.date(from: text)!
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func anApprovedNoticeExcusesTheVerdict(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
@@ -21,17 +13,17 @@ import Testing
             let absences = AbsenceStore(database: db)
             let punches = PunchStore(database: db)
             for hhmm in ["2026-06-05 06:58", "2026-06-05 11:31"] {
-                _ = try await punches.record(PunchInput(personID: person.id, at: time(hhmm), receivedAt: time(hhmm), source: .terminal, method: .card), by: .system)
+                _ = try await punches.record(PunchInput(personID: person.id, at: Instant.parseLocal(hhmm)!, receivedAt: Instant.parseLocal(hhmm)!, source: .terminal, method: .card), by: .system)
             }
             let draft = AbsenceDraft(kind: "notice", place: "Sở Nội vụ", purpose: "Họp về sắp xếp bộ máy",
-                                     from: time("2026-06-05 13:30"), to: time("2026-06-05 17:00"))
-            let filed = try await absences.file(try draft.validate(personID: person.id, filedAt: time("2026-06-05 08:00")), by: .system)
+                                     from: Instant.parseLocal("2026-06-05 13:30")!, to: Instant.parseLocal("2026-06-05 17:00")!)
+            let filed = try await absences.file(try draft.validate(personID: person.id, filedAt: Instant.parseLocal("2026-06-05 08:00")!), by: .system)
             try await CalendarStore(database: db).setOfficeHours(unitID: t.province.id, from: Day("2026-01-01")!, hours: .ngheAn,
                                                                  by: .system, reason: "giờ Nghệ An")
             let calendar = try await CalendarStore(database: db).workCalendar(for: t.committeeA, years: 2026...2026)
             func verdict() async throws -> DayVerdict {
-                let dayPunches = try await punches.punches(personID: person.id, from: time("2026-06-05 00:00"), to: time("2026-06-06 00:00"))
-                let excuses = try await absences.excuses(personID: person.id, from: time("2026-06-05 00:00"), to: time("2026-06-06 00:00"))
+                let dayPunches = try await punches.punches(personID: person.id, from: Instant.parseLocal("2026-06-05 00:00")!, to: Instant.parseLocal("2026-06-06 00:00")!)
+                let excuses = try await absences.excuses(personID: person.id, from: Instant.parseLocal("2026-06-05 00:00")!, to: Instant.parseLocal("2026-06-06 00:00")!)
                 return VerdictEngine.verdict(day: Day("2026-06-05")!, punches: dayPunches.map(\.punch), excuses: excuses,
                                              calendar: calendar, policy: AttendancePolicy(), isHoliday: false)
             }

@@ -5,14 +5,6 @@ import Foundation
 import Testing
 
 @Suite struct CalendarStoreTests {
-    func time(_ text: String) -> Date {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = CivilTime.vietnam
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.date(from: text)!
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func proposalsApplyUntilConfirmedThenTheConfirmedDaysRule(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
@@ -75,7 +67,7 @@ import Testing
             let a2 = try await store.workCalendar(for: t.committeeA, years: 2026...2026)
             #expect(a2.sessions(on: Day("2026-06-30")!).first?.description == "07:00-11:30")
             #expect(a2.sessions(on: Day("2026-07-01")!).first?.description == "07:30-11:30")
-            #expect(try a2.addingWorkingDays(1, to: time("2026-06-30 07:10")) == time("2026-07-01 07:30"))
+            #expect(try a2.addingWorkingDays(1, to: Instant.parseLocal("2026-06-30 07:10")!) == Instant.parseLocal("2026-07-01 07:30")!)
         }
     }
 }

@@ -250,7 +250,4 @@ public struct WorkCalendar: Sendable {
     public func startOfDay(_ day: Day) -> Date {
         Date(timeIntervalSince1970: TimeInterval((LunarCalendar.julianDay(day) - Self.unixEpochJulianDay) * 86400 - Self.offset))
     }
-
-    /// The local day an instant falls on.
-    public func day(of date: Date) -> Day { LunarCalendar.day(julianDay: split(date).0 + base)! }
 }

@@ -106,6 +106,29 @@ public enum Instant {
         return f.date(from: text)
     }
 
+    /// `2026-06-05 07:30` (or `05/06/2026 07:30`) read in a zone: how people and scripts type a moment.
+    public static func parseLocal(_ text: String, in zone: TimeZone = CivilTime.vietnam) -> Date? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, let day = Day(String(parts[0])), let time = ClockTime(String(parts[1])), time.minutes < 1440 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day,
+                                                  hour: time.minutes / 60, minute: time.minutes % 60))
+    }
+
+    /// `2026-06-05 07:30` in a zone: the form `parseLocal` reads.
+    public static func formatLocal(_ date: Date, in zone: TimeZone = CivilTime.vietnam) -> String {
+        "\(Day(date, in: zone)) \(clock(date, in: zone))"
+    }
+
+    /// `07:30` in a zone.
+    public static func clock(_ date: Date, in zone: TimeZone = CivilTime.vietnam) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", c.hour!, c.minute!)
+    }
+
     /// `HH:mm DD/MM/YYYY` in the given zone, for pages.
     public static func display(_ date: Date, in zone: TimeZone = CivilTime.vietnam) -> String {
         var calendar = Calendar(identifier: .gregorian)

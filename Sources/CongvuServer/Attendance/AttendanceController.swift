@@ -16,11 +16,7 @@ struct AttendanceController {
     static let order: [DayVerdict.Status] = [.absent, .halfDayAbsent, .lateAndLeftEarly, .late, .leftEarly, .missingPunch, .excused,
                                              .onTime, .holiday, .notScheduled]
 
-    func time(_ date: Date?) -> Any {
-        guard let date else { return false }
-        let s = Instant.display(date)
-        return String(s.prefix(5))
-    }
+    func time(_ date: Date?) -> Any { date.map { Instant.clock($0) } ?? false }
 
     func reason(_ r: DayVerdict.Reason, _ locale: AppLocale) -> String {
         switch r {

@@ -42,12 +42,6 @@ public struct AbsenceStore: Sendable {
         }
     }
 
-    public func get(_ id: Int64) async throws -> AbsenceRequest? {
-        try await database.read { sql in
-            try await sql.select().column("*").from("absence_requests").where("id", .equal, id).first().map(AbsenceStore.decode)
-        }
-    }
-
     /// Approves or rejects a pending request; a decided request cannot be decided again.
     public func decide(_ id: Int64, approve: Bool, note: String, by actor: Actor) async throws -> AbsenceRequest {
         let kind = database.kind
