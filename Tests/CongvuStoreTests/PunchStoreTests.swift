@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import CongvuTestSupport
 import Foundation
+import SQLKit
 import Testing
 
 @Suite struct PunchStoreTests {
@@ -89,6 +90,24 @@ import Testing
             #expect(try await store.punches(personID: person.id, from: now.addingTimeInterval(-60), to: now.addingTimeInterval(86400)).count == 2)
             #expect(try await PeopleStore(database: db).get(person.id)?.person.cardNumber == "99001")
             #expect(try await PeopleStore(database: db).get(other.id)?.person.cardNumber == "777")
+        }
+    }
+
+    /// A value that cannot be read back is an error, never a crash or a made-up time.
+    @Test(arguments: TestDatabases.kinds)
+    func aCorruptStoredTimeIsAnError(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let person = try await Tree.person(db, "Lê Văn Tâm", in: t.committeeA)
+            try await db.write { sql in
+                try await sql.raw("""
+                    INSERT INTO punches (person_id, at, received_at, source, method, idempotency_key)
+                    VALUES (\(bind: person.id), '2026-06-05T07:00:00Z', '2026-06-05T07:00:00.000Z', 'terminal', 'card', 'corrupt')
+                    """).run()
+            }
+            await #expect(throws: (any Error).self) {
+                _ = try await PunchStore(database: db).punches(personID: person.id, from: now.addingTimeInterval(-86400), to: now.addingTimeInterval(86400))
+            }
         }
     }
 }

@@ -190,7 +190,7 @@ public struct AccountStore: Sendable {
         let userID = try first.decode(column: "user_id", as: Int64.self)
         let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),
                               secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
-                              expiresAt: Instant.parse(try first.decode(column: "expires_at", as: String.self)) ?? Date())
+                              expiresAt: try first.instant("expires_at"))
         let grants = try rows.compactMap { row -> Grant? in
             guard let role = try row.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)),
                   let unitID = try row.decode(column: "unit_id", as: Int64?.self),

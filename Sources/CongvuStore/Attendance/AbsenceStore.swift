@@ -15,9 +15,9 @@ public struct AbsenceStore: Sendable {
                        kind: Excuse.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .notice,
                        place: try row.decode(column: "place", as: String.self),
                        purpose: try row.decode(column: "purpose", as: String.self),
-                       from: Instant.parse(try row.decode(column: "starts_at", as: String.self))!,
-                       to: Instant.parse(try row.decode(column: "ends_at", as: String.self))!,
-                       filedAt: Instant.parse(try row.decode(column: "filed_at", as: String.self))!,
+                       from: try row.instant("starts_at"),
+                       to: try row.instant("ends_at"),
+                       filedAt: try row.instant("filed_at"),
                        status: AbsenceRequest.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
                        decidedBy: try row.decode(column: "decided_by", as: Int64?.self),
                        decisionNote: try row.decode(column: "decision_note", as: String.self))

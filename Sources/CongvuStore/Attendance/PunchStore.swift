@@ -61,10 +61,10 @@ public struct PunchStore: Sendable {
         StoredPunch(id: try row.decode(column: "id", as: Int64.self),
                     personID: try row.decode(column: "person_id", as: Int64?.self),
                     cardNumber: try row.decode(column: "card_number", as: String.self),
-                    punch: Punch(at: Instant.parse(try row.decode(column: "at", as: String.self)) ?? Date(timeIntervalSince1970: 0),
+                    punch: Punch(at: try row.instant("at"),
                                  source: PunchSource(rawValue: try row.decode(column: "source", as: String.self)) ?? .api,
                                  method: PunchMethod(rawValue: try row.decode(column: "method", as: String.self)) ?? .manual),
-                    receivedAt: Instant.parse(try row.decode(column: "received_at", as: String.self)) ?? Date(timeIntervalSince1970: 0),
+                    receivedAt: try row.instant("received_at"),
                     device: try row.decode(column: "device", as: String.self),
                     flag: PunchFlag(rawValue: try row.decode(column: "flag", as: String.self)) ?? .none,
                     queued: try row.decode(column: "queued", as: Bool.self),
@@ -137,7 +137,7 @@ public struct PunchStore: Sendable {
                 WHERE person_id IS NULL GROUP BY card_number ORDER BY MAX(at) DESC
                 """).all().map { row in
                 (try row.decode(column: "card_number", as: String.self), try row.decode(column: "n", as: Int.self),
-                 Instant.parse(try row.decode(column: "last", as: String.self)) ?? Date(timeIntervalSince1970: 0))
+                 try row.instant("last"))
             }
         }
     }

@@ -25,7 +25,7 @@ public struct CalendarStore: Sendable {
     static func decodeDay(_ row: any SQLRow) throws -> StoredSpecialDay {
         StoredSpecialDay(id: try row.decode(column: "id", as: Int64.self),
                          unitID: try row.decode(column: "unit_id", as: Int64?.self),
-                         special: SpecialDay(day: try row.day("day")!,
+                         special: SpecialDay(day: try row.requiredDay("day"),
                                              kind: SpecialDayKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .localDayOff,
                                              name: try row.decode(column: "name", as: String.self),
                                              reference: try row.decode(column: "reference", as: String.self)))
@@ -110,7 +110,7 @@ public struct CalendarStore: Sendable {
         }
         let stored = try rows.compactMap { row -> StoredOfficeHours? in
             guard let hours = OfficeHours.parse(try row.decode(column: "seasons", as: String.self)) else { return nil }
-            return StoredOfficeHours(unitID: try row.decode(column: "unit_id", as: Int64.self), validFrom: try row.day("valid_from")!, hours: hours)
+            return StoredOfficeHours(unitID: try row.decode(column: "unit_id", as: Int64.self), validFrom: try row.requiredDay("valid_from"), hours: hours)
         }
         let depth = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         return stored.sorted { a, b in

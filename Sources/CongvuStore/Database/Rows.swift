@@ -1,3 +1,4 @@
+import Foundation
 import CongvuDomain
 import SQLKit
 
@@ -6,6 +7,24 @@ extension SQLRow {
     func day(_ column: String) throws -> Day? {
         try decode(column: column, as: String?.self).flatMap { Day($0) }
     }
+
+    /// A column that must hold a day: a row that does not is corrupt, and says so.
+    func requiredDay(_ column: String) throws -> Day {
+        guard let d = try day(column) else { throw CorruptRow(column: column) }
+        return d
+    }
+
+    /// A column holding an instant in the stored UTC form.
+    func instant(_ column: String) throws -> Date {
+        guard let d = Instant.parse(try decode(column: column, as: String.self)) else { throw CorruptRow(column: column) }
+        return d
+    }
+}
+
+/// A stored value that cannot be read back: never silently replaced.
+struct CorruptRow: Error, CustomStringConvertible {
+    let column: String
+    var description: String { "unreadable value in column \(column)" }
 }
 
 /// Restricts a query to rows whose `column` path lies in one of `scopes` (subtree roots).

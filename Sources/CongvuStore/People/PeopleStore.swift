@@ -45,7 +45,7 @@ public struct PeopleStore: Sendable {
                    category: StaffCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .contract,
                    isLeader: try row.decode(column: "is_leader", as: Bool.self),
                    reportsTo: try row.decode(column: "reports_to", as: Int64?.self),
-                   validFrom: try row.day("a_from")!,
+                   validFrom: try row.requiredDay("a_from"),
                    validTo: try row.day("a_to"))
     }
 
@@ -192,7 +192,7 @@ public struct PeopleStore: Sendable {
             let end = assignment.validFrom.previous
             for row in open {
                 let id = try row.decode(column: "id", as: Int64.self)
-                let from = try row.day("valid_from")!
+                let from = try row.requiredDay("valid_from")
                 if end < from { throw StoreError.conflict(field: "valid_from", key: "date_before_current_post") }
                 try await sql.update("assignments").set("valid_to", to: end.description).where("id", .equal, id).run()
                 try await AuditLog.append(.init(action: .update, objectType: "assignment", objectID: String(id),
