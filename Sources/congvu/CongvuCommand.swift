@@ -211,7 +211,7 @@ struct ImportCommand: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read \(file) as UTF-8")
         }
-        let report = try await CLI.withServices(settings) { services in
+        let (report, catalogs) = try await CLI.withServices(settings) { services in
             let progress: ImportStore.Progress = { done, total in
                 let percent = total == 0 ? 100 : done * 100 / total
                 FileHandle.standardError.write(Data("\r\(kind): \(percent)%".utf8))
@@ -222,20 +222,20 @@ struct ImportCommand: AsyncParsableCommand {
                     ? try await services.imports.importUnits(text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
                     : try await services.imports.importPeople(text, dryRun: dryRun, scopes: ["/"], today: services.today, by: CLI.actor, progress: progress)
                 FileHandle.standardError.write(Data("\n".utf8))
-                for issue in report.issues {
-                    print("dòng \(issue.line), \(catalogs.text("field_\(issue.field)", .vi)): \(catalogs.error(issue.key, .vi))")
-                }
-                return report
+                return (report, catalogs)
             } catch let e as ImportFileError {
-                throw ValidationError(catalogs.error(e.key, .vi) + (e.line.map { " (dòng \($0))" } ?? ""))
+                throw ValidationError(catalogs.error(e.key, .vi) + (e.line.map { " " + CLI.say(catalogs, "cli_import_file_line", $0) } ?? ""))
             }
         }
+        for issue in report.issues {
+            print(CLI.say(catalogs, "cli_import_issue", issue.line, catalogs.text("field_\(issue.field)", .vi), catalogs.error(issue.key, .vi)))
+        }
         if report.applied {
-            print("Đã nhập \(report.created) dòng.")
+            print(CLI.say(catalogs, "cli_import_done", report.created))
         } else if report.issues.isEmpty {
-            print("Kiểm tra xong: \(report.rows) dòng hợp lệ, chưa ghi gì (--dry-run).")
+            print(CLI.say(catalogs, "cli_import_checked", report.rows))
         } else {
-            print("Không nhập: \(report.issues.count) lỗi. Không có dòng nào được ghi.")
+            print(CLI.say(catalogs, "cli_import_rejected", report.issues.count))
             throw ExitCode(1)
         }
     }
@@ -243,6 +243,13 @@ struct ImportCommand: AsyncParsableCommand {
 
 enum CLI {
     static let actor = Actor(id: nil, name: "cli")
+
+    /// A catalog message for operators, in Vietnamese, with `{0}`, `{1}`… filled in.
+    static func say(_ catalogs: Catalogs, _ key: String, _ arguments: any CustomStringConvertible...) -> String {
+        var text = catalogs.text(key, .vi)
+        for (i, a) in arguments.enumerated() { text = text.replacingOccurrences(of: "{\(i)}", with: a.description) }
+        return text
+    }
 
 
     /// Opens everything (migrating first), runs `body`, and always closes the database.

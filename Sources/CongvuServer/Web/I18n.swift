@@ -5,8 +5,16 @@ import Foundation
 /// Vietnamese is the default; a key missing in English falls back to Vietnamese.
 public struct Catalogs: Sendable {
     public let messages: [AppLocale: [String: String]]
+    /// Each language's full table (Vietnamese filling its gaps), built once: every page uses one.
+    private let tables: [AppLocale: [String: String]]
 
-    public init(messages: [AppLocale: [String: String]]) { self.messages = messages }
+    public init(messages: [AppLocale: [String: String]]) {
+        self.messages = messages
+        let vi = messages[.vi] ?? [:]
+        tables = Dictionary(uniqueKeysWithValues: AppLocale.allCases.map { locale in
+            (locale, vi.merging(messages[locale] ?? [:]) { _, translated in translated })
+        })
+    }
 
     public static func load(from directory: String) throws -> Catalogs {
         var messages: [AppLocale: [String: String]] = [:]
@@ -17,10 +25,7 @@ public struct Catalogs: Sendable {
         return Catalogs(messages: messages)
     }
 
-    public func table(_ locale: AppLocale) -> [String: String] {
-        guard locale != .vi else { return messages[.vi] ?? [:] }
-        return (messages[.vi] ?? [:]).merging(messages[locale] ?? [:]) { _, translated in translated }
-    }
+    public func table(_ locale: AppLocale) -> [String: String] { tables[locale] ?? [:] }
 
     public func text(_ key: String, _ locale: AppLocale) -> String {
         messages[locale]?[key] ?? messages[.vi]?[key] ?? key
