@@ -73,3 +73,23 @@ import Testing
         }
     }
 }
+
+@Suite struct InstantFormTests {
+    /// The fast stored form agrees with Foundation's ISO 8601 formatter over a wide spread of instants.
+    @Test func theStoredFormAgreesWithFoundation() {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let ms = Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &g)  // 1900 to 2100
+            let date = Date(timeIntervalSince1970: TimeInterval(ms) / 1000)
+            let text = Instant.format(date)
+            #expect(text == iso.string(from: date), "\(ms)")
+            #expect(Instant.parse(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == ms, "\(text)")
+        }
+        #expect(Instant.parse("2026-06-05T07:00:00.000+07:00") == Date(timeIntervalSince1970: 1_780_617_600))
+        #expect(Instant.parse("2026-06-05T07:00:00Z") == nil)  // stored instants always carry milliseconds
+        #expect(Instant.parse("2026-02-30T07:00:00.000Z") == nil)
+        #expect(Instant.parse("2026-06-05T24:00:00.000Z") == nil)
+    }
+}

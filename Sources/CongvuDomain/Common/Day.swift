@@ -89,22 +89,43 @@ public enum CivilTime {
 /// readable in both databases, and ordered the same as text and as time.
 public enum Instant {
     public static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = ms / 1000
-        let millis = Int(ms % 1000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
-                                        from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, millis)
+        // Nearest millisecond: truncating turned a stored .642 into .641 after the binary round trip.
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (days, msOfDay) = (floorDiv(ms, 86_400_000), floorMod(ms, 86_400_000))
+        let day = LunarCalendar.day(julianDay: Int(days) + 2440588)
+        let seconds = Int(msOfDay / 1000)
+        return String(format: "%@T%02d:%02d:%02d.%03dZ", day?.description ?? "0000-00-00",
+                      seconds / 3600, seconds / 60 % 60, seconds % 60, Int(msOfDay % 1000))
     }
 
+    /// Reads the stored form with integer arithmetic (it is read for every stored instant);
+    /// other ISO 8601 forms go through the general parser.
     public static func parse(_ text: String) -> Date? {
+        let u = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            var n = 0
+            for i in from..<(from + count) {
+                guard u[i] >= 48 && u[i] <= 57 else { return nil }
+                n = n * 10 + Int(u[i] - 48)
+            }
+            return n
+        }
+        if u.count == 24, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u[19] == 46, u[23] == 90 {
+            // The stored shape: impossible values (30 February, 24:00) are unreadable, not rolled over.
+            guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2), let mi = number(14, 2),
+                  let sec = number(17, 2), let ms = number(20, 3), let day = Day(year: y, month: mo, day: d), h < 24, mi < 60, sec < 60
+            else { return nil }
+            let days = Int64(LunarCalendar.julianDay(day) - 2440588)
+            let total = days * 86_400_000 + Int64(((h * 60 + mi) * 60 + sec) * 1000 + ms)
+            return Date(timeIntervalSince1970: TimeInterval(total) / 1000)
+        }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.date(from: text)
     }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
 
     /// `2026-06-05 07:30` (or `05/06/2026 07:30`) read in a zone: how people and scripts type a moment.
     public static func parseLocal(_ text: String, in zone: TimeZone = CivilTime.vietnam) -> Date? {

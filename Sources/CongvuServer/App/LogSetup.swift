@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 import Logging
 import Synchronization
@@ -30,7 +31,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = ["ts": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue,
+        var object: [String: String] = ["ts": Instant.format(Date()), "level": event.level.rawValue,
                                         "label": label, "msg": event.message.description]
         for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, b in b }) { object[k] = v.description }
         let encoder = JSONEncoder()
