@@ -49,7 +49,7 @@ import Testing
         // Afternoon out on a notice: a morning of work is a full day.
         let v = verdict(punches("06:58", "11:31"), excuses: [excuse("13:30", "17:00")])
         #expect(v.status == .onTime)
-        #expect(v.reasons.contains(.excused(by: "n1")))
+        #expect(v.reasons.contains(.excused(by: "n1", kind: .notice)))
         // A notice spanning the lunch break, back before the end of the day.
         #expect(verdict(punches("06:58", "16:59"), excuses: [excuse("09:00", "15:00")]).status == .onTime)
         // Left for the notice and never came back: early leave after the notice ends (and the
@@ -110,7 +110,7 @@ import Testing
         // Out on a notice from 10:00 to 15:00: no check-out in the morning is needed.
         let notice = verdict(punches("06:58", "15:05", "17:01"), excuses: [excuse("10:00", "15:00")], policy: policy)
         #expect(notice.status == .onTime)
-        #expect(notice.reasons == [.excused(by: "n1")])
+        #expect(notice.reasons == [.excused(by: "n1", kind: .notice)])
         // Back from a morning notice with only an afternoon check-out: the notice's end is the check-in.
         let back = verdict(punches("16:59"), excuses: [excuse("06:30", "14:00")], policy: policy)
         #expect(back.status == .onTime)

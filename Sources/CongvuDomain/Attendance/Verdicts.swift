@@ -57,15 +57,41 @@ public struct AttendancePolicy: Hashable, Sendable {
     public var halfDayMinutes: Int
     /// Present less than this many working minutes (unexcused) is absent.
     public var absentBelowMinutes: Int
+    /// Working days a person has to explain a violation once a case is opened.
+    public var explanationDays: Int
 
     public init(derivation: Derivation = .perDay, graceMinutes: Int = 5, collapseSeconds: Int = 120, windowMinutes: Int = 180,
-                halfDayMinutes: Int = 180, absentBelowMinutes: Int = 30) {
+                halfDayMinutes: Int = 180, absentBelowMinutes: Int = 30, explanationDays: Int = 3) {
         self.derivation = derivation
         self.graceMinutes = graceMinutes
         self.collapseSeconds = collapseSeconds
         self.windowMinutes = windowMinutes
         self.halfDayMinutes = halfDayMinutes
         self.absentBelowMinutes = absentBelowMinutes
+        self.explanationDays = explanationDays
+    }
+
+    /// A policy from a form's fields, every number within sensible bounds.
+    public static func validate(derivation: String, grace: String, collapse: String, window: String, halfDay: String,
+                                absentBelow: String, explanationDays: String) throws -> AttendancePolicy {
+        var errors = ValidationErrors()
+        func number(_ field: String, _ text: String, _ range: ClosedRange<Int>) -> Int {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+                errors.add(field, "number_out_of_range")
+                return range.lowerBound
+            }
+            return n
+        }
+        let d = Derivation(rawValue: derivation)
+        if d == nil { errors.add("derivation", "policy_derivation_invalid") }
+        let policy = AttendancePolicy(derivation: d ?? .perDay, graceMinutes: number("grace_minutes", grace, 0...60),
+                                      collapseSeconds: number("collapse_seconds", collapse, 0...1800),
+                                      windowMinutes: number("window_minutes", window, 30...360),
+                                      halfDayMinutes: number("half_day_minutes", halfDay, 30...480),
+                                      absentBelowMinutes: number("absent_below_minutes", absentBelow, 0...240),
+                                      explanationDays: number("explanation_days", explanationDays, 1...15))
+        try errors.throwIfAny()
+        return policy
     }
 }
 
@@ -84,7 +110,7 @@ public struct DayVerdict: Equatable, Sendable {
         case sessionMissed(session: Int)
         case missingCheckOut
         case missingCheckIn
-        case excused(by: String)
+        case excused(by: String, kind: Excuse.Kind)
         case ignoredPunches(count: Int)
     }
 
@@ -139,7 +165,7 @@ public enum VerdictEngine {
             return Int((max(0, total) / 60).rounded())
         }
         let dayMinutes = Int(((try? calendar.workingTime(from: first, to: last)) ?? 0) / 60)
-        for e in windows { v.reasons.append(.excused(by: e.id)) }
+        for e in windows { v.reasons.append(.excused(by: e.id, kind: e.kind)) }
         if unexcused(first, last) == 0 {
             v.status = .excused
             v.checkIn = kept.first

@@ -247,7 +247,5 @@ public struct WorkCalendar: Sendable {
     }
 
     /// Local midnight at the start of a day.
-    public func startOfDay(_ day: Day) -> Date {
-        Date(timeIntervalSince1970: TimeInterval((LunarCalendar.julianDay(day) - Self.unixEpochJulianDay) * 86400 - Self.offset))
-    }
+    public func startOfDay(_ day: Day) -> Date { CivilTime.startOfDay(day) }
 }

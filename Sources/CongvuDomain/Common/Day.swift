@@ -83,6 +83,11 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
 /// The zone every Vietnamese unit works in.
 public enum CivilTime {
     public static let vietnam = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+
+    /// Local midnight in Vietnam (UTC+7 all year) at the start of a day.
+    public static func startOfDay(_ day: Day) -> Date {
+        Date(timeIntervalSince1970: TimeInterval((LunarCalendar.julianDay(day) - 2_440_588) * 86400 - 7 * 3600))
+    }
 }
 
 /// Instants are stored as UTC text with millisecond precision (`2026-11-22T02:30:00.000Z`):
@@ -166,4 +171,53 @@ extension Day {
         if month > 1 { return Day(unchecked: year, month - 1, Day.daysIn(month: month - 1, year: year)) }
         return Day(unchecked: year - 1, 12, 31)
     }
+
+    /// The day after this one.
+    public var next: Day {
+        if day < Day.daysIn(month: month, year: year) { return Day(unchecked: year, month, day + 1) }
+        if month < 12 { return Day(unchecked: year, month + 1, 1) }
+        return Day(unchecked: year + 1, 1, 1)
+    }
+
+    /// Every day from `self` to `last`, both included.
+    public func through(_ last: Day) -> [Day] {
+        var out: [Day] = []
+        var d = self
+        while d <= last { out.append(d); d = d.next }
+        return out
+    }
+}
+
+/// A calendar month, as reports ask for it ("2026-11").
+public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+
+    public init?(year: Int, month: Int) {
+        guard (1...12).contains(month), (1900...2199).contains(year) else { return nil }
+        self.year = year
+        self.month = month
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        self.init(year: y, month: m)
+    }
+
+    public init(_ day: Day) {
+        self.year = day.year
+        self.month = day.month
+    }
+
+    public var first: Day { Day(year: year, month: month, day: 1)! }
+    public var last: Day { Day(year: year, month: month, day: Day.daysIn(month: month, year: year))! }
+    public var days: [Day] { first.through(last) }
+    public var previous: Month { month == 1 ? Month(year: year - 1, month: 12)! : Month(year: year, month: month - 1)! }
+    public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
+    public var description: String { String(format: "%04d-%02d", year, month) }
+    /// "11/2026", as Vietnamese forms write it.
+    public var vietnamese: String { String(format: "%02d/%04d", month, year) }
+
+    public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }

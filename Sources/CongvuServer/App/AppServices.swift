@@ -18,6 +18,8 @@ public struct AppServices: Sendable {
     public let views: Views
     public let passwords: Passwords
     public let logger: Logger
+    /// Live board notifications and the boards shared between viewers.
+    let events = AttendanceEvents()
 
     /// Opens the database, applies pending migrations and loads templates and catalogs.
     public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {

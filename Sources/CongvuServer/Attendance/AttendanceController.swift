@@ -3,14 +3,24 @@ import CongvuStore
 import Foundation
 import Hummingbird
 
-/// The daily attendance list of a unit for leaders, the office and inspectors: counts by verdict,
-/// then each person's check-in, check-out and the reasons.
+/// Attendance for leaders, the office and inspectors (a unit's day, the unknown cards, the
+/// unit's rules) and for everyone about themselves (a month, a day with its punches, the
+/// verdict's history and the explanation case).
 struct AttendanceController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
+    var verdicts: VerdictStore { VerdictStore(database: services.database) }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: daily)
+        group.get("me", use: me)
+        group.get("person/:id", use: month)
+        group.get("person/:id/day/:day", use: dayView)
+        group.post("person/:id/day/:day/punches", use: manualPunch)
+        group.get("cards", use: cards)
+        group.post("cards/link", use: linkCard)
+        group.get("policy", use: policy)
+        group.post("policy", use: savePolicy)
     }
 
     static let order: [DayVerdict.Status] = [.absent, .halfDayAbsent, .lateAndLeftEarly, .late, .leftEarly, .missingPunch, .excused,
@@ -18,46 +28,280 @@ struct AttendanceController {
 
     func time(_ date: Date?) -> Any { date.map { Instant.clock($0) } ?? false }
 
-    func reason(_ r: DayVerdict.Reason, _ locale: AppLocale) -> String {
-        switch r {
-        case .late(let m, _): return catalogs.text("reason_late", locale).replacingOccurrences(of: "{0}", with: String(m))
-        case .leftEarly(let m, _): return catalogs.text("reason_left_early", locale).replacingOccurrences(of: "{0}", with: String(m))
-        case .sessionMissed(let s): return catalogs.text(s == 0 ? "reason_missed_morning" : "reason_missed_afternoon", locale)
-        case .missingCheckOut: return catalogs.text("reason_missing_check_out", locale)
-        case .missingCheckIn: return catalogs.text("reason_missing_check_in", locale)
-        case .excused: return catalogs.text("reason_excused", locale)
-        case .ignoredPunches(let n): return catalogs.text("reason_ignored_punches", locale).replacingOccurrences(of: "{0}", with: String(n))
-        }
+    /// The unit asked for (default: the first of the principal's scope) and the principal's units for a picker.
+    func unitSelection(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
+                       form: FormData? = nil) async throws -> (OrgUnit, [[String: Any]]) {
+        let p = try context.signedIn()
+        let scopes = try context.scopes(permission)
+        let asked = form?.int("unit") ?? request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        let unitID = asked ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
+        guard let unitID, let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
+        try context.require(permission, atAnyOf: [unit.path])
+        let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
+        return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)))
     }
 
+    // MARK: A unit's day
+
     func daily(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let p = try context.signedIn()
-        let scopes = try context.scopes(.viewAttendance)
-        let unitID = request.uri.queryParameters["unit"].flatMap { Int64($0) } ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
-        guard let unitID, let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
-        try context.require(.viewAttendance, atAnyOf: [unit.path])
-        let day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
-        guard (1990...2100).contains(day.year) else { throw HTTPError(.badRequest) }
-        let locale = context.locale
-        let rows = try await DailyVerdicts(database: services.database).rows(unit: unit, day: day)
-            .sorted { (Self.order.firstIndex(of: $0.verdict.status) ?? 99, $0.person.person.fullName) < (Self.order.firstIndex(of: $1.verdict.status) ?? 99, $1.person.person.fullName) }
+        let (unit, units) = try await unitSelection(request, context)
+        var day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
+        if !(1990...2100).contains(day.year) { day = services.today }
+        let t = AttendanceText(catalogs: catalogs, locale: context.locale)
+        let sheet = try await verdicts.sheet(unit: unit, days: [day])
+        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: sheet.people.map(\.personID), first: day, last: day)
+        let rows = sheet.people.compactMap { p in sheet.verdict(p.personID, day).map { (p, $0) } }
+            .sorted { (Self.order.firstIndex(of: $0.1.status)!, $0.0.fullName) < (Self.order.firstIndex(of: $1.1.status)!, $1.0.fullName) }
         var counts: [DayVerdict.Status: Int] = [:]
-        for r in rows { counts[r.verdict.status, default: 0] += 1 }
-        let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: day) }
+        for r in rows { counts[r.1.status, default: 0] += 1 }
+        let unexplained = rows.filter { $0.1.needsExplanation && cases[$0.0.personID]?[day].map { $0.status == .open } ?? true }.count
         return try services.views.page("attendance", context, [
             "unit": ["id": unit.id, "name": unit.name], "day": day.description, "day_vn": day.vietnamese,
-            "prev": day.previous.description, "next": LunarCalendar.day(julianDay: LunarCalendar.julianDay(day) + 1)?.description ?? day.description,
-            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
+            "prev": day.previous.description, "next": day.next.description, "units": units,
             "counts": Self.order.compactMap { s -> [String: Any]? in
                 guard let n = counts[s] else { return nil }
-                return ["status": s.rawValue, "label": catalogs.label("verdict", s.rawValue, locale), "count": n]
+                return ["status": s.rawValue, "label": t.verdict(s), "count": n]
             },
-            "rows": rows.map { r -> [String: Any] in
-                ["id": r.person.person.id, "name": r.person.person.fullName, "title": r.person.title, "status": r.verdict.status.rawValue,
-                 "label": catalogs.label("verdict", r.verdict.status.rawValue, locale), "in": time(r.verdict.checkIn), "out": time(r.verdict.checkOut),
-                 "reasons": present(r.verdict.reasons.map { reason($0, locale) }.joined(separator: "; "))]
+            "unexplained": unexplained,
+            "rows": rows.map { (p, v) -> [String: Any] in
+                let c = cases[p.personID]?[day]
+                return ["id": p.personID, "name": p.fullName, "title": p.title, "status": v.status.rawValue, "label": t.verdict(v.status),
+                        "in": time(v.checkIn), "out": time(v.checkOut), "reasons": present(t.reasons(v)), "day": day.description,
+                        "case": c.map { ["status": $0.status.rawValue, "label": catalogs.label("explanation_status", $0.status.rawValue, context.locale),
+                                         "id": $0.id] as [String: Any] } ?? false,
+                        "can_open": c == nil && v.needsExplanation && day < services.today]
             },
             "has_rows": !rows.isEmpty,
         ])
+    }
+
+    // MARK: A person's month and day
+
+    func me(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = try context.signedIn().personID else { throw StoreError.notFound("person") }
+        return HTMLPage.redirect("/attendance/person/\(id)")
+    }
+
+    func month(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        let month = request.uri.queryParameters["month"].flatMap { Month(String($0)) } ?? Month(services.today)
+        let t = AttendanceText(catalogs: catalogs, locale: context.locale)
+        let days = month.days.filter { $0 <= services.today }
+        let computed = try await verdicts.refresh(personIDs: [record.person.id], days: days, cause: "review")[record.person.id] ?? [:]
+        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [record.person.id], first: month.first, last: month.last)[record.person.id] ?? [:]
+        var totals = Timesheet.Totals()
+        let rows = days.reversed().compactMap { day -> [String: Any]? in
+            guard let v = computed[day] else { return nil }
+            totals.add(v)
+            let c = cases[day]
+            return ["day": day.description, "day_vn": day.vietnamese, "weekday": catalogs.text("weekday_\(HolidayRules.weekday(day) == 0 ? 7 : HolidayRules.weekday(day))", context.locale),
+                    "status": v.status.rawValue, "label": t.verdict(v.status), "code": Timesheet.code(v),
+                    "in": time(v.checkIn), "out": time(v.checkOut), "reasons": present(t.reasons(v)),
+                    "case": c.map { catalogs.label("explanation_status", $0.status.rawValue, context.locale) } ?? false,
+                    "quiet": v.status == .notScheduled || v.status == .holiday]
+        }
+        return try services.views.page("attendance_person", context, [
+            "person": ["id": record.person.id, "name": record.person.fullName, "title": record.assignments.first?.assignment.title ?? ""],
+            "month": month.description, "month_vn": month.vietnamese, "prev": month.previous.description,
+            "next": month.next.description, "rows": rows, "has_rows": !rows.isEmpty,
+            "totals": ["scheduled": totals.scheduled, "worked": Self.number(totals.worked), "excused": totals.excused,
+                       "absent": Self.number(totals.absent), "late": totals.lateCount, "late_minutes": totals.lateMinutes,
+                       "early": totals.earlyCount, "missing": totals.missingPunches],
+        ])
+    }
+
+    static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x) }
+
+    func dayParameter(_ context: AppRequestContext) throws -> Day {
+        guard let text = context.parameters.get("day"), let day = Day(text), (1990...2100).contains(day.year) else { throw StoreError.notFound("day") }
+        return day
+    }
+
+    func dayView(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        return try await renderDay(record, try dayParameter(context), context)
+    }
+
+    func renderDay(_ record: PersonRecord, _ day: Day, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
+                   form: FormView = FormView()) async throws -> Response {
+        let p = try context.signedIn()
+        let db = services.database
+        let locale = context.locale
+        let t = AttendanceText(catalogs: catalogs, locale: locale)
+        let id = record.person.id
+        let from = CivilTime.startOfDay(day)
+        let punches = try await PunchStore(database: db).punches(personID: id, from: from, to: from.addingTimeInterval(86400), includeFlagged: true)
+        let verdict = try await verdicts.refresh(personIDs: [id], days: [day], cause: "review")[id]?[day]
+        let history = try await verdicts.history(personID: id, day: day)
+        let absences = try await AbsenceStore(database: db).requests(personID: id, from: from, to: from.addingTimeInterval(86400))
+        let explanation = try await ExplanationStore(database: db).byDay(personIDs: [id], first: day, last: day)[id]?[day]
+        let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
+        var data = form.data
+        data.merge([
+            "person": ["id": id, "name": record.person.fullName], "day": day.description, "day_vn": day.vietnamese,
+            "month": Month(day).description, "prev": day.previous.description, "next": day.next.description,
+            "verdict": verdict.map { v -> [String: Any] in
+                ["status": v.status.rawValue, "label": t.verdict(v.status), "reasons": present(t.reasons(v)),
+                 "in": time(v.checkIn), "out": time(v.checkOut)]
+            } ?? false,
+            "punches": punches.map { s -> [String: Any] in
+                ["time": Instant.clock(s.punch.at), "source": catalogs.label("punch_source", s.punch.source.rawValue, locale),
+                 "method": catalogs.label("punch_method", s.punch.method.rawValue, locale), "device": present(s.device),
+                 "queued": s.queued, "manual": s.punch.source == .manual, "note": present(s.note),
+                 "flag": s.flag == .none ? false : catalogs.label("punch_flag", s.flag.rawValue, locale),
+                 "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false]
+            },
+            "has_punches": !punches.isEmpty,
+            "absences": absences.map { a -> [String: Any] in
+                ["kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": present(a.place), "purpose": a.purpose,
+                 "from": Instant.display(a.from), "to": Instant.display(a.to), "status": catalogs.label("absence_status", a.status.rawValue, locale)]
+            },
+            "history": history.map { h -> [String: Any] in
+                ["at": Instant.display(h.at), "label": t.verdict(h.status), "cause": t.cause(h.cause),
+                 "reasons": present(h.reasons.map(t.reason).joined(separator: "; "))]
+            },
+            "has_history": history.count > 1,
+            "explanation": explanation.map { ExplanationsController.view($0, catalogs: catalogs, locale: locale, now: Date()) } ?? false,
+            "can_open": explanation == nil && (verdict?.needsExplanation ?? false) && day < services.today,
+            "can_punch": canEdit,
+        ]) { _, b in b }
+        return try services.views.page("attendance_day", context, status: status, data)
+    }
+
+    /// The office records a punch a person could not make (a broken terminal, a forgotten card),
+    /// with a reason; it is shown as manual everywhere and audited.
+    func manualPunch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        let day = try dayParameter(context)
+        try context.require(.editPeople, atAnyOf: record.unitPaths)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["time": form["time"], "reason": form["reason"]])
+        do {
+            var errors = ValidationErrors()
+            let at = Instant.parseLocal("\(day.description) \(form["time"].trimmingCharacters(in: .whitespaces))")
+            if at == nil { errors.add("time", "time_invalid") } else if at! > Date() { errors.add("time", "time_in_future") }
+            if form["reason"].tidied.count < 3 { errors.add("reason", "reason_required") }
+            try errors.throwIfAny()
+            _ = try await PunchStore(database: services.database).record(
+                PunchInput(personID: record.person.id, at: at!, source: .manual, method: .manual, device: "", note: form["reason"]), by: context.actor)
+            await services.announce(personIDs: [record.person.id])
+            return HTMLPage.redirect("/attendance/person/\(record.person.id)/day/\(day)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDay(record, day, context, status: .badRequest, form: view)
+        }
+    }
+
+    // MARK: Unknown cards
+
+    /// Cards read at a kiosk that no person holds: visible to those who edit people where the kiosk stands.
+    func visibleCards(_ context: AppRequestContext) async throws -> [(card: String, punches: Int, last: Date, kiosk: String)] {
+        let p = try context.signedIn()
+        _ = try context.scopes(.editPeople)
+        let kiosks = Dictionary(uniqueKeysWithValues: try await KioskStore(database: services.database).list(scopes: p.scopes(for: .editPeople)).map { ("kiosk:\($0.id)", $0) })
+        return try await PunchStore(database: services.database).unknownCards().compactMap { c in
+            if let k = kiosks[c.device] { return (c.card, c.punches, c.last, "\(k.name) · \(k.unitName)") }
+            return p.roles.contains(.systemAdmin) ? (c.card, c.punches, c.last, c.device) : nil
+        }
+    }
+
+    func cards(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderCards(context)
+    }
+
+    func renderCards(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
+        let p = try context.signedIn()
+        let list = try await visibleCards(context)
+        let people = try await services.people.search("", scopes: p.scopes(for: .editPeople), on: services.today, limit: 2000).items
+        var data = form.data
+        data.merge([
+            "cards": list.map { ["card": $0.card, "punches": $0.punches, "last": Instant.display($0.last), "where": $0.kiosk] },
+            "has_cards": !list.isEmpty,
+            "people": FormView.options(people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title)") },
+                                       selected: form.values["person"] ?? ""),
+        ]) { _, b in b }
+        return try services.views.page("attendance_cards", context, status: status, data)
+    }
+
+    func linkCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["card": form["card"], "person": form["person"], "reason": form["reason"]])
+        do {
+            guard try await visibleCards(context).contains(where: { $0.card == form["card"] }) else { throw StoreError.notFound("card") }
+            guard let personID = form.int("person"), let record = try await services.people.get(personID) else {
+                throw ValidationErrors([FieldError("person", "required")])
+            }
+            try context.require(.editPeople, atAnyOf: record.unitPaths)
+            _ = try await PunchStore(database: services.database).linkCard(form["card"], to: personID, by: context.actor, reason: try requireReason(form))
+            await services.announce(personIDs: [personID])
+            return HTMLPage.redirect("/attendance/cards")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderCards(context, status: .badRequest, form: view)
+        }
+    }
+
+    // MARK: Rules
+
+    func policy(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, units) = try await unitSelection(request, context, .viewAttendance)
+        return try await renderPolicy(unit, units, context)
+    }
+
+    func renderPolicy(_ unit: OrgUnit, _ units: [[String: Any]], _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
+                      form: FormView? = nil) async throws -> Response {
+        let p = try context.signedIn()
+        let store = PolicyStore(database: services.database)
+        let stored = try await store.policies(for: unit)
+        let current = try await store.resolver(for: unit).policy(on: services.today)
+        let names = Dictionary(try await services.units.ancestors(of: unit).map { ($0.id, $0.name) } + [(unit.id, unit.name)], uniquingKeysWith: { a, _ in a })
+        let view = form ?? FormView(values: [
+            "valid_from": services.today.description, "derivation": current.derivation.rawValue, "grace_minutes": String(current.graceMinutes),
+            "collapse_seconds": String(current.collapseSeconds), "window_minutes": String(current.windowMinutes),
+            "half_day_minutes": String(current.halfDayMinutes), "absent_below_minutes": String(current.absentBelowMinutes),
+            "explanation_days": String(current.explanationDays),
+        ])
+        var data = view.data
+        data.merge([
+            "unit": ["id": unit.id, "name": unit.name], "units": units,
+            "derivations": FormView.options([AttendancePolicy.Derivation.perDay, .perSession].map {
+                (value: $0.rawValue, label: catalogs.label("derivation", $0.rawValue, context.locale))
+            }, selected: view.values["derivation"] ?? ""),
+            "stored": stored.map { s -> [String: Any] in
+                ["unit": names[s.unitID] ?? "#\(s.unitID)", "from": s.validFrom.vietnamese,
+                 "derivation": catalogs.label("derivation", s.policy.derivation.rawValue, context.locale),
+                 "grace": s.policy.graceMinutes, "half_day": s.policy.halfDayMinutes, "explanation_days": s.policy.explanationDays]
+            },
+            "has_stored": !stored.isEmpty,
+            "can_edit": p.allows(.editOrganisation, at: unit.path),
+        ]) { _, b in b }
+        return try services.views.page("attendance_policy", context, status: status, data)
+    }
+
+    func savePolicy(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units) = try await unitSelection(request, context, .viewAttendance, form: form)
+        try context.require(.editOrganisation, atAnyOf: [unit.path])
+        let fields = ["valid_from", "derivation", "grace_minutes", "collapse_seconds", "window_minutes", "half_day_minutes",
+                      "absent_below_minutes", "explanation_days", "reason"]
+        var view = FormView(values: Dictionary(uniqueKeysWithValues: fields.map { ($0, form[$0]) }))
+        do {
+            var policy: AttendancePolicy?
+            var errors = ValidationErrors()
+            do {
+                policy = try AttendancePolicy.validate(derivation: form["derivation"], grace: form["grace_minutes"], collapse: form["collapse_seconds"],
+                                                       window: form["window_minutes"], halfDay: form["half_day_minutes"],
+                                                       absentBelow: form["absent_below_minutes"], explanationDays: form["explanation_days"])
+            } catch let e as ValidationErrors { errors.errors += e.errors }
+            let from = Day(form["valid_from"])
+            if from == nil { errors.add("valid_from", "date_invalid") }
+            if form["reason"].tidied.count < 3 { errors.add("reason", "reason_required") }
+            try errors.throwIfAny()
+            try await PolicyStore(database: services.database).set(unitID: unit.id, from: from!, policy: policy!, by: context.actor, reason: form["reason"])
+            return HTMLPage.redirect("/attendance/policy?unit=\(unit.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderPolicy(unit, units, context, status: .badRequest, form: view)
+        }
     }
 }

@@ -232,7 +232,7 @@ enum ICalendar {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Congvu//Working calendar//VI", "CALSCALE:GREGORIAN",
                      "X-WR-CALNAME:" + escape(name)]
         for e in events {
-            let next = LunarCalendar.day(julianDay: LunarCalendar.julianDay(e.day) + 1) ?? e.day
+            let next = e.day.next
             lines += ["BEGIN:VEVENT", "UID:" + e.uid, "DTSTAMP:" + stamp,
                       "DTSTART;VALUE=DATE:" + e.day.description.replacingOccurrences(of: "-", with: ""),
                       "DTEND;VALUE=DATE:" + next.description.replacingOccurrences(of: "-", with: ""),

@@ -14,13 +14,21 @@ struct HomeController {
         let p = try context.signedIn()
         let t = services.views.catalogs
         var cards: [[String: Any]] = []
-        // Leaders first: today's late, early and unexcused absences in their own unit.
+        // Leaders first: today's late, early and unexcused absences in their own unit, and the cases waiting.
         if let grant = p.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
            let unit = try await services.units.get(grant.unitID) {
-            let rows = try await DailyVerdicts(database: services.database).rows(unit: unit, day: services.today)
-            let flagged = rows.filter { [.late, .leftEarly, .lateAndLeftEarly, .absent, .halfDayAbsent].contains($0.verdict.status) }.count
+            let sheet = try await VerdictStore(database: services.database).sheet(unit: unit, days: [services.today])
+            let flagged = sheet.verdicts.values.compactMap { $0[services.today] }.filter { $0.needsExplanation && $0.status != .missingPunch }.count
             cards.append(["title": "\(t.text("card_attendance", context.locale)) · \(unit.name)", "value": flagged,
-                          "href": "/attendance?unit=\(unit.id)", "note": t.text("card_attendance_note", context.locale)])
+                          "href": "/board?unit=\(unit.id)", "note": t.text("card_attendance_note", context.locale)])
+            let open = try await ExplanationStore(database: services.database).list(scopes: [unit.path], statuses: [.open, .explained])
+            cards.append(["title": t.text("card_explanations", context.locale), "value": open.count, "href": "/explanations",
+                          "note": t.text("card_explanations_note", context.locale)])
+        }
+        if p.personID != nil {
+            cards.append(["title": t.text("card_my_attendance", context.locale), "href": "/attendance/me",
+                          "note": t.text("card_my_attendance_note", context.locale)])
+            cards.append(["title": t.text("card_absences", context.locale), "href": "/absences", "note": t.text("card_absences_note", context.locale)])
         }
         if p.holds(.viewPeople) {
             let scopes = p.scopes(for: .viewPeople)

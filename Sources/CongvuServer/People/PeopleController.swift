@@ -211,15 +211,10 @@ struct PeopleController {
             try await renderPerson(record, context, status: .badRequest, ["photo_error": catalogs.error(key, context.locale)])
         }
         guard let file = form.files["photo"], !file.content.isEmpty else { return try await refuse("required") }
-        let bytes = [UInt8](file.content.prefix(8))
-        let ext: String
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { ext = "jpg" } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { ext = "png" } else {
-            return try await refuse("photo_type")
-        }
+        guard let ext = UploadedFile.kind(of: file.content)?.ext, ext != "pdf" else { return try await refuse("photo_type") }
         guard file.content.count <= Self.photoLimit else { return try await refuse("photo_too_large") }
-        try FileManager.default.createDirectory(atPath: photoDirectory, withIntermediateDirectories: true)
         let name = "\(record.person.id)-\(Token.random(bytes: 8)).\(ext)"
-        try file.content.write(to: URL(fileURLWithPath: (photoDirectory as NSString).appendingPathComponent(name)))
+        try UploadedFile.save(file.content, directory: photoDirectory, name: name)
         try await services.people.setPhoto(personID: record.person.id, file: name, by: context.actor)
         return HTMLPage.redirect("/people/\(record.person.id)")
     }

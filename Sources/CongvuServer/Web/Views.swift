@@ -37,6 +37,8 @@ public struct Views: Sendable {
                 "audit": p.holds(.viewAudit),
                 "users": p.holds(.manageAccounts),
                 "attendance": p.holds(.viewAttendance),
+                "self": p.personID != nil,
+                "kiosks": p.holds(.editPeople),
             ]
         }
         return data

@@ -15,6 +15,7 @@ public struct AbsenceStore: Sendable {
                        kind: Excuse.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .notice,
                        place: try row.decode(column: "place", as: String.self),
                        purpose: try row.decode(column: "purpose", as: String.self),
+                       task: try row.decode(column: "task", as: String.self),
                        from: try row.instant("starts_at"),
                        to: try row.instant("ends_at"),
                        filedAt: try row.instant("filed_at"),
@@ -27,8 +28,8 @@ public struct AbsenceStore: Sendable {
         let kind = database.kind
         return try await database.write { sql in
             let row = try await sql.insert(into: "absence_requests")
-                .columns("person_id", "kind", "place", "purpose", "starts_at", "ends_at", "filed_at", "status")
-                .values(SQLBind(r.personID), SQLBind(r.kind.rawValue), SQLBind(r.place), SQLBind(r.purpose),
+                .columns("person_id", "kind", "place", "purpose", "task", "starts_at", "ends_at", "filed_at", "status")
+                .values(SQLBind(r.personID), SQLBind(r.kind.rawValue), SQLBind(r.place), SQLBind(r.purpose), SQLBind(r.task),
                         SQLBind(Instant.format(r.from)), SQLBind(Instant.format(r.to)), SQLBind(Instant.format(r.filedAt)),
                         SQLBind(AbsenceRequest.Status.pending.rawValue))
                 .returning("id").first()
@@ -45,7 +46,7 @@ public struct AbsenceStore: Sendable {
     /// Approves or rejects a pending request; a decided request cannot be decided again.
     public func decide(_ id: Int64, approve: Bool, note: String, by actor: Actor) async throws -> AbsenceRequest {
         let kind = database.kind
-        return try await database.write { sql in
+        let decided = try await database.write { sql in
             guard let current = try await sql.select().column("*").from("absence_requests").where("id", .equal, id).first().map(AbsenceStore.decode) else {
                 throw StoreError.notFound("absence")
             }
@@ -63,19 +64,63 @@ public struct AbsenceStore: Sendable {
             decided.decisionNote = note.tidied
             return decided
         }
+        if approve {
+            try await VerdictStore(database: database).refresh(personIDs: [decided.personID], days: decided.days, cause: "absence")
+        }
+        return decided
     }
 
-    /// A person's requests overlapping [from, to), newest first.
-    public func requests(personID: Int64, from: Date, to: Date) async throws -> [AbsenceRequest] {
+    public func get(_ id: Int64) async throws -> AbsenceRow? {
+        try await database.read { sql in try await select(sql).where(col("r.id"), .equal, SQLBind(id)).first().map(AbsenceStore.decodeRow) }
+    }
+
+    /// Requests of people in the scopes, optionally in some statuses, newest first.
+    public func list(scopes: [String], statuses: [AbsenceRequest.Status] = [], limit: Int = 200) async throws -> [AbsenceRow] {
         try await database.read { sql in
-            try await sql.select().column("*").from("absence_requests").where("person_id", .equal, personID)
-                .where("starts_at", .lessThan, Instant.format(to)).where("ends_at", .greaterThan, Instant.format(from))
-                .orderBy("starts_at", .descending).all().map(AbsenceStore.decode)
+            var q = select(sql).within(scopes: scopes, column: col("u.path"))
+            if !statuses.isEmpty { q = q.where(col("r.status"), .in, SQLBind.group(statuses.map(\.rawValue))) }
+            return try await q.orderBy(col("r.starts_at"), SQLDirection.descending).orderBy(col("r.id"), SQLDirection.descending).limit(limit).all().map(AbsenceStore.decodeRow)
         }
     }
 
-    /// Everyone's approved requests overlapping [from, to), as excuses, by person.
-    public func excuses(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Excuse]] {
+    /// A person's requests, newest first.
+    public func list(personID: Int64, limit: Int = 100) async throws -> [AbsenceRow] {
+        try await database.read { sql in
+            try await select(sql).where(col("r.person_id"), .equal, SQLBind(personID)).orderBy(col("r.starts_at"), SQLDirection.descending).limit(limit).all()
+                .map(AbsenceStore.decodeRow)
+        }
+    }
+
+    /// Requests with the person and the unit they served in when the request began.
+    func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().column(SQLRaw("r.*")).column(col("p.full_name")).column(col("u.path")).column(col("a.title")).column(col("u.name"), as: "unit_name")
+            .from(SQLAlias(SQLIdentifier("absence_requests"), as: SQLIdentifier("r")))
+            .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")), on: SQLRaw("p.id = r.person_id"))
+            .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")),
+                  on: SQLRaw("a.person_id = r.person_id AND a.valid_from <= substr(r.starts_at, 1, 10) AND (a.valid_to IS NULL OR a.valid_to >= substr(r.starts_at, 1, 10))"))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+    }
+
+    static func decodeRow(_ row: any SQLRow) throws -> AbsenceRow {
+        AbsenceRow(request: try decode(row), fullName: try row.decode(column: "full_name", as: String.self),
+                   title: try row.decode(column: "title", as: String.self),
+                   unitName: try row.decode(column: "unit_name", as: String.self), unitPath: try row.decode(column: "path", as: String.self))
+    }
+
+    /// The units where the person holds a leader grant through their account: their own requests
+    /// go to a leader above all of these.
+    public func leaderPaths(personID: Int64) async throws -> [String] {
+        try await database.read { sql in
+            try await sql.select().column(col("u.path")).from(SQLAlias(SQLIdentifier("grants"), as: SQLIdentifier("g")))
+                .join(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("s")), on: SQLRaw("s.id = g.user_id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = g.unit_id"))
+                .where(col("s.person_id"), .equal, SQLBind(personID)).where(col("g.role"), .equal, SQLBind(Role.leader.rawValue)).all()
+                .map { try $0.decode(column: "path", as: String.self) }
+        }
+    }
+
+    /// Everyone's approved requests overlapping [from, to), by person (the board shows where and why).
+    public func approved(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [AbsenceRequest]] {
         guard !personIDs.isEmpty else { return [:] }
         let rows = try await database.read { sql in
             try await sql.select().column("*").from("absence_requests").where("person_id", .in, personIDs)
@@ -83,13 +128,34 @@ public struct AbsenceStore: Sendable {
                 .where("starts_at", .lessThan, Instant.format(to)).where("ends_at", .greaterThan, Instant.format(from)).all()
                 .map(AbsenceStore.decode)
         }
-        var out: [Int64: [Excuse]] = [:]
-        for r in rows { if let e = r.excuse { out[r.personID, default: []].append(e) } }
-        return out
+        return Dictionary(grouping: rows, by: \.personID)
+    }
+
+    /// A person's requests overlapping [from, to), newest first.
+    public func requests(personID: Int64, from: Date, to: Date) async throws -> [AbsenceRequest] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("absence_requests").where("person_id", .equal, personID)
+                .where("starts_at", .lessThan, Instant.format(to)).where("ends_at", .greaterThan, Instant.format(from))
+                .orderBy("starts_at", SQLDirection.descending).all().map(AbsenceStore.decode)
+        }
+    }
+
+    /// Everyone's approved requests overlapping [from, to), as excuses, by person.
+    public func excuses(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Excuse]] {
+        try await approved(personIDs: personIDs, from: from, to: to).mapValues { $0.compactMap(\.excuse) }
     }
 
     /// The approved requests overlapping [from, to) as excuses for the verdict engine.
     public func excuses(personID: Int64, from: Date, to: Date) async throws -> [Excuse] {
         try await requests(personID: personID, from: from, to: to).compactMap(\.excuse)
     }
+}
+
+/// A request with the person it concerns and the unit they served in.
+public struct AbsenceRow: Sendable {
+    public var request: AbsenceRequest
+    public var fullName: String
+    public var title: String
+    public var unitName: String
+    public var unitPath: String
 }

@@ -78,7 +78,21 @@ public struct PunchStore: Sendable {
             throw ValidationErrors([FieldError("note", "reason_required")])
         }
         let kind = database.kind
-        return try await database.write { sql in try await PunchStore.insert(input, in: sql, kind: kind, by: actor) }
+        let result = try await database.write { sql in try await PunchStore.insert(input, in: sql, kind: kind, by: actor) }
+        // A punch for a closed day (a late upload, a queued kiosk punch, a manual correction) changes a settled verdict.
+        if result.isNew, let personID = input.personID, result.punch.flag == .none {
+            let day = Day(input.at, in: CivilTime.vietnam)
+            if day < Day(Date(), in: CivilTime.vietnam) {
+                try await VerdictStore(database: database).refresh(personIDs: [personID], days: [day], cause: input.source == .manual ? "manual_punch" : "punch")
+            }
+        }
+        return result
+    }
+
+    /// The punch's day, as the person's earlier punches that day (for the kiosk's answer).
+    public func times(personID: Int64, on day: Day) async throws -> [Date] {
+        let from = CivilTime.startOfDay(day)
+        return try await punches(personID: personID, from: from, to: from.addingTimeInterval(86400)).map(\.punch.at)
     }
 
     static func insert(_ input: PunchInput, in sql: any SQLDatabase, kind: DatabaseKind, by actor: Actor) async throws -> (punch: StoredPunch, isNew: Bool) {
@@ -129,15 +143,15 @@ public struct PunchStore: Sendable {
         }
     }
 
-    /// Cards read that no person holds, with how many punches each has and when it was last seen.
-    public func unknownCards() async throws -> [(card: String, punches: Int, last: Date)] {
+    /// Cards read that no person holds, per device, with how many punches each has and when it was last seen.
+    public func unknownCards() async throws -> [(card: String, device: String, punches: Int, last: Date)] {
         try await database.read { sql in
             try await sql.raw("""
-                SELECT card_number, COUNT(*) AS n, MAX(at) AS last FROM punches
-                WHERE person_id IS NULL GROUP BY card_number ORDER BY MAX(at) DESC
+                SELECT card_number, device, COUNT(*) AS n, MAX(at) AS last FROM punches
+                WHERE person_id IS NULL GROUP BY card_number, device ORDER BY MAX(at) DESC
                 """).all().map { row in
-                (try row.decode(column: "card_number", as: String.self), try row.decode(column: "n", as: Int.self),
-                 try row.instant("last"))
+                (try row.decode(column: "card_number", as: String.self), try row.decode(column: "device", as: String.self),
+                 try row.decode(column: "n", as: Int.self), try row.instant("last"))
             }
         }
     }
@@ -146,7 +160,7 @@ public struct PunchStore: Sendable {
     /// not touched; the link is audited.
     public func linkCard(_ card: String, to personID: Int64, by actor: Actor, reason: String) async throws -> Int {
         let kind = database.kind
-        return try await database.write { sql in
+        let linked = try await database.write { sql in
             try await PeopleStore.checkCard(card, except: personID, in: sql)
             guard try await sql.select().column("id").from("people").where("id", .equal, personID).first() != nil else {
                 throw StoreError.notFound("person")
@@ -159,7 +173,13 @@ public struct PunchStore: Sendable {
             try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
                                             after: "{\"card_number\":\"\(card)\",\"punches_linked\":\(count)}", reason: reason),
                                       by: actor, in: sql, kind: kind)
-            return count
+            let days = try await sql.select().column("at").from("punches").where("person_id", .equal, personID).where("card_number", .equal, card)
+                .all().map { Day(try $0.instant("at"), in: CivilTime.vietnam) }
+            return (count, Set(days))
         }
+        if !linked.1.isEmpty {
+            try await VerdictStore(database: database).refresh(personIDs: [personID], days: linked.1.sorted(), cause: "card_linked")
+        }
+        return linked.0
     }
 }

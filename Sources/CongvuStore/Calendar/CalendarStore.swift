@@ -1,4 +1,5 @@
 import CongvuDomain
+import Foundation
 import SQLKit
 
 /// A special day as confirmed by an administrator: national (`unitID == nil`) or for a unit and
@@ -55,9 +56,22 @@ public struct CalendarStore: Sendable {
     /// Confirms (stores) a special day; one per day and scope.
     public func add(_ day: SpecialDay, unitID: Int64?, by actor: Actor, reason: String = "") async throws -> StoredSpecialDay {
         let kind = database.kind
-        return try await database.write { sql in
+        let stored = try await database.write { sql in
             try await CalendarStore.insert(day, unitID: unitID, in: sql, kind: kind, by: actor, reason: reason)
         }
+        try await resettle(day.day, unitID: unitID)
+        return stored
+    }
+
+    /// A day made a holiday or a working day after it passed: the verdicts of everyone it applies to change.
+    func resettle(_ day: Day, unitID: Int64?) async throws {
+        guard day < Day(Date(), in: CivilTime.vietnam) else { return }
+        var scope = ""
+        if let unitID {
+            guard let unit = try await UnitStore(database: database).get(unitID) else { return }
+            scope = unit.path
+        }
+        try await VerdictStore(database: database).refresh(scopes: [scope], days: [day], cause: "calendar")
     }
 
     static func insert(_ d: SpecialDay, unitID: Int64?, in sql: any SQLDatabase, kind: DatabaseKind, by actor: Actor, reason: String) async throws -> StoredSpecialDay {
@@ -90,14 +104,16 @@ public struct CalendarStore: Sendable {
 
     public func delete(_ id: Int64, by actor: Actor, reason: String) async throws {
         let kind = database.kind
-        try await database.write { sql in
+        let old = try await database.write { sql in
             guard let old = try await sql.select().column("*").from("special_days").where("id", .equal, id).first().map(CalendarStore.decodeDay) else {
                 throw StoreError.notFound("special_day")
             }
             try await sql.delete(from: "special_days").where("id", .equal, id).run()
             try await AuditLog.append(.init(action: .delete, objectType: "special_day", objectID: String(id),
                                             before: AuditJSON.encode(old.special), reason: reason), by: actor, in: sql, kind: kind)
+            return old
         }
+        try await resettle(old.special.day, unitID: old.unitID)
     }
 
     // MARK: Office hours

@@ -176,20 +176,48 @@ public enum Demo {
         }
     }
 
-    /// Punches for the last 20 working days and this morning (as far as now), in batches:
-    /// most on time, some late or leaving early, forgotten check-outs, a few absences, and three
-    /// approved afternoon notices today.
+    /// Three months of punches up to this morning (as far as now), in batches: most on time,
+    /// some late or leaving early, forgotten check-outs, a few absences; approved notices and
+    /// leave that excuse their days, a pending notice, and explanation cases in every state.
     static func punches(sql: any SQLDatabase, rng: inout Seeded, now: Date) async throws {
         let today = Day(now, in: CivilTime.vietnam)
         let calendar = WorkCalendar(hours: .ngheAn, specialDays: ((today.year - 1)...today.year).flatMap { HolidayRules.proposals(year: $0) },
                                     years: (today.year - 1)...today.year)
         var days: [Day] = []
-        var jd = LunarCalendar.julianDay(today)
-        while days.count < 21, let d = LunarCalendar.day(julianDay: jd), d.year >= today.year - 1 {
+        var d = today
+        while days.count < 66, d.year >= today.year - 1 {
             if calendar.isWorkingDay(d) { days.append(d) }
-            jd -= 1
+            d = d.previous
         }
         let people = try await sql.select().column("id").from("people").orderBy("id").all().map { try $0.decode(column: "id", as: Int64.self) }
+        // Approved leave and trips first: a person away does not punch.
+        var away: [Int64: Set<Day>] = [:]
+        var requests: [[any Encodable & Sendable]] = []
+        func request(_ person: Int64, _ kind: Excuse.Kind, _ place: String, _ purpose: String, _ from: Date, _ to: Date, _ status: String) {
+            requests.append([person, kind.rawValue, place, purpose, Instant.format(from), Instant.format(to),
+                             Instant.format(from.addingTimeInterval(-86400)), status, ""])
+        }
+        let trips = [("Sở Nội vụ tỉnh", "Họp triển khai công tác cải cách hành chính"), ("UBND tỉnh", "Dự hội nghị trực tuyến"),
+                     ("Thôn Đông", "Kiểm tra hiện trường đất đai"), ("Trường Chính trị tỉnh", "Bồi dưỡng quản lý nhà nước")]
+        for person in people where Int.random(in: 0..<100, using: &rng) < 35 {
+            let day = days[Int.random(in: 1..<days.count, using: &rng)]
+            let start = calendar.startOfDay(day)
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0:
+                request(person, .annualLeave, "", "Nghỉ phép năm", start.addingTimeInterval(6 * 3600), start.addingTimeInterval(18 * 3600), "approved")
+                away[person, default: []].insert(day)
+            case 1:
+                let trip = trips[Int.random(in: 0..<trips.count, using: &rng)]
+                request(person, .businessTrip, trip.0, trip.1, start.addingTimeInterval(6 * 3600), start.addingTimeInterval(18 * 3600), "approved")
+                away[person, default: []].insert(day)
+            case 2:
+                let trip = trips[Int.random(in: 0..<3, using: &rng)]
+                request(person, .notice, trip.0, trip.1, start.addingTimeInterval(13.5 * 3600), start.addingTimeInterval(17.5 * 3600), "approved")
+            default:
+                request(person, .sickLeave, "", "Ốm, có giấy khám bệnh", start.addingTimeInterval(6 * 3600), start.addingTimeInterval(18 * 3600), "approved")
+                away[person, default: []].insert(day)
+            }
+        }
         var rows: [[any Encodable & Sendable]] = []
         func flush() async throws {
             guard !rows.isEmpty else { return }
@@ -198,15 +226,17 @@ public enum Demo {
             try await insert.run()
             rows.removeAll(keepingCapacity: true)
         }
+        var violations: [(Int64, Day, DayVerdict.Status)] = []
         for day in days {
             let sessions = calendar.sessions(on: day)
             let start = calendar.startOfDay(day)
             let first = Double(sessions[0].start.minutes * 60), last = Double(sessions[sessions.count - 1].end.minutes * 60)
-            for person in people {
+            for person in people where !(away[person]?.contains(day) ?? false) {
                 let roll = Int.random(in: 0..<100, using: &rng)
-                if roll < 3 { continue }  // absent
+                if roll < 3 { violations.append((person, day, .absent)); continue }  // absent
                 let late = roll < 15 ? Double(Int.random(in: 6...40, using: &rng)) * 60 : -Double(Int.random(in: -4...20, using: &rng)) * 60
                 let early = (15..<23).contains(roll) ? -Double(Int.random(in: 10...60, using: &rng)) * 60 : Double(Int.random(in: 0...25, using: &rng)) * 60
+                if roll < 23 { violations.append((person, day, roll < 15 ? .late : .leftEarly)) }
                 var times = [start.addingTimeInterval(first + late)]
                 if !(23..<27).contains(roll) { times.append(start.addingTimeInterval(last + early)) }
                 for at in times where at <= now {
@@ -217,16 +247,37 @@ public enum Demo {
             }
         }
         try await flush()
+        // Today: three approved afternoon notices and one waiting for a decision.
         if let day = days.first, day == today {
             let start = calendar.startOfDay(day)
             for person in people.prefix(40).suffix(3) {
-                try await sql.insert(into: "absence_requests")
-                    .columns("person_id", "kind", "place", "purpose", "starts_at", "ends_at", "filed_at", "status", "decision_note")
-                    .values(SQLBind(person), SQLBind(Excuse.Kind.notice.rawValue), SQLBind("Sở Nội vụ"), SQLBind("Họp triển khai công việc"),
-                            SQLBind(Instant.format(start.addingTimeInterval(13.5 * 3600))), SQLBind(Instant.format(start.addingTimeInterval(17.5 * 3600))),
-                            SQLBind(Instant.format(start.addingTimeInterval(7 * 3600))), SQLBind("approved"), SQLBind(""))
-                    .run()
+                request(person, .notice, "Sở Nội vụ", "Họp triển khai công việc", start.addingTimeInterval(13.5 * 3600), start.addingTimeInterval(17.5 * 3600), "approved")
             }
+            if people.count > 45 {
+                request(people[44], .notice, "Thôn Trung", "Xác minh hồ sơ đất đai", start.addingTimeInterval(14 * 3600), start.addingTimeInterval(16 * 3600), "pending")
+            }
+        }
+        for chunk in stride(from: 0, to: requests.count, by: 200) {
+            var insert = sql.insert(into: "absence_requests")
+                .columns("person_id", "kind", "place", "purpose", "starts_at", "ends_at", "filed_at", "status", "decision_note")
+            for r in requests[chunk..<min(chunk + 200, requests.count)] { insert = insert.values(r.map { SQLBind($0) }) }
+            try await insert.run()
+        }
+        // Explanation cases on some past violations: open, explained, accepted and rejected.
+        let texts = ["Xe hỏng trên đường đi làm, đã báo trưởng phòng.", "Đi xác minh hồ sơ tại thôn, quên chấm công khi về.",
+                     "Con ốm, đưa đi khám buổi sáng."]
+        for (i, (person, day, verdict)) in violations.filter({ $0.1 < today }).prefix(24).enumerated() {
+            let opened = calendar.startOfDay(day).addingTimeInterval(86400 + 9 * 3600)
+            let due = (try? calendar.addingWorkingDays(3, to: opened)) ?? opened
+            let status = ["open", "explained", "accepted", "rejected"][i % 4]
+            let explained = status == "open" ? nil : Instant.format(opened.addingTimeInterval(3 * 3600))
+            let decided = status == "accepted" || status == "rejected" ? Instant.format(opened.addingTimeInterval(26 * 3600)) : nil
+            try await sql.insert(into: "explanations")
+                .columns("person_id", "day", "verdict", "minutes", "opened_at", "due_at", "status", "text", "explained_at", "decided_at", "decision_note")
+                .values(SQLBind(person), SQLBind(day.description), SQLBind(verdict.rawValue), SQLBind(0), SQLBind(Instant.format(opened)),
+                        SQLBind(Instant.format(due)), SQLBind(status), SQLBind(explained == nil ? "" : texts[i % texts.count]), SQLBind(explained),
+                        SQLBind(decided), SQLBind(status == "rejected" ? "Không có xác nhận của trưởng phòng" : ""))
+                .run()
         }
     }
 }

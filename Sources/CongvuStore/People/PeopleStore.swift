@@ -113,6 +113,14 @@ public struct PeopleStore: Sendable {
         }
     }
 
+    /// The people among `ids` whose terminal PIN is `pin` (a kiosk's keypad).
+    public func withPIN(_ pin: String, among ids: [Int64]) async throws -> [Person] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { sql in
+            try await sql.select().column("*").from("people").where("terminal_pin", .equal, pin).where("id", .in, ids).all().map(PeopleStore.decodePerson)
+        }
+    }
+
     /// Stores a new person with their first post.
     public func create(_ person: Person, assignment: Assignment, by actor: Actor, reason: String = "") async throws -> Person {
         let kind = database.kind

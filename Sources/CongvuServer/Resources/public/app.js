@@ -17,4 +17,8 @@
     };
     setTimeout(tick, 300);
   }
+  // Print links (the print stylesheet lays the page out on A4).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (a) {
+    a.addEventListener("click", function (e) { e.preventDefault(); window.print(); });
+  });
 })();

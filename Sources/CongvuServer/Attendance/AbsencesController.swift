@@ -1,0 +1,107 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// Out-of-office notices and leave: a person files from the phone; a leader above them approves
+/// or rejects with a reason (a leader's own request goes to the level above).
+struct AbsencesController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var store: AbsenceStore { AbsenceStore(database: services.database) }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: page)
+        group.post(use: file)
+        group.post(":id/decide", use: decide)
+    }
+
+    /// May the principal decide on this person's requests (and explanations)?
+    static func mayDecide(_ p: Principal, personID: Int64, services: AppServices) async throws -> Bool {
+        guard p.grants.contains(where: { $0.role == .leader }) else { return false }
+        guard let record = try await services.people.get(personID) else { return false }
+        let current = record.assignments.filter { $0.assignment.isActive(on: services.today) }.map(\.unit.path)
+        let leaderPaths = try await AbsenceStore(database: services.database).leaderPaths(personID: personID)
+        return AbsenceRules.mayDecide(p, personID: personID, personUnitPaths: current.isEmpty ? record.unitPaths : current, personLeaderPaths: leaderPaths)
+    }
+
+    static func row(_ r: AbsenceRow, catalogs: Catalogs, locale: AppLocale) -> [String: Any] {
+        let a = r.request
+        return ["id": a.id, "person_id": a.personID, "name": r.fullName, "title": r.title, "unit": r.unitName,
+                "kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": present(a.place), "purpose": a.purpose,
+                "task": present(a.task), "from": Instant.display(a.from), "to": Instant.display(a.to),
+                "status": a.status.rawValue, "status_label": catalogs.label("absence_status", a.status.rawValue, locale),
+                "late": a.filedLate, "note": present(a.decisionNote)]
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await render(context)
+    }
+
+    func render(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView? = nil) async throws -> Response {
+        let p = try context.signedIn()
+        let locale = context.locale
+        var mine: [AbsenceRow] = []
+        if let id = p.personID { mine = try await store.list(personID: id) }
+        var toDecide: [[String: Any]] = []
+        if p.grants.contains(where: { $0.role == .leader }) {
+            for r in try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.pending])
+            where try await Self.mayDecide(p, personID: r.request.personID, services: services) {
+                toDecide.append(Self.row(r, catalogs: catalogs, locale: locale))
+            }
+        }
+        let recent = p.holds(.viewAttendance)
+            ? try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.approved, .rejected], limit: 30) : []
+        let now = Instant.formatLocal(Date())
+        let view = form ?? FormView(values: ["kind": Excuse.Kind.notice.rawValue, "from": String(now.prefix(16)).replacingOccurrences(of: " ", with: "T"),
+                                             "to": "\(services.today.description)T17:00"])
+        var data = view.data
+        data.merge([
+            "can_file": p.personID != nil,
+            "kinds": FormView.options(Excuse.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("absence_kind", $0.rawValue, locale)) },
+                                      selected: view.values["kind"] ?? ""),
+            "mine": mine.map { Self.row($0, catalogs: catalogs, locale: locale) }, "has_mine": !mine.isEmpty,
+            "to_decide": toDecide, "has_to_decide": !toDecide.isEmpty,
+            "recent": recent.map { Self.row($0, catalogs: catalogs, locale: locale) }, "has_recent": !recent.isEmpty,
+        ]) { _, b in b }
+        return try services.views.page("absences", context, status: status, data)
+    }
+
+    /// `2026-11-22T13:30` (a datetime-local field) or `2026-11-22 13:30`, in Vietnam's time.
+    static func moment(_ text: String) -> Date? {
+        Instant.parseLocal(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "T", with: " "))
+    }
+
+    func file(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        guard let personID = p.personID else { throw Forbidden() }
+        var view = FormView(values: Dictionary(uniqueKeysWithValues: ["kind", "place", "purpose", "task", "from", "to"].map { ($0, form[$0]) }))
+        do {
+            let draft = AbsenceDraft(kind: form["kind"], place: form["place"], purpose: form["purpose"], task: form["task"],
+                                     from: Self.moment(form["from"]), to: Self.moment(form["to"]))
+            let request = try draft.validate(personID: personID, filedAt: Date())
+            _ = try await store.file(request, by: context.actor)
+            return HTMLPage.redirect("/absences")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(context, status: .badRequest, form: view)
+        }
+    }
+
+    func decide(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        guard let id = context.parameters.get("id", as: Int64.self), let row = try await store.get(id) else { throw StoreError.notFound("absence") }
+        guard try await Self.mayDecide(p, personID: row.request.personID, services: services) else { throw Forbidden() }
+        do {
+            _ = try await store.decide(id, approve: form["decision"] == "approve", note: form["note"], by: context.actor)
+            await services.announce(personIDs: [row.request.personID])
+            return HTMLPage.redirect("/absences")
+        } catch let e as ValidationErrors {
+            return try await render(context, status: .badRequest, form: FormView(errors: ["decision": catalogs.error(e.errors[0].key, context.locale)]))
+        } catch StoreError.conflict(_, let key) {
+            return try await render(context, status: .conflict, form: FormView(errors: ["decision": catalogs.error(key, context.locale)]))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// The live board for leaders (who is in, not yet arrived, late, out on a notice, on leave),
+/// updated through server-sent events, and the public door board for a screen at the entrance:
+/// names, titles and notices only.
+struct BoardController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var builder: BoardBuilder { BoardBuilder(services: services) }
+
+    /// An event stream ends after this long; the browser reconnects by itself (and so never
+    /// holds up a shutdown for long).
+    static let streamLifetime: Duration = .seconds(300)
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: page)
+        group.get("events", use: events)
+        group.get("data", use: data)
+    }
+
+    func addPublicRoutes(to router: Router<AppRequestContext>) {
+        router.get("door/:code", use: door)
+    }
+
+    func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [[String: Any]]) {
+        try await AttendanceController(services: services).unitSelection(request, context)
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, units) = try await self.unit(request, context)
+        let snapshot = try await builder.cached(unit: unit, locale: context.locale)
+        return try services.views.page("board", context, [
+            "unit": ["id": unit.id, "name": unit.name, "code": present(unit.code)], "units": units,
+            "board": Self.view(snapshot), "door": present(unit.code),
+        ])
+    }
+
+    static func view(_ s: BoardSnapshot) -> [String: Any] {
+        ["at": s.at, "counts": s.counts.map { ["state": $0.state, "label": $0.label, "count": $0.count] },
+         "people": s.people.map { ["id": $0.id, "name": $0.name, "title": $0.title, "state": $0.state, "label": $0.label,
+                                   "detail": present($0.detail), "day": s.day] }]
+    }
+
+    static func json(_ s: BoardSnapshot) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(s), as: UTF8.self)
+    }
+
+    func data(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _) = try await self.unit(request, context)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: try Self.json(try await builder.cached(unit: unit, locale: context.locale)))))
+    }
+
+    /// Server-sent events: the board now, then again after every change in the unit's subtree,
+    /// with a comment every 15 s to keep proxies open and notice a closed connection.
+    /// `limit` ends the stream after that many boards (for tests and scripts).
+    func events(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _) = try await self.unit(request, context)
+        let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? Int.max
+        let locale = context.locale
+        let builder = self.builder
+        let (stream, cancel) = services.events.subscribe(path: unit.path)
+        let body = ResponseBody { writer in
+            defer { cancel() }
+            let deadline = ContinuousClock.now + Self.streamLifetime
+            var sent = 0
+            var signals = stream.makeAsyncIterator()
+            try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+            repeat {
+                let board = try await builder.cached(unit: unit, locale: locale)
+                try await writer.write(ByteBuffer(string: "event: board\ndata: \(try Self.json(board))\n\n"))
+                sent += 1
+                if sent >= limit { break }
+                var changed = false
+                while let signal = await signals.next() {
+                    if ContinuousClock.now > deadline { break }
+                    if case .change = signal { changed = true; break }
+                    try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                }
+                guard changed else { break }
+                // Several punches in a row (a queue at the kiosk) make one update.
+                try await Task.sleep(for: .milliseconds(150))
+            } while ContinuousClock.now < deadline
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    /// The notice on the office door, for everyone: who works here and who is out, where and until when.
+    func door(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let code = context.parameters.get("code"), let unit = try await services.units.byCode(code), unit.isActive(on: services.today) else {
+            throw StoreError.notFound("unit")
+        }
+        let snapshot = try await builder.cached(unit: unit, locale: context.locale)
+        return try services.views.page("door", context, [
+            "unit": unit.name, "at": snapshot.at, "day": services.today.vietnamese,
+            "people": snapshot.people.sorted { $0.name < $1.name }.map { e -> [String: Any] in
+                // Names, titles and notices only: no arrival times, no lateness, no kind of leave.
+                let away = e.state == Presence.State.onNotice.rawValue || e.state == Presence.State.onLeave.rawValue
+                let notice = e.state == Presence.State.onLeave.rawValue ? catalogs.text("door_on_leave", context.locale) : e.notice ?? ""
+                return ["name": e.name, "title": e.title, "away": away, "notice": present(away ? notice : ""),
+                        "until": away ? (e.until ?? "") : ""]
+            },
+        ])
+    }
+}

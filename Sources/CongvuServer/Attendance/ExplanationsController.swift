@@ -1,0 +1,176 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// Explanation cases (giải trình): opened on a violation by the person or by those who watch
+/// attendance, explained by the person before the deadline (with an optional file), decided by a
+/// leader above them with a reason. No penalty follows by itself; the trail is the evidence.
+struct ExplanationsController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var store: ExplanationStore { ExplanationStore(database: services.database) }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post("open", use: open)
+        group.get(":id", use: show)
+        group.post(":id/explain", use: explain)
+        group.post(":id/decide", use: decide)
+        group.get(":id/attachment", use: attachment)
+    }
+
+    static func view(_ e: Explanation, catalogs: Catalogs, locale: AppLocale, now: Date) -> [String: Any] {
+        ["id": e.id, "day": e.day.description, "day_vn": e.day.vietnamese, "status": e.status.rawValue,
+         "status_label": catalogs.label("explanation_status", e.status.rawValue, locale),
+         "verdict": catalogs.label("verdict", e.verdict.rawValue, locale), "minutes": e.minutes > 0 ? e.minutes : false,
+         "due": Instant.display(e.dueAt), "overdue": e.isOverdue(at: now), "late": e.explainedLate,
+         "text": present(e.text), "attachment": present(e.attachmentName), "explained_at": e.explainedAt.map { Instant.display($0) } ?? false,
+         "note": present(e.decisionNote), "decided_at": e.decidedAt.map { Instant.display($0) } ?? false]
+    }
+
+    func row(_ r: ExplanationRow, _ locale: AppLocale) -> [String: Any] {
+        var v = Self.view(r.explanation, catalogs: catalogs, locale: locale, now: Date())
+        v["name"] = r.fullName
+        v["unit"] = r.unitName
+        v["person_id"] = r.explanation.personID
+        return v
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let locale = context.locale
+        var mine: [ExplanationRow] = []
+        if let id = p.personID { mine = try await store.list(personID: id) }
+        var toDecide: [[String: Any]] = []
+        var watched: [[String: Any]] = []
+        if p.holds(.viewAttendance) {
+            let scoped = try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.open, .explained])
+            for r in scoped {
+                if r.explanation.status == .explained, try await AbsencesController.mayDecide(p, personID: r.explanation.personID, services: services) {
+                    toDecide.append(row(r, locale))
+                } else if r.explanation.personID != p.personID {
+                    watched.append(row(r, locale))
+                }
+            }
+        }
+        return try services.views.page("explanations", context, [
+            "mine": mine.map { row($0, locale) }, "has_mine": !mine.isEmpty,
+            "to_decide": toDecide, "has_to_decide": !toDecide.isEmpty,
+            "watched": watched, "has_watched": !watched.isEmpty,
+        ])
+    }
+
+    /// Opens a case on a closed day's violation: for oneself, or for anyone whose attendance one watches.
+    func open(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let record = try await services.attendancePerson(form.int("person"), context)
+        guard let day = Day(form["day"]), day < services.today else { throw ValidationErrors([FieldError("day", "date_invalid")]) }
+        let verdicts = VerdictStore(database: services.database)
+        guard let verdict = try await verdicts.refresh(personIDs: [record.person.id], days: [day], cause: "review")[record.person.id]?[day],
+              let post = try await verdicts.posts(personIDs: [record.person.id], first: day, last: day).last else {
+            throw StoreError.notFound("verdict")
+        }
+        let rules = try await verdicts.rules(unitIDs: [post.unitID], years: day.year...(day.year + 1))
+        let explanation = try Explanation.open(personID: record.person.id, day: day, verdict: verdict, at: Date(), by: context.actor.id,
+                                               calendar: rules.calendar(post.unitID), workingDays: rules.policy(post.unitID, on: day).explanationDays)
+        do {
+            let stored = try await store.open(explanation, by: context.actor)
+            return HTMLPage.redirect("/explanations/\(stored.id)")
+        } catch StoreError.conflict {
+            let existing = try await store.byDay(personIDs: [record.person.id], first: day, last: day)[record.person.id]![day]!
+            return HTMLPage.redirect("/explanations/\(existing.id)")
+        }
+    }
+
+    /// The case, seen by the person and by those who watch their attendance.
+    func load(_ context: AppRequestContext) async throws -> ExplanationRow {
+        guard let id = context.parameters.get("id", as: Int64.self), let row = try await store.get(id) else { throw StoreError.notFound("explanation") }
+        let p = try context.signedIn()
+        if p.personID != row.explanation.personID { try context.require(.viewAttendance, atAnyOf: [row.unitPath]) }
+        return row
+    }
+
+    func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await render(try await load(context), context)
+    }
+
+    func render(_ r: ExplanationRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
+        let p = try context.signedIn()
+        let mayDecide = try await AbsencesController.mayDecide(p, personID: r.explanation.personID, services: services)
+        var data = form.data
+        data.merge([
+            "case": row(r, context.locale),
+            "can_explain": r.explanation.status == .open && p.personID == r.explanation.personID,
+            "can_decide": r.explanation.status == .explained && mayDecide,
+        ]) { _, b in b }
+        return try services.views.page("explanation", context, status: status, data)
+    }
+
+    static let attachmentLimit = 5 * 1024 * 1024
+    var attachmentDirectory: String { (services.config.dataDirectory as NSString).appendingPathComponent("attachments") }
+
+    func explain(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context)
+        guard try context.signedIn().personID == r.explanation.personID else { throw Forbidden() }
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["text": form["text"]])
+        do {
+            var attachment: (name: String, file: String)?
+            if let upload = form.files["file"], !upload.content.isEmpty {
+                guard let type = UploadedFile.kind(of: upload.content), ["jpg", "png", "pdf"].contains(type.ext) else {
+                    throw ValidationErrors([FieldError("file", "attachment_type")])
+                }
+                guard upload.content.count <= Self.attachmentLimit else { throw ValidationErrors([FieldError("file", "attachment_too_large")]) }
+                let name = "\(r.explanation.id)-\(Token.random(bytes: 8)).\(type.ext)"
+                try UploadedFile.save(upload.content, directory: attachmentDirectory, name: name)
+                attachment = (String(upload.filename.suffix(120)), name)
+            }
+            _ = try await store.explain(r.explanation.id, text: form["text"], attachment: attachment, by: context.actor)
+            return HTMLPage.redirect("/explanations/\(r.explanation.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(r, context, status: .badRequest, form: view)
+        }
+    }
+
+    func decide(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context)
+        guard try await AbsencesController.mayDecide(try context.signedIn(), personID: r.explanation.personID, services: services) else { throw Forbidden() }
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["note": form["note"]])
+        do {
+            _ = try await store.decide(r.explanation.id, accept: form["decision"] == "accept", note: form["note"], by: context.actor)
+            return HTMLPage.redirect("/explanations/\(r.explanation.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(r, context, status: .badRequest, form: view)
+        }
+    }
+
+    func attachment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context)
+        guard let file = try await store.attachmentFile(r.explanation.id), !file.isEmpty,
+              let data = FileManager.default.contents(atPath: (attachmentDirectory as NSString).appendingPathComponent(file)),
+              let type = UploadedFile.kind(of: data) else { throw StoreError.notFound("attachment") }
+        return Response(status: .ok, headers: [.contentType: type.mime, .cacheControl: "private, no-store",
+                                               .contentDisposition: "inline; filename=\"attachment.\(type.ext)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Files people upload, recognised by their first bytes, never by their name.
+enum UploadedFile {
+    static func kind(of data: Data) -> (ext: String, mime: String)? {
+        let b = [UInt8](data.prefix(8))
+        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return ("jpg", "image/jpeg") }
+        if b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return ("png", "image/png") }
+        if b.starts(with: Array("%PDF-".utf8)) { return ("pdf", "application/pdf") }
+        return nil
+    }
+
+    static func save(_ data: Data, directory: String, name: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
+    }
+}

@@ -1,0 +1,213 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import HTTPTypes
+
+/// The digital card board at the entrance: a registered device (its token in a cookie) reads a
+/// card number from a USB reader (digits then Enter) or a PIN from the on-screen keypad, records
+/// the punch at the server's time and answers with the person's photo, name, title and verdict.
+/// When the network drops the page queues punches with their original times and sends them
+/// later, marked as queued. Unknown cards are recorded for the office, never dropped.
+struct KioskController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var kiosks: KioskStore { KioskStore(database: services.database) }
+
+    static let cookie = "cv_kiosk"
+    /// A queued punch older than this is refused rather than trusted.
+    static let queueLimit: TimeInterval = 7 * 86400
+
+    /// The device's routes: no account is signed in at a kiosk.
+    func addDeviceRoutes(to router: Router<AppRequestContext>) {
+        router.get("kiosk", use: page)
+        router.post("kiosk/punch", use: punch)
+        router.get("kiosk/photo/:id", use: photo)
+    }
+
+    /// The office's routes: register, list and revoke kiosks.
+    func addSetupRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: setup)
+        group.post(use: register)
+        group.post(":id/revoke", use: revoke)
+    }
+
+    func device(_ request: Request) async throws -> Kiosk? {
+        guard let token = request.cookies[Self.cookie]?.value else { return nil }
+        return try await kiosks.authenticate(token)
+    }
+
+    // MARK: The device
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let kiosk = try await device(request) else {
+            return try services.views.page("kiosk_locked", context, status: .forbidden)
+        }
+        return try services.views.page("kiosk", context, ["kiosk": ["id": kiosk.id, "name": kiosk.name, "unit": kiosk.unitName]])
+    }
+
+    struct PunchRequest: Decodable {
+        var card: String?
+        var pin: String?
+        /// The original time of a queued punch (ISO 8601); ignored otherwise.
+        var at: String?
+        var queued: Bool?
+        /// Chosen by the page for each tap, so that a resend is the same punch.
+        var key: String?
+    }
+
+    struct PunchAnswer: Encodable {
+        var ok: Bool
+        var code: String?
+        var message: String
+        var name: String?
+        var title: String?
+        var photo: String?
+        var kind: String?
+        var minutes: Int?
+        var queued: Bool?
+    }
+
+    func answer(_ a: PunchAnswer, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(a))))
+    }
+
+    func refuse(_ code: String, _ context: AppRequestContext, status: HTTPResponse.Status = .badRequest) throws -> Response {
+        try answer(PunchAnswer(ok: false, code: code, message: catalogs.text("kiosk_\(code)", context.locale)), status: status)
+    }
+
+    func punch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        // Only the kiosk page's own script sends this header: a form on another site cannot.
+        guard request.headers[HTTPField.Name("X-Congvu-Kiosk")!] == "1" else { return try refuse("forbidden", context, status: .forbidden) }
+        guard let kiosk = try await device(request) else { return try refuse("forbidden", context, status: .forbidden) }
+        let body = try await request.body.collect(upTo: 4096)
+        guard let input = try? JSONDecoder().decode(PunchRequest.self, from: Data(body.readableBytesView)) else { return try refuse("bad_request", context) }
+        let now = Date()
+        let queued = input.queued ?? false
+        var at = now
+        if queued {
+            guard let text = input.at, let original = Instant.parse(text) else { return try refuse("bad_request", context) }
+            guard original <= now.addingTimeInterval(PunchFlag.tolerance), now.timeIntervalSince(original) <= Self.queueLimit else {
+                return try refuse("bad_time", context)
+            }
+            at = original
+        }
+        let key = (input.key ?? "").filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)
+        let idempotency = key.isEmpty ? "" : "kiosk:\(kiosk.id):\(key)"
+        let day = Day(at, in: CivilTime.vietnam)
+        let verdicts = VerdictStore(database: services.database)
+        let people = PunchStore(database: services.database)
+        let actor = Actor(id: nil, name: "kiosk:\(kiosk.id)")
+        var person: Person?
+        var method = PunchMethod.card
+        var card = ""
+        if let raw = input.card?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty {
+            guard raw.count <= 32, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return try refuse("bad_card", context) }
+            card = raw
+            person = try await services.people.byCard(raw)
+        } else if let pin = input.pin?.trimmingCharacters(in: .whitespaces), !pin.isEmpty {
+            guard (4...8).contains(pin.count), pin.allSatisfy(\.isNumber) else { return try refuse("pin_unknown", context) }
+            method = .pin
+            let staff = try await verdicts.posts(scopes: [kiosk.unitPath], first: day, last: day)
+            let ids = Set(staff.map(\.personID))
+            let matches = try await services.people.withPIN(pin, among: Array(ids))
+            guard matches.count == 1 else { return try refuse(matches.isEmpty ? "pin_unknown" : "pin_ambiguous", context) }
+            person = matches[0]
+        } else {
+            return try refuse("bad_request", context)
+        }
+        guard let person else {
+            _ = try await people.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: .card,
+                                                   device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
+            return try answer(PunchAnswer(ok: false, code: "unknown_card", message: catalogs.text("kiosk_unknown_card", context.locale), queued: queued))
+        }
+        let earlier = try await people.times(personID: person.id, on: day)
+        let (_, isNew) = try await people.record(PunchInput(personID: person.id, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
+                                                            device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
+        let post = try await verdicts.posts(personIDs: [person.id], first: day, last: day).last
+        var feedback = Presence.Feedback(kind: .checkIn, minutes: 0, repeated: !isNew)
+        if let post, isNew {
+            let rules = try await verdicts.rules(unitIDs: [post.unitID], years: day.year...day.year)
+            let from = CivilTime.startOfDay(day)
+            let excuses = try await AbsenceStore(database: services.database).excuses(personID: person.id, from: from, to: from.addingTimeInterval(86400))
+            feedback = Presence.feedback(at: at, earlier: earlier, day: day, calendar: rules.calendar(post.unitID),
+                                         policy: rules.policy(post.unitID, on: day), excuses: excuses)
+        }
+        await services.announce(personIDs: [person.id])
+        let text = AttendanceText(catalogs: catalogs, locale: context.locale)
+        return try answer(PunchAnswer(ok: true, message: text.feedback(feedback, at: at), name: person.fullName, title: post?.title ?? "",
+                                      photo: person.photoPath.isEmpty ? nil : "/kiosk/photo/\(person.id)", kind: feedback.kind.rawValue,
+                                      minutes: feedback.minutes, queued: queued))
+    }
+
+    /// A person's photo, for the kiosk of a unit they serve in.
+    func photo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let kiosk = try await device(request) else { throw Forbidden() }
+        guard let id = context.parameters.get("id", as: Int64.self), let record = try await services.people.get(id),
+              record.unitPaths.contains(where: { $0.hasPrefix(kiosk.unitPath) }), !record.person.photoPath.isEmpty,
+              let data = FileManager.default.contents(atPath: (services.config.dataDirectory as NSString)
+                  .appendingPathComponent("photos/\(record.person.photoPath)")) else { throw StoreError.notFound("photo") }
+        return Response(status: .ok, headers: [.contentType: UploadedFile.kind(of: data)?.mime ?? "image/jpeg", .cacheControl: "private, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Setup by the office
+
+    func setup(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderSetup(request, context)
+    }
+
+    func renderSetup(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
+        let scopes = try context.scopes(.editPeople)
+        let list = try await kiosks.list(scopes: scopes)
+        let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
+        let here = try await device(request)
+        var data = form.data
+        data.merge([
+            "kiosks": list.map { k -> [String: Any] in
+                ["id": k.id, "name": k.name, "unit": k.unitName, "created": Instant.display(k.createdAt),
+                 "seen": k.lastSeenAt.map { Instant.display($0) } ?? false, "revoked": k.revoked, "this": here?.id == k.id]
+            },
+            "has_kiosks": !list.isEmpty,
+            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit"] ?? ""),
+        ]) { _, b in b }
+        return try services.views.page("kiosks", context, status: status, data)
+    }
+
+    /// Registers this browser as a kiosk of the unit: the token goes into a long-lived cookie.
+    func register(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["unit": form["unit"], "name": form["name"]])
+        do {
+            guard let unitID = form.int("unit"), let unit = try await services.units.get(unitID) else {
+                throw ValidationErrors([FieldError("unit", "required")])
+            }
+            try context.require(.editPeople, atAnyOf: [unit.path])
+            let (_, token) = try await kiosks.register(unitID: unit.id, name: form["name"], by: context.actor)
+            var response = HTMLPage.redirect("/kiosk")
+            response.headers[values: .setCookie].append(
+                "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(services.config.secureCookies ? "; Secure" : "")")
+            return response
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderSetup(request, context, status: .badRequest, form: view)
+        }
+    }
+
+    func revoke(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        guard let id = context.parameters.get("id", as: Int64.self), let kiosk = try await kiosks.get(id) else { throw StoreError.notFound("kiosk") }
+        try context.require(.editPeople, atAnyOf: [kiosk.unitPath])
+        do {
+            try await kiosks.revoke(id, by: context.actor, reason: form["reason"])
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderSetup(request, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/kiosks")
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import ZIPFoundation
+
+/// A minimal Office Open XML workbook (one sheet, inline strings, numbers, a bold style, column
+/// widths, landscape A4): what a timesheet or a report needs, opened by Excel and LibreOffice.
+struct XLSXSheet {
+    enum Cell {
+        case text(String)
+        case number(Double)
+        case empty
+    }
+
+    var name: String
+    var title: String = ""
+    var header: [String] = []
+    var rows: [[Cell]] = []
+    var widths: [Double] = []
+    var landscape = true
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default:
+                // Control characters are not allowed in XML 1.0.
+                if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" { continue }
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// "A", "B", … "Z", "AA", …
+    static func column(_ index: Int) -> String {
+        var n = index + 1, s = ""
+        while n > 0 { let r = (n - 1) % 26; s = String(UnicodeScalar(UInt8(65 + r))) + s; n = (n - 1) / 26 }
+        return s
+    }
+
+    func sheetXML() -> String {
+        var x = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+        x += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
+        if !widths.isEmpty {
+            x += "<cols>"
+            for (i, w) in widths.enumerated() { x += #"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"# }
+            x += "</cols>"
+        }
+        x += "<sheetData>"
+        var r = 0
+        func row(_ cells: [Cell], bold: Bool) {
+            r += 1
+            x += #"<row r="\#(r)">"#
+            for (i, c) in cells.enumerated() {
+                let ref = "\(Self.column(i))\(r)"
+                let style = bold ? #" s="1""# : ""
+                switch c {
+                case .text(let s): x += #"<c r="\#(ref)" t="inlineStr"\#(style)><is><t>\#(Self.escape(s))</t></is></c>"#
+                case .number(let n):
+                    let text = n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+                    x += #"<c r="\#(ref)"\#(style)><v>\#(text)</v></c>"#
+                case .empty: break
+                }
+            }
+            x += "</row>"
+        }
+        if !title.isEmpty { row([.text(title)], bold: true) }
+        if !header.isEmpty { row(header.map { .text($0) }, bold: true) }
+        for cells in rows { row(cells, bold: false) }
+        x += "</sheetData>"
+        x += #"<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>"#
+        x += #"<pageSetup paperSize="9" orientation="\#(landscape ? "landscape" : "portrait")" fitToWidth="1" fitToHeight="0"/>"#
+        x += "</worksheet>"
+        return x
+    }
+
+    /// The workbook's bytes.
+    func data() throws -> Data {
+        let files: [(String, String)] = [
+            ("[Content_Types].xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+            """),
+            ("_rels/.rels", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+            """),
+            ("xl/workbook.xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\(Self.escape(String(name.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
+            """),
+            ("xl/_rels/workbook.xml.rels", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+            """),
+            ("xl/styles.xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Times New Roman"/></font><font><b/><sz val="11"/><name val="Times New Roman"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf fontId="0"/><xf fontId="1" applyFont="1"/></cellXfs></styleSheet>
+            """),
+            ("xl/worksheets/sheet1.xml", sheetXML()),
+        ]
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (path, text) in files {
+            let bytes = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let data = archive.data else { throw XLSXError() }
+        return data
+    }
+
+    struct XLSXError: Error {}
+}
