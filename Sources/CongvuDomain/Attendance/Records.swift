@@ -49,6 +49,7 @@ extension DayVerdict {
 
     /// A verdict a case (giải trình) can be opened on: lateness, early leave, a missing punch or an unexcused absence.
     public var needsExplanation: Bool {
+        // (a pending day has nothing to explain yet)
         [.late, .leftEarly, .lateAndLeftEarly, .missingPunch, .halfDayAbsent, .absent].contains(status)
     }
 
@@ -86,7 +87,7 @@ public enum Timesheet {
         case .halfDayAbsent: return "½V"
         case .absent: return "V"
         case .holiday: return "L"
-        case .notScheduled: return ""
+        case .notScheduled, .pending: return ""
         case .excused:
             switch v.excuseKind ?? .notice {
             case .annualLeave: return "P"
@@ -125,7 +126,7 @@ public enum Timesheet {
 
         public mutating func add(_ v: DayVerdict) {
             switch v.status {
-            case .holiday, .notScheduled: return
+            case .holiday, .notScheduled, .pending: return
             case .excused: excused += 1
             case .absent: absent += 1
             case .halfDayAbsent: worked += 0.5; absent += 0.5
@@ -155,7 +156,7 @@ public struct Compliance: Equatable, Sendable {
 
     public mutating func add(_ v: DayVerdict) {
         switch v.status {
-        case .holiday, .notScheduled: return
+        case .holiday, .notScheduled, .pending: return
         case .excused: excused += 1; return
         case .onTime: kept += 1
         case .late: late += 1

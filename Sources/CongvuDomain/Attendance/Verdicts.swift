@@ -100,7 +100,9 @@ public struct DayVerdict: Equatable, Sendable {
     public enum Status: String, CaseIterable, Codable, Sendable {
         case onTime = "on_time", late, leftEarly = "left_early", lateAndLeftEarly = "late_and_left_early",
              missingPunch = "missing_punch", halfDayAbsent = "half_day_absent", absent, excused, holiday,
-             notScheduled = "not_scheduled"
+             notScheduled = "not_scheduled",
+             /// Today, before anything can be said: nothing has been missed yet.
+             pending
     }
 
     /// Why: each a catalog key with its numbers.
@@ -128,6 +130,22 @@ public struct DayVerdict: Equatable, Sendable {
 
 /// Turns punches, approved excuses and the calendar into the verdict on a working day.
 public enum VerdictEngine {
+    /// The verdict so far on a day still running at `now`: the rest of the day counts as neither
+    /// missed nor worked, so nobody is absent at dawn and a check-out is not yet due.
+    public static func provisional(day: Day, now: Date, punches: [Punch], excuses: [Excuse], calendar: WorkCalendar,
+                                   policy: AttendancePolicy, isHoliday: Bool) -> DayVerdict {
+        let end = calendar.startOfDay(day).addingTimeInterval(86400)
+        guard now < end else { return verdict(day: day, punches: punches, excuses: excuses, calendar: calendar, policy: policy, isHoliday: isHoliday) }
+        let rest = Excuse(id: "rest-of-day", kind: .notice, from: now, to: end)
+        var v = verdict(day: day, punches: punches.filter { $0.at <= now }, excuses: excuses + [rest], calendar: calendar,
+                        policy: policy, isHoliday: isHoliday)
+        v.reasons.removeAll { $0 == .excused(by: rest.id, kind: rest.kind) }
+        if v.status == .excused && !v.reasons.contains(where: { if case .excused = $0 { return true }; return false }) {
+            v.status = .pending
+        }
+        return v
+    }
+
     public static func verdict(day: Day, punches: [Punch], excuses: [Excuse], calendar: WorkCalendar,
                                policy: AttendancePolicy, isHoliday: Bool) -> DayVerdict {
         let sessions = calendar.sessions(on: day)

@@ -24,7 +24,7 @@ struct AttendanceController {
     }
 
     static let order: [DayVerdict.Status] = [.absent, .halfDayAbsent, .lateAndLeftEarly, .late, .leftEarly, .missingPunch, .excused,
-                                             .onTime, .holiday, .notScheduled]
+                                             .onTime, .pending, .holiday, .notScheduled]
 
     func time(_ date: Date?) -> Any { date.map { Instant.clock($0) } ?? false }
 

@@ -105,7 +105,7 @@ struct ReportsController {
 
     /// The unit and each of its active children: kept days over the days that could be kept.
     func complianceRows(unit: OrgUnit, month: Month) async throws -> [UnitFigures] {
-        let days = month.days.filter { $0 <= services.today }
+        let days = month.days.filter { $0 < services.today }
         let sheet = try await verdicts.sheet(unit: unit, days: days)
         let children = try await services.units.children(of: unit.id).filter { $0.isActive(on: month.last) || $0.isActive(on: month.first) }
         var rows = [UnitFigures(unit: unit, figures: Compliance())] + children.map { UnitFigures(unit: $0, figures: Compliance()) }
@@ -124,7 +124,7 @@ struct ReportsController {
         while months.count < 12 { months.insert(months[0].previous, at: 0) }
         var out: [(Month, Compliance?)] = []
         for m in months {
-            let days = m.days.filter { $0 <= services.today }
+            let days = m.days.filter { $0 < services.today }
             guard !days.isEmpty else { out.append((m, nil)); continue }
             let sheet = try await verdicts.sheet(unit: unit, days: days)
             var c = Compliance()
@@ -156,7 +156,7 @@ struct ReportsController {
             s += #"<text x="\#(x)" y="\#(h - 8)" text-anchor="middle" class="axis">\#(String(format: "%02d/%02d", month.month, month.year % 100))</text>"#
             if let rate = c?.rate {
                 segment.append(String(format: "%.1f,%.1f", x, y(rate)))
-                s += String(format: #"<circle cx="%.1f" cy="%.1f" r="3" class="dot"><title>%@</title></circle>"#, x, y(rate), percent(rate))
+                s += #"<circle cx="\#(String(format: "%.1f", x))" cy="\#(String(format: "%.1f", y(rate)))" r="3" class="dot"><title>\#(percent(rate))</title></circle>"#
             } else {
                 flush()
             }

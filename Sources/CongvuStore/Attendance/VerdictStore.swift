@@ -106,7 +106,7 @@ public struct VerdictStore: Sendable {
     }
 
     /// Verdicts straight from the inputs, for every day a post covers.
-    public func compute(posts: [StaffPost], days: [Day]) async throws -> [Int64: [Day: DayVerdict]] {
+    public func compute(posts: [StaffPost], days: [Day], now: Date = Date()) async throws -> [Int64: [Day: DayVerdict]] {
         guard let first = days.min(), let last = days.max(), !posts.isEmpty else { return [:] }
         let rules = try await self.rules(unitIDs: Set(posts.map(\.unitID)), years: first.year...last.year)
         let ids = Array(Set(posts.map(\.personID)))
@@ -124,10 +124,10 @@ public struct VerdictStore: Sendable {
                 guard let post = mine.last(where: { $0.covers(day) }) else { continue }
                 let calendar = rules.calendar(post.unitID)
                 let start = calendar.startOfDay(day), end = start.addingTimeInterval(86400)
-                verdicts[day] = VerdictEngine.verdict(day: day, punches: byDay[day] ?? [],
-                                                      excuses: personExcuses.filter { $0.from < end && $0.to > start },
-                                                      calendar: calendar, policy: rules.policy(post.unitID, on: day),
-                                                      isHoliday: !calendar.isWorkingDay(day) && !HolidayRules.isWeekend(day))
+                verdicts[day] = VerdictEngine.provisional(day: day, now: now, punches: byDay[day] ?? [],
+                                                          excuses: personExcuses.filter { $0.from < end && $0.to > start },
+                                                          calendar: calendar, policy: rules.policy(post.unitID, on: day),
+                                                          isHoliday: !calendar.isWorkingDay(day) && !HolidayRules.isWeekend(day))
             }
             out[personID] = verdicts
         }
@@ -164,7 +164,7 @@ public struct VerdictStore: Sendable {
     }
 
     func settle(posts: [StaffPost], days: [Day], cause: String, now: Date) async throws -> [Int64: [Day: DayVerdict]] {
-        let computed = try await compute(posts: posts, days: days)
+        let computed = try await compute(posts: posts, days: days, now: now)
         let today = Day(now, in: CivilTime.vietnam)
         let closed = days.filter { $0 < today }
         guard !closed.isEmpty, !computed.isEmpty else { return computed }
