@@ -42,6 +42,11 @@ struct Harness {
 
     func unit(code: String) async throws -> OrgUnit { try await services.units.byCode(code)! }
 
+    /// The person an account stands for.
+    func personID(_ username: String) async throws -> Int64 {
+        try #require(try await services.accounts.byUsername(username)?.personID)
+    }
+
     /// Somebody with a current post in the unit with `code` (its first person by name).
     func someone(in code: String) async throws -> Person {
         let unit = try await self.unit(code: code)
