@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
         let app = try await buildApplication(config: config, logger: logger)
         logger.info("Congvu ready", metadata: ["url": "http://\(config.hostname):\(config.port)",
                                                "startup_ms": "\(Int(Date().timeIntervalSince(started) * 1000))"])
-        try await app.runService()
+        try await app.run()
     }
 }
 

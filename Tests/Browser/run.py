@@ -38,8 +38,11 @@ def browser(phone=False):
 
 
 class Checks:
-    def __init__(self, base, shots):
-        self.base, self.shots = base, shots
+    def __init__(self, base, shots, data):
+        self.base, self.shots, self.data = base, shots, data
+
+    def shot(self, d, name):
+        d.save_screenshot(os.path.join(self.shots, name + ".png"))
 
     def sign_in(self, d, username):
         d.get(self.base + "/login")
@@ -113,6 +116,69 @@ class Checks:
             d.quit()
 
 
+    def test_kiosk_morning_and_the_leaders_live_board(self):
+        """The office unlocks a kiosk; staff tap cards (one while the network is down); the
+        chairman's phone board changes without reloading."""
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.data, "congvu.sqlite"))
+        staff = db.execute("""SELECT p.full_name, p.card_number FROM people p JOIN assignments a ON a.person_id = p.id
+                              JOIN units u ON u.id = a.unit_id WHERE u.code = '14551-UB' AND a.valid_to IS NULL
+                              AND p.card_number <> '' ORDER BY p.id LIMIT 2""").fetchall()
+        db.close()
+        office, leader = browser(), browser(phone=True)
+        try:
+            self.sign_in(office, "vanphong.giahung")
+            office.get(self.base + "/kiosks")
+            form = office.find_element(By.ID, "kiosk-register")
+            for option in form.find_elements(By.CSS_SELECTOR, "select[name=unit] option"):
+                if option.text.startswith("UBND xã Gia Hưng"):
+                    option.click()
+            form.find_element(By.NAME, "name").send_keys("Cửa chính")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(office, 10).until(EC.presence_of_element_located((By.ID, "kiosk-card")))
+
+            self.sign_in(leader, "chutich.giahung")
+            leader.get(self.base + "/board")
+            WebDriverWait(leader, 10).until(EC.visibility_of_element_located((By.ID, "board-live")))
+            leader.execute_script("window.__notReloaded = true")
+
+            def row_state(name):
+                # Read in one script: the list is redrawn under our feet by each update.
+                return leader.execute_script("""
+                    var rows = document.querySelectorAll('#board-list li');
+                    for (var i = 0; i < rows.length; i++) {
+                      if (rows[i].querySelector('a').textContent === arguments[0]) { return rows[i].getAttribute('data-state'); }
+                    }
+                    return null;""", name)
+
+            (first_name, first_card), (second_name, second_card) = staff
+            # A USB card reader types the digits and Enter into the focused field.
+            office.find_element(By.ID, "kiosk-card").send_keys(first_card + "\n")
+            WebDriverWait(office, 10).until(lambda d: d.find_element(By.ID, "kiosk-name").text == first_name)
+            assert office.find_element(By.ID, "kiosk-message").text.startswith("Vào "), office.find_element(By.ID, "kiosk-message").text
+            WebDriverWait(leader, 10).until(lambda d: row_state(first_name) in ("present", "late"))
+            assert leader.execute_script("return window.__notReloaded === true"), "the board reloaded"
+            self.shot(office, "kiosk-check-in")
+
+            # An unknown card is said so, and kept for the office.
+            office.find_element(By.ID, "kiosk-card").send_keys("5550001\n")
+            WebDriverWait(office, 10).until(lambda d: "chưa được đăng ký" in d.find_element(By.ID, "kiosk-message").text)
+
+            # The network drops: the tap is kept with its time and sent when it comes back.
+            office.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+            office.find_element(By.ID, "kiosk-card").send_keys(second_card + "\n")
+            WebDriverWait(office, 10).until(lambda d: "sẽ gửi khi có mạng" in d.find_element(By.ID, "kiosk-message").text)
+            assert office.execute_script("return JSON.parse(localStorage.getItem('congvu.kiosk.queue')).length") == 1
+            office.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+            office.execute_script("window.dispatchEvent(new Event('online'))")
+            WebDriverWait(office, 20).until(lambda d: d.execute_script("return JSON.parse(localStorage.getItem('congvu.kiosk.queue') || '[]').length") == 0)
+            WebDriverWait(leader, 10).until(lambda d: row_state(second_name) in ("present", "late"))
+            self.shot(leader, "board-live")
+        finally:
+            office.quit()
+            leader.quit()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -137,7 +203,7 @@ def main():
                 if server.poll() is not None:
                     raise SystemExit("the server stopped; see " + log.name)
                 time.sleep(0.1)
-        checks = Checks(base, shots)
+        checks = Checks(base, shots, data)
         for name in sorted(n for n in dir(checks) if n.startswith("test_")):
             try:
                 getattr(checks, name)()

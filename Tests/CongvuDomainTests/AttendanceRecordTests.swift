@@ -54,6 +54,9 @@ import Testing
         #expect(now("14:00", ["06:55"], [Excuse(id: "a", kind: .businessTrip, from: t("13:30"), to: t("17:00"))]).state == .onNotice)
         #expect(now("09:00", [], [Excuse(id: "b", kind: .annualLeave, from: t("00:00"), to: t("23:59"))]).state == .onLeave)
         #expect(Presence.now(at("2026-06-06 09:00"), day: Day("2026-06-06")!, punches: [], excuses: [], calendar: cal, policy: policy).state == .dayOff)
+        // Coming in on a Saturday anyway: in.
+        #expect(Presence.now(at("2026-06-06 09:00"), day: Day("2026-06-06")!, punches: [at("2026-06-06 08:10")], excuses: [], calendar: cal,
+                             policy: policy).state == .present)
     }
 
     @Test func todayIsNeverJudgedAheadOfTheClock() {

@@ -248,11 +248,15 @@ public enum Presence {
 
     /// A person's state at `now` from today's punches and the approved notices and leave.
     public static func now(_ now: Date, day: Day, punches: [Date], excuses: [Excuse], calendar: WorkCalendar, policy: AttendancePolicy) -> Now {
-        guard !calendar.sessions(on: day).isEmpty else { return Now(state: .dayOff) }
         var kept: [Date] = []
         for p in punches.sorted() where p <= now {
             if let last = kept.last, p.timeIntervalSince(last) < TimeInterval(policy.collapseSeconds) { continue }
             kept.append(p)
+        }
+        // On a day off nobody is expected; whoever comes in anyway is shown in.
+        if calendar.sessions(on: day).isEmpty {
+            guard let first = kept.first else { return Now(state: .dayOff) }
+            return kept.count % 2 == 0 ? Now(state: .left, checkIn: first, checkOut: kept.last) : Now(state: .present, checkIn: first)
         }
         if let e = excuses.first(where: { $0.from <= now && $0.to > now }) {
             let onLeave = [.annualLeave, .sickLeave, .compensatory].contains(e.kind)

@@ -7,9 +7,10 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The one place the server is assembled, used by `congvu serve` and by the tests.
-public func buildApplication(config: AppConfig, logger: Logger) async throws -> some ApplicationProtocol {
+public func buildApplication(config: AppConfig, logger: Logger) async throws -> CongvuServer<some ApplicationProtocol> {
     let services = try await AppServices.open(config: config, logger: logger)
     if config.demo, try await services.units.count() == 0 {
         logger.info("empty database: loading the demo")
@@ -19,12 +20,38 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
         }
     }
     let router = buildRouter(services)
-    return Application(
+    let app = Application(
         router: router,
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Congvu"),
         services: [DatabaseService(database: services.database)],
         logger: logger
     )
+    return CongvuServer(app: app, events: services.events, logger: logger)
+}
+
+/// The application and what must stop before it: the live boards' event streams never end by
+/// themselves, and a server shutting down waits for open requests, so they are closed first.
+public struct CongvuServer<App: ApplicationProtocol>: Sendable {
+    let app: App
+    let events: AttendanceEvents
+    let logger: Logger
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: [app, EventStreamsService(events: events)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Ends every open event stream when shutdown begins (services stop in reverse order: this one first).
+struct EventStreamsService: Service {
+    let events: AttendanceEvents
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        events.close()
+    }
 }
 
 /// Every route of the server, with its middleware.

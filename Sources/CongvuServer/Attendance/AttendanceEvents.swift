@@ -25,6 +25,7 @@ final class AttendanceEvents: Sendable {
         var generation = 0
         var changedAt: [String: Int] = [:]
         var boards: [Int64: Cached] = [:]
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -34,7 +35,12 @@ final class AttendanceEvents: Sendable {
     func subscribe(path: String, heartbeat: Duration = .seconds(15)) -> (AsyncStream<Signal>, @Sendable () -> Void) {
         let id = UUID()
         let (stream, continuation) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .bufferingNewest(2))
-        state.withLock { $0.subscribers[id] = Subscriber(path: path, continuation: continuation) }
+        let open = state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            s.subscribers[id] = Subscriber(path: path, continuation: continuation)
+            return true
+        }
+        if !open { continuation.finish() }
         let pinger = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: heartbeat)
@@ -50,6 +56,17 @@ final class AttendanceEvents: Sendable {
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+
+    /// Ends every stream, now and from now on: the server is shutting down.
+    func close() {
+        let all = state.withLock { s -> [AsyncStream<Signal>.Continuation] in
+            s.closed = true
+            defer { s.subscribers.removeAll() }
+            return s.subscribers.values.map(\.continuation)
+        }
+        for c in all { c.finish() }
+    }
 
     /// Something changed for people posted at these unit paths.
     func publish(paths: [String]) {

@@ -68,25 +68,27 @@ struct BoardController {
         let (stream, cancel) = services.events.subscribe(path: unit.path)
         let body = ResponseBody { writer in
             defer { cancel() }
-            let deadline = ContinuousClock.now + Self.streamLifetime
-            var sent = 0
-            var signals = stream.makeAsyncIterator()
-            try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-            repeat {
-                let board = try await builder.cached(unit: unit, locale: locale)
-                try await writer.write(ByteBuffer(string: "event: board\ndata: \(try Self.json(board))\n\n"))
-                sent += 1
-                if sent >= limit { break }
-                var changed = false
-                while let signal = await signals.next() {
-                    if ContinuousClock.now > deadline { break }
-                    if case .change = signal { changed = true; break }
-                    try await writer.write(ByteBuffer(string: ": ping\n\n"))
-                }
-                guard changed else { break }
-                // Several punches in a row (a queue at the kiosk) make one update.
-                try await Task.sleep(for: .milliseconds(150))
-            } while ContinuousClock.now < deadline
+            do {
+                let deadline = ContinuousClock.now + Self.streamLifetime
+                var sent = 0
+                var signals = stream.makeAsyncIterator()
+                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                repeat {
+                    let board = try await builder.cached(unit: unit, locale: locale)
+                    try await writer.write(ByteBuffer(string: "event: board\ndata: \(try Self.json(board))\n\n"))
+                    sent += 1
+                    if sent >= limit { break }
+                    var changed = false
+                    while let signal = await signals.next() {
+                        if ContinuousClock.now > deadline { break }
+                        if case .change = signal { changed = true; break }
+                        try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                    }
+                    guard changed else { break }
+                    // Several punches in a row (a queue at the kiosk) make one update.
+                    try await Task.sleep(for: .milliseconds(150))
+                } while ContinuousClock.now < deadline
+            }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
