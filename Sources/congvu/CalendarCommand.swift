@@ -3,6 +3,7 @@ import CongvuDomain
 import CongvuServer
 import CongvuStore
 import Foundation
+import Logging
 
 /// `congvu calendar …`: lunar dates, proposed holidays and working-time arithmetic, for operators
 /// and scripts. Output is plain: one result per line, fields separated by tabs or `key=value`.
@@ -88,7 +89,7 @@ struct CalendarCommand: AsyncParsableCommand {
 /// `congvu bench …`: release-build measurements that docs/PERFORMANCE.md records.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
-                                                    subcommands: [CalendarBench.self, VerdictBench.self])
+                                                    subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self])
 
     struct CalendarBench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "calendar",
@@ -166,6 +167,66 @@ struct BenchCommand: ParsableCommand {
             }
             print("verdicts for \(people) people, one day\t\(elapsed)")
             print(counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))
+        }
+    }
+
+    struct AttendanceBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "attendance",
+            abstract: "Verdicts, the live board and the monthly XLSX from a database (a fresh SQLite file, or --database-url).")
+        @Option(help: "People in the large commune.") var people = 10_000
+        @Option(name: .customLong("database-url"), help: "postgres://… to measure PostgreSQL (its tables must be empty).") var databaseURL: String?
+        @Option(help: "Repetitions of each measurement (the best and the worst are printed).") var runs = 5
+
+        func run() async throws {
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-bench-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let location: DatabaseLocation = databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: dir + "/congvu.sqlite")
+            var config = AppConfig()
+            config.dataDirectory = dir
+            config.bcryptCost = 4
+            let db = try await Database.open(location, logger: logger)
+            let services = try await AppServices.open(config: config, database: db, logger: logger)
+            defer { Task { await db.shutdown() } }
+            // A closed month: every day settled, so reports compare rather than write.
+            let month = Month(Day(Date(), in: CivilTime.vietnam)).previous
+            let loadTime = try await ContinuousClock().measure {
+                _ = try await BenchmarkFixture.load(into: db, people: people, month: month)
+            }
+            let units = UnitStore(database: db)
+            let commune = try await units.byCode("B1")!, group = try await units.byCode("B1-G0")!, small = try await units.byCode("B2-UB")!
+            print("database: \(databaseURL == nil ? "SQLite" : "PostgreSQL"); fixture of \(people + 60) people and a month of punches loaded in \(loadTime)")
+            let day = month.days.last { HolidayRules.weekday($0) != 0 && HolidayRules.weekday($0) != 6 }!
+            let verdicts = VerdictStore(database: db)
+            let punches = PunchStore(database: db)
+            func measure(_ label: String, _ body: () async throws -> Void) async throws {
+                var times: [Duration] = []
+                for _ in 0..<runs { times.append(try await ContinuousClock().measure { try await body() }) }
+                times.sort()
+                print("\(label)\tbest \(times.first!)\tworst \(times.last!)")
+            }
+            let posts = try await verdicts.posts(scopes: [commune.path], first: day, last: day)
+            let ids = posts.map(\.personID)
+            try await measure("floor: read the day's punches of \(ids.count) people (one query, no verdicts)") {
+                _ = try await punches.punches(personIDs: ids, from: CivilTime.startOfDay(day), to: CivilTime.startOfDay(day.next))
+            }
+            try await measure("verdicts for \(ids.count) people, one day, from the database (posts, rules, punches, notices, engine)") {
+                _ = try await verdicts.compute(posts: try await verdicts.posts(scopes: [commune.path], first: day, last: day), days: [day])
+            }
+            let first = try await ContinuousClock().measure { _ = try await verdicts.sheet(unit: commune, days: [day]) }
+            print("settle the day for the first time (compute and store \(ids.count) verdicts)\t\(first)")
+            try await measure("the day's sheet again (compute and compare with the stored verdicts)") {
+                _ = try await verdicts.sheet(unit: commune, days: [day])
+            }
+            _ = try await verdicts.sheet(unit: group, days: month.days)
+            try await measure("monthly timesheet XLSX for 1,000 people (\(month), settled)") {
+                _ = try await AttendanceBenchmarks.timesheetWorkbook(services, unit: group, month: month)
+            }
+            var boardTimes: [Duration] = []
+            for _ in 0..<200 { boardTimes.append(try await ContinuousClock().measure { _ = try await AttendanceBenchmarks.board(services, unit: small) }) }
+            boardTimes.sort()
+            print("live board of a 60-person unit computed afresh (200 times)\tp50 \(boardTimes[100])\tp99 \(boardTimes[197])")
         }
     }
 }

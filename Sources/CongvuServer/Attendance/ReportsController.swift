@@ -306,3 +306,15 @@ struct ReportsController {
                         body: .init(byteBuffer: ByteBuffer(string: try BoardController.json(snapshot))))
     }
 }
+
+/// What `congvu bench attendance` measures, called exactly as the routes call it.
+public enum AttendanceBenchmarks {
+    public static func timesheetWorkbook(_ services: AppServices, unit: OrgUnit, month: Month) async throws -> Data {
+        try await ReportsController(services: services).timesheetWorkbook(unit: unit, month: month, locale: .vi)
+    }
+
+    /// The live board computed afresh (no cache): people, punches, notices and each person's state.
+    public static func board(_ services: AppServices, unit: OrgUnit) async throws -> Int {
+        try await BoardBuilder(services: services).snapshot(unit: unit, locale: .vi).people.count
+    }
+}
