@@ -144,5 +144,13 @@ import Testing
         #expect(Day("2028-02-28")!.next == Day("2028-02-29")!)
         #expect(Day("2026-06-05")!.through(Day("2026-06-07")!).count == 3)
         #expect(CivilTime.startOfDay(Day("2026-06-05")!) == at("2026-06-05 00:00"))
+        // The day of an instant in Vietnam, by arithmetic, agrees with Foundation's calendar around every midnight.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CivilTime.vietnam
+        for i in 0..<3000 {
+            let instant = Date(timeIntervalSince1970: 946_684_800 + Double(i) * 86_400 * 3.7 + Double(i % 5 - 2))
+            let c = calendar.dateComponents([.year, .month, .day], from: instant)
+            #expect(Day(instant, in: CivilTime.vietnam) == Day(year: c.year!, month: c.month!, day: c.day!))
+        }
     }
 }

@@ -45,6 +45,12 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
 
     /// The day an instant falls on in `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
+        // Vietnam keeps UTC+7 all year: integer arithmetic instead of a calendar per call.
+        if zone.identifier == CivilTime.vietnam.identifier,
+           let d = LunarCalendar.day(julianDay: Int(((instant.timeIntervalSince1970 + 7 * 3600) / 86400).rounded(.down)) + 2_440_588) {
+            self = d
+            return
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day], from: instant)

@@ -113,9 +113,10 @@ public struct VerdictStore: Sendable {
         let from = CivilTime.startOfDay(first), to = CivilTime.startOfDay(last.next)
         let punches = try await PunchStore(database: database).punches(personIDs: ids, from: from, to: to)
         let excuses = try await AbsenceStore(database: database).excuses(personIDs: ids, from: from, to: to)
+        let postsByPerson = Dictionary(grouping: posts, by: \.personID)
         var out: [Int64: [Day: DayVerdict]] = [:]
         for personID in ids {
-            let mine = posts.filter { $0.personID == personID }
+            let mine = postsByPerson[personID] ?? []
             var byDay: [Day: [Punch]] = [:]
             for p in punches[personID] ?? [] { byDay[Day(p.at, in: CivilTime.vietnam), default: []].append(p) }
             let personExcuses = excuses[personID] ?? []
