@@ -1,5 +1,6 @@
 import CongvuDomain
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Tells live boards that something changed for people in a unit: a punch, a decided notice.
@@ -16,7 +17,12 @@ final class AttendanceEvents: Sendable {
     struct Cached {
         let generation: Int
         let at: Date
-        let value: BoardSnapshot
+        let value: SharedBoard
+    }
+
+    struct InFlight {
+        let generation: Int
+        let task: Task<SharedBoard, any Error>
     }
 
     struct State {
@@ -25,6 +31,7 @@ final class AttendanceEvents: Sendable {
         var generation = 0
         var changedAt: [String: Int] = [:]
         var boards: [Int64: Cached] = [:]
+        var computing: [Int64: InFlight] = [:]
         var closed = false
     }
 
@@ -79,20 +86,68 @@ final class AttendanceEvents: Sendable {
         for c in listeners { c.yield(.change) }
     }
 
-    /// The board of a unit, computed at most once per change (and at least every `maxAge` seconds,
-    /// since states like "not yet arrived" change with the clock alone).
-    func board(unitID: Int64, path: String, maxAge: TimeInterval = 15, now: Date = Date(),
-               compute: () async throws -> BoardSnapshot) async throws -> BoardSnapshot {
-        let cached = state.withLock { s -> BoardSnapshot? in
-            guard let c = s.boards[unitID], now.timeIntervalSince(c.at) < maxAge else { return nil }
-            let stale = s.changedAt.contains { $0.key.hasPrefix(path) && $0.value > c.generation }
-            return stale ? nil : c.value
+    /// The board of a unit, computed at most once per change however many viewers ask at once
+    /// (they wait for the same computation), and at least every `maxAge` seconds, since states
+    /// like "not yet arrived" change with the clock alone. With `stale` a caller that can live with
+    /// the previous board for a moment (a page load, a poll) gets it at once while the new one is
+    /// computed; event streams wait for the new one.
+    func board(unitID: Int64, path: String, stale: Bool = false, maxAge: TimeInterval = 15, now: Date = Date(),
+               compute: @escaping @Sendable () async throws -> BoardSnapshot) async throws -> SharedBoard {
+        enum Next { case ready(SharedBoard), wait(InFlight) }
+        let next = state.withLock { s -> Next in
+            let changed = s.changedAt.filter { $0.key.hasPrefix(path) }.map(\.value).max() ?? 0
+            let cached = s.boards[unitID]
+            if let c = cached, now.timeIntervalSince(c.at) < maxAge, c.generation >= changed { return .ready(c.value) }
+            let flight: InFlight
+            if let f = s.computing[unitID], f.generation >= changed {
+                flight = f
+            } else {
+                flight = InFlight(generation: s.generation, task: Task { try SharedBoard(try await compute()) })
+                s.computing[unitID] = flight
+            }
+            if stale, let c = cached, now.timeIntervalSince(c.at) < 2 * maxAge {
+                self.settle(flight, unitID: unitID, now: now)
+                return .ready(c.value)
+            }
+            return .wait(flight)
         }
-        if let cached { return cached }
-        let generation = state.withLock { $0.generation }
-        let value = try await compute()
-        state.withLock { $0.boards[unitID] = Cached(generation: generation, at: now, value: value) }
-        return value
+        switch next {
+        case .ready(let board): return board
+        case .wait(let flight): return try await finish(flight, unitID: unitID, now: now)
+        }
+    }
+
+    /// Stores a computation's result when it ends, without anyone waiting for it.
+    private func settle(_ flight: InFlight, unitID: Int64, now: Date) {
+        Task { _ = try? await finish(flight, unitID: unitID, now: now) }
+    }
+
+    private func finish(_ flight: InFlight, unitID: Int64, now: Date) async throws -> SharedBoard {
+        let result = await flight.task.result
+        state.withLock { s in
+            if s.computing[unitID]?.generation == flight.generation { s.computing[unitID] = nil }
+            if case .success(let board) = result, (s.boards[unitID]?.generation ?? -1) <= flight.generation {
+                s.boards[unitID] = Cached(generation: flight.generation, at: now, value: board)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// A board with its JSON, encoded once for every viewer.
+struct SharedBoard: Sendable {
+    let snapshot: BoardSnapshot
+    let json: String
+    /// The server-sent event, built once: every viewer's write shares these bytes.
+    let event: ByteBuffer
+
+    init(_ snapshot: BoardSnapshot) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.snapshot = snapshot
+        self.json = String(decoding: try encoder.encode(snapshot), as: UTF8.self)
+        self.event = ByteBuffer(string: "event: board\ndata: \(json)\n\n")
     }
 }
 

@@ -87,9 +87,10 @@ struct BoardBuilder {
     var catalogs: Catalogs { services.views.catalogs }
 
     /// The board, shared by every viewer of the unit until something changes.
-    func cached(unit: OrgUnit, locale: AppLocale) async throws -> BoardSnapshot {
-        try await services.events.board(unitID: unit.id * 2 + (locale == .vi ? 0 : 1), path: unit.path) {
-            try await snapshot(unit: unit, locale: locale)
+    func cached(unit: OrgUnit, locale: AppLocale, stale: Bool = false) async throws -> SharedBoard {
+        let builder = self
+        return try await services.events.board(unitID: unit.id * 2 + (locale == .vi ? 0 : 1), path: unit.path, stale: stale) {
+            try await builder.snapshot(unit: unit, locale: locale)
         }
     }
 }

@@ -29,9 +29,19 @@ struct BoardController {
         try await AttendanceController(services: services).unitSelection(request, context)
     }
 
+    /// The unit alone, without the picker's list: the data and the event stream are asked for often.
+    func boardUnit(_ request: Request, _ context: AppRequestContext) async throws -> OrgUnit {
+        let p = try context.signedIn()
+        let scopes = try context.scopes(.viewAttendance)
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) } ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
+        guard let asked, let unit = try await services.units.get(asked) else { throw StoreError.notFound("unit") }
+        try context.require(.viewAttendance, atAnyOf: [unit.path])
+        return unit
+    }
+
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units) = try await self.unit(request, context)
-        let snapshot = try await builder.cached(unit: unit, locale: context.locale)
+        let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
         return try services.views.page("board", context, [
             "unit": ["id": unit.id, "name": unit.name, "code": present(unit.code)], "units": units,
             "board": Self.view(snapshot), "door": present(unit.code),
@@ -44,24 +54,17 @@ struct BoardController {
                                    "detail": present($0.detail), "day": s.day] }]
     }
 
-    static func json(_ s: BoardSnapshot) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(s), as: UTF8.self)
-    }
-
     func data(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (unit, _) = try await self.unit(request, context)
+        let unit = try await boardUnit(request, context)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: try Self.json(try await builder.cached(unit: unit, locale: context.locale)))))
+                        body: .init(byteBuffer: ByteBuffer(string: try await builder.cached(unit: unit, locale: context.locale, stale: true).json)))
     }
 
     /// Server-sent events: the board now, then again after every change in the unit's subtree,
     /// with a comment every 15 s to keep proxies open and notice a closed connection.
     /// `limit` ends the stream after that many boards (for tests and scripts).
     func events(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (unit, _) = try await self.unit(request, context)
+        let unit = try await boardUnit(request, context)
         let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? Int.max
         let locale = context.locale
         let builder = self.builder
@@ -75,7 +78,7 @@ struct BoardController {
                 try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
                 repeat {
                     let board = try await builder.cached(unit: unit, locale: locale)
-                    try await writer.write(ByteBuffer(string: "event: board\ndata: \(try Self.json(board))\n\n"))
+                    try await writer.write(board.event)
                     sent += 1
                     if sent >= limit { break }
                     var changed = false
@@ -99,7 +102,7 @@ struct BoardController {
         guard let code = context.parameters.get("code"), let unit = try await services.units.byCode(code), unit.isActive(on: services.today) else {
             throw StoreError.notFound("unit")
         }
-        let snapshot = try await builder.cached(unit: unit, locale: context.locale)
+        let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
         return try services.views.page("door", context, [
             "unit": unit.name, "at": snapshot.at, "day": services.today.vietnamese,
             "people": snapshot.people.sorted { $0.name < $1.name }.map { e -> [String: Any] in

@@ -301,9 +301,9 @@ struct ReportsController {
 
     func apiBoard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let unit = try await apiUnit(request, context)
-        let snapshot = try await BoardBuilder(services: services).cached(unit: unit, locale: context.locale)
+        let board = try await BoardBuilder(services: services).cached(unit: unit, locale: context.locale, stale: true)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: try BoardController.json(snapshot))))
+                        body: .init(byteBuffer: ByteBuffer(string: board.json)))
     }
 }
 
