@@ -77,7 +77,9 @@ class Checks:
         d = browser(phone=True)
         try:
             self.sign_in(d, "vanphong.giahung")
-            for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20"):
+            for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20",
+                         "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
+                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"

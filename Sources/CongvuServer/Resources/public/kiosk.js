@@ -82,7 +82,7 @@
   document.addEventListener("click", function (e) { if (!e.target.closest(".keypad")) { card.focus(); } });
   function tick() {
     var d = new Date();
-    document.getElementById("kiosk-clock").textContent = d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    document.getElementById("kiosk-clock").textContent = d.toLocaleTimeString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
   setInterval(tick, 1000); tick();
   setInterval(flush, 10000); window.addEventListener("online", flush);
