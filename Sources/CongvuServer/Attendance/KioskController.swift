@@ -99,7 +99,7 @@ struct KioskController {
         let idempotency = key.isEmpty ? "" : "kiosk:\(kiosk.id):\(key)"
         let day = Day(at, in: CivilTime.vietnam)
         let verdicts = VerdictStore(database: services.database)
-        let people = PunchStore(database: services.database)
+        let punches = PunchStore(database: services.database)
         let actor = Actor(id: nil, name: "kiosk:\(kiosk.id)")
         var person: Person?
         var method = PunchMethod.card
@@ -120,12 +120,12 @@ struct KioskController {
             return try refuse("bad_request", context)
         }
         guard let person else {
-            _ = try await people.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: .card,
+            _ = try await punches.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: .card,
                                                    device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
             return try answer(PunchAnswer(ok: false, code: "unknown_card", message: catalogs.text("kiosk_unknown_card", context.locale), queued: queued))
         }
-        let earlier = try await people.times(personID: person.id, on: day)
-        let (_, isNew) = try await people.record(PunchInput(personID: person.id, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
+        let earlier = try await punches.times(personID: person.id, on: day)
+        let (_, isNew) = try await punches.record(PunchInput(personID: person.id, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
                                                             device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
         let post = try await verdicts.posts(personIDs: [person.id], first: day, last: day).last
         var feedback = Presence.Feedback(kind: .checkIn, minutes: 0, repeated: !isNew)
