@@ -34,6 +34,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CongvuTerminals",
+            dependencies: ["CongvuDomain"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CongvuStore",
             dependencies: [
                 "CongvuDomain",
@@ -83,6 +88,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CongvuDomainTests", dependencies: ["CongvuDomain"], swiftSettings: strict),
+        .testTarget(name: "CongvuTerminalsTests", dependencies: ["CongvuTerminals", "CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuStoreTests",
             dependencies: ["CongvuStore", "CongvuDomain", "CongvuTestSupport", .product(name: "SQLKit", package: "sql-kit"),

@@ -1,0 +1,86 @@
+import CongvuDomain
+import Foundation
+
+/// What the server says to a terminal: every reply is `200 text/plain` with a `Date` header the
+/// terminal sets its clock from (together with `TimeZone` in the handshake).
+public enum PushReply {
+    /// The handshake's option block; stamps are what the server last stored (0: send everything).
+    public static func options(serial: String, attLogStamp: String = "0", operLogStamp: String = "9999", photoStamp: String = "0",
+                               timeZoneHours: Int = 7, delay: Int = 10, errorDelay: Int = 30, realtime: Bool = true) -> String {
+        [
+            "GET OPTION FROM: \(serial)",
+            "ATTLOGStamp=\(attLogStamp)",
+            "OPERLOGStamp=\(operLogStamp)",
+            "ATTPHOTOStamp=\(photoStamp)",
+            "ErrorDelay=\(errorDelay)",
+            "Delay=\(delay)",
+            "TransTimes=00:00;14:05",
+            "TransInterval=1",
+            "TransFlag=TransData AttLog\tOpLog\tAttPhoto\tEnrollUser\tChgUser",
+            "TimeZone=\(timeZoneHours)",
+            "Realtime=\(realtime ? 1 : 0)",
+            "Encrypt=None",
+            "ServerVer=2.4.1",
+            "PushProtVer=2.4.1",
+        ].joined(separator: "\n") + "\n"
+    }
+
+    /// `OK:<n>`: n rows are stored (say it only after they are).
+    public static func accepted(_ n: Int) -> String { "OK:\(n)" }
+
+    /// The HTTP `Date` header (IMF-fixdate, always GMT).
+    public static func httpDate(_ date: Date) -> String {
+        let t = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let second = t - days * 86400
+        let day = LunarCalendar.day(julianDay: days + 2_440_588)!
+        let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][(days % 7 + 11) % 7]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][day.month - 1]
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", weekday, day.day, month, day.year, second / 3600, second / 60 % 60, second % 60)
+    }
+}
+
+/// Commands the server queues for a terminal, sent one per line as `C:<id>:<command>`.
+public enum PushCommand {
+    /// Command ids: 1–16 letters or digits.
+    public static func isValidID(_ id: String) -> Bool {
+        (1...16).contains(id.count) && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    public static func line(id: String, _ command: String) -> String { "C:\(id):\(command)" }
+
+    /// Puts a person on a terminal. Names are written without diacritics when the terminal
+    /// cannot show them, and cut to the terminal's limit on a character boundary.
+    public static func updateUser(pin: String, name: String, card: String = "", ascii: Bool, limit: Int = 24) -> String {
+        var shown = ascii ? Transliteration.ascii(name) : name
+        shown = shown.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+        while shown.utf8.count > limit { shown.removeLast() }
+        return "DATA UPDATE USERINFO PIN=\(pin)\tName=\(shown)\tPri=0\tPasswd=\tCard=\(card)\tGrp=1\tTZ=0000000000000000\tVerify=-1"
+    }
+
+    public static func deleteUser(pin: String) -> String { "DATA DELETE USERINFO PIN=\(pin)" }
+
+    public static func queryAttLog(from: TerminalTime, to: TerminalTime) -> String {
+        "DATA QUERY ATTLOG StartTime=\(from)\tEndTime=\(to)"
+    }
+
+    public static func countAttLog(from: TerminalTime, to: TerminalTime) -> String {
+        "VERIFY SUM ATTLOG StartTime=\(from)\tEndTime=\(to)"
+    }
+
+    public static func message(_ text: String) -> String {
+        "DATA UPDATE SMS MSG=\(Transliteration.ascii(text).replacingOccurrences(of: "\t", with: " "))\tTAG=253\tUID=1\tMIN=60\tStartTime=\(TerminalTime("2000-01-01 00:00:00")!)"
+    }
+
+    /// Commands that destroy data or hand over the device: never offered as one click.
+    public static let destructive: Set<String> = ["CLEAR LOG", "CLEAR DATA", "CLEAR PHOTO", "SHELL", "UPGRADE"]
+}
+
+/// Vietnamese without its marks, for terminals that show only ASCII: "Nguyễn Văn Đức" → "Nguyen Van Duc".
+public enum Transliteration {
+    public static func ascii(_ text: String) -> String {
+        let base = text.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
+            .folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
+        return String(String.UnicodeScalarView(base.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 }))
+    }
+}
