@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "CongvuDomain",
                 "CongvuStore",
+                "CongvuTerminals",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

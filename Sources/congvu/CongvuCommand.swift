@@ -12,7 +12,7 @@ struct CongvuCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "congvu",
         abstract: "Congvu: administrative discipline and citizen services for Vietnamese local government.",
-        subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self,
+        subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self, TerminalsCommand.self,
                       CalendarCommand.self, BenchCommand.self],
         defaultSubcommand: Serve.self
     )

@@ -1,8 +1,9 @@
 import CongvuDomain
 import Foundation
 
-/// What the server says to a terminal: every reply is `200 text/plain` with a `Date` header the
-/// terminal sets its clock from (together with `TimeZone` in the handshake).
+/// What the server says to a terminal: every reply is `200 text/plain`; the terminal sets its
+/// clock from the `Date` header (which the HTTP server adds to every reply) and the handshake's
+/// `TimeZone`.
 public enum PushReply {
     /// The handshake's option block; stamps are what the server last stored (0: send everything).
     public static func options(serial: String, attLogStamp: String = "0", operLogStamp: String = "9999", photoStamp: String = "0",
@@ -27,17 +28,6 @@ public enum PushReply {
 
     /// `OK:<n>`: n rows are stored (say it only after they are).
     public static func accepted(_ n: Int) -> String { "OK:\(n)" }
-
-    /// The HTTP `Date` header (IMF-fixdate, always GMT).
-    public static func httpDate(_ date: Date) -> String {
-        let t = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let second = t - days * 86400
-        let day = LunarCalendar.day(julianDay: days + 2_440_588)!
-        let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][(days % 7 + 11) % 7]
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][day.month - 1]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", weekday, day.day, month, day.year, second / 3600, second / 60 % 60, second % 60)
-    }
 }
 
 /// Commands the server queues for a terminal, sent one per line as `C:<id>:<command>`.

@@ -1,0 +1,281 @@
+import CongvuDomain
+import Crypto
+import Foundation
+import SQLKit
+
+/// An attendance terminal as the fleet knows it.
+public struct Terminal: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, approved, disabled }
+
+    public var id: Int64
+    public var serial: String
+    public var vendor: String
+    public var family: String
+    public var status: Status
+    public var unitID: Int64?
+    public var unitPath: String?
+    public var unitName: String?
+    public var location: String
+    /// The terminal clock's offset from UTC, in seconds (Vietnam: 25,200).
+    public var utcOffset: Int
+    public var firmware: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var lastAddress: String
+    public var userCount: Int?
+    public var recordCount: Int?
+}
+
+/// One raw request of a terminal, as the journal keeps it.
+public struct JournalEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var serial: String
+    public var receivedAt: String
+    public var method: String
+    public var path: String
+    public var query: String
+    public var headers: String
+    public var body: Data
+    public var replyStatus: Int
+    public var reply: String
+    public var prevHash: String
+    public var hash: String
+
+    /// A new entry: `seq` and the hashes are set when it is appended.
+    public init(serial: String, receivedAt: String, method: String, path: String, query: String, headers: String, body: Data,
+                replyStatus: Int, reply: String) {
+        self.init(seq: 0, serial: serial, receivedAt: receivedAt, method: method, path: path, query: query, headers: headers, body: body,
+                  replyStatus: replyStatus, reply: reply, prevHash: "", hash: "")
+    }
+
+    init(seq: Int64, serial: String, receivedAt: String, method: String, path: String, query: String, headers: String, body: Data,
+         replyStatus: Int, reply: String, prevHash: String, hash: String) {
+        self.seq = seq
+        self.serial = serial
+        self.receivedAt = receivedAt
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.replyStatus = replyStatus
+        self.reply = reply
+        self.prevHash = prevHash
+        self.hash = hash
+    }
+
+    /// What the hash covers: every field, the body by its own SHA-256, and the previous hash.
+    public var canonical: String {
+        let bodyHash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        return [String(seq), serial, receivedAt, method, path, query, headers, bodyHash, String(replyStatus), reply, prevHash].joined(separator: "\u{1F}")
+    }
+}
+
+/// A punch read from a terminal, before it is matched to a person.
+public struct TerminalPunch: Sendable, Equatable {
+    public var pin: String
+    public var at: Date
+    public var method: PunchMethod
+    /// `zk:<serial>:<pin>:<local time>` or `zk:<serial>:idx:<index>`: a resend adds nothing.
+    public var key: String
+
+    public init(pin: String, at: Date, method: PunchMethod, key: String) {
+        self.pin = pin
+        self.at = at
+        self.method = method
+        self.key = key
+    }
+}
+
+/// The fleet and the journal. A terminal seen for the first time is recorded as pending; its
+/// uploads are refused (so it keeps its data) until an administrator approves it for a unit.
+public struct TerminalStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    static func decode(_ row: any SQLRow) throws -> Terminal {
+        guard let status = Terminal.Status(rawValue: try row.decode(column: "status", as: String.self)) else { throw CorruptRow(column: "status") }
+        return Terminal(id: try row.decode(column: "id", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
+                        vendor: try row.decode(column: "vendor", as: String.self), family: try row.decode(column: "family", as: String.self),
+                        status: status, unitID: try row.decode(column: "unit_id", as: Int64?.self),
+                        unitPath: try row.decode(column: "path", as: String?.self), unitName: try row.decode(column: "unit_name", as: String?.self),
+                        location: try row.decode(column: "location", as: String.self), utcOffset: try row.decode(column: "utc_offset", as: Int.self),
+                        firmware: try row.decode(column: "firmware", as: String.self), firstSeen: try row.instant("first_seen_at"),
+                        lastSeen: try row.instant("last_seen_at"), lastAddress: try row.decode(column: "last_address", as: String.self),
+                        userCount: try row.decode(column: "user_count", as: Int?.self), recordCount: try row.decode(column: "record_count", as: Int?.self))
+    }
+
+    func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().column(SQLRaw("t.*")).column(col("u.path")).column(col("u.name"), as: "unit_name")
+            .from(SQLAlias(SQLIdentifier("terminals"), as: SQLIdentifier("t")))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.left, on: SQLRaw("u.id = t.unit_id"))
+    }
+
+    public func get(serial: String) async throws -> Terminal? {
+        try await database.read { sql in try await select(sql).where(col("t.serial"), .equal, SQLBind(serial)).first().map(TerminalStore.decode) }
+    }
+
+    public func list() async throws -> [Terminal] {
+        try await database.read { sql in try await select(sql).orderBy(col("t.serial")).all().map(TerminalStore.decode) }
+    }
+
+    /// Notes a contact: a new serial becomes a pending terminal; a known one gets its last-seen time and address.
+    @discardableResult
+    public func contact(serial: String, vendor: String, family: String, address: String, now: Date = Date()) async throws -> Terminal {
+        let at = Instant.format(now)
+        try await database.write { sql in
+            if try await sql.select().column("id").from("terminals").where("serial", .equal, serial).first() == nil {
+                try await sql.insert(into: "terminals").columns("serial", "vendor", "family", "status", "first_seen_at", "last_seen_at", "last_address")
+                    .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(Terminal.Status.pending.rawValue), SQLBind(at), SQLBind(at),
+                            SQLBind(address)).run()
+            } else {
+                try await sql.update("terminals").set("last_seen_at", to: at).set("last_address", to: address).set("family", to: family)
+                    .where("serial", .equal, serial).run()
+            }
+        }
+        return try await get(serial: serial)!
+    }
+
+    /// What the terminal says of itself in a poll's INFO.
+    public func noteInfo(serial: String, firmware: String, users: Int?, records: Int?) async throws {
+        try await database.write { sql in
+            try await sql.update("terminals").set("firmware", to: firmware).set("user_count", to: SQLBind(users)).set("record_count", to: SQLBind(records))
+                .where("serial", .equal, serial).run()
+        }
+    }
+
+    /// Approves a terminal for a unit: from now on its uploads are accepted.
+    public func approve(serial: String, unitID: Int64, location: String = "", by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            guard try await sql.select().column("id").from("terminals").where("serial", .equal, serial).first() != nil else {
+                throw StoreError.notFound("terminal")
+            }
+            try await sql.update("terminals").set("status", to: Terminal.Status.approved.rawValue).set("unit_id", to: unitID)
+                .set("location", to: location.tidied).set("approved_by", to: SQLBind(actor.id)).set("approved_at", to: Instant.now())
+                .where("serial", .equal, serial).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
+                                            after: AuditJSON.encode(["status": "approved", "unit_id": String(unitID)])), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    // MARK: Journal
+
+    static func appendJournal(_ e: JournalEntry, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> JournalEntry {
+        if kind == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(7261002)").run() }
+        let last = try await sql.raw("SELECT seq, hash FROM terminal_journal ORDER BY seq DESC LIMIT 1").first()
+        var entry = e
+        entry.seq = (try last?.decode(column: "seq", as: Int64.self) ?? 0) + 1
+        entry.prevHash = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
+        entry.hash = AuditLog.sha256(entry.canonical)
+        try await sql.insert(into: "terminal_journal")
+            .columns("seq", "serial", "received_at", "method", "path", "query", "headers", "body", "reply_status", "reply", "prev_hash", "hash")
+            .values(SQLBind(entry.seq), SQLBind(entry.serial), SQLBind(entry.receivedAt), SQLBind(entry.method), SQLBind(entry.path),
+                    SQLBind(entry.query), SQLBind(entry.headers), SQLBind(entry.body), SQLBind(entry.replyStatus), SQLBind(entry.reply),
+                    SQLBind(entry.prevHash), SQLBind(entry.hash)).run()
+        return entry
+    }
+
+    /// Journals a request that stores nothing else (a poll result, an unknown table).
+    public func journal(_ e: JournalEntry) async throws {
+        let kind = database.kind
+        _ = try await database.write { sql in try await TerminalStore.appendJournal(e, in: sql, kind: kind) }
+    }
+
+    /// Stores a batch of punches and the request's journal entry in one transaction: the reply
+    /// may say OK once this returns. PINs are matched to people posted in the terminal's unit;
+    /// unknown PINs are kept without a person. Returns how many punches were new, and whose.
+    public func ingest(_ punches: [TerminalPunch], terminal: Terminal, journal entry: JournalEntry,
+                       now: Date = Date()) async throws -> (new: Int, personIDs: [Int64]) {
+        let kind = database.kind
+        let scope = terminal.unitPath ?? "/none/"
+        let pins = Array(Set(punches.map(\.pin)))
+        let day = Day(now, in: CivilTime.vietnam)
+        let people: [String: Int64] = pins.isEmpty ? [:] : try await database.read { sql in
+            var map: [String: Int64] = [:]
+            let rows = try await sql.select().column(col("p.id")).column(col("p.terminal_pin"))
+                .from(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")))
+                .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+                .where(col("p.terminal_pin"), .in, SQLBind.group(pins))
+                .where(col("a.valid_from"), .lessThanOrEqual, SQLBind(day.description))
+                .where { $0.where(col("a.valid_to"), .is, SQLLiteral.null).orWhere(col("a.valid_to"), .greaterThanOrEqual, SQLBind(day.description)) }
+                .within(scopes: [scope], column: col("u.path")).all()
+            for row in rows { map[try row.decode(column: "terminal_pin", as: String.self)] = try row.decode(column: "id", as: Int64.self) }
+            return map
+        }
+        let device = "terminal:\(terminal.serial)"
+        let received = Instant.format(now)
+        let (count, inserted) = try await database.write { sql -> (Int, [(Int64, Date)]) in
+            var count = 0
+            var new: [(Int64, Date)] = []
+            for chunk in stride(from: 0, to: punches.count, by: 400) {
+                let part = punches[chunk..<min(chunk + 400, punches.count)]
+                var insert = sql.insert(into: "punches")
+                    .columns("person_id", "card_number", "at", "received_at", "source", "method", "device", "flag", "note", "idempotency_key")
+                for p in part {
+                    let person = people[p.pin]
+                    insert = insert.values(SQLBind(person), SQLBind(""), SQLBind(Instant.format(p.at)), SQLBind(received),
+                                           SQLBind(PunchSource.terminal.rawValue), SQLBind(p.method.rawValue), SQLBind(device),
+                                           SQLBind(PunchFlag.check(at: p.at, receivedAt: now).rawValue), SQLBind(person == nil ? "PIN \(p.pin)" : ""),
+                                           SQLBind(p.key))
+                }
+                let rows = try await insert.ignoringConflicts(with: "idempotency_key").returning("person_id", "at", "flag").all()
+                count += rows.count
+                for row in rows {
+                    if let id = try row.decode(column: "person_id", as: Int64?.self), try row.decode(column: "flag", as: String.self).isEmpty {
+                        new.append((id, try row.instant("at")))
+                    }
+                }
+            }
+            _ = try await TerminalStore.appendJournal(entry, in: sql, kind: kind)
+            return (count, new)
+        }
+        // Punches for closed days change settled verdicts: recompute once per person and day.
+        let closed = Set(inserted.map { ($0.0, Day($0.1, in: CivilTime.vietnam)) }.filter { $0.1 < day }.map { "\($0.0)|\($0.1)" })
+        let verdicts = VerdictStore(database: database)
+        for key in closed {
+            let parts = key.split(separator: "|")
+            try await verdicts.refresh(personIDs: [Int64(parts[0])!], days: [Day(String(parts[1]))!], cause: "punch")
+        }
+        return (count, Array(Set(inserted.map(\.0))))
+    }
+
+    /// The newest journal entries, of one terminal or all.
+    public func journalEntries(serial: String? = nil, limit: Int = 100) async throws -> [JournalEntry] {
+        try await database.read { sql in
+            var q = sql.select().column("*").from("terminal_journal")
+            if let serial { q = q.where("serial", .equal, serial) }
+            return try await q.orderBy("seq", .descending).limit(limit).all().map(TerminalStore.decodeJournal)
+        }
+    }
+
+    static func decodeJournal(_ row: any SQLRow) throws -> JournalEntry {
+        JournalEntry(seq: try row.decode(column: "seq", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
+                     receivedAt: try row.decode(column: "received_at", as: String.self), method: try row.decode(column: "method", as: String.self),
+                     path: try row.decode(column: "path", as: String.self), query: try row.decode(column: "query", as: String.self),
+                     headers: try row.decode(column: "headers", as: String.self), body: try row.decode(column: "body", as: Data.self),
+                     replyStatus: try row.decode(column: "reply_status", as: Int.self), reply: try row.decode(column: "reply", as: String.self),
+                     prevHash: try row.decode(column: "prev_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+    }
+
+    /// Walks the whole journal: the first entry whose hash or link does not hold, or nil.
+    public func verifyJournal() async throws -> Int64? {
+        var prev = AuditRecord.genesisHash
+        var after: Int64 = 0
+        while true {
+            let from = after
+            let page = try await database.read { sql in
+                try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThan, from).orderBy("seq").limit(1000).all()
+                    .map(TerminalStore.decodeJournal)
+            }
+            if page.isEmpty { return nil }
+            for e in page {
+                if e.prevHash != prev || AuditLog.sha256(e.canonical) != e.hash { return e.seq }
+                prev = e.hash
+                after = e.seq
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A ZKTeco terminal talking to the server over HTTP, as the protocol reference describes it.
+@Suite struct TerminalProtocolTests {
+    func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: String = "") async throws -> TestResponse {
+        try await h.client.execute(uri: uri, method: method, headers: [.contentType: "application/push"], body: ByteBuffer(string: body))
+    }
+
+    /// A person of Gia Hưng's committee given a PIN nobody else has.
+    func enrolled(_ h: Harness, pin: String) async throws -> Person {
+        var person = try await h.someone(in: "14551-UB")
+        person.terminalPIN = pin
+        try await h.services.people.update(person, by: .system, reason: "ghi danh máy chấm công")
+        return person
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aTerminalIsHeldUntilApprovedThenNothingIsLostOrDoubled(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let person = try await enrolled(h, pin: "98765")
+            let terminals = TerminalStore(database: h.services.database)
+            // Handshake of a terminal nobody knows yet: it gets its options and waits as pending.
+            let hello = try await send(h, .get, "/iclock/cdata?SN=CKJ7201460123&options=all&pushver=2.4.1&language=86")
+            #expect(hello.status == .ok)
+            #expect(hello.text.hasPrefix("GET OPTION FROM: CKJ7201460123\n") && hello.text.contains("TimeZone=7"))
+            #expect(try await terminals.get(serial: "CKJ7201460123")?.status == .pending)
+            // Its uploads are refused, so it keeps them.
+            let yesterday = Day(Date(), in: CivilTime.vietnam).previous
+            let body = "98765\t\(yesterday) 07:31:40\t0\t1\t0\t0\t0\r\n98765\t\(yesterday) 07:31:40\t0\t1\t0\t0\t0\r\n4242\t\(yesterday) 07:40:00\t0\t2\r\nnot a row\r\n"
+            #expect(try await send(h, .post, "/iclock/cdata?SN=CKJ7201460123&table=ATTLOG&Stamp=0", body).status == .serviceUnavailable)
+            let committee = try await h.unit(code: "14551-UB")
+            try await terminals.approve(serial: "CKJ7201460123", unitID: committee.id, location: "Cửa chính", by: .system)
+            // Approved: every line is acknowledged (the bad one is kept in the journal), the
+            // duplicate row and a full resend add nothing, an unknown PIN is kept without a person.
+            for _ in 0..<2 {
+                let ok = try await send(h, .post, "/iclock/cdata/?sn=CKJ7201460123&table=attlog&Stamp=0", body)
+                #expect(ok.text == "OK:4")
+            }
+            let punches = PunchStore(database: h.services.database)
+            let mine = try await punches.punches(personID: person.id, from: CivilTime.startOfDay(yesterday), to: CivilTime.startOfDay(yesterday.next))
+            #expect(mine.filter { $0.device == "terminal:CKJ7201460123" }.count == 1)
+            #expect(mine.first { $0.device == "terminal:CKJ7201460123" }.map { Instant.clock($0.punch.at) } == "07:31")
+            // The late upload settled yesterday's verdict at once.
+            #expect(try await VerdictStore(database: h.services.database).stored(personIDs: [person.id], days: [yesterday])[person.id]?[yesterday] != nil)
+            // A table the server does not know is journaled and refused, never acknowledged and dropped.
+            #expect(try await send(h, .post, "/iclock/cdata?SN=CKJ7201460123&table=NEWTHING", "x=1").status == .notImplemented)
+            // Polls report the device's counts.
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=CKJ7201460123&INFO=Ver%208.0.4,61,58,5120,192.168.1.201").text == "OK")
+            #expect(try await terminals.get(serial: "CKJ7201460123")?.recordCount == 5120)
+            // The journal holds the raw requests, chained.
+            let journal = try await terminals.journalEntries(serial: "CKJ7201460123")
+            #expect(journal.contains { $0.reply == "OK:4" && String(decoding: $0.body, as: UTF8.self) == body })
+            #expect(journal.contains { $0.replyStatus == 501 })
+            #expect(try await terminals.verifyJournal() == nil)
+            #expect(try await send(h, .get, "/iclock/cdata?options=all").status == .badRequest)  // no serial number
+        }
+    }
+
+    @Test func securityPushPunchesAreKeyedByTheirIndex() async throws {
+        try await Harness.run { h in
+            let person = try await enrolled(h, pin: "55501")
+            let terminals = TerminalStore(database: h.services.database)
+            #expect(try await send(h, .get, "/iclock/cdata?SN=AC3X001&options=all&pushver=3.1.2").text == "OK")
+            #expect(try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc,~DeviceName=SpeedFace").text.hasPrefix("RegistryCode="))
+            try await terminals.approve(serial: "AC3X001", unitID: try await h.unit(code: "14551-UB").id, by: .system)
+            let now = Instant.formatLocal(Date().addingTimeInterval(-60))
+            let rows = "time=\(now):00\tpin=55501\tcardno=0\tevent=0\tinoutstatus=1\tverifytype=15\tindex=21\n"
+                + "time=\(now):00\tpin=55501\tcardno=0\tevent=27\tinoutstatus=1\tverifytype=15\tindex=22\n"
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).text == "OK:2")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).text == "OK:2")
+            let stored = try await PunchStore(database: h.services.database).punches(personID: person.id, from: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
+            #expect(stored.filter { $0.device == "terminal:AC3X001" }.map(\.punch.method) == [.face])  // the refused event is not a punch
+        }
+    }
+}
