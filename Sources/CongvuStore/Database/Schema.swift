@@ -7,6 +7,25 @@ public enum Schema {
         return sql.replacingOccurrences(of: "{ID}", with: id).replacingOccurrences(of: "{BLOB}", with: kind == .sqlite ? "BLOB" : "BYTEA")
     }
 
+    /// Triggers that refuse UPDATE and DELETE on a log table, at the database itself.
+    static func appendOnly(_ table: String, _ kind: DatabaseKind) -> [String] {
+        switch kind {
+        case .sqlite:
+            return [
+                "CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END",
+                "CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END",
+            ]
+        case .postgres:
+            return [
+                """
+                CREATE FUNCTION \(table)_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '\(table) is append-only'; END $$
+                """,
+                "CREATE TRIGGER \(table)_no_change BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION \(table)_append_only()",
+            ]
+        }
+    }
+
     public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
@@ -137,21 +156,7 @@ public enum Schema {
             """,
             "CREATE INDEX audit_object ON audit_log(object_type, object_id)",
         ]
-        switch kind {
-        case .sqlite:
-            sql += [
-                "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-                "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-            ]
-        case .postgres:
-            sql += [
-                """
-                CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$
-                """,
-                "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-            ]
-        }
+        sql += appendOnly("audit_log", kind)
         return sql
     }
 
@@ -348,21 +353,7 @@ public enum Schema {
             """,
             "CREATE INDEX terminal_journal_serial ON terminal_journal(serial, seq)",
         ]
-        switch kind {
-        case .sqlite:
-            sql += [
-                "CREATE TRIGGER terminal_journal_no_update BEFORE UPDATE ON terminal_journal BEGIN SELECT RAISE(ABORT, 'terminal_journal is append-only'); END",
-                "CREATE TRIGGER terminal_journal_no_delete BEFORE DELETE ON terminal_journal BEGIN SELECT RAISE(ABORT, 'terminal_journal is append-only'); END",
-            ]
-        case .postgres:
-            sql += [
-                """
-                CREATE FUNCTION terminal_journal_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'terminal_journal is append-only'; END $$
-                """,
-                "CREATE TRIGGER terminal_journal_no_change BEFORE UPDATE OR DELETE ON terminal_journal FOR EACH ROW EXECUTE FUNCTION terminal_journal_append_only()",
-            ]
-        }
+        sql += appendOnly("terminal_journal", kind)
         return sql
     }
 }
