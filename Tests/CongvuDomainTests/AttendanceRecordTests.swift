@@ -32,6 +32,10 @@ import Testing
         // Leaving for an approved afternoon notice is not early.
         let notice = Excuse(id: "n", kind: .notice, from: t("13:30"), to: t("17:00"))
         #expect(Presence.feedback(at: t("11:31"), earlier: [t("06:58")], day: day, calendar: cal, policy: policy, excuses: [notice]).minutes == 0)
+        // Two notices over the same hour excuse it once: leaving at 15:00 with notices 15:00–16:00
+        // and 15:30–16:00 is an hour early, not a minute less.
+        let overlapping = [Excuse(id: "a", kind: .notice, from: t("15:00"), to: t("16:00")), Excuse(id: "b", kind: .notice, from: t("15:30"), to: t("16:00"))]
+        #expect(Presence.feedback(at: t("15:00"), earlier: [t("06:58")], day: day, calendar: cal, policy: policy, excuses: overlapping).minutes == 60)
         // Per session: an afternoon arrival is measured from the afternoon's start.
         let perSession = AttendancePolicy(derivation: .perSession)
         let back = Presence.feedback(at: t("13:42"), earlier: [t("06:58"), t("11:31")], day: day, calendar: cal, policy: perSession)

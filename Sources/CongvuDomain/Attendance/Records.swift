@@ -218,15 +218,8 @@ public enum Presence {
             start = time(sessions[index].start)
             end = time(sessions[index].end)
         }
-        func unexcused(_ a: Date, _ b: Date) -> Int {
-            guard b > a else { return 0 }
-            var total = (try? calendar.workingTime(from: a, to: b)) ?? 0
-            for e in excuses {
-                let s = max(a, e.from), t = min(b, e.to)
-                if t > s { total -= (try? calendar.workingTime(from: s, to: t)) ?? 0 }
-            }
-            return Int((max(0, total) / 60).rounded())
-        }
+        let sorted = excuses.sorted { $0.from < $1.from }
+        func unexcused(_ a: Date, _ b: Date) -> Int { VerdictEngine.unexcusedMinutes(from: a, to: b, sortedExcuses: sorted, calendar: calendar) }
         let minutes = kind == .checkIn ? unexcused(start, at) : unexcused(at, end)
         return Feedback(kind: kind, minutes: minutes > policy.graceMinutes ? minutes : 0, repeated: false)
     }

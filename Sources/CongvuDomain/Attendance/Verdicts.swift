@@ -130,6 +130,23 @@ public struct DayVerdict: Equatable, Sendable {
 
 /// Turns punches, approved excuses and the calendar into the verdict on a working day.
 public enum VerdictEngine {
+    /// Working minutes in [a, b] that no excuse covers; overlapping excuses count once.
+    /// `sortedExcuses` are in order of their start.
+    public static func unexcusedMinutes(from a: Date, to b: Date, sortedExcuses: [Excuse], calendar: WorkCalendar) -> Int {
+        guard b > a else { return 0 }
+        var total = (try? calendar.workingTime(from: a, to: b)) ?? 0
+        var covered: (Date, Date)?
+        for e in sortedExcuses {
+            let s = max(a, e.from), t = min(b, e.to)
+            guard t > s else { continue }
+            if let c = covered, s <= c.1 { covered = (c.0, max(c.1, t)); continue }
+            if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
+            covered = (s, t)
+        }
+        if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
+        return Int((max(0, total) / 60).rounded())
+    }
+
     /// The verdict so far on a day still running at `now`: the rest of the day counts as neither
     /// missed nor worked, so nobody is absent at dawn and a check-out is not yet due.
     public static func provisional(day: Day, now: Date, punches: [Punch], excuses: [Excuse], calendar: WorkCalendar,
@@ -166,22 +183,8 @@ public enum VerdictEngine {
         var v = DayVerdict(status: .onTime)
         if ignored > 0 { v.reasons.append(.ignoredPunches(count: ignored)) }
 
-        // Working minutes in [a, b] that no excuse covers.
         let windows = excuses.filter { $0.to > first && $0.from < last }.sorted { $0.from < $1.from }
-        func unexcused(_ a: Date, _ b: Date) -> Int {
-            guard b > a else { return 0 }
-            var total = (try? calendar.workingTime(from: a, to: b)) ?? 0
-            var covered: (Date, Date)?
-            for e in windows {
-                let s = max(a, e.from), t = min(b, e.to)
-                guard t > s else { continue }
-                if let c = covered, s <= c.1 { covered = (c.0, max(c.1, t)); continue }
-                if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
-                covered = (s, t)
-            }
-            if let c = covered { total -= (try? calendar.workingTime(from: c.0, to: c.1)) ?? 0 }
-            return Int((max(0, total) / 60).rounded())
-        }
+        func unexcused(_ a: Date, _ b: Date) -> Int { unexcusedMinutes(from: a, to: b, sortedExcuses: windows, calendar: calendar) }
         let dayMinutes = Int(((try? calendar.workingTime(from: first, to: last)) ?? 0) / 60)
         for e in windows { v.reasons.append(.excused(by: e.id, kind: e.kind)) }
         if unexcused(first, last) == 0 {
