@@ -53,6 +53,21 @@ import Testing
         }
     }
 
+    /// Several viewers opening the same closed month at once all settle it: none fails, one row per day stays.
+    @Test(arguments: TestDatabases.kinds)
+    func concurrentSettlesOfTheSameDaysAgree(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: t.committeeA)
+            let days = Month("2026-06")!.days
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<6 { group.addTask { _ = try await VerdictStore(database: db).sheet(unit: t.communeA, days: days) } }
+                try await group.waitForAll()
+            }
+            #expect(try await VerdictStore(database: db).stored(personIDs: [lan.id], days: days)[lan.id]?.count == days.count)
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func rulesAreEffectiveDatedAndInherited(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

@@ -220,15 +220,10 @@ public struct VerdictStore: Sendable {
 
     func write(_ changes: [(Int64, Day, DayVerdict, isNew: Bool)], cause: String, now: Date) async throws {
         let at = Instant.format(now)
+        let columns = ["status", "late_minutes", "early_minutes", "missing_minutes", "check_in", "check_out", "reasons", "computed_at"]
         try await database.write { sql in
             for chunk in stride(from: 0, to: changes.count, by: 500).map({ Array(changes[$0..<min($0 + 500, changes.count)]) }) {
-                // Replaced rows are removed first; new and changed rows go in together.
-                let replaced = chunk.filter { !$0.isNew }
-                for (personID, day, _, _) in replaced {
-                    try await sql.delete(from: "day_verdicts").where("person_id", .equal, personID).where("day", .equal, day.description).run()
-                }
-                var insert = sql.insert(into: "day_verdicts").columns("person_id", "day", "status", "late_minutes", "early_minutes",
-                                                                      "missing_minutes", "check_in", "check_out", "reasons", "computed_at")
+                var insert = sql.insert(into: "day_verdicts").columns(["person_id", "day"] + columns)
                 var history = sql.insert(into: "verdict_history").columns("person_id", "day", "status", "late_minutes", "early_minutes",
                                                                           "reasons", "cause", "computed_at")
                 for (personID, day, v, isNew) in chunk {
@@ -238,15 +233,10 @@ public struct VerdictStore: Sendable {
                     history = history.values(SQLBind(personID), SQLBind(day.description), SQLBind(v.status.rawValue), SQLBind(v.lateMinutes),
                                              SQLBind(v.earlyMinutes), SQLBind(v.reasonCodes), SQLBind(isNew ? "settled" : cause), SQLBind(at))
                 }
-                // A concurrent settle may have stored the same new day meanwhile: the later row wins.
-                try await sql.delete(from: "day_verdicts").where { g in
-                    var g = g
-                    for (personID, day, _, isNew) in chunk where isNew {
-                        g = g.orWhere { $0.where("person_id", .equal, personID).where("day", .equal, day.description) }
-                    }
-                    return g
+                // New and changed verdicts in one statement; a day another settle stored meanwhile is replaced, not an error.
+                try await insert.onConflict(with: ["person_id", "day"]) { update in
+                    columns.reduce(update) { $0.set(excludedValueOf: $1) }
                 }.run()
-                try await insert.run()
                 try await history.run()
             }
         }
