@@ -103,35 +103,36 @@ struct ReportsController {
         var figures: Compliance
     }
 
-    /// The unit and each of its active children: kept days over the days that could be kept.
-    func complianceRows(unit: OrgUnit, month: Month) async throws -> [UnitFigures] {
-        let days = month.days.filter { $0 < services.today }
-        let sheet = try await verdicts.sheet(unit: unit, days: days)
-        let children = try await services.units.children(of: unit.id).filter { $0.isActive(on: month.last) || $0.isActive(on: month.first) }
-        var rows = [UnitFigures(unit: unit, figures: Compliance())] + children.map { UnitFigures(unit: $0, figures: Compliance()) }
-        for post in sheet.people {
-            for v in (sheet.verdicts[post.personID] ?? [:]).values {
-                rows[0].figures.add(v)
-                if let i = rows.indices.dropFirst().first(where: { post.unitPath.hasPrefix(rows[$0].unit.path) }) { rows[i].figures.add(v) }
-            }
-        }
-        return rows
+    struct ComplianceReport {
+        /// The unit, then each of its active children, for the month.
+        var units: [UnitFigures]
+        /// Twelve months up to the month: the unit's figures, nil for months with no attendance recorded at all.
+        var trend: [(Month, Compliance?)]
     }
 
-    /// Twelve months up to `month`: the unit's rate, nil for months with no attendance recorded at all.
-    func trend(unit: OrgUnit, month: Month) async throws -> [(Month, Compliance?)] {
+    /// Kept days over the days that could be kept, from one sheet of the twelve closed months.
+    func compliance(unit: OrgUnit, month: Month) async throws -> ComplianceReport {
         var months: [Month] = [month]
         while months.count < 12 { months.insert(months[0].previous, at: 0) }
-        var out: [(Month, Compliance?)] = []
-        for m in months {
-            let days = m.days.filter { $0 < services.today }
-            guard !days.isEmpty else { out.append((m, nil)); continue }
-            let sheet = try await verdicts.sheet(unit: unit, days: days)
-            var c = Compliance()
-            for v in sheet.verdicts.values.flatMap(\.values) { c.add(v) }
-            out.append((m, c.kept + c.late + c.leftEarly + c.missingPunch > 0 ? c : nil))
+        let days = months.flatMap(\.days).filter { $0 < services.today }
+        let sheet = try await verdicts.sheet(unit: unit, days: days)
+        let children = try await services.units.children(of: unit.id).filter { $0.isActive(on: month.last) || $0.isActive(on: month.first) }
+        var units = [UnitFigures(unit: unit, figures: Compliance())] + children.map { UnitFigures(unit: $0, figures: Compliance()) }
+        var byMonth: [Month: Compliance] = [:]
+        for post in sheet.people {
+            let child = units.indices.dropFirst().first { post.unitPath.hasPrefix(units[$0].unit.path) }
+            for (day, v) in sheet.verdicts[post.personID] ?? [:] {
+                byMonth[Month(day), default: Compliance()].add(v)
+                guard Month(day) == month else { continue }
+                units[0].figures.add(v)
+                if let child { units[child].figures.add(v) }
+            }
         }
-        return out
+        let trend = months.map { m -> (Month, Compliance?) in
+            guard let c = byMonth[m], c.kept + c.late + c.leftEarly + c.missingPunch > 0 else { return (m, nil) }
+            return (m, c)
+        }
+        return ComplianceReport(units: units, trend: trend)
     }
 
     static func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f %%", $0 * 100) } ?? "—" }
@@ -167,18 +168,17 @@ struct ReportsController {
 
     func compliance(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units, month) = try await selection(request, context)
-        let rows = try await complianceRows(unit: unit, month: month)
-        let trend = try await self.trend(unit: unit, month: month)
+        let report = try await compliance(unit: unit, month: month)
         let unexplained = try await ExplanationStore(database: services.database).list(scopes: [unit.path], statuses: [.open]).count
         return try services.views.page("compliance", context, [
             "unit": ["id": unit.id, "name": unit.name], "units": units, "month": month.description, "month_vn": month.vietnamese,
             "prev": month.previous.description, "next": month.next.description, "unexplained": unexplained,
-            "rows": rows.enumerated().map { i, r -> [String: Any] in
+            "rows": report.units.enumerated().map { i, r -> [String: Any] in
                 ["name": r.unit.name, "id": r.unit.id, "total": i == 0, "expected": r.figures.expected, "kept": r.figures.kept,
                  "late": r.figures.late, "early": r.figures.leftEarly, "absent": r.figures.absent, "missing": r.figures.missingPunch,
                  "excused": r.figures.excused, "rate": Self.percent(r.figures.rate)]
             },
-            "chart": Self.trendSVG(trend, title: catalogs.text("compliance_trend", context.locale)),
+            "chart": Self.trendSVG(report.trend, title: catalogs.text("compliance_trend", context.locale)),
         ])
     }
 
@@ -290,13 +290,12 @@ struct ReportsController {
     func apiCompliance(_ request: Request, _ context: AppRequestContext) async throws -> ComplianceDTO {
         let unit = try await apiUnit(request, context)
         let month = try apiMonth(request)
-        let rows = try await complianceRows(unit: unit, month: month)
-        let trend = try await self.trend(unit: unit, month: month)
-        return ComplianceDTO(month: month.description, units: rows.map { r in
+        let report = try await compliance(unit: unit, month: month)
+        return ComplianceDTO(month: month.description, units: report.units.map { r in
             .init(unitId: r.unit.id, unitName: r.unit.name, expected: r.figures.expected, kept: r.figures.kept, late: r.figures.late,
                   leftEarly: r.figures.leftEarly, absent: r.figures.absent, missingPunch: r.figures.missingPunch, excused: r.figures.excused,
                   rate: r.figures.rate)
-        }, trend: trend.map { .init(month: $0.0.description, rate: $0.1?.rate) })
+        }, trend: report.trend.map { .init(month: $0.0.description, rate: $0.1?.rate) })
     }
 
     func apiBoard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
