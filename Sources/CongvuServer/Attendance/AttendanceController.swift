@@ -28,16 +28,23 @@ struct AttendanceController {
 
     func time(_ date: Date?) -> Any { date.map { Instant.clock($0) } ?? false }
 
-    /// The unit asked for (default: the first of the principal's scope) and the principal's units for a picker.
-    func unitSelection(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
-                       form: FormData? = nil) async throws -> (OrgUnit, [[String: Any]]) {
+    /// The unit asked for (default: the first of the principal's scope), checked for `permission`.
+    func selectedUnit(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
+                      form: FormData? = nil) async throws -> OrgUnit {
         let p = try context.signedIn()
         let scopes = try context.scopes(permission)
         let asked = form?.int("unit") ?? request.uri.queryParameters["unit"].flatMap { Int64($0) }
         let unitID = asked ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
         guard let unitID, let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
         try context.require(permission, atAnyOf: [unit.path])
-        let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
+        return unit
+    }
+
+    /// The selected unit and the principal's units for a picker.
+    func unitSelection(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
+                       form: FormData? = nil) async throws -> (OrgUnit, [[String: Any]]) {
+        let unit = try await selectedUnit(request, context, permission, form: form)
+        let units = try await services.units.list(scopes: try context.scopes(permission)).filter { $0.isActive(on: services.today) }
         return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)))
     }
 

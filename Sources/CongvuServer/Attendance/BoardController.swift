@@ -31,12 +31,7 @@ struct BoardController {
 
     /// The unit alone, without the picker's list: the data and the event stream are asked for often.
     func boardUnit(_ request: Request, _ context: AppRequestContext) async throws -> OrgUnit {
-        let p = try context.signedIn()
-        let scopes = try context.scopes(.viewAttendance)
-        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) } ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
-        guard let asked, let unit = try await services.units.get(asked) else { throw StoreError.notFound("unit") }
-        try context.require(.viewAttendance, atAnyOf: [unit.path])
-        return unit
+        try await AttendanceController(services: services).selectedUnit(request, context)
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {

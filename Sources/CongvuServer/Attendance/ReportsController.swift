@@ -247,10 +247,8 @@ struct ReportsController {
 
     /// The API reads the unit from `unit` (required) and checks it like the pages do.
     func apiUnit(_ request: Request, _ context: AppRequestContext) async throws -> OrgUnit {
-        guard let id = request.uri.queryParameters["unit"].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, message: "unit required") }
-        guard let unit = try await services.units.get(id) else { throw StoreError.notFound("unit") }
-        try context.require(.viewAttendance, atAnyOf: [unit.path])
-        return unit
+        guard request.uri.queryParameters["unit"].flatMap({ Int64($0) }) != nil else { throw HTTPError(.badRequest, message: "unit required") }
+        return try await AttendanceController(services: services).selectedUnit(request, context)
     }
 
     func apiMonth(_ request: Request) throws -> Month {
