@@ -21,7 +21,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The API answers in snake_case JSON.
-    public var responseEncoder: JSONEncoder {
+    public var responseEncoder: JSONEncoder { Self.jsonEncoder() }
+
+    /// How every JSON answer is written: snake_case keys, sorted, slashes as they are.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -142,11 +142,8 @@ struct SharedBoard: Sendable {
     let event: ByteBuffer
 
     init(_ snapshot: BoardSnapshot) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         self.snapshot = snapshot
-        self.json = String(decoding: try encoder.encode(snapshot), as: UTF8.self)
+        self.json = String(decoding: try AppRequestContext.jsonEncoder().encode(snapshot), as: UTF8.self)
         self.event = ByteBuffer(string: "event: board\ndata: \(json)\n\n")
     }
 }

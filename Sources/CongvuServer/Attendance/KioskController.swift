@@ -69,10 +69,8 @@ struct KioskController {
     }
 
     func answer(_ a: PunchAnswer, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(a))))
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.jsonEncoder().encode(a))))
     }
 
     func refuse(_ code: String, _ context: AppRequestContext, status: HTTPResponse.Status = .badRequest) throws -> Response {
