@@ -31,12 +31,18 @@ public struct Catalogs: Sendable {
         messages[locale]?[key] ?? messages[.vi]?[key] ?? key
     }
 
+    /// A message with its arguments in place of `{0}`, `{1}`…
+    public func text(_ key: String, _ locale: AppLocale, _ args: [String]) -> String {
+        var s = text(key, locale)
+        for (i, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(i)}", with: a) }
+        return s
+    }
+
     /// A validation message: `error.<key>`, where a key may carry an argument after a colon
     /// (`import_missing_column:full_name`) that replaces `{0}` in the message.
     public func error(_ key: String, _ locale: AppLocale) -> String {
         let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
-        let message = text("error_" + parts[0], locale)
-        return parts.count == 2 ? message.replacingOccurrences(of: "{0}", with: parts[1]) : message
+        return text("error_" + parts[0], locale, Array(parts.dropFirst()))
     }
 
     /// Labels for enumerations: `unit_kind_commune`, `category_civil_servant`, `role_leader`…
