@@ -16,15 +16,6 @@ struct AbsencesController {
         group.post(":id/decide", use: decide)
     }
 
-    /// May the principal decide on this person's requests (and explanations)?
-    static func mayDecide(_ p: Principal, personID: Int64, services: AppServices) async throws -> Bool {
-        guard p.grants.contains(where: { $0.role == .leader }) else { return false }
-        guard let record = try await services.people.get(personID) else { return false }
-        let current = record.assignments.filter { $0.assignment.isActive(on: services.today) }.map(\.unit.path)
-        let leaderPaths = try await AbsenceStore(database: services.database).leaderPaths(personID: personID)
-        return AbsenceRules.mayDecide(p, personID: personID, personUnitPaths: current.isEmpty ? record.unitPaths : current, personLeaderPaths: leaderPaths)
-    }
-
     static func row(_ r: AbsenceRow, catalogs: Catalogs, locale: AppLocale) -> [String: Any] {
         let a = r.request
         return ["id": a.id, "person_id": a.personID, "name": r.fullName, "title": r.title, "unit": r.unitName,
@@ -45,8 +36,9 @@ struct AbsencesController {
         if let id = p.personID { mine = try await store.list(personID: id) }
         var toDecide: [[String: Any]] = []
         if p.grants.contains(where: { $0.role == .leader }) {
+            var decider = Decider(services: services, principal: p)
             for r in try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.pending])
-            where try await Self.mayDecide(p, personID: r.request.personID, services: services) {
+            where try await decider.mayDecide(personID: r.request.personID) {
                 toDecide.append(Self.row(r, catalogs: catalogs, locale: locale))
             }
         }
@@ -93,7 +85,7 @@ struct AbsencesController {
         let p = try context.signedIn()
         let form = try await FormData.read(request, context)
         guard let id = context.parameters.get("id", as: Int64.self), let row = try await store.get(id) else { throw StoreError.notFound("absence") }
-        guard try await Self.mayDecide(p, personID: row.request.personID, services: services) else { throw Forbidden() }
+        guard try await services.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
         do {
             _ = try await store.decide(id, approve: form["decision"] == "approve", note: form["note"], by: context.actor)
             await services.announce(personIDs: [row.request.personID])

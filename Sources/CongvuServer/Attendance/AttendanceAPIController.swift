@@ -138,7 +138,7 @@ struct AttendanceAPIController {
         guard let id = context.parameters.get("id", as: Int64.self), let row = try await AbsenceStore(database: services.database).get(id) else {
             throw StoreError.notFound("absence")
         }
-        guard try await AbsencesController.mayDecide(p, personID: row.request.personID, services: services) else { throw Forbidden() }
+        guard try await services.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
         let body = try await Self.body(request, DecisionBody.self)
         let decided = try await AbsenceStore(database: services.database).decide(id, approve: body.approve, note: body.note ?? "", by: context.actor)
         await services.announce(personIDs: [decided.personID])

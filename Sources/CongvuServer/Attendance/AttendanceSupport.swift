@@ -3,16 +3,26 @@ import CongvuStore
 import Foundation
 import Hummingbird
 
+/// `AppServices.mayDecide` for a list: each person's answer looked up once.
+struct Decider {
+    let services: AppServices
+    let principal: Principal
+    var known: [Int64: Bool] = [:]
+
+    mutating func mayDecide(personID: Int64) async throws -> Bool {
+        if let answer = known[personID] { return answer }
+        let answer = try await services.mayDecide(principal, personID: personID)
+        known[personID] = answer
+        return answer
+    }
+}
+
 /// How attendance reads in the user's language: verdicts, reasons, kiosk answers.
 struct AttendanceText {
     let catalogs: Catalogs
     let locale: AppLocale
 
-    func text(_ key: String, _ args: Any...) -> String {
-        var s = catalogs.text(key, locale)
-        for (i, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(i)}", with: "\(a)") }
-        return s
-    }
+    func text(_ key: String, _ args: Any...) -> String { catalogs.text(key, locale, args.map { "\($0)" }) }
 
     func verdict(_ s: DayVerdict.Status) -> String { catalogs.label("verdict", s.rawValue, locale) }
 
@@ -101,6 +111,16 @@ extension AppServices {
         let day = today
         guard let posts = try? await VerdictStore(database: database).posts(personIDs: personIDs, first: day, last: day) else { return }
         events.publish(paths: posts.map(\.unitPath))
+    }
+
+    /// May the principal decide on this person's notices, leave and explanations? A leader above
+    /// them (see `AbsenceRules.mayDecide`): never the person, and a leader's own go to the level above.
+    func mayDecide(_ p: Principal, personID: Int64) async throws -> Bool {
+        guard p.grants.contains(where: { $0.role == .leader }) else { return false }
+        guard let record = try await people.get(personID) else { return false }
+        let current = record.assignments.filter { $0.assignment.isActive(on: today) }.map(\.unit.path)
+        let leaderPaths = try await AbsenceStore(database: database).leaderPaths(personID: personID)
+        return AbsenceRules.mayDecide(p, personID: personID, personUnitPaths: current.isEmpty ? record.unitPaths : current, personLeaderPaths: leaderPaths)
     }
 
     /// The person with their posts, if the principal may see their attendance: their own, or

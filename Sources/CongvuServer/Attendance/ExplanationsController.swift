@@ -46,8 +46,9 @@ struct ExplanationsController {
         var watched: [[String: Any]] = []
         if p.holds(.viewAttendance) {
             let scoped = try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.open, .explained])
+            var decider = Decider(services: services, principal: p)
             for r in scoped {
-                if r.explanation.status == .explained, try await AbsencesController.mayDecide(p, personID: r.explanation.personID, services: services) {
+                if r.explanation.status == .explained, try await decider.mayDecide(personID: r.explanation.personID) {
                     toDecide.append(row(r, locale))
                 } else if r.explanation.personID != p.personID {
                     watched.append(row(r, locale))
@@ -97,7 +98,7 @@ struct ExplanationsController {
 
     func render(_ r: ExplanationRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let p = try context.signedIn()
-        let mayDecide = try await AbsencesController.mayDecide(p, personID: r.explanation.personID, services: services)
+        let mayDecide = try await services.mayDecide(p, personID: r.explanation.personID)
         var data = form.data
         data.merge([
             "case": row(r, context.locale),
@@ -136,7 +137,7 @@ struct ExplanationsController {
 
     func decide(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let r = try await load(context)
-        guard try await AbsencesController.mayDecide(try context.signedIn(), personID: r.explanation.personID, services: services) else { throw Forbidden() }
+        guard try await services.mayDecide(try context.signedIn(), personID: r.explanation.personID) else { throw Forbidden() }
         let form = try await FormData.read(request, context)
         var view = FormView(values: ["note": form["note"]])
         do {
