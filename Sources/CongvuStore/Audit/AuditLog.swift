@@ -48,12 +48,7 @@ public struct AuditLog: Sendable {
     /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
     /// keeps two concurrent transactions from chaining to the same predecessor.
     static func append(_ entry: Entry, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
-        if kind == .postgres {
-            try await sql.raw("SELECT pg_advisory_xact_lock(7261001)").run()
-        }
-        let last = try await sql.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first()
-        let seq = (try last?.decode(column: "seq", as: Int64.self) ?? 0) + 1
-        let prev = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
+        let (seq, prev) = try await HashChain.head(of: "audit_log", lock: 7261001, in: sql, kind: kind)
         var record = AuditRecord(seq: seq, at: Instant.now(), actorID: actor.id, actorName: actor.name,
                                  action: entry.action, objectType: entry.objectType, objectID: entry.objectID,
                                  before: entry.before, after: entry.after, reason: entry.reason,
@@ -109,25 +104,47 @@ public struct AuditLog: Sendable {
 
     /// Recomputes the whole chain in pages and names the first record that does not hold.
     public func verify() async throws -> Verdict {
-        var prev = AuditRecord.genesisHash
-        var expectedSeq: Int64 = 1
-        var count = 0
+        var walker = HashChain.Walker()
         while true {
-            let from = expectedSeq
+            let from = walker.expected
             let page = try await database.read { sql in
                 try await sql.select().column("*").from("audit_log")
                     .where("seq", .greaterThanOrEqual, from).orderBy("seq").limit(1000).all().map(AuditLog.decode)
             }
             if page.isEmpty { break }
             for r in page {
-                if r.seq != expectedSeq { return .broken(seq: expectedSeq, problem: "missing") }
-                if r.prevHash != prev { return .broken(seq: r.seq, problem: "link") }
-                if AuditLog.sha256(r.canonical) != r.hash { return .broken(seq: r.seq, problem: "hash") }
-                prev = r.hash
-                expectedSeq += 1
-                count += 1
+                if let broken = walker.check(seq: r.seq, prevHash: r.prevHash, hash: r.hash, canonical: r.canonical) {
+                    return .broken(seq: broken.seq, problem: broken.problem)
+                }
             }
         }
-        return .intact(count: count)
+        return .intact(count: Int(walker.expected - 1))
+    }
+}
+
+/// What the audit log and the terminal journal share: each record carries a sequence number, the
+/// previous record's hash and the SHA-256 of its own canonical text.
+enum HashChain {
+    /// The next sequence number and the hash to link to. On PostgreSQL a transaction-scoped
+    /// advisory lock (one per table) keeps two transactions from chaining to the same predecessor.
+    static func head(of table: String, lock: Int64, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> (seq: Int64, prev: String) {
+        if kind == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(lock)))").run() }
+        let last = try await sql.raw("SELECT seq, hash FROM \(ident: table) ORDER BY seq DESC LIMIT 1").first()
+        return ((try last?.decode(column: "seq", as: Int64.self) ?? 0) + 1, try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash)
+    }
+
+    /// Checks records in order: the first that is missing, mislinked or altered.
+    struct Walker {
+        var expected: Int64 = 1
+        var prev = AuditRecord.genesisHash
+
+        mutating func check(seq: Int64, prevHash: String, hash: String, canonical: String) -> (seq: Int64, problem: String)? {
+            if seq != expected { return (expected, "missing") }
+            if prevHash != prev { return (seq, "link") }
+            if AuditLog.sha256(canonical) != hash { return (seq, "hash") }
+            prev = hash
+            expected += 1
+            return nil
+        }
     }
 }

@@ -163,11 +163,8 @@ public struct TerminalStore: Sendable {
     // MARK: Journal
 
     static func appendJournal(_ e: JournalEntry, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> JournalEntry {
-        if kind == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(7261002)").run() }
-        let last = try await sql.raw("SELECT seq, hash FROM terminal_journal ORDER BY seq DESC LIMIT 1").first()
         var entry = e
-        entry.seq = (try last?.decode(column: "seq", as: Int64.self) ?? 0) + 1
-        entry.prevHash = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
+        (entry.seq, entry.prevHash) = try await HashChain.head(of: "terminal_journal", lock: 7261002, in: sql, kind: kind)
         entry.hash = AuditLog.sha256(entry.canonical)
         try await sql.insert(into: "terminal_journal")
             .columns("seq", "serial", "received_at", "method", "path", "query", "headers", "body", "reply_status", "reply", "prev_hash", "hash")
@@ -260,21 +257,18 @@ public struct TerminalStore: Sendable {
                      prevHash: try row.decode(column: "prev_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
     }
 
-    /// Walks the whole journal: the first entry whose hash or link does not hold, or nil.
+    /// Walks the whole journal: the first entry that is missing, mislinked or altered, or nil.
     public func verifyJournal() async throws -> Int64? {
-        var prev = AuditRecord.genesisHash
-        var after: Int64 = 0
+        var walker = HashChain.Walker()
         while true {
-            let from = after
+            let from = walker.expected
             let page = try await database.read { sql in
-                try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThan, from).orderBy("seq").limit(1000).all()
+                try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThanOrEqual, from).orderBy("seq").limit(1000).all()
                     .map(TerminalStore.decodeJournal)
             }
             if page.isEmpty { return nil }
             for e in page {
-                if e.prevHash != prev || AuditLog.sha256(e.canonical) != e.hash { return e.seq }
-                prev = e.hash
-                after = e.seq
+                if let broken = walker.check(seq: e.seq, prevHash: e.prevHash, hash: e.hash, canonical: e.canonical) { return broken.seq }
             }
         }
     }
