@@ -183,3 +183,33 @@ public struct PunchStore: Sendable {
         return linked.0
     }
 }
+
+/// Generated history (the demo, benchmarks): card punches from one device, received when they
+/// happened, written in batches without the per-punch checks of `PunchStore.record`.
+struct PunchBatch {
+    let sql: any SQLDatabase
+    let device: String
+    private var rows: [(person: Int64, at: Date)] = []
+
+    init(sql: any SQLDatabase, device: String) {
+        self.sql = sql
+        self.device = device
+    }
+
+    mutating func add(person: Int64, at: Date) async throws {
+        rows.append((person, at))
+        if rows.count >= 400 { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard !rows.isEmpty else { return }
+        var insert = sql.insert(into: "punches").columns("person_id", "at", "received_at", "source", "method", "device", "idempotency_key")
+        for r in rows {
+            let at = Instant.format(r.at)
+            insert = insert.values(SQLBind(r.person), SQLBind(at), SQLBind(at), SQLBind(PunchSource.terminal.rawValue),
+                                   SQLBind(PunchMethod.card.rawValue), SQLBind(device), SQLBind("\(device):\(r.person):\(at)"))
+        }
+        try await insert.run()
+        rows.removeAll(keepingCapacity: true)
+    }
+}

@@ -56,30 +56,19 @@ public enum BenchmarkFixture {
                 try await insert.run()
             }
             var rng = SystemRandomNumberGenerator()
-            var rows: [[any Encodable & Sendable]] = []
-            func flush() async throws {
-                guard !rows.isEmpty else { return }
-                var insert = sql.insert(into: "punches").columns("person_id", "at", "received_at", "source", "method", "device", "idempotency_key")
-                for r in rows { insert = insert.values(r.map { SQLBind($0) }) }
-                try await insert.run()
-                rows.removeAll(keepingCapacity: true)
-            }
+            var batch = PunchBatch(sql: sql, device: "bench")
             for day in days {
                 let start = CivilTime.startOfDay(day)
-                for (i, person) in ids.enumerated() {
+                for person in ids {
                     let roll = Int.random(in: 0..<100, using: &rng)
                     if roll < 3 { continue }
                     let arrive = start.addingTimeInterval(7 * 3600 - 900 + Double(Int.random(in: 0...1500, using: &rng)))
                     var times = [arrive]
                     if roll >= 8 { times.append(start.addingTimeInterval(17 * 3600 - 600 + Double(Int.random(in: 0...1200, using: &rng)))) }
-                    for at in times {
-                        rows.append([person, Instant.format(at), Instant.format(at), PunchSource.terminal.rawValue, PunchMethod.card.rawValue,
-                                     "bench", "bench:\(i):\(Instant.format(at))"])
-                    }
-                    if rows.count >= 450 { try await flush() }
+                    for at in times { try await batch.add(person: person, at: at) }
                 }
             }
-            try await flush()
+            try await batch.flush()
         }
         return Units(commune: commune, group: groups[0], small: small)
     }

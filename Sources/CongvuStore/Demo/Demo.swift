@@ -218,14 +218,7 @@ public enum Demo {
                 away[person, default: []].insert(day)
             }
         }
-        var rows: [[any Encodable & Sendable]] = []
-        func flush() async throws {
-            guard !rows.isEmpty else { return }
-            var insert = sql.insert(into: "punches").columns("person_id", "at", "received_at", "source", "method", "device", "idempotency_key")
-            for r in rows { insert = insert.values(r.map { SQLBind($0) }) }
-            try await insert.run()
-            rows.removeAll(keepingCapacity: true)
-        }
+        var batch = PunchBatch(sql: sql, device: "demo-terminal")
         var violations: [(Int64, Day, DayVerdict.Status)] = []
         for day in days {
             let sessions = calendar.sessions(on: day)
@@ -239,14 +232,10 @@ public enum Demo {
                 if roll < 23 { violations.append((person, day, roll < 15 ? .late : .leftEarly)) }
                 var times = [start.addingTimeInterval(first + late)]
                 if !(23..<27).contains(roll) { times.append(start.addingTimeInterval(last + early)) }
-                for at in times where at <= now {
-                    rows.append([person, Instant.format(at), Instant.format(at), PunchSource.terminal.rawValue, PunchMethod.card.rawValue,
-                                 "demo-terminal", "demo:\(person):\(Instant.format(at))"])
-                }
-                if rows.count >= 400 { try await flush() }
+                for at in times where at <= now { try await batch.add(person: person, at: at) }
             }
         }
-        try await flush()
+        try await batch.flush()
         // Today: three approved afternoon notices and one waiting for a decision.
         if let day = days.first, day == today {
             let start = calendar.startOfDay(day)
