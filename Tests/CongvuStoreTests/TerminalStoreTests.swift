@@ -6,6 +6,22 @@ import SQLKit
 import Testing
 
 @Suite struct TerminalStoreTests {
+    /// A terminal retrying its first contact on several connections at once is one pending terminal.
+    @Test(arguments: TestDatabases.kinds)
+    func concurrentFirstContactsMakeOneTerminal(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { _ = try await TerminalStore(database: db).contact(serial: "CKJ1", vendor: "zkteco", family: "2.x", address: "10.0.0.9") }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await TerminalStore(database: db).list()
+            #expect(all.map(\.serial) == ["CKJ1"])
+            #expect(all.first?.status == .pending)
+        }
+    }
+
     /// The journal refuses edits at the database, and an edit made around the guard is found.
     @Test(arguments: TestDatabases.kinds)
     func theJournalIsAppendOnlyAndChained(kind: DatabaseKind) async throws {

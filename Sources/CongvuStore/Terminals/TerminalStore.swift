@@ -125,14 +125,13 @@ public struct TerminalStore: Sendable {
     public func contact(serial: String, vendor: String, family: String, address: String, now: Date = Date()) async throws -> Terminal {
         let at = Instant.format(now)
         try await database.write { sql in
-            if try await sql.select().column("id").from("terminals").where("serial", .equal, serial).first() == nil {
-                try await sql.insert(into: "terminals").columns("serial", "vendor", "family", "status", "first_seen_at", "last_seen_at", "last_address")
-                    .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(Terminal.Status.pending.rawValue), SQLBind(at), SQLBind(at),
-                            SQLBind(address)).run()
-            } else {
-                try await sql.update("terminals").set("last_seen_at", to: at).set("last_address", to: address).set("family", to: family)
-                    .where("serial", .equal, serial).run()
-            }
+            // Two first contacts at once (a terminal retrying) must not collide: insert if absent, then update.
+            try await sql.insert(into: "terminals").columns("serial", "vendor", "family", "status", "first_seen_at", "last_seen_at", "last_address")
+                .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(Terminal.Status.pending.rawValue), SQLBind(at), SQLBind(at),
+                        SQLBind(address))
+                .ignoringConflicts(with: "serial").run()
+            try await sql.update("terminals").set("last_seen_at", to: at).set("last_address", to: address).set("family", to: family)
+                .where("serial", .equal, serial).run()
         }
         return try await get(serial: serial)!
     }
