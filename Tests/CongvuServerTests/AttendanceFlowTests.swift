@@ -143,6 +143,9 @@ import Testing
             // A day without a violation cannot be opened.
             let onTimeDay = try await office.post("/explanations/open", ["person": String(personID), "day": "2020-01-04"])
             #expect(onTimeDay.status == .badRequest || onTimeDay.status == .notFound)
+            // and a refusal says why, in Vietnamese.
+            let future = try await office.post("/explanations/open", ["person": String(personID), "day": "2999-01-01"])
+            #expect(future.status == .badRequest && future.text.contains("Ngày không hợp lệ"))
         }
     }
 

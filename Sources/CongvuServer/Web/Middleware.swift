@@ -20,7 +20,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            let message = views.catalogs.text("http_\(code)", context.locale)
+            // A rule that refused the input says which, in the user's language; otherwise the status's message.
+            let message = (error as? ValidationErrors)?.errors.first.map { views.catalogs.error($0.key, context.locale) }
+                ?? views.catalogs.text("http_\(code)", context.locale)
             if request.uri.path.hasPrefix("/api") {
                 return APIError.response(status: status, code: code, message: message)
             }
