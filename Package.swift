@@ -42,6 +42,7 @@ let package = Package(
             name: "CongvuStore",
             dependencies: [
                 "CongvuDomain",
+                "CongvuTerminals",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

@@ -7,7 +7,7 @@ import Foundation
 /// The terminal fleet for operators: list, approve, and verify the journal.
 struct TerminalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "terminals", abstract: "Attendance terminals.",
-                                                    subcommands: [List.self, Approve.self, VerifyJournal.self])
+                                                    subcommands: [List.self, Approve.self, VerifyJournal.self, Reparse.self, Reconcile.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every terminal that has contacted the server.")
@@ -55,6 +55,41 @@ struct TerminalsCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             print("Terminal journal intact.")
+        }
+    }
+
+    struct Reparse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild punches and photo links from the journal (after a parser fix); nothing is added twice.")
+        @OptionGroup var settings: Settings
+        @Option(help: "Only this terminal's uploads.") var serial: String?
+
+        func run() async throws {
+            let result = try await CLI.withServices(settings) { services in
+                try await TerminalHousekeeping(services: services).reparse(serial: serial) { seq in
+                    FileHandle.standardError.write(Data("\rjournal entry \(seq)…".utf8))
+                }
+            }
+            FileHandle.standardError.write(Data("\n".utf8))
+            print("Read \(result.entries) uploads: \(result.newPunches) punches added, \(result.photos) photos linked.")
+        }
+    }
+
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask every approved terminal for its count of a day's punches now (the server does it each night for yesterday).")
+        @OptionGroup var settings: Settings
+        @Option(help: "The day, YYYY-MM-DD (default: yesterday).") var day: String?
+
+        func run() async throws {
+            let asked = try await CLI.withServices(settings) { services in
+                let d = try day.map { text -> Day in
+                    guard let d = Day(text) else { throw ValidationError("\(text) is not a day (YYYY-MM-DD).") }
+                    return d
+                } ?? services.today.previous
+                return try await TerminalHousekeeping(services: services).reconcile(day: d)
+            }
+            print("\(asked) terminals asked for their count; answers arrive with their next polls.")
         }
     }
 }

@@ -48,7 +48,7 @@ import Testing
         let rows = try PushText.lines(body).map(OperLogRow.parse)
         #expect(rows.count == 5)
         guard case .operation(let code, _, let time, _) = rows[1] else { Issue.record("not an operation"); return }
-        #expect(code == 21 && TamperCodes.alerts[code] == "time_set")
+        #expect(code == 21 && TamperCodes.alerts[code] == .timeSet)
         #expect(time.description == "2026-03-03 08:01:00")
         guard case .user(let user) = rows[2] else { Issue.record("not a user"); return }
         #expect(user["Name"] == "Nguyen Van A" && user["Card"] == "12345678")

@@ -22,11 +22,13 @@ public struct AppConfig: Sendable, Equatable {
     public var maxFailuresPerAccount = 5
     public var maxFailuresPerAddress = 20
     public var throttleWindow: TimeInterval = 15 * 60
+    /// Days a terminal's punch photo is kept.
+    public var punchPhotoDays = 90
 
     public init() {}
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
-                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key"]
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -48,6 +50,9 @@ public struct AppConfig: Sendable, Equatable {
                 guard let l = Logger.Level(rawValue: value) else { throw ConfigError(key: key, value: value) }
                 logLevel = l
             case "secret_key": secretKey = value
+            case "punch_photo_days":
+                guard let d = Int(value), (1...3650).contains(d) else { throw ConfigError(key: key, value: value) }
+                punchPhotoDays = d
             default: throw ConfigError(key: key, value: value)
             }
         }

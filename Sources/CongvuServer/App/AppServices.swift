@@ -47,6 +47,11 @@ public struct AppServices: Sendable {
 
     /// Today in Vietnam: the day rules ask about.
     public var today: Day { Day(Date(), in: CivilTime.vietnam) }
+
+    /// Terminals' punch photos, stored once under the data directory.
+    public var punchPhotos: PhotoStore {
+        PhotoStore(database: database, directory: (config.dataDirectory as NSString).appendingPathComponent("punch-photos"))
+    }
 }
 
 /// bcrypt, run off the event loops: one hash costs tens to hundreds of milliseconds.

@@ -23,7 +23,8 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Congvu"),
-        services: [DatabaseService(database: services.database)],
+        services: [DatabaseService(database: services.database),
+                   TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger)],
         logger: logger
     )
     return CongvuServer(app: app, events: services.events, logger: logger)

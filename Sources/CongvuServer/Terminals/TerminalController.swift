@@ -7,11 +7,12 @@ import Logging
 
 /// The ZKTeco PUSH server (`/iclock/…`): terminals are the clients; the server only answers.
 /// Every request of a known terminal goes into the journal with its reply; uploads are answered
-/// `OK:n` only once their punches and the journal entry are committed, so a lost reply means a
-/// resend that adds nothing. An unapproved terminal's uploads get 503: it keeps its data.
+/// `OK:n` only once their rows and the journal entry are committed, so a lost reply means a
+/// resend that adds nothing. An unapproved (or disabled) terminal's uploads get 503: it keeps its data.
 struct TerminalController {
     let services: AppServices
     var store: TerminalStore { TerminalStore(database: services.database) }
+    var commands: CommandStore { CommandStore(database: services.database) }
 
     /// Uploads carry at most a few thousand rows or one photo.
     static let bodyLimit = 16 * 1024 * 1024
@@ -25,6 +26,21 @@ struct TerminalController {
         Response(status: status, headers: [.contentType: "text/plain", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// One request as it arrived, for the journal.
+    struct Received {
+        let push: PushRequest
+        let serial: String
+        let path: String
+        let rawQuery: String
+        let headers: String
+        let now: Date
+
+        func entry(_ status: HTTPResponse.Status, _ text: String, body: Data? = nil) -> JournalEntry {
+            JournalEntry(serial: serial, receivedAt: Instant.format(now), method: push.method, path: path, query: rawQuery,
+                         headers: headers, body: body ?? push.body, replyStatus: status.code, reply: text)
+        }
+    }
+
     func handle(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = Data(try await request.body.collect(upTo: Self.bodyLimit).readableBytesView)
         let rawQuery = request.uri.query ?? ""
@@ -33,22 +49,32 @@ struct TerminalController {
         let now = Date()
         let terminal = try await store.contact(serial: serial, vendor: "zkteco", family: push.isSecurityPush ? "3.x" : "2.x",
                                                address: context.clientAddress, now: now)
-        let headers = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
-        func entry(_ status: HTTPResponse.Status, _ text: String) -> JournalEntry {
-            JournalEntry(serial: serial, receivedAt: Instant.format(now), method: push.method, path: request.uri.path, query: rawQuery,
-                         headers: headers, body: body, replyStatus: status.code, reply: text)
-        }
+        let received = Received(push: push, serial: serial, path: request.uri.path, rawQuery: rawQuery,
+                                headers: request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), now: now)
         func journaled(_ text: String, status: HTTPResponse.Status = .ok) async throws -> Response {
-            try await store.journal(entry(status, text))
+            try await store.journal(received.entry(status, text))
             return reply(text, status: status)
         }
+        let approved = terminal.status == .approved
         switch push.endpoint {
         case .cdata? where push.method == "GET" && push.isHandshake:
-            return try await journaled(push.isSecurityPush && terminal.status != .approved ? "OK" : PushReply.options(serial: serial))
+            if push.isSecurityPush && !approved { return try await journaled("OK") }
+            return try await journaled(PushReply.options(serial: serial, attLogStamp: terminal.attLogStamp, operLogStamp: terminal.operLogStamp,
+                                                         photoStamp: terminal.photoStamp, utcOffset: terminal.utcOffset, photos: terminal.photos))
+        case .cdata? where push.method == "GET" && push.table == "REMOTEATT":
+            return try await journaled(try await remoteAttendance(push, terminal: terminal))
         case .getrequest?:
             if let info = push.value("info").flatMap(DeviceInfo.init) {
-                try await store.noteInfo(serial: serial, firmware: info.firmware, users: info.users, records: info.records)
+                try await store.noteInfo(serial: serial, firmware: info.firmware, users: info.users, records: info.records, now: now)
             }
+            guard approved else { return reply("OK") }
+            let due = try await commands.take(terminalID: terminal.id, now: now)
+            guard !due.isEmpty else { return reply("OK") }
+            // Commands leave in the reply: journaled, so what a terminal was told is on record.
+            return try await journaled(due.map { PushCommand.line(id: String($0.id), $0.command) }.joined(separator: "\n") + "\n")
+        case .devicecmd?:
+            try await store.journal(received.entry(.ok, "OK"))
+            try await results(CommandResult.parse(TerminalRows.text(body, encoding: terminal.encoding)), terminal: terminal, now: now)
             return reply("OK")
         case .ping?:
             return reply("OK")
@@ -57,48 +83,110 @@ struct TerminalController {
         case .push?:
             return try await journaled(["ServerVer=3.1.2", "ErrorDelay=30", "RequestDelay=10", "TransInterval=1",
                                         "TransTables=User Transaction", "Realtime=1", "TimeoutSec=10"].joined(separator: "\n") + "\n")
+        case .rtdata? where push.value("type")?.lowercased() == "time":
+            // Security PUSH asks the server's time: seconds since 1970 (UTC) and the zone.
+            return try await journaled("DateTime=\(Int(now.timeIntervalSince1970)),ServerTZ=+0700")
         case .cdata?, .fdata?:
-            guard push.method == "POST" || push.endpoint == .fdata else { return try await journaled("OK") }
-            guard terminal.status == .approved else { return reply("ERROR: terminal not approved", status: .serviceUnavailable) }
-            return try await upload(push, terminal: terminal, entry: entry)
-        case .devicecmd?, .querydata?, .rtdata?, nil:
+            guard push.method == "POST" else { return try await journaled("OK") }
+            guard approved else { return reply("ERROR: terminal not approved", status: .serviceUnavailable) }
+            return try await upload(received, terminal: terminal)
+        case .querydata?, .rtdata?, nil:
             return try await journaled("OK")
         }
     }
 
-    /// Punches go through `ingest` (stored with the journal entry in one transaction); other
-    /// tables are journaled; an unknown table is journaled and refused, so the terminal keeps it.
-    func upload(_ push: PushRequest, terminal: Terminal, entry: (HTTPResponse.Status, String) -> JournalEntry) async throws -> Response {
-        let text = PushText.decode(push.body)
-        let lines = PushText.lines(text)
-        var punches: [TerminalPunch] = []
-        switch push.endpoint == .fdata ? "ATTPHOTO" : (push.table ?? "") {
-        case "ATTLOG":
-            for line in lines {
-                guard let row = try? AttLogRow.parse(line) else { continue }  // kept in the journal for a later reparse
-                punches.append(TerminalPunch(pin: row.pin, at: row.time.instant(offsetSeconds: terminal.utcOffset), method: row.method,
-                                             key: "zk:\(terminal.serial):\(row.pin):\(row.time)"))
+    /// Rows go into the store with the journal entry in one transaction; an unknown table is
+    /// journaled and refused, so the terminal keeps it.
+    func upload(_ received: Received, terminal: Terminal) async throws -> Response {
+        let push = received.push
+        let table = push.endpoint == .fdata ? "ATTPHOTO" : (push.table ?? "")
+        let stamp = push.value("stamp") ?? push.value("opstamp")
+        switch table {
+        case "ATTLOG", "RTLOG":
+            let rows = TerminalRows.punches(table: table, body: push.body, terminal: terminal)
+            let answer = PushReply.accepted(rows.lines)
+            if rows.unreadable > 0 {
+                services.logger.warning("terminal rows kept only in the journal", metadata: ["serial": "\(terminal.serial)", "rows": "\(rows.unreadable)"])
             }
-        case "RTLOG":
-            for line in lines {
-                guard let row = (try? RealtimeLogRow.parse(line)) ?? nil else { continue }
-                punches.append(TerminalPunch(pin: row.pin, at: row.time.instant(offsetSeconds: terminal.utcOffset),
-                                             method: row.verifyType == 15 ? .face : row.verifyType == 1 ? .fingerprint : .card,
-                                             key: row.index.isEmpty ? "zk:\(terminal.serial):\(row.pin):\(row.time)" : "zk:\(terminal.serial):idx:\(row.index)"))
-            }
-        case "OPERLOG", "OPTIONS", "ATTPHOTO", "USERINFO", "USER", "BIODATA", "FINGERTMP", "FACE":
-            let text = "OK:\(lines.count)"
-            try await store.journal(entry(.ok, text))
-            return reply(text)
+            let result = try await store.ingest(rows.punches, terminal: terminal, journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
+            if !result.personIDs.isEmpty { await services.announce(personIDs: result.personIDs) }
+            return reply(answer)
+        case "OPERLOG":
+            let rows = TerminalRows.alerts(operations: push.body, terminal: terminal)
+            let answer = PushReply.accepted(rows.lines)
+            try await store.recordOperations(rows.alerts, terminal: terminal, journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
+            return reply(answer)
+        case "ATTPHOTO":
+            return try await photo(received, terminal: terminal)
+        case "OPTIONS", "USERINFO", "USER", "BIODATA", "FINGERTMP", "FACE", "ERRORLOG":
+            let answer = PushReply.accepted(PushText.lines(PushText.decode(push.body)).count)
+            try await store.journal(received.entry(.ok, answer))
+            return reply(answer)
         default:
             let text = "ERROR: unsupported table"
-            try await store.journal(entry(.notImplemented, text))
-            services.logger.warning("terminal sent an unsupported table", metadata: ["serial": "\(terminal.serial)", "table": "\(push.table ?? "")"])
+            try await store.journal(received.entry(.notImplemented, text))
+            services.logger.warning("terminal sent an unsupported table", metadata: ["serial": "\(terminal.serial)", "table": "\(table)"])
             return reply(text, status: .notImplemented)
         }
-        let answer = "OK:\(lines.count)"
-        let result = try await store.ingest(punches, terminal: terminal, journal: entry(.ok, answer))
-        if !result.personIDs.isEmpty { await services.announce(personIDs: result.personIDs) }
-        return reply(answer)
+    }
+
+    /// A photo is written once to the photo store and linked to its punch by (terminal, PIN,
+    /// time); the journal keeps its header and hash. A photo that cannot be read is refused.
+    func photo(_ received: Received, terminal: Terminal) async throws -> Response {
+        let parsed: (header: Data, photo: AttPhoto)
+        do {
+            parsed = try TerminalRows.photo(received.push)
+        } catch {
+            try await store.journal(received.entry(.badRequest, "ERROR: photo"))
+            return reply("ERROR: photo", status: .badRequest)
+        }
+        let photos = services.punchPhotos
+        var sha: String?
+        if terminal.photos, let pin = parsed.photo.pin, let time = parsed.photo.time {
+            let written = try photos.write(parsed.photo.jpeg)
+            try await photos.link(key: TerminalPunch.key(serial: terminal.serial, pin: pin, time: time), sha: written, terminalID: terminal.id,
+                                  takenAt: time.instant(offsetSeconds: terminal.utcOffset), now: received.now)
+            sha = written
+        }
+        try await store.journal(received.entry(.ok, "OK", body: TerminalRows.photoJournalBody(header: parsed.header, sha: sha)))
+        return reply("OK")
+    }
+
+    /// A terminal asks about a PIN it does not know: a visiting official of the same province is
+    /// sent as a user so they can punch here.
+    func remoteAttendance(_ push: PushRequest, terminal: Terminal) async throws -> String {
+        guard terminal.status == .approved, let pin = push.value("pin"), AttLogRow.isPIN(pin), let path = terminal.unitPath,
+              let root = path.split(separator: "/").first.map({ "/\($0)/" }),
+              let visitor = try await store.visitor(pin: pin, within: root) else { return "OK" }
+        return PushCommand.updateUser(pin: pin, name: visitor.name, card: visitor.card, ascii: terminal.asciiNames) + "\n"
+    }
+
+    /// Command results: done with their codes. A day's count that differs from the server's
+    /// raises an alert and asks the terminal for that range again.
+    func results(_ results: [CommandResult], terminal: Terminal, now: Date) async throws {
+        let done = try await commands.complete(results, terminalID: terminal.id, now: now)
+        for command in done where command.kind == .countLog && command.returnCode == 0 {
+            guard let r = results.last(where: { $0.id == String(command.id) }),
+                  let theirs = Int(r.fields["AttlogSum"] ?? r.info["AttlogSum"] ?? ""),
+                  let from = TerminalTime(r.fields["StartTime"] ?? ""), let to = TerminalTime(r.fields["EndTime"] ?? "") else { continue }
+            let ours = try await store.punchCount(serial: terminal.serial, from: from.instant(offsetSeconds: terminal.utcOffset),
+                                                  to: to.instant(offsetSeconds: terminal.utcOffset))
+            guard theirs > ours else { continue }
+            try await AlertStore(database: services.database).raise(
+                [NewTerminalAlert(kind: .countMismatch, occurredAt: now, detail: "\(from.day): \(theirs) ≠ \(ours)",
+                                  dedupe: "sum:\(terminal.serial):\(command.id)")], terminalID: terminal.id, now: now)
+            try await commands.enqueue([NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: from, to: to), label: from.day.description)],
+                                       terminalID: terminal.id, by: Actor(id: nil, name: "reconciliation"), now: now)
+        }
+        for command in done where command.kind == .info {
+            if let r = results.last(where: { $0.id == String(command.id) }) {
+                let records = Int(r.info["TransactionCount"] ?? r.info["AttLogCount"] ?? "")
+                let users = Int(r.info["UserCount"] ?? "")
+                if records != nil || users != nil {
+                    try await store.noteInfo(serial: terminal.serial, firmware: r.info["FWVersion"] ?? terminal.firmware, users: users ?? terminal.userCount,
+                                             records: records, now: now)
+                }
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -356,4 +356,62 @@ public enum Schema {
         sql += appendOnly("terminal_journal", kind)
         return sql
     }
+
+    /// What the fleet needs beyond the journal: the stamps the handshake hands back, the
+    /// measured clock drift, a command queue per terminal, tamper alerts and punch photos.
+    static let terminalFleet = Migration(version: 10, name: "terminal_fleet", sql: [
+        "ALTER TABLE terminals ADD COLUMN attlog_stamp TEXT NOT NULL DEFAULT '0'",
+        "ALTER TABLE terminals ADD COLUMN operlog_stamp TEXT NOT NULL DEFAULT '9999'",
+        "ALTER TABLE terminals ADD COLUMN photo_stamp TEXT NOT NULL DEFAULT '0'",
+        "ALTER TABLE terminals ADD COLUMN clock_drift INTEGER",
+        "ALTER TABLE terminals ADD COLUMN drift_measured_at TEXT",
+        "ALTER TABLE terminals ADD COLUMN last_upload_at TEXT",
+        // A terminal's user id when no person in its unit has it yet (linked later by the office).
+        "ALTER TABLE punches ADD COLUMN terminal_pin TEXT NOT NULL DEFAULT ''",
+        """
+        CREATE TABLE terminal_commands (
+            id {ID},
+            terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+            kind TEXT NOT NULL,
+            command TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            created_by BIGINT REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            approved_by BIGINT REFERENCES users(id),
+            sent_at TEXT,
+            done_at TEXT,
+            return_code INTEGER,
+            result TEXT NOT NULL DEFAULT '',
+            expires_at TEXT NOT NULL)
+        """,
+        "CREATE INDEX terminal_commands_queue ON terminal_commands(terminal_id, state, id)",
+        """
+        CREATE TABLE terminal_alerts (
+            id {ID},
+            terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+            kind TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            person_id BIGINT REFERENCES people(id),
+            dedupe TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            resolved_by BIGINT REFERENCES users(id),
+            resolved_at TEXT,
+            resolution TEXT NOT NULL DEFAULT '')
+        """,
+        "CREATE INDEX terminal_alerts_open ON terminal_alerts(resolved_at, terminal_id)",
+        "CREATE INDEX terminal_alerts_day ON terminal_alerts(day, terminal_id)",
+        """
+        CREATE TABLE punch_photos (
+            punch_key TEXT PRIMARY KEY,
+            terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+            sha256 TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            received_at TEXT NOT NULL)
+        """,
+        "CREATE INDEX punch_photos_taken ON punch_photos(taken_at)",
+        "CREATE INDEX punch_photos_sha ON punch_photos(sha256)",
+    ])
 }

@@ -1,4 +1,5 @@
 import CongvuDomain
+import CongvuTerminals
 import Crypto
 import Foundation
 import SQLKit
@@ -18,12 +19,48 @@ public struct Terminal: Sendable, Equatable {
     public var location: String
     /// The terminal clock's offset from UTC, in seconds (Vietnam: 25,200).
     public var utcOffset: Int
+    /// How it writes names: `utf-8`, or `gb2312` on Chinese firmware (which shows no Vietnamese marks).
+    public var encoding: String
+    /// Whether it sends the photo it takes at a punch.
+    public var photos: Bool
     public var firmware: String
     public var firstSeen: Date
     public var lastSeen: Date
     public var lastAddress: String
     public var userCount: Int?
     public var recordCount: Int?
+    /// The stamps handed back at the handshake; "0" asks for everything again.
+    public var attLogStamp: String
+    public var operLogStamp: String
+    public var photoStamp: String
+    /// Seconds the terminal's clock is behind (negative: ahead), from its last realtime upload.
+    public var clockDrift: Int?
+    public var driftMeasuredAt: Date?
+    public var lastUploadAt: Date?
+
+    /// Names on this terminal are written without diacritics.
+    public var asciiNames: Bool { encoding != "utf-8" }
+}
+
+/// What the office may change on an approved terminal.
+public struct TerminalSettings: Sendable, Equatable {
+    public var unitID: Int64
+    public var location: String
+    public var utcOffset: Int
+    public var encoding: String
+    public var photos: Bool
+    public var enabled: Bool
+
+    public static let encodings = ["utf-8", "gb2312"]
+
+    public init(unitID: Int64, location: String, utcOffset: Int, encoding: String, photos: Bool, enabled: Bool) {
+        self.unitID = unitID
+        self.location = location
+        self.utcOffset = utcOffset
+        self.encoding = encoding
+        self.photos = photos
+        self.enabled = enabled
+    }
 }
 
 /// One raw request of a terminal, as the journal keeps it.
@@ -85,6 +122,10 @@ public struct TerminalPunch: Sendable, Equatable {
         self.method = method
         self.key = key
     }
+
+    /// The key of a punch by (terminal, PIN, the terminal's local time): a photo taken at the
+    /// punch carries the same three and so finds it.
+    public static func key(serial: String, pin: String, time: TerminalTime) -> String { "zk:\(serial):\(pin):\(time)" }
 }
 
 /// The fleet and the journal. A terminal seen for the first time is recorded as pending; its
@@ -101,9 +142,15 @@ public struct TerminalStore: Sendable {
                         status: status, unitID: try row.decode(column: "unit_id", as: Int64?.self),
                         unitPath: try row.decode(column: "path", as: String?.self), unitName: try row.decode(column: "unit_name", as: String?.self),
                         location: try row.decode(column: "location", as: String.self), utcOffset: try row.decode(column: "utc_offset", as: Int.self),
+                        encoding: try row.decode(column: "encoding", as: String.self), photos: try row.decode(column: "photos", as: Bool.self),
                         firmware: try row.decode(column: "firmware", as: String.self), firstSeen: try row.instant("first_seen_at"),
                         lastSeen: try row.instant("last_seen_at"), lastAddress: try row.decode(column: "last_address", as: String.self),
-                        userCount: try row.decode(column: "user_count", as: Int?.self), recordCount: try row.decode(column: "record_count", as: Int?.self))
+                        userCount: try row.decode(column: "user_count", as: Int?.self), recordCount: try row.decode(column: "record_count", as: Int?.self),
+                        attLogStamp: try row.decode(column: "attlog_stamp", as: String.self),
+                        operLogStamp: try row.decode(column: "operlog_stamp", as: String.self),
+                        photoStamp: try row.decode(column: "photo_stamp", as: String.self), clockDrift: try row.decode(column: "clock_drift", as: Int?.self),
+                        driftMeasuredAt: try row.decode(column: "drift_measured_at", as: String?.self).flatMap(Instant.parse),
+                        lastUploadAt: try row.decode(column: "last_upload_at", as: String?.self).flatMap(Instant.parse))
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
@@ -136,11 +183,54 @@ public struct TerminalStore: Sendable {
         return try await get(serial: serial)!
     }
 
-    /// What the terminal says of itself in a poll's INFO.
-    public func noteInfo(serial: String, firmware: String, users: Int?, records: Int?) async throws {
+    /// What the terminal says of itself in a poll's INFO. A record count lower than the last one
+    /// means its log was cleared: that raises an alert.
+    public func noteInfo(serial: String, firmware: String, users: Int?, records: Int?, now: Date = Date()) async throws {
         try await database.write { sql in
-            try await sql.update("terminals").set("firmware", to: firmware).set("user_count", to: SQLBind(users)).set("record_count", to: SQLBind(records))
-                .where("serial", .equal, serial).run()
+            guard let row = try await sql.select().column("id").column("record_count").from("terminals").where("serial", .equal, serial).first()
+            else { return }
+            let id = try row.decode(column: "id", as: Int64.self)
+            if let before = try row.decode(column: "record_count", as: Int?.self), let records, records < before {
+                try await AlertStore.raise([NewTerminalAlert(kind: .recordCountDown, occurredAt: now, detail: "\(before) → \(records)",
+                                                             dedupe: "count:\(serial):\(before):\(records)")], terminalID: id, in: sql, now: now)
+            }
+            var update = sql.update("terminals").set("firmware", to: String(firmware.prefix(80))).set("user_count", to: SQLBind(users))
+            if let records { update = update.set("record_count", to: records) }
+            try await update.where("id", .equal, id).run()
+        }
+    }
+
+    /// The office's settings for an approved terminal, audited. Disabling refuses its uploads (it keeps them).
+    public func update(serial: String, _ settings: TerminalSettings, by actor: Actor, reason: String) async throws {
+        var errors: [FieldError] = []
+        if !TerminalSettings.encodings.contains(settings.encoding) { errors.append(FieldError("encoding", "invalid")) }
+        if !(-12 * 3600...14 * 3600).contains(settings.utcOffset) || settings.utcOffset % 900 != 0 { errors.append(FieldError("utc_offset", "invalid")) }
+        if settings.location.tidied.count > 100 { errors.append(FieldError("location", "too_long")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        let kind = database.kind
+        try await database.write { sql in
+            guard try await sql.select().column("id").from("terminals").where("serial", .equal, serial).first() != nil else {
+                throw StoreError.notFound("terminal")
+            }
+            let status: Terminal.Status = settings.enabled ? .approved : .disabled
+            try await sql.update("terminals").set("unit_id", to: settings.unitID).set("location", to: settings.location.tidied)
+                .set("utc_offset", to: settings.utcOffset).set("encoding", to: settings.encoding).set("photos", to: settings.photos)
+                .set("status", to: status.rawValue).where("serial", .equal, serial).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
+                                            after: AuditJSON.encode(["unit_id": String(settings.unitID), "location": settings.location.tidied,
+                                                                     "utc_offset": String(settings.utcOffset), "encoding": settings.encoding,
+                                                                     "photos": String(settings.photos), "status": status.rawValue]),
+                                            reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// Asks the terminal for everything again at its next handshake (`ATTLOGStamp=0`): resent rows add nothing.
+    public func requestFullUpload(serial: String, by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("terminals").set("attlog_stamp", to: "0").where("serial", .equal, serial).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial, after: "{\"attlog_stamp\":\"0\"}"),
+                                      by: actor, in: sql, kind: kind)
         }
     }
 
@@ -156,6 +246,30 @@ public struct TerminalStore: Sendable {
                 .where("serial", .equal, serial).run()
             try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
                                             after: AuditJSON.encode(["status": "approved", "unit_id": String(unitID)])), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// A visiting official's entry for a terminal that asks about an unknown PIN ("RemoteAtt"):
+    /// someone of the same province with that PIN, if exactly one.
+    public func visitor(pin: String, within root: String) async throws -> (name: String, card: String)? {
+        try await database.read { sql in
+            let rows = try await sql.select().distinct().column(col("p.id")).column(col("p.full_name")).column(col("p.card_number"))
+                .from(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")))
+                .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+                .where(col("p.terminal_pin"), .equal, SQLBind(pin)).where(col("a.valid_to"), .is, SQLLiteral.null)
+                .within(scopes: [root], column: col("u.path")).limit(2).all()
+            guard rows.count == 1 else { return nil }
+            return (try rows[0].decode(column: "full_name", as: String.self), try rows[0].decode(column: "card_number", as: String.self))
+        }
+    }
+
+    /// How many punches the server holds from a terminal between two instants (reconciliation).
+    public func punchCount(serial: String, from: Date, to: Date) async throws -> Int {
+        try await database.read { sql in
+            try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("punches").where("device", .equal, "terminal:\(serial)")
+                .where("at", .greaterThanOrEqual, Instant.format(from)).where("at", .lessThanOrEqual, Instant.format(to)).first()!
+                .decode(column: "n", as: Int.self)
         }
     }
 
@@ -179,11 +293,19 @@ public struct TerminalStore: Sendable {
         _ = try await database.write { sql in try await TerminalStore.appendJournal(e, in: sql, kind: kind) }
     }
 
+    /// What an upload changed: new punches, whose, and which days that were already closed.
+    public struct Ingested: Sendable {
+        public var new: Int
+        public var personIDs: [Int64]
+    }
+
     /// Stores a batch of punches and the request's journal entry in one transaction: the reply
     /// may say OK once this returns. PINs are matched to people posted in the terminal's unit;
-    /// unknown PINs are kept without a person. Returns how many punches were new, and whose.
-    public func ingest(_ punches: [TerminalPunch], terminal: Terminal, journal entry: JournalEntry,
-                       now: Date = Date()) async throws -> (new: Int, personIDs: [Int64]) {
+    /// unknown PINs are kept without a person, with the PIN, for the office to link. In the same
+    /// transaction: the stamp the terminal sent, the clock drift a realtime upload shows, and an
+    /// alert for punches dated far from now. `journal` is nil when rebuilding from the journal.
+    public func ingest(_ punches: [TerminalPunch], terminal: Terminal, journal entry: JournalEntry?, stamp: String? = nil,
+                       now: Date = Date()) async throws -> Ingested {
         let kind = database.kind
         let scope = terminal.unitPath ?? "/none/"
         let pins = Array(Set(punches.map(\.pin)))
@@ -206,26 +328,48 @@ public struct TerminalStore: Sendable {
         let (count, inserted) = try await database.write { sql -> (Int, [(Int64, Date)]) in
             var count = 0
             var new: [(Int64, Date)] = []
+            var flagged: [Date] = []
+            var newest: Date?
             for chunk in stride(from: 0, to: punches.count, by: 400) {
                 let part = punches[chunk..<min(chunk + 400, punches.count)]
                 var insert = sql.insert(into: "punches")
-                    .columns("person_id", "card_number", "at", "received_at", "source", "method", "device", "flag", "note", "idempotency_key")
+                    .columns("person_id", "card_number", "terminal_pin", "at", "received_at", "source", "method", "device", "flag", "note",
+                             "idempotency_key")
                 for p in part {
                     let person = people[p.pin]
-                    insert = insert.values(SQLBind(person), SQLBind(""), SQLBind(Instant.format(p.at)), SQLBind(received),
-                                           SQLBind(PunchSource.terminal.rawValue), SQLBind(p.method.rawValue), SQLBind(device),
+                    insert = insert.values(SQLBind(person), SQLBind(""), SQLBind(person == nil ? p.pin : ""), SQLBind(Instant.format(p.at)),
+                                           SQLBind(received), SQLBind(PunchSource.terminal.rawValue), SQLBind(p.method.rawValue), SQLBind(device),
                                            SQLBind(PunchFlag.check(at: p.at, receivedAt: now).rawValue), SQLBind(person == nil ? "PIN \(p.pin)" : ""),
                                            SQLBind(p.key))
                 }
                 let rows = try await insert.ignoringConflicts(with: "idempotency_key").returning("person_id", "at", "flag").all()
                 count += rows.count
                 for row in rows {
-                    if let id = try row.decode(column: "person_id", as: Int64?.self), try row.decode(column: "flag", as: String.self).isEmpty {
-                        new.append((id, try row.instant("at")))
-                    }
+                    let at = try row.instant("at")
+                    newest = max(newest ?? at, at)
+                    guard try row.decode(column: "flag", as: String.self).isEmpty else { flagged.append(at); continue }
+                    if let id = try row.decode(column: "person_id", as: Int64?.self) { new.append((id, at)) }
                 }
             }
+            guard let entry else { return (count, new) }  // a rebuild from the journal changes nothing else
             _ = try await TerminalStore.appendJournal(entry, in: sql, kind: kind)
+            var update = sql.update("terminals").set("last_upload_at", to: received)
+            if let stamp, !stamp.isEmpty { update = update.set("attlog_stamp", to: String(stamp.prefix(32))) }
+            var alerts: [NewTerminalAlert] = []
+            if let newest, let drift = FleetRules.drift(newest: newest, receivedAt: now, rows: count) {
+                update = update.set("clock_drift", to: drift).set("drift_measured_at", to: received)
+                if abs(TimeInterval(drift)) > FleetRules.driftLimit {
+                    alerts.append(NewTerminalAlert(kind: .clockDrift, occurredAt: now, detail: String(drift),
+                                                   dedupe: "drift:\(terminal.serial):\(day)"))
+                }
+            }
+            try await update.where("id", .equal, terminal.id).run()
+            if let first = flagged.min(), let last = flagged.max() {
+                alerts.append(NewTerminalAlert(kind: .farFromReceive, occurredAt: now,
+                                               detail: "\(flagged.count) · \(Instant.display(first)) – \(Instant.display(last))",
+                                               dedupe: "far:\(terminal.serial):\(received):\(first.timeIntervalSince1970)"))
+            }
+            try await AlertStore.raise(alerts, terminalID: terminal.id, in: sql, now: now)
             return (count, new)
         }
         // Punches for closed days change settled verdicts: recompute once per person and day.
@@ -235,7 +379,28 @@ public struct TerminalStore: Sendable {
             let parts = key.split(separator: "|")
             try await verdicts.refresh(personIDs: [Int64(parts[0])!], days: [Day(String(parts[1]))!], cause: "punch")
         }
-        return (count, Array(Set(inserted.map(\.0))))
+        return Ingested(new: count, personIDs: Array(Set(inserted.map(\.0))))
+    }
+
+    /// An OPERLOG upload: its tamper alerts, its stamp and its journal entry, in one transaction.
+    public func recordOperations(_ alerts: [NewTerminalAlert], terminal: Terminal, journal entry: JournalEntry, stamp: String?,
+                                 now: Date = Date()) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            try await AlertStore.raise(alerts, terminalID: terminal.id, in: sql, now: now)
+            if let stamp, !stamp.isEmpty {
+                try await sql.update("terminals").set("operlog_stamp", to: String(stamp.prefix(32))).where("id", .equal, terminal.id).run()
+            }
+            _ = try await TerminalStore.appendJournal(entry, in: sql, kind: kind)
+        }
+    }
+
+    /// Journal entries in order, from `seq` on (for a reparse).
+    public func journalPage(from seq: Int64, limit: Int = 500) async throws -> [JournalEntry] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThanOrEqual, seq).orderBy("seq").limit(limit).all()
+                .map(TerminalStore.decodeJournal)
+        }
     }
 
     /// The newest journal entries, of one terminal or all.

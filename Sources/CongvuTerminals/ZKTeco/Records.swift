@@ -98,11 +98,11 @@ public enum OperLogRow: Sendable, Equatable {
     }
 }
 
-/// Operation codes that may mean tampering, with the catalog key of their alert.
+/// Operation codes that may mean tampering, and the alert each raises.
 public enum TamperCodes {
-    public static let alerts: [Int: String] = [
-        21: "time_set", 22: "factory_reset", 23: "records_deleted", 13: "data_cleared", 82: "server_changed", 83: "server_changed",
-        117: "admin_password_failed", 118: "admin_locked_out",
+    public static let alerts: [Int: TerminalAlertKind] = [
+        21: .timeSet, 22: .factoryReset, 23: .recordsDeleted, 13: .dataCleared, 82: .serverChanged, 83: .serverChanged,
+        117: .adminPasswordFailed, 118: .adminLockedOut,
     ]
 }
 
@@ -132,7 +132,7 @@ public struct AttPhoto: Sendable, Equatable {
         try make(name: query["pin"] ?? "", image: body)
     }
 
-    static func make(name: String, image: Data) throws -> AttPhoto {
+    public static func make(name: String, image: Data) throws -> AttPhoto {
         guard image.starts(with: [0xFF, 0xD8, 0xFF]) else { throw RowError(line: name, reason: "photo_not_jpeg") }
         let stem = name.split(separator: ".").first.map(String.init) ?? ""
         let parts = stem.split(separator: "-", maxSplits: 1).map(String.init)

@@ -7,7 +7,8 @@ import Foundation
 public enum PushReply {
     /// The handshake's option block; stamps are what the server last stored (0: send everything).
     public static func options(serial: String, attLogStamp: String = "0", operLogStamp: String = "9999", photoStamp: String = "0",
-                               timeZoneHours: Int = 7, delay: Int = 10, errorDelay: Int = 30, realtime: Bool = true) -> String {
+                               utcOffset: Int = 7 * 3600, delay: Int = 10, errorDelay: Int = 30, realtime: Bool = true,
+                               photos: Bool = true) -> String {
         [
             "GET OPTION FROM: \(serial)",
             "ATTLOGStamp=\(attLogStamp)",
@@ -17,13 +18,18 @@ public enum PushReply {
             "Delay=\(delay)",
             "TransTimes=00:00;14:05",
             "TransInterval=1",
-            "TransFlag=TransData AttLog\tOpLog\tAttPhoto\tEnrollUser\tChgUser",
-            "TimeZone=\(timeZoneHours)",
+            "TransFlag=TransData AttLog\tOpLog\t\(photos ? "AttPhoto\t" : "")EnrollUser\tChgUser",
+            "TimeZone=\(timeZone(utcOffset))",
             "Realtime=\(realtime ? 1 : 0)",
             "Encrypt=None",
             "ServerVer=2.4.1",
             "PushProtVer=2.4.1",
         ].joined(separator: "\n") + "\n"
+    }
+
+    /// `TimeZone`: whole hours when the offset is whole hours (Vietnam: `7`), otherwise minutes (`330`).
+    public static func timeZone(_ utcOffset: Int) -> Int {
+        utcOffset % 3600 == 0 ? utcOffset / 3600 : utcOffset / 60
     }
 
     /// `OK:<n>`: n rows are stored (say it only after they are).

@@ -1,0 +1,105 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTerminals
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The fleet's jobs outside requests: the nightly reconciliation, photo retention, and the
+/// rebuild of punches from the journal.
+public struct TerminalHousekeeping: Sendable {
+    let services: AppServices
+
+    public init(services: AppServices) { self.services = services }
+
+    /// Asks every approved terminal for its count of a day's punches (`VERIFY SUM ATTLOG`); a
+    /// count above the server's raises an alert and re-queries the day. Returns how many were asked.
+    @discardableResult
+    public func reconcile(day: Day, now: Date = Date()) async throws -> Int {
+        let commands = CommandStore(database: services.database)
+        var asked = 0
+        for t in try await TerminalStore(database: services.database).list() where t.status == .approved && t.family == "2.x" {
+            let label = day.description
+            if try await commands.exists(kind: .countLog, label: label, terminalID: t.id) { continue }
+            guard let from = TerminalTime("\(day) 00:00:00"), let to = TerminalTime("\(day) 23:59:59") else { continue }
+            try await commands.enqueue([NewTerminalCommand(kind: .countLog, command: PushCommand.countAttLog(from: from, to: to), label: label)],
+                                       terminalID: t.id, by: Actor(id: nil, name: "reconciliation"), now: now)
+            asked += 1
+        }
+        return asked
+    }
+
+    /// Forgets photos older than the retention period.
+    @discardableResult
+    public func prunePhotos(now: Date = Date()) async throws -> Int {
+        try await services.punchPhotos.prune(takenBefore: now.addingTimeInterval(-TimeInterval(services.config.punchPhotoDays) * 86400))
+    }
+
+    public struct Reparsed: Sendable, Equatable {
+        public var entries = 0
+        public var newPunches = 0
+        public var photos = 0
+    }
+
+    /// Rebuilds punches (and photo links) from the journal: what a fixed parser reads in old
+    /// uploads is added; what is already stored is not added twice.
+    public func reparse(serial: String? = nil, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> Reparsed {
+        let store = TerminalStore(database: services.database)
+        var terminals: [String: Terminal] = [:]
+        var out = Reparsed()
+        var next: Int64 = 1
+        while true {
+            let page = try await store.journalPage(from: next)
+            guard let last = page.last else { break }
+            next = last.seq + 1
+            for entry in page where entry.method == "POST" && entry.reply.hasPrefix("OK") && (serial == nil || entry.serial == serial) {
+                let push = PushRequest(method: entry.method, path: entry.path, rawQuery: entry.query, body: entry.body)
+                let table = push.endpoint == .fdata ? "ATTPHOTO" : (push.table ?? "")
+                guard ["ATTLOG", "RTLOG", "ATTPHOTO"].contains(table) else { continue }
+                if terminals[entry.serial] == nil { terminals[entry.serial] = try await store.get(serial: entry.serial) }
+                guard let terminal = terminals[entry.serial], let received = Instant.parse(entry.receivedAt) else { continue }
+                out.entries += 1
+                if table == "ATTPHOTO" {
+                    guard let photo = TerminalRows.journaledPhoto(entry, serial: terminal.serial) else { continue }
+                    try await services.punchPhotos.link(key: photo.key, sha: photo.sha, terminalID: terminal.id,
+                                                        takenAt: photo.time.instant(offsetSeconds: terminal.utcOffset), now: received)
+                    out.photos += 1
+                } else {
+                    let rows = TerminalRows.punches(table: table, body: entry.body, terminal: terminal)
+                    out.newPunches += try await store.ingest(rows.punches, terminal: terminal, journal: nil, now: received).new
+                }
+            }
+            progress?(last.seq)
+        }
+        return out
+    }
+}
+
+/// Runs the nightly jobs once a night, after 01:00 in Vietnam.
+struct TerminalNightlyService: Service {
+    let housekeeping: TerminalHousekeeping
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        var done: Day?
+        while !Task.isCancelled {
+            let now = Date()
+            let today = Day(now, in: CivilTime.vietnam)
+            if done != today, now.timeIntervalSince(CivilTime.startOfDay(today)) >= 3600 {
+                done = today
+                do {
+                    let asked = try await housekeeping.reconcile(day: today.previous, now: now)
+                    let pruned = try await housekeeping.prunePhotos(now: now)
+                    logger.info("terminal nightly jobs", metadata: ["reconciliation": "\(asked)", "photos_pruned": "\(pruned)"])
+                } catch {
+                    logger.error("terminal nightly jobs failed", metadata: ["error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: .seconds(60))
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import CongvuDomain
+import CongvuTerminals
+import Foundation
+import SQLKit
+
+/// An alert about to be raised: `dedupe` makes a resent upload raise it once.
+public struct NewTerminalAlert: Sendable, Equatable {
+    public var kind: TerminalAlertKind
+    public var occurredAt: Date
+    public var detail: String
+    public var personID: Int64?
+    public var dedupe: String
+
+    public init(kind: TerminalAlertKind, occurredAt: Date, detail: String, personID: Int64? = nil, dedupe: String) {
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.detail = detail
+        self.personID = personID
+        self.dedupe = dedupe
+    }
+}
+
+public struct TerminalAlert: Sendable, Equatable {
+    public var id: Int64
+    public var serial: String
+    public var location: String
+    public var unitName: String?
+    public var kind: TerminalAlertKind
+    public var occurredAt: Date
+    public var day: Day
+    public var detail: String
+    public var personID: Int64?
+    public var resolvedAt: Date?
+    public var resolution: String
+}
+
+/// Tamper and health alerts of the fleet: raised by uploads, shown on the office dashboard, the
+/// terminal's page and the day view of anyone who punched on that terminal that day; resolved
+/// with a note, never deleted.
+public struct AlertStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    static func raise(_ alerts: [NewTerminalAlert], terminalID: Int64, in sql: any SQLDatabase, now: Date) async throws {
+        guard !alerts.isEmpty else { return }
+        var insert = sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "person_id", "dedupe", "created_at")
+        for a in alerts {
+            insert = insert.values(SQLBind(terminalID), SQLBind(a.kind.rawValue), SQLBind(Instant.format(a.occurredAt)),
+                                   SQLBind(Day(a.occurredAt, in: CivilTime.vietnam).description), SQLBind(String(a.detail.prefix(500))),
+                                   SQLBind(a.personID), SQLBind(String(a.dedupe.prefix(200))), SQLBind(Instant.format(now)))
+        }
+        try await insert.ignoringConflicts(with: "dedupe").run()
+    }
+
+    public func raise(_ alerts: [NewTerminalAlert], terminalID: Int64, now: Date = Date()) async throws {
+        try await database.write { sql in try await AlertStore.raise(alerts, terminalID: terminalID, in: sql, now: now) }
+    }
+
+    func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().column(SQLRaw("a.*")).column(col("t.serial")).column(col("t.location")).column(col("u.name"), as: "unit_name")
+            .from(SQLAlias(SQLIdentifier("terminal_alerts"), as: SQLIdentifier("a")))
+            .join(SQLAlias(SQLIdentifier("terminals"), as: SQLIdentifier("t")), on: SQLRaw("t.id = a.terminal_id"))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.left, on: SQLRaw("u.id = t.unit_id"))
+    }
+
+    static func decode(_ row: any SQLRow) throws -> TerminalAlert {
+        guard let kind = TerminalAlertKind(rawValue: try row.decode(column: "kind", as: String.self)) else { throw CorruptRow(column: "kind") }
+        return TerminalAlert(id: try row.decode(column: "id", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
+                             location: try row.decode(column: "location", as: String.self),
+                             unitName: try row.decode(column: "unit_name", as: String?.self), kind: kind, occurredAt: try row.instant("occurred_at"),
+                             day: try row.requiredDay("day"), detail: try row.decode(column: "detail", as: String.self),
+                             personID: try row.decode(column: "person_id", as: Int64?.self),
+                             resolvedAt: try row.decode(column: "resolved_at", as: String?.self).flatMap(Instant.parse),
+                             resolution: try row.decode(column: "resolution", as: String.self))
+    }
+
+    /// Unresolved alerts of terminals serving units in `scopes`, newest first.
+    public func open(scopes: [String], serial: String? = nil, limit: Int = 100) async throws -> [TerminalAlert] {
+        try await database.read { sql in
+            var q = select(sql).where(col("a.resolved_at"), .is, SQLLiteral.null).within(scopes: scopes, column: col("u.path"))
+            if let serial { q = q.where(col("t.serial"), .equal, SQLBind(serial)) }
+            return try await q.orderBy(col("a.id"), SQLDirection.descending).limit(limit).all().map(AlertStore.decode)
+        }
+    }
+
+    /// Every alert of one terminal, newest first.
+    public func all(serial: String, limit: Int = 100) async throws -> [TerminalAlert] {
+        try await database.read { sql in
+            try await select(sql).where(col("t.serial"), .equal, SQLBind(serial)).orderBy(col("a.id"), SQLDirection.descending).limit(limit).all()
+                .map(AlertStore.decode)
+        }
+    }
+
+    /// The alerts that touch a person's day: those of the terminals they punched on that day, and their own.
+    public func touching(personID: Int64, day: Day, devices: [String]) async throws -> [TerminalAlert] {
+        let serials = devices.compactMap { $0.hasPrefix("terminal:") ? String($0.dropFirst(9)) : nil }
+        return try await database.read { sql in
+            try await select(sql).where(col("a.day"), .equal, SQLBind(day.description))
+                .where { group in
+                    var g = group.where(col("a.person_id"), .equal, SQLBind(personID))
+                    if !serials.isEmpty { g = g.orWhere(col("t.serial"), .in, SQLBind.group(serials)) }
+                    return g
+                }
+                .orderBy(col("a.occurred_at")).all().map(AlertStore.decode)
+        }
+    }
+
+    public func get(_ id: Int64) async throws -> (alert: TerminalAlert, unitPath: String?)? {
+        try await database.read { sql in
+            guard let row = try await select(sql).column(col("u.path")).where(col("a.id"), .equal, SQLBind(id)).first() else { return nil }
+            return (try AlertStore.decode(row), try row.decode(column: "path", as: String?.self))
+        }
+    }
+
+    /// Closes an alert with what was found, audited.
+    public func resolve(_ id: Int64, by actor: Actor, note: String) async throws {
+        let note = note.tidied
+        guard !note.isEmpty else { throw ValidationErrors([FieldError("resolution", "required")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("terminal_alerts").set("resolved_at", to: Instant.now()).set("resolved_by", to: SQLBind(actor.id))
+                .set("resolution", to: String(note.prefix(500))).where("id", .equal, id).where("resolved_at", .is, SQLLiteral.null).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal_alert", objectID: String(id), after: "{\"resolved\":true}",
+                                            reason: note), by: actor, in: sql, kind: kind)
+        }
+    }
+}

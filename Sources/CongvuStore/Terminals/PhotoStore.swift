@@ -1,0 +1,85 @@
+import CongvuDomain
+import Crypto
+import Foundation
+import SQLKit
+
+/// Photos taken by terminals at punches, stored once: the file is named by its SHA-256 under
+/// `<data>/punch-photos/ab/…jpg`, and a row links it to the punch's key (the photo may arrive
+/// before or after its punch). Old photos go after the retention period.
+public struct PhotoStore: Sendable {
+    let database: Database
+    public let directory: String
+
+    public init(database: Database, directory: String) {
+        self.database = database
+        self.directory = directory
+    }
+
+    public static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
+    func path(_ sha: String) -> String { (directory as NSString).appendingPathComponent("\(sha.prefix(2))/\(sha).jpg") }
+
+    /// Writes the file if no identical one exists (to a temporary name, then renamed, so a crash
+    /// never leaves half a photo under the real name). Returns its hash.
+    public func write(_ jpeg: Data) throws -> String {
+        let sha = PhotoStore.sha256(jpeg)
+        let target = path(sha)
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: target) {
+            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let temp = target + ".\(UUID().uuidString).part"
+            try jpeg.write(to: URL(fileURLWithPath: temp), options: .atomic)
+            if rename(temp, target) != 0 { try? fm.removeItem(atPath: temp) }
+        }
+        return sha
+    }
+
+    /// Links a written photo to a punch key (a resent photo links nothing twice).
+    public func link(key: String, sha: String, terminalID: Int64, takenAt: Date, now: Date = Date()) async throws {
+        try await database.write { sql in
+            try await sql.insert(into: "punch_photos").columns("punch_key", "terminal_id", "sha256", "taken_at", "received_at")
+                .values(SQLBind(key), SQLBind(terminalID), SQLBind(sha), SQLBind(Instant.format(takenAt)), SQLBind(Instant.format(now)))
+                .ignoringConflicts(with: "punch_key").run()
+        }
+    }
+
+    /// Which of these punch keys have a photo.
+    public func keysWithPhotos(_ keys: [String]) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        return try await database.read { sql in
+            Set(try await sql.select().column("punch_key").from("punch_photos").where("punch_key", .in, SQLBind.group(keys)).all()
+                .map { try $0.decode(column: "punch_key", as: String.self) })
+        }
+    }
+
+    /// The photo of a punch, if it is still kept.
+    public func photo(key: String) async throws -> Data? {
+        let sha = try await database.read { sql in
+            try await sql.select().column("sha256").from("punch_photos").where("punch_key", .equal, key).first()?.decode(column: "sha256", as: String.self)
+        }
+        return sha.flatMap { FileManager.default.contents(atPath: path($0)) }
+    }
+
+    /// Forgets photos taken before `cutoff` and deletes files no longer linked. Returns how many links went.
+    @discardableResult
+    public func prune(takenBefore cutoff: Date) async throws -> Int {
+        let at = Instant.format(cutoff)
+        let (removed, orphans) = try await database.write { sql -> (Int, [String]) in
+            let old = try await sql.select().column("sha256").from("punch_photos").where("taken_at", .lessThan, at).all()
+                .map { try $0.decode(column: "sha256", as: String.self) }
+            guard !old.isEmpty else { return (0, []) }
+            try await sql.delete(from: "punch_photos").where("taken_at", .lessThan, at).run()
+            let shas = Array(Set(old))
+            var still = Set<String>()
+            for chunk in stride(from: 0, to: shas.count, by: 500) {
+                let part = Array(shas[chunk..<min(chunk + 500, shas.count)])
+                for row in try await sql.select().column("sha256").from("punch_photos").where("sha256", .in, SQLBind.group(part)).all() {
+                    still.insert(try row.decode(column: "sha256", as: String.self))
+                }
+            }
+            return (old.count, shas.filter { !still.contains($0) })
+        }
+        for sha in orphans { try? FileManager.default.removeItem(atPath: path(sha)) }
+        return removed
+    }
+}
