@@ -104,6 +104,8 @@ let package = Package(
                 "CongvuStore",
                 "CongvuDomain",
                 "CongvuTestSupport",
+                "CongvuTerminals",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],

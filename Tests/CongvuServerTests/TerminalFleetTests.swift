@@ -1,0 +1,227 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import CongvuTerminals
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// The fleet around the protocol: photos, tamper alerts, commands, reconciliation, visitors and
+/// the rebuild from the journal.
+@Suite struct TerminalFleetTests {
+    static let serial = "CKJ7201460999"
+
+    func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: Data) async throws -> TestResponse {
+        try await h.client.execute(uri: uri, method: method, headers: [:], body: ByteBuffer(bytes: body))
+    }
+
+    func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: String = "") async throws -> TestResponse {
+        try await send(h, method, uri, Data(body.utf8))
+    }
+
+    /// An approved terminal of Gia Hưng's committee and a person enrolled on it.
+    func approvedTerminal(_ h: Harness, pin: String = "98765") async throws -> (Terminal, Person) {
+        var person = try await h.someone(in: "14551-UB")
+        person.terminalPIN = pin
+        try await h.services.people.update(person, by: .system, reason: "ghi danh máy chấm công")
+        _ = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all&pushver=2.4.1")
+        let store = TerminalStore(database: h.services.database)
+        try await store.approve(serial: Self.serial, unitID: try await h.unit(code: "14551-UB").id, location: "Cổng chính", by: .system)
+        return (try #require(try await store.get(serial: Self.serial)), person)
+    }
+
+    static let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0]) + Data("a small photo".utf8) + Data([0xFF, 0xD9])
+
+    static func stamp(_ t: TerminalTime) -> String { t.description.filter(\.isNumber) }
+
+    @Test func aPhotoIsStoredOnceAndFoundByItsPunch() async throws {
+        try await Harness.run { h in
+            let (terminal, _) = try await approvedTerminal(h)
+            let time = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-120)) + ":05")!
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG&Stamp=1", "98765\t\(time)\t0\t15\n").text == "OK:1")
+            let name = "\(Self.stamp(time))-98765.jpg"
+            let body = Data("PIN=\(name)\nSN=\(Self.serial)\nsize=\(Self.jpeg.count)\nCMD=uploadphoto".utf8) + Data([0]) + Self.jpeg
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTPHOTO&Stamp=1", body).text == "OK")
+            // The same photo again in the other form (query fields, raw JPEG), and as base64: one file.
+            #expect(try await send(h, .post, "/iclock/fdata?SN=\(Self.serial)&PIN=\(name)", Self.jpeg).text == "OK")
+            let b64 = Data("PIN=\(name)\nSN=\(Self.serial)".utf8) + Data([0]) + Data(Self.jpeg.base64EncodedString().utf8)
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTPHOTO&ATTPHOTOBase64=1", b64).text == "OK")
+            let key = TerminalPunch.key(serial: terminal.serial, pin: "98765", time: time)
+            #expect(try await h.services.punchPhotos.photo(key: key) == Self.jpeg)
+            let files = FileManager.default.enumerator(atPath: h.services.punchPhotos.directory)!.allObjects.compactMap { $0 as? String }
+            #expect(files.filter { $0.hasSuffix(".jpg") }.count == 1)
+            // The journal keeps the header and the image's hash, not the image a second time.
+            let entry = try #require(try await TerminalStore(database: h.services.database).journalEntries(serial: Self.serial)
+                .first { $0.query.contains("ATTPHOTO&Stamp") })
+            #expect(!entry.body.contains(0xD9) && String(decoding: entry.body, as: UTF8.self).contains("sha256:\(PhotoStore.sha256(Self.jpeg))"))
+            // Not JPEG: refused, so the terminal does not think it delivered a photo.
+            #expect(try await send(h, .post, "/iclock/fdata?SN=\(Self.serial)&PIN=\(name)", "GIF89a").status == .badRequest)
+            // Retention: past the period the link and the file go.
+            #expect(try await h.services.punchPhotos.prune(takenBefore: Date()) == 1)
+            #expect(try await h.services.punchPhotos.photo(key: key) == nil)
+            #expect(FileManager.default.enumerator(atPath: h.services.punchPhotos.directory)!.allObjects.compactMap { $0 as? String }
+                .filter { $0.hasSuffix(".jpg") }.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func tamperingAndClockTroubleRaiseAlertsOnce(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let (terminal, person) = try await approvedTerminal(h)
+            let alerts = AlertStore(database: h.services.database)
+            let today = Day(Date(), in: CivilTime.vietnam)
+            let oplog = "OPLOG 4\t0\t\(today) 06:58:01\t0\t0\t0\t0\nOPLOG 21\t0\t\(today) 06:59:10\t0\t0\t0\t0\n"
+                + "OPLOG 117\t0\t\(today) 06:58:30\t0\t0\t0\t0\nOPLOG 117\t0\t\(today) 06:58:40\t0\t0\t0\t0\nUSER PIN=98765\tName=Nguyen\tPri=0\n"
+            for _ in 0..<2 {  // a resend raises nothing twice
+                #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=OPERLOG&OpStamp=77", oplog).text == "OK:5")
+            }
+            #expect(Set(try await alerts.open(scopes: ["/"]).map(\.kind)) == [.timeSet, .adminPasswordFailed])
+            #expect(try await TerminalStore(database: h.services.database).get(serial: Self.serial)?.operLogStamp == "77")
+            // The record count going down: the log was cleared.
+            _ = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)&INFO=Ver%208.0.4,61,58,5120,10.0.0.2")
+            _ = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)&INFO=Ver%208.0.4,61,58,12,10.0.0.2")
+            #expect(try await alerts.open(scopes: ["/"]).contains { $0.kind == .recordCountDown && $0.detail == "5120 → 12" })
+            // A realtime punch ten minutes behind: the clock drifts.
+            let behind = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-600)) + ":00")!
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(behind)\t0\t1\n").text == "OK:1")
+            let drift = try #require(try await TerminalStore(database: h.services.database).get(serial: Self.serial)?.clockDrift)
+            #expect((580...680).contains(drift))
+            // Punches dated ten days back: one alert for the batch.
+            let old = Day(Date().addingTimeInterval(-10 * 86400), in: CivilTime.vietnam)
+            let rows = (0..<8).map { "98765\t\(old) 07:\(10 + $0):00\t0\t1" }.joined(separator: "\n")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", rows).text == "OK:8")
+            let open = try await alerts.open(scopes: ["/"])
+            #expect(open.filter { $0.kind == .farFromReceive }.count == 1)
+            #expect(open.contains { $0.kind == .clockDrift })
+            // A unit elsewhere sees none of them.
+            let other = try await h.unit(code: "14554-UB")
+            #expect(try await alerts.open(scopes: [other.path]).isEmpty)
+            // The person's day shows the alerts of the terminal they punched on.
+            let touching = try await alerts.touching(personID: person.id, day: today, devices: ["terminal:\(terminal.serial)"])
+            #expect(Set(touching.map(\.kind)).isSuperset(of: [.timeSet, .clockDrift, .recordCountDown]))
+            // Resolved with a note, it leaves the open list.
+            let timeSet = try #require(open.first { $0.kind == .timeSet })
+            await #expect(throws: ValidationErrors.self) { try await alerts.resolve(timeSet.id, by: .system, note: " ") }
+            try await alerts.resolve(timeSet.id, by: .system, note: "Văn phòng chỉnh giờ sau mất điện")
+            #expect(try await !alerts.open(scopes: ["/"]).contains { $0.id == timeSet.id })
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func commandsGoOutInPollsAndComeBackDone(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let (terminal, _) = try await approvedTerminal(h)
+            let commands = CommandStore(database: h.services.database)
+            let admin = Actor(id: try #require(try await h.services.accounts.byUsername("admin")?.id), name: "admin")
+            let office = Actor(id: try #require(try await h.services.accounts.byUsername("vanphong.giahung")?.id), name: "vanphong")
+            let ids = try await commands.enqueue([
+                NewTerminalCommand(kind: .userUpdate, command: PushCommand.updateUser(pin: "98765", name: "Nguyễn Văn Đức", ascii: true), label: "Nguyễn Văn Đức"),
+                NewTerminalCommand(kind: .clearLog, command: "CLEAR LOG"),
+            ], terminalID: terminal.id, by: office)
+            // The destructive one waits for a second administrator; its author cannot release it.
+            let poll = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
+            #expect(poll == "C:\(ids[0]):DATA UPDATE USERINFO PIN=98765\tName=Nguyen Van Duc\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000000000000\tVerify=-1\n")
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "OK")  // sent once
+            await #expect(throws: ValidationErrors.self) { try await commands.approve(ids[1], by: office) }
+            try await commands.approve(ids[1], by: admin)
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "C:\(ids[1]):CLEAR LOG\n")
+            // Results, batched in one request; a resend completes nothing twice.
+            let results = "ID=\(ids[0])&Return=0&CMD=DATA\nID=\(ids[1])&Return=-1002&CMD=CLEAR LOG\n"
+            #expect(try await send(h, .post, "/iclock/devicecmd?SN=\(Self.serial)", results).text == "OK")
+            #expect(try await send(h, .post, "/iclock/devicecmd?SN=\(Self.serial)", results).text == "OK")
+            let list = try await commands.list(terminalID: terminal.id)
+            #expect(list.first { $0.id == ids[0] }?.state == .done && list.first { $0.id == ids[0] }?.returnCode == 0)
+            #expect(list.first { $0.id == ids[1] }?.failed == true)
+            #expect(try await commands.counts()[terminal.id]?.failed == 1)
+            // Nightly reconciliation: the terminal counts 5 punches yesterday, the server holds 1.
+            let yesterday = Day(Date(), in: CivilTime.vietnam).previous
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(yesterday) 07:29:00\t0\t1\n").text == "OK:1")
+            let housekeeping = TerminalHousekeeping(services: h.services)
+            #expect(try await housekeeping.reconcile(day: yesterday) == 1)
+            #expect(try await housekeeping.reconcile(day: yesterday) == 0)  // once a night
+            let ask = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
+            #expect(ask.contains("VERIFY SUM ATTLOG StartTime=\(yesterday) 00:00:00\tEndTime=\(yesterday) 23:59:59"))
+            let id = String(ask.split(separator: ":")[1])
+            let answer = "ID=\(id)&Return=0&CMD=VERIFY SUM&StartTime=\(yesterday) 00:00:00&EndTime=\(yesterday) 23:59:59&AttlogSum=5\n"
+            #expect(try await send(h, .post, "/iclock/devicecmd?SN=\(Self.serial)", answer).text == "OK")
+            #expect(try await AlertStore(database: h.services.database).open(scopes: ["/"]).contains { $0.kind == .countMismatch })
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
+                .contains("DATA QUERY ATTLOG StartTime=\(yesterday) 00:00:00\tEndTime=\(yesterday) 23:59:59"))
+            // Everything the terminal was told is in the journal.
+            #expect(try await TerminalStore(database: h.services.database).journalEntries(serial: Self.serial).contains { $0.reply.hasPrefix("C:\(ids[0]):") })
+        }
+    }
+
+    @Test func handshakeStampsSettingsVisitorsAndDisabling() async throws {
+        try await Harness.run { h in
+            let (terminal, person) = try await approvedTerminal(h)
+            let store = TerminalStore(database: h.services.database)
+            let now = Instant.formatLocal(Date().addingTimeInterval(-60)) + ":00"
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG&Stamp=9999", "98765\t\(now)\t0\t1\n").text == "OK:1")
+            #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all").text.contains("ATTLOGStamp=9999\n"))
+            // The office asks for everything again: the next handshake says 0.
+            try await store.requestFullUpload(serial: Self.serial, by: .system)
+            #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all").text.contains("ATTLOGStamp=0\n"))
+            // Settings: a Chinese-firmware terminal at +8, photos off.
+            try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "Cổng sau", utcOffset: 8 * 3600,
+                                                                        encoding: "gb2312", photos: false, enabled: true), by: .system, reason: "máy mới")
+            let options = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all").text
+            #expect(options.contains("TimeZone=8\n") && !options.contains("AttPhoto"))
+            await #expect(throws: ValidationErrors.self) {
+                try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "", utcOffset: 1234,
+                                                                            encoding: "latin1", photos: true, enabled: true), by: .system, reason: "x")
+            }
+            // A visitor from another commune of the province is sent as a user, without marks on this terminal.
+            var visitor = try await h.someone(in: "14554-UB")
+            visitor.terminalPIN = "70001"
+            try await h.services.people.update(visitor, by: .system, reason: "ghi danh")
+            let remote = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=70001").text
+            #expect(remote.hasPrefix("DATA UPDATE USERINFO PIN=70001\tName=\(Transliteration.ascii(visitor.fullName))\t"))
+            #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=11111").text == "OK")
+            // Disabled: uploads are refused (the terminal keeps them), polls still answered.
+            try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "Cổng sau", utcOffset: 7 * 3600,
+                                                                        encoding: "utf-8", photos: true, enabled: false), by: .system, reason: "hỏng")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(now)\t0\t1\n").status == .serviceUnavailable)
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "OK")
+            _ = person
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func reparseRebuildsPunchesFromTheJournal(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            _ = try await approvedTerminal(h)
+            let day = Day(Date(), in: CivilTime.vietnam).previous
+            let rows = (0..<30).map { "\(98765 + $0 % 3)\t\(day) 07:\(10 + $0):00\t0\t1" }.joined(separator: "\r\n")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", rows).text == "OK:30")
+            let time = TerminalTime("\(day) 07:10:00")!
+            let photo = Data("PIN=\(Self.stamp(time))-98765.jpg\nSN=\(Self.serial)".utf8) + Data([0]) + Self.jpeg
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTPHOTO", photo).text == "OK")
+            let count = { () async throws -> Int in
+                try await h.services.database.read { sql in
+                    try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("punches").where("device", .equal, "terminal:\(Self.serial)").first()!
+                        .decode(column: "n", as: Int.self)
+                }
+            }
+            #expect(try await count() == 30)
+            // Lost rows (a restore from an old backup, say) come back from the journal, and only they.
+            try await h.services.database.write { sql in
+                try await sql.delete(from: "punches").where("device", .equal, "terminal:\(Self.serial)").where("at", .greaterThan,
+                    Instant.format(time.instant(offsetSeconds: 25200).addingTimeInterval(600))).run()
+                try await sql.delete(from: "punch_photos").run()
+            }
+            #expect(try await count() == 11)
+            let housekeeping = TerminalHousekeeping(services: h.services)
+            let first = try await housekeeping.reparse()
+            #expect(first.newPunches == 19 && first.photos == 1)
+            #expect(try await count() == 30)
+            #expect(try await housekeeping.reparse().newPunches == 0)
+            #expect(try await h.services.punchPhotos.photo(key: TerminalPunch.key(serial: Self.serial, pin: "98765", time: time)) == Self.jpeg)
+            #expect(try await TerminalStore(database: h.services.database).verifyJournal() == nil)
+        }
+    }
+}
