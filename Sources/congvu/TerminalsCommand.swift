@@ -25,22 +25,24 @@ struct TerminalsCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Accept a terminal's uploads for a unit (it then sends everything it kept).")
+        static let configuration = CommandConfiguration(abstract: "Accept terminals' uploads for a unit (each then sends everything it kept).")
         @OptionGroup var settings: Settings
-        @Argument(help: "The terminal's serial number.") var serial: String
-        @Option(help: "The code of the unit it serves.") var unit: String
-        @Option(help: "Where it stands.") var location = ""
+        @Argument(help: "The terminals' serial numbers.") var serials: [String]
+        @Option(help: "The code of the unit they serve.") var unit: String
+        @Option(help: "Where they stand.") var location = ""
 
         func run() async throws {
             try await CLI.withServices(settings) { services in
                 guard let u = try await services.units.byCode(unit) else { throw ValidationError("No unit has the code \(unit).") }
-                do {
-                    try await TerminalStore(database: services.database).approve(serial: serial, unitID: u.id, location: location,
-                                                                                 by: Actor(id: nil, name: "cli"))
-                } catch StoreError.notFound {
-                    throw ValidationError("No terminal \(serial) has contacted the server.")
+                for serial in serials {
+                    do {
+                        try await TerminalStore(database: services.database).approve(serial: serial, unitID: u.id, location: location,
+                                                                                     by: Actor(id: nil, name: "cli"))
+                    } catch StoreError.notFound {
+                        throw ValidationError("No terminal \(serial) has contacted the server.")
+                    }
+                    print("Terminal \(serial) approved for \(u.name).")
                 }
-                print("Terminal \(serial) approved for \(u.name).")
             }
         }
     }

@@ -61,9 +61,10 @@ public struct TerminalHousekeeping: Sendable {
                 out.entries += 1
                 if table == "ATTPHOTO" {
                     guard let photo = TerminalRows.journaledPhoto(entry, serial: terminal.serial) else { continue }
-                    try await services.punchPhotos.link(key: photo.key, sha: photo.sha, terminalID: terminal.id,
-                                                        takenAt: photo.time.instant(offsetSeconds: terminal.utcOffset), now: received)
-                    out.photos += 1
+                    if try await services.punchPhotos.link(key: photo.key, sha: photo.sha, terminalID: terminal.id,
+                                                           takenAt: photo.time.instant(offsetSeconds: terminal.utcOffset), now: received) {
+                        out.photos += 1
+                    }
                 } else {
                     let rows = TerminalRows.punches(table: table, body: entry.body, terminal: terminal)
                     out.newPunches += try await store.ingest(rows.punches, terminal: terminal, journal: nil, now: received).new

@@ -34,12 +34,13 @@ public struct PhotoStore: Sendable {
         return sha
     }
 
-    /// Links a written photo to a punch key (a resent photo links nothing twice).
-    public func link(key: String, sha: String, terminalID: Int64, takenAt: Date, now: Date = Date()) async throws {
+    /// Links a written photo to a punch key (a resent photo links nothing twice): true when new.
+    @discardableResult
+    public func link(key: String, sha: String, terminalID: Int64, takenAt: Date, now: Date = Date()) async throws -> Bool {
         try await database.write { sql in
             try await sql.insert(into: "punch_photos").columns("punch_key", "terminal_id", "sha256", "taken_at", "received_at")
                 .values(SQLBind(key), SQLBind(terminalID), SQLBind(sha), SQLBind(Instant.format(takenAt)), SQLBind(Instant.format(now)))
-                .ignoringConflicts(with: "punch_key").run()
+                .ignoringConflicts(with: "punch_key").returning("punch_key").first() != nil
         }
     }
 
