@@ -12,7 +12,7 @@ public enum Role: String, CaseIterable, Codable, Sendable {
         case .systemAdmin:
             return Set(Permission.allCases)
         case .unitAdmin:
-            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance]
+            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals]
         case .leader:
             return [.viewOrganisation, .viewPeople, .viewAttendance]
         case .inspector:
@@ -38,6 +38,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewAudit
     /// Everyone's punches and verdicts in the scope (a person always sees their own).
     case viewAttendance
+    /// Attendance terminals serving units in the scope: approve, configure, command, resolve alerts.
+    case manageTerminals
 }
 
 public struct Grant: Sendable, Equatable, Codable {

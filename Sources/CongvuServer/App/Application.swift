@@ -86,6 +86,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ExplanationsController(services: services).addRoutes(to: pages.group("explanations"))
     BoardController(services: services).addRoutes(to: pages.group("board"))
     KioskController(services: services).addSetupRoutes(to: pages.group("kiosks"))
+    FleetController(services: services).addRoutes(to: pages.group("terminals"))
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts))
     APIController(services: services).addRoutes(to: api)
     ReportsController(services: services).addAPIRoutes(to: api)

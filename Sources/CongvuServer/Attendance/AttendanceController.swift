@@ -1,5 +1,6 @@
 import CongvuDomain
 import CongvuStore
+import CongvuTerminals
 import Foundation
 import Hummingbird
 
@@ -17,6 +18,7 @@ struct AttendanceController {
         group.get("person/:id", use: month)
         group.get("person/:id/day/:day", use: dayView)
         group.post("person/:id/day/:day/punches", use: manualPunch)
+        group.get("punches/:id/photo", use: punchPhoto)
         group.get("cards", use: cards)
         group.post("cards/link", use: linkCard)
         group.get("policy", use: policy)
@@ -124,6 +126,16 @@ struct AttendanceController {
         return day
     }
 
+    /// A terminal's photo of a punch: shown to whoever may see that person's attendance.
+    func punchPhoto(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await PunchStore(database: services.database).punch(id: id),
+              let personID = punch.personID else { throw StoreError.notFound("photo") }
+        _ = try await services.attendancePerson(personID, context)
+        guard let jpeg = try await services.punchPhotos.photo(key: punch.key) else { throw StoreError.notFound("photo") }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+    }
+
     func dayView(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
         return try await renderDay(record, try dayParameter(context), context)
@@ -143,6 +155,8 @@ struct AttendanceController {
         let absences = try await AbsenceStore(database: db).requests(personID: id, from: from, to: from.addingTimeInterval(86400))
         let explanation = try await ExplanationStore(database: db).byDay(personIDs: [id], first: day, last: day)[id]?[day]
         let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
+        let photos = try await services.punchPhotos.keysWithPhotos(punches.filter { $0.punch.source == .terminal }.map(\.key))
+        let alerts = try await AlertStore(database: db).touching(personID: id, day: day, devices: Array(Set(punches.map(\.device))))
         var data = form.data
         data.merge([
             "person": ["id": id, "name": record.person.fullName], "day": day.description, "day_vn": day.vietnamese,
@@ -156,9 +170,14 @@ struct AttendanceController {
                  "method": catalogs.label("punch_method", s.punch.method.rawValue, locale), "device": present(s.device),
                  "queued": s.queued, "manual": s.punch.source == .manual, "note": present(s.note),
                  "flag": s.flag == .none ? false : catalogs.label("punch_flag", s.flag.rawValue, locale),
-                 "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false]
+                 "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false,
+                 "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false]
             },
             "has_punches": !punches.isEmpty,
+            "terminal_alerts": alerts.map { a -> [String: Any] in
+                ["kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), "at": Instant.display(a.occurredAt), "detail": a.detail,
+                 "serial": a.serial, "resolved": a.resolvedAt != nil, "resolution": a.resolution]
+            },
             "absences": absences.map { a -> [String: Any] in
                 ["kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": present(a.place), "purpose": a.purpose,
                  "from": Instant.display(a.from), "to": Instant.display(a.to), "status": catalogs.label("absence_status", a.status.rawValue, locale)]

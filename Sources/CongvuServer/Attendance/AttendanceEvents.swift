@@ -171,6 +171,8 @@ struct BoardSnapshot: Codable, Sendable {
         var until: String?
         /// One line for the leaders' board: arrival and lateness, or the notice.
         var detail: String
+        /// The terminal's photo of their latest punch today, if any.
+        var photo: String?
     }
 
     var unitID: Int64

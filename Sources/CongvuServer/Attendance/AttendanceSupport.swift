@@ -65,6 +65,7 @@ struct BoardBuilder {
         let from = CivilTime.startOfDay(day), to = from.addingTimeInterval(86400)
         let punches = try await PunchStore(database: db).punches(personIDs: ids, from: from, to: to)
         let requests = try await AbsenceStore(database: db).approved(personIDs: ids, from: from, to: to)
+        let photos = try await services.punchPhotos.latestPhotoPunches(personIDs: ids, from: from, to: to)
         let t = AttendanceText(catalogs: catalogs, locale: locale)
         var counts: [Presence.State: Int] = [:]
         var entries: [BoardSnapshot.Entry] = []
@@ -85,7 +86,8 @@ struct BoardBuilder {
             entries.append(.init(id: post.personID, name: post.fullName, title: post.title, unit: post.unitName, state: state.state.rawValue,
                                  label: catalogs.label("presence", state.state.rawValue, locale), lateMinutes: state.lateMinutes,
                                  checkIn: state.checkIn.map { Instant.clock($0) }, checkOut: state.checkOut.map { Instant.clock($0) },
-                                 notice: notice, until: request.map { Instant.display($0.to) }, detail: detail.joined(separator: " · ")))
+                                 notice: notice, until: request.map { Instant.display($0.to) }, detail: detail.joined(separator: " · "),
+                                 photo: photos[post.personID].map { "/attendance/punches/\($0)/photo" }))
         }
         let order = Presence.State.allCases
         entries.sort { (order.firstIndex(of: Presence.State(rawValue: $0.state)!)!, $0.name) < (order.firstIndex(of: Presence.State(rawValue: $1.state)!)!, $1.name) }

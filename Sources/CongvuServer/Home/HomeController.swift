@@ -30,6 +30,11 @@ struct HomeController {
                           "note": t.text("card_my_attendance_note", context.locale)])
             cards.append(["title": t.text("card_absences", context.locale), "href": "/absences", "note": t.text("card_absences_note", context.locale)])
         }
+        if p.holds(.manageTerminals) {
+            let open = try await AlertStore(database: services.database).open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
+            cards.append(["title": t.text("card_terminal_alerts", context.locale), "value": open.count, "href": "/terminals#alerts",
+                          "note": t.text("card_terminal_alerts_note", context.locale)])
+        }
         if p.holds(.viewPeople) {
             let scopes = p.scopes(for: .viewPeople)
             let count = try await services.people.search("", scopes: scopes, on: services.today, limit: 1).total

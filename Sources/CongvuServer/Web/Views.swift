@@ -39,6 +39,7 @@ public struct Views: Sendable {
                 "attendance": p.holds(.viewAttendance),
                 "self": p.personID != nil,
                 "kiosks": p.holds(.editPeople),
+                "terminals": p.holds(.manageTerminals),
             ]
         }
         return data

@@ -50,6 +50,8 @@ public struct StoredPunch: Sendable, Equatable {
     public var flag: PunchFlag
     public var queued: Bool
     public var note: String
+    /// The idempotency key: for a terminal's punch, also the key of its photo.
+    public var key: String
 }
 
 public struct PunchStore: Sendable {
@@ -68,7 +70,12 @@ public struct PunchStore: Sendable {
                     device: try row.decode(column: "device", as: String.self),
                     flag: PunchFlag(rawValue: try row.decode(column: "flag", as: String.self)) ?? .none,
                     queued: try row.decode(column: "queued", as: Bool.self),
-                    note: try row.decode(column: "note", as: String.self))
+                    note: try row.decode(column: "note", as: String.self),
+                    key: try row.decode(column: "idempotency_key", as: String.self))
+    }
+
+    public func punch(id: Int64) async throws -> StoredPunch? {
+        try await database.read { sql in try await sql.select().column("*").from("punches").where("id", .equal, id).first().map(PunchStore.decode) }
     }
 
     /// Stores a punch once: the same punch sent again returns the stored one (`isNew` false).

@@ -53,6 +53,22 @@ public struct PhotoStore: Sendable {
         }
     }
 
+    /// Per person, the id of their latest punch in [from, to) that has a photo (for the live board).
+    public func latestPhotoPunches(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: Int64] {
+        guard !personIDs.isEmpty else { return [:] }
+        return try await database.read { sql in
+            var out: [Int64: Int64] = [:]
+            let rows = try await sql.select().column(col("p.person_id")).column(col("p.id"))
+                .from(SQLAlias(SQLIdentifier("punches"), as: SQLIdentifier("p")))
+                .join(SQLAlias(SQLIdentifier("punch_photos"), as: SQLIdentifier("ph")), on: SQLRaw("ph.punch_key = p.idempotency_key"))
+                .where(col("p.person_id"), .in, SQLBind.group(personIDs))
+                .where(col("p.at"), .greaterThanOrEqual, SQLBind(Instant.format(from))).where(col("p.at"), .lessThan, SQLBind(Instant.format(to)))
+                .orderBy(col("p.at")).all()
+            for row in rows { out[try row.decode(column: "person_id", as: Int64.self)] = try row.decode(column: "id", as: Int64.self) }
+            return out
+        }
+    }
+
     /// The photo of a punch, if it is still kept.
     public func photo(key: String) async throws -> Data? {
         let sha = try await database.read { sql in

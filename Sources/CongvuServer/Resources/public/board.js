@@ -24,6 +24,7 @@
       li.appendChild(el("span", "chip presence-" + p.state, p.label));
       li.appendChild(el("br")); li.appendChild(el("span", "small muted", p.title));
       if (p.detail) { li.appendChild(el("br")); li.appendChild(el("span", "small", p.detail)); }
+      if (p.photo) { var img = el("img", "punch-photo"); img.src = p.photo; img.width = 64; img.alt = ""; img.loading = "lazy"; li.appendChild(el("br")); li.appendChild(img); }
       list.appendChild(li);
     });
   }

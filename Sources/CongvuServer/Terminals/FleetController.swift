@@ -1,0 +1,282 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTerminals
+import Foundation
+import Hummingbird
+
+/// The office's pages for the terminal fleet: the list with pending terminals to approve, the
+/// health page, and one terminal's settings, commands, alerts and journal.
+struct FleetController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var terminals: TerminalStore { TerminalStore(database: services.database) }
+    var commands: CommandStore { CommandStore(database: services.database) }
+    var alerts: AlertStore { AlertStore(database: services.database) }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.get("health", use: health)
+        group.get(":serial", use: detail)
+        group.post(":serial/approve", use: approve)
+        group.post(":serial/settings", use: settings)
+        group.post(":serial/full-upload", use: fullUpload)
+        group.post(":serial/commands", use: queue)
+        group.post("commands/:id/approve", use: approveCommand)
+        group.post("alerts/:id/resolve", use: resolveAlert)
+    }
+
+    /// A terminal the principal may manage: approved ones by their unit, pending ones by anyone
+    /// who manages terminals somewhere (they carry no data until approved).
+    func terminal(_ context: AppRequestContext) async throws -> Terminal {
+        guard let serial = context.parameters.get("serial"), let t = try await terminals.get(serial: serial) else { throw StoreError.notFound("terminal") }
+        if let path = t.unitPath { try context.require(.manageTerminals, atAnyOf: [path]) } else { _ = try context.scopes(.manageTerminals) }
+        return t
+    }
+
+    struct Row {
+        let terminal: Terminal
+        let pending: Int
+        let failed: Int
+        let alerts: Int
+        let problems: [FleetRules.Problem]
+    }
+
+    func rows(_ context: AppRequestContext) async throws -> [Row] {
+        let scopes = try context.scopes(.manageTerminals)
+        let now = Date()
+        let counts = try await commands.counts(now: now)
+        let open = Dictionary(grouping: try await alerts.open(scopes: scopes, limit: 10_000), by: \.serial).mapValues(\.count)
+        return try await terminals.list().filter { t in t.unitPath.map { p in scopes.contains { p.hasPrefix($0) } } ?? true }.map { t in
+            let c = counts[t.id] ?? (0, 0)
+            return Row(terminal: t, pending: c.pending, failed: c.failed, alerts: open[t.serial] ?? 0,
+                       problems: FleetRules.problems(approved: t.status == .approved, lastSeen: t.lastSeen, drift: t.clockDrift,
+                                                     failedCommands: c.failed, openAlerts: open[t.serial] ?? 0, now: now))
+        }
+    }
+
+    func view(_ row: Row, _ context: AppRequestContext) -> [String: Any] {
+        let t = row.terminal, locale = context.locale
+        return ["serial": t.serial, "status": catalogs.text("terminal_status_\(t.status.rawValue)", locale), "pending_status": t.status == .pending,
+                "family": t.family, "unit": t.unitName ?? "", "location": t.location, "firmware": t.firmware, "address": t.lastAddress,
+                "seen": Instant.display(t.lastSeen), "online": !row.problems.contains(.offline),
+                "drift": t.clockDrift.map { catalogs.text("terminal_drift_value", locale, [String($0)]) } ?? "",
+                "records": t.recordCount.map(String.init) ?? "–", "users": t.userCount.map(String.init) ?? "–",
+                "commands_pending": row.pending, "commands_failed": row.failed, "alerts": row.alerts,
+                "problems": row.problems.map { catalogs.text("terminal_problem_\($0.rawValue)", locale) }.joined(separator: " · "),
+                "has_problems": !row.problems.isEmpty]
+    }
+
+    func unitOptions(_ context: AppRequestContext, selected: Int64?) async throws -> [[String: Any]] {
+        let units = try await services.units.list(scopes: try context.scopes(.manageTerminals)).filter { $0.isActive(on: services.today) }
+        return FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: selected.map(String.init) ?? "")
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderList(context, health: false)
+    }
+
+    func health(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderList(context, health: true)
+    }
+
+    func renderList(_ context: AppRequestContext, health: Bool, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
+        let all = try await rows(context)
+        let shown = health ? all.filter { !$0.problems.isEmpty } : all
+        var data = form.data
+        data.merge([
+            "health": health,
+            "pending": shown.filter { $0.terminal.status == .pending }.map { view($0, context) },
+            "has_pending": shown.contains { $0.terminal.status == .pending },
+            "terminals": shown.filter { $0.terminal.status != .pending }.map { view($0, context) },
+            "has_terminals": shown.contains { $0.terminal.status != .pending },
+            "units": try await unitOptions(context, selected: nil),
+            "open_alerts": try await alerts.open(scopes: try context.scopes(.manageTerminals), limit: 20).map { alertView($0, context) },
+            "server_port": services.config.port,
+        ]) { _, b in b }
+        return try services.views.page("terminals", context, status: status, data)
+    }
+
+    func alertView(_ a: TerminalAlert, _ context: AppRequestContext) -> [String: Any] {
+        ["id": a.id, "serial": a.serial, "location": a.location, "unit": a.unitName ?? "",
+         "kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), "at": Instant.display(a.occurredAt), "detail": a.detail,
+         "resolved": a.resolvedAt != nil, "resolution": a.resolution]
+    }
+
+    func approve(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        let form = try await FormData.read(request, context)
+        do {
+            guard let unitID = form.int("unit"), let unit = try await services.units.get(unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+            try context.require(.manageTerminals, atAnyOf: [unit.path])
+            try await terminals.approve(serial: t.serial, unitID: unit.id, location: form["location"], by: context.actor)
+        } catch {
+            var view = FormView(values: ["location": form["location"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderList(context, health: false, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)")
+    }
+
+    // MARK: One terminal
+
+    func detail(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderDetail(try await terminal(context), context)
+    }
+
+    static let offsets: [Int] = Array(-12...14).map { $0 * 3600 } + [5 * 3600 + 1800, 9 * 3600 + 1800]
+
+    func renderDetail(_ t: Terminal, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
+        let now = Date()
+        let counts = try await commands.counts(now: now)[t.id] ?? (0, 0)
+        let alertList = try await alerts.all(serial: t.serial, limit: 50)
+        let row = Row(terminal: t, pending: counts.pending, failed: counts.failed, alerts: alertList.filter { $0.resolvedAt == nil }.count,
+                      problems: FleetRules.problems(approved: t.status == .approved, lastSeen: t.lastSeen, drift: t.clockDrift, failedCommands: counts.failed,
+                                                    openAlerts: alertList.filter { $0.resolvedAt == nil }.count, now: now))
+        let me = context.principal?.userID
+        let locale = context.locale
+        var data = form.data
+        data.merge([
+            "terminal": view(row, context),
+            "approved": t.status != .pending,
+            "units": try await unitOptions(context, selected: t.unitID),
+            "offsets": Self.offsets.sorted().map { o -> [String: Any] in
+                ["value": o, "label": String(format: "UTC%@%d:%02d", o < 0 ? "−" : "+", abs(o) / 3600, abs(o) % 3600 / 60), "selected": o == t.utcOffset]
+            },
+            "encodings": TerminalSettings.encodings.map { ["value": $0, "label": catalogs.text("terminal_encoding_\($0.replacingOccurrences(of: "-", with: ""))", locale),
+                                                          "selected": $0 == t.encoding] },
+            "photos": t.photos, "enabled": t.status == .approved,
+            "location": t.location,
+            "commands": try await commands.list(terminalID: t.id, limit: 100).map { c -> [String: Any] in
+                ["id": c.id, "kind": catalogs.text("terminal_command_\(c.kind.rawValue)", locale), "label": c.label,
+                 "state": catalogs.text("terminal_command_state_\(c.state.rawValue)", locale), "created": Instant.display(c.createdAt),
+                 "done": c.doneAt.map { Instant.display($0) } ?? "", "code": c.returnCode.map { code -> String in
+                     let key = "terminal_rc_\(code < 0 ? "m" : "")\(abs(code))"
+                     let text = catalogs.text(key, locale)
+                     return text == key ? String(code) : "\(code) · \(text)"
+                 } ?? "", "failed": c.failed, "result": c.result,
+                 "may_approve": c.state == .awaitingApproval && me != nil && c.createdBy != me]
+            },
+            "alerts": alertList.map { alertView($0, context) },
+            "journal": try await terminals.journalEntries(serial: t.serial, limit: 20).map { e -> [String: Any] in
+                ["seq": e.seq, "at": Instant.parse(e.receivedAt).map { Instant.display($0) } ?? e.receivedAt, "request": "\(e.method) \(e.path)?\(e.query)",
+                 "bytes": e.body.count, "status": e.replyStatus, "reply": String(e.reply.prefix(120))]
+            },
+            "today": services.today.description,
+            "yesterday": services.today.previous.description,
+        ]) { _, b in b }
+        return try services.views.page("terminal", context, status: status, data)
+    }
+
+    func settings(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        let form = try await FormData.read(request, context)
+        do {
+            guard t.status != .pending else { throw ValidationErrors([FieldError("unit", "terminal_not_approved")]) }
+            let reason = try requireReason(form)
+            guard let unitID = form.int("unit"), let unit = try await services.units.get(unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+            try context.require(.manageTerminals, atAnyOf: [unit.path])
+            guard let offset = Int(form["utc_offset"]) else { throw ValidationErrors([FieldError("utc_offset", "invalid")]) }
+            try await terminals.update(serial: t.serial, TerminalSettings(unitID: unit.id, location: form["location"], utcOffset: offset,
+                                                                         encoding: form["encoding"], photos: form.bool("photos"), enabled: form.bool("enabled")),
+                                       by: context.actor, reason: reason)
+        } catch {
+            var view = FormView(values: ["location": form["location"], "reason": form["reason"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)")
+    }
+
+    func fullUpload(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        _ = try await FormData.read(request, context)
+        try await terminals.requestFullUpload(serial: t.serial, by: context.actor)
+        return HTMLPage.redirect("/terminals/\(t.serial)")
+    }
+
+    /// Queues what the form asks: the unit's staff (one command per person with a PIN), a
+    /// removal, a range query or count, a reboot, a message, or (after a second administrator's
+    /// approval) clearing the log.
+    func queue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        let form = try await FormData.read(request, context)
+        do {
+            guard t.status == .approved, let path = t.unitPath else { throw ValidationErrors([FieldError("command", "terminal_not_approved")]) }
+            var new: [NewTerminalCommand] = []
+            func range() throws -> (TerminalTime, TerminalTime) {
+                guard let from = Day(form["from"]), let to = Day(form["to"].isEmpty ? form["from"] : form["to"]), from <= to,
+                      let a = TerminalTime("\(from) 00:00:00"), let b = TerminalTime("\(to) 23:59:59") else {
+                    throw ValidationErrors([FieldError("from", "invalid_range")])
+                }
+                return (a, b)
+            }
+            switch TerminalCommand.Kind(rawValue: form["kind"]) {
+            case .userUpdate?:
+                let people = try await services.people.search("", scopes: [path], on: services.today, limit: 10_000).items.map(\.person)
+                    .filter { !$0.terminalPIN.isEmpty }
+                guard !people.isEmpty else { throw ValidationErrors([FieldError("command", "no_staff_with_pin")]) }
+                new = people.map { NewTerminalCommand(kind: .userUpdate, command: PushCommand.updateUser(pin: $0.terminalPIN, name: $0.fullName,
+                                                                                                         card: $0.cardNumber, ascii: t.asciiNames),
+                                                      label: "\($0.fullName) (\($0.terminalPIN))") }
+            case .userDelete?:
+                let pin = form["pin"].trimmingCharacters(in: .whitespaces)
+                guard AttLogRow.isPIN(pin) else { throw ValidationErrors([FieldError("pin", "invalid")]) }
+                new = [NewTerminalCommand(kind: .userDelete, command: PushCommand.deleteUser(pin: pin), label: pin)]
+            case .queryLog?:
+                let (a, b) = try range()
+                new = [NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: a, to: b), label: "\(a.day) – \(b.day)")]
+            case .countLog?:
+                let (a, b) = try range()
+                new = [NewTerminalCommand(kind: .countLog, command: PushCommand.countAttLog(from: a, to: b), label: "\(a.day) – \(b.day)")]
+            case .reboot?:
+                new = [NewTerminalCommand(kind: .reboot, command: "REBOOT")]
+            case .info?:
+                new = [NewTerminalCommand(kind: .info, command: "INFO")]
+            case .message?:
+                let text = form["message"].tidied
+                guard !text.isEmpty, text.count <= 100 else { throw ValidationErrors([FieldError("message", "required")]) }
+                new = [NewTerminalCommand(kind: .message, command: PushCommand.message(text), label: text)]
+            case .clearLog?:
+                new = [NewTerminalCommand(kind: .clearLog, command: "CLEAR LOG", label: try requireReason(form))]
+            case nil:
+                throw ValidationErrors([FieldError("command", "invalid")])
+            }
+            try await commands.enqueue(new, terminalID: t.id, by: context.actor)
+        } catch {
+            var view = FormView(values: ["pin": form["pin"], "message": form["message"], "from": form["from"], "to": form["to"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)#commands")
+    }
+
+    func approveCommand(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let command = try await commands.get(id),
+              let t = try await terminals.get(serial: command.serial), let path = t.unitPath else { throw StoreError.notFound("command") }
+        try context.require(.manageTerminals, atAnyOf: [path])
+        _ = try await FormData.read(request, context)
+        do {
+            try await commands.approve(id, by: context.actor)
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)#commands")
+    }
+
+    func resolveAlert(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let found = try await alerts.get(id), let path = found.unitPath,
+              let t = try await terminals.get(serial: found.alert.serial) else { throw StoreError.notFound("alert") }
+        try context.require(.manageTerminals, atAnyOf: [path])
+        let form = try await FormData.read(request, context)
+        do {
+            try await alerts.resolve(id, by: context.actor, note: form["resolution"])
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect(form["back"] == "list" ? "/terminals" : "/terminals/\(t.serial)#alerts")
+    }
+}
