@@ -174,6 +174,7 @@ struct AttendanceController {
                  "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false]
             },
             "has_punches": !punches.isEmpty,
+            "has_terminal_alerts": !alerts.isEmpty,
             "terminal_alerts": alerts.map { a -> [String: Any] in
                 ["kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), "at": Instant.display(a.occurredAt), "detail": a.detail,
                  "serial": a.serial, "resolved": a.resolvedAt != nil, "resolution": a.resolution]
