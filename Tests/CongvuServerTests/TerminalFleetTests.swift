@@ -224,4 +224,43 @@ import Testing
             #expect(try await TerminalStore(database: h.services.database).verifyJournal() == nil)
         }
     }
+
+    @Test(arguments: TestDatabases.kinds)
+    func hikvisionEventsFeedTheSamePunches(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            var person = try await h.someone(in: "14551-UB")
+            person.terminalPIN = "1001"
+            try await h.services.people.update(person, by: .system, reason: "ghi danh")
+            let at = Date().addingTimeInterval(-45)
+            let stamp = Instant.formatLocal(at).replacingOccurrences(of: " ", with: "T") + ":05+07:00"
+            func event(_ serialNo: Int, minor: Int = 75) -> String {
+                """
+                {"ipAddress":"192.168.1.64","dateTime":"\(stamp)","eventType":"AccessControllerEvent","AccessControllerEvent":\
+                {"major":5,"minor":\(minor),"employeeNoString":"1001","serialNo":\(serialNo)}}
+                """
+            }
+            let uri = "/hikvision/DS-K1T341AM001/events"
+            func post(_ body: Data, type: String = "application/json") async throws -> TestResponse {
+                try await h.client.execute(uri: uri, method: .post, headers: [.contentType: type], body: ByteBuffer(bytes: body))
+            }
+            // Pending: refused, so the terminal keeps the event.
+            #expect(try await post(Data(event(1).utf8)).status == .serviceUnavailable)
+            let store = TerminalStore(database: h.services.database)
+            #expect(try await store.get(serial: "DS-K1T341AM001")?.vendor == "hikvision")
+            try await store.approve(serial: "DS-K1T341AM001", unitID: try await h.unit(code: "14551-UB").id, by: .system)
+            #expect(try await post(Data(event(1).utf8)).status == .ok)
+            #expect(try await post(Data(event(1).utf8)).status == .ok)  // repeated: the same punch
+            #expect(try await post(Data(event(2, minor: 76).utf8)).status == .ok)  // a refused face: no punch
+            #expect(try await post(Data("{not json".utf8)).status == .badRequest)
+            let jpeg = Data([0xFF, 0xD8, 0xFF, 0xDB, 9, 8, 7, 0xFF, 0xD9])
+            var body = Data("--MIME_boundary\r\nContent-Disposition: form-data; name=\"event_log\"\r\nContent-Type: application/json\r\n\r\n".utf8)
+            body += Data(event(3).utf8) + Data("\r\n--MIME_boundary\r\nContent-Disposition: form-data; name=\"Picture\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+            body += jpeg + Data("\r\n--MIME_boundary--\r\n".utf8)
+            #expect(try await post(body, type: "multipart/form-data; boundary=MIME_boundary").status == .ok)
+            let punches = try await PunchStore(database: h.services.database).punches(personID: person.id, from: at.addingTimeInterval(-120), to: Date())
+            #expect(punches.filter { $0.device == "terminal:DS-K1T341AM001" }.count == 2)
+            #expect(try await h.services.punchPhotos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
+            #expect(try await store.verifyJournal() == nil)
+        }
+    }
 }

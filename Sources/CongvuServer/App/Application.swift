@@ -70,6 +70,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     AuthController(services: services).addRoutes(to: router)
     KioskController(services: services).addDeviceRoutes(to: router)
     TerminalController(services: services).addRoutes(to: router)
+    HikvisionController(services: services).addRoutes(to: router)
     BoardController(services: services).addPublicRoutes(to: router)
     let pages = router.group().add(middleware: RequireSignIn())
     HomeController(services: services).addRoutes(to: pages)

@@ -1,0 +1,82 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTerminals
+import Foundation
+import Hummingbird
+
+/// Hikvision face and fingerprint terminals (ISAPI): each is told, through
+/// `PUT /ISAPI/Event/notification/httpHosts/1`, to post its events to
+/// `/hikvision/<serial number>/events`. An event is a JSON body or a multipart body with an
+/// `event_log` part and a picture. Granted verifications become punches keyed by the terminal's
+/// own record number, so a repeated event adds nothing; the picture goes to the photo store.
+/// As with ZKTeco, a terminal is pending (its events refused with 503) until approved.
+struct HikvisionController {
+    let services: AppServices
+    var store: TerminalStore { TerminalStore(database: services.database) }
+
+    static let bodyLimit = 4 * 1024 * 1024
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("hikvision/:serial/events", use: event)
+    }
+
+    func reply(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: "{\"statusCode\":\(status == .ok ? 1 : 4),\"statusString\":\"\(text)\"}")))
+    }
+
+    func event(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let push = PushRequest(method: "POST", path: "/", rawQuery: "sn=\(context.parameters.get("serial") ?? "")", body: Data())
+        guard let serial = push.serialNumber else { return reply(.badRequest, "serial") }
+        let body = Data(try await request.body.collect(upTo: Self.bodyLimit).readableBytesView)
+        let now = Date()
+        let terminal = try await store.contact(serial: serial, vendor: "hikvision", family: "isapi", address: context.clientAddress, now: now)
+        let contentType = request.headers[.contentType] ?? ""
+        let parsed: HikvisionEvent?
+        var journaled = body
+        do {
+            if let boundary = Self.boundary(contentType) {
+                parsed = try HikvisionEvent.parseMultipart(body, boundary: boundary, serialNumber: serial)
+            } else {
+                parsed = try HikvisionEvent.parse(json: body, serialNumber: serial)
+            }
+        } catch {
+            try await store.journal(entry(request, serial, now, body, 400, "unreadable event"))
+            return reply(.badRequest, "unreadable event")
+        }
+        guard terminal.status == .approved else { return reply(.serviceUnavailable, "terminal not approved") }
+        guard let event = parsed else {
+            // A heartbeat, a door alarm, a refused face: journaled, nothing else.
+            try await store.journal(entry(request, serial, now, body, 200, "OK"))
+            return reply(.ok, "OK")
+        }
+        let key = "hik:\(serial):\(event.serialNo)"
+        if let picture = event.picture {
+            let sha = try services.punchPhotos.write(picture)
+            try await services.punchPhotos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: event.at, now: now)
+            // The journal keeps the event and the picture's hash; the picture lives once in the photo store.
+            journaled = (try? JSONEncoder().encode(["employee": event.employee, "serialNo": String(event.serialNo), "minor": String(event.minor),
+                                                    "at": Instant.format(event.at)])) ?? Data()
+            journaled += Data([0]) + Data("sha256:\(sha)".utf8)
+        }
+        let punch = TerminalPunch(pin: event.employee, at: event.at, method: event.method, key: key)
+        let result = try await store.ingest([punch], terminal: terminal, journal: entry(request, serial, now, journaled, 200, "OK"), now: now)
+        if !result.personIDs.isEmpty { await services.announce(personIDs: result.personIDs) }
+        return reply(.ok, "OK")
+    }
+
+    func entry(_ request: Request, _ serial: String, _ now: Date, _ body: Data, _ status: Int, _ text: String) -> JournalEntry {
+        JournalEntry(serial: serial, receivedAt: Instant.format(now), method: "POST", path: request.uri.path, query: request.uri.query ?? "",
+                     headers: request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), body: body, replyStatus: status, reply: text)
+    }
+
+    /// `multipart/form-data; boundary=MIME_boundary` → `MIME_boundary`.
+    static func boundary(_ contentType: String) -> String? {
+        guard contentType.lowercased().hasPrefix("multipart/") else { return nil }
+        for part in contentType.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == "boundary" { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return nil
+    }
+}
