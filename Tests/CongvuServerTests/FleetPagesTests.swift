@@ -108,4 +108,26 @@ import Testing
             #expect(home.text.contains("/terminals#alerts"))
         }
     }
+
+    @Test func anUnknownPINIsLinkedToItsPersonWithItsPunches() async throws {
+        try await Harness.run { h in
+            _ = try await device(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all")
+            try await TerminalStore(database: h.services.database).approve(serial: Self.serial, unitID: try await h.unit(code: "14551-UB").id, by: .system)
+            let yesterday = Day(Date(), in: CivilTime.vietnam).previous
+            let rows = "5555\t\(yesterday) 07:20:00\t0\t1\n5555\t\(yesterday) 17:05:00\t0\t1\n"
+            #expect(try await device(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", Data(rows.utf8)).text == "OK:2")
+            let office = try await h.signIn("vanphong.giahung")
+            let page = try await office.get("/attendance/cards")
+            #expect(page.text.contains("PIN 5555") && page.text.contains("pin:5555@terminal:\(Self.serial)"))
+            #expect(try await !h.signIn("vanphong.giavan").get("/attendance/cards").text.contains("PIN 5555"))
+            let person = try await h.someone(in: "14551-UB")
+            #expect(try await office.post("/attendance/cards/link", ["card": "pin:5555@terminal:\(Self.serial)", "person": String(person.id),
+                                                                     "reason": "PIN của đồng chí trên máy cổng"]).status == .seeOther)
+            let linked = try await PunchStore(database: h.services.database).punches(personID: person.id, from: CivilTime.startOfDay(yesterday),
+                                                                                     to: CivilTime.startOfDay(yesterday.next))
+            #expect(linked.filter { $0.device == "terminal:\(Self.serial)" }.count == 2)
+            #expect(try await h.services.people.get(person.id)?.person.terminalPIN == "5555")
+            #expect(try await !office.get("/attendance/cards").text.contains("PIN 5555"))
+        }
+    }
 }

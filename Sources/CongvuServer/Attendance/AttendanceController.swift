@@ -221,14 +221,21 @@ struct AttendanceController {
 
     // MARK: Unknown cards
 
-    /// Cards read at a kiosk that no person holds: visible to those who edit people where the kiosk stands.
-    func visibleCards(_ context: AppRequestContext) async throws -> [(card: String, punches: Int, last: Date, kiosk: String)] {
+    /// Cards read at a kiosk and terminal PINs that no person holds: visible to those who edit
+    /// people where the kiosk or terminal stands. `value` names one in the link form.
+    func visibleCards(_ context: AppRequestContext) async throws -> [(value: String, card: String, punches: Int, last: Date, kiosk: String)] {
         let p = try context.signedIn()
-        _ = try context.scopes(.editPeople)
-        let kiosks = Dictionary(uniqueKeysWithValues: try await KioskStore(database: services.database).list(scopes: p.scopes(for: .editPeople)).map { ("kiosk:\($0.id)", $0) })
+        let scopes = try context.scopes(.editPeople)
+        let kiosks = Dictionary(uniqueKeysWithValues: try await KioskStore(database: services.database).list(scopes: scopes).map { ("kiosk:\($0.id)", $0) })
+        let terminals = Dictionary(uniqueKeysWithValues: try await TerminalStore(database: services.database).list()
+            .filter { t in t.unitPath.map { path in scopes.contains { path.hasPrefix($0) } } ?? false }.map { ("terminal:\($0.serial)", $0) })
         return try await PunchStore(database: services.database).unknownCards().compactMap { c in
-            if let k = kiosks[c.device] { return (c.card, c.punches, c.last, "\(k.name) · \(k.unitName)") }
-            return p.roles.contains(.systemAdmin) ? (c.card, c.punches, c.last, c.device) : nil
+            if !c.pin.isEmpty {
+                guard let t = terminals[c.device] else { return nil }
+                return ("pin:\(c.pin)@\(c.device)", "PIN \(c.pin)", c.punches, c.last, "\(t.serial) \(t.location) · \(t.unitName ?? "")")
+            }
+            if let k = kiosks[c.device] { return (c.card, c.card, c.punches, c.last, "\(k.name) · \(k.unitName)") }
+            return p.roles.contains(.systemAdmin) && !c.card.isEmpty ? (c.card, c.card, c.punches, c.last, c.device) : nil
         }
     }
 
@@ -242,7 +249,7 @@ struct AttendanceController {
         let people = try await services.people.search("", scopes: p.scopes(for: .editPeople), on: services.today, limit: 2000).items
         var data = form.data
         data.merge([
-            "cards": list.map { ["card": $0.card, "punches": $0.punches, "last": Instant.display($0.last), "where": $0.kiosk] },
+            "cards": list.map { ["value": $0.value, "card": $0.card, "punches": $0.punches, "last": Instant.display($0.last), "where": $0.kiosk] },
             "has_cards": !list.isEmpty,
             "people": FormView.options(people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title)") },
                                        selected: form.values["person"] ?? ""),
@@ -254,12 +261,19 @@ struct AttendanceController {
         let form = try await FormData.read(request, context)
         var view = FormView(values: ["card": form["card"], "person": form["person"], "reason": form["reason"]])
         do {
-            guard try await visibleCards(context).contains(where: { $0.card == form["card"] }) else { throw StoreError.notFound("card") }
+            guard try await visibleCards(context).contains(where: { $0.value == form["card"] }) else { throw StoreError.notFound("card") }
             guard let personID = form.int("person"), let record = try await services.people.get(personID) else {
                 throw ValidationErrors([FieldError("person", "required")])
             }
             try context.require(.editPeople, atAnyOf: record.unitPaths)
-            _ = try await PunchStore(database: services.database).linkCard(form["card"], to: personID, by: context.actor, reason: try requireReason(form))
+            let punches = PunchStore(database: services.database)
+            let value = form["card"]
+            if value.hasPrefix("pin:"), let at = value.firstIndex(of: "@") {
+                _ = try await punches.linkPIN(String(value[value.index(value.startIndex, offsetBy: 4)..<at]), device: String(value[value.index(after: at)...]),
+                                             to: personID, by: context.actor, reason: try requireReason(form))
+            } else {
+                _ = try await punches.linkCard(value, to: personID, by: context.actor, reason: try requireReason(form))
+            }
             await services.announce(personIDs: [personID])
             return HTMLPage.redirect("/attendance/cards")
         } catch {

@@ -151,16 +151,41 @@ public struct PunchStore: Sendable {
     }
 
     /// Cards read that no person holds, per device, with how many punches each has and when it was last seen.
-    public func unknownCards() async throws -> [(card: String, device: String, punches: Int, last: Date)] {
+    /// Punches nobody holds yet: by card (kiosks) or by a terminal's PIN, with the device that read them.
+    public func unknownCards() async throws -> [(card: String, pin: String, device: String, punches: Int, last: Date)] {
         try await database.read { sql in
             try await sql.raw("""
-                SELECT card_number, device, COUNT(*) AS n, MAX(at) AS last FROM punches
-                WHERE person_id IS NULL GROUP BY card_number, device ORDER BY MAX(at) DESC
+                SELECT card_number, terminal_pin, device, COUNT(*) AS n, MAX(at) AS last FROM punches
+                WHERE person_id IS NULL GROUP BY card_number, terminal_pin, device ORDER BY MAX(at) DESC
                 """).all().map { row in
-                (try row.decode(column: "card_number", as: String.self), try row.decode(column: "device", as: String.self),
-                 try row.decode(column: "n", as: Int.self), try row.instant("last"))
+                (try row.decode(column: "card_number", as: String.self), try row.decode(column: "terminal_pin", as: String.self),
+                 try row.decode(column: "device", as: String.self), try row.decode(column: "n", as: Int.self), try row.instant("last"))
             }
         }
+    }
+
+    /// Gives a terminal's PIN to a person and attaches that terminal's unclaimed punches with the
+    /// PIN to them (times untouched), audited. Their other terminals then know them too.
+    public func linkPIN(_ pin: String, device: String, to personID: Int64, by actor: Actor, reason: String) async throws -> Int {
+        let kind = database.kind
+        let linked = try await database.write { sql in
+            guard try await sql.select().column("id").from("people").where("id", .equal, personID).first() != nil else {
+                throw StoreError.notFound("person")
+            }
+            let rows = try await sql.select().column("at").from("punches").where("person_id", .is, SQLLiteral.null)
+                .where("terminal_pin", .equal, pin).where("device", .equal, device).all()
+            try await sql.update("people").set("terminal_pin", to: pin).where("id", .equal, personID).run()
+            try await sql.update("punches").set("person_id", to: personID).set("note", to: "")
+                .where("person_id", .is, SQLLiteral.null).where("terminal_pin", .equal, pin).where("device", .equal, device).run()
+            try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
+                                            after: "{\"terminal_pin\":\"\(pin)\",\"device\":\"\(device)\",\"punches_linked\":\(rows.count)}", reason: reason),
+                                      by: actor, in: sql, kind: kind)
+            return (rows.count, Set(try rows.map { Day(try $0.instant("at"), in: CivilTime.vietnam) }))
+        }
+        if !linked.1.isEmpty {
+            try await VerdictStore(database: database).refresh(personIDs: [personID], days: linked.1.sorted(), cause: "card_linked")
+        }
+        return linked.0
     }
 
     /// Gives a card to a person and attaches its unclaimed punches to them. The punches' times are
