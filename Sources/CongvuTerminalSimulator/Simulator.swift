@@ -312,11 +312,14 @@ struct SimulatedTerminal: Sendable {
         var index: Int
         var photo: Bool
         var seed: Int
+        /// The row's bytes as the terminal keeps them (empty for a live row until it happens).
+        var text = Data()
         var key: String { "\(pin)|\(time)|\(index)" }
 
         /// A realtime punch happens now, on a clock `drift` seconds behind.
         func shifted(to now: Date, drift: Int) -> Row {
             var r = self
+            r.text = Data()
             r.time = TerminalTime(Instant.formatLocal(now.addingTimeInterval(-TimeInterval(drift))) + String(format: ":%02d", Int(now.timeIntervalSince1970) % 60))!
             return r
         }
@@ -364,21 +367,24 @@ struct SimulatedTerminal: Sendable {
             rows[i].pin = String(20_000 + i)
             rows[i].photo = false
         }
+        for i in 0..<history { rows[i].text = Data(line(rows[i]).utf8) }
     }
 
     func live(_ at: Int) -> Bool { at >= history }
 
-    /// Rows as the terminal writes them: ATTLOG (tab-separated, CRLF on some) or rtlog key=value.
-    func body(for rows: [Row]) -> Data {
-        var text = ""
-        for r in rows {
-            if security {
-                text += "time=\(r.time)\tpin=\(r.pin)\tcardno=0\teventaddr=1\tevent=0\tinoutstatus=0\tverifytype=15\tindex=\(r.index)\n"
-            } else {
-                text += "\(r.pin)\t\(r.time)\t0\t\(r.index % 2 == 0 ? 15 : 1)\t0\t0\t0" + (index % 2 == 0 ? "\r\n" : "\n")
-            }
+    /// A row as the terminal writes it: ATTLOG (tab-separated, CRLF on some) or rtlog key=value.
+    func line(_ r: Row) -> String {
+        if security {
+            return "time=\(r.time)\tpin=\(r.pin)\tcardno=0\teventaddr=1\tevent=0\tinoutstatus=0\tverifytype=15\tindex=\(r.index)\n"
         }
-        return Data(text.utf8)
+        return "\(r.pin)\t\(r.time)\t0\t\(r.index % 2 == 0 ? 15 : 1)\t0\t0\t0" + (index % 2 == 0 ? "\r\n" : "\n")
+    }
+
+    /// The rows of an upload: history rows as stored in the terminal (written once), live rows as they happen.
+    func body(for rows: [Row]) -> Data {
+        var out = Data()
+        for r in rows { out += r.text.isEmpty ? Data(line(r).utf8) : r.text }
+        return out
     }
 
     /// Live rows are sent at the moment they happen, so their stored time is only known then:

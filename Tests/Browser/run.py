@@ -79,7 +79,7 @@ class Checks:
             self.sign_in(d, "vanphong.giahung")
             for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20",
                          "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
-                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB"):
+                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -179,6 +179,39 @@ class Checks:
         finally:
             office.quit()
             leader.quit()
+
+
+    def test_office_approves_a_terminal_and_sends_it_a_message(self):
+        serial = "BRW0000001"
+        terminal = lambda path: urllib.request.urlopen(self.base + path, timeout=5).read().decode()
+        assert terminal(f"/iclock/cdata?SN={serial}&options=all&pushver=2.4.1").startswith("GET OPTION FROM: " + serial)
+        d = browser()
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            d.get(self.base + "/terminals")
+            row = d.find_element(By.CSS_SELECTOR, "#pending-terminals li")
+            assert serial in row.text
+            select = row.find_element(By.NAME, "unit")
+            for option in select.find_elements(By.TAG_NAME, "option"):
+                if option.text.startswith("UBND"):
+                    option.click()
+                    break
+            row.find_element(By.NAME, "location").send_keys("Cổng chính")
+            row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "terminal-settings")))
+            assert "Cổng chính" in d.find_element(By.ID, "terminal-facts").text
+            form = d.find_element(By.CSS_SELECTOR, "#terminal-command-forms input[name=message]").find_element(By.XPATH, "./ancestor::form")
+            form.find_element(By.NAME, "message").send_keys("Họp giao ban lúc 8 giờ")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(d, 10).until(lambda d: "Hop giao ban" in d.find_element(By.ID, "terminal-commands").text
+                                       or "Họp giao ban" in d.find_element(By.ID, "terminal-commands").text)
+            # The terminal's next poll carries the message, without diacritics.
+            assert "DATA UPDATE SMS MSG=Hop giao ban luc 8 gio" in terminal(f"/iclock/getrequest?SN={serial}")
+            d.refresh()
+            assert "Đã gửi" in d.find_element(By.ID, "terminal-commands").text
+            self.shot(d, "terminal")
+        finally:
+            d.quit()
 
 
 def main():

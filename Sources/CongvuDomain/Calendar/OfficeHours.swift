@@ -14,7 +14,7 @@ public struct ClockTime: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(hour: h, minute: m)
     }
 
-    public var description: String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+    public var description: String { Digits.join([.number(minutes / 60, 2), .text(":"), .number(minutes % 60, 2)]) }
     public static func < (a: ClockTime, b: ClockTime) -> Bool { a.minutes < b.minutes }
 }
 

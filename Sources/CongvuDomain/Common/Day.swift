@@ -60,12 +60,12 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        Digits.join([.number(year, 4), .text("-"), .number(month, 2), .text("-"), .number(day, 2)])
     }
 
     /// `DD/MM/YYYY`, the form Vietnamese documents use.
     public var vietnamese: String {
-        String(format: "%02d/%02d/%04d", day, month, year)
+        Digits.join([.number(day, 2), .text("/"), .number(month, 2), .text("/"), .number(year, 4)])
     }
 
     public static func < (a: Day, b: Day) -> Bool {
@@ -104,9 +104,21 @@ public enum Instant {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (days, msOfDay) = (floorDiv(ms, 86_400_000), floorMod(ms, 86_400_000))
         let day = LunarCalendar.day(julianDay: Int(days) + 2440588)
-        let seconds = Int(msOfDay / 1000)
-        return String(format: "%@T%02d:%02d:%02d.%03dZ", day?.description ?? "0000-00-00",
-                      seconds / 3600, seconds / 60 % 60, seconds % 60, Int(msOfDay % 1000))
+        let seconds = Int(msOfDay / 1000), millis = Int(msOfDay % 1000)
+        let (y, mo, d) = day.map { ($0.year, $0.month, $0.day) } ?? (0, 0, 0)
+        // Written digit by digit: this runs for every stored instant.
+        var b = [UInt8](repeating: 0, count: 24)
+        func put(_ v: Int, _ at: Int, _ width: Int) {
+            var v = v
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                b[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(y, 0, 4); b[4] = 45; put(mo, 5, 2); b[7] = 45; put(d, 8, 2); b[10] = 84
+        put(seconds / 3600, 11, 2); b[13] = 58; put(seconds / 60 % 60, 14, 2); b[16] = 58; put(seconds % 60, 17, 2)
+        b[19] = 46; put(millis, 20, 3); b[23] = 90
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// Reads the stored form with integer arithmetic (it is read for every stored instant);
@@ -221,9 +233,9 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var days: [Day] { first.through(last) }
     public var previous: Month { month == 1 ? Month(year: year - 1, month: 12)! : Month(year: year, month: month - 1)! }
     public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
-    public var description: String { String(format: "%04d-%02d", year, month) }
+    public var description: String { Digits.join([.number(year, 4), .text("-"), .number(month, 2)]) }
     /// "11/2026", as Vietnamese forms write it.
-    public var vietnamese: String { String(format: "%02d/%04d", month, year) }
+    public var vietnamese: String { Digits.join([.number(month, 2), .text("/"), .number(year, 4)]) }
 
     public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }

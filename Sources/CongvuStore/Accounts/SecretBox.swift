@@ -1,3 +1,4 @@
+import CongvuDomain
 import Crypto
 import Foundation
 
@@ -20,7 +21,7 @@ public struct SecretBox: Sendable {
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let key = SymmetricKey(size: .bits256)
-        let hex = key.withUnsafeBytes { Data($0) }.hex
+        let hex = key.withUnsafeBytes { Data($0) }.hexString
         guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw SecretKeyUnwritable(path: path)
         }
@@ -58,19 +59,17 @@ extension Data {
         }
         self = data
     }
-
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Random tokens for sessions, CSRF and API access, and the hashes kept of them.
 public enum Token {
     public static func random(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }.hexString
     }
 
     /// Only the hash of a bearer secret is stored, so a copy of the database cannot be replayed.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexString
     }
 }

@@ -42,7 +42,7 @@ public struct AuditLog: Sendable {
     }
 
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock

@@ -15,7 +15,7 @@ public struct PhotoStore: Sendable {
         self.directory = directory
     }
 
-    public static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    public static func sha256(_ data: Data) -> String { SHA256.hash(data: data).hexString }
 
     func path(_ sha: String) -> String { (directory as NSString).appendingPathComponent("\(sha.prefix(2))/\(sha).jpg") }
 

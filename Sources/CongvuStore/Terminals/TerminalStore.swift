@@ -103,7 +103,7 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// What the hash covers: every field, the body by its own SHA-256, and the previous hash.
     public var canonical: String {
-        let bodyHash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let bodyHash = SHA256.hash(data: body).hexString
         return [String(seq), serial, receivedAt, method, path, query, headers, bodyHash, String(replyStatus), reply, prevHash].joined(separator: "\u{1F}")
     }
 }
@@ -170,6 +170,12 @@ public struct TerminalStore: Sendable {
     /// Notes a contact: a new serial becomes a pending terminal; a known one gets its last-seen time and address.
     @discardableResult
     public func contact(serial: String, vendor: String, family: String, address: String, now: Date = Date()) async throws -> Terminal {
+        // Most requests come from a terminal seen seconds ago: no write for them.
+        if var known = try await get(serial: serial), known.lastAddress == address, known.family == family,
+           now.timeIntervalSince(known.lastSeen) < 15 {
+            known.lastSeen = max(known.lastSeen, now)
+            return known
+        }
         let at = Instant.format(now)
         try await database.write { sql in
             // Two first contacts at once (a terminal retrying) must not collide: insert if absent, then update.
@@ -326,31 +332,35 @@ public struct TerminalStore: Sendable {
         let device = "terminal:\(terminal.serial)"
         let received = Instant.format(now)
         let (count, inserted) = try await database.write { sql -> (Int, [(Int64, Date)]) in
-            var count = 0
+            // Which keys are stored already (usually none; all of them for a resend): asking is
+            // cheaper than having every inserted row returned, and a resend inserts nothing.
+            var seen = Set<String>()
+            for chunk in stride(from: 0, to: punches.count, by: 500) {
+                let keys = punches[chunk..<min(chunk + 500, punches.count)].map(\.key)
+                for row in try await sql.select().column("idempotency_key").from("punches").where("idempotency_key", .in, SQLBind.group(keys)).all() {
+                    seen.insert(try row.decode(column: "idempotency_key", as: String.self))
+                }
+            }
+            let fresh = punches.filter { seen.insert($0.key).inserted }
             var new: [(Int64, Date)] = []
             var flagged: [Date] = []
-            var newest: Date?
-            for chunk in stride(from: 0, to: punches.count, by: 400) {
-                let part = punches[chunk..<min(chunk + 400, punches.count)]
+            for chunk in stride(from: 0, to: fresh.count, by: 400) {
+                let part = fresh[chunk..<min(chunk + 400, fresh.count)]
                 var insert = sql.insert(into: "punches")
                     .columns("person_id", "card_number", "terminal_pin", "at", "received_at", "source", "method", "device", "flag", "note",
                              "idempotency_key")
                 for p in part {
                     let person = people[p.pin]
+                    let flag = PunchFlag.check(at: p.at, receivedAt: now)
+                    if flag != .none { flagged.append(p.at) } else if let person { new.append((person, p.at)) }
                     insert = insert.values(SQLBind(person), SQLBind(""), SQLBind(person == nil ? p.pin : ""), SQLBind(Instant.format(p.at)),
                                            SQLBind(received), SQLBind(PunchSource.terminal.rawValue), SQLBind(p.method.rawValue), SQLBind(device),
-                                           SQLBind(PunchFlag.check(at: p.at, receivedAt: now).rawValue), SQLBind(person == nil ? "PIN \(p.pin)" : ""),
-                                           SQLBind(p.key))
+                                           SQLBind(flag.rawValue), SQLBind(person == nil ? "PIN \(p.pin)" : ""), SQLBind(p.key))
                 }
-                let rows = try await insert.ignoringConflicts(with: "idempotency_key").returning("person_id", "at", "flag").all()
-                count += rows.count
-                for row in rows {
-                    let at = try row.instant("at")
-                    newest = max(newest ?? at, at)
-                    guard try row.decode(column: "flag", as: String.self).isEmpty else { flagged.append(at); continue }
-                    if let id = try row.decode(column: "person_id", as: Int64?.self) { new.append((id, at)) }
-                }
+                try await insert.ignoringConflicts(with: "idempotency_key").run()
             }
+            let count = fresh.count
+            let newest = fresh.map(\.at).max()
             guard let entry else { return (count, new) }  // a rebuild from the journal changes nothing else
             _ = try await TerminalStore.appendJournal(entry, in: sql, kind: kind)
             var update = sql.update("terminals").set("last_upload_at", to: received)

@@ -57,7 +57,8 @@ public struct PushRequest: Sendable, Equatable {
 /// Splits a text body into lines: CRLF or LF, trailing blank lines dropped.
 public enum PushText {
     public static func lines(_ text: String) -> [Substring] {
-        text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        // By bytes, not characters: CR and LF never occur inside a UTF-8 sequence.
+        text.utf8.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 10 || $0 == 13 }).map { Substring($0) }
     }
 
     /// Decodes a body as UTF-8; invalid bytes become U+FFFD rather than losing the row.

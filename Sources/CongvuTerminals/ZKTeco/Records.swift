@@ -8,6 +8,26 @@ public struct TerminalTime: Sendable, Equatable, Hashable, CustomStringConvertib
     public var second: Int
 
     public init?(_ text: some StringProtocol) {
+        // The usual shape, read byte by byte: this runs for every row of every upload.
+        let u = Array(text.utf8)
+        var lo = 0, hi = u.count
+        while lo < hi, u[lo] == 32 || u[lo] == 9 { lo += 1 }
+        while hi > lo, u[hi - 1] == 32 || u[hi - 1] == 9 { hi -= 1 }
+        if hi - lo == 19, u[lo + 4] == 45, u[lo + 7] == 45, u[lo + 10] == 32, u[lo + 13] == 58, u[lo + 16] == 58 {
+            func n(_ at: Int, _ count: Int) -> Int? {
+                var v = 0
+                for i in (lo + at)..<(lo + at + count) {
+                    guard u[i] >= 48, u[i] <= 57 else { return nil }
+                    v = v * 10 + Int(u[i] - 48)
+                }
+                return v
+            }
+            guard let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let m = n(14, 2), let s = n(17, 2),
+                  let day = Day(year: y, month: mo, day: d), h < 24, m < 60, s < 60 else { return nil }
+            self.day = day
+            self.second = h * 3600 + m * 60 + s
+            return
+        }
         let t = text.trimmingCharacters(in: .whitespaces)
         let parts = t.split(separator: " ")
         guard parts.count == 2, let day = Day(String(parts[0])) else { return nil }
@@ -24,7 +44,17 @@ public struct TerminalTime: Sendable, Equatable, Hashable, CustomStringConvertib
     }
 
     public var description: String {
-        String(format: "%@ %02d:%02d:%02d", day.description, second / 3600, second / 60 % 60, second % 60)
+        Digits.join([.text(day.description), .text(" "), .number(second / 3600, 2), .text(":"), .number(second / 60 % 60, 2), .text(":"), .number(second % 60, 2)])
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs (cheaper than a CharacterSet).
+    var blankTrimmed: Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return s
     }
 }
 
@@ -44,18 +74,18 @@ public struct AttLogRow: Sendable, Equatable {
     public var workCode: String
 
     public static func parse(_ line: Substring) throws -> AttLogRow {
-        let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+        let f = line.utf8.split(separator: 9, omittingEmptySubsequences: false).map { Substring($0) }
         guard f.count >= 2 else { throw RowError(line: String(line), reason: "too_few_fields") }
-        let pin = f[0].trimmingCharacters(in: .whitespaces)
+        let pin = String(f[0].blankTrimmed)
         guard Self.isPIN(pin) else { throw RowError(line: String(line), reason: "bad_pin") }
         guard let time = TerminalTime(f[1]) else { throw RowError(line: String(line), reason: "bad_time") }
-        func int(_ i: Int) -> Int { f.count > i ? Int(f[i].trimmingCharacters(in: .whitespaces)) ?? 0 : 0 }
+        func int(_ i: Int) -> Int { f.count > i ? Int(f[i].blankTrimmed) ?? 0 : 0 }
         return AttLogRow(pin: pin, time: time, status: int(2), verify: int(3), workCode: f.count > 4 ? String(f[4]) : "")
     }
 
     /// Terminal user ids: 1–24 letters or digits.
     public static func isPIN(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 24 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        !s.isEmpty && s.utf8.count <= 24 && s.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
     }
 
     /// How the person identified themselves, from the verify code (firmware differs; unknown codes read as card).
