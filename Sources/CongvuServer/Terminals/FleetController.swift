@@ -59,7 +59,7 @@ struct FleetController {
         return ["serial": t.serial, "status": catalogs.text("terminal_status_\(t.status.rawValue)", locale), "pending_status": t.status == .pending,
                 "family": t.family, "unit": t.unitName ?? "", "location": t.location, "firmware": t.firmware, "address": t.lastAddress,
                 "seen": Instant.display(t.lastSeen), "online": !row.problems.contains(.offline),
-                "drift": t.clockDrift.map { catalogs.text("terminal_drift_value", locale, [String($0)]) } ?? "",
+                "drift": t.clockDrift.map { catalogs.text("terminal_drift_value", locale, [String($0)]) } ?? false,
                 "records": t.recordCount.map(String.init) ?? "–", "users": t.userCount.map(String.init) ?? "–",
                 "commands_pending": row.pending, "commands_failed": row.failed, "alerts": row.alerts,
                 "problems": row.problems.map { catalogs.text("terminal_problem_\($0.rawValue)", locale) }.joined(separator: " · "),
@@ -149,11 +149,11 @@ struct FleetController {
             "commands": try await commands.list(terminalID: t.id, limit: 100).map { c -> [String: Any] in
                 ["id": c.id, "kind": catalogs.text("terminal_command_\(c.kind.rawValue)", locale), "label": c.label,
                  "state": catalogs.text("terminal_command_state_\(c.state.rawValue)", locale), "created": Instant.display(c.createdAt),
-                 "done": c.doneAt.map { Instant.display($0) } ?? "", "code": c.returnCode.map { code -> String in
+                 "done": c.doneAt.map { Instant.display($0) } ?? false, "code": c.returnCode.map { code -> String in
                      let key = "terminal_rc_\(code < 0 ? "m" : "")\(abs(code))"
                      let text = catalogs.text(key, locale)
                      return text == key ? String(code) : "\(code) · \(text)"
-                 } ?? "", "failed": c.failed, "result": c.result,
+                 } ?? "", "failed": c.failed, "result": present(c.result),
                  "may_approve": c.state == .awaitingApproval && me != nil && c.createdBy != me]
             },
             "alerts": alertList.map { alertView($0, context) },

@@ -118,7 +118,11 @@ struct TerminalController {
             return reply(answer)
         case "ATTPHOTO":
             return try await photo(received, terminal: terminal)
-        case "OPTIONS", "USERINFO", "USER", "BIODATA", "FINGERTMP", "FACE", "ERRORLOG":
+        case "OPTIONS":
+            // The terminal reports its settings: kept in the journal, answered as the protocol says.
+            try await store.journal(received.entry(.ok, "OK"))
+            return reply("OK")
+        case "USERINFO", "USER", "BIODATA", "FINGERTMP", "FACE", "ERRORLOG":
             let answer = PushReply.accepted(PushText.lines(PushText.decode(push.body)).count)
             try await store.journal(received.entry(.ok, answer))
             return reply(answer)
