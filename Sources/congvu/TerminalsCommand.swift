@@ -16,10 +16,10 @@ struct TerminalsCommand: AsyncParsableCommand {
         func run() async throws {
             let terminals = try await CLI.withServices(settings) { try await TerminalStore(database: $0.database).list() }
             if terminals.isEmpty { print("No terminal has contacted the server yet."); return }
-            print(["serial", "status", "family", "unit", "last contact", "address", "records"].joined(separator: "\t"))
+            print(["serial", "status", "family", "unit", "last contact", "address", "records", "drift (s)"].joined(separator: "\t"))
             for t in terminals {
                 print([t.serial, t.status.rawValue, t.family, t.unitName ?? "-", Instant.display(t.lastSeen), t.lastAddress,
-                       t.recordCount.map(String.init) ?? "-"].joined(separator: "\t"))
+                       t.recordCount.map(String.init) ?? "-", t.clockDrift.map(String.init) ?? "-"].joined(separator: "\t"))
             }
         }
     }
