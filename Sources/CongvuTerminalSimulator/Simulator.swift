@@ -56,18 +56,6 @@ public struct SimulationReport: Sendable, Codable {
     public var punchesPerSecond: Double { seconds > 0 ? Double(expectedPunches) / seconds : 0 }
 }
 
-/// A small deterministic generator, so a run can be repeated exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Drives simulated terminals against a server over real HTTP until every one has delivered
 /// everything; a refused or failed request is retried, as a terminal does.
 public struct TerminalSimulator: Sendable {
@@ -194,7 +182,7 @@ public struct TerminalSimulator: Sendable {
     }
 
     func upload(_ d: inout SimulatedTerminal, _ client: HTTPClient) async throws {
-        var rng = SplitMix(state: plan.seed &+ UInt64(d.index) &* 7919)
+        var rng = SeededGenerator(seed: plan.seed &+ UInt64(d.index) &* 7919)
         if d.gb2312 {
             // Chinese firmware: names in GB2312, sent with the operation log.
             let name = Data("USER PIN=10001\tName=".utf8) + Data([0xD6, 0xD0, 0xCE, 0xC4]) + Data("\tPri=0\tCard=0\n".utf8)
@@ -347,7 +335,7 @@ struct SimulatedTerminal: Sendable {
         security = plan.securityEvery > 0 && index % plan.securityEvery == plan.securityEvery - 1
         gb2312 = plan.gb2312Every > 0 && index % plan.gb2312Every == plan.gb2312Every - 1
         drift = index % 3 == 2 ? plan.drift : 0
-        var rng = SplitMix(state: plan.seed &+ UInt64(index))
+        var rng = SeededGenerator(seed: plan.seed &+ UInt64(index))
         // History: every 20 s over the days before, from a few hundred people; some exact doubles.
         let start = Date().addingTimeInterval(-TimeInterval(plan.punchesPerTerminal * 20 + 3600))
         var k = 0

@@ -14,17 +14,11 @@ import Testing
 @Suite struct FleetPagesTests {
     static let serial = "CKJ7201460777"
 
-    func device(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: Data = Data()) async throws -> TestResponse {
-        try await h.client.execute(uri: uri, method: method, headers: [:], body: ByteBuffer(bytes: body))
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func theOfficeApprovesConfiguresAndCommandsATerminal(kind: DatabaseKind) async throws {
         try await Harness.run(kind) { h in
-            var person = try await h.someone(in: "14551-UB")
-            person.terminalPIN = "4321"
-            try await h.services.people.update(person, by: .system, reason: "ghi danh")
-            _ = try await device(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all&pushver=2.4.1")
+            let person = try await h.enrolled(pin: "4321", in: "14551-UB")
+            _ = try await h.device(.get, "/iclock/cdata?SN=\(Self.serial)&options=all&pushver=2.4.1")
             let office = try await h.signIn("vanphong.giahung")
             let list = try await office.get("/terminals")
             #expect(list.status == .ok && list.text.contains("id=\"pending-terminals\"") && list.text.contains(Self.serial))
@@ -49,7 +43,7 @@ import Testing
             // One command per person with a PIN, sent fifty to a poll.
             var poll = "", polls = 0
             while true {
-                let next = try await device(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
+                let next = try await h.device(.get, "/iclock/getrequest?SN=\(Self.serial)").text
                 if next == "OK" || polls > 20 { break }
                 poll += next
                 polls += 1
@@ -65,10 +59,10 @@ import Testing
             let clear = try #require(try await CommandStore(database: h.services.database).list(terminalID: terminal.id).first { $0.kind == .clearLog })
             #expect(clear.state == .awaitingApproval)
             #expect(try await office.post("/terminals/commands/\(clear.id)/approve", [:]).status == .badRequest)
-            #expect(try await device(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "OK")
+            #expect(try await h.device(.get, "/iclock/getrequest?SN=\(Self.serial)").text == "OK")
             let admin = try await h.signIn("admin")
             #expect(try await admin.post("/terminals/commands/\(clear.id)/approve", [:]).status == .seeOther)
-            #expect(try await device(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "C:\(clear.id):CLEAR LOG\n")
+            #expect(try await h.device(.get, "/iclock/getrequest?SN=\(Self.serial)").text == "C:\(clear.id):CLEAR LOG\n")
             // Another commune's office sees none of it.
             let other = try await h.signIn("vanphong.giavan")
             #expect(try await other.get("/terminals/\(Self.serial)").status == .forbidden)
@@ -81,17 +75,15 @@ import Testing
 
     @Test func photosAndAlertsShowWhereThePunchesAre() async throws {
         try await Harness.run { h in
-            var person = try await h.someone(in: "14551-UB")
-            person.terminalPIN = "4321"
-            try await h.services.people.update(person, by: .system, reason: "ghi danh")
-            _ = try await device(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all")
+            let person = try await h.enrolled(pin: "4321", in: "14551-UB")
+            _ = try await h.device(.get, "/iclock/cdata?SN=\(Self.serial)&options=all")
             try await TerminalStore(database: h.services.database).approve(serial: Self.serial, unitID: try await h.unit(code: "14551-UB").id, by: .system)
             let time = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-90)) + ":07")!
-            #expect(try await device(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", Data("4321\t\(time)\t0\t15\n".utf8)).text == "OK:1")
+            #expect(try await h.device(.post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", Data("4321\t\(time)\t0\t15\n".utf8)).text == "OK:1")
             let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
-            #expect(try await device(h, .post, "/iclock/fdata?SN=\(Self.serial)&PIN=\(time.description.filter(\.isNumber))-4321.jpg", jpeg).text == "OK")
+            #expect(try await h.device(.post, "/iclock/fdata?SN=\(Self.serial)&PIN=\(time.description.filter(\.isNumber))-4321.jpg", jpeg).text == "OK")
             let oplog = "OPLOG 21\t0\t\(time.day) 06:00:00\t0\t0\t0\t0\n"
-            #expect(try await device(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=OPERLOG", Data(oplog.utf8)).text == "OK:1")
+            #expect(try await h.device(.post, "/iclock/cdata?SN=\(Self.serial)&table=OPERLOG", Data(oplog.utf8)).text == "OK:1")
             let leader = try await h.signIn("chutich.giahung")
             let day = try await leader.get("/attendance/person/\(person.id)/day/\(time.day)")
             #expect(day.status == .ok && day.text.contains("id=\"day-terminal-alerts\"") && day.text.contains("class=\"punch-photo\""))
@@ -111,11 +103,11 @@ import Testing
 
     @Test func anUnknownPINIsLinkedToItsPersonWithItsPunches() async throws {
         try await Harness.run { h in
-            _ = try await device(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all")
+            _ = try await h.device(.get, "/iclock/cdata?SN=\(Self.serial)&options=all")
             try await TerminalStore(database: h.services.database).approve(serial: Self.serial, unitID: try await h.unit(code: "14551-UB").id, by: .system)
             let yesterday = Day(Date(), in: CivilTime.vietnam).previous
             let rows = "5555\t\(yesterday) 07:20:00\t0\t1\n5555\t\(yesterday) 17:05:00\t0\t1\n"
-            #expect(try await device(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", Data(rows.utf8)).text == "OK:2")
+            #expect(try await h.device(.post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", Data(rows.utf8)).text == "OK:2")
             let office = try await h.signIn("vanphong.giahung")
             let page = try await office.get("/attendance/cards")
             #expect(page.text.contains("PIN 5555") && page.text.contains("pin:5555@terminal:\(Self.serial)"))

@@ -47,6 +47,19 @@ struct Harness {
         try #require(try await services.accounts.byUsername(username)?.personID)
     }
 
+    /// A request as a terminal sends it: no cookies, no Content-Type to rely on.
+    func device(_ method: HTTPRequest.Method, _ uri: String, _ body: Data = Data()) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: method, headers: [:], body: ByteBuffer(bytes: body))
+    }
+
+    /// Somebody of the unit with `code` given a terminal PIN (as the office does on their page).
+    func enrolled(pin: String, in code: String = "14551-UB") async throws -> Person {
+        var person = try await someone(in: code)
+        person.terminalPIN = pin
+        try await services.people.update(person, by: .system, reason: "ghi danh máy chấm công")
+        return person
+    }
+
     /// Somebody with a current post in the unit with `code` (its first person by name).
     func someone(in code: String) async throws -> Person {
         let unit = try await self.unit(code: code)

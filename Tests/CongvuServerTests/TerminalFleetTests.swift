@@ -16,7 +16,7 @@ import Testing
     static let serial = "CKJ7201460999"
 
     func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: Data) async throws -> TestResponse {
-        try await h.client.execute(uri: uri, method: method, headers: [:], body: ByteBuffer(bytes: body))
+        try await h.device(method, uri, body)
     }
 
     func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: String = "") async throws -> TestResponse {
@@ -25,9 +25,7 @@ import Testing
 
     /// An approved terminal of Gia Hưng's committee and a person enrolled on it.
     func approvedTerminal(_ h: Harness, pin: String = "98765") async throws -> (Terminal, Person) {
-        var person = try await h.someone(in: "14551-UB")
-        person.terminalPIN = pin
-        try await h.services.people.update(person, by: .system, reason: "ghi danh máy chấm công")
+        let person = try await h.enrolled(pin: pin)
         _ = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all&pushver=2.4.1")
         let store = TerminalStore(database: h.services.database)
         try await store.approve(serial: Self.serial, unitID: try await h.unit(code: "14551-UB").id, location: "Cổng chính", by: .system)
@@ -176,9 +174,7 @@ import Testing
                                                                             encoding: "latin1", photos: true, enabled: true), by: .system, reason: "x")
             }
             // A visitor from another commune of the province is sent as a user, without marks on this terminal.
-            var visitor = try await h.someone(in: "14554-UB")
-            visitor.terminalPIN = "70001"
-            try await h.services.people.update(visitor, by: .system, reason: "ghi danh")
+            let visitor = try await h.enrolled(pin: "70001", in: "14554-UB")
             let remote = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=70001").text
             #expect(remote.hasPrefix("DATA UPDATE USERINFO PIN=70001\tName=\(Transliteration.ascii(visitor.fullName))\t"))
             #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=11111").text == "OK")
@@ -228,9 +224,7 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func hikvisionEventsFeedTheSamePunches(kind: DatabaseKind) async throws {
         try await Harness.run(kind) { h in
-            var person = try await h.someone(in: "14551-UB")
-            person.terminalPIN = "1001"
-            try await h.services.people.update(person, by: .system, reason: "ghi danh")
+            let person = try await h.enrolled(pin: "1001", in: "14551-UB")
             let at = Date().addingTimeInterval(-45)
             let stamp = Instant.formatLocal(at).replacingOccurrences(of: " ", with: "T") + ":05+07:00"
             func event(_ serialNo: Int, minor: Int = 75) -> String {

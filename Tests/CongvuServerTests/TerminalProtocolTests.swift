@@ -14,18 +14,10 @@ import Testing
         try await h.client.execute(uri: uri, method: method, headers: [.contentType: "application/push"], body: ByteBuffer(string: body))
     }
 
-    /// A person of Gia Hưng's committee given a PIN nobody else has.
-    func enrolled(_ h: Harness, pin: String) async throws -> Person {
-        var person = try await h.someone(in: "14551-UB")
-        person.terminalPIN = pin
-        try await h.services.people.update(person, by: .system, reason: "ghi danh máy chấm công")
-        return person
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func aTerminalIsHeldUntilApprovedThenNothingIsLostOrDoubled(kind: DatabaseKind) async throws {
         try await Harness.run(kind) { h in
-            let person = try await enrolled(h, pin: "98765")
+            let person = try await h.enrolled(pin: "98765")
             let terminals = TerminalStore(database: h.services.database)
             // Handshake of a terminal nobody knows yet: it gets its options and waits as pending.
             let hello = try await send(h, .get, "/iclock/cdata?SN=CKJ7201460123&options=all&pushver=2.4.1&language=86")
@@ -66,7 +58,7 @@ import Testing
 
     @Test func securityPushPunchesAreKeyedByTheirIndex() async throws {
         try await Harness.run { h in
-            let person = try await enrolled(h, pin: "55501")
+            let person = try await h.enrolled(pin: "55501")
             let terminals = TerminalStore(database: h.services.database)
             #expect(try await send(h, .get, "/iclock/cdata?SN=AC3X001&options=all&pushver=3.1.2").text == "OK")
             #expect(try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc,~DeviceName=SpeedFace").text.hasPrefix("RegistryCode="))
