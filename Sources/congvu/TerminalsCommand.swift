@@ -91,7 +91,7 @@ struct TerminalsCommand: AsyncParsableCommand {
                 } ?? services.today.previous
                 return try await TerminalHousekeeping(services: services).reconcile(day: d)
             }
-            print("\(asked) terminals asked for their count; answers arrive with their next polls.")
+            print("Terminals asked for their count: \(asked). Answers arrive with their next polls.")
         }
     }
 }

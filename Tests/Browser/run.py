@@ -9,6 +9,7 @@ import argparse, os, shutil, socket, subprocess, sys, tempfile, time, traceback,
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -190,8 +191,7 @@ class Checks:
         try:
             self.sign_in(d, "vanphong.giahung")
             d.get(self.base + "/terminals")
-            row = d.find_element(By.CSS_SELECTOR, "#pending-terminals li")
-            assert serial in row.text
+            row = next(li for li in d.find_elements(By.CSS_SELECTOR, "#pending-terminals li") if serial in li.text)
             select = row.find_element(By.NAME, "unit")
             for option in select.find_elements(By.TAG_NAME, "option"):
                 if option.text.startswith("UBND"):
@@ -204,7 +204,9 @@ class Checks:
             form = d.find_element(By.CSS_SELECTOR, "#terminal-command-forms input[name=message]").find_element(By.XPATH, "./ancestor::form")
             form.find_element(By.NAME, "message").send_keys("Họp giao ban lúc 8 giờ")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            WebDriverWait(d, 10).until(lambda d: "Hop giao ban" in d.find_element(By.ID, "terminal-commands").text
+            # The form posts and the page reloads: an element of the old page may go stale meanwhile.
+            WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: "Hop giao ban" in d.find_element(By.ID, "terminal-commands").text
                                        or "Họp giao ban" in d.find_element(By.ID, "terminal-commands").text)
             # The terminal's next poll carries the message, without diacritics.
             assert "DATA UPDATE SMS MSG=Hop giao ban luc 8 gio" in terminal(f"/iclock/getrequest?SN={serial}")

@@ -77,7 +77,7 @@ import Testing
             for _ in 0..<2 {  // a resend raises nothing twice
                 #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=OPERLOG&OpStamp=77", oplog).text == "OK:5")
             }
-            #expect(Set(try await alerts.open(scopes: ["/"]).map(\.kind)) == [.timeSet, .adminPasswordFailed])
+            #expect(Set(try await alerts.open(scopes: ["/"], serial: Self.serial).map(\.kind)) == [.timeSet, .adminPasswordFailed])
             #expect(try await TerminalStore(database: h.services.database).get(serial: Self.serial)?.operLogStamp == "77")
             // The record count going down: the log was cleared.
             _ = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)&INFO=Ver%208.0.4,61,58,5120,10.0.0.2")
@@ -92,12 +92,13 @@ import Testing
             let old = Day(Date().addingTimeInterval(-10 * 86400), in: CivilTime.vietnam)
             let rows = (0..<8).map { "98765\t\(old) 07:\(10 + $0):00\t0\t1" }.joined(separator: "\n")
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", rows).text == "OK:8")
-            let open = try await alerts.open(scopes: ["/"])
+            let open = try await alerts.open(scopes: ["/"], serial: Self.serial)
             #expect(open.filter { $0.kind == .farFromReceive }.count == 1)
             #expect(open.contains { $0.kind == .clockDrift })
             // A unit elsewhere sees none of them.
             let other = try await h.unit(code: "14554-UB")
             #expect(try await alerts.open(scopes: [other.path]).isEmpty)
+            #expect(try await alerts.open(scopes: ["/"]).contains { $0.serial != Self.serial })  // the demo's own, also seen from the top
             // The person's day shows the alerts of the terminal they punched on.
             let touching = try await alerts.touching(personID: person.id, day: today, devices: ["terminal:\(terminal.serial)"])
             #expect(Set(touching.map(\.kind)).isSuperset(of: [.timeSet, .clockDrift, .recordCountDown]))
@@ -139,7 +140,7 @@ import Testing
             let yesterday = Day(Date(), in: CivilTime.vietnam).previous
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(yesterday) 07:29:00\t0\t1\n").text == "OK:1")
             let housekeeping = TerminalHousekeeping(services: h.services)
-            #expect(try await housekeeping.reconcile(day: yesterday) == 1)
+            #expect(try await housekeeping.reconcile(day: yesterday) >= 1)  // with the demo's own terminal
             #expect(try await housekeeping.reconcile(day: yesterday) == 0)  // once a night
             let ask = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
             #expect(ask.contains("VERIFY SUM ATTLOG StartTime=\(yesterday) 00:00:00\tEndTime=\(yesterday) 23:59:59"))

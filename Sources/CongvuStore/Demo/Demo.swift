@@ -151,6 +151,7 @@ public enum Demo {
                 users.append(("motcua.\(key)", first["Công chức Bộ phận một cửa"], .oneStopOfficer, centre.id, centre.name))
             }
             try await punches(sql: sql, rng: &rng, now: Date())
+            try await terminals(sql: sql, now: Date())
             let now = Instant.now()
             for (username, personID, role, unitID, unitName) in users {
                 var display = username
@@ -174,6 +175,37 @@ public enum Demo {
             }
             return accounts
         }
+    }
+
+    /// The fleet of Gia Hưng: a ZKTeco terminal at the committee's door (its clock was set by hand
+    /// yesterday: an open alert), a Hikvision face terminal at the one-stop counter, and a new
+    /// terminal waiting for approval.
+    static func terminals(sql: any SQLDatabase, now: Date) async throws {
+        func unitID(_ code: String) async throws -> Int64 {
+            try await sql.select().column("id").from("units").where("code", .equal, code).first()!.decode(column: "id", as: Int64.self)
+        }
+        let at = Instant.format(now), recent = Instant.format(now.addingTimeInterval(-8))
+        let fleet: [(String, String, String, String, Int64?, String, String, Int?, Int?, Int?)] = [
+            ("AF6C201460501", "zkteco", "2.x", "approved", try await unitID("14551-UB"), "Cổng chính trụ sở", "Ver 8.0.4.7-20230615", 61, 5120, 4),
+            ("DS-K1T341AM20240001", "hikvision", "isapi", "approved", try await unitID("14551-TTHCC"), "Quầy một cửa", "V3.3.2 build 230511", nil, nil, nil),
+            ("AF6C201460502", "zkteco", "2.x", "pending", nil, "", "", nil, nil, nil),
+        ]
+        for (serial, vendor, family, status, unit, location, firmware, users, records, drift) in fleet {
+            try await sql.insert(into: "terminals")
+                .columns("serial", "vendor", "family", "status", "unit_id", "location", "firmware", "first_seen_at", "last_seen_at", "last_address",
+                         "user_count", "record_count", "clock_drift", "drift_measured_at", "approved_at")
+                .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(status), SQLBind(unit), SQLBind(location), SQLBind(firmware),
+                        SQLBind(Instant.format(now.addingTimeInterval(-40 * 86400))), SQLBind(status == "pending" ? at : recent),
+                        SQLBind(status == "pending" ? "10.0.0.57" : "192.168.1.201"), SQLBind(users), SQLBind(records), SQLBind(drift),
+                        SQLBind(drift == nil ? nil : recent), SQLBind(status == "approved" ? at : nil))
+                .run()
+        }
+        let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, "AF6C201460501").first()!
+            .decode(column: "id", as: Int64.self)
+        let yesterday = now.addingTimeInterval(-86400)
+        try await sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "dedupe", "created_at")
+            .values(SQLBind(terminal), SQLBind("time_set"), SQLBind(Instant.format(yesterday)), SQLBind(Day(yesterday, in: CivilTime.vietnam).description),
+                    SQLBind("21 · operator 1"), SQLBind("demo:time_set"), SQLBind(at)).run()
     }
 
     /// Three months of punches up to this morning (as far as now), in batches: most on time,
