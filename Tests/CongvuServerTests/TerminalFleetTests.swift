@@ -256,6 +256,14 @@ import Testing
             #expect(punches.filter { $0.device == "terminal:DS-K1T341AM001" }.count == 2)
             #expect(try await h.services.punchPhotos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
             #expect(try await store.verifyJournal() == nil)
+            // The journal alone rebuilds both punches and the picture's link.
+            try await h.services.database.write { sql in
+                try await sql.delete(from: "punches").where("device", .equal, "terminal:DS-K1T341AM001").run()
+                try await sql.delete(from: "punch_photos").run()
+            }
+            let rebuilt = try await TerminalHousekeeping(services: h.services).reparse(serial: "DS-K1T341AM001")
+            #expect(rebuilt.newPunches == 2 && rebuilt.photos == 1)
+            #expect(try await h.services.punchPhotos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
         }
     }
 }

@@ -50,14 +50,12 @@ struct HikvisionController {
             try await store.journal(entry(request, serial, now, body, 200, "OK"))
             return reply(.ok, "OK")
         }
-        let key = "hik:\(serial):\(event.serialNo)"
+        let key = Self.key(event)
         if let picture = event.picture {
             let sha = try services.punchPhotos.write(picture)
             try await services.punchPhotos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: event.at, now: now)
-            // The journal keeps the event and the picture's hash; the picture lives once in the photo store.
-            journaled = (try? JSONEncoder().encode(["employee": event.employee, "serialNo": String(event.serialNo), "minor": String(event.minor),
-                                                    "at": Instant.format(event.at)])) ?? Data()
-            journaled += Data([0]) + Data("sha256:\(sha)".utf8)
+            // The journal keeps the event's JSON and the picture's hash; the picture lives once in the photo store.
+            journaled = event.json + Data([0]) + Data("sha256:\(sha)".utf8)
         }
         let punch = TerminalPunch(pin: event.employee, at: event.at, method: event.method, key: key)
         let result = try await store.ingest([punch], terminal: terminal, journal: entry(request, serial, now, journaled, 200, "OK"), now: now)
@@ -68,6 +66,17 @@ struct HikvisionController {
     func entry(_ request: Request, _ serial: String, _ now: Date, _ body: Data, _ status: Int, _ text: String) -> JournalEntry {
         JournalEntry(serial: serial, receivedAt: Instant.format(now), method: "POST", path: request.uri.path, query: request.uri.query ?? "",
                      headers: request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), body: body, replyStatus: status, reply: text)
+    }
+
+    static func key(_ event: HikvisionEvent) -> String { "hik:\(event.serialNumber):\(event.serialNo)" }
+
+    /// A journaled event again (for a reparse): the punch, and the picture's hash if one came with it.
+    static func journaled(_ entry: JournalEntry) -> (event: HikvisionEvent, sha: String?)? {
+        let nul = entry.body.firstIndex(of: 0)
+        let json = nul.map { Data(entry.body[entry.body.startIndex..<$0]) } ?? entry.body
+        guard let event = (try? HikvisionEvent.parse(json: json, serialNumber: entry.serial)) ?? nil else { return nil }
+        let tail = nul.map { String(decoding: entry.body[entry.body.index(after: $0)...], as: UTF8.self) } ?? ""
+        return (event, tail.hasPrefix("sha256:") ? String(tail.dropFirst(7)) : nil)
     }
 
     /// `multipart/form-data; boundary=MIME_boundary` → `MIME_boundary`.

@@ -54,17 +54,25 @@ public struct TerminalHousekeeping: Sendable {
             next = last.seq + 1
             for entry in page where entry.method == "POST" && entry.reply.hasPrefix("OK") && (serial == nil || entry.serial == serial) {
                 let push = PushRequest(method: entry.method, path: entry.path, rawQuery: entry.query, body: entry.body)
-                let table = push.endpoint == .fdata ? "ATTPHOTO" : (push.table ?? "")
-                guard ["ATTLOG", "RTLOG", "ATTPHOTO"].contains(table) else { continue }
+                let hikvision = entry.path.hasPrefix("/hikvision/")
+                let table = hikvision ? "HIKVISION" : push.endpoint == .fdata ? "ATTPHOTO" : (push.table ?? "")
+                guard ["ATTLOG", "RTLOG", "ATTPHOTO", "HIKVISION"].contains(table) else { continue }
                 if terminals[entry.serial] == nil { terminals[entry.serial] = try await store.get(serial: entry.serial) }
                 guard let terminal = terminals[entry.serial], let received = Instant.parse(entry.receivedAt) else { continue }
                 out.entries += 1
-                if table == "ATTPHOTO" {
+                // A photo is linked again only while its file is kept (retention may have removed it).
+                func link(_ key: String, _ sha: String, _ takenAt: Date) async throws {
+                    guard services.punchPhotos.has(sha: sha) else { return }
+                    if try await services.punchPhotos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: takenAt, now: received) { out.photos += 1 }
+                }
+                if table == "HIKVISION" {
+                    guard let (event, sha) = HikvisionController.journaled(entry) else { continue }
+                    let punch = TerminalPunch(pin: event.employee, at: event.at, method: event.method, key: HikvisionController.key(event))
+                    out.newPunches += try await store.ingest([punch], terminal: terminal, journal: nil, now: received).new
+                    if let sha { try await link(punch.key, sha, event.at) }
+                } else if table == "ATTPHOTO" {
                     guard let photo = TerminalRows.journaledPhoto(entry, serial: terminal.serial) else { continue }
-                    if try await services.punchPhotos.link(key: photo.key, sha: photo.sha, terminalID: terminal.id,
-                                                           takenAt: photo.time.instant(offsetSeconds: terminal.utcOffset), now: received) {
-                        out.photos += 1
-                    }
+                    try await link(photo.key, photo.sha, photo.time.instant(offsetSeconds: terminal.utcOffset))
                 } else {
                     let rows = TerminalRows.punches(table: table, body: entry.body, terminal: terminal)
                     out.newPunches += try await store.ingest(rows.punches, terminal: terminal, journal: nil, now: received).new

@@ -34,6 +34,9 @@ public struct PhotoStore: Sendable {
         return sha
     }
 
+    /// Whether the file of this hash is still kept (retention may have removed it).
+    public func has(sha: String) -> Bool { FileManager.default.fileExists(atPath: path(sha)) }
+
     /// Links a written photo to a punch key (a resent photo links nothing twice): true when new.
     @discardableResult
     public func link(key: String, sha: String, terminalID: Int64, takenAt: Date, now: Date = Date()) async throws -> Bool {

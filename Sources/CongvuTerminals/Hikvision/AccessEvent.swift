@@ -11,6 +11,8 @@ public struct HikvisionEvent: Sendable, Equatable {
     public var at: Date
     public var minor: Int
     public var picture: Data?
+    /// The event's JSON as received (the `event_log` part of a multipart body): what the journal keeps.
+    public var json: Data
 
     /// Minor codes of a granted verification that is attendance (face, fingerprint, card).
     public static let granted: Set<Int> = [1, 38, 75]
@@ -45,7 +47,7 @@ public struct HikvisionEvent: Sendable, Equatable {
               let minor = inner.minor, granted.contains(minor),
               let employee = inner.employeeNoString?.trimmingCharacters(in: .whitespaces), AttLogRow.isPIN(employee),
               let serial = inner.serialNo, let text = e.dateTime, let at = parseDate(text) else { return nil }
-        return HikvisionEvent(serialNumber: serialNumber, serialNo: serial, employee: employee, at: at, minor: minor, picture: picture)
+        return HikvisionEvent(serialNumber: serialNumber, serialNo: serial, employee: employee, at: at, minor: minor, picture: picture, json: json)
     }
 
     /// `2026-03-03T07:24:05+07:00` (ISO 8601 with an offset; `Z` for UTC).
