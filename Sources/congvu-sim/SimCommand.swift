@@ -50,7 +50,6 @@ struct SimCommand: AsyncParsableCommand {
         @OptionGroup var options: PlanOptions
         @Option(help: "Write the report (what the server must hold) to this JSON file.") var report: String?
         @Option(help: "Give up after this many seconds without a success.") var patience = 180.0
-        @Flag(help: "Wait for an operator to approve the terminals (otherwise they are expected approved).") var awaitApproval = false
 
         func run() async throws {
             var simulator = TerminalSimulator(baseURL: url, plan: options.plan)
@@ -153,7 +152,7 @@ struct SimCommand: AsyncParsableCommand {
                 }
             }
             let bareSeconds = Double(bare.components.seconds) + Double(bare.components.attoseconds) / 1e18
-            let httpRate = Double(rows) / report.seconds, bareRate = Double(rows) / bareSeconds
+            let httpRate = report.punchesPerSecond, bareRate = Double(rows) / bareSeconds
             print("| \(databaseURL == nil ? "SQLite" : "PostgreSQL") | \(terminals) | \(rows) | \(batch) | \(String(format: "%.2f", report.seconds)) s | "
                   + "\(Int(httpRate)) | \(Int(bareRate)) | \(String(format: "%.0f", 100 * httpRate / bareRate)) % |")
             await group.triggerGracefulShutdown()

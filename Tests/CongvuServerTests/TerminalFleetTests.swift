@@ -150,6 +150,12 @@ import Testing
             #expect(try await AlertStore(database: h.services.database).open(scopes: ["/"]).contains { $0.kind == .countMismatch })
             #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text
                 .contains("DATA QUERY ATTLOG StartTime=\(yesterday) 00:00:00\tEndTime=\(yesterday) 23:59:59"))
+            // A command not taken within a day expires, and is never sent late.
+            let stale = try await commands.enqueue([NewTerminalCommand(kind: .reboot, command: "REBOOT")], terminalID: terminal.id, by: office,
+                                                   now: Date().addingTimeInterval(-2 * 86400))
+            #expect(try await commands.expire() == 1)
+            #expect(try await commands.get(stale[0])?.state == .expired)
+            #expect(!(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text.contains("REBOOT")))
             // Everything the terminal was told is in the journal.
             #expect(try await TerminalStore(database: h.services.database).journalEntries(serial: Self.serial).contains { $0.reply.hasPrefix("C:\(ids[0]):") })
         }

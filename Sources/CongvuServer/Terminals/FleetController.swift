@@ -33,12 +33,22 @@ struct FleetController {
         return t
     }
 
+    /// A terminal with its command counts, open alerts and what is wrong with it now.
     struct Row {
         let terminal: Terminal
         let pending: Int
         let failed: Int
         let alerts: Int
         let problems: [FleetRules.Problem]
+
+        init(_ t: Terminal, counts: (pending: Int, failed: Int)?, alerts: Int, now: Date) {
+            terminal = t
+            pending = counts?.pending ?? 0
+            failed = counts?.failed ?? 0
+            self.alerts = alerts
+            problems = FleetRules.problems(approved: t.status == .approved, lastSeen: t.lastSeen, drift: t.clockDrift, failedCommands: failed,
+                                           openAlerts: alerts, now: now)
+        }
     }
 
     func rows(_ context: AppRequestContext) async throws -> [Row] {
@@ -46,12 +56,8 @@ struct FleetController {
         let now = Date()
         let counts = try await commands.counts(now: now)
         let open = Dictionary(grouping: try await alerts.open(scopes: scopes, limit: 10_000), by: \.serial).mapValues(\.count)
-        return try await terminals.list().filter { t in t.unitPath.map { p in scopes.contains { p.hasPrefix($0) } } ?? true }.map { t in
-            let c = counts[t.id] ?? (0, 0)
-            return Row(terminal: t, pending: c.pending, failed: c.failed, alerts: open[t.serial] ?? 0,
-                       problems: FleetRules.problems(approved: t.status == .approved, lastSeen: t.lastSeen, drift: t.clockDrift,
-                                                     failedCommands: c.failed, openAlerts: open[t.serial] ?? 0, now: now))
-        }
+        return try await terminals.list().filter { t in t.unitPath.map { p in scopes.contains { p.hasPrefix($0) } } ?? true }
+            .map { Row($0, counts: counts[$0.id], alerts: open[$0.serial] ?? 0, now: now) }
     }
 
     func view(_ row: Row, _ context: AppRequestContext) -> [String: Any] {
@@ -98,7 +104,8 @@ struct FleetController {
 
     func alertView(_ a: TerminalAlert, _ context: AppRequestContext) -> [String: Any] {
         ["id": a.id, "serial": a.serial, "location": a.location, "unit": a.unitName ?? "",
-         "kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), "at": Instant.display(a.occurredAt), "detail": a.detail,
+         "kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), "at": Instant.display(a.occurredAt),
+         "detail": a.kind == .clockDrift ? catalogs.text("terminal_drift_value", context.locale, [a.detail]) : a.detail,
          "resolved": a.resolvedAt != nil, "resolution": a.resolution]
     }
 
@@ -127,11 +134,9 @@ struct FleetController {
 
     func renderDetail(_ t: Terminal, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let now = Date()
-        let counts = try await commands.counts(now: now)[t.id] ?? (0, 0)
         let alertList = try await alerts.all(serial: t.serial, limit: 50)
-        let row = Row(terminal: t, pending: counts.pending, failed: counts.failed, alerts: alertList.filter { $0.resolvedAt == nil }.count,
-                      problems: FleetRules.problems(approved: t.status == .approved, lastSeen: t.lastSeen, drift: t.clockDrift, failedCommands: counts.failed,
-                                                    openAlerts: alertList.filter { $0.resolvedAt == nil }.count, now: now))
+        let row = Row(t, counts: try await commands.counts(terminalID: t.id, now: now)[t.id],
+                      alerts: alertList.filter { $0.resolvedAt == nil }.count, now: now)
         let me = context.principal?.userID
         let locale = context.locale
         var data = form.data

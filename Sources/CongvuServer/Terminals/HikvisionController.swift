@@ -26,8 +26,7 @@ struct HikvisionController {
     }
 
     func event(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let push = PushRequest(method: "POST", path: "/", rawQuery: "sn=\(context.parameters.get("serial") ?? "")", body: Data())
-        guard let serial = push.serialNumber else { return reply(.badRequest, "serial") }
+        guard let serial = context.parameters.get("serial"), PushRequest.isSerialNumber(serial) else { return reply(.badRequest, "serial") }
         let body = Data(try await request.body.collect(upTo: Self.bodyLimit).readableBytesView)
         let now = Date()
         let terminal = try await store.contact(serial: serial, vendor: "hikvision", family: "isapi", address: context.clientAddress, now: now)

@@ -64,7 +64,9 @@ struct TerminalController {
         case .cdata? where push.method == "GET" && push.table == "REMOTEATT":
             return try await journaled(try await remoteAttendance(push, terminal: terminal))
         case .getrequest?:
-            if let info = push.value("info").flatMap(DeviceInfo.init) {
+            // Terminals send INFO with most polls: written only when it says something new.
+            if let info = push.value("info").flatMap(DeviceInfo.init),
+               info.firmware != terminal.firmware || info.users != terminal.userCount || (info.records != nil && info.records != terminal.recordCount) {
                 try await store.noteInfo(serial: serial, firmware: info.firmware, users: info.users, records: info.records, now: now)
             }
             guard approved else { return reply("OK") }

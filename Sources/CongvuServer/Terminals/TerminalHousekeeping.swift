@@ -103,7 +103,9 @@ struct TerminalNightlyService: Service {
                 do {
                     let asked = try await housekeeping.reconcile(day: today.previous, now: now)
                     let pruned = try await housekeeping.prunePhotos(now: now)
-                    logger.info("terminal nightly jobs", metadata: ["reconciliation": "\(asked)", "photos_pruned": "\(pruned)"])
+                    let expired = try await CommandStore(database: housekeeping.services.database).expire(now: now)
+                    logger.info("terminal nightly jobs", metadata: ["reconciliation": "\(asked)", "photos_pruned": "\(pruned)",
+                                                                    "commands_expired": "\(expired)"])
                 } catch {
                     logger.error("terminal nightly jobs failed", metadata: ["error": "\(error)"])
                 }

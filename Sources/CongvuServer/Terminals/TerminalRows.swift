@@ -46,8 +46,9 @@ enum TerminalRows {
             guard case .operation(let code, let op, let time, let values)? = try? OperLogRow.parse(line), let kind = TamperCodes.alerts[code] else { continue }
             let at = time.instant(offsetSeconds: terminal.utcOffset)
             let dedupe = kind == .adminPasswordFailed ? "op:\(terminal.serial):\(code):\(time.day)" : "op:\(terminal.serial):\(code):\(time)"
-            out.append(NewTerminalAlert(kind: kind, occurredAt: at, detail: ([String(code), "operator \(op)"] + values.filter { !$0.isEmpty && $0 != "0" })
-                                            .joined(separator: " · "), dedupe: dedupe))
+            // The detail is the operation as the terminal logged it (code, operator, time, values): data, not prose.
+            out.append(NewTerminalAlert(kind: kind, occurredAt: at, detail: (["OPLOG \(code)", op, time.description] + values).joined(separator: " "),
+                                        dedupe: dedupe))
         }
         return (out, lines.count)
     }
@@ -79,7 +80,8 @@ enum TerminalRows {
             let kv = line.split(separator: "=", maxSplits: 1)
             if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces).uppercased() == "PIN" { name = String(kv[1]) }
         }
-        guard let parsed = try? AttPhoto.make(name: name, image: Data([0xFF, 0xD8, 0xFF])), let pin = parsed.pin, let time = parsed.time else { return nil }
+        let parsed = AttPhoto.parseName(name)
+        guard let pin = parsed.pin, let time = parsed.time else { return nil }
         return (TerminalPunch.key(serial: serial, pin: pin, time: time), String(tail.dropFirst(7)), time)
     }
 }

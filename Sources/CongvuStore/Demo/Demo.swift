@@ -205,7 +205,7 @@ public enum Demo {
         let yesterday = now.addingTimeInterval(-86400)
         try await sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "dedupe", "created_at")
             .values(SQLBind(terminal), SQLBind("time_set"), SQLBind(Instant.format(yesterday)), SQLBind(Day(yesterday, in: CivilTime.vietnam).description),
-                    SQLBind("21 · operator 1"), SQLBind("demo:time_set"), SQLBind(at)).run()
+                    SQLBind("OPLOG 21 1 \(Day(yesterday, in: CivilTime.vietnam)) 06:12:40"), SQLBind("demo:time_set"), SQLBind(at)).run()
     }
 
     /// Three months of punches up to this morning (as far as now), in batches: most on time,

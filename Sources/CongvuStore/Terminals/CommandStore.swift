@@ -116,14 +116,34 @@ public struct CommandStore: Sendable {
         }
     }
 
-    /// The next commands for a poll's reply, marked sent; stale ones expire first.
+    /// Commands not done in time become expired (run nightly, and before a poll takes commands).
+    @discardableResult
+    public func expire(terminalID: Int64? = nil, now: Date = Date()) async throws -> Int {
+        try await database.write { sql in try await CommandStore.expire(terminalID: terminalID, now: now, in: sql) }
+    }
+
+    static func expire(terminalID: Int64?, now: Date, in sql: any SQLDatabase) async throws -> Int {
+        var stale = sql.select().column("id").from("terminal_commands").where("expires_at", .lessThan, Instant.format(now))
+            .where("state", .in, [TerminalCommand.State.queued.rawValue, TerminalCommand.State.sent.rawValue,
+                                  TerminalCommand.State.awaitingApproval.rawValue])
+        if let terminalID { stale = stale.where("terminal_id", .equal, terminalID) }
+        let ids = try await stale.all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard !ids.isEmpty else { return 0 }
+        try await sql.update("terminal_commands").set("state", to: TerminalCommand.State.expired.rawValue).where("id", .in, ids).run()
+        return ids.count
+    }
+
+    /// The next commands for a poll's reply, marked sent. A poll with nothing due (the usual
+    /// case, every few seconds per terminal) only reads.
     public func take(terminalID: Int64, limit: Int = 50, now: Date = Date()) async throws -> [TerminalCommand] {
         let at = Instant.format(now)
+        let anyDue = try await database.read { sql in
+            try await sql.select().column("id").from("terminal_commands").where("terminal_id", .equal, terminalID)
+                .where("state", .equal, TerminalCommand.State.queued.rawValue).limit(1).first() != nil
+        }
+        guard anyDue else { return [] }
         return try await database.write { sql in
-            try await sql.update("terminal_commands").set("state", to: TerminalCommand.State.expired.rawValue)
-                .where("terminal_id", .equal, terminalID).where("expires_at", .lessThan, at)
-                .where("state", .in, [TerminalCommand.State.queued.rawValue, TerminalCommand.State.sent.rawValue,
-                                      TerminalCommand.State.awaitingApproval.rawValue]).run()
+            _ = try await CommandStore.expire(terminalID: terminalID, now: now, in: sql)
             let due = try await select(sql).where(col("c.terminal_id"), .equal, SQLBind(terminalID))
                 .where(col("c.state"), .equal, SQLBind(TerminalCommand.State.queued.rawValue)).orderBy(col("c.id")).limit(limit).all()
                 .map(CommandStore.decode)
@@ -181,15 +201,16 @@ public struct CommandStore: Sendable {
     }
 
     /// Per terminal id: commands still to do (awaiting, queued or sent), and those that failed in the last week.
-    public func counts(now: Date = Date()) async throws -> [Int64: (pending: Int, failed: Int)] {
+    public func counts(terminalID: Int64? = nil, now: Date = Date()) async throws -> [Int64: (pending: Int, failed: Int)] {
         let since = Instant.format(now.addingTimeInterval(-7 * 86400))
         return try await database.read { sql in
             var out: [Int64: (pending: Int, failed: Int)] = [:]
+            let only: SQLQueryString = terminalID.map { "WHERE terminal_id = \(bind: $0)" } ?? ""
             let rows = try await sql.raw("""
                 SELECT terminal_id,
                   SUM(CASE WHEN state IN ('awaiting_approval','queued','sent') THEN 1 ELSE 0 END) AS pending,
                   SUM(CASE WHEN state = 'done' AND return_code <> 0 AND done_at >= \(bind: since) THEN 1 ELSE 0 END) AS failed
-                FROM terminal_commands GROUP BY terminal_id
+                FROM terminal_commands \(only) GROUP BY terminal_id
                 """).all()
             for row in rows {
                 out[try row.decode(column: "terminal_id", as: Int64.self)] = (try row.decode(column: "pending", as: Int.self),

@@ -39,9 +39,13 @@ public struct PushRequest: Sendable, Equatable {
 
     /// The terminal's serial number: letters, digits and `-_`, at most 32; anything else is no serial.
     public var serialNumber: String? {
-        guard let sn = value("sn")?.trimmingCharacters(in: .whitespaces), !sn.isEmpty, sn.count <= 32,
-              sn.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard let sn = value("sn")?.trimmingCharacters(in: .whitespaces), Self.isSerialNumber(sn) else { return nil }
         return sn
+    }
+
+    /// Any vendor's serial number as Congvu accepts it (ZKTeco's `SN=`, Hikvision's path).
+    public static func isSerialNumber(_ sn: String) -> Bool {
+        !sn.isEmpty && sn.count <= 32 && sn.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     /// `table=ATTLOG` and friends, upper-cased.

@@ -162,8 +162,14 @@ public struct AttPhoto: Sendable, Equatable {
         try make(name: query["pin"] ?? "", image: body)
     }
 
-    public static func make(name: String, image: Data) throws -> AttPhoto {
+    static func make(name: String, image: Data) throws -> AttPhoto {
         guard image.starts(with: [0xFF, 0xD8, 0xFF]) else { throw RowError(line: name, reason: "photo_not_jpeg") }
+        let (pin, time) = parseName(name)
+        return AttPhoto(pin: pin, time: time, jpeg: image)
+    }
+
+    /// `20260303072405-1001.jpg` → the PIN and the terminal's time; only a time: a failed verification.
+    public static func parseName(_ name: String) -> (pin: String?, time: TerminalTime?) {
         let stem = name.split(separator: ".").first.map(String.init) ?? ""
         let parts = stem.split(separator: "-", maxSplits: 1).map(String.init)
         var time: TerminalTime?
@@ -171,8 +177,7 @@ public struct AttPhoto: Sendable, Equatable {
             let c = Array(stamp)
             time = TerminalTime("\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8])) \(String(c[8..<10])):\(String(c[10..<12])):\(String(c[12..<14]))")
         }
-        let pin = parts.count > 1 && AttLogRow.isPIN(parts[1]) ? parts[1] : nil
-        return AttPhoto(pin: pin, time: time, jpeg: image)
+        return (parts.count > 1 && AttLogRow.isPIN(parts[1]) ? parts[1] : nil, time)
     }
 }
 
