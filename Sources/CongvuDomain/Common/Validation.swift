@@ -37,3 +37,21 @@ extension String {
         split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 }
+
+/// Contact details as people type them.
+public enum Contact {
+    /// A phone number without spaces, dots and dashes (9–12 digits, `+` allowed first); nil when it
+    /// is not one, "" when nothing was typed.
+    public static func phone(_ text: String) -> String? {
+        let phone = text.filter { !$0.isWhitespace && $0 != "." && $0 != "-" }
+        if phone.isEmpty { return "" }
+        guard phone.count >= 9, phone.count <= 12, phone.dropFirst(phone.hasPrefix("+") ? 1 : 0).allSatisfy(\.isASCIIDigit) else { return nil }
+        return phone
+    }
+
+    /// A plausible e-mail address (empty counts as absent).
+    public static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@")
+        return parts.count == 2 && parts[1].contains(".") && !text.contains(" ")
+    }
+}

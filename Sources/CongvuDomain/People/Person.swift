@@ -111,21 +111,16 @@ public struct PersonDraft: Sendable, Equatable {
             if birth == nil { errors.add("birth_date", "date_invalid") }
             else if let b = birth, !(b < today) { errors.add("birth_date", "date_in_future") }
         }
-        let phone = phone.filter { !$0.isWhitespace && $0 != "." && $0 != "-" }
-        if !phone.isEmpty && (phone.count < 9 || phone.count > 12 || !phone.dropFirst(phone.hasPrefix("+") ? 1 : 0).allSatisfy(\.isASCIIDigit)) {
-            errors.add("phone", "phone_invalid")
-        }
+        let phone = Contact.phone(phone)
+        if phone == nil { errors.add("phone", "phone_invalid") }
         let email = email.tidied
-        if !email.isEmpty {
-            let parts = email.split(separator: "@")
-            if parts.count != 2 || !parts[1].contains(".") || email.contains(" ") { errors.add("email", "email_invalid") }
-        }
+        if !email.isEmpty && !Contact.isEmail(email) { errors.add("email", "email_invalid") }
         let card = cardNumber.tidied
         if !card.isEmpty && (card.count > 20 || !card.allSatisfy(\.isASCIIDigit)) { errors.add("card_number", "card_invalid") }
         let pin = terminalPIN.tidied
         if !pin.isEmpty && (pin.count < 4 || pin.count > 8 || !pin.allSatisfy(\.isASCIIDigit)) { errors.add("terminal_pin", "pin_invalid") }
         try errors.throwIfAny()
-        return Person(id: 0, fullName: name, gender: g, birthDate: birth, phone: phone, email: email,
+        return Person(id: 0, fullName: name, gender: g, birthDate: birth, phone: phone ?? "", email: email,
                       cardNumber: card, terminalPIN: pin)
     }
 

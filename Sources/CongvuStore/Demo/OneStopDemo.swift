@@ -1,0 +1,254 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// Realistic one-stop data: a catalogue of common commune procedures, and dossiers generated day
+/// by day with their due dates from the calendar, most returned early or on time, a few late
+/// (with an apology), some paused for a supplement, some withdrawn, the recent ones still open.
+/// Used by the demo, the report tests and the benchmark (which skips the events).
+public enum OneStopDemo {
+    static let applicantsFamily = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+    static let applicantsGiven = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Đức Em", "Thị Giang", "Văn Hải", "Thị Hoa", "Minh Khôi", "Thị Lan"]
+
+    /// The demo catalogue: (code, name, field, time, online level, fee, documents).
+    public static let catalogue: [Procedure] = {
+        func p(_ code: String, _ name: String, _ field: String, _ time: ProcessingTime, _ online: OnlineLevel, fee: Int = 0,
+               docs: [(String, DocumentForm)], posted: Bool = true) -> Procedure {
+            Procedure(code: code, name: name, field: field, level: .commune, time: time, onlineLevel: online, fee: fee,
+                      documents: docs.map { DocumentItem(name: $0.0, form: $0.1) }, result: "Giấy tờ theo quy định",
+                      legalBasis: "Luật Hộ tịch 2014; Nghị định 118/2025/NĐ-CP", validFrom: Day("2025-07-01")!,
+                      steps: [WorkflowStep(name: "Tiếp nhận", time: ProcessingTime(4, .workingHours)),
+                              WorkflowStep(name: "Thẩm định", time: ProcessingTime(max(1, time.value / 2), time.unit == .workingDays ? .workingDays : .workingHours)),
+                              WorkflowStep(name: "Ký duyệt", time: ProcessingTime(4, .workingHours))],
+                      postedAtCounter: posted, postedOnPortal: posted)
+        }
+        return [
+            p("1.001193", "Đăng ký khai sinh", "Hộ tịch", ProcessingTime(0, .sameDay), .full, docs: [("Tờ khai đăng ký khai sinh", .original), ("Giấy chứng sinh", .original)]),
+            p("1.000656", "Đăng ký khai tử", "Hộ tịch", ProcessingTime(0, .sameDay), .full, docs: [("Tờ khai đăng ký khai tử", .original), ("Giấy báo tử", .original)]),
+            p("1.000894", "Đăng ký kết hôn", "Hộ tịch", ProcessingTime(3, .workingDays), .partial, docs: [("Tờ khai đăng ký kết hôn", .original)]),
+            p("1.004746", "Cấp bản sao trích lục hộ tịch", "Hộ tịch", ProcessingTime(8, .workingHours), .full, fee: 8000, docs: [("Tờ khai cấp bản sao", .original)]),
+            p("2.000908", "Chứng thực bản sao từ bản chính", "Chứng thực", ProcessingTime(0, .sameDay), .partial, fee: 2000, docs: [("Bản chính giấy tờ", .original), ("Bản sao cần chứng thực", .copy)]),
+            p("2.000815", "Chứng thực chữ ký trong giấy tờ, văn bản", "Chứng thực", ProcessingTime(0, .sameDay), .information, fee: 10000, docs: [("Giấy tờ cần chứng thực chữ ký", .original)]),
+            p("2.001035", "Chứng thực hợp đồng, giao dịch", "Chứng thực", ProcessingTime(2, .workingDays), .information, fee: 50000, docs: [("Dự thảo hợp đồng", .original), ("Giấy tờ tùy thân", .copy)]),
+            p("1.003554", "Xác nhận tình trạng hôn nhân", "Hộ tịch", ProcessingTime(3, .workingDays), .full, docs: [("Tờ khai cấp giấy xác nhận", .original)]),
+            p("1.001612", "Thủ tục xét tặng danh hiệu Gia đình văn hóa", "Văn hóa", ProcessingTime(15, .workingDays), .partial, docs: [("Đơn đề nghị", .original)], posted: false),
+            p("1.004946", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng", ProcessingTime(15, .calendarDays), .partial, fee: 75000, docs: [("Đơn đề nghị cấp phép", .original), ("Bản vẽ thiết kế", .copy), ("Giấy chứng nhận quyền sử dụng đất", .certifiedCopy)]),
+            p("1.003040", "Đăng ký biến động đất đai", "Đất đai", ProcessingTime(10, .workingDays), .partial, fee: 30000, docs: [("Đơn đăng ký biến động", .original), ("Giấy chứng nhận", .original)]),
+            p("1.001776", "Hỗ trợ chi phí mai táng cho đối tượng bảo trợ xã hội", "Bảo trợ xã hội", ProcessingTime(5, .workingDays), .full, docs: [("Tờ khai đề nghị hỗ trợ", .original), ("Giấy chứng tử", .copy)]),
+            p("1.001758", "Trợ cấp xã hội hằng tháng", "Bảo trợ xã hội", ProcessingTime(10, .workingDays), .partial, docs: [("Tờ khai thông tin", .original)], posted: false),
+            p("2.002163", "Đăng ký thường trú", "Cư trú", ProcessingTime(7, .workingDays), .full, docs: [("Tờ khai thay đổi thông tin cư trú", .original)]),
+        ]
+    }()
+
+    /// Bulk-generates dossiers for every working day in a range, for each counter unit. Returns how many.
+    public static func generate(_ db: Database, counters: [Int64], procedures: [Procedure], from: Day, through: Day, perDay: Int,
+                                calendar: WorkCalendar, seed: UInt64, now: Date? = nil, events: Bool = false,
+                                progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+        let end = now ?? CivilTime.startOfDay(through.next)
+        let rules = OneStopRules(validFrom: from)
+        var g = SeededGenerator(seed: seed)
+        let agencies = try await db.read { sql in
+            try await sql.select().column("unit_id").column("agency_code").from("one_stop_counters").all().reduce(into: [Int64: String]()) {
+                $0[try $1.decode(column: "unit_id", as: Int64.self)] = try $1.decode(column: "agency_code", as: String.self)
+            }
+        }
+        var made = 0
+        var batch: [Dossier] = []
+        var sequences: [String: Int] = [:]
+        for day in from.through(through) where calendar.isWorkingDay(day) {
+            let sessions = calendar.sessions(on: day)
+            for unit in counters {
+                guard let agency = agencies[unit] else { continue }
+                let count = max(0, perDay + Int.random(in: -(perDay / 2)...(perDay / 2), using: &g))
+                for _ in 0..<count {
+                    let session = sessions.randomElement(using: &g)!
+                    let minute = Int.random(in: session.start.minutes..<session.end.minutes, using: &g)
+                    let received = CivilTime.startOfDay(day).addingTimeInterval(TimeInterval(minute * 60 + Int.random(in: 0..<60, using: &g)))
+                    guard received < end else { continue }
+                    let p = procedures.randomElement(using: &g)!
+                    let due = try Deadlines.due(p.time, receivedAt: received, calendar: calendar, rules: rules)
+                    let key = agency + day.description
+                    sequences[key, default: 0] += 1
+                    let channel: Channel = Int.random(in: 0..<100, using: &g) < 45 ? .online : (Int.random(in: 0..<10, using: &g) == 0 ? .postal : .direct)
+                    let name = "\(applicantsFamily.randomElement(using: &g)!) \(applicantsGiven.randomElement(using: &g)!)"
+                    var d = Dossier(id: 0, code: DossierCode.make(agency: agency, day: day, sequence: sequences[key]!), procedureID: p.id, unitID: unit,
+                                    currentUnitID: unit, field: p.field, channel: channel, status: .processing,
+                                    applicant: Applicant(name: name, idNumber: "0402" + Digits.pad(Int.random(in: 0..<100_000_000, using: &g), 8),
+                                                         phone: "09" + Digits.pad(Int.random(in: 0..<100_000_000, using: &g), 8)),
+                                    documents: p.documents, submittedAt: received, receivedAt: received, legalDueAt: due, dueAt: due,
+                                    hourBased: p.time.isHourBased)
+                    // The outcome: most early or on time, 3 % late, 2 % withdrawn.
+                    let roll = Int.random(in: 0..<100, using: &g)
+                    let span = max(due.timeIntervalSince(received), 3600)
+                    var resolved: Date
+                    if roll < 3 {
+                        resolved = due.addingTimeInterval(TimeInterval(Int.random(in: 1...4, using: &g)) * 86400)
+                    } else {
+                        resolved = received.addingTimeInterval(span * Double.random(in: 0.3...1.0, using: &g))
+                    }
+                    resolved = try calendar.nextSessionStart(from: resolved)
+                    if roll >= 3 && resolved > due { resolved = due }
+                    if roll >= 98 {
+                        d.status = .withdrawn
+                        d.closedDay = Day(resolved, in: CivilTime.vietnam)
+                    } else if resolved <= end {
+                        d.status = resolved.addingTimeInterval(2 * 86400) < end ? .delivered : .resultReady
+                        d.resolvedAt = resolved
+                        d.closedDay = Day(resolved, in: CivilTime.vietnam)
+                        d.timeliness = Timeliness.of(resolvedAt: resolved, dueAt: due, hourBased: d.hourBased)
+                        if d.status == .delivered { d.deliveredAt = resolved.addingTimeInterval(86400) }
+                    } else if roll % 7 == 0 {
+                        d.status = .supplementRequested
+                    }
+                    if roll < 3 {
+                        // The late ones were apologised for, a day before the due date.
+                        d.apologyAt = due.addingTimeInterval(-86400)
+                        d.promisedAt = resolved
+                        d.apologyReason = "Cần xác minh thêm thông tin với cơ quan liên quan"
+                    }
+                    batch.append(d)
+                    if batch.count == 400 {
+                        try await write(batch, events: events, sequences: sequences, db)
+                        made += batch.count
+                        progress(made)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+        }
+        try await write(batch, events: events, sequences: sequences, db)
+        made += batch.count
+        return made
+    }
+
+    static let columns = ["code", "procedure_id", "unit_id", "current_unit_id", "field", "channel", "status", "applicant_name", "search_key",
+                          "applicant_id_number", "applicant_phone", "documents", "submitted_at", "received_at", "received_day", "legal_due_at",
+                          "due_at", "due_day", "hour_based", "resolved_at", "closed_day", "timeliness", "delivered_at", "apology_at",
+                          "promised_at", "apology_reason"]
+
+    static func write(_ batch: [Dossier], events: Bool, sequences: [String: Int], _ db: Database) async throws {
+        guard !batch.isEmpty else { return }
+        try await db.write { sql in
+            var insert = sql.insert(into: "dossiers").columns(columns)
+            for d in batch {
+                insert = insert.values(SQLBind(d.code), SQLBind(d.procedureID), SQLBind(d.unitID), SQLBind(d.currentUnitID), SQLBind(d.field),
+                                       SQLBind(d.channel.rawValue), SQLBind(d.status.rawValue), SQLBind(d.applicant.name),
+                                       SQLBind(SearchKey.fold(d.applicant.name)), SQLBind(d.applicant.idNumber), SQLBind(d.applicant.phone),
+                                       SQLBind(AuditJSON.encode(d.documents)), SQLBind(Instant.format(d.submittedAt)),
+                                       SQLBind(d.receivedAt.map(Instant.format)), SQLBind(d.receivedAt.map { Day($0, in: CivilTime.vietnam).description }),
+                                       SQLBind(d.legalDueAt.map(Instant.format)), SQLBind(d.dueAt.map(Instant.format)),
+                                       SQLBind(d.dueAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.hourBased),
+                                       SQLBind(d.resolvedAt.map(Instant.format)), SQLBind(d.closedDay?.description), SQLBind(d.timeliness?.rawValue),
+                                       SQLBind(d.deliveredAt.map(Instant.format)), SQLBind(d.apologyAt.map(Instant.format)),
+                                       SQLBind(d.promisedAt.map(Instant.format)), SQLBind(d.apologyReason))
+            }
+            try await insert.run()
+            for (key, last) in sequences {
+                let agency = String(key.dropLast(10)), day = String(key.suffix(10))
+                try await sql.raw("""
+                    INSERT INTO dossier_sequences (agency_code, day, last_number) VALUES (\(bind: agency), \(bind: day), \(bind: last))
+                    ON CONFLICT (agency_code, day) DO UPDATE SET last_number = \(bind: last)
+                    """).run()
+            }
+            guard events else { return }
+            let codes = batch.map(\.code)
+            let ids = try await sql.select().column("id").column("code").from("dossiers").where("code", .in, codes).all().reduce(into: [String: Int64]()) {
+                $0[try $1.decode(column: "code", as: String.self)] = try $1.decode(column: "id", as: Int64.self)
+            }
+            // Events go in with one statement per batch.
+            var rows: [[any SQLExpression]] = []
+            func add(_ id: Int64, at: Date, action: String, from: DossierStatus?, to: DossierStatus, fromUnit: Int64?, toUnit: Int64?,
+                     step: String, stepDue: Date?, stepTimeliness: Timeliness?, note: String) {
+                rows.append([SQLBind(id), SQLBind(Instant.format(at)), SQLBind("Bộ phận một cửa"), SQLBind(action), SQLBind(from?.rawValue),
+                             SQLBind(to.rawValue), SQLBind(fromUnit), SQLBind(toUnit), SQLBind(step), SQLBind(stepDue.map(Instant.format)),
+                             SQLBind(stepTimeliness?.rawValue), SQLBind(note)])
+            }
+            for d in batch {
+                guard let id = ids[d.code], let received = d.receivedAt else { continue }
+                var last = DossierStatus.accepted
+                add(id, at: received, action: DossierAction.accept.rawValue, from: nil, to: .accepted,
+                                             fromUnit: nil, toUnit: d.unitID, step: "Tiếp nhận", stepDue: nil, stepTimeliness: nil, note: "")
+                let handed = received.addingTimeInterval(1800)
+                if d.resolvedAt.map({ $0 > handed }) ?? true {
+                    add(id, at: handed, action: DossierAction.transfer.rawValue, from: last, to: .processing,
+                                                 fromUnit: d.unitID, toUnit: d.unitID, step: "Thẩm định", stepDue: d.dueAt, stepTimeliness: .onTime,
+                                                 note: "")
+                    last = .processing
+                }
+                if let apology = d.apologyAt {
+                    add(id, at: apology, action: DossierAction.apologise.rawValue, from: last, to: last,
+                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: d.apologyReason)
+                }
+                if d.status == .supplementRequested {
+                    let asked = handed.addingTimeInterval(3600)
+                    add(id, at: asked, action: DossierAction.requestSupplement.rawValue, from: last,
+                                                 to: .supplementRequested, fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil,
+                                                 note: "Bổ sung bản sao giấy tờ tùy thân")
+                    try await sql.insert(into: "dossier_pauses").columns("dossier_id", "status", "from_at")
+                        .values(SQLBind(id), SQLBind(DossierStatus.supplementRequested.rawValue), SQLBind(Instant.format(asked))).run()
+                }
+                if let resolved = d.resolvedAt {
+                    add(id, at: resolved, action: DossierAction.resultReady.rawValue, from: last, to: .resultReady,
+                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: "")
+                }
+                if let delivered = d.deliveredAt {
+                    add(id, at: delivered, action: DossierAction.deliver.rawValue, from: .resultReady, to: .delivered,
+                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: "")
+                }
+                if d.status == .withdrawn, let closed = d.closedDay {
+                    add(id, at: CivilTime.startOfDay(closed).addingTimeInterval(9 * 3600),
+                                                 action: DossierAction.withdraw.rawValue, from: last, to: .withdrawn, fromUnit: nil, toUnit: nil,
+                                                 step: "", stepDue: nil, stepTimeliness: nil, note: "Công dân rút hồ sơ")
+                }
+            }
+            for chunk in stride(from: 0, to: rows.count, by: 1000) {
+                var insert = sql.insert(into: "dossier_events").columns("dossier_id", "at", "actor_name", "action", "from_status", "to_status",
+                                                                          "from_unit_id", "to_unit_id", "step_name", "step_due_at", "step_timeliness", "note")
+                for r in rows[chunk..<min(chunk + 1000, rows.count)] { insert = insert.values(r) }
+                try await insert.run()
+            }
+        }
+    }
+
+    /// The demo's one-stop data: the catalogue, a counter at each commune's service centre and a
+    /// year of dossiers up to `now`, with events, ratings on a share of them.
+    public static func load(into db: Database, now: Date = Date()) async throws {
+        let actor = Actor(id: nil, name: "demo")
+        let procedures = ProcedureStore(database: db)
+        var stored: [Procedure] = []
+        for p in catalogue { stored.append(try await procedures.create(p, by: actor)) }
+        let units = UnitStore(database: db)
+        let store = DossierStore(database: db)
+        var centres: [OrgUnit] = []
+        for (i, code) in ["14551", "14554", "14557"].enumerated() {
+            guard let centre = try await units.byCode("\(code)-TTHCC") else { continue }
+            try await store.setCounter(OneStopCounter(unitID: centre.id, agencyCode: "000.0\(i + 1).37.H40", address: centre.name), by: actor)
+            centres.append(centre)
+        }
+        guard let first = centres.first else { return }
+        let today = Day(now, in: CivilTime.vietnam)
+        let calendar = try await CalendarStore(database: db).workCalendar(for: first, years: (today.year - 1)...(today.year + 1))
+        let start = Day(year: today.year - 1, month: today.month, day: min(today.day, 28))!
+        _ = try await generate(db, counters: centres.map(\.id), procedures: stored, from: start, through: today, perDay: 12,
+                               calendar: calendar, seed: 2025, now: now, events: true)
+        // Ratings on a fifth of the dossiers, mostly satisfied.
+        try await db.write { sql in
+            let rows = try await sql.select().column("id").column("unit_id").column("submitted_at").from("dossiers").where("channel", .equal, 1).all()
+            var g = SeededGenerator(seed: 9)
+            var insert = sql.insert(into: "dossier_ratings").columns("dossier_id", "unit_id", "rated_at", "satisfaction", "comment", "scores", "total")
+            var any = false
+            for r in rows where Int.random(in: 0..<5, using: &g) == 0 {
+                let roll = Int.random(in: 0..<100, using: &g)
+                let satisfaction: Satisfaction = roll < 70 ? .verySatisfied : roll < 95 ? .satisfied : .notSatisfied
+                let scores = Dictionary(uniqueKeysWithValues: EvaluationIndicator.allCases.map { ($0.rawValue, roll < 95 ? Int.random(in: 1...2, using: &g) : Int.random(in: 0...1, using: &g)) })
+                let at = try r.instant("submitted_at").addingTimeInterval(600)
+                insert = insert.values(SQLBind(try r.decode(column: "id", as: Int64.self)), SQLBind(try r.decode(column: "unit_id", as: Int64.self)),
+                                       SQLBind(Instant.format(at)), SQLBind(satisfaction.rawValue),
+                                       SQLBind(satisfaction == .notSatisfied ? "Phải chờ lâu" : ""), SQLBind(AuditJSON.encode(scores)),
+                                       SQLBind(scores.values.reduce(0, +)))
+                any = true
+            }
+            if any { try await insert.run() }
+        }
+    }
+}

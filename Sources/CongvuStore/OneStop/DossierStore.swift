@@ -1,0 +1,534 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A one-stop counter: a unit that receives dossiers, with its agency identifier (QCVN 102:2016,
+/// from configuration, never derived).
+public struct OneStopCounter: Sendable, Equatable {
+    public var unitID: Int64
+    public var agencyCode: String
+    public var address: String
+
+    public init(unitID: Int64, agencyCode: String, address: String = "") {
+        self.unitID = unitID
+        self.agencyCode = agencyCode
+        self.address = address
+    }
+}
+
+/// A dossier with what pages show beside it.
+public struct DossierRow: Sendable {
+    public var dossier: Dossier
+    public var procedureCode: String
+    public var procedureName: String
+    public var unitName: String
+    public var unitPath: String
+    public var currentUnitName: String
+    public var currentUnitPath: String
+}
+
+/// What a citizen may see of a dossier, without logging in.
+public struct PublicTracking: Sendable, Equatable {
+    public var code: String
+    public var procedureName: String
+    public var unitName: String
+    public var status: DossierStatus
+    public var initials: String
+    public var receivedAt: Date?
+    public var dueAt: Date?
+    public var promisedAt: Date?
+    public var resolvedAt: Date?
+    public var steps: [(at: Date, action: String, status: DossierStatus)]
+
+    public static func == (a: PublicTracking, b: PublicTracking) -> Bool {
+        a.code == b.code && a.status == b.status && a.steps.count == b.steps.count
+    }
+}
+
+/// An action asked of the store, with its optimistic-concurrency version.
+public struct DossierCommand: Sendable {
+    public var action: DossierAction
+    /// The version the officer saw: a different stored version means someone else changed it.
+    public var expectedVersion: Int
+    public var note: String
+    public var toUnitID: Int64?
+    public var stepName: String
+    /// For an apology: the new date promised.
+    public var promisedAt: Date?
+    public var attachment: (name: String, file: String)?
+
+    public init(action: DossierAction, expectedVersion: Int, note: String = "", toUnitID: Int64? = nil, stepName: String = "",
+                promisedAt: Date? = nil, attachment: (name: String, file: String)? = nil) {
+        self.action = action
+        self.expectedVersion = expectedVersion
+        self.note = note
+        self.toUnitID = toUnitID
+        self.stepName = stepName
+        self.promisedAt = promisedAt
+        self.attachment = attachment
+    }
+}
+
+/// Dossiers: intake with a unique daily code, every transition an event with the pauses and due
+/// dates it implies, optimistic concurrency, audit, public tracking and ratings.
+public struct DossierStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    // MARK: Counters
+
+    public func counter(unitID: Int64) async throws -> OneStopCounter? {
+        try await database.read { sql in
+            try await sql.select().column("*").from("one_stop_counters").where("unit_id", .equal, unitID).first().map {
+                OneStopCounter(unitID: try $0.decode(column: "unit_id", as: Int64.self), agencyCode: try $0.decode(column: "agency_code", as: String.self),
+                               address: try $0.decode(column: "address", as: String.self))
+            }
+        }
+    }
+
+    public func counters() async throws -> [OneStopCounter] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("one_stop_counters").orderBy("unit_id").all().map {
+                OneStopCounter(unitID: try $0.decode(column: "unit_id", as: Int64.self), agencyCode: try $0.decode(column: "agency_code", as: String.self),
+                               address: try $0.decode(column: "address", as: String.self))
+            }
+        }
+    }
+
+    /// Sets a unit's agency identifier (audited). Two units never share one.
+    public func setCounter(_ c: OneStopCounter, by actor: Actor) async throws {
+        guard DossierCode.isAgency(c.agencyCode) else { throw ValidationErrors([FieldError("agency_code", "agency_code_invalid")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            if let other = try await sql.select().column("unit_id").from("one_stop_counters").where("agency_code", .equal, c.agencyCode).first(),
+               try other.decode(column: "unit_id", as: Int64.self) != c.unitID {
+                throw StoreError.conflict(field: "agency_code", key: "code_taken")
+            }
+            try await sql.delete(from: "one_stop_counters").where("unit_id", .equal, c.unitID).run()
+            try await sql.insert(into: "one_stop_counters").columns("unit_id", "agency_code", "address")
+                .values(SQLBind(c.unitID), SQLBind(c.agencyCode), SQLBind(c.address)).run()
+            try await AuditLog.append(.init(action: .update, objectType: "one_stop_counter", objectID: String(c.unitID),
+                                            after: AuditJSON.encode(["agency_code": c.agencyCode, "address": c.address])), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    public func rules() async throws -> OneStopRuleBook {
+        try await database.read { sql in try await OneStopRuleBook.load(sql) }
+    }
+
+    // MARK: Reading
+
+    static func decode(_ row: any SQLRow) throws -> Dossier {
+        func date(_ c: String) throws -> Date? {
+            try row.decode(column: c, as: String?.self).map { t in
+                guard let d = Instant.parse(t) else { throw CorruptRow(column: c) }
+                return d
+            }
+        }
+        guard let channel = Channel(rawValue: try row.decode(column: "channel", as: Int.self)) else { throw CorruptRow(column: "channel") }
+        guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
+        let timeliness = try row.decode(column: "timeliness", as: String?.self).map { t in
+            guard let v = Timeliness(rawValue: t) else { throw CorruptRow(column: "timeliness") }
+            return v
+        }
+        return Dossier(id: try row.decode(column: "id", as: Int64.self), code: try row.decode(column: "code", as: String.self),
+                       procedureID: try row.decode(column: "procedure_id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
+                       currentUnitID: try row.decode(column: "current_unit_id", as: Int64.self), field: try row.decode(column: "field", as: String.self),
+                       channel: channel, status: status,
+                       applicant: Applicant(name: try row.decode(column: "applicant_name", as: String.self),
+                                            idNumber: try row.decode(column: "applicant_id_number", as: String.self),
+                                            address: try row.decode(column: "applicant_address", as: String.self),
+                                            phone: try row.decode(column: "applicant_phone", as: String.self),
+                                            email: try row.decode(column: "applicant_email", as: String.self)),
+                       owner: try row.decode(column: "owner_name", as: String.self), documents: try jsonValue([DocumentItem].self, row, "documents"),
+                       sets: try row.decode(column: "sets", as: Int.self), returnByPost: try row.decode(column: "return_by_post", as: Bool.self),
+                       submittedAt: try row.instant("submitted_at"), receivedAt: try date("received_at"), legalDueAt: try date("legal_due_at"),
+                       dueAt: try date("due_at"), hourBased: try row.decode(column: "hour_based", as: Bool.self), resolvedAt: try date("resolved_at"),
+                       closedDay: try row.day("closed_day"), timeliness: timeliness, deliveredAt: try date("delivered_at"),
+                       stepName: try row.decode(column: "step_name", as: String.self), stepDueAt: try date("step_due_at"),
+                       supplementDueAt: try date("supplement_due_at"), apologyAt: try date("apology_at"), promisedAt: try date("promised_at"),
+                       apologyReason: try row.decode(column: "apology_reason", as: String.self), imported: try row.decode(column: "imported", as: Bool.self),
+                       version: try row.decode(column: "row_version", as: Int.self))
+    }
+
+    func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().column(SQLRaw("d.*")).column(col("p.code"), as: "procedure_code").column(col("p.name"), as: "procedure_name")
+            .column(col("u.name"), as: "unit_name").column(col("u.path"), as: "unit_path")
+            .column(col("c.name"), as: "current_unit_name").column(col("c.path"), as: "current_unit_path")
+            .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
+            .join(SQLAlias(SQLIdentifier("procedures"), as: SQLIdentifier("p")), on: SQLRaw("p.id = d.procedure_id"))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = d.unit_id"))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("c")), on: SQLRaw("c.id = d.current_unit_id"))
+    }
+
+    static func decodeRow(_ row: any SQLRow) throws -> DossierRow {
+        DossierRow(dossier: try decode(row), procedureCode: try row.decode(column: "procedure_code", as: String.self),
+                   procedureName: try row.decode(column: "procedure_name", as: String.self), unitName: try row.decode(column: "unit_name", as: String.self),
+                   unitPath: try row.decode(column: "unit_path", as: String.self), currentUnitName: try row.decode(column: "current_unit_name", as: String.self),
+                   currentUnitPath: try row.decode(column: "current_unit_path", as: String.self))
+    }
+
+    public func get(_ id: Int64) async throws -> DossierRow? {
+        try await database.read { sql in try await select(sql).where(col("d.id"), .equal, SQLBind(id)).first().map(Self.decodeRow) }
+    }
+
+    public func byCode(_ code: String) async throws -> DossierRow? {
+        try await database.read { sql in try await select(sql).where(col("d.code"), .equal, SQLBind(code)).first().map(Self.decodeRow) }
+    }
+
+    public func events(_ id: Int64) async throws -> [DossierEvent] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("dossier_events").where("dossier_id", .equal, id).orderBy("id").all().map(Self.decodeEvent)
+        }
+    }
+
+    static func decodeEvent(_ row: any SQLRow) throws -> DossierEvent {
+        guard let to = DossierStatus(rawValue: try row.decode(column: "to_status", as: Int.self)) else { throw CorruptRow(column: "to_status") }
+        return DossierEvent(id: try row.decode(column: "id", as: Int64.self), at: try row.instant("at"),
+                            actorName: try row.decode(column: "actor_name", as: String.self), action: try row.decode(column: "action", as: String.self),
+                            fromStatus: try row.decode(column: "from_status", as: Int?.self).flatMap(DossierStatus.init(rawValue:)), toStatus: to,
+                            fromUnitID: try row.decode(column: "from_unit_id", as: Int64?.self), toUnitID: try row.decode(column: "to_unit_id", as: Int64?.self),
+                            stepName: try row.decode(column: "step_name", as: String.self),
+                            stepDueAt: try row.decode(column: "step_due_at", as: String?.self).flatMap(Instant.parse),
+                            stepTimeliness: try row.decode(column: "step_timeliness", as: String?.self).flatMap(Timeliness.init(rawValue:)),
+                            note: try row.decode(column: "note", as: String.self), attachmentName: try row.decode(column: "attachment_name", as: String.self))
+    }
+
+    public func pauses(_ id: Int64) async throws -> [Pause] {
+        try await database.read { sql in try await Self.pauses(id, sql) }
+    }
+
+    static func pauses(_ id: Int64, _ sql: any SQLDatabase) async throws -> [Pause] {
+        try await sql.select().column("*").from("dossier_pauses").where("dossier_id", .equal, id).orderBy("id").all().map { row in
+            guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
+            return Pause(from: try row.instant("from_at"), to: try row.decode(column: "to_at", as: String?.self).flatMap(Instant.parse), status: status)
+        }
+    }
+
+    /// The stored file of an event's attachment.
+    public func attachmentFile(dossierID: Int64, eventID: Int64) async throws -> (name: String, file: String)? {
+        try await database.read { sql in
+            try await sql.select().column("attachment_name").column("attachment_file").from("dossier_events")
+                .where("dossier_id", .equal, dossierID).where("id", .equal, eventID).first().flatMap { row in
+                    let file = try row.decode(column: "attachment_file", as: String.self)
+                    return file.isEmpty ? nil : (try row.decode(column: "attachment_name", as: String.self), file)
+                }
+        }
+    }
+
+    public enum ListFilter: String, Sendable, CaseIterable {
+        case open, overdue, dueSoon = "due_soon", resolved, all
+    }
+
+    /// Dossiers received or handled by units in the scopes, newest first, searched by code or
+    /// the applicant's folded name.
+    public func list(scopes: [String], filter: ListFilter = .open, search: String = "", now: Date = Date(), limit: Int = 200) async throws -> [DossierRow] {
+        try await database.read { sql in
+            var q = select(sql).where { g in
+                var g = g
+                for s in scopes { g = g.orWhere(col("u.path"), .like, SQLBind(s + "%")).orWhere(col("c.path"), .like, SQLBind(s + "%")) }
+                if scopes.isEmpty { g = g.where(SQLLiteral.boolean(false)) }
+                return g
+            }
+            let open = DossierStatus.allCases.filter(\.isOpen).map(\.rawValue)
+            switch filter {
+            case .open: q = q.where(col("d.status"), .in, SQLBind.group(open))
+            case .overdue:
+                q = q.where(col("d.status"), .in, SQLBind.group(open)).where(col("d.due_day"), .lessThan, SQLBind(Day(now, in: CivilTime.vietnam).description))
+            case .dueSoon:
+                q = q.where(col("d.status"), .in, SQLBind.group(open)).where(col("d.apology_at"), .is, SQLLiteral.null)
+                    .where(col("d.due_at"), .lessThan, SQLBind(Instant.format(now.addingTimeInterval(7 * 86400))))
+            case .resolved: q = q.where(col("d.status"), .in, SQLBind.group([DossierStatus.resultReady.rawValue, DossierStatus.delivered.rawValue]))
+            case .all: break
+            }
+            let text = search.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty {
+                let key = SearchKey.fold(text)
+                q = q.where { $0.where(col("d.code"), .like, SQLBind("%" + text.uppercased() + "%")).orWhere(col("d.search_key"), .like, SQLBind("%" + key + "%")) }
+            }
+            return try await q.orderBy(col("d.submitted_at"), SQLDirection.descending).limit(limit).all().map(Self.decodeRow)
+        }
+    }
+
+    /// Public tracking by code: a narrow read of the few columns shown.
+    public func tracking(code: String) async throws -> PublicTracking? {
+        try await database.read { sql in
+            guard let row = try await sql.select()
+                .column(col("d.id")).column(col("d.code")).column(col("d.status")).column(col("d.applicant_name")).column(col("d.received_at"))
+                .column(col("d.due_at")).column(col("d.promised_at")).column(col("d.resolved_at"))
+                .column(col("p.name"), as: "procedure_name").column(col("u.name"), as: "unit_name")
+                .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
+                .join(SQLAlias(SQLIdentifier("procedures"), as: SQLIdentifier("p")), on: SQLRaw("p.id = d.procedure_id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = d.unit_id"))
+                .where(col("d.code"), .equal, SQLBind(code)).first() else { return nil }
+            let id = try row.decode(column: "id", as: Int64.self)
+            guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
+            let steps = try await sql.select().column("at").column("action").column("to_status").from("dossier_events")
+                .where("dossier_id", .equal, id).orderBy("id").all().map { r in
+                    (at: try r.instant("at"), action: try r.decode(column: "action", as: String.self),
+                     status: DossierStatus(rawValue: try r.decode(column: "to_status", as: Int.self)) ?? status)
+                }
+            func date(_ c: String) throws -> Date? { try row.decode(column: c, as: String?.self).flatMap(Instant.parse) }
+            return PublicTracking(code: try row.decode(column: "code", as: String.self), procedureName: try row.decode(column: "procedure_name", as: String.self),
+                                  unitName: try row.decode(column: "unit_name", as: String.self), status: status,
+                                  initials: initials(try row.decode(column: "applicant_name", as: String.self)),
+                                  receivedAt: try date("received_at"), dueAt: try date("due_at"), promisedAt: try date("promised_at"),
+                                  resolvedAt: try date("resolved_at"), steps: steps)
+        }
+    }
+
+    // MARK: Intake
+
+    /// The next code of the agency's day: the sequence row is incremented inside the caller's
+    /// transaction, so two counters never hand out the same number.
+    static func nextCode(agency: String, day: Day, _ sql: any SQLDatabase) async throws -> String {
+        let row = try await sql.raw("""
+            INSERT INTO dossier_sequences (agency_code, day, last_number) VALUES (\(bind: agency), \(bind: day.description), 1)
+            ON CONFLICT (agency_code, day) DO UPDATE SET last_number = dossier_sequences.last_number + 1
+            RETURNING last_number
+            """).first()
+        return DossierCode.make(agency: agency, day: day, sequence: try row!.decode(column: "last_number", as: Int.self))
+    }
+
+    /// Receives a dossier at a unit's counter (direct or postal: accepted at once; online:
+    /// submitted, waiting for acceptance), with the due date from the unit's calendar.
+    public func receive(_ intake: Intake, procedure: Procedure, unitID: Int64, calendar: WorkCalendar, at now: Date = Date(),
+                        by actor: Actor) async throws -> Dossier {
+        guard let counter = try await counter(unitID: unitID) else { throw StoreError.conflict(field: "unit", key: "one_stop_counter_missing") }
+        let rules = try await rules().rules(on: Day(now, in: CivilTime.vietnam))
+        let accepted = intake.channel != .online
+        let due = accepted ? try Deadlines.due(procedure.time, receivedAt: now, calendar: calendar, rules: rules) : nil
+        let firstStep = procedure.steps.first
+        let stepDue = try firstStep.map { try Deadlines.due($0.time, receivedAt: now, calendar: calendar, rules: rules) }
+        let kind = database.kind
+        return try await database.write { sql in
+            let code = try await Self.nextCode(agency: counter.agencyCode, day: Day(now, in: CivilTime.vietnam), sql)
+            let status: DossierStatus = accepted ? .accepted : .submitted
+            var d = Dossier(id: 0, code: code, procedureID: procedure.id, unitID: unitID, currentUnitID: unitID, field: procedure.field,
+                            channel: intake.channel, status: status, applicant: intake.applicant, owner: intake.owner, documents: intake.documents,
+                            sets: intake.sets, returnByPost: intake.returnByPost, submittedAt: now, receivedAt: accepted ? now : nil,
+                            legalDueAt: due, dueAt: due, hourBased: procedure.time.isHourBased,
+                            stepName: accepted ? firstStep?.name ?? "" : "", stepDueAt: accepted ? stepDue : nil)
+            d.id = try await Self.insert(d, receivedBy: actor.id, sql)
+            try await Self.event(d.id, at: now, actor: actor, action: accepted ? DossierAction.accept.rawValue : "submit", from: nil, to: status,
+                                 fromUnit: nil, toUnit: unitID, step: d.stepName, stepDue: d.stepDueAt, stepTimeliness: nil, note: "", attachment: nil, sql)
+            try await AuditLog.append(.init(action: .create, objectType: "dossier", objectID: String(d.id),
+                                            after: AuditJSON.encode(["code": code, "procedure": procedure.code, "channel": String(intake.channel.rawValue),
+                                                                     "applicant": intake.applicant.name, "due_at": due.map(Instant.format) ?? ""])),
+                                      by: actor, in: sql, kind: kind)
+            return d
+        }
+    }
+
+    static func insert(_ d: Dossier, receivedBy: Int64?, _ sql: any SQLDatabase) async throws -> Int64 {
+        let row = try await sql.insert(into: "dossiers")
+            .columns("code", "procedure_id", "unit_id", "current_unit_id", "field", "channel", "status", "applicant_name", "search_key",
+                     "applicant_id_number", "applicant_address", "applicant_phone", "applicant_email", "owner_name", "documents", "sets",
+                     "return_by_post", "submitted_at", "received_at", "received_day", "legal_due_at", "due_at", "due_day", "hour_based",
+                     "resolved_at", "closed_day", "timeliness", "delivered_at", "step_name", "step_due_at", "imported", "received_by")
+            .values(SQLBind(d.code), SQLBind(d.procedureID), SQLBind(d.unitID), SQLBind(d.currentUnitID), SQLBind(d.field),
+                    SQLBind(d.channel.rawValue), SQLBind(d.status.rawValue), SQLBind(d.applicant.name), SQLBind(SearchKey.fold(d.applicant.name)),
+                    SQLBind(d.applicant.idNumber), SQLBind(d.applicant.address), SQLBind(d.applicant.phone), SQLBind(d.applicant.email),
+                    SQLBind(d.owner), SQLBind(AuditJSON.encode(d.documents)), SQLBind(d.sets), SQLBind(d.returnByPost),
+                    SQLBind(Instant.format(d.submittedAt)), SQLBind(d.receivedAt.map(Instant.format)),
+                    SQLBind(d.receivedAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.legalDueAt.map(Instant.format)),
+                    SQLBind(d.dueAt.map(Instant.format)), SQLBind(d.dueAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.hourBased),
+                    SQLBind(d.resolvedAt.map(Instant.format)), SQLBind(d.closedDay?.description), SQLBind(d.timeliness?.rawValue),
+                    SQLBind(d.deliveredAt.map(Instant.format)), SQLBind(d.stepName), SQLBind(d.stepDueAt.map(Instant.format)), SQLBind(d.imported),
+                    SQLBind(receivedBy))
+            .returning("id").first()
+        return try row!.decode(column: "id", as: Int64.self)
+    }
+
+    static func event(_ id: Int64, at: Date, actor: Actor, action: String, from: DossierStatus?, to: DossierStatus, fromUnit: Int64?, toUnit: Int64?,
+                      step: String, stepDue: Date?, stepTimeliness: Timeliness?, note: String, attachment: (name: String, file: String)?,
+                      _ sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "dossier_events")
+            .columns("dossier_id", "at", "actor_id", "actor_name", "action", "from_status", "to_status", "from_unit_id", "to_unit_id",
+                     "step_name", "step_due_at", "step_timeliness", "note", "attachment_name", "attachment_file")
+            .values(SQLBind(id), SQLBind(Instant.format(at)), SQLBind(actor.id), SQLBind(actor.name), SQLBind(action), SQLBind(from?.rawValue),
+                    SQLBind(to.rawValue), SQLBind(fromUnit), SQLBind(toUnit), SQLBind(step), SQLBind(stepDue.map(Instant.format)),
+                    SQLBind(stepTimeliness?.rawValue), SQLBind(note), SQLBind(attachment?.name ?? ""), SQLBind(attachment?.file ?? ""))
+            .run()
+    }
+
+    // MARK: Transitions
+
+    /// Applies an action: refused with a reason when the status does not allow it, or when the
+    /// dossier changed since the officer loaded it. Pauses open and close with the statuses that
+    /// stop the clock, and the due date moves by the working time paused.
+    public func act(_ id: Int64, _ command: DossierCommand, procedure: Procedure, calendar: WorkCalendar, at now: Date = Date(),
+                    by actor: Actor) async throws -> Dossier {
+        let note = command.note.tidied
+        if command.action.needsNote && note.count < 3 { throw ValidationErrors([FieldError("note", "reason_required")]) }
+        if note.count > 2000 { throw ValidationErrors([FieldError("note", "too_long")]) }
+        let rules = try await rules().rules(on: Day(now, in: CivilTime.vietnam))
+        let kind = database.kind
+        return try await database.write { sql in
+            guard let current = try await sql.select().column("*").from("dossiers").where("id", .equal, id).first().map(Self.decode) else {
+                throw StoreError.notFound("dossier")
+            }
+            guard current.version == command.expectedVersion else { throw StoreError.conflict(field: "version", key: "dossier_changed") }
+            let next: DossierStatus
+            switch command.action.apply(to: current.status) {
+            case .success(let s): next = s
+            case .failure(let e): throw ValidationErrors([e])
+            }
+            var d = current
+            d.status = next
+            var stepTimeliness: Timeliness?
+            var fromUnit: Int64? = current.currentUnitID
+            var toUnit: Int64? = current.currentUnitID
+
+            // The clock: pauses open and close with the statuses that stop it.
+            if next.pausesClock && !current.status.pausesClock {
+                try await sql.insert(into: "dossier_pauses").columns("dossier_id", "status", "from_at")
+                    .values(SQLBind(id), SQLBind(next.rawValue), SQLBind(Instant.format(now))).run()
+            } else if current.status.pausesClock && !next.pausesClock {
+                try await sql.update("dossier_pauses").set("to_at", to: Instant.format(now)).where("dossier_id", .equal, id)
+                    .where("to_at", .is, SQLLiteral.null).run()
+                if let legal = d.legalDueAt {
+                    d.dueAt = try Deadlines.extended(legal, by: try await Self.pauses(id, sql), now: now, calendar: calendar)
+                }
+            }
+            switch command.action {
+            case .accept:
+                d.receivedAt = now
+                d.legalDueAt = try Deadlines.due(procedure.time, receivedAt: now, calendar: calendar, rules: rules)
+                d.dueAt = d.legalDueAt
+                if let first = procedure.steps.first {
+                    d.stepName = first.name
+                    d.stepDueAt = try Deadlines.due(first.time, receivedAt: now, calendar: calendar, rules: rules)
+                }
+            case .transfer:
+                guard let target = command.toUnitID else { throw ValidationErrors([FieldError("to_unit", "required")]) }
+                stepTimeliness = d.stepDueAt.map { Timeliness.of(resolvedAt: now, dueAt: $0, hourBased: current.hourBased) }
+                toUnit = target
+                d.currentUnitID = target
+                let index = procedure.steps.firstIndex { $0.name == d.stepName }.map { $0 + 1 } ?? 0
+                let named = command.stepName.tidied
+                let step = procedure.steps.first { $0.name == named } ?? (index < procedure.steps.count ? procedure.steps[index] : nil)
+                d.stepName = named.isEmpty ? step?.name ?? "" : named
+                d.stepDueAt = try step.map { try Deadlines.due($0.time, receivedAt: now, calendar: calendar, rules: rules) } ?? d.dueAt
+            case .requestSupplement:
+                d.supplementDueAt = try calendar.addingWorkingDays(rules.supplementDays, to: now)
+            case .supplementReceived:
+                d.supplementDueAt = nil
+            case .resultReady:
+                stepTimeliness = d.stepDueAt.map { Timeliness.of(resolvedAt: now, dueAt: $0, hourBased: current.hourBased) }
+                d.resolvedAt = now
+                d.closedDay = Day(now, in: CivilTime.vietnam)
+                d.timeliness = d.dueAt.map { Timeliness.of(resolvedAt: now, dueAt: $0, hourBased: d.hourBased) }
+                d.stepName = ""
+                d.stepDueAt = nil
+            case .deliver:
+                d.deliveredAt = now
+            case .withdraw, .refuse:
+                d.closedDay = Day(now, in: CivilTime.vietnam)
+            case .apologise:
+                guard let promised = command.promisedAt, let due = d.dueAt, promised > due else {
+                    throw ValidationErrors([FieldError("promised_at", "promised_after_due")])
+                }
+                d.apologyAt = now
+                d.promisedAt = promised
+                d.apologyReason = note
+            case .requestPayment, .paymentReceived, .stop, .resume:
+                break
+            }
+            if command.action != .transfer { fromUnit = nil; toUnit = nil }
+            d.version += 1
+            try await sql.update("dossiers")
+                .set("status", to: d.status.rawValue).set("current_unit_id", to: d.currentUnitID)
+                .set("received_at", to: d.receivedAt.map(Instant.format)).set("received_day", to: d.receivedAt.map { Day($0, in: CivilTime.vietnam).description })
+                .set("legal_due_at", to: d.legalDueAt.map(Instant.format)).set("due_at", to: d.dueAt.map(Instant.format))
+                .set("due_day", to: d.dueAt.map { Day($0, in: CivilTime.vietnam).description })
+                .set("resolved_at", to: d.resolvedAt.map(Instant.format)).set("closed_day", to: d.closedDay?.description)
+                .set("timeliness", to: d.timeliness?.rawValue).set("delivered_at", to: d.deliveredAt.map(Instant.format))
+                .set("step_name", to: d.stepName).set("step_due_at", to: d.stepDueAt.map(Instant.format))
+                .set("supplement_due_at", to: d.supplementDueAt.map(Instant.format)).set("apology_at", to: d.apologyAt.map(Instant.format))
+                .set("promised_at", to: d.promisedAt.map(Instant.format)).set("apology_reason", to: d.apologyReason)
+                .set("row_version", to: d.version)
+                .where("id", .equal, id).where("row_version", .equal, current.version).run()
+            try await Self.event(id, at: now, actor: actor, action: command.action.rawValue, from: current.status, to: next, fromUnit: fromUnit,
+                                 toUnit: toUnit, step: d.stepName, stepDue: d.stepDueAt, stepTimeliness: stepTimeliness, note: note,
+                                 attachment: command.attachment, sql)
+            try await AuditLog.append(.init(action: .update, objectType: "dossier", objectID: String(id),
+                                            before: AuditJSON.encode(["status": String(current.status.rawValue), "due_at": current.dueAt.map(Instant.format) ?? ""]),
+                                            after: AuditJSON.encode(["status": String(next.rawValue), "action": command.action.rawValue,
+                                                                     "due_at": d.dueAt.map(Instant.format) ?? "", "promised_at": d.promisedAt.map(Instant.format) ?? ""]),
+                                            reason: note), by: actor, in: sql, kind: kind)
+            return d
+        }
+    }
+
+    // MARK: Apology alerts
+
+    /// Open dossiers without an apology whose alert day (the lead in working days before the due
+    /// date) has come: the officer should apologise and promise a new date.
+    public func needingApology(scopes: [String], calendarFor: (Int64) async throws -> WorkCalendar, now: Date = Date()) async throws -> [DossierRow] {
+        let book = try await rules()
+        let today = Day(now, in: CivilTime.vietnam)
+        let horizon = now.addingTimeInterval(TimeInterval(max(book.versions.map(\.apologyLeadDays).max() ?? 1, 1) * 4 + 7) * 86400)
+        let candidates = try await database.read { sql in
+            try await self.select(sql).within(scopes: scopes, column: col("u.path"))
+                .where(col("d.status"), .in, SQLBind.group(DossierStatus.allCases.filter(\.isOpen).map(\.rawValue)))
+                .where(col("d.apology_at"), .is, SQLLiteral.null).where(col("d.due_at"), .lessThan, SQLBind(Instant.format(horizon)))
+                .orderBy(col("d.due_at")).limit(500).all().map(Self.decodeRow)
+        }
+        var out: [DossierRow] = []
+        for r in candidates {
+            guard let due = r.dossier.dueAt else { continue }
+            let lead = book.rules(on: today).apologyLeadDays
+            if try Deadlines.apologyAlertDay(due: due, lead: lead, calendar: try await calendarFor(r.dossier.unitID)) <= today { out.append(r) }
+        }
+        return out
+    }
+
+    // MARK: Ratings
+
+    /// The citizen's rating of a dossier at the counter: once per dossier, after intake.
+    public func rate(_ id: Int64, satisfaction: Satisfaction, comment: String, scores: EvaluationScores?, at now: Date = Date()) async throws {
+        let comment = comment.tidied
+        if comment.count > 1000 { throw ValidationErrors([FieldError("comment", "too_long")]) }
+        try await database.write { sql in
+            guard let row = try await sql.select().column("unit_id").column("status").from("dossiers").where("id", .equal, id).first() else {
+                throw StoreError.notFound("dossier")
+            }
+            if try await sql.select().column("id").from("dossier_ratings").where("dossier_id", .equal, id).first() != nil {
+                throw StoreError.conflict(field: "dossier", key: "dossier_already_rated")
+            }
+            try await sql.insert(into: "dossier_ratings").columns("dossier_id", "unit_id", "rated_at", "satisfaction", "comment", "scores", "total")
+                .values(SQLBind(id), SQLBind(try row.decode(column: "unit_id", as: Int64.self)), SQLBind(Instant.format(now)),
+                        SQLBind(satisfaction.rawValue), SQLBind(comment),
+                        SQLBind(scores.map { s in AuditJSON.encode(Dictionary(uniqueKeysWithValues: s.scores.map { ($0.key.rawValue, $0.value) })) }),
+                        SQLBind(scores?.total))
+                .run()
+        }
+    }
+
+    public func isRated(_ id: Int64) async throws -> Bool {
+        try await database.read { sql in try await sql.select().column("id").from("dossier_ratings").where("dossier_id", .equal, id).first() != nil }
+    }
+
+    /// A unit subtree's quarter: satisfaction counts and the average of the nine-indicator totals.
+    public func quarterEvaluation(scopes: [String], year: Int, quarter: Int) async throws -> QuarterEvaluation {
+        let period = ReportPeriod(.quarter, year: year, index: quarter)!
+        let from = Instant.format(CivilTime.startOfDay(period.first)), to = Instant.format(CivilTime.startOfDay(period.last.next))
+        let book = try await rules()
+        return try await database.read { sql in
+            let rows = try await sql.select().column(col("r.satisfaction")).column(col("r.total"))
+                .from(SQLAlias(SQLIdentifier("dossier_ratings"), as: SQLIdentifier("r")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = r.unit_id"))
+                .within(scopes: scopes, column: col("u.path"))
+                .where(col("r.rated_at"), .greaterThanOrEqual, SQLBind(from)).where(col("r.rated_at"), .lessThan, SQLBind(to)).all()
+            var satisfaction: [Satisfaction: Int] = [:]
+            var totals: [Int] = []
+            for r in rows {
+                if let s = Satisfaction(rawValue: try r.decode(column: "satisfaction", as: String.self)) { satisfaction[s, default: 0] += 1 }
+                if let t = try r.decode(column: "total", as: Int?.self) { totals.append(t) }
+            }
+            return QuarterEvaluation(totals: totals, satisfaction: satisfaction, bands: book.bands)
+        }
+    }
+}
