@@ -22,7 +22,7 @@ struct Harness {
             config.bcryptCost = 4
             configure(&config)
             let services = try await AppServices.open(config: config, database: db, logger: TestDatabases.logger)
-            _ = try await Demo.load(into: db, passwordHash: try await services.passwords.hash(Demo.password))
+            _ = try await Demo.load(into: db, passwordHash: try await services.passwords.hash(Demo.password), oneStopDays: 20)
             let app = Application(router: buildRouter(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(.router) { client in
                 try await body(Harness(services: services, client: client))

@@ -12,12 +12,15 @@ public enum Role: String, CaseIterable, Codable, Sendable {
         case .systemAdmin:
             return Set(Permission.allCases)
         case .unitAdmin:
-            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals]
+            return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
+                    .viewDossiers, .handleDossiers, .manageProcedures]
         case .leader:
-            return [.viewOrganisation, .viewPeople, .viewAttendance]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers]
         case .inspector:
-            return [.viewOrganisation, .viewPeople, .viewAttendance]
-        case .civilServant, .oneStopOfficer:
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers]
+        case .oneStopOfficer:
+            return [.viewOrganisation, .viewPeople, .viewDossiers, .handleDossiers]
+        case .civilServant:
             return [.viewOrganisation, .viewPeople]
         }
     }
@@ -40,6 +43,12 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewAttendance
     /// Attendance terminals serving units in the scope: approve, configure, command, resolve alerts.
     case manageTerminals
+    /// Dossiers received or handled in the scope, and the one-stop reports.
+    case viewDossiers
+    /// Receive dossiers at the scope's counters and move them through their steps.
+    case handleDossiers
+    /// The procedure catalogue and the counters' agency identifiers.
+    case manageProcedures
 }
 
 public struct Grant: Sendable, Equatable, Codable {

@@ -24,11 +24,15 @@ public struct AppConfig: Sendable, Equatable {
     public var throttleWindow: TimeInterval = 15 * 60
     /// Days a terminal's punch photo is kept.
     public var punchPhotoDays = 90
+    /// The address citizens reach the server at: printed in the QR code of each receipt.
+    public var publicURL = "http://127.0.0.1:8080"
+    /// Public tracking requests allowed per address and minute (0: no limit).
+    public var trackingPerMinute = 60
 
     public init() {}
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
-                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days"]
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -53,6 +57,12 @@ public struct AppConfig: Sendable, Equatable {
             case "punch_photo_days":
                 guard let d = Int(value), (1...3650).contains(d) else { throw ConfigError(key: key, value: value) }
                 punchPhotoDays = d
+            case "public_url":
+                guard let u = URL(string: value), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ConfigError(key: key, value: value) }
+                publicURL = value
+            case "tracking_per_minute":
+                guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
+                trackingPerMinute = n
             default: throw ConfigError(key: key, value: value)
             }
         }

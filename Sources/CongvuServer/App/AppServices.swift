@@ -20,6 +20,8 @@ public struct AppServices: Sendable {
     public let logger: Logger
     /// Live board notifications and the boards shared between viewers.
     let events = AttendanceEvents()
+    /// Public dossier tracking, per address.
+    let trackingLimiter: RateLimiter
 
     /// Opens the database, applies pending migrations and loads templates and catalogs.
     public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {
@@ -38,7 +40,8 @@ public struct AppServices: Sendable {
                                units: UnitStore(database: database), people: PeopleStore(database: database),
                                accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
                                imports: ImportStore(database: database), importJobs: ImportJobs(),
-                               views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger)
+                               views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger,
+                               trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute))
         } catch {
             await database.shutdown()
             throw error

@@ -40,6 +40,7 @@ public struct Views: Sendable {
                 "self": p.personID != nil,
                 "kiosks": p.holds(.editPeople),
                 "terminals": p.holds(.manageTerminals),
+                "one_stop": p.holds(.viewDossiers),
             ]
         }
         return data

@@ -50,10 +50,11 @@ public enum Demo {
 
     /// Loads the demo into an empty database and returns the accounts with their password.
     /// `passwordHash` is the bcrypt hash of `Demo.password`.
-    public static func load(into database: Database, passwordHash: String) async throws -> [DemoAccount] {
+    /// `oneStopDays` is how far back the one-stop dossiers go (a year; tests ask for less).
+    public static func load(into database: Database, passwordHash: String, oneStopDays: Int = 365) async throws -> [DemoAccount] {
         let dbKind = database.kind
         let actor = Actor(id: nil, name: "demo")
-        return try await database.write { sql in
+        let accounts = try await database.write { sql in
             var rng = Seeded(state: 20250701)
             func unit(_ parent: OrgUnit?, _ kind: UnitKind, _ code: String, _ name: String, from: String? = nil, to: String? = nil) async throws -> OrgUnit {
                 try await UnitStore.insert(.init(parentID: parent?.id, kind: kind, code: code, name: name,
@@ -175,6 +176,9 @@ public enum Demo {
             }
             return accounts
         }
+        // A year of one-stop dossiers at each commune's service centre.
+        try await OneStopDemo.load(into: database, days: oneStopDays)
+        return accounts
     }
 
     /// The fleet of Gia Hưng: a ZKTeco terminal at the committee's door (its clock was set by hand

@@ -212,7 +212,7 @@ public enum OneStopDemo {
 
     /// The demo's one-stop data: the catalogue, a counter at each commune's service centre and a
     /// year of dossiers up to `now`, with events, ratings on a share of them.
-    public static func load(into db: Database, now: Date = Date()) async throws {
+    public static func load(into db: Database, days: Int = 365, now: Date = Date()) async throws {
         let actor = Actor(id: nil, name: "demo")
         let procedures = ProcedureStore(database: db)
         var stored: [Procedure] = []
@@ -228,7 +228,7 @@ public enum OneStopDemo {
         guard let first = centres.first else { return }
         let today = Day(now, in: CivilTime.vietnam)
         let calendar = try await CalendarStore(database: db).workCalendar(for: first, years: (today.year - 1)...(today.year + 1))
-        let start = Day(year: today.year - 1, month: today.month, day: min(today.day, 28))!
+        let start = LunarCalendar.day(julianDay: LunarCalendar.julianDay(today) - days)!
         _ = try await generate(db, counters: centres.map(\.id), procedures: stored, from: start, through: today, perDay: 12,
                                calendar: calendar, seed: 2025, now: now, events: true)
         // Ratings on a fifth of the dossiers, mostly satisfied.

@@ -1,0 +1,446 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// The one-stop counter: dossiers (list, intake, one dossier with its actions), printed forms,
+/// the counter's rating tablet, the settlement report, the procedure catalogue.
+struct OneStopController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var dossiers: DossierStore { DossierStore(database: services.database) }
+    var procedures: ProcedureStore { ProcedureStore(database: services.database) }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.get("intake", use: intakeForm)
+        group.post("intake", use: intake)
+        group.get("dossiers/:id", use: show)
+        group.post("dossiers/:id/act", use: act)
+        group.get("dossiers/:id/print/:form", use: print)
+        group.get("dossiers/:id/rate", use: rateForm)
+        group.post("dossiers/:id/rate", use: rate)
+        group.get("report", use: report)
+        group.get("report.xlsx", use: reportXLSX)
+        group.get("book", use: book)
+        group.get("procedures", use: catalogue)
+        group.post("procedures", use: createProcedure)
+        group.post("counters", use: setCounter)
+    }
+
+    // MARK: Shared views
+
+    func text(_ key: String, _ locale: AppLocale) -> String { catalogs.text(key, locale) }
+
+    func statusLabel(_ s: DossierStatus, _ locale: AppLocale) -> String { catalogs.label("dossier_status", s.key, locale) }
+
+    func timelinessView(_ t: Timeliness?, _ locale: AppLocale) -> Any {
+        guard let t else { return false }
+        return ["key": t.rawValue, "label": catalogs.label("timeliness", t.rawValue, locale)]
+    }
+
+    func summary(_ r: DossierRow, _ locale: AppLocale, now: Date = Date()) -> [String: Any] {
+        let d = r.dossier
+        return ["id": d.id, "code": d.code, "procedure": r.procedureName, "procedure_code": r.procedureCode, "applicant": d.applicant.name,
+                "status": d.status.rawValue, "status_label": statusLabel(d.status, locale), "unit": r.unitName, "current_unit": r.currentUnitName,
+                "received": d.receivedAt.map { Instant.display($0) } ?? false, "submitted": Instant.display(d.submittedAt),
+                "due": d.dueAt.map { Instant.display($0) } ?? false, "overdue": d.isOverdue(at: now),
+                "standing": timelinessView(d.standing(at: now), locale), "promised": d.promisedAt.map { Instant.display($0) } ?? false,
+                "channel": catalogs.label("channel", d.channel.key, locale), "step": present(d.stepName)]
+    }
+
+    /// Loads a dossier the principal may see: received or currently handled in their scope.
+    func load(_ context: AppRequestContext, _ permission: Permission = .viewDossiers) async throws -> DossierRow {
+        guard let id = context.parameters.get("id", as: Int64.self), let row = try await dossiers.get(id) else { throw StoreError.notFound("dossier") }
+        try context.require(permission, atAnyOf: [row.unitPath, row.currentUnitPath])
+        return row
+    }
+
+    func calendar(unitID: Int64, around day: Day) async throws -> WorkCalendar {
+        guard let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
+        return try await CalendarStore(database: services.database).workCalendar(for: unit, years: (day.year - 1)...(day.year + 2))
+    }
+
+    // MARK: List
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let scopes = try context.scopes(.viewDossiers)
+        let filter = request.uri.queryParameters["filter"].flatMap { DossierStore.ListFilter(rawValue: String($0)) } ?? .open
+        let search = request.uri.queryParameters["q"].map(String.init) ?? ""
+        let rows = try await dossiers.list(scopes: scopes, filter: filter, search: search)
+        let apologies = try await dossiers.needingApology(scopes: scopes, calendarFor: { id in try await calendar(unitID: id, around: services.today) })
+        let locale = context.locale
+        return try services.views.page("one-stop", context, [
+            "filters": DossierStore.ListFilter.allCases.map { ["key": $0.rawValue, "label": catalogs.label("dossier_filter", $0.rawValue, locale),
+                                                               "selected": $0 == filter] },
+            "filter": filter.rawValue, "q": search,
+            "rows": rows.map { summary($0, locale) }, "has_rows": !rows.isEmpty,
+            "apologies": apologies.map { summary($0, locale) }, "has_apologies": !apologies.isEmpty,
+            "can_receive": p.holds(.handleDossiers), "can_manage": p.holds(.manageProcedures),
+        ])
+    }
+
+    // MARK: Intake
+
+    /// Counters the principal may receive at.
+    func counters(_ context: AppRequestContext) async throws -> [(OneStopCounter, OrgUnit)] {
+        let p = try context.signedIn()
+        var out: [(OneStopCounter, OrgUnit)] = []
+        for c in try await dossiers.counters() {
+            if let u = try await services.units.get(c.unitID), p.allows(.handleDossiers, at: u.path) { out.append((c, u)) }
+        }
+        return out
+    }
+
+    func intakeForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderIntake(request.uri.queryParameters["procedure"].flatMap { Int64($0) }, context, form: FormView())
+    }
+
+    func renderIntake(_ procedureID: Int64?, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView,
+                      received: [Int: (String, String)] = [:]) async throws -> Response {
+        let counters = try await counters(context)
+        guard !counters.isEmpty else { throw Forbidden() }
+        let locale = context.locale
+        let all = try await procedures.list(validOn: services.today)
+        let chosen = procedureID.flatMap { id in all.first { $0.id == id } }
+        var data = form.data
+        data.merge([
+            "procedures": all.map { ["id": $0.id, "label": "\($0.code) · \($0.name)", "selected": $0.id == chosen?.id] },
+            "counters": counters.map { ["id": $0.1.id, "name": $0.1.name, "selected": String($0.1.id) == form.values["unit"]] },
+            "channels": Channel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("channel", $0.key, locale),
+                                                "selected": String($0.rawValue) == (form.values["channel"] ?? "1")] },
+            "procedure": chosen.map { p -> [String: Any] in
+                ["id": p.id, "name": p.name, "code": p.code, "time": timeText(p.time, locale), "fee": p.fee,
+                 "documents": p.documents.enumerated().map { i, doc -> [String: Any] in
+                     let got = received[i]
+                     return ["index": i, "name": doc.name, "quantity": got?.1 ?? String(doc.quantity), "required_form": catalogs.label("document_form", doc.form.rawValue, locale),
+                             "checked": got != nil || received.isEmpty,
+                             "forms": DocumentForm.allCases.map { f in ["value": f.rawValue, "label": catalogs.label("document_form", f.rawValue, locale),
+                                                                        "selected": f.rawValue == (got?.0 ?? doc.form.rawValue)] }]
+                 }]
+            } ?? false,
+        ]) { _, b in b }
+        return try services.views.page("one-stop-intake", context, status: status, data)
+    }
+
+    func timeText(_ t: ProcessingTime, _ locale: AppLocale) -> String {
+        t.unit == .sameDay ? catalogs.label("time_unit", t.unit.rawValue, locale) : "\(t.value) \(catalogs.label("time_unit", t.unit.rawValue, locale))"
+    }
+
+    func intake(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        guard let procedureID = form.int("procedure"), let procedure = try await procedures.get(procedureID),
+              procedure.isValid(on: services.today) else { throw StoreError.notFound("procedure") }
+        guard let unitID = form.int("unit"), let (_, unit) = try await counters(context).first(where: { $0.1.id == unitID }) else { throw Forbidden() }
+        var draft = IntakeDraft()
+        draft.channel = form["channel"]
+        draft.name = form["name"]
+        draft.idNumber = form["id_number"]
+        draft.address = form["address"]
+        draft.phone = form["phone"]
+        draft.email = form["email"]
+        draft.owner = form["owner"]
+        draft.sets = form["sets"].isEmpty ? "1" : form["sets"]
+        draft.returnByPost = form.bool("return_by_post")
+        var received: [Int: (String, String)] = [:]
+        for i in procedure.documents.indices where form.bool("doc_\(i)") {
+            draft.received.append(.init(index: i, form: form["doc_\(i)_form"], quantity: form["doc_\(i)_qty"]))
+            received[i] = (form["doc_\(i)_form"], form["doc_\(i)_qty"])
+        }
+        let values = ["channel", "name", "id_number", "address", "phone", "email", "owner", "sets", "unit"].reduce(into: [String: String]()) { $0[$1] = form[$1] }
+        do {
+            let checked = try draft.validate(for: procedure)
+            let now = Date()
+            let stored = try await dossiers.receive(checked, procedure: procedure, unitID: unit.id,
+                                                    calendar: try await calendar(unitID: unit.id, around: services.today), at: now, by: context.actor)
+            return HTMLPage.redirect("/one-stop/dossiers/\(stored.id)?received=1")
+        } catch {
+            var view = FormView(values: values)
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            if received.isEmpty { received[-1] = ("", "") }
+            return try await renderIntake(procedure.id, context, status: .badRequest, form: view, received: received)
+        }
+    }
+
+    // MARK: One dossier
+
+    func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await render(try await load(context), context, form: FormView(), received: request.uri.queryParameters["received"] != nil)
+    }
+
+    func render(_ r: DossierRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView, received: Bool = false) async throws -> Response {
+        let p = try context.signedIn()
+        let locale = context.locale
+        let d = r.dossier
+        let events = try await dossiers.events(d.id)
+        let pauses = try await dossiers.pauses(d.id)
+        let canAct = p.allows(.handleDossiers, atAnyOf: [r.unitPath, r.currentUnitPath])
+        let units = canAct ? try await services.units.list(scopes: [r.unitPath.split(separator: "/").prefix(1).map { "/\($0)/" }.first ?? "/"])
+            .filter { $0.isActive(on: services.today) } : []
+        let procedure = try await procedures.get(d.procedureID)
+        let unitNames = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var data = form.data
+        let applicant: [String: Any] = ["name": d.applicant.name, "id_number": present(d.applicant.idNumber), "address": present(d.applicant.address),
+                                        "phone": present(d.applicant.phone), "email": present(d.applicant.email), "owner": present(d.owner)]
+        let documents: [[String: Any]] = d.documents.map { ["name": $0.name, "form": catalogs.label("document_form", $0.form.rawValue, locale), "quantity": $0.quantity] }
+        let eventRows: [[String: Any]] = events.map { e in
+            let step: [String: Any] = ["step": present(e.stepName), "step_due": e.stepDueAt.map { Instant.display($0) } ?? false,
+                                       "step_result": timelinessView(e.stepTimeliness, locale)]
+            var row: [String: Any] = ["at": Instant.display(e.at), "actor": e.actorName, "action": catalogs.label("dossier_action", e.action, locale),
+                                      "status": statusLabel(e.toStatus, locale), "note": present(e.note)]
+            row["to_unit"] = e.toUnitID.flatMap { unitNames[$0] } ?? ""
+            return row.merging(step) { a, _ in a }
+        }
+        let pauseRows: [[String: Any]] = pauses.map { ["from": Instant.display($0.from), "to": $0.to.map { Instant.display($0) } ?? false,
+                                                        "status": statusLabel($0.status, locale)] }
+        let available = canAct ? DossierAction.available(from: d.status) : []
+        let actions: [[String: Any]] = available.map { ["value": $0.rawValue, "label": catalogs.label("dossier_action", $0.rawValue, locale),
+                                                         "selected": $0.rawValue == form.values["action"]] }
+        let apology: Any = d.apologyAt.map { ["at": Instant.display($0), "promised": d.promisedAt.map { Instant.display($0) } ?? "",
+                                              "reason": d.apologyReason] as [String: Any] } ?? false
+        data["d"] = summary(r, locale)
+        data["version"] = d.version
+        data["received_now"] = received
+        data["applicant"] = applicant
+        data["documents"] = documents
+        data["legal_due"] = d.legalDueAt.map { Instant.display($0) } ?? false
+        data["supplement_due"] = d.supplementDueAt.map { Instant.display($0) } ?? false
+        data["apology"] = apology
+        data["resolved"] = d.resolvedAt.map { Instant.display($0) } ?? false
+        data["timeliness"] = timelinessView(d.timeliness, locale)
+        data["events"] = eventRows
+        data["pauses"] = pauseRows
+        data["has_pauses"] = !pauses.isEmpty
+        data["can_act"] = canAct
+        data["actions"] = actions
+        data["has_actions"] = !actions.isEmpty
+        data["units"] = units.map { ["id": $0.id, "name": $0.name, "selected": $0.id == d.currentUnitID] as [String: Any] }
+        data["steps"] = (procedure?.steps ?? []).map { ["name": $0.name, "selected": $0.name == d.stepName] as [String: Any] }
+        data["forms"] = printable(d).map { ["key": $0, "label": catalogs.label("dossier_form", $0, locale)] }
+        data["can_rate"] = canAct && d.status.isReceived
+        data["rated"] = try await dossiers.isRated(d.id)
+        return try services.views.page("one-stop-dossier", context, status: status, data)
+    }
+
+    func act(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context, .handleDossiers)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["action": form["action"], "note": form["note"], "promised_at": form["promised_at"]])
+        do {
+            guard let action = DossierAction(rawValue: form["action"]) else { throw ValidationErrors([FieldError("action", "invalid")]) }
+            guard let version = Int(form["version"]) else { throw ValidationErrors([FieldError("action", "invalid")]) }
+            var promised: Date?
+            if action == .apologise {
+                guard let p = Instant.parseLocal(form["promised_at"].replacingOccurrences(of: "T", with: " ")) ?? Day(form["promised_at"]).map({
+                    CivilTime.startOfDay($0).addingTimeInterval(17 * 3600) }) else { throw ValidationErrors([FieldError("promised_at", "date_invalid")]) }
+                promised = p
+            }
+            var toUnit: Int64?
+            if action == .transfer {
+                toUnit = form.int("to_unit")
+                guard let t = toUnit, let u = try await services.units.get(t), u.path.hasPrefix(r.unitPath.split(separator: "/").prefix(1).map { "/\($0)/" }.first ?? "/")
+                else { throw ValidationErrors([FieldError("to_unit", "unit_unknown")]) }
+            }
+            guard let procedure = try await procedures.get(r.dossier.procedureID) else { throw StoreError.notFound("procedure") }
+            _ = try await dossiers.act(r.dossier.id, DossierCommand(action: action, expectedVersion: version, note: form["note"], toUnitID: toUnit,
+                                                                     stepName: form["step"], promisedAt: promised),
+                                       procedure: procedure, calendar: try await calendar(unitID: r.dossier.unitID, around: services.today), by: context.actor)
+            return HTMLPage.redirect("/one-stop/dossiers/\(r.dossier.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            if case StoreError.conflict = error { view.errors["action"] = catalogs.error("dossier_changed", context.locale) }
+            let fresh = try await dossiers.get(r.dossier.id) ?? r
+            return try await render(fresh, context, status: Self.isConflict(error) ? .conflict : .badRequest, form: view)
+        }
+    }
+
+    static func isConflict(_ error: any Error) -> Bool {
+        if case StoreError.conflict = error { return true }
+        return false
+    }
+
+    // MARK: Printed forms
+
+    /// The forms a dossier can print now.
+    func printable(_ d: Dossier) -> [String] {
+        var forms = ["receipt", "control"]
+        if d.status == .supplementRequested || d.supplementDueAt != nil { forms.append("supplement") }
+        if d.status == .refused { forms.append("refusal") }
+        if d.apologyAt != nil { forms.append("apology") }
+        return forms
+    }
+
+    func trackingURL(_ code: String) -> String {
+        services.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tra-cuu?ma=" + code
+    }
+
+    func print(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context)
+        let d = r.dossier
+        guard let form = context.parameters.get("form"), printable(d).contains(form) else { throw StoreError.notFound("form") }
+        let locale = context.locale
+        let events = try await dossiers.events(d.id)
+        let counter = try await dossiers.counter(unitID: d.unitID)
+        let procedure = try await procedures.get(d.procedureID)
+        let url = trackingURL(d.code)
+        let supplementNote = events.last { $0.action == DossierAction.requestSupplement.rawValue }?.note ?? ""
+        let refusalNote = events.last { $0.action == DossierAction.refuse.rawValue }?.note ?? ""
+        return try services.views.page("one-stop-print", context, [
+            "form": form, "is_\(form)": true, "title": catalogs.label("dossier_form", form, locale),
+            "d": summary(r, locale), "unit_name": r.unitName, "address": present(counter?.address ?? ""),
+            "applicant": ["name": d.applicant.name, "id_number": present(d.applicant.idNumber), "address": present(d.applicant.address),
+                          "phone": present(d.applicant.phone), "email": present(d.applicant.email)],
+            "documents": d.documents.enumerated().map { i, doc in ["n": i + 1, "name": doc.name, "form": catalogs.label("document_form", doc.form.rawValue, locale),
+                                                                   "quantity": doc.quantity] },
+            "sets": d.sets, "return_by": text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
+            "time": procedure.map { timeText($0.time, locale) } ?? "",
+            "received_at": d.receivedAt.map { Instant.display($0) } ?? Instant.display(d.submittedAt),
+            "qr": (try? QRCode(url).svg(scale: 3)) ?? "", "barcode": Code39.svg(d.code) ?? "", "tracking_url": url,
+            "supplement_note": supplementNote, "supplement_due": d.supplementDueAt.map { Instant.display($0) } ?? false,
+            "refusal_note": refusalNote,
+            "apology": ["reason": d.apologyReason, "promised": d.promisedAt.map { Instant.display($0) } ?? ""],
+            "rows": events.enumerated().map { i, e -> [String: Any] in
+                ["n": i + 1, "at": Instant.display(e.at), "actor": e.actorName, "action": catalogs.label("dossier_action", e.action, locale),
+                 "step": e.stepName, "step_due": e.stepDueAt.map { Instant.display($0) } ?? "", "result": timelinessView(e.stepTimeliness, locale),
+                 "note": e.note]
+            },
+            "today": services.today.vietnamese,
+        ])
+    }
+
+    /// The tracking book (sổ theo dõi hồ sơ): every dossier received in a range, to print.
+    func book(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let scopes = try context.scopes(.viewDossiers)
+        let to = request.uri.queryParameters["to"].flatMap { Day(String($0)) } ?? services.today
+        let from = request.uri.queryParameters["from"].flatMap { Day(String($0)) } ?? Month(to).first
+        let rows = try await dossiers.list(scopes: scopes, filter: .all, limit: 5000).filter { r in
+            let day = Day(r.dossier.submittedAt, in: CivilTime.vietnam)
+            return day >= from && day <= to
+        }.reversed()
+        let locale = context.locale
+        return try services.views.page("one-stop-book", context, [
+            "from": from.description, "to": to.description, "from_vn": from.vietnamese, "to_vn": to.vietnamese,
+            "rows": rows.enumerated().map { i, r -> [String: Any] in
+                var s = summary(r, locale)
+                s["n"] = i + 1
+                s["resolved"] = r.dossier.resolvedAt.map { Instant.display($0) } ?? false
+                s["delivered"] = r.dossier.deliveredAt.map { Instant.display($0) } ?? false
+                s["timeliness"] = timelinessView(r.dossier.timeliness, locale)
+                return s
+            },
+        ])
+    }
+
+    // MARK: Rating at the counter
+
+    func rateForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context, .handleDossiers)
+        return try await renderRate(r, context, form: FormView())
+    }
+
+    func renderRate(_ r: DossierRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView, thanks: Bool = false) async throws -> Response {
+        let locale = context.locale
+        var data = form.data
+        data.merge([
+            "d": summary(r, locale), "thanks": thanks, "rated": try await dossiers.isRated(r.dossier.id),
+            "choices": Satisfaction.allCases.map { ["value": $0.rawValue, "label": catalogs.label("satisfaction", $0.rawValue, locale)] },
+            "indicators": EvaluationIndicator.allCases.map { i in
+                ["key": i.rawValue, "label": catalogs.label("indicator", i.rawValue, locale),
+                 "scores": (0...2).map { ["value": $0, "label": catalogs.text("indicator_score_\($0)", locale)] }]
+            },
+        ]) { _, b in b }
+        return try services.views.page("one-stop-rate", context, status: status, data)
+    }
+
+    func rate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let r = try await load(context, .handleDossiers)
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: ["comment": form["comment"]])
+        do {
+            guard let s = Satisfaction(rawValue: form["satisfaction"]) else { throw ValidationErrors([FieldError("satisfaction", "required")]) }
+            var scores: EvaluationScores?
+            let given = EvaluationIndicator.allCases.compactMap { i in Int(form["score_\(i.rawValue)"]).map { (i, $0) } }
+            if !given.isEmpty { scores = try EvaluationScores(Dictionary(uniqueKeysWithValues: given)) }
+            try await dossiers.rate(r.dossier.id, satisfaction: s, comment: form["comment"], scores: scores)
+            return try await renderRate(r, context, form: FormView(), thanks: true)
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderRate(r, context, status: Self.isConflict(error) ? .conflict : .badRequest, form: view)
+        }
+    }
+
+    // MARK: Catalogue
+
+    func catalogue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderCatalogue(request.uri.queryParameters["q"].map(String.init) ?? "", context, form: FormView())
+    }
+
+    func renderCatalogue(_ search: String, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {
+        let p = try context.signedIn()
+        guard p.holds(.viewDossiers) || p.holds(.manageProcedures) else { throw Forbidden() }
+        let locale = context.locale
+        let list = try await procedures.list(search: search)
+        let figures = try await procedures.figures(on: services.today)
+        let counters = try await dossiers.counters()
+        var counterRows: [[String: Any]] = []
+        for c in counters { if let u = try await services.units.get(c.unitID) { counterRows.append(["unit": u.name, "agency": c.agencyCode]) } }
+        var data = form.data
+        data.merge([
+            "q": search,
+            "procedures": list.map { p -> [String: Any] in
+                ["code": p.code, "name": p.name, "field": p.field, "version": p.version, "time": timeText(p.time, locale),
+                 "online": catalogs.label("online_level", p.onlineLevel.rawValue, locale), "fee": p.fee, "posted": p.isPosted,
+                 "valid": p.isValid(on: services.today), "valid_from": p.validFrom.vietnamese, "valid_to": p.validTo.map(\.vietnamese) ?? false,
+                 "documents": p.documents.count, "steps": p.steps.count]
+            },
+            "figures": ["total": figures.total, "posted": figures.posted, "share": figures.postedShare,
+                        "levels": OnlineLevel.allCases.compactMap { l in figures.byLevel[l].map { ["label": catalogs.label("online_level", l.rawValue, locale), "count": $0] } }],
+            "can_manage": p.holds(.manageProcedures),
+            "levels": CompetentLevel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("competent_level", $0.rawValue, locale),
+                                                     "selected": $0.rawValue == (form.values["level"] ?? "commune")] },
+            "online_levels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("online_level", $0.rawValue, locale),
+                                                         "selected": $0.rawValue == form.values["online_level"]] },
+            "counters": counterRows, "has_counters": !counterRows.isEmpty,
+            "counter_units": p.holds(.manageProcedures) ? try await services.units.list(scopes: try context.scopes(.manageProcedures))
+                .filter { $0.isActive(on: services.today) }.map { ["id": $0.id, "name": $0.name] } : [],
+        ]) { _, b in b }
+        return try services.views.page("one-stop-procedures", context, status: status, data)
+    }
+
+    func createProcedure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        guard p.holds(.manageProcedures) else { throw Forbidden() }
+        let form = try await FormData.read(request, context)
+        let keys = ["code", "name", "field", "level", "time", "online_level", "fee", "documents", "steps", "legal_basis", "result", "version", "valid_from", "valid_to"]
+        var draft = ProcedureDraft()
+        draft.code = form["code"]; draft.name = form["name"]; draft.field = form["field"]; draft.level = form["level"]
+        draft.time = form["time"]; draft.onlineLevel = form["online_level"]; draft.fee = form["fee"]; draft.documents = form["documents"]
+        draft.steps = form["steps"]; draft.legalBasis = form["legal_basis"]; draft.result = form["result"]; draft.version = form["version"]
+        draft.validFrom = form["valid_from"]; draft.validTo = form["valid_to"]
+        draft.postedAtCounter = form.bool("posted_counter"); draft.postedOnPortal = form.bool("posted_portal")
+        do {
+            _ = try await procedures.create(try draft.validate(), by: context.actor)
+            return HTMLPage.redirect("/one-stop/procedures")
+        } catch {
+            var view = FormView(values: keys.reduce(into: [:]) { $0[$1] = form[$1] })
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderCatalogue("", context, status: .badRequest, form: view)
+        }
+    }
+
+    func setCounter(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        guard let id = form.int("unit"), let unit = try await services.units.get(id) else { throw StoreError.notFound("unit") }
+        try context.require(.manageProcedures, atAnyOf: [unit.path])
+        do {
+            try await dossiers.setCounter(OneStopCounter(unitID: unit.id, agencyCode: form["agency_code"].tidied.uppercased(), address: form["address"].tidied),
+                                          by: context.actor)
+            return HTMLPage.redirect("/one-stop/procedures")
+        } catch {
+            var view = FormView(values: ["agency_code": form["agency_code"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderCatalogue("", context, status: .badRequest, form: view)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// Requests per address in a sliding minute: public pages that anyone may call.
+final class RateLimiter: Sendable {
+    let perMinute: Int
+    private let windows = Mutex<[String: (start: Date, count: Int)]>([:])
+
+    init(perMinute: Int) { self.perMinute = perMinute }
+
+    /// True when the address may go on; counts the request.
+    func allow(_ address: String, now: Date = Date()) -> Bool {
+        guard perMinute > 0 else { return true }
+        return windows.withLock { w in
+            if w.count > 100_000 { w = w.filter { now.timeIntervalSince($0.value.start) < 60 } }
+            var entry = w[address] ?? (now, 0)
+            if now.timeIntervalSince(entry.start) >= 60 { entry = (now, 0) }
+            entry.count += 1
+            w[address] = entry
+            return entry.count <= perMinute
+        }
+    }
+}
+
+/// Public dossier tracking, without an account: a page (type the code or scan the receipt's QR)
+/// and the same as JSON. Only the applicant's initials are shown; requests are rate-limited.
+struct TrackingController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("tra-cuu", use: page)
+        router.get("api/public/dossiers/:code", use: api)
+    }
+
+    func allowed(_ context: AppRequestContext) -> Bool {
+        services.trackingLimiter.allow(context.remoteAddress?.ipAddress ?? "unknown")
+    }
+
+    func view(_ t: PublicTracking, _ locale: AppLocale) -> [String: Any] {
+        ["code": t.code, "procedure": t.procedureName, "unit": t.unitName, "initials": t.initials,
+         "status": t.status.rawValue, "status_label": catalogs.label("dossier_status", t.status.key, locale),
+         "received": t.receivedAt.map { Instant.display($0) } ?? false, "due": t.dueAt.map { Instant.display($0) } ?? false,
+         "promised": t.promisedAt.map { Instant.display($0) } ?? false, "resolved": t.resolvedAt.map { Instant.display($0) } ?? false,
+         "steps": t.steps.map { ["at": Instant.display($0.at), "action": catalogs.label("dossier_action", $0.action, locale),
+                                 "status": catalogs.label("dossier_status", $0.status.key, locale)] }]
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let asked = request.uri.queryParameters["ma"].map(String.init) ?? ""
+        guard !asked.isEmpty else { return try services.views.page("tracking", context, ["asked": false]) }
+        guard allowed(context) else {
+            return try services.views.page("tracking", context, status: .tooManyRequests, ["asked": asked, "error": catalogs.text("http_too_many_requests", context.locale)])
+        }
+        guard let code = DossierCode.normalise(asked), let t = try await DossierStore(database: services.database).tracking(code: code) else {
+            return try services.views.page("tracking", context, status: .notFound, ["asked": asked, "error": catalogs.text("tracking_not_found", context.locale)])
+        }
+        return try services.views.page("tracking", context, ["asked": asked, "dossier": view(t, context.locale)])
+    }
+
+    struct Body: Encodable {
+        struct Step: Encodable { var at: String; var action: String; var status: Int }
+        var code: String
+        var procedure: String
+        var unit: String
+        var applicant_initials: String
+        var status: Int
+        var status_key: String
+        var received_at: String?
+        var due_at: String?
+        var promised_at: String?
+        var resolved_at: String?
+        var steps: [Step]
+    }
+
+    func api(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard allowed(context) else {
+            return APIError.response(status: .tooManyRequests, code: "too_many_requests", message: catalogs.text("http_too_many_requests", context.locale))
+        }
+        guard let code = context.parameters.get("code").flatMap(DossierCode.normalise),
+              let t = try await DossierStore(database: services.database).tracking(code: code) else {
+            return APIError.response(status: .notFound, code: "dossier_not_found", message: catalogs.text("tracking_not_found", context.locale))
+        }
+        let body = Body(code: t.code, procedure: t.procedureName, unit: t.unitName, applicant_initials: t.initials, status: t.status.rawValue,
+                        status_key: t.status.key, received_at: t.receivedAt.map(Instant.format), due_at: t.dueAt.map(Instant.format),
+                        promised_at: t.promisedAt.map(Instant.format), resolved_at: t.resolvedAt.map(Instant.format),
+                        steps: t.steps.map { Body.Step(at: Instant.format($0.at), action: $0.action, status: $0.status.rawValue) })
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.jsonEncoder().encode(body))))
+    }
+}

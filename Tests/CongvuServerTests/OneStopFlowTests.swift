@@ -1,0 +1,127 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The counter's day, driven as people do it: intake → transfer → supplement → result →
+/// delivery → public tracking → rating, then the report.
+@Suite struct OneStopFlowTests {
+    func procedureID(_ h: Harness, code: String) async throws -> Procedure {
+        try #require(try await ProcedureStore(database: h.services.database).list(search: code).first)
+    }
+
+    @Test func fromIntakeToRating() async throws {
+        try await Harness.run { h in
+            let officer = try await h.signIn("motcua.giahung")
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let marriage = try await procedureID(h, code: "1.000894")
+            #expect(try await officer.get("/one-stop/intake?procedure=\(marriage.id)").text.contains("Tờ khai đăng ký kết hôn"))
+            // Bad input: every problem named in Vietnamese, nothing stored.
+            let before = try await DossierStore(database: h.services.database).list(scopes: ["/"], filter: .all, limit: 100_000).count
+            let bad = try await officer.post("/one-stop/intake", ["procedure": String(marriage.id), "unit": String(centre.id), "channel": "1",
+                                                                  "name": "", "id_number": "12345", "phone": "abc", "sets": "1"])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("Không được để trống") && bad.text.contains("Số CCCD gồm 12 chữ số") && bad.text.contains("Chưa nhận đủ thành phần hồ sơ"))
+            #expect(try await DossierStore(database: h.services.database).list(scopes: ["/"], filter: .all, limit: 100_000).count == before)
+            // A good intake.
+            let ok = try await officer.post("/one-stop/intake", ["procedure": String(marriage.id), "unit": String(centre.id), "channel": "1",
+                                                                 "name": "Trần Thị Mai Anh", "id_number": "037190001234", "phone": "0912 345 678",
+                                                                 "doc_0": "1", "doc_0_form": "original", "doc_0_qty": "1", "sets": "1"])
+            #expect(ok.status == .seeOther)
+            let location = try #require(ok.headers[.location])
+            let id = try #require(Int64(location.split(separator: "/").last!.split(separator: "?").first!))
+            var page = try await officer.get(location).text
+            #expect(page.contains("Đã tiếp nhận") && page.contains("Trần Thị Mai Anh"))
+            let store = DossierStore(database: h.services.database)
+            var d = try #require(try await store.get(id)).dossier
+            #expect(d.code.hasPrefix("000.01.37.H40-") && d.status == .accepted)
+            // The receipt: code as text, a barcode and a QR code linking to tracking.
+            let receipt = try await officer.get("/one-stop/dossiers/\(id)/print/receipt").text
+            #expect(receipt.contains(d.code) && receipt.contains("<svg") && receipt.contains("Ngày hẹn trả kết quả") && receipt.contains("tra-cuu?ma="))
+            // Transfer, then a supplement (a reason is required), then its arrival.
+            let economy = try await h.unit(code: "14551-KT")
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "transfer", "version": "1", "to_unit": String(economy.id)]).status == .seeOther)
+            let noReason = try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "request_supplement", "version": "2", "note": ""])
+            #expect(noReason.status == .badRequest && noReason.text.contains("Hãy ghi lý do"))
+            // A stale version is refused: someone else changed it.
+            let stale = try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "request_supplement", "version": "1", "note": "Thiếu giấy xác nhận"])
+            #expect(stale.status == .conflict && stale.text.contains("vừa được người khác cập nhật"))
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "request_supplement", "version": "2",
+                                                                             "note": "Thiếu giấy xác nhận tình trạng hôn nhân"]).status == .seeOther)
+            #expect(try await officer.get("/one-stop/dossiers/\(id)/print/supplement").text.contains("Thiếu giấy xác nhận tình trạng hôn nhân"))
+            // Not allowed from this status.
+            let early = try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "deliver", "version": "3"])
+            #expect(early.status == .badRequest && early.text.contains("không cho phép thao tác này"))
+            for (action, version) in [("supplement_received", "3"), ("result_ready", "4"), ("deliver", "5")] {
+                #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": action, "version": version]).status == .seeOther, "\(action)")
+            }
+            d = try #require(try await store.get(id)).dossier
+            #expect(d.status == .delivered && d.timeliness == .early)
+            page = try await officer.get("/one-stop/dossiers/\(id)").text
+            #expect(page.contains("Trước hạn") && page.contains("Phòng Kinh tế"))
+            let control = try await officer.get("/one-stop/dossiers/\(id)/print/control").text
+            #expect(control.contains("Yêu cầu bổ sung") && control.contains("Trả kết quả"))
+
+            // Public tracking, without signing in: initials only.
+            let anonymous = h.browser()
+            let tracked = try await anonymous.get("/tra-cuu?ma=\(d.code.lowercased())")
+            #expect(tracked.status == .ok && tracked.text.contains("T.T.M.A.") && !tracked.text.contains("Trần Thị Mai Anh") && tracked.text.contains("Đã trả kết quả"))
+            #expect(try await anonymous.get("/tra-cuu?ma=KHONG-CO").status == .notFound)
+            let api = try await anonymous.get("/api/public/dossiers/\(d.code)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(api.text.utf8)) as? [String: Any])
+            #expect(json["status"] as? Int == 10 && json["applicant_initials"] as? String == "T.T.M.A." && !api.text.contains("037190001234"))
+            let missing = try await anonymous.get("/api/public/dossiers/X-1")
+            #expect(missing.status == .notFound && missing.text.contains("dossier_not_found"))
+
+            // Rating on the counter's tablet, once.
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "very_satisfied", "comment": "Nhanh",
+                                                                              "score_attitude": "2"]).status == .badRequest)
+            let rated = try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "very_satisfied", "comment": "Nhanh"])
+            #expect(rated.status == .ok && rated.text.contains("Cảm ơn"))
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "satisfied"]).status == .conflict)
+
+            // The report counts it; its XLSX opens.
+            let month = h.services.today
+            let report = try await officer.get("/one-stop/report?kind=month&year=\(month.year)&index=\(month.month)")
+            #expect(report.status == .ok && report.text.contains("Tình hình, kết quả giải quyết thủ tục hành chính") && report.text.contains("settlement-chart"))
+            let xlsx = try await officer.get("/one-stop/report.xlsx?kind=quarter&year=\(month.year)&index=4&gov=1&group=field")
+            #expect(xlsx.status == .ok && xlsx.headers[.contentType]?.contains("spreadsheetml") == true)
+            #expect(try await officer.get("/one-stop/report?kind=month&year=\(month.year)&index=13").status == .badRequest)
+        }
+    }
+
+    @Test func rightsFollowTheUnitTree() async throws {
+        try await Harness.run { h in
+            let rows = try await DossierStore(database: h.services.database).list(scopes: [try await h.unit(code: "14551").path], filter: .all, limit: 1)
+            let id = try #require(rows.first?.dossier.id)
+            // Another commune's officer cannot see, print or act on it.
+            let other = try await h.signIn("motcua.giavan")
+            #expect(try await other.get("/one-stop/dossiers/\(id)").status == .forbidden)
+            #expect(try await other.get("/one-stop/dossiers/\(id)/print/receipt").status == .forbidden)
+            #expect(try await other.post("/one-stop/dossiers/\(id)/act", ["action": "deliver", "version": "1"]).status == .forbidden)
+            // The commune's leader sees it but cannot act; a civil servant has no one-stop pages.
+            let leader = try await h.signIn("chutich.giahung")
+            #expect(try await leader.get("/one-stop/dossiers/\(id)").status == .ok)
+            #expect(try await leader.post("/one-stop/dossiers/\(id)/act", ["action": "deliver", "version": "1"]).status == .forbidden)
+            #expect(try await leader.get("/one-stop/intake").status == .forbidden)
+            let clerk = try await h.signIn("congchuc.giahung")
+            #expect(!(try await clerk.get("/").text.contains("/one-stop\"")))
+            // The leader's report holds only the commune's counter.
+            let report = try await leader.get("/one-stop/report?kind=year&year=\(h.services.today.year)").text
+            #expect(report.contains("Trung tâm Phục vụ hành chính công") && !report.contains("Gia Vân"))
+        }
+    }
+
+    @Test func publicTrackingIsRateLimited() async throws {
+        try await Harness.run(.sqlite, configure: { $0.trackingPerMinute = 3 }) { (h: Harness) async throws in
+            let anonymous = h.browser()
+            for _ in 0..<3 { #expect(try await anonymous.get("/api/public/dossiers/X-1").status == .notFound) }
+            #expect(try await anonymous.get("/api/public/dossiers/X-1").status == .tooManyRequests)
+            #expect(try await anonymous.get("/tra-cuu?ma=X-1").status == .tooManyRequests)
+        }
+    }
+}
