@@ -65,11 +65,11 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
         #expect(try Deadlines.extended(base, by: [], now: base, calendar: cal) == base)
     }
 
-    @Test func apologyAlertComesTheLeadWorkingDaysBefore() throws {
+    @Test func apologyAlertComesTheLeadWorkingDaysBefore() {
         // Due Monday 30/11: one working day before is Friday 27/11.
-        #expect(try Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 1, calendar: cal) == Day("2026-11-27")!)
-        #expect(try Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 2, calendar: cal) == Day("2026-11-26")!)
-        #expect(try Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 0, calendar: cal) == Day("2026-11-30")!)
+        #expect(Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 1, calendar: cal) == Day("2026-11-27")!)
+        #expect(Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 2, calendar: cal) == Day("2026-11-26")!)
+        #expect(Deadlines.apologyAlertDay(due: at("2026-11-30 10:00"), lead: 0, calendar: cal) == Day("2026-11-30")!)
     }
 
     @Test func rulesAreChosenByDate() {

@@ -198,6 +198,9 @@ struct OneStopFixture {
             let q = try await f.dossiers.quarterEvaluation(scopes: [f.tree.province.path], year: 2026, quarter: 4)
             #expect(q.evaluations == 2 && q.average == 16.5 && q.band == "excellent" && q.satisfaction == [.verySatisfied: 1, .notSatisfied: 1])
             #expect(try await f.dossiers.quarterEvaluation(scopes: [f.tree.communeB.path], year: 2026, quarter: 4).evaluations == 0)
+            // The bands come from the dated rules the migration stored.
+            #expect(try await f.dossiers.rules().rules(on: Day("2026-11-22")!).bands == EvaluationBand.circular2018)
+            await #expect(throws: ValidationErrors.self) { try await f.dossiers.quarterEvaluation(scopes: [], year: 2300, quarter: 1) }
         }
     }
 

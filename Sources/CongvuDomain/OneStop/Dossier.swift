@@ -160,15 +160,18 @@ public struct OneStopRules: Equatable, Sendable {
     public var apologyLeadDays: Int
     /// The citizen's time to bring a requested supplement, in working days.
     public var supplementDays: Int
+    /// How a unit's quarterly evaluation is classified.
+    public var bands: [EvaluationBand]
     /// Decree or circular the values come from.
     public var basis: String
 
     public init(validFrom: Day, sameDayCutOff: ClockTime = ClockTime(hour: 15, minute: 0)!, apologyLeadDays: Int = 1,
-                supplementDays: Int = 5, basis: String = "") {
+                supplementDays: Int = 5, bands: [EvaluationBand] = EvaluationBand.circular2018, basis: String = "") {
         self.validFrom = validFrom
         self.sameDayCutOff = sameDayCutOff
         self.apologyLeadDays = apologyLeadDays
         self.supplementDays = supplementDays
+        self.bands = bands
         self.basis = basis
     }
 
@@ -212,7 +215,7 @@ public enum Deadlines {
     }
 
     /// The first working day on which the apology alert is due: `lead` working days before the due day.
-    public static func apologyAlertDay(due: Date, lead: Int, calendar: WorkCalendar) throws -> Day {
+    public static func apologyAlertDay(due: Date, lead: Int, calendar: WorkCalendar) -> Day {
         let dueDay = Day(due, in: CivilTime.vietnam)
         var day = dueDay
         var counted = 0

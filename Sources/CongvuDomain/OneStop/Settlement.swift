@@ -61,11 +61,9 @@ public struct DossierFacts: Sendable {
     /// The due day with pauses; nil for dossiers not received.
     public var dueDay: Day?
     public var timeliness: Timeliness?
-    /// For the overdue list: apologised with a new date.
-    public var apologised: Bool
 
     public init(unitID: Int64, field: String, channel: Channel, receivedDay: Day?, closedDay: Day?, status: DossierStatus,
-                dueDay: Day?, timeliness: Timeliness?, apologised: Bool = false) {
+                dueDay: Day?, timeliness: Timeliness?) {
         self.unitID = unitID
         self.field = field
         self.channel = channel
@@ -74,7 +72,6 @@ public struct DossierFacts: Sendable {
         self.status = status
         self.dueDay = dueDay
         self.timeliness = timeliness
-        self.apologised = apologised
     }
 }
 

@@ -20,18 +20,12 @@ public struct ExplanationStore: Sendable {
     static func decode(_ row: any SQLRow) throws -> Explanation {
         guard let verdict = DayVerdict.Status(rawValue: try row.decode(column: "verdict", as: String.self)) else { throw CorruptRow(column: "verdict") }
         guard let status = Explanation.Status(rawValue: try row.decode(column: "status", as: String.self)) else { throw CorruptRow(column: "status") }
-        func instant(_ c: String) throws -> Date? {
-            try row.decode(column: c, as: String?.self).map { t in
-                guard let d = Instant.parse(t) else { throw CorruptRow(column: c) }
-                return d
-            }
-        }
         return Explanation(id: try row.decode(column: "id", as: Int64.self), personID: try row.decode(column: "person_id", as: Int64.self),
                            day: try row.requiredDay("day"), verdict: verdict, minutes: try row.decode(column: "minutes", as: Int.self),
                            openedAt: try row.instant("opened_at"), openedBy: try row.decode(column: "opened_by", as: Int64?.self),
                            dueAt: try row.instant("due_at"), status: status, text: try row.decode(column: "text", as: String.self),
-                           attachmentName: try row.decode(column: "attachment_name", as: String.self), explainedAt: try instant("explained_at"),
-                           decidedBy: try row.decode(column: "decided_by", as: Int64?.self), decidedAt: try instant("decided_at"),
+                           attachmentName: try row.decode(column: "attachment_name", as: String.self), explainedAt: try row.optionalInstant("explained_at"),
+                           decidedBy: try row.decode(column: "decided_by", as: Int64?.self), decidedAt: try row.optionalInstant("decided_at"),
                            decisionNote: try row.decode(column: "decision_note", as: String.self))
     }
 

@@ -24,7 +24,7 @@ public struct KioskStore: Sendable {
         Kiosk(id: try row.decode(column: "id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
               unitName: try row.decode(column: "unit_name", as: String.self), unitPath: try row.decode(column: "path", as: String.self),
               name: try row.decode(column: "name", as: String.self), createdAt: try row.instant("created_at"),
-              lastSeenAt: try row.decode(column: "last_seen_at", as: String?.self).flatMap(Instant.parse),
+              lastSeenAt: try row.optionalInstant("last_seen_at"),
               revoked: try row.decode(column: "revoked_at", as: String?.self) != nil)
     }
 

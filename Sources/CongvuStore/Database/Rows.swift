@@ -19,6 +19,13 @@ extension SQLRow {
         guard let d = Instant.parse(try decode(column: column, as: String.self)) else { throw CorruptRow(column: column) }
         return d
     }
+
+    /// A nullable instant column: nil when NULL, a corrupt row when it holds something unreadable.
+    func optionalInstant(_ column: String) throws -> Date? {
+        guard let text = try decode(column: column, as: String?.self) else { return nil }
+        guard let d = Instant.parse(text) else { throw CorruptRow(column: column) }
+        return d
+    }
 }
 
 /// A stored value that cannot be read back: never silently replaced.
@@ -31,10 +38,15 @@ struct CorruptRow: Error, CustomStringConvertible {
 /// An empty scope list matches nothing.
 extension SQLPredicateBuilder {
     func within(scopes: [String], column: any SQLExpression) -> Self {
+        within(scopes: scopes, columns: [column])
+    }
+
+    /// Rows where any of `columns` lies in one of `scopes` (an object that lives at several units).
+    func within(scopes: [String], columns: [any SQLExpression]) -> Self {
         if scopes.isEmpty { return self.where(SQLLiteral.boolean(false)) }
         return self.where { group in
             var g = group
-            for scope in scopes { g = g.orWhere(column, .like, SQLBind(scope + "%")) }
+            for scope in scopes { for column in columns { g = g.orWhere(column, .like, SQLBind(scope + "%")) } }
             return g
         }
     }

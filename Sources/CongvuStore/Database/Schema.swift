@@ -1,4 +1,3 @@
-import CongvuDomain
 import Foundation
 
 /// The schema, one migration per step. Never edit a released step: add a new one.
@@ -433,8 +432,8 @@ public enum Schema {
             """,
             """
             INSERT INTO one_stop_rules (valid_from, same_day_cut_off, apology_lead_days, supplement_days, bands, basis) VALUES
-            ('2018-08-21', '15:00', 1, 5, '\(OneStopRuleBook.bandsJSON(EvaluationBand.circular2018))', 'Nghị định 61/2018/NĐ-CP; Thông tư 01/2018/TT-VPCP'),
-            ('2025-07-01', '15:00', 1, 5, '\(OneStopRuleBook.bandsJSON(EvaluationBand.circular2018))', 'Nghị định 118/2025/NĐ-CP; Thông tư 03/2025/TT-VPCP')
+            ('2018-08-21', '15:00', 1, 5, '[{"exclusive":true,"key":"excellent","minimum":15},{"exclusive":false,"key":"good","minimum":12},{"exclusive":false,"key":"fair","minimum":9},{"exclusive":false,"key":"average","minimum":6},{"exclusive":false,"key":"weak","minimum":0}]', 'Nghị định 61/2018/NĐ-CP; Thông tư 01/2018/TT-VPCP'),
+            ('2025-07-01', '15:00', 1, 5, '[{"exclusive":true,"key":"excellent","minimum":15},{"exclusive":false,"key":"good","minimum":12},{"exclusive":false,"key":"fair","minimum":9},{"exclusive":false,"key":"average","minimum":6},{"exclusive":false,"key":"weak","minimum":0}]', 'Nghị định 118/2025/NĐ-CP; Thông tư 03/2025/TT-VPCP')
             """,
             """
             CREATE TABLE procedures (

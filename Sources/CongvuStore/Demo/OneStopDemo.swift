@@ -42,8 +42,7 @@ public enum OneStopDemo {
 
     /// Bulk-generates dossiers for every working day in a range, for each counter unit. Returns how many.
     public static func generate(_ db: Database, counters: [Int64], procedures: [Procedure], from: Day, through: Day, perDay: Int,
-                                calendar: WorkCalendar, seed: UInt64, now: Date? = nil, events: Bool = false,
-                                progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+                                calendar: WorkCalendar, seed: UInt64, now: Date? = nil, events: Bool = false) async throws -> Int {
         let end = now ?? CivilTime.startOfDay(through.next)
         let rules = OneStopRules(validFrom: from)
         var g = SeededGenerator(seed: seed)
@@ -108,41 +107,22 @@ public enum OneStopDemo {
                     }
                     batch.append(d)
                     if batch.count == 400 {
-                        try await write(batch, events: events, sequences: sequences, db)
+                        try await write(batch, events: events, db)
                         made += batch.count
-                        progress(made)
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
             }
         }
-        try await write(batch, events: events, sequences: sequences, db)
+        try await write(batch, events: events, db)
         made += batch.count
+        try await writeSequences(sequences, db)
         return made
     }
 
-    static let columns = ["code", "procedure_id", "unit_id", "current_unit_id", "field", "channel", "status", "applicant_name", "search_key",
-                          "applicant_id_number", "applicant_phone", "documents", "submitted_at", "received_at", "received_day", "legal_due_at",
-                          "due_at", "due_day", "hour_based", "resolved_at", "closed_day", "timeliness", "delivered_at", "apology_at",
-                          "promised_at", "apology_reason"]
-
-    static func write(_ batch: [Dossier], events: Bool, sequences: [String: Int], _ db: Database) async throws {
-        guard !batch.isEmpty else { return }
+    /// The last number handed out per agency and day, once the dossiers are in.
+    static func writeSequences(_ sequences: [String: Int], _ db: Database) async throws {
         try await db.write { sql in
-            var insert = sql.insert(into: "dossiers").columns(columns)
-            for d in batch {
-                insert = insert.values(SQLBind(d.code), SQLBind(d.procedureID), SQLBind(d.unitID), SQLBind(d.currentUnitID), SQLBind(d.field),
-                                       SQLBind(d.channel.rawValue), SQLBind(d.status.rawValue), SQLBind(d.applicant.name),
-                                       SQLBind(SearchKey.fold(d.applicant.name)), SQLBind(d.applicant.idNumber), SQLBind(d.applicant.phone),
-                                       SQLBind(AuditJSON.encode(d.documents)), SQLBind(Instant.format(d.submittedAt)),
-                                       SQLBind(d.receivedAt.map(Instant.format)), SQLBind(d.receivedAt.map { Day($0, in: CivilTime.vietnam).description }),
-                                       SQLBind(d.legalDueAt.map(Instant.format)), SQLBind(d.dueAt.map(Instant.format)),
-                                       SQLBind(d.dueAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.hourBased),
-                                       SQLBind(d.resolvedAt.map(Instant.format)), SQLBind(d.closedDay?.description), SQLBind(d.timeliness?.rawValue),
-                                       SQLBind(d.deliveredAt.map(Instant.format)), SQLBind(d.apologyAt.map(Instant.format)),
-                                       SQLBind(d.promisedAt.map(Instant.format)), SQLBind(d.apologyReason))
-            }
-            try await insert.run()
             for (key, last) in sequences {
                 let agency = String(key.dropLast(10)), day = String(key.suffix(10))
                 try await sql.raw("""
@@ -150,63 +130,60 @@ public enum OneStopDemo {
                     ON CONFLICT (agency_code, day) DO UPDATE SET last_number = \(bind: last)
                     """).run()
             }
+        }
+    }
+
+    static let officer = Actor(id: nil, name: "Bộ phận một cửa")
+
+    static func write(_ batch: [Dossier], events: Bool, _ db: Database) async throws {
+        guard !batch.isEmpty else { return }
+        try await db.write { sql in
+            try await DossierStore.insertAll(batch, sql)
             guard events else { return }
-            let codes = batch.map(\.code)
-            let ids = try await sql.select().column("id").column("code").from("dossiers").where("code", .in, codes).all().reduce(into: [String: Int64]()) {
-                $0[try $1.decode(column: "code", as: String.self)] = try $1.decode(column: "id", as: Int64.self)
-            }
-            // Events go in with one statement per batch.
+            let ids = try await sql.select().column("id").column("code").from("dossiers").where("code", .in, batch.map(\.code)).all()
+                .reduce(into: [String: Int64]()) { $0[try $1.decode(column: "code", as: String.self)] = try $1.decode(column: "id", as: Int64.self) }
+            // The events each dossier would have had, one statement per batch.
             var rows: [[any SQLExpression]] = []
-            func add(_ id: Int64, at: Date, action: String, from: DossierStatus?, to: DossierStatus, fromUnit: Int64?, toUnit: Int64?,
-                     step: String, stepDue: Date?, stepTimeliness: Timeliness?, note: String) {
-                rows.append([SQLBind(id), SQLBind(Instant.format(at)), SQLBind("Bộ phận một cửa"), SQLBind(action), SQLBind(from?.rawValue),
-                             SQLBind(to.rawValue), SQLBind(fromUnit), SQLBind(toUnit), SQLBind(step), SQLBind(stepDue.map(Instant.format)),
-                             SQLBind(stepTimeliness?.rawValue), SQLBind(note)])
-            }
+            var pauses = sql.insert(into: "dossier_pauses").columns("dossier_id", "status", "from_at")
+            var anyPause = false
             for d in batch {
                 guard let id = ids[d.code], let received = d.receivedAt else { continue }
                 var last = DossierStatus.accepted
-                add(id, at: received, action: DossierAction.accept.rawValue, from: nil, to: .accepted,
-                                             fromUnit: nil, toUnit: d.unitID, step: "Tiếp nhận", stepDue: nil, stepTimeliness: nil, note: "")
+                rows.append(DossierStore.eventValues(id, at: received, actor: officer, action: DossierAction.accept.rawValue, from: nil, to: .accepted,
+                                                     toUnit: d.unitID, step: "Tiếp nhận"))
                 let handed = received.addingTimeInterval(1800)
                 if d.resolvedAt.map({ $0 > handed }) ?? true {
-                    add(id, at: handed, action: DossierAction.transfer.rawValue, from: last, to: .processing,
-                                                 fromUnit: d.unitID, toUnit: d.unitID, step: "Thẩm định", stepDue: d.dueAt, stepTimeliness: .onTime,
-                                                 note: "")
+                    rows.append(DossierStore.eventValues(id, at: handed, actor: officer, action: DossierAction.transfer.rawValue, from: last,
+                                                         to: .processing, fromUnit: d.unitID, toUnit: d.unitID, step: "Thẩm định", stepDue: d.dueAt,
+                                                         stepTimeliness: .onTime))
                     last = .processing
                 }
                 if let apology = d.apologyAt {
-                    add(id, at: apology, action: DossierAction.apologise.rawValue, from: last, to: last,
-                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: d.apologyReason)
+                    rows.append(DossierStore.eventValues(id, at: apology, actor: officer, action: DossierAction.apologise.rawValue, from: last, to: last,
+                                                         note: d.apologyReason))
                 }
                 if d.status == .supplementRequested {
                     let asked = handed.addingTimeInterval(3600)
-                    add(id, at: asked, action: DossierAction.requestSupplement.rawValue, from: last,
-                                                 to: .supplementRequested, fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil,
-                                                 note: "Bổ sung bản sao giấy tờ tùy thân")
-                    try await sql.insert(into: "dossier_pauses").columns("dossier_id", "status", "from_at")
-                        .values(SQLBind(id), SQLBind(DossierStatus.supplementRequested.rawValue), SQLBind(Instant.format(asked))).run()
+                    rows.append(DossierStore.eventValues(id, at: asked, actor: officer, action: DossierAction.requestSupplement.rawValue, from: last,
+                                                         to: .supplementRequested, note: "Bổ sung bản sao giấy tờ tùy thân"))
+                    pauses = pauses.values(SQLBind(id), SQLBind(DossierStatus.supplementRequested.rawValue), SQLBind(Instant.format(asked)))
+                    anyPause = true
                 }
                 if let resolved = d.resolvedAt {
-                    add(id, at: resolved, action: DossierAction.resultReady.rawValue, from: last, to: .resultReady,
-                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: "")
+                    rows.append(DossierStore.eventValues(id, at: resolved, actor: officer, action: DossierAction.resultReady.rawValue, from: last,
+                                                         to: .resultReady))
                 }
                 if let delivered = d.deliveredAt {
-                    add(id, at: delivered, action: DossierAction.deliver.rawValue, from: .resultReady, to: .delivered,
-                                                 fromUnit: nil, toUnit: nil, step: "", stepDue: nil, stepTimeliness: nil, note: "")
+                    rows.append(DossierStore.eventValues(id, at: delivered, actor: officer, action: DossierAction.deliver.rawValue, from: .resultReady,
+                                                         to: .delivered))
                 }
                 if d.status == .withdrawn, let closed = d.closedDay {
-                    add(id, at: CivilTime.startOfDay(closed).addingTimeInterval(9 * 3600),
-                                                 action: DossierAction.withdraw.rawValue, from: last, to: .withdrawn, fromUnit: nil, toUnit: nil,
-                                                 step: "", stepDue: nil, stepTimeliness: nil, note: "Công dân rút hồ sơ")
+                    rows.append(DossierStore.eventValues(id, at: CivilTime.startOfDay(closed).addingTimeInterval(9 * 3600), actor: officer,
+                                                         action: DossierAction.withdraw.rawValue, from: last, to: .withdrawn, note: "Công dân rút hồ sơ"))
                 }
             }
-            for chunk in stride(from: 0, to: rows.count, by: 1000) {
-                var insert = sql.insert(into: "dossier_events").columns("dossier_id", "at", "actor_name", "action", "from_status", "to_status",
-                                                                          "from_unit_id", "to_unit_id", "step_name", "step_due_at", "step_timeliness", "note")
-                for r in rows[chunk..<min(chunk + 1000, rows.count)] { insert = insert.values(r) }
-                try await insert.run()
-            }
+            try await DossierStore.insertEvents(rows, sql)
+            if anyPause { try await pauses.run() }
         }
     }
 
@@ -240,12 +217,14 @@ public enum OneStopDemo {
             for r in rows where Int.random(in: 0..<5, using: &g) == 0 {
                 let roll = Int.random(in: 0..<100, using: &g)
                 let satisfaction: Satisfaction = roll < 70 ? .verySatisfied : roll < 95 ? .satisfied : .notSatisfied
-                let scores = Dictionary(uniqueKeysWithValues: EvaluationIndicator.allCases.map { ($0.rawValue, roll < 95 ? Int.random(in: 1...2, using: &g) : Int.random(in: 0...1, using: &g)) })
+                let scores = try EvaluationScores(Dictionary(uniqueKeysWithValues: EvaluationIndicator.allCases.map {
+                    ($0, roll < 95 ? Int.random(in: 1...2, using: &g) : Int.random(in: 0...1, using: &g))
+                }))
                 let at = try r.instant("submitted_at").addingTimeInterval(600)
                 insert = insert.values(SQLBind(try r.decode(column: "id", as: Int64.self)), SQLBind(try r.decode(column: "unit_id", as: Int64.self)),
                                        SQLBind(Instant.format(at)), SQLBind(satisfaction.rawValue),
-                                       SQLBind(satisfaction == .notSatisfied ? "Phải chờ lâu" : ""), SQLBind(AuditJSON.encode(scores)),
-                                       SQLBind(scores.values.reduce(0, +)))
+                                       SQLBind(satisfaction == .notSatisfied ? "Phải chờ lâu" : ""), SQLBind(DossierStore.json(scores)),
+                                       SQLBind(scores.total))
                 any = true
             }
             if any { try await insert.run() }

@@ -29,6 +29,12 @@ public struct DossierRow: Sendable {
 
 /// What a citizen may see of a dossier, without logging in.
 public struct PublicTracking: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var at: Date
+        public var action: String
+        public var status: DossierStatus
+    }
+
     public var code: String
     public var procedureName: String
     public var unitName: String
@@ -38,11 +44,7 @@ public struct PublicTracking: Sendable, Equatable {
     public var dueAt: Date?
     public var promisedAt: Date?
     public var resolvedAt: Date?
-    public var steps: [(at: Date, action: String, status: DossierStatus)]
-
-    public static func == (a: PublicTracking, b: PublicTracking) -> Bool {
-        a.code == b.code && a.status == b.status && a.steps.count == b.steps.count
-    }
+    public var steps: [Step]
 }
 
 /// An action asked of the store, with its optimistic-concurrency version.
@@ -119,19 +121,24 @@ public struct DossierStore: Sendable {
 
     // MARK: Reading
 
+    static func channel(_ row: any SQLRow) throws -> Channel {
+        guard let c = Channel(rawValue: try row.decode(column: "channel", as: Int.self)) else { throw CorruptRow(column: "channel") }
+        return c
+    }
+
+    static func status(_ row: any SQLRow, _ column: String = "status") throws -> DossierStatus {
+        guard let s = DossierStatus(rawValue: try row.decode(column: column, as: Int.self)) else { throw CorruptRow(column: column) }
+        return s
+    }
+
+    static func timeliness(_ row: any SQLRow, _ column: String) throws -> Timeliness? {
+        guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+        guard let t = Timeliness(rawValue: text) else { throw CorruptRow(column: column) }
+        return t
+    }
+
     static func decode(_ row: any SQLRow) throws -> Dossier {
-        func date(_ c: String) throws -> Date? {
-            try row.decode(column: c, as: String?.self).map { t in
-                guard let d = Instant.parse(t) else { throw CorruptRow(column: c) }
-                return d
-            }
-        }
-        guard let channel = Channel(rawValue: try row.decode(column: "channel", as: Int.self)) else { throw CorruptRow(column: "channel") }
-        guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
-        let timeliness = try row.decode(column: "timeliness", as: String?.self).map { t in
-            guard let v = Timeliness(rawValue: t) else { throw CorruptRow(column: "timeliness") }
-            return v
-        }
+        let channel = try channel(row), status = try status(row), timeliness = try timeliness(row, "timeliness")
         return Dossier(id: try row.decode(column: "id", as: Int64.self), code: try row.decode(column: "code", as: String.self),
                        procedureID: try row.decode(column: "procedure_id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
                        currentUnitID: try row.decode(column: "current_unit_id", as: Int64.self), field: try row.decode(column: "field", as: String.self),
@@ -143,11 +150,11 @@ public struct DossierStore: Sendable {
                                             email: try row.decode(column: "applicant_email", as: String.self)),
                        owner: try row.decode(column: "owner_name", as: String.self), documents: try jsonValue([DocumentItem].self, row, "documents"),
                        sets: try row.decode(column: "sets", as: Int.self), returnByPost: try row.decode(column: "return_by_post", as: Bool.self),
-                       submittedAt: try row.instant("submitted_at"), receivedAt: try date("received_at"), legalDueAt: try date("legal_due_at"),
-                       dueAt: try date("due_at"), hourBased: try row.decode(column: "hour_based", as: Bool.self), resolvedAt: try date("resolved_at"),
-                       closedDay: try row.day("closed_day"), timeliness: timeliness, deliveredAt: try date("delivered_at"),
-                       stepName: try row.decode(column: "step_name", as: String.self), stepDueAt: try date("step_due_at"),
-                       supplementDueAt: try date("supplement_due_at"), apologyAt: try date("apology_at"), promisedAt: try date("promised_at"),
+                       submittedAt: try row.instant("submitted_at"), receivedAt: try row.optionalInstant("received_at"), legalDueAt: try row.optionalInstant("legal_due_at"),
+                       dueAt: try row.optionalInstant("due_at"), hourBased: try row.decode(column: "hour_based", as: Bool.self), resolvedAt: try row.optionalInstant("resolved_at"),
+                       closedDay: try row.day("closed_day"), timeliness: timeliness, deliveredAt: try row.optionalInstant("delivered_at"),
+                       stepName: try row.decode(column: "step_name", as: String.self), stepDueAt: try row.optionalInstant("step_due_at"),
+                       supplementDueAt: try row.optionalInstant("supplement_due_at"), apologyAt: try row.optionalInstant("apology_at"), promisedAt: try row.optionalInstant("promised_at"),
                        apologyReason: try row.decode(column: "apology_reason", as: String.self), imported: try row.decode(column: "imported", as: Bool.self),
                        version: try row.decode(column: "row_version", as: Int.self))
     }
@@ -184,14 +191,14 @@ public struct DossierStore: Sendable {
     }
 
     static func decodeEvent(_ row: any SQLRow) throws -> DossierEvent {
-        guard let to = DossierStatus(rawValue: try row.decode(column: "to_status", as: Int.self)) else { throw CorruptRow(column: "to_status") }
+        let to = try status(row, "to_status")
         return DossierEvent(id: try row.decode(column: "id", as: Int64.self), at: try row.instant("at"),
                             actorName: try row.decode(column: "actor_name", as: String.self), action: try row.decode(column: "action", as: String.self),
                             fromStatus: try row.decode(column: "from_status", as: Int?.self).flatMap(DossierStatus.init(rawValue:)), toStatus: to,
                             fromUnitID: try row.decode(column: "from_unit_id", as: Int64?.self), toUnitID: try row.decode(column: "to_unit_id", as: Int64?.self),
                             stepName: try row.decode(column: "step_name", as: String.self),
-                            stepDueAt: try row.decode(column: "step_due_at", as: String?.self).flatMap(Instant.parse),
-                            stepTimeliness: try row.decode(column: "step_timeliness", as: String?.self).flatMap(Timeliness.init(rawValue:)),
+                            stepDueAt: try row.optionalInstant("step_due_at"),
+                            stepTimeliness: try timeliness(row, "step_timeliness"),
                             note: try row.decode(column: "note", as: String.self), attachmentName: try row.decode(column: "attachment_name", as: String.self))
     }
 
@@ -201,8 +208,7 @@ public struct DossierStore: Sendable {
 
     static func pauses(_ id: Int64, _ sql: any SQLDatabase) async throws -> [Pause] {
         try await sql.select().column("*").from("dossier_pauses").where("dossier_id", .equal, id).orderBy("id").all().map { row in
-            guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
-            return Pause(from: try row.instant("from_at"), to: try row.decode(column: "to_at", as: String?.self).flatMap(Instant.parse), status: status)
+            Pause(from: try row.instant("from_at"), to: try row.optionalInstant("to_at"), status: try status(row))
         }
     }
 
@@ -223,13 +229,14 @@ public struct DossierStore: Sendable {
 
     /// Dossiers received or handled by units in the scopes, newest first, searched by code or
     /// the applicant's folded name.
-    public func list(scopes: [String], filter: ListFilter = .open, search: String = "", now: Date = Date(), limit: Int = 200) async throws -> [DossierRow] {
+    /// `submitted` narrows to dossiers submitted on those days (the tracking book), oldest first.
+    public func list(scopes: [String], filter: ListFilter = .open, search: String = "", submitted: ClosedRange<Day>? = nil,
+                     now: Date = Date(), limit: Int = 200) async throws -> [DossierRow] {
         try await database.read { sql in
-            var q = select(sql).where { g in
-                var g = g
-                for s in scopes { g = g.orWhere(col("u.path"), .like, SQLBind(s + "%")).orWhere(col("c.path"), .like, SQLBind(s + "%")) }
-                if scopes.isEmpty { g = g.where(SQLLiteral.boolean(false)) }
-                return g
+            var q = select(sql).within(scopes: scopes, columns: [col("u.path"), col("c.path")])
+            if let days = submitted {
+                q = q.where(col("d.submitted_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(days.lowerBound))))
+                    .where(col("d.submitted_at"), .lessThan, SQLBind(Instant.format(CivilTime.startOfDay(days.upperBound.next))))
             }
             let open = DossierStatus.allCases.filter(\.isOpen).map(\.rawValue)
             switch filter {
@@ -247,7 +254,8 @@ public struct DossierStore: Sendable {
                 let key = SearchKey.fold(text)
                 q = q.where { $0.where(col("d.code"), .like, SQLBind("%" + text.uppercased() + "%")).orWhere(col("d.search_key"), .like, SQLBind("%" + key + "%")) }
             }
-            return try await q.orderBy(col("d.submitted_at"), SQLDirection.descending).limit(limit).all().map(Self.decodeRow)
+            return try await q.orderBy(col("d.submitted_at"), submitted == nil ? SQLDirection.descending : SQLDirection.ascending).limit(limit)
+                .all().map(Self.decodeRow)
         }
     }
 
@@ -263,18 +271,16 @@ public struct DossierStore: Sendable {
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = d.unit_id"))
                 .where(col("d.code"), .equal, SQLBind(code)).first() else { return nil }
             let id = try row.decode(column: "id", as: Int64.self)
-            guard let status = DossierStatus(rawValue: try row.decode(column: "status", as: Int.self)) else { throw CorruptRow(column: "status") }
+            let status = try Self.status(row)
             let steps = try await sql.select().column("at").column("action").column("to_status").from("dossier_events")
                 .where("dossier_id", .equal, id).orderBy("id").all().map { r in
-                    (at: try r.instant("at"), action: try r.decode(column: "action", as: String.self),
-                     status: DossierStatus(rawValue: try r.decode(column: "to_status", as: Int.self)) ?? status)
+                    PublicTracking.Step(at: try r.instant("at"), action: try r.decode(column: "action", as: String.self), status: try Self.status(r, "to_status"))
                 }
-            func date(_ c: String) throws -> Date? { try row.decode(column: c, as: String?.self).flatMap(Instant.parse) }
             return PublicTracking(code: try row.decode(column: "code", as: String.self), procedureName: try row.decode(column: "procedure_name", as: String.self),
                                   unitName: try row.decode(column: "unit_name", as: String.self), status: status,
                                   initials: initials(try row.decode(column: "applicant_name", as: String.self)),
-                                  receivedAt: try date("received_at"), dueAt: try date("due_at"), promisedAt: try date("promised_at"),
-                                  resolvedAt: try date("resolved_at"), steps: steps)
+                                  receivedAt: try row.optionalInstant("received_at"), dueAt: try row.optionalInstant("due_at"), promisedAt: try row.optionalInstant("promised_at"),
+                                  resolvedAt: try row.optionalInstant("resolved_at"), steps: steps)
         }
     }
 
@@ -311,8 +317,8 @@ public struct DossierStore: Sendable {
                             legalDueAt: due, dueAt: due, hourBased: procedure.time.isHourBased,
                             stepName: accepted ? firstStep?.name ?? "" : "", stepDueAt: accepted ? stepDue : nil)
             d.id = try await Self.insert(d, receivedBy: actor.id, sql)
-            try await Self.event(d.id, at: now, actor: actor, action: accepted ? DossierAction.accept.rawValue : "submit", from: nil, to: status,
-                                 fromUnit: nil, toUnit: unitID, step: d.stepName, stepDue: d.stepDueAt, stepTimeliness: nil, note: "", attachment: nil, sql)
+            try await Self.insertEvents([Self.eventValues(d.id, at: now, actor: actor, action: accepted ? DossierAction.accept.rawValue : "submit",
+                                                          from: nil, to: status, toUnit: unitID, step: d.stepName, stepDue: d.stepDueAt)], sql)
             try await AuditLog.append(.init(action: .create, objectType: "dossier", objectID: String(d.id),
                                             after: AuditJSON.encode(["code": code, "procedure": procedure.code, "channel": String(intake.channel.rawValue),
                                                                      "applicant": intake.applicant.name, "due_at": due.map(Instant.format) ?? ""])),
@@ -321,36 +327,57 @@ public struct DossierStore: Sendable {
         }
     }
 
+    static let columns = ["code", "procedure_id", "unit_id", "current_unit_id", "field", "channel", "status", "applicant_name", "search_key",
+                          "applicant_id_number", "applicant_address", "applicant_phone", "applicant_email", "owner_name", "documents", "sets",
+                          "return_by_post", "submitted_at", "received_at", "received_day", "legal_due_at", "due_at", "due_day", "hour_based",
+                          "resolved_at", "closed_day", "timeliness", "delivered_at", "step_name", "step_due_at", "supplement_due_at",
+                          "apology_at", "promised_at", "apology_reason", "imported", "received_by"]
+
+    /// A dossier's values in the order of `columns`: the one mapping for intake, the demo and imports.
+    static func values(_ d: Dossier, receivedBy: Int64?) -> [any SQLExpression] {
+        func instant(_ date: Date?) -> SQLBind { SQLBind(date.map(Instant.format)) }
+        func day(_ date: Date?) -> SQLBind { SQLBind(date.map { Day($0, in: CivilTime.vietnam).description }) }
+        return [SQLBind(d.code), SQLBind(d.procedureID), SQLBind(d.unitID), SQLBind(d.currentUnitID), SQLBind(d.field),
+                SQLBind(d.channel.rawValue), SQLBind(d.status.rawValue), SQLBind(d.applicant.name), SQLBind(SearchKey.fold(d.applicant.name)),
+                SQLBind(d.applicant.idNumber), SQLBind(d.applicant.address), SQLBind(d.applicant.phone), SQLBind(d.applicant.email),
+                SQLBind(d.owner), SQLBind(AuditJSON.encode(d.documents)), SQLBind(d.sets), SQLBind(d.returnByPost),
+                SQLBind(Instant.format(d.submittedAt)), instant(d.receivedAt), day(d.receivedAt), instant(d.legalDueAt),
+                instant(d.dueAt), day(d.dueAt), SQLBind(d.hourBased), instant(d.resolvedAt), SQLBind(d.closedDay?.description),
+                SQLBind(d.timeliness?.rawValue), instant(d.deliveredAt), SQLBind(d.stepName), instant(d.stepDueAt), instant(d.supplementDueAt),
+                instant(d.apologyAt), instant(d.promisedAt), SQLBind(d.apologyReason), SQLBind(d.imported), SQLBind(receivedBy)]
+    }
+
     static func insert(_ d: Dossier, receivedBy: Int64?, _ sql: any SQLDatabase) async throws -> Int64 {
-        let row = try await sql.insert(into: "dossiers")
-            .columns("code", "procedure_id", "unit_id", "current_unit_id", "field", "channel", "status", "applicant_name", "search_key",
-                     "applicant_id_number", "applicant_address", "applicant_phone", "applicant_email", "owner_name", "documents", "sets",
-                     "return_by_post", "submitted_at", "received_at", "received_day", "legal_due_at", "due_at", "due_day", "hour_based",
-                     "resolved_at", "closed_day", "timeliness", "delivered_at", "step_name", "step_due_at", "imported", "received_by")
-            .values(SQLBind(d.code), SQLBind(d.procedureID), SQLBind(d.unitID), SQLBind(d.currentUnitID), SQLBind(d.field),
-                    SQLBind(d.channel.rawValue), SQLBind(d.status.rawValue), SQLBind(d.applicant.name), SQLBind(SearchKey.fold(d.applicant.name)),
-                    SQLBind(d.applicant.idNumber), SQLBind(d.applicant.address), SQLBind(d.applicant.phone), SQLBind(d.applicant.email),
-                    SQLBind(d.owner), SQLBind(AuditJSON.encode(d.documents)), SQLBind(d.sets), SQLBind(d.returnByPost),
-                    SQLBind(Instant.format(d.submittedAt)), SQLBind(d.receivedAt.map(Instant.format)),
-                    SQLBind(d.receivedAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.legalDueAt.map(Instant.format)),
-                    SQLBind(d.dueAt.map(Instant.format)), SQLBind(d.dueAt.map { Day($0, in: CivilTime.vietnam).description }), SQLBind(d.hourBased),
-                    SQLBind(d.resolvedAt.map(Instant.format)), SQLBind(d.closedDay?.description), SQLBind(d.timeliness?.rawValue),
-                    SQLBind(d.deliveredAt.map(Instant.format)), SQLBind(d.stepName), SQLBind(d.stepDueAt.map(Instant.format)), SQLBind(d.imported),
-                    SQLBind(receivedBy))
-            .returning("id").first()
+        let row = try await sql.insert(into: "dossiers").columns(columns).values(values(d, receivedBy: receivedBy)).returning("id").first()
         return try row!.decode(column: "id", as: Int64.self)
     }
 
-    static func event(_ id: Int64, at: Date, actor: Actor, action: String, from: DossierStatus?, to: DossierStatus, fromUnit: Int64?, toUnit: Int64?,
-                      step: String, stepDue: Date?, stepTimeliness: Timeliness?, note: String, attachment: (name: String, file: String)?,
-                      _ sql: any SQLDatabase) async throws {
-        try await sql.insert(into: "dossier_events")
-            .columns("dossier_id", "at", "actor_id", "actor_name", "action", "from_status", "to_status", "from_unit_id", "to_unit_id",
-                     "step_name", "step_due_at", "step_timeliness", "note", "attachment_name", "attachment_file")
-            .values(SQLBind(id), SQLBind(Instant.format(at)), SQLBind(actor.id), SQLBind(actor.name), SQLBind(action), SQLBind(from?.rawValue),
-                    SQLBind(to.rawValue), SQLBind(fromUnit), SQLBind(toUnit), SQLBind(step), SQLBind(stepDue.map(Instant.format)),
-                    SQLBind(stepTimeliness?.rawValue), SQLBind(note), SQLBind(attachment?.name ?? ""), SQLBind(attachment?.file ?? ""))
-            .run()
+    /// Many dossiers in one statement (generated or imported data).
+    static func insertAll(_ batch: [Dossier], _ sql: any SQLDatabase) async throws {
+        guard !batch.isEmpty else { return }
+        var insert = sql.insert(into: "dossiers").columns(columns)
+        for d in batch { insert = insert.values(values(d, receivedBy: nil)) }
+        try await insert.run()
+    }
+
+    static let eventColumns = ["dossier_id", "at", "actor_id", "actor_name", "action", "from_status", "to_status", "from_unit_id", "to_unit_id",
+                               "step_name", "step_due_at", "step_timeliness", "note", "attachment_name", "attachment_file"]
+
+    /// An event's values in the order of `eventColumns`.
+    static func eventValues(_ id: Int64, at: Date, actor: Actor, action: String, from: DossierStatus?, to: DossierStatus, fromUnit: Int64? = nil,
+                            toUnit: Int64? = nil, step: String = "", stepDue: Date? = nil, stepTimeliness: Timeliness? = nil, note: String = "",
+                            attachment: (name: String, file: String)? = nil) -> [any SQLExpression] {
+        [SQLBind(id), SQLBind(Instant.format(at)), SQLBind(actor.id), SQLBind(actor.name), SQLBind(action), SQLBind(from?.rawValue),
+         SQLBind(to.rawValue), SQLBind(fromUnit), SQLBind(toUnit), SQLBind(step), SQLBind(stepDue.map(Instant.format)),
+         SQLBind(stepTimeliness?.rawValue), SQLBind(note), SQLBind(attachment?.name ?? ""), SQLBind(attachment?.file ?? "")]
+    }
+
+    static func insertEvents(_ rows: [[any SQLExpression]], _ sql: any SQLDatabase) async throws {
+        for chunk in stride(from: 0, to: rows.count, by: 1000) {
+            var insert = sql.insert(into: "dossier_events").columns(eventColumns)
+            for r in rows[chunk..<min(chunk + 1000, rows.count)] { insert = insert.values(r) }
+            try await insert.run()
+        }
     }
 
     // MARK: Transitions
@@ -450,9 +477,9 @@ public struct DossierStore: Sendable {
                 .set("promised_at", to: d.promisedAt.map(Instant.format)).set("apology_reason", to: d.apologyReason)
                 .set("row_version", to: d.version)
                 .where("id", .equal, id).where("row_version", .equal, current.version).run()
-            try await Self.event(id, at: now, actor: actor, action: command.action.rawValue, from: current.status, to: next, fromUnit: fromUnit,
-                                 toUnit: toUnit, step: d.stepName, stepDue: d.stepDueAt, stepTimeliness: stepTimeliness, note: note,
-                                 attachment: command.attachment, sql)
+            try await Self.insertEvents([Self.eventValues(id, at: now, actor: actor, action: command.action.rawValue, from: current.status, to: next,
+                                                          fromUnit: fromUnit, toUnit: toUnit, step: d.stepName, stepDue: d.stepDueAt,
+                                                          stepTimeliness: stepTimeliness, note: note, attachment: command.attachment)], sql)
             try await AuditLog.append(.init(action: .update, objectType: "dossier", objectID: String(id),
                                             before: AuditJSON.encode(["status": String(current.status.rawValue), "due_at": current.dueAt.map(Instant.format) ?? ""]),
                                             after: AuditJSON.encode(["status": String(next.rawValue), "action": command.action.rawValue,
@@ -467,20 +494,23 @@ public struct DossierStore: Sendable {
     /// Open dossiers without an apology whose alert day (the lead in working days before the due
     /// date) has come: the officer should apologise and promise a new date.
     public func needingApology(scopes: [String], calendarFor: (Int64) async throws -> WorkCalendar, now: Date = Date()) async throws -> [DossierRow] {
-        let book = try await rules()
         let today = Day(now, in: CivilTime.vietnam)
-        let horizon = now.addingTimeInterval(TimeInterval(max(book.versions.map(\.apologyLeadDays).max() ?? 1, 1) * 4 + 7) * 86400)
+        let lead = try await rules().rules(on: today).apologyLeadDays
+        // `lead` working days before a due date lie within this many calendar days, Tết included.
+        let horizon = now.addingTimeInterval(TimeInterval(lead * 2 + 10) * 86400)
         let candidates = try await database.read { sql in
             try await self.select(sql).within(scopes: scopes, column: col("u.path"))
                 .where(col("d.status"), .in, SQLBind.group(DossierStatus.allCases.filter(\.isOpen).map(\.rawValue)))
                 .where(col("d.apology_at"), .is, SQLLiteral.null).where(col("d.due_at"), .lessThan, SQLBind(Instant.format(horizon)))
                 .orderBy(col("d.due_at")).limit(500).all().map(Self.decodeRow)
         }
+        var calendars: [Int64: WorkCalendar] = [:]
         var out: [DossierRow] = []
         for r in candidates {
             guard let due = r.dossier.dueAt else { continue }
-            let lead = book.rules(on: today).apologyLeadDays
-            if try Deadlines.apologyAlertDay(due: due, lead: lead, calendar: try await calendarFor(r.dossier.unitID)) <= today { out.append(r) }
+            let unit = r.dossier.unitID
+            if calendars[unit] == nil { calendars[unit] = try await calendarFor(unit) }
+            if Deadlines.apologyAlertDay(due: due, lead: lead, calendar: calendars[unit]!) <= today { out.append(r) }
         }
         return out
     }
@@ -501,10 +531,15 @@ public struct DossierStore: Sendable {
             try await sql.insert(into: "dossier_ratings").columns("dossier_id", "unit_id", "rated_at", "satisfaction", "comment", "scores", "total")
                 .values(SQLBind(id), SQLBind(try row.decode(column: "unit_id", as: Int64.self)), SQLBind(Instant.format(now)),
                         SQLBind(satisfaction.rawValue), SQLBind(comment),
-                        SQLBind(scores.map { s in AuditJSON.encode(Dictionary(uniqueKeysWithValues: s.scores.map { ($0.key.rawValue, $0.value) })) }),
+                        SQLBind(scores.map(Self.json)),
                         SQLBind(scores?.total))
                 .run()
         }
+    }
+
+    /// The stored form of a dossier's scores: `{"attitude": 2, …}`.
+    static func json(_ scores: EvaluationScores) -> String {
+        AuditJSON.encode(Dictionary(uniqueKeysWithValues: scores.scores.map { ($0.key.rawValue, $0.value) }))
     }
 
     public func isRated(_ id: Int64) async throws -> Bool {
@@ -513,9 +548,9 @@ public struct DossierStore: Sendable {
 
     /// A unit subtree's quarter: satisfaction counts and the average of the nine-indicator totals.
     public func quarterEvaluation(scopes: [String], year: Int, quarter: Int) async throws -> QuarterEvaluation {
-        let period = ReportPeriod(.quarter, year: year, index: quarter)!
+        guard let period = ReportPeriod(.quarter, year: year, index: quarter) else { throw ValidationErrors([FieldError("index", "invalid")]) }
         let from = Instant.format(CivilTime.startOfDay(period.first)), to = Instant.format(CivilTime.startOfDay(period.last.next))
-        let book = try await rules()
+        let bands = try await rules().rules(on: period.last).bands
         return try await database.read { sql in
             let rows = try await sql.select().column(col("r.satisfaction")).column(col("r.total"))
                 .from(SQLAlias(SQLIdentifier("dossier_ratings"), as: SQLIdentifier("r")))
@@ -528,7 +563,7 @@ public struct DossierStore: Sendable {
                 if let s = Satisfaction(rawValue: try r.decode(column: "satisfaction", as: String.self)) { satisfaction[s, default: 0] += 1 }
                 if let t = try r.decode(column: "total", as: Int?.self) { totals.append(t) }
             }
-            return QuarterEvaluation(totals: totals, satisfaction: satisfaction, bands: book.bands)
+            return QuarterEvaluation(totals: totals, satisfaction: satisfaction, bands: bands)
         }
     }
 }

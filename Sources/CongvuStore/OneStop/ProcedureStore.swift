@@ -5,24 +5,17 @@ import SQLKit
 /// The dated one-stop rules (cut-off, apology lead, supplement time, evaluation bands), as stored.
 public struct OneStopRuleBook: Sendable {
     public var versions: [OneStopRules]
-    public var bands: [EvaluationBand]
 
     public func rules(on day: Day) -> OneStopRules { OneStopRules.inForce(versions, on: day) }
 
-    static func bandsJSON(_ bands: [EvaluationBand]) -> String { AuditJSON.encode(bands) }
-
     static func load(_ sql: any SQLDatabase) async throws -> OneStopRuleBook {
-        var versions: [OneStopRules] = []
-        var bands = EvaluationBand.circular2018
-        for row in try await sql.select().column("*").from("one_stop_rules").orderBy("valid_from").all() {
+        OneStopRuleBook(versions: try await sql.select().column("*").from("one_stop_rules").orderBy("valid_from").all().map { row in
             guard let cut = ClockTime(try row.decode(column: "same_day_cut_off", as: String.self)) else { throw CorruptRow(column: "same_day_cut_off") }
-            versions.append(OneStopRules(validFrom: try row.requiredDay("valid_from"), sameDayCutOff: cut,
-                                         apologyLeadDays: try row.decode(column: "apology_lead_days", as: Int.self),
-                                         supplementDays: try row.decode(column: "supplement_days", as: Int.self),
-                                         basis: try row.decode(column: "basis", as: String.self)))
-            bands = try JSONDecoder().decode([EvaluationBand].self, from: Data(try row.decode(column: "bands", as: String.self).utf8))
-        }
-        return OneStopRuleBook(versions: versions, bands: bands)
+            return OneStopRules(validFrom: try row.requiredDay("valid_from"), sameDayCutOff: cut,
+                                apologyLeadDays: try row.decode(column: "apology_lead_days", as: Int.self),
+                                supplementDays: try row.decode(column: "supplement_days", as: Int.self),
+                                bands: try jsonValue([EvaluationBand].self, row, "bands"), basis: try row.decode(column: "basis", as: String.self))
+        })
     }
 }
 

@@ -33,35 +33,26 @@ extension DossierStore {
         return try await database.read { sql in
             let key = grouping == .unit ? "d.unit_id" : "d.field"
             let label = grouping == .unit ? "MIN(u.name)" : "d.field"
-            let scopeSQL = scopes.isEmpty ? "1 = 0" : scopes.map { _ in "u.path LIKE ?" }.joined(separator: " OR ")
-            var binds: [any Encodable & Sendable] = []
-            // Columns, in the order of SettlementRow's memberwise initialiser.
-            let columns = """
-                SUM(CASE WHEN d.received_day >= ? AND d.channel = 2 THEN 1 ELSE 0 END) AS c_online,
-                SUM(CASE WHEN d.received_day >= ? AND d.channel <> 2 THEN 1 ELSE 0 END) AS c_direct,
-                SUM(CASE WHEN d.received_day < ? THEN 1 ELSE 0 END) AS c_carried,
-                SUM(CASE WHEN d.closed_day <= ? AND d.status <> 7 AND d.timeliness = 'early' THEN 1 ELSE 0 END) AS c_early,
-                SUM(CASE WHEN d.closed_day <= ? AND d.status <> 7 AND (d.timeliness = 'on_time' OR d.timeliness IS NULL) THEN 1 ELSE 0 END) AS c_on_time,
-                SUM(CASE WHEN d.closed_day <= ? AND d.status <> 7 AND d.timeliness = 'overdue' THEN 1 ELSE 0 END) AS c_overdue,
-                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > ?) AND (d.due_day IS NULL OR d.due_day >= ?) THEN 1 ELSE 0 END) AS c_open_within,
-                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > ?) AND d.due_day < ? THEN 1 ELSE 0 END) AS c_open_overdue,
-                SUM(CASE WHEN d.closed_day <= ? AND d.status = 7 THEN 1 ELSE 0 END) AS c_withdrawn
-                """
-            binds += [first, first, first, last, last, last, last, last, last, last, last]
-            binds += scopes.map { $0 + "%" }
-            binds += [last, first]
-            let text = """
-                SELECT \(key) AS k, \(label) AS label, \(columns)
+            let online = Channel.online.rawValue, withdrawn = DossierStatus.withdrawn.rawValue
+            let early = Timeliness.early.rawValue, onTime = Timeliness.onTime.rawValue, overdue = Timeliness.overdue.rawValue
+            var scope: SQLQueryString = scopes.isEmpty ? "1 = 0" : ""
+            for (i, s) in scopes.enumerated() { scope += i == 0 ? "u.path LIKE \(bind: s + "%")" : " OR u.path LIKE \(bind: s + "%")" }
+            // The definitions of SettlementRow.count, column by column.
+            let query: SQLQueryString = """
+                SELECT \(unsafeRaw: key) AS k, \(unsafeRaw: label) AS label,
+                SUM(CASE WHEN d.received_day >= \(bind: first) AND d.channel = \(literal: online) THEN 1 ELSE 0 END) AS c_online,
+                SUM(CASE WHEN d.received_day >= \(bind: first) AND d.channel <> \(literal: online) THEN 1 ELSE 0 END) AS c_direct,
+                SUM(CASE WHEN d.received_day < \(bind: first) THEN 1 ELSE 0 END) AS c_carried,
+                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND d.timeliness = \(bind: early) THEN 1 ELSE 0 END) AS c_early,
+                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND (d.timeliness = \(bind: onTime) OR d.timeliness IS NULL) THEN 1 ELSE 0 END) AS c_on_time,
+                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND d.timeliness = \(bind: overdue) THEN 1 ELSE 0 END) AS c_overdue,
+                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND (d.due_day IS NULL OR d.due_day >= \(bind: last)) THEN 1 ELSE 0 END) AS c_open_within,
+                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND d.due_day < \(bind: last) THEN 1 ELSE 0 END) AS c_open_overdue,
+                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status = \(literal: withdrawn) THEN 1 ELSE 0 END) AS c_withdrawn
                 FROM dossiers d JOIN units u ON u.id = d.unit_id
-                WHERE (\(scopeSQL)) AND d.received_day IS NOT NULL AND d.received_day <= ? AND (d.closed_day IS NULL OR d.closed_day >= ?)
-                GROUP BY \(key) ORDER BY label
+                WHERE (\(scope)) AND d.received_day IS NOT NULL AND d.received_day <= \(bind: last) AND (d.closed_day IS NULL OR d.closed_day >= \(bind: first))
+                GROUP BY \(unsafeRaw: key) ORDER BY label
                 """
-            // `?` placeholders become binds in the dialect's own form.
-            var query = SQLQueryString("")
-            for (i, part) in text.split(separator: "?", omittingEmptySubsequences: false).enumerated() {
-                if i > 0 { query.appendInterpolation(bind: binds[i - 1]) }
-                query.appendLiteral(String(part))
-            }
             let rows = try await sql.raw(query).all()
             let lines = try rows.map { r in
                 func c(_ name: String) throws -> Int { Int(try r.decode(column: name, as: Int64?.self) ?? 0) }
@@ -98,16 +89,15 @@ extension DossierStore {
     public func facts(scopes: [String]) async throws -> [DossierFacts] {
         try await database.read { sql in
             try await sql.select().column(col("d.unit_id")).column(col("d.field")).column(col("d.channel")).column(col("d.received_day"))
-                .column(col("d.closed_day")).column(col("d.status")).column(col("d.due_day")).column(col("d.timeliness")).column(col("d.apology_at"))
+                .column(col("d.closed_day")).column(col("d.status")).column(col("d.due_day")).column(col("d.timeliness"))
                 .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = d.unit_id"))
                 .within(scopes: scopes, column: col("u.path")).all().map { r in
                     DossierFacts(unitID: try r.decode(column: "unit_id", as: Int64.self), field: try r.decode(column: "field", as: String.self),
-                                 channel: Channel(rawValue: try r.decode(column: "channel", as: Int.self)) ?? .direct,
+                                 channel: try Self.channel(r),
                                  receivedDay: try r.day("received_day"), closedDay: try r.day("closed_day"),
-                                 status: DossierStatus(rawValue: try r.decode(column: "status", as: Int.self)) ?? .processing,
-                                 dueDay: try r.day("due_day"), timeliness: try r.decode(column: "timeliness", as: String?.self).flatMap(Timeliness.init(rawValue:)),
-                                 apologised: try r.decode(column: "apology_at", as: String?.self) != nil)
+                                 status: try Self.status(r),
+                                 dueDay: try r.day("due_day"), timeliness: try Self.timeliness(r, "timeliness"))
                 }
         }
     }

@@ -71,7 +71,7 @@ public struct AlertStore: Sendable {
                              unitName: try row.decode(column: "unit_name", as: String?.self), kind: kind, occurredAt: try row.instant("occurred_at"),
                              day: try row.requiredDay("day"), detail: try row.decode(column: "detail", as: String.self),
                              personID: try row.decode(column: "person_id", as: Int64?.self),
-                             resolvedAt: try row.decode(column: "resolved_at", as: String?.self).flatMap(Instant.parse),
+                             resolvedAt: try row.optionalInstant("resolved_at"),
                              resolution: try row.decode(column: "resolution", as: String.self))
     }
 

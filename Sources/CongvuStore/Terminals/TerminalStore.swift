@@ -149,8 +149,8 @@ public struct TerminalStore: Sendable {
                         attLogStamp: try row.decode(column: "attlog_stamp", as: String.self),
                         operLogStamp: try row.decode(column: "operlog_stamp", as: String.self),
                         photoStamp: try row.decode(column: "photo_stamp", as: String.self), clockDrift: try row.decode(column: "clock_drift", as: Int?.self),
-                        driftMeasuredAt: try row.decode(column: "drift_measured_at", as: String?.self).flatMap(Instant.parse),
-                        lastUploadAt: try row.decode(column: "last_upload_at", as: String?.self).flatMap(Instant.parse))
+                        driftMeasuredAt: try row.optionalInstant("drift_measured_at"),
+                        lastUploadAt: try row.optionalInstant("last_upload_at"))
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
