@@ -44,6 +44,12 @@ import Testing
             #expect(receipt.contains(d.code) && receipt.contains("<svg") && receipt.contains("Ngày hẹn trả kết quả") && receipt.contains("tra-cuu?ma="))
             // Transfer, then a supplement (a reason is required), then its arrival.
             let economy = try await h.unit(code: "14551-KT")
+            // Only to units of the commune the counter serves.
+            let elsewhere = try await h.unit(code: "14554-KT")
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "transfer", "version": "1", "to_unit": String(elsewhere.id)]).status == .badRequest)
+            let today = h.services.today.description
+            #expect(try await officer.get("/one-stop/book?from=\(today)&to=\(today)").text.contains(d.code))
+            #expect(try await officer.get("/one-stop/book?from=\(today)&to=2000-01-01").status == .badRequest)
             #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "transfer", "version": "1", "to_unit": String(economy.id)]).status == .seeOther)
             let noReason = try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "request_supplement", "version": "2", "note": ""])
             #expect(noReason.status == .badRequest && noReason.text.contains("Hãy ghi lý do"))

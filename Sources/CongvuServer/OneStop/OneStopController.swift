@@ -61,6 +61,14 @@ struct OneStopController {
         return try await CalendarStore(database: services.database).workCalendar(for: unit, years: (day.year - 1)...(day.year + 2))
     }
 
+    /// Where a dossier may be handed: the administrative unit its counter serves (the commune, or
+    /// the province for a provincial centre) and everything under it.
+    func transferScope(_ r: DossierRow) async throws -> String {
+        guard let counter = try await services.units.get(r.dossier.unitID) else { throw StoreError.notFound("unit") }
+        let chain = try await services.units.ancestors(of: counter) + [counter]
+        return (chain.last { $0.kind.isAdministrative } ?? counter).path
+    }
+
     // MARK: List
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -85,12 +93,8 @@ struct OneStopController {
 
     /// Counters the principal may receive at.
     func counters(_ context: AppRequestContext) async throws -> [(OneStopCounter, OrgUnit)] {
-        let p = try context.signedIn()
-        var out: [(OneStopCounter, OrgUnit)] = []
-        for c in try await dossiers.counters() {
-            if let u = try await services.units.get(c.unitID), p.allows(.handleDossiers, at: u.path) { out.append((c, u)) }
-        }
-        return out
+        let units = Dictionary(try await services.units.list(scopes: try context.scopes(.handleDossiers)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return try await dossiers.counters().compactMap { c in units[c.unitID].map { (c, $0) } }
     }
 
     func intakeForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -98,7 +102,7 @@ struct OneStopController {
     }
 
     func renderIntake(_ procedureID: Int64?, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView,
-                      received: [Int: (String, String)] = [:]) async throws -> Response {
+                      received: [Int: (String, String)]? = nil) async throws -> Response {
         let counters = try await counters(context)
         guard !counters.isEmpty else { throw Forbidden() }
         let locale = context.locale
@@ -113,9 +117,9 @@ struct OneStopController {
             "procedure": chosen.map { p -> [String: Any] in
                 ["id": p.id, "name": p.name, "code": p.code, "time": timeText(p.time, locale), "fee": p.fee,
                  "documents": p.documents.enumerated().map { i, doc -> [String: Any] in
-                     let got = received[i]
+                     let got = received?[i]
                      return ["index": i, "name": doc.name, "quantity": got?.1 ?? String(doc.quantity), "required_form": catalogs.label("document_form", doc.form.rawValue, locale),
-                             "checked": got != nil || received.isEmpty,
+                             "checked": received == nil || got != nil,
                              "forms": DocumentForm.allCases.map { f in ["value": f.rawValue, "label": catalogs.label("document_form", f.rawValue, locale),
                                                                         "selected": f.rawValue == (got?.0 ?? doc.form.rawValue)] }]
                  }]
@@ -158,7 +162,6 @@ struct OneStopController {
         } catch {
             var view = FormView(values: values)
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            if received.isEmpty { received[-1] = ("", "") }
             return try await renderIntake(procedure.id, context, status: .badRequest, form: view, received: received)
         }
     }
@@ -176,8 +179,7 @@ struct OneStopController {
         let events = try await dossiers.events(d.id)
         let pauses = try await dossiers.pauses(d.id)
         let canAct = p.allows(.handleDossiers, atAnyOf: [r.unitPath, r.currentUnitPath])
-        let units = canAct ? try await services.units.list(scopes: [r.unitPath.split(separator: "/").prefix(1).map { "/\($0)/" }.first ?? "/"])
-            .filter { $0.isActive(on: services.today) } : []
+        let units = canAct ? try await services.units.list(scopes: [try await transferScope(r)]).filter { $0.isActive(on: services.today) } : []
         let procedure = try await procedures.get(d.procedureID)
         let unitNames = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var data = form.data
@@ -239,7 +241,7 @@ struct OneStopController {
             var toUnit: Int64?
             if action == .transfer {
                 toUnit = form.int("to_unit")
-                guard let t = toUnit, let u = try await services.units.get(t), u.path.hasPrefix(r.unitPath.split(separator: "/").prefix(1).map { "/\($0)/" }.first ?? "/")
+                guard let t = toUnit, let u = try await services.units.get(t), u.path.hasPrefix(try await transferScope(r))
                 else { throw ValidationErrors([FieldError("to_unit", "unit_unknown")]) }
             }
             guard let procedure = try await procedures.get(r.dossier.procedureID) else { throw StoreError.notFound("procedure") }
@@ -314,10 +316,8 @@ struct OneStopController {
         let scopes = try context.scopes(.viewDossiers)
         let to = request.uri.queryParameters["to"].flatMap { Day(String($0)) } ?? services.today
         let from = request.uri.queryParameters["from"].flatMap { Day(String($0)) } ?? Month(to).first
-        let rows = try await dossiers.list(scopes: scopes, filter: .all, limit: 5000).filter { r in
-            let day = Day(r.dossier.submittedAt, in: CivilTime.vietnam)
-            return day >= from && day <= to
-        }.reversed()
+        guard from <= to else { throw ValidationErrors([FieldError("from", "invalid_range")]) }
+        let rows = try await dossiers.list(scopes: scopes, filter: .all, submitted: from...to, limit: 10_000)
         let locale = context.locale
         return try services.views.page("one-stop-book", context, [
             "from": from.description, "to": to.description, "from_vn": from.vietnamese, "to_vn": to.vietnamese,
@@ -382,9 +382,13 @@ struct OneStopController {
         let locale = context.locale
         let list = try await procedures.list(search: search)
         let figures = try await procedures.figures(on: services.today)
-        let counters = try await dossiers.counters()
-        var counterRows: [[String: Any]] = []
-        for c in counters { if let u = try await services.units.get(c.unitID) { counterRows.append(["unit": u.name, "agency": c.agencyCode]) } }
+        // The counters in the principal's scope, and the units an administrator may give an identifier.
+        let visible = Set(p.scopes(for: .viewDossiers) + p.scopes(for: .manageProcedures)).sorted()
+        let units = Dictionary(try await services.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let counterRows: [[String: Any]] = try await dossiers.counters().compactMap { c in
+            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode] }
+        }
+        let manageable = p.scopes(for: .manageProcedures)
         var data = form.data
         data.merge([
             "q": search,
@@ -402,8 +406,8 @@ struct OneStopController {
             "online_levels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("online_level", $0.rawValue, locale),
                                                          "selected": $0.rawValue == form.values["online_level"]] },
             "counters": counterRows, "has_counters": !counterRows.isEmpty,
-            "counter_units": p.holds(.manageProcedures) ? try await services.units.list(scopes: try context.scopes(.manageProcedures))
-                .filter { $0.isActive(on: services.today) }.map { ["id": $0.id, "name": $0.name] } : [],
+            "counter_units": units.values.filter { u in u.isActive(on: services.today) && manageable.contains { u.path.hasPrefix($0) } }
+                .sorted { $0.path < $1.path }.map { ["id": $0.id, "name": $0.name] },
         ]) { _, b in b }
         return try services.views.page("one-stop-procedures", context, status: status, data)
     }

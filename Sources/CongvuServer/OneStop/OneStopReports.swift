@@ -14,6 +14,7 @@ extension OneStopController {
         let today = services.today
         if kind == .range {
             guard let from = q["from"].flatMap({ Day(String($0)) }), let to = q["to"].flatMap({ Day(String($0)) }),
+                  (2000...2100).contains(from.year), (2000...2100).contains(to.year),
                   let p = ReportPeriod(first: from, last: to) else { throw ValidationErrors([FieldError("from", "invalid_range")]) }
             return p
         }
@@ -25,7 +26,8 @@ extension OneStopController {
         return p
     }
 
-    static func percent(_ v: Double?) -> Any { v.map { Digits.join([.text(String(Int(($0 * 10).rounded()) / 10)), .text(","), .number(Int(($0 * 10).rounded()) % 10, 1)]) } ?? false }
+    /// A rate given in per cent, written as the attendance reports write theirs.
+    static func percent(_ v: Double?) -> String { ReportsController.percent(v.map { $0 / 100 }) }
 
     func columns(_ r: SettlementRow) -> [Int] {
         [r.received, r.online, r.directOrPostal, r.carriedOver, r.resolved, r.early, r.onTime, r.overdue, r.inProgress, r.openWithinTime, r.openOverdue, r.withdrawn]

@@ -7,19 +7,23 @@ import Synchronization
 /// Requests per address in a sliding minute: public pages that anyone may call.
 final class RateLimiter: Sendable {
     let perMinute: Int
-    private let windows = Mutex<[String: (start: Date, count: Int)]>([:])
+    private let windows = Mutex<(pruned: Date, counts: [String: (start: Date, count: Int)])>((Date(), [:]))
 
     init(perMinute: Int) { self.perMinute = perMinute }
 
     /// True when the address may go on; counts the request.
     func allow(_ address: String, now: Date = Date()) -> Bool {
         guard perMinute > 0 else { return true }
-        return windows.withLock { w in
-            if w.count > 100_000 { w = w.filter { now.timeIntervalSince($0.value.start) < 60 } }
-            var entry = w[address] ?? (now, 0)
+        return windows.withLock { state in
+            // Finished windows are dropped once a minute, not on every request.
+            if now.timeIntervalSince(state.pruned) >= 60 {
+                state.counts = state.counts.filter { now.timeIntervalSince($0.value.start) < 60 }
+                state.pruned = now
+            }
+            var entry = state.counts[address] ?? (now, 0)
             if now.timeIntervalSince(entry.start) >= 60 { entry = (now, 0) }
             entry.count += 1
-            w[address] = entry
+            state.counts[address] = entry
             return entry.count <= perMinute
         }
     }
