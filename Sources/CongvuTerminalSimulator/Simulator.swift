@@ -72,7 +72,7 @@ public struct TerminalSimulator: Sendable {
     }
 
     public func serials() -> [String] {
-        (0..<plan.terminals).map { String(format: "%@%05d", plan.serialPrefix, $0 + 1) }
+        (0..<plan.terminals).map { plan.serialPrefix + Digits.pad($0 + 1, 5) }
     }
 
     /// Runs the whole fleet at once. `onHandshake` is called once every terminal has shaken
@@ -308,7 +308,7 @@ struct SimulatedTerminal: Sendable {
         func shifted(to now: Date, drift: Int) -> Row {
             var r = self
             r.text = Data()
-            r.time = TerminalTime(Instant.formatLocal(now.addingTimeInterval(-TimeInterval(drift))) + String(format: ":%02d", Int(now.timeIntervalSince1970) % 60))!
+            r.time = TerminalTime(Instant.formatLocal(now.addingTimeInterval(-TimeInterval(drift))) + ":" + Digits.pad(Int(now.timeIntervalSince1970) % 60, 2))!
             return r
         }
     }
@@ -341,7 +341,7 @@ struct SimulatedTerminal: Sendable {
         var k = 0
         while rows.count < plan.punchesPerTerminal + plan.livePunches {
             let at = start.addingTimeInterval(TimeInterval(k * 20))
-            let time = TerminalTime(Instant.formatLocal(at) + String(format: ":%02d", k % 60))!
+            let time = TerminalTime(Instant.formatLocal(at) + ":" + Digits.pad(k % 60, 2))!
             let row = Row(pin: String(10_000 + Int(rng.next() % 300)), time: time, index: k + 1, photo: Double(rng.next() % 10_000) / 10_000 < plan.photoRate,
                           seed: Int(rng.next() % 1_000_000))
             rows.append(row)

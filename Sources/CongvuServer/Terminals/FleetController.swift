@@ -145,7 +145,7 @@ struct FleetController {
             "approved": t.status != .pending,
             "units": try await unitOptions(context, selected: t.unitID),
             "offsets": Self.offsets.sorted().map { o -> [String: Any] in
-                ["value": o, "label": String(format: "UTC%@%d:%02d", o < 0 ? "−" : "+", abs(o) / 3600, abs(o) % 3600 / 60), "selected": o == t.utcOffset]
+                ["value": o, "label": "UTC" + (o < 0 ? "−" : "+") + String(abs(o) / 3600) + ":" + Digits.pad(abs(o) % 3600 / 60, 2), "selected": o == t.utcOffset]
             },
             "encodings": TerminalSettings.encodings.map { ["value": $0, "label": catalogs.text("terminal_encoding_\($0.replacingOccurrences(of: "-", with: ""))", locale),
                                                           "selected": $0 == t.encoding] },

@@ -36,7 +36,7 @@ public enum BenchmarkFixture {
                 var insert = sql.insert(into: "people").columns("full_name", "search_key", "card_number", "terminal_pin", "created_at", "updated_at")
                 for i in chunk..<min(chunk + 500, posts.count) {
                     let name = "Nguyễn Văn Thử \(i)"
-                    insert = insert.values(SQLBind(name), SQLBind(SearchKey.fold(name)), SQLBind(String(format: "B%09d", i)), SQLBind(""),
+                    insert = insert.values(SQLBind(name), SQLBind(SearchKey.fold(name)), SQLBind("B" + Digits.pad(i, 9)), SQLBind(""),
                                            SQLBind(now), SQLBind(now))
                 }
                 try await insert.run()
