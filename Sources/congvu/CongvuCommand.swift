@@ -200,27 +200,26 @@ struct Backup: AsyncParsableCommand {
 }
 
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import people or units from a CSV file (UTF-8).")
+    static let configuration = CommandConfiguration(commandName: "import",
+                                                    abstract: "Import people, units, procedures or historic dossiers from a CSV file (UTF-8).")
     @OptionGroup var settings: Settings
-    @Argument(help: "people or units") var kind: String
+    @Argument(help: "people, units, procedures or dossiers") var kind: String
     @Argument(help: "The CSV file.") var file: String
     @Flag(name: .customLong("dry-run"), help: "Check every row and write nothing.") var dryRun = false
 
     func run() async throws {
-        guard kind == "people" || kind == "units" else { throw ValidationError("the kind is people or units") }
+        guard let kind = ImportKind(rawValue: kind) else { throw ValidationError("the kind is people, units, procedures or dossiers") }
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read \(file) as UTF-8")
         }
         let (report, catalogs) = try await CLI.withServices(settings) { services in
             let progress: ImportStore.Progress = { done, total in
                 let percent = total == 0 ? 100 : done * 100 / total
-                FileHandle.standardError.write(Data("\r\(kind): \(percent)%".utf8))
+                FileHandle.standardError.write(Data("\r\(kind.rawValue): \(percent)%".utf8))
             }
             let catalogs = services.views.catalogs
             do {
-                let report = kind == "units"
-                    ? try await services.imports.importUnits(text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
-                    : try await services.imports.importPeople(text, dryRun: dryRun, scopes: ["/"], today: services.today, by: CLI.actor, progress: progress)
+                let report = try await services.imports.run(kind, text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
                 FileHandle.standardError.write(Data("\n".utf8))
                 return (report, catalogs)
             } catch let e as ImportFileError {

@@ -108,6 +108,26 @@ public enum DossierCode {
                      .text("-"), .number(sequence, 4)])
     }
 
+    /// An agency's numbering on one day.
+    public struct Series: Hashable, Sendable {
+        public var agency: String
+        public var day: Day
+
+        public init(agency: String, day: Day) {
+            self.agency = agency
+            self.day = day
+        }
+    }
+
+    /// The series and number of a code in this form (imported codes may be in another).
+    public static func parse(_ code: String) -> (series: Series, sequence: Int)? {
+        let parts = code.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, isAgency(parts[0]), parts[1].count == 6, parts[2].count >= 4, parts[2].count <= 9,
+              (parts[1] + parts[2]).allSatisfy({ $0.isASCII && $0.isNumber }), let sequence = Int(parts[2]), sequence > 0, let ymd = Int(parts[1]),
+              let day = Day(year: 2000 + ymd / 10000, month: ymd / 100 % 100, day: ymd % 100) else { return nil }
+        return (Series(agency: parts[0], day: day), sequence)
+    }
+
     /// A code typed by a citizen: trimmed, upper case, at most 64 characters of letters, digits, dots and dashes.
     public static func normalise(_ text: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()

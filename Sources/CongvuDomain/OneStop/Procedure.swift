@@ -134,6 +134,13 @@ public struct Procedure: Equatable, Sendable {
 
     public func isValid(on day: Day) -> Bool { validFrom <= day && (validTo.map { day <= $0 } ?? true) }
 
+    /// The version in force on a day; for a day before every version (history older than the
+    /// catalogue), the earliest.
+    public static func inForce(_ versions: [Procedure], on day: Day) -> Procedure? {
+        versions.last { $0.validFrom <= day && ($0.validTo.map { day <= $0 } ?? true) }
+            ?? versions.min { ($0.validFrom, $0.version) < ($1.validFrom, $1.version) }
+    }
+
     /// Codes look like `1.001234` or `2.000908`: digits and dots, a letter prefix allowed for local procedures.
     public static func isCode(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }

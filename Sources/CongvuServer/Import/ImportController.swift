@@ -50,7 +50,7 @@ public final class ImportJobs: Sendable {
     }
 }
 
-/// Upload a CSV of people or units, check it (dry run) and import it.
+/// Upload a CSV of people, units, procedures or historic dossiers, check it (dry run) and import it.
 struct ImportController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
@@ -61,41 +61,56 @@ struct ImportController {
         group.get("jobs/:id", use: job)
     }
 
-    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try context.scopes(.importData)
-        return try services.views.page("import", context, ["kinds": kinds(context.locale, selected: "people")])
+    /// The kinds the principal may import, with their scopes.
+    func allowed(_ context: AppRequestContext) throws -> [ImportKind: [String]] {
+        let p = try context.signedIn()
+        let allowed = ImportKind.allCases.reduce(into: [ImportKind: [String]]()) { out, kind in
+            let scopes = p.scopes(for: kind.permission)
+            if !scopes.isEmpty { out[kind] = scopes }
+        }
+        guard !allowed.isEmpty else { throw Forbidden() }
+        return allowed
     }
 
-    func kinds(_ locale: AppLocale, selected: String) -> [[String: Any]] {
-        FormView.options([(value: "people", label: catalogs.text("import_kind_people", locale)),
-                          (value: "units", label: catalogs.text("import_kind_units", locale))], selected: selected)
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let allowed = try allowed(context)
+        return try show(context, allowed, selected: ImportKind(rawValue: request.uri.queryParameters["kind"].map(String.init) ?? "") ?? .people)
+    }
+
+    func show(_ context: AppRequestContext, _ allowed: [ImportKind: [String]], selected: ImportKind, status: HTTPResponse.Status = .ok,
+              error: String? = nil) throws -> Response {
+        let kinds = ImportKind.allCases.filter { allowed[$0] != nil }
+        var data: [String: Any] = [
+            "kinds": FormView.options(kinds.map { (value: $0.rawValue, label: catalogs.text("import_kind_\($0.rawValue)", context.locale)) },
+                                      selected: selected.rawValue),
+            "columns": kinds.map { ["label": catalogs.text("import_kind_\($0.rawValue)", context.locale),
+                                    "columns": catalogs.text("import_columns_\($0.rawValue)", context.locale),
+                                    "note": catalogs.text("import_note_\($0.rawValue)", context.locale)] },
+        ]
+        if let error { data["error"] = error }
+        return try services.views.page("import", context, status: status, data)
     }
 
     func start(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let scopes = try context.scopes(.importData)
+        let allowed = try allowed(context)
         let form = try await FormData.read(request, context)
-        let kind = form["kind"] == "units" ? "units" : "people"
+        guard let kind = ImportKind(rawValue: form["kind"]), let scopes = allowed[kind] else { throw Forbidden() }
         let dryRun = form.bool("dry_run")
         var text = form["text"]
         if let file = form.files["file"], !file.content.isEmpty {
             guard let decoded = String(data: file.content, encoding: .utf8) else {
-                return try services.views.page("import", context, status: .badRequest, [
-                    "kinds": kinds(context.locale, selected: kind), "error": catalogs.error("import_not_utf8", context.locale)])
+                return try show(context, allowed, selected: kind, status: .badRequest, error: catalogs.error("import_not_utf8", context.locale))
             }
             text = decoded
         }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return try services.views.page("import", context, status: .badRequest, [
-                "kinds": kinds(context.locale, selected: kind), "error": catalogs.error("import_empty", context.locale)])
+            return try show(context, allowed, selected: kind, status: .badRequest, error: catalogs.error("import_empty", context.locale))
         }
         let imports = services.imports
         let actor = context.actor
-        let today = services.today
         let input = text
-        let id = services.importJobs.start(owner: try context.signedIn().userID, kind: kind, dryRun: dryRun) { progress in
-            kind == "units"
-                ? try await imports.importUnits(input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
-                : try await imports.importPeople(input, dryRun: dryRun, scopes: scopes, today: today, by: actor, progress: progress)
+        let id = services.importJobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
+            try await imports.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
         }
         return HTMLPage.redirect("/import/jobs/\(id)")
     }

@@ -53,7 +53,7 @@ public enum OneStopDemo {
         }
         var made = 0
         var batch: [Dossier] = []
-        var sequences: [String: Int] = [:]
+        var sequences: [DossierCode.Series: Int] = [:]
         for day in from.through(through) where calendar.isWorkingDay(day) {
             let sessions = calendar.sessions(on: day)
             for unit in counters {
@@ -66,7 +66,7 @@ public enum OneStopDemo {
                     guard received < end else { continue }
                     let p = procedures.randomElement(using: &g)!
                     let due = try Deadlines.due(p.time, receivedAt: received, calendar: calendar, rules: rules)
-                    let key = agency + day.description
+                    let key = DossierCode.Series(agency: agency, day: day)
                     sequences[key, default: 0] += 1
                     let channel: Channel = Int.random(in: 0..<100, using: &g) < 45 ? .online : (Int.random(in: 0..<10, using: &g) == 0 ? .postal : .direct)
                     let name = "\(applicantsFamily.randomElement(using: &g)!) \(applicantsGiven.randomElement(using: &g)!)"
@@ -116,21 +116,9 @@ public enum OneStopDemo {
         }
         try await write(batch, events: events, db)
         made += batch.count
-        try await writeSequences(sequences, db)
+        let last = sequences
+        try await db.write { sql in try await DossierStore.raiseSequences(last, sql) }
         return made
-    }
-
-    /// The last number handed out per agency and day, once the dossiers are in.
-    static func writeSequences(_ sequences: [String: Int], _ db: Database) async throws {
-        try await db.write { sql in
-            for (key, last) in sequences {
-                let agency = String(key.dropLast(10)), day = String(key.suffix(10))
-                try await sql.raw("""
-                    INSERT INTO dossier_sequences (agency_code, day, last_number) VALUES (\(bind: agency), \(bind: day), \(bind: last))
-                    ON CONFLICT (agency_code, day) DO UPDATE SET last_number = \(bind: last)
-                    """).run()
-            }
-        }
     }
 
     static let officer = Actor(id: nil, name: "Bộ phận một cửa")

@@ -1,4 +1,5 @@
 import CongvuDomain
+import Foundation
 import SQLKit
 
 /// What an import did, or would do on a dry run.
@@ -12,7 +13,15 @@ public struct ImportReport: Sendable, Equatable {
     public var applied: Bool { !dryRun && issues.isEmpty }
 }
 
-/// Imports people and units from CSV: every row is checked first, and rows are written in one
+/// What a file holds.
+public enum ImportKind: String, CaseIterable, Sendable {
+    case people, units, procedures, dossiers
+
+    /// The permission whose scopes an import of this kind may write into.
+    public var permission: Permission { self == .procedures ? .manageProcedures : .importData }
+}
+
+/// Imports people, units, procedures and historic dossiers from CSV: every row is checked first, and rows are written in one
 /// transaction only when none has a problem, so nothing is ever half-imported.
 public struct ImportStore: Sendable {
     let database: Database
@@ -26,6 +35,18 @@ public struct ImportStore: Sendable {
         guard dryRun || !issues.isEmpty else { return nil }
         progress(1, 1)
         return ImportReport(rows: total, created: 0, issues: issues.sorted { ($0.line, $0.field) < ($1.line, $1.field) }, dryRun: dryRun)
+    }
+
+    /// Runs an import of any kind: the one entry for the pages and the command line.
+    public func run(_ kind: ImportKind, _ text: String, dryRun: Bool, scopes: [String], now: Date = Date(), by actor: Actor,
+                    progress: @escaping Progress = { _, _ in }) async throws -> ImportReport {
+        switch kind {
+        case .people:
+            try await importPeople(text, dryRun: dryRun, scopes: scopes, today: Day(now, in: CivilTime.vietnam), by: actor, progress: progress)
+        case .units: try await importUnits(text, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
+        case .procedures: try await importProcedures(text, dryRun: dryRun, by: actor, progress: progress)
+        case .dossiers: try await importDossiers(text, dryRun: dryRun, scopes: scopes, now: now, by: actor, progress: progress)
+        }
     }
 
     public func importPeople(_ text: String, dryRun: Bool, scopes: [String], today: Day, by actor: Actor,

@@ -297,6 +297,23 @@ public struct DossierStore: Sendable {
         return DossierCode.make(agency: agency, day: day, sequence: try row!.decode(column: "last_number", as: Int.self))
     }
 
+    /// Raises each agency-day numbering to at least the given last number (generated or imported
+    /// codes), so that the next code handed out follows them.
+    static func raiseSequences(_ last: [DossierCode.Series: Int], _ sql: any SQLDatabase) async throws {
+        let rows = Array(last)
+        for chunk in stride(from: 0, to: rows.count, by: 500) {
+            var insert = sql.insert(into: "dossier_sequences").columns("agency_code", "day", "last_number")
+            for (series, number) in rows[chunk..<min(chunk + 500, rows.count)] {
+                insert = insert.values(SQLBind(series.agency), SQLBind(series.day.description), SQLBind(number))
+            }
+            try await insert.onConflict(with: ["agency_code", "day"]) {
+                $0.set("last_number", to: SQLRaw("""
+                    CASE WHEN excluded.last_number > dossier_sequences.last_number THEN excluded.last_number ELSE dossier_sequences.last_number END
+                    """))
+            }.run()
+        }
+    }
+
     /// Receives a dossier at a unit's counter (direct or postal: accepted at once; online:
     /// submitted, waiting for acceptance), with the due date from the unit's calendar.
     public func receive(_ intake: Intake, procedure: Procedure, unitID: Int64, calendar: WorkCalendar, at now: Date = Date(),

@@ -70,16 +70,21 @@ public struct ProcedureStore: Sendable {
     /// Adds a procedure version. A code and version pair is unique.
     public func create(_ p: Procedure, by actor: Actor) async throws -> Procedure {
         let kind = database.kind
-        return try await database.write { sql in
-            if try await sql.select().column("id").from("procedures").where("code", .equal, p.code).where("version", .equal, p.version).first() != nil {
-                throw StoreError.conflict(field: "version", key: "procedure_version_taken")
-            }
-            var stored = p
-            stored.id = try await Self.insert(p, sql)
-            try await AuditLog.append(.init(action: .create, objectType: "procedure", objectID: String(stored.id), after: Self.audited(stored)),
-                                      by: actor, in: sql, kind: kind)
-            return stored
-        }
+        return try await database.write { sql in try await Self.create(p, reason: "", in: sql, kind: kind, by: actor) }
+    }
+
+    static func exists(code: String, version: Int, _ sql: any SQLDatabase) async throws -> Bool {
+        try await sql.select().column("id").from("procedures").where("code", .equal, code).where("version", .equal, version).first() != nil
+    }
+
+    /// Adds a version inside the caller's transaction, audited (the form and the CSV import).
+    static func create(_ p: Procedure, reason: String, in sql: any SQLDatabase, kind: DatabaseKind, by actor: Actor) async throws -> Procedure {
+        if try await exists(code: p.code, version: p.version, sql) { throw StoreError.conflict(field: "version", key: "procedure_version_taken") }
+        var stored = p
+        stored.id = try await insert(p, sql)
+        try await AuditLog.append(.init(action: .create, objectType: "procedure", objectID: String(stored.id), after: audited(stored), reason: reason),
+                                  by: actor, in: sql, kind: kind)
+        return stored
     }
 
     /// Changes a version in place (typing errors, posting flags, the end of validity), with a reason.
@@ -89,8 +94,7 @@ public struct ProcedureStore: Sendable {
             guard let before = try await sql.select().column("*").from("procedures").where("id", .equal, p.id).first().map(Self.decode) else {
                 throw StoreError.notFound("procedure")
             }
-            if (before.code, before.version) != (p.code, p.version),
-               try await sql.select().column("id").from("procedures").where("code", .equal, p.code).where("version", .equal, p.version).first() != nil {
+            if (before.code, before.version) != (p.code, p.version), try await Self.exists(code: p.code, version: p.version, sql) {
                 throw StoreError.conflict(field: "version", key: "procedure_version_taken")
             }
             try await sql.update("procedures")
@@ -108,6 +112,22 @@ public struct ProcedureStore: Sendable {
 
     public func get(_ id: Int64) async throws -> Procedure? {
         try await database.read { sql in try await sql.select().column("*").from("procedures").where("id", .equal, id).first().map(Self.decode) }
+    }
+
+    /// Every version of the given codes, by code.
+    public func versions(of codes: Set<String>) async throws -> [String: [Procedure]] {
+        let all = Array(codes)
+        return try await database.read { sql in
+            var out: [String: [Procedure]] = [:]
+            for chunk in stride(from: 0, to: all.count, by: 500) {
+                for row in try await sql.select().column("*").from("procedures").where("code", .in, Array(all[chunk..<min(chunk + 500, all.count)]))
+                    .orderBy("valid_from").orderBy("version").all() {
+                    let p = try Self.decode(row)
+                    out[p.code, default: []].append(p)
+                }
+            }
+            return out
+        }
     }
 
     /// The catalogue, filtered by a folded search (name or code), a field, and validity on a day.
