@@ -147,6 +147,38 @@ import Testing
             #expect(try await b.request("/import", method: .post, headers: h2, body: b2).status == .badRequest)
         }
     }
+
+    @Test func historicDossiersArriveThroughTheSamePageAndAreTrackedPublicly() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            let page = try await b.get("/import?kind=dossiers").text
+            #expect(page.contains("<option value=\"dossiers\" selected>Hồ sơ một cửa (dữ liệu cũ)</option>"))
+            #expect(page.contains("<option value=\"procedures\">Thủ tục hành chính</option>") && page.contains("ngay_hen_tra"))
+            let csv = """
+                ma_ho_so,ma_thu_tuc,ma_don_vi,kenh,trang_thai,ngay_tiep_nhan,ngay_hen_tra,ngay_co_ket_qua,ngay_tra_ket_qua,nguoi_nop
+                LEGACY-2025-1,1.000894,14551-TTHCC,trực tiếp,đã trả kết quả,03/03/2025 08:00,06/03/2025 08:00,05/03/2025 15:00,06/03/2025 09:00,Ngô Thị Hằng
+                LEGACY-2025-2,1.000894,14554-TTHCC,trực tiếp,đã trả kết quả,03/03/2025 08:00,06/03/2025 08:00,05/03/2025 15:00,06/03/2025 09:00,Ngô Thị Hằng
+
+                """
+            let (headers, body) = Browser.multipart(["_csrf": b.csrf, "kind": "dossiers"], file: Data(csv.utf8), name: "file", filename: "ho-so-cu.csv")
+            let job = try await b.request("/import", method: .post, headers: headers, body: body).headers[.location]!
+            _ = await h.services.importJobs.wait(String(job.split(separator: "/").last!))
+            // The other commune is outside the office's scope: the file is refused whole.
+            let refused = try await b.get(job).text
+            #expect(refused.contains("<td>3</td><td>Mã đơn vị</td><td>Đơn vị nằm ngoài phạm vi quản lý của bạn.</td>"))
+            #expect(try await h.browser().get("/api/public/dossiers/LEGACY-2025-1").status == .notFound)
+
+            let one = csv.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n"
+            let (h2, b2) = Browser.multipart(["_csrf": b.csrf, "kind": "dossiers"], file: Data(one.utf8), name: "file", filename: "ho-so-cu.csv")
+            let job2 = try await b.request("/import", method: .post, headers: h2, body: b2).headers[.location]!
+            _ = await h.services.importJobs.wait(String(job2.split(separator: "/").last!))
+            #expect(try await b.get(job2).text.contains("Đã nhập xong"))
+            let tracked = try await h.browser().get("/api/public/dossiers/legacy-2025-1").text
+            #expect(tracked.contains("\"status\":10") && tracked.contains("N.T.H."))
+            // A one-stop officer receives dossiers but does not import them.
+            #expect(try await h.signIn("motcua.giahung").get("/import").status == .forbidden)
+        }
+    }
 }
 
 @Suite struct RobustnessTests {
