@@ -211,6 +211,22 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
         #expect(row.onTimeRate.map { ($0 * 10).rounded() / 10 } == 66.7 && row.onlineRate == 20)
     }
 
+    /// Cells counted by the database become the same columns as the dossiers counted one by one.
+    @Test func cellsAddUpLikeSingleDossiers() {
+        var row = SettlementRow()
+        // Ten online dossiers resolved early: three carried over, eight closed by the end, one open past due.
+        row.add(SettlementCell(channel: .online, status: .delivered, timeliness: .early, count: 10, carriedOver: 3, closed: 8, openOverdue: 1))
+        // Postal ones still processing (no timeliness yet): none closed, two past due.
+        row.add(SettlementCell(channel: .postal, status: .processing, timeliness: nil, count: 5, carriedOver: 0, closed: 0, openOverdue: 2))
+        // Withdrawn: closed counts as withdrawn, never as resolved.
+        row.add(SettlementCell(channel: .direct, status: .withdrawn, timeliness: nil, count: 2, carriedOver: 1, closed: 2, openOverdue: 0))
+        // Resolved without a recorded timeliness counts on time, as in `count`.
+        row.add(SettlementCell(channel: .direct, status: .resultReady, timeliness: nil, count: 1, carriedOver: 0, closed: 1, openOverdue: 0))
+        #expect(row == SettlementRow(online: 7, directOrPostal: 7, carriedOver: 4, early: 8, onTime: 1, overdue: 0,
+                                     openWithinTime: 1 + 3, openOverdue: 1 + 2, withdrawn: 2))
+        #expect(row.balances)
+    }
+
     /// The report's identity on generated data, for many periods: received (with carry-over) =
     /// resolved + in progress + withdrawn; and the open at one period's end are the carry-over of the next.
     @Test func theIdentityHoldsOnGeneratedData() {

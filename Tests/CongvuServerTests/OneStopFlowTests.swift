@@ -39,6 +39,8 @@ import Testing
             let store = DossierStore(database: h.services.database)
             var d = try #require(try await store.get(id)).dossier
             #expect(d.code.hasPrefix("000.01.37.H40-") && d.status == .accepted)
+            // Looked up at once (the answer is then kept a few seconds): the later steps still show, each change drops it.
+            #expect(try await h.browser().get("/api/public/dossiers/\(d.code)").text.contains("\"status\":2"))
             // The receipt: code as text, a barcode and a QR code linking to tracking.
             let receipt = try await officer.get("/one-stop/dossiers/\(id)/print/receipt").text
             #expect(receipt.contains(d.code) && receipt.contains("<svg") && receipt.contains("Ngày hẹn trả kết quả") && receipt.contains("tra-cuu?ma="))

@@ -75,6 +75,29 @@ public struct DossierFacts: Sendable {
     }
 }
 
+/// Dossiers alike in all the report tells apart (channel, status, timeliness), counted together by
+/// the database for a period: how many, how many of them were carried over, closed by the
+/// period's end, and still open past their due day. `SettlementRow.add` turns cells into columns.
+public struct SettlementCell: Equatable, Sendable {
+    public var channel: Channel
+    public var status: DossierStatus
+    public var timeliness: Timeliness?
+    public var count: Int
+    public var carriedOver: Int
+    public var closed: Int
+    public var openOverdue: Int
+
+    public init(channel: Channel, status: DossierStatus, timeliness: Timeliness?, count: Int, carriedOver: Int, closed: Int, openOverdue: Int) {
+        self.channel = channel
+        self.status = status
+        self.timeliness = timeliness
+        self.count = count
+        self.carriedOver = carriedOver
+        self.closed = closed
+        self.openOverdue = openOverdue
+    }
+}
+
 /// One row of the settlement report (Biểu 06): columns 3–13, plus the dossiers withdrawn in the
 /// period, shown separately so that the identity holds.
 public struct SettlementRow: Equatable, Sendable {
@@ -124,6 +147,23 @@ public struct SettlementRow: Equatable, Sendable {
         SettlementRow(online: a.online + b.online, directOrPostal: a.directOrPostal + b.directOrPostal, carriedOver: a.carriedOver + b.carriedOver,
                       early: a.early + b.early, onTime: a.onTime + b.onTime, overdue: a.overdue + b.overdue,
                       openWithinTime: a.openWithinTime + b.openWithinTime, openOverdue: a.openOverdue + b.openOverdue, withdrawn: a.withdrawn + b.withdrawn)
+    }
+
+    /// Adds a cell of dossiers counted by the database, with the same definitions as `count`.
+    public mutating func add(_ c: SettlementCell) {
+        carriedOver += c.carriedOver
+        if c.channel == .online { online += c.count - c.carriedOver } else { directOrPostal += c.count - c.carriedOver }
+        if c.status == .withdrawn {
+            withdrawn += c.closed
+        } else {
+            switch c.timeliness ?? .onTime {
+            case .early: early += c.closed
+            case .onTime: onTime += c.closed
+            case .overdue: overdue += c.closed
+            }
+        }
+        openOverdue += c.openOverdue
+        openWithinTime += c.count - c.closed - c.openOverdue
     }
 
     /// Counts one dossier into the row for a period. The definitions the SQL report follows too.

@@ -28,11 +28,14 @@ public struct AppConfig: Sendable, Equatable {
     public var publicURL = "http://127.0.0.1:8080"
     /// Public tracking requests allowed per address and minute (0: no limit).
     public var trackingPerMinute = 60
+    /// Seconds a public tracking answer is reused (0: every lookup reads the database).
+    public var trackingCacheSeconds = 5
 
     public init() {}
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
-                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute"]
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
+                              "tracking_cache_seconds"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -63,6 +66,9 @@ public struct AppConfig: Sendable, Equatable {
             case "tracking_per_minute":
                 guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
                 trackingPerMinute = n
+            case "tracking_cache_seconds":
+                guard let n = Int(value), (0...3600).contains(n) else { throw ConfigError(key: key, value: value) }
+                trackingCacheSeconds = n
             default: throw ConfigError(key: key, value: value)
             }
         }

@@ -22,6 +22,7 @@ public struct AppServices: Sendable {
     let events = AttendanceEvents()
     /// Public dossier tracking, per address.
     let trackingLimiter: RateLimiter
+    let trackingCache: TrackingCache
 
     /// Opens the database, applies pending migrations and loads templates and catalogs.
     public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {
@@ -41,7 +42,8 @@ public struct AppServices: Sendable {
                                accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
                                imports: ImportStore(database: database), importJobs: ImportJobs(),
                                views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger,
-                               trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute))
+                               trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
+                               trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds)))
         } catch {
             await database.shutdown()
             throw error

@@ -109,8 +109,12 @@ struct ImportController {
         let imports = services.imports
         let actor = context.actor
         let input = text
+        let cache = services.trackingCache
         let id = services.importJobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
-            try await imports.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
+            let report = try await imports.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
+            // Codes looked up before the import may be remembered as unknown.
+            if kind == .dossiers && report.applied { cache.forgetAll() }
+            return report
         }
         return HTMLPage.redirect("/import/jobs/\(id)")
     }

@@ -158,6 +158,7 @@ struct OneStopController {
             let now = Date()
             let stored = try await dossiers.receive(checked, procedure: procedure, unitID: unit.id,
                                                     calendar: try await calendar(unitID: unit.id, around: services.today), at: now, by: context.actor)
+            services.trackingCache.forget(stored.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(stored.id)?received=1")
         } catch {
             var view = FormView(values: values)
@@ -248,6 +249,7 @@ struct OneStopController {
             _ = try await dossiers.act(r.dossier.id, DossierCommand(action: action, expectedVersion: version, note: form["note"], toUnitID: toUnit,
                                                                      stepName: form["step"], promisedAt: promised),
                                        procedure: procedure, calendar: try await calendar(unitID: r.dossier.unitID, around: services.today), by: context.actor)
+            services.trackingCache.forget(r.dossier.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(r.dossier.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

@@ -29,6 +29,38 @@ final class RateLimiter: Sendable {
     }
 }
 
+/// Public tracking answers kept a few seconds, so that a flood of lookups (a page refreshed, a QR
+/// code scanned again and again, a crawler) reaches the database once per code and lifetime.
+/// This server's own changes to a dossier drop its entry at once; another server's show within
+/// the lifetime.
+final class TrackingCache: Sendable {
+    let lifetime: TimeInterval
+    let capacity: Int
+    private let entries = Mutex<[String: (expires: Date, value: PublicTracking?)]>([:])
+
+    init(lifetime: TimeInterval, capacity: Int = 50_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func value(_ code: String, now: Date = Date(), load: () async throws -> PublicTracking?) async throws -> PublicTracking? {
+        guard lifetime > 0 else { return try await load() }
+        if let hit = entries.withLock({ $0[code] }), hit.expires > now { return hit.value }
+        let value = try await load()
+        entries.withLock { entries in
+            if entries.count >= capacity {
+                entries = entries.filter { $0.value.expires > now }
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[code] = (now.addingTimeInterval(lifetime), value)
+        }
+        return value
+    }
+
+    func forget(_ code: String) { _ = entries.withLock { $0.removeValue(forKey: code) } }
+    func forgetAll() { entries.withLock { $0.removeAll() } }
+}
+
 /// Public dossier tracking, without an account: a page (type the code or scan the receipt's QR)
 /// and the same as JSON. Only the applicant's initials are shown; requests are rate-limited.
 struct TrackingController {
@@ -42,6 +74,10 @@ struct TrackingController {
 
     func allowed(_ context: AppRequestContext) -> Bool {
         services.trackingLimiter.allow(context.remoteAddress?.ipAddress ?? "unknown")
+    }
+
+    func lookUp(_ code: String) async throws -> PublicTracking? {
+        try await services.trackingCache.value(code) { try await DossierStore(database: services.database).tracking(code: code) }
     }
 
     func view(_ t: PublicTracking, _ locale: AppLocale) -> [String: Any] {
@@ -59,7 +95,7 @@ struct TrackingController {
         guard allowed(context) else {
             return try services.views.page("tracking", context, status: .tooManyRequests, ["asked": asked, "error": catalogs.text("http_too_many_requests", context.locale)])
         }
-        guard let code = DossierCode.normalise(asked), let t = try await DossierStore(database: services.database).tracking(code: code) else {
+        guard let code = DossierCode.normalise(asked), let t = try await lookUp(code) else {
             return try services.views.page("tracking", context, status: .notFound, ["asked": asked, "error": catalogs.text("tracking_not_found", context.locale)])
         }
         return try services.views.page("tracking", context, ["asked": asked, "dossier": view(t, context.locale)])
@@ -85,7 +121,7 @@ struct TrackingController {
             return APIError.response(status: .tooManyRequests, code: "too_many_requests", message: catalogs.text("http_too_many_requests", context.locale))
         }
         guard let code = context.parameters.get("code").flatMap(DossierCode.normalise),
-              let t = try await DossierStore(database: services.database).tracking(code: code) else {
+              let t = try await lookUp(code) else {
             return APIError.response(status: .notFound, code: "dossier_not_found", message: catalogs.text("tracking_not_found", context.locale))
         }
         let body = Body(code: t.code, procedure: t.procedureName, unit: t.unitName, applicant_initials: t.initials, status: t.status.rawValue,

@@ -45,6 +45,20 @@ public struct PublicTracking: Sendable, Equatable {
     public var promisedAt: Date?
     public var resolvedAt: Date?
     public var steps: [Step]
+
+    public init(code: String, procedureName: String, unitName: String, status: DossierStatus, initials: String, receivedAt: Date? = nil,
+                dueAt: Date? = nil, promisedAt: Date? = nil, resolvedAt: Date? = nil, steps: [Step]) {
+        self.code = code
+        self.procedureName = procedureName
+        self.unitName = unitName
+        self.status = status
+        self.initials = initials
+        self.receivedAt = receivedAt
+        self.dueAt = dueAt
+        self.promisedAt = promisedAt
+        self.resolvedAt = resolvedAt
+        self.steps = steps
+    }
 }
 
 /// An action asked of the store, with its optimistic-concurrency version.
@@ -262,22 +276,24 @@ public struct DossierStore: Sendable {
     /// Public tracking by code: a narrow read of the few columns shown.
     public func tracking(code: String) async throws -> PublicTracking? {
         try await database.read { sql in
-            guard let row = try await sql.select()
-                .column(col("d.id")).column(col("d.code")).column(col("d.status")).column(col("d.applicant_name")).column(col("d.received_at"))
+            // One round trip: the dossier's row repeated beside each of its events.
+            let rows = try await sql.select()
+                .column(col("d.code")).column(col("d.status")).column(col("d.applicant_name")).column(col("d.received_at"))
                 .column(col("d.due_at")).column(col("d.promised_at")).column(col("d.resolved_at"))
                 .column(col("p.name"), as: "procedure_name").column(col("u.name"), as: "unit_name")
+                .column(col("e.at"), as: "event_at").column(col("e.action"), as: "event_action").column(col("e.to_status"), as: "event_status")
                 .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
                 .join(SQLAlias(SQLIdentifier("procedures"), as: SQLIdentifier("p")), on: SQLRaw("p.id = d.procedure_id"))
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = d.unit_id"))
-                .where(col("d.code"), .equal, SQLBind(code)).first() else { return nil }
-            let id = try row.decode(column: "id", as: Int64.self)
-            let status = try Self.status(row)
-            let steps = try await sql.select().column("at").column("action").column("to_status").from("dossier_events")
-                .where("dossier_id", .equal, id).orderBy("id").all().map { r in
-                    PublicTracking.Step(at: try r.instant("at"), action: try r.decode(column: "action", as: String.self), status: try Self.status(r, "to_status"))
-                }
+                .join(SQLAlias(SQLIdentifier("dossier_events"), as: SQLIdentifier("e")), method: SQLJoinMethod.left, on: SQLRaw("e.dossier_id = d.id"))
+                .where(col("d.code"), .equal, SQLBind(code)).orderBy(col("e.id")).all()
+            guard let row = rows.first else { return nil }
+            let steps = try rows.compactMap { r -> PublicTracking.Step? in
+                guard let at = try r.optionalInstant("event_at") else { return nil }
+                return PublicTracking.Step(at: at, action: try r.decode(column: "event_action", as: String.self), status: try Self.status(r, "event_status"))
+            }
             return PublicTracking(code: try row.decode(column: "code", as: String.self), procedureName: try row.decode(column: "procedure_name", as: String.self),
-                                  unitName: try row.decode(column: "unit_name", as: String.self), status: status,
+                                  unitName: try row.decode(column: "unit_name", as: String.self), status: try Self.status(row),
                                   initials: initials(try row.decode(column: "applicant_name", as: String.self)),
                                   receivedAt: try row.optionalInstant("received_at"), dueAt: try row.optionalInstant("due_at"), promisedAt: try row.optionalInstant("promised_at"),
                                   resolvedAt: try row.optionalInstant("resolved_at"), steps: steps)

@@ -27,41 +27,43 @@ public struct OverdueEntry: Sendable {
 }
 
 extension DossierStore {
-    /// Counts per unit (receiving unit) or per field, for units in the scopes.
+    /// Counts per unit (receiving unit) or per field, for units in the scopes. The database counts
+    /// cells of alike dossiers per unit and field (see `SettlementCell`), reading the covering
+    /// index `dossiers_settlement` in its own order; the domain turns cells into the columns.
     public func settlement(_ period: ReportPeriod, grouping: SettlementReport.Grouping, scopes: [String]) async throws -> SettlementReport {
         let first = period.first.description, last = period.last.description
         return try await database.read { sql in
-            let key = grouping == .unit ? "d.unit_id" : "d.field"
-            let label = grouping == .unit ? "MIN(u.name)" : "d.field"
-            let online = Channel.online.rawValue, withdrawn = DossierStatus.withdrawn.rawValue
-            let early = Timeliness.early.rawValue, onTime = Timeliness.onTime.rawValue, overdue = Timeliness.overdue.rawValue
             var scope: SQLQueryString = scopes.isEmpty ? "1 = 0" : ""
-            for (i, s) in scopes.enumerated() { scope += i == 0 ? "u.path LIKE \(bind: s + "%")" : " OR u.path LIKE \(bind: s + "%")" }
-            // The definitions of SettlementRow.count, column by column.
+            for (i, s) in scopes.enumerated() { scope += i == 0 ? "path LIKE \(bind: s + "%")" : " OR path LIKE \(bind: s + "%")" }
             let query: SQLQueryString = """
-                SELECT \(unsafeRaw: key) AS k, \(unsafeRaw: label) AS label,
-                SUM(CASE WHEN d.received_day >= \(bind: first) AND d.channel = \(literal: online) THEN 1 ELSE 0 END) AS c_online,
-                SUM(CASE WHEN d.received_day >= \(bind: first) AND d.channel <> \(literal: online) THEN 1 ELSE 0 END) AS c_direct,
-                SUM(CASE WHEN d.received_day < \(bind: first) THEN 1 ELSE 0 END) AS c_carried,
-                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND d.timeliness = \(bind: early) THEN 1 ELSE 0 END) AS c_early,
-                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND (d.timeliness = \(bind: onTime) OR d.timeliness IS NULL) THEN 1 ELSE 0 END) AS c_on_time,
-                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status <> \(literal: withdrawn) AND d.timeliness = \(bind: overdue) THEN 1 ELSE 0 END) AS c_overdue,
-                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND (d.due_day IS NULL OR d.due_day >= \(bind: last)) THEN 1 ELSE 0 END) AS c_open_within,
-                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND d.due_day < \(bind: last) THEN 1 ELSE 0 END) AS c_open_overdue,
-                SUM(CASE WHEN d.closed_day <= \(bind: last) AND d.status = \(literal: withdrawn) THEN 1 ELSE 0 END) AS c_withdrawn
-                FROM dossiers d JOIN units u ON u.id = d.unit_id
-                WHERE (\(scope)) AND d.received_day IS NOT NULL AND d.received_day <= \(bind: last) AND (d.closed_day IS NULL OR d.closed_day >= \(bind: first))
-                GROUP BY \(unsafeRaw: key) ORDER BY label
+                SELECT d.unit_id, d.field, d.channel, d.status, d.timeliness, COUNT(*) AS n,
+                SUM(CASE WHEN d.received_day < \(bind: first) THEN 1 ELSE 0 END) AS carried,
+                SUM(CASE WHEN d.closed_day <= \(bind: last) THEN 1 ELSE 0 END) AS closed,
+                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND d.due_day < \(bind: last) THEN 1 ELSE 0 END) AS open_overdue
+                FROM dossiers d
+                WHERE d.unit_id IN (SELECT id FROM units WHERE \(scope)) AND d.received_day IS NOT NULL AND d.received_day <= \(bind: last)
+                AND (d.closed_day IS NULL OR d.closed_day >= \(bind: first))
+                GROUP BY d.unit_id, d.field, d.channel, d.status, d.timeliness
                 """
-            let rows = try await sql.raw(query).all()
-            let lines = try rows.map { r in
-                func c(_ name: String) throws -> Int { Int(try r.decode(column: name, as: Int64?.self) ?? 0) }
-                let row = SettlementRow(online: try c("c_online"), directOrPostal: try c("c_direct"), carriedOver: try c("c_carried"),
-                                        early: try c("c_early"), onTime: try c("c_on_time"), overdue: try c("c_overdue"),
-                                        openWithinTime: try c("c_open_within"), openOverdue: try c("c_open_overdue"), withdrawn: try c("c_withdrawn"))
-                return SettlementReport.Line(unitID: grouping == .unit ? try r.decode(column: "k", as: Int64.self) : nil,
-                                             label: try r.decode(column: "label", as: String.self), row: row)
+            var rows: [String: (unitID: Int64?, row: SettlementRow)] = [:]
+            for r in try await sql.raw(query).all() {
+                let unitID = try r.decode(column: "unit_id", as: Int64.self)
+                let key = grouping == .unit ? String(unitID) : try r.decode(column: "field", as: String.self)
+                func n(_ column: String) throws -> Int { Int(try r.decode(column: column, as: Int64?.self) ?? 0) }
+                rows[key, default: (grouping == .unit ? unitID : nil, SettlementRow())].row.add(
+                    SettlementCell(channel: try Self.channel(r), status: try Self.status(r), timeliness: try Self.timeliness(r, "timeliness"),
+                                   count: try n("n"), carriedOver: try n("carried"), closed: try n("closed"), openOverdue: try n("open_overdue")))
             }
+            var names: [Int64: String] = [:]
+            let ids = rows.values.compactMap(\.unitID)
+            if !ids.isEmpty {
+                for r in try await sql.select().column("id").column("name").from("units").where("id", .in, ids).all() {
+                    names[try r.decode(column: "id", as: Int64.self)] = try r.decode(column: "name", as: String.self)
+                }
+            }
+            let lines = rows.map { key, value in
+                SettlementReport.Line(unitID: value.unitID, label: value.unitID.map { names[$0] ?? key } ?? key, row: value.row)
+            }.sorted { (SearchKey.fold($0.label), $0.label) < (SearchKey.fold($1.label), $1.label) }
             return SettlementReport(period: period, grouping: grouping, lines: lines)
         }
     }
