@@ -34,6 +34,8 @@ public final class Database: Sendable {
     public let kind: DatabaseKind
     public let location: DatabaseLocation
     let logger: Logger
+    /// Working calendars built from this database (see `CalendarStore.workCalendar`).
+    public let calendars = CalendarCache()
     private let backend: Backend
 
     private enum Backend: Sendable {

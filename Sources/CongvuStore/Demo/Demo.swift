@@ -176,6 +176,8 @@ public enum Demo {
             }
             return accounts
         }
+        // Office hours and holidays were written directly: no calendar built before may be reused.
+        database.calendars.clear()
         // A year of one-stop dossiers at each commune's service centre.
         try await OneStopDemo.load(into: database, days: oneStopDays)
         return accounts
