@@ -12,7 +12,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "congvu-demo"
 
@@ -74,6 +74,69 @@ class Checks:
         finally:
             d.quit()
 
+    def test_one_stop_from_intake_to_tracking_and_rating(self):
+        d = browser()
+        try:
+            self.sign_in(d, "motcua.giahung")
+            d.find_element(By.LINK_TEXT, "Một cửa").click()
+            WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.ID, "intake-link"))).click()
+            Select(WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "procedure-select")))).select_by_visible_text(
+                "1.000894 · Đăng ký kết hôn")
+            d.find_element(By.CSS_SELECTOR, "#procedure-pick button[type=submit]").click()
+            form = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "intake-form")))
+            form.find_element(By.NAME, "name").send_keys("Trần Thị Mai Anh")
+            form.find_element(By.NAME, "id_number").send_keys("037190001234")
+            form.find_element(By.NAME, "phone").send_keys("0912345678")
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "received-note")))
+            code = d.find_element(By.ID, "dossier-code").text
+            assert code.startswith("000.01.37.H40-"), code
+            status = lambda: d.find_element(By.ID, "dossier-status").text
+
+            def act(action, expected, note="", unit=None):
+                Select(d.find_element(By.ID, "action-select")).select_by_value(action)
+                if unit:
+                    picker = Select(d.find_element(By.NAME, "to_unit"))
+                    picker.select_by_visible_text(next(o.text for o in picker.options if unit in o.text))
+                if note:
+                    d.find_element(By.NAME, "note").send_keys(note)
+                d.find_element(By.CSS_SELECTOR, "#act-form button.primary").click()
+                WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: status() == expected)
+
+            act("transfer", "Đang xử lý", unit="Kinh tế")
+            assert "Kinh tế" in d.find_element(By.ID, "current-unit").text
+            act("request_supplement", "Chờ bổ sung", note="Thiếu giấy xác nhận tình trạng hôn nhân")
+            act("supplement_received", "Đang xử lý")
+            act("result_ready", "Đã có kết quả")
+            act("deliver", "Đã trả kết quả")
+            assert d.find_element(By.ID, "dossier-timeliness").text, "no early / on time / overdue shown"
+            # The receipt printed for the citizen: the code, a barcode and a QR code.
+            d.find_element(By.ID, "print-receipt").click()
+            WebDriverWait(d, 10).until(lambda d: code in d.page_source and "<svg" in d.page_source)
+            d.back()
+            # The citizen, on a phone and without an account, types the code.
+            phone = browser(phone=True)
+            try:
+                phone.get(self.base + "/tra-cuu")
+                phone.find_element(By.NAME, "ma").send_keys(code.lower())
+                phone.find_element(By.CSS_SELECTOR, "#tracking-form button").click()
+                WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "tracking-status")))
+                assert phone.find_element(By.ID, "tracking-status").text == "Đã trả kết quả"
+                result = phone.find_element(By.ID, "tracking-result").text
+                assert "T.T.M.A." in result and "Trần Thị Mai Anh" not in result, result
+                assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+                self.shot(phone, "tracking-phone")
+            finally:
+                phone.quit()
+            # The counter's tablet: the citizen rates the service.
+            WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
+            d.find_element(By.CSS_SELECTOR, "#rate-form input[name=satisfaction][value=very_satisfied]").click()
+            d.find_element(By.NAME, "comment").send_keys("Nhanh, chu đáo")
+            d.find_element(By.CSS_SELECTOR, "#rate-form button.primary").click()
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "rating-thanks")))
+        finally:
+            d.quit()
+
     def test_pages_fit_a_360px_phone(self):
         d = browser(phone=True)
         try:
@@ -81,7 +144,8 @@ class Checks:
             # /terminals/BRW0000001 was approved and sent a command by the check before (checks run in name order).
             for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20",
                          "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
-                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/BRW0000001"):
+                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/BRW0000001",
+                         "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
