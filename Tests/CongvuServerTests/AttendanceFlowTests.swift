@@ -51,8 +51,14 @@ import Testing
 
     @Test func theKioskRecordsCardsAndPINsOnlyWhenRegistered() async throws {
         try await Harness.run { h in
-            let person = try await h.someone(in: "14551-UB")
             let committee = try await h.unit(code: "14551-UB")
+            // Someone with no punch yet today: the demo's staff have checked in by mid-morning, and
+            // their next tap would be a check-out.
+            let person = try await h.services.people.create(
+                Person(id: 0, fullName: "Đinh Thị Kiosk", cardNumber: "55500123", terminalPIN: "739215"),
+                assignment: Assignment(id: 0, personID: 0, unitID: committee.id, title: "Công chức", category: .civilServant,
+                                       isLeader: false, validFrom: Day("2025-07-01")!),
+                by: Actor(id: nil, name: "test"))
             let office = try await h.signIn("vanphong.giahung")
             let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Congvu-Kiosk")!: "1"]
             // Not registered: the page is locked and punches are refused.
