@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func answersAreKeptForTheirLifetimeUnlessForgotten() async throws {
-        let cache = TrackingCache(lifetime: 5)
+        let cache = TrackingCache(lifetime: 5, capacity: 100)
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let loads = Mutex(0)
         func look(_ at: TimeInterval, _ status: DossierStatus?) async throws -> PublicTracking? {
@@ -29,7 +29,7 @@ import Testing
         #expect(try await look(8, .delivered)?.status == .delivered)
         #expect(loads.withLock { $0 } == 3)
         // Without a lifetime every lookup loads.
-        let none = TrackingCache(lifetime: 0)
+        let none = TrackingCache(lifetime: 0, capacity: 100)
         for _ in 0..<3 { _ = try await none.value("A-1") { loads.withLock { $0 += 1 }; return nil } }
         #expect(loads.withLock { $0 } == 6)
     }

@@ -137,7 +137,7 @@ public struct Procedure: Equatable, Sendable {
     /// The version in force on a day; for a day before every version (history older than the
     /// catalogue), the earliest.
     public static func inForce(_ versions: [Procedure], on day: Day) -> Procedure? {
-        versions.last { $0.validFrom <= day && ($0.validTo.map { day <= $0 } ?? true) }
+        versions.last { $0.isValid(on: day) }
             ?? versions.min { ($0.validFrom, $0.version) < ($1.validFrom, $1.version) }
     }
 

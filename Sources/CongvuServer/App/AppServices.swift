@@ -43,7 +43,7 @@ public struct AppServices: Sendable {
                                imports: ImportStore(database: database), importJobs: ImportJobs(),
                                views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger,
                                trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
-                               trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds)))
+                               trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds), capacity: 50_000))
         } catch {
             await database.shutdown()
             throw error

@@ -113,7 +113,7 @@ struct ImportController {
         let id = services.importJobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
             let report = try await imports.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
             // Codes looked up before the import may be remembered as unknown.
-            if kind == .dossiers && report.applied { cache.forgetAll() }
+            if kind == .dossiers && report.applied { cache.clear() }
             return report
         }
         return HTMLPage.redirect("/import/jobs/\(id)")

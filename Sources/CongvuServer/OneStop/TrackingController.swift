@@ -30,36 +30,9 @@ final class RateLimiter: Sendable {
 }
 
 /// Public tracking answers kept a few seconds, so that a flood of lookups (a page refreshed, a QR
-/// code scanned again and again, a crawler) reaches the database once per code and lifetime.
-/// This server's own changes to a dossier drop its entry at once; another server's show within
-/// the lifetime.
-final class TrackingCache: Sendable {
-    let lifetime: TimeInterval
-    let capacity: Int
-    private let entries = Mutex<[String: (expires: Date, value: PublicTracking?)]>([:])
-
-    init(lifetime: TimeInterval, capacity: Int = 50_000) {
-        self.lifetime = lifetime
-        self.capacity = capacity
-    }
-
-    func value(_ code: String, now: Date = Date(), load: () async throws -> PublicTracking?) async throws -> PublicTracking? {
-        guard lifetime > 0 else { return try await load() }
-        if let hit = entries.withLock({ $0[code] }), hit.expires > now { return hit.value }
-        let value = try await load()
-        entries.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.expires > now }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            }
-            entries[code] = (now.addingTimeInterval(lifetime), value)
-        }
-        return value
-    }
-
-    func forget(_ code: String) { _ = entries.withLock { $0.removeValue(forKey: code) } }
-    func forgetAll() { entries.withLock { $0.removeAll() } }
-}
+/// code scanned again and again, a crawler) reaches the database once per code and lifetime;
+/// unknown codes are kept too. This server's own changes to a dossier forget its entry at once.
+typealias TrackingCache = ExpiringCache<PublicTracking?>
 
 /// Public dossier tracking, without an account: a page (type the code or scan the receipt's QR)
 /// and the same as JSON. Only the applicant's initials are shown; requests are rate-limited.

@@ -158,7 +158,7 @@ public struct CalendarStore: Sendable {
     /// ancestors and the nation. A year with no confirmed national holiday uses the rules'
     /// proposals until an administrator confirms it, so due dates never ignore Tết.
     public func workCalendar(for unit: OrgUnit, years: ClosedRange<Int>) async throws -> WorkCalendar {
-        try await database.calendars.calendar("\(unit.id) \(years.lowerBound)-\(years.upperBound)") { try await build(for: unit, years: years) }
+        try await database.calendars.value("\(unit.id) \(years.lowerBound)-\(years.upperBound)") { try await build(for: unit, years: years) }
     }
 
     func build(for unit: OrgUnit, years: ClosedRange<Int>) async throws -> WorkCalendar {

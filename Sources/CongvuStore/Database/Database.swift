@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 import Logging
 import NIOCore
@@ -34,8 +35,9 @@ public final class Database: Sendable {
     public let kind: DatabaseKind
     public let location: DatabaseLocation
     let logger: Logger
-    /// Working calendars built from this database (see `CalendarStore.workCalendar`).
-    public let calendars = CalendarCache()
+    /// Working calendars built from this database, kept a minute per unit and years: intake,
+    /// transfers and apology alerts each need one. `CalendarStore` clears them on every change.
+    public let calendars = ExpiringCache<WorkCalendar>(lifetime: 60, capacity: 2_000)
     private let backend: Backend
 
     private enum Backend: Sendable {
