@@ -203,7 +203,9 @@ class Checks:
                 date = office.find_element(By.NAME, "valid_from")
                 office.execute_script("arguments[0].value = '2025-07-01'", date)
                 office.find_element(By.CSS_SELECTOR, "form.form button.primary").click()
-                WebDriverWait(office, 10).until(lambda d: name in d.find_element(By.TAG_NAME, "h1").text)
+                # The form posts and the person's page replaces it: the old heading may go stale meanwhile.
+                WebDriverWait(office, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                    lambda d: name in d.find_element(By.TAG_NAME, "h1").text)
             office.get(self.base + "/kiosks")
             form = office.find_element(By.ID, "kiosk-register")
             for option in form.find_elements(By.CSS_SELECTOR, "select[name=unit] option"):
