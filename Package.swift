@@ -40,6 +40,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CongvuVideo",
+            dependencies: [
+                "CongvuDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CongvuStore",
             dependencies: [
                 "CongvuDomain",
@@ -109,6 +118,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CongvuDomainTests", dependencies: ["CongvuDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "CongvuVideoTests",
+            dependencies: ["CongvuVideo", "CongvuDomain"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CongvuTerminalsTests", dependencies: ["CongvuTerminals", "CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuStoreTests",

@@ -1,0 +1,110 @@
+import CongvuDomain
+import Foundation
+import Testing
+@testable import CongvuVideo
+
+/// Reads whatever a viewer already holds, without waiting for more.
+func drain(_ viewer: LiveViewer, _ count: Int) async -> [LiveChunk] {
+    var out: [LiveChunk] = []
+    for _ in 0..<count {
+        guard let chunk = await viewer.next() else { break }
+        out.append(chunk)
+    }
+    return out
+}
+
+@Suite("Live fan-out with the current keyframe group")
+struct LiveChannelTests {
+    let boxes: [Box]
+    init() throws { boxes = BoxReader.boxes(in: try fixture("live.mp4")) }
+
+    /// Feeds the fixture's boxes up to (not including) fragment number `fragments`.
+    func feed(_ channel: LiveChannel, fragments range: Range<Int>) {
+        var fragment = -1
+        for box in boxes {
+            if box.type == "moof" { fragment += 1 }
+            if box.type == "ftyp" || box.type == "moov" { if range.lowerBound == 0 { channel.ingest(box) }; continue }
+            if range.contains(fragment) { channel.ingest(box) }
+        }
+    }
+
+    @Test("A viewer who arrives mid-group gets the init segment and the group since the last keyframe at once")
+    func groupCache() async throws {
+        let channel = LiveChannel()
+        feed(channel, fragments: 0..<14) // keyframes at 0 and 10: the group is 10…13
+        let viewer = channel.subscribe()
+        let chunks = await drain(viewer, 5)
+        guard case .initSegment(_, let track)? = chunks.first else { Issue.record("no init first"); return }
+        #expect(track.codec.hasPrefix("avc1."))
+        let flags = chunks.dropFirst().map { chunk -> Bool in if case .fragment(_, let k) = chunk { return k }; return false }
+        #expect(flags == [true, false, false, false])
+        // What comes next is the live edge.
+        feed(channel, fragments: 14..<15)
+        let next = await drain(viewer, 1)
+        #expect(next == [.fragment(boxes.filter { $0.type == "moof" }[14].bytes + boxes.filter { $0.type == "mdat" }[14].bytes, keyframe: false)])
+        let stats = channel.statistics
+        #expect(stats.viewers == 1)
+        #expect(stats.fragments == 15)
+        #expect(abs((stats.keyframeInterval ?? 0) - 0.4) < 0.01) // 10 frames at 25 fps
+        #expect((stats.bitrate ?? 0) > 0)
+        viewer.close()
+        #expect(channel.statistics.viewers == 0)
+        #expect(await viewer.next() == nil)
+    }
+
+    @Test("A slow viewer is dropped to the next keyframe; a fast one gets every fragment")
+    func slowViewer() async throws {
+        let channel = LiveChannel(viewerLimit: 4_000)
+        feed(channel, fragments: 0..<1)
+        let slow = channel.subscribe()
+        let fast = channel.subscribe()
+        var fastGot: [LiveChunk] = []
+        for n in 1..<50 {
+            feed(channel, fragments: n..<(n + 1))
+            fastGot += await drain(fast, n == 1 ? 3 : 1) // the first time: init and fragment 0 as well
+        }
+        #expect(fastGot.count == 51)
+        // The slow one never read: what it holds starts at a keyframe and fits its limit.
+        let held = slow.queued
+        if case .fragment(_, let keyframe)? = held.first { #expect(keyframe) }
+        #expect(held.reduce(0) { $0 + $1.byteCount } <= 4_000)
+        #expect(held.count < 20)
+        let stats = channel.statistics
+        #expect(stats.dropped > 0)
+        var rest: [LiveChunk] = []
+        slow.close()
+        while let chunk = await slow.next() { rest.append(chunk) }
+        #expect(rest.isEmpty)
+    }
+
+    @Test("A slow viewer's queue always restarts on a keyframe")
+    func restartsOnKeyframe() async throws {
+        let channel = LiveChannel(viewerLimit: 6_000)
+        feed(channel, fragments: 0..<1)
+        let slow = channel.subscribe()
+        _ = await drain(slow, 2) // init + fragment 0
+        for n in 1..<50 {
+            feed(channel, fragments: n..<(n + 1))
+            // Until its first drop the queue simply continues; after it, it starts at a keyframe.
+            if slow.dropped > 0, case .fragment(_, let keyframe)? = slow.queued.first { #expect(keyframe, "after fragment \(n)") }
+        }
+        #expect(channel.statistics.dropped > 0)
+    }
+
+    @Test("When the recorder restarts, viewers get the new init segment before new fragments")
+    func restart() async throws {
+        let channel = LiveChannel()
+        feed(channel, fragments: 0..<3)
+        let viewer = channel.subscribe()
+        _ = await drain(viewer, 4)
+        channel.recorderStopped()
+        #expect(channel.currentGroup() == nil)
+        let late = channel.subscribe()
+        feed(channel, fragments: 0..<2)
+        let chunks = await drain(viewer, 3)
+        guard case .initSegment? = chunks.first else { Issue.record("no init after restart"); return }
+        let lateChunks = await drain(late, 3)
+        guard case .initSegment? = lateChunks.first else { Issue.record("no init for the late viewer"); return }
+        #expect(channel.currentGroup().map { $0.count > 0 } == true)
+    }
+}

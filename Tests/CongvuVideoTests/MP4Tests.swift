@@ -1,0 +1,89 @@
+import CongvuDomain
+import Foundation
+import Testing
+@testable import CongvuVideo
+
+func fixture(_ name: String) throws -> Data {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
+    return try Data(contentsOf: url)
+}
+
+@Suite("Fragmented MP4, read without decoding")
+struct MP4Tests {
+    @Test("Boxes come out whole however the bytes are cut")
+    func piecewise() throws {
+        let data = try fixture("live.mp4")
+        let whole = BoxReader.boxes(in: data)
+        #expect(whole.map(\.type).prefix(4) == ["ftyp", "moov", "moof", "mdat"])
+        #expect(whole.reduce(0) { $0 + $1.bytes.count } == data.count)
+        for piece in [1, 7, 100, 4093] {
+            var reader = BoxReader()
+            var boxes: [Box] = []
+            var i = 0
+            while i < data.count {
+                boxes += try reader.feed(data[i..<min(i + piece, data.count)])
+                i += piece
+            }
+            #expect(boxes == whole, "pieces of \(piece) bytes")
+        }
+    }
+
+    @Test("A box claiming an impossible size is refused")
+    func malformed() {
+        var reader = BoxReader()
+        var bad = Data([0, 0, 0, 4]) + Data("moof".utf8)
+        #expect(throws: BoxReader.Malformed.self) { _ = try reader.feed(bad) }
+        var big = BoxReader()
+        bad = Data([0x7F, 0xFF, 0xFF, 0xFF]) + Data("mdat".utf8)
+        #expect(throws: BoxReader.Malformed.self) { _ = try big.feed(bad) }
+    }
+
+    @Test("The init segment gives the codec string, size and timescale")
+    func track() throws {
+        let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
+        let track = try #require(TrackInfo(moov: boxes[1]))
+        #expect(track.codec == "avc1.4D400A") // main profile, level 1.0 (96×64)
+        #expect(track.width == 96 && track.height == 64)
+        #expect(track.timescale > 0)
+        #expect(!track.isH265)
+    }
+
+    @Test("Keyframes are found from the fragments' sample flags: every 10th frame here")
+    func keyframes() throws {
+        let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
+        let track = try #require(TrackInfo(moov: boxes[1]))
+        let fragments = boxes.filter { $0.type == "moof" }.compactMap { FragmentInfo(moof: $0, track: track) }
+        #expect(fragments.count == 50)
+        #expect(fragments.allSatisfy { $0.sampleCount == 1 })
+        let keys = fragments.enumerated().filter { $0.element.startsWithKeyframe }.map(\.offset)
+        #expect(keys == [0, 10, 20, 30, 40])
+        let seconds = Double(fragments.reduce(0) { $0 + $1.duration }) / Double(track.timescale)
+        #expect(abs(seconds - 2) < 0.05)
+        #expect(fragments[10].decodeTime > fragments[9].decodeTime)
+    }
+
+    @Test("A segment file is read by headers: init range, fragments, duration; a cut tail is left out")
+    func segmentFile() throws {
+        let data = try fixture("segment.mp4")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-seg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("a.mp4").path
+        try data.write(to: URL(fileURLWithPath: path))
+        let file = try SegmentFile(path: path)
+        #expect(abs(file.duration - 2) < 0.05)
+        #expect(file.fragments.count == 2) // a fragment per keyframe (25 frames)
+        #expect(file.fragments.allSatisfy { $0.keyframe })
+        #expect(file.initRange.lowerBound == 0)
+        #expect(file.fragments[0].offset == file.initRange.upperBound)
+        let last = try #require(file.fragments.last)
+        // ffmpeg ends a closed file with an mfra index (86 bytes here) after the last fragment.
+        #expect(last.offset + last.length == data.count - 86)
+        // A crash cut the last fragment: the file stays readable up to the one before.
+        try data.prefix(last.offset + last.length - 100).write(to: URL(fileURLWithPath: path))
+        let cut = try SegmentFile(path: path)
+        #expect(cut.fragments.count == 1)
+        try Data("not a video".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SegmentFile.Unreadable.self) { _ = try SegmentFile(path: path) }
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""A fake IP camera for Congvu's tests and benchmarks: an RTSP server (GStreamer) with the
+paths of a Hikvision and a Dahua camera, RTSP Digest authentication, and an HTTP snapshot.
+
+  /Streaming/Channels/101, /Streaming/Channels/102   Hikvision main and sub stream
+  /cam/realmonitor?channel=1&subtype=0 (or 1)        Dahua (GStreamer ignores the query: one stream)
+  http://HOST:HTTP_PORT/ISAPI/Streaming/channels/101/picture, /cgi-bin/snapshot.cgi   a JPEG
+
+The picture is either a live test pattern with a clock (x264, small) or a pre-encoded H.264 clip
+looped without re-encoding (--clip, realistic bitrate at almost no CPU).
+Runs with Debian's python3 (the gi module lives there). Prints "ready" once it listens.
+"""
+import argparse
+import base64
+import http.server
+import os
+import signal
+import sys
+import threading
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+
+def parse():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=8554)
+    p.add_argument("--http-port", type=int, default=0, help="snapshot port (0: none)")
+    p.add_argument("--user", default="admin")
+    p.add_argument("--password", default="Abc12345")
+    p.add_argument("--size", default="320x180", help="test pattern size")
+    p.add_argument("--fps", type=int, default=25)
+    p.add_argument("--gop", type=int, default=25, help="frames between keyframes")
+    p.add_argument("--codec", default="h264", choices=["h264", "h265"])
+    p.add_argument("--clip", help="an MP4 with H.264 video, looped (copy, no encoding)")
+    p.add_argument("--jpeg", help="the snapshot to serve (default: a tiny built-in picture)")
+    return p.parse_args()
+
+
+def pipeline(args):
+    if args.clip:
+        return (f"( multifilesrc location={args.clip} loop=true ! qtdemux ! h264parse config-interval=-1 "
+                f"! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+    w, h = args.size.split("x")
+    caps = f"video/x-raw,width={w},height={h},framerate={args.fps}/1"
+    if args.codec == "h265":
+        enc = f"x265enc tune=zerolatency key-int-max={args.gop} speed-preset=ultrafast ! h265parse ! rtph265pay name=pay0 pt=96 config-interval=-1"
+    else:
+        enc = (f"x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false key-int-max={args.gop} bitrate=300 "
+               f"! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1")
+    return f"( videotestsrc is-live=true pattern=ball ! {caps} ! timeoverlay ! {enc} )"
+
+
+def snapshot_server(args, jpeg):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.startswith("/ISAPI/Streaming/channels/") or self.path.startswith("/cgi-bin/snapshot.cgi"):
+                expected = "Basic " + base64.b64encode(f"{args.user}:{args.password}".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="camera"')
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(jpeg)))
+                self.end_headers()
+                self.wfile.write(jpeg)
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.http_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+# A 1×1 grey JPEG, enough for a test that a snapshot arrived.
+TINY_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////"
+    "////////////////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAA//EABQQAQAAAAAAAAAA"
+    "AAAAAAAAAAD/2gAIAQEAAD8AN//Z")
+
+
+def main():
+    args = parse()
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    auth = GstRtspServer.RTSPAuth()
+    auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+    auth.add_digest(args.user, args.password, token)
+    server.set_auth(auth)
+    mounts = server.get_mount_points()
+    launch = pipeline(args)
+    for path in ["/Streaming/Channels/101", "/Streaming/Channels/102", "/Streaming/Channels/201",
+                 "/cam/realmonitor"]:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(True)
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_permission_for_role("viewer", "media.factory.access", True)
+        permissions.add_permission_for_role("viewer", "media.factory.construct", True)
+        factory.set_permissions(permissions)
+        mounts.add_factory(path, factory)
+    if server.attach(None) == 0:
+        print("cannot listen", file=sys.stderr)
+        sys.exit(1)
+    if args.http_port:
+        jpeg = open(args.jpeg, "rb").read() if args.jpeg else TINY_JPEG
+        snapshot_server(args, jpeg)
+    loop = GLib.MainLoop()
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
+    print("ready", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()
