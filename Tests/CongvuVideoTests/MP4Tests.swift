@@ -87,3 +87,28 @@ struct MP4Tests {
         #expect(throws: SegmentFile.Unreadable.self) { _ = try SegmentFile(path: path) }
     }
 }
+
+@Suite("The ffmpeg command and what it writes")
+struct FFmpegCommandTests {
+    @Test("Segment names carry their UTC start; list rows their length")
+    func names() {
+        #expect(FFmpegCommand.start(ofSegment: "/r/7/20261123T081502Z.mp4") == Date(timeIntervalSince1970: 1_795_421_702))
+        #expect(FFmpegCommand.start(ofSegment: "20261123T081502.mp4") == nil)
+        #expect(FFmpegCommand.start(ofSegment: "2026112xT081502Z.mp4") == nil)
+        let row = FFmpegCommand.parseList(line: "20261123T081502Z.mp4,58.000000,118.040000")
+        #expect(row?.name == "20261123T081502Z.mp4")
+        #expect(row.map { abs($0.duration - 60.04) < 1e-9 } == true)
+        #expect(FFmpegCommand.parseList(line: "x,1,0") == nil)
+    }
+
+    @Test("One input, copied: segments and the live stream from the same process; a live-only stream writes no files")
+    func arguments() {
+        let recorded = FFmpegCommand(input: "rtsp://u:p@h/s", segmentDirectory: "/r/7", segmentSeconds: 60).arguments
+        #expect(recorded.filter { $0 == "-i" }.count == 1)
+        #expect(recorded.contains("-segment_atclocktime") && recorded.last == "pipe:1")
+        #expect(!recorded.contains("libx264") && recorded.filter { $0 == "copy" }.count == 2)
+        #expect(recorded.contains("movflags=+frag_keyframe+empty_moov+default_base_moof"))
+        let live = FFmpegCommand(input: "rtsp://h/s", segmentDirectory: nil).arguments
+        #expect(!live.contains("segment") && live.last == "pipe:1")
+    }
+}

@@ -90,6 +90,9 @@ TINY_JPEG = base64.b64decode(
 
 def main():
     args = parse()
+    # A parent that spawned us from a thread with signals blocked passes that mask on: undo it, so
+    # SIGTERM stops the camera.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")

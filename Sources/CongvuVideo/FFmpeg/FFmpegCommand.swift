@@ -43,7 +43,7 @@ public struct FFmpegCommand: Sendable, Equatable {
     /// The start time a segment's file name carries, or nil for another file.
     public static func start(ofSegment name: String) -> Date? {
         let base = (name as NSString).lastPathComponent
-        guard base.hasSuffix("Z.mp4"), base.count == 21 else { return nil }
+        guard base.hasSuffix("Z.mp4"), base.utf8.count == 20 else { return nil }
         let d = Array(base.utf8)
         func n(_ from: Int, _ count: Int) -> Int? {
             var v = 0

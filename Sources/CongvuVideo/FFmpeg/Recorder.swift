@@ -133,7 +133,7 @@ public final class Recorder: Sendable {
             await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
                 process.terminationHandler = { p in c.resume(returning: p.terminationStatus) }
                 do {
-                    try process.run()
+                    try process.runWithDefaultSignals()
                 } catch {
                     process.terminationHandler = nil
                     c.resume(returning: -1)
