@@ -13,7 +13,7 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras]
         case .leader:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers]
         case .inspector:
@@ -49,6 +49,9 @@ public enum Permission: String, CaseIterable, Sendable {
     case handleDossiers
     /// The procedure catalogue and the counters' agency identifiers.
     case manageProcedures
+    /// Cameras in the scope: add, configure, grant rights, lock footage, read the viewing log; and every
+    /// right on them (live, playback, export). Anyone else needs a per-camera grant.
+    case manageCameras
 }
 
 public struct Grant: Sendable, Equatable, Codable {
