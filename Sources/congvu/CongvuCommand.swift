@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await Database.erase(location, logger: logger)
         let services = try await AppServices.open(config: config, logger: logger)
         do {
-            let accounts = try await Demo.load(into: services.database, passwordHash: try await services.passwords.hash(Demo.password))
+            let accounts = try await services.loadDemo()
             print("Demo loaded. Accounts (password for all: \(Demo.password)):")
             for a in accounts {
                 print("  \(a.username.padding(toLength: 20, withPad: " ", startingAt: 0)) \(a.role.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(a.unit)")

@@ -2,7 +2,7 @@
 """A fake IP camera for Congvu's tests and benchmarks: an RTSP server (GStreamer) with the
 paths of a Hikvision and a Dahua camera, RTSP Digest authentication, and an HTTP snapshot.
 
-  /Streaming/Channels/101, /Streaming/Channels/102   Hikvision main and sub stream
+  /Streaming/Channels/101, 102, 201, 202             Hikvision channels 1 and 2, main and sub stream
   /cam/realmonitor?channel=1&subtype=0 (or 1)        Dahua (GStreamer ignores the query: one stream)
   http://HOST:HTTP_PORT/ISAPI/Streaming/channels/101/picture, /cgi-bin/snapshot.cgi   a JPEG
 
@@ -105,7 +105,7 @@ def main():
     server.set_auth(auth)
     mounts = server.get_mount_points()
     launch = pipeline(args)
-    for path in ["/Streaming/Channels/101", "/Streaming/Channels/102", "/Streaming/Channels/201",
+    for path in ["/Streaming/Channels/101", "/Streaming/Channels/102", "/Streaming/Channels/201", "/Streaming/Channels/202",
                  "/cam/realmonitor"]:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)

@@ -30,12 +30,20 @@ public struct AppConfig: Sendable, Equatable {
     public var trackingPerMinute = 60
     /// Seconds a public tracking answer is reused (0: every lookup reads the database).
     public var trackingCacheSeconds = 5
+    /// The ffmpeg that records cameras (a name looked up on PATH, or a path).
+    public var ffmpeg = "ffmpeg"
+    /// Where camera segments go (default: `<data_dir>/recordings`).
+    public var recordingsDirectory: String?
+    /// Length of one recorded segment file, in seconds.
+    public var segmentSeconds = 60
+    /// Run the camera recorders (off in tests that only need the pages).
+    public var cameras = true
 
     public init() {}
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
-                              "tracking_cache_seconds"]
+                              "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -69,6 +77,12 @@ public struct AppConfig: Sendable, Equatable {
             case "tracking_cache_seconds":
                 guard let n = Int(value), (0...3600).contains(n) else { throw ConfigError(key: key, value: value) }
                 trackingCacheSeconds = n
+            case "ffmpeg": ffmpeg = value
+            case "recordings_dir": recordingsDirectory = value.isEmpty ? nil : value
+            case "segment_seconds":
+                guard let n = Int(value), (2...3600).contains(n) else { throw ConfigError(key: key, value: value) }
+                segmentSeconds = n
+            case "cameras": cameras = try Self.bool(key, value)
             default: throw ConfigError(key: key, value: value)
             }
         }

@@ -2,11 +2,14 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 
 /// What each request carries through the middleware to the handlers.
-public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set when a camera socket upgrades.
+    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
     /// The signed-in account, once the session (or API token) is checked.
     public var principal: Principal?
     public var session: Session?

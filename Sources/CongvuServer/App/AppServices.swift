@@ -17,6 +17,9 @@ public struct AppServices: Sendable {
     public let importJobs: ImportJobs
     public let views: Views
     public let passwords: Passwords
+    public let cameras: CameraStore
+    /// The camera recorders and their live pictures.
+    public let video: VideoHub
     public let logger: Logger
     /// Live board notifications and the boards shared between viewers.
     let events = AttendanceEvents()
@@ -41,13 +44,26 @@ public struct AppServices: Sendable {
                                units: UnitStore(database: database), people: PeopleStore(database: database),
                                accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
                                imports: ImportStore(database: database), importJobs: ImportJobs(),
-                               views: views, passwords: try await Passwords(cost: config.bcryptCost), logger: logger,
+                               views: views, passwords: try await Passwords(cost: config.bcryptCost),
+                               cameras: CameraStore(database: database, secrets: secrets),
+                               video: VideoHub(store: CameraStore(database: database, secrets: secrets), ffmpeg: config.ffmpeg,
+                                               directory: config.recordingsDirectory
+                                                   ?? (config.dataDirectory as NSString).appendingPathComponent("recordings"),
+                                               segmentSeconds: config.segmentSeconds, logger: logger),
+                               logger: logger,
                                trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
                                trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds), capacity: 50_000))
         } catch {
             await database.shutdown()
             throw error
         }
+    }
+
+    /// Loads the demo data set with its cameras into an empty database.
+    public func loadDemo() async throws -> [Demo.DemoAccount] {
+        let accounts = try await Demo.load(into: database, passwordHash: try await passwords.hash(Demo.password))
+        try await CameraDemo.load(into: cameras, units: units)
+        return accounts
     }
 
     /// Today in Vietnam: the day rules ask about.

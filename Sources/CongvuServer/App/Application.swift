@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Metrics
 import Prometheus
@@ -14,17 +15,20 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     let services = try await AppServices.open(config: config, logger: logger)
     if config.demo, try await services.units.count() == 0 {
         logger.info("empty database: loading the demo")
-        let accounts = try await Demo.load(into: services.database, passwordHash: try await services.passwords.hash(Demo.password))
+        let accounts = try await services.loadDemo()
         for a in accounts {
             logger.info("demo account", metadata: ["user": "\(a.username)", "password": "\(a.password)", "role": "\(a.role.rawValue)", "unit": "\(a.unit)"])
         }
     }
     let router = buildRouter(services)
+    var background: [any Service] = [DatabaseService(database: services.database),
+                                     TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger)]
+    if config.cameras { background.append(VideoService(hub: services.video, logger: logger)) }
     let app = Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services)),
         configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Congvu"),
-        services: [DatabaseService(database: services.database),
-                   TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger)],
+        services: background,
         logger: logger
     )
     return CongvuServer(app: app, events: services.events, logger: logger)
@@ -90,6 +94,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     KioskController(services: services).addSetupRoutes(to: pages.group("kiosks"))
     FleetController(services: services).addRoutes(to: pages.group("terminals"))
     OneStopController(services: services).addRoutes(to: pages.group("one-stop"))
+    CamerasController(services: services).addRoutes(to: pages.group("cameras"))
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts))
     APIController(services: services).addRoutes(to: api)
     ReportsController(services: services).addAPIRoutes(to: api)

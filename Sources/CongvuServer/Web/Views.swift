@@ -41,6 +41,8 @@ public struct Views: Sendable {
                 "kiosks": p.holds(.editPeople),
                 "terminals": p.holds(.manageTerminals),
                 "one_stop": p.holds(.viewDossiers),
+                // Leaders and inspectors usually hold camera grants; the list shows only what each may see.
+                "cameras": p.holds(.manageCameras) || p.roles.contains(.leader) || p.roles.contains(.inspector),
             ]
         }
         return data

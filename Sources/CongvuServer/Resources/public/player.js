@@ -1,0 +1,140 @@
+// Congvu live player: fragmented MP4 over one WebSocket into MediaSource (ManagedMediaSource on
+// iOS 17.1+). Several cameras share the socket; each tile has its own SourceBuffer. Reconnects with
+// backoff, keeps to the live edge by seeking (Safari rebuffers on playbackRate changes), and
+// records the time to the first frame in data-first-frame-ms for the browser test.
+(function () {
+  'use strict';
+  var MS = window.ManagedMediaSource || window.MediaSource;
+
+  function Tile(figure, opened) {
+    this.figure = figure;
+    this.video = figure.querySelector('video');
+    this.stateEl = figure.querySelector('.tile-state');
+    this.opened = opened;
+    this.queue = [];
+    this.sb = null;
+    this.ms = null;
+  }
+  Tile.prototype.state = function (text) {
+    this.figure.setAttribute('data-state', text);
+    if (this.stateEl) this.stateEl.textContent = text === 'playing' ? '' : (this.figure.parentNode.getAttribute('data-t-' + text) || text);
+  };
+  Tile.prototype.reset = function () {
+    this.queue = []; this.sb = null;
+    if (this.ms && this.video.src) { try { URL.revokeObjectURL(this.video.src); } catch (e) {} }
+    this.ms = null;
+  };
+  Tile.prototype.init = function (codec, bytes) {
+    var self = this;
+    this.reset();
+    var type = 'video/mp4; codecs="' + codec + '"';
+    if (!MS || !MS.isTypeSupported(type)) { this.state('unsupported'); return; }
+    var ms = new MS();
+    this.ms = ms;
+    this.queue.push(bytes);
+    if (window.ManagedMediaSource && ms instanceof window.ManagedMediaSource) this.video.disableRemotePlayback = true;
+    ms.addEventListener('sourceopen', function () {
+      if (self.ms !== ms) return;
+      self.sb = ms.addSourceBuffer(type);
+      self.sb.mode = 'segments';
+      self.sb.addEventListener('updateend', function () { self.seekLive(); self.pump(); });
+      self.pump();
+    });
+    this.video.src = URL.createObjectURL(ms);
+    var first = function () {
+      if (!self.figure.hasAttribute('data-first-frame-ms')) {
+        // From the page's navigation start (opening the live view), and from the socket's start.
+        self.figure.setAttribute('data-first-frame-ms', String(Math.round(performance.now())));
+        self.figure.setAttribute('data-first-frame-socket-ms', String(Math.round(performance.now() - self.opened)));
+      }
+      self.state('playing');
+    };
+    if (this.video.requestVideoFrameCallback) this.video.requestVideoFrameCallback(first);
+    else this.video.addEventListener('playing', first, { once: true });
+    this.video.play().catch(function () {});
+  };
+  Tile.prototype.push = function (bytes) {
+    if (!this.ms) return;
+    this.queue.push(bytes);
+    if (this.queue.length > 300) this.queue.splice(0, this.queue.length - 300);
+    this.pump();
+  };
+  Tile.prototype.seekLive = function () {
+    var b = this.sb && this.sb.buffered, v = this.video;
+    if (!b || !b.length) return;
+    var end = b.end(b.length - 1);
+    if (v.currentTime < b.start(0) || end - v.currentTime > 0.8) v.currentTime = Math.max(b.start(0), end - 0.1);
+  };
+  Tile.prototype.pump = function () {
+    var sb = this.sb;
+    if (!sb || sb.updating || !this.queue.length) return;
+    var b = sb.buffered, v = this.video;
+    if (b.length) {
+      // Keep about 20 s behind the playhead.
+      if (v.currentTime - b.start(0) > 30) { try { sb.remove(b.start(0), v.currentTime - 20); return; } catch (e) {} }
+    }
+    try { sb.appendBuffer(this.queue.shift()); } catch (e) { this.state('error'); }
+  };
+
+  function Live(box) {
+    this.box = box;
+    this.ids = box.getAttribute('data-live').split(',').filter(Boolean);
+    this.stream = box.getAttribute('data-stream') || 'sub';
+    this.tiles = [];
+    this.delay = 500;
+    this.connect();
+  }
+  Live.prototype.connect = function () {
+    var self = this;
+    var opened = performance.now();
+    var figures = this.box.querySelectorAll('figure.tile');
+    this.tiles = this.ids.map(function (id) {
+      for (var i = 0; i < figures.length; i++) if (figures[i].getAttribute('data-camera') === id) return new Tile(figures[i], opened);
+      return null;
+    });
+    this.tiles.forEach(function (t) { if (t) t.state('connecting'); });
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/cameras/live/socket?c=' + this.ids.join(',') + '&s=' + this.stream;
+    var ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = function () { self.delay = 500; };
+    ws.onmessage = function (e) {
+      if (typeof e.data === 'string') {
+        var m = JSON.parse(e.data);
+        var t = self.tiles[m.slot];
+        if (t && m.state) t.state(m.state);
+        return;
+      }
+      var b = new Uint8Array(e.data);
+      var tile = self.tiles[b[0]];
+      if (!tile) return;
+      if (b[1] === 0) {
+        var n = b[2];
+        tile.init(String.fromCharCode.apply(null, b.subarray(3, 3 + n)), b.subarray(3 + n));
+      } else {
+        tile.push(b.subarray(2));
+      }
+    };
+    ws.onclose = function () {
+      self.tiles.forEach(function (t) { if (t) { t.reset(); t.state('reconnecting'); } });
+      if (self.stopped) return;
+      setTimeout(function () { self.connect(); }, self.delay);
+      self.delay = Math.min(self.delay * 2, 15000);
+    };
+  };
+  Live.prototype.restart = function (stream) {
+    this.stream = stream;
+    this.ws.close();
+  };
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var boxes = document.querySelectorAll('[data-live]');
+    for (var i = 0; i < boxes.length; i++) {
+      var live = new Live(boxes[i]);
+      var toggle = document.getElementById('use-main');
+      if (toggle) toggle.addEventListener('change', function () { live.restart(toggle.checked ? 'main' : 'sub'); });
+    }
+  });
+  // Pages that stop showing video (tab hidden) keep the socket: the bounded queue on the server
+  // drops frames for them, and the player jumps to the live edge when it comes back.
+}());

@@ -1,0 +1,290 @@
+import CongvuDomain
+import CongvuStore
+import CongvuVideo
+import Foundation
+import Hummingbird
+
+/// Cameras: the list with each stream's health, adding and editing a camera by brand template or
+/// RTSP address, one camera's page (live view, health, recorder history, rights), the live grid, and
+/// the viewing log. Every page and media path checks the per-camera right.
+struct CamerasController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var store: CameraStore { services.cameras }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.get("new", use: newForm)
+        group.post(use: create)
+        group.get("grid", use: grid)
+        group.get("views", use: viewsLog)
+        group.get("live/socket", use: socketWithoutUpgrade)
+        group.get(":id", use: show)
+        group.get(":id/edit", use: editForm)
+        group.post(":id", use: update)
+        group.post(":id/grants", use: addGrant)
+        group.post(":id/grants/:grant/delete", use: deleteGrant)
+    }
+
+    /// The camera in the path with what the principal may do with it; 404 for an unknown camera,
+    /// 403 when the principal has no right on it at all.
+    func camera(_ context: AppRequestContext, needing right: CameraRight? = nil) async throws -> (CameraRecord, Set<CameraRight>) {
+        let p = try context.signedIn()
+        guard let id = context.parameters.get("id", as: Int64.self), let (record, rights) = try await store.rights(of: p, camera: id) else {
+            throw StoreError.notFound("camera")
+        }
+        let manages = p.allows(.manageCameras, at: record.unitPath)
+        if let right, !rights.contains(right) { throw Forbidden() }
+        if rights.isEmpty && !manages { throw Forbidden() }
+        return (record, rights)
+    }
+
+    /// Cameras the principal may see: every camera in their camera-managing scope, and those granted to them.
+    func visible(_ p: Principal) async throws -> [(CameraRecord, Set<CameraRight>)] {
+        var out: [(CameraRecord, Set<CameraRight>)] = []
+        for record in try await store.cameras(within: [""]) {
+            let rights = CameraAccess.rights(of: p, cameraUnitPath: record.unitPath, grants: try await store.grants(camera: record.camera.id))
+            if !rights.isEmpty { out.append((record, rights)) }
+        }
+        return out
+    }
+
+    func health(_ record: CameraRecord, _ locale: AppLocale) -> [String: Any] {
+        let c = record.camera
+        var streams: [[String: Any]] = []
+        for stream in c.hasSubStream ? [CameraStream.main, .sub] : [.main] {
+            guard let recorder = services.video.recorder(camera: c.id, stream: stream) else { continue }
+            let stats = recorder.channel.statistics
+            let status = recorder.currentStatus
+            let since = stats.lastFragmentAt.map { Date().timeIntervalSince($0) }
+            let hourAgo = Date().addingTimeInterval(-3600)
+            let warnings = StreamWarning.assess(codec: stats.track?.codec, keyframeInterval: stats.keyframeInterval,
+                                                secondsSinceLastFragment: since, restartsLastHour: status.restarts.filter { $0 > hourAgo }.count)
+            var item: [String: Any] = [:]
+            item["stream"] = catalogs.label("camera_stream", stream.rawValue, locale)
+            item["online"] = !warnings.contains(.offline)
+            item["state"] = catalogs.label("recorder_state", status.state.rawValue, locale)
+            item["codec"] = stats.track?.codec ?? "–"
+            item["resolution"] = stats.track.map { "\($0.width)×\($0.height)" } ?? "–"
+            item["bitrate"] = stats.bitrate.map { "\($0 / 1000) kbit/s" } ?? "–"
+            item["keyframe"] = stats.keyframeInterval.map { "\(Double(Int($0 * 10)) / 10) s" } ?? "–"
+            item["viewers"] = stats.viewers
+            item["restarts"] = status.restarts.count
+            item["dropped"] = stats.dropped
+            item["warnings"] = warnings.map { catalogs.label("camera_warning", $0.rawValue, locale) }
+            item["has_warnings"] = !warnings.isEmpty
+            item["lines"] = status.lastLines.suffix(5).joined(separator: "\n")
+            item["has_lines"] = !status.lastLines.isEmpty
+            streams.append(item)
+        }
+        return ["streams": streams, "has_streams": !streams.isEmpty]
+    }
+
+    func row(_ record: CameraRecord, _ rights: Set<CameraRight>, _ locale: AppLocale) -> [String: Any] {
+        let c = record.camera
+        return ["id": c.id, "name": c.name, "unit": record.unitName, "brand": catalogs.label("camera_brand", c.brand.rawValue, locale),
+                "address": c.url(.main), "recording": c.recording, "active": c.active, "retention": c.retentionDays,
+                "live": rights.contains(.live)].merging(health(record, locale)) { a, _ in a }
+    }
+
+    func common(_ p: Principal) -> [String: Any] {
+        ["video_missing": !services.video.available, "ffmpeg": services.video.ffmpegSetting,
+         "recorders_off": !services.config.cameras, "can_manage": p.holds(.manageCameras)]
+    }
+
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let cameras = try await visible(p)
+        let alerts = p.holds(.manageCameras) ? try await store.openAlerts() : []
+        return try services.views.page("cameras", context, common(p).merging([
+            "cameras": cameras.map { row($0.0, $0.1, context.locale) }, "has_cameras": !cameras.isEmpty,
+            "any_live": cameras.contains { $0.1.contains(.live) },
+            "alerts": alerts.map { ["kind": catalogs.label("camera_alert", $0.kind, context.locale), "detail": $0.detail,
+                                    "at": Instant.display($0.raisedAt)] },
+            "has_alerts": !alerts.isEmpty,
+        ]) { _, b in b })
+    }
+
+    // MARK: add and edit
+
+    func formPage(_ context: AppRequestContext, camera: CameraRecord?, form: FormView, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let p = try context.signedIn()
+        let units = try await services.units.list(scopes: p.scopes(for: .manageCameras)).filter { $0.isActive(on: services.today) }
+        var values = form.values
+        if values.isEmpty, let c = camera?.camera {
+            values = ["name": c.name, "brand": c.brand.rawValue, "host": c.host, "rtsp_port": String(c.rtspPort), "http_port": String(c.httpPort),
+                      "channel": String(c.channel), "username": c.username, "main_url": c.mainURL, "sub_url": c.subURL,
+                      "snapshot_url": c.snapshotURL, "retention_days": String(c.retentionDays), "terminal_serial": c.terminalSerial ?? "",
+                      "unit": String(c.unitID), "recording": c.recording ? "on" : "", "active": c.active ? "on" : ""]
+        }
+        if camera == nil && form.values.isEmpty { values["recording"] = "on"; values["brand"] = "hikvision" }
+        var view = form
+        view.values = values
+        return try services.views.page("camera_form", context, status: status, view.data.merging(common(p)) { a, _ in a }.merging([
+            "camera": camera.map { ["id": $0.camera.id, "name": $0.camera.name, "has_password": $0.hasPassword] } as Any,
+            "editing": camera != nil,
+            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: values["unit"] ?? ""),
+            "brands": FormView.options(CameraBrand.allCases.filter { $0 != .onvif }.map {
+                (value: $0.rawValue, label: catalogs.label("camera_brand", $0.rawValue, context.locale)) }, selected: values["brand"] ?? ""),
+        ]) { _, b in b })
+    }
+
+    func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try context.scopes(.manageCameras)
+        return try await formPage(context, camera: nil, form: FormView())
+    }
+
+    func draft(_ form: FormData) -> CameraDraft {
+        CameraDraft(unitID: form.int("unit"), name: form["name"], brand: form["brand"], host: form["host"], rtspPort: form["rtsp_port"],
+                    httpPort: form["http_port"], channel: form["channel"], username: form["username"], password: form["password"],
+                    mainURL: form["main_url"], subURL: form["sub_url"], snapshotURL: form["snapshot_url"], recording: form["recording"] == "on",
+                    retentionDays: form["retention_days"], terminalSerial: form["terminal_serial"].tidied)
+    }
+
+    func formValues(_ form: FormData) -> [String: String] {
+        var v: [String: String] = [:]
+        for key in ["name", "brand", "host", "rtsp_port", "http_port", "channel", "username", "main_url", "sub_url", "snapshot_url",
+                    "retention_days", "terminal_serial", "unit", "recording", "active"] { v[key] = form[key] }
+        // Credentials typed inside an address are never shown back.
+        for key in ["main_url", "sub_url", "snapshot_url"] { v[key] = StreamURL.redacted(v[key] ?? "") }
+        return v
+    }
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let p = try context.signedIn()
+        _ = try context.scopes(.manageCameras)
+        var view = FormView(values: formValues(form))
+        do {
+            let d = draft(form)
+            let camera = try d.validated()
+            guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+            guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
+            let id = try await store.create(camera, password: d.effectivePassword, by: context.actor)
+            await startRecorders()
+            return HTMLPage.redirect("/cameras/\(id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await formPage(context, camera: nil, form: view, status: .badRequest)
+        }
+    }
+
+    func editForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (record, _) = try await camera(context)
+        try context.require(.manageCameras, atAnyOf: [record.unitPath])
+        return try await formPage(context, camera: record, form: FormView())
+    }
+
+    func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (record, _) = try await camera(context)
+        let p = try context.require(.manageCameras, atAnyOf: [record.unitPath])
+        var view = FormView(values: formValues(form))
+        do {
+            let d = draft(form)
+            var camera = try d.validated()
+            guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+            guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
+            camera.id = record.camera.id
+            camera.active = form["active"] == "on"
+            try await store.update(camera, password: d.effectivePassword, by: context.actor)
+            await startRecorders()
+            return HTMLPage.redirect("/cameras/\(camera.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await formPage(context, camera: record, form: view, status: .badRequest)
+        }
+    }
+
+    /// Puts a new or changed camera to work at once rather than at the next periodic sync.
+    func startRecorders() async {
+        if services.config.cameras { await services.video.sync() }
+    }
+
+    // MARK: one camera
+
+    func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (record, rights) = try await camera(context)
+        let p = try context.signedIn()
+        let manages = p.allows(.manageCameras, at: record.unitPath)
+        let locale = context.locale
+        let events = try await store.events(camera: record.camera.id, limit: 20)
+        let grants = manages ? try await store.grants(camera: record.camera.id) : []
+        let accounts = manages ? try await services.accounts.list(scopes: p.scopes(for: .manageCameras)) : []
+        let names = Dictionary(accounts.map { ($0.0.id, $0.0.displayName) }, uniquingKeysWith: { a, _ in a })
+        let day = Day(Date(), in: CivilTime.vietnam)
+        let dayStart = CivilTime.startOfDay(day)
+        let timeline = Timeline(segments: try await store.segments(camera: record.camera.id, from: dayStart, to: dayStart.addingTimeInterval(86_400)),
+                                within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
+        func clock(_ d: Date) -> String { Instant.clock(d) }
+        return try services.views.page("camera", context, common(p).merging(row(record, rights, locale)) { a, _ in a }.merging([
+            "can_edit": manages, "camera_id": record.camera.id,
+            "events": events.map { ["at": Instant.display($0.at), "stream": $0.stream,
+                                    "kind": catalogs.label("camera_event", $0.kind, locale), "detail": $0.detail] },
+            "has_events": !events.isEmpty,
+            "grants": grants.map { g -> [String: Any] in
+                ["id": g.id, "who": g.userID.map { names[$0] ?? "#\($0)" } ?? g.role.map { catalogs.label("role", $0.rawValue, locale) } ?? "",
+                 "rights": g.rights.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("camera_right", $0.rawValue, locale) }.joined(separator: ", ")]
+            },
+            "has_grants": !grants.isEmpty,
+            "accounts": accounts.map { ["value": String($0.0.id), "label": "\($0.0.displayName) (\($0.0.username))"] },
+            "roles": Role.allCases.map { ["value": $0.rawValue, "label": catalogs.label("role", $0.rawValue, locale)] },
+            "spans": timeline.spans.map { ["from": clock($0.start), "to": clock($0.end)] },
+            "gaps": timeline.gaps.map { ["from": clock($0.start), "to": clock($0.end)] },
+            "has_spans": !timeline.spans.isEmpty,
+            "stream": record.camera.hasSubStream ? "sub" : "main",
+        ]) { _, b in b })
+    }
+
+    func addGrant(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (record, _) = try await camera(context)
+        try context.require(.manageCameras, atAnyOf: [record.unitPath])
+        let rights = Set(CameraRight.allCases.filter { form[$0.rawValue] == "on" })
+        let role = Role(rawValue: form["role"])
+        let user = form.int("user")
+        guard !rights.isEmpty, (role == nil) != (user == nil) else {
+            throw HTTPError(.badRequest, message: catalogs.error("camera_grant_incomplete", context.locale))
+        }
+        try await store.grant(CameraGrant(cameraID: record.camera.id, userID: user, role: role, rights: rights), by: context.actor)
+        return HTMLPage.redirect("/cameras/\(record.camera.id)#rights")
+    }
+
+    func deleteGrant(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try await FormData.read(request, context)
+        let (record, _) = try await camera(context)
+        try context.require(.manageCameras, atAnyOf: [record.unitPath])
+        guard let id = context.parameters.get("grant", as: Int64.self) else { throw StoreError.notFound("camera_grant") }
+        try await store.revokeGrant(id: id, camera: record.camera.id, by: context.actor)
+        return HTMLPage.redirect("/cameras/\(record.camera.id)#rights")
+    }
+
+    // MARK: live
+
+    func grid(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let live = try await visible(p).filter { $0.1.contains(.live) }
+        return try services.views.page("camera_grid", context, common(p).merging([
+            "cameras": live.map { ["id": $0.0.camera.id, "name": $0.0.camera.name, "unit": $0.0.unitName,
+                                   "stream": $0.0.camera.hasSubStream ? "sub" : "main"] },
+            "has_cameras": !live.isEmpty,
+        ]) { _, b in b })
+    }
+
+    /// The socket path asked without an upgrade: the same checks, then "use a WebSocket".
+    func socketWithoutUpgrade(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try await LiveSocket(services: services).watchList(request, context)
+        throw HTTPError(.upgradeRequired, message: "WebSocket")
+    }
+
+    func viewsLog(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let scopes = try context.scopes(.manageCameras)
+        let views = try await store.views(within: scopes)
+        return try services.views.page("camera_views", context, [
+            "views": views.map { ["camera": $0.cameraName, "camera_id": $0.cameraID, "user": $0.userName,
+                                  "kind": catalogs.label("camera_view", $0.kind.rawValue, context.locale),
+                                  "at": Instant.display($0.startedAt), "seconds": Int($0.seconds.rounded()), "detail": $0.detail] },
+            "has_views": !views.isEmpty,
+        ])
+    }
+}

@@ -1,0 +1,180 @@
+import CongvuDomain
+import CongvuStore
+import CongvuVideo
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Every camera stream's recorder, kept in step with the cameras table: the main stream recorded
+/// (and live for the chairman's screen), the sub-stream live only for phones and grids. Segments and
+/// recorder events go to the store; retention runs from here too.
+public final class VideoHub: RecorderDelegate {
+    struct Running {
+        var recorder: Recorder
+        var task: Task<Void, Never>
+        /// What the recorder was started with: a changed camera is restarted.
+        var signature: String
+    }
+
+    let store: CameraStore
+    /// ffmpeg's path, or nil when it is not installed: the pages say so and nothing records.
+    public let ffmpeg: String?
+    public let ffmpegSetting: String
+    public let directory: String
+    let segmentSeconds: Int
+    let policy: RestartPolicy
+    let logger: Logger
+    private let running = Mutex<[StreamKey: Running]>([:])
+
+    init(store: CameraStore, ffmpeg: String, directory: String, segmentSeconds: Int, policy: RestartPolicy = RestartPolicy(), logger: Logger) {
+        self.store = store
+        self.ffmpegSetting = ffmpeg
+        self.ffmpeg = Recorder.locate(ffmpeg)
+        self.directory = directory
+        self.segmentSeconds = segmentSeconds
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public var available: Bool { ffmpeg != nil }
+
+    /// The live picture of a camera stream; the main stream when the camera has no sub-stream.
+    public func channel(camera: Int64, stream: CameraStream) -> LiveChannel? {
+        running.withLock { r in
+            (r[StreamKey(cameraID: camera, stream: stream)] ?? r[StreamKey(cameraID: camera, stream: .main)])?.recorder.channel
+        }
+    }
+
+    public func recorder(camera: Int64, stream: CameraStream) -> Recorder? {
+        running.withLock { $0[StreamKey(cameraID: camera, stream: stream)]?.recorder }
+    }
+
+    func segmentDirectory(camera: Int64) -> String { (directory as NSString).appendingPathComponent(String(camera)) }
+
+    /// Starts recorders for new or changed active cameras and stops those of removed or inactive ones.
+    public func sync() async {
+        guard let ffmpeg else { return }
+        let cameras: [CameraRecord]
+        do { cameras = try await store.cameras(within: nil).filter { $0.camera.active } } catch {
+            logger.error("cameras unreadable", metadata: ["error": "\(error)"])
+            return
+        }
+        var wanted: [StreamKey: (FFmpegCommand, String)] = [:]
+        for record in cameras {
+            let c = record.camera
+            guard let password = try? await store.password(of: c.id) else { continue }
+            let main = FFmpegCommand(input: StreamURL.withCredentials(c.url(.main), username: c.username, password: password),
+                                     segmentDirectory: c.recording ? segmentDirectory(camera: c.id) : nil, segmentSeconds: segmentSeconds)
+            wanted[StreamKey(cameraID: c.id, stream: .main)] = (main, main.arguments.joined(separator: " "))
+            if c.hasSubStream {
+                let sub = FFmpegCommand(input: StreamURL.withCredentials(c.url(.sub), username: c.username, password: password), segmentDirectory: nil)
+                wanted[StreamKey(cameraID: c.id, stream: .sub)] = (sub, sub.arguments.joined(separator: " "))
+            }
+        }
+        let stopped: [Running] = running.withLock { r in
+            var out: [Running] = []
+            for (key, run) in r where wanted[key]?.1 != run.signature {
+                out.append(run)
+                r[key] = nil
+            }
+            for (key, (command, signature)) in wanted where r[key] == nil {
+                let recorder = Recorder(key: key, command: command, ffmpeg: ffmpeg, policy: policy, delegate: self)
+                r[key] = Running(recorder: recorder, task: Task { await recorder.run() }, signature: signature)
+            }
+            return out
+        }
+        for run in stopped {
+            run.task.cancel()
+            await run.task.value
+        }
+    }
+
+    /// Stops every recorder (each closes its segment).
+    public func stopAll() async {
+        let all = running.withLock { r -> [Running] in defer { r = [:] }; return Array(r.values) }
+        for run in all { run.task.cancel() }
+        for run in all { await run.task.value }
+    }
+
+    // MARK: RecorderDelegate
+
+    public func segmentClosed(_ key: StreamKey, file: String, start: Date, duration: TimeInterval, bytes: Int64) async {
+        do {
+            try await store.addSegment(RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration),
+                                                       bytes: bytes, path: "\(key.cameraID)/\(file)"))
+        } catch {
+            logger.error("segment not indexed", metadata: ["camera": "\(key.cameraID)", "file": "\(file)", "error": "\(error)"])
+        }
+    }
+
+    public func recorderEvent(_ key: StreamKey, _ event: RecorderEvent) async {
+        let (kind, detail): (String, String)
+        switch event {
+        case .started(let pid): (kind, detail) = ("started", "pid \(pid)")
+        case .exited(let status, let ran, let lines):
+            (kind, detail) = ("exited", "status \(status) after \(Int(ran)) s\n" + lines.suffix(5).joined(separator: "\n"))
+        case .silent(let seconds): (kind, detail) = ("silent", "\(Int(seconds)) s")
+        case .missingProgram(let path): (kind, detail) = ("missing_program", path)
+        }
+        do { try await store.recordEvent(camera: key.cameraID, stream: key.stream, kind: kind, detail: detail) } catch {
+            logger.error("camera event not kept", metadata: ["camera": "\(key.cameraID)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: retention
+
+    /// One retention pass: deletes by age and by free disk, never protected footage; alerts instead.
+    @discardableResult
+    public func applyRetention(now: Date = Date(), freeBytes: Int64? = nil, totalBytes: Int64? = nil) async throws -> RetentionPlan {
+        let cameras = try await store.cameras(within: nil)
+        let rules = Dictionary(uniqueKeysWithValues: cameras.map { ($0.camera.id, RetentionPlan.CameraRule(retentionDays: $0.camera.retentionDays)) })
+        let longest = cameras.map(\.camera.retentionDays).min() ?? 30
+        let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(longest) * 86_400), oldest: 2000)
+        let disk = Self.disk(directory)
+        let plan = RetentionPlan(segments: candidates, rules: rules, protected: try await store.protectedSpans(), now: now,
+                                 freeBytes: freeBytes ?? disk.free, totalBytes: totalBytes ?? disk.total)
+        for path in try await store.removeSegments(plan.delete) {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(path))
+        }
+        let day = Day(now, in: CivilTime.vietnam).description
+        for alert in plan.alerts {
+            switch alert {
+            case .keptPastRetention(let camera, let count, let bytes):
+                try await store.raiseAlert(camera: camera, kind: "kept_past_retention", detail: "\(count) \(bytes)", dedupe: "kept-\(camera)-\(day)")
+            case .diskLowProtectedOnly(let free, let needed):
+                try await store.raiseAlert(camera: nil, kind: "disk_low_protected", detail: "\(free) \(needed)", dedupe: "disk-\(day)")
+            }
+        }
+        return plan
+    }
+
+    static func disk(_ path: String) -> (free: Int64, total: Int64) {
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        guard let attrs = try? FileManager.default.attributesOfFileSystem(forPath: path) else { return (0, 0) }
+        return ((attrs[.systemFreeSize] as? NSNumber)?.int64Value ?? 0, (attrs[.systemSize] as? NSNumber)?.int64Value ?? 0)
+    }
+}
+
+/// Keeps the recorders in step with the cameras (every 10 s) and applies retention (every 10 min);
+/// stops them all at shutdown.
+struct VideoService: Service {
+    let hub: VideoHub
+    let logger: Logger
+
+    func run() async throws {
+        if !hub.available {
+            logger.warning("ffmpeg not found: cameras will not record", metadata: ["ffmpeg": "\(hub.ffmpegSetting)"])
+        }
+        var lastRetention = Date.distantPast
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await hub.sync()
+            if Date().timeIntervalSince(lastRetention) > 600 {
+                lastRetention = Date()
+                do { try await hub.applyRetention() } catch { logger.error("retention failed", metadata: ["error": "\(error)"]) }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+        }
+        await hub.stopAll()
+    }
+}
