@@ -20,6 +20,8 @@ struct Harness {
             var config = AppConfig()
             config.dataDirectory = dir
             config.bcryptCost = 4
+            // No camera recorders in router tests: they would start ffmpeg.
+            config.cameras = false
             configure(&config)
             let services = try await AppServices.open(config: config, database: db, logger: TestDatabases.logger)
             _ = try await Demo.load(into: db, passwordHash: try await services.passwords.hash(Demo.password), oneStopDays: 20)

@@ -1,0 +1,101 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The office adds and configures cameras; leaders see only what they are granted; every page and
+/// media path checks the per-camera right.
+@Suite struct CameraPagesTests {
+    @Test(arguments: TestDatabases.kinds)
+    func theOfficeAddsACameraAndGrantsItsLeaders(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let office = try await h.signIn("vanphong.giahung")
+            let committee = try await h.unit(code: "14551-UB")
+            #expect(try await office.get("/cameras/new").status == .ok)
+            // Every problem is named next to its field, in Vietnamese; nothing is stored.
+            let bad = try await office.post("/cameras", ["unit": String(committee.id), "name": "", "brand": "hikvision", "host": "cam 1",
+                                                         "rtsp_port": "70000", "retention_days": "0"])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("Không được để trống.") && bad.text.contains("Cổng phải là số từ 1 đến 65535.")
+                    && bad.text.contains("Địa chỉ IP hoặc tên máy không hợp lệ.") && bad.text.contains("Số ngày lưu từ 1 đến 3650."))
+            #expect(try await h.services.cameras.cameras(within: nil).isEmpty)
+            // A full RTSP address with the password in it: the password is sealed, never shown back.
+            let created = try await office.post("/cameras", ["unit": String(committee.id), "name": "Cổng trụ sở", "brand": "rtsp",
+                                                             "main_url": "rtsp://admin:Mk-Bi-Mat-7@10.0.0.9:554/live/main",
+                                                             "sub_url": "rtsp://10.0.0.9:554/live/sub", "recording": "on"])
+            #expect(created.status == .seeOther)
+            let camera = try #require(try await h.services.cameras.cameras(within: nil).first)
+            #expect(camera.camera.mainURL == "rtsp://10.0.0.9:554/live/main" && camera.camera.username == "admin")
+            #expect(try await h.services.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
+            let page = try await office.get("/cameras/\(camera.camera.id)")
+            #expect(page.status == .ok && !page.text.contains("Mk-Bi-Mat-7") && page.text.contains("id=\"grant-form\""))
+            #expect(!(try await office.get("/cameras/\(camera.camera.id)/edit")).text.contains("Mk-Bi-Mat-7"))
+
+            // The chairman sees nothing until granted.
+            let chairman = try await h.signIn("chutich.giahung")
+            #expect(!(try await chairman.get("/cameras")).text.contains("Cổng trụ sở"))
+            #expect(try await chairman.get("/cameras/\(camera.camera.id)").status == .forbidden)
+            #expect(try await chairman.get("/cameras/live/socket?c=\(camera.camera.id)").status == .forbidden)
+            #expect(try await office.post("/cameras/\(camera.camera.id)/grants", ["role": "leader", "live": "on"]).status == .seeOther)
+            let list = try await chairman.get("/cameras")
+            #expect(list.text.contains("Cổng trụ sở") && list.text.contains("id=\"open-grid\""))
+            let live = try await chairman.get("/cameras/\(camera.camera.id)")
+            #expect(live.status == .ok && live.text.contains("data-live=\"\(camera.camera.id)\"") && !live.text.contains("grant-form"))
+            // The socket path without an upgrade: allowed, so it asks for a WebSocket.
+            #expect(try await chairman.get("/cameras/live/socket?c=\(camera.camera.id)").status == .upgradeRequired)
+            #expect(try await chairman.get("/cameras/live/socket?c=99999").status == .notFound)
+            // Granting and editing are the office's.
+            #expect(try await chairman.post("/cameras/\(camera.camera.id)/grants", ["role": "leader", "export": "on"]).status == .forbidden)
+            #expect(try await chairman.post("/cameras/\(camera.camera.id)", ["name": "x", "brand": "rtsp", "main_url": "rtsp://h/x",
+                                                                              "unit": String(committee.id)]).status == .forbidden)
+            // A leader of another commune is refused, on the page and the socket.
+            let elsewhere = try await h.signIn("chutich.giavan")
+            #expect(try await elsewhere.get("/cameras/\(camera.camera.id)").status == .forbidden)
+            #expect(try await elsewhere.get("/cameras/live/socket?c=\(camera.camera.id)").status == .forbidden)
+            // Editing keeps the sealed password when the field is left empty; the change is audited.
+            #expect(try await office.post("/cameras/\(camera.camera.id)", ["unit": String(committee.id), "name": "Cổng chính", "brand": "rtsp",
+                                                                            "main_url": "rtsp://10.0.0.9:554/live/main", "username": "admin",
+                                                                            "recording": "on", "active": "on"]).status == .seeOther)
+            #expect(try await h.services.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
+            #expect(try await h.services.audit.recent(objectType: "camera").count == 2)
+            // Revoking takes the right away again.
+            let grant = try #require(try await h.services.cameras.grants(camera: camera.camera.id).first)
+            #expect(try await office.post("/cameras/\(camera.camera.id)/grants/\(grant.id)/delete", [:]).status == .seeOther)
+            #expect(try await chairman.get("/cameras/\(camera.camera.id)").status == .forbidden)
+        }
+    }
+
+    @Test func withoutFfmpegThePagesSaySo() async throws {
+        try await Harness.run(configure: { $0.ffmpeg = "/nonexistent/ffmpeg" }) { h in
+            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
+            let chairman = try await h.signIn("chutich.giahung")
+            let list = try await chairman.get("/cameras")
+            #expect(list.status == .ok && list.text.contains("id=\"video-missing\"") && list.text.contains("/nonexistent/ffmpeg"))
+            #expect(list.text.contains("Cổng trụ sở") && list.text.contains("Quầy một cửa"))
+            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
+            #expect(try await chairman.get("/cameras/\(id)").text.contains("id=\"video-missing\""))
+            // Other people's pages do not show the camera menu; the office's viewing log is theirs alone.
+            let clerk = try await h.signIn("congchuc.giahung")
+            #expect(!(try await clerk.get("/")).text.contains("href=\"/cameras\""))
+            #expect(try await clerk.get("/cameras/views").status == .forbidden)
+            #expect(try await clerk.get("/cameras/\(id)").status == .forbidden)
+        }
+    }
+
+    @Test func theViewingLogShowsWhoWatchedWhatAndHowLong() async throws {
+        try await Harness.run { h in
+            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
+            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
+            try await h.services.cameras.logView(camera: id, user: Actor(id: nil, name: "chutich.giahung"), kind: .live,
+                                                 startedAt: Date(), seconds: 95, detail: "sub")
+            let office = try await h.signIn("vanphong.giahung")
+            let log = try await office.get("/cameras/views")
+            #expect(log.status == .ok && log.text.contains("chutich.giahung") && log.text.contains(">95<"))
+        }
+    }
+}
