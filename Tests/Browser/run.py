@@ -39,8 +39,8 @@ def browser(phone=False):
 
 
 class Checks:
-    def __init__(self, base, shots, data):
-        self.base, self.shots, self.data = base, shots, data
+    def __init__(self, base, shots, data, camera_port=None):
+        self.base, self.shots, self.data, self.camera_port = base, shots, data, camera_port
 
     def shot(self, d, name):
         d.save_screenshot(os.path.join(self.shots, name + ".png"))
@@ -145,12 +145,58 @@ class Checks:
             for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20",
                          "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
                          "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/BRW0000001",
-                         "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu"):
+                         "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
+                         "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
             d.get(self.base + "/people?q=nguyen")
             d.save_screenshot(os.path.join(self.shots, "people-phone.png"))
+        finally:
+            d.quit()
+
+    def test_live_camera_shows_its_first_frame_at_once(self):
+        """The office adds a Hikvision camera through the form (the fake camera on a free port); its
+        page plays live; opened again with the stream running, the first frame shows within moments."""
+        assert self.camera_port, "the fake camera did not start (ffmpeg and GStreamer's RTSP server are needed)"
+        d = browser()
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            d.get(self.base + "/cameras/new")
+            form = d.find_element(By.ID, "camera-form")
+            form.find_element(By.NAME, "name").send_keys("Cổng thử nghiệm")
+            Select(form.find_element(By.NAME, "brand")).select_by_value("hikvision")
+            form.find_element(By.NAME, "host").send_keys("127.0.0.1")
+            form.find_element(By.NAME, "rtsp_port").send_keys(str(self.camera_port))
+            form.find_element(By.NAME, "channel").send_keys("1")
+            form.find_element(By.NAME, "username").send_keys("admin")
+            form.find_element(By.NAME, "password").send_keys("Abc12345")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "figure.tile")))
+            camera_url = d.current_url
+            # The first time, ffmpeg has just started: allow for the camera's answer.
+            WebDriverWait(d, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
+            times = []
+            for _ in range(3):
+                d.get(camera_url)
+                WebDriverWait(d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
+                times.append(int(d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms")))
+            print(f"  time to first frame with the stream running: {times} ms (from opening the page)")
+            assert min(times) < 1500, f"first frame took {times} ms"
+            size = d.execute_script("var v = document.querySelector('figure.tile video'); return [v.videoWidth, v.videoHeight]")
+            assert size == [320, 180], size
+            # The picture moves: the playhead advances.
+            t0 = d.execute_script("return document.querySelector('figure.tile video').currentTime")
+            time.sleep(1.5)
+            t1 = d.execute_script("return document.querySelector('figure.tile video').currentTime")
+            assert t1 > t0 + 0.5, (t0, t1)
+            self.shot(d, "camera-live")
+            # The health table shows the stream with its codec and resolution.
+            health = d.find_element(By.ID, "camera-health").text
+            assert "avc1." in health and "320×180" in health, health
+            # The viewing is in the office's log once the page is left.
+            d.get(self.base + "/cameras/views")
+            WebDriverWait(d, 10).until(lambda d: "Cổng thử nghiệm" in d.find_element(By.TAG_NAME, "body").text)
         finally:
             d.quit()
 
@@ -291,6 +337,22 @@ class Checks:
             d.quit()
 
 
+def start_fake_camera(data):
+    """The repository's fake camera (GStreamer, Debian's python3) on a free port, or (None, None)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Video", "fake_camera.py")
+    port = free_port()
+    log = open(os.path.join(data, "camera.log"), "w")
+    try:
+        p = subprocess.Popen(["/usr/bin/python3", script, "--port", str(port)], stdout=subprocess.PIPE, stderr=log, text=True)
+    except OSError:
+        return None, None
+    line = p.stdout.readline().strip()
+    if line != "ready":
+        p.kill()
+        return None, None
+    return p, port
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -305,6 +367,7 @@ def main():
     server = subprocess.Popen([args.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
                               stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
+    camera, camera_port = start_fake_camera(data)
     passed = failed = 0
     try:
         for _ in range(300):
@@ -315,7 +378,7 @@ def main():
                 if server.poll() is not None:
                     raise SystemExit("the server stopped; see " + log.name)
                 time.sleep(0.1)
-        checks = Checks(base, shots, data)
+        checks = Checks(base, shots, data, camera_port)
         for name in sorted(n for n in dir(checks) if n.startswith("test_")):
             try:
                 getattr(checks, name)()
@@ -328,6 +391,9 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if camera:
+            camera.terminate()
+            camera.wait(timeout=10)
         if not args.screenshots and failed == 0:
             shutil.rmtree(data, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
