@@ -7,7 +7,7 @@ paths of a Hikvision and a Dahua camera, RTSP Digest authentication, and an HTTP
   http://HOST:HTTP_PORT/ISAPI/Streaming/channels/101/picture, /cgi-bin/snapshot.cgi   a JPEG
 
 The picture is either a live test pattern with a clock (x264, small) or a pre-encoded H.264 clip
-looped without re-encoding (--clip, realistic bitrate at almost no CPU).
+served without re-encoding (--clip, realistic bitrate at almost no CPU; make it as long as the run).
 Runs with Debian's python3 (the gi module lives there). Prints "ready" once it listens.
 """
 import argparse
@@ -36,14 +36,16 @@ def parse():
     p.add_argument("--fps", type=int, default=25)
     p.add_argument("--gop", type=int, default=25, help="frames between keyframes")
     p.add_argument("--codec", default="h264", choices=["h264", "h265"])
-    p.add_argument("--clip", help="an MP4 with H.264 video, looped (copy, no encoding)")
+    p.add_argument("--clip", help="an MP4 with H.264 video, served as it is (copy, no encoding)")
+    p.add_argument("--sub-clip", help="the clip of the sub-streams (…02 and subtype=1), default --clip")
     p.add_argument("--jpeg", help="the snapshot to serve (default: a tiny built-in picture)")
     return p.parse_args()
 
 
-def pipeline(args):
-    if args.clip:
-        return (f"( multifilesrc location={args.clip} loop=true ! qtdemux ! h264parse config-interval=-1 "
+def pipeline(args, sub=False):
+    clip = (args.sub_clip or args.clip) if sub else args.clip
+    if clip:
+        return (f"( filesrc location={clip} ! qtdemux ! h264parse config-interval=-1 "
                 f"! rtph264pay name=pay0 pt=96 config-interval=-1 )")
     w, h = args.size.split("x")
     caps = f"video/x-raw,width={w},height={h},framerate={args.fps}/1"
@@ -104,11 +106,10 @@ def main():
     auth.add_digest(args.user, args.password, token)
     server.set_auth(auth)
     mounts = server.get_mount_points()
-    launch = pipeline(args)
     for path in ["/Streaming/Channels/101", "/Streaming/Channels/102", "/Streaming/Channels/201", "/Streaming/Channels/202",
                  "/cam/realmonitor"]:
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(launch)
+        factory.set_launch(pipeline(args, sub=path.endswith("2")))
         factory.set_shared(True)
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_permission_for_role("viewer", "media.factory.access", True)
