@@ -63,6 +63,14 @@ import Testing
                                                                             "recording": "on", "active": "on"]).status == .seeOther)
             #expect(try await h.services.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
             #expect(try await h.services.audit.recent(objectType: "camera").count == 2)
+            // The office locks footage of an incident; an end before the start is refused; the chairman may not lock.
+            let lockPath = "/cameras/\(camera.camera.id)/locks"
+            #expect(try await office.post(lockPath, ["day": "2026-11-20", "from": "10:00", "to": "09:00", "reason": "Mất trộm"]).status == .badRequest)
+            #expect(try await chairman.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm"]).status == .forbidden)
+            #expect(try await office.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm xe máy"]).status == .seeOther)
+            let locks = try await h.services.cameras.locks(camera: camera.camera.id)
+            #expect(locks.count == 1 && locks[0].span.duration == 3600 && locks[0].reason == "Mất trộm xe máy")
+            #expect((try await office.get("/cameras/\(camera.camera.id)")).text.contains("Mất trộm xe máy"))
             // Revoking takes the right away again.
             let grant = try #require(try await h.services.cameras.grants(camera: camera.camera.id).first)
             #expect(try await office.post("/cameras/\(camera.camera.id)/grants/\(grant.id)/delete", [:]).status == .seeOther)

@@ -90,9 +90,18 @@ import Testing
             try await store.lock(camera: id, span: TimeSpan(start: t0 + 10, end: t0 + 20), reason: "Mất trộm", by: Tree.actor)
             #expect(try await store.linkSnapshot(punchKey: "k1", camera: id, sha: "ab", takenAt: t0 + 200))
             #expect(try await !store.linkSnapshot(punchKey: "k1", camera: id, sha: "ab", takenAt: t0 + 200))
-            let protected = try await store.protectedSpans(margin: 30)
+            // A punch at the linked entrance protects the footage around it; one at another terminal does not.
+            for (key, device) in [("p1", "terminal:CKJ1"), ("p2", "terminal:OTHER")] {
+                try await db.write { sql in
+                    try await sql.insert(into: "punches").columns("at", "received_at", "source", "method", "device", "idempotency_key")
+                        .values(SQLBind(Instant.format(t0 + 200)), SQLBind(Instant.format(t0 + 200)), SQLBind("terminal"), SQLBind("card"),
+                                SQLBind(device), SQLBind(key)).run()
+                }
+            }
+            let protected = try await store.protectedSpans(from: t0, to: t0 + 300, margin: 30)
             #expect(protected.map(\.reason) == [.locked, .attendance])
             #expect(protected[1].span == TimeSpan(start: t0 + 170, end: t0 + 230))
+            #expect(try await store.protectedSpans(from: t0 + 1000, to: t0 + 2000).isEmpty)
             #expect(try await store.camera(forTerminal: "CKJ1")?.camera.id == id)
 
             let paths = try await store.removeSegments([window[0].id])

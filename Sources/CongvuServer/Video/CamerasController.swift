@@ -24,6 +24,7 @@ struct CamerasController {
         group.post(":id", use: update)
         group.post(":id/grants", use: addGrant)
         group.post(":id/grants/:grant/delete", use: deleteGrant)
+        group.post(":id/locks", use: addLock)
     }
 
     /// The camera in the path with what the principal may do with it; 404 for an unknown camera,
@@ -210,6 +211,7 @@ struct CamerasController {
         let locale = context.locale
         let events = try await store.events(camera: record.camera.id, limit: 20)
         let grants = manages ? try await store.grants(camera: record.camera.id) : []
+        let locks = manages ? try await store.locks(camera: record.camera.id) : []
         let accounts = manages ? try await services.accounts.list(scopes: p.scopes(for: .manageCameras)) : []
         let names = Dictionary(accounts.map { ($0.0.id, $0.0.displayName) }, uniquingKeysWith: { a, _ in a })
         let day = Day(Date(), in: CivilTime.vietnam)
@@ -227,6 +229,8 @@ struct CamerasController {
                  "rights": g.rights.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("camera_right", $0.rawValue, locale) }.joined(separator: ", ")]
             },
             "has_grants": !grants.isEmpty,
+            "locks": locks.map { ["from": Instant.display($0.span.start), "to": Instant.display($0.span.end), "reason": $0.reason] },
+            "has_locks": !locks.isEmpty, "today": day.description,
             "accounts": accounts.map { ["value": String($0.0.id), "label": "\($0.0.displayName) (\($0.0.username))"] },
             "roles": Role.allCases.map { ["value": $0.rawValue, "label": catalogs.label("role", $0.rawValue, locale)] },
             "spans": timeline.spans.map { ["from": clock($0.start), "to": clock($0.end)] },
@@ -257,6 +261,27 @@ struct CamerasController {
         guard let id = context.parameters.get("grant", as: Int64.self) else { throw StoreError.notFound("camera_grant") }
         try await store.revokeGrant(id: id, camera: record.camera.id, by: context.actor)
         return HTMLPage.redirect("/cameras/\(record.camera.id)#rights")
+    }
+
+    /// Locks footage against retention (evidence of an incident): a day, a time range and a reason, audited.
+    func addLock(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (record, _) = try await camera(context)
+        try context.require(.manageCameras, atAnyOf: [record.unitPath])
+        var errors = ValidationErrors()
+        let from = Instant.parseLocal("\(form["day"].tidied) \(form["from"].tidied)")
+        let to = Instant.parseLocal("\(form["day"].tidied) \(form["to"].tidied)")
+        if from == nil { errors.add("lock_from", "date_invalid") }
+        if to == nil { errors.add("lock_to", "date_invalid") }
+        if let from, let to, to <= from { errors.add("lock_to", "lock_order") }
+        if form["reason"].tidied.count < 3 { errors.add("lock_reason", "reason_required") }
+        if !errors.isEmpty {
+            var view = FormView(values: ["day": form["day"], "from": form["from"], "to": form["to"], "reason": form["reason"]])
+            try view.absorb(errors, catalogs: catalogs, locale: context.locale)
+            throw HTTPError(.badRequest, message: view.errors.values.sorted().joined(separator: " "))
+        }
+        try await store.lock(camera: record.camera.id, span: TimeSpan(start: from!, end: to!), reason: form["reason"].tidied, by: context.actor)
+        return HTMLPage.redirect("/cameras/\(record.camera.id)#locks")
     }
 
     // MARK: live

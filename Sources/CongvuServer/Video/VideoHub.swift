@@ -132,7 +132,8 @@ public final class VideoHub: RecorderDelegate {
         let longest = cameras.map(\.camera.retentionDays).min() ?? 30
         let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(longest) * 86_400), oldest: 2000)
         let disk = Self.disk(directory)
-        let plan = RetentionPlan(segments: candidates, rules: rules, protected: try await store.protectedSpans(), now: now,
+        let protected = try await store.protectedSpans(from: candidates.first?.start ?? now, to: candidates.map(\.end).max() ?? now)
+        let plan = RetentionPlan(segments: candidates, rules: rules, protected: protected, now: now,
                                  freeBytes: freeBytes ?? disk.free, totalBytes: totalBytes ?? disk.total)
         for path in try await store.removeSegments(plan.delete) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(path))

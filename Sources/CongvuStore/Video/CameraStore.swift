@@ -239,17 +239,41 @@ public struct CameraStore: Sendable {
         }
     }
 
-    /// Locked spans and the moments around punches at linked entrances (`margin` either side).
-    public func protectedSpans(margin: TimeInterval = 60) async throws -> [ProtectedSpan] {
+    public struct Lock: Sendable, Equatable {
+        public var span: TimeSpan
+        public var reason: String
+        public var lockedAt: Date
+    }
+
+    /// The camera's locked spans, newest first.
+    public func locks(camera: Int64, limit: Int = 50) async throws -> [Lock] {
+        try await database.read { sql in
+            try await sql.select().columns("start_at", "end_at", "reason", "locked_at").from("camera_locks").where("camera_id", .equal, camera)
+                .orderBy("id", .descending).limit(limit).all().map {
+                    Lock(span: TimeSpan(start: try $0.instant("start_at"), end: try $0.instant("end_at")),
+                         reason: try $0.decode(column: "reason", as: String.self), lockedAt: try $0.instant("locked_at"))
+                }
+        }
+    }
+
+    /// Locked spans, and the moments around punches at each camera's linked entrance terminal
+    /// (`margin` either side), that overlap [from, to).
+    public func protectedSpans(from: Date, to: Date, margin: TimeInterval = 60) async throws -> [ProtectedSpan] {
         try await database.read { sql in
             var out: [ProtectedSpan] = []
-            for row in try await sql.select().columns("camera_id", "start_at", "end_at").from("camera_locks").all() {
+            for row in try await sql.select().columns("camera_id", "start_at", "end_at").from("camera_locks")
+                .where("end_at", .greaterThan, Instant.format(from)).where("start_at", .lessThan, Instant.format(to)).all() {
                 out.append(ProtectedSpan(cameraID: try row.decode(column: "camera_id", as: Int64.self),
                                          span: TimeSpan(start: try row.instant("start_at"), end: try row.instant("end_at")), reason: .locked))
             }
-            for row in try await sql.select().column(col("s.camera_id")).column(col("s.taken_at"))
-                .from(SQLAlias(SQLIdentifier("punch_snapshots"), as: SQLIdentifier("s"))).all() {
-                let at = try row.instant("taken_at")
+            let punches = try await sql.select().column(col("c.id"), as: "camera_id").column(col("p.at"))
+                .from(SQLAlias(SQLIdentifier("cameras"), as: SQLIdentifier("c")))
+                .join(SQLAlias(SQLIdentifier("punches"), as: SQLIdentifier("p")), on: SQLRaw("p.device = 'terminal:' || c.terminal_serial"))
+                .where(col("p.at"), .greaterThanOrEqual, SQLBind(Instant.format(from - margin)))
+                .where(col("p.at"), .lessThan, SQLBind(Instant.format(to + margin)))
+                .orderBy(col("p.at")).all()
+            for row in punches {
+                let at = try row.instant("at")
                 out.append(ProtectedSpan(cameraID: try row.decode(column: "camera_id", as: Int64.self),
                                          span: TimeSpan(start: at - margin, end: at + margin), reason: .attendance))
             }
