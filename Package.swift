@@ -82,6 +82,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: strict
@@ -123,7 +124,7 @@ let package = Package(
         .testTarget(name: "CongvuDomainTests", dependencies: ["CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuVideoTests",
-            dependencies: ["CongvuVideo", "CongvuDomain"],
+            dependencies: ["CongvuVideo", "CongvuDomain", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -192,12 +192,18 @@ public struct CameraDraft: Sendable, Equatable {
         switch brand {
         case .hikvision?, .dahua?:
             if !Self.isHost(host) { errors.add("host", host.isEmpty ? "required" : "camera_host") }
-        case .rtsp?, .onvif?:
+        case .onvif?:
+            // The addresses come from discovery; what is needed is where to ask.
+            if !Self.isHost(host) { errors.add("host", host.isEmpty ? "required" : "camera_host") }
+            if !main.isEmpty && !Self.isRTSP(main) { errors.add("main_url", "camera_rtsp_url") }
+        case .rtsp?:
             if main.isEmpty { errors.add("main_url", "required") } else if !Self.isRTSP(main) { errors.add("main_url", "camera_rtsp_url") }
-            if !sub.isEmpty && !Self.isRTSP(sub) { errors.add("sub_url", "camera_rtsp_url") }
-            if !snap.isEmpty && !(snap.hasPrefix("http://") || snap.hasPrefix("https://")) { errors.add("snapshot_url", "camera_http_url") }
         case nil:
             break
+        }
+        if brand == .rtsp || brand == .onvif {
+            if !sub.isEmpty && !Self.isRTSP(sub) { errors.add("sub_url", "camera_rtsp_url") }
+            if !snap.isEmpty && !(snap.hasPrefix("http://") || snap.hasPrefix("https://")) { errors.add("snapshot_url", "camera_http_url") }
         }
         // Credentials typed inside an address move to the fields, so they are sealed, never stored in clear.
         var user = username.trimmingCharacters(in: .whitespaces)

@@ -95,6 +95,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     FleetController(services: services).addRoutes(to: pages.group("terminals"))
     OneStopController(services: services).addRoutes(to: pages.group("one-stop"))
     CamerasController(services: services).addRoutes(to: pages.group("cameras"))
+    PlaybackController(services: services).addRoutes(to: pages.group("cameras"))
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts))
     APIController(services: services).addRoutes(to: api)
     ReportsController(services: services).addAPIRoutes(to: api)

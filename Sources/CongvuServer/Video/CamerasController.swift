@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import CongvuVideo
 import Foundation
+import AsyncHTTPClient
 import Hummingbird
 
 /// Cameras: the list with each stream's health, adding and editing a camera by brand template or
@@ -125,7 +126,7 @@ struct CamerasController {
             "camera": camera.map { ["id": $0.camera.id, "name": $0.camera.name, "has_password": $0.hasPassword] } as Any,
             "editing": camera != nil,
             "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: values["unit"] ?? ""),
-            "brands": FormView.options(CameraBrand.allCases.filter { $0 != .onvif }.map {
+            "brands": FormView.options(CameraBrand.allCases.map {
                 (value: $0.rawValue, label: catalogs.label("camera_brand", $0.rawValue, context.locale)) }, selected: values["brand"] ?? ""),
         ]) { _, b in b })
     }
@@ -151,13 +152,42 @@ struct CamerasController {
         return v
     }
 
+    /// For an ONVIF camera whose addresses are not known yet: asks the camera (clock, profiles,
+    /// stream and snapshot URIs) and fills them in; a failure is a message under the address.
+    func discovered(_ draft: CameraDraft) async throws -> CameraDraft {
+        guard draft.brand == CameraBrand.onvif.rawValue, draft.mainURL.tidied.isEmpty else { return draft }
+        _ = try draft.validated() // the address and ports first
+        let port = Int(draft.httpPort.tidied) ?? 80
+        do {
+            let found = try await ONVIF.discover(host: draft.host.tidied, port: port, username: draft.username.tidied,
+                                                 password: draft.password, client: .shared)
+            var d = draft
+            d.mainURL = found.mainURL
+            d.subURL = found.subURL
+            d.snapshotURL = found.snapshotURL
+            return d
+        } catch let failure as ONVIF.Failure {
+            throw ONVIFFailed(reason: failure.description)
+        }
+    }
+
+    struct ONVIFFailed: Error { let reason: String }
+
+    func absorb(_ error: any Error, into view: inout FormView, _ context: AppRequestContext) throws {
+        if let e = error as? ONVIFFailed {
+            view.errors["host"] = catalogs.error("camera_onvif", context.locale) + " " + e.reason
+        } else {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+        }
+    }
+
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         let p = try context.signedIn()
         _ = try context.scopes(.manageCameras)
         var view = FormView(values: formValues(form))
         do {
-            let d = draft(form)
+            let d = try await discovered(draft(form))
             let camera = try d.validated()
             guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
             guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
@@ -165,7 +195,7 @@ struct CamerasController {
             await startRecorders()
             return HTMLPage.redirect("/cameras/\(id)")
         } catch {
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            try absorb(error, into: &view, context)
             return try await formPage(context, camera: nil, form: view, status: .badRequest)
         }
     }
@@ -182,7 +212,7 @@ struct CamerasController {
         let p = try context.require(.manageCameras, atAnyOf: [record.unitPath])
         var view = FormView(values: formValues(form))
         do {
-            let d = draft(form)
+            let d = try await discovered(draft(form))
             var camera = try d.validated()
             guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
             guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
@@ -192,7 +222,7 @@ struct CamerasController {
             await startRecorders()
             return HTMLPage.redirect("/cameras/\(camera.id)")
         } catch {
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            try absorb(error, into: &view, context)
             return try await formPage(context, camera: record, form: view, status: .badRequest)
         }
     }
@@ -220,7 +250,7 @@ struct CamerasController {
                                 within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
         func clock(_ d: Date) -> String { Instant.clock(d) }
         return try services.views.page("camera", context, common(p).merging(row(record, rights, locale)) { a, _ in a }.merging([
-            "can_edit": manages, "camera_id": record.camera.id,
+            "can_edit": manages, "camera_id": record.camera.id, "can_playback": rights.contains(.playback),
             "events": events.map { ["at": Instant.display($0.at), "stream": $0.stream,
                                     "kind": catalogs.label("camera_event", $0.kind, locale), "detail": $0.detail] },
             "has_events": !events.isEmpty,

@@ -124,13 +124,14 @@ public final class Recorder: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let queue = DispatchQueue(label: "congvu.recorder.\(key.cameraID).\(key.stream.rawValue)")
-        let stdoutDone = readOutput(out.fileHandleForReading.fileDescriptor, on: queue)
-        let stderrDone = readErrors(err.fileHandleForReading.fileDescriptor, on: queue)
+        let stdoutDone = readOutput(out.fileHandleForReading)
+        let stderrDone = readErrors(err.fileHandleForReading)
         lastOutput.withLock { $0 = Date() }
         let started = Date()
         let exited: Int32 = await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
+                // Cancelled before the start: never start (the cancellation handler has already run).
+                if Task.isCancelled { c.resume(returning: -1); return }
                 process.terminationHandler = { p in c.resume(returning: p.terminationStatus) }
                 do {
                     try process.runWithDefaultSignals()
@@ -185,20 +186,26 @@ public final class Recorder: Sendable {
 
     // MARK: output
 
-    private func readOutput(_ fd: Int32, on queue: DispatchQueue) -> Task<Void, Never> {
+    private func readOutput(_ pipe: FileHandle) -> Task<Void, Never> {
         let reader = Shared(BoxReader())
-        return readFD(fd, on: queue) { [self] bytes in
+        return readFD(pipe) { [self] bytes in
             lastOutput.withLock { $0 = Date() }
             let boxes: [Box]
-            do { boxes = try reader.value.withLock { try $0.feed(bytes) } } catch { return false }
+            do {
+                boxes = try reader.value.withLock { try $0.feed(bytes) }
+            } catch {
+                // A broken box stream: start over; the channel waits for the next init segment.
+                reader.value.withLock { $0 = BoxReader() }
+                channel.recorderStopped()
+                return
+            }
             for box in boxes { channel.ingest(box) }
-            return true
         }
     }
 
-    private func readErrors(_ fd: Int32, on queue: DispatchQueue) -> Task<Void, Never> {
+    private func readErrors(_ pipe: FileHandle) -> Task<Void, Never> {
         let pending = Shared(Data())
-        return readFD(fd, on: queue) { [self] bytes in
+        return readFD(pipe) { [self] bytes in
             let lines: [String] = pending.value.withLock { buffer in
                 buffer.append(bytes)
                 var out: [String] = []
@@ -216,25 +223,29 @@ public final class Recorder: Sendable {
                     if s.lastLines.count > 20 { s.lastLines.removeFirst(s.lastLines.count - 20) }
                 }
             }
-            return true
         }
     }
 
-    /// Reads a pipe as data arrives until end of file (or until `handle` says stop).
-    private func readFD(_ fd: Int32, on queue: DispatchQueue, _ handle: @escaping @Sendable (Data) -> Bool) -> Task<Void, Never> {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+    /// Reads a pipe as data arrives until end of file, on a thread of its own: a blocking read, so
+    /// no event source is left watching a descriptor that is closed and reused when ffmpeg restarts.
+    private func readFD(_ pipe: FileHandle, _ handle: @escaping @Sendable (Data) -> Void) -> Task<Void, Never> {
         let finished = AsyncStream<Void>.makeStream()
-        source.setEventHandler {
+        let thread = Thread {
+            let fd = pipe.fileDescriptor
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                if !handle(Data(buffer[0..<n])) { source.cancel() }
-            } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                source.cancel()
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    handle(Data(buffer[0..<n]))
+                } else if n == 0 || errno != EINTR {
+                    break
+                }
             }
+            withExtendedLifetime(pipe) {}
+            finished.continuation.finish()
         }
-        source.setCancelHandler { finished.continuation.finish() }
-        source.resume()
+        thread.name = "congvu-recorder-pipe"
+        thread.start()
         return Task { for await _ in finished.stream {} }
     }
 

@@ -138,3 +138,70 @@
   // Pages that stop showing video (tab hidden) keep the socket: the bounded queue on the server
   // drops frames for them, and the player jumps to the live edge when it comes back.
 }());
+
+// Playback of recorded footage: the files' init segments and fragments fetched by byte range and
+// appended in order (each file placed at its start within the window); Safari without MediaSource
+// plays the same files through the HLS playlist.
+(function () {
+  'use strict';
+  var MS = window.ManagedMediaSource || window.MediaSource;
+  function range(url, offset, length) {
+    return fetch(url, { headers: { Range: 'bytes=' + offset + '-' + (offset + length - 1) }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); });
+  }
+  function play(figure) {
+    var video = figure.querySelector('video');
+    var state = figure.querySelector('.tile-state');
+    function say(text) { figure.setAttribute('data-state', text); if (state) state.textContent = text === 'playing' ? '' : text; }
+    if (!MS && video.canPlayType('application/vnd.apple.mpegurl')) { video.src = figure.getAttribute('data-hls'); video.play().catch(function () {}); return; }
+    if (!MS) { say('unsupported'); return; }
+    fetch(figure.getAttribute('data-playback'), { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (plan) {
+      if (!plan.files.length) { say('empty'); return; }
+      var type = 'video/mp4; codecs="' + plan.codec + '"';
+      if (!MS.isTypeSupported(type)) { say('unsupported'); return; }
+      var ms = new MS();
+      if (window.ManagedMediaSource && ms instanceof window.ManagedMediaSource) video.disableRemotePlayback = true;
+      video.src = URL.createObjectURL(ms);
+      ms.addEventListener('sourceopen', function () {
+        var sb = ms.addSourceBuffer(type);
+        sb.mode = 'segments';
+        var next = 0, busy = false;
+        function append(buf) {
+          return new Promise(function (ok, fail) {
+            sb.addEventListener('updateend', function done() { sb.removeEventListener('updateend', done); ok(); });
+            try { sb.appendBuffer(buf); } catch (e) { fail(e); }
+          });
+        }
+        function ahead() { var b = sb.buffered; return b.length ? b.end(b.length - 1) - video.currentTime : 0; }
+        function more() {
+          if (busy || next >= plan.files.length || ahead() > 60) return;
+          busy = true;
+          var f = plan.files[next++];
+          var frags = f.fragments;
+          var first = frags[0][0], last = frags[frags.length - 1];
+          Promise.all([range(f.url, f.init[0], f.init[1]), range(f.url, first, last[0] + last[1] - first)]).then(function (parts) {
+            sb.timestampOffset = (f.start - plan.from) / 1000;
+            return append(parts[0]).then(function () { return append(parts[1]); });
+          }).then(function () {
+            busy = false;
+            if (next === 1) {
+              var b = sb.buffered;
+              if (b.length) video.currentTime = b.start(0);
+              video.play().catch(function () {});
+              say('playing');
+              figure.setAttribute('data-loaded', '1');
+            }
+            if (next >= plan.files.length && !sb.updating) { try { ms.endOfStream(); } catch (e) {} }
+            more();
+          }).catch(function () { busy = false; say('error'); });
+        }
+        video.addEventListener('timeupdate', more);
+        more();
+      });
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var figure = document.getElementById('playback');
+    if (figure) play(figure);
+  });
+}());

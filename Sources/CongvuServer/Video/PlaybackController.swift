@@ -1,0 +1,189 @@
+import CongvuDomain
+import CongvuStore
+import CongvuVideo
+import Foundation
+import Hummingbird
+
+/// Recorded footage: a day's timeline to pick a moment, playback from the segment files through
+/// the same player (byte ranges for MediaSource, an HLS playlist for Safari), and the export of a
+/// clip as MP4 without re-encoding. Every path checks the playback (or export) right on the camera,
+/// segment bytes included, and every playback and export is logged; exports are audited.
+struct PlaybackController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var store: CameraStore { services.cameras }
+    /// The longest window one playlist covers, and the longest clip one export cuts.
+    static let longestWindow: TimeInterval = 6 * 3600
+    static let longestClip: TimeInterval = 3600
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(":id/playback", use: page)
+        group.get(":id/playback.json", use: json)
+        group.get(":id/playback.m3u8", use: playlist)
+        group.get(":id/segments/:name", use: segment)
+        group.post(":id/export", use: export)
+    }
+
+    func camera(_ context: AppRequestContext, needing right: CameraRight) async throws -> CameraRecord {
+        let p = try context.signedIn()
+        guard let id = context.parameters.get("id", as: Int64.self), let (record, rights) = try await store.rights(of: p, camera: id) else {
+            throw StoreError.notFound("camera")
+        }
+        guard rights.contains(right) else { throw Forbidden() }
+        return record
+    }
+
+    /// The window asked in `from` and `to` (ISO instants or local `YYYY-MM-DD HH:MM`), checked.
+    func window(_ request: Request, longest: TimeInterval) throws -> TimeSpan {
+        func instant(_ key: String) -> Date? {
+            guard let text = request.uri.queryParameters[Substring(key)].map(String.init) else { return nil }
+            return Instant.parse(text) ?? Instant.parseLocal(text)
+        }
+        guard let from = instant("from"), let to = instant("to"), to > from, to.timeIntervalSince(from) <= longest else {
+            throw HTTPError(.badRequest, message: "from, to")
+        }
+        return TimeSpan(start: from, end: to)
+    }
+
+    /// The indexed files of the window, read by their headers (files retention removed are skipped).
+    func files(_ record: CameraRecord, _ window: TimeSpan) async throws -> [PlaybackFile] {
+        var out: [PlaybackFile] = []
+        for s in try await store.segments(camera: record.camera.id, from: window.start, to: window.end) {
+            let path = (services.video.directory as NSString).appendingPathComponent(s.path)
+            guard let file = try? SegmentFile(path: path) else { continue }
+            out.append(PlaybackFile(name: (s.path as NSString).lastPathComponent, start: s.start, file: file))
+        }
+        return out
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await camera(context, needing: .playback)
+        let p = try context.signedIn()
+        let day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
+        let start = CivilTime.startOfDay(day)
+        let segments = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(86_400))
+        let timeline = Timeline(segments: segments, within: TimeSpan(start: start, end: min(Date(), start.addingTimeInterval(86_400))))
+        let at = request.uri.queryParameters["at"].flatMap { Instant.parseLocal("\(day) \($0)") } ?? timeline.spans.first?.start
+        let rights = try await store.rights(of: p, camera: record.camera.id)?.1 ?? []
+        func pct(_ d: Date) -> String { HLSPlaylist.seconds(max(0, min(100, d.timeIntervalSince(start) / 864))) }
+        var data: [String: Any] = [
+            "id": record.camera.id, "name": record.camera.name, "unit": record.unitName, "day": day.description,
+            "prev": day.previous.description, "next": day.next.description,
+            "spans": timeline.spans.map { ["left": pct($0.start), "width": pct(start + $0.duration), "from": Instant.clock($0.start),
+                                           "to": Instant.clock($0.end), "at": Instant.clock($0.start)] },
+            "gaps": timeline.gaps.map { ["from": Instant.clock($0.start), "to": Instant.clock($0.end)] },
+            "has_spans": !timeline.spans.isEmpty, "can_export": rights.contains(.export),
+            "hours": (0..<24).filter { $0 % 3 == 0 }.map { ["left": pct(start + Double($0) * 3600), "label": Digits.pad($0, 2) + ":00"] },
+        ]
+        if let at {
+            let from = at, to = at.addingTimeInterval(1800)
+            let query = "from=\(Instant.format(from))&to=\(Instant.format(to))"
+            data["playing"] = ["json": "/cameras/\(record.camera.id)/playback.json?\(query)",
+                               "hls": "/cameras/\(record.camera.id)/playback.m3u8?\(query)", "at": Instant.formatLocal(at),
+                               "clip_from": Instant.clock(at), "clip_to": Instant.clock(at.addingTimeInterval(300))]
+        }
+        return try services.views.page("camera_playback", context, data)
+    }
+
+    func json(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await camera(context, needing: .playback)
+        let window = try window(request, longest: Self.longestWindow)
+        let files = try await files(record, window)
+        let body: [String: Any] = [
+            "codec": files.first?.file.track.codec ?? "",
+            "from": Int64(window.start.timeIntervalSince1970 * 1000),
+            "files": files.map { f -> [String: Any] in
+                ["url": "/cameras/\(record.camera.id)/segments/\(f.name)", "start": Int64(f.start.timeIntervalSince1970 * 1000),
+                 "init": [f.file.initRange.lowerBound, f.file.initRange.count],
+                 "fragments": f.file.fragments.map { [$0.offset, $0.length, $0.seconds] as [Any] }]
+            },
+        ]
+        try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
+                                seconds: window.duration, detail: Instant.formatLocal(window.start))
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func playlist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await camera(context, needing: .playback)
+        let window = try window(request, longest: Self.longestWindow)
+        let text = HLSPlaylist.make(try await files(record, window)) { "/cameras/\(record.camera.id)/segments/\($0)" }
+        try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
+                                seconds: window.duration, detail: "hls")
+        return Response(status: .ok, headers: [.contentType: "application/vnd.apple.mpegurl", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A segment's bytes (whole or a single range), only for a file this camera's index names.
+    func segment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let record = try await camera(context, needing: .playback)
+        guard let name = context.parameters.get("name"), let start = FFmpegCommand.start(ofSegment: name) else {
+            throw StoreError.notFound("segment")
+        }
+        let indexed = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(1))
+        guard indexed.contains(where: { $0.path == "\(record.camera.id)/\(name)" }) else { throw StoreError.notFound("segment") }
+        let path = (services.video.directory as NSString).appendingPathComponent("\(record.camera.id)/\(name)")
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.notFound("segment") }
+        defer { try? handle.close() }
+        let size = Int(try handle.seekToEnd())
+        var headers: HTTPFields = [.contentType: "video/mp4", .acceptRanges: "bytes", .cacheControl: "private, max-age=3600"]
+        if let range = ByteRange(header: request.headers[.range], size: size) {
+            try handle.seek(toOffset: UInt64(range.lower))
+            let data = try handle.read(upToCount: range.count) ?? Data()
+            headers[.contentRange] = "bytes \(range.lower)-\(range.upper)/\(size)"
+            return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        if request.headers[.range] != nil {
+            headers[.contentRange] = "bytes */\(size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        }
+        try handle.seek(toOffset: 0)
+        let data = try handle.readToEnd() ?? Data()
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Cuts [from, to) into one MP4 (concat of the segment files, no re-encoding), audited and logged.
+    func export(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let record = try await camera(context, needing: .export)
+        let day = form["day"].tidied
+        guard let from = Instant.parseLocal("\(day) \(form["from"].tidied)"), let to = Instant.parseLocal("\(day) \(form["to"].tidied)"),
+              to > from, to.timeIntervalSince(from) <= Self.longestClip else {
+            throw HTTPError(.badRequest, message: catalogs.error("clip_window", context.locale))
+        }
+        guard let ffmpeg = services.video.ffmpeg else {
+            throw HTTPError(.serviceUnavailable, message: catalogs.text("cameras_ffmpeg_missing", context.locale))
+        }
+        let segments = try await store.segments(camera: record.camera.id, from: from, to: to)
+        guard !segments.isEmpty else { throw HTTPError(.notFound, message: catalogs.error("clip_nothing_recorded", context.locale)) }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-clip-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let list = ClipExport.concatList(segments.map { ((services.video.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
+                                         from: from, to: to)
+        try list.write(toFile: work + "/list.txt", atomically: true, encoding: .utf8)
+        let output = work + "/clip.mp4"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
+        process.arguments = ClipExport.arguments(list: work + "/list.txt", output: output)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status: Int32 = await withCheckedContinuation { c in
+            process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
+            do { try process.runWithDefaultSignals() } catch { process.terminationHandler = nil; c.resume(returning: -1) }
+        }
+        guard status == 0, let clip = FileManager.default.contents(atPath: output) else {
+            throw HTTPError(.internalServerError, message: catalogs.error("clip_failed", context.locale))
+        }
+        try await services.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
+                                              after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to),
+                                                                       "bytes": String(clip.count)]),
+                                              reason: form["reason"].tidied), by: context.actor)
+        try await store.logView(camera: record.camera.id, user: context.actor, kind: .export, startedAt: from,
+                                seconds: to.timeIntervalSince(from), detail: form["reason"].tidied)
+        let file = "camera-\(record.camera.id)-\(day)-\(form["from"].tidied.replacingOccurrences(of: ":", with: "")).mp4"
+        return Response(status: .ok, headers: [.contentType: "video/mp4", .contentDisposition: "attachment; filename=\"\(file)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: clip)))
+    }
+}
