@@ -143,6 +143,7 @@ let package = Package(
                 "CongvuDomain",
                 "CongvuTestSupport",
                 "CongvuTerminals",
+                "CongvuVideo",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

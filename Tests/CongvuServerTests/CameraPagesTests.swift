@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuServer
 import CongvuStore
 import CongvuTestSupport
+import CongvuVideo
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -104,6 +105,39 @@ import Testing
             let office = try await h.signIn("vanphong.giahung")
             let log = try await office.get("/cameras/views")
             #expect(log.status == .ok && log.text.contains("chutich.giahung") && log.text.contains(">95<"))
+        }
+    }
+}
+
+/// Adding an ONVIF camera asks the device for its addresses (a fake ONVIF device whose clock is off).
+@Suite struct CameraONVIFTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func anONVIFCameraIsDiscoveredWhenAdded() async throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Video/fake_onvif.py").path
+        let port = Int.random(in: 50_000..<60_000)
+        let device = Process()
+        device.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        device.arguments = [script, "--port", String(port), "--clock-offset", "-7200", "--rtsp-port", "8554"]
+        let out = Pipe()
+        device.standardOutput = out
+        try device.runWithDefaultSignals()
+        _ = out.fileHandleForReading.availableData
+        defer { device.terminate(); device.waitUntilExit() }
+        try await Harness.run { h in
+            let office = try await h.signIn("vanphong.giahung")
+            let committee = try await h.unit(code: "14551-UB")
+            let fields = ["unit": String(committee.id), "name": "Hành lang", "brand": "onvif", "host": "127.0.0.1",
+                          "http_port": String(port), "username": "admin", "recording": "on"]
+            let refused = try await office.post("/cameras", fields.merging(["password": "sai-mat-khau"]) { a, _ in a })
+            #expect(refused.status == .badRequest && refused.text.contains("Không dò được camera qua ONVIF") && refused.text.contains("NotAuthorized"))
+            #expect(try await h.services.cameras.cameras(within: nil).isEmpty)
+            #expect(try await office.post("/cameras", fields.merging(["password": "Abc12345"]) { a, _ in a }).status == .seeOther)
+            let camera = try #require(try await h.services.cameras.cameras(within: nil).first?.camera)
+            #expect(camera.brand == .onvif && camera.mainURL == "rtsp://127.0.0.1:8554/Streaming/Channels/101")
+            #expect(camera.subURL == "rtsp://127.0.0.1:8554/Streaming/Channels/102" && camera.hasSubStream)
+            #expect(camera.snapshotURL.hasSuffix("/ISAPI/Streaming/channels/101/picture"))
+            #expect(try await h.services.cameras.password(of: camera.id) == "Abc12345")
         }
     }
 }

@@ -1,0 +1,111 @@
+import CongvuDomain
+import CongvuServer
+import CongvuStore
+import CongvuTestSupport
+import CongvuVideo
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Recorded footage: the playback page, its JSON and HLS descriptions, segment bytes and clip export,
+/// each behind the right it needs, per camera.
+@Suite struct CameraPlaybackTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("CongvuVideoTests/Fixtures/segment.mp4")
+
+    /// Two cameras of the demo with a recorded minute each (the same small file), at 08:15 today.
+    func recorded(_ h: Harness) async throws -> (gate: CameraRecord, counter: CameraRecord, start: Date, name: String) {
+        try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
+        let cameras = try await h.services.cameras.cameras(within: nil)
+        let gate = try #require(cameras.first { $0.camera.name == "Cổng trụ sở" })
+        let counter = try #require(cameras.first { $0.camera.name == "Quầy một cửa" })
+        let start = try #require(Instant.parseLocal("\(h.services.today) 08:15"))
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        let p = c.dateComponents([.year, .month, .day, .hour, .minute], from: start)
+        let name = "\(p.year!)\(Digits.pad(p.month!, 2))\(Digits.pad(p.day!, 2))T\(Digits.pad(p.hour!, 2))\(Digits.pad(p.minute!, 2))00Z.mp4"
+        for camera in [gate, counter] {
+            let dir = h.services.video.directory + "/\(camera.camera.id)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Data(contentsOf: Self.fixture).write(to: URL(fileURLWithPath: dir + "/" + name))
+            try await h.services.cameras.addSegment(RecordedSegment(cameraID: camera.camera.id, start: start, end: start + 2, bytes: 20_024,
+                                                                    path: "\(camera.camera.id)/\(name)"))
+        }
+        return (gate, counter, start, name)
+    }
+
+    @Test func playbackNeedsItsRightOnEveryPath() async throws {
+        try await Harness.run { h in
+            let (gate, counter, start, name) = try await recorded(h)
+            let from = Instant.format(start - 60), to = Instant.format(start + 600)
+            let chairman = try await h.signIn("chutich.giahung")
+            // The demo grants leaders live and playback on every camera: revoke the counter's.
+            let grant = try #require(try await h.services.cameras.grants(camera: counter.camera.id).first)
+            try await h.services.cameras.revokeGrant(id: grant.id, camera: counter.camera.id, by: .system)
+            try await h.services.cameras.grant(CameraGrant(cameraID: counter.camera.id, role: .leader, rights: [.live]), by: .system)
+
+            let page = try await chairman.get("/cameras/\(gate.camera.id)/playback?day=\(h.services.today)")
+            #expect(page.status == .ok && page.text.contains("id=\"timeline\"") && page.text.contains("08:15"))
+            #expect(page.text.contains("data-playback=") && !page.text.contains("id=\"export-form\""))
+            let json = try await chairman.get("/cameras/\(gate.camera.id)/playback.json?from=\(from)&to=\(to)")
+            #expect(json.status == .ok)
+            let plan = try #require(try JSONSerialization.jsonObject(with: Data(json.text.utf8)) as? [String: Any])
+            let files = try #require(plan["files"] as? [[String: Any]])
+            #expect(files.count == 1 && (files[0]["url"] as? String) == "/cameras/\(gate.camera.id)/segments/\(name)")
+            #expect((plan["codec"] as? String)?.hasPrefix("avc1.") == true)
+            let playlist = try await chairman.get("/cameras/\(gate.camera.id)/playback.m3u8?from=\(from)&to=\(to)")
+            #expect(playlist.status == .ok && playlist.text.contains("#EXT-X-MAP:URI=\"/cameras/\(gate.camera.id)/segments/\(name)\""))
+
+            // Segment bytes: a range as asked, the whole file, and nothing past its end.
+            let ranged = try await chairman.request("/cameras/\(gate.camera.id)/segments/\(name)", headers: [.range: "bytes=4-11"])
+            #expect(ranged.status == .partialContent && ranged.headers[.contentRange] == "bytes 4-11/20024")
+            #expect(ranged.text == "ftypiso5") // bytes 4–11 of the fixture: the ftyp box type and major brand
+            #expect(try await chairman.get("/cameras/\(gate.camera.id)/segments/\(name)").body.readableBytes == 20_024)
+            #expect(try await chairman.request("/cameras/\(gate.camera.id)/segments/\(name)", headers: [.range: "bytes=30000-"]).status
+                    == .rangeNotSatisfiable)
+            // A name the index does not hold for this camera, or a path trick, is not found.
+            #expect(try await chairman.get("/cameras/\(gate.camera.id)/segments/20200101T000000Z.mp4").status == .notFound)
+            #expect(try await chairman.get("/cameras/\(gate.camera.id)/segments/..%2F..%2Fsecret.key").status == .notFound)
+
+            // Live only on the counter: every playback path refuses, bytes included.
+            for path in ["playback?day=\(h.services.today)", "playback.json?from=\(from)&to=\(to)", "playback.m3u8?from=\(from)&to=\(to)",
+                         "segments/\(name)"] {
+                #expect(try await chairman.get("/cameras/\(counter.camera.id)/\(path)").status == .forbidden, "\(path)")
+            }
+            // No export right: refused before anything is cut.
+            #expect(try await chairman.post("/cameras/\(gate.camera.id)/export", ["day": h.services.today.description, "from": "08:15",
+                                                                                   "to": "08:16", "reason": "Kiểm tra"]).status == .forbidden)
+            // Someone of another commune sees nothing.
+            let elsewhere = try await h.signIn("chutich.giavan")
+            #expect(try await elsewhere.get("/cameras/\(gate.camera.id)/segments/\(name)").status == .forbidden)
+            // A bad window is a clear 400.
+            #expect(try await chairman.get("/cameras/\(gate.camera.id)/playback.json?from=\(to)&to=\(from)").status == .badRequest)
+            // Each playback asked is in the viewing log.
+            #expect(try await h.services.cameras.views(within: [""]).filter { $0.kind == .playback }.count == 2)
+        }
+    }
+
+    @Test(.enabled(if: Recorder.locate("ffmpeg") != nil)) func theOfficeExportsAClipAudited() async throws {
+        try await Harness.run { h in
+            let (gate, _, start, _) = try await recorded(h)
+            let office = try await h.signIn("vanphong.giahung")
+            let day = Day(start, in: CivilTime.vietnam).description
+            #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "09:00", "to": "08:00",
+                                                                                 "reason": "x"]).status == .badRequest)
+            #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "10:00", "to": "10:05",
+                                                                                 "reason": "Không có gì"]).status == .notFound)
+            let clip = try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "08:15", "to": "08:16",
+                                                                                    "reason": "Vụ mất xe"])
+            #expect(clip.status == .ok && clip.headers[.contentType] == "video/mp4")
+            #expect(clip.headers[.contentDisposition]?.contains("attachment") == true)
+            // A real MP4 with its moov first (faststart).
+            let bytes = Data(clip.body.readableBytesView)
+            let boxes = BoxReader.boxes(in: bytes).map(\.type)
+            #expect(boxes.prefix(2) == ["ftyp", "moov"])
+            #expect(try await h.services.audit.recent(objectType: "camera_export").count == 1)
+            #expect(try await h.services.cameras.views(within: [""]).contains { $0.kind == .export && $0.detail == "Vụ mất xe" })
+        }
+    }
+}
