@@ -194,9 +194,20 @@ class Checks:
             # The health table shows the stream with its codec and resolution.
             health = d.find_element(By.ID, "camera-health").text
             assert "avc1." in health and "320×180" in health, health
-            # The viewing is in the office's log once the page is left.
+            # Playback: the day's timeline shows what was recorded (segments of 4 s here); a tap plays from there.
+            d.find_element(By.ID, "open-playback").click()
+            WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline a.span") or d.refresh())
+            d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0].click()
+            WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
+            p0 = d.execute_script("return document.querySelector('#playback video').currentTime")
+            time.sleep(1.5)
+            p1 = d.execute_script("return document.querySelector('#playback video').currentTime")
+            assert p1 > p0 + 0.5, ("playback does not advance", p0, p1)
+            self.shot(d, "camera-playback")
+            # The viewings are in the office's log.
             d.get(self.base + "/cameras/views")
             WebDriverWait(d, 10).until(lambda d: "Cổng thử nghiệm" in d.find_element(By.TAG_NAME, "body").text)
+            assert "Xem lại" in d.find_element(By.ID, "camera-views").text
         finally:
             d.quit()
 
@@ -362,7 +373,8 @@ def main():
     shots = args.screenshots or data
     os.makedirs(shots, exist_ok=True)
     port = free_port()
-    env = dict(os.environ, CONGVU_BCRYPT_COST="4")
+    # Short segments, so the playback check finds closed ones within seconds.
+    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4")
     log = open(os.path.join(data, "server.log"), "w")
     server = subprocess.Popen([args.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
                               stdout=log, stderr=subprocess.STDOUT, env=env)
