@@ -108,3 +108,15 @@ struct LiveChannelTests {
         #expect(channel.currentGroup().map { $0.count > 0 } == true)
     }
 }
+
+@Test("A snapshot is decoded from the keyframe group the channel holds, without asking the camera",
+      .enabled(if: VideoTools.ffmpeg != nil))
+func snapshotFromTheGroup() async throws {
+    let channel = LiveChannel()
+    for box in BoxReader.boxes(in: try fixture("live.mp4")).prefix(2 + 2 * 14) { channel.ingest(box) }
+    let group = try #require(channel.currentGroup())
+    let jpeg = try #require(await Snapshot.jpeg(fromGroup: group, ffmpeg: VideoTools.ffmpeg!))
+    #expect(jpeg.starts(with: [0xFF, 0xD8]) && jpeg.count > 500)
+    // Not a video: no picture, and no hang.
+    #expect(await Snapshot.jpeg(fromGroup: Data("nothing".utf8), ffmpeg: VideoTools.ffmpeg!) == nil)
+}

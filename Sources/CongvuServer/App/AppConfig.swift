@@ -38,12 +38,14 @@ public struct AppConfig: Sendable, Equatable {
     public var segmentSeconds = 60
     /// Run the camera recorders (off in tests that only need the pages).
     public var cameras = true
+    /// Days a camera's snapshot of a punch is kept (apart from the video's own retention).
+    public var cameraSnapshotDays = 90
 
     public init() {}
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
-                              "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras"]
+                              "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -83,6 +85,9 @@ public struct AppConfig: Sendable, Equatable {
                 guard let n = Int(value), (2...3600).contains(n) else { throw ConfigError(key: key, value: value) }
                 segmentSeconds = n
             case "cameras": cameras = try Self.bool(key, value)
+            case "camera_snapshot_days":
+                guard let d = Int(value), (1...3650).contains(d) else { throw ConfigError(key: key, value: value) }
+                cameraSnapshotDays = d
             default: throw ConfigError(key: key, value: value)
             }
         }

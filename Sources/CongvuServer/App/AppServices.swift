@@ -49,7 +49,10 @@ public struct AppServices: Sendable {
                                video: VideoHub(store: CameraStore(database: database, secrets: secrets), ffmpeg: config.ffmpeg,
                                                directory: config.recordingsDirectory
                                                    ?? (config.dataDirectory as NSString).appendingPathComponent("recordings"),
-                                               segmentSeconds: config.segmentSeconds, logger: logger),
+                                               segmentSeconds: config.segmentSeconds,
+                                               snapshots: PhotoStore(database: database,
+                                                                     directory: (config.dataDirectory as NSString).appendingPathComponent("camera-snapshots")),
+                                               snapshotDays: config.cameraSnapshotDays, logger: logger),
                                logger: logger,
                                trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
                                trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds), capacity: 50_000))

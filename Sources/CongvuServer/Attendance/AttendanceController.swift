@@ -19,6 +19,7 @@ struct AttendanceController {
         group.get("person/:id/day/:day", use: dayView)
         group.post("person/:id/day/:day/punches", use: manualPunch)
         group.get("punches/:id/photo", use: punchPhoto)
+        group.get("punches/:id/snapshot", use: punchSnapshot)
         group.get("cards", use: cards)
         group.post("cards/link", use: linkCard)
         group.get("policy", use: policy)
@@ -136,6 +137,21 @@ struct AttendanceController {
                         body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
     }
 
+    /// The entrance camera's picture of a punch: for whoever may see that person's attendance and
+    /// holds the playback right on that camera.
+    func punchSnapshot(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await PunchStore(database: services.database).punch(id: id),
+              let personID = punch.personID else { throw StoreError.notFound("snapshot") }
+        _ = try await services.attendancePerson(personID, context)
+        guard let (camera, sha) = try await services.cameras.snapshot(punchKey: punch.key) else { throw StoreError.notFound("snapshot") }
+        guard let (_, rights) = try await services.cameras.rights(of: try context.signedIn(), camera: camera), rights.contains(.playback) else {
+            throw Forbidden()
+        }
+        guard let jpeg = services.video.snapshots.jpeg(sha: sha) else { throw StoreError.notFound("snapshot") }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+    }
+
     func dayView(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
         return try await renderDay(record, try dayParameter(context), context)
@@ -156,6 +172,13 @@ struct AttendanceController {
         let explanation = try await ExplanationStore(database: db).byDay(personIDs: [id], first: day, last: day)[id]?[day]
         let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
         let photos = try await services.punchPhotos.keysWithPhotos(punches.filter { $0.punch.source == .terminal }.map(\.key))
+        // The entrance cameras' pictures, where the viewer may play that camera back.
+        var snapshots: Set<String> = []
+        var playable: [Int64: Bool] = [:]
+        for (key, camera) in try await services.cameras.snapshots(punchKeys: punches.filter { $0.punch.source == .terminal }.map(\.key)) {
+            if playable[camera] == nil { playable[camera] = try await services.cameras.rights(of: p, camera: camera)?.1.contains(.playback) ?? false }
+            if playable[camera] == true { snapshots.insert(key) }
+        }
         let alerts = try await AlertStore(database: db).touching(personID: id, day: day, devices: Array(Set(punches.map(\.device))))
         var data = form.data
         data.merge([
@@ -171,7 +194,8 @@ struct AttendanceController {
                  "queued": s.queued, "manual": s.punch.source == .manual, "note": present(s.note),
                  "flag": s.flag == .none ? false : catalogs.label("punch_flag", s.flag.rawValue, locale),
                  "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false,
-                 "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false]
+                 "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false,
+                 "snapshot": snapshots.contains(s.key) ? "/attendance/punches/\(s.id)/snapshot" : false]
             },
             "has_punches": !punches.isEmpty,
             "has_terminal_alerts": !alerts.isEmpty,

@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import CongvuVideo
 import Foundation
+import AsyncHTTPClient
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -27,7 +28,14 @@ public final class VideoHub: RecorderDelegate {
     let logger: Logger
     private let running = Mutex<[StreamKey: Running]>([:])
 
-    init(store: CameraStore, ffmpeg: String, directory: String, segmentSeconds: Int, policy: RestartPolicy = RestartPolicy(), logger: Logger) {
+    /// Snapshots taken at punches, stored once by hash like terminals' photos, kept `snapshotDays`.
+    public let snapshots: PhotoStore
+    let snapshotDays: Int
+
+    init(store: CameraStore, ffmpeg: String, directory: String, segmentSeconds: Int, snapshots: PhotoStore, snapshotDays: Int,
+         policy: RestartPolicy = RestartPolicy(), logger: Logger) {
+        self.snapshots = snapshots
+        self.snapshotDays = snapshotDays
         self.store = store
         self.ffmpegSetting = ffmpeg
         self.ffmpeg = Recorder.locate(ffmpeg)
@@ -122,6 +130,34 @@ public final class VideoHub: RecorderDelegate {
         }
     }
 
+    // MARK: snapshots at punches
+
+    /// Keeps a JPEG of the moment for each fresh punch at `serial`'s entrance when a camera is linked
+    /// to it: from the recorder's keyframe group, else from the camera's snapshot address. A punch
+    /// uploaded late (more than two minutes after it happened) gets none: the picture would be of now.
+    public func snapshot(terminal serial: String, punches: [(key: String, at: Date)], now: Date = Date()) async {
+        let fresh = punches.filter { abs(now.timeIntervalSince($0.at)) <= 120 }
+        guard !fresh.isEmpty, let record = try? await store.camera(forTerminal: serial) else { return }
+        let camera = record.camera
+        var jpeg: Data?
+        if let ffmpeg, let group = channel(camera: camera.id, stream: .main)?.currentGroup() {
+            jpeg = await Snapshot.jpeg(fromGroup: group, ffmpeg: ffmpeg)
+        }
+        if jpeg == nil, let url = camera.snapshot, let password = try? await store.password(of: camera.id) {
+            jpeg = await Snapshot.jpeg(from: url, username: camera.username, password: password, client: .shared)
+        }
+        guard let jpeg else {
+            logger.info("no snapshot for a punch", metadata: ["camera": "\(camera.id)", "terminal": "\(serial)"])
+            return
+        }
+        do {
+            let sha = try snapshots.write(jpeg)
+            for punch in fresh { try await store.linkSnapshot(punchKey: punch.key, camera: camera.id, sha: sha, takenAt: punch.at) }
+        } catch {
+            logger.error("snapshot not kept", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
+        }
+    }
+
     // MARK: retention
 
     /// One retention pass: deletes by age and by free disk, never protected footage; alerts instead.
@@ -137,6 +173,10 @@ public final class VideoHub: RecorderDelegate {
                                  freeBytes: freeBytes ?? disk.free, totalBytes: totalBytes ?? disk.total)
         for path in try await store.removeSegments(plan.delete) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(path))
+        }
+        // Snapshots at punches have their own retention.
+        for sha in try await store.pruneSnapshots(takenBefore: now.addingTimeInterval(-Double(snapshotDays) * 86_400)) {
+            snapshots.remove(sha: sha)
         }
         let day = Day(now, in: CivilTime.vietnam).description
         for alert in plan.alerts {

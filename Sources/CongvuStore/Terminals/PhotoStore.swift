@@ -37,6 +37,11 @@ public struct PhotoStore: Sendable {
     /// Whether the file of this hash is still kept (retention may have removed it).
     public func has(sha: String) -> Bool { FileManager.default.fileExists(atPath: path(sha)) }
 
+    /// The file of this hash (the same files serve cameras' snapshots in their own directory).
+    public func jpeg(sha: String) -> Data? { FileManager.default.contents(atPath: path(sha)) }
+
+    public func remove(sha: String) { try? FileManager.default.removeItem(atPath: path(sha)) }
+
     /// Links a written photo to a punch key (a resent photo links nothing twice): true when new.
     @discardableResult
     public func link(key: String, sha: String, terminalID: Int64, takenAt: Date, now: Date = Date()) async throws -> Bool {

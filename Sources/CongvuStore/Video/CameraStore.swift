@@ -413,6 +413,32 @@ public struct CameraStore: Sendable {
         }
     }
 
+    /// Which of these punch keys have a snapshot, and from which camera.
+    public func snapshots(punchKeys keys: [String]) async throws -> [String: Int64] {
+        guard !keys.isEmpty else { return [:] }
+        return try await database.read { sql in
+            var out: [String: Int64] = [:]
+            for row in try await sql.select().columns("punch_key", "camera_id").from("punch_snapshots").where("punch_key", .in, SQLBind.group(keys)).all() {
+                out[try row.decode(column: "punch_key", as: String.self)] = try row.decode(column: "camera_id", as: Int64.self)
+            }
+            return out
+        }
+    }
+
+    /// Forgets snapshots taken before `cutoff`; returns the hashes no longer linked (their files can go).
+    public func pruneSnapshots(takenBefore cutoff: Date) async throws -> [String] {
+        let at = Instant.format(cutoff)
+        return try await database.write { sql in
+            let old = Set(try await sql.select().column("sha256").from("punch_snapshots").where("taken_at", .lessThan, at).all()
+                .map { try $0.decode(column: "sha256", as: String.self) })
+            guard !old.isEmpty else { return [] }
+            try await sql.delete(from: "punch_snapshots").where("taken_at", .lessThan, at).run()
+            let still = Set(try await sql.select().column("sha256").from("punch_snapshots").where("sha256", .in, SQLBind.group(Array(old))).all()
+                .map { try $0.decode(column: "sha256", as: String.self) })
+            return old.subtracting(still).sorted()
+        }
+    }
+
     public func snapshot(punchKey: String) async throws -> (camera: Int64, sha: String)? {
         try await database.read { sql in
             try await sql.select().columns("camera_id", "sha256").from("punch_snapshots").where("punch_key", .equal, punchKey).first().map {
