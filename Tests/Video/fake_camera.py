@@ -39,7 +39,52 @@ def parse():
     p.add_argument("--clip", help="an MP4 with H.264 video, served as it is (copy, no encoding)")
     p.add_argument("--sub-clip", help="the clip of the sub-streams (…02 and subtype=1), default --clip")
     p.add_argument("--jpeg", help="the snapshot to serve (default: a tiny built-in picture)")
+    p.add_argument("--clock-code", action="store_true",
+                   help="a picture that carries the wall-clock time it was made (32 blocks, milliseconds), for delay measurements")
     return p.parse_args()
+
+
+CODE_W, CODE_H, BLOCK = 640, 360, 40
+
+
+def clock_frame(ms):
+    """An I420 frame: two rows of 16 blocks, bit i of `ms` (mod 2^32) white or black, on grey."""
+    bits = [(ms >> i) & 1 for i in range(32)]
+    grey = bytes([128]) * CODE_W
+    rows = []
+    for half in (bits[:16], bits[16:]):
+        row = b"".join((b"\xeb" if b else b"\x10") * BLOCK for b in half)
+        rows.append(row * BLOCK)
+    y = rows[0] + rows[1] + grey * (CODE_H - 2 * BLOCK)
+    return y + bytes([128]) * (CODE_W * CODE_H // 2)
+
+
+def clock_factory(args):
+    """A media factory whose appsrc is fed frames stamped with the time they are made."""
+    import time
+
+    class Factory(GstRtspServer.RTSPMediaFactory):
+        def do_create_element(self, url):
+            launch = (f"( appsrc name=src is-live=true do-timestamp=true format=time "
+                      f"caps=video/x-raw,format=I420,width={CODE_W},height={CODE_H},framerate={args.fps}/1 "
+                      f"! x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false key-int-max={args.gop} bitrate=800 "
+                      f"! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+            return Gst.parse_launch(launch)
+
+        def do_configure(self, media):
+            src = media.get_element().get_child_by_name("src")
+            period = 1.0 / args.fps
+
+            def push():
+                ms = int(time.time() * 1000) & 0xFFFFFFFF
+                data = clock_frame(ms)
+                buf = Gst.Buffer.new_wrapped(data)
+                buf.duration = int(period * Gst.SECOND)
+                return src.emit("push-buffer", buf) == Gst.FlowReturn.OK
+
+            GLib.timeout_add(int(period * 1000), push)
+
+    return Factory()
 
 
 def pipeline(args, sub=False):
@@ -108,8 +153,11 @@ def main():
     mounts = server.get_mount_points()
     for path in ["/Streaming/Channels/101", "/Streaming/Channels/102", "/Streaming/Channels/201", "/Streaming/Channels/202",
                  "/cam/realmonitor"]:
-        factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(args, sub=path.endswith("2")))
+        if args.clock_code:
+            factory = clock_factory(args)
+        else:
+            factory = GstRtspServer.RTSPMediaFactory()
+            factory.set_launch(pipeline(args, sub=path.endswith("2")))
         factory.set_shared(True)
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_permission_for_role("viewer", "media.factory.access", True)

@@ -201,6 +201,49 @@ def first_frames(base, camera, times):
     return out
 
 
+DELAY_JS = """
+window.__delays = [];
+const v = document.querySelector('figure.tile video');
+const c = document.createElement('canvas'); c.width = 640; c.height = 360;
+const g = c.getContext('2d', { willReadFrequently: true });
+function tick() {
+  g.drawImage(v, 0, 0, 640, 360);
+  const d = g.getImageData(0, 0, 640, 80).data;
+  let ms = 0;
+  for (let half = 0; half < 2; half++) for (let i = 0; i < 16; i++) {
+    if (d[((half * 40 + 20) * 640 + i * 40 + 20) * 4] > 128) ms += 2 ** (half * 16 + i);
+  }
+  window.__delays.push((Date.now() % 2 ** 32 - ms + 2 ** 32) % 2 ** 32);
+  v.requestVideoFrameCallback(tick);
+}
+v.requestVideoFrameCallback(tick);
+"""
+
+
+def camera_to_screen(base, camera, seconds):
+    """Delay from the moment a frame is made (its picture carries the time) to its presentation in Chromium."""
+    sys.path.insert(0, os.path.join(ROOT, "Tests/Browser"))
+    from run import browser, PASSWORD  # noqa
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = browser()
+    try:
+        d.get(base + "/login")
+        d.find_element(By.ID, "username").send_keys("vanphong.giahung")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login-submit").click()
+        time.sleep(1)
+        d.get(f"{base}/cameras/{camera}")
+        WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
+        time.sleep(2)
+        d.execute_script(DELAY_JS)
+        time.sleep(seconds)
+        delays = [x for x in d.execute_script("return window.__delays") if x < 60000]
+    finally:
+        d.quit()
+    return delays
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -264,11 +307,28 @@ def main():
         rows.append(("first frame after opening the camera page (sub-stream, 10 openings)",
                      f"median {statistics.median(frames):.0f} ms, max {max(frames)} ms"))
 
+        # 3b. Camera to screen: a picture that carries the time it was made.
+        clock_port = free_port()
+        clock = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "Tests/Video/fake_camera.py"), "--port", str(clock_port),
+                                  "--clock-code"], stdout=subprocess.PIPE, text=True)
+        procs.append(clock)
+        assert clock.stdout.readline().strip() == "ready"
+        add_camera(office, unit, "Clock", clock_port, 1)
+        time.sleep(6)
+        clock_id = max(camera_ids(office))
+        delays = sorted(camera_to_screen(base, clock_id, 10))
+        if delays:
+            rows.append(("delay camera → screen (frame made → presented in Chromium; 640×360 x264 zerolatency, "
+                         f"{len(delays)} frames)", f"median {statistics.median(delays):.0f} ms, p90 {delays[int(len(delays) * 0.9)]} ms"))
+        page = office.get(f"/cameras/{clock_id}/edit")
+        office.post(f"/cameras/{clock_id}", {"unit": unit, "name": "Clock", "brand": "hikvision", "host": "127.0.0.1", "active": ""})
+        clock.terminate(); clock.wait()
+
         # 4. Many cameras and phones.
         for n in range(2, args.cameras + 1):
             add_camera(office, unit, f"Bench {n}", camera_port, 1 + n % 2)
         time.sleep(15)
-        ids = [i for i in camera_ids(office) if i >= first]
+        ids = [i for i in camera_ids(office) if i >= first and i != clock_id]
         running = len([p for p in children(server.pid)])
         viewers = [Viewer(port, office.cookie(), [ids[i % len(ids)]], "sub") for i in range(args.viewers)]
         for w in viewers:
