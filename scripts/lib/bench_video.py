@@ -178,19 +178,26 @@ def camera_ids(office):
     return [int(i) for i in re.findall(r'href="/cameras/(\d+)"', office.get("/cameras"))]
 
 
-def first_frames(base, camera, times):
+def office_browser(base):
+    """Headless Chromium signed in as the office (the browser tests' own driver)."""
     sys.path.insert(0, os.path.join(ROOT, "Tests/Browser"))
     from run import browser, PASSWORD  # noqa
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
     d = browser()
+    d.get(base + "/login")
+    d.find_element(By.ID, "username").send_keys("vanphong.giahung")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "login-submit").click()
+    time.sleep(1)
+    return d
+
+
+def first_frames(base, camera, times):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = office_browser(base)
     out = []
     try:
-        d.get(base + "/login")
-        d.find_element(By.ID, "username").send_keys("vanphong.giahung")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.ID, "login-submit").click()
-        time.sleep(1)
         for i in range(times + 1):
             d.get(f"{base}/cameras/{camera}")
             WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
@@ -222,17 +229,10 @@ v.requestVideoFrameCallback(tick);
 
 def camera_to_screen(base, camera, seconds):
     """Delay from the moment a frame is made (its picture carries the time) to its presentation in Chromium."""
-    sys.path.insert(0, os.path.join(ROOT, "Tests/Browser"))
-    from run import browser, PASSWORD  # noqa
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    d = browser()
+    d = office_browser(base)
     try:
-        d.get(base + "/login")
-        d.find_element(By.ID, "username").send_keys("vanphong.giahung")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.ID, "login-submit").click()
-        time.sleep(1)
         d.get(f"{base}/cameras/{camera}")
         WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
         time.sleep(2)

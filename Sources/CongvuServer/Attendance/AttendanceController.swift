@@ -144,9 +144,7 @@ struct AttendanceController {
               let personID = punch.personID else { throw StoreError.notFound("snapshot") }
         _ = try await services.attendancePerson(personID, context)
         guard let (camera, sha) = try await services.cameras.snapshot(punchKey: punch.key) else { throw StoreError.notFound("snapshot") }
-        guard let (_, rights) = try await services.cameras.rights(of: try context.signedIn(), camera: camera), rights.contains(.playback) else {
-            throw Forbidden()
-        }
+        _ = try await services.camera(camera, context, needing: .playback)
         guard let jpeg = services.video.snapshots.jpeg(sha: sha) else { throw StoreError.notFound("snapshot") }
         return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400"],
                         body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))

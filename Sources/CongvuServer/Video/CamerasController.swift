@@ -28,17 +28,8 @@ struct CamerasController {
         group.post(":id/locks", use: addLock)
     }
 
-    /// The camera in the path with what the principal may do with it; 404 for an unknown camera,
-    /// 403 when the principal has no right on it at all.
     func camera(_ context: AppRequestContext, needing right: CameraRight? = nil) async throws -> (CameraRecord, Set<CameraRight>) {
-        let p = try context.signedIn()
-        guard let id = context.parameters.get("id", as: Int64.self), let (record, rights) = try await store.rights(of: p, camera: id) else {
-            throw StoreError.notFound("camera")
-        }
-        let manages = p.allows(.manageCameras, at: record.unitPath)
-        if let right, !rights.contains(right) { throw Forbidden() }
-        if rights.isEmpty && !manages { throw Forbidden() }
-        return (record, rights)
+        try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right)
     }
 
     /// Cameras the principal may see: every camera in their camera-managing scope, and those granted to them.
@@ -341,5 +332,17 @@ struct CamerasController {
                                   "at": Instant.display($0.startedAt), "seconds": Int($0.seconds.rounded()), "detail": $0.detail] },
             "has_views": !views.isEmpty,
         ])
+    }
+}
+
+extension AppServices {
+    /// A camera with what the signed-in principal may do with it: 404 for an unknown camera, 403
+    /// without any right on it, or without `right` when one is named. Every camera route and media
+    /// path comes through here.
+    func camera(_ id: Int64?, _ context: AppRequestContext, needing right: CameraRight? = nil) async throws -> (CameraRecord, Set<CameraRight>) {
+        let p = try context.signedIn()
+        guard let id, let (record, rights) = try await cameras.rights(of: p, camera: id) else { throw StoreError.notFound("camera") }
+        guard !rights.isEmpty, right.map(rights.contains) ?? true else { throw Forbidden() }
+        return (record, rights)
     }
 }

@@ -22,15 +22,13 @@ struct LiveSocket {
 
     /// The cameras asked for, each checked: 403 if any lacks the live right, 404 if unknown.
     func watchList(_ request: Request, _ context: AppRequestContext) async throws -> [Watch] {
-        let p = try context.signedIn()
+        _ = try context.signedIn()
         let ids = (request.uri.queryParameters["c"].map(String.init) ?? "").split(separator: ",").compactMap { Int64($0) }
         guard !ids.isEmpty, ids.count <= 36 else { throw HTTPError(.badRequest, message: "c") }
         let stream = CameraStream(rawValue: request.uri.queryParameters["s"].map(String.init) ?? "sub") ?? .sub
         var out: [Watch] = []
         for id in ids {
-            guard let (record, rights) = try await services.cameras.rights(of: p, camera: id) else { throw StoreError.notFound("camera") }
-            guard rights.contains(.live) else { throw Forbidden() }
-            out.append(Watch(record: record, stream: stream))
+            out.append(Watch(record: try await services.camera(id, context, needing: .live).0, stream: stream))
         }
         return out
     }

@@ -25,12 +25,7 @@ struct PlaybackController {
     }
 
     func camera(_ context: AppRequestContext, needing right: CameraRight) async throws -> CameraRecord {
-        let p = try context.signedIn()
-        guard let id = context.parameters.get("id", as: Int64.self), let (record, rights) = try await store.rights(of: p, camera: id) else {
-            throw StoreError.notFound("camera")
-        }
-        guard rights.contains(right) else { throw Forbidden() }
-        return record
+        try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right).0
     }
 
     /// The window asked in `from` and `to` (ISO instants or local `YYYY-MM-DD HH:MM`), checked.

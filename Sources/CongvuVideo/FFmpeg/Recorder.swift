@@ -276,7 +276,11 @@ public final class Recorder: Sendable {
 
     private func report(name: String, duration: Double, in dir: String) async {
         guard let start = FFmpegCommand.start(ofSegment: name) else { return }
-        let isNew = reported.withLock { $0.insert(name).inserted }
+        let isNew = reported.withLock { names in
+            // Names sort by time: forget the older half once a few days of minutes are remembered.
+            if names.count > 10_000 { names = Set(names.sorted().suffix(5_000)) }
+            return names.insert(name).inserted
+        }
         guard isNew else { return }
         let path = (dir as NSString).appendingPathComponent(name)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
