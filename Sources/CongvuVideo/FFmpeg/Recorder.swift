@@ -141,6 +141,8 @@ public final class Recorder: Sendable {
                     return
                 }
                 current.withLock { $0 = process }
+                // Cancelled while it was starting: the cancellation handler found nothing to stop.
+                if Task.isCancelled { stop(process) }
                 status.withLock { $0.state = .running; $0.pid = process.processIdentifier; $0.startedAt = started; $0.nextAttempt = nil }
                 Task { await self.delegate.recorderEvent(self.key, .started(pid: process.processIdentifier)) }
                 Task { await self.watch(process) }
