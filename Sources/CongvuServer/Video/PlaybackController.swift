@@ -169,7 +169,7 @@ struct PlaybackController {
             do { try process.runWithDefaultSignals() } catch { process.terminationHandler = nil; c.resume(returning: -1) }
         }
         guard status == 0, let clip = FileManager.default.contents(atPath: output) else {
-            throw HTTPError(.internalServerError, message: catalogs.error("clip_failed", context.locale))
+            throw HTTPError(.serviceUnavailable, message: catalogs.error("clip_failed", context.locale))
         }
         try await services.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
                                               after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to),

@@ -17,7 +17,7 @@
   }
   Tile.prototype.state = function (text) {
     this.figure.setAttribute('data-state', text);
-    if (this.stateEl) this.stateEl.textContent = text === 'playing' ? '' : (this.figure.parentNode.getAttribute('data-t-' + text) || text);
+    if (this.stateEl) this.stateEl.textContent = text === 'playing' ? '' : (this.figure.parentNode.getAttribute('data-t-' + text) || '');
   };
   Tile.prototype.reset = function () {
     this.queue = []; this.sb = null;
@@ -152,7 +152,10 @@
   function play(figure) {
     var video = figure.querySelector('video');
     var state = figure.querySelector('.tile-state');
-    function say(text) { figure.setAttribute('data-state', text); if (state) state.textContent = text === 'playing' ? '' : text; }
+    function say(text) {
+      figure.setAttribute('data-state', text);
+      if (state) state.textContent = text === 'playing' ? '' : (figure.parentNode.getAttribute('data-t-' + text) || '');
+    }
     if (!MS && video.canPlayType('application/vnd.apple.mpegurl')) { video.src = figure.getAttribute('data-hls'); video.play().catch(function () {}); return; }
     if (!MS) { say('unsupported'); return; }
     fetch(figure.getAttribute('data-playback'), { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (plan) {
