@@ -24,7 +24,7 @@ import Testing
             for i in 0..<4 {
                 let start = old.addingTimeInterval(Double(i) * 600) // a minute every ten (ffmpeg was down between)
                 let name = "seg\(i).mp4"
-                FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(repeating: 1, count: 1000))
+                #expect(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(repeating: 1, count: 1000)))
                 files.append(dir + "/" + name)
                 try await h.services.cameras.addSegment(RecordedSegment(cameraID: gate.id, start: start, end: start + 60, bytes: 1000,
                                                                         path: "\(gate.id)/\(name)"))

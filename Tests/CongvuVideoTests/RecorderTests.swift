@@ -64,6 +64,7 @@ struct RecorderTests {
         #expect(file.duration > 0.5)
         #expect(file.duration <= 3.1)
         #expect(abs(file.duration - first.duration) < 0.1)
+        #expect(first.bytes > 1000)
         // Clock-aligned: every segment after the first starts on an even second.
         let second = try #require(collector.segments.withLock { $0.dropFirst().first })
         #expect(Int(second.start.timeIntervalSince1970) % 2 == 0)

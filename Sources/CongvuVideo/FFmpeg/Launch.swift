@@ -11,7 +11,7 @@ extension Process {
     public func runWithDefaultSignals() throws {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: (any Error)?
-        nonisolated(unsafe) let process = self
+        let process = self
         let thread = Thread {
             var empty = sigset_t()
             sigemptyset(&empty)

@@ -286,7 +286,7 @@ public final class Recorder: Sendable {
         guard isNew else { return }
         let path = (dir as NSString).appendingPathComponent(name)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-        await delegate.segmentClosed(key, file: name, start: start, duration: duration, bytes: bytes ?? 0)
+        await delegate.segmentClosed(key, file: name, start: start, duration: duration, bytes: bytes)
     }
 
     /// After a crash the last segment is not in ffmpeg's list: read its fragments back and index it.
