@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 /// A punch at an entrance whose camera is linked keeps a picture of that moment, shown with the punch
@@ -19,7 +20,7 @@ import Testing
     @Test func aPunchAtALinkedEntranceKeepsTheCamerasPicture() async throws {
         // The camera's snapshot address: a small HTTP server that wants the camera's credentials.
         let router = Router()
-        router.get("ISAPI/Streaming/channels/101/picture") { request, _ -> Response in
+        router.get("ISAPI/Streaming/channels/:channel/picture") { request, _ -> Response in
             guard request.headers[.authorization] == "Basic " + Data("admin:Abc12345".utf8).base64EncodedString() else {
                 return Response(status: .unauthorized)
             }
@@ -66,6 +67,28 @@ import Testing
                 try await h.services.cameras.revokeGrant(id: grant.id, camera: gate.id, by: .system)
                 #expect(!(try await chairman.get("/attendance/person/\(person.id)/day/\(day)")).text.contains("/snapshot"))
                 #expect(try await chairman.get("/attendance/punches/\(freshPunch.id)/snapshot").status == .forbidden)
+                // A Hikvision face terminal's event at the one-stop counter: its camera keeps a picture too.
+                var counter = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "DS-K1T341AM20240001" }?.camera)
+                counter.httpPort = cameraPort
+                try await h.services.cameras.update(counter, password: "", by: .system)
+                let stamp = Instant.formatLocal(Date().addingTimeInterval(-10)).replacingOccurrences(of: " ", with: "T") + ":05+07:00"
+                let event = """
+                    {"ipAddress":"192.168.1.64","dateTime":"\(stamp)","eventType":"AccessControllerEvent","AccessControllerEvent":\
+                    {"major":5,"minor":75,"employeeNoString":"4321","serialNo":9}}
+                    """
+                #expect(try await h.client.execute(uri: "/hikvision/DS-K1T341AM20240001/events", method: .post,
+                                                   headers: [.contentType: "application/json"], body: ByteBuffer(string: event)).status == .ok)
+                var atCounter: [String: Int64] = [:]
+                for _ in 0..<50 where atCounter.isEmpty {
+                    // PIN 4321 is nobody at the counter's unit: the punch waits for the office, its picture is kept all the same.
+                    let keys = try await h.services.database.read { sql in
+                        try await sql.select().column("idempotency_key").from("punches").where("device", .equal, "terminal:DS-K1T341AM20240001").all()
+                            .map { try $0.decode(column: "idempotency_key", as: String.self) }
+                    }
+                    atCounter = try await h.services.cameras.snapshots(punchKeys: keys)
+                    if atCounter.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(Array(atCounter.values) == [counter.id])
                 // Retention of snapshots is their own: after it, the link and the file go.
                 try await h.services.video.applyRetention(now: Date().addingTimeInterval(91 * 86_400), freeBytes: 900, totalBytes: 1000)
                 #expect(try await h.services.cameras.snapshots(punchKeys: keys).isEmpty)

@@ -113,3 +113,30 @@ struct ONVIFTests {
         }
     }
 }
+
+@Suite("Camera snapshots over HTTP")
+struct SnapshotURLTests {
+    @Test("Digest answers match RFC 2617's example; a challenge without a nonce is not Digest")
+    func digest() throws {
+        let d = try #require(HTTPDigest(challenge: #"Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#))
+        let header = d.authorization(method: "GET", uri: "/dir/index.html", username: "Mufasa", password: "Circle Of Life",
+                                     cnonce: "0a4f113b", nc: "00000001")
+        #expect(header.contains(#"response="6629fae49393a05397450978507c4ef1""#))
+        #expect(header.contains(#"opaque="5ccc069c403ebaf9f0171e9517f40e41""#) && header.contains("qop=auth,"))
+        #expect(HTTPDigest(challenge: #"Basic realm="x""#) == nil)
+        #expect(HTTPDigest(challenge: #"Digest realm="x""#) == nil)
+    }
+
+    @Test("The fake camera's snapshot is fetched through its Digest challenge; a wrong password gets nothing",
+          .enabled(if: VideoTools.available))
+    func fromTheCamera() async throws {
+        let camera = try await FakeCamera()
+        defer { camera.stop() }
+        let url = "http://127.0.0.1:\(camera.httpPort)/ISAPI/Streaming/channels/101/picture"
+        let jpeg = await Snapshot.jpeg(from: url, username: camera.user, password: camera.password, client: .shared)
+        #expect(jpeg?.starts(with: [0xFF, 0xD8]) == true)
+        #expect(await Snapshot.jpeg(from: url, username: camera.user, password: "wrong", client: .shared) == nil)
+        #expect(await Snapshot.jpeg(from: "http://127.0.0.1:\(camera.httpPort)/cgi-bin/snapshot.cgi?channel=1", username: camera.user,
+                                    password: camera.password, client: .shared) != nil)
+    }
+}

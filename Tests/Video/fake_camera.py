@@ -14,6 +14,7 @@ import argparse
 import base64
 import http.server
 import os
+import re
 import signal
 import sys
 import threading
@@ -103,14 +104,39 @@ def pipeline(args, sub=False):
 
 
 def snapshot_server(args, jpeg):
+    """The snapshot over HTTP Digest (RFC 7616, MD5, qop=auth), as Hikvision and Dahua cameras ask."""
+    import hashlib, os as _os
+    realm = "IP Camera"
+    nonces = set()
+
+    def md5(text):
+        return hashlib.md5(text.encode()).hexdigest()
+
     class Handler(http.server.BaseHTTPRequestHandler):
+        def challenge(self):
+            nonce = _os.urandom(8).hex()
+            nonces.add(nonce)
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", f'Digest realm="{realm}", qop="auth", nonce="{nonce}", algorithm=MD5')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def authorised(self):
+            header = self.headers.get("Authorization", "")
+            if not header.startswith("Digest "):
+                return False
+            fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[7:]))
+            if fields.get("username") != args.user or fields.get("nonce") not in nonces:
+                return False
+            ha1 = md5(f"{args.user}:{realm}:{args.password}")
+            ha2 = md5(f"GET:{fields.get('uri', '')}")
+            expected = md5(f"{ha1}:{fields['nonce']}:{fields.get('nc', '')}:{fields.get('cnonce', '')}:auth:{ha2}")
+            return fields.get("response") == expected and fields.get("uri") == self.path
+
         def do_GET(self):
             if self.path.startswith("/ISAPI/Streaming/channels/") or self.path.startswith("/cgi-bin/snapshot.cgi"):
-                expected = "Basic " + base64.b64encode(f"{args.user}:{args.password}".encode()).decode()
-                if self.headers.get("Authorization") != expected:
-                    self.send_response(401)
-                    self.send_header("WWW-Authenticate", 'Basic realm="camera"')
-                    self.end_headers()
+                if not self.authorised():
+                    self.challenge()
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "image/jpeg")

@@ -109,6 +109,15 @@ struct BoardBuilder {
 
 extension AppServices {
     /// Tells the boards of every unit above the person's posts today that something changed.
+    /// After a terminal's punches are stored: the live boards hear of them, and the camera at that
+    /// entrance keeps a picture of the moment (beside the terminal's answer, which does not wait).
+    func terminalPunchesArrived(_ result: TerminalStore.Ingested, punches: [TerminalPunch], serial: String, now: Date) async {
+        if !result.personIDs.isEmpty { await announce(personIDs: result.personIDs) }
+        let moments = punches.map { (key: $0.key, at: $0.at) }
+        let video = self.video
+        Task { await video.snapshot(terminal: serial, punches: moments, now: now) }
+    }
+
     func announce(personIDs: [Int64]) async {
         let day = today
         guard let posts = try? await VerdictStore(database: database).posts(personIDs: personIDs, first: day, last: day) else { return }

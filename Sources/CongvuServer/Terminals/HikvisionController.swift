@@ -58,7 +58,7 @@ struct HikvisionController {
         }
         let punch = TerminalPunch(pin: event.employee, at: event.at, method: event.method, key: key)
         let result = try await store.ingest([punch], terminal: terminal, journal: entry(request, serial, now, journaled, 200, "OK"), now: now)
-        if !result.personIDs.isEmpty { await services.announce(personIDs: result.personIDs) }
+        await services.terminalPunchesArrived(result, punches: [punch], serial: serial, now: now)
         return reply(.ok, "OK")
     }
 

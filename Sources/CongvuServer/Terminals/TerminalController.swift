@@ -111,11 +111,7 @@ struct TerminalController {
                 services.logger.warning("terminal rows kept only in the journal", metadata: ["serial": "\(terminal.serial)", "rows": "\(rows.unreadable)"])
             }
             let result = try await store.ingest(rows.punches, terminal: terminal, journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
-            if !result.personIDs.isEmpty { await services.announce(personIDs: result.personIDs) }
-            // A camera at this entrance keeps a picture of the moment; the terminal's answer does not wait for it.
-            let moments = rows.punches.map { (key: $0.key, at: $0.at) }
-            let video = services.video, serial = terminal.serial, now = received.now
-            Task { await video.snapshot(terminal: serial, punches: moments, now: now) }
+            await services.terminalPunchesArrived(result, punches: rows.punches, serial: terminal.serial, now: received.now)
             return reply(answer)
         case "OPERLOG":
             let rows = TerminalRows.alerts(operations: push.body, terminal: terminal)

@@ -2,7 +2,7 @@ import CongvuDomain
 import Foundation
 
 /// The demo's cameras at Gia Hưng: the committee's gate (linked to the ZKTeco terminal at the door),
-/// the one-stop counter (Hikvision channels 1 and 2 of one recorder) and the meeting room (Dahua).
+/// the one-stop counter (Hikvision channels 1 and 2 of one recorder; the counter's face terminal linked) and the meeting room (Dahua).
 /// They point at 127.0.0.1:8554, where `Tests/Video/fake_camera.py --port 8554 --http-port 8555`
 /// serves pictures; without it they show as offline, as a real camera that is down would.
 /// Leaders of the commune may watch them live and play them back.
@@ -14,7 +14,7 @@ public enum CameraDemo {
             Camera(unitID: committee.id, name: "Cổng trụ sở", brand: .hikvision, host: "127.0.0.1", rtspPort: 8554, httpPort: 8555,
                    channel: 1, username: "admin", retentionDays: 30, terminalSerial: "AF6C201460501"),
             Camera(unitID: centre.id, name: "Quầy một cửa", brand: .hikvision, host: "127.0.0.1", rtspPort: 8554, httpPort: 8555,
-                   channel: 2, username: "admin", retentionDays: 90),
+                   channel: 2, username: "admin", retentionDays: 90, terminalSerial: "DS-K1T341AM20240001"),
             Camera(unitID: committee.id, name: "Phòng họp", brand: .dahua, host: "127.0.0.1", rtspPort: 8554, httpPort: 8555,
                    channel: 1, username: "admin", recording: false, retentionDays: 30),
         ]

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import CongvuDomain
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -38,15 +40,82 @@ public enum Snapshot {
         return process.terminationStatus == 0 && jpeg.starts(with: [0xFF, 0xD8]) ? jpeg : nil
     }
 
-    /// The camera's own snapshot (HTTP Basic credentials), or nil.
+    /// The camera's own snapshot, or nil. Cameras answer the first request with a challenge: Digest
+    /// (Hikvision, Dahua) or Basic; the request is made again with the answer.
     public static func jpeg(from url: String, username: String, password: String, client: HTTPClient) async -> Data? {
-        var request = HTTPClientRequest(url: url)
-        if !username.isEmpty {
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
+        func get(_ authorization: String?) async -> HTTPClientResponse? {
+            var request = HTTPClientRequest(url: url)
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            return try? await client.execute(request, timeout: .seconds(5))
         }
-        guard let response = try? await client.execute(request, timeout: .seconds(5)), response.status == .ok,
-              let body = try? await response.body.collect(upTo: 8 << 20) else { return nil }
+        guard var response = await get(nil) else { return nil }
+        if response.status == .unauthorized, !username.isEmpty {
+            let challenge = response.headers.first(name: "WWW-Authenticate") ?? ""
+            let path = URL(string: url).map { $0.path + ($0.query.map { "?" + $0 } ?? "") } ?? "/"
+            let authorization: String
+            if let digest = HTTPDigest(challenge: challenge) {
+                authorization = digest.authorization(method: "GET", uri: path, username: username, password: password)
+            } else {
+                authorization = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+            }
+            guard let again = await get(authorization) else { return nil }
+            response = again
+        }
+        guard response.status == .ok, let body = try? await response.body.collect(upTo: 8 << 20) else { return nil }
         let data = Data(body.readableBytesView)
         return data.starts(with: [0xFF, 0xD8]) ? data : nil
+    }
+}
+
+/// HTTP Digest access authentication (RFC 7616 with MD5, qop=auth, as cameras use it).
+public struct HTTPDigest: Sendable, Equatable {
+    public var realm: String
+    public var nonce: String
+    public var qop: String?
+    public var opaque: String?
+
+    /// Reads a `WWW-Authenticate: Digest …` challenge; nil for anything else.
+    public init?(challenge: String) {
+        guard challenge.lowercased().hasPrefix("digest ") else { return nil }
+        var fields: [String: String] = [:]
+        var rest = Substring(challenge.dropFirst(7))
+        while let eq = rest.firstIndex(of: "=") {
+            let key = rest[..<eq].trimmingCharacters(in: CharacterSet(charactersIn: " ,")).lowercased()
+            rest = rest[rest.index(after: eq)...]
+            var value: Substring
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                let end = rest.firstIndex(of: "\"") ?? rest.endIndex
+                value = rest[..<end]
+                rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+            } else {
+                let end = rest.firstIndex(of: ",") ?? rest.endIndex
+                value = rest[..<end]
+                rest = rest[end...]
+            }
+            fields[key] = value.trimmingCharacters(in: .whitespaces)
+        }
+        guard let realm = fields["realm"], let nonce = fields["nonce"] else { return nil }
+        self.realm = realm
+        self.nonce = nonce
+        self.qop = fields["qop"].flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains("auth") ? "auth" : nil }
+        self.opaque = fields["opaque"]
+    }
+
+    public func authorization(method: String, uri: String, username: String, password: String,
+                              cnonce: String = Data((0..<8).map { _ in UInt8.random(in: 0...255) }).hexString, nc: String = "00000001") -> String {
+        func md5(_ s: String) -> String { Data(Insecure.MD5.hash(data: Data(s.utf8))).hexString }
+        let ha1 = md5("\(username):\(realm):\(password)")
+        let ha2 = md5("\(method):\(uri)")
+        var parts = ["username=\"\(username)\"", "realm=\"\(realm)\"", "nonce=\"\(nonce)\"", "uri=\"\(uri)\""]
+        if let qop {
+            parts += ["qop=\(qop)", "nc=\(nc)", "cnonce=\"\(cnonce)\"",
+                      "response=\"\(md5("\(ha1):\(nonce):\(nc):\(cnonce):\(qop):\(ha2)"))\""]
+        } else {
+            parts.append("response=\"\(md5("\(ha1):\(nonce):\(ha2)"))\"")
+        }
+        if let opaque { parts.append("opaque=\"\(opaque)\"") }
+        parts.append("algorithm=MD5")
+        return "Digest " + parts.joined(separator: ", ")
     }
 }

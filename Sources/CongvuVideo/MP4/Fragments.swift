@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 
 /// What a viewer's browser needs to know from the init segment (ftyp + moov) of a fragmented MP4.
@@ -48,7 +49,7 @@ public struct TrackInfo: Sendable, Equatable {
         case "avc1", "avc3":
             if let avcC = entry.children(skipping: 78).first(where: { $0.type == "avcC" }) {
                 let p = Data(avcC.payload)
-                if p.count >= 4 { return entry.type + "." + [p[1], p[2], p[3]].hexUpper }
+                if p.count >= 4 { return entry.type + "." + [p[1], p[2], p[3]].hexString.uppercased() }
             }
             return entry.type
         default:
@@ -111,14 +112,5 @@ public struct FragmentInfo: Sendable, Equatable {
         startsWithKeyframe = flags & 0x10000 == 0
         duration = total
         sampleCount = count
-    }
-}
-
-extension [UInt8] {
-    var hexUpper: String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 }
