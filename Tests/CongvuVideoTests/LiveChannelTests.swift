@@ -120,3 +120,37 @@ func snapshotFromTheGroup() async throws {
     // Not a video: no picture, and no hang.
     #expect(await Snapshot.jpeg(fromGroup: Data("nothing".utf8), ffmpeg: VideoTools.ffmpeg!) == nil)
 }
+
+@Test("Asked for HLS, the channel keeps its last complete keyframe groups; each is a playable media segment")
+func liveHLS() async throws {
+    let channel = LiveChannel()
+    let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
+    // Nobody asked: nothing kept.
+    for box in boxes.prefix(2 + 2 * 25) { channel.ingest(box) }
+    #expect(channel.hls(now: Date.distantPast)?.groups.isEmpty == true)
+    _ = channel.hls()
+    for box in boxes.dropFirst(2 + 2 * 25) { channel.ingest(box) }
+    let (initSegment, groups) = try #require(channel.hls())
+    // Keyframes every 10 frames: the groups that ended after the ask are 20–29 and 30–39 (40… is still open).
+    #expect(groups.map(\.sequence) == [2, 3])
+    #expect(groups.allSatisfy { abs($0.seconds - 0.4) < 0.01 })
+    #expect(BoxReader.boxes(in: groups[0].bytes).map(\.type) == Array(repeating: ["moof", "mdat"], count: 10).flatMap { $0 })
+    let text = HLSPlaylist.live(groups, initURI: "/cameras/1/live/init.mp4") { "/cameras/1/live/\($0).m4s" }
+    #expect(text.contains("#EXT-X-MEDIA-SEQUENCE:2") && text.contains("/cameras/1/live/3.m4s") && !text.contains("ENDLIST"))
+    #expect(text.contains("#EXT-X-MAP:URI=\"/cameras/1/live/init.mp4\""))
+    // A player decodes init + a group: ten frames.
+    if let ffprobe = Recorder.locate("ffprobe") {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-hls-\(UUID().uuidString).mp4")
+        defer { try? FileManager.default.removeItem(at: path) }
+        try (initSegment + groups[0].bytes).write(to: path)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ffprobe)
+        p.arguments = ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.runWithDefaultSignals()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "10")
+    }
+}

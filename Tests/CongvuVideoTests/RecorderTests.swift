@@ -94,6 +94,9 @@ struct RecorderTests {
         let task = Task { await rec.run() }
         defer { task.cancel(); camera.stop() }
         #expect(await eventually(10) { rec.channel.statistics.fragments > 0 })
+        // An HLS player's ask starts the keeping of complete groups (one a second here).
+        _ = rec.channel.hls()
+        #expect(await eventually(5) { (rec.channel.hls()?.groups.count ?? 0) >= 2 })
         camera.stop()
         #expect(await eventually(10) { !collector.exits.isEmpty })
         #expect(await eventually(5) { rec.currentStatus.state == .waiting || rec.currentStatus.restarts.count >= 2 })

@@ -96,6 +96,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     OneStopController(services: services).addRoutes(to: pages.group("one-stop"))
     CamerasController(services: services).addRoutes(to: pages.group("cameras"))
     PlaybackController(services: services).addRoutes(to: pages.group("cameras"))
+    LiveHLS(services: services).addRoutes(to: pages.group("cameras"))
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts))
     APIController(services: services).addRoutes(to: api)
     ReportsController(services: services).addAPIRoutes(to: api)

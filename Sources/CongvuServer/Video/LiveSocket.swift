@@ -93,6 +93,57 @@ struct LiveSocket {
     }
 }
 
+/// Live view for players without MediaSource (iPhones before iOS 17.1): an HLS playlist of the
+/// last complete keyframe groups, their bytes and the init segment; the live right is checked on
+/// each, and a viewing is logged once a minute while the playlist is being asked for.
+struct LiveHLS {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(":id/live.m3u8", use: playlist)
+        group.get(":id/live/init.mp4", use: initSegment)
+        group.get(":id/live/:segment", use: segment)
+    }
+
+    func channel(_ request: Request, _ context: AppRequestContext) async throws -> (CameraRecord, CameraStream, LiveChannel) {
+        let (record, _) = try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: .live)
+        let stream = CameraStream(rawValue: request.uri.queryParameters["s"].map(String.init) ?? "sub") ?? .sub
+        guard let channel = services.video.channel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
+        return (record, stream, channel)
+    }
+
+    func playlist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (record, stream, channel) = try await channel(request, context)
+        guard let (_, groups) = channel.hls() else { throw StoreError.notFound("live") }
+        let id = record.camera.id
+        let text = HLSPlaylist.live(groups, initURI: "/cameras/\(id)/live/init.mp4?s=\(stream.rawValue)") {
+            "/cameras/\(id)/live/\($0).m4s?s=\(stream.rawValue)"
+        }
+        let actor = context.actor
+        _ = try await services.video.hlsViewings.value("\(actor.id ?? 0)-\(id)") {
+            try await services.cameras.logView(camera: id, user: actor, kind: .live, startedAt: Date(), seconds: 60, detail: "hls \(stream.rawValue)")
+            return true
+        }
+        return Response(status: .ok, headers: [.contentType: "application/vnd.apple.mpegurl", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func initSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, _, channel) = try await channel(request, context)
+        guard let (initSegment, _) = channel.hls() else { throw StoreError.notFound("live") }
+        return Response(status: .ok, headers: [.contentType: "video/mp4", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: initSegment)))
+    }
+
+    func segment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, _, channel) = try await channel(request, context)
+        guard let name = context.parameters.get("segment"), name.hasSuffix(".m4s"), let sequence = Int(name.dropLast(4)),
+              let group = channel.hls()?.groups.first(where: { $0.sequence == sequence }) else { throw StoreError.notFound("live") }
+        return Response(status: .ok, headers: [.contentType: "video/iso.segment", .cacheControl: "private, max-age=30"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: group.bytes)))
+    }
+}
+
 /// The router that answers WebSocket upgrades: the same session as the pages.
 func buildWebSocketRouter(_ services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)

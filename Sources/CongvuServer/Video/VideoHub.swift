@@ -31,6 +31,8 @@ public final class VideoHub: RecorderDelegate {
     /// Snapshots taken at punches, stored once by hash like terminals' photos, kept `snapshotDays`.
     public let snapshots: PhotoStore
     let snapshotDays: Int
+    /// HLS live viewings already logged this minute, per account and camera (players ask every few seconds).
+    let hlsViewings = ExpiringCache<Bool>(lifetime: 60, capacity: 10_000)
 
     init(store: CameraStore, ffmpeg: String, directory: String, segmentSeconds: Int, snapshots: PhotoStore, snapshotDays: Int,
          policy: RestartPolicy = RestartPolicy(), logger: Logger) {

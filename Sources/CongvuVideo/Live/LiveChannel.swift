@@ -45,6 +45,17 @@ public final class LiveChannel: Sendable {
         var viewers: [Int: LiveViewer] = [:]
         var nextViewer = 0
         var stats = Statistics()
+        /// Complete keyframe groups kept for HLS players, while one asked lately.
+        var hls: [HLSGroup] = []
+        var hlsSequence = 0
+        var hlsWantedUntil = Date.distantPast
+    }
+
+    /// One complete keyframe group: an HLS media segment of the live playlist.
+    public struct HLSGroup: Sendable, Equatable {
+        public var sequence: Int
+        public var bytes: Data
+        public var seconds: Double
     }
 
     private let state = Mutex(State())
@@ -86,6 +97,13 @@ public final class LiveChannel: Sendable {
                         let seconds = Double(info.decodeTime - start) / Double(scale)
                         s.stats.keyframeInterval = seconds
                         s.stats.bitrate = Int(Double(s.groupBytes * 8) / seconds)
+                        if now < s.hlsWantedUntil {
+                            s.hls.append(HLSGroup(sequence: s.hlsSequence, bytes: s.group.reduce(Data(), +), seconds: seconds))
+                            if s.hls.count > Self.hlsGroups { s.hls.removeFirst(s.hls.count - Self.hlsGroups) }
+                        } else {
+                            s.hls = []
+                        }
+                        s.hlsSequence += 1
                     }
                     s.group = []; s.groupBytes = 0; s.groupStart = info.decodeTime
                 }
@@ -108,6 +126,20 @@ public final class LiveChannel: Sendable {
         state.withLock { s in
             s.initSegment = nil; s.pendingMoof = nil
             s.group = []; s.groupBytes = 0; s.groupStart = nil
+            s.hls = []
+        }
+    }
+
+    /// Complete groups an HLS playlist lists (about three keyframe intervals behind the camera).
+    static let hlsGroups = 4
+
+    /// The live playlist's material for players without MediaSource (iPhones before iOS 17.1): the
+    /// init segment and the last complete keyframe groups. Asking keeps them collected for a minute.
+    public func hls(now: Date = Date()) -> (initSegment: Data, groups: [HLSGroup])? {
+        state.withLock { s in
+            s.hlsWantedUntil = now.addingTimeInterval(60)
+            guard let initSegment = s.initSegment else { return nil }
+            return (initSegment, s.hls)
         }
     }
 

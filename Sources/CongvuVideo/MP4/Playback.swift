@@ -36,6 +36,19 @@ public enum HLSPlaylist {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// A live playlist (no end) of the channel's last complete keyframe groups.
+    public static func live(_ groups: [LiveChannel.HLSGroup], initURI: String, segmentURI: (Int) -> String) -> String {
+        let longest = groups.map(\.seconds).max() ?? 2
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
+                     "#EXT-X-TARGETDURATION:\(Int(longest.rounded(.up)))", "#EXT-X-MEDIA-SEQUENCE:\(groups.first?.sequence ?? 0)",
+                     "#EXT-X-MAP:URI=\"\(initURI)\""]
+        for g in groups {
+            lines.append("#EXTINF:\(seconds(g.seconds)),")
+            lines.append(segmentURI(g.sequence))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// Seconds with three decimals, without `String(format:)`.
     public static func seconds(_ s: Double) -> String {
         let ms = Int((s * 1000).rounded())

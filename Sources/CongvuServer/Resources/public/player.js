@@ -76,6 +76,18 @@
     try { sb.appendBuffer(this.queue.shift()); } catch (e) { this.state('error'); }
   };
 
+  // Without MediaSource (iPhones before iOS 17.1) each tile plays the camera's live HLS playlist:
+  // a few seconds behind, but native.
+  function NativeLive(box) {
+    var stream = box.getAttribute('data-stream') || 'sub';
+    var figures = box.querySelectorAll('figure.tile');
+    for (var i = 0; i < figures.length; i++) {
+      var v = figures[i].querySelector('video');
+      v.src = '/cameras/' + figures[i].getAttribute('data-camera') + '/live.m3u8?s=' + stream;
+      v.play().catch(function () {});
+    }
+  }
+
   function Live(box) {
     this.box = box;
     this.ids = box.getAttribute('data-live').split(',').filter(Boolean);
@@ -130,6 +142,7 @@
   document.addEventListener('DOMContentLoaded', function () {
     var boxes = document.querySelectorAll('[data-live]');
     for (var i = 0; i < boxes.length; i++) {
+      if (!MS && document.createElement('video').canPlayType('application/vnd.apple.mpegurl')) { NativeLive(boxes[i]); continue; }
       var live = new Live(boxes[i]);
       var toggle = document.getElementById('use-main');
       if (toggle) toggle.addEventListener('change', function () { live.restart(toggle.checked ? 'main' : 'sub'); });
