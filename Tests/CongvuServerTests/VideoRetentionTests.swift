@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuServer
 import CongvuStore
 import CongvuTestSupport
+import CongvuVideo
 import Foundation
 import SQLKit
 import Testing
@@ -53,6 +54,25 @@ import Testing
             #expect(try await h.services.cameras.openAlerts().map(\.kind).contains("disk_low_protected"))
             let office = try await h.signIn("vanphong.giahung")
             #expect((try await office.get("/cameras")).text.contains("id=\"camera-alerts\""))
+        }
+    }
+
+    /// The last segment and the exit of a recorder being stopped arrive in its cancelled task: they are kept all the same.
+    @Test func whatARecorderReportsWhileItIsStoppedIsKept() async throws {
+        try await Harness.run { h in
+            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
+            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
+            let hub = h.services.video
+            let start = Date(timeIntervalSince1970: 1_795_421_700)
+            let stopping = Task {
+                try? await Task.sleep(for: .seconds(30)) // cancelled at once
+                await hub.segmentClosed(StreamKey(cameraID: id, stream: .main), file: "20261123T081500Z.mp4", start: start, duration: 42, bytes: 10)
+                await hub.recorderEvent(StreamKey(cameraID: id, stream: .main), .exited(status: 255, ranSeconds: 42, lines: []))
+            }
+            stopping.cancel()
+            await stopping.value
+            #expect(try await h.services.cameras.segments(camera: id, from: start, to: start + 60).map(\.path) == ["\(id)/20261123T081500Z.mp4"])
+            #expect(try await h.services.cameras.events(camera: id).map(\.kind) == ["exited"])
         }
     }
 }

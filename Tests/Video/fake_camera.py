@@ -201,6 +201,8 @@ def main():
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
     print("ready", flush=True)
     loop.run()
+    # GStreamer's streaming threads may still hold a client: leave at once.
+    os._exit(0)
 
 
 if __name__ == "__main__":

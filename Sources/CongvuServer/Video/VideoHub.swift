@@ -110,9 +110,14 @@ public final class VideoHub: RecorderDelegate {
     // MARK: RecorderDelegate
 
     public func segmentClosed(_ key: StreamKey, file: String, start: Date, duration: TimeInterval, bytes: Int64) async {
+        // The last segment arrives while its recorder is being stopped (a camera edited or removed): the
+        // write runs in a task of its own, which that cancellation does not reach, so it is never lost.
+        let store = self.store
         do {
-            try await store.addSegment(RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration),
-                                                       bytes: bytes, path: "\(key.cameraID)/\(file)"))
+            try await Task {
+                try await store.addSegment(RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration),
+                                                           bytes: bytes, path: "\(key.cameraID)/\(file)"))
+            }.value
         } catch {
             logger.error("segment not indexed", metadata: ["camera": "\(key.cameraID)", "file": "\(file)", "error": "\(error)"])
         }
@@ -127,7 +132,8 @@ public final class VideoHub: RecorderDelegate {
         case .silent(let seconds): (kind, detail) = ("silent", "\(Int(seconds)) s")
         case .missingProgram(let path): (kind, detail) = ("missing_program", path)
         }
-        do { try await store.recordEvent(camera: key.cameraID, stream: key.stream, kind: kind, detail: detail) } catch {
+        let store = self.store
+        do { try await Task { try await store.recordEvent(camera: key.cameraID, stream: key.stream, kind: kind, detail: detail) }.value } catch {
             logger.error("camera event not kept", metadata: ["camera": "\(key.cameraID)", "error": "\(error)"])
         }
     }
