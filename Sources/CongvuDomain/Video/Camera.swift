@@ -94,25 +94,43 @@ public struct Camera: Sendable, Equatable, Identifiable {
 public enum StreamURL {
     /// `url` with the credentials put in (percent-encoded), for the recorder only.
     public static func withCredentials(_ url: String, username: String, password: String) -> String {
-        guard !username.isEmpty, let scheme = url.range(of: "://") else { return url }
+        guard !username.isEmpty, let p = parts(url) else { return url }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let user = username.addingPercentEncoding(withAllowedCharacters: allowed) ?? username
         let pass = password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password
-        let rest = stripCredentials(String(url[scheme.upperBound...]))
-        return String(url[..<scheme.upperBound]) + user + (password.isEmpty ? "" : ":" + pass) + "@" + rest
+        return p.scheme + user + (password.isEmpty ? "" : ":" + pass) + "@" + p.hostPort + p.rest
     }
 
     /// `url` without any user or password in it.
     public static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        return String(url[..<scheme.upperBound]) + stripCredentials(String(url[scheme.upperBound...]))
+        guard let p = parts(url) else { return url }
+        return String(p.scheme + p.hostPort + p.rest)
     }
 
-    private static func stripCredentials(_ rest: String) -> String {
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return rest }
-        return String(rest[rest.index(after: at)...])
+    /// An address taken apart: the scheme with `://`, the user and password typed in it (decoded), the
+    /// host and port, and the rest (path and query).
+    struct Parts {
+        var scheme: Substring
+        var user: String?
+        var password: String?
+        var hostPort: Substring
+        var rest: Substring
+    }
+
+    static func parts(_ url: String) -> Parts? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let after = url[scheme.upperBound...]
+        let end = after.firstIndex { $0 == "/" || $0 == "?" } ?? after.endIndex
+        let authority = after[..<end]
+        var parts = Parts(scheme: url[..<scheme.upperBound], hostPort: authority, rest: after[end...])
+        if let at = authority.lastIndex(of: "@") {
+            let info = authority[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            parts.user = info.first.flatMap { String($0).removingPercentEncoding }
+            parts.password = info.count > 1 ? String(info[1]).removingPercentEncoding : nil
+            parts.hostPort = authority[authority.index(after: at)...]
+        }
+        return parts
     }
 
     /// Removes credentials from any rtsp/http address inside a line (ffmpeg prints its input address).
@@ -216,29 +234,16 @@ public struct CameraDraft: Sendable, Equatable {
 
     /// The password typed into the main address when the password field is empty.
     public var effectivePassword: String {
-        if !password.isEmpty { return password }
-        guard let scheme = mainURL.range(of: "://") else { return "" }
-        let rest = mainURL[scheme.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        guard let at = rest[..<end].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return "" }
-        return String(rest[rest.index(after: colon)..<at]).removingPercentEncoding ?? ""
+        password.isEmpty ? StreamURL.parts(mainURL)?.password ?? "" : password
     }
 
     static func userInURL(_ url: String) -> String? {
-        guard let scheme = url.range(of: "://") else { return nil }
-        let rest = url[scheme.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        guard let at = rest[..<end].lastIndex(of: "@") else { return nil }
-        let info = rest[..<at]
-        let user = info.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-        return user.isEmpty ? nil : user.removingPercentEncoding
+        StreamURL.parts(url)?.user.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func isRTSP(_ url: String) -> Bool {
-        guard url.hasPrefix("rtsp://") || url.hasPrefix("rtsps://"), let scheme = url.range(of: "://") else { return false }
-        let rest = url[scheme.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        return isHost(String(rest[..<end].split(separator: ":").first ?? ""))
+        guard url.hasPrefix("rtsp://") || url.hasPrefix("rtsps://"), let p = StreamURL.parts(url) else { return false }
+        return isHost(String(p.hostPort.split(separator: ":").first ?? ""))
     }
 
     /// A host name or IPv4 address (letters, digits, dots, hyphens), no spaces or slashes.

@@ -23,4 +23,19 @@ extension Process {
         done.wait()
         if let failure { throw failure }
     }
+
+    /// Starts the process (as `runWithDefaultSignals`) and returns a task that ends with its exit
+    /// status, so callers await the end without holding a thread.
+    public func startAwaitingExit() throws -> Task<Int32, Never> {
+        let (ended, continuation) = AsyncStream<Int32>.makeStream()
+        terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        do { try runWithDefaultSignals() } catch {
+            terminationHandler = nil
+            throw error
+        }
+        return Task {
+            for await status in ended { return status }
+            return -1
+        }
+    }
 }

@@ -129,25 +129,16 @@ public final class Recorder: Sendable {
         lastOutput.withLock { $0 = Date() }
         let started = Date()
         let exited: Int32 = await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
-                // Cancelled before the start: never start (the cancellation handler has already run).
-                if Task.isCancelled { c.resume(returning: -1); return }
-                process.terminationHandler = { p in c.resume(returning: p.terminationStatus) }
-                do {
-                    try process.runWithDefaultSignals()
-                } catch {
-                    process.terminationHandler = nil
-                    c.resume(returning: -1)
-                    return
-                }
-                current.withLock { $0 = process }
-                // Cancelled while it was starting: the cancellation handler found nothing to stop.
-                if Task.isCancelled { stop(process) }
-                status.withLock { $0.state = .running; $0.pid = process.processIdentifier; $0.startedAt = started; $0.nextAttempt = nil }
-                Task { await self.delegate.recorderEvent(self.key, .started(pid: process.processIdentifier)) }
-                Task { await self.watch(process) }
-                Task { await self.followList(process) }
-            }
+            // Cancelled before the start: never start (the cancellation handler has already run).
+            guard !Task.isCancelled, let exit = try? process.startAwaitingExit() else { return -1 }
+            current.withLock { $0 = process }
+            // Cancelled while it was starting: the cancellation handler found nothing to stop.
+            if Task.isCancelled { stop(process) }
+            status.withLock { $0.state = .running; $0.pid = process.processIdentifier; $0.startedAt = started; $0.nextAttempt = nil }
+            Task { await self.delegate.recorderEvent(self.key, .started(pid: process.processIdentifier)) }
+            Task { await self.watch(process) }
+            Task { await self.followList(process) }
+            return await exit.value
         } onCancel: {
             self.stop(process)
         }

@@ -19,7 +19,7 @@ public enum Snapshot {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        do { try process.runWithDefaultSignals() } catch { return nil }
+        guard let exit = try? process.startAwaitingExit() else { return nil }
         // Write and read at once on threads of their own: neither pipe may fill while the other waits.
         let writer = Thread {
             try? input.fileHandleForWriting.write(contentsOf: group)
@@ -35,9 +35,8 @@ public enum Snapshot {
         }
         reader.start()
         for await _ in done.stream {}
-        process.waitUntilExit()
         let jpeg = result.value.withLock { $0 }
-        return process.terminationStatus == 0 && jpeg.starts(with: [0xFF, 0xD8]) ? jpeg : nil
+        return await exit.value == 0 && jpeg.starts(with: [0xFF, 0xD8]) ? jpeg : nil
     }
 
     /// The camera's own snapshot, or nil. Cameras answer the first request with a challenge: Digest
