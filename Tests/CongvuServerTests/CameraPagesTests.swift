@@ -43,6 +43,13 @@ import Testing
             #expect(try await chairman.get("/cameras/\(camera.camera.id)").status == .forbidden)
             #expect(try await chairman.get("/cameras/live/socket?c=\(camera.camera.id)").status == .forbidden)
             #expect(try await office.post("/cameras/\(camera.camera.id)/grants", ["role": "leader", "live": "on"]).status == .seeOther)
+            // Only accounts of the office's own subtree, as the form offers: not someone elsewhere, not an account that does not exist.
+            let elsewhereAccount = try #require(try await h.services.accounts.byUsername("chutich.giavan"))
+            let outside = try await office.post("/cameras/\(camera.camera.id)/grants", ["user": String(elsewhereAccount.id), "live": "on"])
+            #expect(outside.status == .badRequest && outside.text.contains("Chỉ cấp quyền cho tài khoản thuộc đơn vị bạn quản lý."))
+            #expect(try await office.post("/cameras/\(camera.camera.id)/grants", ["user": "999999", "live": "on"]).status == .badRequest)
+            // A socket asked for no camera is a clear 400.
+            #expect((try await chairman.get("/cameras/live/socket?c=")).text.contains("Chọn từ 1 đến 36 camera."))
             let list = try await chairman.get("/cameras")
             #expect(list.text.contains("Cổng trụ sở") && list.text.contains("id=\"open-grid\""))
             let live = try await chairman.get("/cameras/\(camera.camera.id)")
@@ -72,7 +79,9 @@ import Testing
             #expect(try await h.services.audit.recent(objectType: "camera").count == 2)
             // The office locks footage of an incident; an end before the start is refused; the chairman may not lock.
             let lockPath = "/cameras/\(camera.camera.id)/locks"
-            #expect(try await office.post(lockPath, ["day": "2026-11-20", "from": "10:00", "to": "09:00", "reason": "Mất trộm"]).status == .badRequest)
+            let backwards = try await office.post(lockPath, ["day": "2026-11-20", "from": "10:00", "to": "09:00", "reason": "Mất trộm"])
+            #expect(backwards.status == .badRequest)
+            #expect(backwards.text.contains("Giờ kết thúc phải sau giờ bắt đầu."))
             #expect(try await chairman.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm"]).status == .forbidden)
             #expect(try await office.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm xe máy"]).status == .seeOther)
             let locks = try await h.services.cameras.locks(camera: camera.camera.id)

@@ -94,8 +94,10 @@ import Testing
             let day = Day(start, in: CivilTime.vietnam).description
             #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "09:00", "to": "08:00",
                                                                                  "reason": "x"]).status == .badRequest)
-            #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "10:00", "to": "10:05",
-                                                                                 "reason": "Không có gì"]).status == .notFound)
+            let nothing = try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "10:00", "to": "10:05",
+                                                                                       "reason": "Không có gì"])
+            #expect(nothing.status == .notFound)
+            #expect(nothing.text.contains("Không có phim ghi trong khoảng này."))
             let clip = try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "08:15", "to": "08:16",
                                                                                     "reason": "Vụ mất xe"])
             #expect(clip.status == .ok && clip.headers[.contentType] == "video/mp4")

@@ -32,16 +32,6 @@ struct CamerasController {
         try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right)
     }
 
-    /// Cameras the principal may see: every camera in their camera-managing scope, and those granted to them.
-    func visible(_ p: Principal) async throws -> [(CameraRecord, Set<CameraRight>)] {
-        var out: [(CameraRecord, Set<CameraRight>)] = []
-        for record in try await store.cameras(within: [""]) {
-            let rights = CameraAccess.rights(of: p, cameraUnitPath: record.unitPath, grants: try await store.grants(camera: record.camera.id))
-            if !rights.isEmpty { out.append((record, rights)) }
-        }
-        return out
-    }
-
     func health(_ record: CameraRecord, _ locale: AppLocale) -> [String: Any] {
         let c = record.camera
         var streams: [[String: Any]] = []
@@ -87,7 +77,7 @@ struct CamerasController {
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
-        let cameras = try await visible(p)
+        let cameras = try await store.visible(to: p)
         let alerts = p.holds(.manageCameras) ? try await store.openAlerts() : []
         return try services.views.page("cameras", context, common(p).merging([
             "cameras": cameras.map { row($0.0, $0.1, context.locale) }, "has_cameras": !cameras.isEmpty,
@@ -172,17 +162,24 @@ struct CamerasController {
         }
     }
 
+    /// The camera a submitted form describes (discovered first for ONVIF), at a unit the principal
+    /// manages cameras of, with the password to seal.
+    func submitted(_ form: FormData, by p: Principal) async throws -> (Camera, password: String) {
+        let d = try await discovered(draft(form))
+        let camera = try d.validated()
+        guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+        guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
+        return (camera, d.effectivePassword)
+    }
+
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         let p = try context.signedIn()
         _ = try context.scopes(.manageCameras)
         var view = FormView(values: formValues(form))
         do {
-            let d = try await discovered(draft(form))
-            let camera = try d.validated()
-            guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
-            guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
-            let id = try await store.create(camera, password: d.effectivePassword, by: context.actor)
+            let (camera, password) = try await submitted(form, by: p)
+            let id = try await store.create(camera, password: password, by: context.actor)
             await startRecorders()
             return HTMLPage.redirect("/cameras/\(id)")
         } catch {
@@ -203,13 +200,10 @@ struct CamerasController {
         let p = try context.require(.manageCameras, atAnyOf: [record.unitPath])
         var view = FormView(values: formValues(form))
         do {
-            let d = try await discovered(draft(form))
-            var camera = try d.validated()
-            guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
-            guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
+            var (camera, password) = try await submitted(form, by: p)
             camera.id = record.camera.id
             camera.active = form["active"] == "on"
-            try await store.update(camera, password: d.effectivePassword, by: context.actor)
+            try await store.update(camera, password: password, by: context.actor)
             await startRecorders()
             return HTMLPage.redirect("/cameras/\(camera.id)")
         } catch {
@@ -269,7 +263,11 @@ struct CamerasController {
         let role = Role(rawValue: form["role"])
         let user = form.int("user")
         guard !rights.isEmpty, (role == nil) != (user == nil) else {
-            throw HTTPError(.badRequest, message: catalogs.error("camera_grant_incomplete", context.locale))
+            throw ValidationErrors([FieldError("rights", "camera_grant_incomplete")])
+        }
+        // Only the accounts the form offers: those of the manager's own subtree.
+        if let user, try await !services.accounts.list(scopes: try context.scopes(.manageCameras)).contains(where: { $0.0.id == user }) {
+            throw ValidationErrors([FieldError("user", "camera_grant_account")])
         }
         try await store.grant(CameraGrant(cameraID: record.camera.id, userID: user, role: role, rights: rights), by: context.actor)
         return HTMLPage.redirect("/cameras/\(record.camera.id)#rights")
@@ -296,11 +294,7 @@ struct CamerasController {
         if to == nil { errors.add("lock_to", "date_invalid") }
         if let from, let to, to <= from { errors.add("lock_to", "lock_order") }
         if form["reason"].tidied.count < 3 { errors.add("lock_reason", "reason_required") }
-        if !errors.isEmpty {
-            var view = FormView(values: ["day": form["day"], "from": form["from"], "to": form["to"], "reason": form["reason"]])
-            try view.absorb(errors, catalogs: catalogs, locale: context.locale)
-            throw HTTPError(.badRequest, message: view.errors.values.sorted().joined(separator: " "))
-        }
+        try errors.throwIfAny()
         try await store.lock(camera: record.camera.id, span: TimeSpan(start: from!, end: to!), reason: form["reason"].tidied, by: context.actor)
         return HTMLPage.redirect("/cameras/\(record.camera.id)#locks")
     }
@@ -309,7 +303,7 @@ struct CamerasController {
 
     func grid(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
-        let live = try await visible(p).filter { $0.1.contains(.live) }
+        let live = try await store.visible(to: p).filter { $0.1.contains(.live) }
         return try services.views.page("camera_grid", context, common(p).merging([
             "cameras": live.map { ["id": $0.0.camera.id, "name": $0.0.camera.name, "unit": $0.0.unitName,
                                    "stream": $0.0.camera.hasSubStream ? "sub" : "main"] },

@@ -24,7 +24,7 @@ struct LiveSocket {
     func watchList(_ request: Request, _ context: AppRequestContext) async throws -> [Watch] {
         _ = try context.signedIn()
         let ids = (request.uri.queryParameters["c"].map(String.init) ?? "").split(separator: ",").compactMap { Int64($0) }
-        guard !ids.isEmpty, ids.count <= 36 else { throw HTTPError(.badRequest, message: "c") }
+        guard !ids.isEmpty, ids.count <= 36 else { throw ValidationErrors([FieldError("c", "camera_list")]) }
         let stream = CameraStream(rawValue: request.uri.queryParameters["s"].map(String.init) ?? "sub") ?? .sub
         var out: [Watch] = []
         for id in ids {

@@ -29,13 +29,13 @@ struct PlaybackController {
     }
 
     /// The window asked in `from` and `to` (ISO instants or local `YYYY-MM-DD HH:MM`), checked.
-    func window(_ request: Request, longest: TimeInterval) throws -> TimeSpan {
+    func window(_ request: Request, _ context: AppRequestContext, longest: TimeInterval) throws -> TimeSpan {
         func instant(_ key: String) -> Date? {
             guard let text = request.uri.queryParameters[Substring(key)].map(String.init) else { return nil }
             return Instant.parse(text) ?? Instant.parseLocal(text)
         }
         guard let from = instant("from"), let to = instant("to"), to > from, to.timeIntervalSince(from) <= longest else {
-            throw HTTPError(.badRequest, message: "from, to")
+            throw ValidationErrors([FieldError("from", "playback_window")])
         }
         return TimeSpan(start: from, end: to)
     }
@@ -52,14 +52,12 @@ struct PlaybackController {
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let record = try await camera(context, needing: .playback)
-        let p = try context.signedIn()
+        let (record, rights) = try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: .playback)
         let day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
         let start = CivilTime.startOfDay(day)
         let segments = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(86_400))
         let timeline = Timeline(segments: segments, within: TimeSpan(start: start, end: min(Date(), start.addingTimeInterval(86_400))))
         let at = request.uri.queryParameters["at"].flatMap { Instant.parseLocal("\(day) \($0)") } ?? timeline.spans.first?.start
-        let rights = try await store.rights(of: p, camera: record.camera.id)?.1 ?? []
         func pct(_ d: Date) -> String { HLSPlaylist.seconds(max(0, min(100, d.timeIntervalSince(start) / 864))) }
         var data: [String: Any] = [
             "id": record.camera.id, "name": record.camera.name, "unit": record.unitName, "day": day.description,
@@ -82,7 +80,7 @@ struct PlaybackController {
 
     func json(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await camera(context, needing: .playback)
-        let window = try window(request, longest: Self.longestWindow)
+        let window = try window(request, context, longest: Self.longestWindow)
         let files = try await files(record, window)
         let body: [String: Any] = [
             "codec": files.first?.file.track.codec ?? "",
@@ -102,7 +100,7 @@ struct PlaybackController {
 
     func playlist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await camera(context, needing: .playback)
-        let window = try window(request, longest: Self.longestWindow)
+        let window = try window(request, context, longest: Self.longestWindow)
         let text = HLSPlaylist.make(try await files(record, window)) { "/cameras/\(record.camera.id)/segments/\($0)" }
         try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
                                 seconds: window.duration, detail: "hls")
@@ -145,13 +143,13 @@ struct PlaybackController {
         let day = form["day"].tidied
         guard let from = Instant.parseLocal("\(day) \(form["from"].tidied)"), let to = Instant.parseLocal("\(day) \(form["to"].tidied)"),
               to > from, to.timeIntervalSince(from) <= Self.longestClip else {
-            throw HTTPError(.badRequest, message: catalogs.error("clip_window", context.locale))
+            throw ValidationErrors([FieldError("from", "clip_window")])
         }
         guard let ffmpeg = services.video.ffmpeg else {
-            throw HTTPError(.serviceUnavailable, message: catalogs.text("cameras_ffmpeg_missing", context.locale))
+            throw Refusal(status: .serviceUnavailable, key: "ffmpeg_missing")
         }
         let segments = try await store.segments(camera: record.camera.id, from: from, to: to)
-        guard !segments.isEmpty else { throw HTTPError(.notFound, message: catalogs.error("clip_nothing_recorded", context.locale)) }
+        guard !segments.isEmpty else { throw Refusal(status: .notFound, key: "clip_nothing_recorded") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-clip-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -164,12 +162,10 @@ struct PlaybackController {
         process.arguments = ClipExport.arguments(list: work + "/list.txt", output: output)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        let status: Int32 = await withCheckedContinuation { c in
-            process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
-            do { try process.runWithDefaultSignals() } catch { process.terminationHandler = nil; c.resume(returning: -1) }
-        }
+        let exit = try? process.startAwaitingExit()
+        let status = await exit?.value ?? -1
         guard status == 0, let clip = FileManager.default.contents(atPath: output) else {
-            throw HTTPError(.serviceUnavailable, message: catalogs.error("clip_failed", context.locale))
+            throw Refusal(status: .serviceUnavailable, key: "clip_failed")
         }
         try await services.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
                                               after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to),

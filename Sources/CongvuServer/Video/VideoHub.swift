@@ -15,7 +15,7 @@ public final class VideoHub: RecorderDelegate {
         var recorder: Recorder
         var task: Task<Void, Never>
         /// What the recorder was started with: a changed camera is restarted.
-        var signature: String
+        var command: FFmpegCommand
     }
 
     let store: CameraStore
@@ -70,27 +70,27 @@ public final class VideoHub: RecorderDelegate {
             logger.error("cameras unreadable", metadata: ["error": "\(error)"])
             return
         }
-        var wanted: [StreamKey: (FFmpegCommand, String)] = [:]
+        var wanted: [StreamKey: FFmpegCommand] = [:]
         for record in cameras {
             let c = record.camera
             guard let password = try? await store.password(of: c.id) else { continue }
             let main = FFmpegCommand(input: StreamURL.withCredentials(c.url(.main), username: c.username, password: password),
                                      segmentDirectory: c.recording ? segmentDirectory(camera: c.id) : nil, segmentSeconds: segmentSeconds)
-            wanted[StreamKey(cameraID: c.id, stream: .main)] = (main, main.arguments.joined(separator: " "))
+            wanted[StreamKey(cameraID: c.id, stream: .main)] = main
             if c.hasSubStream {
-                let sub = FFmpegCommand(input: StreamURL.withCredentials(c.url(.sub), username: c.username, password: password), segmentDirectory: nil)
-                wanted[StreamKey(cameraID: c.id, stream: .sub)] = (sub, sub.arguments.joined(separator: " "))
+                wanted[StreamKey(cameraID: c.id, stream: .sub)] =
+                    FFmpegCommand(input: StreamURL.withCredentials(c.url(.sub), username: c.username, password: password), segmentDirectory: nil)
             }
         }
         let stopped: [Running] = running.withLock { r in
             var out: [Running] = []
-            for (key, run) in r where wanted[key]?.1 != run.signature {
+            for (key, run) in r where wanted[key] != run.command {
                 out.append(run)
                 r[key] = nil
             }
-            for (key, (command, signature)) in wanted where r[key] == nil {
+            for (key, command) in wanted where r[key] == nil {
                 let recorder = Recorder(key: key, command: command, ffmpeg: ffmpeg, policy: policy, delegate: self)
-                r[key] = Running(recorder: recorder, task: Task { await recorder.run() }, signature: signature)
+                r[key] = Running(recorder: recorder, task: Task { await recorder.run() }, command: command)
             }
             return out
         }
@@ -173,8 +173,9 @@ public final class VideoHub: RecorderDelegate {
     public func applyRetention(now: Date = Date(), freeBytes: Int64? = nil, totalBytes: Int64? = nil) async throws -> RetentionPlan {
         let cameras = try await store.cameras(within: nil)
         let rules = Dictionary(uniqueKeysWithValues: cameras.map { ($0.camera.id, RetentionPlan.CameraRule(retentionDays: $0.camera.retentionDays)) })
-        let longest = cameras.map(\.camera.retentionDays).min() ?? 30
-        let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(longest) * 86_400), oldest: 2000)
+        // Whatever any camera keeps no longer (the plan then applies each camera's own days).
+        let shortest = cameras.map(\.camera.retentionDays).min() ?? 30
+        let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(shortest) * 86_400), oldest: 2000)
         let disk = Self.disk(directory)
         let protected = try await store.protectedSpans(from: candidates.first?.start ?? now, to: candidates.map(\.end).max() ?? now)
         let plan = RetentionPlan(segments: candidates, rules: rules, protected: protected, now: now,

@@ -20,8 +20,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            // A rule that refused the input says which, in the user's language; otherwise the status's message.
+            // A rule that refused the input, or a refusal, says which in the user's language; otherwise the status's message.
             let message = (error as? ValidationErrors)?.errors.first.map { views.catalogs.error($0.key, context.locale) }
+                ?? (error as? Refusal).map { views.catalogs.error($0.key, context.locale) }
                 ?? views.catalogs.text("http_\(code)", context.locale)
             if request.uri.path.hasPrefix("/api") {
                 return APIError.response(status: status, code: code, message: message)
@@ -44,6 +45,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case StoreError.notFound: return (.notFound, "not_found")
         case StoreError.conflict: return (.conflict, "conflict")
         case is ValidationErrors, is ImportFileError: return (.badRequest, "bad_request")
+        case let r as Refusal: return (r.status, r.key)
         case let e as HTTPError:
             switch e.status {
             case .notFound: return (.notFound, "not_found")
@@ -62,6 +64,14 @@ struct ErrorMiddleware: RouterMiddleware {
 
 /// The object exists but lies outside every scope the principal holds the permission in.
 struct Forbidden: Error {}
+
+/// A request refused for a reason the user should read, with the status that fits (nothing recorded
+/// there: 404; a program the server lacks: 503): `key` names a catalog message (`error_<key>`), which
+/// the error page shows and the API returns as its code.
+struct Refusal: Error {
+    let status: HTTPResponse.Status
+    let key: String
+}
 /// A page or API call that needs a signed-in user.
 struct NotSignedIn: Error {}
 

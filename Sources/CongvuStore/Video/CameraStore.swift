@@ -355,8 +355,12 @@ public struct CameraStore: Sendable {
     }
 
     public func grants(camera: Int64) async throws -> [CameraGrant] {
+        try await grants { $0.where("camera_id", .equal, camera) }
+    }
+
+    private func grants(_ filter: @escaping @Sendable (SQLSelectBuilder) -> SQLSelectBuilder = { $0 }) async throws -> [CameraGrant] {
         try await database.read { sql in
-            try await sql.select().columns("id", "camera_id", "user_id", "role", "rights").from("camera_grants").where("camera_id", .equal, camera)
+            try await filter(sql.select().columns("id", "camera_id", "user_id", "role", "rights").from("camera_grants"))
                 .orderBy("id").all().map {
                     CameraGrant(id: try $0.decode(column: "id", as: Int64.self), cameraID: try $0.decode(column: "camera_id", as: Int64.self),
                                 userID: try $0.decode(column: "user_id", as: Int64?.self),
@@ -371,6 +375,16 @@ public struct CameraStore: Sendable {
         guard let record = try await self.camera(camera) else { return nil }
         let grants = try await grants(camera: camera)
         return (record, CameraAccess.rights(of: principal, cameraUnitPath: record.unitPath, grants: grants))
+    }
+
+    /// Every camera `principal` has some right on, with those rights: two queries however many cameras there are.
+    public func visible(to principal: Principal) async throws -> [(CameraRecord, Set<CameraRight>)] {
+        let records = try await cameras(within: nil)
+        let grants = Dictionary(grouping: try await grants(), by: \.cameraID)
+        return records.compactMap { record in
+            let rights = CameraAccess.rights(of: principal, cameraUnitPath: record.unitPath, grants: grants[record.camera.id] ?? [])
+            return rights.isEmpty ? nil : (record, rights)
+        }
     }
 
     // MARK: viewing log
