@@ -1,5 +1,6 @@
 import CongvuDomain
 import Foundation
+import Synchronization
 import Testing
 @testable import CongvuVideo
 
@@ -15,17 +16,13 @@ func drain(_ viewer: LiveViewer, _ count: Int) async -> [LiveChunk] {
 
 @Suite("Live fan-out with the current keyframe group")
 struct LiveChannelTests {
-    let boxes: [Box]
-    init() throws { boxes = BoxReader.boxes(in: try fixture("live.mp4")) }
+    let items: [LiveFeed.Item]
+    init() throws { items = try LiveFeed.items(in: try fixture("live.mp4")) }
 
-    /// Feeds the fixture's boxes up to (not including) fragment number `fragments`.
+    /// Feeds the fixture's fragments numbered `range` (and the init segment first when the range starts at 0).
     func feed(_ channel: LiveChannel, fragments range: Range<Int>) {
-        var fragment = -1
-        for box in boxes {
-            if box.type == "moof" { fragment += 1 }
-            if box.type == "ftyp" || box.type == "moov" { if range.lowerBound == 0 { channel.ingest(box) }; continue }
-            if range.contains(fragment) { channel.ingest(box) }
-        }
+        if range.lowerBound == 0 { channel.ingest(items[0]) }
+        for item in items.dropFirst()[(range.lowerBound + 1)..<(range.upperBound + 1)] { channel.ingest(item) }
     }
 
     @Test("A viewer who arrives mid-group gets the init segment and the group since the last keyframe at once")
@@ -41,6 +38,7 @@ struct LiveChannelTests {
         // What comes next is the live edge.
         feed(channel, fragments: 14..<15)
         let next = await drain(viewer, 1)
+        let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
         #expect(next == [.fragment(boxes.filter { $0.type == "moof" }[14].bytes + boxes.filter { $0.type == "mdat" }[14].bytes, keyframe: false)])
         let stats = channel.statistics
         #expect(stats.viewers == 1)
@@ -91,6 +89,26 @@ struct LiveChannelTests {
         #expect(channel.statistics.dropped > 0)
     }
 
+    @Test("The reader's rest ends at once when a viewer arrives, and is not taken while anyone watches")
+    func rest() async throws {
+        let channel = LiveChannel()
+        let rested = Mutex<Duration?>(nil)
+        Thread { let d = ContinuousClock().measure { channel.restWhileUnwatched(20) }; rested.withLock { $0 = d } }.start()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(rested.withLock { $0 } == nil)
+        let viewer = channel.subscribe()
+        #expect(await eventually(10) { rested.withLock { $0 } != nil })
+        #expect(try #require(rested.withLock { $0 }) < .seconds(10))
+        #expect(channel.isWatched())
+        #expect(ContinuousClock().measure { channel.restWhileUnwatched(20) } < .seconds(10))
+        viewer.close()
+        #expect(!channel.isWatched())
+        #expect(ContinuousClock().measure { channel.restWhileUnwatched(0.3) } >= .milliseconds(250))
+        // An HLS player counts as watching for a minute after it asks.
+        _ = channel.hls()
+        #expect(channel.isWatched())
+    }
+
     @Test("When the recorder restarts, viewers get the new init segment before new fragments")
     func restart() async throws {
         let channel = LiveChannel()
@@ -113,7 +131,7 @@ struct LiveChannelTests {
       .enabled(if: VideoTools.ffmpeg != nil))
 func snapshotFromTheGroup() async throws {
     let channel = LiveChannel()
-    for box in BoxReader.boxes(in: try fixture("live.mp4")).prefix(2 + 2 * 14) { channel.ingest(box) }
+    for item in try LiveFeed.items(in: try fixture("live.mp4")).prefix(1 + 14) { channel.ingest(item) }
     let group = try #require(channel.currentGroup())
     let jpeg = try #require(await Snapshot.jpeg(fromGroup: group, ffmpeg: VideoTools.ffmpeg!))
     #expect(jpeg.starts(with: [0xFF, 0xD8]) && jpeg.count > 500)
@@ -124,12 +142,12 @@ func snapshotFromTheGroup() async throws {
 @Test("Asked for HLS, the channel keeps its last complete keyframe groups; each is a playable media segment")
 func liveHLS() async throws {
     let channel = LiveChannel()
-    let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
+    let items = try LiveFeed.items(in: try fixture("live.mp4"))
     // Nobody asked: nothing kept.
-    for box in boxes.prefix(2 + 2 * 25) { channel.ingest(box) }
+    for item in items.prefix(1 + 25) { channel.ingest(item) }
     #expect(channel.hls(now: Date.distantPast)?.groups.isEmpty == true)
     _ = channel.hls()
-    for box in boxes.dropFirst(2 + 2 * 25) { channel.ingest(box) }
+    for item in items.dropFirst(1 + 25) { channel.ingest(item) }
     let (initSegment, groups) = try #require(channel.hls())
     // Keyframes every 10 frames: the groups that ended after the ask are 20–29 and 30–39 (40… is still open).
     #expect(groups.map(\.sequence) == [2, 3])

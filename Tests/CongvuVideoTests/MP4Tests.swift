@@ -38,6 +38,64 @@ struct MP4Tests {
         #expect(throws: BoxReader.Malformed.self) { _ = try big.feed(bad) }
     }
 
+    @Test("The live feed gives the init segment, then each fragment as its moof and mdat, however the pipe cuts the bytes")
+    func liveFeed() throws {
+        let data = try fixture("live.mp4")
+        let boxes = BoxReader.boxes(in: data)
+        let track = try #require(TrackInfo(moov: boxes[1]))
+        let moofs = boxes.filter { $0.type == "moof" }, mdats = boxes.filter { $0.type == "mdat" }
+        var expected: [LiveFeed.Item] = [.initSegment(boxes[0].bytes + boxes[1].bytes, track)]
+        for (moof, mdat) in zip(moofs, mdats) {
+            expected.append(.fragment(moof.bytes + mdat.bytes, try #require(FragmentInfo(moof: moof, track: track))))
+        }
+        #expect(try LiveFeed.items(in: data) == expected)
+        for piece in [1, 7, 100, 4093] {
+            var feed = LiveFeed()
+            var items: [LiveFeed.Item] = []
+            var i = 0
+            while i < data.count {
+                try data[i..<min(i + piece, data.count)].withUnsafeBytes { try feed.feed($0) { items.append($0) } }
+                i += piece
+            }
+            #expect(items == expected, "pieces of \(piece) bytes")
+        }
+    }
+
+    @Test("A live stream with a box size no stream has is refused; a size of 0 (to the end) only fits a file")
+    func liveFeedMalformed() throws {
+        for bad in [Data([0, 0, 0, 4]) + Data("moof".utf8), Data([0x7F, 0xFF, 0xFF, 0xFF]) + Data("mdat".utf8),
+                    Data([0, 0, 0, 0]) + Data("mdat".utf8)] {
+            var feed = LiveFeed()
+            #expect(throws: BoxReader.Malformed.self) { try bad.withUnsafeBytes { try feed.feed($0) { _ in } } }
+        }
+        #expect(BoxReader.boxes(in: Data([0, 0, 0, 0]) + Data("mdat".utf8) + Data([1, 2])).map(\.bytes.count) == [10])
+    }
+
+    @Test("A damaged moof is read without a trap or a hang: sample fields past its end give no fragment")
+    func damagedMoof() throws {
+        let boxes = BoxReader.boxes(in: try fixture("live.mp4"))
+        let track = try #require(TrackInfo(moov: boxes[1]))
+        let moof = try #require(boxes.first { $0.type == "moof" })
+        let trun = try #require(moof.bytes.range(of: Data("trun".utf8)))
+        func read(_ bytes: Data) -> FragmentInfo? { FragmentInfo(moof: Box(type: "moof", bytes: bytes, headerSize: 8), track: track) }
+        // The fixture's trun has no per-sample fields: a huge sample count costs no loop.
+        var lying = moof.bytes
+        lying.replaceSubrange((trun.upperBound + 4)..<(trun.upperBound + 8), with: [0x7F, 0xFF, 0xFF, 0xFF])
+        #expect(read(lying)?.sampleCount == 0x7FFF_FFFF)
+        // Claiming a duration per sample that the box does not hold: no fragment.
+        var short = moof.bytes
+        short[trun.upperBound + 2] |= 0x01
+        #expect(read(short) == nil)
+        #expect(read(moof.bytes)?.sampleCount == 1)
+        // Any byte changed anywhere: an answer or nil, never a trap.
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var bytes = moof.bytes
+            for _ in 0..<3 { bytes[Int.random(in: 0..<bytes.count, using: &g)] = UInt8.random(in: 0...255, using: &g) }
+            _ = FragmentInfo(moof: Box(type: "moof", bytes: bytes, headerSize: 8), track: track)
+        }
+    }
+
     @Test("The init segment gives the codec string, size and timescale")
     func track() throws {
         let boxes = BoxReader.boxes(in: try fixture("live.mp4"))

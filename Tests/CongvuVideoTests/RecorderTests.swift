@@ -106,6 +106,36 @@ struct RecorderTests {
         #expect(rec.currentStatus.state == .running)
     }
 
+    @Test("Unwatched, the live output is taken a few times a second; a viewer gets each frame as it comes")
+    func restsWhileUnwatched() async throws {
+        let camera = try await FakeCamera()
+        let rec = recorder(camera, dir: nil, delegate: Collector())
+        let task = Task { await rec.run() }
+        defer { task.cancel(); camera.stop() }
+        #expect(await eventually(10) { rec.channel.currentGroup() != nil })
+        // Nobody watches: fragments (25 a second) arrive in batches, one per rest of the reader.
+        var batches = 0, last = rec.channel.statistics.fragments
+        let first = last
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(20))
+            let now = rec.channel.statistics.fragments
+            if now != last { batches += 1; last = now }
+        }
+        #expect(last - first >= 25)
+        #expect(batches * 3 <= last - first, "\(last - first) fragments in \(batches) batches")
+        // A viewer: one read per frame, no batches.
+        let viewer = rec.channel.subscribe()
+        defer { viewer.close() }
+        let start = Date()
+        var arrivals: [Date] = []
+        while Date().timeIntervalSince(start) < 2.3, await viewer.next() != nil {
+            if Date().timeIntervalSince(start) > 0.3 { arrivals.append(Date()) } // after the group handed over at once
+        }
+        let gaps = zip(arrivals.dropFirst(), arrivals).map { $0.timeIntervalSince($1) }
+        #expect(arrivals.count >= 25)
+        #expect(gaps.filter { $0 > 0.15 }.count <= 3, "gaps: \(gaps.map { Int($0 * 1000) })")
+    }
+
     @Test("A wrong password ends in an exit whose lines say why, without the password")
     func wrongPassword() async throws {
         let camera = try await FakeCamera()

@@ -31,7 +31,7 @@ public enum RecorderEvent: Sendable, Equatable {
     case missingProgram(String)
 }
 
-/// Supervises one ffmpeg for one camera stream: starts it, reads its live output box by box into a
+/// Supervises one ffmpeg for one camera stream: starts it, reads its live output fragment by fragment into a
 /// `LiveChannel`, indexes segments as ffmpeg closes them, restarts it with backoff when it ends, and
 /// stops it when it falls silent. It never decodes video.
 public final class Recorder: Sendable {
@@ -136,8 +136,7 @@ public final class Recorder: Sendable {
             if Task.isCancelled { stop(process) }
             status.withLock { $0.state = .running; $0.pid = process.processIdentifier; $0.startedAt = started; $0.nextAttempt = nil }
             Task { await self.delegate.recorderEvent(self.key, .started(pid: process.processIdentifier)) }
-            Task { await self.watch(process) }
-            Task { await self.followList(process) }
+            Task { await self.supervise(process) }
             return await exit.value
         } onCancel: {
             self.stop(process)
@@ -164,10 +163,14 @@ public final class Recorder: Sendable {
         }
     }
 
-    /// The watchdog: a process that writes nothing for `policy.silence` seconds is stopped.
-    private func watch(_ process: Process) async {
+    /// While ffmpeg runs: indexes the segments it closed, and stops it when it has written nothing
+    /// for `policy.silence` seconds (the watchdog). One timer per process, every fifth of the silence
+    /// (2 s by default): each wake-up costs the server a few thread switches, for every stream.
+    private func supervise(_ process: Process) async {
+        let step = min(2, max(0.1, policy.silence / 5))
         while process.isRunning && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .seconds(step))
+            await readList()
             let quiet = Date().timeIntervalSince(lastOutput.withLock { $0 })
             if quiet > policy.silence && process.isRunning {
                 await delegate.recorderEvent(key, .silent(seconds: quiet))
@@ -180,27 +183,32 @@ public final class Recorder: Sendable {
     // MARK: output
 
     private func readOutput(_ pipe: FileHandle) -> Task<Void, Never> {
-        let reader = Shared(BoxReader())
-        return readFD(pipe) { [self] bytes in
+        let feed = Shared(LiveFeed())
+        // A pipe large enough for the reader to rest between reads while nobody watches (ffmpeg
+        // must never block on it: its recording would stall). Without it, every frame is read.
+        let roomy = fcntl(pipe.fileDescriptor, 1031 /* F_SETPIPE_SZ */, Self.pipeCapacity) >= Self.pipeCapacity
+        return readFD(pipe, bufferSize: Self.pipeCapacity / 2, rest: { [channel] read in
+            if roomy && read < Self.pipeCapacity / 4 { channel.restWhileUnwatched() }
+        }) { [self] bytes in
             lastOutput.withLock { $0 = Date() }
-            let boxes: [Box]
             do {
-                boxes = try reader.value.withLock { try $0.feed(bytes) }
+                try feed.value.withLock { try $0.feed(bytes) { channel.ingest($0) } }
             } catch {
                 // A broken box stream: start over; the channel waits for the next init segment.
-                reader.value.withLock { $0 = BoxReader() }
+                feed.value.withLock { $0 = LiveFeed() }
                 channel.recorderStopped()
-                return
             }
-            for box in boxes { channel.ingest(box) }
         }
     }
+
+    /// 1 MiB: a quarter of a second of a 16 Mbit/s camera is 0.5 MiB.
+    static let pipeCapacity: Int32 = 1 << 20
 
     private func readErrors(_ pipe: FileHandle) -> Task<Void, Never> {
         let pending = Shared(Data())
         return readFD(pipe) { [self] bytes in
             let lines: [String] = pending.value.withLock { buffer in
-                buffer.append(bytes)
+                buffer.append(contentsOf: bytes)
                 var out: [String] = []
                 while let nl = buffer.firstIndex(of: 10) {
                     out.append(String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self))
@@ -221,15 +229,20 @@ public final class Recorder: Sendable {
 
     /// Reads a pipe as data arrives until end of file, on a thread of its own: a blocking read, so
     /// no event source is left watching a descriptor that is closed and reused when ffmpeg restarts.
-    private func readFD(_ pipe: FileHandle, _ handle: @escaping @Sendable (Data) -> Void) -> Task<Void, Never> {
+    /// `handle` sees the bytes in the read buffer (it copies what it keeps); `rest`, told how many
+    /// bytes came, may pause the thread before the next read.
+    private func readFD(_ pipe: FileHandle, bufferSize: Int32 = 1 << 16, rest: (@Sendable (Int) -> Void)? = nil,
+                        _ handle: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) -> Task<Void, Never> {
         let finished = AsyncStream<Void>.makeStream()
         let thread = Thread {
             let fd = pipe.fileDescriptor
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(bufferSize), alignment: 16)
+            defer { buffer.deallocate() }
             while true {
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 if n > 0 {
-                    handle(Data(buffer[0..<n]))
+                    handle(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    rest?(n)
                 } else if n == 0 || errno != EINTR {
                     break
                 }
@@ -246,13 +259,6 @@ public final class Recorder: Sendable {
 
     private let listOffset = Mutex(0)
     private let reported = Mutex(Set<String>())
-
-    private func followList(_ process: Process) async {
-        while process.isRunning && !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            await readList()
-        }
-    }
 
     private func readList() async {
         guard let list = command.segmentList, let dir = command.segmentDirectory,

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -14,7 +15,7 @@ public enum LiveChunk: Sendable, Equatable {
     }
 }
 
-/// One camera stream's live picture, fed box by box from its recorder's stdout. It keeps the init
+/// One camera stream's live picture, fed fragment by fragment from its recorder's stdout. It keeps the init
 /// segment and the current keyframe group (every fragment since the last keyframe), so a new viewer
 /// gets a picture at once instead of waiting for the next keyframe, and fans fragments out to its
 /// viewers, each with its own bounded queue: a slow viewer drops to the next keyframe and never
@@ -37,8 +38,6 @@ public final class LiveChannel: Sendable {
     struct State {
         var initSegment: Data?
         var track: TrackInfo?
-        var pendingMoof: Box?
-        var pendingInfo: FragmentInfo?
         var group: [Data] = []
         var groupBytes = 0
         var groupStart: UInt64?
@@ -59,6 +58,8 @@ public final class LiveChannel: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Signalled when someone starts watching, to end the recorder's reader's rest at once.
+    private let watchers = DispatchSemaphore(value: 0)
     /// Bytes a viewer may have waiting before it is dropped to the next keyframe.
     public let viewerLimit: Int
     /// A group longer than this is cut (a camera with a huge keyframe interval must not eat memory).
@@ -69,29 +70,21 @@ public final class LiveChannel: Sendable {
         self.groupLimit = groupLimit
     }
 
-    /// Feeds one top-level box of the recorder's live output.
-    public func ingest(_ box: Box, at now: Date = Date()) {
+    /// Takes one item of the recorder's live output (read by a `LiveFeed`).
+    public func ingest(_ item: LiveFeed.Item, at now: Date = Date()) {
         var deliveries: [(LiveViewer, LiveChunk)] = []
         state.withLock { s in
-            switch box.type {
-            case "ftyp":
-                s.initSegment = box.bytes
-                s.pendingMoof = nil
+            switch item {
+            case .initSegment(let bytes, let track):
+                s.initSegment = bytes
+                s.track = track
+                s.stats.track = track
                 s.group = []; s.groupBytes = 0; s.groupStart = nil
-            case "moov":
-                s.initSegment = (s.initSegment ?? Data()) + box.bytes
-                s.track = TrackInfo(moov: box)
-                s.stats.track = s.track
-                if let track = s.track, let initSegment = s.initSegment {
-                    for v in s.viewers.values { deliveries.append((v, .initSegment(initSegment, track))) }
+                if let track {
+                    for v in s.viewers.values { deliveries.append((v, .initSegment(bytes, track))) }
                 }
-            case "moof":
-                s.pendingMoof = box
-                s.pendingInfo = FragmentInfo(moof: box, track: s.track)
-            case "mdat":
-                guard let moof = s.pendingMoof, let info = s.pendingInfo, s.track != nil else { return }
-                s.pendingMoof = nil
-                let bytes = moof.bytes + box.bytes
+            case .fragment(let bytes, let info):
+                guard s.initSegment != nil, s.track != nil else { return }
                 if info.startsWithKeyframe {
                     if let start = s.groupStart, let scale = s.track?.timescale, scale > 0, info.decodeTime > start {
                         let seconds = Double(info.decodeTime - start) / Double(scale)
@@ -114,17 +107,33 @@ public final class LiveChannel: Sendable {
                 s.stats.bytes += bytes.count
                 s.stats.lastFragmentAt = now
                 for v in s.viewers.values { deliveries.append((v, .fragment(bytes, keyframe: info.startsWithKeyframe))) }
-            default:
-                break
             }
         }
         for (viewer, chunk) in deliveries { viewer.offer(chunk) }
     }
 
+    /// Whether anyone receives the stream now: a viewer, or an HLS player lately.
+    public func isWatched(now: Date = Date()) -> Bool {
+        state.withLock { !$0.viewers.isEmpty || now < $0.hlsWantedUntil }
+    }
+
+    /// How long the recorder's reader rests between reads while nobody watches.
+    public static let unwatchedRest = 0.25
+
+    /// Called by the recorder's reader between reads, on its own thread. While nobody watches, it
+    /// waits up to `seconds` (ffmpeg's output gathers in the pipe meanwhile and wakes nobody), so an
+    /// unwatched stream costs a few wake-ups a second instead of one per frame; a viewer who
+    /// arrives ends the wait at once. The keyframe group kept for new viewers and snapshots is then
+    /// at most that much behind the camera until the reader catches up.
+    public func restWhileUnwatched(_ seconds: Double = LiveChannel.unwatchedRest) {
+        guard seconds > 0, !isWatched() else { return }
+        _ = watchers.wait(timeout: .now() + seconds)
+    }
+
     /// The recorder stopped: the next init segment starts a new stream.
     public func recorderStopped() {
         state.withLock { s in
-            s.initSegment = nil; s.pendingMoof = nil
+            s.initSegment = nil
             s.group = []; s.groupBytes = 0; s.groupStart = nil
             s.hls = []
         }
@@ -136,7 +145,8 @@ public final class LiveChannel: Sendable {
     /// The live playlist's material for players without MediaSource (iPhones before iOS 17.1): the
     /// init segment and the last complete keyframe groups. Asking keeps them collected for a minute.
     public func hls(now: Date = Date()) -> (initSegment: Data, groups: [HLSGroup])? {
-        state.withLock { s in
+        defer { watchers.signal() }
+        return state.withLock { s in
             s.hlsWantedUntil = now.addingTimeInterval(60)
             guard let initSegment = s.initSegment else { return nil }
             return (initSegment, s.hls)
@@ -145,7 +155,8 @@ public final class LiveChannel: Sendable {
 
     /// A new viewer: it starts with the init segment and the current keyframe group, if any.
     public func subscribe() -> LiveViewer {
-        state.withLock { s in
+        defer { watchers.signal() }
+        return state.withLock { s in
             let viewer = LiveViewer(limit: viewerLimit, channel: self, id: s.nextViewer)
             s.nextViewer += 1
             s.viewers[viewer.id] = viewer

@@ -70,43 +70,53 @@ public struct FragmentInfo: Sendable, Equatable {
 
     /// Reads a moof box. `track` gives the trex defaults.
     public init?(moof: Box, track: TrackInfo?) {
-        guard moof.type == "moof", let traf = moof.child("traf"), let tfhd = traf.child("tfhd") else { return nil }
-        let h = Data(tfhd.payload)
-        guard h.count >= 8 else { return nil }
-        let hFlags = h.u32(at: 0) & 0xFFFFFF
-        var i = 8
+        guard let info = moof.bytes.withUnsafeBytes({ FragmentInfo(moof: $0, track: track) }) else { return nil }
+        self = info
+    }
+
+    /// Reads a moof box in place from its bytes (header included), without copying any of it:
+    /// the live path reads one for every frame.
+    init?(moof p: UnsafeRawBufferPointer, track: TrackInfo?) {
+        guard let moof = try? BoxHeader(p, at: 0), moof.type == BoxHeader.moof, moof.size <= p.count,
+              let traf = BoxHeader.child(BoxHeader.traf, in: p, moof.length..<moof.size),
+              let h = BoxHeader.child(BoxHeader.tfhd, in: p, traf), h.count >= 8 else { return nil }
+        let hFlags = p.u32(at: h.lowerBound) & 0xFFFFFF
+        var i = h.lowerBound + 8
         if hFlags & 0x01 != 0 { i += 8 }
         if hFlags & 0x02 != 0 { i += 4 }
         var defaultDuration = track?.defaultDuration ?? 0
         var defaultFlags = track?.defaultFlags ?? 0
-        if hFlags & 0x08 != 0, h.count >= i + 4 { defaultDuration = h.u32(at: i); i += 4 }
+        if hFlags & 0x08 != 0, h.upperBound >= i + 4 { defaultDuration = p.u32(at: i); i += 4 }
         if hFlags & 0x10 != 0 { i += 4 }
-        if hFlags & 0x20 != 0, h.count >= i + 4 { defaultFlags = h.u32(at: i) }
+        if hFlags & 0x20 != 0, h.upperBound >= i + 4 { defaultFlags = p.u32(at: i) }
 
         decodeTime = 0
-        if let tfdt = traf.child("tfdt") {
-            let d = Data(tfdt.payload)
-            if d.count >= 8 { decodeTime = d.first == 1 && d.count >= 12 ? d.u64(at: 4) : UInt64(d.u32(at: 4)) }
+        if let d = BoxHeader.child(BoxHeader.tfdt, in: p, traf), d.count >= 8 {
+            decodeTime = p[d.lowerBound] == 1 && d.count >= 12 ? p.u64(at: d.lowerBound + 4) : UInt64(p.u32(at: d.lowerBound + 4))
         }
-        guard let trun = traf.child("trun") else { return nil }
-        let r = Data(trun.payload)
-        guard r.count >= 8 else { return nil }
-        let rFlags = r.u32(at: 0) & 0xFFFFFF
-        let count = Int(r.u32(at: 4))
-        var j = 8
+        guard let r = BoxHeader.child(BoxHeader.trun, in: p, traf), r.count >= 8 else { return nil }
+        let rFlags = p.u32(at: r.lowerBound) & 0xFFFFFF
+        let count = Int(p.u32(at: r.lowerBound + 4))
+        var j = r.lowerBound + 8
         if rFlags & 0x01 != 0 { j += 4 }
         var firstFlags: UInt32?
-        if rFlags & 0x04 != 0, r.count >= j + 4 { firstFlags = r.u32(at: j); j += 4 }
-        let perSample = [0x100, 0x200, 0x400, 0x800].filter { rFlags & UInt32($0) != 0 }.count * 4
+        if rFlags & 0x04 != 0, r.upperBound >= j + 4 { firstFlags = p.u32(at: j); j += 4 }
+        let perSample = (rFlags & 0xF00).nonzeroBitCount * 4 // duration, size, flags, composition offset
+        // Every sample's fields must be inside the box (a damaged count must not loop for ever).
+        guard j <= r.upperBound, perSample == 0 || (r.upperBound - j) / perSample >= count else { return nil }
         var total: UInt64 = 0
         var firstSampleFlags: UInt32?
-        for n in 0..<count {
-            guard r.count >= j + perSample else { return nil }
-            var k = j
-            if rFlags & 0x100 != 0 { total += UInt64(r.u32(at: k)); k += 4 } else { total += UInt64(defaultDuration) }
-            if rFlags & 0x200 != 0 { k += 4 }
-            if rFlags & 0x400 != 0, n == 0 { firstSampleFlags = r.u32(at: k) }
-            j += perSample
+        if rFlags & 0x100 == 0 {
+            total = UInt64(count) * UInt64(defaultDuration)
+        }
+        if perSample > 0 {
+            for n in 0..<count {
+                var k = j
+                if rFlags & 0x100 != 0 { total += UInt64(p.u32(at: k)); k += 4 }
+                if rFlags & 0x200 != 0 { k += 4 }
+                if rFlags & 0x400 != 0, n == 0 { firstSampleFlags = p.u32(at: k) }
+                j += perSample
+            }
         }
         let flags = firstFlags ?? firstSampleFlags ?? defaultFlags
         startsWithKeyframe = flags & 0x10000 == 0
