@@ -31,6 +31,7 @@
     if (!MS || !MS.isTypeSupported(type)) { this.state('unsupported'); return; }
     var ms = new MS();
     this.ms = ms;
+    this.initAt = performance.now();
     this.queue.push(bytes);
     if (window.ManagedMediaSource && ms instanceof window.ManagedMediaSource) this.video.disableRemotePlayback = true;
     ms.addEventListener('sourceopen', function () {
@@ -63,7 +64,10 @@
     var b = this.sb && this.sb.buffered, v = this.video;
     if (!b || !b.length) return;
     var end = b.end(b.length - 1);
-    if (v.currentTime < b.start(0) || end - v.currentTime > 0.8) v.currentTime = Math.max(b.start(0), end - 0.1);
+    // The first two seconds hold the keyframe group handed over at once and what the server had
+    // not read yet: start close to the edge. Later, seek only when far behind (a seek is a hiccup).
+    var slack = performance.now() - this.initAt < 2000 ? 0.3 : 0.8;
+    if (v.currentTime < b.start(0) || end - v.currentTime > slack) v.currentTime = Math.max(b.start(0), end - 0.1);
   };
   Tile.prototype.pump = function () {
     var sb = this.sb;
