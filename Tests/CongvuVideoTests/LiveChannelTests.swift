@@ -109,6 +109,18 @@ struct LiveChannelTests {
         #expect(channel.isWatched())
     }
 
+    @Test("A stream gone for good ends every viewer's queue, so pages reconnect to the camera's new stream")
+    func closeViewers() async throws {
+        let channel = LiveChannel()
+        feed(channel, fragments: 0..<3)
+        let a = channel.subscribe(), b = channel.subscribe()
+        _ = await drain(a, 4)
+        channel.closeViewers()
+        #expect(await a.next() == nil)
+        #expect(await b.next() == nil)
+        #expect(channel.statistics.viewers == 0)
+    }
+
     @Test("When the recorder restarts, viewers get the new init segment before new fragments")
     func restart() async throws {
         let channel = LiveChannel()

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import Synchronization
 
 /// The live view over one WebSocket: `/cameras/live/socket?c=3,5&s=sub` carries the cameras asked
 /// for (each checked for the live right before the upgrade), multiplexed so a grid of many cameras
@@ -46,16 +47,22 @@ struct LiveSocket {
             let context = ws.requestContext
             guard let watches = try? await watchList(request, context) else { return }
             let started = Date()
-            var viewers: [LiveViewer] = []
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let viewers = ViewerList()
+            await withThrowingTaskGroup(of: Void.self) { group in
                 for (slot, watch) in watches.enumerated() {
-                    guard let channel = services.video.channel(camera: watch.record.camera.id, stream: watch.stream) else {
-                        try await outbound.write(.text("{\"slot\":\(slot),\"state\":\"offline\"}"))
-                        continue
-                    }
-                    let viewer = channel.subscribe()
-                    viewers.append(viewer)
                     group.addTask {
+                        // A camera whose stream is not running (switched off, ffmpeg missing, just
+                        // changed) shows as offline, and plays as soon as its recorder runs.
+                        let camera = watch.record.camera.id
+                        var channel = services.video.channel(camera: camera, stream: watch.stream)
+                        if channel == nil { try await outbound.write(.text("{\"slot\":\(slot),\"state\":\"offline\"}")) }
+                        while channel == nil {
+                            try await Task.sleep(for: .seconds(2))
+                            channel = services.video.channel(camera: camera, stream: watch.stream)
+                        }
+                        guard let channel, let viewer = viewers.add(channel.subscribe()) else { return }
+                        // Ends when the socket does, or when the stream is gone for good (the page
+                        // then reconnects and finds the camera's new stream).
                         for await chunk in viewer {
                             var buffer = ByteBuffer()
                             buffer.writeInteger(UInt8(slot))
@@ -74,14 +81,12 @@ struct LiveSocket {
                         }
                     }
                 }
-                let open = viewers
                 group.addTask {
                     // The page sends nothing that matters; the loop ends when it goes away.
                     for try await _ in inbound {}
-                    for viewer in open { viewer.close() }
                 }
                 _ = try? await group.next()
-                for viewer in open { viewer.close() }
+                viewers.closeAll()
                 group.cancelAll()
             }
             let seconds = Date().timeIntervalSince(started)
@@ -150,4 +155,28 @@ func buildWebSocketRouter(_ services: AppServices) -> Router<AppRequestContext> 
     router.add(middleware: SessionMiddleware(accounts: services.accounts))
     LiveSocket(services: services).addRoutes(to: router)
     return router
+}
+
+/// The viewers one socket opened, closed together when it ends (a slot may subscribe late).
+final class ViewerList: Sendable {
+    private let state = Mutex<(closed: Bool, viewers: [LiveViewer])>((false, []))
+
+    /// The viewer, kept to be closed with the others; nil (and closed) when the socket has ended.
+    func add(_ viewer: LiveViewer) -> LiveViewer? {
+        let kept = state.withLock { s in
+            if !s.closed { s.viewers.append(viewer) }
+            return !s.closed
+        }
+        if !kept { viewer.close() }
+        return kept ? viewer : nil
+    }
+
+    func closeAll() {
+        let viewers = state.withLock { s in
+            s.closed = true
+            defer { s.viewers = [] }
+            return s.viewers
+        }
+        for viewer in viewers { viewer.close() }
+    }
 }

@@ -97,6 +97,7 @@ public final class VideoHub: RecorderDelegate {
         for run in stopped {
             run.task.cancel()
             await run.task.value
+            run.recorder.channel.closeViewers()
         }
     }
 
@@ -104,7 +105,7 @@ public final class VideoHub: RecorderDelegate {
     public func stopAll() async {
         let all = running.withLock { r -> [Running] in defer { r = [:] }; return Array(r.values) }
         for run in all { run.task.cancel() }
-        for run in all { await run.task.value }
+        for run in all { await run.task.value; run.recorder.channel.closeViewers() }
     }
 
     // MARK: RecorderDelegate

@@ -130,6 +130,13 @@ public final class LiveChannel: Sendable {
         _ = watchers.wait(timeout: .now() + seconds)
     }
 
+    /// The stream is gone for good (its camera was changed, switched off or removed): every
+    /// viewer's queue ends, so the page reconnects and finds the camera's new stream, if any.
+    public func closeViewers() {
+        let viewers = state.withLock { Array($0.viewers.values) }
+        for viewer in viewers { viewer.close() }
+    }
+
     /// The recorder stopped: the next init segment starts a new stream.
     public func recorderStopped() {
         state.withLock { s in
