@@ -196,7 +196,11 @@ class Checks:
             assert "avc1." in health and "320×180" in health, health
             # Playback: the day's timeline shows what was recorded (segments of 4 s here); a tap plays from there.
             d.find_element(By.ID, "open-playback").click()
-            WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline a.span") or d.refresh())
+            # Two closed segments at least: the first one, cut at the clock, may last under a second.
+            plan_files = ("var x = new XMLHttpRequest(); x.open('GET', document.getElementById('playback')"
+                          ".getAttribute('data-playback'), false); x.send(); return JSON.parse(x.responseText).files.length")
+            WebDriverWait(d, 40).until(lambda d: (d.find_elements(By.CSS_SELECTOR, "#timeline a.span")
+                                                  and d.execute_script(plan_files) >= 2) or d.refresh())
             d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0].click()
             WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
             p0 = d.execute_script("return document.querySelector('#playback video').currentTime")

@@ -142,7 +142,10 @@ class Viewer(threading.Thread):
         assert b" 101 " in head.split(b"\r\n")[0], head
         f = s.makefile("rb")
         while not self.stop:
-            b0, b1 = f.read(2)
+            head = f.read(2)
+            if len(head) < 2:  # the server went away (the end of the run)
+                break
+            b0, b1 = head
             n = b1 & 0x7F
             if n == 126:
                 n = struct.unpack(">H", f.read(2))[0]
@@ -295,6 +298,8 @@ def main():
         everything = lambda: [server.pid] + children(server.pid)
         idle = cpu_percent(everything, args.seconds)
         rows.append(("Congvu, 1 camera (server + main and sub ffmpeg), no viewer", f"{idle:.2f} %"))
+        idle_server = cpu_percent(lambda: [server.pid], args.seconds)
+        rows.append(("… of which the server process alone (another window)", f"{idle_server:.2f} %"))
         v = Viewer(port, office.cookie(), [first], "sub")
         v.start()
         time.sleep(2)
