@@ -48,6 +48,16 @@ public final class LiveChannel: Sendable {
         var hls: [HLSGroup] = []
         var hlsSequence = 0
         var hlsWantedUntil = Date.distantPast
+        /// The recorder's reader is resting (or about to): someone who starts watching wakes it.
+        var resting = false
+
+        func watched(at now: Date) -> Bool { !viewers.isEmpty || now < hlsWantedUntil }
+
+        /// Whether to wake the reader: only when it rests, so wake-ups do not pile up.
+        mutating func wakeReader() -> Bool {
+            defer { resting = false }
+            return resting
+        }
     }
 
     /// One complete keyframe group: an HLS media segment of the live playlist.
@@ -114,7 +124,7 @@ public final class LiveChannel: Sendable {
 
     /// Whether anyone receives the stream now: a viewer, or an HLS player lately.
     public func isWatched(now: Date = Date()) -> Bool {
-        state.withLock { !$0.viewers.isEmpty || now < $0.hlsWantedUntil }
+        state.withLock { $0.watched(at: now) }
     }
 
     /// How long the recorder's reader rests between reads while nobody watches.
@@ -125,9 +135,15 @@ public final class LiveChannel: Sendable {
     /// unwatched stream costs a few wake-ups a second instead of one per frame; a viewer who
     /// arrives ends the wait at once. The keyframe group kept for new viewers and snapshots is then
     /// at most that much behind the camera until the reader catches up.
-    public func restWhileUnwatched(_ seconds: Double = LiveChannel.unwatchedRest) {
-        guard seconds > 0, !isWatched() else { return }
+    public func restWhileUnwatched(_ seconds: Double = LiveChannel.unwatchedRest, now: Date = Date()) {
+        let rest = seconds > 0 && state.withLock { s in
+            if s.watched(at: now) { return false }
+            s.resting = true
+            return true
+        }
+        guard rest else { return }
         _ = watchers.wait(timeout: .now() + seconds)
+        state.withLock { $0.resting = false }
     }
 
     /// The stream is gone for good (its camera was changed, switched off or removed): every
@@ -152,18 +168,17 @@ public final class LiveChannel: Sendable {
     /// The live playlist's material for players without MediaSource (iPhones before iOS 17.1): the
     /// init segment and the last complete keyframe groups. Asking keeps them collected for a minute.
     public func hls(now: Date = Date()) -> (initSegment: Data, groups: [HLSGroup])? {
-        defer { watchers.signal() }
-        return state.withLock { s in
+        let (wake, material): (Bool, (Data, [HLSGroup])?) = state.withLock { s in
             s.hlsWantedUntil = now.addingTimeInterval(60)
-            guard let initSegment = s.initSegment else { return nil }
-            return (initSegment, s.hls)
+            return (s.wakeReader(), s.initSegment.map { ($0, s.hls) })
         }
+        if wake { watchers.signal() }
+        return material
     }
 
     /// A new viewer: it starts with the init segment and the current keyframe group, if any.
     public func subscribe() -> LiveViewer {
-        defer { watchers.signal() }
-        return state.withLock { s in
+        let (wake, viewer): (Bool, LiveViewer) = state.withLock { s in
             let viewer = LiveViewer(limit: viewerLimit, channel: self, id: s.nextViewer)
             s.nextViewer += 1
             s.viewers[viewer.id] = viewer
@@ -171,8 +186,10 @@ public final class LiveChannel: Sendable {
                 viewer.offer(.initSegment(initSegment, track))
                 for (i, fragment) in s.group.enumerated() { viewer.offer(.fragment(fragment, keyframe: i == 0)) }
             }
-            return viewer
+            return (s.wakeReader(), viewer)
         }
+        if wake { watchers.signal() }
+        return viewer
     }
 
     func remove(_ viewer: LiveViewer) {
