@@ -21,12 +21,17 @@ struct LiveSocket {
         var stream: CameraStream
     }
 
+    /// The stream a live request asks for in `s` (`sub` unless `main`), for the socket and HLS alike.
+    static func stream(asked request: Request) -> CameraStream {
+        request.uri.queryParameters["s"].flatMap { CameraStream(rawValue: String($0)) } ?? .sub
+    }
+
     /// The cameras asked for, each checked: 403 if any lacks the live right, 404 if unknown.
     func watchList(_ request: Request, _ context: AppRequestContext) async throws -> [Watch] {
         _ = try context.signedIn()
         let ids = (request.uri.queryParameters["c"].map(String.init) ?? "").split(separator: ",").compactMap { Int64($0) }
         guard !ids.isEmpty, ids.count <= 36 else { throw ValidationErrors([FieldError("c", "camera_list")]) }
-        let stream = CameraStream(rawValue: request.uri.queryParameters["s"].map(String.init) ?? "sub") ?? .sub
+        let stream = Self.stream(asked: request)
         var out: [Watch] = []
         for id in ids {
             out.append(Watch(record: try await services.camera(id, context, needing: .live).0, stream: stream))
@@ -112,7 +117,7 @@ struct LiveHLS {
 
     func channel(_ request: Request, _ context: AppRequestContext) async throws -> (CameraRecord, CameraStream, LiveChannel) {
         let (record, _) = try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: .live)
-        let stream = CameraStream(rawValue: request.uri.queryParameters["s"].map(String.init) ?? "sub") ?? .sub
+        let stream = LiveSocket.stream(asked: request)
         guard let channel = services.video.channel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
         return (record, stream, channel)
     }

@@ -29,7 +29,7 @@ struct PlaybackController {
     }
 
     /// The window asked in `from` and `to` (ISO instants or local `YYYY-MM-DD HH:MM`), checked.
-    func window(_ request: Request, _ context: AppRequestContext, longest: TimeInterval) throws -> TimeSpan {
+    func window(_ request: Request, longest: TimeInterval) throws -> TimeSpan {
         func instant(_ key: String) -> Date? {
             guard let text = request.uri.queryParameters[Substring(key)].map(String.init) else { return nil }
             return Instant.parse(text) ?? Instant.parseLocal(text)
@@ -80,7 +80,7 @@ struct PlaybackController {
 
     func json(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await camera(context, needing: .playback)
-        let window = try window(request, context, longest: Self.longestWindow)
+        let window = try window(request, longest: Self.longestWindow)
         let files = try await files(record, window)
         let body: [String: Any] = [
             "codec": files.first?.file.track.codec ?? "",
@@ -100,7 +100,7 @@ struct PlaybackController {
 
     func playlist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let record = try await camera(context, needing: .playback)
-        let window = try window(request, context, longest: Self.longestWindow)
+        let window = try window(request, longest: Self.longestWindow)
         let text = HLSPlaylist.make(try await files(record, window)) { "/cameras/\(record.camera.id)/segments/\($0)" }
         try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
                                 seconds: window.duration, detail: "hls")
