@@ -39,7 +39,7 @@ import Testing
     @Test func everyErrorKeyInTheSourcesHasAMessage() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sources = root.appendingPathComponent("Sources")
-        let pattern = try NSRegularExpression(pattern: "(?:FieldError\\(\"[a-z_]+\", |errors\\.add\\(\"[a-z_]+\", |conflict\\(field: \"[a-z_]+\", key: |ImportFileError\\(key: |ImportIssue\\(line: [^,]+, field: \"[a-z_]+\", key: )\"([a-z_]+)[\":]")
+        let pattern = try NSRegularExpression(pattern: "(?:FieldError\\(\"[a-z_]+\", |errors\\.add\\(\"[a-z_]+\", |conflict\\(field: \"[a-z_]+\", key: |ImportFileError\\(key: |ImportIssue\\(line: [^,]+, field: \"[a-z_]+\", key: |Refusal\\(status: \\.[a-zA-Z]+, key: )\"([a-z_]+)[\":]")
         var found = Set<String>()
         for case let url as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where url.pathExtension == "swift" {
             let text = try String(contentsOf: url, encoding: .utf8)
