@@ -12,6 +12,7 @@ Runs with Debian's python3 (the gi module lives there). Prints "ready" once it l
 """
 import argparse
 import base64
+import hashlib
 import http.server
 import os
 import re
@@ -105,7 +106,6 @@ def pipeline(args, sub=False):
 
 def snapshot_server(args, jpeg):
     """The snapshot over HTTP Digest (RFC 7616, MD5, qop=auth), as Hikvision and Dahua cameras ask."""
-    import hashlib, os as _os
     realm = "IP Camera"
     nonces = set()
 
@@ -114,7 +114,7 @@ def snapshot_server(args, jpeg):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def challenge(self):
-            nonce = _os.urandom(8).hex()
+            nonce = os.urandom(8).hex()
             nonces.add(nonce)
             self.send_response(401)
             self.send_header("WWW-Authenticate", f'Digest realm="{realm}", qop="auth", nonce="{nonce}", algorithm=MD5')
