@@ -56,7 +56,8 @@ import Testing
             #expect(live.status == .ok && live.text.contains("data-live=\"\(camera.camera.id)\"") && !live.text.contains("grant-form"))
             // The player's states, in Vietnamese, on the live page and the grid alike (one partial).
             let offline = "data-t-offline=\"Camera chưa có hình (đang khởi động hoặc mất kết nối)\""
-            #expect(live.text.contains(offline) && (try await chairman.get("/cameras/grid")).text.contains(offline))
+            let grid = try await chairman.get("/cameras/grid")
+            #expect(live.text.contains(offline) && grid.text.contains(offline))
             // Live HLS (iPhones before 17.1): granted, but no recorder runs here, so nothing to play yet; elsewhere refused.
             #expect(try await chairman.get("/cameras/\(camera.camera.id)/live.m3u8").status == .notFound)
             #expect(try await chairman.get("/cameras/\(camera.camera.id)/live/3.m4s").status == .notFound)
