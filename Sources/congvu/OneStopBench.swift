@@ -76,22 +76,23 @@ extension BenchCommand {
                 }
             }
             let wholeYear = ReportPeriod(.year, year: year)!
+            let today = Day(Date(), in: CivilTime.vietnam)
             var total = SettlementRow()
             try await measure("settlement report, the province's year by unit (\(units) lines)") {
-                total = try await store.settlement(wholeYear, grouping: .unit, scopes: scopes).total
+                total = try await store.settlement(wholeYear, grouping: .unit, scopes: scopes, today: today).total
             }
             print("  received \(total.received), resolved \(total.resolved) (early \(total.early), on time \(total.onTime), overdue \(total.overdue)), open \(total.openWithinTime + total.openOverdue), withdrawn \(total.withdrawn); identity holds: \(total.balances)")
             try await measure("settlement report, the province's year by field") {
-                _ = try await store.settlement(wholeYear, grouping: .field, scopes: scopes)
+                _ = try await store.settlement(wholeYear, grouping: .field, scopes: scopes, today: today)
             }
             try await measure("settlement report, a government quarter (15th to 14th) by unit") {
-                _ = try await store.settlement(ReportPeriod(.quarter, year: year, index: 4, government: true)!, grouping: .unit, scopes: scopes)
+                _ = try await store.settlement(ReportPeriod(.quarter, year: year, index: 4, government: true)!, grouping: .unit, scopes: scopes, today: today)
             }
             try await measure("settlement report, one commune's month") {
-                _ = try await store.settlement(ReportPeriod(.month, year: year, index: 6)!, grouping: .unit, scopes: [communes[0].path])
+                _ = try await store.settlement(ReportPeriod(.month, year: year, index: 6)!, grouping: .unit, scopes: [communes[0].path], today: today)
             }
             try await measure("overdue list of the year (first 500, with cause and apology)") {
-                _ = try await store.overdue(wholeYear, scopes: scopes)
+                _ = try await store.overdue(wholeYear, scopes: scopes, today: today)
             }
 
             // Intake into the full table, as the counter does it: the unit's calendar, the rules, the

@@ -186,29 +186,57 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
                      status: status, dueDay: due.flatMap(Day.init), timeliness: t)
     }
 
+    /// A day long after the periods these tests count: every period has ended.
+    let after = Day("2026-12-04")!
+
     @Test func everyColumnCountsWhatItDefines() {
         let period = ReportPeriod(.month, year: 2026, index: 10)!
         var row = SettlementRow()
         // Carried over: received in September, open on 1 October, resolved on time in October.
-        row.count(facts(received: "2026-09-28", closed: "2026-10-02", status: .delivered, due: "2026-10-02", .onTime), in: period)
+        row.count(facts(received: "2026-09-28", closed: "2026-10-02", status: .delivered, due: "2026-10-02", .onTime), in: period, today: after)
         // Closed before the period: not counted at all.
-        row.count(facts(received: "2026-09-10", closed: "2026-09-30", status: .delivered, due: "2026-10-02", .early), in: period)
+        row.count(facts(received: "2026-09-10", closed: "2026-09-30", status: .delivered, due: "2026-10-02", .early), in: period, today: after)
         // Online, early.
-        row.count(facts(received: "2026-10-05", closed: "2026-10-06", status: .resultReady, due: "2026-10-09", .early, channel: .online), in: period)
+        row.count(facts(received: "2026-10-05", closed: "2026-10-06", status: .resultReady, due: "2026-10-09", .early, channel: .online), in: period, today: after)
         // Postal, overdue.
-        row.count(facts(received: "2026-10-05", closed: "2026-10-20", status: .delivered, due: "2026-10-09", .overdue, channel: .postal), in: period)
+        row.count(facts(received: "2026-10-05", closed: "2026-10-20", status: .delivered, due: "2026-10-09", .overdue, channel: .postal), in: period, today: after)
         // Open at the end, due after it / before it.
-        row.count(facts(received: "2026-10-29", closed: nil, status: .processing, due: "2026-11-03"), in: period)
-        row.count(facts(received: "2026-10-01", closed: "2026-11-02", status: .delivered, due: "2026-10-15", .overdue), in: period)
+        row.count(facts(received: "2026-10-29", closed: nil, status: .processing, due: "2026-11-03"), in: period, today: after)
+        row.count(facts(received: "2026-10-01", closed: "2026-11-02", status: .delivered, due: "2026-10-15", .overdue), in: period, today: after)
         // Withdrawn in the period.
-        row.count(facts(received: "2026-10-12", closed: "2026-10-13", status: .withdrawn, due: "2026-10-20"), in: period)
+        row.count(facts(received: "2026-10-12", closed: "2026-10-13", status: .withdrawn, due: "2026-10-20"), in: period, today: after)
         // Received after the period, or never received: not counted.
-        row.count(facts(received: "2026-11-01", closed: nil, status: .processing, due: "2026-11-05"), in: period)
-        row.count(facts(received: nil, closed: nil, status: .refused, due: nil), in: period)
+        row.count(facts(received: "2026-11-01", closed: nil, status: .processing, due: "2026-11-05"), in: period, today: after)
+        row.count(facts(received: nil, closed: nil, status: .refused, due: nil), in: period, today: after)
         #expect(row == SettlementRow(online: 1, directOrPostal: 4, carriedOver: 1, early: 1, onTime: 1, overdue: 1,
                                      openWithinTime: 1, openOverdue: 1, withdrawn: 1))
         #expect(row.received == 6 && row.resolved == 3 && row.inProgress == 2 && row.balances)
         #expect(row.onTimeRate.map { ($0 * 10).rounded() / 10 } == 66.7 && row.onlineRate == 20)
+    }
+
+    /// An open dossier is overdue when its due day is before the day it is judged on: the day after
+    /// the period's end once the period has ended, today while it runs (seen: the current month's
+    /// report called every open dossier overdue because its due day was before the 31st).
+    @Test func openDossiersAreJudgedOnTheEndOfThePeriodOrToday() {
+        let december = ReportPeriod(.month, year: 2026, index: 12)!
+        #expect(december.judgementDay(today: Day("2026-12-04")!) == Day("2026-12-04")!)
+        #expect(december.judgementDay(today: Day("2027-02-01")!) == Day("2027-01-01")!)
+        let dueLater = facts(received: "2026-12-01", closed: nil, status: .processing, due: "2026-12-09")
+        let dueToday = facts(received: "2026-11-30", closed: nil, status: .processing, due: "2026-12-04")
+        let dueYesterday = facts(received: "2026-11-27", closed: nil, status: .supplementRequested, due: "2026-12-03")
+        var running = SettlementRow()
+        [dueLater, dueToday, dueYesterday].forEach { running.count($0, in: december, today: Day("2026-12-04")!) }
+        #expect(running.openWithinTime == 2 && running.openOverdue == 1 && running.balances)
+        // The same dossiers, still open when the month has ended: all three are overdue.
+        var ended = SettlementRow()
+        [dueLater, dueToday, dueYesterday].forEach { ended.count($0, in: december, today: Day("2027-01-05")!) }
+        #expect(ended.openWithinTime == 0 && ended.openOverdue == 3)
+        // Due on the period's last day and still open at its end: overdue; due the day after: not yet.
+        let november = ReportPeriod(.month, year: 2026, index: 11)!
+        var edge = SettlementRow()
+        edge.count(facts(received: "2026-11-25", closed: nil, status: .processing, due: "2026-11-30"), in: november, today: after)
+        edge.count(facts(received: "2026-11-25", closed: nil, status: .processing, due: "2026-12-01"), in: november, today: after)
+        #expect(edge.openOverdue == 1 && edge.openWithinTime == 1)
     }
 
     /// Cells counted by the database become the same columns as the dossiers counted one by one.
@@ -248,13 +276,13 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
         for m in 1...12 {
             let period = ReportPeriod(.month, year: 2025, index: m, government: true)!
             var row = SettlementRow()
-            all.forEach { row.count($0, in: period) }
+            all.forEach { row.count($0, in: period, today: after) }
             #expect(row.balances, "\(m)")
             if let previous { #expect(previous.inProgress == row.carriedOver, "\(m)") }
             previous = row
             // Per unit rows add up to the whole.
             var byUnit: [Int64: SettlementRow] = [:]
-            for d in all { byUnit[d.unitID, default: SettlementRow()].count(d, in: period) }
+            for d in all { byUnit[d.unitID, default: SettlementRow()].count(d, in: period, today: after) }
             #expect(byUnit.values.reduce(SettlementRow(), +) == row)
         }
     }

@@ -65,11 +65,11 @@ import Testing
 
             // The report for October counts them as if they had been received here.
             let october = ReportPeriod(.month, year: 2026, index: 10)!
-            let total = try await f.dossiers.settlement(october, grouping: .unit, scopes: scopes).total
+            let total = try await f.dossiers.settlement(october, grouping: .unit, scopes: scopes, today: Day("2026-12-04")!).total
             #expect(total.online == 1 && total.directOrPostal == 5 && total.carriedOver == 0)
             #expect(total.early == 1 && total.onTime == 1 && total.overdue == 1)
             #expect(total.openWithinTime == 0 && total.openOverdue == 2 && total.withdrawn == 1 && total.balances)
-            let late = try await f.dossiers.overdue(october, scopes: scopes)
+            let late = try await f.dossiers.overdue(october, scopes: scopes, today: Day("2026-12-04")!)
             #expect(Set(late.map(\.row.dossier.code)) == ["000.00.06.H56-261005-0009", "OLD-2026-77", "CB-2026-1"])
             #expect(late.first { $0.resolvedLate }?.row.dossier.apologyReason == "Chờ xác minh của công an xã")
 

@@ -142,10 +142,29 @@ struct OneStopFixture {
             #expect(try await f.dossiers.needingApology(scopes: scopes, calendarFor: calendarFor, now: local("2026-11-25 11:00")).isEmpty)
             d = try await f.act(d, .resultReady, "2026-11-30 10:00")
             #expect(d.timeliness == .overdue)
-            let report = try await f.dossiers.settlement(ReportPeriod(.month, year: 2026, index: 11)!, grouping: .unit, scopes: scopes)
+            let report = try await f.dossiers.settlement(ReportPeriod(.month, year: 2026, index: 11)!, grouping: .unit, scopes: scopes, today: Day("2026-12-04")!)
             #expect(report.total.overdue == 1 && report.total.balances)
-            let list = try await f.dossiers.overdue(ReportPeriod(.month, year: 2026, index: 11)!, scopes: scopes)
+            let list = try await f.dossiers.overdue(ReportPeriod(.month, year: 2026, index: 11)!, scopes: scopes, today: Day("2026-12-04")!)
             #expect(list.map(\.row.dossier.apologyReason) == ["Chờ xác minh của công an xã"] && list[0].resolvedLate)
+        }
+    }
+
+    /// The current month's report: an open dossier whose due day is still ahead is in progress
+    /// within its time, in the columns and the overdue list alike; once its due day has passed (or
+    /// the month has ended with it open) it is overdue.
+    @Test(arguments: TestDatabases.kinds)
+    func theRunningPeriodJudgesOpenDossiersOnToday(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let f = try await OneStopFixture.make(db)
+            let d = try await f.receive("2026-11-23 08:00")  // due Thursday 26/11 08:00
+            let scopes = [f.tree.province.path]
+            let november = ReportPeriod(.month, year: 2026, index: 11)!
+            for (today, overdue) in [("2026-11-24", false), ("2026-11-26", false), ("2026-11-27", true), ("2026-12-04", true)] {
+                let total = try await f.dossiers.settlement(november, grouping: .unit, scopes: scopes, today: Day(today)!).total
+                #expect(total.openOverdue == (overdue ? 1 : 0) && total.openWithinTime == (overdue ? 0 : 1), "\(today)")
+                let list = try await f.dossiers.overdue(november, scopes: scopes, today: Day(today)!)
+                #expect(list.map(\.row.dossier.id) == (overdue ? [d.id] : []), "\(today)")
+            }
         }
     }
 
@@ -161,19 +180,22 @@ struct OneStopFixture {
             #expect(made > 2000)
             let scopes = [f.tree.province.path]
             let facts = try await f.dossiers.facts(scopes: scopes)
-            for period in [ReportPeriod(.month, year: 2026, index: 3)!, ReportPeriod(.quarter, year: 2025, index: 4, government: true)!,
-                           ReportPeriod(.year, year: 2025)!, ReportPeriod(first: Day("2026-10-15")!, last: Day("2026-11-20")!)!] {
+            let ended = Day("2026-12-04")!
+            // The last two run on their `today`: open dossiers are judged on that day, not the period's end.
+            for (period, today) in [(ReportPeriod(.month, year: 2026, index: 3)!, ended), (ReportPeriod(.quarter, year: 2025, index: 4, government: true)!, ended),
+                                    (ReportPeriod(.year, year: 2025)!, ended), (ReportPeriod(first: Day("2026-10-15")!, last: Day("2026-11-20")!)!, ended),
+                                    (ReportPeriod(.month, year: 2026, index: 11)!, Day("2026-11-12")!), (ReportPeriod(.year, year: 2026)!, Day("2026-11-20")!)] {
                 var expected = SettlementRow()
                 var byUnit: [Int64: SettlementRow] = [:]
-                for d in facts { expected.count(d, in: period); byUnit[d.unitID, default: SettlementRow()].count(d, in: period) }
-                let report = try await f.dossiers.settlement(period, grouping: .unit, scopes: scopes)
+                for d in facts { expected.count(d, in: period, today: today); byUnit[d.unitID, default: SettlementRow()].count(d, in: period, today: today) }
+                let report = try await f.dossiers.settlement(period, grouping: .unit, scopes: scopes, today: today)
                 #expect(report.total == expected, "\(period.first)…\(period.last)")
                 #expect(report.total.balances && report.total.received > 0)
                 for line in report.lines { #expect(byUnit[line.unitID!] == line.row) }
-                let byField = try await f.dossiers.settlement(period, grouping: .field, scopes: scopes)
+                let byField = try await f.dossiers.settlement(period, grouping: .field, scopes: scopes, today: today)
                 #expect(byField.total == expected)
                 // Scoped to one commune: only its own.
-                let one = try await f.dossiers.settlement(period, grouping: .unit, scopes: [f.tree.communeB.path])
+                let one = try await f.dossiers.settlement(period, grouping: .unit, scopes: [f.tree.communeB.path], today: today)
                 #expect(one.lines.map(\.unitID) == [f.tree.committeeB.id])
             }
         }

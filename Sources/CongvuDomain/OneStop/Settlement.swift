@@ -46,6 +46,12 @@ public struct ReportPeriod: Hashable, Sendable {
 
     /// How many days the period spans.
     public var days: Int { LunarCalendar.julianDay(last) - LunarCalendar.julianDay(first) + 1 }
+
+    /// The day on which an open dossier is judged: the day after the period's end once it has
+    /// ended, today while it runs. An open dossier is overdue when its due day is before this day,
+    /// the same rule as the dossier list's "overdue" (due day before today), so a report of the
+    /// current month never calls a dossier overdue whose deadline is still ahead.
+    public func judgementDay(today: Day) -> Day { min(last.next, today) }
 }
 
 /// What the report needs from one dossier: days in Vietnam and the stored classification.
@@ -166,8 +172,9 @@ public struct SettlementRow: Equatable, Sendable {
         openWithinTime += c.count - c.closed - c.openOverdue
     }
 
-    /// Counts one dossier into the row for a period. The definitions the SQL report follows too.
-    public mutating func count(_ d: DossierFacts, in period: ReportPeriod) {
+    /// Counts one dossier into the row for a period, as judged on `today` (see
+    /// `ReportPeriod.judgementDay`). The definitions the SQL report follows too.
+    public mutating func count(_ d: DossierFacts, in period: ReportPeriod, today: Day) {
         guard let received = d.receivedDay, received <= period.last else { return }
         let closed = d.closedDay.flatMap { $0 <= period.last ? $0 : nil }
         if received < period.first {
@@ -189,7 +196,7 @@ public struct SettlementRow: Equatable, Sendable {
                 case .overdue: overdue += 1
                 }
             }
-        } else if let due = d.dueDay, due < period.last {
+        } else if let due = d.dueDay, due < period.judgementDay(today: today) {
             openOverdue += 1
         } else {
             openWithinTime += 1

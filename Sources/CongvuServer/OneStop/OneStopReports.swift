@@ -37,8 +37,8 @@ extension OneStopController {
         let scopes = try context.scopes(.viewDossiers)
         let period = try period(request)
         let grouping = request.uri.queryParameters["group"].flatMap { SettlementReport.Grouping(rawValue: String($0)) } ?? .unit
-        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes)
-        let overdue = try await dossiers.overdue(period, scopes: scopes, limit: 200)
+        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: services.today)
+        let overdue = try await dossiers.overdue(period, scopes: scopes, today: services.today, limit: 200)
         let quarter = (period.last.month + 2) / 3
         let evaluation = try await dossiers.quarterEvaluation(scopes: scopes, year: period.last.year, quarter: quarter)
         let locale = context.locale
@@ -101,7 +101,7 @@ extension OneStopController {
         let scopes = try context.scopes(.viewDossiers)
         let period = try period(request)
         let grouping = request.uri.queryParameters["group"].flatMap { SettlementReport.Grouping(rawValue: String($0)) } ?? .unit
-        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes)
+        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: services.today)
         let locale = context.locale
         var sheet = XLSXSheet(name: "Bieu06")
         sheet.title = catalogs.text("report_title", locale, [period.first.vietnamese, period.last.vietnamese])

@@ -20,7 +20,8 @@ public struct SettlementReport: Sendable {
     public var total: SettlementRow { lines.map(\.row).reduce(SettlementRow(), +) }
 }
 
-/// An overdue dossier for the report's list: resolved late in the period or open past its due date at its end.
+/// An overdue dossier for the report's list: resolved late in the period, or open past its due
+/// day on the period's judgement day (its end, or today while it runs).
 public struct OverdueEntry: Sendable {
     public var row: DossierRow
     public var resolvedLate: Bool
@@ -30,8 +31,8 @@ extension DossierStore {
     /// Counts per unit (receiving unit) or per field, for units in the scopes. The database counts
     /// cells of alike dossiers per unit and field (see `SettlementCell`), reading the covering
     /// index `dossiers_settlement` in its own order; the domain turns cells into the columns.
-    public func settlement(_ period: ReportPeriod, grouping: SettlementReport.Grouping, scopes: [String]) async throws -> SettlementReport {
-        let first = period.first.description, last = period.last.description
+    public func settlement(_ period: ReportPeriod, grouping: SettlementReport.Grouping, scopes: [String], today: Day) async throws -> SettlementReport {
+        let first = period.first.description, last = period.last.description, judged = period.judgementDay(today: today).description
         return try await database.read { sql in
             var scope: SQLQueryString = scopes.isEmpty ? "1 = 0" : ""
             for (i, s) in scopes.enumerated() { scope += i == 0 ? "path LIKE \(bind: s + "%")" : " OR path LIKE \(bind: s + "%")" }
@@ -39,7 +40,7 @@ extension DossierStore {
                 SELECT d.unit_id, d.field, d.channel, d.status, d.timeliness, COUNT(*) AS n,
                 SUM(CASE WHEN d.received_day < \(bind: first) THEN 1 ELSE 0 END) AS carried,
                 SUM(CASE WHEN d.closed_day <= \(bind: last) THEN 1 ELSE 0 END) AS closed,
-                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND d.due_day < \(bind: last) THEN 1 ELSE 0 END) AS open_overdue
+                SUM(CASE WHEN (d.closed_day IS NULL OR d.closed_day > \(bind: last)) AND d.due_day < \(bind: judged) THEN 1 ELSE 0 END) AS open_overdue
                 FROM dossiers d
                 WHERE d.unit_id IN (SELECT id FROM units WHERE \(scope)) AND d.received_day IS NOT NULL AND d.received_day <= \(bind: last)
                 AND (d.closed_day IS NULL OR d.closed_day >= \(bind: first))
@@ -68,9 +69,9 @@ extension DossierStore {
         }
     }
 
-    /// The overdue list of a period: resolved late within it, or open past the due date at its end.
-    public func overdue(_ period: ReportPeriod, scopes: [String], limit: Int = 500) async throws -> [OverdueEntry] {
-        let first = period.first.description, last = period.last.description
+    /// The overdue list of a period: resolved late within it, or open past the due day on its judgement day.
+    public func overdue(_ period: ReportPeriod, scopes: [String], today: Day, limit: Int = 500) async throws -> [OverdueEntry] {
+        let first = period.first.description, last = period.last.description, judged = period.judgementDay(today: today).description
         return try await database.read { sql in
             try await self.select(sql).within(scopes: scopes, column: col("u.path"))
                 .where(col("d.received_day"), .lessThanOrEqual, SQLBind(last))
@@ -78,7 +79,7 @@ extension DossierStore {
                     g.where { $0.where(col("d.timeliness"), .equal, SQLBind(Timeliness.overdue.rawValue))
                             .where(col("d.closed_day"), .greaterThanOrEqual, SQLBind(first)).where(col("d.closed_day"), .lessThanOrEqual, SQLBind(last)) }
                         .orWhere { $0.where { $0.where(col("d.closed_day"), .is, SQLLiteral.null).orWhere(col("d.closed_day"), .greaterThan, SQLBind(last)) }
-                            .where(col("d.due_day"), .lessThan, SQLBind(last)) }
+                            .where(col("d.due_day"), .lessThan, SQLBind(judged)) }
                 }
                 .orderBy(col("d.due_at")).limit(limit).all().map { r in
                     let row = try Self.decodeRow(r)
