@@ -40,6 +40,19 @@ import Testing
         let perSession = AttendancePolicy(derivation: .perSession)
         let back = Presence.feedback(at: t("13:42"), earlier: [t("06:58"), t("11:31")], day: day, calendar: cal, policy: perSession)
         #expect(back == Presence.Feedback(kind: .checkIn, minutes: 12, repeated: false))
+        // After the working day has ended a check-in is not "late 480 minutes": it is outside
+        // working hours, which ended at 17:00 (the working minutes missed are still counted).
+        let evening = Presence.feedback(at: t("20:12"), earlier: [], day: day, calendar: cal, policy: policy)
+        #expect(evening.kind == .checkIn && evening.outsideHours == ClockTime("17:00") && evening.minutes == 8 * 60)
+        // Late within the day is lateness, not outside hours; so is an arrival in the lunch gap.
+        #expect(Presence.feedback(at: t("16:59"), earlier: [], day: day, calendar: cal, policy: policy).outsideHours == nil)
+        #expect(Presence.feedback(at: t("12:00"), earlier: [], day: day, calendar: cal, policy: policy).outsideHours == nil)
+        // A check-out before the day has started: outside hours, from 07:00.
+        let dawn = Presence.feedback(at: t("06:10"), earlier: [t("06:00")], day: day, calendar: cal, policy: policy)
+        #expect(dawn.kind == .checkOut && dawn.outsideHours == ClockTime("07:00"))
+        // An approved notice for the whole day: nothing missed, nothing outside to say.
+        let away = Excuse(id: "w", kind: .businessTrip, from: t("07:00"), to: t("17:00"))
+        #expect(Presence.feedback(at: t("20:12"), earlier: [], day: day, calendar: cal, policy: policy, excuses: [away]) == Presence.Feedback(kind: .checkIn, minutes: 0, repeated: false))
         // A weekend: in and out, nothing to measure.
         #expect(Presence.feedback(at: at("2026-06-06 08:00"), earlier: [], day: Day("2026-06-06")!, calendar: cal, policy: policy).minutes == 0)
     }
@@ -127,13 +140,13 @@ import Testing
 
     @Test func policiesAreBounded() throws {
         let p = try AttendancePolicy.validate(derivation: "per_session", grace: "10", collapse: "60", window: "120", halfDay: "200",
-                                              absentBelow: "20", explanationDays: "5")
+                                              absentBelow: "20", explanationDays: "5", typedCards: "pin")
         #expect(p == AttendancePolicy(derivation: .perSession, graceMinutes: 10, collapseSeconds: 60, windowMinutes: 120, halfDayMinutes: 200,
-                                      absentBelowMinutes: 20, explanationDays: 5))
-        #expect(throws: ValidationErrors([FieldError("derivation", "policy_derivation_invalid"), FieldError("grace_minutes", "number_out_of_range"),
-                                          FieldError("explanation_days", "number_out_of_range")])) {
+                                      absentBelowMinutes: 20, explanationDays: 5, typedCards: .pin))
+        #expect(throws: ValidationErrors([FieldError("derivation", "policy_derivation_invalid"), FieldError("typed_cards", "policy_typed_cards_invalid"),
+                                          FieldError("grace_minutes", "number_out_of_range"), FieldError("explanation_days", "number_out_of_range")])) {
             try AttendancePolicy.validate(derivation: "hourly", grace: "-1", collapse: "60", window: "120", halfDay: "200", absentBelow: "20",
-                                          explanationDays: "x")
+                                          explanationDays: "x", typedCards: "sometimes")
         }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 /// Notices, the kiosk, explanations, the boards and the reports, driven as people use them.
@@ -46,6 +47,78 @@ import Testing
             #expect(try await leader.post("/absences/\(own.request.id)/decide", ["decision": "approve"]).status == .forbidden)
             let audit = try await AuditLog(database: h.services.database).recent(limit: 10, objectType: "absence", objectID: String(id))
             #expect(audit.count == 2)
+        }
+    }
+
+    /// A card number typed at the kiosk (not read by its USB reader) is recorded as typed, and the
+    /// unit may ask for the holder's PIN after it or refuse it; colleagues no longer see card numbers.
+    @Test func typedCardNumbersFollowTheUnitsRule() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let person = try await h.services.people.create(
+                Person(id: 0, fullName: "Lê Văn Gõ", cardNumber: "0045127788", terminalPIN: "480211"),
+                assignment: Assignment(id: 0, personID: 0, unitID: committee.id, title: "Công chức", category: .civilServant,
+                                       isLeader: false, validFrom: Day("2025-07-01")!),
+                by: Actor(id: nil, name: "test"))
+            // Only those who manage the person see the number; a colleague sees it masked.
+            let colleague = try await h.signIn("congchuc.giahung")
+            let seen = try await colleague.get("/people/\(person.id)")
+            #expect(seen.status == .ok && !seen.text.contains("0045127788") && !seen.text.contains("480211") && seen.text.contains("••••"))
+            let office = try await h.signIn("vanphong.giahung")
+            #expect(try await office.get("/people/\(person.id)").text.contains("0045127788"))
+            #expect(try await office.post("/kiosks", ["unit": String(committee.id), "name": "Cửa chính"]).status == .seeOther)
+            let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Congvu-Kiosk")!: "1"]
+            func tap(_ body: String) async throws -> TestResponse {
+                try await office.request("/kiosk/punch", method: .post, headers: headers, body: ByteBuffer(string: body))
+            }
+            let punches = PunchStore(database: h.services.database)
+            func methods() async throws -> [PunchMethod] {
+                try await punches.punches(personID: person.id, from: Date().addingTimeInterval(-86400), to: Date().addingTimeInterval(60)).map(\.punch.method)
+            }
+            // By default a typed number is accepted and recorded as typed; the reader's as a card.
+            #expect(try json(try await tap(#"{"card":"0045127788","key":"t1"}"#))["ok"] as? Bool == true)
+            #expect(try await methods() == [.typedCard])
+            // The unit asks for the PIN after a typed number.
+            func setRule(_ rule: String) async throws {
+                let saved = try await office.post("/attendance/policy", [
+                    "unit": String(committee.id), "valid_from": h.services.today.description, "derivation": "per_day", "grace_minutes": "5",
+                    "collapse_seconds": "0", "window_minutes": "180", "half_day_minutes": "180", "absent_below_minutes": "30",
+                    "explanation_days": "3", "typed_cards": rule, "reason": "Chống chấm công hộ"])
+                #expect(saved.status == .seeOther, "\(rule)")
+            }
+            try await setRule("pin")
+            #expect(try await office.get("/attendance/policy?unit=\(committee.id)").text.contains("Chấp nhận khi nhập thêm mã PIN của người đó"))
+            let asked = try await tap(#"{"card":"0045127788","key":"t2"}"#)
+            #expect(try asked.status == .unauthorized && json(asked)["code"] as? String == "typed_card_needs_pin")
+            let wrong = try await tap(#"{"card":"0045127788","pin":"111111","key":"t3"}"#)
+            #expect(try wrong.status == .forbidden && json(wrong)["code"] as? String == "typed_card_wrong_pin")
+            #expect(try await methods() == [.typedCard])
+            #expect(try json(try await tap(#"{"card":"0045127788","pin":"480211","key":"t4"}"#))["ok"] as? Bool == true)
+            // The reader needs no PIN.
+            #expect(try json(try await tap(#"{"card":"0045127788","entry":"reader","key":"t5"}"#))["ok"] as? Bool == true)
+            #expect(try await methods() == [.typedCard, .typedCard, .card])
+            // Refused altogether: nothing recorded, the reader still works.
+            try await setRule("refuse")
+            let refused = try await tap(#"{"card":"0045127788","pin":"480211","key":"t6"}"#)
+            #expect(try refused.status == .forbidden && json(refused)["message"] as? String == "Đơn vị chỉ nhận quẹt thẻ hoặc mã PIN. Vui lòng quẹt thẻ.")
+            #expect(try await methods().count == 3)
+            // A rule that does not exist is refused in words.
+            let bad = try await office.post("/attendance/policy", [
+                "unit": String(committee.id), "valid_from": h.services.today.description, "derivation": "per_day", "grace_minutes": "5",
+                "collapse_seconds": "0", "window_minutes": "180", "half_day_minutes": "180", "absent_below_minutes": "30",
+                "explanation_days": "3", "typed_cards": "sometimes", "reason": "thử"])
+            #expect(bad.status == .badRequest && bad.text.contains("Chọn cách xử lý mã thẻ gõ tay."))
+        }
+    }
+
+    /// Every demo person's card number is one the kiosk accepts (half of them were negative).
+    @Test func theDemoCardsAreReadable() async throws {
+        try await Harness.run { h in
+            let cards = try await h.services.database.read { sql in
+                try await sql.raw("SELECT card_number FROM people WHERE card_number <> ''").all().map { try $0.decode(column: "card_number", as: String.self) }
+            }
+            #expect(cards.count > 100)
+            #expect(cards.allSatisfy { $0.count == 10 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }, "\(cards.filter { !$0.allSatisfy(\.isNumber) }.prefix(3))")
         }
     }
 

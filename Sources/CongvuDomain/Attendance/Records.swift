@@ -182,11 +182,18 @@ public enum Presence {
         public var minutes: Int
         /// The same card read again within the collapse window: nothing new.
         public var repeated: Bool
+        /// Set when the punch falls outside the day's working hours altogether: a check-in at or
+        /// after the end of the day's last session (the end is given), or a check-out before the
+        /// start of its first session (the start is given). "Late 480 minutes" at 20:12 counts
+        /// every working minute of the day, which is not what anyone means by late: the kiosk
+        /// says the working day had ended instead. `minutes` still holds the working minutes.
+        public var outsideHours: ClockTime?
 
-        public init(kind: Kind, minutes: Int, repeated: Bool) {
+        public init(kind: Kind, minutes: Int, repeated: Bool, outsideHours: ClockTime? = nil) {
             self.kind = kind
             self.minutes = minutes
             self.repeated = repeated
+            self.outsideHours = outsideHours
         }
     }
 
@@ -221,7 +228,10 @@ public enum Presence {
         let sorted = excuses.sorted { $0.from < $1.from }
         func unexcused(_ a: Date, _ b: Date) -> Int { VerdictEngine.unexcusedMinutes(from: a, to: b, sortedExcuses: sorted, calendar: calendar) }
         let minutes = kind == .checkIn ? unexcused(start, at) : unexcused(at, end)
-        return Feedback(kind: kind, minutes: minutes > policy.graceMinutes ? minutes : 0, repeated: false)
+        let dayStart = sessions[0].start, dayEnd = sessions[sessions.count - 1].end
+        let outside = kind == .checkIn && at >= time(dayEnd) ? dayEnd : kind == .checkOut && at < time(dayStart) ? dayStart : nil
+        return Feedback(kind: kind, minutes: minutes > policy.graceMinutes ? minutes : 0, repeated: false,
+                        outsideHours: minutes > policy.graceMinutes ? outside : nil)
     }
 
     /// Where a person is on the live board.

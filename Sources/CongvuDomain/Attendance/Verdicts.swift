@@ -2,7 +2,10 @@ import Foundation
 
 /// Where a punch came from and how the person identified themselves.
 public enum PunchSource: String, CaseIterable, Codable, Sendable { case kiosk, terminal, web, api, manual }
-public enum PunchMethod: String, CaseIterable, Codable, Sendable { case card, pin, fingerprint, face, password, manual }
+public enum PunchMethod: String, CaseIterable, Codable, Sendable {
+    /// `typedCard`: a card number typed at the browser kiosk's field instead of read by its reader.
+    case card, typedCard = "typed_card", pin, fingerprint, face, password, manual
+}
 
 /// One check-in or check-out, whatever its source. Punches are never deleted: corrections add punches.
 public struct Punch: Hashable, Sendable {
@@ -46,7 +49,19 @@ public struct AttendancePolicy: Hashable, Sendable {
         case perSession = "per_session"
     }
 
+    /// What the browser kiosk accepts of a card number typed by hand rather than read by the USB
+    /// reader: knowing a colleague's number is all it takes to punch for them.
+    public enum TypedCards: String, CaseIterable, Codable, Sendable {
+        /// Accepted and recorded as typed.
+        case allow
+        /// Accepted with the holder's PIN after it.
+        case pin
+        /// Refused: the reader or the PIN keypad only.
+        case refuse
+    }
+
     public var derivation: Derivation
+    public var typedCards: TypedCards
     /// Lateness and early leave up to this many minutes count as on time.
     public var graceMinutes: Int
     /// Punches closer than this to the previous one are the same punch (a double tap).
@@ -61,8 +76,9 @@ public struct AttendancePolicy: Hashable, Sendable {
     public var explanationDays: Int
 
     public init(derivation: Derivation = .perDay, graceMinutes: Int = 5, collapseSeconds: Int = 120, windowMinutes: Int = 180,
-                halfDayMinutes: Int = 180, absentBelowMinutes: Int = 30, explanationDays: Int = 3) {
+                halfDayMinutes: Int = 180, absentBelowMinutes: Int = 30, explanationDays: Int = 3, typedCards: TypedCards = .allow) {
         self.derivation = derivation
+        self.typedCards = typedCards
         self.graceMinutes = graceMinutes
         self.collapseSeconds = collapseSeconds
         self.windowMinutes = windowMinutes
@@ -73,7 +89,7 @@ public struct AttendancePolicy: Hashable, Sendable {
 
     /// A policy from a form's fields, every number within sensible bounds.
     public static func validate(derivation: String, grace: String, collapse: String, window: String, halfDay: String,
-                                absentBelow: String, explanationDays: String) throws -> AttendancePolicy {
+                                absentBelow: String, explanationDays: String, typedCards: String) throws -> AttendancePolicy {
         var errors = ValidationErrors()
         func number(_ field: String, _ text: String, _ range: ClosedRange<Int>) -> Int {
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
@@ -84,12 +100,14 @@ public struct AttendancePolicy: Hashable, Sendable {
         }
         let d = Derivation(rawValue: derivation)
         if d == nil { errors.add("derivation", "policy_derivation_invalid") }
+        let typed = TypedCards(rawValue: typedCards)
+        if typed == nil { errors.add("typed_cards", "policy_typed_cards_invalid") }
         let policy = AttendancePolicy(derivation: d ?? .perDay, graceMinutes: number("grace_minutes", grace, 0...60),
                                       collapseSeconds: number("collapse_seconds", collapse, 0...1800),
                                       windowMinutes: number("window_minutes", window, 30...360),
                                       halfDayMinutes: number("half_day_minutes", halfDay, 30...480),
                                       absentBelowMinutes: number("absent_below_minutes", absentBelow, 0...240),
-                                      explanationDays: number("explanation_days", explanationDays, 1...15))
+                                      explanationDays: number("explanation_days", explanationDays, 1...15), typedCards: typed ?? .allow)
         try errors.throwIfAny()
         return policy
     }

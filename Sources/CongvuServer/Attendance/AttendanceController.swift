@@ -322,7 +322,7 @@ struct AttendanceController {
             "valid_from": services.today.description, "derivation": current.derivation.rawValue, "grace_minutes": String(current.graceMinutes),
             "collapse_seconds": String(current.collapseSeconds), "window_minutes": String(current.windowMinutes),
             "half_day_minutes": String(current.halfDayMinutes), "absent_below_minutes": String(current.absentBelowMinutes),
-            "explanation_days": String(current.explanationDays),
+            "explanation_days": String(current.explanationDays), "typed_cards": current.typedCards.rawValue,
         ])
         var data = view.data
         data.merge([
@@ -330,10 +330,14 @@ struct AttendanceController {
             "derivations": FormView.options([AttendancePolicy.Derivation.perDay, .perSession].map {
                 (value: $0.rawValue, label: catalogs.label("derivation", $0.rawValue, context.locale))
             }, selected: view.values["derivation"] ?? ""),
+            "typed_cards": FormView.options(AttendancePolicy.TypedCards.allCases.map {
+                (value: $0.rawValue, label: catalogs.label("typed_cards", $0.rawValue, context.locale))
+            }, selected: view.values["typed_cards"] ?? ""),
             "stored": stored.map { s -> [String: Any] in
                 ["unit": names[s.unitID] ?? "#\(s.unitID)", "from": s.validFrom.vietnamese,
                  "derivation": catalogs.label("derivation", s.policy.derivation.rawValue, context.locale),
-                 "grace": s.policy.graceMinutes, "half_day": s.policy.halfDayMinutes, "explanation_days": s.policy.explanationDays]
+                 "grace": s.policy.graceMinutes, "half_day": s.policy.halfDayMinutes, "explanation_days": s.policy.explanationDays,
+                 "typed_cards": catalogs.label("typed_cards", s.policy.typedCards.rawValue, context.locale)]
             },
             "has_stored": !stored.isEmpty,
             "can_edit": p.allows(.editOrganisation, at: unit.path),
@@ -346,7 +350,7 @@ struct AttendanceController {
         let (unit, units) = try await unitSelection(request, context, .viewAttendance, form: form)
         try context.require(.editOrganisation, atAnyOf: [unit.path])
         let fields = ["valid_from", "derivation", "grace_minutes", "collapse_seconds", "window_minutes", "half_day_minutes",
-                      "absent_below_minutes", "explanation_days", "reason"]
+                      "absent_below_minutes", "explanation_days", "typed_cards", "reason"]
         var view = FormView(values: Dictionary(uniqueKeysWithValues: fields.map { ($0, form[$0]) }))
         do {
             var policy: AttendancePolicy?
@@ -354,7 +358,8 @@ struct AttendanceController {
             do {
                 policy = try AttendancePolicy.validate(derivation: form["derivation"], grace: form["grace_minutes"], collapse: form["collapse_seconds"],
                                                        window: form["window_minutes"], halfDay: form["half_day_minutes"],
-                                                       absentBelow: form["absent_below_minutes"], explanationDays: form["explanation_days"])
+                                                       absentBelow: form["absent_below_minutes"], explanationDays: form["explanation_days"],
+                                                       typedCards: form["typed_cards"])
             } catch let e as ValidationErrors { errors.errors += e.errors }
             let from = Day(form["valid_from"])
             if from == nil { errors.add("valid_from", "date_invalid") }

@@ -45,6 +45,9 @@ struct AttendanceText {
         let head = text(f.kind == .checkIn ? "kiosk_check_in" : "kiosk_check_out", Instant.clock(at))
         if f.repeated { return head + " · " + text("kiosk_repeated") }
         if f.minutes == 0 { return head + " · " + text("kiosk_on_time") }
+        if let boundary = f.outsideHours {
+            return head + " · " + text(f.kind == .checkIn ? "kiosk_after_hours" : "kiosk_before_hours", boundary.description)
+        }
         return head + " · " + text(f.kind == .checkIn ? "kiosk_late" : "kiosk_early", f.minutes)
     }
 

@@ -54,6 +54,9 @@ struct KioskController {
         var queued: Bool?
         /// Chosen by the page for each tap, so that a resend is the same punch.
         var key: String?
+        /// How the card number came: `reader` when the page saw it arrive at a USB reader's pace
+        /// (every key within a few tens of milliseconds), anything else is typed by hand.
+        var entry: String?
     }
 
     struct PunchAnswer: Encodable {
@@ -106,6 +109,19 @@ struct KioskController {
             guard raw.count <= 32, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return try refuse("bad_card", context) }
             card = raw
             person = try await services.people.byCard(raw)
+            if input.entry != "reader" {
+                // Typed by hand: whoever knows a colleague's number could punch for them, so the
+                // kiosk's unit decides whether to accept it, ask the holder's PIN, or refuse.
+                method = .typedCard
+                let rule = try await typedCardRule(kiosk, on: day)
+                if rule == .refuse { return try refuse("typed_card_refused", context, status: .forbidden) }
+                if rule == .pin, let holder = person {
+                    guard let pin = input.pin?.trimmingCharacters(in: .whitespaces), !pin.isEmpty else {
+                        return try refuse("typed_card_needs_pin", context, status: .unauthorized)
+                    }
+                    guard !holder.terminalPIN.isEmpty, pin == holder.terminalPIN else { return try refuse("typed_card_wrong_pin", context, status: .forbidden) }
+                }
+            }
         } else if let pin = input.pin?.trimmingCharacters(in: .whitespaces), !pin.isEmpty {
             guard (4...8).contains(pin.count), pin.allSatisfy(\.isNumber) else { return try refuse("pin_unknown", context) }
             method = .pin
@@ -118,7 +134,7 @@ struct KioskController {
             return try refuse("bad_request", context)
         }
         guard let person else {
-            _ = try await punches.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: .card,
+            _ = try await punches.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
                                                    device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
             return try answer(PunchAnswer(ok: false, code: "unknown_card", message: catalogs.text("kiosk_unknown_card", context.locale), queued: queued))
         }
@@ -139,6 +155,12 @@ struct KioskController {
         return try answer(PunchAnswer(ok: true, message: text.feedback(feedback, at: at), name: person.fullName, title: post?.title ?? "",
                                       photo: person.photoPath.isEmpty ? nil : "/kiosk/photo/\(person.id)", kind: feedback.kind.rawValue,
                                       minutes: feedback.minutes, queued: queued))
+    }
+
+    /// What the kiosk's unit accepts of a typed card number on a day (its own rules or its nearest ancestor's).
+    func typedCardRule(_ kiosk: Kiosk, on day: Day) async throws -> AttendancePolicy.TypedCards {
+        guard let unit = try await services.units.get(kiosk.unitID) else { return .allow }
+        return try await PolicyStore(database: services.database).resolver(for: unit).policy(on: day).typedCards
     }
 
     /// A person's photo, for the kiosk of a unit they serve in.

@@ -70,7 +70,9 @@ struct PeopleController {
             "person": [
                 "id": person.id, "name": person.fullName, "phone": present(person.phone), "email": present(person.email),
                 "gender": present(person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? ""),
-                "birth_date": present(person.birthDate?.vietnamese ?? ""), "card": present(person.cardNumber),
+                "birth_date": present(person.birthDate?.vietnamese ?? ""),
+                // A card number typed at the kiosk punches for its holder: only those who manage the person see it.
+                "card": present(canEdit ? person.cardNumber : (person.cardNumber.isEmpty ? "" : "••••")),
                 "pin": present(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
                 "photo": !person.photoPath.isEmpty,
             ] as [String: Any],

@@ -19,13 +19,16 @@ public struct PolicyStore: Sendable {
     static func decode(_ row: any SQLRow) throws -> StoredPolicy {
         let derivation = try row.decode(column: "derivation", as: String.self)
         guard let d = AttendancePolicy.Derivation(rawValue: derivation) else { throw CorruptRow(column: "derivation") }
+        guard let typed = AttendancePolicy.TypedCards(rawValue: try row.decode(column: "typed_cards", as: String.self)) else {
+            throw CorruptRow(column: "typed_cards")
+        }
         return StoredPolicy(unitID: try row.decode(column: "unit_id", as: Int64.self), validFrom: try row.requiredDay("valid_from"),
                             policy: AttendancePolicy(derivation: d, graceMinutes: try row.decode(column: "grace_minutes", as: Int.self),
                                                      collapseSeconds: try row.decode(column: "collapse_seconds", as: Int.self),
                                                      windowMinutes: try row.decode(column: "window_minutes", as: Int.self),
                                                      halfDayMinutes: try row.decode(column: "half_day_minutes", as: Int.self),
                                                      absentBelowMinutes: try row.decode(column: "absent_below_minutes", as: Int.self),
-                                                     explanationDays: try row.decode(column: "explanation_days", as: Int.self)))
+                                                     explanationDays: try row.decode(column: "explanation_days", as: Int.self), typedCards: typed))
     }
 
     /// Rules set on the unit and its ancestors, nearest unit first, each unit's in date order.
@@ -53,10 +56,10 @@ public struct PolicyStore: Sendable {
             try await sql.delete(from: "attendance_policies").where("unit_id", .equal, unitID).where("valid_from", .equal, from.description).run()
             try await sql.insert(into: "attendance_policies")
                 .columns("unit_id", "valid_from", "derivation", "grace_minutes", "collapse_seconds", "window_minutes", "half_day_minutes",
-                         "absent_below_minutes", "explanation_days", "created_by", "created_at")
+                         "absent_below_minutes", "explanation_days", "typed_cards", "created_by", "created_at")
                 .values(SQLBind(unitID), SQLBind(from.description), SQLBind(p.derivation.rawValue), SQLBind(p.graceMinutes),
                         SQLBind(p.collapseSeconds), SQLBind(p.windowMinutes), SQLBind(p.halfDayMinutes), SQLBind(p.absentBelowMinutes),
-                        SQLBind(p.explanationDays), SQLBind(actor.id), SQLBind(Instant.now())).run()
+                        SQLBind(p.explanationDays), SQLBind(p.typedCards.rawValue), SQLBind(actor.id), SQLBind(Instant.now())).run()
             try await AuditLog.append(.init(action: old == nil ? .create : .update, objectType: "attendance_policy", objectID: "\(unitID)@\(from)",
                                             before: old.map { PolicyStore.describe($0.policy) } ?? "", after: PolicyStore.describe(p), reason: reason.tidied),
                                       by: actor, in: sql, kind: kind)
@@ -72,7 +75,8 @@ public struct PolicyStore: Sendable {
     static func describe(_ p: AttendancePolicy) -> String {
         AuditJSON.encode(["derivation": p.derivation.rawValue, "grace_minutes": String(p.graceMinutes), "collapse_seconds": String(p.collapseSeconds),
                           "window_minutes": String(p.windowMinutes), "half_day_minutes": String(p.halfDayMinutes),
-                          "absent_below_minutes": String(p.absentBelowMinutes), "explanation_days": String(p.explanationDays)])
+                          "absent_below_minutes": String(p.absentBelowMinutes), "explanation_days": String(p.explanationDays),
+                          "typed_cards": p.typedCards.rawValue])
     }
 }
 

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -679,4 +679,10 @@ public enum Schema {
         sql += appendOnly("camera_views", kind)
         return sql
     }
+
+    /// What a unit accepts of a card number typed at the browser kiosk rather than read by the
+    /// USB reader (anyone who knows a colleague's number could punch for them).
+    static let kioskEntry = Migration(version: 14, name: "kiosk_entry", sql: [
+        "ALTER TABLE attendance_policies ADD COLUMN typed_cards TEXT NOT NULL DEFAULT 'allow'",
+    ])
 }

@@ -129,14 +129,14 @@ public enum Demo {
                             : "\(families.randomElement(using: &rng)!) \(maleMiddle.randomElement(using: &rng)!) \(maleGiven.randomElement(using: &rng)!)"
                         if ci == 0 && serial == 1 { name = "Nguyễn Văn Hùng"; female = false }
                         let year = Int.random(in: 1968...2000, using: &rng)
-                        var card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng))
-                        while usedCards.contains(card) { card = String(format: "%010d", Int.random(in: 1_000_000...9_999_999_999, using: &rng)) }
+                        var card = Digits.pad(Int.random(in: 1_000_000...9_999_999_999, using: &rng), 10)
+                        while usedCards.contains(card) { card = Digits.pad(Int.random(in: 1_000_000...9_999_999_999, using: &rng), 10) }
                         usedCards.insert(card)
                         let person = Person(id: 0, fullName: name, gender: female ? .female : .male,
                                             birthDate: Day(year: year, month: Int.random(in: 1...12, using: &rng), day: Int.random(in: 1...28, using: &rng)),
                                             phone: "09\(Int.random(in: 10_000_000...99_999_999, using: &rng))",
                                             email: "", cardNumber: card,
-                                            terminalPIN: String(format: "%04d", Int.random(in: 0...9999, using: &rng)))
+                                            terminalPIN: Digits.pad(Int.random(in: 0...9999, using: &rng), 4))
                         let stored = try await PeopleStore.insert(person, in: sql, kind: dbKind, by: actor, reason: "demo")
                         let assignment = Assignment(id: 0, personID: stored.id, unitID: u.id, title: title, category: category,
                                                     isLeader: leader, reportsTo: leader ? nil : chairman, validFrom: Day("2025-07-01")!)

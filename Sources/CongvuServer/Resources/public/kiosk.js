@@ -47,9 +47,20 @@
     });
   }
 
+  // A typed card number the unit wants confirmed with its holder's PIN, kept for 30 s.
+  var pendingCard = null, pendingTimer = null;
+  function holdCard(value) {
+    pendingCard = value;
+    clearTimeout(pendingTimer);
+    pendingTimer = setTimeout(function () { pendingCard = null; }, 30000);
+  }
+
   function punch(fields) {
-    var item = { card: fields.card || null, pin: fields.pin || null, key: key(), at: new Date().toISOString(), queued: false };
-    post(item).then(show).catch(function () {
+    var item = { card: fields.card || null, pin: fields.pin || null, entry: fields.entry || null, key: key(), at: new Date().toISOString(), queued: false };
+    post(item).then(function (answer) {
+      if (answer.code === "typed_card_needs_pin") { holdCard(fields.card); }
+      show(answer);
+    }).catch(function () {
       item.queued = true;
       var q = queue(); q.push(item); saveQueue(q);
       show({ ok: true, name: "", message: body.getAttribute("data-queued-text") });
@@ -63,17 +74,35 @@
     post(q[0]).then(function () { var rest = queue().slice(1); saveQueue(rest); flush(); }).catch(function () {});
   }
 
+  // A USB reader types the whole number within a few tens of milliseconds, then Enter; a person
+  // types it key by key. The page tells the server which it saw (the unit may refuse typed numbers).
+  var keyTimes = [], pasted = false;
+  card.addEventListener("keydown", function (e) { if (e.key !== "Enter") { keyTimes.push(performance.now()); } });
+  card.addEventListener("paste", function () { pasted = true; });
+  function entry(value) {
+    var times = keyTimes, wasPasted = pasted;
+    keyTimes = []; pasted = false;
+    if (wasPasted || value.length < 4 || times.length !== value.length) { return "typed"; }
+    for (var i = 1; i < times.length; i++) { if (times[i] - times[i - 1] > 60) { return "typed"; } }
+    return performance.now() - times[times.length - 1] > 200 ? "typed" : "reader";
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var value = card.value.trim();
+    var how = entry(value);
     card.value = "";
-    if (value) { punch({ card: value }); }
+    if (value) { punch({ card: value, entry: how }); }
   });
   document.getElementById("keypad").addEventListener("click", function (e) {
     var k = e.target.getAttribute("data-key");
     if (!k) { return; }
     if (k === "clear") { pin = pin.slice(0, -1); }
-    else if (k === "ok") { if (pin) { punch({ pin: pin }); } pin = ""; }
+    else if (k === "ok") {
+      if (pin && pendingCard) { punch({ card: pendingCard, pin: pin, entry: "typed" }); pendingCard = null; }
+      else if (pin) { punch({ pin: pin }); }
+      pin = "";
+    }
     else if (pin.length < 8) { pin += k; }
     pinDisplay.textContent = pin ? pin.replace(/./g, "•") : "\u00a0";
     card.focus();
