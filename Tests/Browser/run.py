@@ -201,6 +201,22 @@ class Checks:
                           ".getAttribute('data-playback'), false); x.send(); return JSON.parse(x.responseText).files.length")
             WebDriverWait(d, 40).until(lambda d: (d.find_elements(By.CSS_SELECTOR, "#timeline a.span")
                                                   and d.execute_script(plan_files) >= 2) or d.refresh())
+            # The timeline is laid out where its hours say (the Content Security Policy once piled
+            # every span and label at 00:00): labels every 3 hours across the width, and the first
+            # span where its recording started.
+            layout = d.execute_script("""
+                var t = document.getElementById('timeline').getBoundingClientRect();
+                function at(r) { return (r.left - t.left) / t.width; }
+                var hours = Array.prototype.map.call(document.querySelectorAll('#timeline .hour'), function (h) {
+                  var r = h.getBoundingClientRect(); return [h.textContent, at(r), (r.right - t.left) / t.width]; });
+                var span = document.querySelector('#timeline a.span rect');
+                return {hours: hours, span: at(span.getBoundingClientRect()), title: span.querySelector('title').textContent, width: t.width};""")
+            assert [h[0] for h in layout["hours"]] == [f"{h:02d}:00" for h in range(0, 24, 3)], layout
+            for i, (label, left, right) in enumerate(layout["hours"]):
+                middle = (left + right) / 2 if i else left
+                assert abs(middle - i * 0.125) < 0.02 and right <= 1.001, ("hour label misplaced", label, left, right, layout["width"])
+            hh, mm = layout["title"].split("–")[0].split(":")
+            assert abs(layout["span"] - (int(hh) * 60 + int(mm)) / 1440) < 0.01, ("span misplaced", layout)
             d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0].click()
             WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
             p0 = d.execute_script("return document.querySelector('#playback video').currentTime")

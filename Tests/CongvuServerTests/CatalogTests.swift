@@ -28,10 +28,32 @@ import Testing
         }
     }
 
+    /// The pages' Content Security Policy forbids inline styles: a `style` attribute is silently
+    /// ignored by the browser (the playback timeline piled every span at 00:00 because of it).
+    @Test func noTemplateReliesOnAnInlineStyle() throws {
+        let dir = Resources.path("templates")
+        let pattern = try NSRegularExpression(pattern: "<[a-zA-Z][^>]*\\sstyle\\s*=|<style[\\s>]")
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            #expect(pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil, "\(file) has an inline style")
+        }
+    }
+
+    /// Inline scripts and event handlers are blocked by the same policy (the print buttons did nothing).
+    @Test func noTemplateReliesOnAnInlineScript() throws {
+        let dir = Resources.path("templates")
+        let pattern = try NSRegularExpression(pattern: "<[a-zA-Z][^>]*\\son[a-z]+\\s*=|<script(?![^>]*\\ssrc=)[^>]*>|javascript:")
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            #expect(pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil, "\(file) has an inline script")
+        }
+    }
+
     @Test func everyEnumerationHasALabel() {
         let keys = UnitKind.allCases.map { "unit_kind_\($0.rawValue)" } + Role.allCases.map { "role_\($0.rawValue)" }
             + StaffCategory.allCases.map { "category_\($0.rawValue)" } + Gender.allCases.map { "gender_\($0.rawValue)" }
-            + AuditAction.allCases.map { "audit_action_\($0.rawValue)" }
+            + AuditAction.allCases.map { "audit_action_\($0.rawValue)" } + PunchMethod.allCases.map { "punch_method_\($0.rawValue)" }
+            + AttendancePolicy.TypedCards.allCases.map { "typed_cards_\($0.rawValue)" }
         for key in keys { #expect(catalogs.messages[.vi]?[key] != nil, "no label \(key)") }
     }
 

@@ -43,6 +43,25 @@ public struct AppConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// Why the public URL would print receipts whose QR code a citizen's phone cannot open.
+    public enum PublicURLProblem: String, Sendable {
+        /// The URL names this machine's loopback address (the default): no phone reaches it.
+        case loopback
+        /// The URL names the address the server listens on, but another port.
+        case otherPort = "other_port"
+    }
+
+    /// Nil when the public URL may well be right: a name or address other than loopback, on the
+    /// server's own port or on another host (a reverse proxy in front is the usual case).
+    public var publicURLProblem: PublicURLProblem? {
+        guard let url = URL(string: publicURL), let host = url.host?.lowercased() else { return .loopback }
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if bare == "localhost" || bare.hasSuffix(".localhost") || bare.hasPrefix("127.") || bare == "::1" || bare == "0.0.0.0" { return .loopback }
+        let port = url.port ?? (url.scheme == "https" ? 443 : 80)
+        let sameHost = bare == hostname.lowercased() || (["0.0.0.0", "::"].contains(hostname) && bare.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" })
+        return sameHost && port != self.port ? .otherPort : nil
+    }
+
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days"]

@@ -13,6 +13,11 @@ import UnixSignals
 /// The one place the server is assembled, used by `congvu serve` and by the tests.
 public func buildApplication(config: AppConfig, logger: Logger) async throws -> CongvuServer<some ApplicationProtocol> {
     let services = try await AppServices.open(config: config, logger: logger)
+    if let problem = config.publicURLProblem {
+        logger.warning("public_url does not reach this server from citizens' phones: the QR codes printed on receipts will not open",
+                       metadata: ["public_url": "\(config.publicURL)", "problem": "\(problem.rawValue)", "listening": "\(config.hostname):\(config.port)",
+                                  "fix": "set public_url (config file) or CONGVU_PUBLIC_URL to the address citizens use"])
+    }
     if config.demo, try await services.units.count() == 0 {
         logger.info("empty database: loading the demo")
         let accounts = try await services.loadDemo()

@@ -61,6 +61,11 @@ struct HomeController {
             let unit = try await services.units.get(g.unitID)
             grants.append(["role": t.label("role", g.role.rawValue, context.locale), "unit": unit?.name ?? "", "unit_id": g.unitID])
         }
-        return try services.views.page("home", context, ["cards": cards, "grants": grants])
+        // Those who can act on it (set up the server, or print receipts) are told when receipts' QR codes cannot work.
+        var warnings: [String] = []
+        if let problem = services.config.publicURLProblem, p.holds(.manageAccounts) || p.holds(.handleDossiers) {
+            warnings.append(t.text("public_url_\(problem.rawValue)", context.locale, [services.config.publicURL]))
+        }
+        return try services.views.page("home", context, ["cards": cards, "grants": grants, "warnings": warnings])
     }
 }

@@ -288,11 +288,14 @@ struct OneStopController {
         let counter = try await dossiers.counter(unitID: d.unitID)
         let procedure = try await procedures.get(d.procedureID)
         let url = trackingURL(d.code)
+        // The issuer as official papers name it: the committee above the counter, then the counter.
+        var parentName: String?
+        if let parent = try await services.units.get(d.unitID)?.parentID { parentName = try await services.units.get(parent)?.name }
         let supplementNote = events.last { $0.action == DossierAction.requestSupplement.rawValue }?.note ?? ""
         let refusalNote = events.last { $0.action == DossierAction.refuse.rawValue }?.note ?? ""
         return try services.views.page("one-stop-print", context, [
             "form": form, "is_\(form)": true, "title": catalogs.label("dossier_form", form, locale),
-            "d": summary(r, locale), "unit_name": r.unitName, "address": present(counter?.address ?? ""),
+            "d": summary(r, locale), "unit_name": r.unitName, "parent_name": present(parentName ?? ""), "address": present(counter?.address ?? ""),
             "applicant": ["name": d.applicant.name, "id_number": present(d.applicant.idNumber), "address": present(d.applicant.address),
                           "phone": present(d.applicant.phone), "email": present(d.applicant.email)],
             "documents": d.documents.enumerated().map { i, doc in ["n": i + 1, "name": doc.name, "form": catalogs.label("document_form", doc.form.rawValue, locale),
@@ -300,6 +303,7 @@ struct OneStopController {
             "sets": d.sets, "return_by": text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
             "time": procedure.map { timeText($0.time, locale) } ?? "",
             "received_at": d.receivedAt.map { Instant.display($0) } ?? Instant.display(d.submittedAt),
+            "public_url_warning": services.config.publicURLProblem.map { catalogs.text("public_url_\($0.rawValue)", locale, [services.config.publicURL]) } ?? false,
             "qr": (try? QRCode(url).svg(scale: 3)) ?? "", "barcode": Code39.svg(d.code) ?? "", "tracking_url": url,
             "supplement_note": supplementNote, "supplement_due": d.supplementDueAt.map { Instant.display($0) } ?? false,
             "refusal_note": refusalNote,

@@ -62,11 +62,13 @@ struct PlaybackController {
         var data: [String: Any] = [
             "id": record.camera.id, "name": record.camera.name, "unit": record.unitName, "day": day.description,
             "prev": day.previous.description, "next": day.next.description,
-            "spans": timeline.spans.map { ["left": pct($0.start), "width": pct(start + $0.duration), "from": Instant.clock($0.start),
+            // At least 0.2 % wide (about three minutes), so a short span can still be seen and tapped.
+            "spans": timeline.spans.map { ["left": pct($0.start), "width": pct(start + max($0.duration, 172.8)), "from": Instant.clock($0.start),
                                            "to": Instant.clock($0.end), "at": Instant.clock($0.start)] },
             "gaps": timeline.gaps.map { ["from": Instant.clock($0.start), "to": Instant.clock($0.end)] },
             "has_spans": !timeline.spans.isEmpty, "can_export": rights.contains(.export),
-            "hours": (0..<24).filter { $0 % 3 == 0 }.map { ["left": pct(start + Double($0) * 3600), "label": Digits.pad($0, 2) + ":00"] },
+            "hours": (0..<24).filter { $0 % 3 == 0 }.map { ["left": pct(start + Double($0) * 3600), "label": Digits.pad($0, 2) + ":00",
+                                                            "anchor": $0 == 0 ? "start" : "middle"] },
         ]
         if let at {
             let from = at, to = at.addingTimeInterval(1800)

@@ -5,12 +5,10 @@
   var bar = document.querySelector(".progress[data-poll]");
   if (bar) {
     var url = bar.getAttribute("data-poll");
-    var fill = bar.querySelector(".bar");
     var label = document.querySelector(".percent");
     var tick = function () {
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
-        fill.style.width = s.percent + "%";
-        bar.setAttribute("aria-valuenow", s.percent);
+        bar.value = s.percent;
         if (label) { label.textContent = s.percent; }
         if (s.finished) { window.location.reload(); } else { setTimeout(tick, 500); }
       }).catch(function () { setTimeout(tick, 2000); });
