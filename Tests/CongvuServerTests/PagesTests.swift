@@ -280,6 +280,47 @@ import Testing
         #expect(DatabaseLocation.resolve(databaseURL: nil, dataDirectory: "/d") == .sqlite(path: "/d/congvu.sqlite"))
     }
 
+    /// Receipts print a QR code to `public_url`: the default (this machine's loopback) or the
+    /// server's own address on another port cannot work on a citizen's phone.
+    @Test func aPublicURLThatPhonesCannotReachIsNamed() {
+        func problem(_ url: String, host: String = "127.0.0.1", port: Int = 8080) -> AppConfig.PublicURLProblem? {
+            var c = AppConfig()
+            c.publicURL = url
+            c.hostname = host
+            c.port = port
+            return c.publicURLProblem
+        }
+        #expect(AppConfig().publicURLProblem == .loopback)
+        #expect(problem("http://localhost:8080") == .loopback && problem("http://[::1]:8080") == .loopback)
+        #expect(problem("http://192.168.1.10:8080", host: "0.0.0.0", port: 8081) == .otherPort)
+        #expect(problem("http://192.168.1.10:8081", host: "192.168.1.10", port: 8081) == nil)
+        #expect(problem("http://192.168.1.10", host: "192.168.1.10", port: 8081) == .otherPort)
+        // A name in front of a reverse proxy: the proxy's port is its own business.
+        #expect(problem("https://motcua.giahung.ninhbinh.gov.vn", host: "0.0.0.0", port: 8080) == nil)
+    }
+
+    @Test func theHomeAndTheReceiptSayWhenTheQRCodeCannotWork() async throws {
+        try await Harness.run { h in
+            let officer = try await h.signIn("motcua.giahung")
+            let home = try await officer.get("/").text
+            #expect(home.contains("id=\"public-url-warning\"") && home.contains("http://127.0.0.1:8080"))
+            // A civil servant cannot fix it and prints no receipts: nothing said.
+            #expect(!(try await h.signIn("congchuc.giahung").get("/").text.contains("public-url-warning")))
+            let rows = try await DossierStore(database: h.services.database).list(scopes: [try await h.unit(code: "14551").path], filter: .all, limit: 1)
+            let receipt = try await officer.get("/one-stop/dossiers/\(try #require(rows.first).dossier.id)/print/receipt").text
+            #expect(receipt.contains("public-url-warning"))
+            // The issuer: the committee above the counter, then the counter; the centre's name once.
+            let issuer = try #require(receipt.range(of: "id=\"printed-issuer\"")).upperBound
+            let head = String(receipt[issuer...].prefix(300))
+            #expect(head.contains("UBND xã Gia Hưng") && head.contains("Trung tâm Phục vụ hành chính công"))
+            #expect(receipt.components(separatedBy: "Trung tâm Phục vụ hành chính công").count == 2)
+        }
+        try await Harness.run(configure: { $0.publicURL = "https://motcua.giahung.ninhbinh.gov.vn"; $0.hostname = "0.0.0.0" }) { h in
+            let home = try await h.signIn("motcua.giahung").get("/").text
+            #expect(!home.contains("public-url-warning"))
+        }
+    }
+
     @Test func badSettingsAreNamed() {
         #expect(throws: ConfigError.self) { try AppConfig.load(file: nil, environment: ["CONGVU_PORT": "eighty"]) }
         #expect(throws: ConfigError.self) { _ = try AppConfig.parseFile("colour = red\n") }

@@ -185,9 +185,11 @@ public enum OneStopDemo {
         let units = UnitStore(database: db)
         let store = DossierStore(database: db)
         var centres: [OrgUnit] = []
-        for (i, code) in ["14551", "14554", "14557"].enumerated() {
+        // Where each counter sits (illustrative addresses, printed under the issuer on every form).
+        for (i, (code, address)) in [("14551", "Thôn Trung, xã Gia Hưng, tỉnh Ninh Bình"), ("14554", "Thôn Đông, xã Gia Vân, tỉnh Ninh Bình"),
+                                     ("14557", "Phố Tân Nhất, xã Nho Quan, tỉnh Ninh Bình")].enumerated() {
             guard let centre = try await units.byCode("\(code)-TTHCC") else { continue }
-            try await store.setCounter(OneStopCounter(unitID: centre.id, agencyCode: "000.0\(i + 1).37.H40", address: centre.name), by: actor)
+            try await store.setCounter(OneStopCounter(unitID: centre.id, agencyCode: "000.0\(i + 1).37.H40", address: address), by: actor)
             centres.append(centre)
         }
         guard let first = centres.first else { return }
