@@ -110,9 +110,14 @@ class Checks:
             act("result_ready", "Đã có kết quả")
             act("deliver", "Đã trả kết quả")
             assert d.find_element(By.ID, "dossier-timeliness").text, "no early / on time / overdue shown"
-            # The receipt printed for the citizen: the code, a barcode and a QR code.
+            # The receipt printed for the citizen: the code, a barcode and a QR code, read back by a
+            # real decoder from the rendered page (it carries the dossier's rating tag).
             d.find_element(By.ID, "print-receipt").click()
             WebDriverWait(d, 10).until(lambda d: code in d.page_source and "<svg" in d.page_source)
+            qr_png = os.path.join(self.shots, "receipt-qr.png")
+            d.find_element(By.ID, "receipt-qr").screenshot(qr_png)
+            scanned = subprocess.run(["zbarimg", "--quiet", "--raw", qr_png], capture_output=True, text=True).stdout.strip()
+            assert scanned.startswith(self.base + "/tra-cuu?ma=" + code + "&k="), scanned
             d.back()
             # The citizen, on a phone and without an account, types the code.
             phone = browser(phone=True)
@@ -128,12 +133,29 @@ class Checks:
                 self.shot(phone, "tracking-phone")
             finally:
                 phone.quit()
-            # The counter's tablet: the citizen rates the service.
+            # The counter's tablet opens the rating in counter mode: no staff menu, no sign-out.
             WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
-            d.find_element(By.CSS_SELECTOR, "#rate-form input[name=satisfaction][value=very_satisfied]").click()
-            d.find_element(By.NAME, "comment").send_keys("Nhanh, chu đáo")
-            d.find_element(By.CSS_SELECTOR, "#rate-form button.primary").click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "rating-thanks")))
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
+            assert not d.find_elements(By.CSS_SELECTOR, "nav.menu") and not d.find_elements(By.CSS_SELECTOR, "form[action='/logout']")
+            tablet = d.current_url
+            # The citizen at home scans the receipt's QR on a phone: tracking, then "rate", no account.
+            phone = browser(phone=True)
+            try:
+                phone.get(scanned)
+                WebDriverWait(phone, 10).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
+                form = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
+                assert not form.find_elements(By.NAME, "digits"), "the receipt's QR should need no further proof"
+                form.find_element(By.CSS_SELECTOR, "input[name=satisfaction][value=very_satisfied]").click()
+                form.find_element(By.NAME, "comment").send_keys("Nhanh, chu đáo")
+                assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+                form.find_element(By.CSS_SELECTOR, "button.primary").click()
+                WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rating-thanks")))
+                self.shot(phone, "rating-phone")
+            finally:
+                phone.quit()
+            # Once per dossier: the tablet now says so.
+            d.get(tablet)
+            assert "đã được đánh giá" in d.find_element(By.ID, "rating-notice").text
         finally:
             d.quit()
 
@@ -394,7 +416,8 @@ def main():
     os.makedirs(shots, exist_ok=True)
     port = free_port()
     # Short segments, so the playback check finds closed ones within seconds.
-    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4")
+    # The receipts' QR codes point at this server, as an office's public_url would.
+    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4", CONGVU_PUBLIC_URL=f"http://127.0.0.1:{port}")
     log = open(os.path.join(data, "server.log"), "w")
     server = subprocess.Popen([args.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
                               stdout=log, stderr=subprocess.STDOUT, env=env)

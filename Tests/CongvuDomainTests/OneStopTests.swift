@@ -288,6 +288,29 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
     }
 }
 
+@Suite struct RatingAccessTests {
+    @Test func theReceiptsTagRatesAnyReceivedDossierOnce() {
+        #expect(throws: Never.self) { try RatingAccess.check(.receipt, status: .accepted, rated: false, digits: nil, idNumber: "", phone: "") }
+        #expect(throws: RatingAccess.Refusal.alreadyRated) { try RatingAccess.check(.receipt, status: .delivered, rated: true, digits: nil, idNumber: "", phone: "") }
+        #expect(throws: RatingAccess.Refusal.notReceived) { try RatingAccess.check(.receipt, status: .refused, rated: false, digits: nil, idNumber: "", phone: "") }
+    }
+
+    @Test func aTypedCodeNeedsTheResultAndTheLastDigits() {
+        func check(_ status: DossierStatus, _ digits: String?) throws(RatingAccess.Refusal) {
+            try RatingAccess.check(.lastDigits, status: status, rated: false, digits: digits, idNumber: "037190005678", phone: "0912 000 111")
+        }
+        #expect(throws: RatingAccess.Refusal.notYetResolved) { try check(.processing, "5678") }
+        #expect(throws: Never.self) { try check(.delivered, nil) }
+        #expect(throws: Never.self) { try check(.resultReady, "5678") }
+        #expect(throws: Never.self) { try check(.delivered, "0111") }
+        for wrong in ["1234", "678", "05678", "56a8", ""] {
+            #expect(throws: RatingAccess.Refusal.digitsWrong, "\(wrong)") { try check(.delivered, wrong) }
+        }
+        // Nothing known to match: no typed digits can prove it.
+        #expect(!RatingAccess.lastDigitsMatch("0000", idNumber: "", phone: ""))
+    }
+}
+
 @Suite struct EvaluationTests {
     @Test func bandsAreData() {
         let b = EvaluationBand.circular2018

@@ -85,12 +85,20 @@ import Testing
             let missing = try await anonymous.get("/api/public/dossiers/X-1")
             #expect(missing.status == .notFound && missing.text.contains("dossier_not_found"))
 
-            // Rating on the counter's tablet, once.
-            #expect(try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "very_satisfied", "comment": "Nhanh",
-                                                                              "score_attitude": "2"]).status == .badRequest)
-            let rated = try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "very_satisfied", "comment": "Nhanh"])
-            #expect(rated.status == .ok && rated.text.contains("Cảm ơn"))
-            #expect(try await officer.post("/one-stop/dossiers/\(id)/rate", ["satisfaction": "satisfied"]).status == .conflict)
+            // Rating on the counter's tablet, once: the officer opens it in counter mode, and the
+            // tablet rates without the officer's session, its menu or its sign-out.
+            let opened = try await officer.get("/one-stop/dossiers/\(id)/rate")
+            let tabletURL = try #require(opened.headers[.location])
+            #expect(opened.status == .seeOther && tabletURL.hasPrefix("/danh-gia?ma=\(d.code)&k=") && tabletURL.hasSuffix("&quay=1"))
+            let tablet = h.browser()
+            let form = try await tablet.get(tabletURL)
+            #expect(form.status == .ok && form.text.contains("id=\"rate-form\"") && !form.text.contains("/logout") && !form.text.contains("name=\"digits\""))
+            let fields = ["ma": d.code, "k": String(tabletURL.split(separator: "k=")[1].prefix { $0 != "&" }), "quay": "1"]
+            #expect(try await tablet.post("/danh-gia", fields.merging(["satisfaction": "very_satisfied", "comment": "Nhanh", "score_attitude": "2"]) { a, _ in a }).status == .badRequest)
+            let rated = try await tablet.post("/danh-gia", fields.merging(["satisfaction": "very_satisfied", "comment": "Nhanh"]) { a, _ in a })
+            #expect(rated.status == .ok && rated.text.contains("Cảm ơn") && !rated.text.contains("/logout"))
+            #expect(try await tablet.post("/danh-gia", fields.merging(["satisfaction": "satisfied"]) { a, _ in a }).status == .conflict)
+            #expect(try await store.isRated(id))
 
             // The report counts it; its XLSX opens.
             let month = h.services.today
@@ -99,6 +107,58 @@ import Testing
             let xlsx = try await officer.get("/one-stop/report.xlsx?kind=quarter&year=\(month.year)&index=4&gov=1&group=field")
             #expect(xlsx.status == .ok && xlsx.headers[.contentType]?.contains("spreadsheetml") == true)
             #expect(try await officer.get("/one-stop/report?kind=month&year=\(month.year)&index=13").status == .badRequest)
+        }
+    }
+
+    /// A citizen rates from the receipt's QR code (tracking, then "rate"), or by typing the code
+    /// once the result is ready, proving it with the last digits of the ID number or phone.
+    @Test func citizensRateFromTheReceiptOrTheTrackingPage() async throws {
+        try await Harness.run { h in
+            let officer = try await h.signIn("motcua.giahung")
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let marriage = try await procedureID(h, code: "1.000894")
+            let ok = try await officer.post("/one-stop/intake", ["procedure": String(marriage.id), "unit": String(centre.id), "channel": "1",
+                                                                 "name": "Phạm Thị Hoa", "id_number": "037190005678", "phone": "0912 000 111",
+                                                                 "doc_0": "1", "doc_0_form": "original", "doc_0_qty": "1", "sets": "1"])
+            let location = try #require(ok.headers[.location])
+            let id = try #require(Int64(location.split(separator: "/").last!.split(separator: "?").first!))
+            let store = DossierStore(database: h.services.database)
+            let d = try #require(try await store.get(id)).dossier
+            // The receipt's QR code: tracking with the dossier's tag (decoded by a real reader in the browser suite).
+            let receipt = try await officer.get("/one-stop/dossiers/\(id)/print/receipt").text
+            let qr = try #require(receipt.range(of: "/tra-cuu?ma=\(d.code)&amp;k=")).upperBound
+            let tag = String(receipt[qr...].prefix { $0.isHexDigit })
+            #expect(tag.count == 16)
+            let citizen = h.browser()
+            // With the receipt's tag the link is there from intake on; a wrong tag is only a lookup.
+            #expect(try await citizen.get("/tra-cuu?ma=\(d.code)&k=\(tag)").text.contains("id=\"rate-link\""))
+            #expect(!(try await citizen.get("/tra-cuu?ma=\(d.code)&k=0000000000000000").text.contains("id=\"rate-link\"")))
+            // The code typed by hand, before the result: no rating yet.
+            #expect(!(try await citizen.get("/tra-cuu?ma=\(d.code)").text.contains("id=\"rate-link\"")))
+            let early = try await citizen.get("/danh-gia?ma=\(d.code)")
+            #expect(early.status == .forbidden && early.text.contains("khi hồ sơ đã có kết quả") && !early.text.contains("rate-form"))
+            for (action, version) in [("result_ready", "1"), ("deliver", "2")] {
+                #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": action, "version": version]).status == .seeOther, "\(action)")
+            }
+            // After delivery the tracking page offers it; typed by hand it asks the last four digits.
+            let tracked = try await citizen.get("/tra-cuu?ma=\(d.code)").text
+            #expect(tracked.contains("id=\"rate-link\" href=\"/danh-gia?ma=\(d.code)\""))
+            let form = try await citizen.get("/danh-gia?ma=\(d.code)")
+            #expect(form.status == .ok && form.text.contains("name=\"digits\""))
+            let wrong = try await citizen.post("/danh-gia", ["ma": d.code, "k": "", "digits": "1234", "satisfaction": "satisfied"])
+            #expect(wrong.status == .badRequest && wrong.text.contains("Bốn số cuối không khớp"))
+            #expect(!(try await store.isRated(id)))
+            // Without the page's token (a form on another site) nothing is recorded.
+            let forged = h.browser()
+            #expect(try await forged.post("/danh-gia", ["ma": d.code, "digits": "5678", "satisfaction": "not_satisfied", "_csrf": "x"]).status == .forbidden)
+            // The phone's last four digits serve as well as the ID number's.
+            let rated = try await citizen.post("/danh-gia", ["ma": d.code, "k": "", "digits": "0111", "satisfaction": "satisfied", "comment": "Cán bộ nhiệt tình"])
+            #expect(rated.status == .ok && rated.text.contains("id=\"rating-thanks\""))
+            #expect(try await store.isRated(id))
+            // Once only, whichever way.
+            #expect(!(try await citizen.get("/tra-cuu?ma=\(d.code)&k=\(tag)").text.contains("id=\"rate-link\"")))
+            #expect(try await citizen.post("/danh-gia", ["ma": d.code, "k": tag, "satisfaction": "satisfied"]).status == .conflict)
+            #expect(try await citizen.get("/danh-gia?ma=KHONG-CO").status == .notFound)
         }
     }
 

@@ -7,6 +7,48 @@ public enum Satisfaction: String, CaseIterable, Codable, Sendable {
     case notSatisfied = "not_satisfied"
 }
 
+/// Who may rate a dossier on the public page, without an account. One rating per dossier.
+public enum RatingAccess: Equatable, Sendable {
+    /// The link carries the dossier's tag: printed in the receipt's QR code, or opened at the
+    /// counter's tablet by the officer. Any received dossier may then be rated.
+    case receipt
+    /// The code was typed: the dossier must have its result, and the citizen proves it is theirs
+    /// with the last four digits of the ID number or phone given at intake.
+    case lastDigits
+    /// Neither: the code alone is guessable (codes are numbered per day).
+    case none
+
+    public enum Refusal: String, Error, Sendable {
+        case alreadyRated = "rating_already_done"
+        case notReceived = "rating_not_received"
+        case notYetResolved = "rating_not_yet_resolved"
+        case digitsWrong = "rating_digits_wrong"
+    }
+
+    /// Whether the dossier may be rated now. `digits` is what the citizen typed (with `lastDigits`);
+    /// nil asks only whether the form may be offered, before anything is typed.
+    public static func check(_ access: RatingAccess, status: DossierStatus, rated: Bool, digits: String?, idNumber: String, phone: String) throws(Refusal) {
+        if rated { throw .alreadyRated }
+        guard status.isReceived else { throw .notReceived }
+        switch access {
+        case .receipt: return
+        case .lastDigits, .none:
+            guard status.isResolved else { throw .notYetResolved }
+            if let digits, !lastDigitsMatch(digits, idNumber: idNumber, phone: phone) { throw .digitsWrong }
+        }
+    }
+
+    /// Exactly four digits, the end of the ID number or of the phone (spaces and dots ignored).
+    public static func lastDigitsMatch(_ typed: String, idNumber: String, phone: String) -> Bool {
+        let t = typed.filter(\.isNumber)
+        guard t.count == 4, typed.allSatisfy({ $0.isNumber || $0 == " " }) else { return false }
+        return [idNumber, phone].contains { known in
+            let digits = known.filter(\.isNumber)
+            return digits.count >= 4 && digits.hasSuffix(t)
+        }
+    }
+}
+
 /// The nine indicators of a dossier's evaluation (Circular 01/2018), each scored 0, 1 or 2.
 public enum EvaluationIndicator: String, CaseIterable, Codable, Sendable {
     case totalTime = "total_time"

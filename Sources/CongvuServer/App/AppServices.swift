@@ -21,6 +21,8 @@ public struct AppServices: Sendable {
     /// The camera recorders and their live pictures.
     public let video: VideoHub
     public let logger: Logger
+    /// The key that seals secrets at rest and tags links we print (see `SecretBox.tag`).
+    let secrets: SecretBox
     /// Live board notifications and the boards shared between viewers.
     let events = AttendanceEvents()
     /// Public dossier tracking, per address.
@@ -53,7 +55,7 @@ public struct AppServices: Sendable {
                                                snapshots: PhotoStore(database: database,
                                                                      directory: (config.dataDirectory as NSString).appendingPathComponent("camera-snapshots")),
                                                snapshotDays: config.cameraSnapshotDays, logger: logger),
-                               logger: logger,
+                               logger: logger, secrets: secrets,
                                trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
                                trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds), capacity: 50_000))
         } catch {

@@ -82,6 +82,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     HikvisionController(services: services).addRoutes(to: router)
     BoardController(services: services).addPublicRoutes(to: router)
     TrackingController(services: services).addRoutes(to: router)
+    RatingController(services: services).addRoutes(to: router)
     let pages = router.group().add(middleware: RequireSignIn())
     HomeController(services: services).addRoutes(to: pages)
     UnitsController(services: services).addRoutes(to: pages.group("units"))

@@ -18,8 +18,7 @@ struct OneStopController {
         group.get("dossiers/:id", use: show)
         group.post("dossiers/:id/act", use: act)
         group.get("dossiers/:id/print/:form", use: print)
-        group.get("dossiers/:id/rate", use: rateForm)
-        group.post("dossiers/:id/rate", use: rate)
+        group.get("dossiers/:id/rate", use: rateAtTheCounter)
         group.get("report", use: report)
         group.get("report.xlsx", use: reportXLSX)
         group.get("book", use: book)
@@ -275,8 +274,9 @@ struct OneStopController {
         return forms
     }
 
+    /// The receipt's QR code: tracking, with the tag that later lets the holder rate the dossier.
     func trackingURL(_ code: String) -> String {
-        services.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tra-cuu?ma=" + code
+        services.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tra-cuu?ma=" + code + "&k=" + RatingController.tag(code, services)
     }
 
     func print(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -340,40 +340,11 @@ struct OneStopController {
 
     // MARK: Rating at the counter
 
-    func rateForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    /// The counter's tablet: the public rating page of this dossier with its receipt tag, in
+    /// counter mode (no staff menu, no sign-out), so the citizen rates without the officer's session.
+    func rateAtTheCounter(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let r = try await load(context, .handleDossiers)
-        return try await renderRate(r, context, form: FormView())
-    }
-
-    func renderRate(_ r: DossierRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView, thanks: Bool = false) async throws -> Response {
-        let locale = context.locale
-        var data = form.data
-        data.merge([
-            "d": summary(r, locale), "thanks": thanks, "rated": try await dossiers.isRated(r.dossier.id),
-            "choices": Satisfaction.allCases.map { ["value": $0.rawValue, "label": catalogs.label("satisfaction", $0.rawValue, locale)] },
-            "indicators": EvaluationIndicator.allCases.map { i in
-                ["key": i.rawValue, "label": catalogs.label("indicator", i.rawValue, locale),
-                 "scores": (0...2).map { ["value": $0, "label": catalogs.text("indicator_score_\($0)", locale)] }]
-            },
-        ]) { _, b in b }
-        return try services.views.page("one-stop-rate", context, status: status, data)
-    }
-
-    func rate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let r = try await load(context, .handleDossiers)
-        let form = try await FormData.read(request, context)
-        var view = FormView(values: ["comment": form["comment"]])
-        do {
-            guard let s = Satisfaction(rawValue: form["satisfaction"]) else { throw ValidationErrors([FieldError("satisfaction", "required")]) }
-            var scores: EvaluationScores?
-            let given = EvaluationIndicator.allCases.compactMap { i in Int(form["score_\(i.rawValue)"]).map { (i, $0) } }
-            if !given.isEmpty { scores = try EvaluationScores(Dictionary(uniqueKeysWithValues: given)) }
-            try await dossiers.rate(r.dossier.id, satisfaction: s, comment: form["comment"], scores: scores)
-            return try await renderRate(r, context, form: FormView(), thanks: true)
-        } catch {
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderRate(r, context, status: Self.isConflict(error) ? .conflict : .badRequest, form: view)
-        }
+        return HTMLPage.redirect(RatingController.link(r.dossier.code, services, counter: true))
     }
 
     // MARK: Catalogue

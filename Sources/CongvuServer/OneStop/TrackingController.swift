@@ -71,7 +71,16 @@ struct TrackingController {
         guard let code = DossierCode.normalise(asked), let t = try await lookUp(code) else {
             return try services.views.page("tracking", context, status: .notFound, ["asked": asked, "error": catalogs.text("tracking_not_found", context.locale)])
         }
-        return try services.views.page("tracking", context, ["asked": asked, "dossier": view(t, context.locale)])
+        // Rating: from the receipt's QR (its tag) at any time after intake, or once the result is ready.
+        let tag = request.uri.queryParameters["k"].map(String.init) ?? ""
+        let rating = RatingController(services: services)
+        var rateLink: Any = false
+        if rating.access(code: code, tag: tag) == .receipt || t.status.isResolved, let subject = try await DossierStore(database: services.database).ratingSubject(code: code),
+           (try? RatingAccess.check(rating.access(code: code, tag: tag), status: subject.status, rated: subject.rated, digits: nil,
+                                    idNumber: subject.idNumber, phone: subject.phone)) != nil {
+            rateLink = "/danh-gia?ma=\(code)" + (tag.isEmpty ? "" : "&k=\(tag)")
+        }
+        return try services.views.page("tracking", context, ["asked": asked, "dossier": view(t, context.locale), "rate_link": rateLink])
     }
 
     struct Body: Encodable {

@@ -95,5 +95,23 @@ public struct FormData: Sendable {
     }
 }
 
+/// The CSRF token a page's form carries, as `FormData.read` checks it: the session's, or for a
+/// visitor without a session (a citizen, a counter tablet) a token kept in a cookie.
+struct FormToken {
+    let value: String
+    /// To set on the response when the token lives in a cookie.
+    let cookie: Cookie?
+
+    init(_ request: Request, _ context: AppRequestContext, secure: Bool) {
+        if let session = context.session {
+            value = session.csrfToken
+            cookie = nil
+        } else {
+            value = request.cookies["cv_csrf"]?.value ?? Token.random(bytes: 24)
+            cookie = Cookie(name: "cv_csrf", value: value, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+        }
+    }
+}
+
 /// A form posted without the token of the session that rendered it.
 public struct CSRFError: Error {}

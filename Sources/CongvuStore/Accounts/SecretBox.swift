@@ -28,6 +28,14 @@ public struct SecretBox: Sendable {
         return SecretBox(key: key)
     }
 
+    /// A short keyed tag of `text` for one purpose (its own key derived from the secret), to put
+    /// in a link that proves it came from us: a receipt's QR code carries the tag of its dossier
+    /// code, so that only the holder of the receipt rates the dossier without further proof.
+    public func tag(_ purpose: String, _ text: String, hexDigits: Int = 16) -> String {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("congvu-\(purpose)".utf8), outputByteCount: 32)
+        return String(Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: derived)).hexString.prefix(hexDigits))
+    }
+
     public func seal(_ plain: String) throws -> String {
         try AES.GCM.seal(Data(plain.utf8), using: key).combined!.base64EncodedString()
     }

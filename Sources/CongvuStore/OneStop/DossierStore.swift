@@ -28,6 +28,17 @@ public struct DossierRow: Sendable {
 }
 
 /// What a citizen may see of a dossier, without logging in.
+/// A dossier as the public rating page sees it.
+public struct RatingSubject: Sendable, Equatable {
+    public var id: Int64
+    public var code: String
+    public var procedureName: String
+    public var status: DossierStatus
+    public var idNumber: String
+    public var phone: String
+    public var rated: Bool
+}
+
 public struct PublicTracking: Sendable, Equatable {
     public struct Step: Sendable, Equatable {
         public var at: Date
@@ -274,6 +285,23 @@ public struct DossierStore: Sendable {
     }
 
     /// Public tracking by code: a narrow read of the few columns shown.
+    /// What the public rating page needs of a dossier: never cached, since a rating changes it.
+    public func ratingSubject(code: String) async throws -> RatingSubject? {
+        try await database.read { sql in
+            guard let r = try await sql.select().column(col("d.id")).column(col("d.code")).column(col("d.status"))
+                .column(col("d.applicant_id_number")).column(col("d.applicant_phone")).column(col("p.name"), as: "procedure_name")
+                .column(SQLRaw("(SELECT COUNT(*) FROM dossier_ratings r WHERE r.dossier_id = d.id)"), as: "ratings")
+                .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
+                .join(SQLAlias(SQLIdentifier("procedures"), as: SQLIdentifier("p")), on: SQLRaw("p.id = d.procedure_id"))
+                .where(col("d.code"), .equal, SQLBind(code)).first() else { return nil }
+            return RatingSubject(id: try r.decode(column: "id", as: Int64.self), code: try r.decode(column: "code", as: String.self),
+                                 procedureName: try r.decode(column: "procedure_name", as: String.self), status: try Self.status(r),
+                                 idNumber: try r.decode(column: "applicant_id_number", as: String.self),
+                                 phone: try r.decode(column: "applicant_phone", as: String.self),
+                                 rated: try r.decode(column: "ratings", as: Int64.self) > 0)
+        }
+    }
+
     public func tracking(code: String) async throws -> PublicTracking? {
         try await database.read { sql in
             // One round trip: the dossier's row repeated beside each of its events.

@@ -1,0 +1,118 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// The citizen's rating of a dossier, without an account: reached from the receipt's QR code
+/// (tracking, then "rate"), from the tracking page once the result is ready, and on the counter's
+/// tablet, which the officer opens in counter mode (no staff menu, no sign-out). One rating per
+/// dossier; who may rate is `RatingAccess`. Rate-limited per address like tracking.
+struct RatingController {
+    let services: AppServices
+    var catalogs: Catalogs { services.views.catalogs }
+    var dossiers: DossierStore { DossierStore(database: services.database) }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("danh-gia", use: page)
+        router.post("danh-gia", use: submit)
+    }
+
+    /// The receipt's tag of a dossier code.
+    static func tag(_ code: String, _ services: AppServices) -> String { services.secrets.tag("rating", code) }
+
+    /// The rating page of a dossier with its tag; `counter` for the counter's tablet.
+    static func link(_ code: String, _ services: AppServices, counter: Bool = false) -> String {
+        "/danh-gia?ma=\(code)&k=\(tag(code, services))" + (counter ? "&quay=1" : "")
+    }
+
+    /// What the request proves: the receipt's tag, or nothing yet (the last digits are asked).
+    func access(code: String, tag: String) -> RatingAccess {
+        !tag.isEmpty && FormData.constantTimeEqual(tag, Self.tag(code, services)) ? .receipt : .lastDigits
+    }
+
+    struct Asked {
+        var code: String
+        var tag: String
+        var counter: Bool
+    }
+
+    func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        let asked = Asked(code: q["ma"].map(String.init) ?? "", tag: q["k"].map(String.init) ?? "", counter: q["quay"] == "1")
+        return try await render(request, context, asked, form: FormView())
+    }
+
+    func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let asked = Asked(code: form["ma"], tag: form["k"], counter: form["quay"] == "1")
+        var view = FormView(values: ["comment": form["comment"], "digits": form["digits"]])
+        guard services.trackingLimiter.allow(context.remoteAddress?.ipAddress ?? "unknown") else {
+            return try await render(request, context, asked, form: view, status: .tooManyRequests, notice: "http_too_many_requests")
+        }
+        guard let code = DossierCode.normalise(asked.code), let subject = try await dossiers.ratingSubject(code: code) else {
+            return try await render(request, context, asked, form: view, status: .notFound)
+        }
+        do {
+            try RatingAccess.check(access(code: code, tag: asked.tag), status: subject.status, rated: subject.rated, digits: form["digits"],
+                                   idNumber: subject.idNumber, phone: subject.phone)
+            guard let s = Satisfaction(rawValue: form["satisfaction"]) else { throw ValidationErrors([FieldError("satisfaction", "required")]) }
+            var scores: EvaluationScores?
+            let given = EvaluationIndicator.allCases.compactMap { i in Int(form["score_\(i.rawValue)"]).map { (i, $0) } }
+            if !given.isEmpty { scores = try EvaluationScores(Dictionary(uniqueKeysWithValues: given)) }
+            try await dossiers.rate(subject.id, satisfaction: s, comment: form["comment"], scores: scores)
+            return try await render(request, context, asked, form: FormView(), thanks: true)
+        } catch let refusal as RatingAccess.Refusal {
+            if refusal == .digitsWrong {
+                view.errors["digits"] = catalogs.error(refusal.rawValue, context.locale)
+                return try await render(request, context, asked, form: view, status: .badRequest)
+            }
+            return try await render(request, context, asked, form: view, status: refusal == .alreadyRated ? .conflict : .forbidden)
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(request, context, asked, form: view, status: OneStopController.isConflict(error) ? .conflict : .badRequest)
+        }
+    }
+
+    func render(_ request: Request, _ context: AppRequestContext, _ asked: Asked, form: FormView, status: HTTPResponse.Status = .ok,
+                thanks: Bool = false, notice: String? = nil) async throws -> Response {
+        let locale = context.locale
+        var data = form.data
+        data["bare"] = asked.counter
+        data["counter"] = asked.counter
+        data["thanks"] = thanks
+        let token = FormToken(request, context, secure: services.config.secureCookies)
+        data["form_csrf"] = token.value
+        func respond(_ status: HTTPResponse.Status) throws -> Response {
+            var response = try services.views.page("one-stop-rate", context, status: status, data)
+            if let cookie = token.cookie { response.setCookie(cookie) }
+            return response
+        }
+        if let notice {
+            data["notice"] = catalogs.text(notice, locale)
+            return try respond(status)
+        }
+        guard let code = DossierCode.normalise(asked.code), let subject = try await dossiers.ratingSubject(code: code) else {
+            data["notice"] = catalogs.text("tracking_not_found", locale)
+            return try respond(.notFound)
+        }
+        data["d"] = ["code": subject.code, "procedure": subject.procedureName]
+        data["ma"] = subject.code
+        data["k"] = asked.tag
+        guard !thanks else { return try respond(status) }
+        let access = access(code: code, tag: asked.tag)
+        do {
+            try RatingAccess.check(access, status: subject.status, rated: subject.rated, digits: nil, idNumber: subject.idNumber, phone: subject.phone)
+        } catch {
+            data["notice"] = catalogs.error(error.rawValue, locale)
+            return try respond(status == .ok ? (error == .alreadyRated ? .ok : .forbidden) : status)
+        }
+        data["form"] = true
+        data["ask_digits"] = access != .receipt
+        data["choices"] = Satisfaction.allCases.map { ["value": $0.rawValue, "label": catalogs.label("satisfaction", $0.rawValue, locale)] }
+        data["indicators"] = EvaluationIndicator.allCases.map { i in
+            ["key": i.rawValue, "label": catalogs.label("indicator", i.rawValue, locale),
+             "scores": (0...2).map { ["value": $0, "label": catalogs.text("indicator_score_\($0)", locale)] }] as [String: Any]
+        }
+        return try respond(status)
+    }
+}
