@@ -1,3 +1,4 @@
+import Foundation
 import CongvuDomain
 import Testing
 
@@ -56,5 +57,40 @@ import Testing
         x.before = "ab"; x.after = "c"
         y.before = "a"; y.after = "bc"
         #expect(x.canonical != y.canonical)
+    }
+}
+
+/// Guessing a password from one place crawls; nobody can keep the owner out.
+@Suite struct SignInThrottleTests {
+    let throttle = SignInThrottle()
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func failures(pair: Int, ago: TimeInterval = 1, address: Int? = nil, account: Int? = nil) -> SignInThrottle.Failures {
+        SignInThrottle.Failures(pair: pair, lastPair: pair == 0 ? nil : now.addingTimeInterval(-ago), address: address ?? pair, account: account ?? pair)
+    }
+
+    @Test func delaysDoubleAfterTheFreeFailures() {
+        #expect((0...3).map { throttle.delay(afterFailures: $0) } == [0, 0, 0, 5])
+        #expect(throttle.delay(afterFailures: 4) == 10 && throttle.delay(afterFailures: 6) == 40)
+        #expect(throttle.delay(afterFailures: 40) == 15 * 60)
+        #expect(throttle.decide(failures(pair: 2), now: now, knownDevice: false, secondFactor: false) == .allow)
+        #expect(throttle.decide(failures(pair: 3), now: now, knownDevice: false, secondFactor: false) == .wait(seconds: 4))
+        #expect(throttle.decide(failures(pair: 3, ago: 6), now: now, knownDevice: false, secondFactor: false) == .allow)
+        #expect(throttle.decide(failures(pair: 4, ago: 6, account: 4), now: now, knownDevice: false, secondFactor: false) == .wait(seconds: 4))
+    }
+
+    @Test func failuresElsewhereStopNewDevicesOnly() {
+        // Five failures on the account from other addresses; none from here.
+        let elsewhere = failures(pair: 0, address: 0, account: 5)
+        #expect(throttle.decide(elsewhere, now: now, knownDevice: false, secondFactor: false) == .newDevicesWait)
+        #expect(throttle.decide(elsewhere, now: now, knownDevice: true, secondFactor: false) == .allow)
+        #expect(throttle.decide(elsewhere, now: now, knownDevice: false, secondFactor: true) == .allow)
+    }
+
+    @Test func anAddressSprayingManyAccountsIsStopped() {
+        let spray = failures(pair: 0, address: 20, account: 0)
+        #expect(throttle.decide(spray, now: now, knownDevice: false, secondFactor: true) == .addressBlocked)
+        // The owner's own device is not the spraying address.
+        #expect(throttle.decide(spray, now: now, knownDevice: true, secondFactor: false) == .allow)
     }
 }

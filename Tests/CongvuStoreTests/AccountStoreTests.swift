@@ -48,16 +48,49 @@ import Testing
     }
 
     @Test(arguments: TestDatabases.kinds)
-    func failuresAreCountedPerAccountAndAddress(kind: DatabaseKind) async throws {
+    func failuresAreCountedPerAccountAndSource(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let accounts = store(db)
-            for _ in 0..<3 { try await accounts.recordFailure(username: "A", address: "10.0.0.1") }
-            try await accounts.recordFailure(username: "b", address: "10.0.0.1")
-            let counts = try await accounts.recentFailures(username: "a", address: "10.0.0.1", window: 900)
-            #expect(counts.account == 3)
-            #expect(counts.address == 4)
-            try await accounts.clearFailures(username: "a")
-            #expect(try await accounts.recentFailures(username: "a", address: "x", window: 900).account == 0)
+            let t0 = Date()
+            for i in 0..<3 { try await accounts.recordFailure(username: "A", source: "10.0.0.1", userID: nil, now: t0.addingTimeInterval(Double(i))) }
+            try await accounts.recordFailure(username: "b", source: "10.0.0.1", userID: nil, now: t0.addingTimeInterval(3))
+            try await accounts.recordFailure(username: "a", source: "10.0.0.2", userID: nil, now: t0.addingTimeInterval(4))
+            let counts = try await accounts.recentFailures(username: "a", source: "10.0.0.1", window: 900, now: t0.addingTimeInterval(10))
+            #expect(counts.pair == 3 && counts.address == 4 && counts.account == 4)
+            #expect(counts.lastPair.map { abs($0.timeIntervalSince(t0.addingTimeInterval(2))) < 0.01 } == true)
+            // Outside the window nothing counts.
+            #expect(try await accounts.recentFailures(username: "a", source: "10.0.0.1", window: 900, now: t0.addingTimeInterval(2000)).account == 0)
+            // The right password forgives its own source only.
+            try await accounts.clearFailures(username: "a", source: "10.0.0.1")
+            let after = try await accounts.recentFailures(username: "a", source: "10.0.0.1", window: 900, now: t0.addingTimeInterval(10))
+            #expect(after.pair == 0 && after.account == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func knownDevicesAndTheOwnersAlert(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let accounts = store(db)
+            let tree = try await Tree.make(db)
+            let a = try await accounts.create(username: "chutich", displayName: "Chủ tịch", passwordHash: "x", personID: nil,
+                                              grants: [(.leader, tree.communeA.id)], by: Tree.actor)
+            let token = try await accounts.rememberDevice(userID: a.id)
+            #expect(try await accounts.isKnownDevice(userID: a.id, token: token))
+            let other = try await accounts.isKnownDevice(userID: a.id, token: "other"), elsewhere = try await accounts.isKnownDevice(userID: a.id + 1, token: token)
+            #expect(!other && !elsewhere)
+            // A known device's failures are counted apart from its address.
+            #expect(AccountStore.source(address: "10.0.0.1", knownDevice: token) != "10.0.0.1")
+            for source in ["10.0.0.9", "10.0.0.9", "10.0.0.8", AccountStore.source(address: "10.0.0.1", knownDevice: token)] {
+                try await accounts.recordFailure(username: "chutich", source: source, userID: a.id)
+            }
+            #expect(try await accounts.openSignInAlert(userID: a.id, atLeast: 5) == nil)
+            let alert = try #require(try await accounts.openSignInAlert(userID: a.id, atLeast: 3))
+            #expect(alert.failures == 4 && alert.sources == ["10.0.0.9", "10.0.0.8", "device"])
+            try await accounts.markSignInAlertsSeen(userID: a.id)
+            #expect(try await accounts.openSignInAlert(userID: a.id, atLeast: 1) == nil)
+            // The next failure opens a new alert.
+            try await accounts.recordFailure(username: "chutich", source: "10.0.0.7", userID: a.id)
+            #expect(try await accounts.openSignInAlert(userID: a.id, atLeast: 1)?.failures == 1)
         }
     }
 }

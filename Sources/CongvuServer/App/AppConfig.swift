@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 import Logging
 
@@ -18,7 +19,8 @@ public struct AppConfig: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// 64 hex digits; otherwise `secret.key` in the data directory.
     public var secretKey: String?
-    /// Failed sign-ins allowed per account and per address within `throttleWindow` seconds.
+    /// Failed sign-ins within `throttleWindow` seconds: per account before new devices wait, and
+    /// per address over all accounts (see `SignInThrottle`).
     public var maxFailuresPerAccount = 5
     public var maxFailuresPerAddress = 20
     public var throttleWindow: TimeInterval = 15 * 60
@@ -42,6 +44,9 @@ public struct AppConfig: Sendable, Equatable {
     public var cameraSnapshotDays = 90
 
     public init() {}
+
+    /// The sign-in throttle with this configuration's limits.
+    public var signInThrottle: SignInThrottle { SignInThrottle(maxPerAddress: maxFailuresPerAddress, maxPerAccount: maxFailuresPerAccount) }
 
     /// Why the public URL would print receipts whose QR code a citizen's phone cannot open.
     public enum PublicURLProblem: String, Sendable {

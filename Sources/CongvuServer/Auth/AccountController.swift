@@ -12,6 +12,7 @@ struct AccountController {
         group.post("password", use: changePassword)
         group.post("2fa", use: enableTwoFactor)
         group.post("tokens", use: issueToken)
+        group.post("sign-in-alerts/seen", use: signInAlertsSeen)
     }
 
     func render(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, _ extra: [String: Any] = [:]) async throws -> Response {
@@ -63,5 +64,13 @@ struct AccountController {
         }
         let token = try await services.accounts.issueAPIToken(userID: p.userID, name: name, by: context.actor)
         return try await render(context, ["new_token": token])
+    }
+
+    /// The owner has read the alert of failed sign-ins on the home page.
+    func signInAlertsSeen(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        _ = try await FormData.read(request, context)
+        try await services.accounts.markSignInAlertsSeen(userID: p.userID)
+        return HTMLPage.redirect("/")
     }
 }

@@ -43,23 +43,43 @@ struct AuthController {
         return next
     }
 
+    /// The browser's token of a device that signed in to an account before (see `SignInThrottle`).
+    static let deviceCookie = "cv_device"
+
+    /// The refusal a throttle decision shows, or nil to go on.
+    func refusal(_ decision: SignInThrottle.Decision, _ locale: AppLocale) -> String? {
+        let t = services.views.catalogs
+        switch decision {
+        case .allow: return nil
+        case .wait(let seconds): return t.text("login_wait", locale, [seconds >= 120 ? t.text("duration_minutes", locale, [String((seconds + 59) / 60)])
+                                                                                     : t.text("duration_seconds", locale, [String(seconds)])])
+        case .addressBlocked: return t.text("login_throttled_address", locale)
+        case .newDevicesWait: return t.text("login_new_devices_wait", locale)
+        }
+    }
+
     func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         let username = form["username"].trimmingCharacters(in: .whitespaces)
         let address = context.clientAddress
         let config = services.config
-        let failures = try await services.accounts.recentFailures(username: username, address: address, window: config.throttleWindow)
-        if failures.account >= config.maxFailuresPerAccount || failures.address >= config.maxFailuresPerAddress {
-            return try renderLogin(request, context, status: .tooManyRequests, error: services.views.catalogs.text("login_throttled", context.locale), username: username)
-        }
         let account = try await services.accounts.byUsername(username)
+        let deviceToken = request.cookies[Self.deviceCookie]?.value
+        var known = false
+        if let account { known = try await services.accounts.isKnownDevice(userID: account.id, token: deviceToken) }
+        let source = AccountStore.source(address: address, knownDevice: known ? deviceToken : nil)
+        let failures = try await services.accounts.recentFailures(username: username, source: source, window: config.throttleWindow)
+        let decision = config.signInThrottle.decide(failures, now: Date(), knownDevice: known, secondFactor: account?.totpEnabled ?? false)
+        if let message = refusal(decision, context.locale) {
+            return try renderLogin(request, context, status: .tooManyRequests, error: message, username: username)
+        }
         let hash = account?.passwordHash ?? services.passwords.decoy
         let ok = try await services.passwords.verify(form["password"], hash: hash)
         guard ok, let account, !account.disabled else {
-            try await services.accounts.recordFailure(username: username, address: address)
+            try await services.accounts.recordFailure(username: username, source: source, userID: account?.id)
             return try renderLogin(request, context, status: .unauthorized, error: services.views.catalogs.text("login_failed", context.locale), username: username)
         }
-        try await services.accounts.clearFailures(username: username)
+        try await services.accounts.clearFailures(username: username, source: source)
         let principal = try await services.accounts.principal(for: account)
         let pending = account.totpEnabled || (config.requireTwoFactorForPrivileged && principal.isPrivileged)
         let (token, _) = try await services.accounts.startSession(userID: account.id, secondFactorPending: pending, address: address)
@@ -67,6 +87,11 @@ struct AuthController {
                                         by: Actor(id: account.id, name: account.username))
         var response = HTMLPage.redirect(pending ? "/login/2fa" : (Self.safeNext(form["next"]) ?? "/"))
         response.setCookie(cookie(SessionMiddleware.sessionCookie, token, maxAge: Int(AccountStore.sessionLifetime)))
+        if !known {
+            // From now on this browser is a known device of the account: failures elsewhere do not keep it out.
+            let device = try await services.accounts.rememberDevice(userID: account.id)
+            response.setCookie(cookie(Self.deviceCookie, device, maxAge: 400 * 86400))
+        }
         return response
     }
 
@@ -88,14 +113,15 @@ struct AuthController {
     func secondFactor(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let session = context.session, session.secondFactorPending, let p = context.principal else { return HTMLPage.redirect("/login") }
         let form = try await FormData.read(request, context)
-        let address = context.clientAddress
-        let failures = try await services.accounts.recentFailures(username: p.username, address: address, window: services.config.throttleWindow)
-        if failures.account >= services.config.maxFailuresPerAccount {
-            return try await renderSecondFactor(context, session: session, principal: p, status: .tooManyRequests,
-                                                error: services.views.catalogs.text("login_throttled", context.locale))
+        // Only whoever knows the password gets here: codes are throttled per session, by doubling delays.
+        let source = "2fa:" + String(Token.hash(session.id).prefix(16))
+        let failures = try await services.accounts.recentFailures(username: p.username, source: source, window: services.config.throttleWindow)
+        let decision = services.config.signInThrottle.decide(failures, now: Date(), knownDevice: true, secondFactor: true)
+        if let message = refusal(decision, context.locale) {
+            return try await renderSecondFactor(context, session: session, principal: p, status: .tooManyRequests, error: message)
         }
         guard let secret = try await services.accounts.totpSecret(userID: p.userID), TwoFactor.check(form["code"], secret: secret) else {
-            try await services.accounts.recordFailure(username: p.username, address: address)
+            try await services.accounts.recordFailure(username: p.username, source: source, userID: p.userID)
             return try await renderSecondFactor(context, session: session, principal: p, status: .unauthorized,
                                                 error: services.views.catalogs.text("login_code_wrong", context.locale))
         }

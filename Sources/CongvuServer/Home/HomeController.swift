@@ -66,6 +66,12 @@ struct HomeController {
         if let problem = services.config.publicURLProblem, p.holds(.manageAccounts) || p.holds(.handleDossiers) {
             warnings.append(t.text("public_url_\(problem.rawValue)", context.locale, [services.config.publicURL]))
         }
-        return try services.views.page("home", context, ["cards": cards, "grants": grants, "warnings": warnings])
+        // Failed sign-ins to this account, told to its owner until seen.
+        var signInAlert: Any = false
+        if let alert = try await services.accounts.openSignInAlert(userID: p.userID, atLeast: services.config.signInThrottle.freeFailures) {
+            let sources = alert.sources.map { $0 == "device" ? t.text("sign_in_alert_device", context.locale) : $0 }.joined(separator: ", ")
+            signInAlert = t.text("sign_in_alert", context.locale, [String(alert.failures), sources, Instant.display(alert.firstAt), Instant.display(alert.lastAt)])
+        }
+        return try services.views.page("home", context, ["cards": cards, "grants": grants, "warnings": warnings, "sign_in_alert": signInAlert])
     }
 }

@@ -240,35 +240,6 @@ public struct AccountStore: Sendable {
         }
     }
 
-    // MARK: Sign-in throttling
-
-    public func recordFailure(username: String, address: String) async throws {
-        try await database.write { sql in
-            try await sql.insert(into: "login_failures").columns("username", "address", "at")
-                .values(SQLBind(AccountStore.normalise(username)), SQLBind(address), SQLBind(Instant.now())).run()
-        }
-    }
-
-    /// Failed sign-ins in the last `window` for the account and for the address.
-    public func recentFailures(username: String, address: String, window: TimeInterval) async throws -> (account: Int, address: Int) {
-        let since = Instant.format(Date().addingTimeInterval(-window))
-        let name = AccountStore.normalise(username)
-        return try await database.read { sql in
-            let a = try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("login_failures")
-                .where("username", .equal, name).where("at", .greaterThan, since).first()!.decode(column: "n", as: Int.self)
-            let b = try await sql.select().column(SQLRaw("COUNT(*) AS n")).from("login_failures")
-                .where("address", .equal, address).where("at", .greaterThan, since).first()!.decode(column: "n", as: Int.self)
-            return (a, b)
-        }
-    }
-
-    public func clearFailures(username: String) async throws {
-        let name = AccountStore.normalise(username)
-        try await database.write { sql in
-            try await sql.delete(from: "login_failures").where("username", .equal, name).run()
-        }
-    }
-
     public func list(scopes: [String]) async throws -> [(Account, [Grant])] {
         let rows = try await database.read { sql in
             try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))

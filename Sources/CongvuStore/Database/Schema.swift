@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -684,5 +684,31 @@ public enum Schema {
     /// USB reader (anyone who knows a colleague's number could punch for them).
     static let kioskEntry = Migration(version: 14, name: "kiosk_entry", sql: [
         "ALTER TABLE attendance_policies ADD COLUMN typed_cards TEXT NOT NULL DEFAULT 'allow'",
+    ])
+
+    /// Devices an account signed in from (only a hash of the browser's token is kept), and the
+    /// failed sign-ins its owner is told of.
+    static let signIn = Migration(version: 15, name: "sign_in", sql: [
+        """
+        CREATE TABLE known_devices (
+            id {ID},
+            user_id BIGINT NOT NULL REFERENCES users(id),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT NOT NULL)
+        """,
+        "CREATE INDEX known_devices_user ON known_devices(user_id)",
+        """
+        CREATE TABLE sign_in_alerts (
+            id {ID},
+            user_id BIGINT NOT NULL REFERENCES users(id),
+            failures INTEGER NOT NULL,
+            sources TEXT NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            seen_at TEXT)
+        """,
+        "CREATE INDEX sign_in_alerts_user ON sign_in_alerts(user_id, seen_at)",
+        "CREATE INDEX login_failures_user_address ON login_failures(username, address, at)",
     ])
 }
