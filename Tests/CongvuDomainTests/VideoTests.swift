@@ -115,6 +115,35 @@ struct VideoTests {
         #expect(p.failures(after: 5, ran: 120) == 1)
     }
 
+    @Test("A stream whose timestamps stop (or race) while bytes keep coming is stalled; a healthy one is not")
+    func stalls() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        func run(_ media: (Double) -> Double, seconds: Int = 30, fps: Double = 25) -> [Double] {
+            var d = StallDetector(window: 10)
+            var found: [Double] = []
+            for i in 0..<(seconds * Int(fps)) {
+                let wall = Double(i) / fps
+                if let r = d.observe(media: media(wall), at: t0.addingTimeInterval(wall)) { found.append(r) }
+            }
+            return found
+        }
+        #expect(run { $0 }.isEmpty)
+        #expect(run { $0 * 0.9 + 1000 }.isEmpty)  // a camera clock a little slow, starting anywhere
+        // Frozen after 12 s: the media clock stands at 12 s while frames keep arriving.
+        let frozen = run { min($0, 12) }
+        #expect(!frozen.isEmpty && frozen.allSatisfy { $0 < 0.5 })
+        // Seen under load: 0.16 s of media per 4 s segment.
+        #expect(!run { $0 * 0.04 }.isEmpty)
+        // Racing ahead (timestamps jumping) is as wrong.
+        #expect(run { $0 * 10 }.allSatisfy { $0 > 4 } && !run { $0 * 10 }.isEmpty)
+        // Timestamps that start over (a new stream without an init segment) only restart the window.
+        #expect(run { $0 < 15 ? $0 : $0 - 15 }.isEmpty)
+        var d = StallDetector(window: 10)
+        _ = d.observe(media: 0, at: t0)
+        d.reset()
+        #expect(d.observe(media: 0, at: t0.addingTimeInterval(11)) == nil) // a reset forgets the old window
+    }
+
     @Test("The health view warns about silence, H.265, long keyframe intervals and restarts")
     func warnings() {
         #expect(StreamWarning.assess(codec: "avc1.64001F", keyframeInterval: 2, secondsSinceLastFragment: 0.1, restartsLastHour: 0).isEmpty)

@@ -1,5 +1,5 @@
 import CongvuDomain
-import CongvuServer
+@testable import CongvuServer
 import CongvuStore
 import Foundation
 import HTTPTypes
@@ -31,6 +31,22 @@ import Testing
             try await other.get("/login")
             let away = try await other.post("/login", ["username": "chutich.giahung", "password": Demo.password, "next": "//evil.example"])
             #expect(away.headers[.location] == "/")
+        }
+    }
+
+    /// The known tricks that a browser turns into another site (`/%09/evil` became `//evil`).
+    @Test func redirectsStayOnThisSite() async throws {
+        for trick in ["//evil.example", "/%09/evil.example", "/\t/evil.example", "/\\evil.example", "/%5Cevil.example", "/%2F/evil.example",
+                      "https://evil.example", "/%0a/evil.example", " /x", "/ /evil.example", "%2F%2Fevil.example", "/%E0%A4%A"] {
+            #expect(AuthController.safeNext(trick) == nil, "\(trick)")
+        }
+        for fine in ["/", "/people?q=nguyen", "/one-stop/dossiers/3", "/tra-cuu?ma=000.01.37.H40-261204-0001&k=ab12"] {
+            #expect(AuthController.safeNext(fine) == fine)
+        }
+        try await Harness.run { h in
+            let b = h.browser()
+            let r = try await b.get("/lang/en?back=/%09/evil.example")
+            #expect(r.headers[.location] == "/")
         }
     }
 

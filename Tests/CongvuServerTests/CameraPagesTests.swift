@@ -91,6 +91,17 @@ import Testing
             let locks = try await h.services.cameras.locks(camera: camera.camera.id)
             #expect(locks.count == 1 && locks[0].span.duration == 3600 && locks[0].reason == "Mất trộm xe máy")
             #expect((try await office.get("/cameras/\(camera.camera.id)")).text.contains("Mất trộm xe máy"))
+            // The form offers live and playback to the unit's leaders by default: a camera added so
+            // is on the chairman's phone at once, with no grant to remember.
+            let form = try await office.get("/cameras/new").text
+            #expect(form.contains("name=\"leaders_live\" checked") && form.contains("name=\"leaders_playback\" checked"))
+            #expect(try await office.post("/cameras", ["unit": String(committee.id), "name": "Sân trụ sở", "brand": "rtsp",
+                                                       "main_url": "rtsp://10.0.0.10:554/live/main", "recording": "on",
+                                                       "leaders_live": "on", "leaders_playback": "on"]).status == .seeOther)
+            let yard = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.name == "Sân trụ sở" })
+            #expect(try await chairman.get("/cameras/\(yard.camera.id)").status == .ok)
+            #expect(try await chairman.get("/cameras/\(yard.camera.id)/playback").status == .ok)
+            #expect(try await elsewhere.get("/cameras/\(yard.camera.id)").status == .forbidden)
             // Revoking takes the right away again.
             let grant = try #require(try await h.services.cameras.grants(camera: camera.camera.id).first)
             #expect(try await office.post("/cameras/\(camera.camera.id)/grants/\(grant.id)/delete", [:]).status == .seeOther)

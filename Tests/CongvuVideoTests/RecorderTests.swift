@@ -106,6 +106,25 @@ struct RecorderTests {
         #expect(rec.currentStatus.state == .running)
     }
 
+    @Test("A stream judged stalled by its clocks is reported and started again")
+    func aStalledStreamIsRestarted() async throws {
+        let camera = try await FakeCamera()
+        defer { camera.stop() }
+        let collector = Collector()
+        // The fake camera runs at the wall clock's pace; a detector that wants twice that pace
+        // judges it stalled, which drives the same path as a frozen camera would.
+        let impatient = RestartPolicy(firstDelay: 0.2, maximumDelay: 1, healthyRun: 60, silence: 3,
+                                      stall: StallDetector(window: 2, minRatio: 2, maxRatio: 10))
+        let rec = recorder(camera, dir: nil, policy: impatient, delegate: collector)
+        let task = Task { await rec.run() }
+        defer { task.cancel() }
+        #expect(await eventually(15) {
+            collector.events.withLock { $0.contains { if case .stalled(let r) = $0 { r > 0.5 && r < 1.5 } else { false } } }
+        })
+        #expect(await eventually(10) { collector.starts >= 2 })
+        #expect(!collector.exits.isEmpty)
+    }
+
     @Test("Unwatched, the live output is taken a few times a second; a viewer gets each frame as it comes")
     func restsWhileUnwatched() async throws {
         let camera = try await FakeCamera()

@@ -130,17 +130,20 @@ public struct RetentionPlan: Sendable, Equatable {
 }
 
 /// When to start a recorder again after it stopped, and when a silent one counts as stuck.
-public struct RestartPolicy: Sendable, Equatable {
+public struct RestartPolicy: Sendable {
     public var firstDelay: TimeInterval
     public var maximumDelay: TimeInterval
     /// A run at least this long was healthy: the next failure starts the backoff again.
     public var healthyRun: TimeInterval
     /// No output for this long: the watchdog stops the process.
     public var silence: TimeInterval
+    /// Output whose timestamps do not keep pace with the clock: stopped as well.
+    public var stall: StallDetector
 
     public init(firstDelay: TimeInterval = 1, maximumDelay: TimeInterval = 60, healthyRun: TimeInterval = 60,
-                silence: TimeInterval = 10) {
+                silence: TimeInterval = 10, stall: StallDetector = StallDetector()) {
         self.firstDelay = firstDelay; self.maximumDelay = maximumDelay; self.healthyRun = healthyRun; self.silence = silence
+        self.stall = stall
     }
 
     /// The wait before attempt `failures` (1 after the first failure), doubling up to the maximum.
@@ -175,5 +178,42 @@ public enum StreamWarning: String, Sendable, Equatable, CaseIterable {
         if let k = keyframeInterval, k > 4 { out.append(.longKeyframeInterval) }
         if restartsLastHour > 3 { out.append(.unstable) }
         return out
+    }
+}
+
+/// Watches a live stream's media clock against the wall clock. A camera or ffmpeg that goes wrong
+/// can keep writing bytes while its timestamps stop advancing (seen under load: segments of
+/// 1.4 MB lasting 0.16 s, a picture frozen for good while the page said "running"): bytes alone
+/// do not prove a stream alive. Over each window, the media time must advance at least `minRatio`
+/// and at most `maxRatio` times the wall time; otherwise the stream is stalled. Cheap enough for
+/// every frame: two comparisons and a subtraction.
+public struct StallDetector: Sendable {
+    public var window: TimeInterval
+    public var minRatio: Double
+    public var maxRatio: Double
+    private var start: (wall: Date, media: Double)?
+    private var lastMedia: Double?
+
+    public init(window: TimeInterval = 10, minRatio: Double = 0.5, maxRatio: Double = 4) {
+        self.window = window
+        self.minRatio = minRatio
+        self.maxRatio = maxRatio
+    }
+
+    /// A new stream (an init segment): the clocks start again.
+    public mutating func reset() { start = nil; lastMedia = nil }
+
+    /// One fragment whose media time is `media` seconds, seen at `wall`. When the window that just
+    /// closed shows the stream stalled (or racing), the media seconds it advanced per wall second;
+    /// otherwise nil. Media time going backwards starts over.
+    public mutating func observe(media: Double, at wall: Date) -> Double? {
+        defer { lastMedia = media }
+        if let last = lastMedia, media < last { start = (wall, media); return nil }
+        guard let s = start else { start = (wall, media); return nil }
+        let elapsed = wall.timeIntervalSince(s.wall)
+        guard elapsed >= window else { return nil }
+        let ratio = (media - s.media) / elapsed
+        start = (wall, media)
+        return ratio < minRatio || ratio > maxRatio ? ratio : nil
     }
 }

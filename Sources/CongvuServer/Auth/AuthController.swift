@@ -37,9 +37,16 @@ struct AuthController {
         return response
     }
 
-    /// Only local paths are followed after sign-in, never another site.
+    /// Only local paths are followed after sign-in (and after a one-tap decision), never another
+    /// site. Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    /// `/%09/evil.example` decoded became `//evil.example`: the path must be a path both as given
+    /// and decoded, with no control characters, spaces or backslashes anywhere.
     static func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
+        guard let next, let decoded = next.removingPercentEncoding else { return nil }
+        for candidate in [next, decoded] {
+            guard candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+                  !candidate.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { return nil }
+        }
         return next
     }
 

@@ -100,7 +100,11 @@ struct CamerasController {
                       "snapshot_url": c.snapshotURL, "retention_days": String(c.retentionDays), "terminal_serial": c.terminalSerial ?? "",
                       "unit": String(c.unitID), "recording": c.recording ? "on" : "", "active": c.active ? "on" : ""]
         }
-        if camera == nil && form.values.isEmpty { values["recording"] = "on"; values["brand"] = "hikvision" }
+        if camera == nil && form.values.isEmpty {
+            values["recording"] = "on"; values["brand"] = "hikvision"
+            // The unit's leaders watch on their phones: offered by default, unticked at will.
+            values["leaders_live"] = "on"; values["leaders_playback"] = "on"
+        }
         var view = form
         view.values = values
         return try services.views.page("camera_form", context, status: status, view.data.merging(common(p)) { a, _ in a }.merging([
@@ -127,7 +131,7 @@ struct CamerasController {
     func formValues(_ form: FormData) -> [String: String] {
         var v: [String: String] = [:]
         for key in ["name", "brand", "host", "rtsp_port", "http_port", "channel", "username", "main_url", "sub_url", "snapshot_url",
-                    "retention_days", "terminal_serial", "unit", "recording", "active"] { v[key] = form[key] }
+                    "retention_days", "terminal_serial", "unit", "recording", "active", "leaders_live", "leaders_playback"] { v[key] = form[key] }
         // Credentials typed inside an address are never shown back.
         for key in ["main_url", "sub_url", "snapshot_url"] { v[key] = StreamURL.redacted(v[key] ?? "") }
         return v
@@ -180,6 +184,10 @@ struct CamerasController {
         do {
             let (camera, password) = try await submitted(form, by: p)
             let id = try await store.create(camera, password: password, by: context.actor)
+            let forLeaders = Set([CameraRight.live, .playback].filter { form["leaders_\($0.rawValue)"] == "on" })
+            if !forLeaders.isEmpty {
+                try await store.grant(CameraGrant(cameraID: id, userID: nil, role: .leader, rights: forLeaders), by: context.actor)
+            }
             await startRecorders()
             return HTMLPage.redirect("/cameras/\(id)")
         } catch {

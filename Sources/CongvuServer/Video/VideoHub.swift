@@ -131,10 +131,20 @@ public final class VideoHub: RecorderDelegate {
         case .exited(let status, let ran, let lines):
             (kind, detail) = ("exited", "status \(status) after \(Int(ran)) s\n" + lines.suffix(5).joined(separator: "\n"))
         case .silent(let seconds): (kind, detail) = ("silent", "\(Int(seconds)) s")
+        case .stalled(let ratio): (kind, detail) = ("stalled", "\((ratio * 100).rounded() / 100) s/s")
         case .missingProgram(let path): (kind, detail) = ("missing_program", path)
         }
         let store = self.store
-        do { try await Task { try await store.recordEvent(camera: key.cameraID, stream: key.stream, kind: kind, detail: detail) }.value } catch {
+        do {
+            try await Task {
+                try await store.recordEvent(camera: key.cameraID, stream: key.stream, kind: kind, detail: detail)
+                // A frozen picture while the page says "running" must reach the office: one alert a day and stream.
+                if case .stalled = event {
+                    try await store.raiseAlert(camera: key.cameraID, kind: "stalled", detail: "\(key.stream.rawValue) \(detail)",
+                                               dedupe: "stalled-\(key.cameraID)-\(key.stream.rawValue)-\(Day(Date(), in: CivilTime.vietnam))")
+                }
+            }.value
+        } catch {
             logger.error("camera event not kept", metadata: ["camera": "\(key.cameraID)", "error": "\(error)"])
         }
     }

@@ -27,6 +27,9 @@ public enum RecorderEvent: Sendable, Equatable {
     case exited(status: Int32, ranSeconds: Double, lines: [String])
     /// No output for too long: the watchdog stopped it.
     case silent(seconds: Double)
+    /// Output kept coming but its timestamps stopped advancing with the clock (or raced ahead):
+    /// stopped, to be started again. `ratio` is media seconds per wall second over the window.
+    case stalled(ratio: Double)
     /// ffmpeg is not installed: nothing can be recorded.
     case missingProgram(String)
 }
@@ -182,8 +185,15 @@ public final class Recorder: Sendable {
 
     // MARK: output
 
+    /// The live stream's clocks: the track's timescale and the stall detector.
+    struct Clock: Sendable {
+        var timescale: UInt32 = 0
+        var stall: StallDetector
+    }
+
     private func readOutput(_ pipe: FileHandle) -> Task<Void, Never> {
         let feed = Shared(LiveFeed())
+        let clock = Shared(Clock(stall: policy.stall))
         // A pipe large enough for the reader to rest between reads while nobody watches (ffmpeg
         // must never block on it: its recording would stall). Without it, every frame is read.
         let roomy = fcntl(pipe.fileDescriptor, 1031 /* F_SETPIPE_SZ */, Self.pipeCapacity) >= Self.pipeCapacity
@@ -192,13 +202,40 @@ public final class Recorder: Sendable {
         }) { [self] bytes in
             lastOutput.withLock { $0 = Date() }
             do {
-                try feed.value.withLock { try $0.feed(bytes) { channel.ingest($0) } }
+                try feed.value.withLock {
+                    try $0.feed(bytes) { item in
+                        if let ratio = self.stalled(item, clock) { self.stopStalled(ratio: ratio) }
+                        channel.ingest(item)
+                    }
+                }
             } catch {
                 // A broken box stream: start over; the channel waits for the next init segment.
                 feed.value.withLock { $0 = LiveFeed() }
                 channel.recorderStopped()
             }
         }
+    }
+
+    /// Feeds the stall detector one item of the live output.
+    private func stalled(_ item: LiveFeed.Item, _ clock: Shared<Clock>) -> Double? {
+        clock.value.withLock { c in
+            switch item {
+            case .initSegment(_, let track):
+                c.timescale = track?.timescale ?? 0
+                c.stall.reset()
+                return nil
+            case .fragment(_, let info):
+                guard c.timescale > 0 else { return nil }
+                return c.stall.observe(media: Double(info.decodeTime) / Double(c.timescale), at: Date())
+            }
+        }
+    }
+
+    /// A stalled stream is told to its owner (who raises the camera's alert) and stopped: `run`
+    /// starts it again after the backoff, and its viewers reconnect to the new stream.
+    private func stopStalled(ratio: Double) {
+        Task { await self.delegate.recorderEvent(self.key, .stalled(ratio: ratio)) }
+        stop(current.withLock { $0 })
     }
 
     /// 1 MiB: a quarter of a second of a 16 Mbit/s camera is 0.5 MiB.

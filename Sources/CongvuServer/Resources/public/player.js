@@ -99,7 +99,27 @@
     this.tiles = [];
     this.delay = 500;
     this.connect();
+    this.watch();
   }
+  // A picture that stops moving while the page shows it (a stream frozen on the server, a socket
+  // that stays open but carries nothing) reconnects by itself: the server hands over the current
+  // stream's init segment and keyframe group on the new socket.
+  Live.prototype.watch = function () {
+    var self = this;
+    setInterval(function () {
+      if (document.visibilityState !== 'visible' || !self.ws || self.ws.readyState !== 1) return;
+      var now = performance.now(), stalled = false;
+      self.tiles.forEach(function (t) {
+        if (!t || t.figure.getAttribute('data-state') !== 'playing') return;
+        if (t.video.currentTime !== t.lastTime) { t.lastTime = t.video.currentTime; t.lastMove = now; return; }
+        if (now - (t.lastMove || now) > 6000) stalled = true;
+      });
+      if (stalled) {
+        self.box.setAttribute('data-reconnects', String(Number(self.box.getAttribute('data-reconnects') || 0) + 1));
+        self.ws.close();
+      }
+    }, 2000);
+  };
   Live.prototype.connect = function () {
     var self = this;
     var opened = performance.now();
