@@ -5,7 +5,7 @@ Starts `congvu serve --demo` on a free loopback port with a temporary data direc
 check in a fresh browser, saves screenshots under the data directory (or --screenshots), prints
 'N passed, N failed' and exits non-zero when a check fails.
 """
-import argparse, os, shutil, socket, subprocess, sys, tempfile, time, traceback, urllib.request
+import argparse, os, shutil, signal, socket, subprocess, sys, tempfile, time, traceback, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -213,6 +213,33 @@ class Checks:
             t1 = d.execute_script("return document.querySelector('figure.tile video').currentTime")
             assert t1 > t0 + 0.5, (t0, t1)
             self.shot(d, "camera-live")
+            # The stream freezes while the socket stays open (its ffmpeg stopped, not killed): the page
+            # notices the picture has stopped moving and reconnects by itself.
+            pids = subprocess.run(["pgrep", "-f", f"ffmpeg.*127.0.0.1:{self.camera_port}"], capture_output=True, text=True).stdout.split()
+            assert pids, "no ffmpeg records the camera"
+            for pid in pids:
+                os.kill(int(pid), signal.SIGSTOP)
+            try:
+                WebDriverWait(d, 20).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-reconnects") or 0) >= 1)
+            finally:
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), signal.SIGCONT)
+                    except ProcessLookupError:
+                        pass  # the server's watchdog has already ended it
+            # And plays again once the stream is back (resumed, or restarted by the server: a gap in its
+            # clock is a stall too), without a reload: the picture moves for two seconds running.
+            moving = {"t": -1.0, "since": None}
+            def moves_again(d):
+                t = d.execute_script("var v = document.querySelector('figure.tile video'); return v ? v.currentTime : -1")
+                now = time.monotonic()
+                if t > moving["t"] + 0.3:
+                    moving["since"] = moving["since"] or now
+                else:
+                    moving["since"] = None
+                moving["t"] = t
+                return moving["since"] is not None and now - moving["since"] >= 2
+            WebDriverWait(d, 40, poll_frequency=0.5).until(moves_again)
             # The health table shows the stream with its codec and resolution.
             health = d.find_element(By.ID, "camera-health").text
             assert "avc1." in health and "320×180" in health, health
@@ -355,6 +382,42 @@ class Checks:
             office.quit()
             leader.quit()
 
+
+    def test_chairmans_morning_on_a_phone(self):
+        """A civil servant files a notice; the chairman, on a 360 px phone, sees on one screen who is
+        late, absent or away, and approves the notice in one tap without leaving home."""
+        clerk, phone = browser(), browser(phone=True)
+        try:
+            self.sign_in(clerk, "congchuc.giahung")
+            clerk.get(self.base + "/absences")
+            form = clerk.find_element(By.ID, "absence-form")
+            Select(form.find_element(By.NAME, "kind")).select_by_value("business_trip")
+            form.find_element(By.NAME, "place").send_keys("Sở Nội vụ")
+            form.find_element(By.NAME, "purpose").send_keys("Họp sáng thứ Sáu")
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(clerk, 10).until(lambda d: "Họp sáng thứ Sáu" in d.find_element(By.TAG_NAME, "body").text)
+
+            self.sign_in(phone, "chutich.giahung")
+            phone.get(self.base + "/")
+            today = phone.find_element(By.ID, "morning-today")
+            assert "Hôm nay:" in today.text, today.text
+            approvals = phone.find_element(By.ID, "morning-approvals")
+            item = next(li for li in approvals.find_elements(By.CSS_SELECTOR, "li") if "Họp sáng thứ Sáu" in li.text)
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(phone, "morning-phone")
+            item.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(phone, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: d.current_url.rstrip("/") == self.base and "Họp sáng thứ Sáu" not in d.find_element(By.TAG_NAME, "main").text)
+            # The clerk sees it approved.
+            clerk.get(self.base + "/absences")
+            assert "Đã duyệt" in clerk.find_element(By.TAG_NAME, "main").text
+            # The title opens the day's list, which shows lateness rather than hiding it.
+            phone.find_element(By.CSS_SELECTOR, "#morning-today h2 a").click()
+            WebDriverWait(phone, 10).until(lambda d: "/attendance" in d.current_url)
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+        finally:
+            clerk.quit()
+            phone.quit()
 
     def test_office_approves_a_terminal_and_sends_it_a_message(self):
         serial = "BRW0000001"

@@ -44,9 +44,7 @@ struct AbsencesController {
         }
         let recent = p.holds(.viewAttendance)
             ? try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.approved, .rejected], limit: 30) : []
-        let now = Instant.formatLocal(Date())
-        let view = form ?? FormView(values: ["kind": Excuse.Kind.notice.rawValue, "from": String(now.prefix(16)).replacingOccurrences(of: " ", with: "T"),
-                                             "to": "\(services.today.description)T17:00"])
+        let view = form ?? FormView(values: ["kind": Excuse.Kind.notice.rawValue].merging(Self.defaultSpan(now: Date())) { a, _ in a })
         var data = view.data
         data.merge([
             "can_file": p.personID != nil,
@@ -57,6 +55,16 @@ struct AbsencesController {
             "recent": recent.map { Self.row($0, catalogs: catalogs, locale: locale) }, "has_recent": !recent.isEmpty,
         ]) { _, b in b }
         return try services.views.page("absences", context, status: status, data)
+    }
+
+    /// The form's first times: from now to 17:00 today; late in the afternoon (when that would be
+    /// an hour or less, or already past) the next day, 07:30 to 17:00, which is what people file then.
+    static func defaultSpan(now: Date) -> [String: String] {
+        let local = Instant.formatLocal(now)  // "yyyy-MM-dd HH:mm"
+        let today = Day(now, in: CivilTime.vietnam)
+        let minutes = (Int(local.dropFirst(11).prefix(2)) ?? 0) * 60 + (Int(local.dropFirst(14).prefix(2)) ?? 0)
+        if minutes >= 16 * 60 { return ["from": "\(today.next)T07:30", "to": "\(today.next)T17:00"] }
+        return ["from": String(local.prefix(16)).replacingOccurrences(of: " ", with: "T"), "to": "\(today)T17:00"]
     }
 
     /// `2026-11-22T13:30` (a datetime-local field) or `2026-11-22 13:30`, in Vietnam's time.
@@ -89,7 +97,8 @@ struct AbsencesController {
         do {
             _ = try await store.decide(id, approve: form["decision"] == "approve", note: form["note"], by: context.actor)
             await services.announce(personIDs: [row.request.personID])
-            return HTMLPage.redirect("/absences")
+            // One tap on the home page comes back there.
+            return HTMLPage.redirect(AuthController.safeNext(form["back"]) ?? "/absences")
         } catch let e as ValidationErrors {
             return try await render(context, status: .badRequest, form: FormView(errors: ["decision": catalogs.error(e.errors[0].key, context.locale)]))
         } catch StoreError.conflict(_, let key) {

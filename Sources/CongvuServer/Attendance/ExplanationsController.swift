@@ -142,7 +142,8 @@ struct ExplanationsController {
         var view = FormView(values: ["note": form["note"]])
         do {
             _ = try await store.decide(r.explanation.id, accept: form["decision"] == "accept", note: form["note"], by: context.actor)
-            return HTMLPage.redirect("/explanations/\(r.explanation.id)")
+            // One tap on the home page comes back there.
+            return HTMLPage.redirect(AuthController.safeNext(form["back"]) ?? "/explanations/\(r.explanation.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await render(r, context, status: .badRequest, form: view)

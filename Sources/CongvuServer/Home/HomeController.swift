@@ -2,29 +2,15 @@ import CongvuDomain
 import CongvuStore
 import Hummingbird
 
-/// The home dashboard: one card per thing the signed-in person may look after. Features add cards here.
+/// The signed-in home: what needs the person now (`Morning`), then one card per thing they may
+/// look after. Features add their sections and cards here. `/` routes here once signed in.
 struct HomeController {
     let services: AppServices
-
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/", use: home)
-    }
 
     func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let t = services.views.catalogs
         var cards: [[String: Any]] = []
-        // Leaders first: today's late, early and unexcused absences in their own unit, and the cases waiting.
-        if let grant = p.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
-           let unit = try await services.units.get(grant.unitID) {
-            let sheet = try await VerdictStore(database: services.database).sheet(unit: unit, days: [services.today])
-            let flagged = sheet.verdicts.values.compactMap { $0[services.today] }.filter { $0.needsExplanation && $0.status != .missingPunch }.count
-            cards.append(["title": "\(t.text("card_attendance", context.locale)) · \(unit.name)", "value": flagged,
-                          "href": "/board?unit=\(unit.id)", "note": t.text("card_attendance_note", context.locale)])
-            let open = try await ExplanationStore(database: services.database).list(scopes: [unit.path], statuses: [.open, .explained])
-            cards.append(["title": t.text("card_explanations", context.locale), "value": open.count, "href": "/explanations",
-                          "note": t.text("card_explanations_note", context.locale)])
-        }
         if p.personID != nil {
             cards.append(["title": t.text("card_my_attendance", context.locale), "href": "/attendance/me",
                           "note": t.text("card_my_attendance_note", context.locale)])
@@ -72,6 +58,16 @@ struct HomeController {
             let sources = alert.sources.map { $0 == "device" ? t.text("sign_in_alert_device", context.locale) : $0 }.joined(separator: ", ")
             signInAlert = t.text("sign_in_alert", context.locale, [String(alert.failures), sources, Instant.display(alert.firstAt), Instant.display(alert.lastAt)])
         }
-        return try services.views.page("home", context, ["cards": cards, "grants": grants, "warnings": warnings, "sign_in_alert": signInAlert])
+        let morning = Morning(services: services, principal: p, locale: context.locale)
+        let approvals = try await morning.approvals()
+        let alerts = try await morning.alerts(), mine = try await morning.mine(), counter = try await morning.counter()
+        return try services.views.page("home", context, [
+            "cards": cards, "grants": grants, "warnings": warnings, "sign_in_alert": signInAlert,
+            "today": try await morning.today(), "dossiers": try await morning.dossiers(),
+            "approvals": approvals.mine, "has_approvals": !approvals.mine.isEmpty, "approvals_count": approvals.mine.count,
+            "watched_approvals": approvals.others, "has_watched_approvals": !approvals.others.isEmpty,
+            "alerts": alerts, "has_alerts": !alerts.isEmpty, "mine": mine, "has_mine": !mine.isEmpty,
+            "counter": counter, "has_counter": !counter.isEmpty,
+        ])
     }
 }

@@ -255,8 +255,9 @@ public struct DossierStore: Sendable {
     /// Dossiers received or handled by units in the scopes, newest first, searched by code or
     /// the applicant's folded name.
     /// `submitted` narrows to dossiers submitted on those days (the tracking book), oldest first.
+    /// `dueBefore` sets the horizon of `dueSoon` (a week from `now` when nil).
     public func list(scopes: [String], filter: ListFilter = .open, search: String = "", submitted: ClosedRange<Day>? = nil,
-                     now: Date = Date(), limit: Int = 200) async throws -> [DossierRow] {
+                     now: Date = Date(), dueBefore: Date? = nil, limit: Int = 200) async throws -> [DossierRow] {
         try await database.read { sql in
             var q = select(sql).within(scopes: scopes, columns: [col("u.path"), col("c.path")])
             if let days = submitted {
@@ -270,7 +271,7 @@ public struct DossierStore: Sendable {
                 q = q.where(col("d.status"), .in, SQLBind.group(open)).where(col("d.due_day"), .lessThan, SQLBind(Day(now, in: CivilTime.vietnam).description))
             case .dueSoon:
                 q = q.where(col("d.status"), .in, SQLBind.group(open)).where(col("d.apology_at"), .is, SQLLiteral.null)
-                    .where(col("d.due_at"), .lessThan, SQLBind(Instant.format(now.addingTimeInterval(7 * 86400))))
+                    .where(col("d.due_at"), .lessThan, SQLBind(Instant.format(dueBefore ?? now.addingTimeInterval(7 * 86400))))
             case .resolved: q = q.where(col("d.status"), .in, SQLBind.group([DossierStatus.resultReady.rawValue, DossierStatus.delivered.rawValue]))
             case .all: break
             }
@@ -284,7 +285,6 @@ public struct DossierStore: Sendable {
         }
     }
 
-    /// Public tracking by code: a narrow read of the few columns shown.
     /// What the public rating page needs of a dossier: never cached, since a rating changes it.
     public func ratingSubject(code: String) async throws -> RatingSubject? {
         try await database.read { sql in
@@ -302,6 +302,7 @@ public struct DossierStore: Sendable {
         }
     }
 
+    /// Public tracking by code: a narrow read of the few columns shown.
     public func tracking(code: String) async throws -> PublicTracking? {
         try await database.read { sql in
             // One round trip: the dossier's row repeated beside each of its events.

@@ -1,0 +1,176 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTerminals
+import Foundation
+
+/// The home page's answer to "what needs me now", one section per concern, each shown only to
+/// whoever it concerns: today's late, absent and away (names, not a count); the approvals waiting
+/// for this person, with one-tap decisions, and for the office those it may only watch, with who
+/// may decide; dossiers overdue and due within two working days; open terminal and camera
+/// alerts; a person's own days to explain; a one-stop officer's own dossiers.
+struct Morning {
+    let services: AppServices
+    let principal: Principal
+    let locale: AppLocale
+    var catalogs: Catalogs { services.views.catalogs }
+    func text(_ key: String, _ args: String...) -> String { catalogs.text(key, locale, args) }
+
+    /// Where they are today, in the unit of the principal's first attendance grant.
+    func today() async throws -> Any {
+        guard let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
+              let unit = try await services.units.get(grant.unitID) else { return false }
+        let board = try await BoardBuilder(services: services).snapshot(unit: unit, locale: locale)
+        func people(_ states: Set<String>) -> [[String: Any]] {
+            board.people.filter { states.contains($0.state) }.map {
+                ["id": $0.id, "name": $0.name, "title": $0.title, "detail": $0.detail, "label": $0.label]
+            }
+        }
+        let late = people(["late"]), absent = people(["not_arrived"]), away = people(["on_notice", "on_leave"])
+        return ["unit": unit.name, "unit_id": unit.id, "at": board.at,
+                "present": board.people.filter { $0.state == "present" }.count, "total": board.people.count,
+                "late": late, "late_count": late.count, "absent": absent, "absent_count": absent.count,
+                "away": away, "away_count": away.count,
+                "title": text("morning_today", String(late.count), String(absent.count), String(away.count))]
+    }
+
+    struct Approvals {
+        var mine: [[String: Any]] = []
+        var others: [[String: Any]] = []
+    }
+
+    /// Notices, leave and explanations waiting for a decision in the principal's attendance scope:
+    /// those the principal may decide (one tap to approve or accept), and, for the office, the
+    /// others with the names of those who may decide them.
+    func approvals() async throws -> Approvals {
+        guard principal.holds(.viewAttendance) else { return Approvals() }
+        let scopes = principal.scopes(for: .viewAttendance)
+        var out = Approvals()
+        var decider = Decider(services: services, principal: principal)
+        let leaders = try await leaderAccounts(scopes)
+        let absences = try await AbsenceStore(database: services.database).list(scopes: scopes, statuses: [.pending], limit: 50)
+        for r in absences where r.request.personID != principal.personID {
+            var row: [String: Any] = ["kind": catalogs.label("absence_kind", r.request.kind.rawValue, locale), "name": r.fullName,
+                                      "what": [r.request.place, r.request.purpose].filter { !$0.isEmpty }.joined(separator: " · "),
+                                      "when": "\(Instant.display(r.request.from)) – \(Instant.display(r.request.to))",
+                                      "action": "/absences/\(r.request.id)/decide", "yes": "approve", "yes_label": text("approve"),
+                                      "more": "/absences"]
+            if try await decider.mayDecide(personID: r.request.personID) {
+                out.mine.append(row)
+            } else {
+                row["deciders"] = try await deciders(of: r.request.personID, among: leaders)
+                out.others.append(row)
+            }
+        }
+        let cases = try await ExplanationStore(database: services.database).list(scopes: scopes, statuses: [.explained], limit: 50)
+        for r in cases where r.explanation.personID != principal.personID {
+            let e = r.explanation
+            var row: [String: Any] = ["kind": text("morning_explanation"), "name": r.fullName,
+                                      "what": catalogs.label("verdict", e.verdict.rawValue, locale) + (e.minutes > 0 ? " · " + text("morning_minutes", String(e.minutes)) : ""),
+                                      "when": e.day.vietnamese, "action": "/explanations/\(e.id)/decide", "yes": "accept",
+                                      "yes_label": text("accept"), "more": "/explanations/\(e.id)"]
+            if try await decider.mayDecide(personID: e.personID) {
+                out.mine.append(row)
+            } else {
+                row["deciders"] = try await deciders(of: e.personID, among: leaders)
+                out.others.append(row)
+            }
+        }
+        // A leader sees only what waits for them; the office, who decides nothing, watches the rest.
+        if principal.grants.contains(where: { $0.role == .leader }) && !principal.holds(.editPeople) { out.others = [] }
+        return out
+    }
+
+    /// Leader accounts whose grants reach the scopes, as principals.
+    func leaderAccounts(_ scopes: [String]) async throws -> [Principal] {
+        try await services.accounts.list(scopes: scopes).compactMap { account, grants in
+            guard !account.disabled, grants.contains(where: { $0.role == .leader }) else { return nil }
+            return Principal(userID: account.id, username: account.username, displayName: account.displayName, personID: account.personID, grants: grants)
+        }
+    }
+
+    func deciders(of personID: Int64, among leaders: [Principal]) async throws -> String {
+        var names: [String] = []
+        for leader in leaders where try await services.mayDecide(leader, personID: personID) { names.append(leader.displayName) }
+        return names.isEmpty ? text("morning_no_decider") : names.joined(separator: ", ")
+    }
+
+    /// Dossiers overdue, and due within two working days, in the principal's one-stop scope.
+    func dossiers() async throws -> Any {
+        guard principal.holds(.viewDossiers) else { return false }
+        let scopes = principal.scopes(for: .viewDossiers)
+        let store = DossierStore(database: services.database)
+        let now = Date()
+        var horizon = now.addingTimeInterval(2 * 86400)
+        if let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewDossiers) }), let unit = try await services.units.get(grant.unitID) {
+            let calendar = try await CalendarStore(database: services.database).workCalendar(for: unit, years: services.today.year...(services.today.year + 1))
+            horizon = (try? calendar.addingWorkingDays(2, to: now)) ?? horizon
+        }
+        let overdue = try await store.list(scopes: scopes, filter: .overdue, now: now, limit: 500).sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }
+        let soon = try await store.list(scopes: scopes, filter: .dueSoon, now: now, dueBefore: horizon, limit: 500)
+            .filter { !$0.dossier.isOverdue(at: now) }.sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }
+        func rows(_ list: [DossierRow]) -> [[String: Any]] {
+            list.prefix(8).map { r in
+                ["id": r.dossier.id, "code": r.dossier.code, "applicant": r.dossier.applicant.name, "procedure": r.procedureName,
+                 "due": r.dossier.dueAt.map { Instant.display($0) } ?? "", "unit": r.currentUnitName]
+            }
+        }
+        return ["overdue": rows(overdue), "overdue_count": overdue.count, "soon": rows(soon), "soon_count": soon.count,
+                "has_any": !overdue.isEmpty || !soon.isEmpty,
+                "title": text("morning_dossiers", String(overdue.count), String(soon.count))]
+    }
+
+    /// Open terminal alerts in the principal's terminal scope, and camera alerts of the cameras it manages.
+    func alerts() async throws -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        if principal.holds(.manageTerminals) {
+            for a in try await AlertStore(database: services.database).open(scopes: principal.scopes(for: .manageTerminals), limit: 20) {
+                out.append(["what": catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), "where": a.location.isEmpty ? a.serial : a.location,
+                            "at": Instant.display(a.occurredAt), "href": "/terminals/\(a.serial)#alerts"])
+            }
+        }
+        if principal.holds(.manageCameras) {
+            let cameras = try await services.cameras.cameras(within: principal.scopes(for: .manageCameras))
+            let names = Dictionary(cameras.map { ($0.camera.id, $0.camera.name) }, uniquingKeysWith: { a, _ in a })
+            for a in try await services.cameras.openAlerts() {
+                // Alerts of no camera (the disk) concern whoever runs the server.
+                guard a.cameraID.map({ names[$0] != nil }) ?? principal.roles.contains(.systemAdmin) else { continue }
+                out.append(["what": catalogs.label("camera_alert", a.kind, locale), "where": a.cameraID.flatMap { names[$0] } ?? "",
+                            "at": Instant.display(a.raisedAt), "href": a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"])
+            }
+        }
+        return out
+    }
+
+    /// The person's own days of the last month that need explaining, and cases open for them.
+    func mine() async throws -> [[String: Any]] {
+        guard let personID = principal.personID else { return [] }
+        let today = services.today
+        let first = Day(Date().addingTimeInterval(-30 * 86400), in: CivilTime.vietnam)
+        let days = first.through(today.previous)
+        let verdicts = try await VerdictStore(database: services.database).refresh(personIDs: [personID], days: days, cause: "review")[personID] ?? [:]
+        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [personID], first: first, last: today)[personID] ?? [:]
+        let t = AttendanceText(catalogs: catalogs, locale: locale)
+        var out: [[String: Any]] = []
+        for day in days.reversed() {
+            guard let v = verdicts[day], v.needsExplanation else { continue }
+            let c = cases[day]
+            guard c == nil || c?.status == .open else { continue }
+            out.append(["day": day.vietnamese, "what": t.verdict(v.status), "reasons": t.reasons(v),
+                        "href": c.map { "/explanations/\($0.id)" } ?? "/attendance/person/\(personID)/day/\(day)",
+                        "button": text(c == nil ? "morning_explain_day" : "morning_explain_case", day.vietnamese)])
+        }
+        return out
+    }
+
+    /// A one-stop officer's dossiers still open at their counters, the nearest due first.
+    func counter() async throws -> [[String: Any]] {
+        guard principal.holds(.handleDossiers) else { return [] }
+        let now = Date()
+        let open = try await DossierStore(database: services.database).list(scopes: principal.scopes(for: .handleDossiers), filter: .open, limit: 500)
+        return open.sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }.prefix(10).map { r in
+            ["id": r.dossier.id, "code": r.dossier.code, "applicant": r.dossier.applicant.name, "procedure": r.procedureName,
+             "status": catalogs.label("dossier_status", r.dossier.status.key, locale), "due": r.dossier.dueAt.map { Instant.display($0) } ?? "",
+             "overdue": r.dossier.isOverdue(at: now)]
+        }
+    }
+}
