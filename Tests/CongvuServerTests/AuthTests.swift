@@ -144,7 +144,10 @@ import Testing
             let session = b.cookies["cv_session"]!
             #expect(try await b.post("/logout", [:]).headers[.location] == "/login")
             #expect(try await h.services.accounts.signedIn(token: session) == nil)
-            #expect(try await b.get("/").status == .seeOther)
+            // Signed out: `/` is the citizens' front door again, and staff pages ask for a sign-in.
+            let front = try await b.get("/")
+            #expect(front.status == .ok && front.text.contains("id=\"public-tracking\"") && !front.text.contains("/logout"))
+            #expect(try await b.get("/people").status == .seeOther)
         }
     }
 

@@ -1,5 +1,5 @@
 import CongvuDomain
-import CongvuServer
+@testable import CongvuServer
 import Foundation
 import Testing
 
@@ -47,6 +47,21 @@ import Testing
             let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
             #expect(pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil, "\(file) has an inline script")
         }
+    }
+
+    /// Each menu link once, each with a name of its own (two were called "Máy chấm công").
+    @Test func theMenuNamesEachPlaceOnce() {
+        let everything = Principal(userID: 1, username: "admin", displayName: "Quản trị", personID: 1,
+                                   grants: [Grant(role: .systemAdmin, unitID: 1, unitPath: "/1/")])
+        let menu = Views.menu(everything)
+        #expect(Set(menu.map(\.href)).count == menu.count)
+        for locale in [AppLocale.vi, .en] {
+            let labels = menu.map { catalogs.text($0.key, locale) }
+            #expect(Set(labels).count == labels.count, "\(locale): \(labels)")
+        }
+        let clerk = Principal(userID: 2, username: "congchuc", displayName: "Công chức", personID: 2,
+                              grants: [Grant(role: .civilServant, unitID: 1, unitPath: "/1/")])
+        #expect(Views.menu(clerk).map(\.href).prefix(2) == ["/attendance/me", "/absences"])
     }
 
     @Test func everyEnumerationHasALabel() {

@@ -83,8 +83,15 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     BoardController(services: services).addPublicRoutes(to: router)
     TrackingController(services: services).addRoutes(to: router)
     RatingController(services: services).addRoutes(to: router)
+    let front = PublicController(services: services), home = HomeController(services: services)
+    front.addRoutes(to: router)
+    // `/`: the citizens' front door, or the signed-in person's own home.
+    router.get("/") { request, context -> Response in
+        guard context.principal != nil, let session = context.session else { return try await front.home(request, context) }
+        if session.secondFactorPending { return HTMLPage.redirect("/login/2fa") }
+        return try await home.home(request, context)
+    }
     let pages = router.group().add(middleware: RequireSignIn())
-    HomeController(services: services).addRoutes(to: pages)
     UnitsController(services: services).addRoutes(to: pages.group("units"))
     PeopleController(services: services).addRoutes(to: pages.group("people"))
     ImportController(services: services).addRoutes(to: pages.group("import"))

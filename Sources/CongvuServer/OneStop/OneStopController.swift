@@ -363,7 +363,7 @@ struct OneStopController {
         let visible = Set(p.scopes(for: .viewDossiers) + p.scopes(for: .manageProcedures)).sorted()
         let units = Dictionary(try await services.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let counterRows: [[String: Any]] = try await dossiers.counters().compactMap { c in
-            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode] }
+            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode, "address": present(c.address), "phone": present(c.phone)] }
         }
         let manageable = p.scopes(for: .manageProcedures)
         var data = form.data
@@ -401,7 +401,7 @@ struct OneStopController {
         draft.validFrom = form["valid_from"]; draft.validTo = form["valid_to"]
         draft.postedAtCounter = form.bool("posted_counter"); draft.postedOnPortal = form.bool("posted_portal")
         do {
-            _ = try await procedures.create(try draft.validate(), by: context.actor)
+            _ = try await procedures.create(try draft.inWords().validate(), by: context.actor)
             return HTMLPage.redirect("/one-stop/procedures")
         } catch {
             var view = FormView(values: keys.reduce(into: [:]) { $0[$1] = form[$1] })
@@ -415,11 +415,11 @@ struct OneStopController {
         guard let id = form.int("unit"), let unit = try await services.units.get(id) else { throw StoreError.notFound("unit") }
         try context.require(.manageProcedures, atAnyOf: [unit.path])
         do {
-            try await dossiers.setCounter(OneStopCounter(unitID: unit.id, agencyCode: form["agency_code"].tidied.uppercased(), address: form["address"].tidied),
-                                          by: context.actor)
+            try await dossiers.setCounter(OneStopCounter(unitID: unit.id, agencyCode: form["agency_code"].tidied.uppercased(), address: form["address"].tidied,
+                                                         phone: form["phone"]), by: context.actor)
             return HTMLPage.redirect("/one-stop/procedures")
         } catch {
-            var view = FormView(values: ["agency_code": form["agency_code"]])
+            var view = FormView(values: ["agency_code": form["agency_code"], "address": form["address"], "phone": form["phone"]])
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await renderCatalogue("", context, status: .badRequest, form: view)
         }

@@ -30,22 +30,39 @@ public struct Views: Sendable {
                 "roles": p.roles.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("role", $0.rawValue, context.locale) }.joined(separator: ", "),
             ]
             data["csrf"] = session.csrfToken
-            data["nav"] = [
-                "people": p.holds(.viewPeople),
-                "units": p.holds(.viewOrganisation),
-                "import": p.holds(.importData),
-                "audit": p.holds(.viewAudit),
-                "users": p.holds(.manageAccounts),
-                "attendance": p.holds(.viewAttendance),
-                "self": p.personID != nil,
-                "kiosks": p.holds(.editPeople),
-                "terminals": p.holds(.manageTerminals),
-                "one_stop": p.holds(.viewDossiers),
-                // Leaders and inspectors usually hold camera grants; the list shows only what each may see.
-                "cameras": p.holds(.manageCameras) || p.roles.contains(.leader) || p.roles.contains(.inspector),
-            ]
+            let items = Self.menu(p).map { item -> [String: Any] in
+                ["href": item.href, "label": catalogs.text(item.key, context.locale),
+                 "current": item.href == "/" ? context.requestPath == "/" : context.requestPath.hasPrefix(item.href)]
+            }
+            // Two links stay in view on a phone (one row with the brand); the rest open under "more",
+            // and on a wide screen the menu shows them all in a row.
+            data["nav_primary"] = Array(items.prefix(2))
+            data["nav_more"] = Array(items.dropFirst(2))
         }
         return data
+    }
+
+    /// The menu of what the principal may open, most used first: each link once, each with its own name.
+    static func menu(_ p: Principal) -> [(href: String, key: String)] {
+        var out: [(String, String)] = []
+        func add(_ show: Bool, _ href: String, _ key: String) { if show { out.append((href, key)) } }
+        add(p.holds(.viewAttendance), "/board", "nav_board")
+        add(p.holds(.viewDossiers), "/one-stop", "nav_one_stop")
+        add(p.personID != nil, "/attendance/me", "nav_my_attendance")
+        // Leaders and inspectors usually hold camera grants; the list shows only what each may see.
+        add(p.holds(.manageCameras) || p.roles.contains(.leader) || p.roles.contains(.inspector), "/cameras", "nav_cameras")
+        add(p.holds(.viewAttendance), "/attendance", "nav_attendance")
+        add(true, "/absences", "nav_absences")
+        add(true, "/explanations", "nav_explanations")
+        add(p.holds(.viewPeople), "/people", "nav_people")
+        add(p.holds(.viewOrganisation), "/units", "nav_units")
+        add(p.holds(.viewOrganisation), "/calendar", "nav_calendar")
+        add(p.holds(.editPeople), "/kiosks", "nav_kiosks")
+        add(p.holds(.manageTerminals), "/terminals", "nav_terminals")
+        add(p.holds(.importData), "/import", "nav_import")
+        add(p.holds(.manageAccounts), "/admin/users", "nav_users")
+        add(p.holds(.viewAudit), "/audit", "nav_audit")
+        return out
     }
 
     public func render(_ template: String, _ context: AppRequestContext, _ data: [String: Any]) throws -> String {

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -710,5 +710,10 @@ public enum Schema {
         """,
         "CREATE INDEX sign_in_alerts_user ON sign_in_alerts(user_id, seen_at)",
         "CREATE INDEX login_failures_user_address ON login_failures(username, address, at)",
+    ])
+
+    /// The counter's telephone, for the public home page.
+    static let counterContacts = Migration(version: 16, name: "counter_contacts", sql: [
+        "ALTER TABLE one_stop_counters ADD COLUMN phone TEXT NOT NULL DEFAULT ''",
     ])
 }

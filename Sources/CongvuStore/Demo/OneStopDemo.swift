@@ -186,10 +186,11 @@ public enum OneStopDemo {
         let store = DossierStore(database: db)
         var centres: [OrgUnit] = []
         // Where each counter sits (illustrative addresses, printed under the issuer on every form).
-        for (i, (code, address)) in [("14551", "Thôn Trung, xã Gia Hưng, tỉnh Ninh Bình"), ("14554", "Thôn Đông, xã Gia Vân, tỉnh Ninh Bình"),
-                                     ("14557", "Phố Tân Nhất, xã Nho Quan, tỉnh Ninh Bình")].enumerated() {
+        for (i, (code, address, phone)) in [("14551", "Thôn Trung, xã Gia Hưng, tỉnh Ninh Bình", "0229 3865 101"),
+                                            ("14554", "Thôn Đông, xã Gia Vân, tỉnh Ninh Bình", "0229 3865 202"),
+                                            ("14557", "Phố Tân Nhất, xã Nho Quan, tỉnh Ninh Bình", "0229 3866 303")].enumerated() {
             guard let centre = try await units.byCode("\(code)-TTHCC") else { continue }
-            try await store.setCounter(OneStopCounter(unitID: centre.id, agencyCode: "000.0\(i + 1).37.H40", address: address), by: actor)
+            try await store.setCounter(OneStopCounter(unitID: centre.id, agencyCode: "000.0\(i + 1).37.H40", address: address, phone: phone), by: actor)
             centres.append(centre)
         }
         guard let first = centres.first else { return }

@@ -8,11 +8,19 @@ public struct OneStopCounter: Sendable, Equatable {
     public var unitID: Int64
     public var agencyCode: String
     public var address: String
+    /// The counter's telephone, shown to citizens on the public home page.
+    public var phone: String
 
-    public init(unitID: Int64, agencyCode: String, address: String = "") {
+    public init(unitID: Int64, agencyCode: String, address: String = "", phone: String = "") {
         self.unitID = unitID
         self.agencyCode = agencyCode
         self.address = address
+        self.phone = phone
+    }
+
+    static func decode(_ row: any SQLRow) throws -> OneStopCounter {
+        OneStopCounter(unitID: try row.decode(column: "unit_id", as: Int64.self), agencyCode: try row.decode(column: "agency_code", as: String.self),
+                       address: try row.decode(column: "address", as: String.self), phone: try row.decode(column: "phone", as: String.self))
     }
 }
 
@@ -107,25 +115,24 @@ public struct DossierStore: Sendable {
 
     public func counter(unitID: Int64) async throws -> OneStopCounter? {
         try await database.read { sql in
-            try await sql.select().column("*").from("one_stop_counters").where("unit_id", .equal, unitID).first().map {
-                OneStopCounter(unitID: try $0.decode(column: "unit_id", as: Int64.self), agencyCode: try $0.decode(column: "agency_code", as: String.self),
-                               address: try $0.decode(column: "address", as: String.self))
-            }
+            try await sql.select().column("*").from("one_stop_counters").where("unit_id", .equal, unitID).first().map(OneStopCounter.decode)
         }
     }
 
     public func counters() async throws -> [OneStopCounter] {
         try await database.read { sql in
-            try await sql.select().column("*").from("one_stop_counters").orderBy("unit_id").all().map {
-                OneStopCounter(unitID: try $0.decode(column: "unit_id", as: Int64.self), agencyCode: try $0.decode(column: "agency_code", as: String.self),
-                               address: try $0.decode(column: "address", as: String.self))
-            }
+            try await sql.select().column("*").from("one_stop_counters").orderBy("unit_id").all().map(OneStopCounter.decode)
         }
     }
 
     /// Sets a unit's agency identifier (audited). Two units never share one.
-    public func setCounter(_ c: OneStopCounter, by actor: Actor) async throws {
-        guard DossierCode.isAgency(c.agencyCode) else { throw ValidationErrors([FieldError("agency_code", "agency_code_invalid")]) }
+    public func setCounter(_ counter: OneStopCounter, by actor: Actor) async throws {
+        var checked = counter
+        var errors = ValidationErrors()
+        if !DossierCode.isAgency(checked.agencyCode) { errors.add("agency_code", "agency_code_invalid") }
+        if let phone = Contact.phone(checked.phone) { checked.phone = phone } else { errors.add("phone", "phone_invalid") }
+        try errors.throwIfAny()
+        let c = checked
         let kind = database.kind
         try await database.write { sql in
             if let other = try await sql.select().column("unit_id").from("one_stop_counters").where("agency_code", .equal, c.agencyCode).first(),
@@ -133,10 +140,11 @@ public struct DossierStore: Sendable {
                 throw StoreError.conflict(field: "agency_code", key: "code_taken")
             }
             try await sql.delete(from: "one_stop_counters").where("unit_id", .equal, c.unitID).run()
-            try await sql.insert(into: "one_stop_counters").columns("unit_id", "agency_code", "address")
-                .values(SQLBind(c.unitID), SQLBind(c.agencyCode), SQLBind(c.address)).run()
+            try await sql.insert(into: "one_stop_counters").columns("unit_id", "agency_code", "address", "phone")
+                .values(SQLBind(c.unitID), SQLBind(c.agencyCode), SQLBind(c.address), SQLBind(c.phone)).run()
             try await AuditLog.append(.init(action: .update, objectType: "one_stop_counter", objectID: String(c.unitID),
-                                            after: AuditJSON.encode(["agency_code": c.agencyCode, "address": c.address])), by: actor, in: sql, kind: kind)
+                                            after: AuditJSON.encode(["agency_code": c.agencyCode, "address": c.address, "phone": c.phone])),
+                                      by: actor, in: sql, kind: kind)
         }
     }
 
@@ -211,14 +219,19 @@ public struct DossierStore: Sendable {
 
     public func events(_ id: Int64) async throws -> [DossierEvent] {
         try await database.read { sql in
-            try await sql.select().column("*").from("dossier_events").where("dossier_id", .equal, id).orderBy("id").all().map(Self.decodeEvent)
+            // The acting account's display name (people read names, not usernames); the stored name otherwise.
+            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("e"))).column(col("u.display_name"), as: "actor_display_name")
+                .from(SQLAlias(SQLIdentifier("dossier_events"), as: SQLIdentifier("e")))
+                .join(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")), method: SQLJoinMethod.left, on: SQLRaw("u.id = e.actor_id"))
+                .where(col("e.dossier_id"), .equal, SQLBind(id)).orderBy(col("e.id")).all().map(Self.decodeEvent)
         }
     }
 
     static func decodeEvent(_ row: any SQLRow) throws -> DossierEvent {
         let to = try status(row, "to_status")
         return DossierEvent(id: try row.decode(column: "id", as: Int64.self), at: try row.instant("at"),
-                            actorName: try row.decode(column: "actor_name", as: String.self), action: try row.decode(column: "action", as: String.self),
+                            actorName: try row.decode(column: "actor_display_name", as: String?.self) ?? row.decode(column: "actor_name", as: String.self),
+                            action: try row.decode(column: "action", as: String.self),
                             fromStatus: try row.decode(column: "from_status", as: Int?.self).flatMap(DossierStatus.init(rawValue:)), toStatus: to,
                             fromUnitID: try row.decode(column: "from_unit_id", as: Int64?.self), toUnitID: try row.decode(column: "to_unit_id", as: Int64?.self),
                             stepName: try row.decode(column: "step_name", as: String.self),
