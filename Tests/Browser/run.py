@@ -38,6 +38,35 @@ def browser(phone=False):
     return webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
 
 
+# WCAG 2.1 AA contrast of every visible text against the background it is drawn on (the nearest
+# opaque background of its ancestors): 4.5:1, or 3:1 for large text (24 px, or bold from 18.66 px).
+CONTRAST = """
+function rgba(c) { var m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+  var p = m[1].split(',').map(parseFloat); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; }
+function lum(c) { function ch(v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+  return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b); }
+function background(el) { for (; el; el = el.parentElement) { var c = rgba(getComputedStyle(el).backgroundColor); if (c && c.a > 0.5) return c; }
+  return {r: 255, g: 255, b: 255, a: 1}; }
+var bad = [];
+document.querySelectorAll('body *').forEach(function (el) {
+  if (el.closest('svg')) return;
+  var text = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+  if (!text) return;
+  var st = getComputedStyle(el), r = el.getBoundingClientRect();
+  if (st.visibility === 'hidden' || r.width === 0 || r.height === 0 || parseFloat(st.opacity) < 0.1) return;
+  var fg = rgba(st.color); if (!fg) return;
+  var a = lum(fg), b = lum(background(el)), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  var size = parseFloat(st.fontSize), large = size >= 24 || (parseInt(st.fontWeight, 10) >= 700 && size >= 18.66);
+  if (ratio < (large ? 3 : 4.5)) bad.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + el.textContent.trim().slice(0, 24) + '" ' + ratio.toFixed(2));
+});
+return bad;
+"""
+
+
+def contrast_failures(d):
+    return d.execute_script(CONTRAST)
+
+
 class Checks:
     def __init__(self, base, shots, data, camera_port=None):
         self.base, self.shots, self.data, self.camera_port = base, shots, data, camera_port
@@ -172,8 +201,49 @@ class Checks:
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
+                low = contrast_failures(d)
+                assert not low, f"{path}: text below WCAG AA contrast: {low[:5]}"
+                # Dates as Vietnamese write them (04/12/2026), never the machine's 2026-12-04 (raw device
+                # lines, shown to the office as code, excepted).
+                iso = d.execute_script("""var m = document.querySelector('main').cloneNode(true);
+                    m.querySelectorAll('code, pre').forEach(function (c) { c.remove(); });
+                    document.body.appendChild(m); var t = m.innerText; m.remove();
+                    return (t.match(/\\b20\\d\\d-\\d\\d-\\d\\d\\b/g) || []).slice(0, 3);""")
+                assert not iso, f"{path} shows dates as {iso}"
+                # The menu is one row (it took a quarter of the screen in three rows).
+                head = d.execute_script("var h = document.querySelector('header.top'); return h ? h.getBoundingClientRect().height : 0")
+                assert head <= 60, f"{path}: the header is {head}px tall on a phone"
+            # The compliance chart's labels are legible on a phone, the last one inside the chart.
+            d.get(self.base + "/attendance/compliance")
+            labels = d.execute_script("""
+                var svg = document.getElementById('compliance-trend'); if (!svg) return null;
+                var box = svg.getBoundingClientRect();
+                return Array.prototype.map.call(svg.querySelectorAll('.axis'), function (t) {
+                  var r = t.getBoundingClientRect(); return [r.height, r.right - box.right, r.left - box.left]; });""")
+            assert labels, "no compliance chart"
+            assert all(h >= 9 and right <= 0.5 and left >= -0.5 for h, right, left in labels), labels
+            # A citizen's pages, without an account.
+            anonymous = browser(phone=True)
+            try:
+                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB"):
+                    anonymous.get(self.base + path)
+                    assert anonymous.execute_script("return document.documentElement.scrollWidth") <= 361, path
+                    low = contrast_failures(anonymous)
+                    assert not low, f"{path}: text below WCAG AA contrast: {low[:5]}"
+                anonymous.get(self.base + "/")
+                self.shot(anonymous, "front-door-phone")
+            finally:
+                anonymous.quit()
             d.get(self.base + "/people?q=nguyen")
             d.save_screenshot(os.path.join(self.shots, "people-phone.png"))
+            # "More" opens the rest of the menu, each link once, and it leads where it says.
+            d.find_element(By.CSS_SELECTOR, "label.nav-more-button").click()
+            more = WebDriverWait(d, 5).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".nav-more")))
+            labels = [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav.menu a") if a.text]
+            assert len(labels) == len(set(labels)), labels
+            self.shot(d, "menu-phone")
+            more.find_element(By.LINK_TEXT, "Máy chấm công").click()
+            WebDriverWait(d, 10).until(lambda d: d.current_url.endswith("/terminals"))
         finally:
             d.quit()
 
@@ -266,7 +336,10 @@ class Checks:
                 assert abs(middle - i * 0.125) < 0.02 and right <= 1.001, ("hour label misplaced", label, left, right, layout["width"])
             hh, mm = layout["title"].split("–")[0].split(":")
             assert abs(layout["span"] - (int(hh) * 60 + int(mm)) / 1440) < 0.01, ("span misplaced", layout)
-            d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0].click()
+            # Spans of a few seconds, recorded around the stall above, lie within a pixel of each other:
+            # the first one is tapped where it is, whatever covers its middle.
+            d.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))",
+                             d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0])
             WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
             p0 = d.execute_script("return document.querySelector('#playback video').currentTime")
             time.sleep(1.5)
@@ -340,6 +413,9 @@ class Checks:
             form.find_element(By.NAME, "name").send_keys("Cửa chính")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             WebDriverWait(office, 10).until(EC.presence_of_element_located((By.ID, "kiosk-card")))
+            # The keypad's digits can be read (they were white on light grey).
+            low = contrast_failures(office)
+            assert not low, f"kiosk: text below WCAG AA contrast: {low[:5]}"
 
             self.sign_in(leader, "chutich.giahung")
             leader.get(self.base + "/board")

@@ -154,6 +154,28 @@ let rules2025 = OneStopRules(validFrom: Day("2025-07-01")!)
         #expect(ProcessingTime("15 working_days")?.description == "15 working_days" && ProcessingTime("0 working_days") == nil)
     }
 
+    /// The catalogue form and the CSV import take a clerk's words, not the stored keys.
+    @Test func proceduresAreWrittenInAClerksWords() throws {
+        var d = ProcedureDraft()
+        d.code = "1.000894"; d.name = "Đăng ký kết hôn"; d.field = "Hộ tịch"; d.level = "Cấp xã"
+        d.time = "5 ngày làm việc"; d.onlineLevel = "Toàn trình"; d.validFrom = "2025-07-01"
+        d.documents = "Tờ khai đăng ký kết hôn; bản chính; 1\nGiấy xác nhận tình trạng hôn nhân; Bản sao có chứng thực; 2\nCCCD; bản sao"
+        d.steps = "Tiếp nhận; trong ngày\nThẩm định; 3 ngày làm việc"
+        // The words alone are not the keys: refused as they are, accepted once read.
+        #expect(throws: ValidationErrors.self) { try d.validate() }
+        let p = try d.inWords().validate()
+        #expect(p.level == .commune && p.time == ProcessingTime(5, .workingDays) && p.onlineLevel == .full)
+        #expect(p.documents.map(\.form) == [.original, .certifiedCopy, .copy] && p.documents.map(\.quantity) == [1, 2, 1])
+        #expect(p.steps.map(\.time) == [ProcessingTime(0, .sameDay), ProcessingTime(3, .workingDays)])
+        // The keys still work, and an unknown word is still refused by name.
+        var keys = d
+        keys.documents = "Tờ khai; original; 1"
+        #expect(try keys.inWords().validate().documents.map(\.form) == [.original])
+        keys.documents = "Tờ khai; bản nháp; 1"
+        let errors = try #require(throws: ValidationErrors.self) { try keys.inWords().validate() }
+        #expect(errors.errors.map(\.field) == ["documents"])
+    }
+
     @Test func catalogueFigures() {
         func p(_ code: String, posted: Bool, _ level: OnlineLevel, validTo: Day? = nil) -> Procedure {
             Procedure(code: code, name: code, field: "f", level: .commune, time: ProcessingTime(1, .workingDays), onlineLevel: level,

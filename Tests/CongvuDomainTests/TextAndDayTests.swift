@@ -57,7 +57,7 @@ import Testing
         let text = Instant.format(date)
         #expect(text == "2025-06-30T18:30:00.123Z")
         #expect(abs(Instant.parse(text)!.timeIntervalSince(date)) < 0.001)
-        #expect(Instant.display(date) == "01:30 01/07/2025")
+        #expect(Instant.display(date) == "01/07/2025 01:30")
     }
 }
 

@@ -55,11 +55,7 @@ import Testing
     @Test func typedCardNumbersFollowTheUnitsRule() async throws {
         try await Harness.run { h in
             let committee = try await h.unit(code: "14551-UB")
-            let person = try await h.services.people.create(
-                Person(id: 0, fullName: "Lê Văn Gõ", cardNumber: "0045127788", terminalPIN: "480211"),
-                assignment: Assignment(id: 0, personID: 0, unitID: committee.id, title: "Công chức", category: .civilServant,
-                                       isLeader: false, validFrom: Day("2025-07-01")!),
-                by: Actor(id: nil, name: "test"))
+            let person = try await h.newcomer("Lê Văn Gõ", card: "0045127788", pin: "480211")
             // Only those who manage the person see the number; a colleague sees it masked.
             let colleague = try await h.signIn("congchuc.giahung")
             let seen = try await colleague.get("/people/\(person.id)")
@@ -125,13 +121,7 @@ import Testing
     @Test func theKioskRecordsCardsAndPINsOnlyWhenRegistered() async throws {
         try await Harness.run { h in
             let committee = try await h.unit(code: "14551-UB")
-            // Someone with no punch yet today: the demo's staff have checked in by mid-morning, and
-            // their next tap would be a check-out.
-            let person = try await h.services.people.create(
-                Person(id: 0, fullName: "Đinh Thị Kiosk", cardNumber: "55500123", terminalPIN: "739215"),
-                assignment: Assignment(id: 0, personID: 0, unitID: committee.id, title: "Công chức", category: .civilServant,
-                                       isLeader: false, validFrom: Day("2025-07-01")!),
-                by: Actor(id: nil, name: "test"))
+            let person = try await h.newcomer("Đinh Thị Kiosk", card: "55500123", pin: "739215")
             let office = try await h.signIn("vanphong.giahung")
             let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Congvu-Kiosk")!: "1"]
             // Not registered: the page is locked and punches are refused.

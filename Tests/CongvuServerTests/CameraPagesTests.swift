@@ -54,6 +54,9 @@ import Testing
             #expect(list.text.contains("Cổng trụ sở") && list.text.contains("id=\"open-grid\""))
             let live = try await chairman.get("/cameras/\(camera.camera.id)")
             #expect(live.status == .ok && live.text.contains("data-live=\"\(camera.camera.id)\"") && !live.text.contains("grant-form"))
+            // A leader's page carries no RTSP address, codec or ffmpeg diagnostics: those are the office's.
+            #expect(!live.text.contains("rtsp://") && !live.text.contains("id=\"camera-health\"") && !live.text.contains("<code>"))
+            #expect(page.text.contains("rtsp://10.0.0.9"))
             // The player's states, in Vietnamese, on the live page and the grid alike (one partial).
             let offline = "data-t-offline=\"Camera chưa có hình (đang khởi động hoặc mất kết nối)\""
             let grid = try await chairman.get("/cameras/grid")

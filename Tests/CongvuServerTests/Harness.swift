@@ -62,6 +62,17 @@ struct Harness {
         return person
     }
 
+    /// A new civil servant of the unit with `code` (since 1 July 2025) with a card and a PIN: someone
+    /// with no punch yet today (the demo's staff have checked in by mid-morning).
+    func newcomer(_ name: String, card: String, pin: String, in code: String = "14551-UB") async throws -> Person {
+        let unit = try await self.unit(code: code)
+        return try await services.people.create(
+            Person(id: 0, fullName: name, cardNumber: card, terminalPIN: pin),
+            assignment: Assignment(id: 0, personID: 0, unitID: unit.id, title: "Công chức", category: .civilServant,
+                                   isLeader: false, validFrom: Day("2025-07-01")!),
+            by: Actor(id: nil, name: "test"))
+    }
+
     /// Somebody with a current post in the unit with `code` (its first person by name).
     func someone(in code: String) async throws -> Person {
         let unit = try await self.unit(code: code)

@@ -19,12 +19,17 @@ import Testing
         }
     }
 
+    /// The clerk of Gia Hưng files a notice for this afternoon.
+    func file(_ h: Harness, _ clerk: Browser, kind: String, place: String, purpose: String, from: String, to: String) async throws {
+        let today = h.services.today.description
+        #expect(try await clerk.post("/absences", ["kind": kind, "place": place, "purpose": purpose,
+                                                   "from": "\(today)T\(from)", "to": "\(today)T\(to)"]).status == .seeOther)
+    }
+
     @Test func theChairmansMorningDecidesInOneTap() async throws {
         try await Harness.run { h in
             let clerk = try await h.signIn("congchuc.giahung")
-            let today = h.services.today.description
-            #expect(try await clerk.post("/absences", ["kind": "business_trip", "place": "Sở Nội vụ", "purpose": "Họp giao ban quý IV",
-                                                       "from": "\(today)T13:30", "to": "\(today)T17:00"]).status == .seeOther)
+            try await file(h, clerk, kind: "business_trip", place: "Sở Nội vụ", purpose: "Họp giao ban quý IV", from: "13:30", to: "17:00")
             let chairman = try await h.signIn("chutich.giahung")
             var home = try await chairman.get("/").text
             // Today in the commune: the section and its names agree with the live board's states.
@@ -44,8 +49,7 @@ import Testing
             home = try await chairman.get("/").text
             #expect(!home.contains("action=\"/absences/\(id)/decide\""))
             // A "back" elsewhere is not followed.
-            #expect(try await clerk.post("/absences", ["kind": "notice", "place": "Kho bạc", "purpose": "Nộp chứng từ",
-                                                       "from": "\(today)T14:00", "to": "\(today)T15:00"]).status == .seeOther)
+            try await file(h, clerk, kind: "notice", place: "Kho bạc", purpose: "Nộp chứng từ", from: "14:00", to: "15:00")
             let second = try #require(try await AbsenceStore(database: h.services.database).list(personID: try await h.personID("congchuc.giahung"))
                 .first { $0.request.purpose == "Nộp chứng từ" }?.request.id)
             let away = try await chairman.post("/absences/\(second)/decide", ["decision": "approve", "back": "//evil.example"])
@@ -56,9 +60,7 @@ import Testing
     @Test func theOfficeWatchesApprovalsAndSeesWhoMayDecide() async throws {
         try await Harness.run { h in
             let clerk = try await h.signIn("congchuc.giahung")
-            let today = h.services.today.description
-            #expect(try await clerk.post("/absences", ["kind": "notice", "place": "Kho bạc", "purpose": "Nộp chứng từ quý",
-                                                       "from": "\(today)T14:00", "to": "\(today)T15:00"]).status == .seeOther)
+            try await file(h, clerk, kind: "notice", place: "Kho bạc", purpose: "Nộp chứng từ quý", from: "14:00", to: "15:00")
             let office = try await h.signIn("vanphong.giahung")
             let home = try await office.get("/").text
             // The office decides nothing: the request is watched, with the chairman named as who may decide.

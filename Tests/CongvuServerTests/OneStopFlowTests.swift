@@ -71,6 +71,9 @@ import Testing
             #expect(d.status == .delivered && d.timeliness == .early)
             page = try await officer.get("/one-stop/dossiers/\(id)").text
             #expect(page.contains("Trước hạn") && page.contains("Phòng Kinh tế"))
+            // The log names people, not usernames.
+            let officerName = try #require(try await h.services.accounts.byUsername("motcua.giahung")).displayName
+            #expect(page.contains(officerName) && !page.contains(">motcua.giahung<"))
             let control = try await officer.get("/one-stop/dossiers/\(id)/print/control").text
             #expect(control.contains("Yêu cầu bổ sung") && control.contains("Trả kết quả"))
 
@@ -159,6 +162,17 @@ import Testing
             #expect(!(try await citizen.get("/tra-cuu?ma=\(d.code)&k=\(tag)").text.contains("id=\"rate-link\"")))
             #expect(try await citizen.post("/danh-gia", ["ma": d.code, "k": tag, "satisfaction": "satisfied"]).status == .conflict)
             #expect(try await citizen.get("/danh-gia?ma=KHONG-CO").status == .notFound)
+        }
+    }
+
+    /// The province's report lists three "Trung tâm Phục vụ hành chính công": each with its commune's committee.
+    @Test func sameNamedUnitsAreToldApartInTheReport() async throws {
+        try await Harness.run { h in
+            let admin = try await h.signIn("admin")
+            let report = try await admin.get("/one-stop/report?kind=year&year=\(h.services.today.year)").text
+            for committee in ["UBND xã Gia Hưng", "UBND xã Gia Vân", "UBND xã Nho Quan"] {
+                #expect(report.contains("Trung tâm Phục vụ hành chính công · \(committee)"), "\(committee)")
+            }
         }
     }
 

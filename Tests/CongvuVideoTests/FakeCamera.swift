@@ -59,7 +59,8 @@ final class FakeCamera: @unchecked Sendable {
                 if text.contains("\n") { return }
             }
         }
-        _ = await eventually(10) { seen.value.withLock { $0.contains("\n") } }
+        // GStreamer's Python start-up alone took over 10 s while the whole suite ran on two cores.
+        _ = await eventually(30) { seen.value.withLock { $0.contains("\n") } }
         let line = seen.value.withLock { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard line == "ready" else { throw FakeCameraFailed(line: line) }
     }

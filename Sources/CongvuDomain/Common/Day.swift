@@ -173,12 +173,13 @@ public enum Instant {
         return String(format: "%02d:%02d", c.hour!, c.minute!)
     }
 
-    /// `HH:mm DD/MM/YYYY` in the given zone, for pages.
+    /// `DD/MM/YYYY HH:mm` in the given zone, for pages: the date as Vietnamese write it, then the time.
     public static func display(_ date: Date, in zone: TimeZone = CivilTime.vietnam) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%02d:%02d %02d/%02d/%04d", c.hour!, c.minute!, c.day!, c.month!, c.year!)
+        return Digits.join([.number(c.day!, 2), .text("/"), .number(c.month!, 2), .text("/"), .number(c.year!, 4), .text(" "),
+                            .number(c.hour!, 2), .text(":"), .number(c.minute!, 2)])
     }
 }
 

@@ -47,6 +47,16 @@ public enum ProcedureImport {
         return unit.map { "\(parts[0]) \($0.rawValue)" } ?? text.tidied
     }
 
+    /// A document's form as written: the key, or `bản chính`, `bản sao có chứng thực`, `bản sao`.
+    public static func documentForm(_ text: String) -> String {
+        switch SearchKey.fold(text) {
+        case "ban chinh", "chinh": DocumentForm.original.rawValue
+        case "ban sao co chung thuc", "ban sao chung thuc", "sao chung thuc", "chung thuc": DocumentForm.certifiedCopy.rawValue
+        case "ban sao", "sao", "ban photo", "photo": DocumentForm.copy.rawValue
+        default: text.tidied
+        }
+    }
+
     /// An online level as written: the key, or the portal's words (and the old levels 2, 3, 4).
     public static func onlineLevel(_ text: String) -> String {
         switch SearchKey.fold(text) {
@@ -70,26 +80,22 @@ public enum ProcedureImport {
             draft.code = v["code"] ?? ""
             draft.name = v["name"] ?? ""
             draft.field = v["field"] ?? ""
-            draft.level = level(v["level"] ?? "")
-            draft.time = time(v["time"] ?? "")
-            draft.onlineLevel = onlineLevel(v["online_level"] ?? "")
+            draft.level = v["level"] ?? ""
+            draft.time = v["time"] ?? ""
+            draft.onlineLevel = v["online_level"] ?? ""
             draft.fee = v["fee"] ?? ""
             draft.feeNote = v["fee_note"] ?? ""
             draft.documents = v["documents"] ?? ""
+            draft.steps = v["steps"] ?? ""
             draft.result = v["result"] ?? ""
             draft.legalBasis = v["legal_basis"] ?? ""
             draft.version = v["version"] ?? ""
             draft.validFrom = v["valid_from"] ?? ""
             draft.validTo = v["valid_to"] ?? ""
-            draft.steps = ProcedureDraft.items(v["steps"] ?? "").map { step in
-                // `name; time`, the time in either form.
-                guard let cut = step.lastIndex(of: ";") else { return step }
-                return step[..<cut] + "; " + time(String(step[step.index(after: cut)...]))
-            }.joined(separator: "\n")
             draft.postedAtCounter = PeopleImport.truthy(v["posted_counter"] ?? "")
             draft.postedOnPortal = PeopleImport.truthy(v["posted_portal"] ?? "")
             do {
-                let p = try draft.validate()
+                let p = try draft.inWords().validate()
                 let key = "\(p.code)#\(p.version)"
                 if seen.contains(key) {
                     issues.append(ImportIssue(line: line, field: "version", key: "procedure_version_duplicate_in_file"))
@@ -377,5 +383,28 @@ public enum DossierImport {
             issues += errors.errors.map { ImportIssue(line: line, field: $0.field, key: $0.key) }
         }
         return ParsedImport(rows: rows, issues: issues, total: table.count)
+    }
+}
+
+extension ProcedureDraft {
+    /// The draft with what a clerk writes turned into the keys `validate` reads: a processing time
+    /// as `5 ngày làm việc`, document lines as `name; bản sao có chứng thực; 2`, step lines as
+    /// `name; 2 ngày làm việc`, the level and online level in their Vietnamese names. The
+    /// catalogue form and the CSV import both take these words.
+    public func inWords() -> ProcedureDraft {
+        var d = self
+        d.level = ProcedureImport.level(level)
+        d.time = ProcedureImport.time(time)
+        d.onlineLevel = ProcedureImport.onlineLevel(onlineLevel)
+        d.documents = Self.items(documents).map { line in
+            var parts = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            if parts.count > 1 { parts[1] = " " + ProcedureImport.documentForm(parts[1]) }
+            return parts.joined(separator: ";")
+        }.joined(separator: "\n")
+        d.steps = Self.items(steps).map { step in
+            guard let cut = step.lastIndex(of: ";") else { return step }
+            return step[..<cut] + "; " + ProcedureImport.time(String(step[step.index(after: cut)...]))
+        }.joined(separator: "\n")
+        return d
     }
 }

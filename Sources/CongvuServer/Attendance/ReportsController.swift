@@ -139,7 +139,9 @@ struct ReportsController {
 
     /// A line chart of the on-time rate, drawn by hand: months without data leave a gap.
     static func trendSVG(_ points: [(Month, Compliance?)], title: String) -> String {
-        let w = 640.0, h = 220.0, left = 40.0, right = 10.0, top = 12.0, bottom = 28.0
+        // Drawn at a phone's width, so that its labels are read at their size there (at 640 wide
+        // they shrank to 5 px on a phone); wider screens scale it up.
+        let w = 360.0, h = 200.0, left = 42.0, right = 8.0, top = 12.0, bottom = 26.0
         let step = (w - left - right) / Double(max(points.count - 1, 1))
         func y(_ rate: Double) -> Double { top + (1 - rate) * (h - top - bottom) }
         var s = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(Int(w)) \#(Int(h))" role="img" aria-label="\#(XLSXSheet.escape(title))" class="chart" id="compliance-trend">"#
@@ -154,7 +156,11 @@ struct ReportsController {
         }
         for (i, (month, c)) in points.enumerated() {
             let x = left + Double(i) * step
-            s += #"<text x="\#(x)" y="\#(h - 8)" text-anchor="middle" class="axis">\#(String(format: "%02d/%02d", month.month, month.year % 100))</text>"#
+            // Every other month, counted back from the last one, which ends at the edge rather than past it.
+            let last = i == points.count - 1
+            if (points.count - 1 - i) % 2 == 0 {
+                s += #"<text x="\#(x)" y="\#(h - 8)" text-anchor="\#(last ? "end" : "middle")" class="axis">\#(Digits.pad(month.month, 2))/\#(Digits.pad(month.year % 100, 2))</text>"#
+            }
             if let rate = c?.rate {
                 segment.append(String(format: "%.1f,%.1f", x, y(rate)))
                 s += #"<circle cx="\#(String(format: "%.1f", x))" cy="\#(String(format: "%.1f", y(rate)))" r="3" class="dot"><title>\#(percent(rate))</title></circle>"#

@@ -331,7 +331,9 @@ struct CamerasController {
         return try services.views.page("camera_views", context, [
             "views": views.map { ["camera": $0.cameraName, "camera_id": $0.cameraID, "user": $0.userName,
                                   "kind": catalogs.label("camera_view", $0.kind.rawValue, context.locale),
-                                  "at": Instant.display($0.startedAt), "seconds": Int($0.seconds.rounded()), "detail": $0.detail] },
+                                  "at": Instant.display($0.startedAt), "seconds": Int($0.seconds.rounded()),
+                                  // Older playback rows repeated their start as `yyyy-MM-dd HH:mm`: shown as people write it.
+                                  "detail": Instant.parseLocal($0.detail).map { Instant.display($0) } ?? $0.detail] },
             "has_views": !views.isEmpty,
         ])
     }

@@ -94,7 +94,7 @@ struct PlaybackController {
             },
         ]
         try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
-                                seconds: window.duration, detail: Instant.formatLocal(window.start))
+                                seconds: window.duration, detail: "")
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -58,8 +58,20 @@ extension DossierStore {
             var names: [Int64: String] = [:]
             let ids = rows.values.compactMap(\.unitID)
             if !ids.isEmpty {
-                for r in try await sql.select().column("id").column("name").from("units").where("id", .in, ids).all() {
-                    names[try r.decode(column: "id", as: Int64.self)] = try r.decode(column: "name", as: String.self)
+                // Units of the same name (every commune has its "Trung tâm Phục vụ hành chính công")
+                // are told apart by the unit above them.
+                var parents: [Int64: String] = [:]
+                for r in try await sql.select().column(col("u.id")).column(col("u.name")).column(col("p.name"), as: "parent_name")
+                    .from(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")))
+                    .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("p")), method: SQLJoinMethod.left, on: SQLRaw("p.id = u.parent_id"))
+                    .where(col("u.id"), .in, SQLBind.group(ids)).all() {
+                    let id = try r.decode(column: "id", as: Int64.self)
+                    names[id] = try r.decode(column: "name", as: String.self)
+                    parents[id] = try r.decode(column: "parent_name", as: String?.self)
+                }
+                let repeated = Set(Dictionary(grouping: names.values, by: { $0 }).filter { $0.value.count > 1 }.keys)
+                for (id, name) in names where repeated.contains(name) {
+                    if let parent = parents[id] { names[id] = "\(name) · \(parent)" }
                 }
             }
             let lines = rows.map { key, value in

@@ -15,6 +15,17 @@
     };
     setTimeout(tick, 300);
   }
+  // A field the server requires only for some choices (`data-required-if="kind:notice business_trip"`)
+  // is marked required while one of them is chosen.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-required-if]"), function (input) {
+    var spec = input.getAttribute("data-required-if").split(":");
+    var field = input.form && input.form.elements[spec[0]];
+    if (!field) { return; }
+    var values = spec[1].split(" ");
+    var update = function () { input.required = values.indexOf(field.value) >= 0; };
+    field.addEventListener("change", update);
+    update();
+  });
   // Print links (the print stylesheet lays the page out on A4).
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); window.print(); });
