@@ -4,7 +4,9 @@ import CongvuStore
 import Foundation
 import HTTPTypes
 import HummingbirdOTP
+import Hummingbird
 import HummingbirdTesting
+import HummingbirdWebSocket
 import Testing
 
 @Suite struct AuthTests {
@@ -108,6 +110,31 @@ import Testing
         }
     }
 
+    /// The live camera socket has a router of its own: it checked the principal only, so a session
+    /// still waiting for its second factor could watch. Over a real socket upgrade.
+    @Test func aHalfSignedInSessionCannotOpenTheLiveSocket() async throws {
+        try await Harness.run(configure: { $0.requireTwoFactorForPrivileged = true }) { h in
+            // A camera the commune's leaders may watch, added as the office does.
+            let committee = try await h.unit(code: "14551-UB")
+            let id = try await h.services.cameras.create(
+                try CameraDraft(unitID: committee.id, name: "Cổng", brand: "rtsp", mainURL: "rtsp://10.0.0.9/live", recording: false).validated(),
+                password: "", by: Actor(id: nil, name: "test"))
+            try await h.services.cameras.grant(CameraGrant(cameraID: id, userID: nil, role: .leader, rights: [.live]), by: Actor(id: nil, name: "test"))
+            let b = h.browser()
+            try await b.get("/login")
+            #expect(try await b.post("/login", ["username": "chutich.giahung", "password": Demo.password]).headers[.location] == "/login/2fa")
+            let app = Application(router: buildRouter(h.services), server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(h.services)),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            let cookies = b.cookieHeader
+            try await app.test(.live) { client in
+                let upgrade: HTTPFields = [.cookie: cookies, .connection: "Upgrade", .upgrade: "websocket",
+                                           HTTPField.Name("Sec-WebSocket-Version")!: "13", HTTPField.Name("Sec-WebSocket-Key")!: "dGhlIHNhbXBsZSBub25jZQ=="]
+                let r = try await client.execute(uri: "/cameras/live/socket?c=\(id)", method: .get, headers: upgrade)
+                #expect(r.status != .switchingProtocols)
+            }
+        }
+    }
+
     @Test func theAddressIsThrottledAcrossAccounts() async throws {
         try await Harness.run(configure: { $0.maxFailuresPerAddress = 3 }) { h in
             let b = h.browser()
@@ -124,6 +151,7 @@ import Testing
             #expect(r.headers[.location] == "/login/2fa")
             // Half signed in: pages send back to the second step.
             #expect(try await b.get("/people").headers[.location] == "/login/2fa")
+            #expect(try await b.get("/").headers[.location] == "/login/2fa")
             let enrol = try await b.get("/login/2fa")
             #expect(enrol.text.contains("otpauth://totp/"))
             #expect(try await b.post("/login/2fa", ["code": "000000"]).status == .unauthorized)

@@ -122,3 +122,42 @@ extension Session {
         return s
     }
 }
+
+/// A secret key that is there but unusable stops the start; it is never silently replaced.
+@Suite struct SecretKeyTests {
+    func directory() throws -> String {
+        let dir = NSTemporaryDirectory() + "congvu-key-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func theFirstStartMakesAKeyAndLaterStartsReadIt() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sealed = try SecretBox.load(dataDirectory: dir, environmentKey: nil).seal("JBSWY3DPEHPK3PXP")
+        #expect(try SecretBox.load(dataDirectory: dir, environmentKey: nil).open(sealed) == "JBSWY3DPEHPK3PXP")
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/secret.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func aDamagedKeyFileIsRefusedAndKept() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try SecretBox.load(dataDirectory: dir, environmentKey: nil)
+        let path = dir + "/secret.key"
+        for damaged in ["", "not hex at all", String(repeating: "ab", count: 31)] {
+            try damaged.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: SecretKeyUnusable.self) { try SecretBox.load(dataDirectory: dir, environmentKey: nil) }
+            // Left as it was, for the administrator to restore: not overwritten with a new key.
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == damaged)
+        }
+    }
+
+    @Test func aMalformedEnvironmentKeyIsRefusedNotIgnored() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: SecretKeyUnusable.self) { try SecretBox.load(dataDirectory: dir, environmentKey: "1234") }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/secret.key"))
+        #expect(throws: Never.self) { try SecretBox.load(dataDirectory: dir, environmentKey: String(repeating: "0f", count: 32)) }
+    }
+}

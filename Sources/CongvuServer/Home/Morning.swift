@@ -19,7 +19,8 @@ struct Morning {
     func today() async throws -> Any {
         guard let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
               let unit = try await services.units.get(grant.unitID) else { return false }
-        let board = try await BoardBuilder(services: services).snapshot(unit: unit, locale: locale)
+        // The live board's own snapshot, shared with every viewer of the unit until something changes.
+        let board = try await BoardBuilder(services: services).cached(unit: unit, locale: locale, stale: true).snapshot
         func people(_ states: Set<String>) -> [[String: Any]] {
             board.people.filter { states.contains($0.state) }.map {
                 ["id": $0.id, "name": $0.name, "title": $0.title, "detail": $0.detail, "label": $0.label]

@@ -152,8 +152,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
 extension AppRequestContext {
     /// The signed-in principal, or an error that becomes a 401.
+    /// The principal, fully signed in: a session still waiting for its second factor is not (the
+    /// one check every route and router goes through, the WebSocket router's included).
     func signedIn() throws -> Principal {
-        guard let p = principal else { throw NotSignedIn() }
+        guard let p = principal, session?.secondFactorPending != true else { throw NotSignedIn() }
         return p
     }
 

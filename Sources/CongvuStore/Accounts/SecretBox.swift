@@ -10,13 +10,24 @@ public struct SecretBox: Sendable {
 
     public init(key: SymmetricKey) { self.key = key }
 
+    /// A key given that cannot be read is refused, never replaced: a new key would silently make
+    /// every sealed secret (two-factor seeds, camera passwords) unreadable. Only a data directory
+    /// without `secret.key` gets a new one (the first start).
     public static func load(dataDirectory: String, environmentKey: String?) throws -> SecretBox {
-        if let hex = environmentKey, let data = Data(hex: hex), data.count == 32 {
+        if let hex = environmentKey {
+            guard let data = Data(hex: hex.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+                throw SecretKeyUnusable(source: "CONGVU_SECRET_KEY (secret_key)", problem: "is not 64 hexadecimal digits")
+            }
             return SecretBox(key: SymmetricKey(data: data))
         }
         let path = (dataDirectory as NSString).appendingPathComponent("secret.key")
-        if let text = try? String(contentsOfFile: path, encoding: .utf8),
-           let data = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 {
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw SecretKeyUnusable(source: path, problem: "cannot be read (check its owner and mode 0600)")
+            }
+            guard let data = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+                throw SecretKeyUnusable(source: path, problem: "is not 64 hexadecimal digits")
+            }
             return SecretBox(key: SymmetricKey(data: data))
         }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -53,6 +64,18 @@ public struct SecretKeyUnwritable: Error, CustomStringConvertible {
 }
 
 public struct SecretUnreadable: Error {}
+
+/// The secret key was given but cannot be used: the server refuses to start rather than lose every
+/// sealed secret. Restore the key from the backup kept with the database's.
+public struct SecretKeyUnusable: Error, CustomStringConvertible {
+    public let source: String
+    public let problem: String
+    public var description: String {
+        "the secret key \(source) \(problem). Congvu will not start with a new key: every sealed secret (two-factor seeds, "
+            + "camera passwords) would be lost. Restore the key kept with the database's backup, or remove the file only if the "
+            + "database holds no sealed secret yet."
+    }
+}
 
 extension Data {
     init?(hex: String) {

@@ -64,6 +64,9 @@ public final class Database: Sendable {
             let pool = PostgresPool(EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: config),
                 maxConnectionsPerEventLoop: 4,
+                // A burst (many intakes at once) waits for a connection rather than failing after
+                // the default 10 s: seen failing so while the whole test suite ran on two cores.
+                requestTimeout: .seconds(30),
                 pruneInterval: .seconds(60),
                 logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton
