@@ -7,6 +7,7 @@ import HummingbirdOTP
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWebSocket
+import NIOCore
 import Testing
 
 @Suite struct AuthTests {
@@ -131,6 +132,35 @@ import Testing
                                            HTTPField.Name("Sec-WebSocket-Version")!: "13", HTTPField.Name("Sec-WebSocket-Key")!: "dGhlIHNhbXBsZSBub25jZQ=="]
                 let r = try await client.execute(uri: "/cameras/live/socket?c=\(id)", method: .get, headers: upgrade)
                 #expect(r.status != .switchingProtocols)
+            }
+        }
+    }
+
+    /// Behind the office's reverse proxy every request comes from the proxy: the throttles count the
+    /// client it forwarded (believed from the configured proxy only), over real HTTP.
+    @Test func throttlesCountTheForwardedClient() async throws {
+        try await Harness.run(configure: { $0.trustedProxies = ["127.0.0.1", "::1"]; $0.maxFailuresPerAddress = 3 }) { h in
+            let app = Application(router: buildRouter(h.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                let forwarded = HTTPField.Name("X-Forwarded-For")!
+                func signIn(_ user: String, _ password: String, from address: String) async throws -> HTTPResponse.Status {
+                    let page = try await client.execute(uri: "/login", method: .get, headers: [forwarded: address])
+                    let cookie = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("cv_csrf=") }).split(separator: ";")[0]
+                    let token = try #require(Browser.csrf(in: String(buffer: page.body)))
+                    let body = "_csrf=\(token)&username=\(user)&password=\(Browser.encode(password))"
+                    return try await client.execute(uri: "/login", method: .post,
+                                                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: String(cookie), forwarded: address],
+                                                    body: ByteBuffer(string: body)).status
+                }
+                for name in ["a1", "a2", "a3"] {
+                    let failed = try await signIn(name, "x", from: "203.0.113.7")
+                    #expect(failed == .unauthorized)
+                }
+                let guesser = try await signIn("admin", Demo.password, from: "203.0.113.7")
+                #expect(guesser == .tooManyRequests)
+                // Another citizen behind the same proxy is not held back by the first one's guesses.
+                let other = try await signIn("admin", Demo.password, from: "198.51.100.2")
+                #expect(other == .seeOther)
             }
         }
     }

@@ -1,5 +1,5 @@
 import CongvuDomain
-import CongvuServer
+@testable import CongvuServer
 import CongvuStore
 import Foundation
 import HTTPTypes
@@ -215,14 +215,17 @@ import Testing
 
 @Suite struct OpsTests {
     @Test func healthMetricsStaticAndHeaders() async throws {
-        try await Harness.run { h in
+        try await Harness.run(configure: { $0.metricsToken = "metrics-token-for-tests" }) { h in
             let b = h.browser()
             let health = try await b.get("/healthz")
             #expect(health.text == "{\"status\":\"ok\",\"database\":\"sqlite\"}")
             #expect(health.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             #expect(health.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             try await b.get("/login")
-            let metrics = try await b.get("/metrics")
+            // Metrics only to this machine's scraper or the token's holder (router tests come from no address).
+            #expect(try await b.get("/metrics").status == .forbidden)
+            #expect(try await b.request("/metrics", headers: [.authorization: "Bearer wrong-token-wrong-token"]).status == .forbidden)
+            let metrics = try await b.request("/metrics", headers: [.authorization: "Bearer metrics-token-for-tests"])
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("hb_request"))
             let css = try await b.get("/static/app.css")
@@ -318,6 +321,44 @@ import Testing
         try await Harness.run(configure: { $0.publicURL = "https://motcua.giahung.ninhbinh.gov.vn"; $0.hostname = "0.0.0.0" }) { h in
             let home = try await h.signIn("motcua.giahung").get("/").text
             #expect(!home.contains("public-url-warning"))
+        }
+    }
+
+    /// Behind a reverse proxy every citizen would be one address to the throttles: the forwarded
+    /// address is believed from the proxies the operator names, and only up to them.
+    @Test func theClientIsFoundBehindTrustedProxiesOnly() {
+        let trusted = ["10.0.0.5", "172.16.0.0/12"]
+        #expect(ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "203.0.113.7", trusted: trusted) == "203.0.113.7")
+        // A client's own prefix is passed over: the hop our proxy appended is the one believed.
+        #expect(ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "1.2.3.4, 203.0.113.7", trusted: trusted) == "203.0.113.7")
+        #expect(ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "203.0.113.7, 172.20.1.1", trusted: trusted) == "203.0.113.7")
+        // From anyone else the header is ignored.
+        #expect(ClientAddress.resolve(peer: "198.51.100.9", forwardedFor: "127.0.0.1", trusted: trusted) == "198.51.100.9")
+        #expect(ClientAddress.resolve(peer: "10.0.0.5", forwardedFor: "203.0.113.7", trusted: []) == "10.0.0.5")
+        #expect(ClientAddress.resolve(peer: nil, forwardedFor: "203.0.113.7", trusted: trusted) == "unknown")
+        #expect(ClientAddress.isTrusted("172.31.255.255", trusted) && !ClientAddress.isTrusted("172.32.0.1", trusted))
+        #expect(ClientAddress.isLoopback("127.0.0.1") && ClientAddress.isLoopback("::1") && !ClientAddress.isLoopback("10.0.0.1"))
+        var config = AppConfig()
+        #expect(throws: ConfigError.self) { try config.apply(["trusted_proxies": "proxy.local"]) }
+        #expect(throws: ConfigError.self) { try config.apply(["metrics_token": "short"]) }
+        #expect(throws: Never.self) { try config.apply(["trusted_proxies": "10.0.0.5, 172.16.0.0/12, ::1"]) }
+        #expect(config.trustedProxies == ["10.0.0.5", "172.16.0.0/12", "::1"])
+    }
+
+    /// Served over https: cookies are Secure and browsers are told to stay on https.
+    @Test func httpsPublicAddressesMakeCookiesSecureAndSendHSTS() async throws {
+        try await Harness.run(configure: { $0.publicURL = "https://motcua.giahung.ninhbinh.gov.vn"; $0.hostname = "0.0.0.0" }) { h in
+            let b = h.browser()
+            let page = try await b.get("/login")
+            #expect(page.headers[HTTPField.Name("Strict-Transport-Security")!] == "max-age=31536000")
+            let r = try await b.post("/login", ["username": "congchuc.giahung", "password": Demo.password])
+            let session = r.headers[values: .setCookie].first { $0.hasPrefix("cv_session=") } ?? ""
+            #expect(session.contains("Secure"))
+        }
+        try await Harness.run { h in
+            let page = try await h.browser().get("/login")
+            #expect(page.headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
+            #expect(!(page.headers[values: .setCookie].first { $0.hasPrefix("cv_csrf=") } ?? "Secure").contains("Secure"))
         }
     }
 

@@ -13,8 +13,12 @@ public struct AppConfig: Sendable, Equatable {
     public var demo = false
     /// Leaders and administrators must sign in with a one-time code as well as a password.
     public var requireTwoFactorForPrivileged = false
-    /// Mark cookies `Secure` (set when served behind HTTPS).
+    /// Mark cookies `Secure` (set when served behind HTTPS; always so when `public_url` is https).
     public var secureCookies = false
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or IPv4 ranges like `10.0.0.0/8`).
+    public var trustedProxies: [String] = []
+    /// A bearer token that opens `/metrics` from elsewhere than this machine (none: loopback only).
+    public var metricsToken: String?
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
     /// 64 hex digits; otherwise `secret.key` in the data directory.
@@ -45,6 +49,13 @@ public struct AppConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// Citizens and staff reach the server over HTTPS: cookies are `Secure` and browsers are told
+    /// to keep to HTTPS (HSTS).
+    public var servedOverHTTPS: Bool { publicURL.lowercased().hasPrefix("https://") }
+
+    /// Whether cookies carry `Secure`.
+    public var cookiesSecure: Bool { secureCookies || servedOverHTTPS }
+
     /// The sign-in throttle with this configuration's limits.
     public var signInThrottle: SignInThrottle { SignInThrottle(maxPerAddress: maxFailuresPerAddress, maxPerAccount: maxFailuresPerAccount) }
 
@@ -69,7 +80,8 @@ public struct AppConfig: Sendable, Equatable {
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
-                              "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days"]
+                              "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
+                              "trusted_proxies", "metrics_token"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -112,6 +124,15 @@ public struct AppConfig: Sendable, Equatable {
             case "camera_snapshot_days":
                 guard let d = Int(value), (1...3650).contains(d) else { throw ConfigError(key: key, value: value) }
                 cameraSnapshotDays = d
+            case "trusted_proxies":
+                let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard entries.allSatisfy({ $0.contains(":") || ClientAddress.ipv4(String($0.split(separator: "/")[0])) != nil }) else {
+                    throw ConfigError(key: key, value: value)
+                }
+                trustedProxies = entries
+            case "metrics_token":
+                guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
+                metricsToken = value.isEmpty ? nil : value
             default: throw ConfigError(key: key, value: value)
             }
         }

@@ -17,6 +17,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     /// The path and query of this request, to come back to after switching language.
     public var requestPath = "/"
     public let remoteAddress: SocketAddress?
+    /// The client's address as `ClientAddressMiddleware` resolved it (proxies the operator trusts
+    /// taken into account); the socket's peer until then.
+    var resolvedClientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

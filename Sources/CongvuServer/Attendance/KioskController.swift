@@ -209,7 +209,7 @@ struct KioskController {
             let (_, token) = try await kiosks.register(unitID: unit.id, name: form["name"], by: context.actor)
             var response = HTMLPage.redirect("/kiosk")
             response.headers[values: .setCookie].append(
-                "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(services.config.secureCookies ? "; Secure" : "")")
+                "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(services.config.cookiesSecure ? "; Secure" : "")")
             return response
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

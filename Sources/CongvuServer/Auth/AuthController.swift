@@ -18,7 +18,7 @@ struct AuthController {
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: services.config.secureCookies, httpOnly: true, sameSite: .lax)
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: services.config.cookiesSecure, httpOnly: true, sameSite: .lax)
     }
 
     /// The sign-in form carries a token matched against a cookie (no session exists yet).

@@ -46,7 +46,7 @@ struct RatingController {
         let form = try await FormData.read(request, context)
         let asked = Asked(code: form["ma"], tag: form["k"], counter: form["quay"] == "1")
         var view = FormView(values: ["comment": form["comment"], "digits": form["digits"]])
-        guard services.trackingLimiter.allow(context.remoteAddress?.ipAddress ?? "unknown") else {
+        guard services.trackingLimiter.allow(context.clientAddress) else {
             return try await render(request, context, asked, form: view, status: .tooManyRequests, notice: "http_too_many_requests")
         }
         guard let code = DossierCode.normalise(asked.code), let subject = try await dossiers.ratingSubject(code: code) else {
@@ -80,7 +80,7 @@ struct RatingController {
         data["bare"] = asked.counter
         data["counter"] = asked.counter
         data["thanks"] = thanks
-        let token = FormToken(request, context, secure: services.config.secureCookies)
+        let token = FormToken(request, context, secure: services.config.cookiesSecure)
         data["form_csrf"] = token.value
         func respond(_ status: HTTPResponse.Status) throws -> Response {
             var response = try services.views.page("one-stop-rate", context, status: status, data)

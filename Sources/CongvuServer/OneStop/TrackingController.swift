@@ -46,7 +46,7 @@ struct TrackingController {
     }
 
     func allowed(_ context: AppRequestContext) -> Bool {
-        services.trackingLimiter.allow(context.remoteAddress?.ipAddress ?? "unknown")
+        services.trackingLimiter.allow(context.clientAddress)
     }
 
     func lookUp(_ code: String) async throws -> PublicTracking? {

@@ -1,4 +1,5 @@
 import CongvuStore
+import HTTPTypes
 import Hummingbird
 import Prometheus
 import SQLKit
@@ -17,10 +18,20 @@ struct OpsController {
                 return Self.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"database\":\"\(database.kind.rawValue)\"}")
             }
         }
-        router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
+        // Metrics tell who uses what, and how much: this machine's own scraper, or whoever holds the token.
+        router.get("metrics") { request, context -> Response in
+            guard Self.mayReadMetrics(request, context, token: services.config.metricsToken) else {
+                return Self.json(.forbidden, "{\"error\":{\"code\":\"forbidden\",\"message\":\"metrics: loopback or metrics_token only\"}}")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
         }
+    }
+
+    /// From this machine directly (not forwarded by a proxy on it), or with `Authorization: Bearer <metrics_token>`.
+    static func mayReadMetrics(_ request: Request, _ context: AppRequestContext, token: String?) -> Bool {
+        if let token, let given = request.headers[.authorization], FormData.constantTimeEqual(given, "Bearer " + token) { return true }
+        return ClientAddress.isLoopback(context.remoteAddress?.ipAddress) && request.headers[HTTPField.Name("X-Forwarded-For")!] == nil
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -136,12 +136,27 @@ struct APITokenMiddleware: RouterMiddleware {
     }
 }
 
-/// Headers every response carries.
+/// Resolves the client's address once per request, for throttles and logs.
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let trusted: [String]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.resolvedClientAddress = ClientAddress.resolve(peer: context.remoteAddress?.ipAddress,
+                                                              forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!], trusted: trusted)
+        return try await next(request, context)
+    }
+}
+
+/// Headers every response carries; HSTS when the public address is https.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    var strictTransport = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
+        if strictTransport { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
@@ -179,8 +194,8 @@ extension AppRequestContext {
         Actor(id: principal?.userID, name: principal?.username ?? "anonymous")
     }
 
+    /// The client's address: behind a trusted reverse proxy, the one it forwarded (see `ClientAddress`).
     var clientAddress: String {
-        // Behind a reverse proxy the proxy's address is seen; the proxy should rate-limit too.
-        "\(remoteAddress?.ipAddress ?? "unknown")"
+        resolvedClientAddress ?? remoteAddress?.ipAddress ?? "unknown"
     }
 }
