@@ -165,6 +165,26 @@ import Testing
         }
     }
 
+    /// One's own tokens on the account page: issued for a lifetime, listed with their last use, revoked.
+    @Test func tokensAreListedAndRevokedByTheirOwner() async throws {
+        try await Harness.run { h in
+            let clerk = try await h.signIn("congchuc.giahung")
+            let issued = try await clerk.post("/account/tokens", ["name": "Cổng tỉnh", "days": "30"])
+            let token = try #require(issued.text.range(of: "id=\"new-token\">").map { String(issued.text[$0.upperBound...].prefix { $0 != "<" }) })
+            #expect(try await clerk.post("/account/tokens", ["name": "Mãi mãi", "days": "9999"]).status == .badRequest)
+            #expect(try await h.browser().request("/api/v1/units", headers: [.authorization: "Bearer \(token)"]).status == .ok)
+            let page = try await clerk.get("/account").text
+            #expect(page.contains("Cổng tỉnh") && page.contains("đang dùng được") && !page.contains(token))
+            let owner = try #require(try await h.services.accounts.byUsername("congchuc.giahung"))
+            let id = try #require(try await h.services.accounts.tokens(userID: owner.id).first).id
+            // Another account cannot revoke it.
+            #expect(try await h.signIn("chutich.giahung").post("/account/tokens/\(id)/revoke", [:]).status == .notFound)
+            #expect(try await clerk.post("/account/tokens/\(id)/revoke", [:]).status == .seeOther)
+            #expect(try await h.browser().request("/api/v1/units", headers: [.authorization: "Bearer \(token)"]).status == .unauthorized)
+            #expect(try await clerk.get("/account").text.contains("đã thu hồi"))
+        }
+    }
+
     @Test func theAddressIsThrottledAcrossAccounts() async throws {
         try await Harness.run(configure: { $0.maxFailuresPerAddress = 3 }) { h in
             let b = h.browser()

@@ -30,6 +30,44 @@ import Testing
         }
     }
 
+    /// Tokens expire, show their last use, are revoked by their owner, and all of them when the
+    /// account is disabled or its password replaced.
+    @Test(arguments: TestDatabases.kinds)
+    func apiTokensExpireAndAreRevoked(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let accounts = store(db)
+            let a = try await accounts.create(username: "tichhop", displayName: "Tích hợp", passwordHash: "x", personID: nil,
+                                              grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
+            let other = try await accounts.create(username: "khac", displayName: "Khác", passwordHash: "x", personID: nil,
+                                                  grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
+            let t0 = Date()
+            let month = try await accounts.issueAPIToken(userID: a.id, name: "cổng tỉnh", days: 30, by: Tree.actor, now: t0)
+            await #expect(throws: ValidationErrors.self) { try await accounts.issueAPIToken(userID: a.id, name: "mãi mãi", days: 10_000, by: Tree.actor) }
+            #expect(try await accounts.account(apiToken: month, now: t0.addingTimeInterval(29 * 86400))?.id == a.id)
+            #expect(try await accounts.account(apiToken: month, now: t0.addingTimeInterval(31 * 86400)) == nil)
+            var list = try await accounts.tokens(userID: a.id)
+            #expect(list.count == 1 && list[0].lastUsedAt != nil && !list[0].usable(at: t0.addingTimeInterval(31 * 86400)))
+            // The owner revokes one; another account cannot.
+            let second = try await accounts.issueAPIToken(userID: a.id, name: "báo cáo", by: Tree.actor)
+            let secondID = try #require(try await accounts.tokens(userID: a.id).first { $0.name == "báo cáo" }).id
+            await #expect(throws: StoreError.self) { try await accounts.revokeAPIToken(id: secondID, userID: other.id, by: Tree.actor) }
+            #expect(try await accounts.account(apiToken: second)?.id == a.id)
+            try await accounts.revokeAPIToken(id: secondID, userID: a.id, by: Tree.actor)
+            #expect(try await accounts.account(apiToken: second) == nil)
+            // A new password revokes them all; so does disabling the account.
+            let third = try await accounts.issueAPIToken(userID: a.id, name: "mới", by: Tree.actor)
+            try await accounts.setPassword(userID: a.id, passwordHash: "y", by: Tree.actor, reason: "đặt lại")
+            #expect(try await accounts.account(apiToken: third) == nil)
+            let fourth = try await accounts.issueAPIToken(userID: a.id, name: "sau", by: Tree.actor)
+            try await accounts.setDisabled(userID: a.id, true, by: Tree.actor, reason: "nghỉ việc")
+            try await accounts.setDisabled(userID: a.id, false, by: Tree.actor, reason: "trở lại")
+            #expect(try await accounts.account(apiToken: fourth) == nil)
+            list = try await accounts.tokens(userID: a.id)
+            #expect(list.count == 4 && list.allSatisfy { !$0.usable(at: Date()) })
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func apiTokensAndTwoFactorSecretsAreNotStoredInTheClear(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

@@ -1,5 +1,6 @@
 import CongvuDomain
 import CongvuStore
+import Foundation
 import Hummingbird
 
 /// The signed-in person's own account: password, two-factor sign-in, API tokens.
@@ -12,13 +13,24 @@ struct AccountController {
         group.post("password", use: changePassword)
         group.post("2fa", use: enableTwoFactor)
         group.post("tokens", use: issueToken)
+        group.post("tokens/:id/revoke", use: revokeToken)
         group.post("sign-in-alerts/seen", use: signInAlertsSeen)
     }
 
     func render(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, _ extra: [String: Any] = [:]) async throws -> Response {
         let p = try context.signedIn()
         guard let account = try await services.accounts.get(p.userID) else { throw NotSignedIn() }
-        var data: [String: Any] = ["account": ["username": account.username, "name": account.displayName, "totp": account.totpEnabled]]
+        let now = Date()
+        let tokens = try await services.accounts.tokens(userID: p.userID).map { t -> [String: Any] in
+            ["id": t.id, "name": t.name, "created": Instant.display(t.createdAt),
+             "expires": t.expiresAt.map { Instant.display($0) } ?? catalogs.text("account_token_no_expiry", context.locale),
+             "last_used": t.lastUsedAt.map { Instant.display($0) } ?? catalogs.text("account_token_never_used", context.locale),
+             "usable": t.usable(at: now),
+             "state": catalogs.text(t.revoked ? "account_token_revoked" : t.usable(at: now) ? "account_token_active" : "account_token_expired", context.locale)]
+        }
+        var data: [String: Any] = ["account": ["username": account.username, "name": account.displayName, "totp": account.totpEnabled],
+                                   "tokens": tokens, "has_tokens": !tokens.isEmpty,
+                                   "lifetimes": AccountStore.tokenLifetimes.map { ["days": $0, "selected": $0 == 90] }]
         if !account.totpEnabled {
             data["enrol"] = try await TwoFactor.enrolment(for: account, accounts: services.accounts, by: context.actor)
         }
@@ -62,8 +74,21 @@ struct AccountController {
         guard !name.isEmpty else {
             return try await render(context, status: .badRequest, ["token_error": catalogs.error("required", context.locale)])
         }
-        let token = try await services.accounts.issueAPIToken(userID: p.userID, name: name, by: context.actor)
+        let days = Int(form["days"]) ?? 90
+        guard AccountStore.tokenLifetimes.contains(days) else {
+            return try await render(context, status: .badRequest, ["token_error": catalogs.error("invalid", context.locale)])
+        }
+        let token = try await services.accounts.issueAPIToken(userID: p.userID, name: name, days: days, by: context.actor)
         return try await render(context, ["new_token": token])
+    }
+
+    /// One of one's own tokens stops working at once (audited).
+    func revokeToken(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        _ = try await FormData.read(request, context)
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw StoreError.notFound("api_token") }
+        try await services.accounts.revokeAPIToken(id: id, userID: p.userID, by: context.actor)
+        return HTMLPage.redirect("/account#tokens")
     }
 
     /// The owner has read the alert of failed sign-ins on the home page.

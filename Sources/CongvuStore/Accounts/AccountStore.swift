@@ -87,24 +87,28 @@ public struct AccountStore: Sendable {
         }
     }
 
-    /// Replaces the password and ends every session of the account.
+    /// Replaces the password, ends every session of the account and revokes its API tokens.
     public func setPassword(userID: Int64, passwordHash: String, by actor: Actor, reason: String) async throws {
         let kind = database.kind
         try await database.write { sql in
             try await sql.update("users").set("password_hash", to: passwordHash).set("password_changed_at", to: Instant.now())
                 .where("id", .equal, userID).run()
             try await sql.delete(from: "sessions").where("user_id", .equal, userID).run()
+            try await Self.revokeAllTokens(userID: userID, in: sql)
             try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
                                             after: "{\"password\":\"changed\"}", reason: reason), by: actor, in: sql, kind: kind)
         }
     }
 
-    /// Disables or re-enables an account; disabling ends its sessions.
+    /// Disables or re-enables an account; disabling ends its sessions and revokes its API tokens.
     public func setDisabled(userID: Int64, _ disabled: Bool, by actor: Actor, reason: String) async throws {
         let kind = database.kind
         try await database.write { sql in
             try await sql.update("users").set("disabled", to: disabled).where("id", .equal, userID).run()
-            if disabled { try await sql.delete(from: "sessions").where("user_id", .equal, userID).run() }
+            if disabled {
+                try await sql.delete(from: "sessions").where("user_id", .equal, userID).run()
+                try await Self.revokeAllTokens(userID: userID, in: sql)
+            }
             try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
                                             after: "{\"disabled\":\(disabled)}", reason: reason), by: actor, in: sql, kind: kind)
         }
@@ -212,31 +216,6 @@ public struct AccountStore: Sendable {
     public func endSession(id: String) async throws {
         try await database.write { sql in
             try await sql.delete(from: "sessions").where("id", .equal, id).run()
-        }
-    }
-
-    // MARK: API tokens
-
-    /// Issues a token for integrations and returns it; it is shown once and stored only as a hash.
-    public func issueAPIToken(userID: Int64, name: String, by actor: Actor) async throws -> String {
-        let token = "cv_" + Token.random()
-        let kind = database.kind
-        try await database.write { sql in
-            try await sql.insert(into: "api_tokens").columns("user_id", "name", "token_hash", "created_at")
-                .values(SQLBind(userID), SQLBind(name), SQLBind(Token.hash(token)), SQLBind(Instant.now())).run()
-            try await AuditLog.append(.init(action: .create, objectType: "api_token", objectID: name,
-                                            after: "{\"user_id\":\(userID)}"), by: actor, in: sql, kind: kind)
-        }
-        return token
-    }
-
-    public func account(apiToken: String) async throws -> Account? {
-        let hash = Token.hash(apiToken)
-        return try await database.read { sql in
-            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users"))).from("users")
-                .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id"))
-                .where(col("api_tokens.token_hash"), .equal, SQLBind(hash)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
-                .where(col("users.disabled"), .equal, SQLBind(false)).first().map(AccountStore.decode)
         }
     }
 

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts, apiTokenLife]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -715,5 +715,11 @@ public enum Schema {
     /// The counter's telephone, for the public home page.
     static let counterContacts = Migration(version: 16, name: "counter_contacts", sql: [
         "ALTER TABLE one_stop_counters ADD COLUMN phone TEXT NOT NULL DEFAULT ''",
+    ])
+
+    /// API tokens expire and keep their last use (older tokens have no expiry: listed, to be replaced).
+    static let apiTokenLife = Migration(version: 17, name: "api_token_life", sql: [
+        "ALTER TABLE api_tokens ADD COLUMN expires_at TEXT",
+        "ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT",
     ])
 }
