@@ -14,6 +14,38 @@ import Testing
         try await h.client.execute(uri: uri, method: method, headers: [.contentType: "application/push"], body: ByteBuffer(string: body))
     }
 
+    /// Made-up serials no longer become pending terminals without end: a few per address and hour,
+    /// the rest refused and shown to the office; a terminal not yet approved sends small bodies only.
+    @Test(arguments: TestDatabases.kinds)
+    func unknownSerialsAreAdmittedAFewAtATime(kind: DatabaseKind) async throws {
+        try await Harness.run(kind, configure: { $0.terminalFirstContactsPerHour = 3 }) { h in
+            let terminals = TerminalStore(database: h.services.database)
+            let before = try await terminals.list().count
+            for serial in ["FAKE0000001", "FAKE0000002", "FAKE0000003"] {
+                #expect(try await send(h, .get, "/iclock/cdata?SN=\(serial)&options=all").status == .ok, "\(serial)")
+            }
+            let refused = try await send(h, .get, "/iclock/cdata?SN=FAKE0000004&options=all")
+            #expect(refused.status == .serviceUnavailable)
+            let hikvision = try await h.client.execute(uri: "/hikvision/FAKE0000005/events", method: .post, headers: [.contentType: "application/json"],
+                                                       body: ByteBuffer(string: "{}"))
+            #expect(hikvision.status == .serviceUnavailable)
+            #expect(try await terminals.list().count == before + 3)
+            #expect(try await terminals.get(serial: "FAKE0000004") == nil)
+            // Known serials go on as before.
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=FAKE0000001").status == .ok)
+            // The office sees who was refused.
+            let page = try await h.signIn("vanphong.giahung").get("/terminals").text
+            #expect(page.contains("id=\"refused-contacts\"") && page.contains("FAKE0000005"))
+            // A pending terminal's big upload is refused unread (its serial still pending for approval).
+            let big = String(repeating: "1\t2026-12-04 07:30:00\t0\t1\t0\t0\n", count: 3000)
+            #expect(try await send(h, .post, "/iclock/cdata?SN=FAKE0000002&table=ATTLOG&Stamp=1", big).status == .contentTooLarge)
+            #expect(try await terminals.get(serial: "FAKE0000002")?.status == .pending)
+            // Approved, the same upload is read (and refused as unknown PINs only row by row, not by size).
+            try await terminals.approve(serial: "FAKE0000002", unitID: try await h.unit(code: "14551-UB").id, by: .system)
+            #expect(try await send(h, .post, "/iclock/cdata?SN=FAKE0000002&table=ATTLOG&Stamp=1", big).status != .contentTooLarge)
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func aTerminalIsHeldUntilApprovedThenNothingIsLostOrDoubled(kind: DatabaseKind) async throws {
         try await Harness.run(kind) { h in

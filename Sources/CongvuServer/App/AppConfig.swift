@@ -19,6 +19,8 @@ public struct AppConfig: Sendable, Equatable {
     public var trustedProxies: [String] = []
     /// A bearer token that opens `/metrics` from elsewhere than this machine (none: loopback only).
     public var metricsToken: String?
+    /// New terminal serials admitted per address and hour (then refused and counted for the office).
+    public var terminalFirstContactsPerHour = 10
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
     /// 64 hex digits; otherwise `secret.key` in the data directory.
@@ -81,7 +83,7 @@ public struct AppConfig: Sendable, Equatable {
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
-                              "trusted_proxies", "metrics_token"]
+                              "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -130,6 +132,9 @@ public struct AppConfig: Sendable, Equatable {
                     throw ConfigError(key: key, value: value)
                 }
                 trustedProxies = entries
+            case "terminal_first_contacts_per_hour":
+                guard let n = Int(value), (1...1000).contains(n) else { throw ConfigError(key: key, value: value) }
+                terminalFirstContactsPerHour = n
             case "metrics_token":
                 guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
                 metricsToken = value.isEmpty ? nil : value

@@ -88,6 +88,8 @@ struct FleetController {
     func renderList(_ context: AppRequestContext, health: Bool, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let all = try await rows(context)
         let shown = health ? all.filter { !$0.problems.isEmpty } : all
+        // New serials refused in the last day (made up, or too many at once): the office decides whether to worry.
+        let refused = try await TerminalStore(database: services.database).refusedContacts(since: Date().addingTimeInterval(-86400))
         var data = form.data
         data.merge([
             "health": health,
@@ -97,6 +99,8 @@ struct FleetController {
             "has_terminals": shown.contains { $0.terminal.status != .pending },
             "units": try await unitOptions(context, selected: nil),
             "open_alerts": try await alerts.open(scopes: try context.scopes(.manageTerminals), limit: 20).map { alertView($0, context) },
+            "refused": refused.map { ["address": $0.address, "serial": $0.lastSerial, "count": $0.refused, "at": Instant.display($0.lastAt)] as [String: Any] },
+            "has_refused": !refused.isEmpty,
             "server_port": services.config.port,
         ]) { _, b in b }
         return try services.views.page("terminals", context, status: status, data)

@@ -14,8 +14,6 @@ struct HikvisionController {
     let services: AppServices
     var store: TerminalStore { TerminalStore(database: services.database) }
 
-    static let bodyLimit = 4 * 1024 * 1024
-
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("hikvision/:serial/events", use: event)
     }
@@ -27,9 +25,13 @@ struct HikvisionController {
 
     func event(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let serial = context.parameters.get("serial"), PushRequest.isSerialNumber(serial) else { return reply(.badRequest, "serial") }
-        let body = Data(try await request.body.collect(upTo: Self.bodyLimit).readableBytesView)
         let now = Date()
+        guard let admitted = try await services.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
+            return reply(.serviceUnavailable, "refused")
+        }
+        let body = admitted.data
         let terminal = try await store.contact(serial: serial, vendor: "hikvision", family: "isapi", address: context.clientAddress, now: now)
+        if admitted.tooLarge { return reply(.contentTooLarge, "too large") }
         let contentType = request.headers[.contentType] ?? ""
         let parsed: HikvisionEvent?
         var journaled = body

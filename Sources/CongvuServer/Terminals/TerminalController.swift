@@ -3,6 +3,7 @@ import CongvuStore
 import CongvuTerminals
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 
 /// The ZKTeco PUSH server (`/iclock/…`): terminals are the clients; the server only answers.
@@ -14,8 +15,11 @@ struct TerminalController {
     var store: TerminalStore { TerminalStore(database: services.database) }
     var commands: CommandStore { CommandStore(database: services.database) }
 
-    /// Uploads carry at most a few thousand rows or one photo.
-    static let bodyLimit = 16 * 1024 * 1024
+    /// An approved terminal's upload: a few thousand rows or one photo (a batch of 5,000 ATTLOG rows
+    /// is about 300 KiB; a photo under 200 KiB).
+    static let bodyLimit = 4 * 1024 * 1024
+    /// What a terminal not yet approved may send: handshakes and polls (its uploads are refused anyway).
+    static let unapprovedBodyLimit = 64 * 1024
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("iclock/**", use: handle)
@@ -42,13 +46,18 @@ struct TerminalController {
     }
 
     func handle(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let body = Data(try await request.body.collect(upTo: Self.bodyLimit).readableBytesView)
         let rawQuery = request.uri.query ?? ""
-        let push = PushRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, body: body)
-        guard let serial = push.serialNumber else { return reply("ERROR: SN", status: .badRequest) }
+        guard let serial = PushRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, body: Data()).serialNumber else {
+            return reply("ERROR: SN", status: .badRequest)
+        }
         let now = Date()
+        guard let body = try await services.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
+            return reply("ERROR: refused", status: .serviceUnavailable)
+        }
+        let push = PushRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, body: body.data)
         let terminal = try await store.contact(serial: serial, vendor: "zkteco", family: push.isSecurityPush ? "3.x" : "2.x",
                                                address: context.clientAddress, now: now)
+        if body.tooLarge { return reply("ERROR: too large", status: .contentTooLarge) }
         let received = Received(push: push, serial: serial, path: request.uri.path, rawQuery: rawQuery,
                                 headers: request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), now: now)
         func journaled(_ text: String, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -76,7 +85,7 @@ struct TerminalController {
             return try await journaled(due.map { PushCommand.line(id: String($0.id), $0.command) }.joined(separator: "\n") + "\n")
         case .devicecmd?:
             try await store.journal(received.entry(.ok, "OK"))
-            try await results(CommandResult.parse(TerminalRows.text(body, encoding: terminal.encoding)), terminal: terminal, now: now)
+            try await results(CommandResult.parse(TerminalRows.text(push.body, encoding: terminal.encoding)), terminal: terminal, now: now)
             return reply("OK")
         case .ping?:
             return reply("OK")
@@ -193,6 +202,24 @@ struct TerminalController {
                                              records: records, now: now)
                 }
             }
+        }
+    }
+}
+
+extension AppServices {
+    /// A terminal request's body, read up to what its serial may send: a new serial is admitted a
+    /// few per address and hour (nil: refused, counted for the office); a terminal not yet approved
+    /// sends small bodies only (`tooLarge`: refused after it is noted as pending, so the office sees it).
+    func admittedBody(_ request: Request, serial: String, address: String, now: Date) async throws -> (data: Data, tooLarge: Bool)? {
+        let store = TerminalStore(database: database)
+        let limits = TerminalStore.FirstContactLimits(perAddressPerHour: config.terminalFirstContactsPerHour)
+        guard try await store.admit(serial: serial, address: address, limits: limits, now: now) else { return nil }
+        let approved = try await store.get(serial: serial)?.status == .approved
+        do {
+            let limit = approved ? TerminalController.bodyLimit : TerminalController.unapprovedBodyLimit
+            return (Data(try await request.body.collect(upTo: limit).readableBytesView), false)
+        } catch is NIOTooManyBytesError {
+            return (Data(), true)
         }
     }
 }

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts, apiTokenLife]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts, apiTokenLife, terminalRefusals]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -721,5 +721,18 @@ public enum Schema {
     static let apiTokenLife = Migration(version: 17, name: "api_token_life", sql: [
         "ALTER TABLE api_tokens ADD COLUMN expires_at TEXT",
         "ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT",
+    ])
+
+    /// First contacts refused (too many new serials from one address, or too many pending): one
+    /// row per address, for the office's fleet page.
+    static let terminalRefusals = Migration(version: 18, name: "terminal_refusals", sql: [
+        """
+        CREATE TABLE terminal_refusals (
+            address TEXT PRIMARY KEY,
+            last_serial TEXT NOT NULL,
+            refused INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL)
+        """,
     ])
 }
