@@ -41,6 +41,22 @@ import Testing
         }
     }
 
+    /// A manager sees the alerts of their own units' cameras; the disk's alerts go to whoever runs the server.
+    @Test(arguments: TestDatabases.kinds)
+    func alertsAreScopedToTheUnitsOneManages(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let store = CameraStore(database: db, secrets: secrets)
+            let a = try await store.create(Camera(unitID: tree.committeeA.id, name: "Cổng A", brand: .rtsp, mainURL: "rtsp://a/x"), password: "", by: Tree.actor)
+            let b = try await store.create(Camera(unitID: tree.committeeB.id, name: "Cổng B", brand: .rtsp, mainURL: "rtsp://b/x"), password: "", by: Tree.actor)
+            _ = try await store.raiseAlert(camera: a, kind: "stalled", detail: "sub", dedupe: "a")
+            _ = try await store.raiseAlert(camera: b, kind: "stalled", detail: "sub", dedupe: "b")
+            _ = try await store.raiseAlert(camera: nil, kind: "disk_low_protected", detail: "1 2", dedupe: "disk")
+            #expect(try await store.openAlerts(within: [tree.communeA.path], serverWide: false).map(\.cameraID) == [a])
+            #expect(Set(try await store.openAlerts(within: [tree.province.path], serverWide: true).map(\.cameraID)) == [a, b, nil])
+        }
+    }
+
     /// Rights: managers have all; others only what a grant to their account or to a role they hold over the unit gives.
     @Test(arguments: TestDatabases.kinds)
     func perCameraRights(kind: DatabaseKind) async throws {

@@ -130,11 +130,10 @@ struct Morning {
             }
         }
         if principal.holds(.manageCameras) {
-            let cameras = try await services.cameras.cameras(within: principal.scopes(for: .manageCameras))
+            let scopes = principal.scopes(for: .manageCameras)
+            let cameras = try await services.cameras.cameras(within: scopes)
             let names = Dictionary(cameras.map { ($0.camera.id, $0.camera.name) }, uniquingKeysWith: { a, _ in a })
-            for a in try await services.cameras.openAlerts() {
-                // Alerts of no camera (the disk) concern whoever runs the server.
-                guard a.cameraID.map({ names[$0] != nil }) ?? principal.roles.contains(.systemAdmin) else { continue }
+            for a in try await services.cameras.openAlerts(within: scopes, serverWide: principal.roles.contains(.systemAdmin)) {
                 out.append(["what": catalogs.label("camera_alert", a.kind, locale), "where": a.cameraID.flatMap { names[$0] } ?? "",
                             "at": Instant.display(a.raisedAt), "href": a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"])
             }

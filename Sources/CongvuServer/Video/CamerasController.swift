@@ -78,7 +78,8 @@ struct CamerasController {
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let cameras = try await store.visible(to: p)
-        let alerts = p.holds(.manageCameras) ? try await store.openAlerts() : []
+        let alerts = p.holds(.manageCameras)
+            ? try await store.openAlerts(within: p.scopes(for: .manageCameras), serverWide: p.roles.contains(.systemAdmin)) : []
         return try services.views.page("cameras", context, common(p).merging([
             "cameras": cameras.map { row($0.0, $0.1, context.locale) }, "has_cameras": !cameras.isEmpty,
             "any_live": cameras.contains { $0.1.contains(.live) },

@@ -318,6 +318,13 @@ public struct CameraStore: Sendable {
         public var raisedAt: Date
     }
 
+    /// Open alerts of the cameras in the scopes; alerts of no camera (the recordings' disk) only
+    /// with `serverWide` (whoever runs the server). A manager sees their own units' alerts only.
+    public func openAlerts(within scopes: [String], serverWide: Bool) async throws -> [Alert] {
+        let ids = Set(try await cameras(within: scopes).map(\.camera.id))
+        return try await openAlerts().filter { a in a.cameraID.map(ids.contains) ?? serverWide }
+    }
+
     public func openAlerts() async throws -> [Alert] {
         try await database.read { sql in
             try await sql.select().columns("camera_id", "kind", "detail", "raised_at").from("camera_alerts").where(SQLColumn("resolved_at"), .is, SQLLiteral.null)
