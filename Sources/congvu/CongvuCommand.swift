@@ -168,11 +168,12 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log.", subcommands: [Verify.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recompute the hash chain and name the first broken record.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the hash chain, hold it against its keyed checkpoints and name the first broken record.")
         @OptionGroup var settings: Settings
 
         func run() async throws {
-            let verdict = try await CLI.withServices(settings) { try await $0.audit.verify() }
+            let verdict = try await CLI.withServices(settings) { try await $0.audit.verify(against: $0.auditCheckpoints) }
             switch verdict {
             case .intact(let count):
                 print("Audit chain intact: \(count) records.")

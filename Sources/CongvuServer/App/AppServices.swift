@@ -71,6 +71,9 @@ public struct AppServices: Sendable {
         return accounts
     }
 
+    /// The audit chain's keyed checkpoints, in the data directory.
+    public var auditCheckpoints: AuditCheckpoints { AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets) }
+
     /// Today in Vietnam: the day rules ask about.
     public var today: Day { Day(Date(), in: CivilTime.vietnam) }
 

@@ -27,7 +27,8 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     }
     let router = buildRouter(services)
     var background: [any Service] = [DatabaseService(database: services.database),
-                                     TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger)]
+                                     TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger),
+                                     AuditCheckpointService(services: services, logger: logger)]
     if config.cameras { background.append(VideoService(hub: services.video, logger: logger)) }
     let app = Application(
         router: router,

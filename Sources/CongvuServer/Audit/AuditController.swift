@@ -1,6 +1,8 @@
 import CongvuDomain
 import CongvuStore
 import Hummingbird
+import Logging
+import ServiceLifecycle
 
 /// The audit log: recent records and a check of the whole chain.
 struct AuditController {
@@ -44,5 +46,22 @@ struct AuditController {
         case .broken(let seq, let problem): data["broken"] = ["seq": seq, "problem": services.views.catalogs.text("audit_problem_\(problem)", context.locale)]
         }
         return try services.views.page("audit", context, data)
+    }
+}
+
+/// Writes the audit chain's checkpoint at start and every ten minutes (when the chain moved).
+struct AuditCheckpointService: Service {
+    let services: AppServices
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await services.auditCheckpoints.write(services.audit) } catch {
+                    logger.error("audit checkpoint not written", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(600))
+            }
+        }
     }
 }

@@ -86,13 +86,7 @@ public struct FormData: Sendable {
         return form
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<x.count { diff |= x[i] ^ y[i] }
-        return diff == 0
-    }
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool { Token.equal(a, b) }
 }
 
 /// The CSRF token a page's form carries, as `FormData.read` checks it: the session's, or for a

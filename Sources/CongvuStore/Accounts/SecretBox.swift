@@ -99,6 +99,15 @@ public enum Token {
         return (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }.hexString
     }
 
+    /// Compares two secrets in time that does not depend on where they differ.
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
     /// Only the hash of a bearer secret is stored, so a copy of the database cannot be replayed.
     public static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).hexString
