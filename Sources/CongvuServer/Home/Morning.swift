@@ -47,7 +47,10 @@ struct Morning {
         let scopes = principal.scopes(for: .viewAttendance)
         var out = Approvals()
         var decider = Decider(services: services, principal: principal)
-        let leaders = try await leaderAccounts(scopes)
+        // Only the office watches what others decide; a leader or an inspector over a whole province
+        // is shown their own decisions only, without asking who else may for every request.
+        let watches = principal.holds(.editPeople)
+        let leaders = watches ? try await leaderAccounts(scopes) : []
         let absences = try await AbsenceStore(database: services.database).list(scopes: scopes, statuses: [.pending], limit: 50)
         for r in absences where r.request.personID != principal.personID {
             var row: [String: Any] = ["kind": catalogs.label("absence_kind", r.request.kind.rawValue, locale), "name": r.fullName,
@@ -57,8 +60,8 @@ struct Morning {
                                       "more": "/absences"]
             if try await decider.mayDecide(personID: r.request.personID) {
                 out.mine.append(row)
-            } else {
-                row["deciders"] = try await deciders(of: r.request.personID, among: leaders)
+            } else if watches {
+                row["deciders"] = try await deciders(of: r.request.personID, at: r.unitPath, among: leaders)
                 out.others.append(row)
             }
         }
@@ -71,13 +74,11 @@ struct Morning {
                                       "yes_label": text("accept"), "more": "/explanations/\(e.id)"]
             if try await decider.mayDecide(personID: e.personID) {
                 out.mine.append(row)
-            } else {
-                row["deciders"] = try await deciders(of: e.personID, among: leaders)
+            } else if watches {
+                row["deciders"] = try await deciders(of: e.personID, at: r.unitPath, among: leaders)
                 out.others.append(row)
             }
         }
-        // A leader sees only what waits for them; the office, who decides nothing, watches the rest.
-        if principal.grants.contains(where: { $0.role == .leader }) && !principal.holds(.editPeople) { out.others = [] }
         return out
     }
 
@@ -89,9 +90,12 @@ struct Morning {
         }
     }
 
-    func deciders(of personID: Int64, among leaders: [Principal]) async throws -> String {
+    /// Who may decide for the person: among the leaders whose grant covers the person's unit (a few),
+    /// those the rules allow.
+    func deciders(of personID: Int64, at unitPath: String, among leaders: [Principal]) async throws -> String {
         var names: [String] = []
-        for leader in leaders where try await services.mayDecide(leader, personID: personID) { names.append(leader.displayName) }
+        let covering = leaders.filter { $0.grants.contains { $0.role == .leader && unitPath.hasPrefix($0.unitPath) } }
+        for leader in covering where try await services.mayDecide(leader, personID: personID) { names.append(leader.displayName) }
         return names.isEmpty ? text("morning_no_decider") : names.joined(separator: ", ")
     }
 
