@@ -28,12 +28,13 @@ struct AuthController {
     }
 
     func renderLogin(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status, error: String?, username: String) throws -> Response {
-        let token = request.cookies["cv_csrf"]?.value ?? Token.random(bytes: 24)
+        // The token `FormData.read` will expect: the cookie's, or a half session's own.
+        let token = FormToken(request, context, secure: services.config.cookiesSecure)
         var response = try services.views.page("login", context, status: status, [
-            "login_csrf": token, "error": error ?? false, "username": username,
+            "login_csrf": token.value, "error": error ?? false, "username": username,
             "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)) ?? "",
         ])
-        response.setCookie(cookie("cv_csrf", token))
+        if let cookie = token.cookie { response.setCookie(cookie) }
         return response
     }
 

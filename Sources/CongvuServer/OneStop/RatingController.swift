@@ -60,21 +60,24 @@ struct RatingController {
             let given = EvaluationIndicator.allCases.compactMap { i in Int(form["score_\(i.rawValue)"]).map { (i, $0) } }
             if !given.isEmpty { scores = try EvaluationScores(Dictionary(uniqueKeysWithValues: given)) }
             try await dossiers.rate(subject.id, satisfaction: s, comment: form["comment"], scores: scores)
-            return try await render(request, context, asked, form: FormView(), thanks: true)
+            return try await render(request, context, asked, form: FormView(), thanks: true, subject: subject)
         } catch let refusal as RatingAccess.Refusal {
             if refusal == .digitsWrong {
                 view.errors["digits"] = catalogs.error(refusal.rawValue, context.locale)
-                return try await render(request, context, asked, form: view, status: .badRequest)
+                return try await render(request, context, asked, form: view, status: .badRequest, subject: subject)
             }
             return try await render(request, context, asked, form: view, status: refusal == .alreadyRated ? .conflict : .forbidden)
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await render(request, context, asked, form: view, status: OneStopController.isConflict(error) ? .conflict : .badRequest)
+            return try await render(request, context, asked, form: view, status: OneStopController.isConflict(error) ? .conflict : .badRequest,
+                                    subject: subject)
         }
     }
 
+    /// The page; `subject` when the caller has just read it (a refusal after rating is read afresh,
+    /// since the rating changed it).
     func render(_ request: Request, _ context: AppRequestContext, _ asked: Asked, form: FormView, status: HTTPResponse.Status = .ok,
-                thanks: Bool = false, notice: String? = nil) async throws -> Response {
+                thanks: Bool = false, notice: String? = nil, subject known: RatingSubject? = nil) async throws -> Response {
         let locale = context.locale
         var data = form.data
         data["bare"] = asked.counter
@@ -91,10 +94,13 @@ struct RatingController {
             data["notice"] = catalogs.text(notice, locale)
             return try respond(status)
         }
-        guard let code = DossierCode.normalise(asked.code), let subject = try await dossiers.ratingSubject(code: code) else {
+        var subject = known
+        if subject == nil, let code = DossierCode.normalise(asked.code) { subject = try await dossiers.ratingSubject(code: code) }
+        guard let subject else {
             data["notice"] = catalogs.text("tracking_not_found", locale)
             return try respond(.notFound)
         }
+        let code = subject.code
         data["d"] = ["code": subject.code, "procedure": subject.procedureName]
         data["ma"] = subject.code
         data["k"] = asked.tag

@@ -21,7 +21,8 @@ struct OpsController {
         // Metrics tell who uses what, and how much: this machine's own scraper, or whoever holds the token.
         router.get("metrics") { request, context -> Response in
             guard Self.mayReadMetrics(request, context, token: services.config.metricsToken) else {
-                return Self.json(.forbidden, "{\"error\":{\"code\":\"forbidden\",\"message\":\"metrics: loopback or metrics_token only\"}}")
+                return APIError.response(status: .forbidden, code: "metrics_forbidden",
+                                         message: services.views.catalogs.error("metrics_forbidden", context.locale))
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
