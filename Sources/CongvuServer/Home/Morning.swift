@@ -135,10 +135,8 @@ struct Morning {
         }
         if principal.holds(.manageCameras) {
             let scopes = principal.scopes(for: .manageCameras)
-            let cameras = try await services.cameras.cameras(within: scopes)
-            let names = Dictionary(cameras.map { ($0.camera.id, $0.camera.name) }, uniquingKeysWith: { a, _ in a })
             for a in try await services.cameras.openAlerts(within: scopes, serverWide: principal.roles.contains(.systemAdmin)) {
-                out.append(["what": catalogs.label("camera_alert", a.kind, locale), "where": a.cameraID.flatMap { names[$0] } ?? "",
+                out.append(["what": catalogs.label("camera_alert", a.kind, locale), "where": a.cameraName ?? "",
                             "at": Instant.display(a.raisedAt), "href": a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"])
             }
         }

@@ -313,24 +313,35 @@ public struct CameraStore: Sendable {
 
     public struct Alert: Sendable, Equatable {
         public var cameraID: Int64?
+        /// The camera's name, for the lists that show the alert (nil for the disk's alerts).
+        public var cameraName: String?
         public var kind: String
         public var detail: String
         public var raisedAt: Date
     }
 
+    /// Every open alert (for the server's own jobs and tests).
+    public func openAlerts() async throws -> [Alert] { try await openAlerts(within: [""], serverWide: true) }
+
     /// Open alerts of the cameras in the scopes; alerts of no camera (the recordings' disk) only
     /// with `serverWide` (whoever runs the server). A manager sees their own units' alerts only.
     public func openAlerts(within scopes: [String], serverWide: Bool) async throws -> [Alert] {
-        let ids = Set(try await cameras(within: scopes).map(\.camera.id))
-        return try await openAlerts().filter { a in a.cameraID.map(ids.contains) ?? serverWide }
-    }
-
-    public func openAlerts() async throws -> [Alert] {
         try await database.read { sql in
-            try await sql.select().columns("camera_id", "kind", "detail", "raised_at").from("camera_alerts").where(SQLColumn("resolved_at"), .is, SQLLiteral.null)
-                .orderBy("id", .descending).limit(100).all().map {
-                    Alert(cameraID: try $0.decode(column: "camera_id", as: Int64?.self), kind: try $0.decode(column: "kind", as: String.self),
-                          detail: try $0.decode(column: "detail", as: String.self), raisedAt: try $0.instant("raised_at"))
+            try await sql.select().column(col("a.camera_id")).column(col("c.name"), as: "camera_name").column(col("a.kind"))
+                .column(col("a.detail")).column(col("a.raised_at"))
+                .from(SQLAlias(SQLIdentifier("camera_alerts"), as: SQLIdentifier("a")))
+                .join(SQLAlias(SQLIdentifier("cameras"), as: SQLIdentifier("c")), method: SQLJoinMethod.left, on: SQLRaw("c.id = a.camera_id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.left, on: SQLRaw("u.id = c.unit_id"))
+                .where(col("a.resolved_at"), .is, SQLLiteral.null)
+                .where { g in
+                    g.where { $0.within(scopes: scopes, column: col("u.path")) }
+                    if serverWide { g.orWhere(col("a.camera_id"), .is, SQLLiteral.null) }
+                    return g
+                }
+                .orderBy(col("a.id"), SQLDirection.descending).limit(100).all().map {
+                    Alert(cameraID: try $0.decode(column: "camera_id", as: Int64?.self), cameraName: try $0.decode(column: "camera_name", as: String?.self),
+                          kind: try $0.decode(column: "kind", as: String.self), detail: try $0.decode(column: "detail", as: String.self),
+                          raisedAt: try $0.instant("raised_at"))
                 }
         }
     }
