@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "CongvuTerminals",
-            dependencies: ["CongvuDomain"],
+            dependencies: ["CongvuDomain", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(

@@ -83,8 +83,8 @@ public struct TerminalSimulator: Sendable {
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(120))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let devices = serials().enumerated().map { i, serial in SimulatedTerminal(index: i, serial: serial, plan: plan) }
-            for d in devices { try await handshake(d, client) }
+            var devices = serials().enumerated().map { i, serial in SimulatedTerminal(index: i, serial: serial, plan: plan) }
+            for i in devices.indices { try await handshake(&devices[i], client) }
             try await onHandshake?(devices.map(\.serial))
             // Timed from here: the uploads, not generating rows or the first contact.
             let started = ContinuousClock.now
@@ -117,9 +117,11 @@ public struct TerminalSimulator: Sendable {
     }
 
     /// One request; nil when the connection failed (the server is down, or went down mid-request).
-    func send(_ method: HTTPMethod, _ path: String, _ body: Data = Data(), _ client: HTTPClient, chunked: Bool = false) async -> Reply? {
+    func send(_ method: HTTPMethod, _ path: String, _ body: Data = Data(), _ client: HTTPClient, chunked: Bool = false, token: String? = nil) async -> Reply? {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        // A registered Security PUSH terminal shows its session token on every request.
+        if let token { request.headers.add(name: "Cookie", value: "token=\(token)") }
         if !body.isEmpty || method == .POST {
             if chunked {
                 // Some firmware streams its body: chunked transfer encoding, no length.
@@ -149,7 +151,7 @@ public struct TerminalSimulator: Sendable {
         let since = ContinuousClock.now
         while true {
             d.requests += 1
-            if let r = await send(method, path, body, client, chunked: chunked) {
+            if let r = await send(method, path, body, client, chunked: chunked, token: d.token) {
                 if accept(r) { return r }
             }
             d.retries += 1
@@ -160,13 +162,20 @@ public struct TerminalSimulator: Sendable {
         }
     }
 
-    func handshake(_ d: SimulatedTerminal, _ client: HTTPClient) async throws {
-        var device = d
-        if device.security {
-            _ = try await deliver(&device, .GET, "/iclock/cdata?SN=\(d.serial)&options=all&pushver=3.1.2&language=86", Data(), client)
-            _ = try await deliver(&device, .POST, "/iclock/registry?SN=\(d.serial)", Data("DeviceType=acc,~DeviceName=SimFace,FirmVer=ZAM180".utf8), client)
+    /// First contact. A Security PUSH terminal registers, fetches its configuration and from
+    /// then on carries the token made of its registry code, serial and session.
+    func handshake(_ d: inout SimulatedTerminal, _ client: HTTPClient) async throws {
+        if d.security {
+            _ = try await deliver(&d, .GET, "/iclock/cdata?SN=\(d.serial)&options=all&pushver=3.1.2&language=86", Data(), client)
+            let registry = try await deliver(&d, .POST, "/iclock/registry?SN=\(d.serial)", Data("DeviceType=acc,~DeviceName=SimFace,FirmVer=ZAM180".utf8), client)
+            let config = try await deliver(&d, .POST, "/iclock/push?SN=\(d.serial)", Data(), client)
+            let session = config.text.split(separator: "\n").first { $0.hasPrefix("SessionID=") }.map { String($0.dropFirst(10)) } ?? ""
+            guard registry.text.hasPrefix("RegistryCode="), !session.isEmpty else {
+                throw SimulatorError(message: "\(d.serial): registration answered \(registry.text) / \(config.text)")
+            }
+            d.token = SecurityPush.token(registryCode: String(registry.text.dropFirst(13)), serial: d.serial, sessionID: session)
         } else {
-            _ = try await deliver(&device, .GET, "/iclock/cdata?SN=\(d.serial)&options=all&pushver=2.4.1&language=86", Data(), client)
+            _ = try await deliver(&d, .GET, "/iclock/cdata?SN=\(d.serial)&options=all&pushver=2.4.1&language=86", Data(), client)
         }
     }
 
@@ -183,6 +192,9 @@ public struct TerminalSimulator: Sendable {
 
     func upload(_ d: inout SimulatedTerminal, _ client: HTTPClient) async throws {
         var rng = SeededGenerator(seed: plan.seed &+ UInt64(d.index) &* 7919)
+        // The terminal reports the users it holds (enrolled at the device): their punches count.
+        let users = Set(d.rows.map(\.pin)).sorted().map { "PIN=\($0)\tName=\tPri=0\tCard=0" }.joined(separator: "\n") + "\n"
+        _ = try await deliver(&d, .POST, "/iclock/cdata?SN=\(d.serial)&table=USERINFO", Data(users.utf8), client) { $0.status == 200 }
         if d.gb2312 {
             // Chinese firmware: names in GB2312, sent with the operation log.
             let name = Data("USER PIN=10001\tName=".utf8) + Data([0xD6, 0xD0, 0xCE, 0xC4]) + Data("\tPri=0\tCard=0\n".utf8)
@@ -325,6 +337,8 @@ struct SimulatedTerminal: Sendable {
     /// Live rows already given their time.
     var stamped = Set<Int>()
     var users: [String: String] = [:]
+    /// The Security PUSH session token, once registered.
+    var token: String?
     var requests = 0
     var retries = 0
     var rowsSent = 0

@@ -17,6 +17,12 @@ public enum TerminalAlertKind: String, CaseIterable, Sendable {
     case farFromReceive = "far_from_receive"
     /// Nightly reconciliation: the terminal counts more punches for a day than the server holds.
     case countMismatch = "count_mismatch"
+    /// A request in the terminal's name from an address it was not approved from: held.
+    case addressChanged = "address_changed"
+    /// A registered Security PUSH terminal's request without its session token: refused.
+    case badToken = "bad_token"
+    /// Punches for PINs the terminal was never told of and never reported: held for the office.
+    case unenrolledPunches = "unenrolled_punches"
 }
 
 /// The fleet's thresholds and its clock-drift estimate.

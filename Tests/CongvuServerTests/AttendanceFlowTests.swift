@@ -130,7 +130,12 @@ import Testing
             let registered = try await office.post("/kiosks", ["unit": String(committee.id), "name": "Cửa chính"])
             #expect(registered.status == .seeOther)
             #expect(office.cookies["cv_kiosk"] != nil)
-            #expect(try await office.get("/kiosk").text.contains("id=\"kiosk-card\""))
+            // The page hands the kiosk its signing key once, the first time it opens.
+            let first = try await office.get("/kiosk").text
+            #expect(first.contains("id=\"kiosk-card\""))
+            let signingKey = try #require(first.range(of: "data-signing-key=\"").map { String(first[$0.upperBound...].prefix(64)) })
+            #expect(signingKey.count == 64)
+            #expect(try await !office.get("/kiosk").text.contains("data-signing-key"))
             // Without the page's header (a form from elsewhere) nothing is recorded.
             #expect(try await office.request("/kiosk/punch", method: .post, headers: [.contentType: "application/json"],
                                              body: ByteBuffer(string: #"{"card":"\#(person.cardNumber)"}"#)).status == .forbidden)
@@ -151,13 +156,28 @@ import Testing
             let unknown = try json(try await office.request("/kiosk/punch", method: .post, headers: headers, body: ByteBuffer(string: #"{"card":"99887766"}"#)))
             #expect(unknown["code"] as? String == "unknown_card")
             #expect(try await office.get("/attendance/cards").text.contains("99887766"))
-            // A queued punch keeps its original time and is marked queued; one from next week is refused.
-            let earlier = Instant.format(Date().addingTimeInterval(-600))
-            let queued = try json(try await office.request("/kiosk/punch", method: .post, headers: headers,
-                                                           body: ByteBuffer(string: #"{"card":"\#(person.cardNumber)","queued":true,"at":"\#(earlier)","key":"k3"}"#)))
-            #expect(queued["queued"] as? Bool == true)
-            let stored = try await PunchStore(database: h.services.database).punches(personID: person.id, from: Date().addingTimeInterval(-86400), to: Date().addingTimeInterval(60))
-            #expect(stored.contains { $0.queued && Instant.format($0.punch.at) == earlier })
+            // A queued punch keeps its original time and is marked queued. Signed with the kiosk's key
+            // when it was made, it counts; unsigned, signed for another time, or sent more than a day
+            // late, it is kept but held for the office; one from next week is refused.
+            let kioskID = try #require(try await KioskStore(database: h.services.database).list(scopes: [committee.path]).first?.id)
+            func queue(_ at: Date, key: String, signedAt: Date? = nil, sign: Bool = true) async throws -> [String: Any] {
+                let text = Instant.format(at)
+                let sig = SecretBox.hmac(hexKey: signingKey, "\(kioskID)|\(person.cardNumber)||\(Instant.format(signedAt ?? at))|\(key)")
+                return try json(try await office.request("/kiosk/punch", method: .post, headers: headers, body: ByteBuffer(string:
+                    #"{"card":"\#(person.cardNumber)","queued":true,"at":"\#(text)","key":"\#(key)"\#(sign ? #","sig":"\#(sig)""# : "")}"#)))
+            }
+            let earlier = Date().addingTimeInterval(-600)
+            #expect(try await queue(earlier, key: "k3")["queued"] as? Bool == true)
+            _ = try await queue(Date().addingTimeInterval(-700), key: "k4", sign: false)
+            _ = try await queue(Date().addingTimeInterval(-800), key: "k5", signedAt: Date().addingTimeInterval(-3600))
+            _ = try await queue(Date().addingTimeInterval(-30 * 3600), key: "k6")
+            let stored = try await PunchStore(database: h.services.database).punches(personID: person.id, from: Date().addingTimeInterval(-2 * 86400),
+                                                                                     to: Date().addingTimeInterval(60), includeFlagged: true)
+            #expect(stored.first { $0.queued && $0.punch.at.timeIntervalSince(earlier) > -1 && $0.punch.at.timeIntervalSince(earlier) < 1 }?.flag == PunchFlag.none)
+            #expect(stored.filter(\.queued).map(\.flag).sorted { $0.rawValue < $1.rawValue } == [.none, .lateQueue, .unsigned, .unsigned])
+            // Both moments are kept: when it was made and when it arrived.
+            #expect(stored.filter(\.queued).allSatisfy { $0.receivedAt.timeIntervalSince($0.punch.at) >= 599 })
+            #expect(try await office.get("/attendance/cards").text.contains("gửi muộn quá thời hạn cho phép"))
             let future = Instant.format(Date().addingTimeInterval(7 * 86400))
             #expect(try await office.request("/kiosk/punch", method: .post, headers: headers,
                                              body: ByteBuffer(string: #"{"card":"1","queued":true,"at":"\#(future)"}"#)).status == .badRequest)

@@ -117,7 +117,9 @@ import Testing
                                                                      "reason": "PIN của đồng chí trên máy cổng"]).status == .seeOther)
             let linked = try await PunchStore(database: h.services.database).punches(personID: person.id, from: CivilTime.startOfDay(yesterday),
                                                                                      to: CivilTime.startOfDay(yesterday.next))
+            // The office vouches for the PIN on that terminal: its punches, held as unenrolled, count.
             #expect(linked.filter { $0.device == "terminal:\(Self.serial)" }.count == 2)
+            #expect(try await TerminalStore(database: h.services.database).enrolled(["5555"], terminalID: try #require(try await TerminalStore(database: h.services.database).get(serial: Self.serial)).id) == ["5555"])
             #expect(try await h.services.people.get(person.id)?.person.terminalPIN == "5555")
             #expect(try await !office.get("/attendance/cards").text.contains("PIN 5555"))
         }

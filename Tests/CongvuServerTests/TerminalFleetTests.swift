@@ -173,21 +173,25 @@ import Testing
             #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all").text.contains("ATTLOGStamp=0\n"))
             // Settings: a Chinese-firmware terminal at +8, photos off.
             try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "Cổng sau", utcOffset: 8 * 3600,
-                                                                        encoding: "gb2312", photos: false, enabled: true), by: .system, reason: "máy mới")
+                                                                        encoding: "gb2312", photos: false, enabled: true, pinnedAddress: ""), by: .system, reason: "máy mới")
             let options = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&options=all").text
             #expect(options.contains("TimeZone=8\n") && !options.contains("AttPhoto"))
             await #expect(throws: ValidationErrors.self) {
                 try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "", utcOffset: 1234,
-                                                                            encoding: "latin1", photos: true, enabled: true), by: .system, reason: "x")
+                                                                            encoding: "latin1", photos: true, enabled: true, pinnedAddress: "10.0.5.0/33"),
+                                       by: .system, reason: "x")
             }
-            // A visitor from another commune of the province is sent as a user, without marks on this terminal.
-            let visitor = try await h.enrolled(pin: "70001", in: "14554-UB")
+            // Someone of the terminal's unit is sent as a user, without marks on this terminal; someone
+            // of another commune is not (the answer carries a name and a card to whoever holds the serial).
+            let colleague = try await h.enrolled(pin: "70001")
             let remote = try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=70001").text
-            #expect(remote.hasPrefix("DATA UPDATE USERINFO PIN=70001\tName=\(Transliteration.ascii(visitor.fullName))\t"))
+            #expect(remote.hasPrefix("DATA UPDATE USERINFO PIN=70001\tName=\(Transliteration.ascii(colleague.fullName))\t"))
+            _ = try await h.enrolled(pin: "70002", in: "14554-UB")
+            #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=70002").text == "OK")
             #expect(try await send(h, .get, "/iclock/cdata?SN=\(Self.serial)&table=RemoteAtt&PIN=11111").text == "OK")
             // Disabled: uploads are refused (the terminal keeps them), polls still answered.
             try await store.update(serial: Self.serial, TerminalSettings(unitID: terminal.unitID!, location: "Cổng sau", utcOffset: 7 * 3600,
-                                                                        encoding: "utf-8", photos: true, enabled: false), by: .system, reason: "hỏng")
+                                                                        encoding: "utf-8", photos: true, enabled: false, pinnedAddress: ""), by: .system, reason: "hỏng")
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(now)\t0\t1\n").status == .serviceUnavailable)
             #expect(try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)").text == "OK")
             _ = person

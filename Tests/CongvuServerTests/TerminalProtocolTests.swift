@@ -1,6 +1,7 @@
 import CongvuDomain
 import CongvuServer
 import CongvuStore
+import CongvuTerminals
 import CongvuTestSupport
 import Foundation
 import HTTPTypes
@@ -10,8 +11,10 @@ import Testing
 
 /// A ZKTeco terminal talking to the server over HTTP, as the protocol reference describes it.
 @Suite struct TerminalProtocolTests {
-    func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: String = "") async throws -> TestResponse {
-        try await h.client.execute(uri: uri, method: method, headers: [.contentType: "application/push"], body: ByteBuffer(string: body))
+    func send(_ h: Harness, _ method: HTTPRequest.Method, _ uri: String, _ body: String = "", token: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/push"]
+        if let token { headers[.cookie] = "token=\(token)" }
+        return try await h.client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body))
     }
 
     /// Made-up serials no longer become pending terminals without end: a few per address and hour,
@@ -62,6 +65,8 @@ import Testing
             #expect(try await send(h, .post, "/iclock/cdata?SN=CKJ7201460123&table=ATTLOG&Stamp=0", body).status == .serviceUnavailable)
             let committee = try await h.unit(code: "14551-UB")
             try await terminals.approve(serial: "CKJ7201460123", unitID: committee.id, location: "Cửa chính", by: .system)
+            // The terminal reports the users it holds (4242 is not one of them).
+            #expect(try await send(h, .post, "/iclock/cdata?SN=CKJ7201460123&table=OPERLOG&OpStamp=1", "USER PIN=98765\tName=A\tPri=0\n").text == "OK:1")
             // Approved: every line is acknowledged (the bad one is kept in the journal), the
             // duplicate row and a full resend add nothing, an unknown PIN is kept without a person.
             for _ in 0..<2 {
@@ -88,20 +93,47 @@ import Testing
         }
     }
 
+    /// A Security PUSH terminal registers (a random code, once), is approved, fetches its session
+    /// and from then on must show its token: without it nothing is taken, and a request claiming
+    /// the older protocol does not take that requirement away.
     @Test func securityPushPunchesAreKeyedByTheirIndex() async throws {
         try await Harness.run { h in
             let person = try await h.enrolled(pin: "55501")
             let terminals = TerminalStore(database: h.services.database)
             #expect(try await send(h, .get, "/iclock/cdata?SN=AC3X001&options=all&pushver=3.1.2").text == "OK")
-            #expect(try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc,~DeviceName=SpeedFace").text.hasPrefix("RegistryCode="))
+            let registered = try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc,~DeviceName=SpeedFace").text
+            #expect(registered.hasPrefix("RegistryCode=") && registered.count == 13 + 32)
+            let code = String(registered.dropFirst(13))
+            // A second device with the same serial cannot register over it.
+            #expect(try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc").status == .forbidden)
             try await terminals.approve(serial: "AC3X001", unitID: try await h.unit(code: "14551-UB").id, by: .system)
+            #expect(try await send(h, .get, "/iclock/cdata?SN=AC3X001&options=all&pushver=3.1.2").text.hasPrefix("GET OPTION FROM: AC3X001"))
+            let config = try await send(h, .post, "/iclock/push?SN=AC3X001").text
+            let session = try #require(config.split(separator: "\n").first { $0.hasPrefix("SessionID=") }).dropFirst(10)
+            let token = SecurityPush.token(registryCode: code, serial: "AC3X001", sessionID: String(session))
+            #expect(try await !terminals.journalEntries(serial: "AC3X001").contains { $0.reply.contains(code) })  // never in the journal
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=USERINFO", "PIN=55501\tName=A\n", token: token).text == "OK:1")
             let now = Instant.formatLocal(Date().addingTimeInterval(-60))
             let rows = "time=\(now):00\tpin=55501\tcardno=0\tevent=0\tinoutstatus=1\tverifytype=15\tindex=21\n"
                 + "time=\(now):00\tpin=55501\tcardno=0\tevent=27\tinoutstatus=1\tverifytype=15\tindex=22\n"
-            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).text == "OK:2")
-            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).text == "OK:2")
+            // Without the token, or with another, nothing is taken and the office is told.
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).status == .unauthorized)
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows, token: String(repeating: "0", count: 32)).status == .unauthorized)
+            #expect(try await AlertStore(database: h.services.database).open(scopes: ["/"], serial: "AC3X001").map(\.kind) == [.badToken])
+            // Claiming the older protocol changes nothing.
+            _ = try await send(h, .get, "/iclock/cdata?SN=AC3X001&options=all&pushver=2.4.1")
+            #expect(try await terminals.get(serial: "AC3X001")?.family == "3.x")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows).status == .unauthorized)
+            #expect(try await send(h, .get, "/iclock/getrequest?SN=AC3X001", token: nil).text == "OK")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows, token: token).text == "OK:2")
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows, token: token).text == "OK:2")
             let stored = try await PunchStore(database: h.services.database).punches(personID: person.id, from: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(60))
             #expect(stored.filter { $0.device == "terminal:AC3X001" }.map(\.punch.method) == [.face])  // the refused event is not a punch
+            // The office lets it register again (it was reset): a new code, and the old token no longer works.
+            try await terminals.resetRegistration(serial: "AC3X001", by: .system, reason: "khôi phục cài đặt gốc")
+            let again = try await send(h, .post, "/iclock/registry?SN=AC3X001", "DeviceType=acc").text
+            #expect(again.hasPrefix("RegistryCode=") && again != registered)
+            #expect(try await send(h, .post, "/iclock/cdata?SN=AC3X001&table=rtlog", rows, token: token).status == .unauthorized)
         }
     }
 }

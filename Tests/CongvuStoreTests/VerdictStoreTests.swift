@@ -118,7 +118,7 @@ import Testing
             #expect(try await store.attachmentFile(e.id) == "1-x.pdf")
 
             let kiosks = KioskStore(database: db)
-            let (kiosk, token) = try await kiosks.register(unitID: t.committeeA.id, name: "Cửa chính", by: .system)
+            let (kiosk, token) = try await kiosks.register(unitID: t.committeeA.id, name: "Cửa chính", signingKeySealed: "", by: .system)
             #expect(try await kiosks.authenticate(token)?.id == kiosk.id)
             #expect(try await kiosks.authenticate("not-a-token") == nil)
             try await kiosks.revoke(kiosk.id, by: .system, reason: "máy hỏng")

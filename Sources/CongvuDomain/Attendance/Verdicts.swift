@@ -291,12 +291,20 @@ public enum VerdictEngine {
     }
 }
 
-/// Punches whose time cannot be trusted are kept but flagged, and verdicts leave them out until
-/// the office has looked at them: a device clock ahead of the server, or a punch uploaded long after.
-public enum PunchFlag: String, Codable, Sendable {
+/// Punches that cannot be trusted are kept but held (flagged), and verdicts leave them out until
+/// the office accepts them: a device clock ahead of the server, a punch uploaded long after, or
+/// an origin in doubt.
+public enum PunchFlag: String, Codable, Sendable, CaseIterable {
     case none = ""
     case future
     case stale
+    /// From a terminal that was never told of that PIN and never reported it: someone may be
+    /// posting punches in the terminal's name.
+    case unenrolled
+    /// A punch the kiosk queued while offline without a valid signature of the kiosk's key.
+    case unsigned
+    /// A queued punch sent later than the unit's window allows after it was made.
+    case lateQueue = "late_queue"
 
     public static let tolerance: TimeInterval = 5 * 60
     public static let staleAfter: TimeInterval = 7 * 86400

@@ -21,6 +21,9 @@ public struct AppConfig: Sendable, Equatable {
     public var metricsToken: String?
     /// New terminal serials admitted per address and hour (then refused and counted for the office).
     public var terminalFirstContactsPerHour = 10
+    /// A kiosk punch queued while offline and sent later than this (hours after it was made) is
+    /// held for the office rather than counted.
+    public var kioskQueueHoldHours = 24
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
     /// 64 hex digits; otherwise `secret.key` in the data directory.
@@ -83,7 +86,7 @@ public struct AppConfig: Sendable, Equatable {
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
-                              "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour"]
+                              "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -128,13 +131,16 @@ public struct AppConfig: Sendable, Equatable {
                 cameraSnapshotDays = d
             case "trusted_proxies":
                 let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                guard entries.allSatisfy({ $0.contains(":") || ClientAddress.ipv4(String($0.split(separator: "/")[0])) != nil }) else {
+                guard entries.allSatisfy(AddressRange.isValid) else {
                     throw ConfigError(key: key, value: value)
                 }
                 trustedProxies = entries
             case "terminal_first_contacts_per_hour":
                 guard let n = Int(value), (1...1000).contains(n) else { throw ConfigError(key: key, value: value) }
                 terminalFirstContactsPerHour = n
+            case "kiosk_queue_hold_hours":
+                guard let n = Int(value), (1...168).contains(n) else { throw ConfigError(key: key, value: value) }
+                kioskQueueHoldHours = n
             case "metrics_token":
                 guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
                 metricsToken = value.isEmpty ? nil : value

@@ -22,6 +22,7 @@ struct AttendanceController {
         group.get("punches/:id/snapshot", use: punchSnapshot)
         group.get("cards", use: cards)
         group.post("cards/link", use: linkCard)
+        group.post("held/:id", use: reviewHeld)
         group.get("policy", use: policy)
         group.post("policy", use: savePolicy)
     }
@@ -269,8 +270,15 @@ struct AttendanceController {
         let p = try context.signedIn()
         let list = try await visibleCards(context)
         let people = try await services.people.search("", scopes: p.scopes(for: .editPeople), on: services.today, limit: 2000).items
+        let held = try await PunchStore(database: services.database).held(scopes: p.scopes(for: .editPeople))
         var data = form.data
         data.merge([
+            "held": held.map { h -> [String: Any] in
+                ["id": h.punch.id, "person": h.personName, "person_id": h.punch.personID ?? 0, "at": Instant.display(h.punch.punch.at),
+                 "received": Instant.display(h.punch.receivedAt), "device": h.punch.device, "pin": h.pin,
+                 "why": catalogs.label("punch_flag", h.punch.flag.rawValue, context.locale)]
+            },
+            "has_held": !held.isEmpty,
             "cards": list.map { ["value": $0.value, "card": $0.card, "punches": $0.punches, "last": Instant.display($0.last), "where": $0.kiosk] },
             "has_cards": !list.isEmpty,
             "people": FormView.options(people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title)") },
@@ -299,6 +307,23 @@ struct AttendanceController {
             await services.announce(personIDs: [personID])
             return HTMLPage.redirect("/attendance/cards")
         } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderCards(context, status: .badRequest, form: view)
+        }
+    }
+
+    /// The office accepts a held punch (it counts from now on) or refuses it (it stays held).
+    func reviewHeld(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        guard let id = context.parameters.get("id", as: Int64.self),
+              let held = try await PunchStore(database: services.database).held(scopes: try context.scopes(.editPeople), limit: 10_000)
+                  .first(where: { $0.punch.id == id }), let personID = held.punch.personID else { throw StoreError.notFound("punch") }
+        do {
+            _ = try await PunchStore(database: services.database).review(id, accept: form["decision"] == "accept", by: context.actor, note: form["reason"])
+            await services.announce(personIDs: [personID])
+            return HTMLPage.redirect("/attendance/cards#held")
+        } catch {
+            var view = FormView(values: ["reason": form["reason"]])
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await renderCards(context, status: .badRequest, form: view)
         }

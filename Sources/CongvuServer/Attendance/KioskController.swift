@@ -8,15 +8,15 @@ import HTTPTypes
 /// card number from a USB reader (digits then Enter) or a PIN from the on-screen keypad, records
 /// the punch at the server's time and answers with the person's photo, name, title and verdict.
 /// When the network drops the page queues punches with their original times and sends them
-/// later, marked as queued. Unknown cards are recorded for the office, never dropped.
+/// later, marked as queued and signed with the kiosk's own key when they were made; a queued
+/// punch without a valid signature, or sent too long after, is held for the office. Unknown cards
+/// are recorded for the office, never dropped.
 struct KioskController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
     var kiosks: KioskStore { KioskStore(database: services.database) }
 
     static let cookie = "cv_kiosk"
-    /// A queued punch older than this is refused rather than trusted.
-    static let queueLimit: TimeInterval = 7 * 86400
 
     /// The device's routes: no account is signed in at a kiosk.
     func addDeviceRoutes(to router: Router<AppRequestContext>) {
@@ -43,7 +43,13 @@ struct KioskController {
         guard let kiosk = try await device(request) else {
             return try services.views.page("kiosk_locked", context, status: .forbidden)
         }
-        return try services.views.page("kiosk", context, ["kiosk": ["id": kiosk.id, "name": kiosk.name, "unit": kiosk.unitName]])
+        // The signing key goes to the page once, the first time it opens after registration; it
+        // never travels again, so a copy of the cookie alone cannot sign a queued punch.
+        var key: Any = false
+        if !kiosk.keyDelivered, !kiosk.signingKeySealed.isEmpty, try await kiosks.keyDelivered(kiosk.id) {
+            key = try services.secrets.open(kiosk.signingKeySealed)
+        }
+        return try services.views.page("kiosk", context, ["kiosk": ["id": kiosk.id, "name": kiosk.name, "unit": kiosk.unitName, "signing_key": key]])
     }
 
     struct PunchRequest: Decodable {
@@ -57,6 +63,11 @@ struct KioskController {
         /// How the card number came: `reader` when the page saw it arrive at a USB reader's pace
         /// (every key within a few tens of milliseconds), anything else is typed by hand.
         var entry: String?
+        /// A queued punch's HMAC-SHA-256 under the kiosk's key, made when it was tapped (see `signed`).
+        var sig: String?
+
+        /// What the kiosk signs: its id, the card, the PIN, the original time and the tap's key.
+        func signed(kioskID: Int64) -> String { [String(kioskID), card ?? "", pin ?? "", at ?? "", key ?? ""].joined(separator: "|") }
     }
 
     struct PunchAnswer: Encodable {
@@ -89,12 +100,18 @@ struct KioskController {
         let now = Date()
         let queued = input.queued ?? false
         var at = now
+        var hold = PunchFlag.none
         if queued {
             guard let text = input.at, let original = Instant.parse(text) else { return try refuse("bad_request", context) }
-            guard original <= now.addingTimeInterval(PunchFlag.tolerance), now.timeIntervalSince(original) <= Self.queueLimit else {
-                return try refuse("bad_time", context)
-            }
+            guard original <= now.addingTimeInterval(PunchFlag.tolerance) else { return try refuse("bad_time", context) }
             at = original
+            // Kept whatever it says, but counted only if it proves where and when it was made.
+            let key = try? services.secrets.open(kiosk.signingKeySealed)
+            if let key, let sig = input.sig?.lowercased(), Token.equal(sig, SecretBox.hmac(hexKey: key, input.signed(kioskID: kiosk.id))) {
+                if now.timeIntervalSince(original) > TimeInterval(services.config.kioskQueueHoldHours) * 3600 { hold = .lateQueue }
+            } else {
+                hold = .unsigned
+            }
         }
         let key = (input.key ?? "").filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)
         let idempotency = key.isEmpty ? "" : "kiosk:\(kiosk.id):\(key)"
@@ -135,12 +152,12 @@ struct KioskController {
         }
         guard let person else {
             _ = try await punches.record(PunchInput(personID: nil, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
-                                                   device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
+                                                   device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency, hold: hold), by: actor)
             return try answer(PunchAnswer(ok: false, code: "unknown_card", message: catalogs.text("kiosk_unknown_card", context.locale), queued: queued))
         }
         let earlier = try await punches.times(personID: person.id, on: day)
         let (_, isNew) = try await punches.record(PunchInput(personID: person.id, cardNumber: card, at: at, receivedAt: now, source: .kiosk, method: method,
-                                                            device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency), by: actor)
+                                                            device: "kiosk:\(kiosk.id)", queued: queued, idempotencyKey: idempotency, hold: hold), by: actor)
         let post = try await verdicts.posts(personIDs: [person.id], first: day, last: day).last
         var feedback = Presence.Feedback(kind: .checkIn, minutes: 0, repeated: !isNew)
         if let post, isNew {
@@ -206,7 +223,8 @@ struct KioskController {
                 throw ValidationErrors([FieldError("unit", "required")])
             }
             try context.require(.editPeople, atAnyOf: [unit.path])
-            let (_, token) = try await kiosks.register(unitID: unit.id, name: form["name"], by: context.actor)
+            let signingKey = try services.secrets.seal(Token.random(bytes: 32))
+            let (_, token) = try await kiosks.register(unitID: unit.id, name: form["name"], signingKeySealed: signingKey, by: context.actor)
             var response = HTMLPage.redirect("/kiosk")
             response.headers[values: .setCookie].append(
                 "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(services.config.cookiesSecure ? "; Secure" : "")")

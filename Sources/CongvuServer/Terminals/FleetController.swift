@@ -20,6 +20,8 @@ struct FleetController {
         group.post(":serial/approve", use: approve)
         group.post(":serial/settings", use: settings)
         group.post(":serial/full-upload", use: fullUpload)
+        group.post(":serial/pin", use: pinAddress)
+        group.post(":serial/reset-registration", use: resetRegistration)
         group.post(":serial/commands", use: queue)
         group.post("commands/:id/approve", use: approveCommand)
         group.post("alerts/:id/resolve", use: resolveAlert)
@@ -110,7 +112,9 @@ struct FleetController {
         ["id": a.id, "serial": a.serial, "location": a.location, "unit": a.unitName ?? "",
          "kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), "at": Instant.display(a.occurredAt),
          "detail": a.kind == .clockDrift ? catalogs.text("terminal_drift_value", context.locale, [a.detail]) : a.detail,
-         "resolved": a.resolvedAt != nil, "resolution": a.resolution]
+         "resolved": a.resolvedAt != nil, "resolution": a.resolution,
+         // A terminal calling from a new address: the office may pin it there in one step.
+         "new_address": a.kind == .addressChanged && a.resolvedAt == nil ? (a.detail.components(separatedBy: " → ").last.map { $0 as Any } ?? false) : false]
     }
 
     func approve(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -155,6 +159,8 @@ struct FleetController {
                                                           "selected": $0 == t.encoding] },
             "photos": t.photos, "enabled": t.status == .approved,
             "location": t.location,
+            "pinned_address": form.values["pinned_address"] ?? t.pinnedAddress,
+            "registered": t.registered,
             "commands": try await commands.list(terminalID: t.id, limit: 100).map { c -> [String: Any] in
                 ["id": c.id, "kind": catalogs.text("terminal_command_\(c.kind.rawValue)", locale), "label": c.label,
                  "state": catalogs.text("terminal_command_state_\(c.state.rawValue)", locale), "created": Instant.display(c.createdAt),
@@ -186,10 +192,40 @@ struct FleetController {
             try context.require(.manageTerminals, atAnyOf: [unit.path])
             guard let offset = Int(form["utc_offset"]) else { throw ValidationErrors([FieldError("utc_offset", "invalid")]) }
             try await terminals.update(serial: t.serial, TerminalSettings(unitID: unit.id, location: form["location"], utcOffset: offset,
-                                                                         encoding: form["encoding"], photos: form.bool("photos"), enabled: form.bool("enabled")),
+                                                                         encoding: form["encoding"], photos: form.bool("photos"), enabled: form.bool("enabled"),
+                                                                         pinnedAddress: form["pinned_address"]),
                                        by: context.actor, reason: reason)
         } catch {
-            var view = FormView(values: ["location": form["location"], "reason": form["reason"]])
+            var view = FormView(values: ["location": form["location"], "reason": form["reason"], "pinned_address": form["pinned_address"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)")
+    }
+
+    /// The office accepts the address a terminal now calls from (its alert offers it).
+    func pinAddress(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        let form = try await FormData.read(request, context)
+        do {
+            guard t.status != .pending else { throw ValidationErrors([FieldError("unit", "terminal_not_approved")]) }
+            try await terminals.pin(serial: t.serial, address: form["address"].trimmingCharacters(in: .whitespaces), by: context.actor, reason: form["reason"])
+        } catch {
+            var view = FormView(values: ["reason": form["reason"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDetail(t, context, status: .badRequest, form: view)
+        }
+        return HTMLPage.redirect("/terminals/\(t.serial)#alerts")
+    }
+
+    /// Lets a Security PUSH terminal register again (after a reset or a replacement).
+    func resetRegistration(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await terminal(context)
+        let form = try await FormData.read(request, context)
+        do {
+            try await terminals.resetRegistration(serial: t.serial, by: context.actor, reason: form["reason"])
+        } catch {
+            var view = FormView()
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await renderDetail(t, context, status: .badRequest, form: view)
         }

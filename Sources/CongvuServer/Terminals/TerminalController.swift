@@ -55,7 +55,7 @@ struct TerminalController {
             return reply("ERROR: refused", status: .serviceUnavailable)
         }
         let push = PushRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, body: body.data)
-        let terminal = try await store.contact(serial: serial, vendor: "zkteco", family: push.isSecurityPush ? "3.x" : "2.x",
+        let terminal = try await store.contact(serial: serial, vendor: "zkteco", family: push.isHandshake ? (push.isSecurityPush ? "3.x" : "2.x") : nil,
                                                address: context.clientAddress, now: now)
         if body.tooLarge { return reply("ERROR: too large", status: .contentTooLarge) }
         let received = Received(push: push, serial: serial, path: request.uri.path, rawQuery: rawQuery,
@@ -64,14 +64,19 @@ struct TerminalController {
             try await store.journal(received.entry(status, text))
             return reply(text, status: status)
         }
-        let approved = terminal.status == .approved
+        let trust = try await trust(terminal, push: push, request: request, address: context.clientAddress, now: now)
+        // A request that cannot show it comes from the approved terminal is treated as one from a
+        // terminal not approved: its uploads are refused (the terminal keeps them), it is given no
+        // commands and no names.
+        let approved = terminal.status == .approved && trust == .trusted
+        if trust == .badToken && push.method == "POST" { return reply("ERROR: token", status: .unauthorized) }
         switch push.endpoint {
         case .cdata? where push.method == "GET" && push.isHandshake:
-            if push.isSecurityPush && !approved { return try await journaled("OK") }
+            if push.isSecurityPush && !(approved && terminal.registered) { return try await journaled("OK") }
             return try await journaled(PushReply.options(serial: serial, attLogStamp: terminal.attLogStamp, operLogStamp: terminal.operLogStamp,
                                                          photoStamp: terminal.photoStamp, utcOffset: terminal.utcOffset, photos: terminal.photos))
         case .cdata? where push.method == "GET" && push.table == "REMOTEATT":
-            return try await journaled(try await remoteAttendance(push, terminal: terminal))
+            return try await journaled(try await remoteAttendance(push, terminal: terminal, approved: approved))
         case .getrequest?:
             // Terminals send INFO with most polls: written only when it says something new.
             if let info = push.value("info").flatMap(DeviceInfo.init),
@@ -84,16 +89,24 @@ struct TerminalController {
             // Commands leave in the reply: journaled, so what a terminal was told is on record.
             return try await journaled(due.map { PushCommand.line(id: String($0.id), $0.command) }.joined(separator: "\n") + "\n")
         case .devicecmd?:
+            guard approved else { return reply("ERROR: terminal not approved", status: .serviceUnavailable) }
             try await store.journal(received.entry(.ok, "OK"))
             try await results(CommandResult.parse(TerminalRows.text(push.body, encoding: terminal.encoding)), terminal: terminal, now: now)
             return reply("OK")
         case .ping?:
             return reply("OK")
         case .registry?:
-            return try await journaled("RegistryCode=\(AuditLog.sha256("registry:" + serial).prefix(16))")
+            // A random code, once: a registered terminal is not registered again until the office resets it.
+            let code = Token.random(bytes: 16)
+            guard trust != .moved, try await store.register(serial: serial, sealedCode: try services.secrets.seal(code), sessionID: Token.random(bytes: 16))
+            else { return reply("ERROR: registered", status: .forbidden) }
+            // The journal keeps that a code was given, not the code.
+            try await store.journal(received.entry(.ok, "RegistryCode=(sealed)"))
+            return reply("RegistryCode=\(code)")
         case .push?:
-            return try await journaled(["ServerVer=3.1.2", "ErrorDelay=30", "RequestDelay=10", "TransInterval=1",
-                                        "TransTables=User Transaction", "Realtime=1", "TimeoutSec=10"].joined(separator: "\n") + "\n")
+            let session = terminal.registered ? ["SessionID=\(terminal.sessionID)"] : []
+            return try await journaled((["ServerVer=3.1.2", "ErrorDelay=30", "RequestDelay=10", "TransInterval=1",
+                                         "TransTables=User Transaction", "Realtime=1"] + session + ["TimeoutSec=10"]).joined(separator: "\n") + "\n")
         case .rtdata? where push.value("type")?.lowercased() == "time":
             // Security PUSH asks the server's time: seconds since 1970 (UTC) and the zone.
             return try await journaled("DateTime=\(Int(now.timeIntervalSince1970)),ServerTZ=+0700")
@@ -125,7 +138,8 @@ struct TerminalController {
         case "OPERLOG":
             let rows = TerminalRows.alerts(operations: push.body, terminal: terminal)
             let answer = PushReply.accepted(rows.lines)
-            try await store.recordOperations(rows.alerts, terminal: terminal, journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
+            try await store.recordOperations(rows.alerts, users: TerminalRows.users(push.body, terminal: terminal), terminal: terminal,
+                                             journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
             return reply(answer)
         case "ATTPHOTO":
             return try await photo(received, terminal: terminal)
@@ -133,7 +147,13 @@ struct TerminalController {
             // The terminal reports its settings: kept in the journal, answered as the protocol says.
             try await store.journal(received.entry(.ok, "OK"))
             return reply("OK")
-        case "USERINFO", "USER", "BIODATA", "FINGERTMP", "FACE", "ERRORLOG":
+        case "USERINFO", "USER":
+            // The terminal says whom it holds: their punches are not held as unenrolled.
+            let answer = PushReply.accepted(PushText.lines(PushText.decode(push.body)).count)
+            try await store.recordOperations([], users: TerminalRows.users(push.body, terminal: terminal), terminal: terminal,
+                                             journal: received.entry(.ok, answer), stamp: nil, now: received.now)
+            return reply(answer)
+        case "BIODATA", "FINGERTMP", "FACE", "ERRORLOG":
             let answer = PushReply.accepted(PushText.lines(PushText.decode(push.body)).count)
             try await store.journal(received.entry(.ok, answer))
             return reply(answer)
@@ -167,13 +187,40 @@ struct TerminalController {
         return reply("OK")
     }
 
-    /// A terminal asks about a PIN it does not know: a visiting official of the same province is
-    /// sent as a user so they can punch here.
-    func remoteAttendance(_ push: PushRequest, terminal: Terminal) async throws -> String {
-        guard terminal.status == .approved, let pin = push.value("pin"), AttLogRow.isPIN(pin), let path = terminal.unitPath,
-              let root = path.split(separator: "/").first.map({ "/\($0)/" }),
-              let visitor = try await store.visitor(pin: pin, within: root) else { return "OK" }
+    /// A terminal asks about a PIN it does not know: someone serving in the terminal's unit with
+    /// that PIN is sent as a user so they can punch here. Only a trusted request is answered, and
+    /// never with anyone outside the unit: the answer carries a name and a card number.
+    func remoteAttendance(_ push: PushRequest, terminal: Terminal, approved: Bool) async throws -> String {
+        guard approved, let pin = push.value("pin"), AttLogRow.isPIN(pin), let path = terminal.unitPath,
+              let visitor = try await store.visitor(pin: pin, within: path) else { return "OK" }
         return PushCommand.updateUser(pin: pin, name: visitor.name, card: visitor.card, ascii: terminal.asciiNames) + "\n"
+    }
+
+    enum Trust { case trusted, moved, badToken }
+
+    /// Whether a request in an approved terminal's name comes from it: from the address (or
+    /// range) it is pinned to, and, once it registered for Security PUSH, with its session token
+    /// (the handshake, the registration and the configuration come before the token exists).
+    /// Either failure raises the terminal's alert once a day per address.
+    func trust(_ terminal: Terminal, push: PushRequest, request: Request, address: String, now: Date) async throws -> Trust {
+        guard terminal.status != .pending else { return .trusted }
+        let day = Day(now, in: CivilTime.vietnam)
+        if !terminal.admits(address: address) {
+            try await AlertStore(database: services.database).raise(
+                [NewTerminalAlert(kind: .addressChanged, occurredAt: now, detail: "\(terminal.pinnedAddress) → \(address)",
+                                  dedupe: "address:\(terminal.serial):\(address):\(day)")], terminalID: terminal.id, now: now)
+            return .moved
+        }
+        let beforeToken = push.isHandshake || push.endpoint == .registry || push.endpoint == .push
+        guard terminal.registered, !beforeToken else { return .trusted }
+        let expected = (try? services.secrets.open(terminal.registrySealed)).map {
+            SecurityPush.token(registryCode: $0, serial: terminal.serial, sessionID: terminal.sessionID)
+        }
+        if let expected, let token = SecurityPush.token(cookieHeader: request.headers[.cookie]), Token.equal(token, expected) { return .trusted }
+        try await AlertStore(database: services.database).raise(
+            [NewTerminalAlert(kind: .badToken, occurredAt: now, detail: "\(address) \(push.method) \(push.endpoint?.rawValue ?? "")",
+                              dedupe: "token:\(terminal.serial):\(address):\(day)")], terminalID: terminal.id, now: now)
+        return .badToken
     }
 
     /// Command results: done with their codes. A day's count that differs from the server's

@@ -53,6 +53,17 @@ enum TerminalRows {
         return (out, lines.count)
     }
 
+    /// The PINs in a user upload (`USER PIN=…` rows of OPERLOG, or `PIN=…` rows of USERINFO):
+    /// what the terminal says it holds.
+    static func users(_ body: Data, terminal: Terminal) -> [String] {
+        PushText.lines(text(body, encoding: terminal.encoding)).compactMap { line -> String? in
+            let fields: [String: String]
+            if case .user(let f)? = try? OperLogRow.parse(line) { fields = f } else { fields = PushText.fields(line) }
+            guard let pin = fields["PIN"]?.trimmingCharacters(in: .whitespaces), AttLogRow.isPIN(pin) else { return nil }
+            return pin
+        }
+    }
+
     /// What the journal keeps of a photo upload: the header, then a NUL and the hash of the image,
     /// which lives once in the photo store.
     static func photoJournalBody(header: Data, sha: String?) -> Data {

@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 
 /// Who is asking, behind reverse proxies the operator named. `X-Forwarded-For` is believed only
@@ -15,26 +16,9 @@ enum ClientAddress {
         return hops.first ?? peer
     }
 
-    /// `10.0.0.5` exactly, or within `10.0.0.0/8` (IPv4 ranges; IPv6 addresses match exactly).
+    /// `10.0.0.5` exactly, or within `10.0.0.0/8` (see `AddressRange`).
     static func isTrusted(_ address: String, _ trusted: [String]) -> Bool {
-        trusted.contains { entry in
-            let parts = entry.split(separator: "/", maxSplits: 1)
-            guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits),
-                  let net = ipv4(String(parts[0])), let ip = ipv4(address) else { return entry == address }
-            let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - bits)
-            return ip & mask == net & mask
-        }
-    }
-
-    static func ipv4(_ text: String) -> UInt32? {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4 else { return nil }
-        var value: UInt32 = 0
-        for o in octets {
-            guard let n = UInt8(o) else { return nil }
-            value = value << 8 | UInt32(n)
-        }
-        return value
+        trusted.contains { AddressRange.contains($0, address) }
     }
 
     static func isLoopback(_ address: String?) -> Bool {

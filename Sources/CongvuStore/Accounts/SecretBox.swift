@@ -47,6 +47,12 @@ public struct SecretBox: Sendable {
         return String(Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: derived)).hexString.prefix(hexDigits))
     }
 
+    /// HMAC-SHA-256 of `text` under a key given in hex, as hex (what a kiosk signs a queued punch with).
+    public static func hmac(hexKey: String, _ text: String) -> String {
+        guard let key = Data(hex: hexKey) else { return "" }
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: key))).hexString
+    }
+
     public func seal(_ plain: String) throws -> String {
         try AES.GCM.seal(Data(plain.utf8), using: key).combined!.base64EncodedString()
     }

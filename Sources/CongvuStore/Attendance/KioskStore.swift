@@ -13,6 +13,9 @@ public struct Kiosk: Sendable, Equatable {
     public var createdAt: Date
     public var lastSeenAt: Date?
     public var revoked: Bool
+    /// The key it signs queued punches with, sealed; handed to the kiosk's page once.
+    public var signingKeySealed: String
+    public var keyDelivered: Bool
 }
 
 public struct KioskStore: Sendable {
@@ -25,26 +28,31 @@ public struct KioskStore: Sendable {
               unitName: try row.decode(column: "unit_name", as: String.self), unitPath: try row.decode(column: "path", as: String.self),
               name: try row.decode(column: "name", as: String.self), createdAt: try row.instant("created_at"),
               lastSeenAt: try row.optionalInstant("last_seen_at"),
-              revoked: try row.decode(column: "revoked_at", as: String?.self) != nil)
+              revoked: try row.decode(column: "revoked_at", as: String?.self) != nil,
+              signingKeySealed: try row.decode(column: "signing_key_sealed", as: String.self),
+              keyDelivered: try row.decode(column: "key_delivered_at", as: String?.self) != nil)
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
-        sql.select().columns(col("k.id"), col("k.unit_id"), col("k.name"), col("k.created_at"), col("k.last_seen_at"), col("k.revoked_at"), col("u.path"))
+        sql.select().columns(col("k.id"), col("k.unit_id"), col("k.name"), col("k.created_at"), col("k.last_seen_at"), col("k.revoked_at"), col("u.path"),
+                              col("k.signing_key_sealed"), col("k.key_delivered_at"))
             .column(col("u.name"), as: "unit_name")
             .from(SQLAlias(SQLIdentifier("kiosks"), as: SQLIdentifier("k")))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = k.unit_id"))
     }
 
     /// Registers a kiosk and returns it with the token the device keeps.
-    public func register(unitID: Int64, name: String, by actor: Actor) async throws -> (kiosk: Kiosk, token: String) {
+    /// A new kiosk: its bearer token (returned once, kept only as a hash) and the key it will sign
+    /// queued punches with (sealed by the caller, handed to its page once).
+    public func register(unitID: Int64, name: String, signingKeySealed: String, by actor: Actor) async throws -> (kiosk: Kiosk, token: String) {
         let name = name.tidied
         if name.isEmpty { throw ValidationErrors([FieldError("name", "required")]) }
         if name.count > 80 { throw ValidationErrors([FieldError("name", "too_long")]) }
         let token = Token.random(bytes: 32)
         let kind = database.kind
         let kiosk = try await database.write { sql in
-            let row = try await sql.insert(into: "kiosks").columns("unit_id", "name", "token_hash", "created_by", "created_at")
-                .values(SQLBind(unitID), SQLBind(name), SQLBind(Token.hash(token)), SQLBind(actor.id), SQLBind(Instant.now()))
+            let row = try await sql.insert(into: "kiosks").columns("unit_id", "name", "token_hash", "signing_key_sealed", "created_by", "created_at")
+                .values(SQLBind(unitID), SQLBind(name), SQLBind(Token.hash(token)), SQLBind(signingKeySealed), SQLBind(actor.id), SQLBind(Instant.now()))
                 .returning("id").first()
             let id = try row!.decode(column: "id", as: Int64.self)
             try await AuditLog.append(.init(action: .create, objectType: "kiosk", objectID: String(id),
@@ -67,6 +75,16 @@ public struct KioskStore: Sendable {
             }
         }
         return kiosk
+    }
+
+    /// Notes that the kiosk's page has taken its signing key: it is never shown again.
+    public func keyDelivered(_ id: Int64, now: Date = Date()) async throws -> Bool {
+        try await database.write { sql in
+            try await sql.update("kiosks").set("key_delivered_at", to: Instant.format(now)).where("id", .equal, id)
+                .where("key_delivered_at", .is, SQLLiteral.null).run()
+            return try await sql.select().column("key_delivered_at").from("kiosks").where("id", .equal, id).first()?
+                .decode(column: "key_delivered_at", as: String?.self) == Instant.format(now)
+        }
     }
 
     public func list(scopes: [String]) async throws -> [Kiosk] {

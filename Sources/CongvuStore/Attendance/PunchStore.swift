@@ -18,9 +18,14 @@ public struct PunchInput: Sendable {
     public var note: String
     /// Makes a retried upload the same punch. Derived from the punch itself when empty.
     public var idempotencyKey: String
+    /// Why the source doubts it (an unsigned or late kiosk queue): held for the office. A time
+    /// the server finds implausible is held whatever the source says.
+    public var hold: PunchFlag
 
     public init(personID: Int64?, cardNumber: String = "", at: Date, receivedAt: Date = Date(), source: PunchSource,
-                method: PunchMethod, device: String = "", queued: Bool = false, note: String = "", idempotencyKey: String = "") {
+                method: PunchMethod, device: String = "", queued: Bool = false, note: String = "", idempotencyKey: String = "",
+                hold: PunchFlag = .none) {
+        self.hold = hold
         self.personID = personID
         self.cardNumber = cardNumber
         self.at = at
@@ -104,7 +109,8 @@ public struct PunchStore: Sendable {
 
     static func insert(_ input: PunchInput, in sql: any SQLDatabase, kind: DatabaseKind, by actor: Actor) async throws -> (punch: StoredPunch, isNew: Bool) {
         let key = input.key
-        let flag = PunchFlag.check(at: input.at, receivedAt: input.receivedAt)
+        let checked = PunchFlag.check(at: input.at, receivedAt: input.receivedAt)
+        let flag = checked == .none ? input.hold : checked
         if let existing = try await sql.select().column("*").from("punches").where("idempotency_key", .equal, key).first() {
             return (try PunchStore.decode(existing), false)
         }
@@ -164,6 +170,66 @@ public struct PunchStore: Sendable {
         }
     }
 
+    /// A punch held for the office: whose, where from, and why.
+    public struct Held: Sendable, Equatable {
+        public var punch: StoredPunch
+        public var personName: String
+        public var pin: String
+    }
+
+    /// Held punches of people serving in `scopes`, not yet reviewed, oldest first.
+    public func held(scopes: [String], limit: Int = 200) async throws -> [Held] {
+        try await database.read { sql in
+            let rows = try await sql.select().distinct().column(SQLRaw("p.*")).column(col("pe.full_name")).column(col("pe.terminal_pin"), as: "person_pin")
+                .from(SQLAlias(SQLIdentifier("punches"), as: SQLIdentifier("p")))
+                .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("pe")), on: SQLRaw("pe.id = p.person_id"))
+                .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.person_id"))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+                .where(col("p.flag"), .notEqual, SQLBind("")).where(col("p.reviewed_at"), .is, SQLLiteral.null)
+                .where(col("a.valid_to"), .is, SQLLiteral.null).within(scopes: scopes, column: col("u.path"))
+                .orderBy(col("p.received_at")).limit(limit).all()
+            return try rows.map { row in
+                Held(punch: try PunchStore.decode(row), personName: try row.decode(column: "full_name", as: String.self),
+                     pin: try row.decode(column: "person_pin", as: String.self))
+            }
+        }
+    }
+
+    /// The office's decision on a held punch, audited with the reason it was held: accepted, it
+    /// counts from now on (the day's verdict is settled again; a terminal's PIN is taken as
+    /// enrolled there); refused, it stays held and leaves the list. Either way it is kept.
+    public func review(_ id: Int64, accept: Bool, by actor: Actor, note: String) async throws -> StoredPunch {
+        let note = note.tidied
+        guard !note.isEmpty else { throw ValidationErrors([FieldError("reason", "required")]) }
+        let kind = database.kind
+        let punch = try await database.write { sql -> StoredPunch in
+            guard let row = try await sql.select().column("*").from("punches").where("id", .equal, id).where("flag", .notEqual, "")
+                .where("reviewed_at", .is, SQLLiteral.null).first() else { throw StoreError.notFound("punch") }
+            let punch = try PunchStore.decode(row)
+            var update = sql.update("punches").set("reviewed_at", to: Instant.now()).set("reviewed_by", to: SQLBind(actor.id)).set("review_note", to: note)
+            if accept { update = update.set("held_flag", to: punch.flag.rawValue).set("flag", to: "") }
+            try await update.where("id", .equal, id).run()
+            if accept, punch.flag == .unenrolled, punch.device.hasPrefix("terminal:"), let personID = punch.personID,
+               let pin = try await sql.select().column("terminal_pin").from("people").where("id", .equal, personID).first()?
+                   .decode(column: "terminal_pin", as: String.self),
+               let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, String(punch.device.dropFirst(9))).first() {
+                try await TerminalStore.enrol([pin], terminalID: try terminal.decode(column: "id", as: Int64.self), source: .office, in: sql, now: Date())
+            }
+            try await AuditLog.append(.init(action: .update, objectType: "punch", objectID: String(id),
+                                            before: AuditJSON.encode(["flag": punch.flag.rawValue]),
+                                            after: AuditJSON.encode(["flag": accept ? "" : punch.flag.rawValue, "review": accept ? "accepted" : "refused"]),
+                                            reason: note), by: actor, in: sql, kind: kind)
+            return punch
+        }
+        if accept, let personID = punch.personID {
+            let day = Day(punch.punch.at, in: CivilTime.vietnam)
+            if day < Day(Date(), in: CivilTime.vietnam) {
+                try await VerdictStore(database: database).refresh(personIDs: [personID], days: [day], cause: "punch_accepted")
+            }
+        }
+        return punch
+    }
+
     /// Gives a terminal's PIN to a person and attaches that terminal's unclaimed punches with the
     /// PIN to them (times untouched), audited. Their other terminals then know them too.
     public func linkPIN(_ pin: String, device: String, to personID: Int64, by actor: Actor, reason: String) async throws -> Int {
@@ -175,8 +241,17 @@ public struct PunchStore: Sendable {
             let rows = try await sql.select().column("at").from("punches").where("person_id", .is, SQLLiteral.null)
                 .where("terminal_pin", .equal, pin).where("device", .equal, device).all()
             try await sql.update("people").set("terminal_pin", to: pin).where("id", .equal, personID).run()
+            // The office vouches for the PIN on that terminal: its punches held as unenrolled count.
+            try await sql.update("punches").set("held_flag", to: PunchFlag.unenrolled.rawValue).set("flag", to: "")
+                .set("reviewed_at", to: Instant.now()).set("reviewed_by", to: SQLBind(actor.id)).set("review_note", to: reason.tidied)
+                .where("person_id", .is, SQLLiteral.null).where("terminal_pin", .equal, pin).where("device", .equal, device)
+                .where("flag", .equal, PunchFlag.unenrolled.rawValue).run()
             try await sql.update("punches").set("person_id", to: personID).set("note", to: "")
                 .where("person_id", .is, SQLLiteral.null).where("terminal_pin", .equal, pin).where("device", .equal, device).run()
+            if device.hasPrefix("terminal:"),
+               let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, String(device.dropFirst(9))).first() {
+                try await TerminalStore.enrol([pin], terminalID: try terminal.decode(column: "id", as: Int64.self), source: .office, in: sql, now: Date())
+            }
             try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
                                             after: "{\"terminal_pin\":\"\(pin)\",\"device\":\"\(device)\",\"punches_linked\":\(rows.count)}", reason: reason),
                                       by: actor, in: sql, kind: kind)

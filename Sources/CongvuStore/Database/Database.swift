@@ -188,6 +188,14 @@ final class SQLiteBackend: Sendable {
         return readers[i].sql()
     }
 
+    /// Makes every reader load the schema again. A connection that read before a migration keeps
+    /// its schema until a statement of its own finds the change, and a `SELECT t.*` it prepares
+    /// meanwhile names the old columns while returning the new ones (a migrated table then reads
+    /// as missing its new column, once per reader). Reading the schema table settles it.
+    func reloadSchema() async throws {
+        for r in readers { _ = try await r.query("SELECT COUNT(*) FROM sqlite_master") }
+    }
+
     func withWriter<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         await writeLock.lock()
         defer { writeLock.unlock() }
@@ -229,6 +237,12 @@ final class AsyncLock: Sendable {
 }
 
 extension Database {
+    /// After a migration: readers that knew the old schema learn the new one (SQLite; a
+    /// PostgreSQL connection plans every statement against the current catalog).
+    public func schemaChanged() async throws {
+        if case .sqlite(let b) = backend { try await b.reloadSchema() }
+    }
+
     /// Removes every table: the SQLite file is deleted, the PostgreSQL `public` schema recreated.
     public static func erase(_ location: DatabaseLocation, logger: Logger) async throws {
         switch location {

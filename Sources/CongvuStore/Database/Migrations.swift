@@ -57,6 +57,7 @@ public struct Migrator: Sendable {
             }
             ran.append(m.version)
         }
+        if !ran.isEmpty { try await db.schemaChanged() }
         return ran
     }
 

@@ -26,7 +26,7 @@ public enum Schema {
         }
     }
 
-    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts, apiTokenLife, terminalRefusals]
+    public static let all: [Migration] = [organisation, people, accounts, audit, calendar, attendance, absences, attendanceWorkflow, terminals, terminalFleet, oneStop, settlementIndex, cameras, kioskEntry, signIn, counterContacts, apiTokenLife, terminalRefusals, devicesTrust]
 
     static let organisation = Migration(version: 1, name: "organisation", sql: [
         """
@@ -734,5 +734,38 @@ public enum Schema {
             first_at TEXT NOT NULL,
             last_at TEXT NOT NULL)
         """,
+    ])
+
+    /// What a device must show before its punches count (issue 17): the address a terminal was
+    /// approved from, its Security PUSH registration, the PINs it is known to hold, a kiosk's
+    /// signing key, and the office's review of held punches (the original reason kept).
+    static let devicesTrust = Migration(version: 19, name: "devices_trust", sql: [
+        "ALTER TABLE terminals ADD COLUMN pinned_address TEXT NOT NULL DEFAULT ''",
+        "UPDATE terminals SET pinned_address = last_address WHERE status <> 'pending'",
+        "ALTER TABLE terminals ADD COLUMN registry_sealed TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE terminals ADD COLUMN session_id TEXT NOT NULL DEFAULT ''",
+        """
+        CREATE TABLE terminal_enrolments (
+            terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+            pin TEXT NOT NULL,
+            source TEXT NOT NULL,
+            first_at TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, pin))
+        """,
+        // A PIN that has punched on a terminal before this step is taken as enrolled there.
+        """
+        INSERT INTO terminal_enrolments (terminal_id, pin, source, first_at)
+        SELECT t.id, COALESCE(NULLIF(p.terminal_pin, ''), pe.terminal_pin), 'history', MIN(p.received_at)
+        FROM punches p JOIN terminals t ON p.device = 'terminal:' || t.serial LEFT JOIN people pe ON pe.id = p.person_id
+        WHERE COALESCE(NULLIF(p.terminal_pin, ''), pe.terminal_pin, '') <> ''
+        GROUP BY t.id, COALESCE(NULLIF(p.terminal_pin, ''), pe.terminal_pin)
+        """,
+        "ALTER TABLE kiosks ADD COLUMN signing_key_sealed TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE kiosks ADD COLUMN key_delivered_at TEXT",
+        "ALTER TABLE punches ADD COLUMN held_flag TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE punches ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE punches ADD COLUMN reviewed_by BIGINT REFERENCES users(id)",
+        "ALTER TABLE punches ADD COLUMN review_note TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX punches_held ON punches(received_at) WHERE flag <> '' AND reviewed_at IS NULL",
     ])
 }

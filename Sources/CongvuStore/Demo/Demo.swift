@@ -199,11 +199,12 @@ public enum Demo {
         for (serial, vendor, family, status, unit, location, firmware, users, records, drift) in fleet {
             try await sql.insert(into: "terminals")
                 .columns("serial", "vendor", "family", "status", "unit_id", "location", "firmware", "first_seen_at", "last_seen_at", "last_address",
-                         "user_count", "record_count", "clock_drift", "drift_measured_at", "approved_at")
+                         "user_count", "record_count", "clock_drift", "drift_measured_at", "approved_at", "pinned_address")
                 .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(status), SQLBind(unit), SQLBind(location), SQLBind(firmware),
                         SQLBind(Instant.format(now.addingTimeInterval(-40 * 86400))), SQLBind(status == "pending" ? at : recent),
                         SQLBind(status == "pending" ? "10.0.0.57" : "192.168.1.201"), SQLBind(users), SQLBind(records), SQLBind(drift),
-                        SQLBind(drift == nil ? nil : recent), SQLBind(status == "approved" ? at : nil))
+                        SQLBind(drift == nil ? nil : recent), SQLBind(status == "approved" ? at : nil),
+                        SQLBind(status == "approved" ? "192.168.1.0/24" : ""))
                 .run()
         }
         let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, "AF6C201460501").first()!
@@ -212,6 +213,31 @@ public enum Demo {
         try await sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "dedupe", "created_at")
             .values(SQLBind(terminal), SQLBind("time_set"), SQLBind(Instant.format(yesterday)), SQLBind(Day(yesterday, in: CivilTime.vietnam).description),
                     SQLBind("OPLOG 21 1 \(Day(yesterday, in: CivilTime.vietnam)) 06:12:40"), SQLBind("demo:time_set"), SQLBind(at)).run()
+        // The committee's staff are on its door terminal; a newcomer's PIN is not, so her punch
+        // yesterday waits for the office (held as unenrolled).
+        try await sql.raw("""
+            INSERT INTO terminal_enrolments (terminal_id, pin, source, first_at)
+            SELECT DISTINCT \(unsafeRaw: String(terminal)), p.terminal_pin, 'command', \(bind: at) FROM people p
+            JOIN assignments a ON a.person_id = p.id JOIN units u ON u.id = a.unit_id
+            WHERE u.code = '14551-UB' AND a.valid_to IS NULL AND p.terminal_pin <> ''
+            """).run()
+        if let newcomer = try await sql.raw("""
+            SELECT p.id, p.terminal_pin FROM people p JOIN assignments a ON a.person_id = p.id JOIN units u ON u.id = a.unit_id
+            WHERE u.code = '14551-UB' AND a.valid_to IS NULL AND p.terminal_pin <> '' ORDER BY p.id DESC LIMIT 1
+            """).first() {
+            let pin = try newcomer.decode(column: "terminal_pin", as: String.self)
+            try await sql.delete(from: "terminal_enrolments").where("terminal_id", .equal, terminal).where("pin", .equal, pin).run()
+            let day = Day(yesterday, in: CivilTime.vietnam)
+            let punchAt = CivilTime.startOfDay(day).addingTimeInterval(7 * 3600 + 41 * 60)
+            try await sql.insert(into: "punches")
+                .columns("person_id", "at", "received_at", "source", "method", "device", "flag", "idempotency_key")
+                .values(SQLBind(try newcomer.decode(column: "id", as: Int64.self)), SQLBind(Instant.format(punchAt)),
+                        SQLBind(Instant.format(punchAt.addingTimeInterval(20))), SQLBind("terminal"), SQLBind("fingerprint"),
+                        SQLBind("terminal:AF6C201460501"), SQLBind("unenrolled"), SQLBind("demo:unenrolled:\(pin)")).run()
+            try await sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "dedupe", "created_at")
+                .values(SQLBind(terminal), SQLBind("unenrolled_punches"), SQLBind(Instant.format(punchAt)), SQLBind(day.description),
+                        SQLBind("1 · PIN \(pin)"), SQLBind("demo:unenrolled"), SQLBind(at)).run()
+        }
     }
 
     /// Three months of punches up to this morning (as far as now), in batches: most on time,

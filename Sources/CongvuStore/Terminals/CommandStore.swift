@@ -175,6 +175,14 @@ public struct CommandStore: Sendable {
                 command.result = detail
                 command.doneAt = now
                 done.append(command)
+                // What the terminal now holds: a PIN it confirmed taking, or giving up.
+                if r.returnCode == 0, let pin = PushText.fields(Substring(command.command.split(separator: " ", maxSplits: 3).last ?? ""))["PIN"] {
+                    if command.kind == .userUpdate {
+                        try await TerminalStore.enrol([pin], terminalID: terminalID, source: .command, in: sql, now: now)
+                    } else if command.kind == .userDelete {
+                        try await sql.delete(from: "terminal_enrolments").where("terminal_id", .equal, terminalID).where("pin", .equal, pin).run()
+                    }
+                }
             }
             return done
         }

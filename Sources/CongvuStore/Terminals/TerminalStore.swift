@@ -37,6 +37,17 @@ public struct Terminal: Sendable, Equatable {
     public var clockDrift: Int?
     public var driftMeasuredAt: Date?
     public var lastUploadAt: Date?
+    /// The address (or IPv4 range) the office approved it from: requests from elsewhere are held.
+    public var pinnedAddress: String
+    /// Its Security PUSH registry code, sealed; empty until it registers.
+    public var registrySealed: String
+    public var sessionID: String
+
+    /// Whether a request from `address` may act for this terminal (an unpinned terminal: any).
+    public func admits(address: String) -> Bool { pinnedAddress.isEmpty || AddressRange.contains(pinnedAddress, address) }
+
+    /// A registered Security PUSH terminal must show its session token on every request.
+    public var registered: Bool { !registrySealed.isEmpty }
 
     /// Names on this terminal are written without diacritics.
     public var asciiNames: Bool { encoding != "utf-8" }
@@ -50,16 +61,19 @@ public struct TerminalSettings: Sendable, Equatable {
     public var encoding: String
     public var photos: Bool
     public var enabled: Bool
+    /// Where its requests must come from: an address, or an IPv4 range such as `10.0.5.0/24`.
+    public var pinnedAddress: String
 
     public static let encodings = ["utf-8", "gb2312"]
 
-    public init(unitID: Int64, location: String, utcOffset: Int, encoding: String, photos: Bool, enabled: Bool) {
+    public init(unitID: Int64, location: String, utcOffset: Int, encoding: String, photos: Bool, enabled: Bool, pinnedAddress: String) {
         self.unitID = unitID
         self.location = location
         self.utcOffset = utcOffset
         self.encoding = encoding
         self.photos = photos
         self.enabled = enabled
+        self.pinnedAddress = pinnedAddress
     }
 }
 
@@ -150,7 +164,10 @@ public struct TerminalStore: Sendable {
                         operLogStamp: try row.decode(column: "operlog_stamp", as: String.self),
                         photoStamp: try row.decode(column: "photo_stamp", as: String.self), clockDrift: try row.decode(column: "clock_drift", as: Int?.self),
                         driftMeasuredAt: try row.optionalInstant("drift_measured_at"),
-                        lastUploadAt: try row.optionalInstant("last_upload_at"))
+                        lastUploadAt: try row.optionalInstant("last_upload_at"),
+                        pinnedAddress: try row.decode(column: "pinned_address", as: String.self),
+                        registrySealed: try row.decode(column: "registry_sealed", as: String.self),
+                        sessionID: try row.decode(column: "session_id", as: String.self))
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
@@ -167,11 +184,14 @@ public struct TerminalStore: Sendable {
         try await database.read { sql in try await select(sql).orderBy(col("t.serial")).all().map(TerminalStore.decode) }
     }
 
-    /// Notes a contact: a new serial becomes a pending terminal; a known one gets its last-seen time and address.
+    /// Notes a contact: a new serial becomes a pending terminal; a known one gets its last-seen
+    /// time and address. `family` is what a handshake says (nil: keep what is known); a
+    /// registered Security PUSH terminal is never taken back to the older family by a request
+    /// that claims it.
     @discardableResult
-    public func contact(serial: String, vendor: String, family: String, address: String, now: Date = Date()) async throws -> Terminal {
+    public func contact(serial: String, vendor: String, family: String?, address: String, now: Date = Date()) async throws -> Terminal {
         // Most requests come from a terminal seen seconds ago: no write for them.
-        if var known = try await get(serial: serial), known.lastAddress == address, known.family == family,
+        if var known = try await get(serial: serial), known.lastAddress == address, family == nil || known.family == family,
            now.timeIntervalSince(known.lastSeen) < 15 {
             known.lastSeen = max(known.lastSeen, now)
             return known
@@ -180,11 +200,14 @@ public struct TerminalStore: Sendable {
         try await database.write { sql in
             // Two first contacts at once (a terminal retrying) must not collide: insert if absent, then update.
             try await sql.insert(into: "terminals").columns("serial", "vendor", "family", "status", "first_seen_at", "last_seen_at", "last_address")
-                .values(SQLBind(serial), SQLBind(vendor), SQLBind(family), SQLBind(Terminal.Status.pending.rawValue), SQLBind(at), SQLBind(at),
+                .values(SQLBind(serial), SQLBind(vendor), SQLBind(family ?? ""), SQLBind(Terminal.Status.pending.rawValue), SQLBind(at), SQLBind(at),
                         SQLBind(address))
                 .ignoringConflicts(with: "serial").run()
-            try await sql.update("terminals").set("last_seen_at", to: at).set("last_address", to: address).set("family", to: family)
-                .where("serial", .equal, serial).run()
+            try await sql.update("terminals").set("last_seen_at", to: at).set("last_address", to: address).where("serial", .equal, serial).run()
+            if let family {
+                try await sql.update("terminals").set("family", to: family).where("serial", .equal, serial)
+                    .where("registry_sealed", .equal, "").run()
+            }
         }
         return try await get(serial: serial)!
     }
@@ -212,6 +235,8 @@ public struct TerminalStore: Sendable {
         if !TerminalSettings.encodings.contains(settings.encoding) { errors.append(FieldError("encoding", "invalid")) }
         if !(-12 * 3600...14 * 3600).contains(settings.utcOffset) || settings.utcOffset % 900 != 0 { errors.append(FieldError("utc_offset", "invalid")) }
         if settings.location.tidied.count > 100 { errors.append(FieldError("location", "too_long")) }
+        let pinned = settings.pinnedAddress.trimmingCharacters(in: .whitespaces)
+        if !pinned.isEmpty && !AddressRange.isValid(pinned) { errors.append(FieldError("pinned_address", "invalid")) }
         if !errors.isEmpty { throw ValidationErrors(errors) }
         let kind = database.kind
         try await database.write { sql in
@@ -221,11 +246,12 @@ public struct TerminalStore: Sendable {
             let status: Terminal.Status = settings.enabled ? .approved : .disabled
             try await sql.update("terminals").set("unit_id", to: settings.unitID).set("location", to: settings.location.tidied)
                 .set("utc_offset", to: settings.utcOffset).set("encoding", to: settings.encoding).set("photos", to: settings.photos)
-                .set("status", to: status.rawValue).where("serial", .equal, serial).run()
+                .set("status", to: status.rawValue).set("pinned_address", to: pinned).where("serial", .equal, serial).run()
             try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
                                             after: AuditJSON.encode(["unit_id": String(settings.unitID), "location": settings.location.tidied,
                                                                      "utc_offset": String(settings.utcOffset), "encoding": settings.encoding,
-                                                                     "photos": String(settings.photos), "status": status.rawValue]),
+                                                                     "photos": String(settings.photos), "status": status.rawValue,
+                                                                     "pinned_address": pinned]),
                                             reason: reason), by: actor, in: sql, kind: kind)
         }
     }
@@ -240,7 +266,8 @@ public struct TerminalStore: Sendable {
         }
     }
 
-    /// Approves a terminal for a unit: from now on its uploads are accepted.
+    /// Approves a terminal for a unit: from now on its uploads are accepted, from the address it
+    /// last called from (a DHCP network may widen the pin to a range on the terminal's page).
     public func approve(serial: String, unitID: Int64, location: String = "", by actor: Actor) async throws {
         let kind = database.kind
         try await database.write { sql in
@@ -249,14 +276,88 @@ public struct TerminalStore: Sendable {
             }
             try await sql.update("terminals").set("status", to: Terminal.Status.approved.rawValue).set("unit_id", to: unitID)
                 .set("location", to: location.tidied).set("approved_by", to: SQLBind(actor.id)).set("approved_at", to: Instant.now())
-                .where("serial", .equal, serial).run()
+                .set(SQLIdentifier("pinned_address"), to: SQLIdentifier("last_address")).where("serial", .equal, serial).run()
             try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
                                             after: AuditJSON.encode(["status": "approved", "unit_id": String(unitID)])), by: actor, in: sql, kind: kind)
         }
     }
 
-    /// A visiting official's entry for a terminal that asks about an unknown PIN ("RemoteAtt"):
-    /// someone of the same province with that PIN, if exactly one.
+    /// Records a Security PUSH registration: only a terminal not registered yet (or whose
+    /// registration the office reset) takes a new code; anyone else asking is refused, so a
+    /// second device with a copied serial cannot take over the terminal's session.
+    public func register(serial: String, sealedCode: String, sessionID: String) async throws -> Bool {
+        try await database.write { sql in
+            try await sql.update("terminals").set("registry_sealed", to: sealedCode).set("session_id", to: sessionID)
+                .where("serial", .equal, serial).where("registry_sealed", .equal, "").run()
+            let row = try await sql.select().column("registry_sealed").from("terminals").where("serial", .equal, serial).first()
+            return try row?.decode(column: "registry_sealed", as: String.self) == sealedCode
+        }
+    }
+
+    /// Lets a terminal register again (it was reset, or replaced under the same serial), audited.
+    public func resetRegistration(serial: String, by actor: Actor, reason: String) async throws {
+        let reason = reason.tidied
+        guard !reason.isEmpty else { throw ValidationErrors([FieldError("reason", "required")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("terminals").set("registry_sealed", to: "").set("session_id", to: "").where("serial", .equal, serial).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial, after: "{\"registration\":\"reset\"}",
+                                            reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// Pins a terminal to the address it now calls from (it moved, or its lease changed), audited.
+    public func pin(serial: String, address: String, by actor: Actor, reason: String) async throws {
+        let reason = reason.tidied
+        var errors: [FieldError] = []
+        if !AddressRange.isValid(address) { errors.append(FieldError("pinned_address", "invalid")) }
+        if reason.isEmpty { errors.append(FieldError("reason", "required")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("terminals").set("pinned_address", to: address).where("serial", .equal, serial).run()
+            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
+                                            after: AuditJSON.encode(["pinned_address": address]), reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    // MARK: Enrolments
+
+    /// Where a terminal's knowledge of a PIN came from.
+    public enum EnrolmentSource: String, Sendable { case command, device, office, history }
+
+    /// Notes PINs a terminal holds: the server put them there, the terminal reported them, or
+    /// the office accepted a punch of theirs.
+    static func enrol(_ pins: [String], terminalID: Int64, source: EnrolmentSource, in sql: any SQLDatabase, now: Date) async throws {
+        let pins = Array(Set(pins.filter { !$0.isEmpty }))
+        guard !pins.isEmpty else { return }
+        var insert = sql.insert(into: "terminal_enrolments").columns("terminal_id", "pin", "source", "first_at")
+        for pin in pins { insert = insert.values(SQLBind(terminalID), SQLBind(String(pin.prefix(32))), SQLBind(source.rawValue), SQLBind(Instant.format(now))) }
+        try await insert.ignoringConflicts(with: ["terminal_id", "pin"]).run()
+    }
+
+    public func enrol(_ pins: [String], terminalID: Int64, source: EnrolmentSource, now: Date = Date()) async throws {
+        try await database.write { sql in try await TerminalStore.enrol(pins, terminalID: terminalID, source: source, in: sql, now: now) }
+    }
+
+    /// Which of `pins` the terminal is known to hold.
+    public func enrolled(_ pins: [String], terminalID: Int64) async throws -> Set<String> {
+        guard !pins.isEmpty else { return [] }
+        return try await database.read { sql in
+            var out = Set<String>()
+            for chunk in stride(from: 0, to: pins.count, by: 500) {
+                for row in try await sql.select().column("pin").from("terminal_enrolments").where("terminal_id", .equal, terminalID)
+                    .where("pin", .in, SQLBind.group(Array(pins[chunk..<min(chunk + 500, pins.count)]))).all() {
+                    out.insert(try row.decode(column: "pin", as: String.self))
+                }
+            }
+            return out
+        }
+    }
+
+    /// The entry for a terminal that asks about a PIN it does not hold ("RemoteAtt"): someone
+    /// serving in the terminal's own unit with that PIN, if exactly one. Never wider: the answer
+    /// carries a name and a card number to whoever holds the terminal's serial.
     public func visitor(pin: String, within root: String) async throws -> (name: String, card: String)? {
         try await database.read { sql in
             let rows = try await sql.select().distinct().column(col("p.id")).column(col("p.full_name")).column(col("p.card_number"))
@@ -329,6 +430,9 @@ public struct TerminalStore: Sendable {
             for row in rows { map[try row.decode(column: "terminal_pin", as: String.self)] = try row.decode(column: "id", as: Int64.self) }
             return map
         }
+        // A ZKTeco terminal holds the PINs it was given; a punch for any other may be someone
+        // posting in its name (Hikvision terminals report no users: their events are not checked).
+        let enrolled = terminal.vendor == "zkteco" ? try await self.enrolled(pins, terminalID: terminal.id) : Set(pins)
         let device = "terminal:\(terminal.serial)"
         let received = Instant.format(now)
         let (count, inserted) = try await database.write { sql -> (Int, [(Int64, Date)]) in
@@ -344,6 +448,7 @@ public struct TerminalStore: Sendable {
             let fresh = punches.filter { seen.insert($0.key).inserted }
             var new: [(Int64, Date)] = []
             var flagged: [Date] = []
+            var unenrolled: [String] = []
             for chunk in stride(from: 0, to: fresh.count, by: 400) {
                 let part = fresh[chunk..<min(chunk + 400, fresh.count)]
                 var insert = sql.insert(into: "punches")
@@ -351,8 +456,15 @@ public struct TerminalStore: Sendable {
                              "idempotency_key")
                 for p in part {
                     let person = people[p.pin]
-                    let flag = PunchFlag.check(at: p.at, receivedAt: now)
-                    if flag != .none { flagged.append(p.at) } else if let person { new.append((person, p.at)) }
+                    var flag = PunchFlag.check(at: p.at, receivedAt: now)
+                    if flag == .none && !enrolled.contains(p.pin) {
+                        flag = .unenrolled
+                        unenrolled.append(p.pin)
+                    } else if flag != .none {
+                        flagged.append(p.at)
+                    } else if let person {
+                        new.append((person, p.at))
+                    }
                     insert = insert.values(SQLBind(person), SQLBind(""), SQLBind(person == nil ? p.pin : ""), SQLBind(Instant.format(p.at)),
                                            SQLBind(received), SQLBind(PunchSource.terminal.rawValue), SQLBind(p.method.rawValue), SQLBind(device),
                                            SQLBind(flag.rawValue), SQLBind(person == nil ? "PIN \(p.pin)" : ""), SQLBind(p.key))
@@ -379,6 +491,12 @@ public struct TerminalStore: Sendable {
                                                detail: "\(flagged.count) · \(Instant.display(first)) – \(Instant.display(last))",
                                                dedupe: "far:\(terminal.serial):\(received):\(first.timeIntervalSince1970)"))
             }
+            if !unenrolled.isEmpty {
+                let pins = Array(Set(unenrolled)).sorted()
+                alerts.append(NewTerminalAlert(kind: .unenrolledPunches, occurredAt: now,
+                                               detail: "\(unenrolled.count) · PIN \(pins.prefix(10).joined(separator: ", "))\(pins.count > 10 ? " …" : "")",
+                                               dedupe: "unenrolled:\(terminal.serial):\(day)"))
+            }
             try await AlertStore.raise(alerts, terminalID: terminal.id, in: sql, now: now)
             return (count, new)
         }
@@ -392,12 +510,14 @@ public struct TerminalStore: Sendable {
         return Ingested(new: count, personIDs: Array(Set(inserted.map(\.0))))
     }
 
-    /// An OPERLOG upload: its tamper alerts, its stamp and its journal entry, in one transaction.
-    public func recordOperations(_ alerts: [NewTerminalAlert], terminal: Terminal, journal entry: JournalEntry, stamp: String?,
+    /// An OPERLOG or user upload: its tamper alerts, the users the terminal reports holding,
+    /// its stamp and its journal entry, in one transaction.
+    public func recordOperations(_ alerts: [NewTerminalAlert], users: [String] = [], terminal: Terminal, journal entry: JournalEntry, stamp: String?,
                                  now: Date = Date()) async throws {
         let kind = database.kind
         try await database.write { sql in
             try await AlertStore.raise(alerts, terminalID: terminal.id, in: sql, now: now)
+            try await TerminalStore.enrol(users, terminalID: terminal.id, source: .device, in: sql, now: now)
             if let stamp, !stamp.isEmpty {
                 try await sql.update("terminals").set("operlog_stamp", to: String(stamp.prefix(32))).where("id", .equal, terminal.id).run()
             }

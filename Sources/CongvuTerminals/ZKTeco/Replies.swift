@@ -1,4 +1,5 @@
 import CongvuDomain
+import Crypto
 import Foundation
 
 /// What the server says to a terminal: every reply is `200 text/plain`; the terminal sets its
@@ -78,5 +79,26 @@ public enum Transliteration {
         let base = text.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
             .folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
         return String(String.UnicodeScalarView(base.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 }))
+    }
+}
+
+/// The Security PUSH family's session: at registration the server hands the terminal a
+/// `RegistryCode`; the configuration it then fetches from `/iclock/push` carries a `SessionID`;
+/// from then on every request carries `Cookie: token=<MD5 of code, serial and session>`. MD5 is
+/// the protocol's choice: the token is a shared secret on the wire, not a signature, which is
+/// why the serial's address is pinned as well and HTTPS through a proxy is advised.
+public enum SecurityPush {
+    public static func token(registryCode: String, serial: String, sessionID: String) -> String {
+        Insecure.MD5.hash(data: Data((registryCode + serial + sessionID).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The `token` cookie of a request's `Cookie` header, if any.
+    public static func token(cookieHeader: String?) -> String? {
+        guard let header = cookieHeader else { return nil }
+        for part in header.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == "token" { return kv[1].lowercased() }
+        }
+        return nil
     }
 }

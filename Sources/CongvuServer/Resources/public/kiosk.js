@@ -1,6 +1,7 @@
 // Congvu kiosk: a USB card reader types digits then Enter into the focused field; the keypad
 // enters a PIN. Each tap gets a key so that a resend is the same punch. When the server cannot
-// be reached, punches wait in localStorage with their original time and are sent later.
+// be reached, punches wait in localStorage with their original time and are sent later, each
+// signed when it is made with the key the server gave this kiosk once (kept in localStorage).
 (function () {
   "use strict";
   var body = document.getElementById("kiosk");
@@ -11,6 +12,12 @@
   var idle = document.getElementById("kiosk-idle");
   var net = document.getElementById("kiosk-net");
   var QUEUE = "congvu.kiosk.queue";
+  var KEY = "congvu.kiosk.key." + body.getAttribute("data-kiosk");
+  // The page carries the key only the first time it opens: keep it, then take it off the page.
+  if (body.getAttribute("data-signing-key")) {
+    localStorage.setItem(KEY, body.getAttribute("data-signing-key"));
+    body.removeAttribute("data-signing-key");
+  }
   var pin = "";
   var hideTimer = null;
 
@@ -62,6 +69,10 @@
       show(answer);
     }).catch(function () {
       item.queued = true;
+      var signingKey = localStorage.getItem(KEY);
+      if (signingKey && window.congvuHmac) {
+        item.sig = window.congvuHmac(signingKey, [body.getAttribute("data-kiosk"), item.card || "", item.pin || "", item.at, item.key].join("|"));
+      }
       var q = queue(); q.push(item); saveQueue(q);
       show({ ok: true, name: "", message: body.getAttribute("data-queued-text") });
     });
