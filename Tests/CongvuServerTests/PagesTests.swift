@@ -235,6 +235,42 @@ import Testing
     }
 }
 
+/// The audit chain's checkpoint in the places its database's administrators do not write: the foot
+/// of every printed report, and the metrics Prometheus keeps.
+@Suite struct AuditAnchorTests {
+    @Test func printedReportsAndMetricsCarryTheLatestCheckpoint() async throws {
+        try await Harness.run(configure: { $0.metricsToken = "metrics-token-for-tests" }) { h in
+            let office = try await h.signIn("vanphong.giahung")
+            #expect(try await !office.get("/attendance/timesheet").text.contains("id=\"audit-anchor\""))  // none written yet
+            let written = try #require(try await h.services.auditCheckpoints.write(h.services.audit))
+            let latest = try #require(h.services.auditCheckpoints.latest())
+            #expect(latest == written)
+            for page in ["/attendance/timesheet", "/one-stop/report", "/one-stop/book"] {
+                let text = try await office.get(page).text
+                #expect(text.contains("id=\"audit-anchor\"") && text.contains("bản ghi số \(written.seq), mã \(written.hash.prefix(16))"), "\(page)")
+            }
+            #expect(try await !office.get("/").text.contains("id=\"audit-anchor\""))  // reports only
+            AuditCheckpointService.publish(latest)
+            let metrics = try await h.browser().request("/metrics", headers: [.authorization: "Bearer metrics-token-for-tests"]).text
+            #expect(metrics.contains("congvu_audit_checkpoint_seq \(written.seq)"))
+            #expect(metrics.contains("congvu_audit_checkpoint_hash48 \(UInt64(written.hash.prefix(12), radix: 16)!)"))
+            // A line whose key does not hold is no anchor.
+            try Data("\(written.seq + 1)\t\(written.hash)\t\(written.at)\t\(String(repeating: "0", count: 64))\n".utf8)
+                .append(to: h.services.auditCheckpoints.path)
+            #expect(h.services.auditCheckpoints.latest() == nil)
+        }
+    }
+}
+
+extension Data {
+    func append(to path: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: self)
+    }
+}
+
 @Suite struct PhotoTests {
     static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
 

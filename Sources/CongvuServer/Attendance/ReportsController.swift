@@ -58,6 +58,7 @@ struct ReportsController {
         let rows = try await timesheetRows(unit: unit, month: month)
         let locale = context.locale
         return try services.views.page("timesheet", context, [
+            "audit_anchor": services.auditAnchor(context.locale),
             "unit": ["id": unit.id, "name": unit.name], "units": units, "month": month.description, "month_vn": month.vietnamese,
             "prev": month.previous.description, "next": month.next.description,
             "days": month.days.map { d -> [String: Any] in ["n": d.day, "weekend": HolidayRules.isWeekend(d)] },

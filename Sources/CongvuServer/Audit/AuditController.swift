@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import Hummingbird
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The audit log: recent records and a check of the whole chain.
@@ -49,19 +50,40 @@ struct AuditController {
     }
 }
 
-/// Writes the audit chain's checkpoint at start and every ten minutes (when the chain moved).
+/// Writes the audit chain's checkpoint at start and every ten minutes (when the chain moved), and
+/// gives the latest to Prometheus, a third place the database's administrators do not write:
+/// its sequence number, and the first 48 bits of its hash as a number (exact in a float), so that a
+/// chain recomputed after a change shows as another fingerprint for the same record.
 struct AuditCheckpointService: Service {
     let services: AppServices
     let logger: Logger
 
+    static func publish(_ checkpoint: AuditCheckpoint) {
+        Gauge(label: "congvu_audit_checkpoint_seq").record(Double(checkpoint.seq))
+        Gauge(label: "congvu_audit_checkpoint_hash48").record(Double(UInt64(checkpoint.hash.prefix(12), radix: 16) ?? 0))
+    }
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await services.auditCheckpoints.write(services.audit) } catch {
+                do {
+                    try await services.auditCheckpoints.write(services.audit)
+                    if let latest = services.auditCheckpoints.latest() { Self.publish(latest) }
+                } catch {
                     logger.error("audit checkpoint not written", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: .seconds(600))
             }
         }
+    }
+}
+
+extension AppServices {
+    /// The audit chain's latest checkpoint, in words, for the foot of a printed report: a paper
+    /// filed away holds the chain's head as it stood that day (false when there is none yet).
+    func auditAnchor(_ locale: AppLocale) -> Any {
+        guard let c = auditCheckpoints.latest() else { return false }
+        let at = Instant.parse(c.at).map { Instant.display($0) } ?? c.at
+        return views.catalogs.text("audit_anchor", locale, [String(c.seq), String(c.hash.prefix(16)), at])
     }
 }

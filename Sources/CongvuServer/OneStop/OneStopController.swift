@@ -326,6 +326,7 @@ struct OneStopController {
         let rows = try await dossiers.list(scopes: scopes, filter: .all, submitted: from...to, limit: 10_000)
         let locale = context.locale
         return try services.views.page("one-stop-book", context, [
+            "audit_anchor": services.auditAnchor(context.locale),
             "from": from.description, "to": to.description, "from_vn": from.vietnamese, "to_vn": to.vietnamese,
             "rows": rows.enumerated().map { i, r -> [String: Any] in
                 var s = summary(r, locale)

@@ -49,6 +49,7 @@ extension OneStopController {
         }
         let query = request.uri.query ?? ""
         return try services.views.page("one-stop-report", context, [
+            "audit_anchor": services.auditAnchor(context.locale),
             "first": period.first.vietnamese, "last": period.last.vietnamese, "group": grouping.rawValue, "by_unit": grouping == .unit,
             "kinds": ReportPeriod.Kind.allCases.map { ["value": $0.rawValue, "label": catalogs.label("period_kind", $0.rawValue, locale), "selected": $0 == period.kind] },
             "year": period.last.year, "index": request.uri.queryParameters["index"].map(String.init) ?? "", "gov": period.government,

@@ -44,6 +44,19 @@ public struct AuditCheckpoints: Sendable {
         return (out, nil)
     }
 
+    /// The last checkpoint, if its key holds: read from the end of the file only (printed reports
+    /// carry it, and the metrics).
+    public func latest() -> AuditCheckpoint? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return nil }
+        try? handle.seek(toOffset: size > 1024 ? size - 1024 : 0)
+        guard let data = try? handle.readToEnd(), let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { return nil }
+        let f = line.split(separator: "\t").map(String.init)
+        guard f.count == 4, let seq = Int64(f[0]), Token.equal(f[3], mac(seq: seq, hash: f[1], at: f[2])) else { return nil }
+        return AuditCheckpoint(seq: seq, hash: f[1], at: f[2], mac: f[3])
+    }
+
     /// Writes the chain's head when it moved since the last checkpoint; returns what was written.
     @discardableResult
     public func write(_ log: AuditLog, now: Date = Date()) async throws -> AuditCheckpoint? {
