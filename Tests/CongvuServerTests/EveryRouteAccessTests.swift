@@ -1,0 +1,205 @@
+@testable import CongvuServer
+import CongvuDomain
+import CongvuStore
+import CongvuTerminals
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SQLKit
+import Testing
+
+/// Every route the server registers, enumerated from the router itself (a route added tomorrow is
+/// in this test tomorrow), for every kind of caller: nobody, a session still waiting for its second
+/// factor, each account of commune A against commune B's objects, and the province administrator
+/// as the positive control that B's objects are real. Nobody gets what is not theirs, and nothing
+/// answers 500.
+@Suite struct EveryRouteAccessTests {
+    /// Reached without an account, by design: citizens' pages, sign-in, and devices with their own
+    /// credentials (terminals, kiosks), or routes that refuse by themselves (metrics).
+    static let publicRoutes: Set<String> = [
+        "GET /", "GET /danh-gia", "POST /danh-gia", "GET /door/{code}", "GET /healthz", "GET /metrics", "GET /iclock/**", "POST /iclock/**",
+        "POST /hikvision/{serial}/events", "GET /kiosk", "POST /kiosk/punch", "GET /kiosk/photo/{id}", "GET /lang/{code}", "GET /login",
+        "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
+        "GET /api/public/dossiers/{code}", "GET /api/openapi.yaml",
+    ]
+    /// Not sent by signed-in callers: they would end the session the loop runs in.
+    static let sessionEnders: Set<String> = ["POST /logout", "GET /lang/{code}", "POST /login", "GET /login", "GET /login/2fa", "POST /login/2fa"]
+    /// B's object exists, yet even its rightful viewer gets no page here without more: files that
+    /// were never made (a photo, an attachment, a recording) and jobs kept in one process's memory.
+    static let noPositiveControl: [String: String] = [
+        "GET /import/jobs/{id}": "import jobs live in the process that runs them (issue 25)",
+        "GET /people/{id}/photo": "the demo's people have no photo",
+        "GET /attendance/punches/{id}/photo": "the punch has no photo",
+        "GET /attendance/punches/{id}/snapshot": "no camera recorded the punch",
+        "GET /explanations/{id}/attachment": "the explanation has no attachment",
+        "GET /cameras/{id}/live.m3u8": "no recorder runs in router tests",
+        "GET /cameras/{id}/live/init.mp4": "no recorder runs in router tests",
+        "GET /cameras/{id}/live/{segment}": "no recorder runs in router tests",
+        "GET /cameras/{id}/segments/{name}": "no segment was recorded",
+        "GET /cameras/live/socket": "a WebSocket upgrade, tested over a real socket in AuthTests",
+    ]
+
+    struct Fixtures: Sendable {
+        var ids: [String: String]  // route prefix → B's object
+        var day: String
+        var serial: String
+        var grant: String
+        var unitB: String
+    }
+
+    /// The route's path with B's objects in its parameters.
+    static func uri(_ path: String, _ f: Fixtures) -> String {
+        var out = path.replacingOccurrences(of: "/**", with: "/cdata")
+        let prefix = f.ids.keys.filter { out.hasPrefix($0) }.max { $0.count < $1.count }
+        if let prefix, let id = f.ids[prefix] { out = out.replacingOccurrences(of: "{id}", with: id) }
+        // Pages that pick a unit are asked for B's; a stream ends after its first message.
+        let hour = Instant.format(Date().addingTimeInterval(-3600))
+        let query = "?unit=\(f.unitB)&limit=1&from=\(hour)&to=\(Instant.format(Date()))"
+        return out.replacingOccurrences(of: "{day}", with: f.day).replacingOccurrences(of: "{serial}", with: f.serial)
+            .replacingOccurrences(of: "{grant}", with: f.grant).replacingOccurrences(of: "{segment}", with: "0.m4s")
+            .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
+            .replacingOccurrences(of: "{code}", with: "14554") + query
+    }
+
+    /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
+    static func fixtures(_ h: Harness) async throws -> Fixtures {
+        let services = h.services, db = services.database
+        let communeB = try await h.unit(code: "14554")
+        let committeeB = try await h.unit(code: "14554-UB")
+        let person = try await h.someone(in: "14554-UB")
+        let actor = Actor(id: nil, name: "test")
+        func first(_ sql: String) async throws -> String {
+            let id = try await db.read { s in try await s.raw(SQLQueryString(sql)).first()?.decode(column: "id", as: Int64.self) }
+            guard let id else { throw FixtureMissing(sql: sql) }
+            return String(id)
+        }
+        let inB = "JOIN assignments a ON a.person_id = x.person_id JOIN units u ON u.id = a.unit_id WHERE u.path LIKE '\(communeB.path)%'"
+        let punch = try await PunchStore(database: db).record(PunchInput(personID: person.id, at: Date().addingTimeInterval(-3600), source: .kiosk,
+                                                                         method: .card, device: "kiosk:0", queued: true, idempotencyKey: "access:1",
+                                                                         hold: .unsigned), by: actor).punch
+        let userB = try #require(try await services.accounts.byUsername("congchuc.giavan"))
+        _ = try await services.accounts.issueAPIToken(userID: userB.id, name: "B", by: actor)
+        let day = try await CalendarStore(database: db).add(SpecialDay(day: Day("2026-12-24")!, kind: .localDayOff, name: "Ngày của xã"),
+                                                            unitID: communeB.id, by: actor)
+        let camera = try await services.cameras.create(
+            try CameraDraft(unitID: committeeB.id, name: "Cổng Gia Vân", brand: "rtsp", mainURL: "rtsp://10.1.0.9/live", recording: false).validated(),
+            password: "", by: actor)
+        try await services.cameras.grant(CameraGrant(cameraID: camera, userID: nil, role: .leader, rights: [.live, .playback]), by: actor)
+        let grant = try #require(try await services.cameras.grants(camera: camera).first?.id)
+        let (kiosk, _) = try await KioskStore(database: db).register(unitID: committeeB.id, name: "Cửa Gia Vân", signingKeySealed: "", by: actor)
+        let terminals = TerminalStore(database: db)
+        let serial = "GIAVAN0001"
+        let terminal = try await terminals.contact(serial: serial, vendor: "zkteco", family: "2.x", address: "10.1.0.20")
+        try await terminals.approve(serial: serial, unitID: committeeB.id, by: actor)
+        try await AlertStore(database: db).raise([NewTerminalAlert(kind: .timeSet, occurredAt: Date(), detail: "x", dedupe: "access:alert")],
+                                                 terminalID: terminal.id)
+        let command = try await CommandStore(database: db).enqueue([NewTerminalCommand(kind: .reboot, command: "REBOOT")], terminalID: terminal.id,
+                                                                   by: actor)[0]
+        let alert = try await first("SELECT id FROM terminal_alerts WHERE dedupe = 'access:alert'")
+        let token = try await first("SELECT t.id FROM api_tokens t WHERE t.user_id = \(userB.id)")
+        let procedure = try await first("SELECT id FROM procedures ORDER BY id LIMIT 1")
+        var ids: [String: String] = [
+            "/units/": String(communeB.id), "/people/": String(person.id), "/attendance/person/": String(person.id),
+            "/attendance/punches/": String(punch.id), "/attendance/held/": String(punch.id),
+            "/absences/": try await first("SELECT x.id FROM absence_requests x \(inB) ORDER BY x.id LIMIT 1"),
+            "/explanations/": try await first("SELECT x.id FROM explanations x \(inB) ORDER BY x.id LIMIT 1"),
+            "/admin/users/": String(userB.id), "/account/tokens/": token, "/calendar/days/": String(day.id), "/cameras/": String(camera),
+            "/kiosks/": String(kiosk.id), "/kiosk/photo/": String(person.id), "/terminals/alerts/": alert, "/terminals/commands/": String(command),
+            "/import/jobs/": "no-such-job", "/thu-tuc/": procedure,
+            "/one-stop/dossiers/": try await first("SELECT d.id FROM dossiers d JOIN units u ON u.id = d.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY d.id LIMIT 1"),
+            "/api/v1/units/": String(communeB.id), "/api/v1/people/": String(person.id),
+        ]
+        ids["/api/v1/absences/"] = ids["/absences/"]
+        return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id))
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func nobodyReachesWhatIsNotTheirsOnAnyRoute(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let routes = buildRouter(h.services).routes.map { (method: $0.method, path: $0.path.description, key: "\($0.method) \($0.path)") }
+            #expect(routes.count > 140)
+            let f = try await Self.fixtures(h)
+            let unfilled = routes.filter { Self.uri($0.path, f).contains("{") }.map(\.key)
+            #expect(unfilled.isEmpty, "routes without a fixture: \(unfilled)")
+
+            func send(_ b: Browser, _ route: (method: HTTPRequest.Method, path: String, key: String), headers: HTTPFields = [:]) async throws -> TestResponse {
+                let uri = Self.uri(route.path, f)
+                if route.method == .post { return try await b.post(uri, ["reason": "thử quyền truy cập"]) }
+                return try await b.request(uri, method: route.method, headers: headers)
+            }
+            func refused(_ r: TestResponse) -> Bool {
+                [.unauthorized, .forbidden].contains(r.status) || (r.status == .seeOther && (r.headers[.location] ?? "").hasPrefix("/login"))
+            }
+
+            // Nobody, and a session waiting for its second factor (B's chairman has one).
+            let anonymous = h.browser()
+            try await anonymous.get("/login")
+            let chairmanB = try #require(try await h.services.accounts.byUsername("chutich.giavan"))
+            try await h.services.accounts.setTOTP(userID: chairmanB.id, secret: "JBSWY3DPEHPK3PXP", enabled: true, by: .system)
+            let half = h.browser()
+            try await half.get("/login")
+            #expect(try await half.post("/login", ["username": "chutich.giavan", "password": Demo.password]).headers[.location] == "/login/2fa")
+            for (name, b) in [("nobody", anonymous), ("half signed in", half)] {
+                for route in routes where !Self.sessionEnders.contains(route.key) {
+                    let r = try await send(b, route)
+                    #expect(r.status.code < 500, "\(name) \(route.key) answered \(r.status)")
+                    if !Self.publicRoutes.contains(route.key) && !route.path.hasPrefix("/api/v1") {
+                        #expect(refused(r), "\(name) \(route.key) answered \(r.status) \(r.headers[.location] ?? "")")
+                    }
+                    if route.path.hasPrefix("/api/v1") { #expect(r.status == .unauthorized, "\(name) \(route.key) answered \(r.status)") }
+                }
+            }
+
+            // Each account of commune A, against B's objects: refused everywhere, changing nothing.
+            // (Their own account may change: a new device noted, a second factor offered on /account.)
+            var own = Set<String>()
+            for username in ["congchuc.giahung", "vanphong.giahung", "motcua.giahung", "chutich.giahung"] {
+                own.insert(String(try #require(try await h.services.accounts.byUsername(username)).id))
+            }
+            let ownIDs = own
+            func changes() async throws -> [String] {
+                try await h.services.audit.recent(limit: 5000)
+                    .filter { $0.action != .login && $0.objectType != "api_token" && !($0.objectType == "user" && ownIDs.contains($0.objectID)) }
+                    .map { "\($0.objectType) \($0.objectID) \($0.after)" }
+            }
+            let auditBefore = try await changes()
+            for username in ["congchuc.giahung", "vanphong.giahung", "motcua.giahung", "chutich.giahung"] {
+                let b = h.browser()
+                let signedIn = try await b.signIn(username, password: Demo.password)
+                #expect(signedIn.status == .seeOther && signedIn.headers[.location] != "/login/2fa")
+                let account = try #require(try await h.services.accounts.byUsername(username))
+                let token = try await h.services.accounts.issueAPIToken(userID: account.id, name: "access", by: .system)
+                for route in routes where !Self.sessionEnders.contains(route.key) {
+                    let headers: HTTPFields = route.path.hasPrefix("/api/v1") ? [.authorization: "Bearer \(token)"] : [:]
+                    let r = try await send(b, route, headers: headers)
+                    #expect(r.status.code < 500, "\(username) \(route.key) answered \(r.status)")
+                    if !Self.publicRoutes.contains(route.key) {
+                        #expect(r.status != .ok || !r.text.contains("Xã Gia Vân"), "\(username) sees B on \(route.key)")
+                    }
+                    if route.path.contains("{") && !Self.publicRoutes.contains(route.key) {
+                        #expect((400..<500).contains(r.status.code), "\(username) reached B's \(route.key): \(r.status) \(r.headers[.location] ?? "")")
+                    }
+                }
+            }
+            let auditAfter = try await changes()
+            #expect(auditAfter == auditBefore, "A's accounts changed something: \(auditAfter.prefix(auditAfter.count - auditBefore.count))")
+
+            // The positive control: B's objects are real, and the province's administrator reaches them.
+            let admin = h.browser()
+            #expect(try await admin.signIn("admin", password: Demo.password).status == .seeOther)
+            let adminToken = try await h.services.accounts.issueAPIToken(userID: try #require(try await h.services.accounts.byUsername("admin")).id,
+                                                                         name: "access", by: .system)
+            for route in routes where route.method == .get && route.path.contains("{") && !Self.publicRoutes.contains(route.key)
+                && Self.noPositiveControl[route.key] == nil {
+                let headers: HTTPFields = route.path.hasPrefix("/api/v1") ? [.authorization: "Bearer \(adminToken)"] : [:]
+                let r = try await send(admin, route, headers: headers)
+                #expect(r.status.code < 400, "the administrator got \(r.status) on \(route.key) → \(Self.uri(route.path, f))")
+            }
+        }
+    }
+}
+
+struct FixtureMissing: Error { let sql: String }
