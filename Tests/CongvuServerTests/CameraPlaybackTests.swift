@@ -15,13 +15,14 @@ import Testing
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("CongvuVideoTests/Fixtures/segment.mp4")
 
-    /// Two cameras of the demo with a recorded minute each (the same small file), at 08:15 today.
+    /// Two cameras of the demo with a recorded minute each (the same small file), at 08:15 yesterday
+    /// (today's 08:15 is still ahead between midnight and then, Vietnam time).
     func recorded(_ h: Harness) async throws -> (gate: CameraRecord, counter: CameraRecord, start: Date, name: String) {
         try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
         let cameras = try await h.services.cameras.cameras(within: nil)
         let gate = try #require(cameras.first { $0.camera.name == "Cổng trụ sở" })
         let counter = try #require(cameras.first { $0.camera.name == "Quầy một cửa" })
-        let start = try #require(Instant.parseLocal("\(h.services.today) 08:15"))
+        let start = try #require(Instant.parseLocal("\(h.services.today.previous) 08:15"))
         var c = Calendar(identifier: .gregorian)
         c.timeZone = TimeZone(identifier: "UTC")!
         let p = c.dateComponents([.year, .month, .day, .hour, .minute], from: start)
@@ -46,7 +47,7 @@ import Testing
             try await h.services.cameras.revokeGrant(id: grant.id, camera: counter.camera.id, by: .system)
             try await h.services.cameras.grant(CameraGrant(cameraID: counter.camera.id, role: .leader, rights: [.live]), by: .system)
 
-            let page = try await chairman.get("/cameras/\(gate.camera.id)/playback?day=\(h.services.today)")
+            let page = try await chairman.get("/cameras/\(gate.camera.id)/playback?day=\(h.services.today.previous)")
             #expect(page.status == .ok && page.text.contains("id=\"timeline\"") && page.text.contains("08:15"))
             #expect(page.text.contains("data-playback=") && !page.text.contains("id=\"export-form\""))
             let json = try await chairman.get("/cameras/\(gate.camera.id)/playback.json?from=\(from)&to=\(to)")
@@ -70,12 +71,12 @@ import Testing
             #expect(try await chairman.get("/cameras/\(gate.camera.id)/segments/..%2F..%2Fsecret.key").status == .notFound)
 
             // Live only on the counter: every playback path refuses, bytes included.
-            for path in ["playback?day=\(h.services.today)", "playback.json?from=\(from)&to=\(to)", "playback.m3u8?from=\(from)&to=\(to)",
+            for path in ["playback?day=\(h.services.today.previous)", "playback.json?from=\(from)&to=\(to)", "playback.m3u8?from=\(from)&to=\(to)",
                          "segments/\(name)"] {
                 #expect(try await chairman.get("/cameras/\(counter.camera.id)/\(path)").status == .forbidden, "\(path)")
             }
             // No export right: refused before anything is cut.
-            #expect(try await chairman.post("/cameras/\(gate.camera.id)/export", ["day": h.services.today.description, "from": "08:15",
+            #expect(try await chairman.post("/cameras/\(gate.camera.id)/export", ["day": h.services.today.previous.description, "from": "08:15",
                                                                                    "to": "08:16", "reason": "Kiểm tra"]).status == .forbidden)
             // Someone of another commune sees nothing.
             let elsewhere = try await h.signIn("chutich.giavan")

@@ -36,6 +36,7 @@ import Testing
                 try await h.services.cameras.update(gate, password: "", by: .system)
 
                 let person = try await h.enrolled(pin: "4321", in: "14551-UB")
+                try await h.trustDemoTerminal("AF6C201460501", pins: ["4321"])
                 let fresh = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-20)) + ":07")!
                 let late = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-3600)) + ":07")!
                 let rows = "4321\t\(fresh)\t0\t15\n4321\t\(late)\t0\t15\n"

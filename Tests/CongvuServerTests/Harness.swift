@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 /// A server over a fresh database with the demo loaded, driven through Hummingbird's router tester.
@@ -52,6 +53,17 @@ struct Harness {
     /// A request as a terminal sends it: no cookies, no Content-Type to rely on.
     func device(_ method: HTTPRequest.Method, _ uri: String, _ body: Data = Data()) async throws -> TestResponse {
         try await client.execute(uri: uri, method: method, headers: [:], body: ByteBuffer(bytes: body))
+    }
+
+    /// Router tests come from no address: the demo's terminals, pinned to the commune's network,
+    /// would hold their uploads. Unpins one and notes the PINs it holds, as its reports would.
+    func trustDemoTerminal(_ serial: String, pins: [String]) async throws {
+        let store = TerminalStore(database: services.database)
+        let terminal = try #require(try await store.get(serial: serial))
+        try await services.database.write { sql in
+            try await sql.update("terminals").set("pinned_address", to: "").where("serial", .equal, serial).run()
+        }
+        try await store.enrol(pins, terminalID: terminal.id, source: .device)
     }
 
     /// Somebody of the unit with `code` given a terminal PIN (as the office does on their page).

@@ -36,7 +36,7 @@ struct HikvisionController {
         let parsed: HikvisionEvent?
         var journaled = body
         do {
-            if let boundary = Self.boundary(contentType) {
+            if let boundary = Multipart.boundary(contentType: contentType) {
                 parsed = try HikvisionEvent.parseMultipart(body, boundary: boundary, serialNumber: serial)
             } else {
                 parsed = try HikvisionEvent.parse(json: body, serialNumber: serial)
@@ -78,15 +78,5 @@ struct HikvisionController {
         guard let event = (try? HikvisionEvent.parse(json: json, serialNumber: entry.serial)) ?? nil else { return nil }
         let tail = nul.map { String(decoding: entry.body[entry.body.index(after: $0)...], as: UTF8.self) } ?? ""
         return (event, tail.hasPrefix("sha256:") ? String(tail.dropFirst(7)) : nil)
-    }
-
-    /// `multipart/form-data; boundary=MIME_boundary` → `MIME_boundary`.
-    static func boundary(_ contentType: String) -> String? {
-        guard contentType.lowercased().hasPrefix("multipart/") else { return nil }
-        for part in contentType.split(separator: ";") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if kv.count == 2, kv[0].lowercased() == "boundary" { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        }
-        return nil
     }
 }

@@ -24,8 +24,7 @@ public struct FormData: Sendable {
         let type = request.headers[.contentType] ?? ""
         var form = FormData()
         if type.lowercased().hasPrefix("multipart/form-data") {
-            guard let boundary = type.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")),
-                  !boundary.isEmpty else { throw HTTPError(.badRequest, message: "multipart boundary missing") }
+            guard let boundary = Multipart.boundary(contentType: type) else { throw HTTPError(.badRequest, message: "multipart boundary missing") }
             form = try parseMultipart(bytes, boundary: boundary)
         } else {
             form.fields = parseURLEncoded(String(decoding: bytes, as: UTF8.self))
@@ -50,38 +49,18 @@ public struct FormData: Sendable {
         return out
     }
 
+    /// A file upload: fields and files by name (see `Multipart`).
     static func parseMultipart(_ body: Data, boundary: String) throws -> FormData {
         var form = FormData()
-        let delimiter = Data("--\(boundary)".utf8)
-        let headerEnd = Data("\r\n\r\n".utf8)
-        var cursor = body.startIndex
-        guard let first = body.range(of: delimiter, in: cursor..<body.endIndex) else { throw HTTPError(.badRequest, message: "malformed multipart body") }
-        cursor = first.upperBound
-        while true {
-            // After a delimiter: "--" ends the body, otherwise CRLF and a part follow.
-            if body[cursor...].starts(with: Data("--".utf8)) { break }
-            guard body[cursor...].starts(with: Data("\r\n".utf8)) else { throw HTTPError(.badRequest, message: "malformed multipart body") }
-            let partStart = cursor + 2
-            guard let next = body.range(of: Data("\r\n".utf8) + delimiter, in: partStart..<body.endIndex),
-                  let headersRange = body.range(of: headerEnd, in: partStart..<next.lowerBound) else {
-                throw HTTPError(.badRequest, message: "malformed multipart body")
+        let parts: [Multipart.Part]
+        do { parts = try Multipart.parts(body, boundary: boundary) } catch { throw HTTPError(.badRequest, message: "malformed multipart body") }
+        for part in parts {
+            guard let name = part.name else { continue }
+            if let filename = part.filename {
+                form.files[name] = (filename, part.content)
+            } else {
+                form.fields[name, default: []].append(String(decoding: part.content, as: UTF8.self))
             }
-            let headers = String(decoding: body[partStart..<headersRange.lowerBound], as: UTF8.self)
-            let content = body[headersRange.upperBound..<next.lowerBound]
-            let disposition = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-disposition") } ?? ""
-            func attribute(_ name: String) -> String? {
-                guard let r = disposition.range(of: "\(name)=\"") else { return nil }
-                let rest = disposition[r.upperBound...]
-                return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
-            }
-            if let name = attribute("name") {
-                if let filename = attribute("filename") {
-                    form.files[name] = (filename, Data(content))
-                } else {
-                    form.fields[name, default: []].append(String(decoding: content, as: UTF8.self))
-                }
-            }
-            cursor = next.upperBound
         }
         return form
     }

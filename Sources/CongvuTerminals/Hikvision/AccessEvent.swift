@@ -70,22 +70,14 @@ public struct HikvisionEvent: Sendable, Equatable {
         return time.instant(offsetSeconds: offset)
     }
 
-    /// The parts of a `multipart/form-data` or `multipart/mixed` body: the JSON `event_log` and a JPEG.
+    /// The parts of a `multipart/form-data` or `multipart/mixed` body: the JSON `event_log` and a
+    /// JPEG, told apart by their bytes (firmware names and types them inconsistently).
     public static func parseMultipart(_ body: Data, boundary: String, serialNumber: String) throws -> HikvisionEvent? {
-        let delimiter = Data("--\(boundary)".utf8)
         var json: Data?
         var picture: Data?
-        var cursor = body.startIndex
-        while let start = body.range(of: delimiter, in: cursor..<body.endIndex) {
-            let partStart = start.upperBound
-            guard let end = body.range(of: delimiter, in: partStart..<body.endIndex) else { break }
-            let part = body[partStart..<end.lowerBound]
-            if let split = part.range(of: Data("\r\n\r\n".utf8)) {
-                var content = Data(part[split.upperBound...])
-                if content.suffix(2) == Data("\r\n".utf8) { content.removeLast(2) }
-                if content.starts(with: [0xFF, 0xD8, 0xFF]) { picture = content } else if content.first == UInt8(ascii: "{") { json = content }
-            }
-            cursor = end.lowerBound
+        for part in try Multipart.parts(body, boundary: boundary) {
+            let content = part.content
+            if content.starts(with: [0xFF, 0xD8, 0xFF]) { picture = content } else if content.first == UInt8(ascii: "{") { json = content }
         }
         guard let json else { throw RowError(line: "", reason: "no_event_part") }
         return try parse(json: json, serialNumber: serialNumber, picture: picture)
