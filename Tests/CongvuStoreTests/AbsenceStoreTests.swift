@@ -42,4 +42,23 @@ import Testing
             #expect(audit.first?.actorName == "chutich")
         }
     }
+
+    /// A trip that starts at 06:00 on the first day of a new post (23:00 UTC the day before) is
+    /// listed with that post: the post is looked up on the Vietnam day, not the UTC date (which
+    /// found no post at all, and the leader never saw the request).
+    @Test(arguments: TestDatabases.kinds)
+    func aRequestBelongsToThePostOfItsVietnamDay(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let person = try await Tree.person(db, "Vi Văn Sớm", in: t.committeeA, from: "2026-06-05")
+            let absences = AbsenceStore(database: db)
+            let draft = AbsenceDraft(kind: "business_trip", place: "Tỉnh", purpose: "Tập huấn",
+                                     from: Instant.parseLocal("2026-06-05 06:00")!, to: Instant.parseLocal("2026-06-05 17:00")!)
+            let filed = try await absences.file(try draft.validate(personID: person.id, filedAt: Instant.parseLocal("2026-06-04 16:00")!), by: .system)
+            #expect(Instant.format(filed.from).hasPrefix("2026-06-04T23:00"))  // the UTC date is the day before
+            let row = try #require(try await absences.get(filed.id))
+            #expect(row.unitPath == t.committeeA.path)
+            #expect(try await absences.list(scopes: [t.communeA.path]).map(\.request.id).contains(filed.id))
+        }
+    }
 }

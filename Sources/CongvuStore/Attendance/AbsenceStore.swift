@@ -93,11 +93,12 @@ public struct AbsenceStore: Sendable {
 
     /// Requests with the person and the unit they served in when the request began.
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
-        sql.select().column(SQLRaw("r.*")).column(col("p.full_name")).column(col("u.path")).column(col("a.title")).column(col("u.name"), as: "unit_name")
+        let startDay = PostOnDay.vietnamDay(of: "r.starts_at", database.kind)
+        return sql.select().column(SQLRaw("r.*")).column(col("p.full_name")).column(col("u.path")).column(col("a.title")).column(col("u.name"), as: "unit_name")
             .from(SQLAlias(SQLIdentifier("absence_requests"), as: SQLIdentifier("r")))
             .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")), on: SQLRaw("p.id = r.person_id"))
             .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")),
-                  on: SQLRaw("a.person_id = r.person_id AND a.valid_from <= substr(r.starts_at, 1, 10) AND (a.valid_to IS NULL OR a.valid_to >= substr(r.starts_at, 1, 10))"))
+                  on: PostOnDay.join(person: "r.person_id", day: startDay))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
     }
 

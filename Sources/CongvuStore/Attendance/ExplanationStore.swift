@@ -35,7 +35,7 @@ public struct ExplanationStore: Sendable {
             .from(SQLAlias(SQLIdentifier("explanations"), as: SQLIdentifier("e")))
             .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")), on: SQLRaw("p.id = e.person_id"))
             .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")),
-                  on: SQLRaw("a.person_id = e.person_id AND a.valid_from <= e.day AND (a.valid_to IS NULL OR a.valid_to >= e.day)"))
+                  on: PostOnDay.join(person: "e.person_id", day: "e.day"))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
     }
 

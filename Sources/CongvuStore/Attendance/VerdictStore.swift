@@ -64,8 +64,7 @@ public struct VerdictStore: Sendable {
             .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")))
             .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")), on: SQLRaw("p.id = a.person_id"))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
-            .where(col("a.valid_from"), .lessThanOrEqual, SQLBind(last.description))
-            .where { $0.where(col("a.valid_to"), .is, SQLLiteral.null).orWhere(col("a.valid_to"), .greaterThanOrEqual, SQLBind(first.description)) }
+            .held(from: first, to: last)
             .orderBy(col("p.search_key")).orderBy(col("a.person_id")).orderBy(col("a.valid_from"))
     }
 

@@ -65,3 +65,30 @@ func col(_ dotted: String) -> SQLColumn {
     let parts = dotted.split(separator: ".", maxSplits: 1).map(String.init)
     return parts.count == 2 ? SQLColumn(parts[1], table: parts[0]) : SQLColumn(dotted)
 }
+
+/// The one way to say "the post a person held" in a query: an assignment (`alias`) in force on a
+/// day, or at some point of a range of days. Days are Vietnam calendar days (`YYYY-MM-DD`).
+extension SQLPredicateBuilder {
+    func heldOn(_ day: Day, alias: String = "a") -> Self { held(from: day, to: day, alias: alias) }
+
+    func held(from first: Day, to last: Day, alias: String = "a") -> Self {
+        self.where(col("\(alias).valid_from"), .lessThanOrEqual, SQLBind(last.description))
+            .where { $0.where(col("\(alias).valid_to"), .is, SQLLiteral.null).orWhere(col("\(alias).valid_to"), .greaterThanOrEqual, SQLBind(first.description)) }
+    }
+}
+
+/// The same rule for a join, where the day is another column: `PostOnDay.join("a", person: "r.person_id", day: …)`.
+enum PostOnDay {
+    static func join(_ alias: String = "a", person: String, day: String) -> SQLRaw {
+        SQLRaw("\(alias).person_id = \(person) AND \(alias).valid_from <= \(day) AND (\(alias).valid_to IS NULL OR \(alias).valid_to >= \(day))")
+    }
+
+    /// The Vietnam calendar day of an instant column (UTC text `…Z`), in the database's dialect:
+    /// not the column's first ten characters, which are the UTC date (the day before, until 07:00).
+    static func vietnamDay(of column: String, _ kind: DatabaseKind) -> String {
+        switch kind {
+        case .sqlite: return "date(\(column), '+7 hours')"
+        case .postgres: return "to_char(((\(column))::timestamptz AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD')"
+        }
+    }
+}

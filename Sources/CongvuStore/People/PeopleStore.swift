@@ -53,14 +53,12 @@ public struct PeopleStore: Sendable {
     /// accent-insensitively (empty: everyone), ordered by name.
     public func search(_ query: String, scopes: [String], on day: Day, limit: Int = 50, offset: Int = 0) async throws -> Page<PersonSummary> {
         let pattern = SearchKey.likePattern(query)
-        let today = day.description
         /// People joined to their posts active on `day` in units within the scopes.
         @Sendable func active(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
             var q = q.from("people")
                 .join("assignments", on: SQLRaw("assignments.person_id = people.id"))
                 .join("units", on: SQLRaw("units.id = assignments.unit_id"))
-                .where(col("assignments.valid_from"), .lessThanOrEqual, SQLBind(today))
-                .where { $0.where(col("assignments.valid_to"), .is, SQLLiteral.null).orWhere(col("assignments.valid_to"), .greaterThanOrEqual, SQLBind(today)) }
+                .heldOn(day, alias: "assignments")
                 .within(scopes: scopes, column: col("units.path"))
             if let pattern { q = q.where(col("people.search_key"), .like, SQLBind(pattern)) }
             return q

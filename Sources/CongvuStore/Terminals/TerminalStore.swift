@@ -424,8 +424,7 @@ public struct TerminalStore: Sendable {
                 .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.id"))
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
                 .where(col("p.terminal_pin"), .in, SQLBind.group(pins))
-                .where(col("a.valid_from"), .lessThanOrEqual, SQLBind(day.description))
-                .where { $0.where(col("a.valid_to"), .is, SQLLiteral.null).orWhere(col("a.valid_to"), .greaterThanOrEqual, SQLBind(day.description)) }
+                .heldOn(day)
                 .within(scopes: [scope], column: col("u.path")).all()
             for row in rows { map[try row.decode(column: "terminal_pin", as: String.self)] = try row.decode(column: "id", as: Int64.self) }
             return map
