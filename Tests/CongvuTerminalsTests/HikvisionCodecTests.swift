@@ -25,6 +25,11 @@ import Testing
         #expect(Instant.format(HikvisionEvent.parseDate("2026-03-03T07:24:05.123+07:00")!) == "2026-03-03T00:24:05.000Z")
         #expect(Instant.format(HikvisionEvent.parseDate("2026-03-03T02:24:05-05:00")!) == "2026-03-03T07:24:05.000Z")
         #expect(HikvisionEvent.parseDate("03/03/2026 07:24") == nil)
+        #expect(Instant.format(HikvisionEvent.parseDate("2026-03-03T07:24:05+0700")!) == "2026-03-03T00:24:05.000Z")
+        // What scripts/fuzz found: an offset of many digits overflowed the arithmetic and stopped the server.
+        #expect(HikvisionEvent.parseDate("2050-03-03T07:24:052+-8888888888888888888:888888888888") == nil)
+        #expect(HikvisionEvent.parseDate("2026-03-03T07:24:05+15:00") == nil)
+        #expect(HikvisionEvent.parseDate("2026-03-03T07:24:05+07:75") == nil)
     }
 
     @Test func multipartBodiesCarryTheEventAndAPicture() throws {

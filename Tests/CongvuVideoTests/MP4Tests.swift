@@ -170,3 +170,16 @@ struct FFmpegCommandTests {
         #expect(!live.contains("segment") && live.last == "pipe:1")
     }
 }
+
+/// What scripts/fuzz found: a box declaring a 64-bit size near Int.max overflowed an addition while
+/// a recorded segment was read back. Such a file is now unreadable, not fatal.
+@Suite struct CorruptSegmentTests {
+    @Test func aBoxTooLargeForTheFileIsACutNotACrash() throws {
+        var bytes = Data([0, 0, 0, 16]) + Data("ftypiso5".utf8) + Data([0, 0, 0, 0])
+        bytes += Data([0, 0, 0, 1]) + Data("free".utf8) + Data([0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0])
+        let path = NSTemporaryDirectory() + "congvu-corrupt-\(UUID().uuidString).mp4"
+        try bytes.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: SegmentFile.Unreadable.self) { try SegmentFile(path: path) }
+    }
+}

@@ -140,3 +140,33 @@ struct SnapshotURLTests {
                                     password: camera.password, client: .shared) != nil)
     }
 }
+
+/// The reader of cameras' answers: what SOAP uses is read, anything else refused, nothing crashes
+/// (the inputs that crashed Foundation's XMLParser are here).
+@Suite struct SmallXMLTests {
+    @Test func soapAnswersAreRead() throws {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!-- a comment --><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>
+            <trt:Profiles token='P&amp;1' fixed="true"><tt:Name>Cổng &lt;chính&gt; &#x41;&#66;</tt:Name><tt:Uri><![CDATA[rtsp://a/b?c=1&d=2]]></tt:Uri>
+            <tt:Empty/></trt:Profiles></s:Body></s:Envelope>
+            """
+        let root = try #require(XMLNode.parse(Data(xml.utf8)))
+        #expect(root.name == "Envelope")
+        let profile = try #require(root.first("Profiles"))
+        #expect(profile.attributes == ["token": "P&1", "fixed": "true"])
+        #expect(profile.first("Name")?.text == "Cổng <chính> AB")
+        #expect(profile.first("Uri")?.text == "rtsp://a/b?c=1&d=2")
+        #expect(root.all("Empty").count == 1)
+    }
+
+    @Test func anythingElseIsRefused() {
+        for bad in ["<a><b></a></b>", "<a>", "<a></a><b></b>", "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "<a>&nope;</a>", "<a b=c></a>",
+                    "text<a/>", "<a><![CDATA[x</a>", "<?xm?>::::+<trt:GetProfiles>", "",
+                    String(repeating: "<a>", count: 65) + String(repeating: "</a>", count: 65)] {
+            #expect(XMLNode.parse(Data(bad.utf8)) == nil, "\(bad.prefix(40))")
+        }
+        #expect(XMLNode.parse(Data([0x3C, 0x61, 0x20, 0x78, 0x6D, 0x6C, 0x6E, 0x73, 0x3D, 0x22, 0xE0, 0x22, 0x3E, 0x3C, 0x2F, 0x61, 0x3E])) == nil)  // not UTF-8
+        #expect(XMLNode.parse(Data((String(repeating: "<a>", count: 64) + String(repeating: "</a>", count: 64)).utf8)) != nil)
+    }
+}

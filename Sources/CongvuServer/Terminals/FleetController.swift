@@ -185,7 +185,8 @@ struct FleetController {
     func settings(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let t = try await terminal(context)
         let form = try await FormData.read(request, context)
-        do {
+        let values = ["location": form["location"], "reason": form["reason"], "pinned_address": form["pinned_address"]]
+        return try await act(on: t, context, keeping: values, then: "/terminals/\(t.serial)") {
             guard t.status != .pending else { throw ValidationErrors([FieldError("unit", "terminal_not_approved")]) }
             let reason = try requireReason(form)
             guard let unitID = form.int("unit"), let unit = try await services.units.get(unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
@@ -195,41 +196,40 @@ struct FleetController {
                                                                          encoding: form["encoding"], photos: form.bool("photos"), enabled: form.bool("enabled"),
                                                                          pinnedAddress: form["pinned_address"]),
                                        by: context.actor, reason: reason)
+        }
+    }
+
+    /// A form about one terminal: done, then back to `location`; refused, the terminal's page
+    /// again with the form's values and what was wrong.
+    func act(on t: Terminal, _ context: AppRequestContext, keeping values: [String: String] = [:], then location: String,
+             _ body: () async throws -> Void) async throws -> Response {
+        do {
+            try await body()
         } catch {
-            var view = FormView(values: ["location": form["location"], "reason": form["reason"], "pinned_address": form["pinned_address"]])
+            var view = FormView(values: values)
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await renderDetail(t, context, status: .badRequest, form: view)
         }
-        return HTMLPage.redirect("/terminals/\(t.serial)")
+        return HTMLPage.redirect(location)
     }
 
     /// The office accepts the address a terminal now calls from (its alert offers it).
     func pinAddress(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let t = try await terminal(context)
         let form = try await FormData.read(request, context)
-        do {
+        return try await act(on: t, context, keeping: ["reason": form["reason"]], then: "/terminals/\(t.serial)#alerts") {
             guard t.status != .pending else { throw ValidationErrors([FieldError("unit", "terminal_not_approved")]) }
             try await terminals.pin(serial: t.serial, address: form["address"].trimmingCharacters(in: .whitespaces), by: context.actor, reason: form["reason"])
-        } catch {
-            var view = FormView(values: ["reason": form["reason"]])
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderDetail(t, context, status: .badRequest, form: view)
         }
-        return HTMLPage.redirect("/terminals/\(t.serial)#alerts")
     }
 
     /// Lets a Security PUSH terminal register again (after a reset or a replacement).
     func resetRegistration(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let t = try await terminal(context)
         let form = try await FormData.read(request, context)
-        do {
+        return try await act(on: t, context, then: "/terminals/\(t.serial)") {
             try await terminals.resetRegistration(serial: t.serial, by: context.actor, reason: form["reason"])
-        } catch {
-            var view = FormView()
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderDetail(t, context, status: .badRequest, form: view)
         }
-        return HTMLPage.redirect("/terminals/\(t.serial)")
     }
 
     func fullUpload(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -245,7 +245,8 @@ struct FleetController {
     func queue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let t = try await terminal(context)
         let form = try await FormData.read(request, context)
-        do {
+        let values = ["pin": form["pin"], "message": form["message"], "from": form["from"], "to": form["to"]]
+        return try await act(on: t, context, keeping: values, then: "/terminals/\(t.serial)#commands") {
             guard t.status == .approved, let path = t.unitPath else { throw ValidationErrors([FieldError("command", "terminal_not_approved")]) }
             var new: [NewTerminalCommand] = []
             func range() throws -> (TerminalTime, TerminalTime) {
@@ -287,12 +288,7 @@ struct FleetController {
                 throw ValidationErrors([FieldError("command", "invalid")])
             }
             try await commands.enqueue(new, terminalID: t.id, by: context.actor)
-        } catch {
-            var view = FormView(values: ["pin": form["pin"], "message": form["message"], "from": form["from"], "to": form["to"]])
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderDetail(t, context, status: .badRequest, form: view)
         }
-        return HTMLPage.redirect("/terminals/\(t.serial)#commands")
     }
 
     func approveCommand(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -300,14 +296,7 @@ struct FleetController {
               let t = try await terminals.get(serial: command.serial), let path = t.unitPath else { throw StoreError.notFound("command") }
         try context.require(.manageTerminals, atAnyOf: [path])
         _ = try await FormData.read(request, context)
-        do {
-            try await commands.approve(id, by: context.actor)
-        } catch {
-            var view = FormView()
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderDetail(t, context, status: .badRequest, form: view)
-        }
-        return HTMLPage.redirect("/terminals/\(t.serial)#commands")
+        return try await act(on: t, context, then: "/terminals/\(t.serial)#commands") { try await commands.approve(id, by: context.actor) }
     }
 
     func resolveAlert(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -315,13 +304,8 @@ struct FleetController {
               let t = try await terminals.get(serial: found.alert.serial) else { throw StoreError.notFound("alert") }
         try context.require(.manageTerminals, atAnyOf: [path])
         let form = try await FormData.read(request, context)
-        do {
+        return try await act(on: t, context, then: form["back"] == "list" ? "/terminals" : "/terminals/\(t.serial)#alerts") {
             try await alerts.resolve(id, by: context.actor, note: form["resolution"])
-        } catch {
-            var view = FormView()
-            try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderDetail(t, context, status: .badRequest, form: view)
         }
-        return HTMLPage.redirect(form["back"] == "list" ? "/terminals" : "/terminals/\(t.serial)#alerts")
     }
 }

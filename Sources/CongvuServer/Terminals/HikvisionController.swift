@@ -45,7 +45,10 @@ struct HikvisionController {
             try await store.journal(entry(request, serial, now, body, 400, "unreadable event"))
             return reply(.badRequest, "unreadable event")
         }
-        guard terminal.status == .approved else { return reply(.serviceUnavailable, "terminal not approved") }
+        // From elsewhere than its pinned address it is held like a terminal not approved (it keeps the event).
+        guard terminal.status == .approved, !(try await services.terminalMoved(terminal, address: context.clientAddress, now: now)) else {
+            return reply(.serviceUnavailable, "terminal not approved")
+        }
         guard let event = parsed else {
             // A heartbeat, a door alarm, a refused face: journaled, nothing else.
             try await store.journal(entry(request, serial, now, body, 200, "OK"))

@@ -205,12 +205,7 @@ struct TerminalController {
     func trust(_ terminal: Terminal, push: PushRequest, request: Request, address: String, now: Date) async throws -> Trust {
         guard terminal.status != .pending else { return .trusted }
         let day = Day(now, in: CivilTime.vietnam)
-        if !terminal.admits(address: address) {
-            try await AlertStore(database: services.database).raise(
-                [NewTerminalAlert(kind: .addressChanged, occurredAt: now, detail: "\(terminal.pinnedAddress) → \(address)",
-                                  dedupe: "address:\(terminal.serial):\(address):\(day)")], terminalID: terminal.id, now: now)
-            return .moved
-        }
+        if try await services.terminalMoved(terminal, address: address, now: now) { return .moved }
         let beforeToken = push.isHandshake || push.endpoint == .registry || push.endpoint == .push
         guard terminal.registered, !beforeToken else { return .trusted }
         let expected = (try? services.secrets.open(terminal.registrySealed)).map {
@@ -254,6 +249,17 @@ struct TerminalController {
 }
 
 extension AppServices {
+    /// Whether a request in an approved terminal's name comes from elsewhere than its pinned
+    /// address (or range): then it is held, and the terminal's alert raised once a day per address.
+    /// For every vendor (ZKTeco and Hikvision alike).
+    func terminalMoved(_ terminal: Terminal, address: String, now: Date) async throws -> Bool {
+        guard terminal.status != .pending, !terminal.admits(address: address) else { return false }
+        try await AlertStore(database: database).raise(
+            [NewTerminalAlert(kind: .addressChanged, occurredAt: now, detail: "\(terminal.pinnedAddress) → \(address)",
+                              dedupe: "address:\(terminal.serial):\(address):\(Day(now, in: CivilTime.vietnam))")], terminalID: terminal.id, now: now)
+        return true
+    }
+
     /// A terminal request's body, read up to what its serial may send: a new serial is admitted a
     /// few per address and hour (nil: refused, counted for the office); a terminal not yet approved
     /// sends small bodies only (`tooLarge`: refused after it is noted as pending, so the office sees it).

@@ -61,10 +61,13 @@ public struct HikvisionEvent: Sendable, Equatable {
         if zone == "Z" || zone.isEmpty {
             offset = zone.isEmpty ? 7 * 3600 : 0
         } else {
+            // `+07:00`, `+0700` or `+07`: two digits of hours and two of minutes, no more (a long
+            // run of digits overflowed the arithmetic here; found by scripts/fuzz).
             let sign = zone.first == "-" ? -1 : 1
-            let hm = zone.dropFirst().split(separator: ":")
-            guard zone.first == "+" || zone.first == "-", let h = Int(hm.first ?? ""), h <= 14 else { return nil }
-            let m = hm.count > 1 ? Int(hm[1]) ?? 0 : 0
+            let digits = zone.dropFirst().filter { $0 != ":" }
+            guard zone.first == "+" || zone.first == "-", digits.count == 2 || digits.count == 4, digits.allSatisfy(\.isASCII),
+                  let h = Int(digits.prefix(2)), let m = Int(digits.count == 4 ? String(digits.suffix(2)) : "0"), (0...14).contains(h),
+                  (0..<60).contains(m), digits.allSatisfy(\.isNumber) else { return nil }
             offset = sign * (h * 3600 + m * 60)
         }
         return time.instant(offsetSeconds: offset)

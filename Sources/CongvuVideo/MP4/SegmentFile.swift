@@ -39,7 +39,9 @@ public struct SegmentFile: Sendable, Equatable {
             } else if boxSize == 0 {
                 boxSize = size - offset
             }
-            guard boxSize >= 8, offset + boxSize <= size else { break } // cut short by a crash
+            // Cut short by a crash, or a size no file has (compared without adding: a 64-bit size
+            // near Int.max overflowed here, found by scripts/fuzz).
+            guard boxSize >= 8, boxSize <= size - offset else { break }
             let type = BoxReader.fourCC(head, at: 4)
             switch type {
             case "moov", "moof":

@@ -4,9 +4,6 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// ONVIF discovery of one camera's addresses: its clock first (no login; a token whose time is off
 /// is refused), then its media service, profiles, stream and snapshot URIs, each call signed with a
@@ -161,33 +158,158 @@ public final class XMLNode: @unchecked Sendable {
         children.flatMap { ($0.name == name ? [$0] : []) + $0.all(name) }
     }
 
+    /// Reads a camera's answer. Written out rather than handed to Foundation's XMLParser, which on
+    /// Linux traps or reads a null pointer on a processing instruction without data or a name that
+    /// is not UTF-8: a camera (or whoever answers in its place) could stop the whole server. Found
+    /// by scripts/fuzz. Only what SOAP answers use is read: elements with prefixes dropped,
+    /// attributes, text, the five entities and character references, CDATA, comments and
+    /// processing instructions (skipped). A DOCTYPE, a second root, unbalanced tags, an unknown
+    /// entity, bytes that are not UTF-8 or nesting deeper than 64 refuse the document (nil).
     public static func parse(_ data: Data) -> XMLNode? {
-        let builder = Builder()
-        let parser = XMLParser(data: data)
-        parser.delegate = builder
-        guard parser.parse(), parser.parserError == nil, builder.stack.isEmpty else { return nil }
-        return builder.root
+        guard String(data: data, encoding: .utf8) != nil else { return nil }
+        var reader = SmallXMLReader(bytes: [UInt8](data))
+        return reader.document()
+    }
+}
+
+/// The reader behind `XMLNode.parse`, over UTF-8 bytes.
+struct SmallXMLReader {
+    let bytes: [UInt8]
+    var i = 0
+    static let maxDepth = 64
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
+
+    func starts(_ text: String) -> Bool {
+        let t = Array(text.utf8)
+        return i + t.count <= bytes.count && Array(bytes[i..<(i + t.count)]) == t
     }
 
-    final class Builder: NSObject, XMLParserDelegate {
-        var root: XMLNode?
-        var stack: [XMLNode] = []
-
-        static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            var attrs: [String: String] = [:]
-            for (k, v) in attributes { attrs[Self.local(k)] = v }
-            let node = XMLNode(name: Self.local(elementName), attributes: attrs)
-            if let parent = stack.last { parent.children.append(node) } else { root = node }
-            stack.append(node)
+    /// The index just past `end`, searching from `from`.
+    func after(_ end: String, from: Int) -> Int? {
+        let t = Array(end.utf8)
+        var k = from
+        while k + t.count <= bytes.count {
+            if bytes[k] == t[0] && Array(bytes[k..<(k + t.count)]) == t { return k + t.count }
+            k += 1
         }
+        return nil
+    }
 
-        func parser(_ parser: XMLParser, foundCharacters string: String) { stack.last?.text += string }
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            if let node = stack.popLast() { node.text = node.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+
+    /// Text with its entities and character references replaced; nil for one it does not know.
+    static func decode(_ raw: String) -> String? {
+        guard raw.contains("&") else { return raw }
+        var out = ""
+        var rest = Substring(raw)
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            guard let semi = rest[amp...].firstIndex(of: ";") else { return nil }
+            let name = rest[rest.index(after: amp)..<semi]
+            switch name {
+            case "lt": out += "<"
+            case "gt": out += ">"
+            case "amp": out += "&"
+            case "quot": out += "\""
+            case "apos": out += "'"
+            default:
+                let hex = name.hasPrefix("#x") || name.hasPrefix("#X")
+                guard name.hasPrefix("#"), let code = UInt32(name.dropFirst(hex ? 2 : 1), radix: hex ? 16 : 10),
+                      let scalar = Unicode.Scalar(code) else { return nil }
+                out.unicodeScalars.append(scalar)
+            }
+            rest = rest[rest.index(after: semi)...]
+        }
+        return out + rest
+    }
+
+    mutating func document() -> XMLNode? {
+        var stack: [XMLNode] = []
+        var root: XMLNode?
+        while i < bytes.count {
+            if bytes[i] != UInt8(ascii: "<") {
+                let start = i
+                while i < bytes.count && bytes[i] != UInt8(ascii: "<") { i += 1 }
+                guard let top = stack.last else {
+                    guard bytes[start..<i].allSatisfy(Self.isSpace) else { return nil }
+                    continue
+                }
+                guard let text = Self.decode(string(start..<i)) else { return nil }
+                top.text += text
+            } else if starts("<?") {
+                guard let end = after("?>", from: i + 2) else { return nil }
+                i = end
+            } else if starts("<!--") {
+                guard let end = after("-->", from: i + 4) else { return nil }
+                i = end
+            } else if starts("<![CDATA[") {
+                guard let top = stack.last, let end = after("]]>", from: i + 9) else { return nil }
+                top.text += string((i + 9)..<(end - 3))
+                i = end
+            } else if starts("<!") {
+                return nil  // a DOCTYPE: no answer of a camera has one, and entities defined there are refused
+            } else if starts("</") {
+                guard let end = after(">", from: i + 2) else { return nil }
+                let name = Self.local(string((i + 2)..<(end - 1)).trimmingCharacters(in: .whitespacesAndNewlines))
+                guard let top = stack.popLast(), top.name == name else { return nil }
+                top.text = top.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                i = end
+            } else {
+                guard let (node, closed) = startTag() else { return nil }
+                if let parent = stack.last {
+                    parent.children.append(node)
+                } else {
+                    guard root == nil else { return nil }
+                    root = node
+                }
+                if !closed {
+                    guard stack.count < Self.maxDepth else { return nil }
+                    stack.append(node)
+                }
+            }
+        }
+        return stack.isEmpty ? root : nil
+    }
+
+    /// `<name a="1" b='2'>` or `<name/>`, from `<`; the node and whether it closed itself.
+    mutating func startTag() -> (XMLNode, Bool)? {
+        i += 1
+        let nameStart = i
+        while i < bytes.count, !Self.isSpace(bytes[i]), bytes[i] != UInt8(ascii: ">"), bytes[i] != UInt8(ascii: "/") { i += 1 }
+        let name = string(nameStart..<i)
+        guard !name.isEmpty, !name.contains("<"), !name.contains("&") else { return nil }
+        var attributes: [String: String] = [:]
+        while true {
+            while i < bytes.count && Self.isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.count else { return nil }
+            if bytes[i] == UInt8(ascii: ">") {
+                i += 1
+                return (XMLNode(name: Self.local(name), attributes: attributes), false)
+            }
+            if starts("/>") {
+                i += 2
+                return (XMLNode(name: Self.local(name), attributes: attributes), true)
+            }
+            let attrStart = i
+            while i < bytes.count, !Self.isSpace(bytes[i]), bytes[i] != UInt8(ascii: "="), bytes[i] != UInt8(ascii: ">") { i += 1 }
+            let attr = string(attrStart..<i)
+            while i < bytes.count && Self.isSpace(bytes[i]) { i += 1 }
+            guard !attr.isEmpty, i < bytes.count, bytes[i] == UInt8(ascii: "=") else { return nil }
+            i += 1
+            while i < bytes.count && Self.isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") else { return nil }
+            let quote = bytes[i]
+            i += 1
+            let valueStart = i
+            while i < bytes.count && bytes[i] != quote { i += 1 }
+            guard i < bytes.count, let value = Self.decode(string(valueStart..<i)) else { return nil }
+            i += 1
+            attributes[Self.local(attr)] = value
         }
     }
 }
