@@ -72,6 +72,7 @@ import Testing
                 var counter = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "DS-K1T341AM20240001" }?.camera)
                 counter.httpPort = cameraPort
                 try await h.services.cameras.update(counter, password: "", by: .system)
+                try await h.trustDemoTerminal("DS-K1T341AM20240001", pins: [])
                 let stamp = Instant.formatLocal(Date().addingTimeInterval(-10)).replacingOccurrences(of: " ", with: "T") + ":05+07:00"
                 let event = """
                     {"ipAddress":"192.168.1.64","dateTime":"\(stamp)","eventType":"AccessControllerEvent","AccessControllerEvent":\
