@@ -6,6 +6,12 @@ import SQLKit
 import Testing
 
 @Suite struct MigrationTests {
+    /// Steps live with their features; the one list keeps them numbered 1, 2, 3… with distinct names.
+    @Test func stepsAreNumberedInOrder() {
+        #expect(Schema.all.map(\.version) == Array(1...Schema.all.count))
+        #expect(Set(Schema.all.map(\.name)).count == Schema.all.count)
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func appliesEveryMigrationOnceAndRecordsIt(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
