@@ -202,4 +202,47 @@ import Testing
     }
 }
 
+/// Every form route, enumerated from the router: a post without the session's CSRF token (none, or
+/// another's) is refused with 403 and changes nothing, even for the province's administrator, who
+/// may do everything else. Routes that take no form (devices, the API with its bearer token) are named.
+@Suite struct EveryFormCSRFTests {
+    /// Not forms: devices with their own credentials, and the token-authenticated API.
+    static let notForms: Set<String> = ["POST /iclock/**", "POST /hikvision/{serial}/events", "POST /kiosk/punch"]
+
+    @Test func everyFormRefusesAPostWithoutItsToken() async throws {
+        try await Harness.run { h in
+            let routes = buildRouter(h.services).routes.filter { $0.method == .post }
+                .map { (path: $0.path.description, key: "\($0.method) \($0.path)") }
+                .filter { !Self.notForms.contains($0.key) && !$0.path.hasPrefix("/api/") }
+            #expect(routes.count > 50)
+            let f = try await EveryRouteAccessTests.fixtures(h)
+            let admin = h.browser()
+            #expect(try await admin.signIn("admin", password: Demo.password).status == .seeOther)
+            let other = h.browser()
+            #expect(try await other.signIn("vanphong.giahung", password: Demo.password).status == .seeOther)
+            func changes() async throws -> Int {
+                try await h.services.audit.recent(limit: 5000).filter { $0.action != .login && $0.objectType != "api_token" && $0.objectType != "user" }.count
+            }
+            // The second factor's form acts only for a session waiting for it.
+            let chairmanB = try #require(try await h.services.accounts.byUsername("chutich.giavan"))
+            try await h.services.accounts.setTOTP(userID: chairmanB.id, secret: "JBSWY3DPEHPK3PXP", enabled: true, by: .system)
+            let half = h.browser()
+            try await half.get("/login")
+            #expect(try await half.post("/login", ["username": "chutich.giavan", "password": Demo.password]).headers[.location] == "/login/2fa")
+            let before = try await changes()
+            for route in routes {
+                let uri = EveryRouteAccessTests.uri(route.path, f)
+                let b = route.key == "POST /login/2fa" ? half : admin
+                for token in ["", "forged", other.csrf] {
+                    let r = try await b.post(uri, ["_csrf": token, "reason": "thử CSRF", "name": "X", "unit": f.unitB, "code": "123456"])
+                    #expect(r.status == .forbidden, "\(route.key) with token '\(token.prefix(6))' answered \(r.status)")
+                }
+            }
+            #expect(try await changes() == before)
+            // Still signed in: not even sign-out went through.
+            #expect(try await admin.get("/account").status == .ok)
+        }
+    }
+}
+
 struct FixtureMissing: Error { let sql: String }

@@ -79,6 +79,7 @@ import Testing
                 #expect(try await office.post("/terminals/\(s)/pin", ["address": "10.0.9.0/40", "reason": "sai"]).status == .badRequest)
 
                 // The held punch waits on the office's page; accepted, it counts and the PIN is taken as enrolled there.
+                #expect(try await office.get("/").text.contains("href=\"/attendance/cards#held\""))  // the office's home says so
                 let cards = try await office.get("/attendance/cards").text
                 #expect(cards.contains("id=\"held-punches\"") && cards.contains(stranger.fullName))
                 let held = try #require(try await punches.held(scopes: ["/"]).first { $0.punch.personID == stranger.id })

@@ -21,6 +21,14 @@ struct HomeController {
             cards.append(["title": t.text("card_terminal_alerts", context.locale), "value": open.count, "href": "/terminals#alerts",
                           "note": t.text("card_terminal_alerts_note", context.locale)])
         }
+        if p.holds(.editPeople) {
+            // Punches kept but not counted until the office looks: a leader's "who was in" depends on them.
+            let held = try await PunchStore(database: services.database).heldCount(scopes: p.scopes(for: .editPeople))
+            if held > 0 {
+                cards.append(["title": t.text("card_held_punches", context.locale), "value": held, "href": "/attendance/cards#held",
+                              "note": t.text("card_held_punches_note", context.locale)])
+            }
+        }
         if p.holds(.viewPeople) {
             let scopes = p.scopes(for: .viewPeople)
             let count = try await services.people.search("", scopes: scopes, on: services.today, limit: 1).total

@@ -177,21 +177,32 @@ public struct PunchStore: Sendable {
         public var pin: String
     }
 
+    /// Held punches of people serving in `scopes`, not yet reviewed.
+    func heldQuery(_ sql: any SQLDatabase, scopes: [String]) -> SQLSelectBuilder {
+        sql.select().from(SQLAlias(SQLIdentifier("punches"), as: SQLIdentifier("p")))
+            .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("pe")), on: SQLRaw("pe.id = p.person_id"))
+            .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.person_id"))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+            .where(col("p.flag"), .notEqual, SQLBind("")).where(col("p.reviewed_at"), .is, SQLLiteral.null)
+            .where(col("a.valid_to"), .is, SQLLiteral.null).within(scopes: scopes, column: col("u.path"))
+    }
+
     /// Held punches of people serving in `scopes`, not yet reviewed, oldest first.
     public func held(scopes: [String], limit: Int = 200) async throws -> [Held] {
         try await database.read { sql in
-            let rows = try await sql.select().distinct().column(SQLRaw("p.*")).column(col("pe.full_name")).column(col("pe.terminal_pin"), as: "person_pin")
-                .from(SQLAlias(SQLIdentifier("punches"), as: SQLIdentifier("p")))
-                .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("pe")), on: SQLRaw("pe.id = p.person_id"))
-                .join(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")), on: SQLRaw("a.person_id = p.person_id"))
-                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
-                .where(col("p.flag"), .notEqual, SQLBind("")).where(col("p.reviewed_at"), .is, SQLLiteral.null)
-                .where(col("a.valid_to"), .is, SQLLiteral.null).within(scopes: scopes, column: col("u.path"))
-                .orderBy(col("p.received_at")).limit(limit).all()
+            let rows = try await heldQuery(sql, scopes: scopes).distinct().column(SQLRaw("p.*")).column(col("pe.full_name"))
+                .column(col("pe.terminal_pin"), as: "person_pin").orderBy(col("p.received_at")).limit(limit).all()
             return try rows.map { row in
                 Held(punch: try PunchStore.decode(row), personName: try row.decode(column: "full_name", as: String.self),
                      pin: try row.decode(column: "person_pin", as: String.self))
             }
+        }
+    }
+
+    /// How many punches wait for the office's review in `scopes` (the office's home card).
+    public func heldCount(scopes: [String]) async throws -> Int {
+        try await database.read { sql in
+            try await heldQuery(sql, scopes: scopes).column(SQLRaw("COUNT(DISTINCT p.id) AS n")).first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
 
