@@ -67,6 +67,12 @@ def contrast_failures(d):
     return d.execute_script(CONTRAST)
 
 
+def page_text(d, selector="main"):
+    """The element's text read in one script: while a form's answer replaces the page, an element
+    found a moment before may already be gone (Chrome then says the node is not in the document)."""
+    return d.execute_script("var e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector) or ""
+
+
 class Checks:
     def __init__(self, base, shots, data, camera_port=None):
         self.base, self.shots, self.data, self.camera_port = base, shots, data, camera_port
@@ -348,7 +354,7 @@ class Checks:
             self.shot(d, "camera-playback")
             # The viewings are in the office's log.
             d.get(self.base + "/cameras/views")
-            WebDriverWait(d, 10).until(lambda d: "Cổng thử nghiệm" in d.find_element(By.TAG_NAME, "body").text)
+            WebDriverWait(d, 10).until(lambda d: "Cổng thử nghiệm" in page_text(d, "body"))
             assert "Xem lại" in d.find_element(By.ID, "camera-views").text
         finally:
             d.quit()
@@ -477,7 +483,7 @@ class Checks:
             form.find_element(By.NAME, "place").send_keys("Sở Nội vụ")
             form.find_element(By.NAME, "purpose").send_keys("Họp sáng thứ Sáu")
             form.find_element(By.CSS_SELECTOR, "button.primary").click()
-            WebDriverWait(clerk, 10).until(lambda d: "Họp sáng thứ Sáu" in d.find_element(By.TAG_NAME, "body").text)
+            WebDriverWait(clerk, 10).until(lambda d: "Họp sáng thứ Sáu" in page_text(d, "body"))
 
             self.sign_in(phone, "chutich.giahung")
             phone.get(self.base + "/")
@@ -489,7 +495,7 @@ class Checks:
             self.shot(phone, "morning-phone")
             item.find_element(By.CSS_SELECTOR, "button.primary").click()
             WebDriverWait(phone, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-                lambda d: d.current_url.rstrip("/") == self.base and "Họp sáng thứ Sáu" not in d.find_element(By.TAG_NAME, "main").text)
+                lambda d: d.current_url.rstrip("/") == self.base and "Họp sáng thứ Sáu" not in page_text(d))
             # The clerk sees it approved.
             clerk.get(self.base + "/absences")
             assert "Đã duyệt" in clerk.find_element(By.TAG_NAME, "main").text
