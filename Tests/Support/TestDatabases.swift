@@ -6,8 +6,23 @@ import Logging
 /// started a server and set `CONGVU_TEST_POSTGRES_URL` (e.g. postgres://postgres@127.0.0.1:55432/postgres).
 public enum TestDatabases {
     public static var kinds: [DatabaseKind] {
-        ProcessInfo.processInfo.environment["CONGVU_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+        guard ProcessInfo.processInfo.environment["CONGVU_TEST_POSTGRES_URL"] != nil else {
+            _ = postgresSkipped
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
     }
+
+    /// Said once, loudly: a plain `swift test` runs the store tests on SQLite only.
+    static let postgresSkipped: Void = {
+        FileHandle.standardError.write(Data("""
+
+            ⚠️  CONGVU_TEST_POSTGRES_URL is not set: every store test runs on SQLite only, PostgreSQL is SKIPPED.
+                scripts/test starts a private PostgreSQL and runs them on both.
+
+
+            """.utf8))
+    }()
 
     public static let logger: Logger = {
         var l = Logger(label: "test")
