@@ -19,10 +19,10 @@ struct AbsencesController {
     static func row(_ r: AbsenceRow, catalogs: Catalogs, locale: AppLocale) -> [String: Any] {
         let a = r.request
         return ["id": a.id, "person_id": a.personID, "name": r.fullName, "title": r.title, "unit": r.unitName,
-                "kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": present(a.place), "purpose": a.purpose,
-                "task": present(a.task), "from": Instant.display(a.from), "to": Instant.display(a.to),
+                "kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": Template.optional(a.place), "purpose": a.purpose,
+                "task": Template.optional(a.task), "from": Instant.display(a.from), "to": Instant.display(a.to),
                 "status": a.status.rawValue, "status_label": catalogs.label("absence_status", a.status.rawValue, locale),
-                "late": a.filedLate, "note": present(a.decisionNote)]
+                "late": a.filedLate, "note": Template.optional(a.decisionNote)]
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -77,7 +77,7 @@ struct AttendanceController {
             "rows": rows.map { (p, v) -> [String: Any] in
                 let c = cases[p.personID]?[day]
                 return ["id": p.personID, "name": p.fullName, "title": p.title, "status": v.status.rawValue, "label": t.verdict(v.status),
-                        "in": time(v.checkIn), "out": time(v.checkOut), "reasons": present(t.reasons(v)), "day": day.description,
+                        "in": time(v.checkIn), "out": time(v.checkOut), "reasons": Template.optional(t.reasons(v)), "day": day.description,
                         "case": c.map { ["status": $0.status.rawValue, "label": catalogs.label("explanation_status", $0.status.rawValue, context.locale),
                                          "id": $0.id] as [String: Any] } ?? false,
                         "can_open": c == nil && v.needsExplanation && day < services.today]
@@ -107,7 +107,7 @@ struct AttendanceController {
             let c = cases[day]
             return ["day": day.description, "day_vn": day.vietnamese, "weekday": catalogs.text("weekday_\(HolidayRules.weekday(day) == 0 ? 7 : HolidayRules.weekday(day))", context.locale),
                     "status": v.status.rawValue, "label": t.verdict(v.status), "code": Timesheet.code(v),
-                    "in": time(v.checkIn), "out": time(v.checkOut), "reasons": present(t.reasons(v)),
+                    "in": time(v.checkIn), "out": time(v.checkOut), "reasons": Template.optional(t.reasons(v)),
                     "case": c.map { catalogs.label("explanation_status", $0.status.rawValue, context.locale) } ?? false,
                     "quiet": v.status == .notScheduled || v.status == .holiday]
         }
@@ -184,13 +184,13 @@ struct AttendanceController {
             "person": ["id": id, "name": record.person.fullName], "day": day.description, "day_vn": day.vietnamese,
             "month": Month(day).description, "prev": day.previous.description, "next": day.next.description,
             "verdict": verdict.map { v -> [String: Any] in
-                ["status": v.status.rawValue, "label": t.verdict(v.status), "reasons": present(t.reasons(v)),
+                ["status": v.status.rawValue, "label": t.verdict(v.status), "reasons": Template.optional(t.reasons(v)),
                  "in": time(v.checkIn), "out": time(v.checkOut)]
             } ?? false,
             "punches": punches.map { s -> [String: Any] in
                 ["time": Instant.clock(s.punch.at), "source": catalogs.label("punch_source", s.punch.source.rawValue, locale),
-                 "method": catalogs.label("punch_method", s.punch.method.rawValue, locale), "device": present(s.device),
-                 "queued": s.queued, "manual": s.punch.source == .manual, "note": present(s.note),
+                 "method": catalogs.label("punch_method", s.punch.method.rawValue, locale), "device": Template.optional(s.device),
+                 "queued": s.queued, "manual": s.punch.source == .manual, "note": Template.optional(s.note),
                  "flag": s.flag == .none ? false : catalogs.label("punch_flag", s.flag.rawValue, locale),
                  "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false,
                  "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false,
@@ -203,12 +203,12 @@ struct AttendanceController {
                  "serial": a.serial, "resolved": a.resolvedAt != nil, "resolution": a.resolution]
             },
             "absences": absences.map { a -> [String: Any] in
-                ["kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": present(a.place), "purpose": a.purpose,
+                ["kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": Template.optional(a.place), "purpose": a.purpose,
                  "from": Instant.display(a.from), "to": Instant.display(a.to), "status": catalogs.label("absence_status", a.status.rawValue, locale)]
             },
             "history": history.map { h -> [String: Any] in
                 ["at": Instant.display(h.at), "label": t.verdict(h.status), "cause": t.cause(h.cause),
-                 "reasons": present(h.reasons.map(t.reason).joined(separator: "; "))]
+                 "reasons": Template.optional(h.reasons.map(t.reason).joined(separator: "; "))]
             },
             "has_history": history.count > 1,
             "explanation": explanation.map { ExplanationsController.view($0, catalogs: catalogs, locale: locale, now: Date()) } ?? false,

@@ -38,15 +38,15 @@ struct BoardController {
         let (unit, units) = try await self.unit(request, context)
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
         return try services.views.page("board", context, [
-            "unit": ["id": unit.id, "name": unit.name, "code": present(unit.code)], "units": units,
-            "board": Self.view(snapshot), "door": present(unit.code),
+            "unit": ["id": unit.id, "name": unit.name, "code": Template.optional(unit.code)], "units": units,
+            "board": Self.view(snapshot), "door": Template.optional(unit.code),
         ])
     }
 
     static func view(_ s: BoardSnapshot) -> [String: Any] {
         ["at": s.at, "counts": s.counts.map { ["state": $0.state, "label": $0.label, "count": $0.count] },
          "people": s.people.map { ["id": $0.id, "name": $0.name, "title": $0.title, "state": $0.state, "label": $0.label,
-                                   "detail": present($0.detail), "day": s.day] }]
+                                   "detail": Template.optional($0.detail), "day": s.day] }]
     }
 
     func data(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -104,7 +104,7 @@ struct BoardController {
                 // Names, titles and notices only: no arrival times, no lateness, no kind of leave.
                 let away = e.state == Presence.State.onNotice.rawValue || e.state == Presence.State.onLeave.rawValue
                 let notice = e.state == Presence.State.onLeave.rawValue ? catalogs.text("door_on_leave", context.locale) : e.notice ?? ""
-                return ["name": e.name, "title": e.title, "away": away, "notice": present(away ? notice : ""),
+                return ["name": e.name, "title": e.title, "away": away, "notice": Template.optional(away ? notice : ""),
                         "until": away ? (e.until ?? "") : ""]
             },
         ])

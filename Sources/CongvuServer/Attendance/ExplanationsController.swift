@@ -25,8 +25,8 @@ struct ExplanationsController {
          "status_label": catalogs.label("explanation_status", e.status.rawValue, locale),
          "verdict": catalogs.label("verdict", e.verdict.rawValue, locale), "minutes": e.minutes > 0 ? e.minutes : false,
          "due": Instant.display(e.dueAt), "overdue": e.isOverdue(at: now), "late": e.explainedLate,
-         "text": present(e.text), "attachment": present(e.attachmentName), "explained_at": e.explainedAt.map { Instant.display($0) } ?? false,
-         "note": present(e.decisionNote), "decided_at": e.decidedAt.map { Instant.display($0) } ?? false]
+         "text": Template.optional(e.text), "attachment": Template.optional(e.attachmentName), "explained_at": e.explainedAt.map { Instant.display($0) } ?? false,
+         "note": Template.optional(e.decisionNote), "decided_at": e.decidedAt.map { Instant.display($0) } ?? false]
     }
 
     func row(_ r: ExplanationRow, _ locale: AppLocale) -> [String: Any] {

@@ -145,7 +145,7 @@ struct ReportsController {
         let w = 360.0, h = 200.0, left = 42.0, right = 8.0, top = 12.0, bottom = 26.0
         let step = (w - left - right) / Double(max(points.count - 1, 1))
         func y(_ rate: Double) -> Double { top + (1 - rate) * (h - top - bottom) }
-        var s = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(Int(w)) \#(Int(h))" role="img" aria-label="\#(XLSXSheet.escape(title))" class="chart" id="compliance-trend">"#
+        var s = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(Int(w)) \#(Int(h))" role="img" aria-label="\#(XMLText.escape(title))" class="chart" id="compliance-trend">"#
         for pct in [0, 25, 50, 75, 100] {
             let yy = y(Double(pct) / 100)
             s += #"<line x1="\#(left)" x2="\#(w - right)" y1="\#(yy)" y2="\#(yy)" class="grid"/><text x="\#(left - 4)" y="\#(yy + 4)" text-anchor="end" class="axis">\#(pct)%</text>"#

@@ -74,7 +74,7 @@ struct CalendarController {
                 let text = calendar.sessions(on: day).map(\.description).joined(separator: ", ")
                 if !text.isEmpty && !sessions.contains(text) { sessions.append(text) }
                 cells.append(["day": d, "class": classes.joined(separator: " "), "title": title,
-                              "lunar": present(lunar.map { $0.day == 1 || $0.day == 15 ? "\($0.day)/\($0.month)" : "" } ?? "")])
+                              "lunar": Template.optional(lunar.map { $0.day == 1 || $0.day == 15 ? "\($0.day)/\($0.month)" : "" } ?? "")])
             }
             while cells.count % 7 != 0 { cells.append(["blank": true]) }
             let weeks = stride(from: 0, to: cells.count, by: 7).map { ["cells": Array(cells[$0..<($0 + 7)])] }
@@ -86,7 +86,7 @@ struct CalendarController {
                                    uniquingKeysWith: { a, _ in a })
         let days = stored.map { s -> [String: Any] in
             ["id": s.id, "day": s.special.day.vietnamese, "kind": catalogs.label("special_kind", s.special.kind.rawValue, locale),
-             "name": name(s.special.name, locale), "reference": present(name(s.special.reference, locale)),
+             "name": name(s.special.name, locale), "reference": Template.optional(name(s.special.reference, locale)),
              "scope": s.unitID.map { unitNames[$0] ?? "#\($0)" } ?? catalogs.text("calendar_national", locale),
              "deletable": s.unitID == nil ? isSystemAdmin : p.allows(.editOrganisation, at: unit.path) && s.unitID == unit.id]
         }

@@ -45,7 +45,7 @@ struct OneStopController {
                 "received": d.receivedAt.map { Instant.display($0) } ?? false, "submitted": Instant.display(d.submittedAt),
                 "due": d.dueAt.map { Instant.display($0) } ?? false, "overdue": d.isOverdue(at: now),
                 "standing": timelinessView(d.standing(at: now), locale), "promised": d.promisedAt.map { Instant.display($0) } ?? false,
-                "channel": catalogs.label("channel", d.channel.key, locale), "step": present(d.stepName)]
+                "channel": catalogs.label("channel", d.channel.key, locale), "step": Template.optional(d.stepName)]
     }
 
     /// Loads a dossier the principal may see: received or currently handled in their scope.
@@ -183,14 +183,14 @@ struct OneStopController {
         let procedure = try await procedures.get(d.procedureID)
         let unitNames = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var data = form.data
-        let applicant: [String: Any] = ["name": d.applicant.name, "id_number": present(d.applicant.idNumber), "address": present(d.applicant.address),
-                                        "phone": present(d.applicant.phone), "email": present(d.applicant.email), "owner": present(d.owner)]
+        let applicant: [String: Any] = ["name": d.applicant.name, "id_number": Template.optional(d.applicant.idNumber), "address": Template.optional(d.applicant.address),
+                                        "phone": Template.optional(d.applicant.phone), "email": Template.optional(d.applicant.email), "owner": Template.optional(d.owner)]
         let documents: [[String: Any]] = d.documents.map { ["name": $0.name, "form": catalogs.label("document_form", $0.form.rawValue, locale), "quantity": $0.quantity] }
         let eventRows: [[String: Any]] = events.map { e in
-            let step: [String: Any] = ["step": present(e.stepName), "step_due": e.stepDueAt.map { Instant.display($0) } ?? false,
+            let step: [String: Any] = ["step": Template.optional(e.stepName), "step_due": e.stepDueAt.map { Instant.display($0) } ?? false,
                                        "step_result": timelinessView(e.stepTimeliness, locale)]
             var row: [String: Any] = ["at": Instant.display(e.at), "actor": e.actorName, "action": catalogs.label("dossier_action", e.action, locale),
-                                      "status": statusLabel(e.toStatus, locale), "note": present(e.note)]
+                                      "status": statusLabel(e.toStatus, locale), "note": Template.optional(e.note)]
             row["to_unit"] = e.toUnitID.flatMap { unitNames[$0] } ?? ""
             return row.merging(step) { a, _ in a }
         }
@@ -295,9 +295,9 @@ struct OneStopController {
         let refusalNote = events.last { $0.action == DossierAction.refuse.rawValue }?.note ?? ""
         return try services.views.page("one-stop-print", context, [
             "form": form, "is_\(form)": true, "title": catalogs.label("dossier_form", form, locale),
-            "d": summary(r, locale), "unit_name": r.unitName, "parent_name": present(parentName ?? ""), "address": present(counter?.address ?? ""),
-            "applicant": ["name": d.applicant.name, "id_number": present(d.applicant.idNumber), "address": present(d.applicant.address),
-                          "phone": present(d.applicant.phone), "email": present(d.applicant.email)],
+            "d": summary(r, locale), "unit_name": r.unitName, "parent_name": Template.optional(parentName ?? ""), "address": Template.optional(counter?.address ?? ""),
+            "applicant": ["name": d.applicant.name, "id_number": Template.optional(d.applicant.idNumber), "address": Template.optional(d.applicant.address),
+                          "phone": Template.optional(d.applicant.phone), "email": Template.optional(d.applicant.email)],
             "documents": d.documents.enumerated().map { i, doc in ["n": i + 1, "name": doc.name, "form": catalogs.label("document_form", doc.form.rawValue, locale),
                                                                    "quantity": doc.quantity] },
             "sets": d.sets, "return_by": text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
@@ -364,7 +364,7 @@ struct OneStopController {
         let visible = Set(p.scopes(for: .viewDossiers) + p.scopes(for: .manageProcedures)).sorted()
         let units = Dictionary(try await services.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let counterRows: [[String: Any]] = try await dossiers.counters().compactMap { c in
-            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode, "address": present(c.address), "phone": present(c.phone)] }
+            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode, "address": Template.optional(c.address), "phone": Template.optional(c.phone)] }
         }
         let manageable = p.scopes(for: .manageProcedures)
         var data = form.data

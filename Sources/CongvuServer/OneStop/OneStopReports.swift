@@ -60,7 +60,7 @@ extension OneStopController {
             "overdue": overdue.map { e -> [String: Any] in
                 var s = summary(e.row, locale)
                 s["resolved_late"] = e.resolvedLate
-                s["cause"] = present(e.row.dossier.apologyReason)
+                s["cause"] = Template.optional(e.row.dossier.apologyReason)
                 s["apologised"] = e.row.dossier.apologyAt != nil
                 return s
             },
@@ -79,10 +79,10 @@ extension OneStopController {
         let lines = report.lines.prefix(30)
         guard let most = lines.map(\.row.resolved).max(), most > 0 else { return "" }
         let rowHeight = 22, labelWidth = 160, width = 520
-        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(width) \#(lines.count * rowHeight + 24)" class="chart" id="settlement-chart" role="img" aria-label="\#(XLSXSheet.escape(catalogs.text("report_chart", locale)))">"#
+        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(width) \#(lines.count * rowHeight + 24)" class="chart" id="settlement-chart" role="img" aria-label="\#(XMLText.escape(catalogs.text("report_chart", locale)))">"#
         for (i, l) in lines.enumerated() {
             let y = i * rowHeight
-            svg += #"<text x="0" y="\#(y + 15)" font-size="11">\#(XLSXSheet.escape(String(l.label.prefix(26))))</text>"#
+            svg += #"<text x="0" y="\#(y + 15)" font-size="11">\#(XMLText.escape(String(l.label.prefix(26))))</text>"#
             var x = Double(labelWidth)
             let scale = Double(width - labelWidth - 10) / Double(most)
             for (count, css) in [(l.row.early, "early"), (l.row.onTime, "on-time"), (l.row.overdue, "overdue")] where count > 0 {
@@ -92,9 +92,9 @@ extension OneStopController {
             }
         }
         let legendY = lines.count * rowHeight + 16
-        svg += #"<rect class="early" x="0" y="\#(legendY - 9)" width="10" height="10"/><text x="14" y="\#(legendY)" font-size="11">\#(XLSXSheet.escape(catalogs.label("timeliness", "early", locale)))</text>"#
-        svg += #"<rect class="on-time" x="110" y="\#(legendY - 9)" width="10" height="10"/><text x="124" y="\#(legendY)" font-size="11">\#(XLSXSheet.escape(catalogs.label("timeliness", "on_time", locale)))</text>"#
-        svg += #"<rect class="overdue" x="220" y="\#(legendY - 9)" width="10" height="10"/><text x="234" y="\#(legendY)" font-size="11">\#(XLSXSheet.escape(catalogs.label("timeliness", "overdue", locale)))</text>"#
+        svg += #"<rect class="early" x="0" y="\#(legendY - 9)" width="10" height="10"/><text x="14" y="\#(legendY)" font-size="11">\#(XMLText.escape(catalogs.label("timeliness", "early", locale)))</text>"#
+        svg += #"<rect class="on-time" x="110" y="\#(legendY - 9)" width="10" height="10"/><text x="124" y="\#(legendY)" font-size="11">\#(XMLText.escape(catalogs.label("timeliness", "on_time", locale)))</text>"#
+        svg += #"<rect class="overdue" x="220" y="\#(legendY - 9)" width="10" height="10"/><text x="234" y="\#(legendY)" font-size="11">\#(XMLText.escape(catalogs.label("timeliness", "overdue", locale)))</text>"#
         return svg + "</svg>"
     }
 

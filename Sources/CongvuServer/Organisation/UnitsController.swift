@@ -17,9 +17,9 @@ struct UnitsController {
     }
 
     func row(_ u: OrgUnit, depth: Int, _ locale: AppLocale, today: Day) -> [String: Any] {
-        ["id": u.id, "name": u.name, "code": present(u.code), "kind": catalogs.label("unit_kind", u.kind.rawValue, locale),
+        ["id": u.id, "name": u.name, "code": Template.optional(u.code), "kind": catalogs.label("unit_kind", u.kind.rawValue, locale),
          "depth": depth, "indent": String(repeating: "— ", count: depth), "active": u.isActive(on: today),
-         "valid_from": present(u.validFrom?.vietnamese ?? ""), "valid_to": present(u.validTo?.vietnamese ?? ""),
+         "valid_from": Template.optional(u.validFrom?.vietnamese ?? ""), "valid_to": Template.optional(u.validTo?.vietnamese ?? ""),
          "administrative": u.kind.isAdministrative]
     }
 

@@ -68,12 +68,12 @@ struct PeopleController {
         }
         var data: [String: Any] = [
             "person": [
-                "id": person.id, "name": person.fullName, "phone": present(person.phone), "email": present(person.email),
-                "gender": present(person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? ""),
-                "birth_date": present(person.birthDate?.vietnamese ?? ""),
+                "id": person.id, "name": person.fullName, "phone": Template.optional(person.phone), "email": Template.optional(person.email),
+                "gender": Template.optional(person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? ""),
+                "birth_date": Template.optional(person.birthDate?.vietnamese ?? ""),
                 // A card number typed at the kiosk punches for its holder: only those who manage the person see it.
-                "card": present(canEdit ? person.cardNumber : (person.cardNumber.isEmpty ? "" : "••••")),
-                "pin": present(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
+                "card": Template.optional(canEdit ? person.cardNumber : (person.cardNumber.isEmpty ? "" : "••••")),
+                "pin": Template.optional(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
                 "photo": !person.photoPath.isEmpty,
             ] as [String: Any],
             "posts": posts, "can_edit": canEdit,

@@ -35,7 +35,7 @@ struct PublicController {
             let sessions = calendar.sessions(on: today)
             let weekday = HolidayRules.weekday(today)
             counters.append([
-                "name": unit.name, "parent": present(parent?.name ?? ""), "address": present(c.address), "phone": present(c.phone),
+                "name": unit.name, "parent": Template.optional(parent?.name ?? ""), "address": Template.optional(c.address), "phone": Template.optional(c.phone),
                 "tel": c.phone.filter { $0.isNumber || $0 == "+" },
                 "hours": sessions.isEmpty ? catalogs.text("public_closed_today", locale)
                     : sessions.map { "\($0.start)–\($0.end)" }.joined(separator: ", "),
@@ -59,7 +59,7 @@ struct PublicController {
         let field = request.uri.queryParameters["field"].map(String.init) ?? ""
         let found = try await procedures.list(search: String(q.prefix(100)), field: String(field.prefix(200)), validOn: services.today)
         return try services.views.page("public_procedures", context, [
-            "deployment": try await deployment(), "q": q, "field": present(field), "count": found.count,
+            "deployment": try await deployment(), "q": q, "field": Template.optional(field), "count": found.count,
             "procedures": found.map { row($0, context.locale) }, "has_procedures": !found.isEmpty,
         ])
     }
@@ -74,8 +74,8 @@ struct PublicController {
             ["n": i + 1, "name": d.name, "form": catalogs.label("document_form", d.form.rawValue, locale), "quantity": d.quantity] as [String: Any]
         }
         data["has_documents"] = !p.documents.isEmpty
-        data["result"] = present(p.result)
-        data["legal_basis"] = present(p.legalBasis)
+        data["result"] = Template.optional(p.result)
+        data["legal_basis"] = Template.optional(p.legalBasis)
         return try services.views.page("public_procedure", context, ["p": data, "deployment": try await deployment()])
     }
 

@@ -168,7 +168,7 @@ struct FleetController {
                      let key = "terminal_rc_\(code < 0 ? "m" : "")\(abs(code))"
                      let text = catalogs.text(key, locale)
                      return text == key ? String(code) : "\(code) · \(text)"
-                 } ?? "", "failed": c.failed, "result": present(c.result),
+                 } ?? "", "failed": c.failed, "result": Template.optional(c.result),
                  "may_approve": c.state == .awaitingApproval && me != nil && c.createdBy != me]
             },
             "alerts": alertList.map { alertView($0, context) },

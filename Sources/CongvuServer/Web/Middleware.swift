@@ -75,11 +75,20 @@ struct Refusal: Error {
 /// A page or API call that needs a signed-in user.
 struct NotSignedIn: Error {}
 
+/// The API's one error shape: `{"error": {"code": …, "message": …}}`.
 enum APIError {
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+
     static func response(status: HTTPResponse.Status, code: String, message: String) -> Response {
-        let body = AuditJSON.encode(["error": ["code": code, "message": message]])
+        let body = (try? AppRequestContext.jsonEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -86,9 +86,12 @@ public struct Views: Sendable {
     }
 }
 
-/// A value for a template section that must not show when empty: Mustache here treats `""`
-/// (and `0`) as true, so empty text is passed as `false`.
-func present(_ text: String) -> Any { text.isEmpty ? false : text }
+/// Values shaped for the templates.
+enum Template {
+    /// A value for a template section that must not show when empty: Mustache here treats `""`
+    /// (and `0`) as true, so empty text is passed as `false`.
+    static func optional(_ text: String) -> Any { text.isEmpty ? false : text }
+}
 
 public enum HTMLPage {
     public static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {

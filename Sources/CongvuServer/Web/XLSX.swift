@@ -17,24 +17,6 @@ struct XLSXSheet {
     var widths: [Double] = []
     var landscape = true
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default:
-                // Control characters are not allowed in XML 1.0.
-                if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
-
     /// "A", "B", … "Z", "AA", …
     static func column(_ index: Int) -> String {
         var n = index + 1, s = ""
@@ -59,7 +41,7 @@ struct XLSXSheet {
                 let ref = "\(Self.column(i))\(r)"
                 let style = bold ? #" s="1""# : ""
                 switch c {
-                case .text(let s): x += #"<c r="\#(ref)" t="inlineStr"\#(style)><is><t>\#(Self.escape(s))</t></is></c>"#
+                case .text(let s): x += #"<c r="\#(ref)" t="inlineStr"\#(style)><is><t>\#(XMLText.escape(s))</t></is></c>"#
                 case .number(let n):
                     let text = n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
                     x += #"<c r="\#(ref)"\#(style)><v>\#(text)</v></c>"#
@@ -91,7 +73,7 @@ struct XLSXSheet {
             """),
             ("xl/workbook.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\(Self.escape(String(name.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\(XMLText.escape(String(name.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
             """),
             ("xl/_rels/workbook.xml.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -115,4 +97,25 @@ struct XLSXSheet {
     }
 
     struct XLSXError: Error {}
+}
+
+/// Text put into XML we write ourselves (spreadsheets, SVG charts): the markup characters
+/// escaped, and the control characters XML 1.0 does not allow dropped.
+enum XMLText {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default:
+                if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" { continue }
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
 }
