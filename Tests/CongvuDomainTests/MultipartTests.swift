@@ -40,3 +40,13 @@ import Testing
         #expect(Multipart.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
     }
 }
+
+/// One reader of URL-encoded text for forms and terminal queries.
+@Suite struct FormURLEncodedTests {
+    @Test func pairsInOrderDecoded() {
+        let pairs = FormURLEncoded.pairs("SN=CKJ7201460123&table=ATTLOG&reason=%C4%90i+c%C3%B4ng+t%C3%A1c&flag&&x=a=b&bad=%zz")
+        #expect(pairs.map(\.key) == ["SN", "table", "reason", "flag", "x", "bad"])
+        #expect(pairs.map(\.value) == ["CKJ7201460123", "ATTLOG", "Đi công tác", "", "a=b", "%zz"])
+        #expect(FormURLEncoded.pairs("").isEmpty)
+    }
+}

@@ -36,17 +36,9 @@ public struct FormData: Sendable {
         return form
     }
 
+    /// Every value of each field, in order (a select that allows several).
     static func parseURLEncoded(_ text: String) -> [String: [String]] {
-        var out: [String: [String]] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-            }
-            let key = decode(kv[0])
-            out[key, default: []].append(kv.count > 1 ? decode(kv[1]) : "")
-        }
-        return out
+        FormURLEncoded.pairs(text).reduce(into: [:]) { out, pair in out[pair.key, default: []].append(pair.value) }
     }
 
     /// A file upload: fields and files by name (see `Multipart`).

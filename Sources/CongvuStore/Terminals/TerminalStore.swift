@@ -77,51 +77,6 @@ public struct TerminalSettings: Sendable, Equatable {
     }
 }
 
-/// One raw request of a terminal, as the journal keeps it.
-public struct JournalEntry: Sendable, Equatable {
-    public var seq: Int64
-    public var serial: String
-    public var receivedAt: String
-    public var method: String
-    public var path: String
-    public var query: String
-    public var headers: String
-    public var body: Data
-    public var replyStatus: Int
-    public var reply: String
-    public var prevHash: String
-    public var hash: String
-
-    /// A new entry: `seq` and the hashes are set when it is appended.
-    public init(serial: String, receivedAt: String, method: String, path: String, query: String, headers: String, body: Data,
-                replyStatus: Int, reply: String) {
-        self.init(seq: 0, serial: serial, receivedAt: receivedAt, method: method, path: path, query: query, headers: headers, body: body,
-                  replyStatus: replyStatus, reply: reply, prevHash: "", hash: "")
-    }
-
-    init(seq: Int64, serial: String, receivedAt: String, method: String, path: String, query: String, headers: String, body: Data,
-         replyStatus: Int, reply: String, prevHash: String, hash: String) {
-        self.seq = seq
-        self.serial = serial
-        self.receivedAt = receivedAt
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.replyStatus = replyStatus
-        self.reply = reply
-        self.prevHash = prevHash
-        self.hash = hash
-    }
-
-    /// What the hash covers: every field, the body by its own SHA-256, and the previous hash.
-    public var canonical: String {
-        let bodyHash = SHA256.hash(data: body).hexString
-        return [String(seq), serial, receivedAt, method, path, query, headers, bodyHash, String(replyStatus), reply, prevHash].joined(separator: "\u{1F}")
-    }
-}
-
 /// A punch read from a terminal, before it is matched to a person.
 public struct TerminalPunch: Sendable, Equatable {
     public var pin: String
@@ -282,79 +237,6 @@ public struct TerminalStore: Sendable {
         }
     }
 
-    /// Records a Security PUSH registration: only a terminal not registered yet (or whose
-    /// registration the office reset) takes a new code; anyone else asking is refused, so a
-    /// second device with a copied serial cannot take over the terminal's session.
-    public func register(serial: String, sealedCode: String, sessionID: String) async throws -> Bool {
-        try await database.write { sql in
-            try await sql.update("terminals").set("registry_sealed", to: sealedCode).set("session_id", to: sessionID)
-                .where("serial", .equal, serial).where("registry_sealed", .equal, "").run()
-            let row = try await sql.select().column("registry_sealed").from("terminals").where("serial", .equal, serial).first()
-            return try row?.decode(column: "registry_sealed", as: String.self) == sealedCode
-        }
-    }
-
-    /// Lets a terminal register again (it was reset, or replaced under the same serial), audited.
-    public func resetRegistration(serial: String, by actor: Actor, reason: String) async throws {
-        let reason = reason.tidied
-        guard !reason.isEmpty else { throw ValidationErrors([FieldError("reason", "required")]) }
-        let kind = database.kind
-        try await database.write { sql in
-            try await sql.update("terminals").set("registry_sealed", to: "").set("session_id", to: "").where("serial", .equal, serial).run()
-            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial, after: "{\"registration\":\"reset\"}",
-                                            reason: reason), by: actor, in: sql, kind: kind)
-        }
-    }
-
-    /// Pins a terminal to the address it now calls from (it moved, or its lease changed), audited.
-    public func pin(serial: String, address: String, by actor: Actor, reason: String) async throws {
-        let reason = reason.tidied
-        var errors: [FieldError] = []
-        if !AddressRange.isValid(address) { errors.append(FieldError("pinned_address", "invalid")) }
-        if reason.isEmpty { errors.append(FieldError("reason", "required")) }
-        if !errors.isEmpty { throw ValidationErrors(errors) }
-        let kind = database.kind
-        try await database.write { sql in
-            try await sql.update("terminals").set("pinned_address", to: address).where("serial", .equal, serial).run()
-            try await AuditLog.append(.init(action: .update, objectType: "terminal", objectID: serial,
-                                            after: AuditJSON.encode(["pinned_address": address]), reason: reason), by: actor, in: sql, kind: kind)
-        }
-    }
-
-    // MARK: Enrolments
-
-    /// Where a terminal's knowledge of a PIN came from.
-    public enum EnrolmentSource: String, Sendable { case command, device, office, history }
-
-    /// Notes PINs a terminal holds: the server put them there, the terminal reported them, or
-    /// the office accepted a punch of theirs.
-    static func enrol(_ pins: [String], terminalID: Int64, source: EnrolmentSource, in sql: any SQLDatabase, now: Date) async throws {
-        let pins = Array(Set(pins.filter { !$0.isEmpty }))
-        guard !pins.isEmpty else { return }
-        var insert = sql.insert(into: "terminal_enrolments").columns("terminal_id", "pin", "source", "first_at")
-        for pin in pins { insert = insert.values(SQLBind(terminalID), SQLBind(String(pin.prefix(32))), SQLBind(source.rawValue), SQLBind(Instant.format(now))) }
-        try await insert.ignoringConflicts(with: ["terminal_id", "pin"]).run()
-    }
-
-    public func enrol(_ pins: [String], terminalID: Int64, source: EnrolmentSource, now: Date = Date()) async throws {
-        try await database.write { sql in try await TerminalStore.enrol(pins, terminalID: terminalID, source: source, in: sql, now: now) }
-    }
-
-    /// Which of `pins` the terminal is known to hold.
-    public func enrolled(_ pins: [String], terminalID: Int64) async throws -> Set<String> {
-        guard !pins.isEmpty else { return [] }
-        return try await database.read { sql in
-            var out = Set<String>()
-            for chunk in stride(from: 0, to: pins.count, by: 500) {
-                for row in try await sql.select().column("pin").from("terminal_enrolments").where("terminal_id", .equal, terminalID)
-                    .where("pin", .in, SQLBind.group(Array(pins[chunk..<min(chunk + 500, pins.count)]))).all() {
-                    out.insert(try row.decode(column: "pin", as: String.self))
-                }
-            }
-            return out
-        }
-    }
-
     /// The entry for a terminal that asks about a PIN it does not hold ("RemoteAtt"): someone
     /// serving in the terminal's own unit with that PIN, if exactly one. Never wider: the answer
     /// carries a name and a card number to whoever holds the terminal's serial.
@@ -378,26 +260,6 @@ public struct TerminalStore: Sendable {
                 .where("at", .greaterThanOrEqual, Instant.format(from)).where("at", .lessThanOrEqual, Instant.format(to)).first()!
                 .decode(column: "n", as: Int.self)
         }
-    }
-
-    // MARK: Journal
-
-    static func appendJournal(_ e: JournalEntry, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> JournalEntry {
-        var entry = e
-        (entry.seq, entry.prevHash) = try await HashChain.head(of: "terminal_journal", lock: 7261002, in: sql, kind: kind)
-        entry.hash = AuditLog.sha256(entry.canonical)
-        try await sql.insert(into: "terminal_journal")
-            .columns("seq", "serial", "received_at", "method", "path", "query", "headers", "body", "reply_status", "reply", "prev_hash", "hash")
-            .values(SQLBind(entry.seq), SQLBind(entry.serial), SQLBind(entry.receivedAt), SQLBind(entry.method), SQLBind(entry.path),
-                    SQLBind(entry.query), SQLBind(entry.headers), SQLBind(entry.body), SQLBind(entry.replyStatus), SQLBind(entry.reply),
-                    SQLBind(entry.prevHash), SQLBind(entry.hash)).run()
-        return entry
-    }
-
-    /// Journals a request that stores nothing else (a poll result, an unknown table).
-    public func journal(_ e: JournalEntry) async throws {
-        let kind = database.kind
-        _ = try await database.write { sql in try await TerminalStore.appendJournal(e, in: sql, kind: kind) }
     }
 
     /// What an upload changed: new punches, whose, and which days that were already closed.
@@ -521,48 +383,6 @@ public struct TerminalStore: Sendable {
                 try await sql.update("terminals").set("operlog_stamp", to: String(stamp.prefix(32))).where("id", .equal, terminal.id).run()
             }
             _ = try await TerminalStore.appendJournal(entry, in: sql, kind: kind)
-        }
-    }
-
-    /// Journal entries in order, from `seq` on (for a reparse).
-    public func journalPage(from seq: Int64, limit: Int = 500) async throws -> [JournalEntry] {
-        try await database.read { sql in
-            try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThanOrEqual, seq).orderBy("seq").limit(limit).all()
-                .map(TerminalStore.decodeJournal)
-        }
-    }
-
-    /// The newest journal entries, of one terminal or all.
-    public func journalEntries(serial: String? = nil, limit: Int = 100) async throws -> [JournalEntry] {
-        try await database.read { sql in
-            var q = sql.select().column("*").from("terminal_journal")
-            if let serial { q = q.where("serial", .equal, serial) }
-            return try await q.orderBy("seq", .descending).limit(limit).all().map(TerminalStore.decodeJournal)
-        }
-    }
-
-    static func decodeJournal(_ row: any SQLRow) throws -> JournalEntry {
-        JournalEntry(seq: try row.decode(column: "seq", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
-                     receivedAt: try row.decode(column: "received_at", as: String.self), method: try row.decode(column: "method", as: String.self),
-                     path: try row.decode(column: "path", as: String.self), query: try row.decode(column: "query", as: String.self),
-                     headers: try row.decode(column: "headers", as: String.self), body: try row.decode(column: "body", as: Data.self),
-                     replyStatus: try row.decode(column: "reply_status", as: Int.self), reply: try row.decode(column: "reply", as: String.self),
-                     prevHash: try row.decode(column: "prev_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
-    }
-
-    /// Walks the whole journal: the first entry that is missing, mislinked or altered, or nil.
-    public func verifyJournal() async throws -> Int64? {
-        var walker = HashChain.Walker()
-        while true {
-            let from = walker.expected
-            let page = try await database.read { sql in
-                try await sql.select().column("*").from("terminal_journal").where("seq", .greaterThanOrEqual, from).orderBy("seq").limit(1000).all()
-                    .map(TerminalStore.decodeJournal)
-            }
-            if page.isEmpty { return nil }
-            for e in page {
-                if let broken = walker.check(seq: e.seq, prevHash: e.prevHash, hash: e.hash, canonical: e.canonical) { return broken.seq }
-            }
         }
     }
 }

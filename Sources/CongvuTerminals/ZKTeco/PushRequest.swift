@@ -23,15 +23,10 @@ public struct PushRequest: Sendable, Equatable {
         self.body = body
     }
 
-    /// Keys lowercased; `+` and percent escapes decoded; a key without `=` has an empty value.
+    /// Keys lowercased, the first of a repeated key kept (see `FormURLEncoded`).
     public static func parseQuery(_ raw: String) -> [String: String] {
         var out: [String: String] = [:]
-        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            let key = decode(kv[0]).lowercased()
-            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
+        for (key, value) in FormURLEncoded.pairs(raw) where out[key.lowercased()] == nil { out[key.lowercased()] = value }
         return out
     }
 
