@@ -86,13 +86,14 @@ func hikvision(_ data: Data) {
     _ = HikvisionEvent.parseDate(String(decoding: data.prefix(64), as: UTF8.self))
 }
 
-/// A form body and the content type it came with (first line).
+/// A form body and the content type it came with (first line), read as multipart and as URL-encoded.
 func form(_ data: Data) {
     let newline = data.firstIndex(of: 10) ?? data.endIndex
     let type = String(decoding: data[data.startIndex..<newline], as: UTF8.self)
     if let boundary = Multipart.boundary(contentType: type), newline < data.endIndex {
         _ = try? Multipart.parts(Data(data[data.index(after: newline)...]), boundary: boundary)
     }
+    _ = FormURLEncoded.pairs(String(decoding: data, as: UTF8.self))
     _ = AddressRange.isValid(type)
     _ = AddressRange.contains(type, "10.0.5.17")
 }
