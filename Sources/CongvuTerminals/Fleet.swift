@@ -36,13 +36,19 @@ public enum FleetRules {
 
     /// The drift of a terminal's clock, estimated from a realtime upload: with `Realtime=1` a
     /// punch is sent the moment it happens, so for a small batch the newest row's time should be
-    /// the receive time. Positive: the terminal is behind. Backlogs (larger batches, or rows over
-    /// a day old, which are flagged instead) measure nothing.
-    public static func drift(newest: Date, receivedAt: Date, rows: Int) -> Int? {
+    /// the receive time. Positive: the terminal is behind. Backlogs measure nothing: larger
+    /// batches, rows over a day old (flagged instead), and a small batch after a silence (a night,
+    /// a network cut), which read as hours of drift. Only an upload within `realtimeGap` of the
+    /// terminal's previous one is taken as realtime.
+    public static func drift(newest: Date, receivedAt: Date, rows: Int, previousUpload: Date?) -> Int? {
         let d = receivedAt.timeIntervalSince(newest)
-        guard rows >= 1, rows <= 3, abs(d) < 86400 else { return nil }
+        guard rows >= 1, rows <= 3, abs(d) < 86400, let previousUpload, receivedAt.timeIntervalSince(previousUpload) <= realtimeGap else { return nil }
         return Int(d.rounded())
     }
+
+    /// Uploads this close to the previous one are realtime: a terminal in use sends each punch as it
+    /// happens, and polls every few seconds in between.
+    public static let realtimeGap: TimeInterval = 15 * 60
 
     public enum Problem: String, Sendable, CaseIterable {
         case offline, drifting, failingCommands = "failing_commands", openAlerts = "open_alerts", pending

@@ -83,7 +83,11 @@ import Testing
             _ = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)&INFO=Ver%208.0.4,61,58,5120,10.0.0.2")
             _ = try await send(h, .get, "/iclock/getrequest?SN=\(Self.serial)&INFO=Ver%208.0.4,61,58,12,10.0.0.2")
             #expect(try await alerts.open(scopes: ["/"]).contains { $0.kind == .recordCountDown && $0.detail == "5120 → 12" })
-            // A realtime punch ten minutes behind: the clock drifts.
+            // A terminal in use: a punch now (its first upload measures nothing), then a realtime
+            // punch ten minutes behind: the clock drifts.
+            let onTime = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-60)) + ":30")!
+            #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(onTime)\t0\t1\n").text == "OK:1")
+            #expect(try await TerminalStore(database: h.services.database).get(serial: Self.serial)?.clockDrift == nil)
             let behind = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-600)) + ":00")!
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTLOG", "98765\t\(behind)\t0\t1\n").text == "OK:1")
             let drift = try #require(try await TerminalStore(database: h.services.database).get(serial: Self.serial)?.clockDrift)

@@ -45,9 +45,8 @@ import Testing
                 #expect(try await punches.punches(personID: known.id, from: day.0, to: day.1).filter { $0.device == "terminal:\(s)" }.count == 1)
                 #expect(try await punches.punches(personID: stranger.id, from: day.0, to: day.1).isEmpty)
                 #expect(try await punches.punches(personID: stranger.id, from: day.0, to: day.1, includeFlagged: true).map(\.flag) == [.unenrolled])
-                // (A small batch of the last day may also read as clock drift, depending on the hour.)
                 let opened = try await alerts.open(scopes: ["/"], serial: s)
-                #expect(opened.filter { $0.kind != .clockDrift }.map(\.kind) == [.unenrolledPunches])
+                #expect(opened.map(\.kind) == [.unenrolledPunches])  // a backlog after a silence is no clock drift
                 #expect(opened.first { $0.kind == .unenrolledPunches }?.detail == "1 · PIN 98766")
 
                 // The same serial from another address: nothing taken, no commands, no names; the office is told.

@@ -339,7 +339,7 @@ public struct TerminalStore: Sendable {
             var update = sql.update("terminals").set("last_upload_at", to: received)
             if let stamp, !stamp.isEmpty { update = update.set("attlog_stamp", to: String(stamp.prefix(32))) }
             var alerts: [NewTerminalAlert] = []
-            if let newest, let drift = FleetRules.drift(newest: newest, receivedAt: now, rows: count) {
+            if let newest, let drift = FleetRules.drift(newest: newest, receivedAt: now, rows: count, previousUpload: terminal.lastUploadAt) {
                 update = update.set("clock_drift", to: drift).set("drift_measured_at", to: received)
                 if abs(TimeInterval(drift)) > FleetRules.driftLimit {
                     alerts.append(NewTerminalAlert(kind: .clockDrift, occurredAt: now, detail: String(drift),
