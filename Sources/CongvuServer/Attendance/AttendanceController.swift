@@ -316,8 +316,8 @@ struct AttendanceController {
     func reviewHeld(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         guard let id = context.parameters.get("id", as: Int64.self),
-              let held = try await PunchStore(database: services.database).held(scopes: try context.scopes(.editPeople), limit: 10_000)
-                  .first(where: { $0.punch.id == id }), let personID = held.punch.personID else { throw StoreError.notFound("punch") }
+              let held = try await PunchStore(database: services.database).held(scopes: try context.scopes(.editPeople), id: id).first,
+              let personID = held.punch.personID else { throw StoreError.notFound("punch") }
         do {
             _ = try await PunchStore(database: services.database).review(id, accept: form["decision"] == "accept", by: context.actor, note: form["reason"])
             await services.announce(personIDs: [personID])

@@ -187,10 +187,13 @@ public struct PunchStore: Sendable {
             .where(col("a.valid_to"), .is, SQLLiteral.null).within(scopes: scopes, column: col("u.path"))
     }
 
-    /// Held punches of people serving in `scopes`, not yet reviewed, oldest first.
-    public func held(scopes: [String], limit: Int = 200) async throws -> [Held] {
+    /// Held punches of people serving in `scopes`, not yet reviewed, oldest first (one of them
+    /// with `id`).
+    public func held(scopes: [String], id: Int64? = nil, limit: Int = 200) async throws -> [Held] {
         try await database.read { sql in
-            let rows = try await heldQuery(sql, scopes: scopes).distinct().column(SQLRaw("p.*")).column(col("pe.full_name"))
+            var query = heldQuery(sql, scopes: scopes)
+            if let id { query = query.where(col("p.id"), .equal, SQLBind(id)) }
+            let rows = try await query.distinct().column(SQLRaw("p.*")).column(col("pe.full_name"))
                 .column(col("pe.terminal_pin"), as: "person_pin").orderBy(col("p.received_at")).limit(limit).all()
             return try rows.map { row in
                 Held(punch: try PunchStore.decode(row), personName: try row.decode(column: "full_name", as: String.self),
@@ -220,11 +223,10 @@ public struct PunchStore: Sendable {
             var update = sql.update("punches").set("reviewed_at", to: Instant.now()).set("reviewed_by", to: SQLBind(actor.id)).set("review_note", to: note)
             if accept { update = update.set("held_flag", to: punch.flag.rawValue).set("flag", to: "") }
             try await update.where("id", .equal, id).run()
-            if accept, punch.flag == .unenrolled, punch.device.hasPrefix("terminal:"), let personID = punch.personID,
+            if accept, punch.flag == .unenrolled, let personID = punch.personID,
                let pin = try await sql.select().column("terminal_pin").from("people").where("id", .equal, personID).first()?
-                   .decode(column: "terminal_pin", as: String.self),
-               let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, String(punch.device.dropFirst(9))).first() {
-                try await TerminalStore.enrol([pin], terminalID: try terminal.decode(column: "id", as: Int64.self), source: .office, in: sql, now: Date())
+                   .decode(column: "terminal_pin", as: String.self) {
+                try await TerminalStore.enrol(pin, onDevice: punch.device, in: sql, now: Date())
             }
             try await AuditLog.append(.init(action: .update, objectType: "punch", objectID: String(id),
                                             before: AuditJSON.encode(["flag": punch.flag.rawValue]),
@@ -259,10 +261,7 @@ public struct PunchStore: Sendable {
                 .where("flag", .equal, PunchFlag.unenrolled.rawValue).run()
             try await sql.update("punches").set("person_id", to: personID).set("note", to: "")
                 .where("person_id", .is, SQLLiteral.null).where("terminal_pin", .equal, pin).where("device", .equal, device).run()
-            if device.hasPrefix("terminal:"),
-               let terminal = try await sql.select().column("id").from("terminals").where("serial", .equal, String(device.dropFirst(9))).first() {
-                try await TerminalStore.enrol([pin], terminalID: try terminal.decode(column: "id", as: Int64.self), source: .office, in: sql, now: Date())
-            }
+            try await TerminalStore.enrol(pin, onDevice: device, in: sql, now: Date())
             try await AuditLog.append(.init(action: .update, objectType: "person", objectID: String(personID),
                                             after: "{\"terminal_pin\":\"\(pin)\",\"device\":\"\(device)\",\"punches_linked\":\(rows.count)}", reason: reason),
                                       by: actor, in: sql, kind: kind)

@@ -61,6 +61,14 @@ extension TerminalStore {
         try await insert.ignoringConflicts(with: ["terminal_id", "pin"]).run()
     }
 
+    /// The office vouches for a PIN on the terminal a punch came from (`terminal:<serial>`);
+    /// nothing for a punch from another kind of device.
+    static func enrol(_ pin: String, onDevice device: String, in sql: any SQLDatabase, now: Date) async throws {
+        guard device.hasPrefix("terminal:"), !pin.isEmpty,
+              let row = try await sql.select().column("id").from("terminals").where("serial", .equal, String(device.dropFirst(9))).first() else { return }
+        try await enrol([pin], terminalID: try row.decode(column: "id", as: Int64.self), source: .office, in: sql, now: now)
+    }
+
     public func enrol(_ pins: [String], terminalID: Int64, source: EnrolmentSource, now: Date = Date()) async throws {
         try await database.write { sql in try await TerminalStore.enrol(pins, terminalID: terminalID, source: source, in: sql, now: now) }
     }
