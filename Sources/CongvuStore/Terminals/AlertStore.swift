@@ -53,8 +53,18 @@ public struct AlertStore: Sendable {
         try await insert.ignoringConflicts(with: "dedupe").run()
     }
 
+    /// Raises what is not raised yet. Those already on record are found by a read first: a
+    /// terminal asking every few seconds from a new address, or without its token, would
+    /// otherwise take the write lock for each request only to be ignored.
     public func raise(_ alerts: [NewTerminalAlert], terminalID: Int64, now: Date = Date()) async throws {
-        try await database.write { sql in try await AlertStore.raise(alerts, terminalID: terminalID, in: sql, now: now) }
+        guard !alerts.isEmpty else { return }
+        let known = try await database.read { sql in
+            try await sql.select().column("dedupe").from("terminal_alerts").where("dedupe", .in, SQLBind.group(alerts.map { String($0.dedupe.prefix(200)) }))
+                .all().map { try $0.decode(column: "dedupe", as: String.self) }
+        }
+        let fresh = alerts.filter { !known.contains(String($0.dedupe.prefix(200))) }
+        guard !fresh.isEmpty else { return }
+        try await database.write { sql in try await AlertStore.raise(fresh, terminalID: terminalID, in: sql, now: now) }
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
