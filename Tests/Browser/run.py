@@ -359,6 +359,33 @@ class Checks:
         finally:
             d.quit()
 
+    def test_office_reviews_a_held_punch_on_a_phone(self):
+        """The office, on a 360 px phone, follows its home card to the punches held for review
+        (the demo's newcomer punched on a terminal that was never told of her PIN) and accepts one
+        with a reason: it leaves the list and the card's count goes down."""
+        d = browser(phone=True)
+        try:
+            self.sign_in(d, "vanphong.giahung")
+            d.get(self.base + "/")
+            d.find_element(By.CSS_SELECTOR, 'a[href="/attendance/cards#held"]').click()
+            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "held-punches")))
+            assert d.execute_script("return document.documentElement.scrollWidth") <= 361
+            items = d.find_elements(By.CSS_SELECTOR, "#held-punches > li")
+            assert items, "no held punch listed"
+            first = items[0]
+            assert "mã chưa đăng ký trên máy" in first.text, first.text
+            left = len(items) - 1
+            first.find_element(By.NAME, "reason").send_keys("Đồng chí mới, đã ghi danh tại máy")
+            first.find_element(By.CSS_SELECTOR, 'button[value="accept"]').click()
+            WebDriverWait(d, 10).until(lambda d: d.execute_script(
+                "return document.querySelectorAll('#held-punches > li').length") == left)
+            self.shot(d, "held-punch-accepted")
+            # With nothing left to review, the home card goes.
+            d.get(self.base + "/")
+            assert bool(d.find_elements(By.CSS_SELECTOR, 'a[href="/attendance/cards#held"]')) == (left > 0)
+        finally:
+            d.quit()
+
     def test_office_checks_an_import_and_sees_the_report(self):
         d = browser()
         try:
