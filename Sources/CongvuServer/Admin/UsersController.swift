@@ -21,25 +21,25 @@ struct UsersController {
         Role.allCases.filter { $0 != .systemAdmin || p.roles.contains(.systemAdmin) }
     }
 
-    func render(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView(), _ extra: [String: Any] = [:]) async throws -> Response {
+    func render(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView(), issued: UsersPage.Issued? = nil) async throws -> Response {
         let p = try context.signedIn()
         let scopes = try context.scopes(.manageAccounts)
         let locale = context.locale
         var unitNames: [Int64: String] = [:]
         let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
         for u in units { unitNames[u.id] = u.name }
-        let rows = try await services.accounts.list(scopes: scopes).map { account, grants -> [String: Any] in
-            ["id": account.id, "username": account.username, "name": account.displayName, "disabled": account.disabled,
-             "totp": account.totpEnabled,
-             "grants": grants.map { "\(catalogs.label("role", $0.role.rawValue, locale)) · \(unitNames[$0.unitID] ?? "#\($0.unitID)")" }.joined(separator: "; "),
-             "manageable": grants.allSatisfy { g in p.allows(.manageAccounts, at: g.unitPath) } && account.id != p.userID]
+        let rows = try await services.accounts.list(scopes: scopes).map { account, grants in
+            UsersPage.User(id: account.id, username: account.username, name: account.displayName, disabled: account.disabled,
+                           totp: account.totpEnabled,
+                           grants: grants.map { "\(catalogs.label("role", $0.role.rawValue, locale)) · \(unitNames[$0.unitID] ?? "#\($0.unitID)")" }.joined(separator: "; "),
+                           manageable: grants.allSatisfy { g in p.allows(.manageAccounts, at: g.unitPath) } && account.id != p.userID)
         }
-        var data = form.data
-        data["users"] = rows
-        data["roles"] = FormView.options(grantable(p).map { (value: $0.rawValue, label: catalogs.label("role", $0.rawValue, locale)) },
-                                         selected: form.values["role"] ?? Role.civilServant.rawValue)
-        data["units"] = FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit_id"] ?? "")
-        return try services.views.page("users", context, status: status, data.merging(extra) { _, b in b })
+        return try services.views.page(UsersPage(
+            form: form, users: rows,
+            roles: FormView.options(grantable(p).map { (value: $0.rawValue, label: catalogs.label("role", $0.rawValue, locale)) },
+                                    selected: form.values["role"] ?? Role.civilServant.rawValue),
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit_id"] ?? ""),
+            issued: issued), context, status: status)
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -65,7 +65,7 @@ struct UsersController {
             let account = try await services.accounts.create(username: form["username"], displayName: name,
                                                              passwordHash: try await services.passwords.hash(password),
                                                              personID: nil, grants: [(role!, unit!.id)], by: context.actor)
-            return try await render(context, ["issued": ["username": account.username, "password": password]])
+            return try await render(context, issued: .init(username: account.username, password: password))
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await render(context, status: .badRequest, form: view)
@@ -89,7 +89,7 @@ struct UsersController {
         let password = Passwords.generate()
         try await services.accounts.setPassword(userID: account.id, passwordHash: try await services.passwords.hash(password),
                                                 by: context.actor, reason: "reset by the office")
-        return try await render(context, ["issued": ["username": account.username, "password": password]])
+        return try await render(context, issued: .init(username: account.username, password: password))
     }
 
     func disable(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -99,4 +99,24 @@ struct UsersController {
                                                 reason: account.disabled ? "re-enabled" : "disabled")
         return HTMLPage.redirect("/admin/users")
     }
+}
+
+struct UsersPage: Page {
+    static let template = "users"
+    struct User: Decodable {
+        var id: Int64
+        var username: String
+        var name: String
+        var disabled: Bool
+        var totp: Bool
+        var grants: String
+        var manageable: Bool
+    }
+    /// A password just set, shown once.
+    struct Issued: Decodable { var username: String; var password: String }
+    var form: FormView
+    var users: [User]
+    var roles: [Option]
+    var units: [Option]
+    var issued: Issued?
 }

@@ -16,13 +16,13 @@ struct AbsencesController {
         group.post(":id/decide", use: decide)
     }
 
-    static func row(_ r: AbsenceRow, catalogs: Catalogs, locale: AppLocale) -> [String: Any] {
+    static func row(_ r: AbsenceRow, catalogs: Catalogs, locale: AppLocale) -> AbsencesPage.Row {
         let a = r.request
-        return ["id": a.id, "person_id": a.personID, "name": r.fullName, "title": r.title, "unit": r.unitName,
-                "kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": Template.optional(a.place), "purpose": a.purpose,
-                "task": Template.optional(a.task), "from": Instant.display(a.from), "to": Instant.display(a.to),
-                "status": a.status.rawValue, "status_label": catalogs.label("absence_status", a.status.rawValue, locale),
-                "late": a.filedLate, "note": Template.optional(a.decisionNote)]
+        return .init(id: a.id, person_id: a.personID, name: r.fullName, title: r.title, unit: r.unitName,
+                     kind: catalogs.label("absence_kind", a.kind.rawValue, locale), place: Template.optional(a.place), purpose: a.purpose,
+                     task: Template.optional(a.task), from: Instant.display(a.from), to: Instant.display(a.to),
+                     status: a.status.rawValue, status_label: catalogs.label("absence_status", a.status.rawValue, locale),
+                     late: a.filedLate, note: Template.optional(a.decisionNote))
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -34,7 +34,7 @@ struct AbsencesController {
         let locale = context.locale
         var mine: [AbsenceRow] = []
         if let id = p.personID { mine = try await store.list(personID: id) }
-        var toDecide: [[String: Any]] = []
+        var toDecide: [AbsencesPage.Row] = []
         if p.grants.contains(where: { $0.role == .leader }) {
             var decider = Decider(services: services, principal: p)
             for r in try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.pending])
@@ -45,16 +45,13 @@ struct AbsencesController {
         let recent = p.holds(.viewAttendance)
             ? try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.approved, .rejected], limit: 30) : []
         let view = form ?? FormView(values: ["kind": Excuse.Kind.notice.rawValue].merging(Self.defaultSpan(now: Date())) { a, _ in a })
-        var data = view.data
-        data.merge([
-            "can_file": p.personID != nil,
-            "kinds": FormView.options(Excuse.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("absence_kind", $0.rawValue, locale)) },
-                                      selected: view.values["kind"] ?? ""),
-            "mine": mine.map { Self.row($0, catalogs: catalogs, locale: locale) }, "has_mine": !mine.isEmpty,
-            "to_decide": toDecide, "has_to_decide": !toDecide.isEmpty,
-            "recent": recent.map { Self.row($0, catalogs: catalogs, locale: locale) }, "has_recent": !recent.isEmpty,
-        ]) { _, b in b }
-        return try services.views.page("absences", context, status: status, data)
+        return try services.views.page(AbsencesPage(
+            form: view, can_file: p.personID != nil,
+            kinds: FormView.options(Excuse.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("absence_kind", $0.rawValue, locale)) },
+                                    selected: view.values["kind"] ?? ""),
+            mine: mine.map { Self.row($0, catalogs: catalogs, locale: locale) }, has_mine: !mine.isEmpty,
+            to_decide: toDecide, has_to_decide: !toDecide.isEmpty,
+            recent: recent.map { Self.row($0, catalogs: catalogs, locale: locale) }, has_recent: !recent.isEmpty), context, status: status)
     }
 
     /// The form's first times: from now to 17:00 today; late in the afternoon (when that would be
@@ -105,4 +102,34 @@ struct AbsencesController {
             return try await render(context, status: .conflict, form: FormView(errors: ["decision": catalogs.error(key, context.locale)]))
         }
     }
+}
+
+struct AbsencesPage: Page {
+    static let template = "absences"
+    struct Row: Decodable {
+        var id: Int64
+        var person_id: Int64
+        var name: String
+        var title: String
+        var unit: String
+        var kind: String
+        var place: String?
+        var purpose: String
+        var task: String?
+        var from: String
+        var to: String
+        var status: String
+        var status_label: String
+        var late: Bool
+        var note: String?
+    }
+    var form: FormView
+    var can_file: Bool
+    var kinds: [Option]
+    var mine: [Row]
+    var has_mine: Bool
+    var to_decide: [Row]
+    var has_to_decide: Bool
+    var recent: [Row]
+    var has_recent: Bool
 }

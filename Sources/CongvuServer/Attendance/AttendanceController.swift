@@ -30,7 +30,7 @@ struct AttendanceController {
     static let order: [DayVerdict.Status] = [.absent, .halfDayAbsent, .lateAndLeftEarly, .late, .leftEarly, .missingPunch, .excused,
                                              .onTime, .pending, .holiday, .notScheduled]
 
-    func time(_ date: Date?) -> Any { date.map { Instant.clock($0) } ?? false }
+    func time(_ date: Date?) -> String? { date.map { Instant.clock($0) } }
 
     /// The unit asked for (default: the first of the principal's scope), checked for `permission`.
     func selectedUnit(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
@@ -46,7 +46,7 @@ struct AttendanceController {
 
     /// The selected unit and the principal's units for a picker.
     func unitSelection(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
-                       form: FormData? = nil) async throws -> (OrgUnit, [[String: Any]]) {
+                       form: FormData? = nil) async throws -> (OrgUnit, [Option]) {
         let unit = try await selectedUnit(request, context, permission, form: form)
         let units = try await services.units.list(scopes: try context.scopes(permission)).filter { $0.isActive(on: services.today) }
         return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)))
@@ -66,24 +66,20 @@ struct AttendanceController {
         var counts: [DayVerdict.Status: Int] = [:]
         for r in rows { counts[r.1.status, default: 0] += 1 }
         let unexplained = rows.filter { $0.1.needsExplanation && cases[$0.0.personID]?[day].map { $0.status == .open } ?? true }.count
-        return try services.views.page("attendance", context, [
-            "unit": ["id": unit.id, "name": unit.name], "day": day.description, "day_vn": day.vietnamese,
-            "prev": day.previous.description, "next": day.next.description, "units": units,
-            "counts": Self.order.compactMap { s -> [String: Any]? in
-                guard let n = counts[s] else { return nil }
-                return ["status": s.rawValue, "label": t.verdict(s), "count": n]
-            },
-            "unexplained": unexplained,
-            "rows": rows.map { (p, v) -> [String: Any] in
+        return try services.views.page(AttendancePage(
+            unit: .init(id: unit.id, name: unit.name), day: day.description, day_vn: day.vietnamese,
+            prev: day.previous.description, next: day.next.description, units: units,
+            counts: Self.order.compactMap { s in counts[s].map { AttendancePage.Count(status: s.rawValue, label: t.verdict(s), count: $0) } },
+            unexplained: unexplained,
+            rows: rows.map { (p, v) in
                 let c = cases[p.personID]?[day]
-                return ["id": p.personID, "name": p.fullName, "title": p.title, "status": v.status.rawValue, "label": t.verdict(v.status),
-                        "in": time(v.checkIn), "out": time(v.checkOut), "reasons": Template.optional(t.reasons(v)), "day": day.description,
-                        "case": c.map { ["status": $0.status.rawValue, "label": catalogs.label("explanation_status", $0.status.rawValue, context.locale),
-                                         "id": $0.id] as [String: Any] } ?? false,
-                        "can_open": c == nil && v.needsExplanation && day < services.today]
+                return AttendancePage.Row(
+                    id: p.personID, name: p.fullName, title: p.title, status: v.status.rawValue, label: t.verdict(v.status),
+                    in: time(v.checkIn), out: time(v.checkOut), reasons: Template.optional(t.reasons(v)), day: day.description,
+                    case: c.map { .init(status: $0.status.rawValue, label: catalogs.label("explanation_status", $0.status.rawValue, context.locale), id: $0.id) },
+                    can_open: c == nil && v.needsExplanation && day < services.today)
             },
-            "has_rows": !rows.isEmpty,
-        ])
+            has_rows: !rows.isEmpty), context)
     }
 
     // MARK: A person's month and day
@@ -101,24 +97,24 @@ struct AttendanceController {
         let computed = try await verdicts.refresh(personIDs: [record.person.id], days: days, cause: "review")[record.person.id] ?? [:]
         let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [record.person.id], first: month.first, last: month.last)[record.person.id] ?? [:]
         var totals = Timesheet.Totals()
-        let rows = days.reversed().compactMap { day -> [String: Any]? in
+        let rows = days.reversed().compactMap { day -> AttendancePersonPage.Row? in
             guard let v = computed[day] else { return nil }
             totals.add(v)
-            let c = cases[day]
-            return ["day": day.description, "day_vn": day.vietnamese, "weekday": catalogs.text("weekday_\(HolidayRules.weekday(day) == 0 ? 7 : HolidayRules.weekday(day))", context.locale),
-                    "status": v.status.rawValue, "label": t.verdict(v.status), "code": Timesheet.code(v),
-                    "in": time(v.checkIn), "out": time(v.checkOut), "reasons": Template.optional(t.reasons(v)),
-                    "case": c.map { catalogs.label("explanation_status", $0.status.rawValue, context.locale) } ?? false,
-                    "quiet": v.status == .notScheduled || v.status == .holiday]
+            return AttendancePersonPage.Row(
+                day: day.description, day_vn: day.vietnamese,
+                weekday: catalogs.text("weekday_\(HolidayRules.weekday(day) == 0 ? 7 : HolidayRules.weekday(day))", context.locale),
+                status: v.status.rawValue, label: t.verdict(v.status), code: Timesheet.code(v),
+                in: time(v.checkIn), out: time(v.checkOut), reasons: Template.optional(t.reasons(v)),
+                case: cases[day].map { catalogs.label("explanation_status", $0.status.rawValue, context.locale) },
+                quiet: v.status == .notScheduled || v.status == .holiday)
         }
-        return try services.views.page("attendance_person", context, [
-            "person": ["id": record.person.id, "name": record.person.fullName, "title": record.assignments.first?.assignment.title ?? ""],
-            "month": month.description, "month_vn": month.vietnamese, "prev": month.previous.description,
-            "next": month.next.description, "rows": rows, "has_rows": !rows.isEmpty,
-            "totals": ["scheduled": totals.scheduled, "worked": Self.number(totals.worked), "excused": totals.excused,
-                       "absent": Self.number(totals.absent), "late": totals.lateCount, "late_minutes": totals.lateMinutes,
-                       "early": totals.earlyCount, "missing": totals.missingPunches],
-        ])
+        return try services.views.page(AttendancePersonPage(
+            person: .init(id: record.person.id, name: record.person.fullName, title: record.assignments.first?.assignment.title ?? ""),
+            month: month.description, month_vn: month.vietnamese, prev: month.previous.description,
+            next: month.next.description, rows: rows, has_rows: !rows.isEmpty,
+            totals: .init(scheduled: totals.scheduled, worked: Self.number(totals.worked), excused: totals.excused,
+                          absent: Self.number(totals.absent), late: totals.lateCount, late_minutes: totals.lateMinutes,
+                          early: totals.earlyCount, missing: totals.missingPunches)), context)
     }
 
     static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x) }
@@ -179,43 +175,41 @@ struct AttendanceController {
             if playable[camera] == true { snapshots.insert(key) }
         }
         let alerts = try await AlertStore(database: db).touching(personID: id, day: day, devices: Array(Set(punches.map(\.device))))
-        var data = form.data
-        data.merge([
-            "person": ["id": id, "name": record.person.fullName], "day": day.description, "day_vn": day.vietnamese,
-            "month": Month(day).description, "prev": day.previous.description, "next": day.next.description,
-            "verdict": verdict.map { v -> [String: Any] in
-                ["status": v.status.rawValue, "label": t.verdict(v.status), "reasons": Template.optional(t.reasons(v)),
-                 "in": time(v.checkIn), "out": time(v.checkOut)]
-            } ?? false,
-            "punches": punches.map { s -> [String: Any] in
-                ["time": Instant.clock(s.punch.at), "source": catalogs.label("punch_source", s.punch.source.rawValue, locale),
-                 "method": catalogs.label("punch_method", s.punch.method.rawValue, locale), "device": Template.optional(s.device),
-                 "queued": s.queued, "manual": s.punch.source == .manual, "note": Template.optional(s.note),
-                 "flag": s.flag == .none ? false : catalogs.label("punch_flag", s.flag.rawValue, locale),
-                 "received": s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : false,
-                 "photo": photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : false,
-                 "snapshot": snapshots.contains(s.key) ? "/attendance/punches/\(s.id)/snapshot" : false]
+        return try services.views.page(AttendanceDayPage(
+            form: form,
+            person: .init(id: id, name: record.person.fullName), day: day.description, day_vn: day.vietnamese,
+            month: Month(day).description, prev: day.previous.description, next: day.next.description,
+            verdict: verdict.map { v in
+                .init(status: v.status.rawValue, label: t.verdict(v.status), reasons: Template.optional(t.reasons(v)),
+                      in: time(v.checkIn), out: time(v.checkOut))
             },
-            "has_punches": !punches.isEmpty,
-            "has_terminal_alerts": !alerts.isEmpty,
-            "terminal_alerts": alerts.map { a -> [String: Any] in
-                ["kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), "at": Instant.display(a.occurredAt), "detail": a.detail,
-                 "serial": a.serial, "resolved": a.resolvedAt != nil, "resolution": a.resolution]
+            punches: punches.map { s in
+                .init(time: Instant.clock(s.punch.at), source: catalogs.label("punch_source", s.punch.source.rawValue, locale),
+                      method: catalogs.label("punch_method", s.punch.method.rawValue, locale), device: Template.optional(s.device),
+                      queued: s.queued, manual: s.punch.source == .manual, note: Template.optional(s.note),
+                      flag: s.flag == .none ? nil : catalogs.label("punch_flag", s.flag.rawValue, locale),
+                      received: s.receivedAt.timeIntervalSince(s.punch.at) > 120 ? Instant.display(s.receivedAt) : nil,
+                      photo: photos.contains(s.key) ? "/attendance/punches/\(s.id)/photo" : nil,
+                      snapshot: snapshots.contains(s.key) ? "/attendance/punches/\(s.id)/snapshot" : nil)
             },
-            "absences": absences.map { a -> [String: Any] in
-                ["kind": catalogs.label("absence_kind", a.kind.rawValue, locale), "place": Template.optional(a.place), "purpose": a.purpose,
-                 "from": Instant.display(a.from), "to": Instant.display(a.to), "status": catalogs.label("absence_status", a.status.rawValue, locale)]
+            has_punches: !punches.isEmpty,
+            has_terminal_alerts: !alerts.isEmpty,
+            terminal_alerts: alerts.map { a in
+                .init(kind: catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), at: Instant.display(a.occurredAt), detail: a.detail,
+                      serial: a.serial, resolved: a.resolvedAt != nil, resolution: a.resolution)
             },
-            "history": history.map { h -> [String: Any] in
-                ["at": Instant.display(h.at), "label": t.verdict(h.status), "cause": t.cause(h.cause),
-                 "reasons": Template.optional(h.reasons.map(t.reason).joined(separator: "; "))]
+            absences: absences.map { a in
+                .init(kind: catalogs.label("absence_kind", a.kind.rawValue, locale), place: Template.optional(a.place), purpose: a.purpose,
+                      from: Instant.display(a.from), to: Instant.display(a.to), status: catalogs.label("absence_status", a.status.rawValue, locale))
             },
-            "has_history": history.count > 1,
-            "explanation": explanation.map { ExplanationsController.view($0, catalogs: catalogs, locale: locale, now: Date()) } ?? false,
-            "can_open": explanation == nil && (verdict?.needsExplanation ?? false) && day < services.today,
-            "can_punch": canEdit,
-        ]) { _, b in b }
-        return try services.views.page("attendance_day", context, status: status, data)
+            history: history.map { h in
+                .init(at: Instant.display(h.at), label: t.verdict(h.status), cause: t.cause(h.cause),
+                      reasons: Template.optional(h.reasons.map(t.reason).joined(separator: "; ")))
+            },
+            has_history: history.count > 1,
+            explanation: explanation.map { ExplanationsController.view($0, catalogs: catalogs, locale: locale, now: Date()) },
+            can_open: explanation == nil && (verdict?.needsExplanation ?? false) && day < services.today,
+            can_punch: canEdit), context, status: status)
     }
 
     /// The office records a punch a person could not make (a broken terminal, a forgotten card),
@@ -271,20 +265,18 @@ struct AttendanceController {
         let list = try await visibleCards(context)
         let people = try await services.people.search("", scopes: p.scopes(for: .editPeople), on: services.today, limit: 2000).items
         let held = try await PunchStore(database: services.database).held(scopes: p.scopes(for: .editPeople))
-        var data = form.data
-        data.merge([
-            "held": held.map { h -> [String: Any] in
-                ["id": h.punch.id, "person": h.personName, "person_id": h.punch.personID ?? 0, "at": Instant.display(h.punch.punch.at),
-                 "received": Instant.display(h.punch.receivedAt), "device": h.punch.device, "pin": h.pin,
-                 "why": catalogs.label("punch_flag", h.punch.flag.rawValue, context.locale)]
+        return try services.views.page(AttendanceCardsPage(
+            form: form,
+            held: held.map { h in
+                .init(id: h.punch.id, person: h.personName, person_id: h.punch.personID ?? 0, at: Instant.display(h.punch.punch.at),
+                      received: Instant.display(h.punch.receivedAt), device: h.punch.device, pin: Template.optional(h.pin),
+                      why: catalogs.label("punch_flag", h.punch.flag.rawValue, context.locale))
             },
-            "has_held": !held.isEmpty,
-            "cards": list.map { ["value": $0.value, "card": $0.card, "punches": $0.punches, "last": Instant.display($0.last), "where": $0.kiosk] },
-            "has_cards": !list.isEmpty,
-            "people": FormView.options(people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title)") },
-                                       selected: form.values["person"] ?? ""),
-        ]) { _, b in b }
-        return try services.views.page("attendance_cards", context, status: status, data)
+            has_held: !held.isEmpty,
+            cards: list.map { .init(value: $0.value, card: $0.card, punches: $0.punches, last: Instant.display($0.last), where: $0.kiosk) },
+            has_cards: !list.isEmpty,
+            people: FormView.options(people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title)") },
+                                     selected: form.values["person"] ?? "")), context, status: status)
     }
 
     func linkCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -336,7 +328,7 @@ struct AttendanceController {
         return try await renderPolicy(unit, units, context)
     }
 
-    func renderPolicy(_ unit: OrgUnit, _ units: [[String: Any]], _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
+    func renderPolicy(_ unit: OrgUnit, _ units: [Option], _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
                       form: FormView? = nil) async throws -> Response {
         let p = try context.signedIn()
         let store = PolicyStore(database: services.database)
@@ -349,25 +341,22 @@ struct AttendanceController {
             "half_day_minutes": String(current.halfDayMinutes), "absent_below_minutes": String(current.absentBelowMinutes),
             "explanation_days": String(current.explanationDays), "typed_cards": current.typedCards.rawValue,
         ])
-        var data = view.data
-        data.merge([
-            "unit": ["id": unit.id, "name": unit.name], "units": units,
-            "derivations": FormView.options([AttendancePolicy.Derivation.perDay, .perSession].map {
+        return try services.views.page(AttendancePolicyPage(
+            form: view, unit: .init(id: unit.id, name: unit.name), units: units,
+            derivations: FormView.options([AttendancePolicy.Derivation.perDay, .perSession].map {
                 (value: $0.rawValue, label: catalogs.label("derivation", $0.rawValue, context.locale))
             }, selected: view.values["derivation"] ?? ""),
-            "typed_cards": FormView.options(AttendancePolicy.TypedCards.allCases.map {
+            typed_cards: FormView.options(AttendancePolicy.TypedCards.allCases.map {
                 (value: $0.rawValue, label: catalogs.label("typed_cards", $0.rawValue, context.locale))
             }, selected: view.values["typed_cards"] ?? ""),
-            "stored": stored.map { s -> [String: Any] in
-                ["unit": names[s.unitID] ?? "#\(s.unitID)", "from": s.validFrom.vietnamese,
-                 "derivation": catalogs.label("derivation", s.policy.derivation.rawValue, context.locale),
-                 "grace": s.policy.graceMinutes, "half_day": s.policy.halfDayMinutes, "explanation_days": s.policy.explanationDays,
-                 "typed_cards": catalogs.label("typed_cards", s.policy.typedCards.rawValue, context.locale)]
+            stored: stored.map { s in
+                .init(unit: names[s.unitID] ?? "#\(s.unitID)", from: s.validFrom.vietnamese,
+                      derivation: catalogs.label("derivation", s.policy.derivation.rawValue, context.locale),
+                      grace: s.policy.graceMinutes, half_day: s.policy.halfDayMinutes, explanation_days: s.policy.explanationDays,
+                      typed_cards: catalogs.label("typed_cards", s.policy.typedCards.rawValue, context.locale))
             },
-            "has_stored": !stored.isEmpty,
-            "can_edit": p.allows(.editOrganisation, at: unit.path),
-        ]) { _, b in b }
-        return try services.views.page("attendance_policy", context, status: status, data)
+            has_stored: !stored.isEmpty,
+            can_edit: p.allows(.editOrganisation, at: unit.path)), context, status: status)
     }
 
     func savePolicy(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -25,7 +25,7 @@ struct BoardController {
         router.get("door/:code", use: door)
     }
 
-    func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [[String: Any]]) {
+    func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option]) {
         try await AttendanceController(services: services).unitSelection(request, context)
     }
 
@@ -37,16 +37,14 @@ struct BoardController {
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units) = try await self.unit(request, context)
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
-        return try services.views.page("board", context, [
-            "unit": ["id": unit.id, "name": unit.name, "code": Template.optional(unit.code)], "units": units,
-            "board": Self.view(snapshot), "door": Template.optional(unit.code),
-        ])
+        return try services.views.page(BoardPage(unit: .init(id: unit.id, name: unit.name), units: units,
+                                                 board: Self.view(snapshot), door: Template.optional(unit.code)), context)
     }
 
-    static func view(_ s: BoardSnapshot) -> [String: Any] {
-        ["at": s.at, "counts": s.counts.map { ["state": $0.state, "label": $0.label, "count": $0.count] },
-         "people": s.people.map { ["id": $0.id, "name": $0.name, "title": $0.title, "state": $0.state, "label": $0.label,
-                                   "detail": Template.optional($0.detail), "day": s.day] }]
+    static func view(_ s: BoardSnapshot) -> BoardPage.Board {
+        .init(at: s.at, counts: s.counts,
+              people: s.people.map { .init(id: $0.id, name: $0.name, title: $0.title, state: $0.state, label: $0.label,
+                                           detail: Template.optional($0.detail), day: s.day, photo: $0.photo) })
     }
 
     func data(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -98,15 +96,47 @@ struct BoardController {
             throw StoreError.notFound("unit")
         }
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
-        return try services.views.page("door", context, [
-            "unit": unit.name, "at": snapshot.at, "day": services.today.vietnamese,
-            "people": snapshot.people.sorted { $0.name < $1.name }.map { e -> [String: Any] in
+        return try services.views.page(DoorPage(
+            unit: unit.name, at: snapshot.at, day: services.today.vietnamese,
+            people: snapshot.people.sorted { $0.name < $1.name }.map { e in
                 // Names, titles and notices only: no arrival times, no lateness, no kind of leave.
                 let away = e.state == Presence.State.onNotice.rawValue || e.state == Presence.State.onLeave.rawValue
                 let notice = e.state == Presence.State.onLeave.rawValue ? catalogs.text("door_on_leave", context.locale) : e.notice ?? ""
-                return ["name": e.name, "title": e.title, "away": away, "notice": Template.optional(away ? notice : ""),
-                        "until": away ? (e.until ?? "") : ""]
-            },
-        ])
+                return DoorPage.Person(name: e.name, title: e.title, away: away, notice: Template.optional(away ? notice : ""),
+                                       until: away ? (e.until ?? "") : "")
+            }), context)
     }
+}
+
+struct BoardPage: Page {
+    static let template = "board"
+    struct Board: Decodable {
+        struct Person: Decodable {
+            var id: Int64
+            var name: String
+            var title: String
+            var state: String
+            var label: String
+            var detail: String?
+            var day: String
+            var photo: String?
+        }
+        var at: String
+        var counts: [BoardSnapshot.Count]
+        var people: [Person]
+    }
+    var unit: UnitRef
+    var units: [Option]
+    var board: Board
+    var door: String?
+}
+
+/// The public door board: names, titles and notices only.
+struct DoorPage: Page {
+    static let template = "door"
+    struct Person: Decodable { var name: String; var title: String; var away: Bool; var notice: String?; var until: String }
+    var unit: String
+    var at: String
+    var day: String
+    var people: [Person]
 }

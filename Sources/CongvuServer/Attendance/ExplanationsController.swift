@@ -20,20 +20,21 @@ struct ExplanationsController {
         group.get(":id/attachment", use: attachment)
     }
 
-    static func view(_ e: Explanation, catalogs: Catalogs, locale: AppLocale, now: Date) -> [String: Any] {
-        ["id": e.id, "day": e.day.description, "day_vn": e.day.vietnamese, "status": e.status.rawValue,
-         "status_label": catalogs.label("explanation_status", e.status.rawValue, locale),
-         "verdict": catalogs.label("verdict", e.verdict.rawValue, locale), "minutes": e.minutes > 0 ? e.minutes : false,
-         "due": Instant.display(e.dueAt), "overdue": e.isOverdue(at: now), "late": e.explainedLate,
-         "text": Template.optional(e.text), "attachment": Template.optional(e.attachmentName), "explained_at": e.explainedAt.map { Instant.display($0) } ?? false,
-         "note": Template.optional(e.decisionNote), "decided_at": e.decidedAt.map { Instant.display($0) } ?? false]
+    static func view(_ e: Explanation, catalogs: Catalogs, locale: AppLocale, now: Date) -> ExplanationCase {
+        ExplanationCase(id: e.id, day: e.day.description, day_vn: e.day.vietnamese, status: e.status.rawValue,
+                        status_label: catalogs.label("explanation_status", e.status.rawValue, locale),
+                        verdict: catalogs.label("verdict", e.verdict.rawValue, locale), minutes: e.minutes > 0 ? e.minutes : nil,
+                        due: Instant.display(e.dueAt), overdue: e.isOverdue(at: now), late: e.explainedLate,
+                        text: Template.optional(e.text), attachment: Template.optional(e.attachmentName),
+                        explained_at: e.explainedAt.map { Instant.display($0) },
+                        note: Template.optional(e.decisionNote), decided_at: e.decidedAt.map { Instant.display($0) })
     }
 
-    func row(_ r: ExplanationRow, _ locale: AppLocale) -> [String: Any] {
+    func row(_ r: ExplanationRow, _ locale: AppLocale) -> ExplanationCase {
         var v = Self.view(r.explanation, catalogs: catalogs, locale: locale, now: Date())
-        v["name"] = r.fullName
-        v["unit"] = r.unitName
-        v["person_id"] = r.explanation.personID
+        v.name = r.fullName
+        v.unit = r.unitName
+        v.person_id = r.explanation.personID
         return v
     }
 
@@ -42,8 +43,8 @@ struct ExplanationsController {
         let locale = context.locale
         var mine: [ExplanationRow] = []
         if let id = p.personID { mine = try await store.list(personID: id) }
-        var toDecide: [[String: Any]] = []
-        var watched: [[String: Any]] = []
+        var toDecide: [ExplanationCase] = []
+        var watched: [ExplanationCase] = []
         if p.holds(.viewAttendance) {
             let scoped = try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.open, .explained])
             var decider = Decider(services: services, principal: p)
@@ -55,11 +56,10 @@ struct ExplanationsController {
                 }
             }
         }
-        return try services.views.page("explanations", context, [
-            "mine": mine.map { row($0, locale) }, "has_mine": !mine.isEmpty,
-            "to_decide": toDecide, "has_to_decide": !toDecide.isEmpty,
-            "watched": watched, "has_watched": !watched.isEmpty,
-        ])
+        return try services.views.page(ExplanationsPage(
+            mine: mine.map { row($0, locale) }, has_mine: !mine.isEmpty,
+            to_decide: toDecide, has_to_decide: !toDecide.isEmpty,
+            watched: watched, has_watched: !watched.isEmpty), context)
     }
 
     /// Opens a case on a closed day's violation: for oneself, or for anyone whose attendance one watches.
@@ -99,13 +99,10 @@ struct ExplanationsController {
     func render(_ r: ExplanationRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let p = try context.signedIn()
         let mayDecide = try await services.mayDecide(p, personID: r.explanation.personID)
-        var data = form.data
-        data.merge([
-            "case": row(r, context.locale),
-            "can_explain": r.explanation.status == .open && p.personID == r.explanation.personID,
-            "can_decide": r.explanation.status == .explained && mayDecide,
-        ]) { _, b in b }
-        return try services.views.page("explanation", context, status: status, data)
+        return try services.views.page(ExplanationPage(
+            form: form, case: row(r, context.locale),
+            can_explain: r.explanation.status == .open && p.personID == r.explanation.personID,
+            can_decide: r.explanation.status == .explained && mayDecide), context, status: status)
     }
 
     static let attachmentLimit = 5 * 1024 * 1024
@@ -175,4 +172,44 @@ enum UploadedFile {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
     }
+}
+
+/// An explanation case as the pages show it; `name`, `unit` and `person_id` where a list names whose.
+struct ExplanationCase: Decodable {
+    var id: Int64
+    var day: String
+    var day_vn: String
+    var status: String
+    var status_label: String
+    var verdict: String
+    var minutes: Int?
+    var due: String
+    var overdue: Bool
+    var late: Bool
+    var text: String?
+    var attachment: String?
+    var explained_at: String?
+    var note: String?
+    var decided_at: String?
+    var name: String?
+    var unit: String?
+    var person_id: Int64?
+}
+
+struct ExplanationsPage: Page {
+    static let template = "explanations"
+    var mine: [ExplanationCase]
+    var has_mine: Bool
+    var to_decide: [ExplanationCase]
+    var has_to_decide: Bool
+    var watched: [ExplanationCase]
+    var has_watched: Bool
+}
+
+struct ExplanationPage: Page {
+    static let template = "explanation"
+    var form: FormView
+    var `case`: ExplanationCase
+    var can_explain: Bool
+    var can_decide: Bool
 }

@@ -41,15 +41,15 @@ struct KioskController {
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let kiosk = try await device(request) else {
-            return try services.views.page("kiosk_locked", context, status: .forbidden)
+            return try services.views.page(KioskLockedPage(), context, status: .forbidden)
         }
         // The signing key goes to the page once, the first time it opens after registration; it
         // never travels again, so a copy of the cookie alone cannot sign a queued punch.
-        var key: Any = false
+        var key: String?
         if !kiosk.keyDelivered, !kiosk.signingKeySealed.isEmpty, try await kiosks.keyDelivered(kiosk.id) {
             key = try services.secrets.open(kiosk.signingKeySealed)
         }
-        return try services.views.page("kiosk", context, ["kiosk": ["id": kiosk.id, "name": kiosk.name, "unit": kiosk.unitName, "signing_key": key]])
+        return try services.views.page(KioskPage(kiosk: .init(id: kiosk.id, name: kiosk.name, unit: kiosk.unitName, signing_key: key)), context)
     }
 
     struct PunchRequest: Decodable {
@@ -202,16 +202,14 @@ struct KioskController {
         let list = try await kiosks.list(scopes: scopes)
         let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
         let here = try await device(request)
-        var data = form.data
-        data.merge([
-            "kiosks": list.map { k -> [String: Any] in
-                ["id": k.id, "name": k.name, "unit": k.unitName, "created": Instant.display(k.createdAt),
-                 "seen": k.lastSeenAt.map { Instant.display($0) } ?? false, "revoked": k.revoked, "this": here?.id == k.id]
+        return try services.views.page(KiosksPage(
+            form: form,
+            kiosks: list.map { k in
+                .init(id: k.id, name: k.name, unit: k.unitName, created: Instant.display(k.createdAt),
+                      seen: k.lastSeenAt.map { Instant.display($0) }, revoked: k.revoked, this: here?.id == k.id)
             },
-            "has_kiosks": !list.isEmpty,
-            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit"] ?? ""),
-        ]) { _, b in b }
-        return try services.views.page("kiosks", context, status: status, data)
+            has_kiosks: !list.isEmpty,
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit"] ?? "")), context, status: status)
     }
 
     /// Registers this browser as a kiosk of the unit: the token goes into a long-lived cookie.
@@ -248,4 +246,39 @@ struct KioskController {
         }
         return HTMLPage.redirect("/kiosks")
     }
+}
+
+/// The kiosk itself: a browser registered to a unit.
+struct KioskPage: Page {
+    static let template = "kiosk"
+    struct Kiosk: Decodable {
+        var id: Int64
+        var name: String
+        var unit: String
+        /// Handed to the page once, the first time it opens after registration.
+        var signing_key: String?
+    }
+    var kiosk: Kiosk
+}
+
+/// A browser that is not (or no longer) a kiosk.
+struct KioskLockedPage: Page {
+    static let template = "kiosk_locked"
+}
+
+struct KiosksPage: Page {
+    static let template = "kiosks"
+    struct Kiosk: Decodable {
+        var id: Int64
+        var name: String
+        var unit: String
+        var created: String
+        var seen: String?
+        var revoked: Bool
+        var this: Bool
+    }
+    var form: FormView
+    var kiosks: [Kiosk]
+    var has_kiosks: Bool
+    var units: [Option]
 }

@@ -16,7 +16,7 @@ struct ReportsController {
         group.get("compliance", use: compliance)
     }
 
-    func selection(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [[String: Any]], Month) {
+    func selection(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], Month) {
         let (unit, units) = try await AttendanceController(services: services).unitSelection(request, context)
         let month = request.uri.queryParameters["month"].flatMap { Month(String($0)) } ?? Month(services.today)
         return (unit, units, month)
@@ -57,19 +57,18 @@ struct ReportsController {
         let (unit, units, month) = try await selection(request, context)
         let rows = try await timesheetRows(unit: unit, month: month)
         let locale = context.locale
-        return try services.views.page("timesheet", context, [
-            "audit_anchor": services.auditAnchor(context.locale),
-            "unit": ["id": unit.id, "name": unit.name], "units": units, "month": month.description, "month_vn": month.vietnamese,
-            "prev": month.previous.description, "next": month.next.description,
-            "days": month.days.map { d -> [String: Any] in ["n": d.day, "weekend": HolidayRules.isWeekend(d)] },
-            "totals_header": totalsColumns(locale),
-            "rows": rows.enumerated().map { i, r -> [String: Any] in
-                ["n": i + 1, "id": r.post.personID, "name": r.post.fullName, "title": r.post.title,
-                 "codes": r.codes.map { ["code": $0] }, "totals": Self.totals(r.totals).map { ["value": AttendanceController.number($0)] }]
+        return try services.views.page(TimesheetPage(
+            auditAnchor: services.auditAnchor(context.locale),
+            unit: .init(id: unit.id, name: unit.name), units: units, month: month.description, month_vn: month.vietnamese,
+            prev: month.previous.description, next: month.next.description,
+            days: month.days.map { .init(n: $0.day, weekend: HolidayRules.isWeekend($0)) },
+            totals_header: totalsColumns(locale),
+            rows: rows.enumerated().map { i, r in
+                .init(n: i + 1, id: r.post.personID, name: r.post.fullName, title: r.post.title,
+                      codes: r.codes.map { .init(code: $0) }, totals: Self.totals(r.totals).map { .init(value: AttendanceController.number($0)) })
             },
-            "has_rows": !rows.isEmpty,
-            "legend": Timesheet.legend.map { ["code": $0.code, "label": catalogs.text("timesheet_code_\($0.key)", locale)] },
-        ])
+            has_rows: !rows.isEmpty,
+            legend: Timesheet.legend.map { .init(code: $0.code, label: catalogs.text("timesheet_code_\($0.key)", locale)) }), context)
     }
 
     func timesheetXLSX(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -177,16 +176,15 @@ struct ReportsController {
         let (unit, units, month) = try await selection(request, context)
         let report = try await compliance(unit: unit, month: month)
         let unexplained = try await ExplanationStore(database: services.database).list(scopes: [unit.path], statuses: [.open]).count
-        return try services.views.page("compliance", context, [
-            "unit": ["id": unit.id, "name": unit.name], "units": units, "month": month.description, "month_vn": month.vietnamese,
-            "prev": month.previous.description, "next": month.next.description, "unexplained": unexplained,
-            "rows": report.units.enumerated().map { i, r -> [String: Any] in
-                ["name": r.unit.name, "id": r.unit.id, "total": i == 0, "expected": r.figures.expected, "kept": r.figures.kept,
-                 "late": r.figures.late, "early": r.figures.leftEarly, "absent": r.figures.absent, "missing": r.figures.missingPunch,
-                 "excused": r.figures.excused, "rate": Self.percent(r.figures.rate)]
+        return try services.views.page(CompliancePage(
+            unit: .init(id: unit.id, name: unit.name), units: units, month: month.description, month_vn: month.vietnamese,
+            prev: month.previous.description, next: month.next.description, unexplained: unexplained,
+            rows: report.units.enumerated().map { i, r in
+                .init(name: r.unit.name, id: r.unit.id, total: i == 0, expected: r.figures.expected, kept: r.figures.kept,
+                      late: r.figures.late, early: r.figures.leftEarly, absent: r.figures.absent, missing: r.figures.missingPunch,
+                      excused: r.figures.excused, rate: Self.percent(r.figures.rate))
             },
-            "chart": Self.trendSVG(report.trend, title: catalogs.text("compliance_trend", context.locale)),
-        ])
+            chart: Self.trendSVG(report.trend, title: catalogs.text("compliance_trend", context.locale))), context)
     }
 
     // MARK: API
@@ -321,4 +319,61 @@ public enum AttendanceBenchmarks {
     public static func board(_ services: AppServices, unit: OrgUnit) async throws -> Int {
         try await BoardBuilder(services: services).snapshot(unit: unit, locale: .vi).people.count
     }
+}
+
+/// The monthly timesheet (bảng chấm công), printed on A4 landscape with the audit checkpoint.
+struct TimesheetPage: Page {
+    static let template = "timesheet"
+    struct Day: Decodable { var n: Int; var weekend: Bool }
+    struct Code: Decodable { var code: String }
+    struct Total: Decodable { var value: String }
+    struct Row: Decodable {
+        var n: Int
+        var id: Int64
+        var name: String
+        var title: String
+        var codes: [Code]
+        var totals: [Total]
+    }
+    struct Legend: Decodable { var code: String; var label: String }
+    var auditAnchor: String?
+    var layout: PageLayout { PageLayout(auditAnchor: auditAnchor) }
+    var unit: UnitRef
+    var units: [Option]
+    var month: String
+    var month_vn: String
+    var prev: String
+    var next: String
+    var days: [Day]
+    var totals_header: [String]
+    var rows: [Row]
+    var has_rows: Bool
+    var legend: [Legend]
+}
+
+struct CompliancePage: Page {
+    static let template = "compliance"
+    struct Row: Decodable {
+        var name: String
+        var id: Int64
+        var total: Bool
+        var expected: Int
+        var kept: Int
+        var late: Int
+        var early: Int
+        var absent: Int
+        var missing: Int
+        var excused: Int
+        var rate: String
+    }
+    var unit: UnitRef
+    var units: [Option]
+    var month: String
+    var month_vn: String
+    var prev: String
+    var next: String
+    var unexplained: Int
+    var rows: [Row]
+    /// An SVG drawn by the server.
+    var chart: String
 }

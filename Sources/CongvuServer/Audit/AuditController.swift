@@ -14,12 +14,11 @@ struct AuditController {
         group.post("verify", use: verify)
     }
 
-    func rows(_ records: [AuditRecord], _ locale: AppLocale) -> [[String: Any]] {
+    func rows(_ records: [AuditRecord], _ locale: AppLocale) -> [AuditPage.Record] {
         records.map { r in
-            ["seq": r.seq, "at": Instant.parse(r.at).map { Instant.display($0) } ?? r.at, "actor": r.actorName,
-             "action": services.views.catalogs.label("audit_action", r.action.rawValue, locale),
-             "object": "\(r.objectType) #\(r.objectID)", "reason": r.reason, "before": r.before, "after": r.after,
-             "hash": String(r.hash.prefix(12))]
+            .init(seq: r.seq, at: Instant.parse(r.at).map { Instant.display($0) } ?? r.at, actor: r.actorName,
+                  action: services.views.catalogs.label("audit_action", r.action.rawValue, locale),
+                  object: "\(r.objectType) #\(r.objectID)", reason: r.reason, hash: String(r.hash.prefix(12)))
         }
     }
 
@@ -33,7 +32,7 @@ struct AuditController {
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         try requireAudit(context)
         let records = try await services.audit.recent(limit: 200)
-        return try services.views.page("audit", context, ["records": rows(records, context.locale)])
+        return try services.views.page(AuditPage(records: rows(records, context.locale)), context)
     }
 
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -41,12 +40,12 @@ struct AuditController {
         _ = try await FormData.read(request, context)
         let verdict = try await services.audit.verify()
         let records = try await services.audit.recent(limit: 200)
-        var data: [String: Any] = ["records": rows(records, context.locale)]
+        var page = AuditPage(records: rows(records, context.locale))
         switch verdict {
-        case .intact(let count): data["intact"] = ["count": count]
-        case .broken(let seq, let problem): data["broken"] = ["seq": seq, "problem": services.views.catalogs.text("audit_problem_\(problem)", context.locale)]
+        case .intact(let count): page.intact = .init(count: count)
+        case .broken(let seq, let problem): page.broken = .init(seq: seq, problem: services.views.catalogs.text("audit_problem_\(problem)", context.locale))
         }
-        return try services.views.page("audit", context, data)
+        return try services.views.page(page, context)
     }
 }
 
@@ -81,9 +80,27 @@ struct AuditCheckpointService: Service {
 extension AppServices {
     /// The audit chain's latest checkpoint, in words, for the foot of a printed report: a paper
     /// filed away holds the chain's head as it stood that day (false when there is none yet).
-    func auditAnchor(_ locale: AppLocale) -> Any {
-        guard let c = auditCheckpoints.latest() else { return false }
+    func auditAnchor(_ locale: AppLocale) -> String? {
+        guard let c = auditCheckpoints.latest() else { return nil }
         let at = Instant.parse(c.at).map { Instant.display($0) } ?? c.at
         return views.catalogs.text("audit_anchor", locale, [String(c.seq), String(c.hash.prefix(16)), at])
     }
+}
+
+struct AuditPage: Page {
+    static let template = "audit"
+    struct Record: Decodable {
+        var seq: Int64
+        var at: String
+        var actor: String
+        var action: String
+        var object: String
+        var reason: String
+        var hash: String
+    }
+    struct Intact: Decodable { var count: Int }
+    struct Broken: Decodable { var seq: Int64; var problem: String }
+    var records: [Record]
+    var intact: Intact?
+    var broken: Broken?
 }

@@ -30,10 +30,9 @@ struct AuthController {
     func renderLogin(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status, error: String?, username: String) throws -> Response {
         // The token `FormData.read` will expect: the cookie's, or a half session's own.
         let token = FormToken(request, context, secure: services.config.cookiesSecure)
-        var response = try services.views.page("login", context, status: status, [
-            "login_csrf": token.value, "error": error ?? false, "username": username,
-            "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)) ?? "",
-        ])
+        var response = try services.views.page(LoginPage(
+            login_csrf: token.value, error: error, username: username,
+            next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)) ?? ""), context, status: status)
         if let cookie = token.cookie { response.setCookie(cookie) }
         return response
     }
@@ -111,11 +110,11 @@ struct AuthController {
 
     func renderSecondFactor(_ context: AppRequestContext, session: Session, principal p: Principal, status: HTTPResponse.Status, error: String?) async throws -> Response {
         guard let account = try await services.accounts.get(p.userID) else { throw NotSignedIn() }
-        var data: [String: Any] = ["second_csrf": session.csrfToken, "error": error ?? false]
+        var page = SecondFactorPage(second_csrf: session.csrfToken, error: error)
         if !account.totpEnabled {
-            data["enrol"] = try await TwoFactor.enrolment(for: account, accounts: services.accounts, by: context.actor)
+            page.enrol = try await TwoFactor.enrolment(for: account, accounts: services.accounts, by: context.actor)
         }
-        return try services.views.page("second_factor", context, status: status, data)
+        return try services.views.page(page, context, status: status)
     }
 
     func secondFactor(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -179,14 +178,17 @@ enum TwoFactor {
 
     /// What an authenticator app needs to enrol an account not yet using codes: the otpauth URL
     /// and the key to type by hand. The seed is created (sealed, not yet enabled) on first need.
-    static func enrolment(for account: Account, accounts: AccountStore, by actor: Actor) async throws -> [String: String] {
+    /// What an authenticator app needs: the otpauth URL (for a QR code) and the key to type by hand.
+    struct Enrolment: Decodable { var url: String; var key: String }
+
+    static func enrolment(for account: Account, accounts: AccountStore, by actor: Actor) async throws -> Enrolment {
         var secret = try await accounts.totpSecret(userID: account.id)
         if secret == nil {
             secret = newSecret()
             try await accounts.setTOTP(userID: account.id, secret: secret, enabled: false, by: actor)
         }
         let url = TOTP(secret: secret!).createAuthenticatorURL(label: account.username, issuer: "Congvu")
-        return ["url": url, "key": manualKey(url)]
+        return Enrolment(url: url, key: manualKey(url))
     }
 
     /// The base32 key from an otpauth URL, in groups of four, for typing into an app by hand.
@@ -197,4 +199,19 @@ enum TwoFactor {
             String(key.dropFirst(i).prefix(4))
         }.joined(separator: " ")
     }
+}
+
+struct LoginPage: Page {
+    static let template = "login"
+    var login_csrf: String
+    var error: String?
+    var username: String
+    var next: String
+}
+
+struct SecondFactorPage: Page {
+    static let template = "second_factor"
+    var second_csrf: String
+    var error: String?
+    var enrol: TwoFactor.Enrolment?
 }

@@ -41,7 +41,7 @@ struct CalendarController {
     }
 
     func render(_ context: AppRequestContext, unit: OrgUnit, year: Int, status: HTTPResponse.Status = .ok,
-                form: FormView = FormView(), _ extra: [String: Any] = [:]) async throws -> Response {
+                form: FormView = FormView(), deleteError: String? = nil) async throws -> Response {
         let p = try context.signedIn()
         let locale = context.locale
         let stored = try await store.specialDays(years: year...year, for: unit)
@@ -51,11 +51,11 @@ struct CalendarController {
         let byDay = Dictionary(stored.map { ($0.special.day, $0) }, uniquingKeysWith: { a, b in a.unitID == nil ? b : a })
         let proposedByDay = Dictionary(proposals.map { ($0.day, $0) }, uniquingKeysWith: { a, _ in a })
 
-        var months: [[String: Any]] = []
+        var months: [CalendarPage.Month] = []
         for month in 1...12 {
             let first = Day(year: year, month: month, day: 1)!
             let lead = (HolidayRules.weekday(first) + 6) % 7  // Monday first
-            var cells: [[String: Any]] = Array(repeating: ["blank": true], count: lead)
+            var cells: [CalendarPage.Cell] = Array(repeating: .blank, count: lead)
             var sessions: [String] = []
             for d in 1...Day.daysIn(month: month, year: year) {
                 let day = Day(year: year, month: month, day: d)!
@@ -73,42 +73,40 @@ struct CalendarController {
                 }
                 let text = calendar.sessions(on: day).map(\.description).joined(separator: ", ")
                 if !text.isEmpty && !sessions.contains(text) { sessions.append(text) }
-                cells.append(["day": d, "class": classes.joined(separator: " "), "title": title,
-                              "lunar": Template.optional(lunar.map { $0.day == 1 || $0.day == 15 ? "\($0.day)/\($0.month)" : "" } ?? "")])
+                cells.append(.init(blank: false, day: d, class: classes.joined(separator: " "), title: title,
+                                   lunar: Template.optional(lunar.map { $0.day == 1 || $0.day == 15 ? "\($0.day)/\($0.month)" : "" } ?? "")))
             }
-            while cells.count % 7 != 0 { cells.append(["blank": true]) }
-            let weeks = stride(from: 0, to: cells.count, by: 7).map { ["cells": Array(cells[$0..<($0 + 7)])] }
-            months.append(["name": catalogs.text("month_\(month)", locale), "weeks": weeks, "sessions": sessions.joined(separator: " → ")])
+            while cells.count % 7 != 0 { cells.append(.blank) }
+            let weeks = stride(from: 0, to: cells.count, by: 7).map { CalendarPage.Week(cells: Array(cells[$0..<($0 + 7)])) }
+            months.append(.init(name: catalogs.text("month_\(month)", locale), weeks: weeks, sessions: sessions.joined(separator: " → ")))
         }
         let canEditUnit = p.allows(.editOrganisation, at: unit.path)
         let isSystemAdmin = p.roles.contains(.systemAdmin)
         let unitNames = Dictionary(try await services.units.ancestors(of: unit).map { ($0.id, $0.name) } + [(unit.id, unit.name)],
                                    uniquingKeysWith: { a, _ in a })
-        let days = stored.map { s -> [String: Any] in
-            ["id": s.id, "day": s.special.day.vietnamese, "kind": catalogs.label("special_kind", s.special.kind.rawValue, locale),
-             "name": name(s.special.name, locale), "reference": Template.optional(name(s.special.reference, locale)),
-             "scope": s.unitID.map { unitNames[$0] ?? "#\($0)" } ?? catalogs.text("calendar_national", locale),
-             "deletable": s.unitID == nil ? isSystemAdmin : p.allows(.editOrganisation, at: unit.path) && s.unitID == unit.id]
+        let days = stored.map { s in
+            CalendarPage.Special(id: s.id, day: s.special.day.vietnamese, kind: catalogs.label("special_kind", s.special.kind.rawValue, locale),
+                                 name: name(s.special.name, locale), reference: Template.optional(name(s.special.reference, locale)),
+                                 scope: s.unitID.map { unitNames[$0] ?? "#\($0)" } ?? catalogs.text("calendar_national", locale),
+                                 deletable: s.unitID == nil ? isSystemAdmin : p.allows(.editOrganisation, at: unit.path) && s.unitID == unit.id)
         }
         let hours = try await store.officeHours(for: unit)
         let units = try await services.units.list(scopes: p.scopes(for: .viewOrganisation)).filter { $0.isActive(on: services.today) }
-        var data: [String: Any] = form.data
-        data.merge([
-            "unit": ["id": unit.id, "name": unit.name], "year": year, "prev": year - 1, "next": year + 1,
-            "months": months, "days": days, "has_days": !days.isEmpty,
-            "proposals": proposals.map { ["day": $0.day.vietnamese, "name": name($0.name, locale),
-                                          "kind": catalogs.label("special_kind", $0.kind.rawValue, locale)] },
-            "has_proposals": !proposals.isEmpty,
-            "can_confirm": isSystemAdmin && !proposals.isEmpty, "can_edit": canEditUnit || isSystemAdmin,
-            "can_edit_unit": canEditUnit, "is_system_admin": isSystemAdmin,
-            "hours": hours.map { ["unit": unitNames[$0.unitID] ?? "#\($0.unitID)", "from": $0.validFrom.vietnamese, "text": $0.hours.text] },
-            "has_hours": !hours.isEmpty,
-            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
-            "kinds": FormView.options(SpecialDayKind.allCases.map { (value: $0.rawValue, label: catalogs.label("special_kind", $0.rawValue, locale)) },
-                                      selected: form.values["kind"] ?? SpecialDayKind.localDayOff.rawValue),
-            "hours_default": hours.first?.hours.text ?? OfficeHours.ngheAn.text,
-        ]) { _, b in b }
-        return try services.views.page("calendar", context, status: status, data.merging(extra) { _, b in b })
+        return try services.views.page(CalendarPage(
+            form: form, unit: .init(id: unit.id, name: unit.name), year: year, prev: year - 1, next: year + 1,
+            months: months, days: days, has_days: !days.isEmpty,
+            proposals: proposals.map { .init(day: $0.day.vietnamese, name: name($0.name, locale),
+                                             kind: catalogs.label("special_kind", $0.kind.rawValue, locale)) },
+            has_proposals: !proposals.isEmpty,
+            can_confirm: isSystemAdmin && !proposals.isEmpty, can_edit: canEditUnit || isSystemAdmin,
+            can_edit_unit: canEditUnit, is_system_admin: isSystemAdmin,
+            hours: hours.map { .init(unit: unitNames[$0.unitID] ?? "#\($0.unitID)", from: $0.validFrom.vietnamese, text: $0.hours.text) },
+            has_hours: !hours.isEmpty,
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
+            kinds: FormView.options(SpecialDayKind.allCases.map { (value: $0.rawValue, label: catalogs.label("special_kind", $0.rawValue, locale)) },
+                                    selected: form.values["kind"] ?? SpecialDayKind.localDayOff.rawValue),
+            hours_default: hours.first?.hours.text ?? OfficeHours.ngheAn.text,
+            delete_error: deleteError), context, status: status)
     }
 
     func back(_ unit: OrgUnit, _ year: Int) -> Response { HTMLPage.redirect("/calendar?unit=\(unit.id)&year=\(year)") }
@@ -163,7 +161,7 @@ struct CalendarController {
             try await store.delete(id, by: context.actor, reason: try requireReason(form))
         } catch let e as ValidationErrors {
             return try await render(context, unit: unit, year: year, status: .badRequest,
-                                    ["delete_error": catalogs.error(e.errors[0].key, context.locale)])
+                                    deleteError: catalogs.error(e.errors[0].key, context.locale))
         }
         return back(unit, year)
     }
@@ -241,4 +239,50 @@ enum ICalendar {
         lines.append("END:VCALENDAR")
         return lines.map(fold).joined()
     }
+}
+
+/// A unit's working calendar for a year: months of weeks, special days, proposals, office hours.
+struct CalendarPage: Page {
+    static let template = "calendar"
+    struct Cell: Decodable {
+        var blank: Bool
+        var day: Int
+        var `class`: String
+        var title: String
+        var lunar: String?
+        static let blank = Cell(blank: true, day: 0, class: "", title: "", lunar: nil)
+    }
+    struct Week: Decodable { var cells: [Cell] }
+    struct Month: Decodable { var name: String; var weeks: [Week]; var sessions: String }
+    struct Special: Decodable {
+        var id: Int64
+        var day: String
+        var kind: String
+        var name: String
+        var reference: String?
+        var scope: String
+        var deletable: Bool
+    }
+    struct Proposal: Decodable { var day: String; var name: String; var kind: String }
+    struct Hours: Decodable { var unit: String; var from: String; var text: String }
+    var form: FormView
+    var unit: UnitRef
+    var year: Int
+    var prev: Int
+    var next: Int
+    var months: [Month]
+    var days: [Special]
+    var has_days: Bool
+    var proposals: [Proposal]
+    var has_proposals: Bool
+    var can_confirm: Bool
+    var can_edit: Bool
+    var can_edit_unit: Bool
+    var is_system_admin: Bool
+    var hours: [Hours]
+    var has_hours: Bool
+    var units: [Option]
+    var kinds: [Option]
+    var hours_default: String
+    var delete_error: String?
 }

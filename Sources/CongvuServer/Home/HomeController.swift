@@ -10,50 +10,45 @@ struct HomeController {
     func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let t = services.views.catalogs
-        var cards: [[String: Any]] = []
+        var cards: [HomePage.Card] = []
         if p.personID != nil {
-            cards.append(["title": t.text("card_my_attendance", context.locale), "href": "/attendance/me",
-                          "note": t.text("card_my_attendance_note", context.locale)])
-            cards.append(["title": t.text("card_absences", context.locale), "href": "/absences", "note": t.text("card_absences_note", context.locale)])
+            cards.append(.init(title: t.text("card_my_attendance", context.locale), value: nil, href: "/attendance/me", note: t.text("card_my_attendance_note", context.locale)))
+            cards.append(.init(title: t.text("card_absences", context.locale), value: nil, href: "/absences", note: t.text("card_absences_note", context.locale)))
         }
         if p.holds(.manageTerminals) {
             let open = try await AlertStore(database: services.database).open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
-            cards.append(["title": t.text("card_terminal_alerts", context.locale), "value": open.count, "href": "/terminals#alerts",
-                          "note": t.text("card_terminal_alerts_note", context.locale)])
+            cards.append(.init(title: t.text("card_terminal_alerts", context.locale), value: open.count, href: "/terminals#alerts", note: t.text("card_terminal_alerts_note", context.locale)))
         }
         if p.holds(.editPeople) {
             // Punches kept but not counted until the office looks: a leader's "who was in" depends on them.
             let held = try await PunchStore(database: services.database).heldCount(scopes: p.scopes(for: .editPeople))
             if held > 0 {
-                cards.append(["title": t.text("card_held_punches", context.locale), "value": held, "href": "/attendance/cards#held",
-                              "note": t.text("card_held_punches_note", context.locale)])
+                cards.append(.init(title: t.text("card_held_punches", context.locale), value: held, href: "/attendance/cards#held", note: t.text("card_held_punches_note", context.locale)))
             }
         }
         if p.holds(.viewPeople) {
             let scopes = p.scopes(for: .viewPeople)
             let count = try await services.people.search("", scopes: scopes, on: services.today, limit: 1).total
-            cards.append(["title": t.text("card_people", context.locale), "value": count, "href": "/people",
-                          "note": t.text("card_people_note", context.locale)])
+            cards.append(.init(title: t.text("card_people", context.locale), value: count, href: "/people", note: t.text("card_people_note", context.locale)))
         }
         if p.holds(.viewOrganisation) {
             let units = try await services.units.list(scopes: p.scopes(for: .viewOrganisation))
             let today = services.today
-            cards.append(["title": t.text("card_units", context.locale), "value": units.filter { $0.isActive(on: today) }.count,
-                          "href": "/units", "note": t.text("card_units_note", context.locale)])
+            cards.append(.init(title: t.text("card_units", context.locale), value: units.filter { $0.isActive(on: today) }.count, href: "/units", note: t.text("card_units_note", context.locale)))
         }
         if p.holds(.importData) {
-            cards.append(["title": t.text("card_import", context.locale), "href": "/import", "note": t.text("card_import_note", context.locale)])
+            cards.append(.init(title: t.text("card_import", context.locale), value: nil, href: "/import", note: t.text("card_import_note", context.locale)))
         }
         if p.holds(.manageAccounts) {
-            cards.append(["title": t.text("card_users", context.locale), "href": "/admin/users", "note": t.text("card_users_note", context.locale)])
+            cards.append(.init(title: t.text("card_users", context.locale), value: nil, href: "/admin/users", note: t.text("card_users_note", context.locale)))
         }
         if p.holds(.viewAudit) {
-            cards.append(["title": t.text("card_audit", context.locale), "href": "/audit", "note": t.text("card_audit_note", context.locale)])
+            cards.append(.init(title: t.text("card_audit", context.locale), value: nil, href: "/audit", note: t.text("card_audit_note", context.locale)))
         }
-        var grants: [[String: Any]] = []
+        var grants: [HomePage.Grant] = []
         for g in p.grants {
             let unit = try await services.units.get(g.unitID)
-            grants.append(["role": t.label("role", g.role.rawValue, context.locale), "unit": unit?.name ?? "", "unit_id": g.unitID])
+            grants.append(.init(role: t.label("role", g.role.rawValue, context.locale), unit: unit?.name ?? "", unit_id: g.unitID))
         }
         // Those who can act on it (set up the server, or print receipts) are told when receipts' QR codes cannot work.
         var warnings: [String] = []
@@ -61,7 +56,7 @@ struct HomeController {
             warnings.append(t.text("public_url_\(problem.rawValue)", context.locale, [services.config.publicURL]))
         }
         // Failed sign-ins to this account, told to its owner until seen.
-        var signInAlert: Any = false
+        var signInAlert: String?
         if let alert = try await services.accounts.openSignInAlert(userID: p.userID, atLeast: services.config.signInThrottle.freeFailures) {
             let sources = alert.sources.map { $0 == "device" ? t.text("sign_in_alert_device", context.locale) : $0 }.joined(separator: ", ")
             signInAlert = t.text("sign_in_alert", context.locale, [String(alert.failures), sources, Instant.display(alert.firstAt), Instant.display(alert.lastAt)])
@@ -69,13 +64,12 @@ struct HomeController {
         let morning = Morning(services: services, principal: p, locale: context.locale)
         let approvals = try await morning.approvals()
         let alerts = try await morning.alerts(), mine = try await morning.mine(), counter = try await morning.counter()
-        return try services.views.page("home", context, [
-            "cards": cards, "grants": grants, "warnings": warnings, "sign_in_alert": signInAlert,
-            "today": try await morning.today(), "dossiers": try await morning.dossiers(),
-            "approvals": approvals.mine, "has_approvals": !approvals.mine.isEmpty, "approvals_count": approvals.mine.count,
-            "watched_approvals": approvals.others, "has_watched_approvals": !approvals.others.isEmpty,
-            "alerts": alerts, "has_alerts": !alerts.isEmpty, "mine": mine, "has_mine": !mine.isEmpty,
-            "counter": counter, "has_counter": !counter.isEmpty,
-        ])
+        return try services.views.page(HomePage(
+            cards: cards, grants: grants, warnings: warnings, sign_in_alert: signInAlert,
+            today: try await morning.today(), dossiers: try await morning.dossiers(),
+            approvals: approvals.mine, has_approvals: !approvals.mine.isEmpty, approvals_count: approvals.mine.count,
+            watched_approvals: approvals.others, has_watched_approvals: !approvals.others.isEmpty,
+            alerts: alerts, has_alerts: !alerts.isEmpty, mine: mine, has_mine: !mine.isEmpty,
+            counter: counter, has_counter: !counter.isEmpty), context)
     }
 }

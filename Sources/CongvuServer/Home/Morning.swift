@@ -16,27 +16,25 @@ struct Morning {
     func text(_ key: String, _ args: String...) -> String { catalogs.text(key, locale, args) }
 
     /// Where they are today, in the unit of the principal's first attendance grant.
-    func today() async throws -> Any {
+    func today() async throws -> HomePage.Today? {
         guard let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
-              let unit = try await services.units.get(grant.unitID) else { return false }
+              let unit = try await services.units.get(grant.unitID) else { return nil }
         // The live board's own snapshot, shared with every viewer of the unit until something changes.
         let board = try await BoardBuilder(services: services).cached(unit: unit, locale: locale, stale: true).snapshot
-        func people(_ states: Set<String>) -> [[String: Any]] {
-            board.people.filter { states.contains($0.state) }.map {
-                ["id": $0.id, "name": $0.name, "title": $0.title, "detail": $0.detail, "label": $0.label]
-            }
+        func people(_ states: Set<String>) -> [HomePage.Today.Person] {
+            board.people.filter { states.contains($0.state) }.map { .init(id: $0.id, name: $0.name, title: $0.title, detail: $0.detail) }
         }
         let late = people(["late"]), absent = people(["not_arrived"]), away = people(["on_notice", "on_leave"])
-        return ["unit": unit.name, "unit_id": unit.id, "at": board.at,
-                "present": board.people.filter { $0.state == "present" }.count, "total": board.people.count,
-                "late": late, "late_count": late.count, "absent": absent, "absent_count": absent.count,
-                "away": away, "away_count": away.count,
-                "title": text("morning_today", String(late.count), String(absent.count), String(away.count))]
+        return HomePage.Today(unit: unit.name, unit_id: unit.id, at: board.at,
+                              present: board.people.filter { $0.state == "present" }.count, total: board.people.count,
+                              late: late, late_count: late.count.nonZero, absent: absent, absent_count: absent.count.nonZero,
+                              away: away, away_count: away.count.nonZero,
+                              title: text("morning_today", String(late.count), String(absent.count), String(away.count)))
     }
 
     struct Approvals {
-        var mine: [[String: Any]] = []
-        var others: [[String: Any]] = []
+        var mine: [HomePage.Approval] = []
+        var others: [HomePage.Approval] = []
     }
 
     /// Notices, leave and explanations waiting for a decision in the principal's attendance scope:
@@ -53,29 +51,29 @@ struct Morning {
         let leaders = watches ? try await leaderAccounts(scopes) : []
         let absences = try await AbsenceStore(database: services.database).list(scopes: scopes, statuses: [.pending], limit: 50)
         for r in absences where r.request.personID != principal.personID {
-            var row: [String: Any] = ["kind": catalogs.label("absence_kind", r.request.kind.rawValue, locale), "name": r.fullName,
-                                      "what": [r.request.place, r.request.purpose].filter { !$0.isEmpty }.joined(separator: " · "),
-                                      "when": "\(Instant.display(r.request.from)) – \(Instant.display(r.request.to))",
-                                      "action": "/absences/\(r.request.id)/decide", "yes": "approve", "yes_label": text("approve"),
-                                      "more": "/absences"]
+            var row = HomePage.Approval(kind: catalogs.label("absence_kind", r.request.kind.rawValue, locale), name: r.fullName,
+                                        what: [r.request.place, r.request.purpose].filter { !$0.isEmpty }.joined(separator: " · "),
+                                        when: "\(Instant.display(r.request.from)) – \(Instant.display(r.request.to))",
+                                        action: "/absences/\(r.request.id)/decide", yes: "approve", yes_label: text("approve"),
+                                        more: "/absences")
             if try await decider.mayDecide(personID: r.request.personID) {
                 out.mine.append(row)
             } else if watches {
-                row["deciders"] = try await deciders(of: r.request.personID, at: r.unitPath, among: leaders)
+                row.deciders = try await deciders(of: r.request.personID, at: r.unitPath, among: leaders)
                 out.others.append(row)
             }
         }
         let cases = try await ExplanationStore(database: services.database).list(scopes: scopes, statuses: [.explained], limit: 50)
         for r in cases where r.explanation.personID != principal.personID {
             let e = r.explanation
-            var row: [String: Any] = ["kind": text("morning_explanation"), "name": r.fullName,
-                                      "what": catalogs.label("verdict", e.verdict.rawValue, locale) + (e.minutes > 0 ? " · " + text("morning_minutes", String(e.minutes)) : ""),
-                                      "when": e.day.vietnamese, "action": "/explanations/\(e.id)/decide", "yes": "accept",
-                                      "yes_label": text("accept"), "more": "/explanations/\(e.id)"]
+            var row = HomePage.Approval(kind: text("morning_explanation"), name: r.fullName,
+                                        what: catalogs.label("verdict", e.verdict.rawValue, locale) + (e.minutes > 0 ? " · " + text("morning_minutes", String(e.minutes)) : ""),
+                                        when: e.day.vietnamese, action: "/explanations/\(e.id)/decide", yes: "accept",
+                                        yes_label: text("accept"), more: "/explanations/\(e.id)")
             if try await decider.mayDecide(personID: e.personID) {
                 out.mine.append(row)
             } else if watches {
-                row["deciders"] = try await deciders(of: e.personID, at: r.unitPath, among: leaders)
+                row.deciders = try await deciders(of: e.personID, at: r.unitPath, among: leaders)
                 out.others.append(row)
             }
         }
@@ -100,8 +98,8 @@ struct Morning {
     }
 
     /// Dossiers overdue, and due within two working days, in the principal's one-stop scope.
-    func dossiers() async throws -> Any {
-        guard principal.holds(.viewDossiers) else { return false }
+    func dossiers() async throws -> HomePage.Dossiers? {
+        guard principal.holds(.viewDossiers) else { return nil }
         let scopes = principal.scopes(for: .viewDossiers)
         let store = DossierStore(database: services.database)
         let now = Date()
@@ -113,38 +111,38 @@ struct Morning {
         let overdue = try await store.list(scopes: scopes, filter: .overdue, now: now, limit: 500).sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }
         let soon = try await store.list(scopes: scopes, filter: .dueSoon, now: now, dueBefore: horizon, limit: 500)
             .filter { !$0.dossier.isOverdue(at: now) }.sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }
-        func rows(_ list: [DossierRow]) -> [[String: Any]] {
+        func rows(_ list: [DossierRow]) -> [HomePage.Dossiers.Row] {
             list.prefix(8).map { r in
-                ["id": r.dossier.id, "code": r.dossier.code, "applicant": r.dossier.applicant.name, "procedure": r.procedureName,
-                 "due": r.dossier.dueAt.map { Instant.display($0) } ?? "", "unit": r.currentUnitName]
+                .init(id: r.dossier.id, code: r.dossier.code, applicant: r.dossier.applicant.name, procedure: r.procedureName,
+                      due: r.dossier.dueAt.map { Instant.display($0) } ?? "", unit: r.currentUnitName)
             }
         }
-        return ["overdue": rows(overdue), "overdue_count": overdue.count, "soon": rows(soon), "soon_count": soon.count,
-                "has_any": !overdue.isEmpty || !soon.isEmpty,
-                "title": text("morning_dossiers", String(overdue.count), String(soon.count))]
+        return HomePage.Dossiers(overdue: rows(overdue), overdue_count: overdue.count.nonZero, soon: rows(soon), soon_count: soon.count.nonZero,
+                                 has_any: !overdue.isEmpty || !soon.isEmpty,
+                                 title: text("morning_dossiers", String(overdue.count), String(soon.count)))
     }
 
     /// Open terminal alerts in the principal's terminal scope, and camera alerts of the cameras it manages.
-    func alerts() async throws -> [[String: Any]] {
-        var out: [[String: Any]] = []
+    func alerts() async throws -> [HomePage.Alert] {
+        var out: [HomePage.Alert] = []
         if principal.holds(.manageTerminals) {
             for a in try await AlertStore(database: services.database).open(scopes: principal.scopes(for: .manageTerminals), limit: 20) {
-                out.append(["what": catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), "where": a.location.isEmpty ? a.serial : a.location,
-                            "at": Instant.display(a.occurredAt), "href": "/terminals/\(a.serial)#alerts"])
+                out.append(.init(what: catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), where: a.location.isEmpty ? a.serial : a.location,
+                                 at: Instant.display(a.occurredAt), href: "/terminals/\(a.serial)#alerts"))
             }
         }
         if principal.holds(.manageCameras) {
             let scopes = principal.scopes(for: .manageCameras)
             for a in try await services.cameras.openAlerts(within: scopes, serverWide: principal.roles.contains(.systemAdmin)) {
-                out.append(["what": catalogs.label("camera_alert", a.kind, locale), "where": a.cameraName ?? "",
-                            "at": Instant.display(a.raisedAt), "href": a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"])
+                out.append(.init(what: catalogs.label("camera_alert", a.kind, locale), where: a.cameraName ?? "",
+                                 at: Instant.display(a.raisedAt), href: a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"))
             }
         }
         return out
     }
 
     /// The person's own days of the last month that need explaining, and cases open for them.
-    func mine() async throws -> [[String: Any]] {
+    func mine() async throws -> [HomePage.Mine] {
         guard let personID = principal.personID else { return [] }
         let today = services.today
         let first = Day(Date().addingTimeInterval(-30 * 86400), in: CivilTime.vietnam)
@@ -152,27 +150,27 @@ struct Morning {
         let verdicts = try await VerdictStore(database: services.database).refresh(personIDs: [personID], days: days, cause: "review")[personID] ?? [:]
         let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [personID], first: first, last: today)[personID] ?? [:]
         let t = AttendanceText(catalogs: catalogs, locale: locale)
-        var out: [[String: Any]] = []
+        var out: [HomePage.Mine] = []
         for day in days.reversed() {
             guard let v = verdicts[day], v.needsExplanation else { continue }
             let c = cases[day]
             guard c == nil || c?.status == .open else { continue }
-            out.append(["day": day.vietnamese, "what": t.verdict(v.status), "reasons": t.reasons(v),
-                        "href": c.map { "/explanations/\($0.id)" } ?? "/attendance/person/\(personID)/day/\(day)",
-                        "button": text(c == nil ? "morning_explain_day" : "morning_explain_case", day.vietnamese)])
+            out.append(.init(day: day.vietnamese, what: t.verdict(v.status), reasons: t.reasons(v),
+                             href: c.map { "/explanations/\($0.id)" } ?? "/attendance/person/\(personID)/day/\(day)",
+                             button: text(c == nil ? "morning_explain_day" : "morning_explain_case", day.vietnamese)))
         }
         return out
     }
 
     /// A one-stop officer's dossiers still open at their counters, the nearest due first.
-    func counter() async throws -> [[String: Any]] {
+    func counter() async throws -> [HomePage.Counter] {
         guard principal.holds(.handleDossiers) else { return [] }
         let now = Date()
         let open = try await DossierStore(database: services.database).list(scopes: principal.scopes(for: .handleDossiers), filter: .open, limit: 500)
         return open.sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }.prefix(10).map { r in
-            ["id": r.dossier.id, "code": r.dossier.code, "applicant": r.dossier.applicant.name, "procedure": r.procedureName,
-             "status": catalogs.label("dossier_status", r.dossier.status.key, locale), "due": r.dossier.dueAt.map { Instant.display($0) } ?? "",
-             "overdue": r.dossier.isOverdue(at: now)]
+            .init(id: r.dossier.id, code: r.dossier.code, applicant: r.dossier.applicant.name, procedure: r.procedureName,
+                  status: catalogs.label("dossier_status", r.dossier.status.key, locale), due: r.dossier.dueAt.map { Instant.display($0) } ?? "",
+                  overdue: r.dossier.isOverdue(at: now))
         }
     }
 }

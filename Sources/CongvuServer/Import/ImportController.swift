@@ -80,15 +80,13 @@ struct ImportController {
     func show(_ context: AppRequestContext, _ allowed: [ImportKind: [String]], selected: ImportKind, status: HTTPResponse.Status = .ok,
               error: String? = nil) throws -> Response {
         let kinds = ImportKind.allCases.filter { allowed[$0] != nil }
-        var data: [String: Any] = [
-            "kinds": FormView.options(kinds.map { (value: $0.rawValue, label: catalogs.text("import_kind_\($0.rawValue)", context.locale)) },
-                                      selected: selected.rawValue),
-            "columns": kinds.map { ["label": catalogs.text("import_kind_\($0.rawValue)", context.locale),
-                                    "columns": catalogs.text("import_columns_\($0.rawValue)", context.locale),
-                                    "note": catalogs.text("import_note_\($0.rawValue)", context.locale)] },
-        ]
-        if let error { data["error"] = error }
-        return try services.views.page("import", context, status: status, data)
+        return try services.views.page(ImportPage(
+            kinds: FormView.options(kinds.map { (value: $0.rawValue, label: catalogs.text("import_kind_\($0.rawValue)", context.locale)) },
+                                    selected: selected.rawValue),
+            columns: kinds.map { .init(label: catalogs.text("import_kind_\($0.rawValue)", context.locale),
+                                       columns: catalogs.text("import_columns_\($0.rawValue)", context.locale),
+                                       note: catalogs.text("import_note_\($0.rawValue)", context.locale)) },
+            error: error), context, status: status)
     }
 
     func start(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -129,18 +127,45 @@ struct ImportController {
         if request.uri.queryParameters["format"] == "json" {
             return OpsController.json(.ok, "{\"finished\":\(job.finished),\"percent\":\(percent)}")
         }
-        var data: [String: Any] = ["id": job.id, "percent": percent, "finished": job.finished, "dry_run": job.dryRun,
-                                   "kind": catalogs.text("import_kind_\(job.kind)", context.locale)]
-        if let failure = job.failure { data["failure"] = catalogs.error(failure, context.locale) }
-        if let report = job.report {
-            data["report"] = [
-                "rows": report.rows, "created": report.created, "applied": report.applied,
-                "issue_count": report.issues.count, "has_issues": !report.issues.isEmpty,
-                "issues": report.issues.map { i -> [String: Any] in
-                    ["line": i.line, "field": catalogs.text("field_\(i.field)", context.locale), "message": catalogs.error(i.key, context.locale)]
-                },
-            ] as [String: Any]
-        }
-        return try services.views.page("import_job", context, data)
+        return try services.views.page(ImportJobPage(
+            id: job.id, percent: percent, finished: job.finished, dry_run: job.dryRun,
+            kind: catalogs.text("import_kind_\(job.kind)", context.locale),
+            failure: job.failure.map { catalogs.error($0, context.locale) },
+            report: job.report.map { report in
+                .init(rows: report.rows, created: report.created, applied: report.applied,
+                      issue_count: report.issues.count, has_issues: !report.issues.isEmpty,
+                      issues: report.issues.map { i in
+                          .init(line: i.line, field: catalogs.text("field_\(i.field)", context.locale), message: catalogs.error(i.key, context.locale))
+                      })
+            }), context)
     }
+}
+
+struct ImportPage: Page {
+    static let template = "import"
+    struct Kind: Decodable { var label: String; var columns: String; var note: String }
+    var kinds: [Option]
+    var columns: [Kind]
+    var error: String?
+}
+
+/// An import's progress, then its report.
+struct ImportJobPage: Page {
+    static let template = "import_job"
+    struct Report: Decodable {
+        struct Issue: Decodable { var line: Int; var field: String; var message: String }
+        var rows: Int
+        var created: Int
+        var applied: Bool
+        var issue_count: Int
+        var has_issues: Bool
+        var issues: [Issue]
+    }
+    var id: String
+    var percent: Int
+    var finished: Bool
+    var dry_run: Bool
+    var kind: String
+    var failure: String?
+    var report: Report?
 }

@@ -33,19 +33,19 @@ struct OneStopController {
 
     func statusLabel(_ s: DossierStatus, _ locale: AppLocale) -> String { catalogs.label("dossier_status", s.key, locale) }
 
-    func timelinessView(_ t: Timeliness?, _ locale: AppLocale) -> Any {
-        guard let t else { return false }
-        return ["key": t.rawValue, "label": catalogs.label("timeliness", t.rawValue, locale)]
+    func timelinessView(_ t: Timeliness?, _ locale: AppLocale) -> DossierSummary.Timeliness? {
+        t.map { .init(key: $0.rawValue, label: catalogs.label("timeliness", $0.rawValue, locale)) }
     }
 
-    func summary(_ r: DossierRow, _ locale: AppLocale, now: Date = Date()) -> [String: Any] {
+    func summary(_ r: DossierRow, _ locale: AppLocale, now: Date = Date()) -> DossierSummary {
         let d = r.dossier
-        return ["id": d.id, "code": d.code, "procedure": r.procedureName, "procedure_code": r.procedureCode, "applicant": d.applicant.name,
-                "status": d.status.rawValue, "status_label": statusLabel(d.status, locale), "unit": r.unitName, "current_unit": r.currentUnitName,
-                "received": d.receivedAt.map { Instant.display($0) } ?? false, "submitted": Instant.display(d.submittedAt),
-                "due": d.dueAt.map { Instant.display($0) } ?? false, "overdue": d.isOverdue(at: now),
-                "standing": timelinessView(d.standing(at: now), locale), "promised": d.promisedAt.map { Instant.display($0) } ?? false,
-                "channel": catalogs.label("channel", d.channel.key, locale), "step": Template.optional(d.stepName)]
+        return DossierSummary(
+            id: d.id, code: d.code, procedure: r.procedureName, procedure_code: r.procedureCode, applicant: d.applicant.name,
+            status: d.status.rawValue, status_label: statusLabel(d.status, locale), unit: r.unitName, current_unit: r.currentUnitName,
+            received: d.receivedAt.map { Instant.display($0) }, submitted: Instant.display(d.submittedAt),
+            due: d.dueAt.map { Instant.display($0) }, overdue: d.isOverdue(at: now),
+            standing: timelinessView(d.standing(at: now), locale), promised: d.promisedAt.map { Instant.display($0) },
+            channel: catalogs.label("channel", d.channel.key, locale), step: Template.optional(d.stepName))
     }
 
     /// Loads a dossier the principal may see: received or currently handled in their scope.
@@ -78,14 +78,13 @@ struct OneStopController {
         let rows = try await dossiers.list(scopes: scopes, filter: filter, search: search)
         let apologies = try await dossiers.needingApology(scopes: scopes, calendarFor: { id in try await calendar(unitID: id, around: services.today) })
         let locale = context.locale
-        return try services.views.page("one-stop", context, [
-            "filters": DossierStore.ListFilter.allCases.map { ["key": $0.rawValue, "label": catalogs.label("dossier_filter", $0.rawValue, locale),
-                                                               "selected": $0 == filter] },
-            "filter": filter.rawValue, "q": search,
-            "rows": rows.map { summary($0, locale) }, "has_rows": !rows.isEmpty,
-            "apologies": apologies.map { summary($0, locale) }, "has_apologies": !apologies.isEmpty,
-            "can_receive": p.holds(.handleDossiers), "can_manage": p.holds(.manageProcedures),
-        ])
+        return try services.views.page(OneStopPage(
+            filters: DossierStore.ListFilter.allCases.map { .init(key: $0.rawValue, label: catalogs.label("dossier_filter", $0.rawValue, locale),
+                                                                  selected: $0 == filter) },
+            filter: filter.rawValue, q: search,
+            rows: rows.map { summary($0, locale) }, has_rows: !rows.isEmpty,
+            apologies: apologies.map { summary($0, locale) }, has_apologies: !apologies.isEmpty,
+            can_receive: p.holds(.handleDossiers), can_manage: p.holds(.manageProcedures)), context)
     }
 
     // MARK: Intake
@@ -107,24 +106,23 @@ struct OneStopController {
         let locale = context.locale
         let all = try await procedures.list(validOn: services.today)
         let chosen = procedureID.flatMap { id in all.first { $0.id == id } }
-        var data = form.data
-        data.merge([
-            "procedures": all.map { ["id": $0.id, "label": "\($0.code) · \($0.name)", "selected": $0.id == chosen?.id] },
-            "counters": counters.map { ["id": $0.1.id, "name": $0.1.name, "selected": String($0.1.id) == form.values["unit"]] },
-            "channels": Channel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("channel", $0.key, locale),
-                                                "selected": String($0.rawValue) == (form.values["channel"] ?? "1")] },
-            "procedure": chosen.map { p -> [String: Any] in
-                ["id": p.id, "name": p.name, "code": p.code, "time": timeText(p.time, locale), "fee": p.fee,
-                 "documents": p.documents.enumerated().map { i, doc -> [String: Any] in
-                     let got = received?[i]
-                     return ["index": i, "name": doc.name, "quantity": got?.1 ?? String(doc.quantity), "required_form": catalogs.label("document_form", doc.form.rawValue, locale),
-                             "checked": received == nil || got != nil,
-                             "forms": DocumentForm.allCases.map { f in ["value": f.rawValue, "label": catalogs.label("document_form", f.rawValue, locale),
-                                                                        "selected": f.rawValue == (got?.0 ?? doc.form.rawValue)] }]
-                 }]
-            } ?? false,
-        ]) { _, b in b }
-        return try services.views.page("one-stop-intake", context, status: status, data)
+        return try services.views.page(IntakePage(
+            form: form,
+            procedures: all.map { .init(id: $0.id, label: "\($0.code) · \($0.name)", selected: $0.id == chosen?.id) },
+            counters: counters.map { .init(id: $0.1.id, name: $0.1.name, selected: String($0.1.id) == form.values["unit"]) },
+            channels: FormView.options(Channel.allCases.map { (value: String($0.rawValue), label: catalogs.label("channel", $0.key, locale)) },
+                                       selected: form.values["channel"] ?? "1"),
+            procedure: chosen.map { p in
+                .init(id: p.id, name: p.name, code: p.code, time: timeText(p.time, locale), fee: p.fee,
+                      documents: p.documents.enumerated().map { i, doc in
+                          let got = received?[i]
+                          return .init(index: i, name: doc.name, quantity: got?.1 ?? String(doc.quantity),
+                                       required_form: catalogs.label("document_form", doc.form.rawValue, locale),
+                                       checked: received == nil || got != nil,
+                                       forms: FormView.options(DocumentForm.allCases.map { (value: $0.rawValue, label: catalogs.label("document_form", $0.rawValue, locale)) },
+                                                               selected: got?.0 ?? doc.form.rawValue))
+                      })
+            }), context, status: status)
     }
 
     func timeText(_ t: ProcessingTime, _ locale: AppLocale) -> String {
@@ -182,47 +180,34 @@ struct OneStopController {
         let units = canAct ? try await services.units.list(scopes: [try await transferScope(r)]).filter { $0.isActive(on: services.today) } : []
         let procedure = try await procedures.get(d.procedureID)
         let unitNames = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var data = form.data
-        let applicant: [String: Any] = ["name": d.applicant.name, "id_number": Template.optional(d.applicant.idNumber), "address": Template.optional(d.applicant.address),
-                                        "phone": Template.optional(d.applicant.phone), "email": Template.optional(d.applicant.email), "owner": Template.optional(d.owner)]
-        let documents: [[String: Any]] = d.documents.map { ["name": $0.name, "form": catalogs.label("document_form", $0.form.rawValue, locale), "quantity": $0.quantity] }
-        let eventRows: [[String: Any]] = events.map { e in
-            let step: [String: Any] = ["step": Template.optional(e.stepName), "step_due": e.stepDueAt.map { Instant.display($0) } ?? false,
-                                       "step_result": timelinessView(e.stepTimeliness, locale)]
-            var row: [String: Any] = ["at": Instant.display(e.at), "actor": e.actorName, "action": catalogs.label("dossier_action", e.action, locale),
-                                      "status": statusLabel(e.toStatus, locale), "note": Template.optional(e.note)]
-            row["to_unit"] = e.toUnitID.flatMap { unitNames[$0] } ?? ""
-            return row.merging(step) { a, _ in a }
-        }
-        let pauseRows: [[String: Any]] = pauses.map { ["from": Instant.display($0.from), "to": $0.to.map { Instant.display($0) } ?? false,
-                                                        "status": statusLabel($0.status, locale)] }
         let available = canAct ? DossierAction.available(from: d.status) : []
-        let actions: [[String: Any]] = available.map { ["value": $0.rawValue, "label": catalogs.label("dossier_action", $0.rawValue, locale),
-                                                         "selected": $0.rawValue == form.values["action"]] }
-        let apology: Any = d.apologyAt.map { ["at": Instant.display($0), "promised": d.promisedAt.map { Instant.display($0) } ?? "",
-                                              "reason": d.apologyReason] as [String: Any] } ?? false
-        data["d"] = summary(r, locale)
-        data["version"] = d.version
-        data["received_now"] = received
-        data["applicant"] = applicant
-        data["documents"] = documents
-        data["legal_due"] = d.legalDueAt.map { Instant.display($0) } ?? false
-        data["supplement_due"] = d.supplementDueAt.map { Instant.display($0) } ?? false
-        data["apology"] = apology
-        data["resolved"] = d.resolvedAt.map { Instant.display($0) } ?? false
-        data["timeliness"] = timelinessView(d.timeliness, locale)
-        data["events"] = eventRows
-        data["pauses"] = pauseRows
-        data["has_pauses"] = !pauses.isEmpty
-        data["can_act"] = canAct
-        data["actions"] = actions
-        data["has_actions"] = !actions.isEmpty
-        data["units"] = units.map { ["id": $0.id, "name": $0.name, "selected": $0.id == d.currentUnitID] as [String: Any] }
-        data["steps"] = (procedure?.steps ?? []).map { ["name": $0.name, "selected": $0.name == d.stepName] as [String: Any] }
-        data["forms"] = printable(d).map { ["key": $0, "label": catalogs.label("dossier_form", $0, locale)] }
-        data["can_rate"] = canAct && d.status.isReceived
-        data["rated"] = try await dossiers.isRated(d.id)
-        return try services.views.page("one-stop-dossier", context, status: status, data)
+        return try services.views.page(DossierPage(
+            form: form, d: summary(r, locale), version: d.version, received_now: received,
+            applicant: .init(name: d.applicant.name, id_number: Template.optional(d.applicant.idNumber), address: Template.optional(d.applicant.address),
+                             phone: Template.optional(d.applicant.phone), email: Template.optional(d.applicant.email), owner: Template.optional(d.owner)),
+            documents: d.documents.map { .init(n: 0, name: $0.name, form: catalogs.label("document_form", $0.form.rawValue, locale), quantity: $0.quantity) },
+            legal_due: d.legalDueAt.map { Instant.display($0) },
+            supplement_due: d.supplementDueAt.map { Instant.display($0) },
+            apology: d.apologyAt.map { .init(at: Instant.display($0), promised: d.promisedAt.map { Instant.display($0) } ?? "", reason: d.apologyReason) },
+            resolved: d.resolvedAt.map { Instant.display($0) },
+            timeliness: timelinessView(d.timeliness, locale),
+            events: events.map { e in
+                .init(at: Instant.display(e.at), actor: e.actorName, action: catalogs.label("dossier_action", e.action, locale),
+                      status: statusLabel(e.toStatus, locale), note: Template.optional(e.note), to_unit: Template.optional(e.toUnitID.flatMap { unitNames[$0] } ?? ""),
+                      step: Template.optional(e.stepName), step_due: e.stepDueAt.map { Instant.display($0) },
+                      step_result: timelinessView(e.stepTimeliness, locale))
+            },
+            pauses: pauses.map { .init(from: Instant.display($0.from), to: $0.to.map { Instant.display($0) }, status: statusLabel($0.status, locale)) },
+            has_pauses: !pauses.isEmpty,
+            can_act: canAct,
+            actions: FormView.options(available.map { (value: $0.rawValue, label: catalogs.label("dossier_action", $0.rawValue, locale)) },
+                                      selected: form.values["action"] ?? ""),
+            has_actions: !available.isEmpty,
+            units: units.map { .init(id: $0.id, name: $0.name, selected: $0.id == d.currentUnitID) },
+            steps: (procedure?.steps ?? []).map { .init(name: $0.name, selected: $0.name == d.stepName) },
+            forms: printable(d).map { .init(key: $0, label: catalogs.label("dossier_form", $0, locale)) },
+            can_rate: canAct && d.status.isReceived,
+            rated: try await dossiers.isRated(d.id)), context, status: status)
     }
 
     func act(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -293,28 +278,29 @@ struct OneStopController {
         if let parent = try await services.units.get(d.unitID)?.parentID { parentName = try await services.units.get(parent)?.name }
         let supplementNote = events.last { $0.action == DossierAction.requestSupplement.rawValue }?.note ?? ""
         let refusalNote = events.last { $0.action == DossierAction.refuse.rawValue }?.note ?? ""
-        return try services.views.page("one-stop-print", context, [
-            "form": form, "is_\(form)": true, "title": catalogs.label("dossier_form", form, locale),
-            "d": summary(r, locale), "unit_name": r.unitName, "parent_name": Template.optional(parentName ?? ""), "address": Template.optional(counter?.address ?? ""),
-            "applicant": ["name": d.applicant.name, "id_number": Template.optional(d.applicant.idNumber), "address": Template.optional(d.applicant.address),
-                          "phone": Template.optional(d.applicant.phone), "email": Template.optional(d.applicant.email)],
-            "documents": d.documents.enumerated().map { i, doc in ["n": i + 1, "name": doc.name, "form": catalogs.label("document_form", doc.form.rawValue, locale),
-                                                                   "quantity": doc.quantity] },
-            "sets": d.sets, "return_by": text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
-            "time": procedure.map { timeText($0.time, locale) } ?? "",
-            "received_at": d.receivedAt.map { Instant.display($0) } ?? Instant.display(d.submittedAt),
-            "public_url_warning": services.config.publicURLProblem.map { catalogs.text("public_url_\($0.rawValue)", locale, [services.config.publicURL]) } ?? false,
-            "qr": (try? QRCode(url).svg(scale: 3)) ?? "", "barcode": Code39.svg(d.code) ?? "", "tracking_url": url,
-            "supplement_note": supplementNote, "supplement_due": d.supplementDueAt.map { Instant.display($0) } ?? false,
-            "refusal_note": refusalNote,
-            "apology": ["reason": d.apologyReason, "promised": d.promisedAt.map { Instant.display($0) } ?? ""],
-            "rows": events.enumerated().map { i, e -> [String: Any] in
-                ["n": i + 1, "at": Instant.display(e.at), "actor": e.actorName, "action": catalogs.label("dossier_action", e.action, locale),
-                 "step": e.stepName, "step_due": e.stepDueAt.map { Instant.display($0) } ?? "", "result": timelinessView(e.stepTimeliness, locale),
-                 "note": e.note]
+        return try services.views.page(PrintPage(
+            form: form, title: catalogs.label("dossier_form", form, locale),
+            is_receipt: form == "receipt", is_control: form == "control", is_supplement: form == "supplement",
+            is_refusal: form == "refusal", is_apology: form == "apology",
+            d: summary(r, locale), unit_name: r.unitName, parent_name: Template.optional(parentName ?? ""), address: Template.optional(counter?.address ?? ""),
+            applicant: .init(name: d.applicant.name, id_number: Template.optional(d.applicant.idNumber), address: Template.optional(d.applicant.address),
+                             phone: Template.optional(d.applicant.phone), email: Template.optional(d.applicant.email), owner: nil),
+            documents: d.documents.enumerated().map { i, doc in .init(n: i + 1, name: doc.name, form: catalogs.label("document_form", doc.form.rawValue, locale),
+                                                                      quantity: doc.quantity) },
+            sets: d.sets, return_by: text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
+            time: procedure.map { timeText($0.time, locale) } ?? "",
+            received_at: d.receivedAt.map { Instant.display($0) } ?? Instant.display(d.submittedAt),
+            public_url_warning: services.config.publicURLProblem.map { catalogs.text("public_url_\($0.rawValue)", locale, [services.config.publicURL]) },
+            qr: (try? QRCode(url).svg(scale: 3)) ?? "", barcode: Code39.svg(d.code) ?? "", tracking_url: url,
+            supplement_note: supplementNote, supplement_due: d.supplementDueAt.map { Instant.display($0) },
+            refusal_note: refusalNote,
+            apology: .init(at: "", promised: d.promisedAt.map { Instant.display($0) } ?? "", reason: d.apologyReason),
+            rows: events.enumerated().map { i, e in
+                .init(n: i + 1, at: Instant.display(e.at), actor: e.actorName, action: catalogs.label("dossier_action", e.action, locale),
+                      step: e.stepName, step_due: e.stepDueAt.map { Instant.display($0) } ?? "", result: timelinessView(e.stepTimeliness, locale),
+                      note: e.note)
             },
-            "today": services.today.vietnamese,
-        ])
+            today: services.today.vietnamese), context)
     }
 
     /// The tracking book (sổ theo dõi hồ sơ): every dossier received in a range, to print.
@@ -325,18 +311,17 @@ struct OneStopController {
         guard from <= to else { throw ValidationErrors([FieldError("from", "invalid_range")]) }
         let rows = try await dossiers.list(scopes: scopes, filter: .all, submitted: from...to, limit: 10_000)
         let locale = context.locale
-        return try services.views.page("one-stop-book", context, [
-            "audit_anchor": services.auditAnchor(context.locale),
-            "from": from.description, "to": to.description, "from_vn": from.vietnamese, "to_vn": to.vietnamese,
-            "rows": rows.enumerated().map { i, r -> [String: Any] in
+        return try services.views.page(BookPage(
+            auditAnchor: services.auditAnchor(context.locale),
+            from: from.description, to: to.description, from_vn: from.vietnamese, to_vn: to.vietnamese,
+            rows: rows.enumerated().map { i, r in
                 var s = summary(r, locale)
-                s["n"] = i + 1
-                s["resolved"] = r.dossier.resolvedAt.map { Instant.display($0) } ?? false
-                s["delivered"] = r.dossier.deliveredAt.map { Instant.display($0) } ?? false
-                s["timeliness"] = timelinessView(r.dossier.timeliness, locale)
+                s.n = i + 1
+                s.resolved = r.dossier.resolvedAt.map { Instant.display($0) }
+                s.delivered = r.dossier.deliveredAt.map { Instant.display($0) }
+                s.timeliness = timelinessView(r.dossier.timeliness, locale)
                 return s
-            },
-        ])
+            }), context)
     }
 
     // MARK: Rating at the counter
@@ -363,31 +348,28 @@ struct OneStopController {
         // The counters in the principal's scope, and the units an administrator may give an identifier.
         let visible = Set(p.scopes(for: .viewDossiers) + p.scopes(for: .manageProcedures)).sorted()
         let units = Dictionary(try await services.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let counterRows: [[String: Any]] = try await dossiers.counters().compactMap { c in
-            units[c.unitID].map { ["unit": $0.name, "agency": c.agencyCode, "address": Template.optional(c.address), "phone": Template.optional(c.phone)] }
+        let counterRows: [ProceduresPage.Counter] = try await dossiers.counters().compactMap { c in
+            units[c.unitID].map { .init(unit: $0.name, agency: c.agencyCode, address: Template.optional(c.address), phone: Template.optional(c.phone)) }
         }
         let manageable = p.scopes(for: .manageProcedures)
-        var data = form.data
-        data.merge([
-            "q": search,
-            "procedures": list.map { p -> [String: Any] in
-                ["code": p.code, "name": p.name, "field": p.field, "version": p.version, "time": timeText(p.time, locale),
-                 "online": catalogs.label("online_level", p.onlineLevel.rawValue, locale), "fee": p.fee, "posted": p.isPosted,
-                 "valid": p.isValid(on: services.today), "valid_from": p.validFrom.vietnamese, "valid_to": p.validTo.map(\.vietnamese) ?? false,
-                 "documents": p.documents.count, "steps": p.steps.count]
+        return try services.views.page(ProceduresPage(
+            form: form, q: search,
+            procedures: list.map { p in
+                .init(code: p.code, name: p.name, field: p.field, version: p.version, time: timeText(p.time, locale),
+                      online: catalogs.label("online_level", p.onlineLevel.rawValue, locale), fee: p.fee, posted: p.isPosted,
+                      valid: p.isValid(on: services.today), valid_from: p.validFrom.vietnamese, valid_to: p.validTo.map(\.vietnamese),
+                      documents: p.documents.count, steps: p.steps.count)
             },
-            "figures": ["total": figures.total, "posted": figures.posted, "share": figures.postedShare,
-                        "levels": OnlineLevel.allCases.compactMap { l in figures.byLevel[l].map { ["label": catalogs.label("online_level", l.rawValue, locale), "count": $0] } }],
-            "can_manage": p.holds(.manageProcedures),
-            "levels": CompetentLevel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("competent_level", $0.rawValue, locale),
-                                                     "selected": $0.rawValue == (form.values["level"] ?? "commune")] },
-            "online_levels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": catalogs.label("online_level", $0.rawValue, locale),
-                                                         "selected": $0.rawValue == form.values["online_level"]] },
-            "counters": counterRows, "has_counters": !counterRows.isEmpty,
-            "counter_units": units.values.filter { u in u.isActive(on: services.today) && manageable.contains { u.path.hasPrefix($0) } }
-                .sorted { $0.path < $1.path }.map { ["id": $0.id, "name": $0.name] },
-        ]) { _, b in b }
-        return try services.views.page("one-stop-procedures", context, status: status, data)
+            figures: .init(total: figures.total, posted: figures.posted, share: figures.postedShare,
+                           levels: OnlineLevel.allCases.compactMap { l in figures.byLevel[l].map { .init(label: catalogs.label("online_level", l.rawValue, locale), count: $0) } }),
+            can_manage: p.holds(.manageProcedures),
+            levels: FormView.options(CompetentLevel.allCases.map { (value: $0.rawValue, label: catalogs.label("competent_level", $0.rawValue, locale)) },
+                                     selected: form.values["level"] ?? "commune"),
+            online_levels: FormView.options(OnlineLevel.allCases.map { (value: $0.rawValue, label: catalogs.label("online_level", $0.rawValue, locale)) },
+                                            selected: form.values["online_level"] ?? ""),
+            counters: counterRows, has_counters: !counterRows.isEmpty,
+            counter_units: units.values.filter { u in u.isActive(on: services.today) && manageable.contains { u.path.hasPrefix($0) } }
+                .sorted { $0.path < $1.path }.map { .init(id: $0.id, name: $0.name) }), context, status: status)
     }
 
     func createProcedure(_ request: Request, _ context: AppRequestContext) async throws -> Response {

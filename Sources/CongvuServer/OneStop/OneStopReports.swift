@@ -43,35 +43,34 @@ extension OneStopController {
         let evaluation = try await dossiers.quarterEvaluation(scopes: scopes, year: period.last.year, quarter: quarter)
         let locale = context.locale
         let total = report.total
-        let line: (String, SettlementRow) -> [String: Any] = { label, r in
-            ["label": label, "cells": self.columns(r), "on_time_rate": Self.percent(r.onTimeRate), "online_rate": Self.percent(r.onlineRate),
-             "balances": r.balances]
+        let line: (String, SettlementRow) -> ReportPage.Line = { label, r in
+            .init(label: label, cells: self.columns(r), on_time_rate: Self.percent(r.onTimeRate), online_rate: Self.percent(r.onlineRate))
         }
         let query = request.uri.query ?? ""
-        return try services.views.page("one-stop-report", context, [
-            "audit_anchor": services.auditAnchor(context.locale),
-            "first": period.first.vietnamese, "last": period.last.vietnamese, "group": grouping.rawValue, "by_unit": grouping == .unit,
-            "kinds": ReportPeriod.Kind.allCases.map { ["value": $0.rawValue, "label": catalogs.label("period_kind", $0.rawValue, locale), "selected": $0 == period.kind] },
-            "year": period.last.year, "index": request.uri.queryParameters["index"].map(String.init) ?? "", "gov": period.government,
-            "from": period.first.description, "to": period.last.description,
-            "lines": report.lines.map { line($0.label, $0.row) }, "total": line(catalogs.text("report_total", locale), total),
-            "has_lines": !report.lines.isEmpty,
-            "chart": chart(report, locale),
-            "overdue": overdue.map { e -> [String: Any] in
+        return try services.views.page(ReportPage(
+            auditAnchor: services.auditAnchor(context.locale),
+            first: period.first.vietnamese, last: period.last.vietnamese, group: grouping.rawValue, by_unit: grouping == .unit,
+            kinds: FormView.options(ReportPeriod.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("period_kind", $0.rawValue, locale)) },
+                                    selected: period.kind.rawValue),
+            year: period.last.year, index: request.uri.queryParameters["index"].map(String.init) ?? "", gov: period.government,
+            from: period.first.description, to: period.last.description,
+            lines: report.lines.map { line($0.label, $0.row) }, total: line(catalogs.text("report_total", locale), total),
+            has_lines: !report.lines.isEmpty,
+            chart: chart(report, locale),
+            overdue: overdue.map { e in
                 var s = summary(e.row, locale)
-                s["resolved_late"] = e.resolvedLate
-                s["cause"] = Template.optional(e.row.dossier.apologyReason)
-                s["apologised"] = e.row.dossier.apologyAt != nil
+                s.resolved_late = e.resolvedLate
+                s.cause = Template.optional(e.row.dossier.apologyReason)
+                s.apologised = e.row.dossier.apologyAt != nil
                 return s
             },
-            "has_overdue": !overdue.isEmpty,
-            "evaluation": ["quarter": quarter, "year": period.last.year, "count": evaluation.evaluations,
-                           "average": evaluation.average.map { String($0) } ?? false,
-                           "band": evaluation.band.map { catalogs.label("band", $0, locale) } ?? false,
-                           "satisfied": Self.percent(evaluation.satisfiedRate),
-                           "answers": Satisfaction.allCases.map { ["label": catalogs.label("satisfaction", $0.rawValue, locale), "count": evaluation.satisfaction[$0] ?? 0] }],
-            "xlsx": "/one-stop/report.xlsx?" + query,
-        ])
+            has_overdue: !overdue.isEmpty,
+            evaluation: .init(quarter: quarter, year: period.last.year, count: evaluation.evaluations,
+                              average: evaluation.average.map { String($0) },
+                              band: evaluation.band.map { catalogs.label("band", $0, locale) },
+                              satisfied: Self.percent(evaluation.satisfiedRate),
+                              answers: Satisfaction.allCases.map { .init(label: catalogs.label("satisfaction", $0.rawValue, locale), count: evaluation.satisfaction[$0] ?? 0) }),
+            xlsx: "/one-stop/report.xlsx?" + query), context)
     }
 
     /// Horizontal bars per line: early, on time, overdue of the resolved, for leaders' phones.
@@ -119,4 +118,41 @@ extension OneStopController {
                                                .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
     }
+}
+
+/// The settlement report (Biểu 06), printed with the audit checkpoint.
+struct ReportPage: Page {
+    static let template = "one-stop-report"
+    struct Line: Decodable { var label: String; var cells: [Int]; var on_time_rate: String; var online_rate: String }
+    struct Evaluation: Decodable {
+        struct Answer: Decodable { var label: String; var count: Int }
+        var quarter: Int
+        var year: Int
+        var count: Int
+        var average: String?
+        var band: String?
+        var satisfied: String
+        var answers: [Answer]
+    }
+    var auditAnchor: String?
+    var layout: PageLayout { PageLayout(auditAnchor: auditAnchor) }
+    var first: String
+    var last: String
+    var group: String
+    var by_unit: Bool
+    var kinds: [Option]
+    var year: Int
+    var index: String
+    var gov: Bool
+    var from: String
+    var to: String
+    var lines: [Line]
+    var total: Line
+    var has_lines: Bool
+    /// SVG drawn by the server.
+    var chart: String
+    var overdue: [DossierSummary]
+    var has_overdue: Bool
+    var evaluation: Evaluation
+    var xlsx: String
 }

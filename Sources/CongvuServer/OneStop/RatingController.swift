@@ -79,46 +79,63 @@ struct RatingController {
     func render(_ request: Request, _ context: AppRequestContext, _ asked: Asked, form: FormView, status: HTTPResponse.Status = .ok,
                 thanks: Bool = false, notice: String? = nil, subject known: RatingSubject? = nil) async throws -> Response {
         let locale = context.locale
-        var data = form.data
-        data["bare"] = asked.counter
-        data["counter"] = asked.counter
-        data["thanks"] = thanks
         let token = FormToken(request, context, secure: services.config.cookiesSecure)
-        data["form_csrf"] = token.value
+        var page = RatingPage(form: form, counter: asked.counter, thanks: thanks, form_csrf: token.value)
         func respond(_ status: HTTPResponse.Status) throws -> Response {
-            var response = try services.views.page("one-stop-rate", context, status: status, data)
+            var response = try services.views.page(page, context, status: status)
             if let cookie = token.cookie { response.setCookie(cookie) }
             return response
         }
         if let notice {
-            data["notice"] = catalogs.text(notice, locale)
+            page.notice = catalogs.text(notice, locale)
             return try respond(status)
         }
         var subject = known
         if subject == nil, let code = DossierCode.normalise(asked.code) { subject = try await dossiers.ratingSubject(code: code) }
         guard let subject else {
-            data["notice"] = catalogs.text("tracking_not_found", locale)
+            page.notice = catalogs.text("tracking_not_found", locale)
             return try respond(.notFound)
         }
         let code = subject.code
-        data["d"] = ["code": subject.code, "procedure": subject.procedureName]
-        data["ma"] = subject.code
-        data["k"] = asked.tag
+        page.d = .init(code: subject.code, procedure: subject.procedureName)
+        page.ma = subject.code
+        page.k = asked.tag
         guard !thanks else { return try respond(status) }
         let access = access(code: code, tag: asked.tag)
         do {
             try RatingAccess.check(access, status: subject.status, rated: subject.rated, digits: nil, idNumber: subject.idNumber, phone: subject.phone)
         } catch {
-            data["notice"] = catalogs.error(error.rawValue, locale)
+            page.notice = catalogs.error(error.rawValue, locale)
             return try respond(status == .ok ? (error == .alreadyRated ? .ok : .forbidden) : status)
         }
-        data["form"] = true
-        data["ask_digits"] = access != .receipt
-        data["choices"] = Satisfaction.allCases.map { ["value": $0.rawValue, "label": catalogs.label("satisfaction", $0.rawValue, locale)] }
-        data["indicators"] = EvaluationIndicator.allCases.map { i in
-            ["key": i.rawValue, "label": catalogs.label("indicator", i.rawValue, locale),
-             "scores": (0...2).map { ["value": $0, "label": catalogs.text("indicator_score_\($0)", locale)] }] as [String: Any]
+        page.can_rate = true
+        page.ask_digits = access != .receipt
+        page.choices = Satisfaction.allCases.map { .init(value: $0.rawValue, label: catalogs.label("satisfaction", $0.rawValue, locale)) }
+        page.indicators = EvaluationIndicator.allCases.map { i in
+            .init(key: i.rawValue, label: catalogs.label("indicator", i.rawValue, locale),
+                  scores: (0...2).map { .init(value: String($0), label: catalogs.text("indicator_score_\($0)", locale)) })
         }
         return try respond(status)
     }
+}
+
+/// The public rating page (and the counter's tablet, `counter`, without the menu).
+struct RatingPage: Page {
+    static let template = "one-stop-rate"
+    struct Dossier: Decodable { var code: String; var procedure: String }
+    struct Choice: Decodable { var value: String; var label: String }
+    struct Indicator: Decodable { var key: String; var label: String; var scores: [Choice] }
+    var form: FormView
+    var counter: Bool
+    var layout: PageLayout { PageLayout(bare: counter) }
+    var thanks: Bool
+    var form_csrf: String
+    var notice: String?
+    var d: Dossier?
+    var ma: String = ""
+    var k: String = ""
+    var can_rate = false
+    var ask_digits = false
+    var choices: [Choice] = []
+    var indicators: [Indicator] = []
 }

@@ -53,34 +53,34 @@ struct TrackingController {
         try await services.trackingCache.value(code) { try await DossierStore(database: services.database).tracking(code: code) }
     }
 
-    func view(_ t: PublicTracking, _ locale: AppLocale) -> [String: Any] {
-        ["code": t.code, "procedure": t.procedureName, "unit": t.unitName, "initials": t.initials,
-         "status": t.status.rawValue, "status_label": catalogs.label("dossier_status", t.status.key, locale),
-         "received": t.receivedAt.map { Instant.display($0) } ?? false, "due": t.dueAt.map { Instant.display($0) } ?? false,
-         "promised": t.promisedAt.map { Instant.display($0) } ?? false, "resolved": t.resolvedAt.map { Instant.display($0) } ?? false,
-         "steps": t.steps.map { ["at": Instant.display($0.at), "action": catalogs.label("dossier_action", $0.action, locale),
-                                 "status": catalogs.label("dossier_status", $0.status.key, locale)] }]
+    func view(_ t: PublicTracking, _ locale: AppLocale) -> TrackingPage.Dossier {
+        .init(code: t.code, procedure: t.procedureName, unit: t.unitName, initials: t.initials,
+              status: t.status.rawValue, status_label: catalogs.label("dossier_status", t.status.key, locale),
+              received: t.receivedAt.map { Instant.display($0) }, due: t.dueAt.map { Instant.display($0) },
+              promised: t.promisedAt.map { Instant.display($0) }, resolved: t.resolvedAt.map { Instant.display($0) },
+              steps: t.steps.map { .init(at: Instant.display($0.at), action: catalogs.label("dossier_action", $0.action, locale),
+                                         status: catalogs.label("dossier_status", $0.status.key, locale)) })
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let asked = request.uri.queryParameters["ma"].map(String.init) ?? ""
-        guard !asked.isEmpty else { return try services.views.page("tracking", context, ["asked": false]) }
+        guard !asked.isEmpty else { return try services.views.page(TrackingPage(), context) }
         guard allowed(context) else {
-            return try services.views.page("tracking", context, status: .tooManyRequests, ["asked": asked, "error": catalogs.text("http_too_many_requests", context.locale)])
+            return try services.views.page(TrackingPage(asked: asked, error: catalogs.text("http_too_many_requests", context.locale)), context, status: .tooManyRequests)
         }
         guard let code = DossierCode.normalise(asked), let t = try await lookUp(code) else {
-            return try services.views.page("tracking", context, status: .notFound, ["asked": asked, "error": catalogs.text("tracking_not_found", context.locale)])
+            return try services.views.page(TrackingPage(asked: asked, error: catalogs.text("tracking_not_found", context.locale)), context, status: .notFound)
         }
         // Rating: from the receipt's QR (its tag) at any time after intake, or once the result is ready.
         let tag = request.uri.queryParameters["k"].map(String.init) ?? ""
         let rating = RatingController(services: services)
-        var rateLink: Any = false
+        var rateLink: String?
         if rating.access(code: code, tag: tag) == .receipt || t.status.isResolved, let subject = try await DossierStore(database: services.database).ratingSubject(code: code),
            (try? RatingAccess.check(rating.access(code: code, tag: tag), status: subject.status, rated: subject.rated, digits: nil,
                                     idNumber: subject.idNumber, phone: subject.phone)) != nil {
             rateLink = "/danh-gia?ma=\(code)" + (tag.isEmpty ? "" : "&k=\(tag)")
         }
-        return try services.views.page("tracking", context, ["asked": asked, "dossier": view(t, context.locale), "rate_link": rateLink])
+        return try services.views.page(TrackingPage(asked: asked, dossier: view(t, context.locale), rate_link: rateLink), context)
     }
 
     struct Body: Encodable {
@@ -113,4 +113,27 @@ struct TrackingController {
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.jsonEncoder().encode(body))))
     }
+}
+
+/// Public dossier tracking: initials only, no personal data.
+struct TrackingPage: Page {
+    static let template = "tracking"
+    struct Step: Decodable { var at: String; var action: String; var status: String }
+    struct Dossier: Decodable {
+        var code: String
+        var procedure: String
+        var unit: String
+        var initials: String
+        var status: Int
+        var status_label: String
+        var received: String?
+        var due: String?
+        var promised: String?
+        var resolved: String?
+        var steps: [Step]
+    }
+    var asked: String?
+    var error: String?
+    var dossier: Dossier?
+    var rate_link: String?
 }

@@ -16,11 +16,10 @@ struct UnitsController {
         group.post(":id", use: update)
     }
 
-    func row(_ u: OrgUnit, depth: Int, _ locale: AppLocale, today: Day) -> [String: Any] {
-        ["id": u.id, "name": u.name, "code": Template.optional(u.code), "kind": catalogs.label("unit_kind", u.kind.rawValue, locale),
-         "depth": depth, "indent": String(repeating: "— ", count: depth), "active": u.isActive(on: today),
-         "valid_from": Template.optional(u.validFrom?.vietnamese ?? ""), "valid_to": Template.optional(u.validTo?.vietnamese ?? ""),
-         "administrative": u.kind.isAdministrative]
+    func row(_ u: OrgUnit, depth: Int, _ locale: AppLocale, today: Day) -> UnitRow {
+        UnitRow(id: u.id, name: u.name, code: Template.optional(u.code), kind: catalogs.label("unit_kind", u.kind.rawValue, locale),
+                depth: depth, indent: String(repeating: "— ", count: depth), active: u.isActive(on: today),
+                valid_from: u.validFrom?.vietnamese, valid_to: u.validTo?.vietnamese, administrative: u.kind.isAdministrative)
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -34,10 +33,8 @@ struct UnitsController {
             return row(u, depth: OrgUnit.ids(inPath: u.path).count - OrgUnit.ids(inPath: base).count, context.locale, today: today)
         }
         let p = try context.signedIn()
-        return try services.views.page("units", context, [
-            "units": rows, "q": q, "history": showHistory, "count": rows.count,
-            "can_create": p.holds(.editOrganisation),
-        ])
+        return try services.views.page(UnitsPage(units: rows, q: q, history: showHistory, count: rows.count,
+                                                  can_create: p.holds(.editOrganisation)), context)
     }
 
     func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -48,18 +45,17 @@ struct UnitsController {
         let ancestors = try await services.units.ancestors(of: unit).filter { u in p.allows(.viewOrganisation, at: u.path) }
         let children = try await services.units.children(of: unit.id).map { row($0, depth: 0, locale, today: today) }
         let predecessors = try await services.units.predecessors(of: unit.id).map { row($0, depth: 0, locale, today: today) }
-        var successor: [String: Any]?
+        var successor: UnitRow?
         if let sid = unit.successorID, let s = try await services.units.get(sid) {
             successor = row(s, depth: 0, locale, today: today)
         }
         let staff = try await services.people.search("", scopes: [unit.path], on: today, limit: 200)
-        return try services.views.page("unit", context, [
-            "unit": row(unit, depth: 0, locale, today: today),
-            "ancestors": ancestors.map { row($0, depth: 0, locale, today: today) },
-            "children": children, "predecessors": predecessors, "has_predecessors": !predecessors.isEmpty, "successor": successor ?? false,
-            "staff": staff.items.map { PeopleController.summaryRow($0, catalogs, locale) }, "staff_total": staff.total,
-            "can_edit": p.allows(.editOrganisation, at: unit.path),
-        ])
+        return try services.views.page(UnitPage(
+            unit: row(unit, depth: 0, locale, today: today),
+            ancestors: ancestors.map { row($0, depth: 0, locale, today: today) },
+            children: children, predecessors: predecessors, has_predecessors: !predecessors.isEmpty, successor: successor,
+            staff: staff.items.map { PeopleController.summaryRow($0, catalogs, locale) }, staff_total: staff.total,
+            can_edit: p.allows(.editOrganisation, at: unit.path)), context)
     }
 
     func load(_ context: AppRequestContext) async throws -> OrgUnit {
@@ -70,7 +66,7 @@ struct UnitsController {
     }
 
     /// Parents and successors offered in the form: units the person may edit.
-    func formData(_ context: AppRequestContext, _ form: FormView, editing: OrgUnit?) async throws -> [String: Any] {
+    func formPage(_ context: AppRequestContext, _ form: FormView, editing: OrgUnit?) async throws -> UnitFormPage {
         let scopes = try context.scopes(.editOrganisation)
         var units = try await services.units.list(scopes: scopes).filter { u in editing.map { !u.path.hasPrefix($0.path) } ?? true }
         // The current parent stays a choice even when it lies above the person's scope.
@@ -79,12 +75,11 @@ struct UnitsController {
         }
         let choices = units.map { (value: String($0.id), label: "\($0.name) (\(catalogs.label("unit_kind", $0.kind.rawValue, context.locale)))") }
         let kinds = UnitKind.allCases.map { (value: $0.rawValue, label: catalogs.label("unit_kind", $0.rawValue, context.locale)) }
-        var data = form.data
-        data["parents"] = FormView.options([(value: "", label: "—")] + choices, selected: form.values["parent_id"] ?? "")
-        data["successors"] = FormView.options([(value: "", label: "—")] + choices, selected: form.values["successor_id"] ?? "")
-        data["kinds"] = FormView.options(kinds, selected: form.values["kind"] ?? "")
-        if let editing { data["editing"] = ["id": editing.id, "name": editing.name] } else { data["editing"] = false }
-        return data
+        return UnitFormPage(form: form,
+                            parents: FormView.options([(value: "", label: "—")] + choices, selected: form.values["parent_id"] ?? ""),
+                            successors: FormView.options([(value: "", label: "—")] + choices, selected: form.values["successor_id"] ?? ""),
+                            kinds: FormView.options(kinds, selected: form.values["kind"] ?? ""),
+                            editing: editing.map { .init(id: $0.id, name: $0.name) })
     }
 
     func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -92,7 +87,7 @@ struct UnitsController {
         var form = FormView()
         form.values["parent_id"] = request.uri.queryParameters["parent"].map(String.init) ?? ""
         form.values["kind"] = UnitKind.department.rawValue
-        return try services.views.page("unit_form", context, try await formData(context, form, editing: nil))
+        return try services.views.page(try await formPage(context, form, editing: nil), context)
     }
 
     func values(_ form: FormData) -> [String: String] {
@@ -132,7 +127,7 @@ struct UnitsController {
             return HTMLPage.redirect("/units/\(unit.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try services.views.page("unit_form", context, status: .badRequest, try await formData(context, view, editing: nil))
+            return try services.views.page(try await formPage(context, view, editing: nil), context, status: .badRequest)
         }
     }
 
@@ -144,7 +139,7 @@ struct UnitsController {
             "valid_from": unit.validFrom?.description ?? "", "valid_to": unit.validTo?.description ?? "",
             "successor_id": unit.successorID.map(String.init) ?? "",
         ])
-        return try services.views.page("unit_form", context, try await formData(context, form, editing: unit))
+        return try services.views.page(try await formPage(context, form, editing: unit), context)
     }
 
     func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -159,7 +154,7 @@ struct UnitsController {
             return HTMLPage.redirect("/units/\(unit.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try services.views.page("unit_form", context, status: .badRequest, try await formData(context, view, editing: unit))
+            return try services.views.page(try await formPage(context, view, editing: unit), context, status: .badRequest)
         }
     }
 }

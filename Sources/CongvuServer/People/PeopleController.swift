@@ -21,10 +21,10 @@ struct PeopleController {
         group.post(":id/photo", use: uploadPhoto)
     }
 
-    static func summaryRow(_ s: PersonSummary, _ catalogs: Catalogs, _ locale: AppLocale) -> [String: Any] {
-        ["id": s.person.id, "name": s.person.fullName, "title": s.title, "unit": s.unitName, "unit_id": s.unitID ?? 0,
-         "leader": s.isLeader, "category": s.category.map { catalogs.label("category", $0.rawValue, locale) } ?? "",
-         "phone": s.person.phone]
+    static func summaryRow(_ s: PersonSummary, _ catalogs: Catalogs, _ locale: AppLocale) -> PersonRow {
+        PersonRow(id: s.person.id, name: s.person.fullName, title: s.title, unit: s.unitName, unit_id: s.unitID ?? 0,
+                  leader: s.isLeader, category: s.category.map { catalogs.label("category", $0.rawValue, locale) } ?? "",
+                  phone: s.person.phone)
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -35,13 +35,12 @@ struct PeopleController {
                                                       limit: Self.pageSize, offset: (page - 1) * Self.pageSize)
         let pages = max(1, (result.total + Self.pageSize - 1) / Self.pageSize)
         let query = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        return try services.views.page("people", context, [
-            "people": result.items.map { Self.summaryRow($0, catalogs, context.locale) },
-            "q": q, "total": result.total, "page": page, "pages": pages,
-            "prev": page > 1 ? "/people?q=\(query)&page=\(page - 1)" : false,
-            "next": page < pages ? "/people?q=\(query)&page=\(page + 1)" : false,
-            "can_create": try context.signedIn().holds(.editPeople),
-        ])
+        return try services.views.page(PeoplePage(
+            people: result.items.map { Self.summaryRow($0, catalogs, context.locale) },
+            q: q, total: result.total, page: page, pages: pages,
+            prev: page > 1 ? "/people?q=\(query)&page=\(page - 1)" : nil,
+            next: page < pages ? "/people?q=\(query)&page=\(page + 1)" : nil,
+            can_create: try context.signedIn().holds(.editPeople)), context)
     }
 
     func load(_ context: AppRequestContext) async throws -> PersonRecord {
@@ -56,60 +55,55 @@ struct PeopleController {
     }
 
     func renderPerson(_ record: PersonRecord, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
-                      _ extra: [String: Any] = [:]) async throws -> Response {
+                      move: PersonPage.Move? = nil, moveFailed: Bool = false, photoError: String? = nil) async throws -> Response {
         let p = try context.require(.viewPeople, atAnyOf: record.unitPaths)
         let today = services.today
         let locale = context.locale
         let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
         let person = record.person
-        let posts = record.assignments.map { a, unit -> [String: Any] in
-            ["unit": unit.name, "unit_id": unit.id, "title": a.title, "category": catalogs.label("category", a.category.rawValue, locale),
-             "leader": a.isLeader, "from": a.validFrom.vietnamese, "to": a.validTo?.vietnamese ?? "", "current": a.isActive(on: today)]
+        let posts = record.assignments.map { a, unit in
+            PersonPage.Post(unit: unit.name, unit_id: unit.id, title: a.title, category: catalogs.label("category", a.category.rawValue, locale),
+                            leader: a.isLeader, from: a.validFrom.vietnamese, to: a.validTo?.vietnamese ?? "", current: a.isActive(on: today))
         }
-        var data: [String: Any] = [
-            "person": [
-                "id": person.id, "name": person.fullName, "phone": Template.optional(person.phone), "email": Template.optional(person.email),
-                "gender": Template.optional(person.gender.map { catalogs.label("gender", $0.rawValue, locale) } ?? ""),
-                "birth_date": Template.optional(person.birthDate?.vietnamese ?? ""),
-                // A card number typed at the kiosk punches for its holder: only those who manage the person see it.
-                "card": Template.optional(canEdit ? person.cardNumber : (person.cardNumber.isEmpty ? "" : "••••")),
-                "pin": Template.optional(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
-                "photo": !person.photoPath.isEmpty,
-            ] as [String: Any],
-            "posts": posts, "can_edit": canEdit,
-        ]
-        if canEdit, extra["move"] == nil {
-            data.merge(try await moveFormData(context, FormView(values: ["valid_from": today.description]))) { a, _ in a }
+        let shown = PersonPage.Person(
+            id: person.id, name: person.fullName, phone: Template.optional(person.phone), email: Template.optional(person.email),
+            gender: person.gender.map { catalogs.label("gender", $0.rawValue, locale) },
+            birth_date: person.birthDate?.vietnamese,
+            // A card number typed at the kiosk punches for its holder: only those who manage the person see it.
+            card: Template.optional(canEdit ? person.cardNumber : (person.cardNumber.isEmpty ? "" : "••••")),
+            pin: Template.optional(canEdit ? person.terminalPIN : (person.terminalPIN.isEmpty ? "" : "••••")),
+            photo: !person.photoPath.isEmpty)
+        var move = move
+        if canEdit, move == nil {
+            move = try await moveForm(context, FormView(values: ["valid_from": today.description]))
         }
-        return try services.views.page("person", context, status: status, data.merging(extra) { _, b in b })
+        return try services.views.page(PersonPage(person: shown, posts: posts, can_edit: canEdit, move: move, move_failed: moveFailed,
+                                                  photo_error: photoError), context, status: status)
     }
 
     /// Units offered for a post: those where the person may edit staff.
-    func unitChoices(_ context: AppRequestContext, selected: String) async throws -> [[String: Any]] {
+    func unitChoices(_ context: AppRequestContext, selected: String) async throws -> [Option] {
         let units = try await services.units.list(scopes: try context.scopes(.editPeople)).filter { $0.isActive(on: services.today) }
         return FormView.options([(value: "", label: "—")] + units.map { (value: String($0.id), label: $0.name) }, selected: selected)
     }
 
-    func categoryChoices(_ locale: AppLocale, selected: String) -> [[String: Any]] {
+    func categoryChoices(_ locale: AppLocale, selected: String) -> [Option] {
         FormView.options(StaffCategory.allCases.map { (value: $0.rawValue, label: catalogs.label("category", $0.rawValue, locale)) }, selected: selected)
     }
 
-    func formData(_ context: AppRequestContext, _ form: FormView, editing: Person?) async throws -> [String: Any] {
-        var data = form.data
-        data["units"] = try await unitChoices(context, selected: form.values["unit_id"] ?? "")
-        data["categories"] = categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue)
-        data["genders"] = FormView.options([(value: "", label: "—")] + Gender.allCases.map { (value: $0.rawValue, label: catalogs.label("gender", $0.rawValue, context.locale)) },
-                                           selected: form.values["gender"] ?? "")
-        data["editing"] = editing.map { ["id": $0.id, "name": $0.fullName] as [String: Any] } ?? false
-        return data
+    func formPage(_ context: AppRequestContext, _ form: FormView, editing: Person?) async throws -> PersonFormPage {
+        PersonFormPage(form: form,
+                       units: try await unitChoices(context, selected: form.values["unit_id"] ?? ""),
+                       categories: categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue),
+                       genders: FormView.options([(value: "", label: "—")] + Gender.allCases.map { (value: $0.rawValue, label: catalogs.label("gender", $0.rawValue, context.locale)) },
+                                                 selected: form.values["gender"] ?? ""),
+                       editing: editing.map { .init(id: $0.id, name: $0.fullName) })
     }
 
-    func moveFormData(_ context: AppRequestContext, _ form: FormView) async throws -> [String: Any] {
-        ["move": [
-            "values": form.values, "errors": form.errors,
-            "units": try await unitChoices(context, selected: form.values["unit_id"] ?? ""),
-            "categories": categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue),
-        ] as [String: Any]]
+    func moveForm(_ context: AppRequestContext, _ form: FormView) async throws -> PersonPage.Move {
+        PersonPage.Move(form: form,
+                        units: try await unitChoices(context, selected: form.values["unit_id"] ?? ""),
+                        categories: categoryChoices(context.locale, selected: form.values["category"] ?? StaffCategory.civilServant.rawValue))
     }
 
     static let personFields = ["full_name", "gender", "birth_date", "phone", "email", "card_number", "terminal_pin"]
@@ -137,7 +131,7 @@ struct PeopleController {
         _ = try context.scopes(.editPeople)
         let form = FormView(values: ["valid_from": services.today.description,
                                      "unit_id": request.uri.queryParameters["unit"].map(String.init) ?? ""])
-        return try services.views.page("person_form", context, try await formData(context, form, editing: nil))
+        return try services.views.page(try await formPage(context, form, editing: nil), context)
     }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -157,7 +151,7 @@ struct PeopleController {
             return HTMLPage.redirect("/people/\(created.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try services.views.page("person_form", context, status: .badRequest, try await formData(context, view, editing: nil))
+            return try services.views.page(try await formPage(context, view, editing: nil), context, status: .badRequest)
         }
     }
 
@@ -167,7 +161,7 @@ struct PeopleController {
         let p = record.person
         let form = FormView(values: ["full_name": p.fullName, "gender": p.gender?.rawValue ?? "", "birth_date": p.birthDate?.description ?? "",
                                      "phone": p.phone, "email": p.email, "card_number": p.cardNumber, "terminal_pin": p.terminalPIN])
-        return try services.views.page("person_form", context, try await formData(context, form, editing: p))
+        return try services.views.page(try await formPage(context, form, editing: p), context)
     }
 
     func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -184,7 +178,7 @@ struct PeopleController {
             return HTMLPage.redirect("/people/\(person.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try services.views.page("person_form", context, status: .badRequest, try await formData(context, view, editing: record.person))
+            return try services.views.page(try await formPage(context, view, editing: record.person), context, status: .badRequest)
         }
     }
 
@@ -210,7 +204,7 @@ struct PeopleController {
         try context.require(.editPeople, atAnyOf: record.unitPaths)
         let form = try await FormData.read(request, context)
         func refuse(_ key: String) async throws -> Response {
-            try await renderPerson(record, context, status: .badRequest, ["photo_error": catalogs.error(key, context.locale)])
+            try await renderPerson(record, context, status: .badRequest, photoError: catalogs.error(key, context.locale))
         }
         guard let file = form.files["photo"], !file.content.isEmpty else { return try await refuse("required") }
         guard let ext = UploadedFile.kind(of: file.content)?.ext, ext != "pdf" else { return try await refuse("photo_type") }
@@ -235,9 +229,7 @@ struct PeopleController {
             return HTMLPage.redirect("/people/\(record.person.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            var data = try await moveFormData(context, view)
-            data["move_failed"] = true
-            return try await renderPerson(record, context, status: .badRequest, data)
+            return try await renderPerson(record, context, status: .badRequest, move: try await moveForm(context, view), moveFailed: true)
         }
     }
 }

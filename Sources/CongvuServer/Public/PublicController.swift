@@ -26,7 +26,7 @@ struct PublicController {
         let locale = context.locale
         let today = services.today
         let store = DossierStore(database: services.database)
-        var counters: [[String: Any]] = []
+        var counters: [PublicHomePage.Counter] = []
         for c in try await store.counters() {
             guard let unit = try await services.units.get(c.unitID), unit.isActive(on: today) else { continue }
             var parent: OrgUnit?
@@ -34,23 +34,21 @@ struct PublicController {
             let calendar = try await CalendarStore(database: services.database).workCalendar(for: unit, years: today.year...today.year)
             let sessions = calendar.sessions(on: today)
             let weekday = HolidayRules.weekday(today)
-            counters.append([
-                "name": unit.name, "parent": Template.optional(parent?.name ?? ""), "address": Template.optional(c.address), "phone": Template.optional(c.phone),
-                "tel": c.phone.filter { $0.isNumber || $0 == "+" },
-                "hours": sessions.isEmpty ? catalogs.text("public_closed_today", locale)
+            counters.append(.init(
+                name: unit.name, parent: Template.optional(parent?.name ?? ""), address: Template.optional(c.address), phone: Template.optional(c.phone),
+                tel: c.phone.filter { $0.isNumber || $0 == "+" },
+                hours: sessions.isEmpty ? catalogs.text("public_closed_today", locale)
                     : sessions.map { "\($0.start)–\($0.end)" }.joined(separator: ", "),
-                "day": catalogs.text("weekday_\(weekday == 0 ? 7 : weekday)", locale) + " " + today.vietnamese,
+                day: catalogs.text("weekday_\(weekday == 0 ? 7 : weekday)", locale) + " " + today.vietnamese,
                 // The committee's door board: who is in, who is away, right now.
-                "door": parent.map { $0.code.isEmpty ? false : "/door/\($0.code)" as Any } ?? false,
-            ])
+                door: parent.flatMap { $0.code.isEmpty ? nil : "/door/\($0.code)" }))
         }
         let current = try await procedures.list(validOn: today)
-        let fields = Dictionary(grouping: current, by: \.field).map { ["field": $0.key, "count": $0.value.count] }
-            .sorted { SearchKey.fold($0["field"] as? String ?? "") < SearchKey.fold($1["field"] as? String ?? "") }
-        return try services.views.page("public_home", context, [
-            "deployment": try await deployment(), "counters": counters, "has_counters": !counters.isEmpty,
-            "procedure_count": current.count, "fields": fields,
-        ])
+        let fields = Dictionary(grouping: current, by: \.field).map { PublicHomePage.Field(field: $0.key, count: $0.value.count) }
+            .sorted { SearchKey.fold($0.field) < SearchKey.fold($1.field) }
+        return try services.views.page(PublicHomePage(
+            deployment: try await deployment(), counters: counters, has_counters: !counters.isEmpty,
+            procedure_count: current.count, fields: fields), context)
     }
 
     /// The procedures in force, searched without accents, by field.
@@ -58,10 +56,9 @@ struct PublicController {
         let q = request.uri.queryParameters["q"].map(String.init) ?? ""
         let field = request.uri.queryParameters["field"].map(String.init) ?? ""
         let found = try await procedures.list(search: String(q.prefix(100)), field: String(field.prefix(200)), validOn: services.today)
-        return try services.views.page("public_procedures", context, [
-            "deployment": try await deployment(), "q": q, "field": Template.optional(field), "count": found.count,
-            "procedures": found.map { row($0, context.locale) }, "has_procedures": !found.isEmpty,
-        ])
+        return try services.views.page(PublicProceduresPage(
+            deployment: try await deployment(), q: q, field: Template.optional(field), count: found.count,
+            procedures: found.map { row($0, context.locale) }, has_procedures: !found.isEmpty), context)
     }
 
     func procedure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -69,22 +66,22 @@ struct PublicController {
             throw StoreError.notFound("procedure")
         }
         let locale = context.locale
-        var data = row(p, locale)
-        data["documents"] = p.documents.enumerated().map { i, d in
-            ["n": i + 1, "name": d.name, "form": catalogs.label("document_form", d.form.rawValue, locale), "quantity": d.quantity] as [String: Any]
+        var shown = row(p, locale)
+        shown.documents = p.documents.enumerated().map { i, d in
+            .init(n: i + 1, name: d.name, form: catalogs.label("document_form", d.form.rawValue, locale), quantity: d.quantity)
         }
-        data["has_documents"] = !p.documents.isEmpty
-        data["result"] = Template.optional(p.result)
-        data["legal_basis"] = Template.optional(p.legalBasis)
-        return try services.views.page("public_procedure", context, ["p": data, "deployment": try await deployment()])
+        shown.has_documents = !p.documents.isEmpty
+        shown.result = Template.optional(p.result)
+        shown.legal_basis = Template.optional(p.legalBasis)
+        return try services.views.page(PublicProcedurePage(p: shown, deployment: try await deployment()), context)
     }
 
-    func row(_ p: Procedure, _ locale: AppLocale) -> [String: Any] {
+    func row(_ p: Procedure, _ locale: AppLocale) -> PublicProcedure {
         let fee = p.fee == 0 ? catalogs.text("public_fee_free", locale)
             : catalogs.text("public_fee_amount", locale, [Self.money(p.fee)]) + (p.feeNote.isEmpty ? "" : " (\(p.feeNote))")
-        return ["id": p.id, "code": p.code, "name": p.name, "field": p.field, "level": catalogs.label("competent_level", p.level.rawValue, locale),
-                "time": OneStopController(services: services).timeText(p.time, locale), "fee": fee,
-                "online": catalogs.label("online_level", p.onlineLevel.rawValue, locale), "documents_count": p.documents.count]
+        return PublicProcedure(id: p.id, code: p.code, name: p.name, field: p.field, level: catalogs.label("competent_level", p.level.rawValue, locale),
+                               time: OneStopController(services: services).timeText(p.time, locale), fee: fee,
+                               online: catalogs.label("online_level", p.onlineLevel.rawValue, locale), documents_count: p.documents.count)
     }
 
     /// 50000 → "50.000", as amounts are written in Vietnam.
@@ -97,4 +94,58 @@ struct PublicController {
         }
         return out
     }
+}
+
+/// A procedure as the public pages show it; its documents on its own page.
+struct PublicProcedure: Decodable {
+    var id: Int64
+    var code: String
+    var name: String
+    var field: String
+    var level: String
+    var time: String
+    var fee: String
+    var online: String
+    var documents_count: Int
+    var documents: [DossierDocument] = []
+    var has_documents = false
+    var result: String?
+    var legal_basis: String?
+}
+
+/// The citizens' front page: the counters, their hours today and the door boards.
+struct PublicHomePage: Page {
+    static let template = "public_home"
+    struct Counter: Decodable {
+        var name: String
+        var parent: String?
+        var address: String?
+        var phone: String?
+        var tel: String
+        var hours: String
+        var day: String
+        var door: String?
+    }
+    struct Field: Decodable { var field: String; var count: Int }
+    var deployment: String
+    var counters: [Counter]
+    var has_counters: Bool
+    var procedure_count: Int
+    var fields: [Field]
+}
+
+struct PublicProceduresPage: Page {
+    static let template = "public_procedures"
+    var deployment: String
+    var q: String
+    var field: String?
+    var count: Int
+    var procedures: [PublicProcedure]
+    var has_procedures: Bool
+}
+
+struct PublicProcedurePage: Page {
+    static let template = "public_procedure"
+    var p: PublicProcedure
+    var deployment: String
 }

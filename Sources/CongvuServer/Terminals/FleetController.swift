@@ -62,19 +62,20 @@ struct FleetController {
             .map { Row($0, counts: counts[$0.id], alerts: open[$0.serial] ?? 0, now: now) }
     }
 
-    func view(_ row: Row, _ context: AppRequestContext) -> [String: Any] {
+    func view(_ row: Row, _ context: AppRequestContext) -> TerminalView {
         let t = row.terminal, locale = context.locale
-        return ["serial": t.serial, "status": catalogs.text("terminal_status_\(t.status.rawValue)", locale), "pending_status": t.status == .pending,
-                "family": t.family, "unit": t.unitName ?? "", "location": t.location, "firmware": t.firmware, "address": t.lastAddress,
-                "seen": Instant.display(t.lastSeen), "online": !row.problems.contains(.offline),
-                "drift": t.clockDrift.map { catalogs.text("terminal_drift_value", locale, [String($0)]) } ?? false,
-                "records": t.recordCount.map(String.init) ?? "–", "users": t.userCount.map(String.init) ?? "–",
-                "commands_pending": row.pending, "commands_failed": row.failed, "alerts": row.alerts,
-                "problems": row.problems.map { catalogs.text("terminal_problem_\($0.rawValue)", locale) }.joined(separator: " · "),
-                "has_problems": !row.problems.isEmpty]
+        return TerminalView(
+            serial: t.serial, status: catalogs.text("terminal_status_\(t.status.rawValue)", locale),
+            family: t.family, unit: t.unitName ?? "", location: t.location, firmware: t.firmware, address: t.lastAddress,
+            seen: Instant.display(t.lastSeen), online: !row.problems.contains(.offline),
+            drift: t.clockDrift.map { catalogs.text("terminal_drift_value", locale, [String($0)]) },
+            records: t.recordCount.map(String.init) ?? "–", users: t.userCount.map(String.init) ?? "–",
+            commands_pending: row.pending, commands_failed: row.failed.nonZero,
+            problems: row.problems.map { catalogs.text("terminal_problem_\($0.rawValue)", locale) }.joined(separator: " · "),
+            has_problems: !row.problems.isEmpty)
     }
 
-    func unitOptions(_ context: AppRequestContext, selected: Int64?) async throws -> [[String: Any]] {
+    func unitOptions(_ context: AppRequestContext, selected: Int64?) async throws -> [Option] {
         let units = try await services.units.list(scopes: try context.scopes(.manageTerminals)).filter { $0.isActive(on: services.today) }
         return FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: selected.map(String.init) ?? "")
     }
@@ -92,29 +93,26 @@ struct FleetController {
         let shown = health ? all.filter { !$0.problems.isEmpty } : all
         // New serials refused in the last day (made up, or too many at once): the office decides whether to worry.
         let refused = try await TerminalStore(database: services.database).refusedContacts(since: Date().addingTimeInterval(-86400))
-        var data = form.data
-        data.merge([
-            "health": health,
-            "pending": shown.filter { $0.terminal.status == .pending }.map { view($0, context) },
-            "has_pending": shown.contains { $0.terminal.status == .pending },
-            "terminals": shown.filter { $0.terminal.status != .pending }.map { view($0, context) },
-            "has_terminals": shown.contains { $0.terminal.status != .pending },
-            "units": try await unitOptions(context, selected: nil),
-            "open_alerts": try await alerts.open(scopes: try context.scopes(.manageTerminals), limit: 20).map { alertView($0, context) },
-            "refused": refused.map { ["address": $0.address, "serial": $0.lastSerial, "count": $0.refused, "at": Instant.display($0.lastAt)] as [String: Any] },
-            "has_refused": !refused.isEmpty,
-            "server_port": services.config.port,
-        ]) { _, b in b }
-        return try services.views.page("terminals", context, status: status, data)
+        return try services.views.page(TerminalsPage(
+            form: form, health: health,
+            pending: shown.filter { $0.terminal.status == .pending }.map { view($0, context) },
+            has_pending: shown.contains { $0.terminal.status == .pending },
+            terminals: shown.filter { $0.terminal.status != .pending }.map { view($0, context) },
+            has_terminals: shown.contains { $0.terminal.status != .pending },
+            units: try await unitOptions(context, selected: nil),
+            open_alerts: try await alerts.open(scopes: try context.scopes(.manageTerminals), limit: 20).map { alertView($0, context) },
+            refused: refused.map { .init(address: $0.address, serial: $0.lastSerial, count: $0.refused, at: Instant.display($0.lastAt)) },
+            has_refused: !refused.isEmpty), context, status: status)
     }
 
-    func alertView(_ a: TerminalAlert, _ context: AppRequestContext) -> [String: Any] {
-        ["id": a.id, "serial": a.serial, "location": a.location, "unit": a.unitName ?? "",
-         "kind": catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), "at": Instant.display(a.occurredAt),
-         "detail": a.kind == .clockDrift ? catalogs.text("terminal_drift_value", context.locale, [a.detail]) : a.detail,
-         "resolved": a.resolvedAt != nil, "resolution": a.resolution,
-         // A terminal calling from a new address: the office may pin it there in one step.
-         "new_address": a.kind == .addressChanged && a.resolvedAt == nil ? (a.detail.components(separatedBy: " → ").last.map { $0 as Any } ?? false) : false]
+    func alertView(_ a: TerminalAlert, _ context: AppRequestContext) -> TerminalAlertView {
+        TerminalAlertView(
+            id: a.id, serial: a.serial, location: a.location, unit: a.unitName ?? "",
+            kind: catalogs.text("terminal_alert_\(a.kind.rawValue)", context.locale), at: Instant.display(a.occurredAt),
+            detail: a.kind == .clockDrift ? catalogs.text("terminal_drift_value", context.locale, [a.detail]) : a.detail,
+            resolved: a.resolvedAt != nil, resolution: a.resolution,
+            // A terminal calling from a new address: the office may pin it there in one step.
+            new_address: a.kind == .addressChanged && a.resolvedAt == nil ? a.detail.components(separatedBy: " → ").last : nil)
     }
 
     func approve(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -147,39 +145,36 @@ struct FleetController {
                       alerts: alertList.filter { $0.resolvedAt == nil }.count, now: now)
         let me = context.principal?.userID
         let locale = context.locale
-        var data = form.data
-        data.merge([
-            "terminal": view(row, context),
-            "approved": t.status != .pending,
-            "units": try await unitOptions(context, selected: t.unitID),
-            "offsets": Self.offsets.sorted().map { o -> [String: Any] in
-                ["value": o, "label": "UTC" + (o < 0 ? "−" : "+") + String(abs(o) / 3600) + ":" + Digits.pad(abs(o) % 3600 / 60, 2), "selected": o == t.utcOffset]
+        return try services.views.page(TerminalPage(
+            form: form,
+            terminal: view(row, context),
+            approved: t.status != .pending,
+            units: try await unitOptions(context, selected: t.unitID),
+            offsets: FormView.options(Self.offsets.sorted().map { o in
+                (value: String(o), label: "UTC" + (o < 0 ? "−" : "+") + String(abs(o) / 3600) + ":" + Digits.pad(abs(o) % 3600 / 60, 2))
+            }, selected: String(t.utcOffset)),
+            encodings: FormView.options(TerminalSettings.encodings.map { (value: $0, label: catalogs.text("terminal_encoding_\($0.replacingOccurrences(of: "-", with: ""))", locale)) },
+                                        selected: t.encoding),
+            photos: t.photos, enabled: t.status == .approved,
+            location: t.location,
+            pinned_address: Template.optional(form.values["pinned_address"] ?? t.pinnedAddress),
+            registered: t.registered,
+            commands: try await commands.list(terminalID: t.id, limit: 100).map { c in
+                .init(id: c.id, kind: catalogs.text("terminal_command_\(c.kind.rawValue)", locale), label: c.label,
+                      state: catalogs.text("terminal_command_state_\(c.state.rawValue)", locale), created: Instant.display(c.createdAt),
+                      done: c.doneAt.map { Instant.display($0) }, code: c.returnCode.map { code -> String in
+                          let key = "terminal_rc_\(code < 0 ? "m" : "")\(abs(code))"
+                          let text = catalogs.text(key, locale)
+                          return text == key ? String(code) : "\(code) · \(text)"
+                      } ?? "", failed: c.failed, result: Template.optional(c.result),
+                      may_approve: c.state == .awaitingApproval && me != nil && c.createdBy != me)
             },
-            "encodings": TerminalSettings.encodings.map { ["value": $0, "label": catalogs.text("terminal_encoding_\($0.replacingOccurrences(of: "-", with: ""))", locale),
-                                                          "selected": $0 == t.encoding] },
-            "photos": t.photos, "enabled": t.status == .approved,
-            "location": t.location,
-            "pinned_address": form.values["pinned_address"] ?? t.pinnedAddress,
-            "registered": t.registered,
-            "commands": try await commands.list(terminalID: t.id, limit: 100).map { c -> [String: Any] in
-                ["id": c.id, "kind": catalogs.text("terminal_command_\(c.kind.rawValue)", locale), "label": c.label,
-                 "state": catalogs.text("terminal_command_state_\(c.state.rawValue)", locale), "created": Instant.display(c.createdAt),
-                 "done": c.doneAt.map { Instant.display($0) } ?? false, "code": c.returnCode.map { code -> String in
-                     let key = "terminal_rc_\(code < 0 ? "m" : "")\(abs(code))"
-                     let text = catalogs.text(key, locale)
-                     return text == key ? String(code) : "\(code) · \(text)"
-                 } ?? "", "failed": c.failed, "result": Template.optional(c.result),
-                 "may_approve": c.state == .awaitingApproval && me != nil && c.createdBy != me]
+            alerts: alertList.map { alertView($0, context) },
+            journal: try await terminals.journalEntries(serial: t.serial, limit: 20).map { e in
+                .init(seq: e.seq, at: Instant.parse(e.receivedAt).map { Instant.display($0) } ?? e.receivedAt, request: "\(e.method) \(e.path)?\(e.query)",
+                      bytes: e.body.count, status: e.replyStatus, reply: String(e.reply.prefix(120)))
             },
-            "alerts": alertList.map { alertView($0, context) },
-            "journal": try await terminals.journalEntries(serial: t.serial, limit: 20).map { e -> [String: Any] in
-                ["seq": e.seq, "at": Instant.parse(e.receivedAt).map { Instant.display($0) } ?? e.receivedAt, "request": "\(e.method) \(e.path)?\(e.query)",
-                 "bytes": e.body.count, "status": e.replyStatus, "reply": String(e.reply.prefix(120))]
-            },
-            "today": services.today.description,
-            "yesterday": services.today.previous.description,
-        ]) { _, b in b }
-        return try services.views.page("terminal", context, status: status, data)
+            yesterday: services.today.previous.description), context, status: status)
     }
 
     func settings(_ request: Request, _ context: AppRequestContext) async throws -> Response {

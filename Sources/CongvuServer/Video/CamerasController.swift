@@ -32,9 +32,9 @@ struct CamerasController {
         try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right)
     }
 
-    func health(_ record: CameraRecord, _ locale: AppLocale) -> [String: Any] {
+    func health(_ record: CameraRecord, _ locale: AppLocale) -> [CameraRow.Stream] {
         let c = record.camera
-        var streams: [[String: Any]] = []
+        var streams: [CameraRow.Stream] = []
         for stream in c.hasSubStream ? [CameraStream.main, .sub] : [.main] {
             guard let recorder = services.video.recorder(camera: c.id, stream: stream) else { continue }
             let stats = recorder.channel.statistics
@@ -43,50 +43,47 @@ struct CamerasController {
             let hourAgo = Date().addingTimeInterval(-3600)
             let warnings = StreamWarning.assess(codec: stats.track?.codec, keyframeInterval: stats.keyframeInterval,
                                                 secondsSinceLastFragment: since, restartsLastHour: status.restarts.filter { $0 > hourAgo }.count)
-            var item: [String: Any] = [:]
-            item["stream"] = catalogs.label("camera_stream", stream.rawValue, locale)
-            item["online"] = !warnings.contains(.offline)
-            item["state"] = catalogs.label("recorder_state", status.state.rawValue, locale)
-            item["codec"] = stats.track?.codec ?? "–"
-            item["resolution"] = stats.track.map { "\($0.width)×\($0.height)" } ?? "–"
-            item["bitrate"] = stats.bitrate.map { "\($0 / 1000) kbit/s" } ?? "–"
-            item["keyframe"] = stats.keyframeInterval.map { "\(Double(Int($0 * 10)) / 10) s" } ?? "–"
-            item["viewers"] = stats.viewers
-            item["restarts"] = status.restarts.count
-            item["dropped"] = stats.dropped
-            item["warnings"] = warnings.map { catalogs.label("camera_warning", $0.rawValue, locale) }
-            item["has_warnings"] = !warnings.isEmpty
-            item["lines"] = status.lastLines.suffix(5).joined(separator: "\n")
-            item["has_lines"] = !status.lastLines.isEmpty
-            streams.append(item)
+            streams.append(.init(
+                stream: catalogs.label("camera_stream", stream.rawValue, locale),
+                online: !warnings.contains(.offline),
+                state: catalogs.label("recorder_state", status.state.rawValue, locale),
+                codec: stats.track?.codec ?? "–",
+                resolution: stats.track.map { "\($0.width)×\($0.height)" } ?? "–",
+                bitrate: stats.bitrate.map { "\($0 / 1000) kbit/s" } ?? "–",
+                keyframe: stats.keyframeInterval.map { "\(Double(Int($0 * 10)) / 10) s" } ?? "–",
+                viewers: stats.viewers, restarts: status.restarts.count, dropped: stats.dropped,
+                warnings: warnings.map { catalogs.label("camera_warning", $0.rawValue, locale) },
+                has_warnings: !warnings.isEmpty,
+                lines: status.lastLines.suffix(5).joined(separator: "\n"),
+                has_lines: !status.lastLines.isEmpty))
         }
-        return ["streams": streams, "has_streams": !streams.isEmpty]
+        return streams
     }
 
-    func row(_ record: CameraRecord, _ rights: Set<CameraRight>, _ locale: AppLocale) -> [String: Any] {
+    func row(_ record: CameraRecord, _ rights: Set<CameraRight>, _ locale: AppLocale) -> CameraRow {
         let c = record.camera
-        return ["id": c.id, "name": c.name, "unit": record.unitName, "brand": catalogs.label("camera_brand", c.brand.rawValue, locale),
-                "address": c.url(.main), "recording": c.recording, "active": c.active, "retention": c.retentionDays,
-                "live": rights.contains(.live)].merging(health(record, locale)) { a, _ in a }
+        let streams = health(record, locale)
+        return CameraRow(id: c.id, name: c.name, unit: record.unitName, brand: catalogs.label("camera_brand", c.brand.rawValue, locale),
+                         address: c.url(.main), recording: c.recording, active: c.active, retention: c.retentionDays,
+                         live: rights.contains(.live), streams: streams, has_streams: !streams.isEmpty)
     }
 
-    func common(_ p: Principal) -> [String: Any] {
-        ["video_missing": !services.video.available, "ffmpeg": services.video.ffmpegSetting,
-         "recorders_off": !services.config.cameras, "can_manage": p.holds(.manageCameras)]
-    }
+    /// Whether recording can work on this server: shown on every camera page.
+    var videoMissing: Bool { !services.video.available }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let cameras = try await store.visible(to: p)
         let alerts = p.holds(.manageCameras)
             ? try await store.openAlerts(within: p.scopes(for: .manageCameras), serverWide: p.roles.contains(.systemAdmin)) : []
-        return try services.views.page("cameras", context, common(p).merging([
-            "cameras": cameras.map { row($0.0, $0.1, context.locale) }, "has_cameras": !cameras.isEmpty,
-            "any_live": cameras.contains { $0.1.contains(.live) },
-            "alerts": alerts.map { ["kind": catalogs.label("camera_alert", $0.kind, context.locale), "detail": $0.detail,
-                                    "at": Instant.display($0.raisedAt)] },
-            "has_alerts": !alerts.isEmpty,
-        ]) { _, b in b })
+        return try services.views.page(CamerasPage(
+            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
+            recorders_off: !services.config.cameras, can_manage: p.holds(.manageCameras),
+            cameras: cameras.map { row($0.0, $0.1, context.locale) }, has_cameras: !cameras.isEmpty,
+            any_live: cameras.contains { $0.1.contains(.live) },
+            alerts: alerts.map { .init(kind: catalogs.label("camera_alert", $0.kind, context.locale), detail: $0.detail,
+                                       at: Instant.display($0.raisedAt)) },
+            has_alerts: !alerts.isEmpty), context)
     }
 
     // MARK: add and edit
@@ -108,13 +105,14 @@ struct CamerasController {
         }
         var view = form
         view.values = values
-        return try services.views.page("camera_form", context, status: status, view.data.merging(common(p)) { a, _ in a }.merging([
-            "camera": camera.map { ["id": $0.camera.id, "name": $0.camera.name, "has_password": $0.hasPassword] } as Any,
-            "editing": camera != nil,
-            "units": FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: values["unit"] ?? ""),
-            "brands": FormView.options(CameraBrand.allCases.map {
-                (value: $0.rawValue, label: catalogs.label("camera_brand", $0.rawValue, context.locale)) }, selected: values["brand"] ?? ""),
-        ]) { _, b in b })
+        return try services.views.page(CameraFormPage(
+            form: view,
+            camera: camera.map { .init(id: $0.camera.id, name: $0.camera.name, has_password: $0.hasPassword) },
+            editing: camera != nil,
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: values["unit"] ?? ""),
+            brands: FormView.options(CameraBrand.allCases.map {
+                (value: $0.rawValue, label: catalogs.label("camera_brand", $0.rawValue, context.locale)) }, selected: values["brand"] ?? "")),
+            context, status: status)
     }
 
     func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -243,25 +241,25 @@ struct CamerasController {
         let timeline = Timeline(segments: try await store.segments(camera: record.camera.id, from: dayStart, to: dayStart.addingTimeInterval(86_400)),
                                 within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
         func clock(_ d: Date) -> String { Instant.clock(d) }
-        return try services.views.page("camera", context, common(p).merging(row(record, rights, locale)) { a, _ in a }.merging([
-            "can_edit": manages, "camera_id": record.camera.id, "can_playback": rights.contains(.playback),
-            "events": events.map { ["at": Instant.display($0.at), "stream": $0.stream,
-                                    "kind": catalogs.label("camera_event", $0.kind, locale), "detail": $0.detail] },
-            "has_events": !events.isEmpty,
-            "grants": grants.map { g -> [String: Any] in
-                ["id": g.id, "who": g.userID.map { names[$0] ?? "#\($0)" } ?? g.role.map { catalogs.label("role", $0.rawValue, locale) } ?? "",
-                 "rights": g.rights.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("camera_right", $0.rawValue, locale) }.joined(separator: ", ")]
+        return try services.views.page(CameraPage(
+            camera: row(record, rights, locale),
+            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
+            can_edit: manages, camera_id: record.camera.id, can_playback: rights.contains(.playback),
+            events: events.map { .init(at: Instant.display($0.at), stream: $0.stream,
+                                       kind: catalogs.label("camera_event", $0.kind, locale), detail: $0.detail) },
+            has_events: !events.isEmpty,
+            grants: grants.map { g in
+                .init(id: g.id, who: g.userID.map { names[$0] ?? "#\($0)" } ?? g.role.map { catalogs.label("role", $0.rawValue, locale) } ?? "",
+                      rights: g.rights.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("camera_right", $0.rawValue, locale) }.joined(separator: ", "))
             },
-            "has_grants": !grants.isEmpty,
-            "locks": locks.map { ["from": Instant.display($0.span.start), "to": Instant.display($0.span.end), "reason": $0.reason] },
-            "has_locks": !locks.isEmpty, "today": day.description,
-            "accounts": accounts.map { ["value": String($0.0.id), "label": "\($0.0.displayName) (\($0.0.username))"] },
-            "roles": Role.allCases.map { ["value": $0.rawValue, "label": catalogs.label("role", $0.rawValue, locale)] },
-            "spans": timeline.spans.map { ["from": clock($0.start), "to": clock($0.end)] },
-            "gaps": timeline.gaps.map { ["from": clock($0.start), "to": clock($0.end)] },
-            "has_spans": !timeline.spans.isEmpty,
-            "stream": record.camera.hasSubStream ? "sub" : "main",
-        ]) { _, b in b })
+            locks: locks.map { .init(from: Instant.display($0.span.start), to: Instant.display($0.span.end), reason: $0.reason) },
+            today: day.description,
+            accounts: accounts.map { .init(value: String($0.0.id), label: "\($0.0.displayName) (\($0.0.username))", selected: false) },
+            roles: Role.allCases.map { .init(value: $0.rawValue, label: catalogs.label("role", $0.rawValue, locale), selected: false) },
+            spans: timeline.spans.map { .init(from: clock($0.start), to: clock($0.end)) },
+            gaps: timeline.gaps.map { .init(from: clock($0.start), to: clock($0.end)) },
+            has_spans: !timeline.spans.isEmpty,
+            stream: record.camera.hasSubStream ? "sub" : "main"), context)
     }
 
     func addGrant(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -313,11 +311,11 @@ struct CamerasController {
     func grid(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let live = try await store.visible(to: p).filter { $0.1.contains(.live) }
-        return try services.views.page("camera_grid", context, common(p).merging([
-            "cameras": live.map { ["id": $0.0.camera.id, "name": $0.0.camera.name, "unit": $0.0.unitName,
-                                   "stream": $0.0.camera.hasSubStream ? "sub" : "main"] },
-            "has_cameras": !live.isEmpty,
-        ]) { _, b in b })
+        return try services.views.page(CameraGridPage(
+            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
+            cameras: live.map { .init(id: $0.0.camera.id, name: $0.0.camera.name, unit: $0.0.unitName,
+                                      stream: $0.0.camera.hasSubStream ? "sub" : "main") },
+            has_cameras: !live.isEmpty), context)
     }
 
     /// The socket path asked without an upgrade: the same checks, then "use a WebSocket".
@@ -329,14 +327,13 @@ struct CamerasController {
     func viewsLog(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let scopes = try context.scopes(.manageCameras)
         let views = try await store.views(within: scopes)
-        return try services.views.page("camera_views", context, [
-            "views": views.map { ["camera": $0.cameraName, "camera_id": $0.cameraID, "user": $0.userName,
-                                  "kind": catalogs.label("camera_view", $0.kind.rawValue, context.locale),
-                                  "at": Instant.display($0.startedAt), "seconds": Int($0.seconds.rounded()),
-                                  // Older playback rows repeated their start as `yyyy-MM-dd HH:mm`: shown as people write it.
-                                  "detail": Instant.parseLocal($0.detail).map { Instant.display($0) } ?? $0.detail] },
-            "has_views": !views.isEmpty,
-        ])
+        return try services.views.page(CameraViewsPage(
+            views: views.map { .init(camera: $0.cameraName, camera_id: $0.cameraID, user: $0.userName,
+                                     kind: catalogs.label("camera_view", $0.kind.rawValue, context.locale),
+                                     at: Instant.display($0.startedAt), seconds: Int($0.seconds.rounded()),
+                                     // Older playback rows repeated their start as `yyyy-MM-dd HH:mm`: shown as people write it.
+                                     detail: Instant.parseLocal($0.detail).map { Instant.display($0) } ?? $0.detail) },
+            has_views: !views.isEmpty), context)
     }
 }
 
@@ -350,4 +347,111 @@ extension AppServices {
         guard !rights.isEmpty, right.map(rights.contains) ?? true else { throw Forbidden() }
         return (record, rights)
     }
+}
+
+/// A camera as the lists and its page show it, with the health of each recorded stream.
+struct CameraRow: Decodable {
+    struct Stream: Decodable {
+        var stream: String
+        var online: Bool
+        var state: String
+        var codec: String
+        var resolution: String
+        var bitrate: String
+        var keyframe: String
+        var viewers: Int
+        var restarts: Int
+        var dropped: Int
+        var warnings: [String]
+        var has_warnings: Bool
+        var lines: String
+        var has_lines: Bool
+    }
+    var id: Int64
+    var name: String
+    var unit: String
+    var brand: String
+    var address: String
+    var recording: Bool
+    var active: Bool
+    var retention: Int
+    var live: Bool
+    var streams: [Stream]
+    var has_streams: Bool
+}
+
+struct CamerasPage: Page {
+    static let template = "cameras"
+    struct Alert: Decodable { var kind: String; var detail: String; var at: String }
+    var video_missing: Bool
+    var ffmpeg: String
+    var recorders_off: Bool
+    var can_manage: Bool
+    var cameras: [CameraRow]
+    var has_cameras: Bool
+    var any_live: Bool
+    var alerts: [Alert]
+    var has_alerts: Bool
+}
+
+struct CameraFormPage: Page {
+    static let template = "camera_form"
+    struct Camera: Decodable { var id: Int64; var name: String; var has_password: Bool }
+    var form: FormView
+    var camera: Camera?
+    var editing: Bool
+    var units: [Option]
+    var brands: [Option]
+}
+
+/// One camera: live picture, today's recordings, and for its managers health, rights and locks.
+/// The template reads the camera's own values inside `{{#camera}}`.
+struct CameraPage: Page {
+    static let template = "camera"
+    struct Event: Decodable { var at: String; var stream: String; var kind: String; var detail: String }
+    struct Grant: Decodable { var id: Int64; var who: String; var rights: String }
+    struct Lock: Decodable { var from: String; var to: String; var reason: String }
+    struct Span: Decodable { var from: String; var to: String }
+    var camera: CameraRow
+    var video_missing: Bool
+    var ffmpeg: String
+    var can_edit: Bool
+    var camera_id: Int64
+    var can_playback: Bool
+    var events: [Event]
+    var has_events: Bool
+    var grants: [Grant]
+    var locks: [Lock]
+    var today: String
+    var accounts: [Option]
+    var roles: [Option]
+    var spans: [Span]
+    var gaps: [Span]
+    var has_spans: Bool
+    var stream: String
+}
+
+struct CameraGridPage: Page {
+    static let template = "camera_grid"
+    struct Camera: Decodable { var id: Int64; var name: String; var unit: String; var stream: String }
+    var video_missing: Bool
+    var ffmpeg: String
+    var cameras: [Camera]
+    var has_cameras: Bool
+}
+
+/// Who watched which camera, live or played back.
+struct CameraViewsPage: Page {
+    static let template = "camera_views"
+    struct View: Decodable {
+        var camera: String
+        var camera_id: Int64
+        var user: String
+        var kind: String
+        var at: String
+        var seconds: Int
+        var detail: String
+    }
+    var views: [View]
+    var has_views: Bool
 }

@@ -59,25 +59,23 @@ struct PlaybackController {
         let timeline = Timeline(segments: segments, within: TimeSpan(start: start, end: min(Date(), start.addingTimeInterval(86_400))))
         let at = request.uri.queryParameters["at"].flatMap { Instant.parseLocal("\(day) \($0)") } ?? timeline.spans.first?.start
         func pct(_ d: Date) -> String { HLSPlaylist.seconds(max(0, min(100, d.timeIntervalSince(start) / 864))) }
-        var data: [String: Any] = [
-            "id": record.camera.id, "name": record.camera.name, "unit": record.unitName, "day": day.description,
-            "prev": day.previous.description, "next": day.next.description,
+        var page = PlaybackPage(
+            id: record.camera.id, name: record.camera.name, unit: record.unitName, day: day.description,
+            prev: day.previous.description, next: day.next.description,
             // At least 0.2 % wide (about three minutes), so a short span can still be seen and tapped.
-            "spans": timeline.spans.map { ["left": pct($0.start), "width": pct(start + max($0.duration, 172.8)), "from": Instant.clock($0.start),
-                                           "to": Instant.clock($0.end), "at": Instant.clock($0.start)] },
-            "gaps": timeline.gaps.map { ["from": Instant.clock($0.start), "to": Instant.clock($0.end)] },
-            "has_spans": !timeline.spans.isEmpty, "can_export": rights.contains(.export),
-            "hours": (0..<24).filter { $0 % 3 == 0 }.map { ["left": pct(start + Double($0) * 3600), "label": Digits.pad($0, 2) + ":00",
-                                                            "anchor": $0 == 0 ? "start" : "middle"] },
-        ]
+            spans: timeline.spans.map { .init(left: pct($0.start), width: pct(start + max($0.duration, 172.8)), from: Instant.clock($0.start),
+                                              to: Instant.clock($0.end), at: Instant.clock($0.start)) },
+            has_spans: !timeline.spans.isEmpty, can_export: rights.contains(.export),
+            hours: (0..<24).filter { $0 % 3 == 0 }.map { .init(left: pct(start + Double($0) * 3600), label: Digits.pad($0, 2) + ":00",
+                                                               anchor: $0 == 0 ? "start" : "middle") })
         if let at {
             let from = at, to = at.addingTimeInterval(1800)
             let query = "from=\(Instant.format(from))&to=\(Instant.format(to))"
-            data["playing"] = ["json": "/cameras/\(record.camera.id)/playback.json?\(query)",
-                               "hls": "/cameras/\(record.camera.id)/playback.m3u8?\(query)", "at": Instant.formatLocal(at),
-                               "clip_from": Instant.clock(at), "clip_to": Instant.clock(at.addingTimeInterval(300))]
+            page.playing = .init(json: "/cameras/\(record.camera.id)/playback.json?\(query)",
+                                 hls: "/cameras/\(record.camera.id)/playback.m3u8?\(query)", at: Instant.formatLocal(at),
+                                 clip_from: Instant.clock(at), clip_to: Instant.clock(at.addingTimeInterval(300)))
         }
-        return try services.views.page("camera_playback", context, data)
+        return try services.views.page(page, context)
     }
 
     func json(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -179,4 +177,23 @@ struct PlaybackController {
         return Response(status: .ok, headers: [.contentType: "video/mp4", .contentDisposition: "attachment; filename=\"\(file)\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: clip)))
     }
+}
+
+/// A camera's day: the recorded spans on a 24-hour bar, and the player at the chosen time.
+struct PlaybackPage: Page {
+    static let template = "camera_playback"
+    struct Span: Decodable { var left: String; var width: String; var from: String; var to: String; var at: String }
+    struct Hour: Decodable { var left: String; var label: String; var anchor: String }
+    struct Playing: Decodable { var json: String; var hls: String; var at: String; var clip_from: String; var clip_to: String }
+    var id: Int64
+    var name: String
+    var unit: String
+    var day: String
+    var prev: String
+    var next: String
+    var spans: [Span]
+    var has_spans: Bool
+    var can_export: Bool
+    var hours: [Hour]
+    var playing: Playing?
 }

@@ -2,15 +2,20 @@ import CongvuDomain
 import CongvuStore
 
 /// What a form page shows: the values typed so far and a message under each field at fault.
-struct FormView {
-    var values: [String: String] = [:]
-    var errors: [String: String] = [:]
-
+/// A page model holds it as `form` (`{{form.values.name}}`, `{{#form.errors.name}}`).
+struct FormView: Decodable {
+    var values: [String: String] = [:] { didSet { checked = values.filter { !$0.value.isEmpty }.mapValues { _ in true } } }
+    var errors: [String: String] = [:] { didSet { has_errors = !errors.isEmpty } }
     /// `checked.<field>` is true for fields with a value: for sections and checkboxes, since
     /// Mustache here treats an empty string as true.
-    var data: [String: Any] {
-        ["values": values, "checked": values.filter { !$0.value.isEmpty }.mapValues { _ in true },
-         "errors": errors, "has_errors": !errors.isEmpty]
+    private(set) var checked: [String: Bool] = [:]
+    private(set) var has_errors = false
+
+    init(values: [String: String] = [:], errors: [String: String] = [:]) {
+        self.values = values
+        self.errors = errors
+        checked = values.filter { !$0.value.isEmpty }.mapValues { _ in true }
+        has_errors = !errors.isEmpty
     }
 
     /// Folds a store conflict or validation failure into field messages; anything else is rethrown.
@@ -26,9 +31,16 @@ struct FormView {
     }
 
     /// `<option>` rows for a `<select>`.
-    static func options(_ items: [(value: String, label: String)], selected: String) -> [[String: Any]] {
-        items.map { ["value": $0.value, "label": $0.label, "selected": $0.value == selected] }
+    static func options(_ items: [(value: String, label: String)], selected: String) -> [Option] {
+        items.map { Option(value: $0.value, label: $0.label, selected: $0.value == selected) }
     }
+}
+
+/// An `<option>` of a `<select>`.
+struct Option: Decodable {
+    var value: String
+    var label: String
+    var selected: Bool
 }
 
 /// A reason is required for every change to an existing record: the audit log keeps it.

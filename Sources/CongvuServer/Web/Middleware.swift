@@ -27,10 +27,8 @@ struct ErrorMiddleware: RouterMiddleware {
             if request.uri.path.hasPrefix("/api") {
                 return APIError.response(status: status, code: code, message: message)
             }
-            var data: [String: Any] = ["status": status.code, "message": message]
-            if code == "csrf" { data["reload"] = true }
             do {
-                return try views.page("error", context, status: status, data)
+                return try views.page(ErrorPage(status: status.code, message: message, reload: code == "csrf"), context, status: status)
             } catch {
                 return Response(status: status, body: .init(byteBuffer: ByteBuffer(string: message)))
             }
@@ -207,4 +205,12 @@ extension AppRequestContext {
     var clientAddress: String {
         resolvedClientAddress ?? remoteAddress?.ipAddress ?? "unknown"
     }
+}
+
+/// An error in the user's language; `reload` after a form's token expired.
+struct ErrorPage: Page {
+    static let template = "error"
+    var status: Int
+    var message: String
+    var reload: Bool
 }

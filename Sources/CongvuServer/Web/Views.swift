@@ -5,7 +5,8 @@ import Mustache
 import CongvuStore
 
 /// Server-rendered pages: Mustache templates under `Resources/templates`, each filling the
-/// blocks of `layout.mustache`, given plain dictionaries (Mustache reads no computed properties).
+/// blocks of `layout.mustache`. Each template has one typed page model (`Page`); the layout's own
+/// values (`Chrome`) are looked up after the page's.
 public struct Views: Sendable {
     let library: MustacheLibrary
     public let catalogs: Catalogs
@@ -16,30 +17,26 @@ public struct Views: Sendable {
     }
 
     /// The values every page needs: catalog, language, who is signed in, the CSRF token, the menu.
-    func common(_ context: AppRequestContext) -> [String: Any] {
-        var data: [String: Any] = [
-            "t": catalogs.table(context.locale),
-            "lang": context.locale.rawValue,
-            "other_lang": context.locale == .vi ? "en" : "vi",
-            "other_lang_name": catalogs.text("language_other", context.locale),
-            "back": context.requestPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
-        ]
+    func chrome(_ context: AppRequestContext, _ layout: PageLayout) -> Chrome {
+        var chrome = Chrome(t: catalogs.table(context.locale), lang: context.locale.rawValue,
+                            other_lang: context.locale == .vi ? "en" : "vi",
+                            other_lang_name: catalogs.text("language_other", context.locale),
+                            back: context.requestPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+                            bare: layout.bare, audit_anchor: layout.auditAnchor)
         if let p = context.principal, let session = context.session, !session.secondFactorPending {
-            data["user"] = [
-                "name": p.displayName,
-                "roles": p.roles.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("role", $0.rawValue, context.locale) }.joined(separator: ", "),
-            ]
-            data["csrf"] = session.csrfToken
-            let items = Self.menu(p).map { item -> [String: Any] in
-                ["href": item.href, "label": catalogs.text(item.key, context.locale),
-                 "current": item.href == "/" ? context.requestPath == "/" : context.requestPath.hasPrefix(item.href)]
+            chrome.user = .init(name: p.displayName,
+                                roles: p.roles.sorted { $0.rawValue < $1.rawValue }.map { catalogs.label("role", $0.rawValue, context.locale) }.joined(separator: ", "))
+            chrome.csrf = session.csrfToken
+            let items = Self.menu(p).map { item in
+                Chrome.NavItem(href: item.href, label: catalogs.text(item.key, context.locale),
+                               current: item.href == "/" ? context.requestPath == "/" : context.requestPath.hasPrefix(item.href))
             }
             // Two links stay in view on a phone (one row with the brand); the rest open under "more",
             // and on a wide screen the menu shows them all in a row.
-            data["nav_primary"] = Array(items.prefix(2))
-            data["nav_more"] = Array(items.dropFirst(2))
+            chrome.nav_primary = Array(items.prefix(2))
+            chrome.nav_more = Array(items.dropFirst(2))
         }
-        return data
+        return chrome
     }
 
     /// The menu of what the principal may open, most used first: each link once, each with its own name.
@@ -65,17 +62,20 @@ public struct Views: Sendable {
         return out
     }
 
-    public func render(_ template: String, _ context: AppRequestContext, _ data: [String: Any]) throws -> String {
-        let merged = common(context).merging(data) { _, page in page }
-        guard let html = library.render(merged, withTemplate: template) else {
-            throw HTTPError(.internalServerError, message: "missing template \(template)")
+    /// The one way a page becomes HTML: its model, then the layout's values.
+    func render<P: Page>(_ page: P, chrome: Chrome) throws -> String {
+        guard let html = library.render(PageValues(page: page, chrome: chrome), withTemplate: P.template) else {
+            throw HTTPError(.internalServerError, message: "missing template \(P.template)")
         }
         return html
     }
 
-    public func page(_ template: String, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
-                     _ data: [String: Any] = [:]) throws -> Response {
-        HTMLPage.response(try render(template, context, data), status: status)
+    func render<P: Page>(_ page: P, _ context: AppRequestContext) throws -> String {
+        try render(page, chrome: chrome(context, page.layout))
+    }
+
+    func page<P: Page>(_ page: P, _ context: AppRequestContext, status: HTTPResponse.Status = .ok) throws -> Response {
+        HTMLPage.response(try render(page, context), status: status)
     }
 
     /// Field messages for a form: `{"errors": {"name": "Không được để trống"}}`.
@@ -86,11 +86,72 @@ public struct Views: Sendable {
     }
 }
 
+/// A page's model: the template it fills and, as stored properties named as the template's keys,
+/// every value it shows (Mustache reads stored properties, not computed ones). Text a template
+/// shows only when present is `String?`; rows are structs of their own. Decodable only so that
+/// `PageModelTests` can build one of every page with every field filled and check it against its
+/// template; pages are never decoded when serving.
+protocol Page: Decodable {
+    static var template: String { get }
+    /// What the layout shows besides the page.
+    var layout: PageLayout { get }
+}
+
+extension Page {
+    var layout: PageLayout { PageLayout() }
+}
+
+/// The layout's options a page may set.
+struct PageLayout {
+    /// No menu: pages for a device on the wall or a counter, not for a person signed in.
+    var bare = false
+    /// The audit chain's latest checkpoint, printed under official reports.
+    var auditAnchor: String?
+}
+
+/// The layout's own values.
+struct Chrome: Decodable {
+    struct User: Decodable { var name: String; var roles: String }
+    struct NavItem: Decodable { var href: String; var label: String; var current: Bool }
+    var t: [String: String]
+    var lang: String
+    var other_lang: String
+    var other_lang_name: String
+    var back: String
+    var bare: Bool
+    var audit_anchor: String?
+    var user: User?
+    var csrf: String?
+    var nav_primary: [NavItem] = []
+    var nav_more: [NavItem] = []
+}
+
+/// What the templates look names up in: the page first, then the layout's values.
+private struct PageValues: MustacheParent {
+    let page: Any
+    let chrome: Chrome
+
+    func child(named name: String) -> Any? { Self.stored(name, of: page) ?? Self.stored(name, of: chrome) }
+
+    /// A stored property by name, unwrapped when optional (nil when absent or nil).
+    static func stored(_ name: String, of object: Any) -> Any? {
+        guard let value = Mirror(reflecting: object).children.first(where: { $0.label == name })?.value else { return nil }
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        return mirror.children.first?.value
+    }
+}
+
 /// Values shaped for the templates.
 enum Template {
-    /// A value for a template section that must not show when empty: Mustache here treats `""`
-    /// (and `0`) as true, so empty text is passed as `false`.
-    static func optional(_ text: String) -> Any { text.isEmpty ? false : text }
+    /// Text for a template section that must not show when empty: Mustache here treats `""`
+    /// (and `0`) as true, so empty text is passed as nil.
+    static func optional(_ text: String) -> String? { text.isEmpty ? nil : text }
+}
+
+extension Int {
+    /// A count for a template section that shows only when there is something to count.
+    var nonZero: Int? { self == 0 ? nil : self }
 }
 
 public enum HTMLPage {
@@ -104,3 +165,4 @@ public enum HTMLPage {
         Response(status: .seeOther, headers: [.location: location])
     }
 }
+

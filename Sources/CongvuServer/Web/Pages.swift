@@ -1,0 +1,21 @@
+/// Every page model, one per template: `PageModelTests` checks each against its template and
+/// fails on a template without a model here.
+enum Pages {
+    static var all: [any Page.Type] { [
+        // Signing in and one's account
+        LoginPage.self, SecondFactorPage.self, AccountPage.self, HomePage.self, ErrorPage.self,
+        // Organisation, people, accounts, audit, import
+        UnitsPage.self, UnitPage.self, UnitFormPage.self, PeoplePage.self, PersonPage.self, PersonFormPage.self,
+        UsersPage.self, AuditPage.self, ImportPage.self, ImportJobPage.self, CalendarPage.self,
+        // Attendance
+        AttendancePage.self, AttendancePersonPage.self, AttendanceDayPage.self, AttendanceCardsPage.self, AttendancePolicyPage.self,
+        AbsencesPage.self, ExplanationsPage.self, ExplanationPage.self, BoardPage.self, DoorPage.self,
+        KioskPage.self, KioskLockedPage.self, KiosksPage.self, TimesheetPage.self, CompliancePage.self,
+        // Terminals and cameras
+        TerminalsPage.self, TerminalPage.self,
+        CamerasPage.self, CameraPage.self, CameraFormPage.self, CameraGridPage.self, CameraViewsPage.self, PlaybackPage.self,
+        // One-stop desk and the public pages
+        OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
+        RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
+    ] }
+}
