@@ -9,7 +9,10 @@ import argparse, os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile,
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+# A page being replaced: the element went stale, or Chrome lost the node mid-navigation.
+RELOADING = (StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -136,7 +139,7 @@ class Checks:
                 if note:
                     d.find_element(By.NAME, "note").send_keys(note)
                 d.find_element(By.CSS_SELECTOR, "#act-form button.primary").click()
-                WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: status() == expected)
+                WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: status() == expected)
 
             act("transfer", "Đang xử lý", unit="Kinh tế")
             assert "Kinh tế" in d.find_element(By.ID, "current-unit").text
@@ -436,7 +439,7 @@ class Checks:
                 office.execute_script("arguments[0].value = '2025-07-01'", date)
                 office.find_element(By.CSS_SELECTOR, "form.form button.primary").click()
                 # The form posts and the person's page replaces it: the old heading may go stale meanwhile.
-                WebDriverWait(office, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(
                     lambda d: name in d.find_element(By.TAG_NAME, "h1").text)
             office.get(self.base + "/kiosks")
             form = office.find_element(By.ID, "kiosk-register")
@@ -521,7 +524,7 @@ class Checks:
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
             self.shot(phone, "morning-phone")
             item.find_element(By.CSS_SELECTOR, "button.primary").click()
-            WebDriverWait(phone, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
                 lambda d: d.current_url.rstrip("/") == self.base and "Họp sáng thứ Sáu" not in page_text(d))
             # The clerk sees it approved.
             clerk.get(self.base + "/absences")
@@ -556,7 +559,7 @@ class Checks:
             form.find_element(By.NAME, "message").send_keys("Họp giao ban lúc 8 giờ")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             # The form posts and the page reloads: an element of the old page may go stale meanwhile.
-            WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(
                 lambda d: "Hop giao ban" in d.find_element(By.ID, "terminal-commands").text
                                        or "Họp giao ban" in d.find_element(By.ID, "terminal-commands").text)
             # The terminal's next poll carries the message, without diacritics.

@@ -218,7 +218,8 @@ import Testing
         try await Harness.run(configure: { $0.metricsToken = "metrics-token-for-tests" }) { h in
             let b = h.browser()
             let health = try await b.get("/healthz")
-            #expect(health.text == "{\"status\":\"ok\",\"database\":\"sqlite\"}")
+            #expect(try JSONDecoder().decode([String: String].self, from: Data(health.text.utf8)) == ["status": "ok", "database": "sqlite"])
+            #expect(health.headers[.contentType] == "application/json; charset=utf-8")
             #expect(health.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             #expect(health.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             try await b.get("/login")

@@ -125,7 +125,7 @@ struct ImportController {
         }
         let percent = job.finished ? 100 : (job.total == 0 ? 0 : min(99, job.done * 100 / job.total))
         if request.uri.queryParameters["format"] == "json" {
-            return OpsController.json(.ok, "{\"finished\":\(job.finished),\"percent\":\(percent)}")
+            return JSONReply.response(Progress(finished: job.finished, percent: percent))
         }
         return try services.views.page(ImportJobPage(
             id: job.id, percent: percent, finished: job.finished, dry_run: job.dryRun,
@@ -139,6 +139,12 @@ struct ImportController {
                       })
             }), context)
     }
+}
+
+/// An import's progress, for the page that polls it.
+struct Progress: Encodable {
+    var finished: Bool
+    var percent: Int
 }
 
 struct ImportPage: Page {

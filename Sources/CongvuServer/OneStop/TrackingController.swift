@@ -100,18 +100,17 @@ struct TrackingController {
 
     func api(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard allowed(context) else {
-            return APIError.response(status: .tooManyRequests, code: "too_many_requests", message: catalogs.text("http_too_many_requests", context.locale))
+            throw Refusal(status: .tooManyRequests, key: "too_many_requests")
         }
         guard let code = context.parameters.get("code").flatMap(DossierCode.normalise),
               let t = try await lookUp(code) else {
-            return APIError.response(status: .notFound, code: "dossier_not_found", message: catalogs.text("tracking_not_found", context.locale))
+            throw Refusal(status: .notFound, key: "dossier_not_found")
         }
         let body = Body(code: t.code, procedure: t.procedureName, unit: t.unitName, applicant_initials: t.initials, status: t.status.rawValue,
                         status_key: t.status.key, received_at: t.receivedAt.map(Instant.format), due_at: t.dueAt.map(Instant.format),
                         promised_at: t.promisedAt.map(Instant.format), resolved_at: t.resolvedAt.map(Instant.format),
                         steps: t.steps.map { Body.Step(at: Instant.format($0.at), action: $0.action, status: $0.status.rawValue) })
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.jsonEncoder().encode(body))))
+        return JSONReply.response(body)
     }
 }
 

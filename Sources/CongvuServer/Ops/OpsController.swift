@@ -13,16 +13,15 @@ struct OpsController {
             let database = services.database
             do {
                 _ = try await database.read { try await $0.raw("SELECT 1 AS one").first() }
-                return Self.json(.ok, "{\"status\":\"ok\",\"database\":\"\(database.kind.rawValue)\"}")
+                return JSONReply.response(Health(status: "ok", database: database.kind.rawValue))
             } catch {
-                return Self.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"database\":\"\(database.kind.rawValue)\"}")
+                return JSONReply.response(Health(status: "unavailable", database: database.kind.rawValue), status: .serviceUnavailable)
             }
         }
         // Metrics tell who uses what, and how much: this machine's own scraper, or whoever holds the token.
         router.get("metrics") { request, context -> Response in
             guard Self.mayReadMetrics(request, context, token: services.config.metricsToken) else {
-                return APIError.response(status: .forbidden, code: "metrics_forbidden",
-                                         message: services.views.catalogs.error("metrics_forbidden", context.locale))
+                throw Refusal(status: .forbidden, key: "metrics_forbidden")
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
@@ -35,7 +34,8 @@ struct OpsController {
         return ClientAddress.isLoopback(context.remoteAddress?.ipAddress) && request.headers[HTTPField.Name("X-Forwarded-For")!] == nil
     }
 
-    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    struct Health: Encodable {
+        var status: String
+        var database: String
     }
 }

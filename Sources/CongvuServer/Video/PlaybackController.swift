@@ -82,20 +82,16 @@ struct PlaybackController {
         let record = try await camera(context, needing: .playback)
         let window = try window(request, longest: Self.longestWindow)
         let files = try await files(record, window)
-        let body: [String: Any] = [
-            "codec": files.first?.file.track.codec ?? "",
-            "from": Int64(window.start.timeIntervalSince1970 * 1000),
-            "files": files.map { f -> [String: Any] in
-                ["url": "/cameras/\(record.camera.id)/segments/\(f.name)", "start": Int64(f.start.timeIntervalSince1970 * 1000),
-                 "init": [f.file.initRange.lowerBound, f.file.initRange.count],
-                 "fragments": f.file.fragments.map { [$0.offset, $0.length, $0.seconds] as [Any] }]
-            },
-        ]
+        let body = PlaybackPlan(
+            codec: files.first?.file.track.codec ?? "", from: Int64(window.start.timeIntervalSince1970 * 1000),
+            files: files.map { f in
+                .init(url: "/cameras/\(record.camera.id)/segments/\(f.name)", start: Int64(f.start.timeIntervalSince1970 * 1000),
+                      initRange: [f.file.initRange.lowerBound, f.file.initRange.count],
+                      fragments: f.file.fragments.map { .init(offset: $0.offset, length: $0.length, seconds: $0.seconds) })
+            })
         try await store.logView(camera: record.camera.id, user: context.actor, kind: .playback, startedAt: window.start,
                                 seconds: window.duration, detail: "")
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return JSONReply.response(body)
     }
 
     func playlist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -196,4 +192,30 @@ struct PlaybackPage: Page {
     var can_export: Bool
     var hours: [Hour]
     var playing: Playing?
+}
+
+/// What the player fetches to play a window: each segment file's URL, start (ms), init section and
+/// fragments as `[offset, length, seconds]`.
+struct PlaybackPlan: Encodable {
+    struct File: Encodable {
+        struct Fragment: Encodable {
+            var offset: Int
+            var length: Int
+            var seconds: Double
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.unkeyedContainer()
+                try c.encode(offset)
+                try c.encode(length)
+                try c.encode(seconds)
+            }
+        }
+        var url: String
+        var start: Int64
+        var initRange: [Int]
+        var fragments: [Fragment]
+        enum CodingKeys: String, CodingKey { case url, start, initRange = "init", fragments }
+    }
+    var codec: String
+    var from: Int64
+    var files: [File]
 }

@@ -73,7 +73,8 @@ struct Refusal: Error {
 /// A page or API call that needs a signed-in user.
 struct NotSignedIn: Error {}
 
-/// The API's one error shape: `{"error": {"code": …, "message": …}}`.
+/// The API's one error shape: `{"error": {"code": …, "message": …}}`. Handlers do not build it:
+/// they throw (`Refusal`, `ValidationErrors`, `StoreError`…) and `ErrorMiddleware` answers.
 enum APIError {
     struct Body: Encodable {
         struct Detail: Encodable {
@@ -84,8 +85,15 @@ enum APIError {
     }
 
     static func response(status: HTTPResponse.Status, code: String, message: String) -> Response {
-        let body = (try? AppRequestContext.jsonEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        JSONReply.response(Body(error: .init(code: code, message: message)), status: status)
+    }
+}
+
+/// The one way JSON is written: typed values through the API's encoder (snake_case, sorted keys).
+enum JSONReply {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let body = (try? AppRequestContext.jsonEncoder().encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
