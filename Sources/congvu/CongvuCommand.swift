@@ -220,7 +220,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let catalogs = services.views.catalogs
             do {
-                let report = try await services.imports.run(kind, text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
+                let report = try await services.imports.store.run(kind, text, dryRun: dryRun, scopes: ["/"], by: CLI.actor, progress: progress)
                 FileHandle.standardError.write(Data("\n".utf8))
                 return (report, catalogs)
             } catch let e as ImportFileError {

@@ -117,10 +117,10 @@ import Testing
         try await Harness.run(configure: { $0.requireTwoFactorForPrivileged = true }) { h in
             // A camera the commune's leaders may watch, added as the office does.
             let committee = try await h.unit(code: "14551-UB")
-            let id = try await h.services.cameras.create(
+            let id = try await h.services.video.cameras.create(
                 try CameraDraft(unitID: committee.id, name: "Cổng", brand: "rtsp", mainURL: "rtsp://10.0.0.9/live", recording: false).validated(),
                 password: "", by: Actor(id: nil, name: "test"))
-            try await h.services.cameras.grant(CameraGrant(cameraID: id, userID: nil, role: .leader, rights: [.live]), by: Actor(id: nil, name: "test"))
+            try await h.services.video.cameras.grant(CameraGrant(cameraID: id, userID: nil, role: .leader, rights: [.live]), by: Actor(id: nil, name: "test"))
             let b = h.browser()
             try await b.get("/login")
             #expect(try await b.post("/login", ["username": "chutich.giahung", "password": Demo.password]).headers[.location] == "/login/2fa")

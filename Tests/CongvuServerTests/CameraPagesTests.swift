@@ -24,15 +24,15 @@ import Testing
             #expect(bad.status == .badRequest)
             #expect(bad.text.contains("Không được để trống.") && bad.text.contains("Cổng phải là số từ 1 đến 65535.")
                     && bad.text.contains("Địa chỉ IP hoặc tên máy không hợp lệ.") && bad.text.contains("Số ngày lưu từ 1 đến 3650."))
-            #expect(try await h.services.cameras.cameras(within: nil).isEmpty)
+            #expect(try await h.services.video.cameras.cameras(within: nil).isEmpty)
             // A full RTSP address with the password in it: the password is sealed, never shown back.
             let created = try await office.post("/cameras", ["unit": String(committee.id), "name": "Cổng trụ sở", "brand": "rtsp",
                                                              "main_url": "rtsp://admin:Mk-Bi-Mat-7@10.0.0.9:554/live/main",
                                                              "sub_url": "rtsp://10.0.0.9:554/live/sub", "recording": "on"])
             #expect(created.status == .seeOther)
-            let camera = try #require(try await h.services.cameras.cameras(within: nil).first)
+            let camera = try #require(try await h.services.video.cameras.cameras(within: nil).first)
             #expect(camera.camera.mainURL == "rtsp://10.0.0.9:554/live/main" && camera.camera.username == "admin")
-            #expect(try await h.services.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
+            #expect(try await h.services.video.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
             let page = try await office.get("/cameras/\(camera.camera.id)")
             #expect(page.status == .ok && !page.text.contains("Mk-Bi-Mat-7") && page.text.contains("id=\"grant-form\""))
             #expect(!(try await office.get("/cameras/\(camera.camera.id)/edit")).text.contains("Mk-Bi-Mat-7"))
@@ -82,7 +82,7 @@ import Testing
             #expect(try await office.post("/cameras/\(camera.camera.id)", ["unit": String(committee.id), "name": "Cổng chính", "brand": "rtsp",
                                                                             "main_url": "rtsp://10.0.0.9:554/live/main", "username": "admin",
                                                                             "recording": "on", "active": "on"]).status == .seeOther)
-            #expect(try await h.services.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
+            #expect(try await h.services.video.cameras.password(of: camera.camera.id) == "Mk-Bi-Mat-7")
             #expect(try await h.services.audit.recent(objectType: "camera").count == 2)
             // The office locks footage of an incident; an end before the start is refused; the chairman may not lock.
             let lockPath = "/cameras/\(camera.camera.id)/locks"
@@ -91,7 +91,7 @@ import Testing
             #expect(backwards.text.contains("Giờ kết thúc phải sau giờ bắt đầu."))
             #expect(try await chairman.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm"]).status == .forbidden)
             #expect(try await office.post(lockPath, ["day": "2026-11-20", "from": "09:00", "to": "10:00", "reason": "Mất trộm xe máy"]).status == .seeOther)
-            let locks = try await h.services.cameras.locks(camera: camera.camera.id)
+            let locks = try await h.services.video.cameras.locks(camera: camera.camera.id)
             #expect(locks.count == 1 && locks[0].span.duration == 3600 && locks[0].reason == "Mất trộm xe máy")
             #expect((try await office.get("/cameras/\(camera.camera.id)")).text.contains("Mất trộm xe máy"))
             // The form offers live and playback to the unit's leaders by default: a camera added so
@@ -101,12 +101,12 @@ import Testing
             #expect(try await office.post("/cameras", ["unit": String(committee.id), "name": "Sân trụ sở", "brand": "rtsp",
                                                        "main_url": "rtsp://10.0.0.10:554/live/main", "recording": "on",
                                                        "leaders_live": "on", "leaders_playback": "on"]).status == .seeOther)
-            let yard = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.name == "Sân trụ sở" })
+            let yard = try #require(try await h.services.video.cameras.cameras(within: nil).first { $0.camera.name == "Sân trụ sở" })
             #expect(try await chairman.get("/cameras/\(yard.camera.id)").status == .ok)
             #expect(try await chairman.get("/cameras/\(yard.camera.id)/playback").status == .ok)
             #expect(try await elsewhere.get("/cameras/\(yard.camera.id)").status == .forbidden)
             // Revoking takes the right away again.
-            let grant = try #require(try await h.services.cameras.grants(camera: camera.camera.id).first)
+            let grant = try #require(try await h.services.video.cameras.grants(camera: camera.camera.id).first)
             #expect(try await office.post("/cameras/\(camera.camera.id)/grants/\(grant.id)/delete", [:]).status == .seeOther)
             #expect(try await chairman.get("/cameras/\(camera.camera.id)").status == .forbidden)
         }
@@ -114,12 +114,12 @@ import Testing
 
     @Test func withoutFfmpegThePagesSaySo() async throws {
         try await Harness.run(configure: { $0.ffmpeg = "/nonexistent/ffmpeg" }) { h in
-            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
+            try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
             let chairman = try await h.signIn("chutich.giahung")
             let list = try await chairman.get("/cameras")
             #expect(list.status == .ok && list.text.contains("id=\"video-missing\"") && list.text.contains("/nonexistent/ffmpeg"))
             #expect(list.text.contains("Cổng trụ sở") && list.text.contains("Quầy một cửa"))
-            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
+            let id = try #require(try await h.services.video.cameras.cameras(within: nil).first?.camera.id)
             #expect(try await chairman.get("/cameras/\(id)").text.contains("id=\"video-missing\""))
             // Other people's pages do not show the camera menu; the office's viewing log is theirs alone.
             let clerk = try await h.signIn("congchuc.giahung")
@@ -131,9 +131,9 @@ import Testing
 
     @Test func theViewingLogShowsWhoWatchedWhatAndHowLong() async throws {
         try await Harness.run { h in
-            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
-            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
-            try await h.services.cameras.logView(camera: id, user: Actor(id: nil, name: "chutich.giahung"), kind: .live,
+            try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+            let id = try #require(try await h.services.video.cameras.cameras(within: nil).first?.camera.id)
+            try await h.services.video.cameras.logView(camera: id, user: Actor(id: nil, name: "chutich.giahung"), kind: .live,
                                                  startedAt: Date(), seconds: 95, detail: "sub")
             let office = try await h.signIn("vanphong.giahung")
             let log = try await office.get("/cameras/views")
@@ -164,13 +164,13 @@ import Testing
                           "http_port": String(port), "username": "admin", "recording": "on"]
             let refused = try await office.post("/cameras", fields.merging(["password": "sai-mat-khau"]) { a, _ in a })
             #expect(refused.status == .badRequest && refused.text.contains("Không dò được camera qua ONVIF") && refused.text.contains("NotAuthorized"))
-            #expect(try await h.services.cameras.cameras(within: nil).isEmpty)
+            #expect(try await h.services.video.cameras.cameras(within: nil).isEmpty)
             #expect(try await office.post("/cameras", fields.merging(["password": "Abc12345"]) { a, _ in a }).status == .seeOther)
-            let camera = try #require(try await h.services.cameras.cameras(within: nil).first?.camera)
+            let camera = try #require(try await h.services.video.cameras.cameras(within: nil).first?.camera)
             #expect(camera.brand == .onvif && camera.mainURL == "rtsp://127.0.0.1:8554/Streaming/Channels/101")
             #expect(camera.subURL == "rtsp://127.0.0.1:8554/Streaming/Channels/102" && camera.hasSubStream)
             #expect(camera.snapshotURL.hasSuffix("/ISAPI/Streaming/channels/101/picture"))
-            #expect(try await h.services.cameras.password(of: camera.id) == "Abc12345")
+            #expect(try await h.services.video.cameras.password(of: camera.id) == "Abc12345")
         }
     }
 }

@@ -18,8 +18,8 @@ import Testing
     /// Two cameras of the demo with a recorded minute each (the same small file), at 08:15 yesterday
     /// (today's 08:15 is still ahead between midnight and then, Vietnam time).
     func recorded(_ h: Harness) async throws -> (gate: CameraRecord, counter: CameraRecord, start: Date, name: String) {
-        try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
-        let cameras = try await h.services.cameras.cameras(within: nil)
+        try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+        let cameras = try await h.services.video.cameras.cameras(within: nil)
         let gate = try #require(cameras.first { $0.camera.name == "Cổng trụ sở" })
         let counter = try #require(cameras.first { $0.camera.name == "Quầy một cửa" })
         let start = try #require(Instant.parseLocal("\(h.services.today.previous) 08:15"))
@@ -28,10 +28,10 @@ import Testing
         let p = c.dateComponents([.year, .month, .day, .hour, .minute], from: start)
         let name = "\(p.year!)\(Digits.pad(p.month!, 2))\(Digits.pad(p.day!, 2))T\(Digits.pad(p.hour!, 2))\(Digits.pad(p.minute!, 2))00Z.mp4"
         for camera in [gate, counter] {
-            let dir = h.services.video.directory + "/\(camera.camera.id)"
+            let dir = h.services.video.hub.directory + "/\(camera.camera.id)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try Data(contentsOf: Self.fixture).write(to: URL(fileURLWithPath: dir + "/" + name))
-            try await h.services.cameras.addSegment(RecordedSegment(cameraID: camera.camera.id, start: start, end: start + 2, bytes: 20_024,
+            try await h.services.video.cameras.addSegment(RecordedSegment(cameraID: camera.camera.id, start: start, end: start + 2, bytes: 20_024,
                                                                     path: "\(camera.camera.id)/\(name)"))
         }
         return (gate, counter, start, name)
@@ -43,9 +43,9 @@ import Testing
             let from = Instant.format(start - 60), to = Instant.format(start + 600)
             let chairman = try await h.signIn("chutich.giahung")
             // The demo grants leaders live and playback on every camera: revoke the counter's.
-            let grant = try #require(try await h.services.cameras.grants(camera: counter.camera.id).first)
-            try await h.services.cameras.revokeGrant(id: grant.id, camera: counter.camera.id, by: .system)
-            try await h.services.cameras.grant(CameraGrant(cameraID: counter.camera.id, role: .leader, rights: [.live]), by: .system)
+            let grant = try #require(try await h.services.video.cameras.grants(camera: counter.camera.id).first)
+            try await h.services.video.cameras.revokeGrant(id: grant.id, camera: counter.camera.id, by: .system)
+            try await h.services.video.cameras.grant(CameraGrant(cameraID: counter.camera.id, role: .leader, rights: [.live]), by: .system)
 
             let page = try await chairman.get("/cameras/\(gate.camera.id)/playback?day=\(h.services.today.previous)")
             #expect(page.status == .ok && page.text.contains("id=\"timeline\"") && page.text.contains("08:15"))
@@ -84,7 +84,7 @@ import Testing
             // A bad window is a clear 400.
             #expect(try await chairman.get("/cameras/\(gate.camera.id)/playback.json?from=\(to)&to=\(from)").status == .badRequest)
             // Each playback asked is in the viewing log.
-            #expect(try await h.services.cameras.views(within: [""]).filter { $0.kind == .playback }.count == 2)
+            #expect(try await h.services.video.cameras.views(within: [""]).filter { $0.kind == .playback }.count == 2)
         }
     }
 
@@ -108,7 +108,7 @@ import Testing
             let boxes = BoxReader.boxes(in: bytes).map(\.type)
             #expect(boxes.prefix(2) == ["ftyp", "moov"])
             #expect(try await h.services.audit.recent(objectType: "camera_export").count == 1)
-            #expect(try await h.services.cameras.views(within: [""]).contains { $0.kind == .export && $0.detail == "Vụ mất xe" })
+            #expect(try await h.services.video.cameras.views(within: [""]).contains { $0.kind == .export && $0.detail == "Vụ mất xe" })
         }
     }
 }

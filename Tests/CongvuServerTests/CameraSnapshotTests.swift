@@ -30,10 +30,10 @@ import Testing
         try await camera.test(.live) { cameraClient in
             let cameraPort = try #require(cameraClient.port)
             try await Harness.run { h in
-                try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
-                var gate = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "AF6C201460501" }?.camera)
+                try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+                var gate = try #require(try await h.services.video.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "AF6C201460501" }?.camera)
                 gate.httpPort = cameraPort
-                try await h.services.cameras.update(gate, password: "", by: .system)
+                try await h.services.video.cameras.update(gate, password: "", by: .system)
 
                 let person = try await h.enrolled(pin: "4321", in: "14551-UB")
                 try await h.trustDemoTerminal("AF6C201460501", pins: ["4321"])
@@ -49,7 +49,7 @@ import Testing
                 let keys = punches.map(\.key)
                 var linked: [String: Int64] = [:]
                 for _ in 0..<50 where linked.isEmpty {
-                    linked = try await h.services.cameras.snapshots(punchKeys: keys)
+                    linked = try await h.services.video.cameras.snapshots(punchKeys: keys)
                     if linked.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
                 }
                 // Only the fresh punch: the one uploaded an hour late would have a picture of now.
@@ -64,14 +64,14 @@ import Testing
                 let picture = try await chairman.get("/attendance/punches/\(freshPunch.id)/snapshot")
                 #expect(picture.status == .ok && Data(picture.body.readableBytesView) == Self.jpeg)
                 // Without the playback right on that camera: neither the link nor the picture.
-                let grant = try #require(try await h.services.cameras.grants(camera: gate.id).first)
-                try await h.services.cameras.revokeGrant(id: grant.id, camera: gate.id, by: .system)
+                let grant = try #require(try await h.services.video.cameras.grants(camera: gate.id).first)
+                try await h.services.video.cameras.revokeGrant(id: grant.id, camera: gate.id, by: .system)
                 #expect(!(try await chairman.get("/attendance/person/\(person.id)/day/\(day)")).text.contains("/snapshot"))
                 #expect(try await chairman.get("/attendance/punches/\(freshPunch.id)/snapshot").status == .forbidden)
                 // A Hikvision face terminal's event at the one-stop counter: its camera keeps a picture too.
-                var counter = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "DS-K1T341AM20240001" }?.camera)
+                var counter = try #require(try await h.services.video.cameras.cameras(within: nil).first { $0.camera.terminalSerial == "DS-K1T341AM20240001" }?.camera)
                 counter.httpPort = cameraPort
-                try await h.services.cameras.update(counter, password: "", by: .system)
+                try await h.services.video.cameras.update(counter, password: "", by: .system)
                 try await h.trustDemoTerminal("DS-K1T341AM20240001", pins: [])
                 let stamp = Instant.formatLocal(Date().addingTimeInterval(-10)).replacingOccurrences(of: " ", with: "T") + ":05+07:00"
                 let event = """
@@ -87,13 +87,13 @@ import Testing
                         try await sql.select().column("idempotency_key").from("punches").where("device", .equal, "terminal:DS-K1T341AM20240001").all()
                             .map { try $0.decode(column: "idempotency_key", as: String.self) }
                     }
-                    atCounter = try await h.services.cameras.snapshots(punchKeys: keys)
+                    atCounter = try await h.services.video.cameras.snapshots(punchKeys: keys)
                     if atCounter.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
                 }
                 #expect(Array(atCounter.values) == [counter.id])
                 // Retention of snapshots is their own: after it, the link and the file go.
-                try await h.services.video.applyRetention(now: Date().addingTimeInterval(91 * 86_400), freeBytes: 900, totalBytes: 1000)
-                #expect(try await h.services.cameras.snapshots(punchKeys: keys).isEmpty)
+                try await h.services.video.hub.applyRetention(now: Date().addingTimeInterval(91 * 86_400), freeBytes: 900, totalBytes: 1000)
+                #expect(try await h.services.video.cameras.snapshots(punchKeys: keys).isEmpty)
             }
         }
     }

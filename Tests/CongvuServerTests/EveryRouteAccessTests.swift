@@ -84,11 +84,11 @@ import Testing
         _ = try await services.accounts.issueAPIToken(userID: userB.id, name: "B", by: actor)
         let day = try await CalendarStore(database: db).add(SpecialDay(day: Day("2026-12-24")!, kind: .localDayOff, name: "Ngày của xã"),
                                                             unitID: communeB.id, by: actor)
-        let camera = try await services.cameras.create(
+        let camera = try await services.video.cameras.create(
             try CameraDraft(unitID: committeeB.id, name: "Cổng Gia Vân", brand: "rtsp", mainURL: "rtsp://10.1.0.9/live", recording: false).validated(),
             password: "", by: actor)
-        try await services.cameras.grant(CameraGrant(cameraID: camera, userID: nil, role: .leader, rights: [.live, .playback]), by: actor)
-        let grant = try #require(try await services.cameras.grants(camera: camera).first?.id)
+        try await services.video.cameras.grant(CameraGrant(cameraID: camera, userID: nil, role: .leader, rights: [.live, .playback]), by: actor)
+        let grant = try #require(try await services.video.cameras.grants(camera: camera).first?.id)
         let (kiosk, _) = try await KioskStore(database: db).register(unitID: committeeB.id, name: "Cửa Gia Vân", signingKeySealed: "", by: actor)
         let terminals = TerminalStore(database: db)
         let serial = "GIAVAN0001"

@@ -121,7 +121,7 @@ import Testing
                 #expect(start.status == .seeOther)
                 let job = start.headers[.location]!
                 let id = String(job.split(separator: "/").last!)
-                _ = await h.services.importJobs.wait(id)
+                _ = await h.services.imports.jobs.wait(id)
                 #expect(try await b.get(job + "?format=json").text == "{\"finished\":true,\"percent\":100}")
                 let report = try await b.get(job).text
                 #expect(report.contains(dry ? "Kiểm tra xong, không có lỗi" : "Đã nhập xong"))
@@ -139,7 +139,7 @@ import Testing
             let csv = "ho_ten;ma_don_vi;chuc_danh;phan_loai\nA;14554-VP;X;công chức\n"
             let (headers, body) = Browser.multipart(["_csrf": b.csrf, "kind": "people"], file: Data(csv.utf8), name: "file", filename: "loi.csv")
             let job = try await b.request("/import", method: .post, headers: headers, body: body).headers[.location]!
-            _ = await h.services.importJobs.wait(String(job.split(separator: "/").last!))
+            _ = await h.services.imports.jobs.wait(String(job.split(separator: "/").last!))
             let report = try await b.get(job).text
             #expect(report.contains("Tệp có lỗi, không dòng nào được ghi"))
             #expect(report.contains("<td>2</td><td>Mã đơn vị</td><td>Đơn vị nằm ngoài phạm vi quản lý của bạn.</td>"))
@@ -162,7 +162,7 @@ import Testing
                 """
             let (headers, body) = Browser.multipart(["_csrf": b.csrf, "kind": "dossiers"], file: Data(csv.utf8), name: "file", filename: "ho-so-cu.csv")
             let job = try await b.request("/import", method: .post, headers: headers, body: body).headers[.location]!
-            _ = await h.services.importJobs.wait(String(job.split(separator: "/").last!))
+            _ = await h.services.imports.jobs.wait(String(job.split(separator: "/").last!))
             // The other commune is outside the office's scope: the file is refused whole.
             let refused = try await b.get(job).text
             #expect(refused.contains("<td>3</td><td>Mã đơn vị</td><td>Đơn vị nằm ngoài phạm vi quản lý của bạn.</td>"))
@@ -171,7 +171,7 @@ import Testing
             let one = csv.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n"
             let (h2, b2) = Browser.multipart(["_csrf": b.csrf, "kind": "dossiers"], file: Data(one.utf8), name: "file", filename: "ho-so-cu.csv")
             let job2 = try await b.request("/import", method: .post, headers: h2, body: b2).headers[.location]!
-            _ = await h.services.importJobs.wait(String(job2.split(separator: "/").last!))
+            _ = await h.services.imports.jobs.wait(String(job2.split(separator: "/").last!))
             #expect(try await b.get(job2).text.contains("Đã nhập xong"))
             let tracked = try await h.browser().get("/api/public/dossiers/legacy-2025-1").text
             #expect(tracked.contains("\"status\":10") && tracked.contains("N.T.H."))

@@ -49,8 +49,8 @@ import Testing
             let b64 = Data("PIN=\(name)\nSN=\(Self.serial)".utf8) + Data([0]) + Data(Self.jpeg.base64EncodedString().utf8)
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTPHOTO&ATTPHOTOBase64=1", b64).text == "OK")
             let key = TerminalPunch.key(serial: terminal.serial, pin: "98765", time: time)
-            #expect(try await h.services.punchPhotos.photo(key: key) == Self.jpeg)
-            let files = FileManager.default.enumerator(atPath: h.services.punchPhotos.directory)!.allObjects.compactMap { $0 as? String }
+            #expect(try await h.services.attendance.photos.photo(key: key) == Self.jpeg)
+            let files = FileManager.default.enumerator(atPath: h.services.attendance.photos.directory)!.allObjects.compactMap { $0 as? String }
             #expect(files.filter { $0.hasSuffix(".jpg") }.count == 1)
             // The journal keeps the header and the image's hash, not the image a second time.
             let entry = try #require(try await TerminalStore(database: h.services.database).journalEntries(serial: Self.serial)
@@ -59,9 +59,9 @@ import Testing
             // Not JPEG: refused, so the terminal does not think it delivered a photo.
             #expect(try await send(h, .post, "/iclock/fdata?SN=\(Self.serial)&PIN=\(name)", "GIF89a").status == .badRequest)
             // Retention: past the period the link and the file go.
-            #expect(try await h.services.punchPhotos.prune(takenBefore: Date()) == 1)
-            #expect(try await h.services.punchPhotos.photo(key: key) == nil)
-            #expect(FileManager.default.enumerator(atPath: h.services.punchPhotos.directory)!.allObjects.compactMap { $0 as? String }
+            #expect(try await h.services.attendance.photos.prune(takenBefore: Date()) == 1)
+            #expect(try await h.services.attendance.photos.photo(key: key) == nil)
+            #expect(FileManager.default.enumerator(atPath: h.services.attendance.photos.directory)!.allObjects.compactMap { $0 as? String }
                 .filter { $0.hasSuffix(".jpg") }.isEmpty)
         }
     }
@@ -231,7 +231,7 @@ import Testing
             #expect(first.newPunches == 19 && first.photos == 1)
             #expect(try await count() == 30)
             #expect(try await housekeeping.reparse().newPunches == 0)
-            #expect(try await h.services.punchPhotos.photo(key: TerminalPunch.key(serial: Self.serial, pin: "98765", time: time)) == Self.jpeg)
+            #expect(try await h.services.attendance.photos.photo(key: TerminalPunch.key(serial: Self.serial, pin: "98765", time: time)) == Self.jpeg)
             #expect(try await TerminalStore(database: h.services.database).verifyJournal() == nil)
         }
     }
@@ -268,7 +268,7 @@ import Testing
             #expect(try await post(body, type: "multipart/form-data; boundary=MIME_boundary").status == .ok)
             let punches = try await PunchStore(database: h.services.database).punches(personID: person.id, from: at.addingTimeInterval(-120), to: Date())
             #expect(punches.filter { $0.device == "terminal:DS-K1T341AM001" }.count == 2)
-            #expect(try await h.services.punchPhotos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
+            #expect(try await h.services.attendance.photos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
             #expect(try await store.verifyJournal() == nil)
             // The journal alone rebuilds both punches and the picture's link.
             try await h.services.database.write { sql in
@@ -277,7 +277,7 @@ import Testing
             }
             let rebuilt = try await TerminalHousekeeping(services: h.services).reparse(serial: "DS-K1T341AM001")
             #expect(rebuilt.newPunches == 2 && rebuilt.photos == 1)
-            #expect(try await h.services.punchPhotos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
+            #expect(try await h.services.attendance.photos.photo(key: "hik:DS-K1T341AM001:3") == jpeg)
         }
     }
 }

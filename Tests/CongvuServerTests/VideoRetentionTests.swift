@@ -14,9 +14,9 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func retentionDeletesOldFootageButNeverProtectedFootage(kind: DatabaseKind) async throws {
         try await Harness.run(kind) { h in
-            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
-            let gate = try #require(try await h.services.cameras.cameras(within: nil).first { $0.camera.terminalSerial != nil }?.camera)
-            let hub = h.services.video
+            try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+            let gate = try #require(try await h.services.video.cameras.cameras(within: nil).first { $0.camera.terminalSerial != nil }?.camera)
+            let hub = h.services.video.hub
             let dir = hub.directory + "/\(gate.id)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let now = Date()
@@ -27,7 +27,7 @@ import Testing
                 let name = "seg\(i).mp4"
                 #expect(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(repeating: 1, count: 1000)))
                 files.append(dir + "/" + name)
-                try await h.services.cameras.addSegment(RecordedSegment(cameraID: gate.id, start: start, end: start + 60, bytes: 1000,
+                try await h.services.video.cameras.addSegment(RecordedSegment(cameraID: gate.id, start: start, end: start + 60, bytes: 1000,
                                                                         path: "\(gate.id)/\(name)"))
             }
             // Someone badged in at the gate during the second minute; the office locked the fourth.
@@ -36,22 +36,22 @@ import Testing
                     .values(SQLBind(Instant.format(old + 630)), SQLBind(Instant.format(old + 630)), SQLBind("terminal"), SQLBind("card"),
                             SQLBind("terminal:\(gate.terminalSerial!)"), SQLBind("retention-test")).run()
             }
-            try await h.services.cameras.lock(camera: gate.id, span: TimeSpan(start: old + 1805, end: old + 1810), reason: "Vụ mất trộm",
+            try await h.services.video.cameras.lock(camera: gate.id, span: TimeSpan(start: old + 1805, end: old + 1810), reason: "Vụ mất trộm",
                                               by: Actor(id: nil, name: "vanphong"))
             let plan = try await hub.applyRetention(now: now, freeBytes: 900, totalBytes: 1000)
             #expect(plan.delete.count == 2)
             #expect(!FileManager.default.fileExists(atPath: files[0]) && !FileManager.default.fileExists(atPath: files[2]))
             #expect(FileManager.default.fileExists(atPath: files[1]) && FileManager.default.fileExists(atPath: files[3]))
-            #expect(try await h.services.cameras.segments(camera: gate.id, from: old, to: now).map(\.path) == ["\(gate.id)/seg1.mp4", "\(gate.id)/seg3.mp4"])
-            let alerts = try await h.services.cameras.openAlerts()
+            #expect(try await h.services.video.cameras.segments(camera: gate.id, from: old, to: now).map(\.path) == ["\(gate.id)/seg1.mp4", "\(gate.id)/seg3.mp4"])
+            let alerts = try await h.services.video.cameras.openAlerts()
             #expect(alerts.map(\.kind) == ["kept_past_retention"] && alerts[0].detail == "2 2000")
             // A second pass the same day deletes nothing more and raises nothing twice.
             #expect(try await hub.applyRetention(now: now, freeBytes: 900, totalBytes: 1000).delete.isEmpty)
-            #expect(try await h.services.cameras.openAlerts().count == 1)
+            #expect(try await h.services.video.cameras.openAlerts().count == 1)
             // Disk nearly full with only protected footage left: alert, delete nothing protected.
             let full = try await hub.applyRetention(now: now, freeBytes: 10, totalBytes: 1000)
             #expect(full.delete.isEmpty)
-            #expect(try await h.services.cameras.openAlerts().map(\.kind).contains("disk_low_protected"))
+            #expect(try await h.services.video.cameras.openAlerts().map(\.kind).contains("disk_low_protected"))
             let office = try await h.signIn("vanphong.giahung")
             #expect((try await office.get("/cameras")).text.contains("id=\"camera-alerts\""))
         }
@@ -60,9 +60,9 @@ import Testing
     /// The last segment and the exit of a recorder being stopped arrive in its cancelled task: they are kept all the same.
     @Test func whatARecorderReportsWhileItIsStoppedIsKept() async throws {
         try await Harness.run { h in
-            try await CameraDemo.load(into: h.services.cameras, units: h.services.units)
-            let id = try #require(try await h.services.cameras.cameras(within: nil).first?.camera.id)
-            let hub = h.services.video
+            try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+            let id = try #require(try await h.services.video.cameras.cameras(within: nil).first?.camera.id)
+            let hub = h.services.video.hub
             let start = Date(timeIntervalSince1970: 1_795_421_700)
             let stopping = Task {
                 try? await Task.sleep(for: .seconds(30)) // cancelled at once
@@ -71,8 +71,8 @@ import Testing
             }
             stopping.cancel()
             await stopping.value
-            #expect(try await h.services.cameras.segments(camera: id, from: start, to: start + 60).map(\.path) == ["\(id)/20261123T081500Z.mp4"])
-            #expect(try await h.services.cameras.events(camera: id).map(\.kind) == ["exited"])
+            #expect(try await h.services.video.cameras.segments(camera: id, from: start, to: start + 60).map(\.path) == ["\(id)/20261123T081500Z.mp4"])
+            #expect(try await h.services.video.cameras.events(camera: id).map(\.kind) == ["exited"])
         }
     }
 }

@@ -5,29 +5,64 @@ import HummingbirdBcrypt
 import Logging
 import NIOPosix
 
-/// Everything the routes depend on, gathered in one place and built once.
-public struct AppServices: Sendable {
+/// What every feature shares, built once at start: configuration, the database, pages, people,
+/// accounts, the audit chain and the working calendar.
+public struct SharedServices: Sendable {
     public let config: AppConfig
     public let database: Database
+    public let logger: Logger
+    public let views: Views
+    public let passwords: Passwords
+    /// The key that seals secrets at rest and tags links we print (see `SecretBox.tag`).
+    let secrets: SecretBox
     public let units: UnitStore
     public let people: PeopleStore
     public let accounts: AccountStore
     public let audit: AuditLog
-    public let imports: ImportStore
-    public let importJobs: ImportJobs
-    public let views: Views
-    public let passwords: Passwords
-    public let cameras: CameraStore
-    /// The camera recorders and their live pictures.
-    public let video: VideoHub
-    public let logger: Logger
-    /// The key that seals secrets at rest and tags links we print (see `SecretBox.tag`).
-    let secrets: SecretBox
-    /// Live board notifications and the boards shared between viewers.
-    let events = AttendanceEvents()
-    /// Public dossier tracking, per address.
-    let trackingLimiter: RateLimiter
-    let trackingCache: TrackingCache
+    /// The audit chain's keyed checkpoints, in the data directory.
+    public let auditCheckpoints: AuditCheckpoints
+    /// Working days, holidays and office hours of each unit.
+    public let calendars: CalendarStore
+
+    var catalogs: Catalogs { views.catalogs }
+
+    /// Today in Vietnam: the day rules ask about.
+    public var today: Day { Day(Date(), in: CivilTime.vietnam) }
+
+    /// The audit chain's latest checkpoint, in words, for the foot of a printed report: a paper
+    /// filed away holds the chain's head as it stood that day (nil when there is none yet).
+    func auditAnchor(_ locale: AppLocale) -> String? {
+        guard let c = auditCheckpoints.latest() else { return nil }
+        let at = Instant.parse(c.at).map { Instant.display($0) } ?? c.at
+        return catalogs.text("audit_anchor", locale, [String(c.seq), String(c.hash.prefix(16)), at])
+    }
+
+    /// A directory under the data directory.
+    func dataPath(_ name: String) -> String { (config.dataDirectory as NSString).appendingPathComponent(name) }
+}
+
+/// A feature's bundle reads the shared pieces as its own (`attendance.units`, `video.views`).
+public protocol FeatureServices: Sendable {
+    var shared: SharedServices { get }
+}
+
+extension FeatureServices {
+    public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
+}
+
+/// Everything the routes depend on, built once at start: the shared pieces and one bundle per
+/// feature, which owns that feature's stores and behaviour. Controllers receive their feature's
+/// bundle; the home page, which reads every feature, receives them all.
+@dynamicMemberLookup
+public struct AppServices: Sendable {
+    public let shared: SharedServices
+    public let attendance: AttendanceServices
+    public let terminals: TerminalServices
+    public let oneStop: OneStopServices
+    public let video: VideoServices
+    public let imports: ImportServices
+
+    public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
     /// Opens the database, applies pending migrations and loads templates and catalogs.
     public static func open(config: AppConfig, logger: Logger) async throws -> AppServices {
@@ -41,23 +76,18 @@ public struct AppServices: Sendable {
             try await Migrator().migrate(database)
             let secrets = try SecretBox.load(dataDirectory: config.dataDirectory, environmentKey: config.secretKey)
             let catalogs = try Catalogs.load(from: Resources.path("i18n"))
-            let views = try await Views(templates: Resources.path("templates"), catalogs: catalogs)
-            return AppServices(config: config, database: database,
-                               units: UnitStore(database: database), people: PeopleStore(database: database),
-                               accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
-                               imports: ImportStore(database: database), importJobs: ImportJobs(),
-                               views: views, passwords: try await Passwords(cost: config.bcryptCost),
-                               cameras: CameraStore(database: database, secrets: secrets),
-                               video: VideoHub(store: CameraStore(database: database, secrets: secrets), ffmpeg: config.ffmpeg,
-                                               directory: config.recordingsDirectory
-                                                   ?? (config.dataDirectory as NSString).appendingPathComponent("recordings"),
-                                               segmentSeconds: config.segmentSeconds,
-                                               snapshots: PhotoStore(database: database,
-                                                                     directory: (config.dataDirectory as NSString).appendingPathComponent("camera-snapshots")),
-                                               snapshotDays: config.cameraSnapshotDays, logger: logger),
-                               logger: logger, secrets: secrets,
-                               trackingLimiter: RateLimiter(perMinute: config.trackingPerMinute),
-                               trackingCache: TrackingCache(lifetime: TimeInterval(config.trackingCacheSeconds), capacity: 50_000))
+            let shared = SharedServices(
+                config: config, database: database, logger: logger,
+                views: try await Views(templates: Resources.path("templates"), catalogs: catalogs),
+                passwords: try await Passwords(cost: config.bcryptCost), secrets: secrets,
+                units: UnitStore(database: database), people: PeopleStore(database: database),
+                accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
+                auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
+                calendars: CalendarStore(database: database))
+            let oneStop = OneStopServices(shared: shared)
+            return AppServices(shared: shared, attendance: AttendanceServices(shared: shared), terminals: TerminalServices(shared: shared),
+                               oneStop: oneStop, video: VideoServices(shared: shared),
+                               imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache))
         } catch {
             await database.shutdown()
             throw error
@@ -66,20 +96,9 @@ public struct AppServices: Sendable {
 
     /// Loads the demo data set with its cameras into an empty database.
     public func loadDemo() async throws -> [Demo.DemoAccount] {
-        let accounts = try await Demo.load(into: database, passwordHash: try await passwords.hash(Demo.password))
-        try await CameraDemo.load(into: cameras, units: units)
+        let accounts = try await Demo.load(into: self.database, passwordHash: try await self.passwords.hash(Demo.password))
+        try await CameraDemo.load(into: video.cameras, units: self.units)
         return accounts
-    }
-
-    /// The audit chain's keyed checkpoints, in the data directory.
-    public var auditCheckpoints: AuditCheckpoints { AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets) }
-
-    /// Today in Vietnam: the day rules ask about.
-    public var today: Day { Day(Date(), in: CivilTime.vietnam) }
-
-    /// Terminals' punch photos, stored once under the data directory.
-    public var punchPhotos: PhotoStore {
-        PhotoStore(database: database, directory: (config.dataDirectory as NSString).appendingPathComponent("punch-photos"))
     }
 }
 

@@ -29,7 +29,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     var background: [any Service] = [DatabaseService(database: services.database),
                                      TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger),
                                      AuditCheckpointService(services: services, logger: logger)]
-    if config.cameras { background.append(VideoService(hub: services.video, logger: logger)) }
+    if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     let app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services)),
@@ -37,7 +37,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
         services: background,
         logger: logger
     )
-    return CongvuServer(app: app, events: services.events, logger: logger)
+    return CongvuServer(app: app, events: services.attendance.events, logger: logger)
 }
 
 /// The application and what must stop before it: the live boards' event streams never end by
@@ -79,13 +79,13 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 
     OpsController(services: services).addRoutes(to: router)
     AuthController(services: services).addRoutes(to: router)
-    KioskController(services: services).addDeviceRoutes(to: router)
+    KioskController(attendance: services.attendance).addDeviceRoutes(to: router)
     TerminalController(services: services).addRoutes(to: router)
     HikvisionController(services: services).addRoutes(to: router)
-    BoardController(services: services).addPublicRoutes(to: router)
-    TrackingController(services: services).addRoutes(to: router)
-    RatingController(services: services).addRoutes(to: router)
-    let front = PublicController(services: services), home = HomeController(services: services)
+    BoardController(attendance: services.attendance).addPublicRoutes(to: router)
+    TrackingController(oneStop: services.oneStop).addRoutes(to: router)
+    RatingController(oneStop: services.oneStop).addRoutes(to: router)
+    let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.
     router.get("/") { request, context -> Response in
@@ -96,26 +96,26 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     let pages = router.group().add(middleware: RequireSignIn())
     UnitsController(services: services).addRoutes(to: pages.group("units"))
     PeopleController(services: services).addRoutes(to: pages.group("people"))
-    ImportController(services: services).addRoutes(to: pages.group("import"))
+    ImportController(imports: services.imports).addRoutes(to: pages.group("import"))
     AuditController(services: services).addRoutes(to: pages.group("audit"))
     AccountController(services: services).addRoutes(to: pages.group("account"))
     UsersController(services: services).addRoutes(to: pages.group("admin/users"))
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
-    ReportsController(services: services).addRoutes(to: pages.group("attendance"))
-    AbsencesController(services: services).addRoutes(to: pages.group("absences"))
-    ExplanationsController(services: services).addRoutes(to: pages.group("explanations"))
-    BoardController(services: services).addRoutes(to: pages.group("board"))
-    KioskController(services: services).addSetupRoutes(to: pages.group("kiosks"))
+    ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))
+    AbsencesController(attendance: services.attendance).addRoutes(to: pages.group("absences"))
+    ExplanationsController(attendance: services.attendance).addRoutes(to: pages.group("explanations"))
+    BoardController(attendance: services.attendance).addRoutes(to: pages.group("board"))
+    KioskController(attendance: services.attendance).addSetupRoutes(to: pages.group("kiosks"))
     FleetController(services: services).addRoutes(to: pages.group("terminals"))
-    OneStopController(services: services).addRoutes(to: pages.group("one-stop"))
-    CamerasController(services: services).addRoutes(to: pages.group("cameras"))
-    PlaybackController(services: services).addRoutes(to: pages.group("cameras"))
-    LiveHLS(services: services).addRoutes(to: pages.group("cameras"))
+    OneStopController(oneStop: services.oneStop).addRoutes(to: pages.group("one-stop"))
+    CamerasController(video: services.video).addRoutes(to: pages.group("cameras"))
+    PlaybackController(video: services.video).addRoutes(to: pages.group("cameras"))
+    LiveHLS(video: services.video).addRoutes(to: pages.group("cameras"))
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(accounts: services.accounts))
     APIController(services: services).addRoutes(to: api)
-    ReportsController(services: services).addAPIRoutes(to: api)
-    AttendanceAPIController(services: services).addRoutes(to: api)
+    ReportsController(attendance: services.attendance).addAPIRoutes(to: api)
+    AttendanceAPIController(attendance: services.attendance).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -6,9 +6,9 @@ import Hummingbird
 /// Out-of-office notices and leave: a person files from the phone; a leader above them approves
 /// or rejects with a reason (a leader's own request goes to the level above).
 struct AbsencesController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var store: AbsenceStore { AbsenceStore(database: services.database) }
+    let attendance: AttendanceServices
+    var catalogs: Catalogs { attendance.views.catalogs }
+    var store: AbsenceStore { attendance.absences }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: page)
@@ -36,7 +36,7 @@ struct AbsencesController {
         if let id = p.personID { mine = try await store.list(personID: id) }
         var toDecide: [AbsencesPage.Row] = []
         if p.grants.contains(where: { $0.role == .leader }) {
-            var decider = Decider(services: services, principal: p)
+            var decider = Decider(attendance: attendance, principal: p)
             for r in try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.pending])
             where try await decider.mayDecide(personID: r.request.personID) {
                 toDecide.append(Self.row(r, catalogs: catalogs, locale: locale))
@@ -45,7 +45,7 @@ struct AbsencesController {
         let recent = p.holds(.viewAttendance)
             ? try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.approved, .rejected], limit: 30) : []
         let view = form ?? FormView(values: ["kind": Excuse.Kind.notice.rawValue].merging(Self.defaultSpan(now: Date())) { a, _ in a })
-        return try services.views.page(AbsencesPage(
+        return try attendance.views.page(AbsencesPage(
             form: view, can_file: p.personID != nil,
             kinds: FormView.options(Excuse.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("absence_kind", $0.rawValue, locale)) },
                                     selected: view.values["kind"] ?? ""),
@@ -90,10 +90,10 @@ struct AbsencesController {
         let p = try context.signedIn()
         let form = try await FormData.read(request, context)
         guard let id = context.parameters.get("id", as: Int64.self), let row = try await store.get(id) else { throw StoreError.notFound("absence") }
-        guard try await services.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
+        guard try await attendance.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
         do {
             _ = try await store.decide(id, approve: form["decision"] == "approve", note: form["note"], by: context.actor)
-            await services.announce(personIDs: [row.request.personID])
+            await attendance.announce(personIDs: [row.request.personID])
             // One tap on the home page comes back there.
             return HTMLPage.redirect(AuthController.safeNext(form["back"]) ?? "/absences")
         } catch let e as ValidationErrors {

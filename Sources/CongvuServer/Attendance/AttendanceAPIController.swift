@@ -6,7 +6,7 @@ import Hummingbird
 /// Punches and notices through the API: integrations record punches (idempotent by key),
 /// people file notices, leaders decide them.
 struct AttendanceAPIController {
-    let services: AppServices
+    let attendance: AttendanceServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("punches", use: punch)
@@ -51,7 +51,7 @@ struct AttendanceAPIController {
     /// and checked against the server's (punches far in the future or long past are flagged).
     func punch(_ request: Request, _ context: AppRequestContext) async throws -> PunchDTO {
         let input = try await Self.body(request, PunchBody.self)
-        guard let record = try await services.people.get(input.personId) else { throw StoreError.notFound("person") }
+        guard let record = try await attendance.people.get(input.personId) else { throw StoreError.notFound("person") }
         try context.require(.editPeople, atAnyOf: record.unitPaths)
         var errors = ValidationErrors()
         let at = Instant.parse(input.at)
@@ -61,10 +61,10 @@ struct AttendanceAPIController {
         if (input.device ?? "").count > 64 { errors.add("device", "too_long") }
         if (input.idempotencyKey ?? "").count > 128 { errors.add("idempotency_key", "too_long") }
         try errors.throwIfAny()
-        let (stored, isNew) = try await PunchStore(database: services.database).record(
+        let (stored, isNew) = try await attendance.punches.record(
             PunchInput(personID: record.person.id, at: at!, source: .api, method: method!, device: input.device ?? "",
                        idempotencyKey: input.idempotencyKey.map { "api:\($0)" } ?? ""), by: context.actor)
-        if isNew { await services.announce(personIDs: [record.person.id]) }
+        if isNew { await attendance.announce(personIDs: [record.person.id]) }
         return PunchDTO(id: stored.id, personId: stored.personID, at: Instant.format(stored.punch.at), receivedAt: Instant.format(stored.receivedAt),
                         source: stored.punch.source.rawValue, method: stored.punch.method.rawValue, flag: stored.flag.rawValue, created: isNew)
     }
@@ -100,7 +100,7 @@ struct AttendanceAPIController {
             guard let s = AbsenceRequest.Status(rawValue: status) else { throw HTTPError(.badRequest, message: "unknown status") }
             statuses = [s]
         }
-        let store = AbsenceStore(database: services.database)
+        let store = attendance.absences
         var rows: [AbsenceRow] = []
         if let id = p.personID { rows = try await store.list(personID: id) }
         if p.holds(.viewAttendance) { rows += try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: statuses) }
@@ -124,7 +124,7 @@ struct AttendanceAPIController {
         let body = try await Self.body(request, FileBody.self)
         let draft = AbsenceDraft(kind: body.kind, place: body.place ?? "", purpose: body.purpose, task: body.task ?? "",
                                  from: Instant.parse(body.from), to: Instant.parse(body.to))
-        let stored = try await AbsenceStore(database: services.database).file(try draft.validate(personID: personID, filedAt: Date()), by: context.actor)
+        let stored = try await attendance.absences.file(try draft.validate(personID: personID, filedAt: Date()), by: context.actor)
         return try Self.dto(stored).response(from: request, context: context).with(status: .created)
     }
 
@@ -135,13 +135,13 @@ struct AttendanceAPIController {
 
     func decide(_ request: Request, _ context: AppRequestContext) async throws -> AbsenceDTO {
         let p = try context.signedIn()
-        guard let id = context.parameters.get("id", as: Int64.self), let row = try await AbsenceStore(database: services.database).get(id) else {
+        guard let id = context.parameters.get("id", as: Int64.self), let row = try await attendance.absences.get(id) else {
             throw StoreError.notFound("absence")
         }
-        guard try await services.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
+        guard try await attendance.mayDecide(p, personID: row.request.personID) else { throw Forbidden() }
         let body = try await Self.body(request, DecisionBody.self)
-        let decided = try await AbsenceStore(database: services.database).decide(id, approve: body.approve, note: body.note ?? "", by: context.actor)
-        await services.announce(personIDs: [decided.personID])
+        let decided = try await attendance.absences.decide(id, approve: body.approve, note: body.note ?? "", by: context.actor)
+        await attendance.announce(personIDs: [decided.personID])
         return Self.dto(decided, name: row.fullName)
     }
 }

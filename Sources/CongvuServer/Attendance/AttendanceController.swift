@@ -10,7 +10,7 @@ import Hummingbird
 struct AttendanceController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
-    var verdicts: VerdictStore { VerdictStore(database: services.database) }
+    var verdicts: VerdictStore { services.attendance.verdicts }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: daily)
@@ -32,35 +32,15 @@ struct AttendanceController {
 
     func time(_ date: Date?) -> String? { date.map { Instant.clock($0) } }
 
-    /// The unit asked for (default: the first of the principal's scope), checked for `permission`.
-    func selectedUnit(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
-                      form: FormData? = nil) async throws -> OrgUnit {
-        let p = try context.signedIn()
-        let scopes = try context.scopes(permission)
-        let asked = form?.int("unit") ?? request.uri.queryParameters["unit"].flatMap { Int64($0) }
-        let unitID = asked ?? p.grants.first { scopes.contains($0.unitPath) }?.unitID
-        guard let unitID, let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
-        try context.require(permission, atAnyOf: [unit.path])
-        return unit
-    }
-
-    /// The selected unit and the principal's units for a picker.
-    func unitSelection(_ request: Request, _ context: AppRequestContext, _ permission: Permission = .viewAttendance,
-                       form: FormData? = nil) async throws -> (OrgUnit, [Option]) {
-        let unit = try await selectedUnit(request, context, permission, form: form)
-        let units = try await services.units.list(scopes: try context.scopes(permission)).filter { $0.isActive(on: services.today) }
-        return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)))
-    }
-
     // MARK: A unit's day
 
     func daily(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (unit, units) = try await unitSelection(request, context)
+        let (unit, units) = try await services.attendance.unitSelection(request, context)
         var day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
         if !(1990...2100).contains(day.year) { day = services.today }
         let t = AttendanceText(catalogs: catalogs, locale: context.locale)
         let sheet = try await verdicts.sheet(unit: unit, days: [day])
-        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: sheet.people.map(\.personID), first: day, last: day)
+        let cases = try await services.attendance.explanations.byDay(personIDs: sheet.people.map(\.personID), first: day, last: day)
         let rows = sheet.people.compactMap { p in sheet.verdict(p.personID, day).map { (p, $0) } }
             .sorted { (Self.order.firstIndex(of: $0.1.status)!, $0.0.fullName) < (Self.order.firstIndex(of: $1.1.status)!, $1.0.fullName) }
         var counts: [DayVerdict.Status: Int] = [:]
@@ -90,12 +70,12 @@ struct AttendanceController {
     }
 
     func month(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        let record = try await services.attendance.person(context.parameters.get("id", as: Int64.self), context)
         let month = request.uri.queryParameters["month"].flatMap { Month(String($0)) } ?? Month(services.today)
         let t = AttendanceText(catalogs: catalogs, locale: context.locale)
         let days = month.days.filter { $0 <= services.today }
         let computed = try await verdicts.refresh(personIDs: [record.person.id], days: days, cause: "review")[record.person.id] ?? [:]
-        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [record.person.id], first: month.first, last: month.last)[record.person.id] ?? [:]
+        let cases = try await services.attendance.explanations.byDay(personIDs: [record.person.id], first: month.first, last: month.last)[record.person.id] ?? [:]
         var totals = Timesheet.Totals()
         let rows = days.reversed().compactMap { day -> AttendancePersonPage.Row? in
             guard let v = computed[day] else { return nil }
@@ -126,10 +106,10 @@ struct AttendanceController {
 
     /// A terminal's photo of a punch: shown to whoever may see that person's attendance.
     func punchPhoto(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await PunchStore(database: services.database).punch(id: id),
+        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await services.attendance.punches.punch(id: id),
               let personID = punch.personID else { throw StoreError.notFound("photo") }
-        _ = try await services.attendancePerson(personID, context)
-        guard let jpeg = try await services.punchPhotos.photo(key: punch.key) else { throw StoreError.notFound("photo") }
+        _ = try await services.attendance.person(personID, context)
+        guard let jpeg = try await services.attendance.photos.photo(key: punch.key) else { throw StoreError.notFound("photo") }
         return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400"],
                         body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
     }
@@ -137,44 +117,43 @@ struct AttendanceController {
     /// The entrance camera's picture of a punch: for whoever may see that person's attendance and
     /// holds the playback right on that camera.
     func punchSnapshot(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await PunchStore(database: services.database).punch(id: id),
+        guard let id = context.parameters.get("id", as: Int64.self), let punch = try await services.attendance.punches.punch(id: id),
               let personID = punch.personID else { throw StoreError.notFound("snapshot") }
-        _ = try await services.attendancePerson(personID, context)
-        guard let (camera, sha) = try await services.cameras.snapshot(punchKey: punch.key) else { throw StoreError.notFound("snapshot") }
-        _ = try await services.camera(camera, context, needing: .playback)
-        guard let jpeg = services.video.snapshots.jpeg(sha: sha) else { throw StoreError.notFound("snapshot") }
+        _ = try await services.attendance.person(personID, context)
+        guard let (camera, sha) = try await services.video.cameras.snapshot(punchKey: punch.key) else { throw StoreError.notFound("snapshot") }
+        _ = try await services.video.camera(camera, context, needing: .playback)
+        guard let jpeg = services.video.hub.snapshots.jpeg(sha: sha) else { throw StoreError.notFound("snapshot") }
         return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400"],
                         body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
     }
 
     func dayView(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        let record = try await services.attendance.person(context.parameters.get("id", as: Int64.self), context)
         return try await renderDay(record, try dayParameter(context), context)
     }
 
     func renderDay(_ record: PersonRecord, _ day: Day, _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
                    form: FormView = FormView()) async throws -> Response {
         let p = try context.signedIn()
-        let db = services.database
         let locale = context.locale
         let t = AttendanceText(catalogs: catalogs, locale: locale)
         let id = record.person.id
         let from = CivilTime.startOfDay(day)
-        let punches = try await PunchStore(database: db).punches(personID: id, from: from, to: from.addingTimeInterval(86400), includeFlagged: true)
+        let punches = try await services.attendance.punches.punches(personID: id, from: from, to: from.addingTimeInterval(86400), includeFlagged: true)
         let verdict = try await verdicts.refresh(personIDs: [id], days: [day], cause: "review")[id]?[day]
         let history = try await verdicts.history(personID: id, day: day)
-        let absences = try await AbsenceStore(database: db).requests(personID: id, from: from, to: from.addingTimeInterval(86400))
-        let explanation = try await ExplanationStore(database: db).byDay(personIDs: [id], first: day, last: day)[id]?[day]
+        let absences = try await services.attendance.absences.requests(personID: id, from: from, to: from.addingTimeInterval(86400))
+        let explanation = try await services.attendance.explanations.byDay(personIDs: [id], first: day, last: day)[id]?[day]
         let canEdit = p.allows(.editPeople, atAnyOf: record.unitPaths)
-        let photos = try await services.punchPhotos.keysWithPhotos(punches.filter { $0.punch.source == .terminal }.map(\.key))
+        let photos = try await services.attendance.photos.keysWithPhotos(punches.filter { $0.punch.source == .terminal }.map(\.key))
         // The entrance cameras' pictures, where the viewer may play that camera back.
         var snapshots: Set<String> = []
         var playable: [Int64: Bool] = [:]
-        for (key, camera) in try await services.cameras.snapshots(punchKeys: punches.filter { $0.punch.source == .terminal }.map(\.key)) {
-            if playable[camera] == nil { playable[camera] = try await services.cameras.rights(of: p, camera: camera)?.1.contains(.playback) ?? false }
+        for (key, camera) in try await services.video.cameras.snapshots(punchKeys: punches.filter { $0.punch.source == .terminal }.map(\.key)) {
+            if playable[camera] == nil { playable[camera] = try await services.video.cameras.rights(of: p, camera: camera)?.1.contains(.playback) ?? false }
             if playable[camera] == true { snapshots.insert(key) }
         }
-        let alerts = try await AlertStore(database: db).touching(personID: id, day: day, devices: Array(Set(punches.map(\.device))))
+        let alerts = try await services.terminals.alerts.touching(personID: id, day: day, devices: Array(Set(punches.map(\.device))))
         return try services.views.page(AttendanceDayPage(
             form: form,
             person: .init(id: id, name: record.person.fullName), day: day.description, day_vn: day.vietnamese,
@@ -215,7 +194,7 @@ struct AttendanceController {
     /// The office records a punch a person could not make (a broken terminal, a forgotten card),
     /// with a reason; it is shown as manual everywhere and audited.
     func manualPunch(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let record = try await services.attendancePerson(context.parameters.get("id", as: Int64.self), context)
+        let record = try await services.attendance.person(context.parameters.get("id", as: Int64.self), context)
         let day = try dayParameter(context)
         try context.require(.editPeople, atAnyOf: record.unitPaths)
         let form = try await FormData.read(request, context)
@@ -226,9 +205,9 @@ struct AttendanceController {
             if at == nil { errors.add("time", "time_invalid") } else if at! > Date() { errors.add("time", "time_in_future") }
             if form["reason"].tidied.count < 3 { errors.add("reason", "reason_required") }
             try errors.throwIfAny()
-            _ = try await PunchStore(database: services.database).record(
+            _ = try await services.attendance.punches.record(
                 PunchInput(personID: record.person.id, at: at!, source: .manual, method: .manual, device: "", note: form["reason"]), by: context.actor)
-            await services.announce(personIDs: [record.person.id])
+            await services.attendance.announce(personIDs: [record.person.id])
             return HTMLPage.redirect("/attendance/person/\(record.person.id)/day/\(day)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
@@ -243,10 +222,10 @@ struct AttendanceController {
     func visibleCards(_ context: AppRequestContext) async throws -> [(value: String, card: String, punches: Int, last: Date, kiosk: String)] {
         let p = try context.signedIn()
         let scopes = try context.scopes(.editPeople)
-        let kiosks = Dictionary(uniqueKeysWithValues: try await KioskStore(database: services.database).list(scopes: scopes).map { ("kiosk:\($0.id)", $0) })
-        let terminals = Dictionary(uniqueKeysWithValues: try await TerminalStore(database: services.database).list()
+        let kiosks = Dictionary(uniqueKeysWithValues: try await services.attendance.kiosks.list(scopes: scopes).map { ("kiosk:\($0.id)", $0) })
+        let terminals = Dictionary(uniqueKeysWithValues: try await services.terminals.terminals.list()
             .filter { t in t.unitPath.map { path in scopes.contains { path.hasPrefix($0) } } ?? false }.map { ("terminal:\($0.serial)", $0) })
-        return try await PunchStore(database: services.database).unknownCards().compactMap { c in
+        return try await services.attendance.punches.unknownCards().compactMap { c in
             if !c.pin.isEmpty {
                 guard let t = terminals[c.device] else { return nil }
                 return ("pin:\(c.pin)@\(c.device)", "PIN \(c.pin)", c.punches, c.last, "\(t.serial) \(t.location) · \(t.unitName ?? "")")
@@ -264,7 +243,7 @@ struct AttendanceController {
         let p = try context.signedIn()
         let list = try await visibleCards(context)
         let people = try await services.people.search("", scopes: p.scopes(for: .editPeople), on: services.today, limit: 2000).items
-        let held = try await PunchStore(database: services.database).held(scopes: p.scopes(for: .editPeople))
+        let held = try await services.attendance.punches.held(scopes: p.scopes(for: .editPeople))
         return try services.views.page(AttendanceCardsPage(
             form: form,
             held: held.map { h in
@@ -288,7 +267,7 @@ struct AttendanceController {
                 throw ValidationErrors([FieldError("person", "required")])
             }
             try context.require(.editPeople, atAnyOf: record.unitPaths)
-            let punches = PunchStore(database: services.database)
+            let punches = services.attendance.punches
             let value = form["card"]
             if value.hasPrefix("pin:"), let at = value.firstIndex(of: "@") {
                 _ = try await punches.linkPIN(String(value[value.index(value.startIndex, offsetBy: 4)..<at]), device: String(value[value.index(after: at)...]),
@@ -296,7 +275,7 @@ struct AttendanceController {
             } else {
                 _ = try await punches.linkCard(value, to: personID, by: context.actor, reason: try requireReason(form))
             }
-            await services.announce(personIDs: [personID])
+            await services.attendance.announce(personIDs: [personID])
             return HTMLPage.redirect("/attendance/cards")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
@@ -308,11 +287,11 @@ struct AttendanceController {
     func reviewHeld(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         guard let id = context.parameters.get("id", as: Int64.self),
-              let held = try await PunchStore(database: services.database).held(scopes: try context.scopes(.editPeople), id: id).first,
+              let held = try await services.attendance.punches.held(scopes: try context.scopes(.editPeople), id: id).first,
               let personID = held.punch.personID else { throw StoreError.notFound("punch") }
         do {
-            _ = try await PunchStore(database: services.database).review(id, accept: form["decision"] == "accept", by: context.actor, note: form["reason"])
-            await services.announce(personIDs: [personID])
+            _ = try await services.attendance.punches.review(id, accept: form["decision"] == "accept", by: context.actor, note: form["reason"])
+            await services.attendance.announce(personIDs: [personID])
             return HTMLPage.redirect("/attendance/cards#held")
         } catch {
             var view = FormView(values: ["reason": form["reason"]])
@@ -324,14 +303,14 @@ struct AttendanceController {
     // MARK: Rules
 
     func policy(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (unit, units) = try await unitSelection(request, context, .viewAttendance)
+        let (unit, units) = try await services.attendance.unitSelection(request, context, .viewAttendance)
         return try await renderPolicy(unit, units, context)
     }
 
     func renderPolicy(_ unit: OrgUnit, _ units: [Option], _ context: AppRequestContext, status: HTTPResponse.Status = .ok,
                       form: FormView? = nil) async throws -> Response {
         let p = try context.signedIn()
-        let store = PolicyStore(database: services.database)
+        let store = services.attendance.policies
         let stored = try await store.policies(for: unit)
         let current = try await store.resolver(for: unit).policy(on: services.today)
         let names = Dictionary(try await services.units.ancestors(of: unit).map { ($0.id, $0.name) } + [(unit.id, unit.name)], uniquingKeysWith: { a, _ in a })
@@ -361,7 +340,7 @@ struct AttendanceController {
 
     func savePolicy(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
-        let (unit, units) = try await unitSelection(request, context, .viewAttendance, form: form)
+        let (unit, units) = try await services.attendance.unitSelection(request, context, .viewAttendance, form: form)
         try context.require(.editOrganisation, atAnyOf: [unit.path])
         let fields = ["valid_from", "derivation", "grace_minutes", "collapse_seconds", "window_minutes", "half_day_minutes",
                       "absent_below_minutes", "explanation_days", "typed_cards", "reason"]
@@ -379,7 +358,7 @@ struct AttendanceController {
             if from == nil { errors.add("valid_from", "date_invalid") }
             if form["reason"].tidied.count < 3 { errors.add("reason", "reason_required") }
             try errors.throwIfAny()
-            try await PolicyStore(database: services.database).set(unitID: unit.id, from: from!, policy: policy!, by: context.actor, reason: form["reason"])
+            try await services.attendance.policies.set(unitID: unit.id, from: from!, policy: policy!, by: context.actor, reason: form["reason"])
             return HTMLPage.redirect("/attendance/policy?unit=\(unit.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

@@ -5,13 +5,13 @@ import Hummingbird
 
 /// `AppServices.mayDecide` for a list: each person's answer looked up once.
 struct Decider {
-    let services: AppServices
+    let attendance: AttendanceServices
     let principal: Principal
     var known: [Int64: Bool] = [:]
 
     mutating func mayDecide(personID: Int64) async throws -> Bool {
         if let answer = known[personID] { return answer }
-        let answer = try await services.mayDecide(principal, personID: personID)
+        let answer = try await attendance.mayDecide(principal, personID: personID)
         known[personID] = answer
         return answer
     }
@@ -56,19 +56,18 @@ struct AttendanceText {
 
 /// The live board of a unit now: each person's state from today's punches and approved notices.
 struct BoardBuilder {
-    let services: AppServices
+    let attendance: AttendanceServices
 
     func snapshot(unit: OrgUnit, locale: AppLocale, now: Date = Date()) async throws -> BoardSnapshot {
-        let db = services.database
         let day = Day(now, in: CivilTime.vietnam)
-        let store = VerdictStore(database: db)
+        let store = attendance.verdicts
         let posts = try await store.posts(scopes: [unit.path], first: day, last: day)
         let rules = try await store.rules(unitIDs: Set(posts.map(\.unitID)), years: day.year...day.year)
         let ids = posts.map(\.personID)
         let from = CivilTime.startOfDay(day), to = from.addingTimeInterval(86400)
-        let punches = try await PunchStore(database: db).punches(personIDs: ids, from: from, to: to)
-        let requests = try await AbsenceStore(database: db).approved(personIDs: ids, from: from, to: to)
-        let photos = try await services.punchPhotos.latestPhotoPunches(personIDs: ids, from: from, to: to)
+        let punches = try await attendance.punches.punches(personIDs: ids, from: from, to: to)
+        let requests = try await attendance.absences.approved(personIDs: ids, from: from, to: to)
+        let photos = try await attendance.photos.latestPhotoPunches(personIDs: ids, from: from, to: to)
         let t = AttendanceText(catalogs: catalogs, locale: locale)
         var counts: [Presence.State: Int] = [:]
         var entries: [BoardSnapshot.Entry] = []
@@ -99,50 +98,13 @@ struct BoardBuilder {
                              people: entries)
     }
 
-    var catalogs: Catalogs { services.views.catalogs }
+    var catalogs: Catalogs { attendance.views.catalogs }
 
     /// The board, shared by every viewer of the unit until something changes.
     func cached(unit: OrgUnit, locale: AppLocale, stale: Bool = false) async throws -> SharedBoard {
         let builder = self
-        return try await services.events.board(unitID: unit.id * 2 + (locale == .vi ? 0 : 1), path: unit.path, stale: stale) {
+        return try await attendance.events.board(unitID: unit.id * 2 + (locale == .vi ? 0 : 1), path: unit.path, stale: stale) {
             try await builder.snapshot(unit: unit, locale: locale)
         }
-    }
-}
-
-extension AppServices {
-    /// Tells the boards of every unit above the person's posts today that something changed.
-    /// After a terminal's punches are stored: the live boards hear of them, and the camera at that
-    /// entrance keeps a picture of the moment (beside the terminal's answer, which does not wait).
-    func terminalPunchesArrived(_ result: TerminalStore.Ingested, punches: [TerminalPunch], serial: String, now: Date) async {
-        if !result.personIDs.isEmpty { await announce(personIDs: result.personIDs) }
-        let moments = punches.map { (key: $0.key, at: $0.at) }
-        let video = self.video
-        Task { await video.snapshot(terminal: serial, punches: moments, now: now) }
-    }
-
-    func announce(personIDs: [Int64]) async {
-        let day = today
-        guard let posts = try? await VerdictStore(database: database).posts(personIDs: personIDs, first: day, last: day) else { return }
-        events.publish(paths: posts.map(\.unitPath))
-    }
-
-    /// May the principal decide on this person's notices, leave and explanations? A leader above
-    /// them (see `AbsenceRules.mayDecide`): never the person, and a leader's own go to the level above.
-    func mayDecide(_ p: Principal, personID: Int64) async throws -> Bool {
-        guard p.grants.contains(where: { $0.role == .leader }) else { return false }
-        guard let record = try await people.get(personID) else { return false }
-        let current = record.assignments.filter { $0.assignment.isActive(on: today) }.map(\.unit.path)
-        let leaderPaths = try await AbsenceStore(database: database).leaderPaths(personID: personID)
-        return AbsenceRules.mayDecide(p, personID: personID, personUnitPaths: current.isEmpty ? record.unitPaths : current, personLeaderPaths: leaderPaths)
-    }
-
-    /// The person with their posts, if the principal may see their attendance: their own, or
-    /// anyone's within the scope of `viewAttendance`.
-    func attendancePerson(_ id: Int64?, _ context: AppRequestContext) async throws -> PersonRecord {
-        let p = try context.signedIn()
-        guard let id, let record = try await people.get(id) else { throw StoreError.notFound("person") }
-        if p.personID != id { try context.require(.viewAttendance, atAnyOf: record.unitPaths) }
-        return record
     }
 }

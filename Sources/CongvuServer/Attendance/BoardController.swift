@@ -7,9 +7,9 @@ import Hummingbird
 /// updated through server-sent events, and the public door board for a screen at the entrance:
 /// names, titles and notices only.
 struct BoardController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var builder: BoardBuilder { BoardBuilder(services: services) }
+    let attendance: AttendanceServices
+    var catalogs: Catalogs { attendance.views.catalogs }
+    var builder: BoardBuilder { BoardBuilder(attendance: attendance) }
 
     /// An event stream ends after this long; the browser reconnects by itself (and so never
     /// holds up a shutdown for long).
@@ -26,18 +26,18 @@ struct BoardController {
     }
 
     func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option]) {
-        try await AttendanceController(services: services).unitSelection(request, context)
+        try await attendance.unitSelection(request, context)
     }
 
     /// The unit alone, without the picker's list: the data and the event stream are asked for often.
     func boardUnit(_ request: Request, _ context: AppRequestContext) async throws -> OrgUnit {
-        try await AttendanceController(services: services).selectedUnit(request, context)
+        try await attendance.selectedUnit(request, context)
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units) = try await self.unit(request, context)
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
-        return try services.views.page(BoardPage(unit: .init(id: unit.id, name: unit.name), units: units,
+        return try attendance.views.page(BoardPage(unit: .init(id: unit.id, name: unit.name), units: units,
                                                  board: Self.view(snapshot), door: Template.optional(unit.code)), context)
     }
 
@@ -61,7 +61,7 @@ struct BoardController {
         let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? Int.max
         let locale = context.locale
         let builder = self.builder
-        let (stream, cancel) = services.events.subscribe(path: unit.path)
+        let (stream, cancel) = attendance.events.subscribe(path: unit.path)
         let body = ResponseBody { writer in
             defer { cancel() }
             do {
@@ -92,12 +92,12 @@ struct BoardController {
 
     /// The notice on the office door, for everyone: who works here and who is out, where and until when.
     func door(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let code = context.parameters.get("code"), let unit = try await services.units.byCode(code), unit.isActive(on: services.today) else {
+        guard let code = context.parameters.get("code"), let unit = try await attendance.units.byCode(code), unit.isActive(on: attendance.today) else {
             throw StoreError.notFound("unit")
         }
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
-        return try services.views.page(DoorPage(
-            unit: unit.name, at: snapshot.at, day: services.today.vietnamese,
+        return try attendance.views.page(DoorPage(
+            unit: unit.name, at: snapshot.at, day: attendance.today.vietnamese,
             people: snapshot.people.sorted { $0.name < $1.name }.map { e in
                 // Names, titles and notices only: no arrival times, no lateness, no kind of leave.
                 let away = e.state == Presence.State.onNotice.rawValue || e.state == Presence.State.onLeave.rawValue

@@ -7,9 +7,9 @@ import Hummingbird
 /// attendance, explained by the person before the deadline (with an optional file), decided by a
 /// leader above them with a reason. No penalty follows by itself; the trail is the evidence.
 struct ExplanationsController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var store: ExplanationStore { ExplanationStore(database: services.database) }
+    let attendance: AttendanceServices
+    var catalogs: Catalogs { attendance.views.catalogs }
+    var store: ExplanationStore { attendance.explanations }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -47,7 +47,7 @@ struct ExplanationsController {
         var watched: [ExplanationCase] = []
         if p.holds(.viewAttendance) {
             let scoped = try await store.list(scopes: p.scopes(for: .viewAttendance), statuses: [.open, .explained])
-            var decider = Decider(services: services, principal: p)
+            var decider = Decider(attendance: attendance, principal: p)
             for r in scoped {
                 if r.explanation.status == .explained, try await decider.mayDecide(personID: r.explanation.personID) {
                     toDecide.append(row(r, locale))
@@ -56,7 +56,7 @@ struct ExplanationsController {
                 }
             }
         }
-        return try services.views.page(ExplanationsPage(
+        return try attendance.views.page(ExplanationsPage(
             mine: mine.map { row($0, locale) }, has_mine: !mine.isEmpty,
             to_decide: toDecide, has_to_decide: !toDecide.isEmpty,
             watched: watched, has_watched: !watched.isEmpty), context)
@@ -65,9 +65,9 @@ struct ExplanationsController {
     /// Opens a case on a closed day's violation: for oneself, or for anyone whose attendance one watches.
     func open(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
-        let record = try await services.attendancePerson(form.int("person"), context)
-        guard let day = Day(form["day"]), day < services.today else { throw ValidationErrors([FieldError("day", "date_invalid")]) }
-        let verdicts = VerdictStore(database: services.database)
+        let record = try await attendance.person(form.int("person"), context)
+        guard let day = Day(form["day"]), day < attendance.today else { throw ValidationErrors([FieldError("day", "date_invalid")]) }
+        let verdicts = attendance.verdicts
         guard let verdict = try await verdicts.refresh(personIDs: [record.person.id], days: [day], cause: "review")[record.person.id]?[day],
               let post = try await verdicts.posts(personIDs: [record.person.id], first: day, last: day).last else {
             throw StoreError.notFound("verdict")
@@ -98,15 +98,15 @@ struct ExplanationsController {
 
     func render(_ r: ExplanationRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let p = try context.signedIn()
-        let mayDecide = try await services.mayDecide(p, personID: r.explanation.personID)
-        return try services.views.page(ExplanationPage(
+        let mayDecide = try await attendance.mayDecide(p, personID: r.explanation.personID)
+        return try attendance.views.page(ExplanationPage(
             form: form, case: row(r, context.locale),
             can_explain: r.explanation.status == .open && p.personID == r.explanation.personID,
             can_decide: r.explanation.status == .explained && mayDecide), context, status: status)
     }
 
     static let attachmentLimit = 5 * 1024 * 1024
-    var attachmentDirectory: String { (services.config.dataDirectory as NSString).appendingPathComponent("attachments") }
+    var attachmentDirectory: String { (attendance.config.dataDirectory as NSString).appendingPathComponent("attachments") }
 
     func explain(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let r = try await load(context)
@@ -134,7 +134,7 @@ struct ExplanationsController {
 
     func decide(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let r = try await load(context)
-        guard try await services.mayDecide(try context.signedIn(), personID: r.explanation.personID) else { throw Forbidden() }
+        guard try await attendance.mayDecide(try context.signedIn(), personID: r.explanation.personID) else { throw Forbidden() }
         let form = try await FormData.read(request, context)
         var view = FormView(values: ["note": form["note"]])
         do {

@@ -12,9 +12,9 @@ import HTTPTypes
 /// punch without a valid signature, or sent too long after, is held for the office. Unknown cards
 /// are recorded for the office, never dropped.
 struct KioskController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var kiosks: KioskStore { KioskStore(database: services.database) }
+    let attendance: AttendanceServices
+    var catalogs: Catalogs { attendance.views.catalogs }
+    var kiosks: KioskStore { attendance.kiosks }
 
     static let cookie = "cv_kiosk"
 
@@ -41,15 +41,15 @@ struct KioskController {
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let kiosk = try await device(request) else {
-            return try services.views.page(KioskLockedPage(), context, status: .forbidden)
+            return try attendance.views.page(KioskLockedPage(), context, status: .forbidden)
         }
         // The signing key goes to the page once, the first time it opens after registration; it
         // never travels again, so a copy of the cookie alone cannot sign a queued punch.
         var key: String?
         if !kiosk.keyDelivered, !kiosk.signingKeySealed.isEmpty, try await kiosks.keyDelivered(kiosk.id) {
-            key = try services.secrets.open(kiosk.signingKeySealed)
+            key = try attendance.secrets.open(kiosk.signingKeySealed)
         }
-        return try services.views.page(KioskPage(kiosk: .init(id: kiosk.id, name: kiosk.name, unit: kiosk.unitName, signing_key: key)), context)
+        return try attendance.views.page(KioskPage(kiosk: .init(id: kiosk.id, name: kiosk.name, unit: kiosk.unitName, signing_key: key)), context)
     }
 
     struct PunchRequest: Decodable {
@@ -106,9 +106,9 @@ struct KioskController {
             guard original <= now.addingTimeInterval(PunchFlag.tolerance) else { return try refuse("bad_time", context) }
             at = original
             // Kept whatever it says, but counted only if it proves where and when it was made.
-            let key = try? services.secrets.open(kiosk.signingKeySealed)
+            let key = try? attendance.secrets.open(kiosk.signingKeySealed)
             if let key, let sig = input.sig?.lowercased(), Token.equal(sig, SecretBox.hmac(hexKey: key, input.signed(kioskID: kiosk.id))) {
-                if now.timeIntervalSince(original) > TimeInterval(services.config.kioskQueueHoldHours) * 3600 { hold = .lateQueue }
+                if now.timeIntervalSince(original) > TimeInterval(attendance.config.kioskQueueHoldHours) * 3600 { hold = .lateQueue }
             } else {
                 hold = .unsigned
             }
@@ -116,8 +116,8 @@ struct KioskController {
         let key = (input.key ?? "").filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)
         let idempotency = key.isEmpty ? "" : "kiosk:\(kiosk.id):\(key)"
         let day = Day(at, in: CivilTime.vietnam)
-        let verdicts = VerdictStore(database: services.database)
-        let punches = PunchStore(database: services.database)
+        let verdicts = attendance.verdicts
+        let punches = attendance.punches
         let actor = Actor(id: nil, name: "kiosk:\(kiosk.id)")
         var person: Person?
         var method = PunchMethod.card
@@ -125,7 +125,7 @@ struct KioskController {
         if let raw = input.card?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty {
             guard raw.count <= 32, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return try refuse("bad_card", context) }
             card = raw
-            person = try await services.people.byCard(raw)
+            person = try await attendance.people.byCard(raw)
             if input.entry != "reader" {
                 // Typed by hand: whoever knows a colleague's number could punch for them, so the
                 // kiosk's unit decides whether to accept it, ask the holder's PIN, or refuse.
@@ -144,7 +144,7 @@ struct KioskController {
             method = .pin
             let staff = try await verdicts.posts(scopes: [kiosk.unitPath], first: day, last: day)
             let ids = Set(staff.map(\.personID))
-            let matches = try await services.people.withPIN(pin, among: Array(ids))
+            let matches = try await attendance.people.withPIN(pin, among: Array(ids))
             guard matches.count == 1 else { return try refuse(matches.isEmpty ? "pin_unknown" : "pin_ambiguous", context) }
             person = matches[0]
         } else {
@@ -163,11 +163,11 @@ struct KioskController {
         if let post, isNew {
             let rules = try await verdicts.rules(unitIDs: [post.unitID], years: day.year...day.year)
             let from = CivilTime.startOfDay(day)
-            let excuses = try await AbsenceStore(database: services.database).excuses(personID: person.id, from: from, to: from.addingTimeInterval(86400))
+            let excuses = try await attendance.absences.excuses(personID: person.id, from: from, to: from.addingTimeInterval(86400))
             feedback = Presence.feedback(at: at, earlier: earlier, day: day, calendar: rules.calendar(post.unitID),
                                          policy: rules.policy(post.unitID, on: day), excuses: excuses)
         }
-        await services.announce(personIDs: [person.id])
+        await attendance.announce(personIDs: [person.id])
         let text = AttendanceText(catalogs: catalogs, locale: context.locale)
         return try answer(PunchAnswer(ok: true, message: text.feedback(feedback, at: at), name: person.fullName, title: post?.title ?? "",
                                       photo: person.photoPath.isEmpty ? nil : "/kiosk/photo/\(person.id)", kind: feedback.kind.rawValue,
@@ -176,16 +176,16 @@ struct KioskController {
 
     /// What the kiosk's unit accepts of a typed card number on a day (its own rules or its nearest ancestor's).
     func typedCardRule(_ kiosk: Kiosk, on day: Day) async throws -> AttendancePolicy.TypedCards {
-        guard let unit = try await services.units.get(kiosk.unitID) else { return .allow }
-        return try await PolicyStore(database: services.database).resolver(for: unit).policy(on: day).typedCards
+        guard let unit = try await attendance.units.get(kiosk.unitID) else { return .allow }
+        return try await attendance.policies.resolver(for: unit).policy(on: day).typedCards
     }
 
     /// A person's photo, for the kiosk of a unit they serve in.
     func photo(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let kiosk = try await device(request) else { throw Forbidden() }
-        guard let id = context.parameters.get("id", as: Int64.self), let record = try await services.people.get(id),
+        guard let id = context.parameters.get("id", as: Int64.self), let record = try await attendance.people.get(id),
               record.unitPaths.contains(where: { $0.hasPrefix(kiosk.unitPath) }), !record.person.photoPath.isEmpty,
-              let data = FileManager.default.contents(atPath: (services.config.dataDirectory as NSString)
+              let data = FileManager.default.contents(atPath: (attendance.config.dataDirectory as NSString)
                   .appendingPathComponent("photos/\(record.person.photoPath)")) else { throw StoreError.notFound("photo") }
         return Response(status: .ok, headers: [.contentType: UploadedFile.kind(of: data)?.mime ?? "image/jpeg", .cacheControl: "private, max-age=300"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -200,9 +200,9 @@ struct KioskController {
     func renderSetup(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let scopes = try context.scopes(.editPeople)
         let list = try await kiosks.list(scopes: scopes)
-        let units = try await services.units.list(scopes: scopes).filter { $0.isActive(on: services.today) }
+        let units = try await attendance.units.list(scopes: scopes).filter { $0.isActive(on: attendance.today) }
         let here = try await device(request)
-        return try services.views.page(KiosksPage(
+        return try attendance.views.page(KiosksPage(
             form: form,
             kiosks: list.map { k in
                 .init(id: k.id, name: k.name, unit: k.unitName, created: Instant.display(k.createdAt),
@@ -217,15 +217,15 @@ struct KioskController {
         let form = try await FormData.read(request, context)
         var view = FormView(values: ["unit": form["unit"], "name": form["name"]])
         do {
-            guard let unitID = form.int("unit"), let unit = try await services.units.get(unitID) else {
+            guard let unitID = form.int("unit"), let unit = try await attendance.units.get(unitID) else {
                 throw ValidationErrors([FieldError("unit", "required")])
             }
             try context.require(.editPeople, atAnyOf: [unit.path])
-            let signingKey = try services.secrets.seal(Token.random(bytes: 32))
+            let signingKey = try attendance.secrets.seal(Token.random(bytes: 32))
             let (_, token) = try await kiosks.register(unitID: unit.id, name: form["name"], signingKeySealed: signingKey, by: context.actor)
             var response = HTMLPage.redirect("/kiosk")
             response.headers[values: .setCookie].append(
-                "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(services.config.cookiesSecure ? "; Secure" : "")")
+                "\(Self.cookie)=\(token); Path=/kiosk; Max-Age=\(5 * 365 * 86400); HttpOnly; SameSite=Strict\(attendance.config.cookiesSecure ? "; Secure" : "")")
             return response
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

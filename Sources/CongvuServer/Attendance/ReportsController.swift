@@ -6,9 +6,9 @@ import Hummingbird
 /// The monthly timesheet (bảng chấm công) per unit, printable on A4 landscape and exported as
 /// XLSX, and the compliance figures per unit with a 12-month trend; the same through the API.
 struct ReportsController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var verdicts: VerdictStore { VerdictStore(database: services.database) }
+    let attendance: AttendanceServices
+    var catalogs: Catalogs { attendance.views.catalogs }
+    var verdicts: VerdictStore { attendance.verdicts }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("timesheet", use: timesheet)
@@ -17,8 +17,8 @@ struct ReportsController {
     }
 
     func selection(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], Month) {
-        let (unit, units) = try await AttendanceController(services: services).unitSelection(request, context)
-        let month = request.uri.queryParameters["month"].flatMap { Month(String($0)) } ?? Month(services.today)
+        let (unit, units) = try await attendance.unitSelection(request, context)
+        let month = request.uri.queryParameters["month"].flatMap { Month(String($0)) } ?? Month(attendance.today)
         return (unit, units, month)
     }
 
@@ -32,7 +32,7 @@ struct ReportsController {
 
     /// The sheet of a month: days after today stay blank.
     func timesheetRows(unit: OrgUnit, month: Month) async throws -> [TimesheetRow] {
-        let days = month.days.filter { $0 <= services.today }
+        let days = month.days.filter { $0 <= attendance.today }
         let sheet = try await verdicts.sheet(unit: unit, days: days)
         return sheet.people.map { post in
             var totals = Timesheet.Totals()
@@ -57,8 +57,8 @@ struct ReportsController {
         let (unit, units, month) = try await selection(request, context)
         let rows = try await timesheetRows(unit: unit, month: month)
         let locale = context.locale
-        return try services.views.page(TimesheetPage(
-            auditAnchor: services.auditAnchor(context.locale),
+        return try attendance.views.page(TimesheetPage(
+            auditAnchor: attendance.shared.auditAnchor(context.locale),
             unit: .init(id: unit.id, name: unit.name), units: units, month: month.description, month_vn: month.vietnamese,
             prev: month.previous.description, next: month.next.description,
             days: month.days.map { .init(n: $0.day, weekend: HolidayRules.isWeekend($0)) },
@@ -114,9 +114,9 @@ struct ReportsController {
     func compliance(unit: OrgUnit, month: Month) async throws -> ComplianceReport {
         var months: [Month] = [month]
         while months.count < 12 { months.insert(months[0].previous, at: 0) }
-        let days = months.flatMap(\.days).filter { $0 < services.today }
+        let days = months.flatMap(\.days).filter { $0 < attendance.today }
         let sheet = try await verdicts.sheet(unit: unit, days: days)
-        let children = try await services.units.children(of: unit.id).filter { $0.isActive(on: month.last) || $0.isActive(on: month.first) }
+        let children = try await attendance.units.children(of: unit.id).filter { $0.isActive(on: month.last) || $0.isActive(on: month.first) }
         var units = [UnitFigures(unit: unit, figures: Compliance())] + children.map { UnitFigures(unit: $0, figures: Compliance()) }
         var byMonth: [Month: Compliance] = [:]
         for post in sheet.people {
@@ -175,8 +175,8 @@ struct ReportsController {
     func compliance(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units, month) = try await selection(request, context)
         let report = try await compliance(unit: unit, month: month)
-        let unexplained = try await ExplanationStore(database: services.database).list(scopes: [unit.path], statuses: [.open]).count
-        return try services.views.page(CompliancePage(
+        let unexplained = try await attendance.explanations.list(scopes: [unit.path], statuses: [.open]).count
+        return try attendance.views.page(CompliancePage(
             unit: .init(id: unit.id, name: unit.name), units: units, month: month.description, month_vn: month.vietnamese,
             prev: month.previous.description, next: month.next.description, unexplained: unexplained,
             rows: report.units.enumerated().map { i, r in
@@ -253,18 +253,18 @@ struct ReportsController {
     /// The API reads the unit from `unit` (required) and checks it like the pages do.
     func apiUnit(_ request: Request, _ context: AppRequestContext) async throws -> OrgUnit {
         guard request.uri.queryParameters["unit"].flatMap({ Int64($0) }) != nil else { throw HTTPError(.badRequest, message: "unit required") }
-        return try await AttendanceController(services: services).selectedUnit(request, context)
+        return try await attendance.selectedUnit(request, context)
     }
 
     func apiMonth(_ request: Request) throws -> Month {
-        guard let text = request.uri.queryParameters["month"] else { return Month(services.today) }
+        guard let text = request.uri.queryParameters["month"] else { return Month(attendance.today) }
         guard let m = Month(String(text)) else { throw HTTPError(.badRequest, message: "month must be YYYY-MM") }
         return m
     }
 
     func apiDaily(_ request: Request, _ context: AppRequestContext) async throws -> APIController.ListDTO<VerdictDTO> {
         let unit = try await apiUnit(request, context)
-        var day = services.today
+        var day = attendance.today
         if let text = request.uri.queryParameters["day"] {
             guard let d = Day(String(text)), (1990...2100).contains(d.year) else { throw HTTPError(.badRequest, message: "day must be YYYY-MM-DD") }
             day = d
@@ -303,7 +303,7 @@ struct ReportsController {
 
     func apiBoard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let unit = try await apiUnit(request, context)
-        let board = try await BoardBuilder(services: services).cached(unit: unit, locale: context.locale, stale: true)
+        let board = try await BoardBuilder(attendance: attendance).cached(unit: unit, locale: context.locale, stale: true)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: board.json)))
     }
@@ -312,12 +312,12 @@ struct ReportsController {
 /// What `congvu bench attendance` measures, called exactly as the routes call it.
 public enum AttendanceBenchmarks {
     public static func timesheetWorkbook(_ services: AppServices, unit: OrgUnit, month: Month) async throws -> Data {
-        try await ReportsController(services: services).timesheetWorkbook(unit: unit, month: month, locale: .vi)
+        try await ReportsController(attendance: services.attendance).timesheetWorkbook(unit: unit, month: month, locale: .vi)
     }
 
     /// The live board computed afresh (no cache): people, punches, notices and each person's state.
     public static func board(_ services: AppServices, unit: OrgUnit) async throws -> Int {
-        try await BoardBuilder(services: services).snapshot(unit: unit, locale: .vi).people.count
+        try await BoardBuilder(attendance: services.attendance).snapshot(unit: unit, locale: .vi).people.count
     }
 }
 

@@ -77,16 +77,6 @@ struct AuditCheckpointService: Service {
     }
 }
 
-extension AppServices {
-    /// The audit chain's latest checkpoint, in words, for the foot of a printed report: a paper
-    /// filed away holds the chain's head as it stood that day (false when there is none yet).
-    func auditAnchor(_ locale: AppLocale) -> String? {
-        guard let c = auditCheckpoints.latest() else { return nil }
-        let at = Instant.parse(c.at).map { Instant.display($0) } ?? c.at
-        return views.catalogs.text("audit_anchor", locale, [String(c.seq), String(c.hash.prefix(16)), at])
-    }
-}
-
 struct AuditPage: Page {
     static let template = "audit"
     struct Record: Decodable {

@@ -10,7 +10,7 @@ import Hummingbird
 struct CalendarController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
-    var store: CalendarStore { CalendarStore(database: services.database) }
+    var store: CalendarStore { services.calendars }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: page)

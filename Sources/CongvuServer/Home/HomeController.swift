@@ -16,12 +16,12 @@ struct HomeController {
             cards.append(.init(title: t.text("card_absences", context.locale), value: nil, href: "/absences", note: t.text("card_absences_note", context.locale)))
         }
         if p.holds(.manageTerminals) {
-            let open = try await AlertStore(database: services.database).open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
+            let open = try await services.terminals.alerts.open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
             cards.append(.init(title: t.text("card_terminal_alerts", context.locale), value: open.count, href: "/terminals#alerts", note: t.text("card_terminal_alerts_note", context.locale)))
         }
         if p.holds(.editPeople) {
             // Punches kept but not counted until the office looks: a leader's "who was in" depends on them.
-            let held = try await PunchStore(database: services.database).heldCount(scopes: p.scopes(for: .editPeople))
+            let held = try await services.attendance.punches.heldCount(scopes: p.scopes(for: .editPeople))
             if held > 0 {
                 cards.append(.init(title: t.text("card_held_punches", context.locale), value: held, href: "/attendance/cards#held", note: t.text("card_held_punches_note", context.locale)))
             }

@@ -20,7 +20,7 @@ struct Morning {
         guard let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewAttendance) }),
               let unit = try await services.units.get(grant.unitID) else { return nil }
         // The live board's own snapshot, shared with every viewer of the unit until something changes.
-        let board = try await BoardBuilder(services: services).cached(unit: unit, locale: locale, stale: true).snapshot
+        let board = try await BoardBuilder(attendance: services.attendance).cached(unit: unit, locale: locale, stale: true).snapshot
         func people(_ states: Set<String>) -> [HomePage.Today.Person] {
             board.people.filter { states.contains($0.state) }.map { .init(id: $0.id, name: $0.name, title: $0.title, detail: $0.detail) }
         }
@@ -44,12 +44,12 @@ struct Morning {
         guard principal.holds(.viewAttendance) else { return Approvals() }
         let scopes = principal.scopes(for: .viewAttendance)
         var out = Approvals()
-        var decider = Decider(services: services, principal: principal)
+        var decider = Decider(attendance: services.attendance, principal: principal)
         // Only the office watches what others decide; a leader or an inspector over a whole province
         // is shown their own decisions only, without asking who else may for every request.
         let watches = principal.holds(.editPeople)
         let leaders = watches ? try await leaderAccounts(scopes) : []
-        let absences = try await AbsenceStore(database: services.database).list(scopes: scopes, statuses: [.pending], limit: 50)
+        let absences = try await services.attendance.absences.list(scopes: scopes, statuses: [.pending], limit: 50)
         for r in absences where r.request.personID != principal.personID {
             var row = HomePage.Approval(kind: catalogs.label("absence_kind", r.request.kind.rawValue, locale), name: r.fullName,
                                         what: [r.request.place, r.request.purpose].filter { !$0.isEmpty }.joined(separator: " · "),
@@ -63,7 +63,7 @@ struct Morning {
                 out.others.append(row)
             }
         }
-        let cases = try await ExplanationStore(database: services.database).list(scopes: scopes, statuses: [.explained], limit: 50)
+        let cases = try await services.attendance.explanations.list(scopes: scopes, statuses: [.explained], limit: 50)
         for r in cases where r.explanation.personID != principal.personID {
             let e = r.explanation
             var row = HomePage.Approval(kind: text("morning_explanation"), name: r.fullName,
@@ -93,7 +93,7 @@ struct Morning {
     func deciders(of personID: Int64, at unitPath: String, among leaders: [Principal]) async throws -> String {
         var names: [String] = []
         let covering = leaders.filter { $0.grants.contains { $0.role == .leader && unitPath.hasPrefix($0.unitPath) } }
-        for leader in covering where try await services.mayDecide(leader, personID: personID) { names.append(leader.displayName) }
+        for leader in covering where try await services.attendance.mayDecide(leader, personID: personID) { names.append(leader.displayName) }
         return names.isEmpty ? text("morning_no_decider") : names.joined(separator: ", ")
     }
 
@@ -101,11 +101,11 @@ struct Morning {
     func dossiers() async throws -> HomePage.Dossiers? {
         guard principal.holds(.viewDossiers) else { return nil }
         let scopes = principal.scopes(for: .viewDossiers)
-        let store = DossierStore(database: services.database)
+        let store = services.oneStop.dossiers
         let now = Date()
         var horizon = now.addingTimeInterval(2 * 86400)
         if let grant = principal.grants.first(where: { $0.role.permissions.contains(.viewDossiers) }), let unit = try await services.units.get(grant.unitID) {
-            let calendar = try await CalendarStore(database: services.database).workCalendar(for: unit, years: services.today.year...(services.today.year + 1))
+            let calendar = try await services.calendars.workCalendar(for: unit, years: services.today.year...(services.today.year + 1))
             horizon = (try? calendar.addingWorkingDays(2, to: now)) ?? horizon
         }
         let overdue = try await store.list(scopes: scopes, filter: .overdue, now: now, limit: 500).sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }
@@ -126,14 +126,14 @@ struct Morning {
     func alerts() async throws -> [HomePage.Alert] {
         var out: [HomePage.Alert] = []
         if principal.holds(.manageTerminals) {
-            for a in try await AlertStore(database: services.database).open(scopes: principal.scopes(for: .manageTerminals), limit: 20) {
+            for a in try await services.terminals.alerts.open(scopes: principal.scopes(for: .manageTerminals), limit: 20) {
                 out.append(.init(what: catalogs.text("terminal_alert_\(a.kind.rawValue)", locale), where: a.location.isEmpty ? a.serial : a.location,
                                  at: Instant.display(a.occurredAt), href: "/terminals/\(a.serial)#alerts"))
             }
         }
         if principal.holds(.manageCameras) {
             let scopes = principal.scopes(for: .manageCameras)
-            for a in try await services.cameras.openAlerts(within: scopes, serverWide: principal.roles.contains(.systemAdmin)) {
+            for a in try await services.video.cameras.openAlerts(within: scopes, serverWide: principal.roles.contains(.systemAdmin)) {
                 out.append(.init(what: catalogs.label("camera_alert", a.kind, locale), where: a.cameraName ?? "",
                                  at: Instant.display(a.raisedAt), href: a.cameraID.map { "/cameras/\($0)" } ?? "/cameras"))
             }
@@ -147,8 +147,8 @@ struct Morning {
         let today = services.today
         let first = Day(Date().addingTimeInterval(-30 * 86400), in: CivilTime.vietnam)
         let days = first.through(today.previous)
-        let verdicts = try await VerdictStore(database: services.database).refresh(personIDs: [personID], days: days, cause: "review")[personID] ?? [:]
-        let cases = try await ExplanationStore(database: services.database).byDay(personIDs: [personID], first: first, last: today)[personID] ?? [:]
+        let verdicts = try await services.attendance.verdicts.refresh(personIDs: [personID], days: days, cause: "review")[personID] ?? [:]
+        let cases = try await services.attendance.explanations.byDay(personIDs: [personID], first: first, last: today)[personID] ?? [:]
         let t = AttendanceText(catalogs: catalogs, locale: locale)
         var out: [HomePage.Mine] = []
         for day in days.reversed() {
@@ -166,7 +166,7 @@ struct Morning {
     func counter() async throws -> [HomePage.Counter] {
         guard principal.holds(.handleDossiers) else { return [] }
         let now = Date()
-        let open = try await DossierStore(database: services.database).list(scopes: principal.scopes(for: .handleDossiers), filter: .open, limit: 500)
+        let open = try await services.oneStop.dossiers.list(scopes: principal.scopes(for: .handleDossiers), filter: .open, limit: 500)
         return open.sorted { ($0.dossier.dueAt ?? now) < ($1.dossier.dueAt ?? now) }.prefix(10).map { r in
             .init(id: r.dossier.id, code: r.dossier.code, applicant: r.dossier.applicant.name, procedure: r.procedureName,
                   status: catalogs.label("dossier_status", r.dossier.status.key, locale), due: r.dossier.dueAt.map { Instant.display($0) } ?? "",

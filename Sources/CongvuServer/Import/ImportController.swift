@@ -52,8 +52,8 @@ public final class ImportJobs: Sendable {
 
 /// Upload a CSV of people, units, procedures or historic dossiers, check it (dry run) and import it.
 struct ImportController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
+    let imports: ImportServices
+    var catalogs: Catalogs { imports.views.catalogs }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: page)
@@ -80,7 +80,7 @@ struct ImportController {
     func show(_ context: AppRequestContext, _ allowed: [ImportKind: [String]], selected: ImportKind, status: HTTPResponse.Status = .ok,
               error: String? = nil) throws -> Response {
         let kinds = ImportKind.allCases.filter { allowed[$0] != nil }
-        return try services.views.page(ImportPage(
+        return try imports.views.page(ImportPage(
             kinds: FormView.options(kinds.map { (value: $0.rawValue, label: catalogs.text("import_kind_\($0.rawValue)", context.locale)) },
                                     selected: selected.rawValue),
             columns: kinds.map { .init(label: catalogs.text("import_kind_\($0.rawValue)", context.locale),
@@ -104,12 +104,12 @@ struct ImportController {
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return try show(context, allowed, selected: kind, status: .badRequest, error: catalogs.error("import_empty", context.locale))
         }
-        let imports = services.imports
+        let store = imports.store
         let actor = context.actor
         let input = text
-        let cache = services.trackingCache
-        let id = services.importJobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
-            let report = try await imports.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
+        let cache = imports.trackingCache
+        let id = imports.jobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
+            let report = try await store.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
             // Codes looked up before the import may be remembered as unknown.
             if kind == .dossiers && report.applied { cache.clear() }
             return report
@@ -120,14 +120,14 @@ struct ImportController {
     /// The job's page, or its state as JSON for the progress bar (`?format=json`).
     func job(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
-        guard let id = context.parameters.get("id"), let job = services.importJobs.job(id), job.ownerID == p.userID else {
+        guard let id = context.parameters.get("id"), let job = imports.jobs.job(id), job.ownerID == p.userID else {
             throw StoreError.notFound("import")
         }
         let percent = job.finished ? 100 : (job.total == 0 ? 0 : min(99, job.done * 100 / job.total))
         if request.uri.queryParameters["format"] == "json" {
             return JSONReply.response(Progress(finished: job.finished, percent: percent))
         }
-        return try services.views.page(ImportJobPage(
+        return try imports.views.page(ImportJobPage(
             id: job.id, percent: percent, finished: job.finished, dry_run: job.dryRun,
             kind: catalogs.text("import_kind_\(job.kind)", context.locale),
             failure: job.failure.map { catalogs.error($0, context.locale) },

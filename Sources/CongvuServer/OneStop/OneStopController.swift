@@ -6,10 +6,10 @@ import Hummingbird
 /// The one-stop counter: dossiers (list, intake, one dossier with its actions), printed forms,
 /// the counter's rating tablet, the settlement report, the procedure catalogue.
 struct OneStopController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var dossiers: DossierStore { DossierStore(database: services.database) }
-    var procedures: ProcedureStore { ProcedureStore(database: services.database) }
+    let oneStop: OneStopServices
+    var catalogs: Catalogs { oneStop.views.catalogs }
+    var dossiers: DossierStore { oneStop.dossiers }
+    var procedures: ProcedureStore { oneStop.procedures }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -56,15 +56,15 @@ struct OneStopController {
     }
 
     func calendar(unitID: Int64, around day: Day) async throws -> WorkCalendar {
-        guard let unit = try await services.units.get(unitID) else { throw StoreError.notFound("unit") }
-        return try await CalendarStore(database: services.database).workCalendar(for: unit, years: (day.year - 1)...(day.year + 2))
+        guard let unit = try await oneStop.units.get(unitID) else { throw StoreError.notFound("unit") }
+        return try await oneStop.calendars.workCalendar(for: unit, years: (day.year - 1)...(day.year + 2))
     }
 
     /// Where a dossier may be handed: the administrative unit its counter serves (the commune, or
     /// the province for a provincial centre) and everything under it.
     func transferScope(_ r: DossierRow) async throws -> String {
-        guard let counter = try await services.units.get(r.dossier.unitID) else { throw StoreError.notFound("unit") }
-        let chain = try await services.units.ancestors(of: counter) + [counter]
+        guard let counter = try await oneStop.units.get(r.dossier.unitID) else { throw StoreError.notFound("unit") }
+        let chain = try await oneStop.units.ancestors(of: counter) + [counter]
         return (chain.last { $0.kind.isAdministrative } ?? counter).path
     }
 
@@ -76,9 +76,9 @@ struct OneStopController {
         let filter = request.uri.queryParameters["filter"].flatMap { DossierStore.ListFilter(rawValue: String($0)) } ?? .open
         let search = request.uri.queryParameters["q"].map(String.init) ?? ""
         let rows = try await dossiers.list(scopes: scopes, filter: filter, search: search)
-        let apologies = try await dossiers.needingApology(scopes: scopes, calendarFor: { id in try await calendar(unitID: id, around: services.today) })
+        let apologies = try await dossiers.needingApology(scopes: scopes, calendarFor: { id in try await calendar(unitID: id, around: oneStop.today) })
         let locale = context.locale
-        return try services.views.page(OneStopPage(
+        return try oneStop.views.page(OneStopPage(
             filters: DossierStore.ListFilter.allCases.map { .init(key: $0.rawValue, label: catalogs.label("dossier_filter", $0.rawValue, locale),
                                                                   selected: $0 == filter) },
             filter: filter.rawValue, q: search,
@@ -91,7 +91,7 @@ struct OneStopController {
 
     /// Counters the principal may receive at.
     func counters(_ context: AppRequestContext) async throws -> [(OneStopCounter, OrgUnit)] {
-        let units = Dictionary(try await services.units.list(scopes: try context.scopes(.handleDossiers)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let units = Dictionary(try await oneStop.units.list(scopes: try context.scopes(.handleDossiers)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return try await dossiers.counters().compactMap { c in units[c.unitID].map { (c, $0) } }
     }
 
@@ -104,9 +104,9 @@ struct OneStopController {
         let counters = try await counters(context)
         guard !counters.isEmpty else { throw Forbidden() }
         let locale = context.locale
-        let all = try await procedures.list(validOn: services.today)
+        let all = try await procedures.list(validOn: oneStop.today)
         let chosen = procedureID.flatMap { id in all.first { $0.id == id } }
-        return try services.views.page(IntakePage(
+        return try oneStop.views.page(IntakePage(
             form: form,
             procedures: all.map { .init(id: $0.id, label: "\($0.code) · \($0.name)", selected: $0.id == chosen?.id) },
             counters: counters.map { .init(id: $0.1.id, name: $0.1.name, selected: String($0.1.id) == form.values["unit"]) },
@@ -132,7 +132,7 @@ struct OneStopController {
     func intake(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         guard let procedureID = form.int("procedure"), let procedure = try await procedures.get(procedureID),
-              procedure.isValid(on: services.today) else { throw StoreError.notFound("procedure") }
+              procedure.isValid(on: oneStop.today) else { throw StoreError.notFound("procedure") }
         guard let unitID = form.int("unit"), let (_, unit) = try await counters(context).first(where: { $0.1.id == unitID }) else { throw Forbidden() }
         var draft = IntakeDraft()
         draft.channel = form["channel"]
@@ -154,8 +154,8 @@ struct OneStopController {
             let checked = try draft.validate(for: procedure)
             let now = Date()
             let stored = try await dossiers.receive(checked, procedure: procedure, unitID: unit.id,
-                                                    calendar: try await calendar(unitID: unit.id, around: services.today), at: now, by: context.actor)
-            services.trackingCache.forget(stored.code)
+                                                    calendar: try await calendar(unitID: unit.id, around: oneStop.today), at: now, by: context.actor)
+            oneStop.trackingCache.forget(stored.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(stored.id)?received=1")
         } catch {
             var view = FormView(values: values)
@@ -177,11 +177,11 @@ struct OneStopController {
         let events = try await dossiers.events(d.id)
         let pauses = try await dossiers.pauses(d.id)
         let canAct = p.allows(.handleDossiers, atAnyOf: [r.unitPath, r.currentUnitPath])
-        let units = canAct ? try await services.units.list(scopes: [try await transferScope(r)]).filter { $0.isActive(on: services.today) } : []
+        let units = canAct ? try await oneStop.units.list(scopes: [try await transferScope(r)]).filter { $0.isActive(on: oneStop.today) } : []
         let procedure = try await procedures.get(d.procedureID)
         let unitNames = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let available = canAct ? DossierAction.available(from: d.status) : []
-        return try services.views.page(DossierPage(
+        return try oneStop.views.page(DossierPage(
             form: form, d: summary(r, locale), version: d.version, received_now: received,
             applicant: .init(name: d.applicant.name, id_number: Template.optional(d.applicant.idNumber), address: Template.optional(d.applicant.address),
                              phone: Template.optional(d.applicant.phone), email: Template.optional(d.applicant.email), owner: Template.optional(d.owner)),
@@ -226,14 +226,14 @@ struct OneStopController {
             var toUnit: Int64?
             if action == .transfer {
                 toUnit = form.int("to_unit")
-                guard let t = toUnit, let u = try await services.units.get(t), u.path.hasPrefix(try await transferScope(r))
+                guard let t = toUnit, let u = try await oneStop.units.get(t), u.path.hasPrefix(try await transferScope(r))
                 else { throw ValidationErrors([FieldError("to_unit", "unit_unknown")]) }
             }
             guard let procedure = try await procedures.get(r.dossier.procedureID) else { throw StoreError.notFound("procedure") }
             _ = try await dossiers.act(r.dossier.id, DossierCommand(action: action, expectedVersion: version, note: form["note"], toUnitID: toUnit,
                                                                      stepName: form["step"], promisedAt: promised),
-                                       procedure: procedure, calendar: try await calendar(unitID: r.dossier.unitID, around: services.today), by: context.actor)
-            services.trackingCache.forget(r.dossier.code)
+                                       procedure: procedure, calendar: try await calendar(unitID: r.dossier.unitID, around: oneStop.today), by: context.actor)
+            oneStop.trackingCache.forget(r.dossier.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(r.dossier.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
@@ -261,7 +261,7 @@ struct OneStopController {
 
     /// The receipt's QR code: tracking, with the tag that later lets the holder rate the dossier.
     func trackingURL(_ code: String) -> String {
-        services.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tra-cuu?ma=" + code + "&k=" + RatingController.tag(code, services)
+        oneStop.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tra-cuu?ma=" + code + "&k=" + RatingController.tag(code, oneStop)
     }
 
     func print(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -275,10 +275,10 @@ struct OneStopController {
         let url = trackingURL(d.code)
         // The issuer as official papers name it: the committee above the counter, then the counter.
         var parentName: String?
-        if let parent = try await services.units.get(d.unitID)?.parentID { parentName = try await services.units.get(parent)?.name }
+        if let parent = try await oneStop.units.get(d.unitID)?.parentID { parentName = try await oneStop.units.get(parent)?.name }
         let supplementNote = events.last { $0.action == DossierAction.requestSupplement.rawValue }?.note ?? ""
         let refusalNote = events.last { $0.action == DossierAction.refuse.rawValue }?.note ?? ""
-        return try services.views.page(PrintPage(
+        return try oneStop.views.page(PrintPage(
             form: form, title: catalogs.label("dossier_form", form, locale),
             is_receipt: form == "receipt", is_control: form == "control", is_supplement: form == "supplement",
             is_refusal: form == "refusal", is_apology: form == "apology",
@@ -290,7 +290,7 @@ struct OneStopController {
             sets: d.sets, return_by: text(d.returnByPost ? "dossier_return_post" : "dossier_return_counter", locale),
             time: procedure.map { timeText($0.time, locale) } ?? "",
             received_at: d.receivedAt.map { Instant.display($0) } ?? Instant.display(d.submittedAt),
-            public_url_warning: services.config.publicURLProblem.map { catalogs.text("public_url_\($0.rawValue)", locale, [services.config.publicURL]) },
+            public_url_warning: oneStop.config.publicURLProblem.map { catalogs.text("public_url_\($0.rawValue)", locale, [oneStop.config.publicURL]) },
             qr: (try? QRCode(url).svg(scale: 3)) ?? "", barcode: Code39.svg(d.code) ?? "", tracking_url: url,
             supplement_note: supplementNote, supplement_due: d.supplementDueAt.map { Instant.display($0) },
             refusal_note: refusalNote,
@@ -300,19 +300,19 @@ struct OneStopController {
                       step: e.stepName, step_due: e.stepDueAt.map { Instant.display($0) } ?? "", result: timelinessView(e.stepTimeliness, locale),
                       note: e.note)
             },
-            today: services.today.vietnamese), context)
+            today: oneStop.today.vietnamese), context)
     }
 
     /// The tracking book (sổ theo dõi hồ sơ): every dossier received in a range, to print.
     func book(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let scopes = try context.scopes(.viewDossiers)
-        let to = request.uri.queryParameters["to"].flatMap { Day(String($0)) } ?? services.today
+        let to = request.uri.queryParameters["to"].flatMap { Day(String($0)) } ?? oneStop.today
         let from = request.uri.queryParameters["from"].flatMap { Day(String($0)) } ?? Month(to).first
         guard from <= to else { throw ValidationErrors([FieldError("from", "invalid_range")]) }
         let rows = try await dossiers.list(scopes: scopes, filter: .all, submitted: from...to, limit: 10_000)
         let locale = context.locale
-        return try services.views.page(BookPage(
-            auditAnchor: services.auditAnchor(context.locale),
+        return try oneStop.views.page(BookPage(
+            auditAnchor: oneStop.shared.auditAnchor(context.locale),
             from: from.description, to: to.description, from_vn: from.vietnamese, to_vn: to.vietnamese,
             rows: rows.enumerated().map { i, r in
                 var s = summary(r, locale)
@@ -330,7 +330,7 @@ struct OneStopController {
     /// counter mode (no staff menu, no sign-out), so the citizen rates without the officer's session.
     func rateAtTheCounter(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let r = try await load(context, .handleDossiers)
-        return HTMLPage.redirect(RatingController.link(r.dossier.code, services, counter: true))
+        return HTMLPage.redirect(RatingController.link(r.dossier.code, oneStop, counter: true))
     }
 
     // MARK: Catalogue
@@ -344,20 +344,20 @@ struct OneStopController {
         guard p.holds(.viewDossiers) || p.holds(.manageProcedures) else { throw Forbidden() }
         let locale = context.locale
         let list = try await procedures.list(search: search)
-        let figures = try await procedures.figures(on: services.today)
+        let figures = try await procedures.figures(on: oneStop.today)
         // The counters in the principal's scope, and the units an administrator may give an identifier.
         let visible = Set(p.scopes(for: .viewDossiers) + p.scopes(for: .manageProcedures)).sorted()
-        let units = Dictionary(try await services.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let units = Dictionary(try await oneStop.units.list(scopes: visible).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let counterRows: [ProceduresPage.Counter] = try await dossiers.counters().compactMap { c in
             units[c.unitID].map { .init(unit: $0.name, agency: c.agencyCode, address: Template.optional(c.address), phone: Template.optional(c.phone)) }
         }
         let manageable = p.scopes(for: .manageProcedures)
-        return try services.views.page(ProceduresPage(
+        return try oneStop.views.page(ProceduresPage(
             form: form, q: search,
             procedures: list.map { p in
                 .init(code: p.code, name: p.name, field: p.field, version: p.version, time: timeText(p.time, locale),
                       online: catalogs.label("online_level", p.onlineLevel.rawValue, locale), fee: p.fee, posted: p.isPosted,
-                      valid: p.isValid(on: services.today), valid_from: p.validFrom.vietnamese, valid_to: p.validTo.map(\.vietnamese),
+                      valid: p.isValid(on: oneStop.today), valid_from: p.validFrom.vietnamese, valid_to: p.validTo.map(\.vietnamese),
                       documents: p.documents.count, steps: p.steps.count)
             },
             figures: .init(total: figures.total, posted: figures.posted, share: figures.postedShare,
@@ -368,7 +368,7 @@ struct OneStopController {
             online_levels: FormView.options(OnlineLevel.allCases.map { (value: $0.rawValue, label: catalogs.label("online_level", $0.rawValue, locale)) },
                                             selected: form.values["online_level"] ?? ""),
             counters: counterRows, has_counters: !counterRows.isEmpty,
-            counter_units: units.values.filter { u in u.isActive(on: services.today) && manageable.contains { u.path.hasPrefix($0) } }
+            counter_units: units.values.filter { u in u.isActive(on: oneStop.today) && manageable.contains { u.path.hasPrefix($0) } }
                 .sorted { $0.path < $1.path }.map { .init(id: $0.id, name: $0.name) }), context, status: status)
     }
 
@@ -395,7 +395,7 @@ struct OneStopController {
 
     func setCounter(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
-        guard let id = form.int("unit"), let unit = try await services.units.get(id) else { throw StoreError.notFound("unit") }
+        guard let id = form.int("unit"), let unit = try await oneStop.units.get(id) else { throw StoreError.notFound("unit") }
         try context.require(.manageProcedures, atAnyOf: [unit.path])
         do {
             try await dossiers.setCounter(OneStopCounter(unitID: unit.id, agencyCode: form["agency_code"].tidied.uppercased(), address: form["address"].tidied,

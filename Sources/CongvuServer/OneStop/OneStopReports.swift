@@ -11,7 +11,7 @@ extension OneStopController {
     func period(_ request: Request) throws -> ReportPeriod {
         let q = request.uri.queryParameters
         let kind = q["kind"].flatMap { ReportPeriod.Kind(rawValue: String($0)) } ?? .month
-        let today = services.today
+        let today = oneStop.today
         if kind == .range {
             guard let from = q["from"].flatMap({ Day(String($0)) }), let to = q["to"].flatMap({ Day(String($0)) }),
                   (2000...2100).contains(from.year), (2000...2100).contains(to.year),
@@ -37,8 +37,8 @@ extension OneStopController {
         let scopes = try context.scopes(.viewDossiers)
         let period = try period(request)
         let grouping = request.uri.queryParameters["group"].flatMap { SettlementReport.Grouping(rawValue: String($0)) } ?? .unit
-        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: services.today)
-        let overdue = try await dossiers.overdue(period, scopes: scopes, today: services.today, limit: 200)
+        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: oneStop.today)
+        let overdue = try await dossiers.overdue(period, scopes: scopes, today: oneStop.today, limit: 200)
         let quarter = (period.last.month + 2) / 3
         let evaluation = try await dossiers.quarterEvaluation(scopes: scopes, year: period.last.year, quarter: quarter)
         let locale = context.locale
@@ -47,8 +47,8 @@ extension OneStopController {
             .init(label: label, cells: self.columns(r), on_time_rate: Self.percent(r.onTimeRate), online_rate: Self.percent(r.onlineRate))
         }
         let query = request.uri.query ?? ""
-        return try services.views.page(ReportPage(
-            auditAnchor: services.auditAnchor(context.locale),
+        return try oneStop.views.page(ReportPage(
+            auditAnchor: oneStop.shared.auditAnchor(context.locale),
             first: period.first.vietnamese, last: period.last.vietnamese, group: grouping.rawValue, by_unit: grouping == .unit,
             kinds: FormView.options(ReportPeriod.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("period_kind", $0.rawValue, locale)) },
                                     selected: period.kind.rawValue),
@@ -101,7 +101,7 @@ extension OneStopController {
         let scopes = try context.scopes(.viewDossiers)
         let period = try period(request)
         let grouping = request.uri.queryParameters["group"].flatMap { SettlementReport.Grouping(rawValue: String($0)) } ?? .unit
-        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: services.today)
+        let report = try await dossiers.settlement(period, grouping: grouping, scopes: scopes, today: oneStop.today)
         let locale = context.locale
         var sheet = XLSXSheet(name: "Bieu06")
         sheet.title = catalogs.text("report_title", locale, [period.first.vietnamese, period.last.vietnamese])

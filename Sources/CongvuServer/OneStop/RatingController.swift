@@ -8,9 +8,9 @@ import Hummingbird
 /// tablet, which the officer opens in counter mode (no staff menu, no sign-out). One rating per
 /// dossier; who may rate is `RatingAccess`. Rate-limited per address like tracking.
 struct RatingController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var dossiers: DossierStore { DossierStore(database: services.database) }
+    let oneStop: OneStopServices
+    var catalogs: Catalogs { oneStop.views.catalogs }
+    var dossiers: DossierStore { oneStop.dossiers }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("danh-gia", use: page)
@@ -18,16 +18,16 @@ struct RatingController {
     }
 
     /// The receipt's tag of a dossier code.
-    static func tag(_ code: String, _ services: AppServices) -> String { services.secrets.tag("rating", code) }
+    static func tag(_ code: String, _ oneStop: OneStopServices) -> String { oneStop.secrets.tag("rating", code) }
 
     /// The rating page of a dossier with its tag; `counter` for the counter's tablet.
-    static func link(_ code: String, _ services: AppServices, counter: Bool = false) -> String {
-        "/danh-gia?ma=\(code)&k=\(tag(code, services))" + (counter ? "&quay=1" : "")
+    static func link(_ code: String, _ oneStop: OneStopServices, counter: Bool = false) -> String {
+        "/danh-gia?ma=\(code)&k=\(tag(code, oneStop))" + (counter ? "&quay=1" : "")
     }
 
     /// What the request proves: the receipt's tag, or nothing yet (the last digits are asked).
     func access(code: String, tag: String) -> RatingAccess {
-        !tag.isEmpty && FormData.constantTimeEqual(tag, Self.tag(code, services)) ? .receipt : .lastDigits
+        !tag.isEmpty && FormData.constantTimeEqual(tag, Self.tag(code, oneStop)) ? .receipt : .lastDigits
     }
 
     struct Asked {
@@ -46,7 +46,7 @@ struct RatingController {
         let form = try await FormData.read(request, context)
         let asked = Asked(code: form["ma"], tag: form["k"], counter: form["quay"] == "1")
         var view = FormView(values: ["comment": form["comment"], "digits": form["digits"]])
-        guard services.trackingLimiter.allow(context.clientAddress) else {
+        guard oneStop.trackingLimiter.allow(context.clientAddress) else {
             return try await render(request, context, asked, form: view, status: .tooManyRequests, notice: "http_too_many_requests")
         }
         guard let code = DossierCode.normalise(asked.code), let subject = try await dossiers.ratingSubject(code: code) else {
@@ -79,10 +79,10 @@ struct RatingController {
     func render(_ request: Request, _ context: AppRequestContext, _ asked: Asked, form: FormView, status: HTTPResponse.Status = .ok,
                 thanks: Bool = false, notice: String? = nil, subject known: RatingSubject? = nil) async throws -> Response {
         let locale = context.locale
-        let token = FormToken(request, context, secure: services.config.cookiesSecure)
+        let token = FormToken(request, context, secure: oneStop.config.cookiesSecure)
         var page = RatingPage(form: form, counter: asked.counter, thanks: thanks, form_csrf: token.value)
         func respond(_ status: HTTPResponse.Status) throws -> Response {
-            var response = try services.views.page(page, context, status: status)
+            var response = try oneStop.views.page(page, context, status: status)
             if let cookie = token.cookie { response.setCookie(cookie) }
             return response
         }

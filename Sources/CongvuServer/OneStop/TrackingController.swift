@@ -37,8 +37,8 @@ typealias TrackingCache = ExpiringCache<PublicTracking?>
 /// Public dossier tracking, without an account: a page (type the code or scan the receipt's QR)
 /// and the same as JSON. Only the applicant's initials are shown; requests are rate-limited.
 struct TrackingController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
+    let oneStop: OneStopServices
+    var catalogs: Catalogs { oneStop.views.catalogs }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("tra-cuu", use: page)
@@ -46,11 +46,11 @@ struct TrackingController {
     }
 
     func allowed(_ context: AppRequestContext) -> Bool {
-        services.trackingLimiter.allow(context.clientAddress)
+        oneStop.trackingLimiter.allow(context.clientAddress)
     }
 
     func lookUp(_ code: String) async throws -> PublicTracking? {
-        try await services.trackingCache.value(code) { try await DossierStore(database: services.database).tracking(code: code) }
+        try await oneStop.trackingCache.value(code) { try await oneStop.dossiers.tracking(code: code) }
     }
 
     func view(_ t: PublicTracking, _ locale: AppLocale) -> TrackingPage.Dossier {
@@ -64,23 +64,23 @@ struct TrackingController {
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let asked = request.uri.queryParameters["ma"].map(String.init) ?? ""
-        guard !asked.isEmpty else { return try services.views.page(TrackingPage(), context) }
+        guard !asked.isEmpty else { return try oneStop.views.page(TrackingPage(), context) }
         guard allowed(context) else {
-            return try services.views.page(TrackingPage(asked: asked, error: catalogs.text("http_too_many_requests", context.locale)), context, status: .tooManyRequests)
+            return try oneStop.views.page(TrackingPage(asked: asked, error: catalogs.text("http_too_many_requests", context.locale)), context, status: .tooManyRequests)
         }
         guard let code = DossierCode.normalise(asked), let t = try await lookUp(code) else {
-            return try services.views.page(TrackingPage(asked: asked, error: catalogs.text("tracking_not_found", context.locale)), context, status: .notFound)
+            return try oneStop.views.page(TrackingPage(asked: asked, error: catalogs.text("tracking_not_found", context.locale)), context, status: .notFound)
         }
         // Rating: from the receipt's QR (its tag) at any time after intake, or once the result is ready.
         let tag = request.uri.queryParameters["k"].map(String.init) ?? ""
-        let rating = RatingController(services: services)
+        let rating = RatingController(oneStop: oneStop)
         var rateLink: String?
-        if rating.access(code: code, tag: tag) == .receipt || t.status.isResolved, let subject = try await DossierStore(database: services.database).ratingSubject(code: code),
+        if rating.access(code: code, tag: tag) == .receipt || t.status.isResolved, let subject = try await oneStop.dossiers.ratingSubject(code: code),
            (try? RatingAccess.check(rating.access(code: code, tag: tag), status: subject.status, rated: subject.rated, digits: nil,
                                     idNumber: subject.idNumber, phone: subject.phone)) != nil {
             rateLink = "/danh-gia?ma=\(code)" + (tag.isEmpty ? "" : "&k=\(tag)")
         }
-        return try services.views.page(TrackingPage(asked: asked, dossier: view(t, context.locale), rate_link: rateLink), context)
+        return try oneStop.views.page(TrackingPage(asked: asked, dossier: view(t, context.locale), rate_link: rateLink), context)
     }
 
     struct Body: Encodable {

@@ -8,9 +8,9 @@ import Hummingbird
 /// today's hours, dossier tracking and the committees' door boards. `/` shows it to whoever is
 /// not signed in; staff sign in from it.
 struct PublicController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var procedures: ProcedureStore { ProcedureStore(database: services.database) }
+    let oneStop: OneStopServices
+    var catalogs: Catalogs { oneStop.views.catalogs }
+    var procedures: ProcedureStore { oneStop.procedures }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("thu-tuc", use: catalogue)
@@ -19,19 +19,19 @@ struct PublicController {
 
     /// The deployment's name: its top unit (the province), or the app's name.
     func deployment() async throws -> String {
-        try await services.units.list(scopes: [""]).first { $0.parentID == nil && $0.isActive(on: services.today) }?.name ?? ""
+        try await oneStop.units.list(scopes: [""]).first { $0.parentID == nil && $0.isActive(on: oneStop.today) }?.name ?? ""
     }
 
     func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let locale = context.locale
-        let today = services.today
-        let store = DossierStore(database: services.database)
+        let today = oneStop.today
+        let store = oneStop.dossiers
         var counters: [PublicHomePage.Counter] = []
         for c in try await store.counters() {
-            guard let unit = try await services.units.get(c.unitID), unit.isActive(on: today) else { continue }
+            guard let unit = try await oneStop.units.get(c.unitID), unit.isActive(on: today) else { continue }
             var parent: OrgUnit?
-            if let id = unit.parentID { parent = try await services.units.get(id) }
-            let calendar = try await CalendarStore(database: services.database).workCalendar(for: unit, years: today.year...today.year)
+            if let id = unit.parentID { parent = try await oneStop.units.get(id) }
+            let calendar = try await oneStop.calendars.workCalendar(for: unit, years: today.year...today.year)
             let sessions = calendar.sessions(on: today)
             let weekday = HolidayRules.weekday(today)
             counters.append(.init(
@@ -46,7 +46,7 @@ struct PublicController {
         let current = try await procedures.list(validOn: today)
         let fields = Dictionary(grouping: current, by: \.field).map { PublicHomePage.Field(field: $0.key, count: $0.value.count) }
             .sorted { SearchKey.fold($0.field) < SearchKey.fold($1.field) }
-        return try services.views.page(PublicHomePage(
+        return try oneStop.views.page(PublicHomePage(
             deployment: try await deployment(), counters: counters, has_counters: !counters.isEmpty,
             procedure_count: current.count, fields: fields), context)
     }
@@ -55,14 +55,14 @@ struct PublicController {
     func catalogue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let q = request.uri.queryParameters["q"].map(String.init) ?? ""
         let field = request.uri.queryParameters["field"].map(String.init) ?? ""
-        let found = try await procedures.list(search: String(q.prefix(100)), field: String(field.prefix(200)), validOn: services.today)
-        return try services.views.page(PublicProceduresPage(
+        let found = try await procedures.list(search: String(q.prefix(100)), field: String(field.prefix(200)), validOn: oneStop.today)
+        return try oneStop.views.page(PublicProceduresPage(
             deployment: try await deployment(), q: q, field: Template.optional(field), count: found.count,
             procedures: found.map { row($0, context.locale) }, has_procedures: !found.isEmpty), context)
     }
 
     func procedure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: Int64.self), let p = try await procedures.get(id), p.isValid(on: services.today) else {
+        guard let id = context.parameters.get("id", as: Int64.self), let p = try await procedures.get(id), p.isValid(on: oneStop.today) else {
             throw StoreError.notFound("procedure")
         }
         let locale = context.locale
@@ -73,14 +73,14 @@ struct PublicController {
         shown.has_documents = !p.documents.isEmpty
         shown.result = Template.optional(p.result)
         shown.legal_basis = Template.optional(p.legalBasis)
-        return try services.views.page(PublicProcedurePage(p: shown, deployment: try await deployment()), context)
+        return try oneStop.views.page(PublicProcedurePage(p: shown, deployment: try await deployment()), context)
     }
 
     func row(_ p: Procedure, _ locale: AppLocale) -> PublicProcedure {
         let fee = p.fee == 0 ? catalogs.text("public_fee_free", locale)
             : catalogs.text("public_fee_amount", locale, [Self.money(p.fee)]) + (p.feeNote.isEmpty ? "" : " (\(p.feeNote))")
         return PublicProcedure(id: p.id, code: p.code, name: p.name, field: p.field, level: catalogs.label("competent_level", p.level.rawValue, locale),
-                               time: OneStopController(services: services).timeText(p.time, locale), fee: fee,
+                               time: OneStopController(oneStop: oneStop).timeText(p.time, locale), fee: fee,
                                online: catalogs.label("online_level", p.onlineLevel.rawValue, locale), documents_count: p.documents.count)
     }
 

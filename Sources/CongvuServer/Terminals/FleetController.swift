@@ -9,9 +9,9 @@ import Hummingbird
 struct FleetController {
     let services: AppServices
     var catalogs: Catalogs { services.views.catalogs }
-    var terminals: TerminalStore { TerminalStore(database: services.database) }
-    var commands: CommandStore { CommandStore(database: services.database) }
-    var alerts: AlertStore { AlertStore(database: services.database) }
+    var terminals: TerminalStore { services.terminals.terminals }
+    var commands: CommandStore { services.terminals.commands }
+    var alerts: AlertStore { services.terminals.alerts }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -92,7 +92,7 @@ struct FleetController {
         let all = try await rows(context)
         let shown = health ? all.filter { !$0.problems.isEmpty } : all
         // New serials refused in the last day (made up, or too many at once): the office decides whether to worry.
-        let refused = try await TerminalStore(database: services.database).refusedContacts(since: Date().addingTimeInterval(-86400))
+        let refused = try await services.terminals.terminals.refusedContacts(since: Date().addingTimeInterval(-86400))
         return try services.views.page(TerminalsPage(
             form: form, health: health,
             pending: shown.filter { $0.terminal.status == .pending }.map { view($0, context) },

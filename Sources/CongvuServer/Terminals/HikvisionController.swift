@@ -12,7 +12,7 @@ import Hummingbird
 /// As with ZKTeco, a terminal is pending (its events refused with 503) until approved.
 struct HikvisionController {
     let services: AppServices
-    var store: TerminalStore { TerminalStore(database: services.database) }
+    var store: TerminalStore { services.terminals.terminals }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("hikvision/:serial/events", use: event)
@@ -26,7 +26,7 @@ struct HikvisionController {
     func event(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let serial = context.parameters.get("serial"), PushRequest.isSerialNumber(serial) else { return reply(.badRequest, "serial") }
         let now = Date()
-        guard let admitted = try await services.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
+        guard let admitted = try await services.terminals.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
             return reply(.serviceUnavailable, "refused")
         }
         let body = admitted.data
@@ -46,7 +46,7 @@ struct HikvisionController {
             return reply(.badRequest, "unreadable event")
         }
         // From elsewhere than its pinned address it is held like a terminal not approved (it keeps the event).
-        guard terminal.status == .approved, !(try await services.terminalMoved(terminal, address: context.clientAddress, now: now)) else {
+        guard terminal.status == .approved, !(try await services.terminals.moved(terminal, address: context.clientAddress, now: now)) else {
             return reply(.serviceUnavailable, "terminal not approved")
         }
         guard let event = parsed else {
@@ -56,14 +56,14 @@ struct HikvisionController {
         }
         let key = Self.key(event)
         if let picture = event.picture {
-            let sha = try services.punchPhotos.write(picture)
-            try await services.punchPhotos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: event.at, now: now)
+            let sha = try services.attendance.photos.write(picture)
+            try await services.attendance.photos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: event.at, now: now)
             // The journal keeps the event's JSON and the picture's hash; the picture lives once in the photo store.
             journaled = event.json + Data([0]) + Data("sha256:\(sha)".utf8)
         }
         let punch = TerminalPunch(pin: event.employee, at: event.at, method: event.method, key: key)
         let result = try await store.ingest([punch], terminal: terminal, journal: entry(request, serial, now, journaled, 200, "OK"), now: now)
-        await services.terminalPunchesArrived(result, punches: [punch], serial: serial, now: now)
+        await TerminalController.punchesArrived(services, result, punches: [punch], serial: serial, now: now)
         return reply(.ok, "OK")
     }
 

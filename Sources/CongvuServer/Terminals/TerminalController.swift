@@ -12,8 +12,18 @@ import Logging
 /// resend that adds nothing. An unapproved (or disabled) terminal's uploads get 503: it keeps its data.
 struct TerminalController {
     let services: AppServices
-    var store: TerminalStore { TerminalStore(database: services.database) }
-    var commands: CommandStore { CommandStore(database: services.database) }
+    var store: TerminalStore { services.terminals.terminals }
+    var commands: CommandStore { services.terminals.commands }
+
+    /// After a terminal's punches are stored (ZKTeco or Hikvision): the live boards hear of them, and
+    /// the camera at that entrance keeps a picture of the moment (beside the terminal's answer, which
+    /// does not wait).
+    static func punchesArrived(_ services: AppServices, _ result: TerminalStore.Ingested, punches: [TerminalPunch], serial: String, now: Date) async {
+        if !result.personIDs.isEmpty { await services.attendance.announce(personIDs: result.personIDs) }
+        let moments = punches.map { (key: $0.key, at: $0.at) }
+        let hub = services.video.hub
+        Task { await hub.snapshot(terminal: serial, punches: moments, now: now) }
+    }
 
     /// An approved terminal's upload: a few thousand rows or one photo (a batch of 5,000 ATTLOG rows
     /// is about 300 KiB; a photo under 200 KiB).
@@ -51,7 +61,7 @@ struct TerminalController {
             return reply("ERROR: SN", status: .badRequest)
         }
         let now = Date()
-        guard let body = try await services.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
+        guard let body = try await services.terminals.admittedBody(request, serial: serial, address: context.clientAddress, now: now) else {
             return reply("ERROR: refused", status: .serviceUnavailable)
         }
         let push = PushRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, body: body.data)
@@ -133,7 +143,7 @@ struct TerminalController {
                 services.logger.warning("terminal rows kept only in the journal", metadata: ["serial": "\(terminal.serial)", "rows": "\(rows.unreadable)"])
             }
             let result = try await store.ingest(rows.punches, terminal: terminal, journal: received.entry(.ok, answer), stamp: stamp, now: received.now)
-            await services.terminalPunchesArrived(result, punches: rows.punches, serial: terminal.serial, now: received.now)
+            await Self.punchesArrived(services, result, punches: rows.punches, serial: terminal.serial, now: received.now)
             return reply(answer)
         case "OPERLOG":
             let rows = TerminalRows.alerts(operations: push.body, terminal: terminal)
@@ -175,7 +185,7 @@ struct TerminalController {
             try await store.journal(received.entry(.badRequest, "ERROR: photo"))
             return reply("ERROR: photo", status: .badRequest)
         }
-        let photos = services.punchPhotos
+        let photos = services.attendance.photos
         var sha: String?
         if terminal.photos, let pin = parsed.photo.pin, let time = parsed.photo.time {
             let written = try photos.write(parsed.photo.jpeg)
@@ -205,14 +215,14 @@ struct TerminalController {
     func trust(_ terminal: Terminal, push: PushRequest, request: Request, address: String, now: Date) async throws -> Trust {
         guard terminal.status != .pending else { return .trusted }
         let day = Day(now, in: CivilTime.vietnam)
-        if try await services.terminalMoved(terminal, address: address, now: now) { return .moved }
+        if try await services.terminals.moved(terminal, address: address, now: now) { return .moved }
         let beforeToken = push.isHandshake || push.endpoint == .registry || push.endpoint == .push
         guard terminal.registered, !beforeToken else { return .trusted }
         let expected = (try? services.secrets.open(terminal.registrySealed)).map {
             SecurityPush.token(registryCode: $0, serial: terminal.serial, sessionID: terminal.sessionID)
         }
         if let expected, let token = SecurityPush.token(cookieHeader: request.headers[.cookie]), Token.equal(token, expected) { return .trusted }
-        try await AlertStore(database: services.database).raise(
+        try await services.terminals.alerts.raise(
             [NewTerminalAlert(kind: .badToken, occurredAt: now, detail: "\(address) \(push.method) \(push.endpoint?.rawValue ?? "")",
                               dedupe: "token:\(terminal.serial):\(address):\(day)")], terminalID: terminal.id, now: now)
         return .badToken
@@ -229,7 +239,7 @@ struct TerminalController {
             let ours = try await store.punchCount(serial: terminal.serial, from: from.instant(offsetSeconds: terminal.utcOffset),
                                                   to: to.instant(offsetSeconds: terminal.utcOffset))
             guard theirs > ours else { continue }
-            try await AlertStore(database: services.database).raise(
+            try await services.terminals.alerts.raise(
                 [NewTerminalAlert(kind: .countMismatch, occurredAt: now, detail: "\(from.day): \(theirs) ≠ \(ours)",
                                   dedupe: "sum:\(terminal.serial):\(command.id)")], terminalID: terminal.id, now: now)
             try await commands.enqueue([NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: from, to: to), label: from.day.description)],
@@ -248,31 +258,3 @@ struct TerminalController {
     }
 }
 
-extension AppServices {
-    /// Whether a request in an approved terminal's name comes from elsewhere than its pinned
-    /// address (or range): then it is held, and the terminal's alert raised once a day per address.
-    /// For every vendor (ZKTeco and Hikvision alike).
-    func terminalMoved(_ terminal: Terminal, address: String, now: Date) async throws -> Bool {
-        guard terminal.status != .pending, !terminal.admits(address: address) else { return false }
-        try await AlertStore(database: database).raise(
-            [NewTerminalAlert(kind: .addressChanged, occurredAt: now, detail: "\(terminal.pinnedAddress) → \(address)",
-                              dedupe: "address:\(terminal.serial):\(address):\(Day(now, in: CivilTime.vietnam))")], terminalID: terminal.id, now: now)
-        return true
-    }
-
-    /// A terminal request's body, read up to what its serial may send: a new serial is admitted a
-    /// few per address and hour (nil: refused, counted for the office); a terminal not yet approved
-    /// sends small bodies only (`tooLarge`: refused after it is noted as pending, so the office sees it).
-    func admittedBody(_ request: Request, serial: String, address: String, now: Date) async throws -> (data: Data, tooLarge: Bool)? {
-        let store = TerminalStore(database: database)
-        let limits = TerminalStore.FirstContactLimits(perAddressPerHour: config.terminalFirstContactsPerHour)
-        guard try await store.admit(serial: serial, address: address, limits: limits, now: now) else { return nil }
-        let approved = try await store.get(serial: serial)?.status == .approved
-        do {
-            let limit = approved ? TerminalController.bodyLimit : TerminalController.unapprovedBodyLimit
-            return (Data(try await request.body.collect(upTo: limit).readableBytesView), false)
-        } catch is NIOTooManyBytesError {
-            return (Data(), true)
-        }
-    }
-}

@@ -16,9 +16,9 @@ public struct TerminalHousekeeping: Sendable {
     /// count above the server's raises an alert and re-queries the day. Returns how many were asked.
     @discardableResult
     public func reconcile(day: Day, now: Date = Date()) async throws -> Int {
-        let commands = CommandStore(database: services.database)
+        let commands = services.terminals.commands
         var asked = 0
-        for t in try await TerminalStore(database: services.database).list() where t.status == .approved && t.family == "2.x" {
+        for t in try await services.terminals.terminals.list() where t.status == .approved && t.family == "2.x" {
             let label = day.description
             if try await commands.exists(kind: .countLog, label: label, terminalID: t.id) { continue }
             guard let from = TerminalTime("\(day) 00:00:00"), let to = TerminalTime("\(day) 23:59:59") else { continue }
@@ -32,7 +32,7 @@ public struct TerminalHousekeeping: Sendable {
     /// Forgets photos older than the retention period.
     @discardableResult
     public func prunePhotos(now: Date = Date()) async throws -> Int {
-        try await services.punchPhotos.prune(takenBefore: now.addingTimeInterval(-TimeInterval(services.config.punchPhotoDays) * 86400))
+        try await services.attendance.photos.prune(takenBefore: now.addingTimeInterval(-TimeInterval(services.config.punchPhotoDays) * 86400))
     }
 
     public struct Reparsed: Sendable, Equatable {
@@ -44,7 +44,7 @@ public struct TerminalHousekeeping: Sendable {
     /// Rebuilds punches (and photo links) from the journal: what a fixed parser reads in old
     /// uploads is added; what is already stored is not added twice.
     public func reparse(serial: String? = nil, progress: (@Sendable (Int64) -> Void)? = nil) async throws -> Reparsed {
-        let store = TerminalStore(database: services.database)
+        let store = services.terminals.terminals
         var terminals: [String: Terminal] = [:]
         var out = Reparsed()
         var next: Int64 = 1
@@ -62,8 +62,8 @@ public struct TerminalHousekeeping: Sendable {
                 out.entries += 1
                 // A photo is linked again only while its file is kept (retention may have removed it).
                 func link(_ key: String, _ sha: String, _ takenAt: Date) async throws {
-                    guard services.punchPhotos.has(sha: sha) else { return }
-                    if try await services.punchPhotos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: takenAt, now: received) { out.photos += 1 }
+                    guard services.attendance.photos.has(sha: sha) else { return }
+                    if try await services.attendance.photos.link(key: key, sha: sha, terminalID: terminal.id, takenAt: takenAt, now: received) { out.photos += 1 }
                 }
                 if table == "HIKVISION" {
                     guard let (event, sha) = HikvisionController.journaled(entry) else { continue }
@@ -103,7 +103,7 @@ struct TerminalNightlyService: Service {
                 do {
                     let asked = try await housekeeping.reconcile(day: today.previous, now: now)
                     let pruned = try await housekeeping.prunePhotos(now: now)
-                    let expired = try await CommandStore(database: housekeeping.services.database).expire(now: now)
+                    let expired = try await housekeeping.services.terminals.commands.expire(now: now)
                     logger.info("terminal nightly jobs", metadata: ["reconciliation": "\(asked)", "photos_pruned": "\(pruned)",
                                                                     "commands_expired": "\(expired)"])
                 } catch {

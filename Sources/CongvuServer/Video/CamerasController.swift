@@ -9,9 +9,9 @@ import Hummingbird
 /// RTSP address, one camera's page (live view, health, recorder history, rights), the live grid, and
 /// the viewing log. Every page and media path checks the per-camera right.
 struct CamerasController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var store: CameraStore { services.cameras }
+    let video: VideoServices
+    var catalogs: Catalogs { video.views.catalogs }
+    var store: CameraStore { video.cameras }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -29,14 +29,14 @@ struct CamerasController {
     }
 
     func camera(_ context: AppRequestContext, needing right: CameraRight? = nil) async throws -> (CameraRecord, Set<CameraRight>) {
-        try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right)
+        try await video.camera(context.parameters.get("id", as: Int64.self), context, needing: right)
     }
 
     func health(_ record: CameraRecord, _ locale: AppLocale) -> [CameraRow.Stream] {
         let c = record.camera
         var streams: [CameraRow.Stream] = []
         for stream in c.hasSubStream ? [CameraStream.main, .sub] : [.main] {
-            guard let recorder = services.video.recorder(camera: c.id, stream: stream) else { continue }
+            guard let recorder = video.hub.recorder(camera: c.id, stream: stream) else { continue }
             let stats = recorder.channel.statistics
             let status = recorder.currentStatus
             let since = stats.lastFragmentAt.map { Date().timeIntervalSince($0) }
@@ -69,16 +69,16 @@ struct CamerasController {
     }
 
     /// Whether recording can work on this server: shown on every camera page.
-    var videoMissing: Bool { !services.video.available }
+    var videoMissing: Bool { !video.hub.available }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let cameras = try await store.visible(to: p)
         let alerts = p.holds(.manageCameras)
             ? try await store.openAlerts(within: p.scopes(for: .manageCameras), serverWide: p.roles.contains(.systemAdmin)) : []
-        return try services.views.page(CamerasPage(
-            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
-            recorders_off: !services.config.cameras, can_manage: p.holds(.manageCameras),
+        return try video.views.page(CamerasPage(
+            video_missing: videoMissing, ffmpeg: video.hub.ffmpegSetting,
+            recorders_off: !video.config.cameras, can_manage: p.holds(.manageCameras),
             cameras: cameras.map { row($0.0, $0.1, context.locale) }, has_cameras: !cameras.isEmpty,
             any_live: cameras.contains { $0.1.contains(.live) },
             alerts: alerts.map { .init(kind: catalogs.label("camera_alert", $0.kind, context.locale), detail: $0.detail,
@@ -90,7 +90,7 @@ struct CamerasController {
 
     func formPage(_ context: AppRequestContext, camera: CameraRecord?, form: FormView, status: HTTPResponse.Status = .ok) async throws -> Response {
         let p = try context.signedIn()
-        let units = try await services.units.list(scopes: p.scopes(for: .manageCameras)).filter { $0.isActive(on: services.today) }
+        let units = try await video.units.list(scopes: p.scopes(for: .manageCameras)).filter { $0.isActive(on: video.today) }
         var values = form.values
         if values.isEmpty, let c = camera?.camera {
             values = ["name": c.name, "brand": c.brand.rawValue, "host": c.host, "rtsp_port": String(c.rtspPort), "http_port": String(c.httpPort),
@@ -105,7 +105,7 @@ struct CamerasController {
         }
         var view = form
         view.values = values
-        return try services.views.page(CameraFormPage(
+        return try video.views.page(CameraFormPage(
             form: view,
             camera: camera.map { .init(id: $0.camera.id, name: $0.camera.name, has_password: $0.hasPassword) },
             editing: camera != nil,
@@ -170,7 +170,7 @@ struct CamerasController {
     func submitted(_ form: FormData, by p: Principal) async throws -> (Camera, password: String) {
         let d = try await discovered(draft(form))
         let camera = try d.validated()
-        guard let unit = try await services.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
+        guard let unit = try await video.units.get(camera.unitID) else { throw ValidationErrors([FieldError("unit", "required")]) }
         guard p.allows(.manageCameras, at: unit.path) else { throw Forbidden() }
         return (camera, d.effectivePassword)
     }
@@ -221,7 +221,7 @@ struct CamerasController {
 
     /// Puts a new or changed camera to work at once rather than at the next periodic sync.
     func startRecorders() async {
-        if services.config.cameras { await services.video.sync() }
+        if video.config.cameras { await video.hub.sync() }
     }
 
     // MARK: one camera
@@ -234,16 +234,16 @@ struct CamerasController {
         let events = try await store.events(camera: record.camera.id, limit: 20)
         let grants = manages ? try await store.grants(camera: record.camera.id) : []
         let locks = manages ? try await store.locks(camera: record.camera.id) : []
-        let accounts = manages ? try await services.accounts.list(scopes: p.scopes(for: .manageCameras)) : []
+        let accounts = manages ? try await video.accounts.list(scopes: p.scopes(for: .manageCameras)) : []
         let names = Dictionary(accounts.map { ($0.0.id, $0.0.displayName) }, uniquingKeysWith: { a, _ in a })
         let day = Day(Date(), in: CivilTime.vietnam)
         let dayStart = CivilTime.startOfDay(day)
         let timeline = Timeline(segments: try await store.segments(camera: record.camera.id, from: dayStart, to: dayStart.addingTimeInterval(86_400)),
                                 within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
         func clock(_ d: Date) -> String { Instant.clock(d) }
-        return try services.views.page(CameraPage(
+        return try video.views.page(CameraPage(
             camera: row(record, rights, locale),
-            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
+            video_missing: videoMissing, ffmpeg: video.hub.ffmpegSetting,
             can_edit: manages, camera_id: record.camera.id, can_playback: rights.contains(.playback),
             events: events.map { .init(at: Instant.display($0.at), stream: $0.stream,
                                        kind: catalogs.label("camera_event", $0.kind, locale), detail: $0.detail) },
@@ -273,7 +273,7 @@ struct CamerasController {
             throw ValidationErrors([FieldError("rights", "camera_grant_incomplete")])
         }
         // Only the accounts the form offers: those of the manager's own subtree.
-        if let user, try await !services.accounts.list(scopes: try context.scopes(.manageCameras)).contains(where: { $0.0.id == user }) {
+        if let user, try await !video.accounts.list(scopes: try context.scopes(.manageCameras)).contains(where: { $0.0.id == user }) {
             throw ValidationErrors([FieldError("user", "camera_grant_account")])
         }
         try await store.grant(CameraGrant(cameraID: record.camera.id, userID: user, role: role, rights: rights), by: context.actor)
@@ -311,8 +311,8 @@ struct CamerasController {
     func grid(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let live = try await store.visible(to: p).filter { $0.1.contains(.live) }
-        return try services.views.page(CameraGridPage(
-            video_missing: videoMissing, ffmpeg: services.video.ffmpegSetting,
+        return try video.views.page(CameraGridPage(
+            video_missing: videoMissing, ffmpeg: video.hub.ffmpegSetting,
             cameras: live.map { .init(id: $0.0.camera.id, name: $0.0.camera.name, unit: $0.0.unitName,
                                       stream: $0.0.camera.hasSubStream ? "sub" : "main") },
             has_cameras: !live.isEmpty), context)
@@ -320,32 +320,20 @@ struct CamerasController {
 
     /// The socket path asked without an upgrade: the same checks, then "use a WebSocket".
     func socketWithoutUpgrade(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try await LiveSocket(services: services).watchList(request, context)
+        _ = try await LiveSocket(video: video).watchList(request, context)
         throw HTTPError(.upgradeRequired, message: "WebSocket")
     }
 
     func viewsLog(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let scopes = try context.scopes(.manageCameras)
         let views = try await store.views(within: scopes)
-        return try services.views.page(CameraViewsPage(
+        return try video.views.page(CameraViewsPage(
             views: views.map { .init(camera: $0.cameraName, camera_id: $0.cameraID, user: $0.userName,
                                      kind: catalogs.label("camera_view", $0.kind.rawValue, context.locale),
                                      at: Instant.display($0.startedAt), seconds: Int($0.seconds.rounded()),
                                      // Older playback rows repeated their start as `yyyy-MM-dd HH:mm`: shown as people write it.
                                      detail: Instant.parseLocal($0.detail).map { Instant.display($0) } ?? $0.detail) },
             has_views: !views.isEmpty), context)
-    }
-}
-
-extension AppServices {
-    /// A camera with what the signed-in principal may do with it: 404 for an unknown camera, 403
-    /// without any right on it, or without `right` when one is named. Every camera route and media
-    /// path comes through here.
-    func camera(_ id: Int64?, _ context: AppRequestContext, needing right: CameraRight? = nil) async throws -> (CameraRecord, Set<CameraRight>) {
-        let p = try context.signedIn()
-        guard let id, let (record, rights) = try await cameras.rights(of: p, camera: id) else { throw StoreError.notFound("camera") }
-        guard !rights.isEmpty, right.map(rights.contains) ?? true else { throw Forbidden() }
-        return (record, rights)
     }
 }
 

@@ -14,7 +14,7 @@ import Synchronization
 /// bytes. Each viewer reads from its own bounded queue, so a slow phone skips to the next keyframe
 /// and never slows the others. Each viewing is logged when it ends.
 struct LiveSocket {
-    let services: AppServices
+    let video: VideoServices
 
     struct Watch {
         var record: CameraRecord
@@ -34,7 +34,7 @@ struct LiveSocket {
         let stream = Self.stream(asked: request)
         var out: [Watch] = []
         for id in ids {
-            out.append(Watch(record: try await services.camera(id, context, needing: .live).0, stream: stream))
+            out.append(Watch(record: try await video.camera(id, context, needing: .live).0, stream: stream))
         }
         return out
     }
@@ -59,11 +59,11 @@ struct LiveSocket {
                         // A camera whose stream is not running (switched off, ffmpeg missing, just
                         // changed) shows as offline, and plays as soon as its recorder runs.
                         let camera = watch.record.camera.id
-                        var channel = services.video.channel(camera: camera, stream: watch.stream)
+                        var channel = video.hub.channel(camera: camera, stream: watch.stream)
                         if channel == nil { try await outbound.write(.text("{\"slot\":\(slot),\"state\":\"offline\"}")) }
                         while channel == nil {
                             try await Task.sleep(for: .seconds(2))
-                            channel = services.video.channel(camera: camera, stream: watch.stream)
+                            channel = video.hub.channel(camera: camera, stream: watch.stream)
                         }
                         guard let channel, let viewer = viewers.add(channel.subscribe()) else { return }
                         // Ends when the socket does, or when the stream is gone for good (the page
@@ -96,7 +96,7 @@ struct LiveSocket {
             }
             let seconds = Date().timeIntervalSince(started)
             for watch in watches {
-                try? await services.cameras.logView(camera: watch.record.camera.id, user: context.actor, kind: .live,
+                try? await video.cameras.logView(camera: watch.record.camera.id, user: context.actor, kind: .live,
                                                     startedAt: started, seconds: seconds, detail: watch.stream.rawValue)
             }
         }
@@ -107,7 +107,7 @@ struct LiveSocket {
 /// last complete keyframe groups, their bytes and the init segment; the live right is checked on
 /// each, and a viewing is logged once a minute while the playlist is being asked for.
 struct LiveHLS {
-    let services: AppServices
+    let video: VideoServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(":id/live.m3u8", use: playlist)
@@ -116,9 +116,9 @@ struct LiveHLS {
     }
 
     func channel(_ request: Request, _ context: AppRequestContext) async throws -> (CameraRecord, CameraStream, LiveChannel) {
-        let (record, _) = try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: .live)
+        let (record, _) = try await video.camera(context.parameters.get("id", as: Int64.self), context, needing: .live)
         let stream = LiveSocket.stream(asked: request)
-        guard let channel = services.video.channel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
+        guard let channel = video.hub.channel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
         return (record, stream, channel)
     }
 
@@ -130,8 +130,8 @@ struct LiveHLS {
             "/cameras/\(id)/live/\($0).m4s?s=\(stream.rawValue)"
         }
         let actor = context.actor
-        _ = try await services.video.hlsViewings.value("\(actor.id ?? 0)-\(id)") {
-            try await services.cameras.logView(camera: id, user: actor, kind: .live, startedAt: Date(), seconds: 60, detail: "hls \(stream.rawValue)")
+        _ = try await video.hub.hlsViewings.value("\(actor.id ?? 0)-\(id)") {
+            try await video.cameras.logView(camera: id, user: actor, kind: .live, startedAt: Date(), seconds: 60, detail: "hls \(stream.rawValue)")
             return true
         }
         return Response(status: .ok, headers: [.contentType: "application/vnd.apple.mpegurl", .cacheControl: "no-store"],
@@ -158,7 +158,7 @@ struct LiveHLS {
 func buildWebSocketRouter(_ services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SessionMiddleware(accounts: services.accounts))
-    LiveSocket(services: services).addRoutes(to: router)
+    LiveSocket(video: services.video).addRoutes(to: router)
     return router
 }
 

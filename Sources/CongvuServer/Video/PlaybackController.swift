@@ -9,9 +9,9 @@ import Hummingbird
 /// clip as MP4 without re-encoding. Every path checks the playback (or export) right on the camera,
 /// segment bytes included, and every playback and export is logged; exports are audited.
 struct PlaybackController {
-    let services: AppServices
-    var catalogs: Catalogs { services.views.catalogs }
-    var store: CameraStore { services.cameras }
+    let video: VideoServices
+    var catalogs: Catalogs { video.views.catalogs }
+    var store: CameraStore { video.cameras }
     /// The longest window one playlist covers, and the longest clip one export cuts.
     static let longestWindow: TimeInterval = 6 * 3600
     static let longestClip: TimeInterval = 3600
@@ -25,7 +25,7 @@ struct PlaybackController {
     }
 
     func camera(_ context: AppRequestContext, needing right: CameraRight) async throws -> CameraRecord {
-        try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: right).0
+        try await video.camera(context.parameters.get("id", as: Int64.self), context, needing: right).0
     }
 
     /// The window asked in `from` and `to` (ISO instants or local `YYYY-MM-DD HH:MM`), checked.
@@ -44,7 +44,7 @@ struct PlaybackController {
     func files(_ record: CameraRecord, _ window: TimeSpan) async throws -> [PlaybackFile] {
         var out: [PlaybackFile] = []
         for s in try await store.segments(camera: record.camera.id, from: window.start, to: window.end) {
-            let path = (services.video.directory as NSString).appendingPathComponent(s.path)
+            let path = (video.hub.directory as NSString).appendingPathComponent(s.path)
             guard let file = try? SegmentFile(path: path) else { continue }
             out.append(PlaybackFile(name: (s.path as NSString).lastPathComponent, start: s.start, file: file))
         }
@@ -52,8 +52,8 @@ struct PlaybackController {
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (record, rights) = try await services.camera(context.parameters.get("id", as: Int64.self), context, needing: .playback)
-        let day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? services.today
+        let (record, rights) = try await video.camera(context.parameters.get("id", as: Int64.self), context, needing: .playback)
+        let day = request.uri.queryParameters["day"].flatMap { Day(String($0)) } ?? video.today
         let start = CivilTime.startOfDay(day)
         let segments = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(86_400))
         let timeline = Timeline(segments: segments, within: TimeSpan(start: start, end: min(Date(), start.addingTimeInterval(86_400))))
@@ -75,7 +75,7 @@ struct PlaybackController {
                                  hls: "/cameras/\(record.camera.id)/playback.m3u8?\(query)", at: Instant.formatLocal(at),
                                  clip_from: Instant.clock(at), clip_to: Instant.clock(at.addingTimeInterval(300)))
         }
-        return try services.views.page(page, context)
+        return try video.views.page(page, context)
     }
 
     func json(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -112,7 +112,7 @@ struct PlaybackController {
         }
         let indexed = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(1))
         guard indexed.contains(where: { $0.path == "\(record.camera.id)/\(name)" }) else { throw StoreError.notFound("segment") }
-        let path = (services.video.directory as NSString).appendingPathComponent("\(record.camera.id)/\(name)")
+        let path = (video.hub.directory as NSString).appendingPathComponent("\(record.camera.id)/\(name)")
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.notFound("segment") }
         defer { try? handle.close() }
         let size = Int(try handle.seekToEnd())
@@ -141,7 +141,7 @@ struct PlaybackController {
               to > from, to.timeIntervalSince(from) <= Self.longestClip else {
             throw ValidationErrors([FieldError("from", "clip_window")])
         }
-        guard let ffmpeg = services.video.ffmpeg else {
+        guard let ffmpeg = video.hub.ffmpeg else {
             throw Refusal(status: .serviceUnavailable, key: "ffmpeg_missing")
         }
         let segments = try await store.segments(camera: record.camera.id, from: from, to: to)
@@ -149,7 +149,7 @@ struct PlaybackController {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-clip-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let list = ClipExport.concatList(segments.map { ((services.video.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
+        let list = ClipExport.concatList(segments.map { ((video.hub.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
                                          from: from, to: to)
         try list.write(toFile: work + "/list.txt", atomically: true, encoding: .utf8)
         let output = work + "/clip.mp4"
@@ -163,7 +163,7 @@ struct PlaybackController {
         guard status == 0, let clip = FileManager.default.contents(atPath: output) else {
             throw Refusal(status: .serviceUnavailable, key: "clip_failed")
         }
-        try await services.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
+        try await video.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
                                               after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to),
                                                                        "bytes": String(clip.count)]),
                                               reason: form["reason"].tidied), by: context.actor)
