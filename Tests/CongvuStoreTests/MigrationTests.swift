@@ -42,6 +42,101 @@ import Testing
     }
 }
 
+/// A database that lived through every release, one step at a time and holding data from its first
+/// steps on, ends with the same schema as a new one, and its old rows still read through today's stores.
+@Suite struct StepByStepUpgradeTests {
+    /// Tables, columns (type, nullability, default) and indexes, as the database itself reports them.
+    static func schema(_ db: Database) async throws -> [String] {
+        try await db.read { sql in
+            switch db.kind {
+            case .sqlite:
+                var out: [String] = []
+                let objects = try await sql.raw("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all()
+                for o in objects {
+                    let type = try o.decode(column: "type", as: String.self), name = try o.decode(column: "name", as: String.self)
+                    out.append("\(type) \(name): \(try o.decode(column: "sql", as: String?.self) ?? "")")
+                    guard type == "table" else { continue }
+                    for c in try await sql.raw("SELECT name, type, \"notnull\" AS nn, dflt_value FROM pragma_table_info(\(bind: name))").all() {
+                        out.append("  \(name).\(try c.decode(column: "name", as: String.self)) \(try c.decode(column: "type", as: String.self)) "
+                                   + "\(try c.decode(column: "nn", as: Int.self)) \(try c.decode(column: "dflt_value", as: String?.self) ?? "-")")
+                    }
+                }
+                return out
+            case .postgres:
+                let columns = try await sql.raw("""
+                    SELECT table_name, column_name, data_type, is_nullable, COALESCE(column_default, '-') AS dflt
+                    FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, column_name
+                    """).all().map { c in
+                    "\(try c.decode(column: "table_name", as: String.self)).\(try c.decode(column: "column_name", as: String.self)) "
+                        + "\(try c.decode(column: "data_type", as: String.self)) \(try c.decode(column: "is_nullable", as: String.self)) "
+                        + (try c.decode(column: "dflt", as: String.self))
+                }
+                let indexes = try await sql.raw("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname")
+                    .all().map { "index \(try $0.decode(column: "indexname", as: String.self)): \(try $0.decode(column: "indexdef", as: String.self))" }
+                return columns + indexes
+            }
+        }
+    }
+
+    /// Rows written with the columns their tables had at that step.
+    static func seed(after version: Int, _ db: Database) async throws {
+        let at = Instant.format(Date(timeIntervalSince1970: 1_709_514_123))
+        try await db.write { sql in
+            switch version {
+            case 2:
+                try await sql.raw("""
+                    INSERT INTO units (kind, code, name, search_key, valid_from, path, created_at, updated_at)
+                    VALUES ('commune', 'XA1', 'UBND xã Một', 'ubnd xa mot', '2020-01-01', '', \(bind: at), \(bind: at))
+                    """).run()
+                try await sql.raw("UPDATE units SET path = '/' || CAST(id AS TEXT) || '/'").run()
+                try await sql.raw("""
+                    INSERT INTO people (full_name, search_key, phone, card_number, created_at, updated_at)
+                    VALUES ('Lò Thị Hoa', 'lo thi hoa', '0912000111', '0001', \(bind: at), \(bind: at))
+                    """).run()
+                try await sql.raw("""
+                    INSERT INTO assignments (person_id, unit_id, title, category, is_leader, valid_from)
+                    SELECT p.id, u.id, 'Công chức văn phòng', 'civil_servant', FALSE, '2020-01-01' FROM people p, units u
+                    """).run()
+            case 6:
+                try await sql.raw("""
+                    INSERT INTO punches (person_id, at, received_at, source, method, device, idempotency_key)
+                    SELECT id, \(bind: at), \(bind: at), 'kiosk', 'card', 'kiosk:1', 'old-punch-1' FROM people
+                    """).run()
+            case 11:
+                try await sql.raw("""
+                    INSERT INTO procedures (code, version, name, search_key, field, level, time_value, time_unit, online_level, valid_from)
+                    VALUES ('1.001', 1, 'Chứng thực bản sao', 'chung thuc ban sao', 'Chứng thực', 'commune', 1, 'working_days', 'partial', '2020-01-01')
+                    """).run()
+                try await sql.raw("INSERT INTO one_stop_counters (unit_id, agency_code) SELECT id, '000.01.01.H40' FROM units").run()
+            default:
+                break
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func everyStepOverDataEndsAsANewDatabase(kind: DatabaseKind) async throws {
+        let fresh = try await TestDatabases.withFresh(kind) { db, _ in try await Self.schema(db) }
+        try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
+            for step in Schema.all {
+                #expect(try await Migrator(Schema.all.filter { $0.version <= step.version }).migrate(db) == [step.version])
+                try await Self.seed(after: step.version, db)
+            }
+            let upgraded = try await Self.schema(db)
+            #expect(upgraded.count == fresh.count)
+            for (a, b) in zip(upgraded, fresh) where a != b { Issue.record("upgraded: \(a)\nnew:      \(b)") }
+            // What was written at the first steps still reads through today's stores.
+            let unit = try #require(try await UnitStore(database: db).byCode("XA1"))
+            let people = try await PeopleStore(database: db).search("hoa", scopes: [unit.path], on: Day(year: 2024, month: 3, day: 4)!, limit: 10)
+            #expect(people.items.map(\.person.fullName) == ["Lò Thị Hoa"])
+            let personID = try #require(people.items.first?.person.id)
+            let punches = try await PunchStore(database: db).punches(personIDs: [personID], from: Date(timeIntervalSince1970: 0), to: Date())
+            #expect(punches[personID]?.count == 1)
+            #expect(try await ProcedureStore(database: db).list(search: "chung thuc").map(\.code) == ["1.001"])
+        }
+    }
+}
+
 /// Upgrading a database that already holds terminals and their punches (step 19): approved
 /// terminals are pinned to the address they last called from, and every PIN that has punched on a
 /// terminal is taken as enrolled there, so nothing that counted before is held after the upgrade.
