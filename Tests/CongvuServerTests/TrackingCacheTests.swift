@@ -2,6 +2,9 @@
 import CongvuDomain
 import CongvuStore
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import SQLKit
 import Synchronization
 import Testing
 
@@ -44,5 +47,36 @@ import Testing
         var loaded = false
         _ = try await cache.value("B", now: t0.addingTimeInterval(7)) { loaded = true; return nil }
         #expect(!loaded)
+    }
+
+    /// The public tracking page answers from the cache: a change made behind the desk's back (here
+    /// straight in the database) is not seen for the cache's lifetime, while a change made at the
+    /// desk is seen at once, for the desk forgets the dossier's cached answer when it acts.
+    @Test func trackingAnswersFromTheCacheUntilTheDeskActs() async throws {
+        try await Harness.run(configure: { $0.trackingCacheSeconds = 300 }) { h in
+            let officer = try await h.signIn("motcua.giahung")
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let economy = try await h.unit(code: "14551-KT")
+            let marriage = try #require(try await ProcedureStore(database: h.services.database).list(search: "1.000894").first)
+            let ok = try await officer.post("/one-stop/intake", ["procedure": String(marriage.id), "unit": String(centre.id), "channel": "1",
+                                                                 "name": "Phạm Thị Hoa", "id_number": "037190005678", "phone": "0912 000 111",
+                                                                 "doc_0": "1", "doc_0_form": "original", "doc_0_qty": "1", "sets": "1"])
+            let location = try #require(ok.headers[.location])
+            let id = try #require(Int64(location.split(separator: "/").last!.split(separator: "?").first!))
+            let code = try #require(try await DossierStore(database: h.services.database).get(id)).dossier.code
+            let citizen = h.browser()
+            func tracked() async throws -> String { try await citizen.get("/tra-cuu?ma=\(code)").text }
+            #expect(try await tracked().contains("Đã tiếp nhận"))
+            try await h.services.database.write { sql in
+                try await sql.raw("UPDATE dossiers SET status = \(bind: DossierStatus.stopped.rawValue) WHERE id = \(bind: id)").run()
+            }
+            #expect(try await tracked().contains("Đã tiếp nhận"), "answered from the cache")
+            try await h.services.database.write { sql in
+                try await sql.raw("UPDATE dossiers SET status = \(bind: DossierStatus.accepted.rawValue) WHERE id = \(bind: id)").run()
+            }
+            #expect(try await officer.post("/one-stop/dossiers/\(id)/act", ["action": "transfer", "version": "1", "to_unit": String(economy.id)]).status == .seeOther)
+            let after = try await tracked()
+            #expect(after.contains("Đang xử lý") && !after.contains("Dừng xử lý"))
+        }
     }
 }
