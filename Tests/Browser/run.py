@@ -38,7 +38,42 @@ def browser(phone=False):
         options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2}})
     else:
         options.add_argument("--window-size=1280,900")
-    return webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+    # Chrome's network log: every page's HTTP status is checked after each check (see `main`).
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    d = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+    quit = d.quit
+
+    def quit_after_reading_statuses():
+        try:
+            RESPONSES.extend(document_statuses(d))
+        except Exception:
+            pass
+        quit()
+    d.quit = quit_after_reading_statuses
+    return d
+
+
+# The status of every page the browsers loaded during the current check (not images or scripts).
+RESPONSES = []
+
+
+def document_statuses(d):
+    import json
+    out = []
+    for entry in d.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.responseReceived" and message["params"].get("type") == "Document":
+            response = message["params"]["response"]
+            out.append((int(response["status"]), response["url"]))
+    return out
+
+
+def expects(*statuses):
+    """The error statuses a check's pages may answer with on purpose (a form sent back with its errors)."""
+    def mark(check):
+        check.expected_statuses = set(statuses)
+        return check
+    return mark
 
 
 # WCAG 2.1 AA contrast of every visible text against the background it is drawn on (the nearest
@@ -201,10 +236,10 @@ class Checks:
         d = browser(phone=True)
         try:
             self.sign_in(d, "vanphong.giahung")
-            # /terminals/BRW0000001 was approved and sent a command by the check before (checks run in name order).
+            # The demo's approved terminal at the committee's door (with its open clock alert).
             for path in ("/", "/people?q=tran", "/units", "/people/new", "/import", "/account", "/calendar?year=2026", "/admin/users", "/attendance?day=2026-11-20",
                          "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
-                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/BRW0000001",
+                         "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/AF6C201460501",
                          "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views"):
                 d.get(self.base + path)
@@ -404,6 +439,7 @@ class Checks:
         finally:
             d.quit()
 
+    @expects(400)
     def test_a_form_error_shows_next_to_the_field(self):
         d = browser()
         try:
@@ -587,38 +623,62 @@ def start_fake_camera(data):
     return p, port
 
 
+def start_server(binary, data):
+    """The server on embedded SQLite with the demo data, in its own data directory and port."""
+    port = free_port()
+    # Short segments, so the playback check finds closed ones within seconds.
+    # The receipts' QR codes point at this server, as an office's public_url would.
+    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4", CONGVU_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    log = open(os.path.join(data, "server.log"), "w")
+    server = subprocess.Popen([binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
+                              stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return server, base
+        except Exception:
+            if server.poll() is not None:
+                raise SystemExit("the server stopped; see " + log.name)
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the server did not answer; see " + log.name)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--screenshots")
     ap.add_argument("--only", help="run only the checks whose name contains this")
     args = ap.parse_args()
-    data = tempfile.mkdtemp(prefix="congvu-browser-")
-    shots = args.screenshots or data
+    root = tempfile.mkdtemp(prefix="congvu-browser-")
+    shots = args.screenshots or root
     os.makedirs(shots, exist_ok=True)
-    port = free_port()
-    # Short segments, so the playback check finds closed ones within seconds.
-    # The receipts' QR codes point at this server, as an office's public_url would.
-    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4", CONGVU_PUBLIC_URL=f"http://127.0.0.1:{port}")
-    log = open(os.path.join(data, "server.log"), "w")
-    server = subprocess.Popen([args.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
-                              stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    camera, camera_port = start_fake_camera(data)
+    camera, camera_port = start_fake_camera(root)
     passed = failed = 0
     try:
-        for _ in range(300):
+        names = sorted(n for n in dir(Checks) if n.startswith("test_") and (not args.only or args.only in n))
+        # Each check on its own server and demo data: none depends on what another did or on their order.
+        for name in names:
+            data = os.path.join(root, name)
+            os.makedirs(data)
+            server, base = start_server(args.binary, data)
+            RESPONSES.clear()
+            check = getattr(Checks(base, shots, data, camera_port), name)
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                if server.poll() is not None:
-                    raise SystemExit("the server stopped; see " + log.name)
-                time.sleep(0.1)
-        checks = Checks(base, shots, data, camera_port)
-        for name in sorted(n for n in dir(checks) if n.startswith("test_") and (not args.only or args.only in n)):
-            try:
-                getattr(checks, name)()
+                try:
+                    check()
+                finally:
+                    server.terminate()
+                    server.wait(timeout=20)
+                # Every page answered as the check expects: no server error, no refusal it did not ask for.
+                allowed = getattr(check, "expected_statuses", set())
+                wrong = [(status, url) for status, url in RESPONSES if status >= 400 and status not in allowed]
+                assert RESPONSES, "no page load was seen in Chrome's network log"
+                assert not wrong, f"pages answered with an error status: {wrong}"
+                with open(os.path.join(data, "server.log")) as log:
+                    failures = [line for line in log if "request failed" in line]
+                assert not failures, "the server logged failed requests:\n" + "".join(failures[:5])
                 passed += 1
                 print(f"PASS {name}")
             except Exception:
@@ -626,13 +686,11 @@ def main():
                 print(f"FAIL {name}")
                 traceback.print_exc()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         if camera:
             camera.terminate()
             camera.wait(timeout=10)
         if not args.screenshots and failed == 0:
-            shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -265,10 +265,10 @@ struct FleetController {
                 new = [NewTerminalCommand(kind: .userDelete, command: PushCommand.deleteUser(pin: pin), label: pin)]
             case .queryLog?:
                 let (a, b) = try range()
-                new = [NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: a, to: b), label: "\(a.day) – \(b.day)")]
+                new = [NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: a, to: b), label: "\(a.day.vietnamese) – \(b.day.vietnamese)")]
             case .countLog?:
                 let (a, b) = try range()
-                new = [NewTerminalCommand(kind: .countLog, command: PushCommand.countAttLog(from: a, to: b), label: "\(a.day) – \(b.day)")]
+                new = [NewTerminalCommand(kind: .countLog, command: PushCommand.countAttLog(from: a, to: b), label: "\(a.day.vietnamese) – \(b.day.vietnamese)")]
             case .reboot?:
                 new = [NewTerminalCommand(kind: .reboot, command: "REBOOT")]
             case .info?:

@@ -242,7 +242,7 @@ struct TerminalController {
             try await services.terminals.alerts.raise(
                 [NewTerminalAlert(kind: .countMismatch, occurredAt: now, detail: "\(from.day): \(theirs) ≠ \(ours)",
                                   dedupe: "sum:\(terminal.serial):\(command.id)")], terminalID: terminal.id, now: now)
-            try await commands.enqueue([NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: from, to: to), label: from.day.description)],
+            try await commands.enqueue([NewTerminalCommand(kind: .queryLog, command: PushCommand.queryAttLog(from: from, to: to), label: from.day.vietnamese)],
                                        terminalID: terminal.id, by: Actor(id: nil, name: "reconciliation"), now: now)
         }
         for command in done where command.kind == .info {

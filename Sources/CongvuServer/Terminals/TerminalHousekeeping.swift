@@ -19,7 +19,7 @@ public struct TerminalHousekeeping: Sendable {
         let commands = services.terminals.commands
         var asked = 0
         for t in try await services.terminals.terminals.list() where t.status == .approved && t.family == "2.x" {
-            let label = day.description
+            let label = day.vietnamese
             if try await commands.exists(kind: .countLog, label: label, terminalID: t.id) { continue }
             guard let from = TerminalTime("\(day) 00:00:00"), let to = TerminalTime("\(day) 23:59:59") else { continue }
             try await commands.enqueue([NewTerminalCommand(kind: .countLog, command: PushCommand.countAttLog(from: from, to: to), label: label)],
