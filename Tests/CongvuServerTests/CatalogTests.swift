@@ -58,7 +58,8 @@ import Testing
         }
         let clerk = Principal(userID: 2, username: "congchuc", displayName: "Công chức", personID: 2,
                               grants: [Grant(role: .civilServant, unitID: 1, unitPath: "/1/")])
-        #expect(Views.menu(clerk).map(\.href).prefix(2) == ["/attendance/me", "/absences"])
+        // The two links a phone shows: a civil servant's own attendance and own tasks.
+        #expect(Views.menu(clerk).map(\.href).prefix(2) == ["/attendance/me", "/tasks"])
     }
 
     @Test func everyEnumerationHasALabel() {

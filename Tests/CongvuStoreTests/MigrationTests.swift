@@ -163,7 +163,7 @@ import Testing
                         """).run()
                 }
             }
-            #expect(try await Migrator().migrate(db) == [19])
+            #expect(try await Migrator(Schema.all.filter { $0.version <= 19 }).migrate(db) == [19])
             // Every reader sees the new columns at once, including those that read before the step.
             for _ in 0..<2 * ProcessInfo.processInfo.activeProcessorCount + 2 { _ = try await TerminalStore(database: db).list() }
             let terminals = TerminalStore(database: db)

@@ -13,11 +13,11 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks]
         case .leader:
-            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks]
         case .inspector:
-            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks]
         case .oneStopOfficer:
             return [.viewOrganisation, .viewPeople, .viewDossiers, .handleDossiers]
         case .civilServant:
@@ -52,6 +52,11 @@ public enum Permission: String, CaseIterable, Sendable {
     /// Cameras in the scope: add, configure, grant rights, lock footage, read the viewing log; and every
     /// right on them (live, playback, export). Anyone else needs a per-camera grant.
     case manageCameras
+    /// Every task of units in the scope (a person always sees the tasks they are on).
+    case viewTasks
+    /// Give tasks to people holding a post in the scope, and evaluate them. A head of a department
+    /// (a leading post) may do so in that department without the grant.
+    case assignTasks
 }
 
 public struct Grant: Sendable, Equatable, Codable {

@@ -110,6 +110,13 @@ public struct WorkCalendar: Sendable {
         return LunarCalendar.day(julianDay: base + Int(workDays[target]))!
     }
 
+    /// Working days from `a` up to `b`: those in `a ..< b` (0 for the same day, negative when `b` is
+    /// before `a`). From a task's report day to its due day, how early it was done.
+    public func workingDays(from a: Day, to b: Day) throws -> Int {
+        guard let i = index(a), let j = index(b) else { throw OutOfRange.beyondTables }
+        return Int(rank[j]) - Int(rank[i])
+    }
+
     // MARK: Instants
 
     /// Day index and second of the day of an instant, in local time.

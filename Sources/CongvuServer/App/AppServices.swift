@@ -61,6 +61,7 @@ public struct AppServices: Sendable {
     public let oneStop: OneStopServices
     public let video: VideoServices
     public let imports: ImportServices
+    public let tasks: TaskServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -87,7 +88,8 @@ public struct AppServices: Sendable {
             let oneStop = OneStopServices(shared: shared)
             return AppServices(shared: shared, attendance: AttendanceServices(shared: shared), terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
-                               imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache))
+                               imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
+                               tasks: TaskServices(shared: shared))
         } catch {
             await database.shutdown()
             throw error

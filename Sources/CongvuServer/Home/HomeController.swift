@@ -15,6 +15,19 @@ struct HomeController {
             cards.append(.init(title: t.text("card_my_attendance", context.locale), value: nil, href: "/attendance/me", note: t.text("card_my_attendance_note", context.locale)))
             cards.append(.init(title: t.text("card_absences", context.locale), value: nil, href: "/absences", note: t.text("card_absences_note", context.locale)))
         }
+        if let personID = p.personID {
+            let mine = try await services.tasks.tasks.mine(personID: personID)
+            cards.append(.init(title: t.text("card_tasks", context.locale), value: mine.count, href: "/tasks", note: t.text("card_tasks_note", context.locale)))
+        }
+        let taskScopes = Array(Set(p.scopes(for: .viewTasks) + (try await services.tasks.assignScopes(p)))).sorted()
+        if !taskScopes.isEmpty {
+            // Overdue in the units the person looks after, and this year's share done on time.
+            let today = services.today
+            let figures = try await services.tasks.tasks.figures(scopes: taskScopes, today: today, weekEnd: today, since: Day(year: today.year, month: 1, day: 1)!)
+            let rate = figures.done == 0 ? "" : " · " + ReportsController.percent(Double(figures.doneOnTime) / Double(figures.done))
+            cards.append(.init(title: t.text("card_tasks_unit", context.locale), value: figures.overdue, href: "/tasks/board",
+                               note: t.text("card_tasks_unit_note", context.locale) + rate))
+        }
         if p.holds(.manageTerminals) {
             let open = try await services.terminals.alerts.open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
             cards.append(.init(title: t.text("card_terminal_alerts", context.locale), value: open.count, href: "/terminals#alerts", note: t.text("card_terminal_alerts_note", context.locale)))

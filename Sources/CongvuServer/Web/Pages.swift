@@ -7,6 +7,8 @@ enum Pages {
         // Organisation, people, accounts, audit, import
         UnitsPage.self, UnitPage.self, UnitFormPage.self, PeoplePage.self, PersonPage.self, PersonFormPage.self,
         UsersPage.self, AuditPage.self, ImportPage.self, ImportJobPage.self, CalendarPage.self,
+        // Tasks
+        MyTasksPage.self, TaskBoardPage.self, TaskFormPage.self, TaskPage.self, TaskSlipPage.self, OrphansPage.self,
         // Attendance
         AttendancePage.self, AttendancePersonPage.self, AttendanceDayPage.self, AttendanceCardsPage.self, AttendancePolicyPage.self,
         AbsencesPage.self, ExplanationsPage.self, ExplanationPage.self, BoardPage.self, DoorPage.self,

@@ -46,6 +46,7 @@ public struct Views: Sendable {
         add(p.holds(.viewAttendance), "/board", "nav_board")
         add(p.holds(.viewDossiers), "/one-stop", "nav_one_stop")
         add(p.personID != nil, "/attendance/me", "nav_my_attendance")
+        add(p.personID != nil || p.holds(.viewTasks), "/tasks", "nav_tasks")
         // Leaders and inspectors usually hold camera grants; the list shows only what each may see.
         add(p.holds(.manageCameras) || p.roles.contains(.leader) || p.roles.contains(.inspector), "/cameras", "nav_cameras")
         add(p.holds(.viewAttendance), "/attendance", "nav_attendance")

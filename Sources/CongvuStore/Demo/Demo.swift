@@ -180,6 +180,8 @@ public enum Demo {
         database.calendars.clear()
         // A year of one-stop dossiers at each commune's service centre.
         try await OneStopDemo.load(into: database, days: oneStopDays)
+        // Three months of tasks, and one transfer that left tasks to reassign.
+        try await TaskDemo.load(into: database)
         return accounts
     }
 

@@ -1,0 +1,134 @@
+/// The tasks' page models (see `Page`).
+
+/// A task as lists show it.
+struct TaskView: Decodable {
+    var id: Int64
+    var reference: String
+    var title: String
+    var unit: String
+    var owner: String
+    var owner_id: Int64
+    var assigner: String
+    var due: String
+    /// The first deadline, when an extension moved it.
+    var extended: String?
+    var status: String
+    var status_label: String
+    /// One of the Government Office's four states (or `cancelled`).
+    var standing: String
+    var standing_label: String?
+    var overdue: Bool
+    var urgent: Bool
+    var priority: String
+    var percent: Int
+    /// "2 working days left", "due today", "3 working days overdue".
+    var left: String?
+    /// A pending extension request's day.
+    var extension_asked: String?
+}
+
+/// The person's own tasks, on a phone.
+struct MyTasksPage: Page {
+    static let template = "tasks"
+    var tasks: [TaskView]
+    var has_tasks: Bool
+    var overdue: Int?
+    var can_assign: Bool
+    var can_board: Bool
+}
+
+/// A unit's tasks.
+struct TaskBoardPage: Page {
+    static let template = "task_board"
+    struct Owner: Decodable { var name: String; var open: Int; var overdue: Int? }
+    var unit: UnitRef
+    var units: [Option]
+    var shows: [Option]
+    var q: String
+    var tasks: [TaskView]
+    var has_tasks: Bool
+    var overdue: Int
+    var owners: [Owner]
+    var can_assign: Bool
+}
+
+struct TaskFormPage: Page {
+    static let template = "task_form"
+    /// Someone who may co-operate on or watch the task.
+    struct Person: Decodable { var id: Int64; var label: String; var co: Bool; var watch: Bool }
+    var form: FormView
+    var owners: [Option]
+    var people: [Person]
+    var priorities: [Option]
+    var sources: [Option]
+}
+
+/// One task: what, who, by when, its history, and the steps open to the viewer.
+struct TaskPage: Page {
+    static let template = "task"
+    struct Event: Decodable {
+        var at: String
+        var actor: String
+        var action: String
+        var percent: String?
+        var note: String?
+        var due: String?
+        var quality: String?
+    }
+    var form: FormView
+    var task: TaskView
+    var version: Int
+    var content: String?
+    var source: String?
+    var assigned: String
+    var acknowledged: String?
+    /// Given more than a working day ago and not yet acknowledged.
+    var unacknowledged: Bool
+    var reported: String?
+    var timeliness: String?
+    var quality: String?
+    var co_owners: String
+    var watchers: String
+    var extension_reason: String?
+    var actions: [Option]
+    var has_actions: Bool
+    var can_report: Bool
+    var can_extend: Bool
+    var can_accept: Bool
+    var can_reassign: Bool
+    var qualities: [Option]
+    var new_owners: [Option]
+    var events: [Event]
+}
+
+/// The task slip (phiếu giao việc), on A4.
+struct TaskSlipPage: Page {
+    static let template = "task_slip"
+    var reference: String
+    var title: String
+    var content: String?
+    var unit_name: String
+    var parent_name: String?
+    var owner: String
+    var assigner: String
+    var co_owners: String?
+    var source: String?
+    var assigned: String
+    var due: String
+    var priority: String
+    /// SVG drawn by the server.
+    var qr: String
+    var url: String
+    var today: String
+    var id: Int64
+}
+
+/// Tasks whose lead left their post, to hand on.
+struct OrphansPage: Page {
+    static let template = "task_orphans"
+    struct Row: Decodable { var task: TaskView; var owners: [Option] }
+    var form: FormView
+    var tasks: [Row]
+    var has_tasks: Bool
+    var everyone: [Option]
+}

@@ -1,0 +1,351 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// Tasks in writing and their "3 steps": a leader or head assigns (with a printable slip), the lead
+/// acknowledges, reports progress, asks for more time and reports it done, the assigner evaluates.
+/// Also a person's own tasks, a unit's board, and the tasks left without a lead after staff changes.
+struct TasksController {
+    let tasks: TaskServices
+    var store: TaskStore { tasks.tasks }
+    var catalogs: Catalogs { tasks.catalogs }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: mine)
+        group.get("board", use: board)
+        group.get("new", use: newForm)
+        group.post(use: create)
+        group.get("orphans", use: orphans)
+        group.post("orphans", use: reassignOrphans)
+        group.get(":id", use: show)
+        group.post(":id/act", use: act)
+        group.get(":id/print", use: slip)
+    }
+
+    // MARK: Shared views
+
+    func calendar(_ unitID: Int64, _ cache: inout [Int64: WorkCalendar]) async throws -> WorkCalendar? {
+        if let c = cache[unitID] { return c }
+        guard let unit = try await tasks.units.get(unitID) else { return nil }
+        let year = tasks.today.year
+        let c = try await tasks.calendars.workCalendar(for: unit, years: (year - 1)...(year + 2))
+        cache[unitID] = c
+        return c
+    }
+
+    func view(_ r: TaskRow, _ locale: AppLocale, calendars: inout [Int64: WorkCalendar]) async throws -> TaskView {
+        let t = r.task, today = tasks.today
+        let standing = t.standing(on: today)
+        var left: String?
+        if t.status == .assigned || t.status == .inProgress, let c = try await calendar(t.unitID, &calendars),
+           let n = try? TaskRules.workingDaysLeft(t, today: today, calendar: c) {
+            left = n < 0 ? catalogs.text("task_overdue_by", locale, [String(-n)])
+                : n == 0 ? catalogs.text("task_due_today", locale) : catalogs.text("task_days_left", locale, [String(n)])
+        }
+        return TaskView(id: t.id, reference: t.reference, title: t.title, unit: r.unitName, owner: r.ownerName, owner_id: t.ownerID,
+                        assigner: r.assignerName, due: t.due.vietnamese, extended: t.due != t.originalDue ? t.originalDue.vietnamese : nil,
+                        status: t.status.rawValue, status_label: catalogs.label("task_status", t.status.rawValue, locale),
+                        standing: standing?.rawValue ?? "cancelled", standing_label: standing.map { catalogs.label("task_standing", $0.rawValue, locale) },
+                        overdue: standing == .openOverdue, urgent: t.priority != .normal,
+                        priority: catalogs.label("task_priority", t.priority.rawValue, locale), percent: t.percent, left: left,
+                        extension_asked: r.extensionDue?.vietnamese)
+    }
+
+    func views(_ rows: [TaskRow], _ locale: AppLocale) async throws -> [TaskView] {
+        var calendars: [Int64: WorkCalendar] = [:]
+        var out: [TaskView] = []
+        for r in rows { out.append(try await view(r, locale, calendars: &calendars)) }
+        return out
+    }
+
+    // MARK: Mine
+
+    /// The person's own tasks on a phone: open ones, nearest deadline first.
+    func mine(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        var rows: [TaskRow] = []
+        if let personID = p.personID { rows = try await store.mine(personID: personID) }
+        let shown = try await views(rows, context.locale)
+        let assign = try await tasks.assignScopes(p)
+        return try tasks.views.page(MyTasksPage(
+            tasks: shown, has_tasks: !shown.isEmpty, overdue: shown.filter { $0.overdue }.count.nonZero,
+            can_assign: !assign.isEmpty, can_board: !assign.isEmpty || p.holds(.viewTasks)), context)
+    }
+
+    // MARK: Board
+
+    /// The tasks of a unit and the units under it: by status, by lead, overdue first.
+    func board(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let scopes = Array(Set(p.scopes(for: .viewTasks) + (try await tasks.assignScopes(p)))).sorted()
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let q = request.uri.queryParameters
+        let units = try await tasks.units.list(scopes: scopes).filter { $0.isActive(on: tasks.today) }
+        let asked = q["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
+            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
+        }
+        let show = q["show"].map(String.init) ?? "open"
+        let statuses: [WorkTask.Status] = show == "all" ? [] : show == "closed" ? [.accepted, .cancelled] : WorkTask.Status.allCases.filter(\.isOpen)
+        let search = q["q"].map(String.init) ?? ""
+        let rows = try await store.board(.init(unitPaths: [unit.path], statuses: statuses, search: search))
+        var shown = try await views(rows, context.locale)
+        shown.sort { ($0.overdue ? 0 : 1, $0.due.isEmpty ? 1 : 0) < ($1.overdue ? 0 : 1, $1.due.isEmpty ? 1 : 0) }
+        let overdue = rows.filter { $0.task.standing(on: tasks.today) == .openOverdue }
+        let byOwner = Dictionary(grouping: rows, by: \.ownerName).map { name, list in
+            TaskBoardPage.Owner(name: name, open: list.filter { $0.task.status.isOpen }.count,
+                                overdue: list.filter { $0.task.standing(on: tasks.today) == .openOverdue }.count.nonZero)
+        }.sorted { ($0.overdue ?? 0, $0.open) > ($1.overdue ?? 0, $1.open) }
+        return try tasks.views.page(TaskBoardPage(
+            unit: .init(id: unit.id, name: unit.name),
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
+            shows: FormView.options(["open", "closed", "all"].map { (value: $0, label: catalogs.label("task_show", $0, context.locale)) }, selected: show),
+            q: search, tasks: shown, has_tasks: !shown.isEmpty, overdue: overdue.count, owners: byOwner,
+            can_assign: try await tasks.assignScopes(p).contains { unit.path.hasPrefix($0) }), context)
+    }
+
+    // MARK: Assign
+
+    /// The people the principal may give a task to: those holding a post today within their scopes.
+    func owners(_ context: AppRequestContext) async throws -> [PersonSummary] {
+        let scopes = try await tasks.assignScopes(try context.signedIn())
+        guard !scopes.isEmpty else { throw Forbidden() }
+        return try await tasks.people.search("", scopes: scopes, on: tasks.today, limit: 2000).items
+    }
+
+    func formPage(_ context: AppRequestContext, _ form: FormView) async throws -> TaskFormPage {
+        let people = try await owners(context)
+        let locale = context.locale
+        let choices = people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title) · \($0.unitName)") }
+        return TaskFormPage(
+            form: form,
+            owners: FormView.options([(value: "", label: "—")] + choices, selected: form.values["owner"] ?? ""),
+            people: people.map { .init(id: $0.person.id, label: "\($0.person.fullName) · \($0.unitName)",
+                                       co: form.values["co_\($0.person.id)"] == "1", watch: form.values["watch_\($0.person.id)"] == "1") },
+            priorities: FormView.options(WorkTask.Priority.allCases.map { (value: $0.rawValue, label: catalogs.label("task_priority", $0.rawValue, locale)) },
+                                         selected: form.values["priority"] ?? "normal"),
+            sources: FormView.options(TaskSource.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("task_source", $0.rawValue, locale)) },
+                                      selected: form.values["source_kind"] ?? "none"))
+    }
+
+    func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var form = FormView(values: ["priority": "normal", "source_kind": "none"])
+        if let owner = request.uri.queryParameters["owner"] { form.values["owner"] = String(owner) }
+        return try tasks.views.page(try await formPage(context, form), context)
+    }
+
+    static let formFields = ["title", "content", "owner", "priority", "due_date", "due_working_days", "source_kind", "source_reference", "source_date"]
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let form = try await FormData.read(request, context)
+        var values = Dictionary(uniqueKeysWithValues: Self.formFields.map { ($0, form[$0]) })
+        for (key, value) in form.fields where key.hasPrefix("co_") || key.hasPrefix("watch_") { values[key] = value.first ?? "" }
+        var view = FormView(values: values)
+        do {
+            guard let assigner = p.personID else { throw ValidationErrors([FieldError("owner", "task_assigner_person")]) }
+            let people = try await owners(context)
+            let ownerID = form.int("owner")
+            // The lead's post decides the task's unit: the one where the assigner may give it.
+            guard let ownerID, let owner = people.first(where: { $0.person.id == ownerID }), let unitID = owner.unitID,
+                  let unit = try await tasks.units.get(unitID) else {
+                throw ValidationErrors([FieldError("owner", ownerID == nil ? "required" : "task_owner_out_of_scope")])
+            }
+            let year = tasks.today.year
+            let calendar = try await tasks.calendars.workCalendar(for: unit, years: year...(year + 5))
+            let draft = TaskDraft(title: form["title"], content: form["content"], ownerID: ownerID, priority: form["priority"],
+                                  dueDate: form["due_date"], dueWorkingDays: form["due_working_days"], sourceKind: form["source_kind"],
+                                  sourceReference: form["source_reference"], sourceDate: form["source_date"])
+            let task = try draft.validate(unitID: unit.id, assignerID: assigner, today: tasks.today, now: Date(), calendar: calendar)
+            let allowed = Set(people.map(\.person.id))
+            let co = form.fields.keys.compactMap { $0.hasPrefix("co_") ? Int64($0.dropFirst(3)) : nil }.filter(allowed.contains)
+            let watch = form.fields.keys.compactMap { $0.hasPrefix("watch_") ? Int64($0.dropFirst(6)) : nil }.filter(allowed.contains)
+            let stored = try await store.create(task, coOwners: co, watchers: watch, by: context.actor)
+            return HTMLPage.redirect("/tasks/\(stored.id)")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try tasks.views.page(try await formPage(context, view), context, status: .badRequest)
+        }
+    }
+
+    // MARK: One task
+
+    func load(_ context: AppRequestContext) async throws -> (TaskRow, [TaskPerson], TaskServices.Standing) {
+        guard let id = context.parameters.get("id", as: Int64.self), let row = try await store.get(id) else { throw StoreError.notFound("task") }
+        let people = try await store.people(id)
+        let standing = try await tasks.standing(try context.signedIn(), row, people: people)
+        guard standing.mayView else { throw Forbidden() }
+        return (row, people, standing)
+    }
+
+    func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, people, standing) = try await load(context)
+        return try await render(row, people, standing, context, form: FormView())
+    }
+
+    func render(_ row: TaskRow, _ people: [TaskPerson], _ s: TaskServices.Standing, _ context: AppRequestContext,
+                status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {
+        let locale = context.locale
+        var calendars: [Int64: WorkCalendar] = [:]
+        let t = row.task
+        let actions = TaskRules.available(t, isLead: s.isLead, isAssigner: s.isAssigner, isParticipant: s.isParticipant,
+                                          extensionPending: row.extensionDue != nil)
+        let names = Dictionary(uniqueKeysWithValues: try await reassignChoices(context, row).map { ($0.person.id, $0.person.fullName) })
+        var timeliness: String?
+        if let done = t.doneDay, let c = try await calendar(t.unitID, &calendars), let judged = try? TaskTimeliness.judge(done: done, due: t.due, calendar: c) {
+            timeliness = Self.timeliness(judged, catalogs, locale)
+        }
+        let events = try await store.events(t.id)
+        var unacknowledged = false
+        if t.status == .assigned, let c = try await calendar(t.unitID, &calendars) { unacknowledged = TaskRules.unacknowledged(t, now: Date(), calendar: c) }
+        return try tasks.views.page(TaskPage(
+            form: form, task: try await view(row, locale, calendars: &calendars), version: t.version, content: Template.optional(t.content),
+            source: t.source.kind == .none ? nil : [catalogs.label("task_source", t.source.kind.rawValue, locale), t.source.reference,
+                                                     t.source.date?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
+            assigned: Instant.display(t.assignedAt), acknowledged: t.acknowledgedAt.map { Instant.display($0) },
+            unacknowledged: unacknowledged,
+            reported: t.reportedAt.map { Instant.display($0) }, timeliness: timeliness,
+            quality: t.quality.map { catalogs.label("task_quality", $0.rawValue, locale) },
+            co_owners: people.filter { $0.role == .coOwner }.map(\.name).joined(separator: ", "),
+            watchers: people.filter { $0.role == .watcher }.map(\.name).joined(separator: ", "),
+            extension_reason: Template.optional(row.extensionReason),
+            actions: actions.map { .init(value: $0.rawValue, label: catalogs.label("task_action", $0.rawValue, locale), selected: form.values["action"] == $0.rawValue) },
+            has_actions: !actions.isEmpty,
+            can_report: actions.contains(.progress), can_extend: actions.contains(.requestExtension),
+            can_accept: actions.contains(.accept), can_reassign: actions.contains(.reassign),
+            qualities: FormView.options(WorkTask.Quality.allCases.map { (value: $0.rawValue, label: catalogs.label("task_quality", $0.rawValue, locale)) },
+                                        selected: form.values["quality"] ?? "good"),
+            new_owners: FormView.options(names.filter { $0.key != t.ownerID }.sorted { $0.value < $1.value }.map { (value: String($0.key), label: $0.value) },
+                                         selected: form.values["owner"] ?? ""),
+            events: events.reversed().map { e in
+                .init(at: Instant.display(e.at), actor: e.actorName, action: catalogs.label("task_action", e.action, locale),
+                      percent: e.percent.map { "\($0) %" }, note: Template.optional(e.note),
+                      due: e.toDue.map { to in e.fromDue.map { "\($0.vietnamese) → \(to.vietnamese)" } ?? to.vietnamese },
+                      quality: e.quality.map { catalogs.label("task_quality", $0.rawValue, locale) })
+            }), context, status: status)
+    }
+
+    static func timeliness(_ t: TaskTimeliness, _ catalogs: Catalogs, _ locale: AppLocale) -> String {
+        switch t {
+        case .early(let n): catalogs.text("task_done_early", locale, [String(n)])
+        case .onTime: catalogs.text("task_done_on_time", locale)
+        case .late(let n): catalogs.text("task_done_late", locale, [String(n)])
+        }
+    }
+
+    /// Who a task can be handed to: people with a post under the task's unit.
+    func reassignChoices(_ context: AppRequestContext, _ row: TaskRow) async throws -> [PersonSummary] {
+        try await tasks.people.search("", scopes: [row.unitPath], on: tasks.today, limit: 2000).items
+    }
+
+    func act(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, people, standing) = try await load(context)
+        let form = try await FormData.read(request, context)
+        let view = FormView(values: ["action": form["action"], "note": form["note"], "percent": form["percent"], "due": form["due"],
+                                     "quality": form["quality"], "owner": form["owner"]])
+        do {
+            guard let action = TaskAction(rawValue: form["action"]) else { throw ValidationErrors([FieldError("action", "invalid")]) }
+            let allowed = TaskRules.available(row.task, isLead: standing.isLead, isAssigner: standing.isAssigner,
+                                              isParticipant: standing.isParticipant, extensionPending: row.extensionDue != nil)
+            guard allowed.contains(action) else {
+                // Not theirs to take (403), or not now (409: someone moved the task on).
+                if action.next(from: row.task.status, extensionPending: row.extensionDue != nil) == nil {
+                    throw StoreError.conflict(field: "action", key: "task_action_not_now")
+                }
+                throw Forbidden()
+            }
+            var step = TaskStep(action: action, version: form.int("version").map(Int.init) ?? 0, note: form["note"])
+            if action == .progress {
+                guard let p = Int(form["percent"].trimmingCharacters(in: .whitespaces)) else { throw ValidationErrors([FieldError("percent", "task_percent_invalid")]) }
+                step.percent = p
+            }
+            if action == .requestExtension {
+                guard let due = Day(form["due"].trimmingCharacters(in: .whitespaces)) else { throw ValidationErrors([FieldError("due", "date_invalid")]) }
+                step.due = due
+            }
+            if action == .accept {
+                guard let q = WorkTask.Quality(rawValue: form["quality"]) else { throw ValidationErrors([FieldError("quality", "required")]) }
+                step.quality = q
+            }
+            if action == .reassign {
+                guard let owner = form.int("owner"), try await reassignChoices(context, row).contains(where: { $0.person.id == owner }) else {
+                    throw ValidationErrors([FieldError("owner", "task_owner_out_of_scope")])
+                }
+                step.owner = owner
+            }
+            _ = try await store.act(row.task.id, step, by: context.actor)
+            return HTMLPage.redirect("/tasks/\(row.task.id)")
+        } catch {
+            var view = view
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            let status: HTTPResponse.Status = OneStopController.isConflict(error) ? .conflict : .badRequest
+            let fresh = try await store.get(row.task.id) ?? row
+            return try await render(fresh, people, standing, context, status: status, form: view)
+        }
+    }
+
+    // MARK: The slip
+
+    /// The task slip (phiếu giao việc) on A4: number, what, who, by when, a QR code to the task, signatures.
+    func slip(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, people, _) = try await load(context)
+        let t = row.task, locale = context.locale
+        let url = tasks.config.publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/tasks/\(t.id)"
+        var parentName: String?
+        if let parent = try await tasks.units.get(t.unitID)?.parentID { parentName = try await tasks.units.get(parent)?.name }
+        return try tasks.views.page(TaskSlipPage(
+            reference: t.reference, title: t.title, content: Template.optional(t.content), unit_name: row.unitName,
+            parent_name: parentName, owner: row.ownerName, assigner: row.assignerName,
+            co_owners: Template.optional(people.filter { $0.role == .coOwner }.map(\.name).joined(separator: ", ")),
+            source: t.source.kind == .none ? nil : [catalogs.label("task_source", t.source.kind.rawValue, locale), t.source.reference,
+                                                     t.source.date?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
+            assigned: Instant.display(t.assignedAt), due: t.due.vietnamese, priority: catalogs.label("task_priority", t.priority.rawValue, locale),
+            qr: (try? QRCode(url).svg(scale: 3)) ?? "", url: url, today: tasks.today.vietnamese, id: t.id), context)
+    }
+
+    // MARK: Staff change
+
+    /// Open tasks whose lead no longer holds a post under the task's unit, in the units where the
+    /// principal gives tasks, with one form to hand them on.
+    func orphans(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await renderOrphans(context, form: FormView())
+    }
+
+    func renderOrphans(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {
+        let scopes = try await tasks.assignScopes(try context.signedIn())
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let rows = try await store.orphans(scopes: scopes, on: tasks.today)
+        let people = try await tasks.people.search("", scopes: scopes, on: tasks.today, limit: 2000).items
+        let choices = people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.unitName)") }
+        return try tasks.views.page(OrphansPage(
+            form: form, tasks: try await views(rows, context.locale).map { v in
+                .init(task: v, owners: FormView.options([(value: "", label: "—")] + choices, selected: form.values["owner_\(v.id)"] ?? ""))
+            },
+            has_tasks: !rows.isEmpty,
+            everyone: FormView.options([(value: "", label: "—")] + choices, selected: form.values["all"] ?? "")), context, status: status)
+    }
+
+    func reassignOrphans(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        var view = FormView(values: form.fields.filter { $0.key.hasPrefix("owner_") || $0.key == "all" || $0.key == "reason" }.mapValues { $0.first ?? "" })
+        do {
+            let scopes = try await tasks.assignScopes(try context.signedIn())
+            guard !scopes.isEmpty else { throw Forbidden() }
+            let orphaned = try await store.orphans(scopes: scopes, on: tasks.today)
+            let allowed = Set(try await tasks.people.search("", scopes: scopes, on: tasks.today, limit: 2000).items.map(\.person.id))
+            var moves: [(taskID: Int64, owner: Int64)] = []
+            for r in orphaned {
+                guard let owner = form.int("owner_\(r.task.id)") ?? form.int("all") else { continue }
+                guard allowed.contains(owner) else { throw ValidationErrors([FieldError("owner_\(r.task.id)", "task_owner_out_of_scope")]) }
+                moves.append((r.task.id, owner))
+            }
+            guard !moves.isEmpty else { throw ValidationErrors([FieldError("all", "task_choose_owner")]) }
+            _ = try await store.reassign(moves, reason: form["reason"], by: context.actor)
+            return HTMLPage.redirect("/tasks/orphans")
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderOrphans(context, status: .badRequest, form: view)
+        }
+    }
+}

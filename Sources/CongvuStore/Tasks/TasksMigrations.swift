@@ -1,0 +1,82 @@
+import Foundation
+
+/// The tasks feature's steps of the schema, in the one ordered list `Schema.all`. Never edit a
+/// released step: add a new one (here, and to `Schema.all`).
+extension Schema {
+    /// Tasks in writing: numbered per unit and year, one lead, co-operating people and watchers,
+    /// a deadline that extensions move (the first kept), an append-only history of every step.
+    static let tasks = Migration(version: 20, name: "tasks") { kind in
+        [
+            """
+            CREATE TABLE tasks (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                year INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                search_key TEXT NOT NULL,
+                content TEXT NOT NULL DEFAULT '',
+                source_kind TEXT NOT NULL DEFAULT 'none',
+                source_reference TEXT NOT NULL DEFAULT '',
+                source_date TEXT,
+                source_record_type TEXT NOT NULL DEFAULT '',
+                source_record_id BIGINT,
+                assigner_id BIGINT NOT NULL REFERENCES people(id),
+                owner_id BIGINT NOT NULL REFERENCES people(id),
+                priority TEXT NOT NULL,
+                assigned_at TEXT NOT NULL,
+                due TEXT NOT NULL,
+                original_due TEXT NOT NULL,
+                status TEXT NOT NULL,
+                acknowledged_at TEXT,
+                reported_at TEXT,
+                closed_at TEXT,
+                percent INTEGER NOT NULL DEFAULT 0,
+                quality TEXT,
+                extension_due TEXT,
+                extension_reason TEXT NOT NULL DEFAULT '',
+                parent_id BIGINT REFERENCES tasks(id),
+                version INTEGER NOT NULL DEFAULT 1,
+                UNIQUE (unit_id, year, number))
+            """,
+            "CREATE INDEX tasks_owner ON tasks(owner_id, status, due)",
+            "CREATE INDEX tasks_unit ON tasks(unit_id, status, due)",
+            "CREATE INDEX tasks_source ON tasks(source_record_type, source_record_id) WHERE source_record_id IS NOT NULL",
+            """
+            CREATE TABLE task_people (
+                task_id BIGINT NOT NULL REFERENCES tasks(id),
+                person_id BIGINT NOT NULL REFERENCES people(id),
+                role TEXT NOT NULL,
+                PRIMARY KEY (task_id, person_id, role))
+            """,
+            "CREATE INDEX task_people_person ON task_people(person_id)",
+            """
+            CREATE TABLE task_events (
+                id {ID},
+                task_id BIGINT NOT NULL REFERENCES tasks(id),
+                at TEXT NOT NULL,
+                actor_id BIGINT,
+                actor_name TEXT NOT NULL,
+                action TEXT NOT NULL,
+                from_status TEXT NOT NULL,
+                to_status TEXT NOT NULL,
+                percent INTEGER,
+                note TEXT NOT NULL DEFAULT '',
+                from_due TEXT,
+                to_due TEXT,
+                from_owner BIGINT,
+                to_owner BIGINT,
+                quality TEXT)
+            """,
+            "CREATE INDEX task_events_task ON task_events(task_id, id)",
+            "CREATE INDEX task_events_at ON task_events(at)",
+            """
+            CREATE TABLE task_sequences (
+                unit_id BIGINT NOT NULL,
+                year INTEGER NOT NULL,
+                last_number INTEGER NOT NULL,
+                PRIMARY KEY (unit_id, year))
+            """,
+        ] + appendOnly("task_events", kind)
+    }
+}

@@ -1,0 +1,100 @@
+import CongvuDomain
+@testable import CongvuServer
+import CongvuStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// The "3 steps" through the router: the chairman assigns, the clerk acknowledges, reports progress
+/// and reports it done, the chairman evaluates; and every refusal on the way.
+@Suite struct TaskFlowTests {
+    static func id(_ response: TestResponse) throws -> Int64 {
+        let location = try #require(response.headers[.location])
+        return try #require(Int64(location.split(separator: "/").last!))
+    }
+
+    @Test func assignCarryOutAndEvaluate() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerk = try await h.signIn("congchuc.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let elsewhere = try await h.personID("congchuc.giavan")
+            let form = try await chair.get("/tasks/new")
+            #expect(form.status == .ok && form.text.contains("value=\"\(clerkID)\"") && !form.text.contains("value=\"\(elsewhere)\""))
+            // Bad input is sent back with its message, in Vietnamese.
+            let empty = try await chair.post("/tasks", ["title": "", "owner": String(clerkID), "priority": "normal", "source_kind": "none"])
+            #expect(empty.status == .badRequest && empty.text.contains("Không được để trống") && empty.text.contains("Nhập hạn hoàn thành"))
+            let outside = try await chair.post("/tasks", ["title": "Việc xã khác", "owner": String(elsewhere), "due_working_days": "3",
+                                                          "priority": "normal", "source_kind": "none"])
+            #expect(outside.status == .badRequest && outside.text.contains("không thuộc đơn vị"))
+            let ok = try await chair.post("/tasks", ["title": "Tổng hợp báo cáo cải cách hành chính quý IV", "content": "Gửi Văn phòng trước hạn",
+                                                     "owner": String(clerkID), "due_working_days": "5", "priority": "high",
+                                                     "source_kind": "document", "source_reference": "15/KH-UBND", "source_date": "2026-11-20"])
+            #expect(ok.status == .seeOther)
+            let id = try Self.id(ok)
+            let stored = try #require(try await h.services.tasks.tasks.get(id))
+            #expect(stored.task.ownerID == clerkID && stored.task.status == .assigned && stored.task.priority == .high)
+            // The clerk finds it among their tasks and on the home card.
+            #expect(try await clerk.get("/tasks").text.contains("Tổng hợp báo cáo cải cách hành chính quý IV"))
+            #expect(try await clerk.get("/").text.contains("href=\"/tasks\""))
+            // The clerk cannot evaluate; the chairman cannot acknowledge for them.
+            #expect(try await clerk.post("/tasks/\(id)/act", ["action": "accept", "version": "1", "quality": "good"]).status == .conflict)
+            #expect(try await chair.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .forbidden)
+            #expect(try await clerk.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .seeOther)
+            // Acting on a stale page is a conflict, said as such.
+            let stale = try await clerk.post("/tasks/\(id)/act", ["action": "progress", "version": "1", "percent": "50", "note": "Đã có số liệu"])
+            #expect(stale.status == .conflict && stale.text.contains("vừa được người khác cập nhật"))
+            let badPercent = try await clerk.post("/tasks/\(id)/act", ["action": "progress", "version": "2", "percent": "năm mươi", "note": "x"])
+            #expect(badPercent.status == .badRequest && badPercent.text.contains("từ 0 đến 100"))
+            #expect(try await clerk.post("/tasks/\(id)/act", ["action": "progress", "version": "2", "percent": "50", "note": "Đã có số liệu 3 thôn"]).status == .seeOther)
+            #expect(try await clerk.post("/tasks/\(id)/act", ["action": "report_done", "version": "3", "note": "Đã gửi báo cáo"]).status == .seeOther)
+            #expect(try await chair.post("/tasks/\(id)/act", ["action": "accept", "version": "4", "quality": "good"]).status == .seeOther)
+            let page = try await chair.get("/tasks/\(id)").text
+            #expect(page.contains("Đã đánh giá") && page.contains("Hoàn thành đúng hạn") && page.contains("Tốt"))
+            #expect(page.contains("Báo cáo tiến độ") && page.contains("Đã có số liệu 3 thôn"))
+            // The slip prints with its QR code; another commune sees nothing of it.
+            let slip = try await chair.get("/tasks/\(id)/print")
+            #expect(slip.status == .ok && slip.text.contains("PHIẾU GIAO VIỆC") && slip.text.contains("<svg") && slip.text.contains("15/KH-UBND"))
+            let other = try await h.signIn("chutich.giavan")
+            #expect(try await other.get("/tasks/\(id)").status == .forbidden)
+            #expect(try await other.post("/tasks/\(id)/act", ["action": "comment", "version": "5", "note": "Xem"]).status == .forbidden)
+            #expect(try await other.get("/tasks/board").text.contains("Tổng hợp báo cáo") == false)
+            // The board: the chairman's units; a clerk without a leading post has none.
+            #expect(try await chair.get("/tasks/board?show=all").text.contains("Tổng hợp báo cáo cải cách hành chính quý IV"))
+            #expect(try await clerk.get("/tasks/board").status == .forbidden)
+            #expect(try await clerk.get("/tasks/new").status == .forbidden)
+            #expect(try await h.services.tasks.tasks.events(id).map(\.action) == ["assign", "acknowledge", "progress", "report_done", "accept"])
+        }
+    }
+
+    @Test func theHeadReassignsTheTasksOfSomeoneWhoLeft() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let committee = try await h.unit(code: "14551-UB")
+            let colleague = try #require(try await h.services.people.get(try await h.personID("vanphong.giahung"))).person
+            for title in ["Kiểm kê tài sản công của xã", "Rà soát sổ hộ tịch năm 2020"] {
+                #expect(try await chair.post("/tasks", ["title": title, "owner": String(clerkID), "due_working_days": "10", "priority": "normal",
+                                                        "source_kind": "none"]).status == .seeOther)
+            }
+            // The demo's own transfer left two tasks; the clerk's are not among them yet.
+            let before = try await chair.get("/tasks/orphans").text
+            #expect(before.contains("Theo dõi công trình đường giao thông thôn Bắc") && !before.contains("Kiểm kê tài sản công của xã"))
+            // The clerk is transferred to the other commune.
+            let other = try await h.unit(code: "14554-UB")
+            try await h.services.people.move(personID: clerkID, to: Assignment(id: 0, personID: clerkID, unitID: other.id, title: "Công chức",
+                                                                               category: .civilServant, isLeader: false, validFrom: h.services.today),
+                                             by: Actor(id: nil, name: "test"), reason: "Điều động")
+            let page = try await chair.get("/tasks/orphans").text
+            #expect(page.contains("Kiểm kê tài sản công của xã") && page.contains("Rà soát sổ hộ tịch năm 2020"))
+            #expect(try await chair.post("/tasks/orphans", ["all": String(colleague.id), "reason": ""]).status == .badRequest)
+            #expect(try await chair.post("/tasks/orphans", ["all": String(clerkID), "reason": "Bàn giao"]).status == .badRequest, "no longer in the unit")
+            #expect(try await chair.post("/tasks/orphans", ["all": String(colleague.id), "reason": "Bàn giao khi điều động"]).status == .seeOther)
+            #expect(try await chair.get("/tasks/orphans").text.contains("id=\"no-orphans\""))
+            let mine = try await h.services.tasks.tasks.mine(personID: colleague.id)
+            let titles = Set(mine.filter { $0.unitPath.hasPrefix(committee.path) }.map(\.task.title))
+            #expect(titles.isSuperset(of: ["Kiểm kê tài sản công của xã", "Rà soát sổ hộ tịch năm 2020", "Theo dõi công trình đường giao thông thôn Bắc"]))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// The task store on both databases: numbering, the 3 steps with their history and audit,
+/// optimistic versions, extensions, tasks left without a lead after a move, bulk reassignment.
+@Suite struct TaskStoreTests {
+    let due = Day(year: 2026, month: 12, day: 11)!
+    let at = Instant.parseLocal("2026-12-01 08:00")!
+
+    func draft(_ tree: Tree, assigner: Person, owner: Person, unit: OrgUnit? = nil, year: Int = 2026) -> WorkTask {
+        WorkTask(unitID: (unit ?? tree.committeeA).id, year: year, title: "Rà soát hồ sơ tồn đọng", assignerID: assigner.id, ownerID: owner.id,
+                 assignedAt: at, due: due)
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func numbersRunPerUnitAndYear(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let other = try await Tree.person(db, "Hồ Văn Khác", in: tree.committeeB)
+            let store = TaskStore(database: db)
+            let a1 = try await store.create(draft(tree, assigner: chair, owner: clerk), by: Tree.actor)
+            let a2 = try await store.create(draft(tree, assigner: chair, owner: clerk), coOwners: [other.id, clerk.id], watchers: [chair.id], by: Tree.actor)
+            let b1 = try await store.create(draft(tree, assigner: other, owner: other, unit: tree.committeeB), by: Tree.actor)
+            let a2027 = try await store.create(draft(tree, assigner: chair, owner: clerk, year: 2027), by: Tree.actor)
+            #expect([a1.reference, a2.reference, b1.reference, a2027.reference] == ["1/2026", "2/2026", "1/2026", "1/2027"])
+            // The lead is not listed again as co-operating.
+            #expect(try await store.people(a2.id).map { "\($0.name):\($0.role.rawValue)" } == ["Hồ Văn Khác:co_owner", "Lê Văn Chủ:watcher"])
+            // A co-operating person and a watcher see it among their tasks; the lead sees both.
+            #expect(try await store.mine(personID: other.id).map(\.task.id).sorted() == [a2.id, b1.id])
+            #expect(try await store.mine(personID: chair.id).map(\.task.id) == [a2.id])
+            #expect(try await store.mine(personID: clerk.id).count == 3)
+            #expect(try await store.board(.init(unitPaths: [tree.communeA.path])).count == 3)
+            #expect(try await store.board(.init(unitPaths: [tree.communeA.path], search: "ra soat ho so")).count == 3)
+            #expect(try await store.board(.init(unitPaths: [tree.communeB.path])).map(\.task.id) == [b1.id])
+            #expect(try await store.events(a1.id).map(\.action) == ["assign"])
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func theThreeStepsAreKeptAndNothingIsOverwritten(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            let t = try await store.create(draft(tree, assigner: chair, owner: clerk), by: Tree.actor)
+            var v = try await store.act(t.id, TaskStep(action: .acknowledge, version: 1), at: at.addingTimeInterval(3600), by: Tree.actor)
+            #expect(v.status == .inProgress && v.version == 2 && v.acknowledgedAt != nil)
+            // A second person acting on what they read before is refused, not overwritten.
+            await #expect(throws: StoreError.conflict(field: "version", key: "task_changed")) {
+                try await store.act(t.id, TaskStep(action: .acknowledge, version: 1), by: Tree.actor)
+            }
+            await #expect(throws: ValidationErrors.self) { try await store.act(t.id, TaskStep(action: .progress, version: 2, note: "x", percent: 140), by: Tree.actor) }
+            v = try await store.act(t.id, TaskStep(action: .progress, version: 2, note: "Đã rà soát 30 hồ sơ", percent: 40), by: Tree.actor)
+            // An extension: asked with a reason, approved by the assigner; the first deadline is kept.
+            await #expect(throws: ValidationErrors.self) {
+                try await store.act(t.id, TaskStep(action: .requestExtension, version: 3, note: "Chờ số liệu", due: Day("2026-12-10")), by: Tree.actor)
+            }
+            v = try await store.act(t.id, TaskStep(action: .requestExtension, version: 3, note: "Chờ số liệu của huyện cũ", due: Day("2026-12-18")), by: Tree.actor)
+            #expect(try await store.get(t.id)?.extensionDue == Day("2026-12-18"))
+            await #expect(throws: StoreError.conflict(field: "action", key: "task_action_not_now")) {
+                try await store.act(t.id, TaskStep(action: .requestExtension, version: 4, note: "Lần nữa", due: Day("2026-12-20")), by: Tree.actor)
+            }
+            v = try await store.act(t.id, TaskStep(action: .approveExtension, version: 4), by: Tree.actor)
+            #expect(v.due == Day("2026-12-18") && v.originalDue == due)
+            #expect(try await store.get(t.id)?.extensionDue == nil)
+            v = try await store.act(t.id, TaskStep(action: .reportDone, version: 5, note: "Đã xong"), at: Instant.parseLocal("2026-12-15 10:00")!, by: Tree.actor)
+            #expect(v.status == .reported && v.percent == 100)
+            await #expect(throws: ValidationErrors.self) { try await store.act(t.id, TaskStep(action: .returnForRework, version: 6, note: ""), by: Tree.actor) }
+            v = try await store.act(t.id, TaskStep(action: .returnForRework, version: 6, note: "Thiếu biểu tổng hợp"), by: Tree.actor)
+            #expect(v.status == .inProgress && v.reportedAt == nil)
+            v = try await store.act(t.id, TaskStep(action: .reportDone, version: 7), at: Instant.parseLocal("2026-12-16 10:00")!, by: Tree.actor)
+            await #expect(throws: ValidationErrors.self) { try await store.act(t.id, TaskStep(action: .accept, version: 8), by: Tree.actor) }
+            v = try await store.act(t.id, TaskStep(action: .accept, version: 8, quality: .good), at: Instant.parseLocal("2026-12-17 09:00")!, by: Tree.actor)
+            #expect(v.status == .accepted && v.quality == .good && v.standing(on: Day("2027-01-01")!) == .doneOnTime)
+            #expect(try await store.events(t.id).map(\.action) == ["assign", "acknowledge", "progress", "request_extension", "approve_extension",
+                                                                 "report_done", "return", "report_done", "accept"])
+            let stored = try #require(try await store.get(t.id)?.task)
+            #expect(stored == v)
+            // The history cannot be edited, even by hand.
+            await #expect(throws: (any Error).self) {
+                try await db.write { try await $0.raw("UPDATE task_events SET note = 'sửa' WHERE task_id = \(bind: t.id)").run() }
+            }
+            let audited = try await db.read { try await $0.raw("SELECT COUNT(*) AS n FROM audit_log WHERE object_type = 'task' AND object_id = \(bind: String(t.id))").first() }
+            #expect(try audited?.decode(column: "n", as: Int.self) == 9)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aMovedLeadLeavesTasksToReassignInOneGo(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let leaving = try await Tree.person(db, "Phan Văn Đi", in: tree.committeeA)
+            let staying = try await Tree.person(db, "Vi Thị Ở", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            let open1 = try await store.create(draft(tree, assigner: chair, owner: leaving), by: Tree.actor)
+            let open2 = try await store.create(draft(tree, assigner: chair, owner: leaving), by: Tree.actor)
+            let done = try await store.create(draft(tree, assigner: chair, owner: leaving), by: Tree.actor)
+            _ = try await store.act(done.id, TaskStep(action: .reportDone, version: 1), by: Tree.actor)
+            _ = try await store.act(done.id, TaskStep(action: .accept, version: 2, quality: .satisfactory), by: Tree.actor)
+            _ = try await store.create(draft(tree, assigner: chair, owner: staying), by: Tree.actor)
+            #expect(try await store.orphans(scopes: [tree.communeA.path], on: today).isEmpty)
+            // Transferred to the other commune from 1 December.
+            try await PeopleStore(database: db).move(personID: leaving.id, to: Assignment(id: 0, personID: leaving.id, unitID: tree.committeeB.id,
+                                                                                          title: "Công chức", category: .civilServant, isLeader: false,
+                                                                                          validFrom: Day("2026-12-01")!), by: Tree.actor, reason: "Điều động")
+            #expect(try await store.orphans(scopes: [tree.communeA.path], on: Day("2026-11-30")!).isEmpty)
+            let orphans = try await store.orphans(scopes: [tree.communeA.path], on: Day("2026-12-01")!)
+            #expect(Set(orphans.map(\.task.id)) == [open1.id, open2.id])
+            #expect(try await store.orphans(scopes: [tree.communeB.path], on: Day("2026-12-01")!).isEmpty)
+            await #expect(throws: ValidationErrors.self) { try await store.reassign([(open1.id, staying.id)], reason: "", by: Tree.actor) }
+            #expect(try await store.reassign(orphans.map { ($0.task.id, staying.id) }, reason: "Bàn giao khi điều động", by: Tree.actor) == 2)
+            #expect(try await store.orphans(scopes: [tree.communeA.path], on: Day("2026-12-01")!).isEmpty)
+            let history = try await store.events(open1.id)
+            #expect(history.last?.action == "reassign" && history.last?.fromOwner == leaving.id && history.last?.toOwner == staying.id)
+            #expect(try await store.get(open1.id)?.task.version == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aLeaderSeesFiguresOfTheFourStates(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            func task(due: String) async throws -> WorkTask {
+                var d = draft(tree, assigner: chair, owner: clerk)
+                d.due = Day(due)!
+                return try await store.create(d, by: Tree.actor)
+            }
+            _ = try await task(due: "2026-12-01")  // overdue on the 4th
+            _ = try await task(due: "2026-12-04")  // due this week
+            let onTime = try await task(due: "2026-12-03")
+            _ = try await store.act(onTime.id, TaskStep(action: .reportDone, version: 1), at: Instant.parseLocal("2026-12-03 23:59")!, by: Tree.actor)
+            let late = try await task(due: "2026-12-02")
+            _ = try await store.act(late.id, TaskStep(action: .reportDone, version: 1), at: Instant.parseLocal("2026-12-03 00:01")!, by: Tree.actor)
+            let f = try await store.figures(scopes: [tree.communeA.path], today: Day("2026-12-04")!, weekEnd: Day("2026-12-06")!, since: Day("2026-01-01")!)
+            #expect(f == .init(overdue: 1, dueThisWeek: 1, doneOnTime: 1, done: 2))
+            #expect(try await store.figures(scopes: [tree.communeB.path], today: Day("2026-12-04")!, weekEnd: Day("2026-12-06")!, since: Day("2026-01-01")!)
+                    == .init(overdue: 0, dueThisWeek: 0, doneOnTime: 0, done: 0))
+        }
+    }
+}
