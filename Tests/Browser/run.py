@@ -241,7 +241,8 @@ class Checks:
                          "/board", "/absences", "/explanations", "/kiosks", "/attendance/me", "/attendance/cards", "/attendance/policy",
                          "/attendance/timesheet", "/attendance/compliance", "/door/14551-UB", "/terminals", "/terminals/health", "/terminals/AF6C201460501",
                          "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
-                         "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views"):
+                         "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
+                         "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -571,6 +572,66 @@ class Checks:
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
         finally:
             clerk.quit()
+            phone.quit()
+
+    def test_leader_assigns_and_the_clerk_reports_on_a_phone(self):
+        """The 3 steps: the chairman assigns a task on a desktop; the clerk, on a 360 px phone, follows
+        the home card, acknowledges, reports progress and reports it done; the chairman evaluates it."""
+        leader, phone = browser(), browser(phone=True)
+        try:
+            self.sign_in(phone, "congchuc.giahung")
+            clerk_name = phone.find_element(By.CSS_SELECTOR, "a.me").get_attribute("textContent").strip()
+            self.sign_in(leader, "chutich.giahung")
+            leader.get(self.base + "/tasks/new")
+            form = leader.find_element(By.ID, "task-form")
+            form.find_element(By.NAME, "title").send_keys("Rà soát danh sách đối tượng bảo trợ xã hội")
+            owner = Select(form.find_element(By.NAME, "owner"))
+            owner.select_by_visible_text(next(o.text for o in owner.options if o.text.startswith(clerk_name + " · Công chức Văn phòng")))
+            form.find_element(By.NAME, "due_working_days").send_keys("5")
+            Select(form.find_element(By.NAME, "priority")).select_by_value("high")
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(leader, 10).until(EC.presence_of_element_located((By.ID, "task-facts")))
+            task_url = leader.current_url
+            assert "Mới giao" in page_text(leader, "#task-status"), page_text(leader, "#task-facts")
+            # The clerk, on the phone: home card → my tasks → the task.
+            phone.get(self.base + "/")
+            phone.find_element(By.CSS_SELECTOR, 'a.card[href="/tasks"]').click()
+            link = WebDriverWait(phone, 10).until(EC.element_to_be_clickable((By.LINK_TEXT, "Rà soát danh sách đối tượng bảo trợ xã hội")))
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            link.click()
+            WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "task-act")))
+
+            def step(d, action, **fields):
+                Select(d.find_element(By.ID, "task-action")).select_by_value(action)
+                form = d.find_element(By.ID, "task-act")
+                for name, value in fields.items():
+                    element = form.find_element(By.NAME, name)
+                    if element.tag_name == "select":
+                        Select(element).select_by_value(value)
+                    else:
+                        element.clear()
+                        element.send_keys(value)
+                before = page_text(d, "#task-history")
+                form.find_element(By.CSS_SELECTOR, "button.primary").click()
+                WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: page_text(d, "#task-history") != before)
+
+            step(phone, "acknowledge")
+            assert "Đang thực hiện" in page_text(phone, "#task-status")
+            step(phone, "progress", percent="60", note="Đã rà soát 3 thôn")
+            assert "60 %" in page_text(phone, "#task-facts")
+            step(phone, "report_done", note="Đã gửi danh sách")
+            assert "Đã báo cáo hoàn thành" in page_text(phone, "#task-status")
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(phone, "task-reported-phone")
+            # The chairman evaluates.
+            leader.get(task_url)
+            step(leader, "accept", quality="good")
+            assert "Đã đánh giá" in page_text(leader, "#task-status")
+            assert "Tốt" in page_text(leader, "#task-quality")
+            assert "Hoàn thành đúng hạn" in page_text(leader, "#task-standing")
+            self.shot(leader, "task-evaluated")
+        finally:
+            leader.quit()
             phone.quit()
 
     def test_office_approves_a_terminal_and_sends_it_a_message(self):

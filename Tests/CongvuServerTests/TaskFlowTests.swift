@@ -3,7 +3,9 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// The "3 steps" through the router: the chairman assigns, the clerk acknowledges, reports progress
@@ -95,6 +97,41 @@ import Testing
             let mine = try await h.services.tasks.tasks.mine(personID: colleague.id)
             let titles = Set(mine.filter { $0.unitPath.hasPrefix(committee.path) }.map(\.task.title))
             #expect(titles.isSuperset(of: ["Kiểm kê tài sản công của xã", "Rà soát sổ hộ tịch năm 2020", "Theo dõi công trình đường giao thông thôn Bắc"]))
+        }
+    }
+
+    /// The same cycle through the API, with the same checks.
+    @Test func theAPIListsAndStepsLikeThePages() async throws {
+        try await Harness.run { h in
+            func token(_ username: String) async throws -> HTTPFields {
+                let account = try #require(try await h.services.accounts.byUsername(username))
+                return [.authorization: "Bearer \(try await h.services.accounts.issueAPIToken(userID: account.id, name: "t", by: .system))"]
+            }
+            let clerk = try await token("congchuc.giahung"), other = try await token("chutich.giavan")
+            let api = h.browser()
+            func json(_ uri: String, _ headers: HTTPFields, post body: String? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+                var headers = headers
+                if body != nil { headers[.contentType] = "application/json" }
+                let r = try await api.request(uri, method: body == nil ? .get : .post, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                return (r.status, (try? JSONSerialization.jsonObject(with: Data(r.text.utf8)) as? [String: Any]) ?? [:])
+            }
+            let (status, list) = try await json("/api/v1/tasks", clerk)
+            let items = try #require(list["items"] as? [[String: Any]])
+            #expect(status == .ok && !items.isEmpty)
+            // The demo's monthly reports are the clerk's; the open ones are listed by deadline.
+            let open = try #require(items.first { ($0["status"] as? String) == "in_progress" || ($0["status"] as? String) == "assigned" })
+            let id = try #require(open["id"] as? Int), version = try #require(open["version"] as? Int)
+            let (forbidden, error) = try await json("/api/v1/tasks/\(id)", other)
+            #expect(forbidden == .forbidden && (error["error"] as? [String: Any])?["code"] as? String == "forbidden")
+            let (stale, conflict) = try await json("/api/v1/tasks/\(id)/steps", clerk, post: #"{"action":"comment","version":\#(version + 5),"note":"Đang làm"}"#)
+            #expect(stale == .conflict && (conflict["error"] as? [String: Any])?["code"] as? String == "conflict")
+            let (bad, _) = try await json("/api/v1/tasks/\(id)/steps", clerk, post: #"{"action":"progress","version":\#(version),"percent":150,"note":"x"}"#)
+            #expect(bad == .badRequest)
+            let (ok, after) = try await json("/api/v1/tasks/\(id)/steps", clerk, post: #"{"action":"progress","version":\#(version),"percent":80,"note":"Gần xong"}"#)
+            #expect(ok == .ok && after["percent"] as? Int == 80 && after["version"] as? Int == version + 1)
+            #expect(((after["events"] as? [[String: Any]])?.last?["note"] as? String) == "Gần xong")
+            let (missing, _) = try await json("/api/v1/tasks/999999", clerk)
+            #expect(missing == .notFound)
         }
     }
 }

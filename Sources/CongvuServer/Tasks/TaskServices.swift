@@ -42,4 +42,55 @@ public struct TaskServices: FeatureServices {
         let mayView = isLead || isAssigner || isParticipant || p.allows(.viewTasks, at: row.unitPath)
         return Standing(isLead: isLead, isAssigner: isAssigner, isParticipant: isParticipant, mayView: mayView)
     }
+
+    /// Who a task can be handed to: people with a post under the task's unit today.
+    func reassignChoices(_ row: TaskRow) async throws -> [PersonSummary] {
+        try await shared.people.search("", scopes: [row.unitPath], on: shared.today, limit: 2000).items
+    }
+
+    /// A step as a form or a JSON body gives it, before checks.
+    struct StepInput {
+        var action: String
+        var version: Int64?
+        var note: String
+        var percent: String?
+        var due: String?
+        var quality: String?
+        var owner: Int64?
+    }
+
+    /// Takes a step for the pages and the API alike: refused (403) when it is not the principal's
+    /// to take, a conflict (409) when the task has moved on, a field error for bad input.
+    func take(_ input: StepInput, on row: TaskRow, _ standing: Standing, by actor: Actor) async throws -> WorkTask {
+        guard let action = TaskAction(rawValue: input.action) else { throw ValidationErrors([FieldError("action", "invalid")]) }
+        let pending = row.extensionDue != nil
+        let allowed = TaskRules.available(row.task, isLead: standing.isLead, isAssigner: standing.isAssigner,
+                                          isParticipant: standing.isParticipant, extensionPending: pending)
+        guard allowed.contains(action) else {
+            if action.next(from: row.task.status, extensionPending: pending) == nil { throw StoreError.conflict(field: "action", key: "task_action_not_now") }
+            throw Forbidden()
+        }
+        var step = TaskStep(action: action, version: input.version.map(Int.init) ?? 0, note: input.note)
+        switch action {
+        case .progress:
+            guard let p = input.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+                throw ValidationErrors([FieldError("percent", "task_percent_invalid")])
+            }
+            step.percent = p
+        case .requestExtension:
+            guard let due = input.due.flatMap({ Day($0.trimmingCharacters(in: .whitespaces)) }) else { throw ValidationErrors([FieldError("due", "date_invalid")]) }
+            step.due = due
+        case .accept:
+            guard let q = input.quality.flatMap(WorkTask.Quality.init) else { throw ValidationErrors([FieldError("quality", "required")]) }
+            step.quality = q
+        case .reassign:
+            guard let owner = input.owner, try await reassignChoices(row).contains(where: { $0.person.id == owner }) else {
+                throw ValidationErrors([FieldError("owner", "task_owner_out_of_scope")])
+            }
+            step.owner = owner
+        default:
+            break
+        }
+        return try await tasks.act(row.task.id, step, by: actor)
+    }
 }

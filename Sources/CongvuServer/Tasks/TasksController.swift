@@ -191,7 +191,7 @@ struct TasksController {
         let t = row.task
         let actions = TaskRules.available(t, isLead: s.isLead, isAssigner: s.isAssigner, isParticipant: s.isParticipant,
                                           extensionPending: row.extensionDue != nil)
-        let names = Dictionary(uniqueKeysWithValues: try await reassignChoices(context, row).map { ($0.person.id, $0.person.fullName) })
+        let names = Dictionary(uniqueKeysWithValues: try await tasks.reassignChoices(row).map { ($0.person.id, $0.person.fullName) })
         var timeliness: String?
         if let done = t.doneDay, let c = try await calendar(t.unitID, &calendars), let judged = try? TaskTimeliness.judge(done: done, due: t.due, calendar: c) {
             timeliness = Self.timeliness(judged, catalogs, locale)
@@ -234,47 +234,15 @@ struct TasksController {
         }
     }
 
-    /// Who a task can be handed to: people with a post under the task's unit.
-    func reassignChoices(_ context: AppRequestContext, _ row: TaskRow) async throws -> [PersonSummary] {
-        try await tasks.people.search("", scopes: [row.unitPath], on: tasks.today, limit: 2000).items
-    }
-
     func act(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (row, people, standing) = try await load(context)
         let form = try await FormData.read(request, context)
         let view = FormView(values: ["action": form["action"], "note": form["note"], "percent": form["percent"], "due": form["due"],
                                      "quality": form["quality"], "owner": form["owner"]])
         do {
-            guard let action = TaskAction(rawValue: form["action"]) else { throw ValidationErrors([FieldError("action", "invalid")]) }
-            let allowed = TaskRules.available(row.task, isLead: standing.isLead, isAssigner: standing.isAssigner,
-                                              isParticipant: standing.isParticipant, extensionPending: row.extensionDue != nil)
-            guard allowed.contains(action) else {
-                // Not theirs to take (403), or not now (409: someone moved the task on).
-                if action.next(from: row.task.status, extensionPending: row.extensionDue != nil) == nil {
-                    throw StoreError.conflict(field: "action", key: "task_action_not_now")
-                }
-                throw Forbidden()
-            }
-            var step = TaskStep(action: action, version: form.int("version").map(Int.init) ?? 0, note: form["note"])
-            if action == .progress {
-                guard let p = Int(form["percent"].trimmingCharacters(in: .whitespaces)) else { throw ValidationErrors([FieldError("percent", "task_percent_invalid")]) }
-                step.percent = p
-            }
-            if action == .requestExtension {
-                guard let due = Day(form["due"].trimmingCharacters(in: .whitespaces)) else { throw ValidationErrors([FieldError("due", "date_invalid")]) }
-                step.due = due
-            }
-            if action == .accept {
-                guard let q = WorkTask.Quality(rawValue: form["quality"]) else { throw ValidationErrors([FieldError("quality", "required")]) }
-                step.quality = q
-            }
-            if action == .reassign {
-                guard let owner = form.int("owner"), try await reassignChoices(context, row).contains(where: { $0.person.id == owner }) else {
-                    throw ValidationErrors([FieldError("owner", "task_owner_out_of_scope")])
-                }
-                step.owner = owner
-            }
-            _ = try await store.act(row.task.id, step, by: context.actor)
+            let input = TaskServices.StepInput(action: form["action"], version: form.int("version"), note: form["note"], percent: form["percent"],
+                                               due: form["due"], quality: form["quality"], owner: form.int("owner"))
+            _ = try await tasks.take(input, on: row, standing, by: context.actor)
             return HTMLPage.redirect("/tasks/\(row.task.id)")
         } catch {
             var view = view

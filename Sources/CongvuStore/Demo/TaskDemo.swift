@@ -93,7 +93,7 @@ enum TaskDemo {
                 _ = try await step(m, .accept, on: due.plusWorkingDays(3, calendar), quality: i == 1 ? .satisfactory : .good)
             }
             // Open work: one overdue, one due soon and unacknowledged, one reported waiting for evaluation.
-            let overdue = try await task("Cập nhật hồ sơ cán bộ, công chức vào cơ sở dữ liệu của tỉnh", by: s.office, to: s.clerks[1],
+            let overdue = try await task("Cập nhật hồ sơ cán bộ, công chức vào cơ sở dữ liệu của tỉnh", by: s.office, to: s.clerks[0],
                                          given: day(workingDaysFromToday: -15), due: day(workingDaysFromToday: -3))
             _ = try await step(overdue, .progress, on: day(workingDaysFromToday: -8), note: "Đã cập nhật 40/62 hồ sơ.", percent: 65)
             _ = try await task("Chuẩn bị hội nghị tiếp xúc cử tri", by: s.chairman, to: s.heads[1], given: day(workingDaysFromToday: -2),
