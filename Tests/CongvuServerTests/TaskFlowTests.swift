@@ -134,4 +134,52 @@ import Testing
             #expect(missing == .notFound)
         }
     }
+
+    /// A department's week: the head of the Economy department writes and submits the book; it is
+    /// locked; the chairman sees every department with the missing ones first; another commune sees nothing.
+    @Test func theDepartmentSubmitsItsWeekAndTheLeaderSeesItAmongTheOthers() async throws {
+        try await Harness.run { h in
+            let economy = try await h.unit(code: "14551-KT")
+            let head = try await h.services.people.search("", scopes: [economy.path], on: h.services.today, limit: 50).items
+                .first { $0.isLeader && $0.title == "Trưởng phòng Kinh tế" }
+            // The head holds a leading post and a civil servant's account: heading the department is what lets them write its book.
+            _ = try await h.services.accounts.create(username: "truongphong.kt", displayName: try #require(head).person.fullName,
+                                                     passwordHash: try await h.services.passwords.hash(Demo.password),
+                                                     personID: head!.person.id, grants: [(.civilServant, economy.id)], by: .system)
+            let boss = try await h.signIn("truongphong.kt")
+            // This week the chairman gave the department's head a task.
+            let chair = try await h.signIn("chutich.giahung")
+            #expect(try await chair.post("/tasks", ["title": "Kiểm tra công trình thủy lợi trước mùa khô", "owner": String(head!.person.id),
+                                                    "due_working_days": "5", "priority": "high", "source_kind": "none"]).status == .seeOther)
+            let week = DutyWeek(containing: h.services.today).start.description
+            let page = try await boss.get("/tasks/duty-books/\(economy.id)?week=\(week)")
+            #expect(page.status == .ok && page.text.contains("id=\"duty-book-form\""))
+            let taskID = try #require(page.text.range(of: "name=\"comment_").map { page.text[$0.upperBound...].prefix { $0.isNumber } }.map(String.init))
+            // The head may not write another department's book, nor submit without a summary.
+            let culture = try await h.unit(code: "14551-VHXH")
+            #expect(try await boss.get("/tasks/duty-books/\(culture.id)?week=\(week)").status == .forbidden)
+            let empty = try await boss.post("/tasks/duty-books/\(economy.id)?week=\(week)", ["version": "0", "submit": "1"])
+            #expect(empty.status == .badRequest && empty.text.contains("Ghi ưu điểm hoặc tồn tại"))
+            #expect(try await boss.post("/tasks/duty-books/\(economy.id)?week=\(week)",
+                                        ["version": "0", "submit": "1", "comment_\(taskID)": "Bám sát tiến độ", "strengths": "Hoàn thành đúng hạn phần lớn việc",
+                                         "weaknesses": "Còn việc quá hạn"]).status == .seeOther)
+            let locked = try await boss.get("/tasks/duty-books/\(economy.id)?week=\(week)").text
+            #expect(!locked.contains("id=\"duty-book-form\"") && locked.contains("Bám sát tiến độ") && locked.contains("id=\"duty-book-addendum\""))
+            #expect(try await boss.post("/tasks/duty-books/\(economy.id)?week=\(week)", ["version": "1", "strengths": "sửa"]).status == .conflict)
+            #expect(try await boss.post("/tasks/duty-books/\(economy.id)/addenda?week=\(week)", ["addendum": "Bổ sung: việc quá hạn đã xong"]).status == .seeOther)
+            // The chairman's week: every department, those not submitted first.
+            let overview = try await chair.get("/tasks/duty-books?week=\(week)").text
+            let culturePos = try #require(overview.range(of: "Phòng Văn hóa - Xã hội")?.lowerBound)
+            let economyPos = try #require(overview.range(of: "Phòng Kinh tế")?.lowerBound)
+            #expect(culturePos < economyPos)
+            let print = try await chair.get("/tasks/duty-books/\(economy.id)/print?week=\(week)")
+            #expect(print.status == .ok && print.text.contains("SỔ THEO DÕI NHIỆM VỤ TRONG TUẦN") && print.text.contains("Bổ sung: việc quá hạn đã xong"))
+            let xlsx = try await chair.get("/tasks/duty-books/\(economy.id)/xlsx?week=\(week)")
+            #expect(xlsx.status == .ok && xlsx.headers[.contentType]?.contains("spreadsheetml") == true)
+            // The chairman reads but may also write (gives tasks there); another commune may do neither.
+            let other = try await h.signIn("chutich.giavan")
+            #expect(try await other.get("/tasks/duty-books/\(economy.id)?week=\(week)").status == .forbidden)
+            #expect(!(try await other.get("/tasks/duty-books?week=\(week)").text.contains("/tasks/duty-books/\(economy.id)?")))
+        }
+    }
 }

@@ -132,3 +132,77 @@ struct OrphansPage: Page {
     var has_tasks: Bool
     var everyone: [Option]
 }
+
+/// The leader's week: every department's book, missing and late first.
+struct DutyBooksPage: Page {
+    static let template = "duty_books"
+    struct Row: Decodable {
+        var unit_id: Int64
+        var unit: String
+        var state: String
+        var state_label: String
+        var submitted: String?
+        var by: String?
+        /// Written in but not yet submitted.
+        var started: Bool
+        var bad: Bool
+        var order: Int
+    }
+    var week: String
+    var week_vn: String
+    var prev: String
+    var next: String
+    var deadline: String
+    var rows: [Row]
+    var has_rows: Bool
+    var missing: Int
+}
+
+/// One department's book for a week.
+struct DutyBookPage: Page {
+    static let template = "duty_book"
+    struct Line: Decodable {
+        var task_id: Int64
+        var reference: String
+        var title: String
+        var owner: String
+        var due: String
+        var standing: String
+        var overdue: Bool
+        /// Urgent, high priority or overdue: the department comments on these.
+        var key: Bool
+        var percent: Int
+        var events: [String]
+        var comment: String
+    }
+    struct Addendum: Decodable { var at: String; var by: String; var text: String }
+    var form: FormView
+    var unit: UnitRef
+    var week: String
+    var week_vn: String
+    var prev: String
+    var next: String
+    var deadline: String
+    var state: String
+    var state_label: String
+    var late: Bool
+    var lines: [Line]
+    var has_lines: Bool
+    var editable: Bool
+    var submitted: String?
+    var submitted_by: String?
+    var version: Int
+    var strengths: String?
+    var weaknesses: String?
+    var addenda: [Addendum]
+    var can_add: Bool
+}
+
+/// The book on A4 for the weekly meeting, with the audit checkpoint.
+struct DutyBookPrintPage: Page {
+    static let template = "duty_book_print"
+    var book: DutyBookPage
+    var auditAnchor: String?
+    var layout: PageLayout { PageLayout(auditAnchor: auditAnchor) }
+    var today: String
+}

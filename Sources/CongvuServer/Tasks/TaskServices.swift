@@ -7,10 +7,12 @@ import Foundation
 public struct TaskServices: FeatureServices {
     public let shared: SharedServices
     public let tasks: TaskStore
+    public let dutyBooks: DutyBookStore
 
     init(shared: SharedServices) {
         self.shared = shared
         tasks = TaskStore(database: shared.database)
+        dutyBooks = DutyBookStore(database: shared.database)
     }
 
     /// Where the principal may give tasks: the scope of `assignTasks`, and the units where their

@@ -188,18 +188,20 @@ public struct TaskStore: Sendable {
         }
     }
 
+    static func decodeEvent(_ r: any SQLRow) throws -> TaskEvent {
+        guard let from = WorkTask.Status(rawValue: try r.decode(column: "from_status", as: String.self)),
+              let to = WorkTask.Status(rawValue: try r.decode(column: "to_status", as: String.self)) else { throw CorruptRow(column: "status") }
+        return TaskEvent(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
+                         action: try r.decode(column: "action", as: String.self), fromStatus: from, toStatus: to,
+                         percent: try r.decode(column: "percent", as: Int?.self), note: try r.decode(column: "note", as: String.self),
+                         fromDue: try r.day("from_due"), toDue: try r.day("to_due"), fromOwner: try r.decode(column: "from_owner", as: Int64?.self),
+                         toOwner: try r.decode(column: "to_owner", as: Int64?.self),
+                         quality: try r.decode(column: "quality", as: String?.self).flatMap(WorkTask.Quality.init))
+    }
+
     public func events(_ taskID: Int64) async throws -> [TaskEvent] {
         try await database.read { sql in
-            try await sql.select().column("*").from("task_events").where("task_id", .equal, taskID).orderBy("id").all().map { r in
-                guard let from = WorkTask.Status(rawValue: try r.decode(column: "from_status", as: String.self)),
-                      let to = WorkTask.Status(rawValue: try r.decode(column: "to_status", as: String.self)) else { throw CorruptRow(column: "status") }
-                return TaskEvent(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
-                                 action: try r.decode(column: "action", as: String.self), fromStatus: from, toStatus: to,
-                                 percent: try r.decode(column: "percent", as: Int?.self), note: try r.decode(column: "note", as: String.self),
-                                 fromDue: try r.day("from_due"), toDue: try r.day("to_due"), fromOwner: try r.decode(column: "from_owner", as: Int64?.self),
-                                 toOwner: try r.decode(column: "to_owner", as: Int64?.self),
-                                 quality: try r.decode(column: "quality", as: String?.self).flatMap(WorkTask.Quality.init))
-            }
+            try await sql.select().column("*").from("task_events").where("task_id", .equal, taskID).orderBy("id").all().map(TaskStore.decodeEvent)
         }
     }
 

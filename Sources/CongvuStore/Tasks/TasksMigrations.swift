@@ -79,4 +79,41 @@ extension Schema {
             """,
         ] + appendOnly("task_events", kind)
     }
+
+    /// The Weekly Duty Book: one per department and week, comments per task, a summary, locked once
+    /// submitted; corrections after that are dated addenda (append-only).
+    static let dutyBooks = Migration(version: 21, name: "duty_books") { kind in
+        [
+            """
+            CREATE TABLE duty_books (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                week_start TEXT NOT NULL,
+                strengths TEXT NOT NULL DEFAULT '',
+                weaknesses TEXT NOT NULL DEFAULT '',
+                submitted_at TEXT,
+                submitted_by TEXT NOT NULL DEFAULT '',
+                updated_at TEXT NOT NULL,
+                version INTEGER NOT NULL DEFAULT 1,
+                UNIQUE (unit_id, week_start))
+            """,
+            "CREATE INDEX duty_books_week ON duty_books(week_start)",
+            """
+            CREATE TABLE duty_book_comments (
+                book_id BIGINT NOT NULL REFERENCES duty_books(id),
+                task_id BIGINT NOT NULL REFERENCES tasks(id),
+                comment TEXT NOT NULL,
+                PRIMARY KEY (book_id, task_id))
+            """,
+            """
+            CREATE TABLE duty_book_addenda (
+                id {ID},
+                book_id BIGINT NOT NULL REFERENCES duty_books(id),
+                at TEXT NOT NULL,
+                actor_name TEXT NOT NULL,
+                text TEXT NOT NULL)
+            """,
+            "CREATE INDEX duty_book_addenda_book ON duty_book_addenda(book_id, id)",
+        ] + appendOnly("duty_book_addenda", kind)
+    }
 }

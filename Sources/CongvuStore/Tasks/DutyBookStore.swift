@@ -1,0 +1,179 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A department's book for a week, as stored (none until someone writes in it).
+public struct DutyBook: Sendable, Equatable {
+    public struct Addendum: Sendable, Equatable {
+        public var at: Date
+        public var actorName: String
+        public var text: String
+    }
+    public var id: Int64
+    public var unitID: Int64
+    public var week: DutyWeek
+    public var strengths: String
+    public var weaknesses: String
+    public var submittedAt: Date?
+    public var submittedBy: String
+    public var version: Int
+    /// Task id → the department's comment.
+    public var comments: [Int64: String]
+    public var addenda: [Addendum]
+
+    public var isSubmitted: Bool { submittedAt != nil }
+}
+
+/// A task as the week's book lists it: the task, what happened to it that week.
+public struct DutyBookLine: Sendable {
+    public var task: TaskRow
+    public var events: [TaskEvent]
+}
+
+/// The Weekly Duty Book: generated from the week's task events of a department (and the units under
+/// it), the department's comments and summary, submitted once and then locked; later corrections
+/// are dated addenda. Every change is audited.
+public struct DutyBookStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The week's lines: the department's tasks (given in its subtree, or led by someone holding a
+    /// post in it that week) with an event in the week, or still open and overdue at its last working
+    /// day; key tasks (overdue, then urgent or high priority) first.
+    public func lines(unitPath: String, week: DutyWeek) async throws -> [DutyBookLine] {
+        let from = Instant.format(week.begin), to = Instant.format(week.end)
+        let monday = week.start.description, friday = week.days().last!.description
+        let rows: [(TaskRow, [TaskEvent])] = try await database.read { sql in
+            let tasks = try await TaskStore(database: database).select(sql)
+                .where { g in
+                    g.where(col("u.path"), .like, SQLBind(unitPath + "%"))
+                        .orWhere(SQLQueryString("""
+                            EXISTS (SELECT 1 FROM assignments a JOIN units pu ON pu.id = a.unit_id WHERE a.person_id = t.owner_id
+                                AND pu.path LIKE \(bind: unitPath + "%") AND a.valid_from <= \(bind: friday)
+                                AND (a.valid_to IS NULL OR a.valid_to >= \(bind: monday)))
+                            """))
+                }
+                .where { g in
+                    g.where(SQLQueryString("t.id IN (SELECT task_id FROM task_events WHERE at >= \(bind: from) AND at < \(bind: to))"))
+                        .orWhere { o in
+                            o.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
+                                .where(col("t.due"), .lessThan, SQLBind(friday))
+                        }
+                }
+                .orderBy(col("t.due")).orderBy(col("t.id")).limit(500).all().map(TaskStore.decodeRow)
+            var out: [(TaskRow, [TaskEvent])] = []
+            for t in tasks {
+                let events = try await sql.select().column("*").from("task_events").where("task_id", .equal, t.task.id)
+                    .where("at", .greaterThanOrEqual, from).where("at", .lessThan, to).orderBy("id").all().map(TaskStore.decodeEvent)
+                out.append((t, events))
+            }
+            return out
+        }
+        let end = week.days().last!
+        func key(_ t: TaskRow) -> Int {
+            (t.task.standing(on: end) == .openOverdue ? 0 : 2) + (t.task.priority == .normal ? 1 : 0)
+        }
+        return rows.map { DutyBookLine(task: $0.0, events: $0.1) }.sorted { (key($0.task), $0.task.task.due) < (key($1.task), $1.task.task.due) }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> DutyBook {
+        guard let start = try row.day("week_start") else { throw CorruptRow(column: "week_start") }
+        return DutyBook(id: try row.decode(column: "id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
+                        week: DutyWeek(containing: start), strengths: try row.decode(column: "strengths", as: String.self),
+                        weaknesses: try row.decode(column: "weaknesses", as: String.self), submittedAt: try row.optionalInstant("submitted_at"),
+                        submittedBy: try row.decode(column: "submitted_by", as: String.self), version: try row.decode(column: "version", as: Int.self),
+                        comments: [:], addenda: [])
+    }
+
+    public func get(unitID: Int64, week: DutyWeek) async throws -> DutyBook? {
+        try await database.read { sql in
+            guard var book = try await sql.select().column("*").from("duty_books").where("unit_id", .equal, unitID)
+                .where("week_start", .equal, week.start.description).first().map(DutyBookStore.decode) else { return nil }
+            for r in try await sql.select().column("*").from("duty_book_comments").where("book_id", .equal, book.id).all() {
+                book.comments[try r.decode(column: "task_id", as: Int64.self)] = try r.decode(column: "comment", as: String.self)
+            }
+            book.addenda = try await sql.select().column("*").from("duty_book_addenda").where("book_id", .equal, book.id).orderBy("id").all().map {
+                DutyBook.Addendum(at: try $0.instant("at"), actorName: try $0.decode(column: "actor_name", as: String.self),
+                                  text: try $0.decode(column: "text", as: String.self))
+            }
+            return book
+        }
+    }
+
+    /// The books of several units for a week (units without one are absent).
+    public func books(unitIDs: [Int64], week: DutyWeek) async throws -> [Int64: DutyBook] {
+        guard !unitIDs.isEmpty else { return [:] }
+        return try await database.read { sql in
+            let rows = try await sql.select().column("*").from("duty_books").where("unit_id", .in, SQLBind.group(unitIDs))
+                .where("week_start", .equal, week.start.description).all().map(DutyBookStore.decode)
+            return Dictionary(rows.map { ($0.unitID, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// Saves the comments and the summary of a book not yet submitted (made on first save), and
+    /// submits it when asked: from then on it is locked. `version` is the one read (0 for a new book).
+    public func save(unitID: Int64, week: DutyWeek, comments: [Int64: String], strengths: String, weaknesses: String, version: Int,
+                     submit: Bool, at now: Date = Date(), by actor: Actor) async throws -> DutyBook {
+        var errors = ValidationErrors()
+        for (id, c) in comments where c.count > 4000 { errors.add("comment_\(id)", "too_long") }
+        if strengths.count > 8000 { errors.add("strengths", "too_long") }
+        if weaknesses.count > 8000 { errors.add("weaknesses", "too_long") }
+        if submit && strengths.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && weaknesses.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            errors.add("strengths", "duty_book_summary_required")
+        }
+        try errors.throwIfAny()
+        let kind = database.kind
+        try await database.write { sql in
+            var id: Int64
+            var current = 0
+            if let row = try await sql.select().column("*").from("duty_books").where("unit_id", .equal, unitID)
+                .where("week_start", .equal, week.start.description).first() {
+                let book = try DutyBookStore.decode(row)
+                guard !book.isSubmitted else { throw StoreError.conflict(field: "version", key: "duty_book_locked") }
+                guard book.version == version else { throw StoreError.conflict(field: "version", key: "duty_book_changed") }
+                id = book.id
+                current = book.version
+            } else {
+                guard version == 0 else { throw StoreError.conflict(field: "version", key: "duty_book_changed") }
+                id = try await sql.insert(into: "duty_books").columns("unit_id", "week_start", "updated_at")
+                    .values(SQLBind(unitID), SQLBind(week.start.description), SQLBind(Instant.format(now))).returning("id").first()!
+                    .decode(column: "id", as: Int64.self)
+            }
+            var update = sql.update("duty_books").set("strengths", to: strengths.trimmingCharacters(in: .whitespacesAndNewlines))
+                .set("weaknesses", to: weaknesses.trimmingCharacters(in: .whitespacesAndNewlines))
+                .set("updated_at", to: Instant.format(now)).set("version", to: current + 1)
+            if submit { update = update.set("submitted_at", to: Instant.format(now)).set("submitted_by", to: actor.name) }
+            try await update.where("id", .equal, id).run()
+            try await sql.delete(from: "duty_book_comments").where("book_id", .equal, id).run()
+            for (taskID, comment) in comments.sorted(by: { $0.key < $1.key }) {
+                let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty else { continue }
+                try await sql.insert(into: "duty_book_comments").columns("book_id", "task_id", "comment")
+                    .values(SQLBind(id), SQLBind(taskID), SQLBind(text)).run()
+            }
+            try await AuditLog.append(.init(action: current == 0 ? .create : .update, objectType: "duty_book", objectID: String(id),
+                                            after: AuditJSON.encode(["unit_id": String(unitID), "week": week.start.description,
+                                                                     "submitted": submit ? "true" : "false", "comments": String(comments.count)])),
+                                      by: actor, in: sql, kind: kind)
+        }
+        return try await get(unitID: unitID, week: week)!
+    }
+
+    /// A dated correction to a submitted book.
+    public func addendum(unitID: Int64, week: DutyWeek, text: String, at now: Date = Date(), by actor: Actor) async throws {
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count >= 3 else { throw ValidationErrors([FieldError("addendum", "reason_required")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            guard let row = try await sql.select().column("*").from("duty_books").where("unit_id", .equal, unitID)
+                .where("week_start", .equal, week.start.description).first() else { throw StoreError.notFound("duty_book") }
+            let book = try DutyBookStore.decode(row)
+            guard book.isSubmitted else { throw StoreError.conflict(field: "addendum", key: "duty_book_not_submitted") }
+            try await sql.insert(into: "duty_book_addenda").columns("book_id", "at", "actor_name", "text")
+                .values(SQLBind(book.id), SQLBind(Instant.format(now)), SQLBind(actor.name), SQLBind(text)).run()
+            try await AuditLog.append(.init(action: .update, objectType: "duty_book", objectID: String(book.id), after: AuditJSON.encode(["addendum": text]),
+                                            reason: text), by: actor, in: sql, kind: kind)
+        }
+    }
+}
