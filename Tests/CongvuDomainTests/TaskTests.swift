@@ -118,3 +118,20 @@ import Testing
         }
     }
 }
+
+@Suite struct StandingDutiesTests {
+    let calendar = WorkCalendar(hours: .ngheAn, specialDays: HolidayRules.proposals(year: 2026), years: 2026...2026)
+
+    @Test func aNewPostWantsWrittenDutiesWithinTenWorkingDays() throws {
+        // In post from Monday 2 November: ten working days run to Friday 13 November.
+        let from = Day("2026-11-02")!
+        #expect(!DutyRules.overdue(postFrom: from, approvedFrom: nil, today: Day("2026-11-16")!, calendar: calendar))
+        #expect(DutyRules.overdue(postFrom: from, approvedFrom: nil, today: Day("2026-11-17")!, calendar: calendar))
+        // Duties approved for the post (dated from its start or later) settle it; older ones, for the last post, do not.
+        #expect(!DutyRules.overdue(postFrom: from, approvedFrom: Day("2026-11-05")!, today: Day("2026-12-01")!, calendar: calendar))
+        #expect(DutyRules.overdue(postFrom: from, approvedFrom: Day("2025-07-01")!, today: Day("2026-12-01")!, calendar: calendar))
+        #expect(!DutyRules.overdue(postFrom: Day("2026-12-20")!, approvedFrom: nil, today: Day("2026-12-01")!, calendar: calendar), "a post not yet begun")
+        #expect(throws: ValidationErrors.self) { try StandingDuties.validate(text: "  ngắn ") }
+        #expect(try StandingDuties.validate(text: "  Theo dõi công tác văn thư, lưu trữ  ") == "Theo dõi công tác văn thư, lưu trữ")
+    }
+}

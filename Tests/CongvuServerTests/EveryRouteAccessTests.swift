@@ -109,7 +109,7 @@ import Testing
             "/admin/users/": String(userB.id), "/account/tokens/": token, "/calendar/days/": String(day.id), "/cameras/": String(camera),
             "/kiosks/": String(kiosk.id), "/kiosk/photo/": String(person.id), "/terminals/alerts/": alert, "/terminals/commands/": String(command),
             "/import/jobs/": "no-such-job", "/thu-tuc/": procedure,
-            "/tasks/duty-books/": String(try await h.unit(code: "14554-KT").id),
+            "/tasks/duty-books/": String(try await h.unit(code: "14554-KT").id), "/tasks/duties/": String(person.id),
             "/tasks/": try await first("SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY t.id LIMIT 1"),
             "/one-stop/dossiers/": try await first("SELECT d.id FROM dossiers d JOIN units u ON u.id = d.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY d.id LIMIT 1"),
             "/api/v1/units/": String(communeB.id), "/api/v1/people/": String(person.id),

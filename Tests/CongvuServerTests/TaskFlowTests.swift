@@ -182,4 +182,33 @@ import Testing
             #expect(!(try await other.get("/tasks/duty-books?week=\(week)").text.contains("/tasks/duty-books/\(economy.id)?")))
         }
     }
+
+    /// Standing duties: the office writes a clerk's duties, a head above the clerk approves them; the
+    /// clerk reads but neither writes nor approves; another commune sees nothing.
+    @Test func theOfficeWritesDutiesAndTheChairmanApprovesThem() async throws {
+        try await Harness.run { h in
+            let clerkID = try await h.personID("congchuc.giahung")
+            let office = try await h.signIn("vanphong.giahung"), chair = try await h.signIn("chutich.giahung"), clerk = try await h.signIn("congchuc.giahung")
+            let list = try await office.get("/tasks/duties").text
+            #expect(list.contains("id=\"duties-list\""))
+            let page = try await office.get("/tasks/duties/\(clerkID)").text
+            #expect(page.contains("id=\"duties-form\"") && !page.contains("id=\"duties-approve\""))
+            #expect(try await office.post("/tasks/duties/\(clerkID)", ["valid_from": "2025-07-01", "text": "ít", "version": "0"]).status == .badRequest)
+            let version = try await h.services.tasks.duties.history(personID: clerkID).first { $0.status == .draft }?.version ?? 0
+            #expect(try await office.post("/tasks/duties/\(clerkID)", ["valid_from": "2025-07-01", "text": "Văn thư, lưu trữ; thống kê; tổng hợp báo cáo định kỳ.",
+                                                                      "version": String(version)]).status == .seeOther)
+            let draft = try #require(try await h.services.tasks.duties.history(personID: clerkID).first { $0.status == .draft })
+            // The Chief of Office heads the clerk's unit and may approve; the clerk may not; the chairman does.
+            #expect(try await office.get("/tasks/duties/\(clerkID)").text.contains("id=\"duties-approve\""))
+            #expect(try await clerk.post("/tasks/duties/\(clerkID)/approve", ["version": String(draft.version)]).status == .forbidden)
+            #expect(try await clerk.get("/tasks/duties/\(clerkID)").status == .ok)
+            #expect(try await chair.post("/tasks/duties/\(clerkID)/approve", ["version": String(draft.version)]).status == .seeOther)
+            let approved = try await chair.get("/tasks/duties/\(clerkID)").text
+            #expect(approved.contains("Văn thư, lưu trữ; thống kê; tổng hợp báo cáo định kỳ.") && approved.contains("id=\"duties-history\""))
+            #expect(try await chair.get("/tasks/duties/print").text.contains("BẢN PHÂN CÔNG NHIỆM VỤ"))
+            let other = try await h.signIn("chutich.giavan")
+            #expect(try await other.get("/tasks/duties/\(clerkID)").status == .forbidden)
+            #expect(try await other.post("/tasks/duties/\(clerkID)/approve", ["version": "9"]).status == .forbidden)
+        }
+    }
 }

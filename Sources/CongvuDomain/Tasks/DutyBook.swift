@@ -73,3 +73,54 @@ public enum DutyBookState: String, CaseIterable, Sendable {
     /// The leader's page puts the missing and late books first.
     public var order: Int { [.missing: 0, .late: 1, .open: 2, .onTime: 3][self]! }
 }
+
+/// A person's written standing duties in a post (bản phân công nhiệm vụ): effective from a day,
+/// written by the office or the head, approved by the head. A new version supersedes the last once approved.
+public struct StandingDuties: Equatable, Sendable {
+    public enum Status: String, Codable, Sendable { case draft, approved }
+    public var id: Int64
+    public var personID: Int64
+    public var unitID: Int64
+    public var validFrom: Day
+    public var text: String
+    public var status: Status
+    public var writtenBy: String
+    public var approvedBy: String
+    public var approvedAt: Date?
+    public var version: Int
+
+    public init(id: Int64 = 0, personID: Int64, unitID: Int64, validFrom: Day, text: String, status: Status = .draft, writtenBy: String = "",
+                approvedBy: String = "", approvedAt: Date? = nil, version: Int = 1) {
+        self.id = id
+        self.personID = personID
+        self.unitID = unitID
+        self.validFrom = validFrom
+        self.text = text
+        self.status = status
+        self.writtenBy = writtenBy
+        self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
+        self.version = version
+    }
+
+    /// The text of duties as typed: required, at most 20,000 characters.
+    public static func validate(text: String) throws -> String {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.count < 10 { throw ValidationErrors([FieldError("text", "duties_too_short")]) }
+        if t.count > 20_000 { throw ValidationErrors([FieldError("text", "too_long")]) }
+        return t
+    }
+}
+
+public enum DutyRules {
+    /// Working days a person may be in a new post (hired or transferred) without approved written duties.
+    public static let defaultGrace = 10
+
+    /// Whether a post begun on `postFrom` still lacks approved duties too long on `today`: more than
+    /// `grace` working days in it with no approved duties dated on or after the post's start.
+    public static func overdue(postFrom: Day, approvedFrom: Day?, today: Day, calendar: WorkCalendar, grace: Int = defaultGrace) -> Bool {
+        if let approvedFrom, approvedFrom >= postFrom { return false }
+        guard postFrom <= today, let days = try? calendar.workingDays(from: postFrom, to: today) else { return false }
+        return days > grace
+    }
+}

@@ -103,6 +103,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))
     TasksController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     DutyBookController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
+    DutiesController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))
     AbsencesController(attendance: services.attendance).addRoutes(to: pages.group("absences"))

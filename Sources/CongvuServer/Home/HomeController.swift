@@ -27,6 +27,12 @@ struct HomeController {
             let rate = figures.done == 0 ? "" : " · " + ReportsController.percent(Double(figures.doneOnTime) / Double(figures.done))
             cards.append(.init(title: t.text("card_tasks_unit", context.locale), value: figures.overdue, href: "/tasks/board",
                                note: t.text("card_tasks_unit_note", context.locale) + rate))
+            // Written duties missing for people in post too long: the inspectors' ready-made finding.
+            let missing = try await services.tasks.withoutDuties(scopes: taskScopes)
+            if !missing.isEmpty {
+                cards.append(.init(title: t.text("card_duties", context.locale), value: missing.count, href: "/tasks/duties",
+                                   note: t.text("card_duties_note", context.locale)))
+            }
         }
         if p.holds(.manageTerminals) {
             let open = try await services.terminals.alerts.open(scopes: p.scopes(for: .manageTerminals), limit: 1000)

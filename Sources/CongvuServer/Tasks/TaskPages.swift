@@ -206,3 +206,51 @@ struct DutyBookPrintPage: Page {
     var layout: PageLayout { PageLayout(auditAnchor: auditAnchor) }
     var today: String
 }
+
+/// A unit's people with their written duties; those past the grace period without them flagged.
+struct DutiesPage: Page {
+    static let template = "duties"
+    struct Row: Decodable {
+        var person_id: Int64
+        var name: String
+        var title: String
+        var unit: String
+        var post_from: String
+        var approved: String?
+        var text: String?
+        var draft: Bool
+        var flagged: Bool
+    }
+    var unit: UnitRef
+    var units: [Option]
+    var rows: [Row]
+    var has_rows: Bool
+    var flagged: Int
+    var grace: Int
+}
+
+/// A unit's written duties on A4.
+struct DutiesPrintPage: Page {
+    static let template = "duties_print"
+    var unit: String
+    var rows: [DutiesPage.Row]
+    var today: String
+}
+
+/// One person's duties: the approved versions, the draft, and the forms to write and approve.
+struct PersonDutiesPage: Page {
+    static let template = "person_duties"
+    struct Version: Decodable { var valid_from: String; var text: String; var by: String; var approved: String?; var approved_by: String? }
+    var form: FormView
+    var person_id: Int64
+    var name: String
+    var title: String
+    var unit: String
+    var unit_id: Int64
+    var post_from: String
+    var draft: Version?
+    var version: Int
+    var may_write: Bool
+    var may_approve: Bool
+    var history: [Version]
+}

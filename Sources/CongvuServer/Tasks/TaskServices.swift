@@ -8,11 +8,13 @@ public struct TaskServices: FeatureServices {
     public let shared: SharedServices
     public let tasks: TaskStore
     public let dutyBooks: DutyBookStore
+    public let duties: StandingDutiesStore
 
     init(shared: SharedServices) {
         self.shared = shared
         tasks = TaskStore(database: shared.database)
         dutyBooks = DutyBookStore(database: shared.database)
+        duties = StandingDutiesStore(database: shared.database)
     }
 
     /// Where the principal may give tasks: the scope of `assignTasks`, and the units where their
@@ -23,6 +25,30 @@ public struct TaskServices: FeatureServices {
             scopes += record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
         }
         return Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+    }
+
+    /// Where the principal approves written duties: as a leader (grant), or as the head of a unit (a leading post).
+    func headScopes(_ p: Principal) async throws -> [String] {
+        var scopes = p.grants.filter { $0.role == .leader || $0.role == .systemAdmin }.map(\.unitPath)
+        if let personID = p.personID, let record = try await shared.people.get(personID) {
+            scopes += record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
+        }
+        return Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+    }
+
+    /// People in post in the scopes more than the grace period without approved written duties, on `today`.
+    func withoutDuties(scopes: [String]) async throws -> [DutiesRow] {
+        let today = shared.today
+        var calendars: [Int64: WorkCalendar] = [:]
+        var out: [DutiesRow] = []
+        for row in try await duties.people(scopes: scopes, on: today) {
+            if calendars[row.unitID] == nil, let unit = try await shared.units.get(row.unitID) {
+                calendars[row.unitID] = try await shared.calendars.workCalendar(for: unit, years: (today.year - 1)...today.year)
+            }
+            guard let calendar = calendars[row.unitID] else { continue }
+            if DutyRules.overdue(postFrom: row.postFrom, approvedFrom: row.approved?.validFrom, today: today, calendar: calendar) { out.append(row) }
+        }
+        return out
     }
 
     /// How the principal stands to a task.

@@ -102,6 +102,30 @@ enum TaskDemo {
                                           given: day(workingDaysFromToday: -9), due: day(workingDaysFromToday: 2))
             let rp = try await step(reported, .acknowledge, on: day(workingDaysFromToday: -9))
             _ = try await step(rp, .reportDone, on: day(workingDaysFromToday: -1), note: "Đã lập biên bản hiện trạng, đề xuất thu hồi 2 thửa.")
+            // Written duties, approved when the commune was formed, for all but two newest clerks.
+            let unwritten = Array(s.clerks.suffix(2))
+            let written = Instant.format(at(Day("2025-07-03")!)), approved = Instant.format(at(Day("2025-07-07")!)), path = s.committee.path
+            try await db.write { sql in
+                try await sql.raw("""
+                    INSERT INTO standing_duties (person_id, unit_id, valid_from, text, status, written_by, written_at, approved_by, approved_at)
+                    SELECT a.person_id, a.unit_id, a.valid_from,
+                           'Thực hiện nhiệm vụ ' || a.title || ' theo quy định; tham mưu, tổng hợp, báo cáo theo lĩnh vực được giao.',
+                           'approved', 'demo', \(bind: written), 'Chủ tịch UBND xã', \(bind: approved)
+                    FROM assignments a JOIN units u ON u.id = a.unit_id
+                    WHERE u.path LIKE \(bind: path + "%") AND a.valid_to IS NULL AND a.person_id NOT IN (\(bind: unwritten[0]), \(bind: unwritten[1]))
+                    """).run()
+            }
+            // Last week's duty books: the office on time, the Economy department late, Culture never.
+            let lastWeek = DutyWeek(containing: today).previous
+            let books = DutyBookStore(database: db)
+            for (code, hour, summary) in [("VP", 15, "Hoàn thành các báo cáo định kỳ đúng hạn."), ("KT", 18, "Giải quyết xong hồ sơ đất đai tồn đọng.")] {
+                guard let unit = try await units.byCode("\(s.committee.code.dropLast(3))-\(code)") else { continue }
+                let lines = try await books.lines(unitPath: unit.path, week: lastWeek)
+                _ = try await books.save(unitID: unit.id, week: lastWeek,
+                                         comments: Dictionary(lines.prefix(3).map { ($0.task.task.id, "Đã nắm tình hình, đôn đốc thực hiện.") }, uniquingKeysWith: { a, _ in a }),
+                                         strengths: summary, weaknesses: "Còn việc chậm do chờ số liệu của cấp trên.", version: 0, submit: true,
+                                         at: at(lastWeek.days().last!, hour), by: demo)
+            }
             // Gia Hưng: a civil servant transferred to Gia Vân ten working days ago left two open tasks.
             if ci == 0, let other = try await units.byCode("14554-KT") {
                 let mover = s.clerks[5]

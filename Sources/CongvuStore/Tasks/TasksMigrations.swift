@@ -116,4 +116,23 @@ extension Schema {
             "CREATE INDEX duty_book_addenda_book ON duty_book_addenda(book_id, id)",
         ] + appendOnly("duty_book_addenda", kind)
     }
+
+    /// Written standing duties per person and post, effective-dated, approved by the head; never deleted.
+    static let standingDuties = Migration(version: 22, name: "standing_duties", sql: [
+        """
+        CREATE TABLE standing_duties (
+            id {ID},
+            person_id BIGINT NOT NULL REFERENCES people(id),
+            unit_id BIGINT NOT NULL REFERENCES units(id),
+            valid_from TEXT NOT NULL,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL,
+            approved_by TEXT NOT NULL DEFAULT '',
+            approved_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1)
+        """,
+        "CREATE INDEX standing_duties_person ON standing_duties(person_id, status, valid_from)",
+    ])
 }

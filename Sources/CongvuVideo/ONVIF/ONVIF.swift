@@ -91,7 +91,9 @@ public enum ONVIF {
             return tree
         }
         // 1. The camera's clock, unsigned.
+        let asked = now()
         let clock = try await call(device, "<tds:GetSystemDateAndTime/>", signed: false, offset: 0, step: "GetSystemDateAndTime")
+        let answered = now()
         var offset: TimeInterval = 0
         if let utc = clock.first("UTCDateTime"), let date = utc.first("Date"), let time = utc.first("Time") {
             var c = DateComponents()
@@ -99,7 +101,12 @@ public enum ONVIF {
             c.hour = Int(time.first("Hour")?.text ?? ""); c.minute = Int(time.first("Minute")?.text ?? ""); c.second = Int(time.first("Second")?.text ?? "")
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
-            if let camera = calendar.date(from: c) { offset = camera.timeIntervalSince(now()) }
+            // The camera read its clock about halfway through the exchange, and gives whole seconds
+            // (on average half a second behind): a slow network or a busy machine then skews the
+            // signatures by half the round trip at most.
+            if let camera = calendar.date(from: c) {
+                offset = camera.addingTimeInterval(0.5).timeIntervalSince(asked.addingTimeInterval(answered.timeIntervalSince(asked) / 2))
+            }
         }
         // 2. Where the media service is.
         let caps = try await call(device, "<tds:GetCapabilities><tds:Category>Media</tds:Category></tds:GetCapabilities>",
