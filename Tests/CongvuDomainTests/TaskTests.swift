@@ -112,6 +112,19 @@ import Testing
                 == ["2026-08-31", "2026-09-03", "2026-09-14", "2026-09-17"])
         let yearly = try #require(Recurrence("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15"))
         #expect(yearly.occurrences(from: day("2026-01-01"), through: day("2027-12-31"), calendar: calendar).map(\.description) == ["2026-12-15", "2027-12-15"])
+        // A recurring task's deadlines from the day it is given: three months ahead unless said otherwise.
+        #expect(try Recurrence.deadlines(rule: "FREQ=MONTHLY;BYMONTHDAY=-1", until: "", today: day("2026-08-31"), calendar: calendar).map(\.description)
+                == ["2026-08-31", "2026-09-30", "2026-10-30", "2026-11-30"])
+        #expect(try Recurrence.deadlines(rule: "FREQ=WEEKLY;BYDAY=FR", until: "2026-09-12", today: day("2026-08-31"), calendar: calendar).count == 2)
+        #expect(throws: ValidationErrors([FieldError("recurrence", "task_recurrence_invalid")])) {
+            try Recurrence.deadlines(rule: "mỗi tháng", until: "", today: day("2026-08-31"), calendar: calendar)
+        }
+        #expect(throws: ValidationErrors([FieldError("repeat_until", "task_repeat_until_invalid")])) {
+            try Recurrence.deadlines(rule: "FREQ=WEEKLY;BYDAY=FR", until: "2028-01-01", today: day("2026-08-31"), calendar: calendar)
+        }
+        #expect(throws: ValidationErrors([FieldError("recurrence", "task_recurrence_empty")])) {
+            try Recurrence.deadlines(rule: "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15", until: "2026-10-01", today: day("2026-08-31"), calendar: calendar)
+        }
         for bad in ["FREQ=DAILY", "FREQ=WEEKLY", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MONTHLY;BYMONTHDAY=32", "FREQ=MONTHLY;BYMONTHDAY=1;COUNT=2;UNTIL=20270101",
                     "FREQ=MONTHLY;BYMONTHDAY=1;FOO=1", "FREQ=YEARLY;BYMONTHDAY=1", "FREQ=MONTHLY;BYMONTHDAY=1;INTERVAL=0"] {
             #expect(Recurrence(bad) == nil, "\(bad)")

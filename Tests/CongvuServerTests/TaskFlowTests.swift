@@ -211,4 +211,23 @@ import Testing
             #expect(try await other.post("/tasks/duties/\(clerkID)/approve", ["version": "9"]).status == .forbidden)
         }
     }
+
+    /// A monthly report given once becomes one task per month, generated three months ahead.
+    @Test func aRecurringReportIsGivenOnceForEachMonth() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let bad = try await chair.post("/tasks", ["title": "Báo cáo tháng", "owner": String(clerkID), "recurrence": "custom", "rrule": "mỗi tháng",
+                                                      "priority": "normal", "source_kind": "none"])
+            #expect(bad.status == .badRequest && bad.text.contains("Quy tắc lặp không hợp lệ"))
+            let ok = try await chair.post("/tasks", ["title": "Báo cáo công tác dân số tháng", "owner": String(clerkID), "recurrence": "monthly_last",
+                                                     "priority": "normal", "source_kind": "none"])
+            #expect(ok.status == .seeOther)
+            let series = try await h.services.tasks.tasks.mine(personID: clerkID).filter { $0.task.title == "Báo cáo công tác dân số tháng" }
+            let months = Set(series.map { Month($0.task.due) })
+            #expect(series.count >= 3 && months.count == series.count, "one a month: \(series.map(\.task.due))")
+            #expect(series.allSatisfy { $0.task.recurrence == "FREQ=MONTHLY;BYMONTHDAY=-1" })
+            #expect(try await chair.get("/tasks/\(series[0].task.id)").text.contains("Hằng tháng, ngày làm việc cuối tháng"))
+        }
+    }
 }

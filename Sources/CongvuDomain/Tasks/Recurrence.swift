@@ -117,4 +117,32 @@ public struct Recurrence: Equatable, Sendable, CustomStringConvertible {
         }
         return out
     }
+
+    /// The deadlines of a recurring task given on `today`: the rule's days from today through
+    /// `until` (three months ahead when empty, a year at most), 60 at most. Refuses an unreadable
+    /// rule or date, and a rule that falls on no day in that time.
+    public static func deadlines(rule: String, until: String, today: Day, calendar: WorkCalendar) throws -> [Day] {
+        var errors = ValidationErrors()
+        let recurrence = Recurrence(rule)
+        if recurrence == nil { errors.add("recurrence", "task_recurrence_invalid") }
+        var last = today
+        for _ in 0..<92 { last = last.next }
+        let text = until.trimmingCharacters(in: .whitespaces)
+        if !text.isEmpty {
+            var yearAhead = today
+            for _ in 0..<366 { yearAhead = yearAhead.next }
+            if let d = Day(text), d >= today, d <= yearAhead { last = d } else { errors.add("repeat_until", "task_repeat_until_invalid") }
+        }
+        try errors.throwIfAny()
+        let days = Array(recurrence!.occurrences(from: today, through: last, calendar: calendar).prefix(60))
+        if days.isEmpty { throw ValidationErrors([FieldError("recurrence", "task_recurrence_empty")]) }
+        return days
+    }
+
+    /// The rules the assign form offers by name.
+    public static let presets: [(key: String, rule: String)] = [
+        ("weekly_friday", "FREQ=WEEKLY;BYDAY=FR"),
+        ("monthly_25", "FREQ=MONTHLY;BYMONTHDAY=25"),
+        ("monthly_last", "FREQ=MONTHLY;BYMONTHDAY=-1"),
+    ]
 }

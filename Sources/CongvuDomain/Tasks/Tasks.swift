@@ -50,11 +50,13 @@ public struct WorkTask: Equatable, Sendable {
     public var parentID: Int64?
     /// Optimistic concurrency: every change names the version it read.
     public var version: Int
+    /// For one of a recurring series: its rule (RRULE), the same on every task of the series.
+    public var recurrence: String = ""
 
     public init(id: Int64 = 0, unitID: Int64, year: Int, number: Int = 0, title: String, content: String = "", source: TaskSource = .none,
                 assignerID: Int64, ownerID: Int64, priority: Priority = .normal, assignedAt: Date, due: Day, originalDue: Day? = nil,
                 status: Status = .assigned, acknowledgedAt: Date? = nil, reportedAt: Date? = nil, closedAt: Date? = nil, percent: Int = 0,
-                quality: Quality? = nil, parentID: Int64? = nil, version: Int = 1) {
+                quality: Quality? = nil, parentID: Int64? = nil, version: Int = 1, recurrence: String = "") {
         self.id = id
         self.unitID = unitID
         self.year = year
@@ -76,6 +78,7 @@ public struct WorkTask: Equatable, Sendable {
         self.quality = quality
         self.parentID = parentID
         self.version = version
+        self.recurrence = recurrence
     }
 
     /// "12/2026".

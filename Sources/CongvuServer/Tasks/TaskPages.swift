@@ -61,6 +61,7 @@ struct TaskFormPage: Page {
     var people: [Person]
     var priorities: [Option]
     var sources: [Option]
+    var recurrences: [Option]
 }
 
 /// One task: what, who, by when, its history, and the steps open to the viewer.
@@ -82,6 +83,8 @@ struct TaskPage: Page {
     var source: String?
     var assigned: String
     var acknowledged: String?
+    /// The series' rule, for a recurring task.
+    var recurrence: String?
     /// Given more than a working day ago and not yet acknowledged.
     var unacknowledged: Bool
     var reported: String?

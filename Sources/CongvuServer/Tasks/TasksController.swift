@@ -126,7 +126,11 @@ struct TasksController {
             priorities: FormView.options(WorkTask.Priority.allCases.map { (value: $0.rawValue, label: catalogs.label("task_priority", $0.rawValue, locale)) },
                                          selected: form.values["priority"] ?? "normal"),
             sources: FormView.options(TaskSource.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("task_source", $0.rawValue, locale)) },
-                                      selected: form.values["source_kind"] ?? "none"))
+                                      selected: form.values["source_kind"] ?? "none"),
+            recurrences: FormView.options([(value: "", label: catalogs.label("task_repeat", "none", locale))]
+                                          + Recurrence.presets.map { (value: $0.key, label: catalogs.label("task_repeat", $0.key, locale)) }
+                                          + [(value: "custom", label: catalogs.label("task_repeat", "custom", locale))],
+                                          selected: form.values["recurrence"] ?? ""))
     }
 
     func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -135,7 +139,17 @@ struct TasksController {
         return try tasks.views.page(try await formPage(context, form), context)
     }
 
-    static let formFields = ["title", "content", "owner", "priority", "due_date", "due_working_days", "source_kind", "source_reference", "source_date"]
+    static let formFields = ["title", "content", "owner", "priority", "due_date", "due_working_days", "source_kind", "source_reference", "source_date",
+                             "recurrence", "rrule", "repeat_until"]
+
+    /// A recurring task's rule from the form: a preset's name, or `custom` with the RRULE typed.
+    static func rule(_ form: FormData) -> String? {
+        switch form["recurrence"] {
+        case "": return nil
+        case "custom": return form["rrule"].trimmingCharacters(in: .whitespaces)
+        case let key: return Recurrence.presets.first { $0.key == key }?.rule ?? key
+        }
+    }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
@@ -154,14 +168,24 @@ struct TasksController {
             }
             let year = tasks.today.year
             let calendar = try await tasks.calendars.workCalendar(for: unit, years: year...(year + 5))
+            // A recurring task: one task per deadline, generated ahead (three months unless said otherwise).
+            let rule = Self.rule(form)
+            let deadlines = try rule.map { try Recurrence.deadlines(rule: $0, until: form["repeat_until"], today: tasks.today, calendar: calendar) }
             let draft = TaskDraft(title: form["title"], content: form["content"], ownerID: ownerID, priority: form["priority"],
-                                  dueDate: form["due_date"], dueWorkingDays: form["due_working_days"], sourceKind: form["source_kind"],
-                                  sourceReference: form["source_reference"], sourceDate: form["source_date"])
-            let task = try draft.validate(unitID: unit.id, assignerID: assigner, today: tasks.today, now: Date(), calendar: calendar)
+                                  dueDate: deadlines?.first?.description ?? form["due_date"], dueWorkingDays: deadlines == nil ? form["due_working_days"] : "",
+                                  sourceKind: form["source_kind"], sourceReference: form["source_reference"], sourceDate: form["source_date"])
+            var task = try draft.validate(unitID: unit.id, assignerID: assigner, today: tasks.today, now: Date(), calendar: calendar)
             let allowed = Set(people.map(\.person.id))
             let co = form.fields.keys.compactMap { $0.hasPrefix("co_") ? Int64($0.dropFirst(3)) : nil }.filter(allowed.contains)
             let watch = form.fields.keys.compactMap { $0.hasPrefix("watch_") ? Int64($0.dropFirst(6)) : nil }.filter(allowed.contains)
-            let stored = try await store.create(task, coOwners: co, watchers: watch, by: context.actor)
+            task.recurrence = rule.flatMap { Recurrence($0)?.description } ?? ""
+            var first: WorkTask?
+            for due in deadlines ?? [task.due] {
+                task.due = due
+                let stored = try await store.create(task, coOwners: co, watchers: watch, by: context.actor)
+                first = first ?? stored
+            }
+            let stored = first!
             return HTMLPage.redirect("/tasks/\(stored.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
@@ -204,6 +228,7 @@ struct TasksController {
             source: t.source.kind == .none ? nil : [catalogs.label("task_source", t.source.kind.rawValue, locale), t.source.reference,
                                                      t.source.date?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
             assigned: Instant.display(t.assignedAt), acknowledged: t.acknowledgedAt.map { Instant.display($0) },
+            recurrence: Template.optional(Recurrence.presets.first { $0.rule == t.recurrence }.map { catalogs.label("task_repeat", $0.key, locale) } ?? t.recurrence),
             unacknowledged: unacknowledged,
             reported: t.reportedAt.map { Instant.display($0) }, timeliness: timeliness,
             quality: t.quality.map { catalogs.label("task_quality", $0.rawValue, locale) },

@@ -35,6 +35,6 @@ public enum Schema {
         oneStop, settlementIndex,                                // 11–12
         cameras, kioskEntry, signIn, counterContacts,            // 13–16
         apiTokenLife, terminalRefusals, devicesTrust,            // 17–19
-        tasks, dutyBooks, standingDuties,                        // 20–22
+        tasks, dutyBooks, standingDuties, taskRecurrence,        // 20–23
     ]
 }

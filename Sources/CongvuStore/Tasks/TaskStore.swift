@@ -87,7 +87,8 @@ public struct TaskStore: Sendable {
             acknowledgedAt: try row.optionalInstant("acknowledged_at"), reportedAt: try row.optionalInstant("reported_at"),
             closedAt: try row.optionalInstant("closed_at"), percent: try row.decode(column: "percent", as: Int.self),
             quality: try quality.map { guard let q = WorkTask.Quality(rawValue: $0) else { throw CorruptRow(column: "quality") }; return q },
-            parentID: try row.decode(column: "parent_id", as: Int64?.self), version: try row.decode(column: "version", as: Int.self))
+            parentID: try row.decode(column: "parent_id", as: Int64?.self), version: try row.decode(column: "version", as: Int.self),
+            recurrence: try row.decode(column: "recurrence", as: String.self))
     }
 
     static func decodeRow(_ row: any SQLRow) throws -> TaskRow {
@@ -139,12 +140,12 @@ public struct TaskStore: Sendable {
         let row = try await sql.insert(into: "tasks")
             .columns("unit_id", "year", "number", "title", "search_key", "content", "source_kind", "source_reference", "source_date",
                      "source_record_type", "source_record_id", "assigner_id", "owner_id", "priority", "assigned_at", "due", "original_due",
-                     "status", "parent_id")
+                     "status", "parent_id", "recurrence")
             .values(SQLBind(t.unitID), SQLBind(t.year), SQLBind(t.number), SQLBind(t.title), SQLBind(SearchKey.fold(t.title)), SQLBind(t.content),
                     SQLBind(t.source.kind.rawValue), SQLBind(t.source.reference), SQLBind(t.source.date?.description), SQLBind(t.source.recordType),
                     SQLBind(t.source.recordID), SQLBind(t.assignerID), SQLBind(t.ownerID), SQLBind(t.priority.rawValue),
                     SQLBind(Instant.format(t.assignedAt)), SQLBind(t.due.description), SQLBind(t.due.description), SQLBind(t.status.rawValue),
-                    SQLBind(t.parentID))
+                    SQLBind(t.parentID), SQLBind(t.recurrence))
             .returning("id").first()
         t.id = try row!.decode(column: "id", as: Int64.self)
         for (ids, role) in [(coOwners, TaskPerson.Role.coOwner), (watchers, .watcher)] {

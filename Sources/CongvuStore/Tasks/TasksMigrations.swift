@@ -117,6 +117,11 @@ extension Schema {
         ] + appendOnly("duty_book_addenda", kind)
     }
 
+    /// A recurring task's rule, kept on each task of its series.
+    static let taskRecurrence = Migration(version: 23, name: "task_recurrence", sql: [
+        "ALTER TABLE tasks ADD COLUMN recurrence TEXT NOT NULL DEFAULT ''",
+    ])
+
     /// Written standing duties per person and post, effective-dated, approved by the head; never deleted.
     static let standingDuties = Migration(version: 22, name: "standing_duties", sql: [
         """
