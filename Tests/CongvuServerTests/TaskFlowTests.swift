@@ -67,6 +67,13 @@ import Testing
             #expect(try await clerk.get("/tasks/board").status == .forbidden)
             #expect(try await clerk.get("/tasks/new").status == .forbidden)
             #expect(try await h.services.tasks.tasks.events(id).map(\.action) == ["assign", "acknowledge", "progress", "report_done", "accept"])
+            // The year's figures count it for the clerk, on the page and in the workbook.
+            let stats = try await chair.get("/tasks/stats").text
+            let clerkName = try #require(try await h.services.people.get(clerkID)).person.fullName
+            #expect(stats.contains("id=\"task-stats\"") && stats.contains(clerkName))
+            let workbook = try await chair.get("/tasks/stats.xlsx")
+            #expect(workbook.status == .ok && workbook.headers[.contentType]?.contains("spreadsheetml") == true)
+            #expect(try await clerk.get("/tasks/stats").status == .forbidden)
         }
     }
 

@@ -144,6 +144,14 @@ import Testing
             _ = try await store.act(late.id, TaskStep(action: .reportDone, version: 1), at: Instant.parseLocal("2026-12-03 00:01")!, by: Tree.actor)
             let f = try await store.figures(scopes: [tree.communeA.path], today: Day("2026-12-04")!, weekEnd: Day("2026-12-06")!, since: Day("2026-01-01")!)
             #expect(f == .init(overdue: 1, dueThisWeek: 1, doneOnTime: 1, done: 2))
+            // The year per lead, for the annual evaluation: one of each state, and a grade once accepted.
+            _ = try await store.act(onTime.id, TaskStep(action: .accept, version: 2, quality: .excellent), by: Tree.actor)
+            let year = try await store.statistics(scopes: [tree.communeA.path], first: Day("2026-01-01")!, last: Day("2026-12-31")!, today: Day("2026-12-04")!)
+            #expect(year.count == 1)
+            let clerkYear = try #require(year.first)
+            #expect(clerkYear.name == "Trần Thị Lan" && clerkYear.total == 4 && clerkYear.doneOnTime == 1 && clerkYear.doneLate == 1
+                    && clerkYear.openOverdue == 1 && clerkYear.openWithinDeadline == 1 && clerkYear.quality[.excellent] == 1 && clerkYear.quality[.good] == 0)
+            #expect(try await store.statistics(scopes: [tree.communeA.path], first: Day("2027-01-01")!, last: Day("2027-12-31")!, today: Day("2026-12-04")!).isEmpty)
             #expect(try await store.figures(scopes: [tree.communeB.path], today: Day("2026-12-04")!, weekEnd: Day("2026-12-06")!, since: Day("2026-01-01")!)
                     == .init(overdue: 0, dueThisWeek: 0, doneOnTime: 0, done: 0))
         }

@@ -257,3 +257,29 @@ struct PersonDutiesPage: Page {
     var may_approve: Bool
     var history: [Version]
 }
+
+/// A year's tasks per lead: the four states, the on-time rate and the grades.
+struct TaskStatsPage: Page {
+    static let template = "task_stats"
+    struct Row: Decodable {
+        var person_id: Int64
+        var name: String
+        var total: Int
+        var on_time: Int
+        var late: Int
+        var overdue: Int
+        var within: Int
+        var rate: String
+        /// Accepted tasks per grade, in the order of `qualities`.
+        var quality: [Int]
+    }
+    var unit: UnitRef
+    var units: [Option]
+    var year: Int
+    var prev: Int
+    var next: Int
+    var rows: [Row]
+    var has_rows: Bool
+    var total: Row
+    var qualities: [String]
+}

@@ -17,6 +17,8 @@ struct TasksController {
         group.get("new", use: newForm)
         group.post(use: create)
         group.get("orphans", use: orphans)
+        group.get("stats", use: stats)
+        group.get("stats.xlsx", use: statsXLSX)
         group.post("orphans", use: reassignOrphans)
         group.get(":id", use: show)
         group.post(":id/act", use: act)
@@ -103,6 +105,67 @@ struct TasksController {
             shows: FormView.options(["open", "closed", "all"].map { (value: $0, label: catalogs.label("task_show", $0, context.locale)) }, selected: show),
             q: search, tasks: shown, has_tasks: !shown.isEmpty, overdue: overdue.count, owners: byOwner,
             can_assign: try await tasks.assignScopes(p).contains { unit.path.hasPrefix($0) }), context)
+    }
+
+    // MARK: A year's figures
+
+    /// Per lead, a year's tasks of a unit in the four states and by quality: for the annual evaluation.
+    func figures(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], Int, [TaskStore.PersonFigures]) {
+        let p = try context.signedIn()
+        let scopes = Array(Set(p.scopes(for: .viewTasks) + (try await tasks.assignScopes(p)))).sorted()
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let units = try await tasks.units.list(scopes: scopes).filter { $0.isActive(on: tasks.today) }
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
+            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
+        }
+        var year = request.uri.queryParameters["year"].flatMap { Int(String($0)) } ?? tasks.today.year
+        if !(2000...2100).contains(year) { year = tasks.today.year }
+        let rows = try await store.statistics(scopes: [unit.path], first: Day(year: year, month: 1, day: 1)!, last: Day(year: year, month: 12, day: 31)!,
+                                              today: tasks.today)
+        return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)), year, rows)
+    }
+
+    static func rate(_ f: TaskStore.PersonFigures) -> String {
+        let done = f.doneOnTime + f.doneLate + f.openOverdue
+        return done == 0 ? "—" : ReportsController.percent(Double(f.doneOnTime) / Double(done))
+    }
+
+    func stats(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, units, year, rows) = try await figures(request, context)
+        var total = TaskStore.PersonFigures(personID: 0, name: "", total: 0, doneOnTime: 0, doneLate: 0, openOverdue: 0, openWithinDeadline: 0, quality: [:])
+        for r in rows {
+            total.total += r.total; total.doneOnTime += r.doneOnTime; total.doneLate += r.doneLate
+            total.openOverdue += r.openOverdue; total.openWithinDeadline += r.openWithinDeadline
+            for (q, n) in r.quality { total.quality[q, default: 0] += n }
+        }
+        func row(_ f: TaskStore.PersonFigures) -> TaskStatsPage.Row {
+            .init(person_id: f.personID, name: f.name, total: f.total, on_time: f.doneOnTime, late: f.doneLate, overdue: f.openOverdue,
+                  within: f.openWithinDeadline, rate: Self.rate(f), quality: WorkTask.Quality.allCases.map { f.quality[$0] ?? 0 })
+        }
+        return try tasks.views.page(TaskStatsPage(
+            unit: .init(id: unit.id, name: unit.name), units: units, year: year, prev: year - 1, next: year + 1, rows: rows.map(row),
+            has_rows: !rows.isEmpty, total: row(total),
+            qualities: WorkTask.Quality.allCases.map { catalogs.label("task_quality", $0.rawValue, context.locale) }), context)
+    }
+
+    func statsXLSX(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, year, rows) = try await figures(request, context)
+        let locale = context.locale
+        var sheet = XLSXSheet(name: String(year))
+        sheet.title = "\(catalogs.text("tasks_stats_title", locale)) \(year) · \(unit.name)"
+        sheet.header = [catalogs.text("field_full_name", locale), catalogs.text("tasks_stats_total", locale)]
+            + TaskStanding.allCases.map { catalogs.label("task_standing", $0.rawValue, locale) } + [catalogs.text("tasks_stats_rate", locale)]
+            + WorkTask.Quality.allCases.map { catalogs.label("task_quality", $0.rawValue, locale) }
+        sheet.widths = [28, 8, 12, 12, 12, 12, 10, 10, 10, 10, 10]
+        sheet.rows = rows.map { f in
+            [.text(f.name), .number(Double(f.total)), .number(Double(f.doneOnTime)), .number(Double(f.doneLate)), .number(Double(f.openWithinDeadline)),
+             .number(Double(f.openOverdue)), .text(Self.rate(f))] + WorkTask.Quality.allCases.map { .number(Double(f.quality[$0] ?? 0)) }
+        }
+        let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(year).xlsx"
+        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
     }
 
     // MARK: Assign
