@@ -237,4 +237,23 @@ import Testing
             #expect(try await chair.get("/tasks/\(series[0].task.id)").text.contains("Hằng tháng, ngày làm việc cuối tháng"))
         }
     }
+
+    /// The home page reminds the lead of tasks 3 and 1 working days before the deadline and every
+    /// day once overdue; a task due later stays off it.
+    @Test func theHomePageRemindsTheLead() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung"), clerk = try await h.signIn("congchuc.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            for (title, days) in [("Nộp báo cáo sơ kết", "3"), ("Chuẩn bị hồ sơ thi đua", "8")] {
+                #expect(try await chair.post("/tasks", ["title": title, "owner": String(clerkID), "due_working_days": days, "priority": "normal",
+                                                        "source_kind": "none"]).status == .seeOther)
+            }
+            let home = try await clerk.get("/").text
+            let section = try #require(home.range(of: "id=\"morning-tasks\"").map { String(home[$0.lowerBound...].prefix(4000)) })
+            #expect(section.contains("Nộp báo cáo sơ kết") && section.contains("còn 3 ngày làm việc"))
+            #expect(!section.contains("Chuẩn bị hồ sơ thi đua"))
+            // The demo's overdue task of the clerk is there every day.
+            #expect(section.contains("Cập nhật hồ sơ cán bộ, công chức vào cơ sở dữ liệu của tỉnh") && section.contains("quá hạn"))
+        }
+    }
 }

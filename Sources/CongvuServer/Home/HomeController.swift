@@ -83,12 +83,13 @@ struct HomeController {
         let morning = Morning(services: services, principal: p, locale: context.locale)
         let approvals = try await morning.approvals()
         let alerts = try await morning.alerts(), mine = try await morning.mine(), counter = try await morning.counter()
+        let reminders = try await morning.tasks()
         return try services.views.page(HomePage(
             cards: cards, grants: grants, warnings: warnings, sign_in_alert: signInAlert,
             today: try await morning.today(), dossiers: try await morning.dossiers(),
             approvals: approvals.mine, has_approvals: !approvals.mine.isEmpty, approvals_count: approvals.mine.count,
             watched_approvals: approvals.others, has_watched_approvals: !approvals.others.isEmpty,
-            alerts: alerts, has_alerts: !alerts.isEmpty, mine: mine, has_mine: !mine.isEmpty,
+            alerts: alerts, has_alerts: !alerts.isEmpty, mine: mine, has_mine: !mine.isEmpty, tasks: reminders, has_tasks: !reminders.isEmpty,
             counter: counter, has_counter: !counter.isEmpty), context)
     }
 }

@@ -42,6 +42,7 @@ struct HomePage: Page {
         var title: String
     }
     struct Alert: Decodable { var what: String; var `where`: String; var at: String; var href: String }
+    struct TaskReminder: Decodable { var id: Int64; var title: String; var due: String; var overdue: Bool; var when: String; var unacknowledged: Bool }
     struct Mine: Decodable { var day: String; var what: String; var reasons: String; var href: String; var button: String }
     struct Counter: Decodable {
         var id: Int64
@@ -67,6 +68,8 @@ struct HomePage: Page {
     var has_alerts: Bool
     var mine: [Mine]
     var has_mine: Bool
+    var tasks: [TaskReminder]
+    var has_tasks: Bool
     var counter: [Counter]
     var has_counter: Bool
 }

@@ -162,6 +162,30 @@ struct Morning {
         return out
     }
 
+    /// The person's tasks that remind today (3 and 1 working days before the deadline, every day once
+    /// overdue) and those given more than a working day ago and not yet acknowledged: in the app
+    /// until notifications carry them.
+    func tasks() async throws -> [HomePage.TaskReminder] {
+        guard let personID = principal.personID else { return [] }
+        let today = services.today, now = Date()
+        var calendars: [Int64: WorkCalendar] = [:]
+        var out: [HomePage.TaskReminder] = []
+        for r in try await services.tasks.tasks.mine(personID: personID) where r.task.ownerID == personID {
+            let t = r.task
+            if calendars[t.unitID] == nil, let unit = try await services.units.get(t.unitID) {
+                calendars[t.unitID] = try await services.calendars.workCalendar(for: unit, years: (today.year - 1)...(today.year + 1))
+            }
+            guard let calendar = calendars[t.unitID] else { continue }
+            let unacknowledged = TaskRules.unacknowledged(t, now: now, calendar: calendar)
+            guard unacknowledged || TaskRules.remindsToday(t, today: today, calendar: calendar),
+                  let left = try? TaskRules.workingDaysLeft(t, today: today, calendar: calendar) else { continue }
+            out.append(.init(id: t.id, title: t.title, due: t.due.vietnamese, overdue: left < 0,
+                             when: left < 0 ? text("task_overdue_by", String(-left)) : left == 0 ? text("task_due_today") : text("task_days_left", String(left)),
+                             unacknowledged: unacknowledged))
+        }
+        return out
+    }
+
     /// A one-stop officer's dossiers still open at their counters, the nearest due first.
     func counter() async throws -> [HomePage.Counter] {
         guard principal.holds(.handleDossiers) else { return [] }
