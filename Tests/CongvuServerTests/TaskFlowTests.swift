@@ -256,4 +256,38 @@ import Testing
             #expect(section.contains("Cập nhật hồ sơ cán bộ, công chức vào cơ sở dữ liệu của tỉnh") && section.contains("quá hạn"))
         }
     }
+
+    /// The chairman gives a department's head a task; the head splits part of it to one of their staff.
+    @Test func aHeadSplitsATaskToTheirStaff() async throws {
+        try await Harness.run { h in
+            let economy = try await h.unit(code: "14551-KT")
+            let staff = try await h.services.people.search("", scopes: [economy.path], on: h.services.today, limit: 50).items
+            let head = try #require(staff.first { $0.isLeader && $0.title == "Trưởng phòng Kinh tế" })
+            let member = try #require(staff.first { !$0.isLeader && $0.title.hasPrefix("Công chức") })
+            _ = try await h.services.accounts.create(username: "truongphong.kt", displayName: head.person.fullName,
+                                                     passwordHash: try await h.services.passwords.hash(Demo.password),
+                                                     personID: head.person.id, grants: [(.civilServant, economy.id)], by: .system)
+            let chair = try await h.signIn("chutich.giahung"), boss = try await h.signIn("truongphong.kt")
+            let given = try await chair.post("/tasks", ["title": "Rà soát hiện trạng các tuyến kênh mương", "owner": String(head.person.id),
+                                                        "due_working_days": "10", "priority": "normal", "source_kind": "none"])
+            let parentID = try Self.id(given)
+            let parentDue = try #require(try await h.services.tasks.tasks.get(parentID)).task.due
+            #expect(try await boss.get("/tasks/\(parentID)").text.contains("id=\"task-split\""))
+            let form = try await boss.get("/tasks/new?parent=\(parentID)").text
+            #expect(form.contains("id=\"task-parent\"") && form.contains("value=\"\(member.person.id)\""))
+            let late = try await boss.post("/tasks", ["title": "Đo đạc tuyến kênh Đông", "owner": String(member.person.id), "parent": String(parentID),
+                                                      "due_date": parentDue.next.next.description, "priority": "normal", "source_kind": "none"])
+            #expect(late.status == .badRequest && late.text.contains("không được sau hạn của nhiệm vụ gốc"))
+            let part = try await boss.post("/tasks", ["title": "Đo đạc tuyến kênh Đông", "owner": String(member.person.id), "parent": String(parentID),
+                                                      "due_date": parentDue.description, "priority": "normal", "source_kind": "none"])
+            #expect(part.status == .seeOther)
+            let childID = try Self.id(part)
+            #expect(try await h.services.tasks.tasks.get(childID)?.task.parentID == parentID)
+            #expect(try await chair.get("/tasks/\(parentID)").text.contains("Đo đạc tuyến kênh Đông"))
+            #expect(try await boss.get("/tasks/\(childID)").text.contains("id=\"task-parent\""))
+            // Someone neither leading nor giving the task cannot split it.
+            let clerk = try await h.signIn("congchuc.giahung")
+            #expect(try await clerk.get("/tasks/new?parent=\(parentID)").status == .forbidden)
+        }
+    }
 }

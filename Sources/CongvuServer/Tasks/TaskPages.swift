@@ -61,8 +61,13 @@ struct TaskFormPage: Page {
     var people: [Person]
     var priorities: [Option]
     var sources: [Option]
+    /// The task this one is a part of.
+    var parent: TaskRef?
     var recurrences: [Option]
 }
+
+/// A task named by a link.
+struct TaskRef: Decodable { var id: Int64; var title: String; var reference: String }
 
 /// One task: what, who, by when, its history, and the steps open to the viewer.
 struct TaskPage: Page {
@@ -83,6 +88,11 @@ struct TaskPage: Page {
     var source: String?
     var assigned: String
     var acknowledged: String?
+    var parent: TaskRef?
+    /// The parts it was split into.
+    var children: [TaskView]
+    var has_children: Bool
+    var can_split: Bool
     /// The series' rule, for a recurring task.
     var recurrence: String?
     /// Given more than a working day ago and not yet acknowledged.

@@ -177,8 +177,18 @@ struct TasksController {
         return try await tasks.people.search("", scopes: scopes, on: tasks.today, limit: 2000).items
     }
 
+    /// The task a new one is split from, when the principal leads or gave it and it is still open.
+    func parent(_ id: Int64?, _ context: AppRequestContext) async throws -> TaskRow? {
+        guard let id else { return nil }
+        guard let row = try await store.get(id), row.task.status.isOpen else { throw ValidationErrors([FieldError("parent", "task_parent_invalid")]) }
+        let standing = try await tasks.standing(try context.signedIn(), row, people: try await store.people(id))
+        guard standing.isLead || standing.isAssigner else { throw Forbidden() }
+        return row
+    }
+
     func formPage(_ context: AppRequestContext, _ form: FormView) async throws -> TaskFormPage {
         let people = try await owners(context)
+        let parent = try await parent(form.values["parent"].flatMap { Int64($0) }, context)
         let locale = context.locale
         let choices = people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.title) · \($0.unitName)") }
         return TaskFormPage(
@@ -190,6 +200,7 @@ struct TasksController {
                                          selected: form.values["priority"] ?? "normal"),
             sources: FormView.options(TaskSource.Kind.allCases.map { (value: $0.rawValue, label: catalogs.label("task_source", $0.rawValue, locale)) },
                                       selected: form.values["source_kind"] ?? "none"),
+            parent: parent.map { .init(id: $0.task.id, title: $0.task.title, reference: $0.task.reference) },
             recurrences: FormView.options([(value: "", label: catalogs.label("task_repeat", "none", locale))]
                                           + Recurrence.presets.map { (value: $0.key, label: catalogs.label("task_repeat", $0.key, locale)) }
                                           + [(value: "custom", label: catalogs.label("task_repeat", "custom", locale))],
@@ -199,11 +210,16 @@ struct TasksController {
     func newForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var form = FormView(values: ["priority": "normal", "source_kind": "none"])
         if let owner = request.uri.queryParameters["owner"] { form.values["owner"] = String(owner) }
+        if let parent = request.uri.queryParameters["parent"] {
+            form.values["parent"] = String(parent)
+            // A part of a task is due by the task's own deadline at the latest.
+            if let row = try await store.get(Int64(parent) ?? 0) { form.values["due_date"] = row.task.due.description }
+        }
         return try tasks.views.page(try await formPage(context, form), context)
     }
 
     static let formFields = ["title", "content", "owner", "priority", "due_date", "due_working_days", "source_kind", "source_reference", "source_date",
-                             "recurrence", "rrule", "repeat_until"]
+                             "recurrence", "rrule", "repeat_until", "parent"]
 
     /// A recurring task's rule from the form: a preset's name, or `custom` with the RRULE typed.
     static func rule(_ form: FormData) -> String? {
@@ -238,6 +254,10 @@ struct TasksController {
                                   dueDate: deadlines?.first?.description ?? form["due_date"], dueWorkingDays: deadlines == nil ? form["due_working_days"] : "",
                                   sourceKind: form["source_kind"], sourceReference: form["source_reference"], sourceDate: form["source_date"])
             var task = try draft.validate(unitID: unit.id, assignerID: assigner, today: tasks.today, now: Date(), calendar: calendar)
+            if let parent = try await parent(form.int("parent"), context) {
+                task.parentID = parent.task.id
+                if task.due > parent.task.due { throw ValidationErrors([FieldError("due_date", "task_due_after_parent")]) }
+            }
             let allowed = Set(people.map(\.person.id))
             let co = form.fields.keys.compactMap { $0.hasPrefix("co_") ? Int64($0.dropFirst(3)) : nil }.filter(allowed.contains)
             let watch = form.fields.keys.compactMap { $0.hasPrefix("watch_") ? Int64($0.dropFirst(6)) : nil }.filter(allowed.contains)
@@ -284,6 +304,10 @@ struct TasksController {
             timeliness = Self.timeliness(judged, catalogs, locale)
         }
         let events = try await store.events(t.id)
+        let children = try await views(try await store.children(t.id), locale)
+        var parent: TaskRow?
+        if let id = t.parentID { parent = try await store.get(id) }
+        let assigns = !(try await tasks.assignScopes(try context.signedIn())).isEmpty
         var unacknowledged = false
         if t.status == .assigned, let c = try await calendar(t.unitID, &calendars) { unacknowledged = TaskRules.unacknowledged(t, now: Date(), calendar: c) }
         return try tasks.views.page(TaskPage(
@@ -291,6 +315,9 @@ struct TasksController {
             source: t.source.kind == .none ? nil : [catalogs.label("task_source", t.source.kind.rawValue, locale), t.source.reference,
                                                      t.source.date?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
             assigned: Instant.display(t.assignedAt), acknowledged: t.acknowledgedAt.map { Instant.display($0) },
+            parent: parent.map { .init(id: $0.task.id, title: $0.task.title, reference: $0.task.reference) },
+            children: children, has_children: !children.isEmpty,
+            can_split: t.status.isOpen && (s.isLead || s.isAssigner) && assigns,
             recurrence: Template.optional(Recurrence.presets.first { $0.rule == t.recurrence }.map { catalogs.label("task_repeat", $0.key, locale) } ?? t.recurrence),
             unacknowledged: unacknowledged,
             reported: t.reportedAt.map { Instant.display($0) }, timeliness: timeliness,

@@ -206,6 +206,13 @@ public struct TaskStore: Sendable {
         }
     }
 
+    /// The tasks a task was split into, by deadline.
+    public func children(_ parentID: Int64) async throws -> [TaskRow] {
+        try await database.read { sql in
+            try await select(sql).where(col("t.parent_id"), .equal, SQLBind(parentID)).orderBy(col("t.due")).orderBy(col("t.id")).all().map(TaskStore.decodeRow)
+        }
+    }
+
     /// A person's tasks: those they lead, co-operate on or watch; open ones first by deadline.
     public func mine(personID: Int64, includeClosed: Bool = false, limit: Int = 200) async throws -> [TaskRow] {
         try await database.read { sql in
