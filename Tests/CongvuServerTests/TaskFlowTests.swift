@@ -65,6 +65,9 @@ import Testing
             // The board: the chairman's units; a clerk without a leading post has none.
             #expect(try await chair.get("/tasks/board?show=all").text.contains("Tổng hợp báo cáo cải cách hành chính quý IV"))
             #expect(try await clerk.get("/tasks/board").status == .forbidden)
+            let board = try await chair.get("/tasks/board.xlsx?show=all")
+            #expect(board.status == .ok && board.headers[.contentType]?.contains("spreadsheetml") == true)
+            #expect(try await clerk.get("/tasks/board.xlsx").status == .forbidden)
             #expect(try await clerk.get("/tasks/new").status == .forbidden)
             #expect(try await h.services.tasks.tasks.events(id).map(\.action) == ["assign", "acknowledge", "progress", "report_done", "accept"])
             // The year's figures count it for the clerk, on the page and in the workbook.

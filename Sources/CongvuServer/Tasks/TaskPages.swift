@@ -44,6 +44,7 @@ struct TaskBoardPage: Page {
     var unit: UnitRef
     var units: [Option]
     var shows: [Option]
+    var show: String
     var q: String
     var tasks: [TaskView]
     var has_tasks: Bool

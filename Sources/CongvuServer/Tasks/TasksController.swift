@@ -14,6 +14,7 @@ struct TasksController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: mine)
         group.get("board", use: board)
+        group.get("board.xlsx", use: boardXLSX)
         group.get("new", use: newForm)
         group.post(use: create)
         group.get("orphans", use: orphans)
@@ -77,8 +78,8 @@ struct TasksController {
 
     // MARK: Board
 
-    /// The tasks of a unit and the units under it: by status, by lead, overdue first.
-    func board(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    /// The board's unit, its choices, what it shows, and its tasks.
+    func boardRows(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], String, String, [TaskRow]) {
         let p = try context.signedIn()
         let scopes = Array(Set(p.scopes(for: .viewTasks) + (try await tasks.assignScopes(p)))).sorted()
         guard !scopes.isEmpty else { throw Forbidden() }
@@ -91,7 +92,13 @@ struct TasksController {
         let show = q["show"].map(String.init) ?? "open"
         let statuses: [WorkTask.Status] = show == "all" ? [] : show == "closed" ? [.accepted, .cancelled] : WorkTask.Status.allCases.filter(\.isOpen)
         let search = q["q"].map(String.init) ?? ""
-        let rows = try await store.board(.init(unitPaths: [unit.path], statuses: statuses, search: search))
+        return (unit, units, show, search, try await store.board(.init(unitPaths: [unit.path], statuses: statuses, search: search)))
+    }
+
+    /// The tasks of a unit and the units under it: by status, by lead, overdue first.
+    func board(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try context.signedIn()
+        let (unit, units, show, search, rows) = try await boardRows(request, context)
         var shown = try await views(rows, context.locale)
         shown.sort { ($0.overdue ? 0 : 1, $0.due.isEmpty ? 1 : 0) < ($1.overdue ? 0 : 1, $1.due.isEmpty ? 1 : 0) }
         let overdue = rows.filter { $0.task.standing(on: tasks.today) == .openOverdue }
@@ -103,8 +110,28 @@ struct TasksController {
             unit: .init(id: unit.id, name: unit.name),
             units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
             shows: FormView.options(["open", "closed", "all"].map { (value: $0, label: catalogs.label("task_show", $0, context.locale)) }, selected: show),
-            q: search, tasks: shown, has_tasks: !shown.isEmpty, overdue: overdue.count, owners: byOwner,
+            show: show, q: search, tasks: shown, has_tasks: !shown.isEmpty, overdue: overdue.count, owners: byOwner,
             can_assign: try await tasks.assignScopes(p).contains { unit.path.hasPrefix($0) }), context)
+    }
+
+    /// The board as a workbook, for the weekly meeting.
+    func boardXLSX(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, _, _, rows) = try await boardRows(request, context)
+        let locale = context.locale
+        let views = try await views(rows, locale)
+        var sheet = XLSXSheet(name: tasks.today.description)
+        sheet.title = "\(catalogs.text("tasks_board", locale)) · \(unit.name) · \(tasks.today.vietnamese)"
+        sheet.header = ["task_number", "task_title", "task_owner", "task_assigner", "task_due", "task_first_due", "task_status", "task_standing", "task_percent"]
+            .map { catalogs.text($0, locale) }
+        sheet.widths = [8, 44, 22, 22, 12, 12, 18, 24, 8]
+        sheet.rows = views.map { v in
+            [.text(v.reference), .text(v.title), .text(v.owner), .text(v.assigner), .text(v.due), v.extended.map { .text($0) } ?? .empty,
+             .text(v.status_label), .text(v.standing_label ?? ""), .number(Double(v.percent))]
+        }
+        let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(tasks.today).xlsx"
+        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
     }
 
     // MARK: A year's figures
