@@ -75,9 +75,7 @@ struct ReportsController {
         let (unit, _, month) = try await selection(request, context)
         let data = try await timesheetWorkbook(unit: unit, month: month, locale: context.locale)
         let filename = "bang-cham-cong-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(month).xlsx"
-        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return XLSXSheet.response(data, filename: filename)
     }
 
     func timesheetWorkbook(unit: OrgUnit, month: Month, locale: AppLocale) async throws -> Data {

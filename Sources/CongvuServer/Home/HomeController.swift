@@ -19,7 +19,7 @@ struct HomeController {
             let mine = try await services.tasks.tasks.mine(personID: personID)
             cards.append(.init(title: t.text("card_tasks", context.locale), value: mine.count, href: "/tasks", note: t.text("card_tasks_note", context.locale)))
         }
-        let taskScopes = Array(Set(p.scopes(for: .viewTasks) + (try await services.tasks.assignScopes(p)))).sorted()
+        let taskScopes = try await services.tasks.readScopes(p)
         if !taskScopes.isEmpty {
             // Overdue in the units the person looks after, and this year's share done on time.
             let today = services.today

@@ -114,9 +114,7 @@ extension OneStopController {
         }
         sheet.rows = report.lines.map { row($0.label, $0.row) } + [row(catalogs.text("report_total", locale), report.total)]
         let filename = "bieu-06-\(period.first)-\(period.last).xlsx"
-        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
+        return try sheet.response(filename: filename)
     }
 }
 

@@ -21,19 +21,11 @@ struct DutiesController {
 
     /// Where the principal reads duties, and where they write them.
     func scopes(_ p: Principal) async throws -> (read: [String], write: [String]) {
-        let write = try await tasks.assignScopes(p)
-        let read = Array(Set(p.scopes(for: .viewTasks) + write)).sorted()
-        return (read, write)
+        (try await tasks.readScopes(p), try await tasks.assignScopes(p))
     }
 
     func rows(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], [DutiesRow], Set<Int64>) {
-        let (read, _) = try await scopes(try context.signedIn())
-        guard !read.isEmpty else { throw Forbidden() }
-        let units = try await tasks.units.list(scopes: read).filter { $0.isActive(on: tasks.today) }
-        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
-        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
-            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
-        }
+        let (unit, units) = try await tasks.pickUnit(request, scopes: try await scopes(try context.signedIn()).read)
         let rows = try await store.people(scopes: [unit.path], on: tasks.today)
         let flagged = Set(try await tasks.withoutDuties(scopes: [unit.path]).map(\.personID))
         return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)), rows, flagged)

@@ -29,10 +29,9 @@ struct DutyBookController {
 
     /// Where the principal may read books (every task of the unit, or gives tasks there) and where they may write them.
     func scopes(_ p: Principal) async throws -> (read: [String], write: [String]) {
-        let write = try await tasks.assignScopes(p)
-        let read = Array(Set(p.scopes(for: .viewTasks) + write)).sorted()
+        let read = try await tasks.readScopes(p)
         guard !read.isEmpty else { throw Forbidden() }
-        return (read, write)
+        return (read, try await tasks.assignScopes(p))
     }
 
     func unit(_ context: AppRequestContext) async throws -> (OrgUnit, mayWrite: Bool) {
@@ -173,8 +172,6 @@ struct DutyBookController {
         sheet.rows.append([.text(catalogs.text("duty_book_strengths", locale)), .text(book.strengths ?? "")])
         sheet.rows.append([.text(catalogs.text("duty_book_weaknesses", locale)), .text(book.weaknesses ?? "")])
         let filename = "so-truc-tuan-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(week.start).xlsx"
-        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
+        return try sheet.response(filename: filename)
     }
 }

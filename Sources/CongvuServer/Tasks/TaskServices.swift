@@ -1,6 +1,7 @@
 import CongvuDomain
 import CongvuStore
 import Foundation
+import Hummingbird
 
 /// Tasks in writing: their store, and who may see, give and evaluate them.
 @dynamicMemberLookup
@@ -25,6 +26,23 @@ public struct TaskServices: FeatureServices {
             scopes += record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
         }
         return Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+    }
+
+    /// The unit a tasks page is asked for (`unit` in the query; default: the first), among the active
+    /// units of `scopes`, with those units for the picker: 404 without one, 403 for a unit outside them.
+    func pickUnit(_ request: Request, scopes: [String]) async throws -> (OrgUnit, [OrgUnit]) {
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let units = try await shared.units.list(scopes: scopes).filter { $0.isActive(on: shared.today) }
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
+            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
+        }
+        return (unit, units)
+    }
+
+    /// Where the principal reads tasks: every task of the units of `viewTasks`, and where they give tasks.
+    func readScopes(_ p: Principal) async throws -> [String] {
+        Array(Set(p.scopes(for: .viewTasks) + (try await assignScopes(p)))).sorted()
     }
 
     /// Where the principal approves written duties: as a leader (grant), or as the head of a unit (a leading post).

@@ -80,15 +80,8 @@ struct TasksController {
 
     /// The board's unit, its choices, what it shows, and its tasks.
     func boardRows(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], String, String, [TaskRow]) {
-        let p = try context.signedIn()
-        let scopes = Array(Set(p.scopes(for: .viewTasks) + (try await tasks.assignScopes(p)))).sorted()
-        guard !scopes.isEmpty else { throw Forbidden() }
+        let (unit, units) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()))
         let q = request.uri.queryParameters
-        let units = try await tasks.units.list(scopes: scopes).filter { $0.isActive(on: tasks.today) }
-        let asked = q["unit"].flatMap { Int64($0) }
-        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
-            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
-        }
         let show = q["show"].map(String.init) ?? "open"
         let statuses: [WorkTask.Status] = show == "all" ? [] : show == "closed" ? [.accepted, .cancelled] : WorkTask.Status.allCases.filter(\.isOpen)
         let search = q["q"].map(String.init) ?? ""
@@ -129,23 +122,14 @@ struct TasksController {
              .text(v.status_label), .text(v.standing_label ?? ""), .number(Double(v.percent))]
         }
         let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(tasks.today).xlsx"
-        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
+        return try sheet.response(filename: filename)
     }
 
     // MARK: A year's figures
 
     /// Per lead, a year's tasks of a unit in the four states and by quality: for the annual evaluation.
     func figures(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], Int, [TaskStore.PersonFigures]) {
-        let p = try context.signedIn()
-        let scopes = Array(Set(p.scopes(for: .viewTasks) + (try await tasks.assignScopes(p)))).sorted()
-        guard !scopes.isEmpty else { throw Forbidden() }
-        let units = try await tasks.units.list(scopes: scopes).filter { $0.isActive(on: tasks.today) }
-        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
-        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {
-            throw asked == nil ? StoreError.notFound("unit") : Forbidden()
-        }
+        let (unit, units) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()))
         var year = request.uri.queryParameters["year"].flatMap { Int(String($0)) } ?? tasks.today.year
         if !(2000...2100).contains(year) { year = tasks.today.year }
         let rows = try await store.statistics(scopes: [unit.path], first: Day(year: year, month: 1, day: 1)!, last: Day(year: year, month: 12, day: 31)!,
@@ -190,9 +174,7 @@ struct TasksController {
              .number(Double(f.openOverdue)), .text(Self.rate(f))] + WorkTask.Quality.allCases.map { .number(Double(f.quality[$0] ?? 0)) }
         }
         let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(year).xlsx"
-        return Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                               .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try sheet.data())))
+        return try sheet.response(filename: filename)
     }
 
     // MARK: Assign

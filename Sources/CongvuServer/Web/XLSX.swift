@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import ZIPFoundation
 
 /// A minimal Office Open XML workbook (one sheet, inline strings, numbers, a bold style, column
@@ -118,4 +119,15 @@ enum XMLText {
         }
         return out
     }
+}
+
+extension XLSXSheet {
+    /// The one way a workbook is sent: as a download named `filename`, never cached.
+    static func response(_ data: Data, filename: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                        .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func response(filename: String) throws -> Response { Self.response(try data(), filename: filename) }
 }
