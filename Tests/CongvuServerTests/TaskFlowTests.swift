@@ -257,6 +257,12 @@ import Testing
             #expect(!section.contains("Chuẩn bị hồ sơ thi đua"))
             // The demo's overdue task of the clerk is there every day.
             #expect(section.contains("Cập nhật hồ sơ cán bộ, công chức vào cơ sở dữ liệu của tỉnh") && section.contains("quá hạn"))
+            // The leader's card counts those without written duties as the duties page flags them: the demo's two newest clerks.
+            let chairHome = try await chair.get("/").text
+            let card = try #require(chairHome.range(of: "Chưa phân công nhiệm vụ bằng văn bản").map { String(chairHome[$0.lowerBound...].prefix(200)) })
+            #expect(card.contains("<span class=\"tile-value\">2</span>"), "\(card)")
+            let duties = try await chair.get("/tasks/duties?unit=\(try await h.unit(code: "14551").id)").text
+            #expect(duties.contains("<strong>2</strong>"))
         }
     }
 

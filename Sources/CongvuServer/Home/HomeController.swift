@@ -28,9 +28,9 @@ struct HomeController {
             cards.append(.init(title: t.text("card_tasks_unit", context.locale), value: figures.overdue, href: "/tasks/board",
                                note: t.text("card_tasks_unit_note", context.locale) + rate))
             // Written duties missing for people in post too long: the inspectors' ready-made finding.
-            let missing = try await services.tasks.withoutDuties(scopes: taskScopes)
-            if !missing.isEmpty {
-                cards.append(.init(title: t.text("card_duties", context.locale), value: missing.count, href: "/tasks/duties",
+            let missing = try await services.tasks.countWithoutDuties(scopes: taskScopes)
+            if missing > 0 {
+                cards.append(.init(title: t.text("card_duties", context.locale), value: missing, href: "/tasks/duties",
                                    note: t.text("card_duties_note", context.locale)))
             }
         }

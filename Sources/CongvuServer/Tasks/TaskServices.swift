@@ -69,6 +69,22 @@ public struct TaskServices: FeatureServices {
         return out
     }
 
+    /// How many people in the scopes lack approved written duties past the grace period: the home
+    /// card's count, in one query (the grace counted on the calendar of the scopes' first unit).
+    func countWithoutDuties(scopes: [String]) async throws -> Int {
+        let today = shared.today
+        guard let first = try await shared.units.list(scopes: scopes).first else { return 0 }
+        let calendar = try await shared.calendars.workCalendar(for: first, years: (today.year - 1)...today.year)
+        // The latest start that has more than the grace in working days before today.
+        var day = today, counted = 0
+        while counted <= DutyRules.defaultGrace {
+            day = day.previous
+            if calendar.isWorkingDay(day) { counted += 1 }
+            if day.year < today.year - 1 { break }
+        }
+        return try await duties.countWithout(scopes: scopes, postedBy: day, on: today)
+    }
+
     /// How the principal stands to a task.
     struct Standing {
         var isLead: Bool

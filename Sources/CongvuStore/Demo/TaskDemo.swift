@@ -104,7 +104,10 @@ enum TaskDemo {
             _ = try await step(rp, .reportDone, on: day(workingDaysFromToday: -1), note: "Đã lập biên bản hiện trạng, đề xuất thu hồi 2 thửa.")
             // Written duties, approved when the commune was formed, for all but two newest clerks.
             let unwritten = Array(s.clerks.suffix(2))
-            let written = Instant.format(at(Day("2025-07-03")!)), approved = Instant.format(at(Day("2025-07-07")!)), path = s.committee.path
+            let written = Instant.format(at(Day("2025-07-03")!)), approved = Instant.format(at(Day("2025-07-07")!))
+            // The whole commune: its People's Committee and its Party Committee alike.
+            var path = s.committee.path
+            if let parent = s.committee.parentID, let commune = try await units.get(parent) { path = commune.path }
             try await db.write { sql in
                 try await sql.raw("""
                     INSERT INTO standing_duties (person_id, unit_id, valid_from, text, status, written_by, written_at, approved_by, approved_at)
@@ -157,3 +160,4 @@ extension Day {
 
     func plusWorkingDays(_ n: Int, _ calendar: WorkCalendar) -> Day { (try? calendar.addingWorkingDays(n, to: self)) ?? self }
 }
+

@@ -60,6 +60,23 @@ public struct StandingDutiesStore: Sendable {
         }
     }
 
+    /// How many people hold, on `day`, a post in the scopes begun on or before `postedBy` with no
+    /// approved duties dated from that post's start: the leader's count, in one query.
+    public func countWithout(scopes: [String], postedBy: Day, on day: Day) async throws -> Int {
+        try await database.read { sql in
+            try await sql.select().column(SQLRaw("COUNT(DISTINCT a.person_id) AS n"))
+                .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+                .heldOn(day, alias: "a").within(scopes: scopes, column: col("u.path"))
+                .where(col("a.valid_from"), .lessThanOrEqual, SQLBind(postedBy.description))
+                .where(SQLRaw("""
+                    NOT EXISTS (SELECT 1 FROM standing_duties d WHERE d.person_id = a.person_id AND d.status = 'approved'
+                        AND d.valid_from >= a.valid_from)
+                    """))
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     public func history(personID: Int64) async throws -> [StandingDuties] {
         try await database.read { sql in
             try await sql.select().column("*").from("standing_duties").where("person_id", .equal, personID)
