@@ -106,8 +106,9 @@ enum TaskDemo {
             let unwritten = Array(s.clerks.suffix(2))
             let written = Instant.format(at(Day("2025-07-03")!)), approved = Instant.format(at(Day("2025-07-07")!))
             // The whole commune: its People's Committee and its Party Committee alike.
-            var path = s.committee.path
-            if let parent = s.committee.parentID, let commune = try await units.get(parent) { path = commune.path }
+            var communePath = s.committee.path
+            if let parent = s.committee.parentID, let commune = try await units.get(parent) { communePath = commune.path }
+            let path = communePath
             try await db.write { sql in
                 try await sql.raw("""
                     INSERT INTO standing_duties (person_id, unit_id, valid_from, text, status, written_by, written_at, approved_by, approved_at)
