@@ -21,11 +21,18 @@ public struct TaskServices: FeatureServices {
     /// Where the principal may give tasks: the scope of `assignTasks`, and the units where their
     /// person holds a leading post today (a head gives tasks to their own staff).
     func assignScopes(_ p: Principal) async throws -> [String] {
-        var scopes = p.scopes(for: .assignTasks)
-        if let personID = p.personID, let record = try await shared.people.get(personID) {
-            scopes += record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
-        }
-        return Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+        Self.roots(p.scopes(for: .assignTasks) + (try await headedUnits(p)))
+    }
+
+    /// The units the principal's person heads today (a leading post).
+    func headedUnits(_ p: Principal) async throws -> [String] {
+        guard let personID = p.personID, let record = try await shared.people.get(personID) else { return [] }
+        return record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
+    }
+
+    /// Subtree roots, each once, none inside another.
+    static func roots(_ scopes: [String]) -> [String] {
+        Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
     }
 
     /// The unit a tasks page is asked for (`unit` in the query; default: the first), among the active
@@ -47,11 +54,7 @@ public struct TaskServices: FeatureServices {
 
     /// Where the principal approves written duties: as a leader (grant), or as the head of a unit (a leading post).
     func headScopes(_ p: Principal) async throws -> [String] {
-        var scopes = p.grants.filter { $0.role == .leader || $0.role == .systemAdmin }.map(\.unitPath)
-        if let personID = p.personID, let record = try await shared.people.get(personID) {
-            scopes += record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
-        }
-        return Set(scopes).filter { root in !scopes.contains { $0 != root && root.hasPrefix($0) } }.sorted()
+        Self.roots(p.grants.filter { $0.role == .leader || $0.role == .systemAdmin }.map(\.unitPath) + (try await headedUnits(p)))
     }
 
     /// People in post in the scopes more than the grace period without approved written duties, on `today`.

@@ -62,13 +62,15 @@ public struct DutyBookStore: Sendable {
                         }
                 }
                 .orderBy(col("t.due")).orderBy(col("t.id")).limit(500).all().map(TaskStore.decodeRow)
-            var out: [(TaskRow, [TaskEvent])] = []
-            for t in tasks {
-                let events = try await sql.select().column("*").from("task_events").where("task_id", .equal, t.task.id)
-                    .where("at", .greaterThanOrEqual, from).where("at", .lessThan, to).orderBy("id").all().map(TaskStore.decodeEvent)
-                out.append((t, events))
+            // The week's events of all those tasks in one query.
+            var events: [Int64: [TaskEvent]] = [:]
+            if !tasks.isEmpty {
+                for r in try await sql.select().column("*").from("task_events").where("task_id", .in, SQLBind.group(tasks.map(\.task.id)))
+                    .where("at", .greaterThanOrEqual, from).where("at", .lessThan, to).orderBy("id").all() {
+                    events[try r.decode(column: "task_id", as: Int64.self), default: []].append(try TaskStore.decodeEvent(r))
+                }
             }
-            return out
+            return tasks.map { ($0, events[$0.task.id] ?? []) }
         }
         let end = week.days().last!
         func key(_ t: TaskRow) -> Int {
