@@ -299,4 +299,35 @@ import Testing
             #expect(try await clerk.get("/tasks/new?parent=\(parentID)").status == .forbidden)
         }
     }
+
+    /// While the lead is away on an approved notice, the substitute they named acts for them; not before.
+    @Test func aNamedSubstituteActsOnlyWhileTheLeadIsAway() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung"), clerk = try await h.signIn("congchuc.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let office = try await h.unit(code: "14551-VP")
+            let colleague = try #require(try await h.services.people.search("", scopes: [office.path], on: h.services.today, limit: 50).items
+                .first { !$0.isLeader && $0.person.id != clerkID })
+            _ = try await h.services.accounts.create(username: "dongnghiep.vp", displayName: colleague.person.fullName,
+                                                     passwordHash: try await h.services.passwords.hash(Demo.password),
+                                                     personID: colleague.person.id, grants: [(.civilServant, office.id)], by: .system)
+            let substitute = try await h.signIn("dongnghiep.vp")
+            let id = try Self.id(try await chair.post("/tasks", ["title": "Tổng hợp ý kiến cử tri", "owner": String(clerkID), "due_working_days": "5",
+                                                                "priority": "normal", "source_kind": "none"]))
+            #expect(try await clerk.post("/tasks/\(id)/substitute", ["substitute": String(colleague.person.id)]).status == .seeOther)
+            #expect(try await chair.get("/tasks/\(id)").text.contains("id=\"task-substitute\""))
+            // Named, but the lead is at work: the substitute cannot act yet.
+            #expect(try await substitute.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .forbidden)
+            #expect(try await substitute.post("/tasks/\(id)/substitute", ["substitute": ""]).status == .forbidden)
+            // The lead goes on an approved notice covering now.
+            let absences = AbsenceStore(database: h.services.database)
+            let notice = try await absences.file(AbsenceRequest(id: 0, personID: clerkID, kind: .notice, place: "Sở Nội vụ", purpose: "Tập huấn",
+                                                                from: Date().addingTimeInterval(-3600), to: Date().addingTimeInterval(3 * 3600),
+                                                                filedAt: Date().addingTimeInterval(-7200)), by: .system)
+            _ = try await absences.decide(notice.id, approve: true, note: "", by: .system)
+            #expect(try await substitute.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .seeOther)
+            #expect(try await chair.get("/tasks/\(id)").text.contains("người thay đang xử lý"))
+            #expect(try await h.services.tasks.tasks.events(id).last?.actorName == "dongnghiep.vp")
+        }
+    }
 }

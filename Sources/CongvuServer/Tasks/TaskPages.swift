@@ -94,6 +94,11 @@ struct TaskPage: Page {
     var children: [TaskView]
     var has_children: Bool
     var can_split: Bool
+    /// Who acts for the lead while the lead is away, and whether the lead is away now.
+    var substitute: String?
+    var lead_away: Bool
+    var can_name_substitute: Bool
+    var substitutes: [Option]
     /// The series' rule, for a recurring task.
     var recurrence: String?
     /// Given more than a working day ago and not yet acknowledged.

@@ -10,9 +10,12 @@ public struct TaskServices: FeatureServices {
     public let tasks: TaskStore
     public let dutyBooks: DutyBookStore
     public let duties: StandingDutiesStore
+    /// Approved notices and leave: a lead away lets their substitute act.
+    let absences: AbsenceStore
 
     init(shared: SharedServices) {
         self.shared = shared
+        absences = AbsenceStore(database: shared.database)
         tasks = TaskStore(database: shared.database)
         dutyBooks = DutyBookStore(database: shared.database)
         duties = StandingDutiesStore(database: shared.database)
@@ -96,16 +99,25 @@ public struct TaskServices: FeatureServices {
         var mayView: Bool
     }
 
-    /// The lead (or nobody else) acts as lead; the assigner, or whoever may give tasks over the
-    /// task's unit, acts as assigner; co-operating people and watchers may comment.
-    func standing(_ p: Principal, _ row: TaskRow, people: [TaskPerson]) async throws -> Standing {
+    /// The lead acts as lead, and so does the named substitute while the lead is away on an approved
+    /// notice or leave; the assigner, or whoever may give tasks over the task's unit, acts as
+    /// assigner; co-operating people and watchers may comment.
+    func standing(_ p: Principal, _ row: TaskRow, people: [TaskPerson], now: Date = Date()) async throws -> Standing {
         let me = p.personID
-        let isLead = me == row.task.ownerID
+        var isLead = me == row.task.ownerID
+        if !isLead, let me, people.contains(where: { $0.role == .substitute && $0.personID == me }) {
+            isLead = try await leadIsAway(row.task, now: now)
+        }
         let assign = try await assignScopes(p)
         let isAssigner = me == row.task.assignerID || assign.contains { row.unitPath.hasPrefix($0) }
         let isParticipant = me.map { id in people.contains { $0.personID == id } } ?? false
         let mayView = isLead || isAssigner || isParticipant || p.allows(.viewTasks, at: row.unitPath)
         return Standing(isLead: isLead, isAssigner: isAssigner, isParticipant: isParticipant, mayView: mayView)
+    }
+
+    /// Whether the task's lead is away right now on an approved notice or leave.
+    func leadIsAway(_ task: WorkTask, now: Date = Date()) async throws -> Bool {
+        !(try await absences.approved(personIDs: [task.ownerID], from: now, to: now.addingTimeInterval(1))[task.ownerID] ?? []).isEmpty
     }
 
     /// Who a task can be handed to: people with a post under the task's unit today.

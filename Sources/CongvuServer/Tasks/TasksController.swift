@@ -23,6 +23,7 @@ struct TasksController {
         group.post("orphans", use: reassignOrphans)
         group.get(":id", use: show)
         group.post(":id/act", use: act)
+        group.post(":id/substitute", use: substitute)
         group.get(":id/print", use: slip)
     }
 
@@ -317,6 +318,10 @@ struct TasksController {
         var parent: TaskRow?
         if let id = t.parentID { parent = try await store.get(id) }
         let assigns = !(try await tasks.assignScopes(try context.signedIn())).isEmpty
+        let substitute = people.first { $0.role == .substitute }
+        let away = try await tasks.leadIsAway(t)
+        let me = try context.signedIn().personID
+        let mayName = t.status.isOpen && (me == t.ownerID || s.isAssigner)
         var unacknowledged = false
         if t.status == .assigned, let c = try await calendar(t.unitID, &calendars) { unacknowledged = TaskRules.unacknowledged(t, now: Date(), calendar: c) }
         return try tasks.views.page(TaskPage(
@@ -327,6 +332,11 @@ struct TasksController {
             parent: parent.map { .init(id: $0.task.id, title: $0.task.title, reference: $0.task.reference) },
             children: children, has_children: !children.isEmpty,
             can_split: t.status.isOpen && (s.isLead || s.isAssigner) && assigns,
+            substitute: substitute?.name, lead_away: away,
+            can_name_substitute: mayName,
+            substitutes: mayName ? FormView.options([(value: "", label: "—")] + names.filter { $0.key != t.ownerID }.sorted { $0.value < $1.value }
+                                                        .map { (value: String($0.key), label: $0.value) },
+                                                    selected: form.values["substitute"] ?? substitute.map { String($0.personID) } ?? "") : [],
             recurrence: Template.optional(Recurrence.presets.first { $0.rule == t.recurrence }.map { catalogs.label("task_repeat", $0.key, locale) } ?? t.recurrence),
             unacknowledged: unacknowledged,
             reported: t.reportedAt.map { Instant.display($0) }, timeliness: timeliness,
@@ -374,6 +384,30 @@ struct TasksController {
             let status: HTTPResponse.Status = OneStopController.isConflict(error) ? .conflict : .badRequest
             let fresh = try await store.get(row.task.id) ?? row
             return try await render(fresh, people, standing, context, status: status, form: view)
+        }
+    }
+
+    /// The lead or the assigner names who acts for the lead while the lead is away (or removes them).
+    func substitute(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, people, standing) = try await load(context)
+        let me = try context.signedIn().personID
+        guard me == row.task.ownerID || standing.isAssigner else { throw Forbidden() }
+        let form = try await FormData.read(request, context)
+        do {
+            guard row.task.status.isOpen else { throw StoreError.conflict(field: "substitute", key: "task_action_not_now") }
+            let chosen = form.int("substitute")
+            if let chosen {
+                guard chosen != row.task.ownerID, try await tasks.reassignChoices(row).contains(where: { $0.person.id == chosen }) else {
+                    throw ValidationErrors([FieldError("substitute", "task_owner_out_of_scope")])
+                }
+            }
+            try await store.setSubstitute(row.task.id, personID: chosen, reason: form["reason"].tidied.isEmpty ? "substitute" : form["reason"].tidied,
+                                          by: context.actor)
+            return HTMLPage.redirect("/tasks/\(row.task.id)")
+        } catch {
+            var view = FormView(values: ["substitute": form["substitute"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(row, people, standing, context, status: OneStopController.isConflict(error) ? .conflict : .badRequest, form: view)
         }
     }
 

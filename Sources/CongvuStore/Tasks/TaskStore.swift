@@ -16,7 +16,11 @@ public struct TaskRow: Sendable {
 
 /// Someone on a task besides its lead.
 public struct TaskPerson: Sendable, Equatable {
-    public enum Role: String, Sendable, CaseIterable { case coOwner = "co_owner", watcher }
+    public enum Role: String, Sendable, CaseIterable {
+        case coOwner = "co_owner", watcher
+        /// Acts for the lead while the lead is away on an approved notice or leave.
+        case substitute
+    }
     public var personID: Int64
     public var name: String
     public var role: Role
@@ -203,6 +207,24 @@ public struct TaskStore: Sendable {
     public func events(_ taskID: Int64) async throws -> [TaskEvent] {
         try await database.read { sql in
             try await sql.select().column("*").from("task_events").where("task_id", .equal, taskID).orderBy("id").all().map(TaskStore.decodeEvent)
+        }
+    }
+
+    /// Names (or, with nil, removes) the person who acts for the lead while the lead is away; audited.
+    public func setSubstitute(_ taskID: Int64, personID: Int64?, reason: String, by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            let before = try await sql.select().column("person_id").from("task_people").where("task_id", .equal, taskID)
+                .where("role", .equal, TaskPerson.Role.substitute.rawValue).first()?.decode(column: "person_id", as: Int64.self)
+            try await sql.delete(from: "task_people").where("task_id", .equal, taskID).where("role", .equal, TaskPerson.Role.substitute.rawValue).run()
+            if let personID {
+                try await sql.insert(into: "task_people").columns("task_id", "person_id", "role")
+                    .values(SQLBind(taskID), SQLBind(personID), SQLBind(TaskPerson.Role.substitute.rawValue)).run()
+            }
+            try await AuditLog.append(.init(action: .update, objectType: "task", objectID: String(taskID),
+                                            before: AuditJSON.encode(["substitute": before.map(String.init) ?? ""]),
+                                            after: AuditJSON.encode(["substitute": personID.map(String.init) ?? ""]), reason: reason),
+                                      by: actor, in: sql, kind: kind)
         }
     }
 
