@@ -1,0 +1,112 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// The figures leaders read: the home card's counts, and a year's tasks per lead for the annual evaluation.
+extension TaskStore {
+    /// Counts for a leader: open and overdue, open and due by `weekEnd`, and done on time / done in
+    /// total since `since`, in the scopes.
+    public struct Figures: Sendable, Equatable {
+        public var overdue: Int
+        public var dueThisWeek: Int
+        public var doneOnTime: Int
+        public var done: Int
+
+        public init(overdue: Int, dueThisWeek: Int, doneOnTime: Int, done: Int) {
+            self.overdue = overdue
+            self.dueThisWeek = dueThisWeek
+            self.doneOnTime = doneOnTime
+            self.done = done
+        }
+    }
+
+    public func figures(scopes: [String], today: Day, weekEnd: Day, since: Day) async throws -> Figures {
+        try await database.read { sql in
+            let open = WorkTask.Status.allCases.filter { $0 == .assigned || $0 == .inProgress }.map(\.rawValue)
+            func count(_ build: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> Int {
+                let q = sql.select().column(SQLRaw("COUNT(*) AS n")).from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
+                    .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = t.unit_id"))
+                    .within(scopes: scopes, column: col("u.path"))
+                return try await build(q).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            let overdue = try await count { $0.where(col("t.status"), .in, SQLBind.group(open)).where(col("t.due"), .lessThan, SQLBind(today.description)) }
+            let week = try await count {
+                $0.where(col("t.status"), .in, SQLBind.group(open)).where(col("t.due"), .greaterThanOrEqual, SQLBind(today.description))
+                    .where(col("t.due"), .lessThanOrEqual, SQLBind(weekEnd.description))
+            }
+            // Done: reported or accepted; on time when reported on or before the due day (in Vietnam:
+            // the day's end is 17:00 UTC of the day).
+            let done = try await count {
+                $0.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.reported.rawValue, WorkTask.Status.accepted.rawValue]))
+                    .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
+            }
+            let onTime = try await count {
+                $0.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.reported.rawValue, WorkTask.Status.accepted.rawValue]))
+                    .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
+                    .where(SQLRaw("t.reported_at < " + Self.endOfDueDay))
+            }
+            return Figures(overdue: overdue, dueThisWeek: week, doneOnTime: onTime, done: done)
+        }
+    }
+
+    /// The first instant after the due day in Vietnam, as stored text, computed in SQL from `t.due`:
+    /// the next midnight at UTC+7 is 17:00 UTC on the due day.
+    static let endOfDueDay = "(t.due || 'T17:00:00.000Z')"
+
+    /// A lead's tasks due in a period, in the Government Office's four states and by quality: what
+    /// the annual evaluation of civil servants reads.
+    public struct PersonFigures: Sendable, Equatable {
+        public var personID: Int64
+        public var name: String
+        public var total: Int
+        public var doneOnTime: Int
+        public var doneLate: Int
+        public var openOverdue: Int
+        public var openWithinDeadline: Int
+        /// Accepted tasks by grade: excellent, good, satisfactory, unsatisfactory.
+        public var quality: [WorkTask.Quality: Int]
+
+        public init(personID: Int64, name: String, total: Int, doneOnTime: Int, doneLate: Int, openOverdue: Int, openWithinDeadline: Int,
+                    quality: [WorkTask.Quality: Int]) {
+            self.personID = personID
+            self.name = name
+            self.total = total
+            self.doneOnTime = doneOnTime
+            self.doneLate = doneLate
+            self.openOverdue = openOverdue
+            self.openWithinDeadline = openWithinDeadline
+            self.quality = quality
+        }
+    }
+
+    /// Per lead, the tasks of the scopes due from `first` to `last` (cancelled ones left out), judged on `today`.
+    public func statistics(scopes: [String], first: Day, last: Day, today: Day) async throws -> [PersonFigures] {
+        try await database.read { sql in
+            let done = "t.status IN ('reported', 'accepted')", open = "t.status IN ('assigned', 'in_progress')"
+            var columns = """
+                t.owner_id, o.full_name, COUNT(*) AS total,
+                SUM(CASE WHEN \(done) AND t.reported_at < \(TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS on_time,
+                SUM(CASE WHEN \(done) AND t.reported_at >= \(TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS late,
+                SUM(CASE WHEN \(open) AND t.due < '\(today.description)' THEN 1 ELSE 0 END) AS overdue,
+                SUM(CASE WHEN \(open) AND t.due >= '\(today.description)' THEN 1 ELSE 0 END) AS within
+                """
+            for q in WorkTask.Quality.allCases { columns += ", SUM(CASE WHEN t.quality = '\(q.rawValue)' THEN 1 ELSE 0 END) AS q_\(q.rawValue)" }
+            let rows = try await sql.select().column(SQLRaw(columns))
+                .from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = t.unit_id"))
+                .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("o")), on: SQLRaw("o.id = t.owner_id"))
+                .within(scopes: scopes, column: col("u.path"))
+                .where(col("t.status"), .notEqual, SQLBind(WorkTask.Status.cancelled.rawValue))
+                .where(col("t.due"), .greaterThanOrEqual, SQLBind(first.description)).where(col("t.due"), .lessThanOrEqual, SQLBind(last.description))
+                .groupBy(col("t.owner_id")).groupBy(col("o.full_name")).groupBy(col("o.search_key")).orderBy(col("o.search_key")).all()
+            return try rows.map { r in
+                func n(_ c: String) throws -> Int { try r.decode(column: c, as: Int?.self) ?? 0 }
+                var quality: [WorkTask.Quality: Int] = [:]
+                for q in WorkTask.Quality.allCases { quality[q] = try n("q_\(q.rawValue)") }
+                return PersonFigures(personID: try r.decode(column: "owner_id", as: Int64.self), name: try r.decode(column: "full_name", as: String.self),
+                                     total: try n("total"), doneOnTime: try n("on_time"), doneLate: try n("late"), openOverdue: try n("overdue"),
+                                     openWithinDeadline: try n("within"), quality: quality)
+            }
+        }
+    }
+}
