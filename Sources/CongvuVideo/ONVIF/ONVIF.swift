@@ -90,22 +90,26 @@ public enum ONVIF {
             }
             return tree
         }
-        // 1. The camera's clock, unsigned.
-        let asked = now()
-        let clock = try await call(device, "<tds:GetSystemDateAndTime/>", signed: false, offset: 0, step: "GetSystemDateAndTime")
-        let answered = now()
+        // 1. The camera's clock, unsigned. The camera reads it about halfway through the exchange and
+        // gives whole seconds (on average half a second behind), so the estimate is off by half the
+        // round trip at most: asked up to three times, the quickest answer is kept (a busy machine or
+        // network slows one exchange, seldom all).
         var offset: TimeInterval = 0
-        if let utc = clock.first("UTCDateTime"), let date = utc.first("Date"), let time = utc.first("Time") {
+        var bestTrip = TimeInterval.infinity
+        for _ in 0..<3 where bestTrip > 0.5 {
+            let asked = now()
+            let clock = try await call(device, "<tds:GetSystemDateAndTime/>", signed: false, offset: 0, step: "GetSystemDateAndTime")
+            let trip = now().timeIntervalSince(asked)
+            guard let utc = clock.first("UTCDateTime"), let date = utc.first("Date"), let time = utc.first("Time") else { break }
             var c = DateComponents()
             c.year = Int(date.first("Year")?.text ?? ""); c.month = Int(date.first("Month")?.text ?? ""); c.day = Int(date.first("Day")?.text ?? "")
             c.hour = Int(time.first("Hour")?.text ?? ""); c.minute = Int(time.first("Minute")?.text ?? ""); c.second = Int(time.first("Second")?.text ?? "")
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
-            // The camera read its clock about halfway through the exchange, and gives whole seconds
-            // (on average half a second behind): a slow network or a busy machine then skews the
-            // signatures by half the round trip at most.
-            if let camera = calendar.date(from: c) {
-                offset = camera.addingTimeInterval(0.5).timeIntervalSince(asked.addingTimeInterval(answered.timeIntervalSince(asked) / 2))
+            guard let camera = calendar.date(from: c) else { break }
+            if trip < bestTrip {
+                bestTrip = trip
+                offset = camera.addingTimeInterval(0.5).timeIntervalSince(asked.addingTimeInterval(trip / 2))
             }
         }
         // 2. Where the media service is.
