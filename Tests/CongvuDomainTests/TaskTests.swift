@@ -33,6 +33,11 @@ import Testing
         #expect(errors(TaskDraft(title: "X", ownerID: 2, dueDate: "2026-08-30")) == ["due_date:task_due_past"])
         #expect(errors(TaskDraft(title: "X", ownerID: 2, dueDate: "2026-13-01")) == ["due_date:date_invalid"])
         #expect(errors(TaskDraft(title: "X", ownerID: 2, dueWorkingDays: "0")) == ["due_working_days:task_working_days_invalid"])
+        // A calendar that ends before the count is reached refuses it instead of leaving the task without a deadline.
+        let short = WorkCalendar(hours: .ngheAn, specialDays: [], years: 2026...2026)
+        #expect(throws: ValidationErrors([FieldError("due_working_days", "task_working_days_invalid")])) {
+            try TaskDraft(title: "X", ownerID: 2, dueWorkingDays: "200").validate(unitID: 7, assignerID: 1, today: day("2026-12-01"), now: now, calendar: short)
+        }
         #expect(errors(TaskDraft(title: "X", ownerID: 2, priority: "top", dueWorkingDays: "2", sourceKind: "rumour")) == ["priority:invalid", "source_kind:invalid"])
         #expect(errors(TaskDraft(title: String(repeating: "a", count: 301), ownerID: 2, dueWorkingDays: "2")) == ["title:too_long"])
     }
@@ -144,6 +149,11 @@ import Testing
         #expect(!DutyRules.overdue(postFrom: from, approvedFrom: Day("2026-11-05")!, today: Day("2026-12-01")!, calendar: calendar))
         #expect(DutyRules.overdue(postFrom: from, approvedFrom: Day("2025-07-01")!, today: Day("2026-12-01")!, calendar: calendar))
         #expect(!DutyRules.overdue(postFrom: Day("2026-12-20")!, approvedFrom: nil, today: Day("2026-12-01")!, calendar: calendar), "a post not yet begun")
+        // The same rule as one day for a list: posts begun on or before Monday 2 November are past the grace on 17 November.
+        let latest = try DutyRules.latestStart(today: Day("2026-11-17")!, calendar: calendar)
+        #expect(latest == Day("2026-11-02")!)
+        #expect(DutyRules.overdue(postFrom: latest, approvedFrom: nil, today: Day("2026-11-17")!, calendar: calendar))
+        #expect(!DutyRules.overdue(postFrom: latest.next, approvedFrom: nil, today: Day("2026-11-17")!, calendar: calendar))
         #expect(throws: ValidationErrors.self) { try StandingDuties.validate(text: "  ngắn ") }
         #expect(try StandingDuties.validate(text: "  Theo dõi công tác văn thư, lưu trữ  ") == "Theo dõi công tác văn thư, lưu trữ")
     }

@@ -110,6 +110,14 @@ public struct WorkCalendar: Sendable {
         return LunarCalendar.day(julianDay: base + Int(workDays[target]))!
     }
 
+    /// The working day `n` working days before `day` (n ≥ 1; `day` itself does not count).
+    public func subtractingWorkingDays(_ n: Int, from day: Day) throws -> Day {
+        guard let i = index(day) else { throw OutOfRange.beyondTables }
+        let target = Int(rank[i]) - n
+        guard target >= 0, target < workDays.count else { throw OutOfRange.beyondTables }
+        return LunarCalendar.day(julianDay: base + Int(workDays[target]))!
+    }
+
     /// Working days from `a` up to `b`: those in `a ..< b` (0 for the same day, negative when `b` is
     /// before `a`). From a task's report day to its due day, how early it was done.
     public func workingDays(from a: Day, to b: Day) throws -> Int {

@@ -116,6 +116,17 @@ public enum DutyRules {
     /// Working days a person may be in a new post (hired or transferred) without approved written duties.
     public static let defaultGrace = 10
 
+    /// The latest day a post may have begun and be past the grace on `today`: posts begun on or
+    /// before it without approved duties are flagged (one day for a whole list, or a query).
+    public static func latestStart(today: Day, calendar: WorkCalendar, grace: Int = defaultGrace) throws -> Day {
+        try calendar.subtractingWorkingDays(grace + 1, from: today)
+    }
+
+    /// The same judgement against `latestStart`: begun on or before it, with no approved duties for this post.
+    public static func overdue(postFrom: Day, approvedFrom: Day?, latestStart: Day) -> Bool {
+        postFrom <= latestStart && !(approvedFrom.map { $0 >= postFrom } ?? false)
+    }
+
     /// Whether a post begun on `postFrom` still lacks approved duties too long on `today`: more than
     /// `grace` working days in it with no approved duties dated on or after the post's start.
     public static func overdue(postFrom: Day, approvedFrom: Day?, today: Day, calendar: WorkCalendar, grace: Int = defaultGrace) -> Bool {

@@ -275,7 +275,10 @@ public struct TaskDraft: Sendable {
         let days = dueWorkingDays.trimmingCharacters(in: .whitespaces)
         let date = dueDate.trimmingCharacters(in: .whitespaces)
         if !days.isEmpty {
-            if let n = Int(days), (1...250).contains(n) { due = try? calendar.addingWorkingDays(n, to: today) } else { errors.add("due_working_days", "task_working_days_invalid") }
+            // A count the calendar cannot reach is refused like any other, never left without a deadline.
+            if let n = Int(days), (1...250).contains(n), let d = try? calendar.addingWorkingDays(n, to: today) { due = d } else {
+                errors.add("due_working_days", "task_working_days_invalid")
+            }
         } else if !date.isEmpty {
             if let d = Day(date) {
                 if d < today { errors.add("due_date", "task_due_past") } else if d.year > today.year + 5 { errors.add("due_date", "date_invalid") } else { due = d }

@@ -1,5 +1,6 @@
 import CongvuDomain
 import CongvuStore
+import Foundation
 import Hummingbird
 
 /// The signed-in home: what needs the person now (`Morning`), then one card per thing they may
@@ -15,18 +16,30 @@ struct HomeController {
             cards.append(.init(title: t.text("card_my_attendance", context.locale), value: nil, href: "/attendance/me", note: t.text("card_my_attendance_note", context.locale)))
             cards.append(.init(title: t.text("card_absences", context.locale), value: nil, href: "/absences", note: t.text("card_absences_note", context.locale)))
         }
+        // The person's open tasks, read once: the card's count and the morning's reminders.
+        var myTasks: [TaskRow] = []
         if let personID = p.personID {
             let mine = try await services.tasks.tasks.mine(personID: personID)
+            myTasks = mine
             cards.append(.init(title: t.text("card_tasks", context.locale), value: mine.count, href: "/tasks", note: t.text("card_tasks_note", context.locale)))
         }
         let taskScopes = try await services.tasks.readScopes(p)
         if !taskScopes.isEmpty {
             // Overdue in the units the person looks after, and this year's share done on time.
             let today = services.today
-            let figures = try await services.tasks.tasks.figures(scopes: taskScopes, today: today, weekEnd: today, since: Day(year: today.year, month: 1, day: 1)!)
-            let rate = figures.done == 0 ? "" : " · " + ReportsController.percent(Double(figures.doneOnTime) / Double(figures.done))
+            let figures = try await services.tasks.tasks.figures(scopes: taskScopes, today: today, weekEnd: DutyWeek(containing: today).days(count: 7).last!,
+                                                                 since: Day(year: today.year, month: 1, day: 1)!)
+            let rate = figures.done == 0 ? "—" : ReportsController.percent(Double(figures.doneOnTime) / Double(figures.done))
             cards.append(.init(title: t.text("card_tasks_unit", context.locale), value: figures.overdue, href: "/tasks/board",
-                               note: t.text("card_tasks_unit_note", context.locale) + rate))
+                               note: t.text("card_tasks_unit_note", context.locale, [String(figures.dueThisWeek), rate])))
+            // Duty books not submitted by last Friday's deadline (or this week's, once past).
+            let thisWeek = DutyWeek(containing: today)
+            let bookWeek = Date() > DutyBookController.deadline.moment(for: thisWeek) ? thisWeek : thisWeek.previous
+            let missingBooks = try await DutyBookController.missing(services.tasks, scopes: taskScopes, week: bookWeek)
+            if missingBooks > 0 {
+                cards.append(.init(title: t.text("card_duty_books", context.locale), value: missingBooks, href: "/tasks/duty-books?week=\(bookWeek.start)",
+                                   note: t.text("card_duty_books_note", context.locale)))
+            }
             // Written duties missing for people in post too long: the inspectors' ready-made finding.
             let missing = try await services.tasks.countWithoutDuties(scopes: taskScopes)
             if missing > 0 {
@@ -83,7 +96,7 @@ struct HomeController {
         let morning = Morning(services: services, principal: p, locale: context.locale)
         let approvals = try await morning.approvals()
         let alerts = try await morning.alerts(), mine = try await morning.mine(), counter = try await morning.counter()
-        let reminders = try await morning.tasks()
+        let reminders = try await morning.tasks(myTasks)
         return try services.views.page(HomePage(
             cards: cards, grants: grants, warnings: warnings, sign_in_alert: signInAlert,
             today: try await morning.today(), dossiers: try await morning.dossiers(),

@@ -165,16 +165,14 @@ struct Morning {
     /// The person's tasks that remind today (3 and 1 working days before the deadline, every day once
     /// overdue) and those given more than a working day ago and not yet acknowledged: in the app
     /// until notifications carry them.
-    func tasks() async throws -> [HomePage.TaskReminder] {
+    func tasks(_ mine: [TaskRow]) async throws -> [HomePage.TaskReminder] {
         guard let personID = principal.personID else { return [] }
         let today = services.today, now = Date()
         var calendars: [Int64: WorkCalendar] = [:]
         var out: [HomePage.TaskReminder] = []
-        for r in try await services.tasks.tasks.mine(personID: personID) where r.task.ownerID == personID {
+        for r in mine where r.task.ownerID == personID {
             let t = r.task
-            if calendars[t.unitID] == nil, let unit = try await services.units.get(t.unitID) {
-                calendars[t.unitID] = try await services.calendars.workCalendar(for: unit, years: (today.year - 1)...(today.year + 1))
-            }
+            if calendars[t.unitID] == nil { calendars[t.unitID] = try await services.tasks.calendar(unitID: t.unitID) }
             guard let calendar = calendars[t.unitID] else { continue }
             let unacknowledged = TaskRules.unacknowledged(t, now: now, calendar: calendar)
             guard unacknowledged || TaskRules.remindsToday(t, today: today, calendar: calendar),

@@ -27,7 +27,9 @@ struct DutiesController {
     func rows(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], [DutiesRow], Set<Int64>) {
         let (unit, units) = try await tasks.pickUnit(request, scopes: try await scopes(try context.signedIn()).read)
         let rows = try await store.people(scopes: [unit.path], on: tasks.today)
-        let flagged = Set(try await tasks.withoutDuties(scopes: [unit.path]).map(\.personID))
+        let latest = try await tasks.dutiesLatestStart(scopes: [unit.path])
+        let flagged = Set(rows.filter { r in latest.map { DutyRules.overdue(postFrom: r.postFrom, approvedFrom: r.approved?.validFrom, latestStart: $0) } ?? false }
+            .map(\.personID))
         return (unit, FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)), rows, flagged)
     }
 

@@ -62,6 +62,13 @@ struct DutyBookController {
                                                   missing: rows.filter { $0.state == DutyBookState.missing.rawValue }.count), context)
     }
 
+    /// How many departments in the scopes have not submitted the week's book by its deadline: the leader's card.
+    static func missing(_ tasks: TaskServices, scopes: [String], week: DutyWeek) async throws -> Int {
+        let units = try await tasks.units.list(scopes: scopes).filter { departmentKinds.contains($0.kind) && $0.isActive(on: week.start) }
+        let stored = try await tasks.dutyBooks.books(unitIDs: units.map(\.id), week: week)
+        return units.filter { deadline.state(submittedAt: stored[$0.id]?.submittedAt, week: week, now: Date()) == .missing }.count
+    }
+
     func weekLabel(_ w: DutyWeek) -> String { "\(w.start.vietnamese) – \(w.days().last!.vietnamese)" }
 
     // MARK: One department's book

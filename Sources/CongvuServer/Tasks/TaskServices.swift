@@ -60,35 +60,25 @@ public struct TaskServices: FeatureServices {
         Self.roots(p.grants.filter { $0.role == .leader || $0.role == .systemAdmin }.map(\.unitPath) + (try await headedUnits(p)))
     }
 
-    /// People in post in the scopes more than the grace period without approved written duties, on `today`.
-    func withoutDuties(scopes: [String]) async throws -> [DutiesRow] {
-        let today = shared.today
-        var calendars: [Int64: WorkCalendar] = [:]
-        var out: [DutiesRow] = []
-        for row in try await duties.people(scopes: scopes, on: today) {
-            if calendars[row.unitID] == nil, let unit = try await shared.units.get(row.unitID) {
-                calendars[row.unitID] = try await shared.calendars.workCalendar(for: unit, years: (today.year - 1)...today.year)
-            }
-            guard let calendar = calendars[row.unitID] else { continue }
-            if DutyRules.overdue(postFrom: row.postFrom, approvedFrom: row.approved?.validFrom, today: today, calendar: calendar) { out.append(row) }
-        }
-        return out
+    /// The latest post start past the grace today, on the calendar of the scopes' first unit: the
+    /// one day both the duties page and the home card judge by.
+    func dutiesLatestStart(scopes: [String]) async throws -> Day? {
+        guard let first = try await shared.units.list(scopes: scopes).first, let calendar = try await calendar(unitID: first.id) else { return nil }
+        return try? DutyRules.latestStart(today: shared.today, calendar: calendar)
     }
 
-    /// How many people in the scopes lack approved written duties past the grace period: the home
-    /// card's count, in one query (the grace counted on the calendar of the scopes' first unit).
+    /// How many people in the scopes lack approved written duties past the grace: the home card's count, in one query.
     func countWithoutDuties(scopes: [String]) async throws -> Int {
-        let today = shared.today
-        guard let first = try await shared.units.list(scopes: scopes).first else { return 0 }
-        let calendar = try await shared.calendars.workCalendar(for: first, years: (today.year - 1)...today.year)
-        // The latest start that has more than the grace in working days before today.
-        var day = today, counted = 0
-        while counted <= DutyRules.defaultGrace {
-            day = day.previous
-            if calendar.isWorkingDay(day) { counted += 1 }
-            if day.year < today.year - 1 { break }
-        }
-        return try await duties.countWithout(scopes: scopes, postedBy: day, on: today)
+        guard let latest = try await dutiesLatestStart(scopes: scopes) else { return 0 }
+        return try await duties.countWithout(scopes: scopes, postedBy: latest, on: shared.today)
+    }
+
+    /// A unit's working calendar around today (a year back, five ahead: the deadlines a form accepts),
+    /// kept by the calendar store; nil for an unknown unit.
+    func calendar(unitID: Int64) async throws -> WorkCalendar? {
+        guard let unit = try await shared.units.get(unitID) else { return nil }
+        let year = shared.today.year
+        return try await shared.calendars.workCalendar(for: unit, years: (year - 1)...(year + 5))
     }
 
     /// How the principal stands to a task.

@@ -31,9 +31,7 @@ struct TasksController {
 
     func calendar(_ unitID: Int64, _ cache: inout [Int64: WorkCalendar]) async throws -> WorkCalendar? {
         if let c = cache[unitID] { return c }
-        guard let unit = try await tasks.units.get(unitID) else { return nil }
-        let year = tasks.today.year
-        let c = try await tasks.calendars.workCalendar(for: unit, years: (year - 1)...(year + 2))
+        let c = try await tasks.calendar(unitID: unitID)
         cache[unitID] = c
         return c
     }
@@ -93,8 +91,9 @@ struct TasksController {
     func board(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
         let (unit, units, show, search, rows) = try await boardRows(request, context)
-        var shown = try await views(rows, context.locale)
-        shown.sort { ($0.overdue ? 0 : 1, $0.due.isEmpty ? 1 : 0) < ($1.overdue ? 0 : 1, $1.due.isEmpty ? 1 : 0) }
+        // Overdue first, each part keeping the store's order by deadline.
+        let all = try await views(rows, context.locale)
+        let shown = all.filter(\.overdue) + all.filter { !$0.overdue }
         let overdue = rows.filter { $0.task.standing(on: tasks.today) == .openOverdue }
         let byOwner = Dictionary(grouping: rows, by: \.ownerName).map { name, list in
             TaskBoardPage.Owner(name: name, open: list.filter { $0.task.status.isOpen }.count,
@@ -255,8 +254,7 @@ struct TasksController {
                   let unit = try await tasks.units.get(unitID) else {
                 throw ValidationErrors([FieldError("owner", ownerID == nil ? "required" : "task_owner_out_of_scope")])
             }
-            let year = tasks.today.year
-            let calendar = try await tasks.calendars.workCalendar(for: unit, years: year...(year + 5))
+            guard let calendar = try await tasks.calendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
             // A recurring task: one task per deadline, generated ahead (three months unless said otherwise).
             let rule = Self.rule(form)
             let deadlines = try rule.map { try Recurrence.deadlines(rule: $0, until: form["repeat_until"], today: tasks.today, calendar: calendar) }
@@ -308,7 +306,6 @@ struct TasksController {
         let t = row.task
         let actions = TaskRules.available(t, isLead: s.isLead, isAssigner: s.isAssigner, isParticipant: s.isParticipant,
                                           extensionPending: row.extensionDue != nil)
-        let names = Dictionary(uniqueKeysWithValues: try await tasks.reassignChoices(row).map { ($0.person.id, $0.person.fullName) })
         var timeliness: String?
         if let done = t.doneDay, let c = try await calendar(t.unitID, &calendars), let judged = try? TaskTimeliness.judge(done: done, due: t.due, calendar: c) {
             timeliness = Self.timeliness(judged, catalogs, locale)
@@ -319,9 +316,14 @@ struct TasksController {
         if let id = t.parentID { parent = try await store.get(id) }
         let assigns = !(try await tasks.assignScopes(try context.signedIn())).isEmpty
         let substitute = people.first { $0.role == .substitute }
-        let away = try await tasks.leadIsAway(t)
+        let away = substitute == nil ? false : try await tasks.leadIsAway(t)
         let me = try context.signedIn().personID
         let mayName = t.status.isOpen && (me == t.ownerID || s.isAssigner)
+        // The people a task may be handed to, read only for the forms that offer them.
+        var names: [Int64: String] = [:]
+        if actions.contains(.reassign) || mayName {
+            names = Dictionary(uniqueKeysWithValues: try await tasks.reassignChoices(row).map { ($0.person.id, $0.person.fullName) })
+        }
         var unacknowledged = false
         if t.status == .assigned, let c = try await calendar(t.unitID, &calendars) { unacknowledged = TaskRules.unacknowledged(t, now: Date(), calendar: c) }
         return try tasks.views.page(TaskPage(
@@ -401,7 +403,7 @@ struct TasksController {
                     throw ValidationErrors([FieldError("substitute", "task_owner_out_of_scope")])
                 }
             }
-            try await store.setSubstitute(row.task.id, personID: chosen, reason: form["reason"].tidied.isEmpty ? "substitute" : form["reason"].tidied,
+            try await store.setSubstitute(row.task.id, personID: chosen, reason: form["reason"].tidied.isEmpty ? catalogs.text("task_role_substitute", context.locale) : form["reason"].tidied,
                                           by: context.actor)
             return HTMLPage.redirect("/tasks/\(row.task.id)")
         } catch {

@@ -148,17 +148,10 @@ enum TaskDemo {
 }
 
 extension Day {
-    /// The working day `n` working days before this one on `calendar` (itself when n is 0 and it is worked).
+    /// The demo's dates counted on a commune's calendar (the calendar's own arithmetic).
     func minusWorkingDays(_ n: Int, _ calendar: WorkCalendar) -> Day {
-        var d = self, left = n
-        while left > 0 || !calendar.isWorkingDay(d) {
-            d = d.previous
-            if calendar.isWorkingDay(d) { left -= 1 }
-            if d.year < 1990 { break }
-        }
-        return d
+        n == 0 ? self : (try? calendar.subtractingWorkingDays(n, from: self)) ?? self
     }
 
     func plusWorkingDays(_ n: Int, _ calendar: WorkCalendar) -> Day { (try? calendar.addingWorkingDays(n, to: self)) ?? self }
 }
-
