@@ -259,6 +259,13 @@ class Checks:
                 # The menu is one row (it took a quarter of the screen in three rows).
                 head = d.execute_script("var h = document.querySelector('header.top'); return h ? h.getBoundingClientRect().height : 0")
                 assert head <= 60, f"{path}: the header is {head}px tall on a phone"
+            # A department's duty book, and a person's written duties, opened from their lists as a head would.
+            for listing, link in (("/tasks/duty-books", "#duty-books a"), ("/tasks/duties", "#duties-list a")):
+                d.get(self.base + listing)
+                d.find_element(By.CSS_SELECTOR, link).click()
+                WebDriverWait(d, 10).until(lambda d: d.current_url.rstrip("/") != self.base + listing)
+                width = d.execute_script("return document.documentElement.scrollWidth")
+                assert width <= 361, f"{d.current_url} is {width}px wide on a phone"
             # The compliance chart's labels are legible on a phone, the last one inside the chart.
             d.get(self.base + "/attendance/compliance")
             labels = d.execute_script("""
