@@ -142,17 +142,22 @@ struct RecorderTests {
         }
         #expect(last - first >= 25)
         #expect(batches * 3 <= last - first, "\(last - first) fragments in \(batches) batches")
-        // A viewer: one read per frame, no batches.
+        #expect(rec.channel.statistics.rests >= 3)
+        // A viewer: the reader stops resting (a rest already begun ends at once), so each frame is
+        // read as it comes. Counted by the channel, not timed here: a loaded machine's scheduling
+        // gaps are not the reader's rests.
         let viewer = rec.channel.subscribe()
         defer { viewer.close() }
         let start = Date()
-        var arrivals: [Date] = []
+        var arrivals = 0
+        var restsAtFirstFrame: Int?
         while Date().timeIntervalSince(start) < 2.3, await viewer.next() != nil {
-            if Date().timeIntervalSince(start) > 0.3 { arrivals.append(Date()) } // after the group handed over at once
+            guard Date().timeIntervalSince(start) > 0.3 else { continue } // the group handed over at once
+            arrivals += 1
+            if restsAtFirstFrame == nil { restsAtFirstFrame = rec.channel.statistics.rests }
         }
-        let gaps = zip(arrivals.dropFirst(), arrivals).map { $0.timeIntervalSince($1) }
-        #expect(arrivals.count >= 25)
-        #expect(gaps.filter { $0 > 0.15 }.count <= 3, "gaps: \(gaps.map { Int($0 * 1000) })")
+        #expect(arrivals >= 25)
+        #expect(rec.channel.statistics.rests == restsAtFirstFrame, "the reader rested while watched")
     }
 
     @Test("A wrong password ends in an exit whose lines say why, without the password")

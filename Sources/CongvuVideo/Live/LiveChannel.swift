@@ -33,6 +33,8 @@ public final class LiveChannel: Sendable {
         public var viewers = 0
         /// Fragments dropped for slow viewers since the start.
         public var dropped = 0
+        /// Times the recorder's reader rested because nobody watched.
+        public var rests = 0
     }
 
     struct State {
@@ -139,6 +141,7 @@ public final class LiveChannel: Sendable {
         let rest = seconds > 0 && state.withLock { s in
             if s.watched(at: now) { return false }
             s.resting = true
+            s.stats.rests += 1
             return true
         }
         guard rest else { return }
