@@ -50,7 +50,7 @@ import Testing
             #expect(try await send(h, .post, "/iclock/cdata?SN=\(Self.serial)&table=ATTPHOTO&ATTPHOTOBase64=1", b64).text == "OK")
             let key = TerminalPunch.key(serial: terminal.serial, pin: "98765", time: time)
             #expect(try await h.services.attendance.photos.photo(key: key) == Self.jpeg)
-            let files = FileManager.default.enumerator(atPath: h.services.attendance.photos.directory)!.allObjects.compactMap { $0 as? String }
+            let files = FileManager.default.enumerator(atPath: h.services.attendance.photos.files.directory)!.allObjects.compactMap { $0 as? String }
             #expect(files.filter { $0.hasSuffix(".jpg") }.count == 1)
             // The journal keeps the header and the image's hash, not the image a second time.
             let entry = try #require(try await TerminalStore(database: h.services.database).journalEntries(serial: Self.serial)
@@ -61,7 +61,7 @@ import Testing
             // Retention: past the period the link and the file go.
             #expect(try await h.services.attendance.photos.prune(takenBefore: Date()) == 1)
             #expect(try await h.services.attendance.photos.photo(key: key) == nil)
-            #expect(FileManager.default.enumerator(atPath: h.services.attendance.photos.directory)!.allObjects.compactMap { $0 as? String }
+            #expect(FileManager.default.enumerator(atPath: h.services.attendance.photos.files.directory)!.allObjects.compactMap { $0 as? String }
                 .filter { $0.hasSuffix(".jpg") }.isEmpty)
         }
     }

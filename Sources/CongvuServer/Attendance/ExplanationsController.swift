@@ -116,10 +116,7 @@ struct ExplanationsController {
         do {
             var attachment: (name: String, file: String)?
             if let upload = form.files["file"], !upload.content.isEmpty {
-                guard let type = UploadedFile.kind(of: upload.content), ["jpg", "png", "pdf"].contains(type.ext) else {
-                    throw ValidationErrors([FieldError("file", "attachment_type")])
-                }
-                guard upload.content.count <= Self.attachmentLimit else { throw ValidationErrors([FieldError("file", "attachment_too_large")]) }
+                let type = try UploadedFile.accept(upload.content, kinds: ["jpg", "png", "pdf"], limit: Self.attachmentLimit)
                 let name = "\(r.explanation.id)-\(Token.random(bytes: 8)).\(type.ext)"
                 try UploadedFile.save(upload.content, directory: attachmentDirectory, name: name)
                 attachment = (String(upload.filename.suffix(120)), name)
@@ -152,25 +149,7 @@ struct ExplanationsController {
         guard let file = try await store.attachmentFile(r.explanation.id), !file.isEmpty,
               let data = FileManager.default.contents(atPath: (attachmentDirectory as NSString).appendingPathComponent(file)),
               let type = UploadedFile.kind(of: data) else { throw StoreError.notFound("attachment") }
-        return Response(status: .ok, headers: [.contentType: type.mime, .cacheControl: "private, no-store",
-                                               .contentDisposition: "inline; filename=\"attachment.\(type.ext)\""],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// Files people upload, recognised by their first bytes, never by their name.
-enum UploadedFile {
-    static func kind(of data: Data) -> (ext: String, mime: String)? {
-        let b = [UInt8](data.prefix(8))
-        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return ("jpg", "image/jpeg") }
-        if b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return ("png", "image/png") }
-        if b.starts(with: Array("%PDF-".utf8)) { return ("pdf", "application/pdf") }
-        return nil
-    }
-
-    static func save(_ data: Data, directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try data.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
+        return UploadedFile.response(data, name: "attachment.\(type.ext)")
     }
 }
 

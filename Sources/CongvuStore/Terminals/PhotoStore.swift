@@ -1,46 +1,31 @@
 import CongvuDomain
-import Crypto
 import Foundation
 import SQLKit
 
-/// Photos taken by terminals at punches, stored once: the file is named by its SHA-256 under
-/// `<data>/punch-photos/ab/…jpg`, and a row links it to the punch's key (the photo may arrive
-/// before or after its punch). Old photos go after the retention period.
+/// Photos taken by terminals at punches, stored once in `ContentFiles` (`<data>/punch-photos/ab/…jpg`),
+/// and a row links each to the punch's key (the photo may arrive before or after its punch). Old
+/// photos go after the retention period.
 public struct PhotoStore: Sendable {
     let database: Database
-    public let directory: String
+    public let files: ContentFiles
 
     public init(database: Database, directory: String) {
         self.database = database
-        self.directory = directory
+        self.files = ContentFiles(directory: directory, suffix: ".jpg")
     }
 
-    public static func sha256(_ data: Data) -> String { SHA256.hash(data: data).hexString }
+    public static func sha256(_ data: Data) -> String { ContentFiles.sha256(data) }
 
-    func path(_ sha: String) -> String { (directory as NSString).appendingPathComponent("\(sha.prefix(2))/\(sha).jpg") }
-
-    /// Writes the file if no identical one exists (to a temporary name, then renamed, so a crash
-    /// never leaves half a photo under the real name). Returns its hash.
-    public func write(_ jpeg: Data) throws -> String {
-        let sha = PhotoStore.sha256(jpeg)
-        let target = path(sha)
-        let fm = FileManager.default
-        if !fm.fileExists(atPath: target) {
-            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let temp = target + ".\(UUID().uuidString).part"
-            try jpeg.write(to: URL(fileURLWithPath: temp), options: .atomic)
-            if rename(temp, target) != 0 { try? fm.removeItem(atPath: temp) }
-        }
-        return sha
-    }
+    /// Writes the photo once; returns its hash.
+    public func write(_ jpeg: Data) throws -> String { try files.write(jpeg) }
 
     /// Whether the file of this hash is still kept (retention may have removed it).
-    public func has(sha: String) -> Bool { FileManager.default.fileExists(atPath: path(sha)) }
+    public func has(sha: String) -> Bool { files.has(sha: sha) }
 
     /// The file of this hash (the same files serve cameras' snapshots in their own directory).
-    public func jpeg(sha: String) -> Data? { FileManager.default.contents(atPath: path(sha)) }
+    public func jpeg(sha: String) -> Data? { files.read(sha: sha) }
 
-    public func remove(sha: String) { try? FileManager.default.removeItem(atPath: path(sha)) }
+    public func remove(sha: String) { files.remove(sha: sha) }
 
     /// Links a written photo to a punch key (a resent photo links nothing twice): true when new.
     @discardableResult
@@ -82,7 +67,7 @@ public struct PhotoStore: Sendable {
         let sha = try await database.read { sql in
             try await sql.select().column("sha256").from("punch_photos").where("punch_key", .equal, key).first()?.decode(column: "sha256", as: String.self)
         }
-        return sha.flatMap { FileManager.default.contents(atPath: path($0)) }
+        return sha.flatMap { files.read(sha: $0) }
     }
 
     /// Forgets photos taken before `cutoff` and deletes files no longer linked. Returns how many links went.
@@ -104,7 +89,7 @@ public struct PhotoStore: Sendable {
             }
             return (old.count, shas.filter { !still.contains($0) })
         }
-        for sha in orphans { try? FileManager.default.removeItem(atPath: path(sha)) }
+        for sha in orphans { files.remove(sha: sha) }
         return removed
     }
 }
