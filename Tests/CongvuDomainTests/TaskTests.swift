@@ -135,6 +135,42 @@ import Testing
             #expect(Recurrence(bad) == nil, "\(bad)")
         }
     }
+
+    @Test func aSeriesWithoutAnEndIsExtendedToItsHorizon() throws {
+        let monthly = try #require(Recurrence("FREQ=MONTHLY;BYMONTHDAY=-1"))
+        // Given on 31 August, generated through 30 November; on 1 December the horizon (92 days) is 3 March 2027:
+        // the last working days of December, January (Sunday 31st → Friday 29th) and February (Sunday 28th → Friday 26th).
+        #expect(Recurrence.horizon(from: day("2026-12-01")) == day("2027-03-03"))
+        #expect(monthly.extending(start: day("2026-08-31"), generatedThrough: day("2026-11-30"), until: nil, today: day("2026-12-01"), calendar: calendar)
+                .map(\.description) == ["2026-12-31", "2027-01-29", "2027-02-26"])
+        // Generated far enough: nothing the next night; a series' own end stops it.
+        #expect(monthly.extending(start: day("2026-08-31"), generatedThrough: day("2027-02-26"), until: nil, today: day("2026-12-02"), calendar: calendar).isEmpty)
+        #expect(monthly.extending(start: day("2026-08-31"), generatedThrough: day("2026-11-30"), until: day("2027-01-15"), today: day("2026-12-01"),
+                                  calendar: calendar).map(\.description) == ["2026-12-31"])
+        #expect(monthly.extending(start: day("2026-08-31"), generatedThrough: day("2026-12-31"), until: day("2026-12-31"), today: day("2026-12-01"),
+                                  calendar: calendar).isEmpty)
+        // COUNT counts from the series' first day, not from the night it is extended.
+        let three = try #require(Recurrence("FREQ=WEEKLY;BYDAY=FR;COUNT=3"))
+        #expect(three.extending(start: day("2026-08-26"), generatedThrough: day("2026-09-04"), until: nil, today: day("2026-09-01"), calendar: calendar)
+                .map(\.description) == ["2026-09-11"])
+        #expect(try Recurrence.end("", today: day("2026-12-01")) == nil)
+        #expect(try Recurrence.end(" 2027-06-30 ", today: day("2026-12-01")) == day("2027-06-30"))
+        #expect(throws: ValidationErrors([FieldError("repeat_until", "task_repeat_until_invalid")])) { try Recurrence.end("2026-11-30", today: day("2026-12-01")) }
+    }
+
+    @Test func anOrphanedTaskWaitsInWorkingDaysThenGoesToTheLevelAbove() {
+        // The lead's last day in post was Friday 27 November: the task has had no lead since Saturday the 28th.
+        let since = OrphanRules.since(lastDayInPost: day("2026-11-27"), assigned: day("2026-10-01"))
+        #expect(since == day("2026-11-28"))
+        #expect(OrphanRules.since(lastDayInPost: nil, assigned: day("2026-10-01")) == day("2026-10-01"), "the lead never held a post there")
+        #expect(OrphanRules.since(lastDayInPost: day("2026-09-01"), assigned: day("2026-10-01")) == day("2026-10-01"), "given after the lead had left")
+        // Monday 7 December: five working days waited (30 Nov – 4 Dec), not more than five; Tuesday the 8th: six.
+        #expect(OrphanRules.waited(since: since, today: day("2026-12-07"), calendar: calendar) == 5)
+        #expect(!OrphanRules.escalated(since: since, today: day("2026-12-07"), calendar: calendar))
+        #expect(OrphanRules.escalated(since: since, today: day("2026-12-08"), calendar: calendar))
+        #expect(OrphanRules.escalated(since: since, today: day("2026-12-02"), calendar: calendar, after: 1))
+        #expect(OrphanRules.waited(since: since, today: day("2026-11-28"), calendar: calendar) == 0)
+    }
 }
 
 @Suite struct StandingDutiesTests {

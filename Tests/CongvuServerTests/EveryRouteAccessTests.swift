@@ -48,6 +48,7 @@ import Testing
         var serial: String
         var grant: String
         var unitB: String
+        var file: String
     }
 
     /// The route's path with B's objects in its parameters.
@@ -61,7 +62,7 @@ import Testing
         return out.replacingOccurrences(of: "{day}", with: f.day).replacingOccurrences(of: "{serial}", with: f.serial)
             .replacingOccurrences(of: "{grant}", with: f.grant).replacingOccurrences(of: "{segment}", with: "0.m4s")
             .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
-            .replacingOccurrences(of: "{code}", with: "14554") + query
+            .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file) + query
     }
 
     /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
@@ -101,6 +102,12 @@ import Testing
         let alert = try await first("SELECT id FROM terminal_alerts WHERE dedupe = 'access:alert'")
         let token = try await first("SELECT t.id FROM api_tokens t WHERE t.user_id = \(userB.id)")
         let procedure = try await first("SELECT id FROM procedures ORDER BY id LIMIT 1")
+        // A task of B's with a file.
+        let sha = try services.tasks.files.write(Data("%PDF-1.4 kế hoạch Gia Vân".utf8))
+        let task = try await services.tasks.tasks.create(
+            WorkTask(unitID: committeeB.id, year: services.today.year, title: "Kiểm tra hồ sơ Gia Vân", assignerID: person.id, ownerID: person.id,
+                     assignedAt: Date(), due: services.today), files: [TaskFile.Upload(sha256: sha, name: "ke-hoach.pdf", ext: "pdf", size: 26)], by: actor)
+        let file = try #require(try await services.tasks.tasks.files(task.id).first?.id)
         var ids: [String: String] = [
             "/units/": String(communeB.id), "/people/": String(person.id), "/attendance/person/": String(person.id),
             "/attendance/punches/": String(punch.id), "/attendance/held/": String(punch.id),
@@ -110,13 +117,13 @@ import Testing
             "/kiosks/": String(kiosk.id), "/kiosk/photo/": String(person.id), "/terminals/alerts/": alert, "/terminals/commands/": String(command),
             "/import/jobs/": "no-such-job", "/thu-tuc/": procedure,
             "/tasks/duty-books/": String(try await h.unit(code: "14554-KT").id), "/tasks/duties/": String(person.id),
-            "/tasks/": try await first("SELECT t.id FROM tasks t JOIN units u ON u.id = t.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY t.id LIMIT 1"),
+            "/tasks/": String(task.id),
             "/one-stop/dossiers/": try await first("SELECT d.id FROM dossiers d JOIN units u ON u.id = d.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY d.id LIMIT 1"),
             "/api/v1/units/": String(communeB.id), "/api/v1/people/": String(person.id),
         ]
         ids["/api/v1/absences/"] = ids["/absences/"]
         ids["/api/v1/tasks/"] = ids["/tasks/"]
-        return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id))
+        return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id), file: String(file))
     }
 
     @Test(arguments: TestDatabases.kinds)

@@ -142,6 +142,15 @@ import Testing
             #expect(((after["events"] as? [[String: Any]])?.last?["note"] as? String) == "Gần xong")
             let (missing, _) = try await json("/api/v1/tasks/999999", clerk)
             #expect(missing == .notFound)
+            // The board: the commune's tasks for its chairman; nothing for a clerk; another commune's unit is refused.
+            let chair = try await token("chutich.giahung")
+            let committee = try await h.unit(code: "14551"), committeeB = try await h.unit(code: "14554")
+            let (boardOK, board) = try await json("/api/v1/tasks/board?unit=\(committee.id)&show=all", chair)
+            let boardItems = try #require(board["items"] as? [[String: Any]])
+            #expect(boardOK == .ok && boardItems.contains { $0["id"] as? Int == id })
+            #expect(try await json("/api/v1/tasks/board?unit=\(committeeB.id)", chair).0 == .forbidden)
+            #expect(try await json("/api/v1/tasks/board", clerk).0 == .forbidden)
+            #expect(try await json("/api/v1/tasks/board?unit=\(committee.id)&show=soon", chair).0 == .badRequest)
         }
     }
 
@@ -328,6 +337,114 @@ import Testing
             #expect(try await substitute.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .seeOther)
             #expect(try await chair.get("/tasks/\(id)").text.contains("người thay đang xử lý"))
             #expect(try await h.services.tasks.tasks.events(id).last?.actorName == "dongnghiep.vp")
+        }
+    }
+
+    /// A minimal Word document as its bytes begin: a ZIP whose first part is the document.
+    static let docx = Data([0x50, 0x4B, 0x03, 0x04]) + Data("....word/document.xml<w:document/>".utf8)
+
+    @Test func filesComeWithTheTaskAndTheReportsAndOnlyItsPeopleOpenThem() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerk = try await h.signIn("congchuc.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let fields = ["title": "Kiểm tra hồ sơ đất đai thôn Nam", "owner": String(clerkID), "due_working_days": "5", "priority": "normal", "source_kind": "none"]
+            // A program is refused with the message naming what is accepted; nothing is assigned.
+            let (h0, b0) = Browser.multipart(fields.merging(["_csrf": chair.csrf]) { a, _ in a }, file: Data("MZ\u{90}".utf8), name: "file", filename: "virus.exe")
+            let refused = try await chair.request("/tasks", method: .post, headers: h0, body: b0)
+            #expect(refused.status == .badRequest && refused.text.contains("Chỉ nhận ảnh JPEG, PNG, tệp PDF, Word"))
+            #expect(try await h.services.tasks.tasks.mine(personID: clerkID).contains { $0.task.title == fields["title"] } == false)
+            let (h1, b1) = Browser.multipart(fields.merging(["_csrf": chair.csrf]) { a, _ in a }, file: Data("%PDF-1.4 kế hoạch".utf8), name: "file",
+                                             filename: "Kế hoạch kiểm tra.pdf")
+            let created = try await chair.request("/tasks", method: .post, headers: h1, body: b1)
+            #expect(created.status == .seeOther)
+            let id = try Self.id(created)
+            let page = try await clerk.get("/tasks/\(id)").text
+            #expect(page.contains("id=\"task-files\"") && page.contains("Kế hoạch kiểm tra.pdf") && page.contains("enctype=\"multipart/form-data\""))
+            // The clerk reports with a Word document; too large a file is refused.
+            #expect(try await clerk.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .seeOther)
+            let big = Data("%PDF-1.4 ".utf8) + Data(repeating: 0x20, count: TaskServices.fileLimit)
+            let (h2, b2) = Browser.multipart(["_csrf": clerk.csrf, "action": "progress", "version": "2", "percent": "60", "note": "Đã kiểm tra 12 hồ sơ"],
+                                             file: big, name: "file", filename: "lon.pdf")
+            let tooBig = try await clerk.request("/tasks/\(id)/act", method: .post, headers: h2, body: b2)
+            #expect(tooBig.status == .badRequest && tooBig.text.contains("tối đa 10 MB"))
+            let (h3, b3) = Browser.multipart(["_csrf": clerk.csrf, "action": "progress", "version": "2", "percent": "60", "note": "Đã kiểm tra 12 hồ sơ"],
+                                             file: Self.docx, name: "file", filename: "Biên bản kiểm tra.docx")
+            #expect(try await clerk.request("/tasks/\(id)/act", method: .post, headers: h3, body: b3).status == .seeOther)
+            let files = try await h.services.tasks.tasks.files(id)
+            #expect(files.map(\.name) == ["Kế hoạch kiểm tra.pdf", "Biên bản kiểm tra.docx"] && files.map(\.ext) == ["pdf", "docx"])
+            let history = try await chair.get("/tasks/\(id)").text
+            #expect(history.contains("/tasks/\(id)/files/\(files[1].id)"))
+            // Opened by its people under its own name; not by another commune, not through another task.
+            let doc = try await chair.get("/tasks/\(id)/files/\(files[1].id)")
+            #expect(doc.status == .ok && doc.headers[.contentType]?.contains("wordprocessingml") == true && Data(doc.body.readableBytesView) == Self.docx)
+            #expect(doc.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
+            #expect(doc.headers[.contentDisposition]?.contains("filename*=UTF-8''Bi%C3%AAn%20b%E1%BA%A3n") == true)
+            #expect(try await clerk.get("/tasks/\(id)/files/\(files[0].id)").headers[.contentType] == "application/pdf")
+            let other = try await h.signIn("chutich.giavan")
+            #expect(try await other.get("/tasks/\(id)/files/\(files[0].id)").status == .forbidden)
+            let second = try await chair.post("/tasks", ["title": "Việc khác", "owner": String(clerkID), "due_working_days": "3", "priority": "normal",
+                                                         "source_kind": "none"])
+            #expect(try await chair.get("/tasks/\(try Self.id(second))/files/\(files[0].id)").status == .notFound)
+            #expect(try await chair.get("/tasks/\(id)/files/999999").status == .notFound)
+        }
+    }
+
+    @Test func aSeriesGoesOnEveryNightUntilTheAssignerEndsIt() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerk = try await h.signIn("congchuc.giahung")
+            let clerkID = try await h.personID("congchuc.giahung")
+            let title = "Báo cáo tiến độ giải ngân vốn đầu tư công tuần"
+            #expect(try await chair.post("/tasks", ["title": title, "owner": String(clerkID), "recurrence": "weekly_friday", "priority": "normal",
+                                                    "source_kind": "none"]).status == .seeOther)
+            func series() async throws -> [TaskRow] { try await h.services.tasks.tasks.mine(personID: clerkID).filter { $0.task.title == title } }
+            let first = try await series()
+            #expect((12...14).contains(first.count), "about three months of Fridays: \(first.count)")
+            // The nightly job a month on adds the Fridays that came into the horizon, once.
+            let later = Date().addingTimeInterval(30 * 86400)
+            let added = try await h.services.tasks.extendSeries(now: later)
+            #expect((3...5).contains(added))
+            #expect(try await h.services.tasks.extendSeries(now: later) == 0)
+            let all = try await series()
+            #expect(all.count == first.count + added && Set(all.map(\.task.due)).count == all.count)
+            let id = all[0].task.id
+            #expect(try await chair.get("/tasks/\(id)").text.contains("id=\"task-series-stop\""))
+            #expect(try await clerk.get("/tasks/\(id)").text.contains("id=\"task-series-stop\"") == false)
+            #expect(try await clerk.post("/tasks/\(id)/series/stop", ["reason": "Không cần nữa"]).status == .forbidden)
+            let noReason = try await chair.post("/tasks/\(id)/series/stop", ["reason": ""])
+            #expect(noReason.status == .badRequest && noReason.text.contains("lý do"))
+            #expect(try await chair.post("/tasks/\(id)/series/stop", ["reason": "Dự án đã giải ngân xong"]).status == .seeOther)
+            #expect(try await chair.get("/tasks/\(id)").text.contains("Dự án đã giải ngân xong"))
+            #expect(try await chair.post("/tasks/\(id)/series/stop", ["reason": "Lần nữa"]).status == .conflict)
+            #expect(try await h.services.tasks.extendSeries(now: Date().addingTimeInterval(90 * 86400)) == 0)
+            #expect(try await series().count == all.count, "the tasks already given stay")
+        }
+    }
+
+    @Test func orphansWaitingTooLongAreFlaggedAbove() async throws {
+        try await Harness.run { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let clerk = try await h.signIn("congchuc.giahung")
+            // The demo's transfer was ten working days ago, past the five allowed.
+            let page = try await chair.get("/tasks/orphans").text
+            #expect(page.contains("id=\"orphans-escalated\"") && page.contains("Đã báo cấp trên") && page.contains("ngày làm việc</span>"))
+            let home = try await chair.get("/").text
+            #expect(home.contains("Nhiệm vụ chưa giao lại") && home.contains("2 nhiệm vụ ở đơn vị cấp dưới chờ quá hạn"))
+            let workbook = try await chair.get("/tasks/orphans.xlsx")
+            #expect(workbook.status == .ok && workbook.headers[.contentType]?.contains("spreadsheetml") == true)
+            #expect(try await clerk.get("/tasks/orphans.xlsx").status == .forbidden)
+            // The unit's written duties as a workbook too.
+            let duties = try await chair.get("/tasks/duties.xlsx")
+            #expect(duties.status == .ok && duties.headers[.contentType]?.contains("spreadsheetml") == true)
+            #expect(try await clerk.get("/tasks/duties.xlsx").status == .forbidden)
+        }
+        // A province that allows a month: nothing is flagged yet.
+        try await Harness.run(configure: { $0.orphanEscalationDays = 30 }) { h in
+            let chair = try await h.signIn("chutich.giahung")
+            let page = try await chair.get("/tasks/orphans").text
+            #expect(page.contains("Theo dõi công trình đường giao thông thôn Bắc") && !page.contains("id=\"orphans-escalated\""))
+            #expect(try await chair.get("/").text.contains("0 nhiệm vụ ở đơn vị cấp dưới chờ quá hạn"))
         }
     }
 }

@@ -114,6 +114,8 @@ import Testing
             #expect(try await store.orphans(scopes: [tree.communeA.path], on: Day("2026-11-30")!).isEmpty)
             let orphans = try await store.orphans(scopes: [tree.communeA.path], on: Day("2026-12-01")!)
             #expect(Set(orphans.map(\.task.id)) == [open1.id, open2.id])
+            // Each says when its lead left the commune: their last day there, from which it waits.
+            #expect(orphans.allSatisfy { $0.leadLeft == Day("2026-11-30") }, "\(orphans.map(\.leadLeft))")
             #expect(try await store.orphans(scopes: [tree.communeB.path], on: Day("2026-12-01")!).isEmpty)
             await #expect(throws: ValidationErrors.self) { try await store.reassign([(open1.id, staying.id)], reason: "", by: Tree.actor) }
             #expect(try await store.reassign(orphans.map { ($0.task.id, staying.id) }, reason: "Bàn giao khi điều động", by: Tree.actor) == 2)
@@ -121,6 +123,83 @@ import Testing
             let history = try await store.events(open1.id)
             #expect(history.last?.action == "reassign" && history.last?.fromOwner == leaving.id && history.last?.toOwner == staying.id)
             #expect(try await store.get(open1.id)?.task.version == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aSeriesIsExtendedOnceEvenWhenTwoNodesTryAndStopsWhenEnded(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let helper = try await Tree.person(db, "Vi Thị Giúp", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            let rule = try #require(Recurrence("FREQ=MONTHLY;BYMONTHDAY=-1"))
+            var d = draft(tree, assigner: chair, owner: clerk)
+            d.title = "Báo cáo công tác dân số tháng"
+            let given = try await store.createSeries(d, rule: rule, starts: Day("2026-12-01")!, until: nil, deadlines: [Day("2026-12-31")!],
+                                                     coOwners: [helper.id], by: Tree.actor)
+            let seriesID = try #require(given.first?.seriesID)
+            #expect(given.map(\.recurrence) == ["FREQ=MONTHLY;BYMONTHDAY=-1"])
+            // The series is due for extension before a horizon past its last deadline, not before one short of it.
+            #expect(try await store.seriesToExtend(before: Day("2026-12-31")!).isEmpty)
+            let due = try await store.seriesToExtend(before: Day("2027-03-03")!)
+            #expect(due.map(\.series.id) == [seriesID] && due.map(\.unitID) == [tree.committeeA.id])
+            // Reassigned meanwhile: new tasks follow the latest task's lead and people.
+            let other = try await Tree.person(db, "Phan Văn Mới", in: tree.committeeA)
+            _ = try await store.reassign([(given[0].id, other.id)], reason: "Phân công lại", by: Tree.actor)
+            let added = try await store.extendSeries(seriesID, from: Day("2026-12-31")!, deadlines: [Day("2027-01-29")!, Day("2027-02-26")!], at: at, by: Tree.actor)
+            #expect(added.map(\.due) == [Day("2027-01-29")!, Day("2027-02-26")!])
+            #expect(added.allSatisfy { $0.seriesID == seriesID && $0.ownerID == other.id && $0.title == d.title && $0.status == .assigned })
+            #expect(try await store.people(added[0].id).map(\.personID) == [helper.id])
+            // A second node that read the series before adds nothing.
+            #expect(try await store.extendSeries(seriesID, from: Day("2026-12-31")!, deadlines: [Day("2027-01-29")!], at: at, by: Tree.actor).isEmpty)
+            #expect(try await store.series(seriesID)?.generatedThrough == Day("2027-02-26"))
+            let inSeries = try await db.read { try await $0.raw("SELECT COUNT(*) AS n FROM tasks WHERE series_id = \(bind: seriesID)").first() }
+            #expect(try inSeries?.decode(column: "n", as: Int.self) == 3)
+            // Ended with a reason: no more tasks; those given stay.
+            await #expect(throws: ValidationErrors.self) { try await store.stopSeries(seriesID, reason: "", by: Tree.actor) }
+            try await store.stopSeries(seriesID, reason: "Chế độ báo cáo tháng đã bãi bỏ", by: Tree.actor)
+            await #expect(throws: StoreError.conflict(field: "reason", key: "task_series_stopped")) {
+                try await store.stopSeries(seriesID, reason: "Lần hai", by: Tree.actor)
+            }
+            #expect(try await store.series(seriesID)?.stopReason == "Chế độ báo cáo tháng đã bãi bỏ")
+            #expect(try await store.seriesToExtend(before: Day("2027-12-31")!).isEmpty)
+            #expect(try await store.extendSeries(seriesID, from: Day("2027-02-26")!, deadlines: [Day("2027-03-31")!], by: Tree.actor).isEmpty)
+            #expect(try await store.get(added[1].id)?.task.status == .assigned)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func filesComeWithTheTaskAndItsStepsAndStay(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, dir in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            let files = ContentFiles(directory: dir + "/task-files")
+            let plan = Data("%PDF-1.4 kế hoạch".utf8)
+            let sha = try files.write(plan)
+            // Stored once, by content; only a hash names a file.
+            #expect(try files.write(plan) == sha && files.read(sha: sha) == plan && files.has(sha: sha))
+            #expect(files.read(sha: "../../etc/passwd") == nil && !files.has(sha: String(repeating: "A", count: 64)))
+            let t = try await store.create(draft(tree, assigner: chair, owner: clerk),
+                                           files: [TaskFile.Upload(sha256: sha, name: "Kế hoạch 15-KH.pdf", ext: "pdf", size: plan.count)], by: Tree.actor)
+            let evidence = TaskFile.Upload(sha256: try files.write(Data("%PDF-1.4 biên bản".utf8)), name: "bien-ban.pdf", ext: "pdf", size: 20)
+            _ = try await store.act(t.id, TaskStep(action: .progress, version: 1, note: "Đã họp thôn", percent: 30, files: [evidence]), by: Tree.actor)
+            let kept = try await store.files(t.id)
+            let events = try await store.events(t.id)
+            #expect(kept.map(\.name) == ["Kế hoạch 15-KH.pdf", "bien-ban.pdf"])
+            #expect(kept.map(\.eventID) == events.map(\.id), "each file with the step it came with")
+            #expect(try await store.file(kept[1].id, of: t.id)?.sha256 == evidence.sha256)
+            let other = try await store.create(draft(tree, assigner: chair, owner: clerk), by: Tree.actor)
+            #expect(try await store.file(kept[1].id, of: other.id) == nil, "a file is found only through its own task")
+            // A failed step links nothing.
+            await #expect(throws: StoreError.self) {
+                try await store.act(t.id, TaskStep(action: .progress, version: 1, note: "Cũ", percent: 40, files: [evidence]), by: Tree.actor)
+            }
+            #expect(try await store.files(t.id).count == 2)
+            await #expect(throws: (any Error).self) { try await db.write { try await $0.raw("DELETE FROM task_files").run() } }
         }
     }
 

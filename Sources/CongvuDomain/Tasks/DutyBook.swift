@@ -135,3 +135,26 @@ public enum DutyRules {
         return days > grace
     }
 }
+
+/// Tasks whose lead left the post (transfer, retirement, leaving): how long they have waited for
+/// the head to hand them on, and when the level above is told.
+public enum OrphanRules {
+    /// Working days an orphaned task may wait before it is flagged to the level above.
+    public static let defaultEscalation = 5
+
+    /// The first day the task had no lead in post: the day after the lead's last day in a post
+    /// there, or the day it was assigned when the lead held none there then.
+    public static func since(lastDayInPost: Day?, assigned: Day) -> Day {
+        lastDayInPost.map { max($0.next, assigned) } ?? assigned
+    }
+
+    /// Working days waited by `today`: those from `since` up to today, today not counted.
+    public static func waited(since: Day, today: Day, calendar: WorkCalendar) -> Int {
+        max(0, (try? calendar.workingDays(from: since, to: today)) ?? 0)
+    }
+
+    /// Whether the wait is past `after` working days: the leaders above the unit see the task.
+    public static func escalated(since: Day, today: Day, calendar: WorkCalendar, after: Int = defaultEscalation) -> Bool {
+        waited(since: since, today: today, calendar: calendar) > after
+    }
+}

@@ -118,25 +118,53 @@ public struct Recurrence: Equatable, Sendable, CustomStringConvertible {
         return out
     }
 
+    /// Days of tasks a series keeps generated ahead of today (a series without an end is extended
+    /// every night to this horizon).
+    public static let horizonDays = 92
+    /// Tasks generated at one time, at most.
+    public static let batch = 60
+
+    static func adding(_ days: Int, to day: Day) -> Day {
+        var d = day
+        for _ in 0..<days { d = d.next }
+        return d
+    }
+
+    /// The last day a series is generated through on `today`.
+    public static func horizon(from today: Day) -> Day { adding(horizonDays, to: today) }
+
+    /// The end of a series given on `today` as typed: nil for none; a day from today to a year ahead.
+    public static func end(_ text: String, today: Day) throws -> Day? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return nil }
+        guard let d = Day(text), d >= today, d <= adding(366, to: today) else { throw ValidationErrors([FieldError("repeat_until", "task_repeat_until_invalid")]) }
+        return d
+    }
+
     /// The deadlines of a recurring task given on `today`: the rule's days from today through
-    /// `until` (three months ahead when empty, a year at most), 60 at most. Refuses an unreadable
-    /// rule or date, and a rule that falls on no day in that time.
+    /// `until` (or the horizon, three months, when empty), 60 at most; the series' nightly
+    /// extension adds the rest. Refuses an unreadable rule or date, and a rule that falls on no
+    /// day in that time.
     public static func deadlines(rule: String, until: String, today: Day, calendar: WorkCalendar) throws -> [Day] {
         var errors = ValidationErrors()
         let recurrence = Recurrence(rule)
         if recurrence == nil { errors.add("recurrence", "task_recurrence_invalid") }
-        var last = today
-        for _ in 0..<92 { last = last.next }
-        let text = until.trimmingCharacters(in: .whitespaces)
-        if !text.isEmpty {
-            var yearAhead = today
-            for _ in 0..<366 { yearAhead = yearAhead.next }
-            if let d = Day(text), d >= today, d <= yearAhead { last = d } else { errors.add("repeat_until", "task_repeat_until_invalid") }
-        }
+        var last = horizon(from: today)
+        do { if let end = try end(until, today: today) { last = end } } catch let e as ValidationErrors { errors.errors += e.errors }
         try errors.throwIfAny()
-        let days = Array(recurrence!.occurrences(from: today, through: last, calendar: calendar).prefix(60))
+        let days = Array(recurrence!.occurrences(from: today, through: last, calendar: calendar).prefix(batch))
         if days.isEmpty { throw ValidationErrors([FieldError("recurrence", "task_recurrence_empty")]) }
         return days
+    }
+
+    /// The deadlines a series started on `start` adds on `today`: the rule's days after the last
+    /// one generated, through the horizon (or the series' end, or the rule's own COUNT or UNTIL),
+    /// 60 at most. Empty when the series is generated far enough or has ended.
+    public func extending(start: Day, generatedThrough: Day, until: Day?, today: Day, calendar: WorkCalendar) -> [Day] {
+        let horizon = Self.horizon(from: today)
+        let last = until.map { min($0, horizon) } ?? horizon
+        guard last > generatedThrough else { return [] }
+        return Array(occurrences(from: start, through: last, calendar: calendar).filter { $0 > generatedThrough }.prefix(Self.batch))
     }
 
     /// The rules the assign form offers by name.

@@ -52,11 +52,13 @@ public struct WorkTask: Equatable, Sendable {
     public var version: Int
     /// For one of a recurring series: its rule (RRULE), the same on every task of the series.
     public var recurrence: String = ""
+    /// The recurring series the task belongs to, if any.
+    public var seriesID: Int64?
 
     public init(id: Int64 = 0, unitID: Int64, year: Int, number: Int = 0, title: String, content: String = "", source: TaskSource = .none,
                 assignerID: Int64, ownerID: Int64, priority: Priority = .normal, assignedAt: Date, due: Day, originalDue: Day? = nil,
                 status: Status = .assigned, acknowledgedAt: Date? = nil, reportedAt: Date? = nil, closedAt: Date? = nil, percent: Int = 0,
-                quality: Quality? = nil, parentID: Int64? = nil, version: Int = 1, recurrence: String = "") {
+                quality: Quality? = nil, parentID: Int64? = nil, version: Int = 1, recurrence: String = "", seriesID: Int64? = nil) {
         self.id = id
         self.unitID = unitID
         self.year = year
@@ -79,6 +81,7 @@ public struct WorkTask: Equatable, Sendable {
         self.parentID = parentID
         self.version = version
         self.recurrence = recurrence
+        self.seriesID = seriesID
     }
 
     /// "12/2026".

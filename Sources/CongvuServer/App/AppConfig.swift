@@ -51,6 +51,10 @@ public struct AppConfig: Sendable, Equatable {
     public var cameras = true
     /// Days a camera's snapshot of a punch is kept (apart from the video's own retention).
     public var cameraSnapshotDays = 90
+    /// Working days a person may be in a new post without approved written duties before being flagged.
+    public var dutiesGraceDays = DutyRules.defaultGrace
+    /// Working days an orphaned task may wait for its new lead before it is flagged to the level above.
+    public var orphanEscalationDays = OrphanRules.defaultEscalation
 
     public init() {}
 
@@ -86,7 +90,8 @@ public struct AppConfig: Sendable, Equatable {
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
-                              "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours"]
+                              "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
+                              "duties_grace_days", "orphan_escalation_days"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -141,6 +146,9 @@ public struct AppConfig: Sendable, Equatable {
             case "kiosk_queue_hold_hours":
                 guard let n = Int(value), (1...168).contains(n) else { throw ConfigError(key: key, value: value) }
                 kioskQueueHoldHours = n
+            case "duties_grace_days", "orphan_escalation_days":
+                guard let n = Int(value), (1...60).contains(n) else { throw ConfigError(key: key, value: value) }
+                if key == "duties_grace_days" { dutiesGraceDays = n } else { orphanEscalationDays = n }
             case "metrics_token":
                 guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
                 metricsToken = value.isEmpty ? nil : value

@@ -27,7 +27,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     }
     let router = buildRouter(services)
     var background: [any Service] = [DatabaseService(database: services.database),
-                                     TerminalNightlyService(housekeeping: TerminalHousekeeping(services: services), logger: logger),
+                                     NightlyService(jobs: [TerminalHousekeeping(services: services).nightly, services.tasks.nightly], logger: logger),
                                      AuditCheckpointService(services: services, logger: logger)]
     if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     let app = Application(

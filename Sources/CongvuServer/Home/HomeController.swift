@@ -40,6 +40,12 @@ struct HomeController {
                 cards.append(.init(title: t.text("card_duty_books", context.locale), value: missingBooks, href: "/tasks/duty-books?week=\(bookWeek.start)",
                                    note: t.text("card_duty_books_note", context.locale)))
             }
+            // Tasks left without a lead by staff changes; those a unit below left too long are flagged here.
+            let orphans = try await services.tasks.orphanCounts(p)
+            if orphans.waiting > 0 {
+                cards.append(.init(title: t.text("card_orphans", context.locale), value: orphans.waiting, href: "/tasks/orphans",
+                                   note: t.text("card_orphans_note", context.locale, [String(orphans.escalatedBelow)])))
+            }
             // Written duties missing for people in post too long: the inspectors' ready-made finding.
             let missing = try await services.tasks.countWithoutDuties(scopes: taskScopes)
             if missing > 0 {

@@ -14,6 +14,7 @@ struct DutiesController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("duties", use: list)
         group.get("duties/print", use: print)
+        group.get("duties.xlsx", use: workbook)
         group.get("duties/:id", use: person)
         group.post("duties/:id", use: write)
         group.post("duties/:id/approve", use: approve)
@@ -43,13 +44,30 @@ struct DutiesController {
         let (unit, units, rows, flagged) = try await rows(request, context)
         let shown = rows.map { view($0, flagged: flagged, context.locale) }
         return try tasks.views.page(DutiesPage(unit: .init(id: unit.id, name: unit.name), units: units, rows: shown, has_rows: !shown.isEmpty,
-                                               flagged: flagged.count, grace: DutyRules.defaultGrace), context)
+                                               flagged: flagged.count, grace: tasks.config.dutiesGraceDays), context)
     }
 
     func print(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, _, rows, flagged) = try await rows(request, context)
         return try tasks.views.page(DutiesPrintPage(unit: unit.name, rows: rows.map { view($0, flagged: flagged, context.locale) },
                                                     today: tasks.today.vietnamese), context)
+    }
+
+    /// The unit's written duties as a workbook: who, which post since when, approved from when, flagged.
+    func workbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, rows, flagged) = try await rows(request, context)
+        let locale = context.locale
+        var sheet = XLSXSheet(name: tasks.today.description)
+        sheet.title = "\(catalogs.text("duties_title", locale)) · \(unit.name) · \(tasks.today.vietnamese)"
+        sheet.header = ["field_full_name", "field_title", "field_unit", "duties_post_from", "duties_approved_from", "duties_text", "duties_flagged"]
+            .map { catalogs.text($0, locale) }
+        sheet.widths = [26, 20, 26, 12, 12, 60, 12]
+        sheet.rows = rows.map { r in
+            let v = view(r, flagged: flagged, locale)
+            return [.text(v.name), .text(v.title), .text(v.unit), .text(v.post_from), .text(v.approved ?? ""), .text(v.text ?? ""),
+                    .text(v.flagged ? catalogs.text("yes", locale) : "")]
+        }
+        return try sheet.response(filename: "phan-cong-nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(tasks.today).xlsx")
     }
 
     /// The person, their current post, and what the principal may do with their duties.

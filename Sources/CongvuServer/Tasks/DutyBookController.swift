@@ -99,7 +99,7 @@ struct DutyBookController {
                              },
                              comment: values["comment_\(t.id)"] ?? book?.comments[t.id] ?? "")
             },
-            has_lines: !lines.isEmpty,
+            has_lines: !lines.isEmpty, full: lines.count >= DutyBookStore.lineLimit ? String(DutyBookStore.lineLimit) : nil,
             editable: mayWrite && book?.isSubmitted != true, submitted: book?.submittedAt.map { Instant.display($0) },
             submitted_by: Template.optional(book?.submittedBy ?? ""), version: book?.version ?? 0,
             strengths: Template.optional(book?.strengths ?? ""), weaknesses: Template.optional(book?.weaknesses ?? ""),

@@ -81,6 +81,15 @@ struct TaskPage: Page {
         var note: String?
         var due: String?
         var quality: String?
+        var files: [FileLink]
+    }
+    /// A file attached to the task or a step: a link, its name and size.
+    struct FileLink: Decodable {
+        var id: Int64
+        var name: String
+        var size: String
+        var by: String
+        var at: String
     }
     var form: FormView
     var task: TaskView
@@ -99,8 +108,16 @@ struct TaskPage: Page {
     var lead_away: Bool
     var can_name_substitute: Bool
     var substitutes: [Option]
-    /// The series' rule, for a recurring task.
+    /// The series' rule, for a recurring task; whether more tasks are still generated, how far, and
+    /// whether the principal may end it.
     var recurrence: String?
+    var series_running: Bool
+    var series_through: String?
+    var series_stopped: String?
+    var can_stop_series: Bool
+    /// Every file of the task, those given with it first.
+    var files: [FileLink]
+    var has_files: Bool
     /// Given more than a working day ago and not yet acknowledged.
     var unacknowledged: Bool
     var reported: String?
@@ -145,10 +162,19 @@ struct TaskSlipPage: Page {
 /// Tasks whose lead left their post, to hand on.
 struct OrphansPage: Page {
     static let template = "task_orphans"
-    struct Row: Decodable { var task: TaskView; var owners: [Option] }
+    struct Row: Decodable {
+        var task: TaskView
+        /// "waiting 7 working days"; past the escalation, the level above sees it.
+        var waited: String
+        var escalated: Bool
+        var owners: [Option]
+    }
     var form: FormView
     var tasks: [Row]
     var has_tasks: Bool
+    var escalated: Int?
+    /// How many working days before the level above is told.
+    var escalation_help: String
     var everyone: [Option]
 }
 
@@ -207,6 +233,8 @@ struct DutyBookPage: Page {
     var late: Bool
     var lines: [Line]
     var has_lines: Bool
+    /// The book's line limit, when this week reached it (the rest are on the board).
+    var full: String?
     var editable: Bool
     var submitted: String?
     var submitted_by: String?

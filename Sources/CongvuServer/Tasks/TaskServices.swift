@@ -12,6 +12,8 @@ public struct TaskServices: FeatureServices {
     public let duties: StandingDutiesStore
     /// Approved notices and leave: a lead away lets their substitute act.
     let absences: AbsenceStore
+    /// Files attached to tasks and their steps, stored once by SHA-256 outside the web root.
+    let files: ContentFiles
 
     init(shared: SharedServices) {
         self.shared = shared
@@ -19,6 +21,20 @@ public struct TaskServices: FeatureServices {
         tasks = TaskStore(database: shared.database)
         dutyBooks = DutyBookStore(database: shared.database)
         duties = StandingDutiesStore(database: shared.database)
+        files = ContentFiles(directory: shared.dataPath("task-files"))
+    }
+
+    /// What a task or a step may carry: pictures, PDF and office documents, 10 MB each.
+    static let fileKinds: Set<String> = ["jpg", "png", "pdf", "docx", "xlsx"]
+    static let fileLimit = 10 * 1024 * 1024
+
+    /// Checks an uploaded file (kind by its bytes, size) and writes it to the store; nil when none was sent.
+    func keep(_ upload: (filename: String, content: Data)?) throws -> TaskFile.Upload? {
+        guard let upload, !upload.content.isEmpty else { return nil }
+        let kind = try UploadedFile.accept(upload.content, kinds: Self.fileKinds, limit: Self.fileLimit, messages: "task_file")
+        let sha = try files.write(upload.content)
+        let base = (upload.filename as NSString).lastPathComponent.tidied
+        return TaskFile.Upload(sha256: sha, name: base.isEmpty ? "tep.\(kind.ext)" : String(base.suffix(200)), ext: kind.ext, size: upload.content.count)
     }
 
     /// Where the principal may give tasks: the scope of `assignTasks`, and the units where their
@@ -64,7 +80,7 @@ public struct TaskServices: FeatureServices {
     /// one day both the duties page and the home card judge by.
     func dutiesLatestStart(scopes: [String]) async throws -> Day? {
         guard let first = try await shared.units.list(scopes: scopes).first, let calendar = try await calendar(unitID: first.id) else { return nil }
-        return try? DutyRules.latestStart(today: shared.today, calendar: calendar)
+        return try? DutyRules.latestStart(today: shared.today, calendar: calendar, grace: shared.config.dutiesGraceDays)
     }
 
     /// How many people in the scopes lack approved written duties past the grace: the home card's count, in one query.
@@ -124,6 +140,7 @@ public struct TaskServices: FeatureServices {
         var due: String?
         var quality: String?
         var owner: Int64?
+        var files: [TaskFile.Upload] = []
     }
 
     /// Takes a step for the pages and the API alike: refused (403) when it is not the principal's
@@ -137,7 +154,7 @@ public struct TaskServices: FeatureServices {
             if action.next(from: row.task.status, extensionPending: pending) == nil { throw StoreError.conflict(field: "action", key: "task_action_not_now") }
             throw Forbidden()
         }
-        var step = TaskStep(action: action, version: input.version.map(Int.init) ?? 0, note: input.note)
+        var step = TaskStep(action: action, version: input.version.map(Int.init) ?? 0, note: input.note, files: input.files)
         switch action {
         case .progress:
             guard let p = input.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
@@ -159,5 +176,50 @@ public struct TaskServices: FeatureServices {
             break
         }
         return try await tasks.act(row.task.id, step, by: actor)
+    }
+
+    // MARK: Jobs outside requests
+
+    /// Extends every running series to the horizon: the nightly job. Each series' new deadlines fall
+    /// on its latest task's unit's calendar; a series another node extended meanwhile is skipped.
+    /// Returns the tasks added.
+    @discardableResult
+    func extendSeries(now: Date = Date()) async throws -> Int {
+        let today = Day(now, in: CivilTime.vietnam)
+        var added = 0
+        for (series, unitID) in try await tasks.seriesToExtend(before: Recurrence.horizon(from: today)) {
+            guard let rule = Recurrence(series.rule), let calendar = try await calendar(unitID: unitID) else { continue }
+            let days = rule.extending(start: series.starts, generatedThrough: series.generatedThrough, until: series.until, today: today, calendar: calendar)
+            added += try await tasks.extendSeries(series.id, from: series.generatedThrough, deadlines: days, at: now,
+                                                  by: Actor(id: nil, name: "recurring tasks")).count
+        }
+        return added
+    }
+
+    /// The tasks' part of the night: recurring series generated ahead.
+    var nightly: NightlyJob {
+        NightlyJob(name: "tasks") { now in "recurring tasks added \(try await extendSeries(now: now))" }
+    }
+
+    /// For the home card: the orphaned tasks the principal may hand on, and how many of them, in
+    /// units below the principal's own, waited past the escalation (their head did not act).
+    func orphanCounts(_ p: Principal) async throws -> (waiting: Int, escalatedBelow: Int) {
+        let scopes = try await assignScopes(p)
+        guard !scopes.isEmpty else { return (0, 0) }
+        let rows = try await tasks.orphans(scopes: scopes, on: shared.today)
+        var calendars: [Int64: WorkCalendar] = [:]
+        var escalated = 0
+        for r in rows where !scopes.contains(r.unitPath) {
+            if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await calendar(unitID: r.task.unitID) }
+            if let c = calendars[r.task.unitID], orphanWait(r, calendar: c).escalated { escalated += 1 }
+        }
+        return (rows.count, escalated)
+    }
+
+    /// How long an orphaned task has waited for a new lead, and whether the level above is told.
+    func orphanWait(_ row: TaskRow, calendar: WorkCalendar) -> (days: Int, escalated: Bool) {
+        let since = OrphanRules.since(lastDayInPost: row.leadLeft, assigned: Day(row.task.assignedAt, in: CivilTime.vietnam))
+        let days = OrphanRules.waited(since: since, today: shared.today, calendar: calendar)
+        return (days, days > shared.config.orphanEscalationDays)
     }
 }

@@ -10,6 +10,7 @@ struct TasksAPIController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("tasks", use: mine)
+        group.get("tasks/board", use: board)
         group.get("tasks/:id", use: one)
         group.post("tasks/:id/steps", use: step)
     }
@@ -78,6 +79,21 @@ struct TasksAPIController {
         let p = try context.signedIn()
         guard let personID = p.personID else { return ListDTO(items: []) }
         let rows = try await tasks.tasks.mine(personID: personID, includeClosed: request.uri.queryParameters["all"] == "1")
+        return ListDTO(items: rows.map { dto($0) })
+    }
+
+    /// A unit's tasks and those of the units under it, by deadline (500 at most): open ones, or
+    /// `show=closed|all`, filtered by `q` (accents ignored); for whoever sees or gives the unit's tasks.
+    func board(_ request: Request, _ context: AppRequestContext) async throws -> ListDTO {
+        let (unit, _) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()))
+        let q = request.uri.queryParameters
+        let statuses: [WorkTask.Status] = switch q["show"].map(String.init) ?? "open" {
+        case "all": []
+        case "closed": [.accepted, .cancelled]
+        case "open": WorkTask.Status.allCases.filter(\.isOpen)
+        default: throw ValidationErrors([FieldError("show", "invalid")])
+        }
+        let rows = try await tasks.tasks.board(.init(unitPaths: [unit.path], statuses: statuses, search: q["q"].map(String.init) ?? ""))
         return ListDTO(items: rows.map { dto($0) })
     }
 

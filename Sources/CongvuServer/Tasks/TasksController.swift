@@ -21,8 +21,11 @@ struct TasksController {
         group.get("stats", use: stats)
         group.get("stats.xlsx", use: statsXLSX)
         group.post("orphans", use: reassignOrphans)
+        group.get("orphans.xlsx", use: orphansXLSX)
         group.get(":id", use: show)
         group.post(":id/act", use: act)
+        group.get(":id/files/:file", use: file)
+        group.post(":id/series/stop", use: stopSeries)
         group.post(":id/substitute", use: substitute)
         group.get(":id/print", use: slip)
     }
@@ -255,9 +258,10 @@ struct TasksController {
                 throw ValidationErrors([FieldError("owner", ownerID == nil ? "required" : "task_owner_out_of_scope")])
             }
             guard let calendar = try await tasks.calendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
-            // A recurring task: one task per deadline, generated ahead (three months unless said otherwise).
+            // A recurring task: one task per deadline, generated ahead (three months, then every night, unless it ends sooner).
             let rule = Self.rule(form)
             let deadlines = try rule.map { try Recurrence.deadlines(rule: $0, until: form["repeat_until"], today: tasks.today, calendar: calendar) }
+            let attached = try tasks.keep(form.files["file"])
             let draft = TaskDraft(title: form["title"], content: form["content"], ownerID: ownerID, priority: form["priority"],
                                   dueDate: deadlines?.first?.description ?? form["due_date"], dueWorkingDays: deadlines == nil ? form["due_working_days"] : "",
                                   sourceKind: form["source_kind"], sourceReference: form["source_reference"], sourceDate: form["source_date"])
@@ -269,14 +273,13 @@ struct TasksController {
             let allowed = Set(people.map(\.person.id))
             let co = form.fields.keys.compactMap { $0.hasPrefix("co_") ? Int64($0.dropFirst(3)) : nil }.filter(allowed.contains)
             let watch = form.fields.keys.compactMap { $0.hasPrefix("watch_") ? Int64($0.dropFirst(6)) : nil }.filter(allowed.contains)
-            task.recurrence = rule.flatMap { Recurrence($0)?.description } ?? ""
-            var first: WorkTask?
-            for due in deadlines ?? [task.due] {
-                task.due = due
-                let stored = try await store.create(task, coOwners: co, watchers: watch, by: context.actor)
-                first = first ?? stored
+            let files = attached.map { [$0] } ?? []
+            if let rule = rule.flatMap(Recurrence.init), let deadlines {
+                let series = try await store.createSeries(task, rule: rule, starts: tasks.today, until: try Recurrence.end(form["repeat_until"], today: tasks.today),
+                                                          deadlines: deadlines, coOwners: co, watchers: watch, files: files, by: context.actor)
+                return HTMLPage.redirect("/tasks/\(series[0].id)")
             }
-            let stored = first!
+            let stored = try await store.create(task, coOwners: co, watchers: watch, files: files, by: context.actor)
             return HTMLPage.redirect("/tasks/\(stored.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
@@ -326,6 +329,11 @@ struct TasksController {
         }
         var unacknowledged = false
         if t.status == .assigned, let c = try await calendar(t.unitID, &calendars) { unacknowledged = TaskRules.unacknowledged(t, now: Date(), calendar: c) }
+        let stored = try await store.files(t.id)
+        let files = stored.map { f in TaskPage.FileLink(id: f.id, name: f.name, size: Self.size(f.size), by: f.addedBy, at: Instant.display(f.addedAt)) }
+        let fileEvents = Dictionary(grouping: stored.filter { $0.eventID != nil }, by: { $0.eventID! }).mapValues { Set($0.map(\.id)) }
+        var series: TaskSeries?
+        if let id = t.seriesID { series = try await store.series(id) }
         return try tasks.views.page(TaskPage(
             form: form, task: try await view(row, locale, calendars: &calendars), version: t.version, content: Template.optional(t.content),
             source: t.source.kind == .none ? nil : [catalogs.label("task_source", t.source.kind.rawValue, locale), t.source.reference,
@@ -340,6 +348,10 @@ struct TasksController {
                                                         .map { (value: String($0.key), label: $0.value) },
                                                     selected: form.values["substitute"] ?? substitute.map { String($0.personID) } ?? "") : [],
             recurrence: Template.optional(Recurrence.presets.first { $0.rule == t.recurrence }.map { catalogs.label("task_repeat", $0.key, locale) } ?? t.recurrence),
+            series_running: series.map { $0.stoppedAt == nil } ?? false, series_through: series.map { $0.generatedThrough.vietnamese },
+            series_stopped: series?.stoppedAt.map { "\(Instant.display($0)) · \(series!.stoppedBy) · \(series!.stopReason)" },
+            can_stop_series: series.map { $0.stoppedAt == nil } ?? false && s.isAssigner,
+            files: files, has_files: !files.isEmpty,
             unacknowledged: unacknowledged,
             reported: t.reportedAt.map { Instant.display($0) }, timeliness: timeliness,
             quality: t.quality.map { catalogs.label("task_quality", $0.rawValue, locale) },
@@ -358,8 +370,38 @@ struct TasksController {
                 .init(at: Instant.display(e.at), actor: e.actorName, action: catalogs.label("task_action", e.action, locale),
                       percent: e.percent.map { "\($0) %" }, note: Template.optional(e.note),
                       due: e.toDue.map { to in e.fromDue.map { "\($0.vietnamese) → \(to.vietnamese)" } ?? to.vietnamese },
-                      quality: e.quality.map { catalogs.label("task_quality", $0.rawValue, locale) })
+                      quality: e.quality.map { catalogs.label("task_quality", $0.rawValue, locale) },
+                      files: files.filter { fileEvents[e.id]?.contains($0.id) ?? false })
             }), context, status: status)
+    }
+
+    /// "240 KB", "3.1 MB".
+    static func size(_ bytes: Int) -> String {
+        bytes < 1_000_000 ? "\(max(1, bytes / 1000)) KB" : String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    }
+
+    /// A file of the task, to whoever may see the task.
+    func file(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, _, _) = try await load(context)
+        guard let id = context.parameters.get("file", as: Int64.self), let f = try await store.file(id, of: row.task.id),
+              let data = tasks.files.read(sha: f.sha256) else { throw StoreError.notFound("file") }
+        return UploadedFile.response(data, name: f.name, inline: ["jpg", "png", "pdf"].contains(f.ext))
+    }
+
+    /// The assigner ends a recurring series: no more tasks are generated (those given stay).
+    func stopSeries(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (row, people, standing) = try await load(context)
+        guard standing.isAssigner else { throw Forbidden() }
+        let form = try await FormData.read(request, context)
+        do {
+            guard let id = row.task.seriesID else { throw StoreError.notFound("series") }
+            try await store.stopSeries(id, reason: form["reason"], by: context.actor)
+            return HTMLPage.redirect("/tasks/\(row.task.id)")
+        } catch {
+            var view = FormView(values: ["reason": form["reason"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(row, people, standing, context, status: OneStopController.isConflict(error) ? .conflict : .badRequest, form: view)
+        }
     }
 
     static func timeliness(_ t: TaskTimeliness, _ catalogs: Catalogs, _ locale: AppLocale) -> String {
@@ -377,7 +419,8 @@ struct TasksController {
                                      "quality": form["quality"], "owner": form["owner"]])
         do {
             let input = TaskServices.StepInput(action: form["action"], version: form.int("version"), note: form["note"], percent: form["percent"],
-                                               due: form["due"], quality: form["quality"], owner: form.int("owner"))
+                                               due: form["due"], quality: form["quality"], owner: form.int("owner"),
+                                               files: try tasks.keep(form.files["file"]).map { [$0] } ?? [])
             _ = try await tasks.take(input, on: row, standing, by: context.actor)
             return HTMLPage.redirect("/tasks/\(row.task.id)")
         } catch {
@@ -440,18 +483,47 @@ struct TasksController {
         try await renderOrphans(context, form: FormView())
     }
 
-    func renderOrphans(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {
+    /// The orphaned tasks in the principal's scopes, those waiting past the escalation first, each
+    /// with its view and the working days it has waited.
+    func orphanRows(_ context: AppRequestContext) async throws -> (scopes: [String], rows: [(view: TaskView, waited: Int, escalated: Bool)]) {
         let scopes = try await tasks.assignScopes(try context.signedIn())
         guard !scopes.isEmpty else { throw Forbidden() }
-        let rows = try await store.orphans(scopes: scopes, on: tasks.today)
+        var calendars: [Int64: WorkCalendar] = [:]
+        var out: [(view: TaskView, waited: Int, escalated: Bool)] = []
+        for r in try await store.orphans(scopes: scopes, on: tasks.today) {
+            let wait = try await calendar(r.task.unitID, &calendars).map { tasks.orphanWait(r, calendar: $0) } ?? (days: 0, escalated: false)
+            out.append((try await view(r, context.locale, calendars: &calendars), wait.days, wait.escalated))
+        }
+        return (scopes, out.filter(\.escalated) + out.filter { !$0.escalated })
+    }
+
+    func renderOrphans(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {
+        let (scopes, rows) = try await orphanRows(context)
         let people = try await tasks.people.search("", scopes: scopes, on: tasks.today, limit: 2000).items
         let choices = people.map { (value: String($0.person.id), label: "\($0.person.fullName) · \($0.unitName)") }
         return try tasks.views.page(OrphansPage(
-            form: form, tasks: try await views(rows, context.locale).map { v in
-                .init(task: v, owners: FormView.options([(value: "", label: "—")] + choices, selected: form.values["owner_\(v.id)"] ?? ""))
+            form: form, tasks: rows.map { r in
+                .init(task: r.view, waited: catalogs.text("tasks_orphans_waited", context.locale, [String(r.waited)]), escalated: r.escalated,
+                      owners: FormView.options([(value: "", label: "—")] + choices, selected: form.values["owner_\(r.view.id)"] ?? ""))
             },
-            has_tasks: !rows.isEmpty,
+            has_tasks: !rows.isEmpty, escalated: rows.filter(\.escalated).count.nonZero, escalation_help: catalogs.text("tasks_orphans_escalated_help", context.locale, [String(tasks.config.orphanEscalationDays)]),
             everyone: FormView.options([(value: "", label: "—")] + choices, selected: form.values["all"] ?? "")), context, status: status)
+    }
+
+    /// The orphaned tasks as a workbook: for the meeting that hands them on.
+    func orphansXLSX(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, rows) = try await orphanRows(context)
+        let locale = context.locale
+        var sheet = XLSXSheet(name: tasks.today.description)
+        sheet.title = "\(catalogs.text("tasks_orphans", locale)) · \(tasks.today.vietnamese)"
+        sheet.header = ["task_number", "task_title", "field_unit", "task_owner", "task_due", "task_status", "tasks_orphans_days", "tasks_orphans_escalated"]
+            .map { catalogs.text($0, locale) }
+        sheet.widths = [8, 44, 28, 22, 12, 18, 10, 14]
+        sheet.rows = rows.map { r in
+            [.text(r.view.reference), .text(r.view.title), .text(r.view.unit), .text(r.view.owner), .text(r.view.due), .text(r.view.status_label),
+             .number(Double(r.waited)), .text(r.escalated ? catalogs.text("yes", locale) : "")]
+        }
+        return try sheet.response(filename: "nhiem-vu-chua-giao-lai-\(tasks.today).xlsx")
     }
 
     func reassignOrphans(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -29,6 +29,16 @@ public struct TerminalHousekeeping: Sendable {
         return asked
     }
 
+    /// The fleet's part of the night: yesterday's reconciliation, photo retention, expired commands.
+    var nightly: NightlyJob {
+        NightlyJob(name: "terminals") { now in
+            let asked = try await reconcile(day: Day(now, in: CivilTime.vietnam).previous, now: now)
+            let pruned = try await prunePhotos(now: now)
+            let expired = try await services.terminals.commands.expire(now: now)
+            return "reconciliation \(asked), photos pruned \(pruned), commands expired \(expired)"
+        }
+    }
+
     /// Forgets photos older than the retention period.
     @discardableResult
     public func prunePhotos(now: Date = Date()) async throws -> Int {
@@ -81,36 +91,5 @@ public struct TerminalHousekeeping: Sendable {
             progress?(last.seq)
         }
         return out
-    }
-}
-
-/// Runs the nightly jobs once a night, after 01:00 in Vietnam.
-struct TerminalNightlyService: Service {
-    let housekeeping: TerminalHousekeeping
-    let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await loop() }
-    }
-
-    func loop() async {
-        var done: Day?
-        while !Task.isCancelled {
-            let now = Date()
-            let today = Day(now, in: CivilTime.vietnam)
-            if done != today, now.timeIntervalSince(CivilTime.startOfDay(today)) >= 3600 {
-                done = today
-                do {
-                    let asked = try await housekeeping.reconcile(day: today.previous, now: now)
-                    let pruned = try await housekeeping.prunePhotos(now: now)
-                    let expired = try await housekeeping.services.terminals.commands.expire(now: now)
-                    logger.info("terminal nightly jobs", metadata: ["reconciliation": "\(asked)", "photos_pruned": "\(pruned)",
-                                                                    "commands_expired": "\(expired)"])
-                } catch {
-                    logger.error("terminal nightly jobs failed", metadata: ["error": "\(error)"])
-                }
-            }
-            try? await Task.sleep(for: .seconds(60))
-        }
     }
 }

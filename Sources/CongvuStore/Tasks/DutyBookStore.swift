@@ -41,6 +41,9 @@ public struct DutyBookStore: Sendable {
     /// The week's lines: the department's tasks (given in its subtree, or led by someone holding a
     /// post in it that week) with an event in the week, or still open and overdue at its last working
     /// day; key tasks (overdue, then urgent or high priority) first.
+    /// Lines a book holds at most; the page says so when a week reaches it.
+    public static let lineLimit = 500
+
     public func lines(unitPath: String, week: DutyWeek) async throws -> [DutyBookLine] {
         let from = Instant.format(week.begin), to = Instant.format(week.end)
         let monday = week.start.description, friday = week.days().last!.description
@@ -61,7 +64,7 @@ public struct DutyBookStore: Sendable {
                                 .where(col("t.due"), .lessThan, SQLBind(friday))
                         }
                 }
-                .orderBy(col("t.due")).orderBy(col("t.id")).limit(500).all().map(TaskStore.decodeRow)
+                .orderBy(col("t.due")).orderBy(col("t.id")).limit(DutyBookStore.lineLimit).all().map(TaskStore.decodeRow)
             // The week's events of all those tasks in one query.
             var events: [Int64: [TaskEvent]] = [:]
             if !tasks.isEmpty {

@@ -83,15 +83,15 @@ extension TaskStore {
     public func statistics(scopes: [String], first: Day, last: Day, today: Day) async throws -> [PersonFigures] {
         try await database.read { sql in
             let done = "t.status IN ('reported', 'accepted')", open = "t.status IN ('assigned', 'in_progress')"
-            var columns = """
+            let qualities = WorkTask.Quality.allCases.map { ", SUM(CASE WHEN t.quality = '\($0.rawValue)' THEN 1 ELSE 0 END) AS q_\($0.rawValue)" }.joined()
+            let columns: SQLQueryString = """
                 t.owner_id, o.full_name, COUNT(*) AS total,
-                SUM(CASE WHEN \(done) AND t.reported_at < \(TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS on_time,
-                SUM(CASE WHEN \(done) AND t.reported_at >= \(TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS late,
-                SUM(CASE WHEN \(open) AND t.due < '\(today.description)' THEN 1 ELSE 0 END) AS overdue,
-                SUM(CASE WHEN \(open) AND t.due >= '\(today.description)' THEN 1 ELSE 0 END) AS within
+                SUM(CASE WHEN \(unsafeRaw: done) AND t.reported_at < \(unsafeRaw: TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS on_time,
+                SUM(CASE WHEN \(unsafeRaw: done) AND t.reported_at >= \(unsafeRaw: TaskStore.endOfDueDay) THEN 1 ELSE 0 END) AS late,
+                SUM(CASE WHEN \(unsafeRaw: open) AND t.due < \(bind: today.description) THEN 1 ELSE 0 END) AS overdue,
+                SUM(CASE WHEN \(unsafeRaw: open) AND t.due >= \(bind: today.description) THEN 1 ELSE 0 END) AS within\(unsafeRaw: qualities)
                 """
-            for q in WorkTask.Quality.allCases { columns += ", SUM(CASE WHEN t.quality = '\(q.rawValue)' THEN 1 ELSE 0 END) AS q_\(q.rawValue)" }
-            let rows = try await sql.select().column(SQLRaw(columns))
+            let rows = try await sql.select().column(columns)
                 .from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = t.unit_id"))
                 .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("o")), on: SQLRaw("o.id = t.owner_id"))

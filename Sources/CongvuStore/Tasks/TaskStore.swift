@@ -12,6 +12,8 @@ public struct TaskRow: Sendable {
     /// A pending extension request: the day asked for and why.
     public var extensionDue: Day?
     public var extensionReason: String
+    /// For an orphaned task: the lead's last day in a post over its unit (nil when none there).
+    public var leadLeft: Day? = nil
 }
 
 /// Someone on a task besides its lead.
@@ -28,6 +30,7 @@ public struct TaskPerson: Sendable, Equatable {
 
 /// One step in a task's history (append-only).
 public struct TaskEvent: Sendable {
+    public var id: Int64
     public var at: Date
     public var actorName: String
     public var action: String
@@ -52,9 +55,11 @@ public struct TaskStep: Sendable {
     public var due: Day?
     public var quality: WorkTask.Quality?
     public var owner: Int64?
+    /// Files sent with the step (a report's evidence), already written to the file store.
+    public var files: [TaskFile.Upload]
 
     public init(action: TaskAction, version: Int, note: String = "", percent: Int? = nil, due: Day? = nil,
-                quality: WorkTask.Quality? = nil, owner: Int64? = nil) {
+                quality: WorkTask.Quality? = nil, owner: Int64? = nil, files: [TaskFile.Upload] = []) {
         self.action = action
         self.version = version
         self.note = note
@@ -62,6 +67,7 @@ public struct TaskStep: Sendable {
         self.due = due
         self.quality = quality
         self.owner = owner
+        self.files = files
     }
 }
 
@@ -92,7 +98,7 @@ public struct TaskStore: Sendable {
             closedAt: try row.optionalInstant("closed_at"), percent: try row.decode(column: "percent", as: Int.self),
             quality: try quality.map { guard let q = WorkTask.Quality(rawValue: $0) else { throw CorruptRow(column: "quality") }; return q },
             parentID: try row.decode(column: "parent_id", as: Int64?.self), version: try row.decode(column: "version", as: Int.self),
-            recurrence: try row.decode(column: "recurrence", as: String.self))
+            recurrence: try row.decode(column: "recurrence", as: String.self), seriesID: try row.decode(column: "series_id", as: Int64?.self))
     }
 
     static func decodeRow(_ row: any SQLRow) throws -> TaskRow {
@@ -120,17 +126,18 @@ public struct TaskStore: Sendable {
 
     /// Stores a new task with its number (the unit's next for the year), its co-operating people and
     /// watchers, the first history row and the audit record, in one transaction.
-    public func create(_ draft: WorkTask, coOwners: [Int64] = [], watchers: [Int64] = [], by actor: Actor) async throws -> WorkTask {
+    public func create(_ draft: WorkTask, coOwners: [Int64] = [], watchers: [Int64] = [], files: [TaskFile.Upload] = [],
+                       by actor: Actor) async throws -> WorkTask {
         let kind = database.kind
         return try await database.write { sql in
-            try await Self.insert(draft, coOwners: coOwners, watchers: watchers, by: actor, in: sql, kind: kind)
+            try await Self.insert(draft, coOwners: coOwners, watchers: watchers, files: files, by: actor, in: sql, kind: kind)
         }
     }
 
     /// The same inside a caller's transaction: inspections, feedback and meetings create their
     /// follow-up tasks together with their own records.
-    public static func insert(_ draft: WorkTask, coOwners: [Int64] = [], watchers: [Int64] = [], by actor: Actor,
-                              in sql: any SQLDatabase, kind: DatabaseKind) async throws -> WorkTask {
+    public static func insert(_ draft: WorkTask, coOwners: [Int64] = [], watchers: [Int64] = [], files: [TaskFile.Upload] = [],
+                              by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> WorkTask {
         let next = try await sql.raw("""
             INSERT INTO task_sequences (unit_id, year, last_number) VALUES (\(bind: draft.unitID), \(bind: draft.year), 1)
             ON CONFLICT (unit_id, year) DO UPDATE SET last_number = task_sequences.last_number + 1
@@ -144,12 +151,12 @@ public struct TaskStore: Sendable {
         let row = try await sql.insert(into: "tasks")
             .columns("unit_id", "year", "number", "title", "search_key", "content", "source_kind", "source_reference", "source_date",
                      "source_record_type", "source_record_id", "assigner_id", "owner_id", "priority", "assigned_at", "due", "original_due",
-                     "status", "parent_id", "recurrence")
+                     "status", "parent_id", "recurrence", "series_id")
             .values(SQLBind(t.unitID), SQLBind(t.year), SQLBind(t.number), SQLBind(t.title), SQLBind(SearchKey.fold(t.title)), SQLBind(t.content),
                     SQLBind(t.source.kind.rawValue), SQLBind(t.source.reference), SQLBind(t.source.date?.description), SQLBind(t.source.recordType),
                     SQLBind(t.source.recordID), SQLBind(t.assignerID), SQLBind(t.ownerID), SQLBind(t.priority.rawValue),
                     SQLBind(Instant.format(t.assignedAt)), SQLBind(t.due.description), SQLBind(t.due.description), SQLBind(t.status.rawValue),
-                    SQLBind(t.parentID), SQLBind(t.recurrence))
+                    SQLBind(t.parentID), SQLBind(t.recurrence), SQLBind(t.seriesID))
             .returning("id").first()
         t.id = try row!.decode(column: "id", as: Int64.self)
         for (ids, role) in [(coOwners, TaskPerson.Role.coOwner), (watchers, .watcher)] {
@@ -157,21 +164,25 @@ public struct TaskStore: Sendable {
                 try await sql.insert(into: "task_people").columns("task_id", "person_id", "role").values(SQLBind(t.id), SQLBind(id), SQLBind(role.rawValue)).run()
             }
         }
-        try await event(t.id, action: "assign", from: .assigned, to: .assigned, at: t.assignedAt, by: actor, toDue: t.due, toOwner: t.ownerID, in: sql)
+        let assigned = try await event(t.id, action: "assign", from: .assigned, to: .assigned, at: t.assignedAt, by: actor, toDue: t.due,
+                                       toOwner: t.ownerID, in: sql)
+        try await link(files, taskID: t.id, eventID: assigned, at: t.assignedAt, by: actor, in: sql)
         try await AuditLog.append(.init(action: .create, objectType: "task", objectID: String(t.id), after: audit(t)), by: actor, in: sql, kind: kind)
         return t
     }
 
+    /// Appends a history row; returns its id.
+    @discardableResult
     static func event(_ taskID: Int64, action: String, from: WorkTask.Status, to: WorkTask.Status, at: Date, by actor: Actor, percent: Int? = nil,
                       note: String = "", fromDue: Day? = nil, toDue: Day? = nil, fromOwner: Int64? = nil, toOwner: Int64? = nil,
-                      quality: WorkTask.Quality? = nil, in sql: any SQLDatabase) async throws {
+                      quality: WorkTask.Quality? = nil, in sql: any SQLDatabase) async throws -> Int64 {
         try await sql.insert(into: "task_events")
             .columns("task_id", "at", "actor_id", "actor_name", "action", "from_status", "to_status", "percent", "note", "from_due", "to_due",
                      "from_owner", "to_owner", "quality")
             .values(SQLBind(taskID), SQLBind(Instant.format(at)), SQLBind(actor.id), SQLBind(actor.name), SQLBind(action), SQLBind(from.rawValue),
                     SQLBind(to.rawValue), SQLBind(percent), SQLBind(note), SQLBind(fromDue?.description), SQLBind(toDue?.description),
                     SQLBind(fromOwner), SQLBind(toOwner), SQLBind(quality?.rawValue))
-            .run()
+            .returning("id").first()!.decode(column: "id", as: Int64.self)
     }
 
     // MARK: Read
@@ -196,7 +207,7 @@ public struct TaskStore: Sendable {
     static func decodeEvent(_ r: any SQLRow) throws -> TaskEvent {
         guard let from = WorkTask.Status(rawValue: try r.decode(column: "from_status", as: String.self)),
               let to = WorkTask.Status(rawValue: try r.decode(column: "to_status", as: String.self)) else { throw CorruptRow(column: "status") }
-        return TaskEvent(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
+        return TaskEvent(id: try r.decode(column: "id", as: Int64.self), at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
                          action: try r.decode(column: "action", as: String.self), fromStatus: from, toStatus: to,
                          percent: try r.decode(column: "percent", as: Int?.self), note: try r.decode(column: "note", as: String.self),
                          fromDue: try r.day("from_due"), toDue: try r.day("to_due"), fromOwner: try r.decode(column: "from_owner", as: Int64?.self),
@@ -345,9 +356,10 @@ public struct TaskStore: Sendable {
             }
             try errors.throwIfAny()
             try await update.where("id", .equal, id).where("version", .equal, current.version).run()
-            try await TaskStore.event(id, action: step.action.rawValue, from: current.status, to: next, at: now, by: actor,
-                                      percent: step.action == .progress ? t.percent : nil, note: note, fromDue: fromDue, toDue: toDue,
-                                      fromOwner: fromOwner, toOwner: toOwner, quality: step.action == .accept ? t.quality : nil, in: sql)
+            let event = try await TaskStore.event(id, action: step.action.rawValue, from: current.status, to: next, at: now, by: actor,
+                                                  percent: step.action == .progress ? t.percent : nil, note: note, fromDue: fromDue, toDue: toDue,
+                                                  fromOwner: fromOwner, toOwner: toOwner, quality: step.action == .accept ? t.quality : nil, in: sql)
+            try await TaskStore.link(step.files, taskID: id, eventID: event, at: now, by: actor, in: sql)
             if step.action != .comment {
                 try await AuditLog.append(.init(action: .update, objectType: "task", objectID: String(id), before: TaskStore.audit(current),
                                                 after: TaskStore.audit(t), reason: note), by: actor, in: sql, kind: kind)
@@ -360,9 +372,15 @@ public struct TaskStore: Sendable {
 
     /// Open tasks in the scopes whose lead holds no post, on `day`, in the task's unit or under it:
     /// they wait for the head to reassign them.
+    /// Each carries the lead's last day in a post there (`leadLeft`), from which it has waited.
     public func orphans(scopes: [String], on day: Day, limit: Int = 1000) async throws -> [TaskRow] {
         try await database.read { sql in
-            try await select(sql).within(scopes: scopes, column: col("u.path"))
+            try await select(sql).column(SQLAlias(SQLQueryString("""
+                    (SELECT MAX(a.valid_to) FROM assignments a JOIN units pu ON pu.id = a.unit_id
+                        WHERE a.person_id = t.owner_id AND a.valid_to < \(bind: day.description)
+                        AND (pu.path LIKE u.path || '%' OR u.path LIKE pu.path || '%'))
+                    """), as: SQLIdentifier("lead_left")))
+                .within(scopes: scopes, column: col("u.path"))
                 .where(col("t.status"), .in, SQLBind.group(WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)))
                 .where(SQLQueryString("""
                     NOT EXISTS (SELECT 1 FROM assignments a JOIN units pu ON pu.id = a.unit_id
@@ -370,7 +388,11 @@ public struct TaskStore: Sendable {
                         AND (a.valid_to IS NULL OR a.valid_to >= \(bind: day.description))
                         AND (pu.path LIKE u.path || '%' OR u.path LIKE pu.path || '%'))
                     """))
-                .orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map(TaskStore.decodeRow)
+                .orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map { r in
+                    var row = try TaskStore.decodeRow(r)
+                    row.leadLeft = try r.day("lead_left")
+                    return row
+                }
         }
     }
 

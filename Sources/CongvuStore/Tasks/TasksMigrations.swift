@@ -122,6 +122,41 @@ extension Schema {
         "ALTER TABLE tasks ADD COLUMN recurrence TEXT NOT NULL DEFAULT ''",
     ])
 
+    /// Files attached to a task or one of its steps (stored once by SHA-256, never removed), and
+    /// recurring series: the rule, its first day and how far its tasks are generated, so a series
+    /// without an end is extended every night.
+    static let taskFilesAndSeries = Migration(version: 24, name: "task_files_and_series") { kind in
+        [
+            """
+            CREATE TABLE task_files (
+                id {ID},
+                task_id BIGINT NOT NULL REFERENCES tasks(id),
+                event_id BIGINT REFERENCES task_events(id),
+                sha256 TEXT NOT NULL,
+                name TEXT NOT NULL,
+                ext TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                added_at TEXT NOT NULL,
+                added_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX task_files_task ON task_files(task_id, id)",
+            """
+            CREATE TABLE task_series (
+                id {ID},
+                rule TEXT NOT NULL,
+                starts TEXT NOT NULL,
+                until TEXT,
+                generated_through TEXT NOT NULL,
+                stopped_at TEXT,
+                stopped_by TEXT NOT NULL DEFAULT '',
+                stop_reason TEXT NOT NULL DEFAULT '')
+            """,
+            "CREATE INDEX task_series_open ON task_series(generated_through) WHERE stopped_at IS NULL",
+            "ALTER TABLE tasks ADD COLUMN series_id BIGINT REFERENCES task_series(id)",
+            "CREATE INDEX tasks_series ON tasks(series_id, due) WHERE series_id IS NOT NULL",
+        ] + appendOnly("task_files", kind)
+    }
+
     /// Written standing duties per person and post, effective-dated, approved by the head; never deleted.
     static let standingDuties = Migration(version: 22, name: "standing_duties", sql: [
         """

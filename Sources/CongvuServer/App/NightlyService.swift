@@ -1,0 +1,44 @@
+import CongvuDomain
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// One of the jobs the server runs once a night. Every job is safe to run twice and on several
+/// nodes at once (each checks in the database what is already done), so no node needs to know
+/// whether another ran it.
+struct NightlyJob: Sendable {
+    let name: String
+    /// Does the night's work at `now`; returns what it did, for the log.
+    let run: @Sendable (_ now: Date) async throws -> String
+}
+
+/// Runs the features' nightly jobs once a night, after 01:00 in Vietnam (and once at start when
+/// the server starts after that hour), one after another; one job failing does not stop the others.
+struct NightlyService: Service {
+    let jobs: [NightlyJob]
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        var done: Day?
+        while !Task.isCancelled {
+            let now = Date()
+            let today = Day(now, in: CivilTime.vietnam)
+            if done != today, now.timeIntervalSince(CivilTime.startOfDay(today)) >= 3600 {
+                done = today
+                for job in jobs {
+                    do {
+                        let said = try await job.run(now)
+                        logger.info("nightly job done", metadata: ["job": "\(job.name)", "result": "\(said)"])
+                    } catch {
+                        logger.error("nightly job failed", metadata: ["job": "\(job.name)", "error": "\(error)"])
+                    }
+                }
+            }
+            try? await Task.sleep(for: .seconds(60))
+        }
+    }
+}
