@@ -89,7 +89,7 @@ struct CalendarCommand: AsyncParsableCommand {
 /// `congvu bench …`: release-build measurements that docs/PERFORMANCE.md records.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
-                                                    subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self, OneStopBench.self])
+                                                    subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self, OneStopBench.self, TaskBench.self])
 
     struct CalendarBench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "calendar",

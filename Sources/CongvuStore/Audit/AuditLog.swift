@@ -48,20 +48,38 @@ public struct AuditLog: Sendable {
     /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
     /// keeps two concurrent transactions from chaining to the same predecessor.
     static func append(_ entry: Entry, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
-        let (seq, prev) = try await HashChain.head(of: "audit_log", lock: 7261001, in: sql, kind: kind)
-        var record = AuditRecord(seq: seq, at: Instant.now(), actorID: actor.id, actorName: actor.name,
-                                 action: entry.action, objectType: entry.objectType, objectID: entry.objectID,
-                                 before: entry.before, after: entry.after, reason: entry.reason,
-                                 prevHash: prev, hash: "")
-        record.hash = sha256(record.canonical)
-        try await sql.insert(into: "audit_log")
-            .columns("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
-                     "before_json", "after_json", "reason", "prev_hash", "hash")
-            .values(SQLBind(record.seq), SQLBind(record.at), SQLBind(record.actorID), SQLBind(record.actorName),
-                    SQLBind(record.action.rawValue), SQLBind(record.objectType), SQLBind(record.objectID),
-                    SQLBind(record.before), SQLBind(record.after), SQLBind(record.reason),
-                    SQLBind(record.prevHash), SQLBind(record.hash))
-            .run()
+        try await append([entry], by: actor, in: sql, kind: kind)
+    }
+
+    /// Appends several records of one change (a bulk reassignment) in order: the chain's head read
+    /// once, the records chained in memory and written in multi-row inserts.
+    static func append(_ entries: [Entry], by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
+        guard !entries.isEmpty else { return }
+        var (seq, prev) = try await HashChain.head(of: "audit_log", lock: 7261001, in: sql, kind: kind)
+        let at = Instant.now()
+        var records: [AuditRecord] = []
+        for entry in entries {
+            var record = AuditRecord(seq: seq, at: at, actorID: actor.id, actorName: actor.name,
+                                     action: entry.action, objectType: entry.objectType, objectID: entry.objectID,
+                                     before: entry.before, after: entry.after, reason: entry.reason,
+                                     prevHash: prev, hash: "")
+            record.hash = sha256(record.canonical)
+            records.append(record)
+            seq += 1
+            prev = record.hash
+        }
+        for part in stride(from: 0, to: records.count, by: 500) {
+            var insert = sql.insert(into: "audit_log")
+                .columns("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                         "before_json", "after_json", "reason", "prev_hash", "hash")
+            for record in records[part..<min(part + 500, records.count)] {
+                insert = insert.values(SQLBind(record.seq), SQLBind(record.at), SQLBind(record.actorID), SQLBind(record.actorName),
+                                       SQLBind(record.action.rawValue), SQLBind(record.objectType), SQLBind(record.objectID),
+                                       SQLBind(record.before), SQLBind(record.after), SQLBind(record.reason),
+                                       SQLBind(record.prevHash), SQLBind(record.hash))
+            }
+            try await insert.run()
+        }
     }
 
     /// Records an event that changes no business row (sign-in, sign-out) in its own transaction.

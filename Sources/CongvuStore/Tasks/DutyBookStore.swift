@@ -38,48 +38,84 @@ public struct DutyBookStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// The week's lines: the department's tasks (given in its subtree, or led by someone holding a
-    /// post in it that week) with an event in the week, or still open and overdue at its last working
-    /// day; key tasks (overdue, then urgent or high priority) first.
     /// Lines a book holds at most; the page says so when a week reaches it.
     public static let lineLimit = 500
 
+    /// The week's lines: the department's tasks (given in its subtree, or led by someone holding a
+    /// post in it that week) with an event in the week, or still open and overdue at its last working
+    /// day; key tasks (overdue, then urgent or high priority) first.
     public func lines(unitPath: String, week: DutyWeek) async throws -> [DutyBookLine] {
+        try await lines(unitPaths: [unitPath], week: week)[unitPath] ?? []
+    }
+
+    /// The same for many departments at once (a leader's or a province's week): the week's tasks
+    /// are read once, by the week's history and by the open overdue ones, and each department gets
+    /// those in its subtree or led by someone in post there that week.
+    public func lines(unitPaths: [String], week: DutyWeek) async throws -> [String: [DutyBookLine]] {
+        guard !unitPaths.isEmpty else { return [:] }
         let from = Instant.format(week.begin), to = Instant.format(week.end)
         let monday = week.start.description, friday = week.days().last!.description
-        let rows: [(TaskRow, [TaskEvent])] = try await database.read { sql in
-            let tasks = try await TaskStore(database: database).select(sql)
-                .where { g in
-                    g.where(col("u.path"), .like, SQLBind(unitPath + "%"))
-                        .orWhere(SQLQueryString("""
-                            EXISTS (SELECT 1 FROM assignments a JOIN units pu ON pu.id = a.unit_id WHERE a.person_id = t.owner_id
-                                AND pu.path LIKE \(bind: unitPath + "%") AND a.valid_from <= \(bind: friday)
-                                AND (a.valid_to IS NULL OR a.valid_to >= \(bind: monday)))
-                            """))
+        let roots = Set(unitPaths).filter { p in !unitPaths.contains { $0 != p && p.hasPrefix($0) } }.sorted()
+        let (tasks, posts, events) = try await database.read { sql -> ([TaskRow], [Int64: [String]], [Int64: [TaskEvent]]) in
+            // Who held a post in the departments that week, and where.
+            var posts: [Int64: [String]] = [:]
+            let postRows = try await sql.select().column(col("a.person_id")).column(col("pu.path"))
+                .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("pu")), on: SQLRaw("pu.id = a.unit_id"))
+                .within(scopes: roots, column: col("pu.path"))
+                .where(col("a.valid_from"), .lessThanOrEqual, SQLBind(friday))
+                .where { g in g.where(col("a.valid_to"), .is, SQLLiteral.null).orWhere(col("a.valid_to"), .greaterThanOrEqual, SQLBind(monday)) }
+                .all()
+            for r in postRows {
+                posts[try r.decode(column: "person_id", as: Int64.self), default: []].append(try r.decode(column: "path", as: String.self))
+            }
+            let people = Array(posts.keys)
+            func scoped(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+                q.where { g in
+                    var g = g.within(scopes: roots, column: col("u.path"))
+                    if !people.isEmpty { g = g.orWhere(col("t.owner_id"), .in, SQLBind.group(people)) }
+                    return g
                 }
-                .where { g in
-                    g.where(SQLQueryString("t.id IN (SELECT task_id FROM task_events WHERE at >= \(bind: from) AND at < \(bind: to))"))
-                        .orWhere { o in
-                            o.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
-                                .where(col("t.due"), .lessThan, SQLBind(friday))
-                        }
-                }
-                .orderBy(col("t.due")).orderBy(col("t.id")).limit(DutyBookStore.lineLimit).all().map(TaskStore.decodeRow)
-            // The week's events of all those tasks in one query.
+            }
+            let store = TaskStore(database: database)
+            // Tasks with a step in the week, then those open and overdue by its Friday.
+            var byID: [Int64: TaskRow] = [:]
+            for r in try await scoped(store.select(sql))
+                .where(SQLQueryString("t.id IN (SELECT task_id FROM task_events WHERE at >= \(bind: from) AND at < \(bind: to))")).all() {
+                let row = try TaskStore.decodeRow(r)
+                byID[row.task.id] = row
+            }
+            for r in try await scoped(store.select(sql))
+                .where(col("t.status"), .in, SQLBind.group([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
+                .where(col("t.due"), .lessThan, SQLBind(friday)).all() {
+                let row = try TaskStore.decodeRow(r)
+                byID[row.task.id] = row
+            }
+            // The week's history rows of those tasks.
             var events: [Int64: [TaskEvent]] = [:]
-            if !tasks.isEmpty {
-                for r in try await sql.select().column("*").from("task_events").where("task_id", .in, SQLBind.group(tasks.map(\.task.id)))
+            let ids = Array(byID.keys)
+            for part in stride(from: 0, to: ids.count, by: 1000) {
+                for r in try await sql.select().column("*").from("task_events").where("task_id", .in, SQLBind.group(Array(ids[part..<min(part + 1000, ids.count)])))
                     .where("at", .greaterThanOrEqual, from).where("at", .lessThan, to).orderBy("id").all() {
                     events[try r.decode(column: "task_id", as: Int64.self), default: []].append(try TaskStore.decodeEvent(r))
                 }
             }
-            return tasks.map { ($0, events[$0.task.id] ?? []) }
+            return (byID.values.sorted { ($0.task.due, $0.task.id) < ($1.task.due, $1.task.id) }, posts, events)
         }
         let end = week.days().last!
         func key(_ t: TaskRow) -> Int {
             (t.task.standing(on: end) == .openOverdue ? 0 : 2) + (t.task.priority == .normal ? 1 : 0)
         }
-        return rows.map { DutyBookLine(task: $0.0, events: $0.1) }.sorted { (key($0.task), $0.task.task.due) < (key($1.task), $1.task.task.due) }
+        var out: [String: [DutyBookLine]] = [:]
+        for path in Set(unitPaths) {
+            let mine = tasks.filter { (t: TaskRow) -> Bool in
+                t.unitPath.hasPrefix(path) || (posts[t.task.ownerID] ?? []).contains(where: { (held: String) in held.hasPrefix(path) })
+            }
+                .prefix(DutyBookStore.lineLimit)
+            out[path] = mine.map { DutyBookLine(task: $0, events: events[$0.task.id] ?? []) }
+                .sorted { (key($0.task), $0.task.task.due) < (key($1.task), $1.task.task.due) }
+        }
+        return out
     }
 
     static func decode(_ row: any SQLRow) throws -> DutyBook {

@@ -397,28 +397,54 @@ public struct TaskStore: Sendable {
     }
 
     /// Hands several tasks to new leads at once (one transaction: all or none), each with its
-    /// history row and audit record naming the reason.
+    /// history row and audit record naming the reason. Read, updated (one statement per new lead)
+    /// and recorded in batches: a departing head's 500 tasks are one short transaction.
     public func reassign(_ moves: [(taskID: Int64, owner: Int64)], reason: String, at now: Date = Date(), by actor: Actor) async throws -> Int {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count >= 3 else { throw ValidationErrors([FieldError("reason", "reason_required")]) }
         let kind = database.kind
+        var newOwner: [Int64: Int64] = [:]
+        for m in moves { newOwner[m.taskID] = m.owner }
+        let ids = Array(newOwner.keys)
         return try await database.write { sql in
-            var moved = 0
-            for (id, owner) in moves {
-                guard let row = try await sql.select().column("*").from("tasks").where("id", .equal, id).first() else { throw StoreError.notFound("task") }
-                let current = try TaskStore.decode(row)
-                guard current.status.isOpen, current.ownerID != owner else { continue }
-                var t = current
-                t.ownerID = owner
-                t.version += 1
-                try await sql.update("tasks").set("owner_id", to: owner).set("version", to: t.version).where("id", .equal, id).run()
-                try await TaskStore.event(id, action: TaskAction.reassign.rawValue, from: current.status, to: current.status, at: now, by: actor,
-                                          note: reason, fromOwner: current.ownerID, toOwner: owner, in: sql)
-                try await AuditLog.append(.init(action: .update, objectType: "task", objectID: String(id), before: TaskStore.audit(current),
-                                                after: TaskStore.audit(t), reason: reason), by: actor, in: sql, kind: kind)
-                moved += 1
+            var current: [Int64: WorkTask] = [:]
+            for part in stride(from: 0, to: ids.count, by: 1000) {
+                for row in try await sql.select().column("*").from("tasks").where("id", .in, SQLBind.group(Array(ids[part..<min(part + 1000, ids.count)]))).all() {
+                    let t = try TaskStore.decode(row)
+                    current[t.id] = t
+                }
             }
-            return moved
+            guard current.count == ids.count else { throw StoreError.notFound("task") }
+            let moving = moves.compactMap { m -> (WorkTask, Int64)? in
+                guard let t = current[m.taskID], t.status.isOpen, t.ownerID != m.owner else { return nil }
+                return (t, m.owner)
+            }
+            guard !moving.isEmpty else { return 0 }
+            for (owner, group) in Dictionary(grouping: moving, by: \.1) {
+                let list = group.map(\.0.id)
+                for part in stride(from: 0, to: list.count, by: 1000) {
+                    try await sql.update("tasks").set("owner_id", to: owner).set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
+                        .where("id", .in, SQLBind.group(Array(list[part..<min(part + 1000, list.count)]))).run()
+                }
+            }
+            let at = Instant.format(now)
+            for part in stride(from: 0, to: moving.count, by: 500) {
+                var insert = sql.insert(into: "task_events")
+                    .columns("task_id", "at", "actor_id", "actor_name", "action", "from_status", "to_status", "note", "from_owner", "to_owner")
+                for (t, owner) in moving[part..<min(part + 500, moving.count)] {
+                    insert = insert.values(SQLBind(t.id), SQLBind(at), SQLBind(actor.id), SQLBind(actor.name), SQLBind(TaskAction.reassign.rawValue),
+                                           SQLBind(t.status.rawValue), SQLBind(t.status.rawValue), SQLBind(reason), SQLBind(t.ownerID), SQLBind(owner))
+                }
+                try await insert.run()
+            }
+            try await AuditLog.append(moving.map { t, owner in
+                var after = t
+                after.ownerID = owner
+                after.version += 1
+                return AuditLog.Entry(action: .update, objectType: "task", objectID: String(t.id), before: TaskStore.audit(t),
+                                      after: TaskStore.audit(after), reason: reason)
+            }, by: actor, in: sql, kind: kind)
+            return moving.count
         }
     }
 }

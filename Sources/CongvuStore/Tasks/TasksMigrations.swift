@@ -157,6 +157,12 @@ extension Schema {
         ] + appendOnly("task_files", kind)
     }
 
+    /// Open tasks past a day across many units (a week's duty books, the province's overdue) found
+    /// by their status and deadline.
+    static let taskStatusIndex = Migration(version: 25, name: "task_status_index", sql: [
+        "CREATE INDEX tasks_status_due ON tasks(status, due)",
+    ])
+
     /// Written standing duties per person and post, effective-dated, approved by the head; never deleted.
     static let standingDuties = Migration(version: 22, name: "standing_duties", sql: [
         """
