@@ -91,6 +91,19 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
                                                     subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self, OneStopBench.self, TaskBench.self])
 
+    /// A migrated database for a bench: PostgreSQL at `databaseURL`, or SQLite in `keep` (or a
+    /// temporary directory the caller removes); the directory is returned either way.
+    static func openDatabase(databaseURL: String?, keep: String?) async throws -> (Database, String) {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("congvu-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let location: DatabaseLocation = databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: dir + "/congvu.sqlite")
+        let db = try await Database.open(location, logger: logger)
+        try await Migrator().migrate(db)
+        return (db, dir)
+    }
+
     struct CalendarBench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "calendar",
             abstract: "Working-day arithmetic and lunar conversion, each beside its raw floor.")

@@ -22,15 +22,11 @@ extension BenchCommand {
         @Option(help: "Keep the SQLite data directory here (to serve it afterwards with `congvu serve --data-dir`).") var keep: String?
 
         func run() async throws {
-            var logger = Logger(label: "bench")
-            logger.logLevel = .error
-            let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("congvu-bench-\(UUID().uuidString)").path
-            defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let location: DatabaseLocation = databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: dir + "/congvu.sqlite")
-            let db = try await Database.open(location, logger: logger)
-            defer { Task { await db.shutdown() } }
-            try await Migrator().migrate(db)
+            let (db, dir) = try await BenchCommand.openDatabase(databaseURL: databaseURL, keep: keep)
+            defer {
+                if keep == nil { try? FileManager.default.removeItem(atPath: dir) }
+                Task { await db.shutdown() }
+            }
 
             // The province, its units and their people (the first of each unit leads it).
             let actor = Actor(id: nil, name: "bench")

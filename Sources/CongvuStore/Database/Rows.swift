@@ -41,6 +41,19 @@ extension SQLPredicateBuilder {
         within(scopes: scopes, columns: [column])
     }
 
+    /// Rows whose unit (`unitID`, a column led by an index) is one of the units in `scopes`: the
+    /// units are found once (`IN (SELECT id FROM units WHERE path LIKE …)`), instead of comparing
+    /// each row's joined path with every scope, which makes the planner walk all rows.
+    func withinUnits(scopes: [String], unitID column: any SQLExpression) -> Self {
+        if scopes.isEmpty { return self.where(SQLLiteral.boolean(false)) }
+        var q: SQLQueryString = "SELECT id FROM units WHERE "
+        for (i, scope) in scopes.enumerated() {
+            q.appendLiteral(i == 0 ? "path LIKE " : " OR path LIKE ")
+            q.appendInterpolation(bind: scope + "%")
+        }
+        return self.where(column, .in, SQLGroupExpression(q))
+    }
+
     /// Rows where any of `columns` lies in one of `scopes` (an object that lives at several units).
     func within(scopes: [String], columns: [any SQLExpression]) -> Self {
         if scopes.isEmpty { return self.where(SQLLiteral.boolean(false)) }

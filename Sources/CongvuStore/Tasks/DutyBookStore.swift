@@ -72,7 +72,7 @@ public struct DutyBookStore: Sendable {
             let people = Array(posts.keys)
             func scoped(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
                 q.where { g in
-                    var g = g.within(scopes: roots, column: col("u.path"))
+                    var g = g.withinUnits(scopes: roots, unitID: col("t.unit_id"))
                     if !people.isEmpty { g = g.orWhere(col("t.owner_id"), .in, SQLBind.group(people)) }
                     return g
                 }

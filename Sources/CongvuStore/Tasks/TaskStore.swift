@@ -275,7 +275,7 @@ public struct TaskStore: Sendable {
     /// A unit's tasks (and those of the units under it), by deadline.
     public func board(_ filter: BoardFilter, limit: Int = 500) async throws -> [TaskRow] {
         try await database.read { sql in
-            var q = select(sql).within(scopes: filter.unitPaths, column: col("u.path"))
+            var q = select(sql).withinUnits(scopes: filter.unitPaths, unitID: col("t.unit_id"))
             if !filter.statuses.isEmpty { q = q.where(col("t.status"), .in, SQLBind.group(filter.statuses.map(\.rawValue))) }
             if let owner = filter.ownerID { q = q.where(col("t.owner_id"), .equal, SQLBind(owner)) }
             if let pattern = SearchKey.likePattern(filter.search) { q = q.where(col("t.search_key"), .like, SQLBind(pattern)) }
