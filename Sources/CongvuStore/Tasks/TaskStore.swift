@@ -249,11 +249,13 @@ public struct TaskStore: Sendable {
     /// A person's tasks: those they lead, co-operate on or watch; open ones first by deadline.
     public func mine(personID: Int64, includeClosed: Bool = false, limit: Int = 200) async throws -> [TaskRow] {
         try await database.read { sql in
-            var q = select(sql).where { group in
-                group.where(col("t.owner_id"), .equal, SQLBind(personID))
-                    .orWhere(SQLQueryString("t.id IN (SELECT task_id FROM task_people WHERE person_id = \(bind: personID))"))
-            }
-            if !includeClosed { q = q.where(col("t.status"), .in, SQLBind.group(WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue))) }
+            // One set of ids from two indexes (the lead's, the other people's): an OR across two
+            // tables would make PostgreSQL read every task.
+            let open = WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)
+            let led: SQLQueryString = includeClosed ? "SELECT id FROM tasks WHERE owner_id = \(bind: personID)"
+                : "SELECT id FROM tasks WHERE owner_id = \(bind: personID) AND status IN (\(binds: open))"
+            var q = select(sql).where(SQLQueryString("t.id IN (\(led) UNION SELECT task_id FROM task_people WHERE person_id = \(bind: personID))"))
+            if !includeClosed { q = q.where(col("t.status"), .in, SQLBind.group(open)) }
             return try await q.orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map(TaskStore.decodeRow)
         }
     }
