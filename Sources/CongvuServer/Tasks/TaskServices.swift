@@ -58,6 +58,12 @@ public struct TaskServices: FeatureServices {
     /// units of `scopes`, with those units for the picker: 404 without one, 403 for a unit outside them.
     func pickUnit(_ request: Request, scopes: [String]) async throws -> (OrgUnit, [OrgUnit]) {
         guard !scopes.isEmpty else { throw Forbidden() }
+        // Asked by id (the API, a link): that unit alone, without listing the picker's choices.
+        if let asked = request.uri.queryParameters["unit"].flatMap({ Int64($0) }), request.uri.path.hasPrefix("/api/") {
+            guard let unit = try await shared.units.get(asked) else { throw StoreError.notFound("unit") }
+            guard scopes.contains(where: { unit.path.hasPrefix($0) }), unit.isActive(on: shared.today) else { throw Forbidden() }
+            return (unit, [unit])
+        }
         let units = try await shared.units.list(scopes: scopes).filter { $0.isActive(on: shared.today) }
         let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
         guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else {

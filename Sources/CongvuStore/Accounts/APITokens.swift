@@ -42,15 +42,18 @@ extension AccountStore {
     public func account(apiToken: String, now: Date = Date()) async throws -> Account? {
         let hash = Token.hash(apiToken)
         let moment = Instant.format(now)
-        let found = try await database.read { sql in
-            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users"))).from("users")
+        let minuteAgo = Instant.format(now.addingTimeInterval(-60))
+        let row = try await database.read { sql in
+            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
+                .column(col("api_tokens.last_used_at"), as: "token_last_used").from("users")
                 .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id"))
                 .where(col("api_tokens.token_hash"), .equal, SQLBind(hash)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
                 .where { $0.where(col("api_tokens.expires_at"), .is, SQLLiteral.null).orWhere(col("api_tokens.expires_at"), .greaterThan, SQLBind(moment)) }
-                .where(col("users.disabled"), .equal, SQLBind(false)).first().map(AccountStore.decode)
+                .where(col("users.disabled"), .equal, SQLBind(false)).first()
         }
-        if found != nil {
-            let minuteAgo = Instant.format(now.addingTimeInterval(-60))
+        let found = try row.map(AccountStore.decode)
+        // A write only when the last use noted is over a minute old: most requests only read.
+        if let row, (try row.decode(column: "token_last_used", as: String?.self)).map({ $0 < minuteAgo }) ?? true {
             try await database.write { sql in
                 try await sql.update("api_tokens").set("last_used_at", to: SQLBind(moment)).where("token_hash", .equal, SQLBind(hash))
                     .where { $0.where("last_used_at", .is, SQLLiteral.null).orWhere("last_used_at", .lessThan, SQLBind(minuteAgo)) }.run()
