@@ -11,7 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
-# A page being replaced: the element went stale, or Chrome lost the node mid-navigation.
+# A page being replaced: the element went stale, or Chrome lost the node mid-navigation. Every
+# wait ignores both: a form's submission can navigate while the wait looks for the next page.
 RELOADING = (StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -123,7 +124,7 @@ class Checks:
         d.find_element(By.ID, "username").send_keys(username)
         d.find_element(By.ID, "password").send_keys(PASSWORD)
         d.find_element(By.ID, "login-submit").click()
-        WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "a.me")))
+        WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.CSS_SELECTOR, "a.me")))
 
     def test_leader_switches_language_and_finds_nguyen(self):
         d = browser()
@@ -131,14 +132,14 @@ class Checks:
             self.sign_in(d, "chutich.giahung")
             assert "Tổng quan" in d.find_element(By.TAG_NAME, "h1").text
             d.find_element(By.ID, "lang-switch").click()
-            WebDriverWait(d, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
             assert "Overview" in d.find_element(By.TAG_NAME, "h1").text
             d.find_element(By.LINK_TEXT, "Staff").click()
-            box = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "people-q")))
+            box = WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "people-q")))
             box.clear()
             box.send_keys("nguyen")
             d.find_element(By.ID, "people-search").click()
-            WebDriverWait(d, 10).until(lambda d: "q=nguyen" in d.current_url)
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: "q=nguyen" in d.current_url)
             names = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#people-list a.person-name")]
             assert names, "no result for 'nguyen'"
             assert all("Nguyễn" in n for n in names), names
@@ -152,16 +153,16 @@ class Checks:
         try:
             self.sign_in(d, "motcua.giahung")
             d.find_element(By.LINK_TEXT, "Một cửa").click()
-            WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.ID, "intake-link"))).click()
-            Select(WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "procedure-select")))).select_by_visible_text(
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.ID, "intake-link"))).click()
+            Select(WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "procedure-select")))).select_by_visible_text(
                 "1.000894 · Đăng ký kết hôn")
             d.find_element(By.CSS_SELECTOR, "#procedure-pick button[type=submit]").click()
-            form = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "intake-form")))
+            form = WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "intake-form")))
             form.find_element(By.NAME, "name").send_keys("Trần Thị Mai Anh")
             form.find_element(By.NAME, "id_number").send_keys("037190001234")
             form.find_element(By.NAME, "phone").send_keys("0912345678")
             form.find_element(By.CSS_SELECTOR, "button.primary").click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "received-note")))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "received-note")))
             code = d.find_element(By.ID, "dossier-code").text
             assert code.startswith("000.01.37.H40-"), code
             status = lambda: d.find_element(By.ID, "dossier-status").text
@@ -186,7 +187,7 @@ class Checks:
             # The receipt printed for the citizen: the code, a barcode and a QR code, read back by a
             # real decoder from the rendered page (it carries the dossier's rating tag).
             d.find_element(By.ID, "print-receipt").click()
-            WebDriverWait(d, 10).until(lambda d: code in d.page_source and "<svg" in d.page_source)
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: code in d.page_source and "<svg" in d.page_source)
             qr_png = os.path.join(self.shots, "receipt-qr.png")
             d.find_element(By.ID, "receipt-qr").screenshot(qr_png)
             scanned = subprocess.run(["zbarimg", "--quiet", "--raw", qr_png], capture_output=True, text=True).stdout.strip()
@@ -198,7 +199,7 @@ class Checks:
                 phone.get(self.base + "/tra-cuu")
                 phone.find_element(By.NAME, "ma").send_keys(code.lower())
                 phone.find_element(By.CSS_SELECTOR, "#tracking-form button").click()
-                WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "tracking-status")))
+                WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "tracking-status")))
                 assert phone.find_element(By.ID, "tracking-status").text == "Đã trả kết quả"
                 result = phone.find_element(By.ID, "tracking-result").text
                 assert "T.T.M.A." in result and "Trần Thị Mai Anh" not in result, result
@@ -207,22 +208,22 @@ class Checks:
             finally:
                 phone.quit()
             # The counter's tablet opens the rating in counter mode: no staff menu, no sign-out.
-            WebDriverWait(d, 10).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "rate-form")))
             assert not d.find_elements(By.CSS_SELECTOR, "nav.menu") and not d.find_elements(By.CSS_SELECTOR, "form[action='/logout']")
             tablet = d.current_url
             # The citizen at home scans the receipt's QR on a phone: tracking, then "rate", no account.
             phone = browser(phone=True)
             try:
                 phone.get(scanned)
-                WebDriverWait(phone, 10).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
-                form = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
+                WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.ID, "rate-link"))).click()
+                form = WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "rate-form")))
                 assert not form.find_elements(By.NAME, "digits"), "the receipt's QR should need no further proof"
                 form.find_element(By.CSS_SELECTOR, "input[name=satisfaction][value=very_satisfied]").click()
                 form.find_element(By.NAME, "comment").send_keys("Nhanh, chu đáo")
                 assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
                 form.find_element(By.CSS_SELECTOR, "button.primary").click()
-                WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rating-thanks")))
+                WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "rating-thanks")))
                 self.shot(phone, "rating-phone")
             finally:
                 phone.quit()
@@ -263,7 +264,7 @@ class Checks:
             for listing, link in (("/tasks/duty-books", "#duty-books a"), ("/tasks/duties", "#duties-list a")):
                 d.get(self.base + listing)
                 d.find_element(By.CSS_SELECTOR, link).click()
-                WebDriverWait(d, 10).until(lambda d: d.current_url.rstrip("/") != self.base + listing)
+                WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: d.current_url.rstrip("/") != self.base + listing)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{d.current_url} is {width}px wide on a phone"
             # The compliance chart's labels are legible on a phone, the last one inside the chart.
@@ -291,12 +292,12 @@ class Checks:
             d.save_screenshot(os.path.join(self.shots, "people-phone.png"))
             # "More" opens the rest of the menu, each link once, and it leads where it says.
             d.find_element(By.CSS_SELECTOR, "label.nav-more-button").click()
-            more = WebDriverWait(d, 5).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".nav-more")))
+            more = WebDriverWait(d, 5, ignored_exceptions=RELOADING).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".nav-more")))
             labels = [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav.menu a") if a.text]
             assert len(labels) == len(set(labels)), labels
             self.shot(d, "menu-phone")
             more.find_element(By.LINK_TEXT, "Máy chấm công").click()
-            WebDriverWait(d, 10).until(lambda d: d.current_url.endswith("/terminals"))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: d.current_url.endswith("/terminals"))
         finally:
             d.quit()
 
@@ -317,14 +318,14 @@ class Checks:
             form.find_element(By.NAME, "username").send_keys("admin")
             form.find_element(By.NAME, "password").send_keys("Abc12345")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "figure.tile")))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.CSS_SELECTOR, "figure.tile")))
             camera_url = d.current_url
             # The first time, ffmpeg has just started: allow for the camera's answer.
-            WebDriverWait(d, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
+            WebDriverWait(d, 30, ignored_exceptions=RELOADING).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
             times = []
             for _ in range(3):
                 d.get(camera_url)
-                WebDriverWait(d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
+                WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms"))
                 times.append(int(d.find_element(By.CSS_SELECTOR, "figure.tile").get_attribute("data-first-frame-ms")))
             print(f"  time to first frame with the stream running: {times} ms (from opening the page)")
             assert min(times) < 1500, f"first frame took {times} ms"
@@ -343,7 +344,7 @@ class Checks:
             for pid in pids:
                 os.kill(int(pid), signal.SIGSTOP)
             try:
-                WebDriverWait(d, 20).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-reconnects") or 0) >= 1)
+                WebDriverWait(d, 20, ignored_exceptions=RELOADING).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-reconnects") or 0) >= 1)
             finally:
                 for pid in pids:
                     try:
@@ -371,7 +372,7 @@ class Checks:
             # Two closed segments at least: the first one, cut at the clock, may last under a second.
             plan_files = ("var x = new XMLHttpRequest(); x.open('GET', document.getElementById('playback')"
                           ".getAttribute('data-playback'), false); x.send(); return JSON.parse(x.responseText).files.length")
-            WebDriverWait(d, 40).until(lambda d: (d.find_elements(By.CSS_SELECTOR, "#timeline a.span")
+            WebDriverWait(d, 40, ignored_exceptions=RELOADING).until(lambda d: (d.find_elements(By.CSS_SELECTOR, "#timeline a.span")
                                                   and d.execute_script(plan_files) >= 2) or d.refresh())
             # The timeline is laid out where its hours say (the Content Security Policy once piled
             # every span and label at 00:00): labels every 3 hours across the width, and the first
@@ -393,7 +394,7 @@ class Checks:
             # the first one is tapped where it is, whatever covers its middle.
             d.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))",
                              d.find_elements(By.CSS_SELECTOR, "#timeline a.span")[0])
-            WebDriverWait(d, 15).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
+            WebDriverWait(d, 15, ignored_exceptions=RELOADING).until(lambda d: d.find_element(By.ID, "playback").get_attribute("data-loaded"))
             p0 = d.execute_script("return document.querySelector('#playback video').currentTime")
             time.sleep(1.5)
             p1 = d.execute_script("return document.querySelector('#playback video').currentTime")
@@ -401,7 +402,7 @@ class Checks:
             self.shot(d, "camera-playback")
             # The viewings are in the office's log.
             d.get(self.base + "/cameras/views")
-            WebDriverWait(d, 10).until(lambda d: "Cổng thử nghiệm" in page_text(d, "body"))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: "Cổng thử nghiệm" in page_text(d, "body"))
             assert "Xem lại" in d.find_element(By.ID, "camera-views").text
         finally:
             d.quit()
@@ -415,7 +416,7 @@ class Checks:
             self.sign_in(d, "vanphong.giahung")
             d.get(self.base + "/")
             d.find_element(By.CSS_SELECTOR, 'a[href="/attendance/cards#held"]').click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "held-punches")))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "held-punches")))
             assert d.execute_script("return document.documentElement.scrollWidth") <= 361
             items = d.find_elements(By.CSS_SELECTOR, "#held-punches > li")
             assert items, "no held punch listed"
@@ -424,7 +425,7 @@ class Checks:
             left = len(items) - 1
             first.find_element(By.NAME, "reason").send_keys("Đồng chí mới, đã ghi danh tại máy")
             first.find_element(By.CSS_SELECTOR, 'button[value="accept"]').click()
-            WebDriverWait(d, 10).until(lambda d: d.execute_script(
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(lambda d: d.execute_script(
                 "return document.querySelectorAll('#held-punches > li').length") == left)
             self.shot(d, "held-punch-accepted")
             # With nothing left to review, the home card goes.
@@ -438,10 +439,10 @@ class Checks:
         try:
             self.sign_in(d, "vanphong.giahung")
             d.find_element(By.LINK_TEXT, "Nhập dữ liệu").click()
-            area = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.NAME, "text")))
+            area = WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.NAME, "text")))
             area.send_keys("ho_ten,ma_don_vi,chuc_danh,phan_loai\nLý Thị Mơ,14551-VP,Văn thư,hợp đồng\nNgô 7,XX,,sai\n")
             d.find_element(By.CSS_SELECTOR, "form button.primary").click()
-            result = WebDriverWait(d, 15).until(EC.presence_of_element_located((By.ID, "import-result")))
+            result = WebDriverWait(d, 15, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "import-result")))
             assert "không dòng nào được ghi" in result.text, result.text
             cells = d.find_element(By.CSS_SELECTOR, "table.list").text
             assert "Họ tên không được chứa chữ số." in cells, cells
@@ -457,7 +458,7 @@ class Checks:
             d.find_element(By.NAME, "full_name").send_keys("Trần Văn Bảy")
             d.find_element(By.NAME, "phone").send_keys("123")
             d.find_element(By.CSS_SELECTOR, "form.form button.primary").click()
-            err = WebDriverWait(d, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".field-error")))
+            err = WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".field-error")))
             assert err.text, "no message next to a field"
             assert d.find_element(By.NAME, "full_name").get_attribute("value") == "Trần Văn Bảy"
         finally:
@@ -493,14 +494,14 @@ class Checks:
                     option.click()
             form.find_element(By.NAME, "name").send_keys("Cửa chính")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            WebDriverWait(office, 10).until(EC.presence_of_element_located((By.ID, "kiosk-card")))
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "kiosk-card")))
             # The keypad's digits can be read (they were white on light grey).
             low = contrast_failures(office)
             assert not low, f"kiosk: text below WCAG AA contrast: {low[:5]}"
 
             self.sign_in(leader, "chutich.giahung")
             leader.get(self.base + "/board")
-            WebDriverWait(leader, 10).until(EC.visibility_of_element_located((By.ID, "board-live")))
+            WebDriverWait(leader, 10, ignored_exceptions=RELOADING).until(EC.visibility_of_element_located((By.ID, "board-live")))
             leader.execute_script("window.__notReloaded = true")
 
             def row_state(name):
@@ -515,31 +516,31 @@ class Checks:
             (first_name, first_card), (second_name, second_card) = staff
             # A USB card reader types the digits and Enter into the focused field.
             office.find_element(By.ID, "kiosk-card").send_keys(first_card + "\n")
-            WebDriverWait(office, 10).until(lambda d: d.find_element(By.ID, "kiosk-name").text == first_name)
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(lambda d: d.find_element(By.ID, "kiosk-name").text == first_name)
             assert office.find_element(By.ID, "kiosk-message").text.startswith("Vào "), office.find_element(By.ID, "kiosk-message").text
-            WebDriverWait(leader, 10).until(lambda d: row_state(first_name) in ("present", "late"))
+            WebDriverWait(leader, 10, ignored_exceptions=RELOADING).until(lambda d: row_state(first_name) in ("present", "late"))
             assert leader.execute_script("return window.__notReloaded === true"), "the board reloaded"
             self.shot(office, "kiosk-check-in")
 
             # An unknown card is said so, and kept for the office.
             office.find_element(By.ID, "kiosk-card").send_keys("5550001\n")
-            WebDriverWait(office, 10).until(lambda d: "chưa được đăng ký" in d.find_element(By.ID, "kiosk-message").text)
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(lambda d: "chưa được đăng ký" in d.find_element(By.ID, "kiosk-message").text)
 
             # The network drops: the tap is kept with its time and sent when it comes back.
             office.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
             office.find_element(By.ID, "kiosk-card").send_keys(second_card + "\n")
-            WebDriverWait(office, 10).until(lambda d: "sẽ gửi khi có mạng" in d.find_element(By.ID, "kiosk-message").text)
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(lambda d: "sẽ gửi khi có mạng" in d.find_element(By.ID, "kiosk-message").text)
             assert office.execute_script("return JSON.parse(localStorage.getItem('congvu.kiosk.queue')).length") == 1
             office.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
             office.execute_script("window.dispatchEvent(new Event('online'))")
-            WebDriverWait(office, 20).until(lambda d: d.execute_script("return JSON.parse(localStorage.getItem('congvu.kiosk.queue') || '[]').length") == 0)
+            WebDriverWait(office, 20, ignored_exceptions=RELOADING).until(lambda d: d.execute_script("return JSON.parse(localStorage.getItem('congvu.kiosk.queue') || '[]').length") == 0)
             # It was signed on the kiosk with the key its page received once (no longer on the page):
             # the server counts it rather than holding it as unsigned.
             assert office.execute_script("return document.body.hasAttribute('data-signing-key')") is False
             with sqlite3.connect(os.path.join(self.data, "congvu.sqlite")) as db:
                 flags = db.execute("SELECT flag FROM punches WHERE queued = 1 AND device LIKE 'kiosk:%'").fetchall()
             assert flags == [("",)], f"queued kiosk punches: {flags}"
-            WebDriverWait(leader, 10).until(lambda d: row_state(second_name) in ("present", "late"))
+            WebDriverWait(leader, 10, ignored_exceptions=RELOADING).until(lambda d: row_state(second_name) in ("present", "late"))
             self.shot(leader, "board-live")
         finally:
             office.quit()
@@ -558,7 +559,7 @@ class Checks:
             form.find_element(By.NAME, "place").send_keys("Sở Nội vụ")
             form.find_element(By.NAME, "purpose").send_keys("Họp sáng thứ Sáu")
             form.find_element(By.CSS_SELECTOR, "button.primary").click()
-            WebDriverWait(clerk, 10).until(lambda d: "Họp sáng thứ Sáu" in page_text(d, "body"))
+            WebDriverWait(clerk, 10, ignored_exceptions=RELOADING).until(lambda d: "Họp sáng thứ Sáu" in page_text(d, "body"))
 
             self.sign_in(phone, "chutich.giahung")
             phone.get(self.base + "/")
@@ -576,7 +577,7 @@ class Checks:
             assert "Đã duyệt" in clerk.find_element(By.TAG_NAME, "main").text
             # The title opens the day's list, which shows lateness rather than hiding it.
             phone.find_element(By.CSS_SELECTOR, "#morning-today h2 a").click()
-            WebDriverWait(phone, 10).until(lambda d: "/attendance" in d.current_url)
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: "/attendance" in d.current_url)
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
         finally:
             clerk.quit()
@@ -598,16 +599,16 @@ class Checks:
             form.find_element(By.NAME, "due_working_days").send_keys("5")
             Select(form.find_element(By.NAME, "priority")).select_by_value("high")
             form.find_element(By.CSS_SELECTOR, "button.primary").click()
-            WebDriverWait(leader, 10).until(EC.presence_of_element_located((By.ID, "task-facts")))
+            WebDriverWait(leader, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "task-facts")))
             task_url = leader.current_url
             assert "Mới giao" in page_text(leader, "#task-status"), page_text(leader, "#task-facts")
             # The clerk, on the phone: home card → my tasks → the task.
             phone.get(self.base + "/")
             phone.find_element(By.CSS_SELECTOR, 'a.card[href="/tasks"]').click()
-            link = WebDriverWait(phone, 10).until(EC.element_to_be_clickable((By.LINK_TEXT, "Rà soát danh sách đối tượng bảo trợ xã hội")))
+            link = WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.LINK_TEXT, "Rà soát danh sách đối tượng bảo trợ xã hội")))
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
             link.click()
-            WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "task-act")))
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "task-act")))
 
             def step(d, action, **fields):
                 Select(d.find_element(By.ID, "task-action")).select_by_value(action)
@@ -658,7 +659,7 @@ class Checks:
                     break
             row.find_element(By.NAME, "location").send_keys("Cổng chính")
             row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            WebDriverWait(d, 10).until(EC.presence_of_element_located((By.ID, "terminal-settings")))
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "terminal-settings")))
             assert "Cổng chính" in d.find_element(By.ID, "terminal-facts").text
             form = d.find_element(By.CSS_SELECTOR, "#terminal-command-forms input[name=message]").find_element(By.XPATH, "./ancestor::form")
             form.find_element(By.NAME, "message").send_keys("Họp giao ban lúc 8 giờ")
