@@ -361,6 +361,16 @@ import Testing
             let id = try Self.id(created)
             let page = try await clerk.get("/tasks/\(id)").text
             #expect(page.contains("id=\"task-files\"") && page.contains("Kế hoạch kiểm tra.pdf") && page.contains("enctype=\"multipart/form-data\""))
+            // A step that is not the sender's keeps nothing of the file sent with it.
+            func stored() -> Int {
+                (FileManager.default.enumerator(atPath: h.services.tasks.files.directory)?.allObjects ?? []).compactMap { $0 as? String }
+                    .filter { $0.count > 60 }.count
+            }
+            let before = stored()
+            let (hx, bx) = Browser.multipart(["_csrf": chair.csrf, "action": "acknowledge", "version": "1"], file: Data("%PDF-1.4 không phải của tôi".utf8),
+                                             name: "file", filename: "x.pdf")
+            #expect(try await chair.request("/tasks/\(id)/act", method: .post, headers: hx, body: bx).status == .forbidden)
+            #expect(stored() == before)
             // The clerk reports with a Word document; too large a file is refused.
             #expect(try await clerk.post("/tasks/\(id)/act", ["action": "acknowledge", "version": "1"]).status == .seeOther)
             let big = Data("%PDF-1.4 ".utf8) + Data(repeating: 0x20, count: TaskServices.fileLimit)

@@ -146,7 +146,8 @@ public struct TaskServices: FeatureServices {
         var due: String?
         var quality: String?
         var owner: Int64?
-        var files: [TaskFile.Upload] = []
+        /// A file sent with the step, kept only once the step is the principal's to take.
+        var upload: (filename: String, content: Data)?
     }
 
     /// Takes a step for the pages and the API alike: refused (403) when it is not the principal's
@@ -160,7 +161,8 @@ public struct TaskServices: FeatureServices {
             if action.next(from: row.task.status, extensionPending: pending) == nil { throw StoreError.conflict(field: "action", key: "task_action_not_now") }
             throw Forbidden()
         }
-        var step = TaskStep(action: action, version: input.version.map(Int.init) ?? 0, note: input.note, files: input.files)
+        var step = TaskStep(action: action, version: input.version.map(Int.init) ?? 0, note: input.note,
+                            files: try keep(input.upload).map { [$0] } ?? [])
         switch action {
         case .progress:
             guard let p = input.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {

@@ -420,7 +420,7 @@ struct TasksController {
         do {
             let input = TaskServices.StepInput(action: form["action"], version: form.int("version"), note: form["note"], percent: form["percent"],
                                                due: form["due"], quality: form["quality"], owner: form.int("owner"),
-                                               files: try tasks.keep(form.files["file"]).map { [$0] } ?? [])
+                                               upload: form.files["file"])
             _ = try await tasks.take(input, on: row, standing, by: context.actor)
             return HTMLPage.redirect("/tasks/\(row.task.id)")
         } catch {
