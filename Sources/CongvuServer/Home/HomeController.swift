@@ -23,7 +23,7 @@ struct HomeController {
             myTasks = mine
             cards.append(.init(title: t.text("card_tasks", context.locale), value: mine.count, href: "/tasks", note: t.text("card_tasks_note", context.locale)))
         }
-        let taskScopes = try await services.tasks.readScopes(p)
+        let (taskScopes, assignScopes) = try await services.tasks.scopes(p)
         if !taskScopes.isEmpty {
             // Overdue in the units the person looks after, and this year's share done on time.
             let today = services.today
@@ -41,7 +41,7 @@ struct HomeController {
                                    note: t.text("card_duty_books_note", context.locale)))
             }
             // Tasks left without a lead by staff changes; those a unit below left too long are flagged here.
-            let orphans = try await services.tasks.orphanCounts(p)
+            let orphans = try await services.tasks.orphanCounts(scopes: assignScopes)
             if orphans.waiting > 0 {
                 cards.append(.init(title: t.text("card_orphans", context.locale), value: orphans.waiting, href: "/tasks/orphans",
                                    note: t.text("card_orphans_note", context.locale, [String(orphans.escalatedBelow)])))

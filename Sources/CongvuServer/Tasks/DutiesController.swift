@@ -22,7 +22,8 @@ struct DutiesController {
 
     /// Where the principal reads duties, and where they write them.
     func scopes(_ p: Principal) async throws -> (read: [String], write: [String]) {
-        (try await tasks.readScopes(p), try await tasks.assignScopes(p))
+        let (read, assign) = try await tasks.scopes(p)
+        return (read, assign)
     }
 
     func rows(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [Option], [DutiesRow], Set<Int64>) {

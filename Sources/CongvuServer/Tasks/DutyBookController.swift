@@ -29,9 +29,9 @@ struct DutyBookController {
 
     /// Where the principal may read books (every task of the unit, or gives tasks there) and where they may write them.
     func scopes(_ p: Principal) async throws -> (read: [String], write: [String]) {
-        let read = try await tasks.readScopes(p)
+        let (read, assign) = try await tasks.scopes(p)
         guard !read.isEmpty else { throw Forbidden() }
-        return (read, try await tasks.assignScopes(p))
+        return (read, assign)
     }
 
     func unit(_ context: AppRequestContext) async throws -> (OrgUnit, mayWrite: Bool) {

@@ -56,10 +56,10 @@ public struct TaskServices: FeatureServices {
 
     /// The unit a tasks page is asked for (`unit` in the query; default: the first), among the active
     /// units of `scopes`, with those units for the picker: 404 without one, 403 for a unit outside them.
-    func pickUnit(_ request: Request, scopes: [String]) async throws -> (OrgUnit, [OrgUnit]) {
+    /// Without `choices` (the API: no picker), a unit asked for is loaded alone.
+    func pickUnit(_ request: Request, scopes: [String], choices: Bool = true) async throws -> (OrgUnit, [OrgUnit]) {
         guard !scopes.isEmpty else { throw Forbidden() }
-        // Asked by id (the API, a link): that unit alone, without listing the picker's choices.
-        if let asked = request.uri.queryParameters["unit"].flatMap({ Int64($0) }), request.uri.path.hasPrefix("/api/") {
+        if !choices, let asked = request.uri.queryParameters["unit"].flatMap({ Int64($0) }) {
             guard let unit = try await shared.units.get(asked) else { throw StoreError.notFound("unit") }
             guard scopes.contains(where: { unit.path.hasPrefix($0) }), unit.isActive(on: shared.today) else { throw Forbidden() }
             return (unit, [unit])
@@ -73,8 +73,12 @@ public struct TaskServices: FeatureServices {
     }
 
     /// Where the principal reads tasks: every task of the units of `viewTasks`, and where they give tasks.
-    func readScopes(_ p: Principal) async throws -> [String] {
-        Array(Set(p.scopes(for: .viewTasks) + (try await assignScopes(p)))).sorted()
+    func readScopes(_ p: Principal) async throws -> [String] { try await scopes(p).read }
+
+    /// Where the principal reads tasks and where they give them, the person's posts read once.
+    func scopes(_ p: Principal) async throws -> (read: [String], assign: [String]) {
+        let assign = try await assignScopes(p)
+        return (Array(Set(p.scopes(for: .viewTasks) + assign)).sorted(), assign)
     }
 
     /// Where the principal approves written duties: as a leader (grant), or as the head of a unit (a leading post).
@@ -109,6 +113,8 @@ public struct TaskServices: FeatureServices {
         var isAssigner: Bool
         var isParticipant: Bool
         var mayView: Bool
+        /// The principal gives tasks somewhere (may split this one into parts when they lead or gave it).
+        var givesTasks: Bool
     }
 
     /// The lead acts as lead, and so does the named substitute while the lead is away on an approved
@@ -124,7 +130,7 @@ public struct TaskServices: FeatureServices {
         let isAssigner = me == row.task.assignerID || assign.contains { row.unitPath.hasPrefix($0) }
         let isParticipant = me.map { id in people.contains { $0.personID == id } } ?? false
         let mayView = isLead || isAssigner || isParticipant || p.allows(.viewTasks, at: row.unitPath)
-        return Standing(isLead: isLead, isAssigner: isAssigner, isParticipant: isParticipant, mayView: mayView)
+        return Standing(isLead: isLead, isAssigner: isAssigner, isParticipant: isParticipant, mayView: mayView, givesTasks: !assign.isEmpty)
     }
 
     /// Whether the task's lead is away right now on an approved notice or leave.
@@ -199,7 +205,7 @@ public struct TaskServices: FeatureServices {
             guard let rule = Recurrence(series.rule), let calendar = try await calendar(unitID: unitID) else { continue }
             let days = rule.extending(start: series.starts, generatedThrough: series.generatedThrough, until: series.until, today: today, calendar: calendar)
             added += try await tasks.extendSeries(series.id, from: series.generatedThrough, deadlines: days, at: now,
-                                                  by: Actor(id: nil, name: "recurring tasks")).count
+                                                  by: Actor(id: nil, name: shared.catalogs.text("task_series_actor", .vi))).count
         }
         return added
     }
@@ -211,23 +217,30 @@ public struct TaskServices: FeatureServices {
 
     /// For the home card: the orphaned tasks the principal may hand on, and how many of them, in
     /// units below the principal's own, waited past the escalation (their head did not act).
-    func orphanCounts(_ p: Principal) async throws -> (waiting: Int, escalatedBelow: Int) {
-        let scopes = try await assignScopes(p)
+    func orphanCounts(scopes: [String]) async throws -> (waiting: Int, escalatedBelow: Int) {
         guard !scopes.isEmpty else { return (0, 0) }
-        let rows = try await tasks.orphans(scopes: scopes, on: shared.today)
-        var calendars: [Int64: WorkCalendar] = [:]
-        var escalated = 0
-        for r in rows where !scopes.contains(r.unitPath) {
-            if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await calendar(unitID: r.task.unitID) }
-            if let c = calendars[r.task.unitID], orphanWait(r, calendar: c).escalated { escalated += 1 }
-        }
-        return (rows.count, escalated)
+        let all = try await orphans(scopes: scopes)
+        return (all.count, all.filter { $0.escalated && !scopes.contains($0.row.unitPath) }.count)
     }
 
-    /// How long an orphaned task has waited for a new lead, and whether the level above is told.
-    func orphanWait(_ row: TaskRow, calendar: WorkCalendar) -> (days: Int, escalated: Bool) {
-        let since = OrphanRules.since(lastDayInPost: row.leadLeft, assigned: Day(row.task.assignedAt, in: CivilTime.vietnam))
-        let days = OrphanRules.waited(since: since, today: shared.today, calendar: calendar)
-        return (days, days > shared.config.orphanEscalationDays)
+    /// An orphaned task, the working days it has waited for a new lead, and whether the level above is told.
+    struct Orphan {
+        var row: TaskRow
+        var waited: Int
+        var escalated: Bool
+    }
+
+    /// The orphaned tasks in the scopes, each with its wait on its unit's calendar; those past the
+    /// escalation first, each part by deadline.
+    func orphans(scopes: [String]) async throws -> [Orphan] {
+        var calendars: [Int64: WorkCalendar] = [:]
+        var out: [Orphan] = []
+        for r in try await tasks.orphans(scopes: scopes, on: shared.today) {
+            if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await calendar(unitID: r.task.unitID) }
+            let since = OrphanRules.since(lastDayInPost: r.leadLeft, assigned: Day(r.task.assignedAt, in: CivilTime.vietnam))
+            let days = calendars[r.task.unitID].map { OrphanRules.waited(since: since, today: shared.today, calendar: $0) } ?? 0
+            out.append(Orphan(row: r, waited: days, escalated: days > shared.config.orphanEscalationDays))
+        }
+        return out.filter(\.escalated) + out.filter { !$0.escalated }
     }
 }

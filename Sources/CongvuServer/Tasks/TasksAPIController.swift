@@ -85,7 +85,7 @@ struct TasksAPIController {
     /// A unit's tasks and those of the units under it, by deadline (500 at most): open ones, or
     /// `show=closed|all`, filtered by `q` (accents ignored); for whoever sees or gives the unit's tasks.
     func board(_ request: Request, _ context: AppRequestContext) async throws -> ListDTO {
-        let (unit, _) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()))
+        let (unit, _) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()), choices: false)
         let q = request.uri.queryParameters
         let statuses: [WorkTask.Status] = switch q["show"].map(String.init) ?? "open" {
         case "all": []

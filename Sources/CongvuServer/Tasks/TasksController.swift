@@ -317,7 +317,6 @@ struct TasksController {
         let children = try await views(try await store.children(t.id), locale)
         var parent: TaskRow?
         if let id = t.parentID { parent = try await store.get(id) }
-        let assigns = !(try await tasks.assignScopes(try context.signedIn())).isEmpty
         let substitute = people.first { $0.role == .substitute }
         let away = substitute == nil ? false : try await tasks.leadIsAway(t)
         let me = try context.signedIn().personID
@@ -341,7 +340,7 @@ struct TasksController {
             assigned: Instant.display(t.assignedAt), acknowledged: t.acknowledgedAt.map { Instant.display($0) },
             parent: parent.map { .init(id: $0.task.id, title: $0.task.title, reference: $0.task.reference) },
             children: children, has_children: !children.isEmpty,
-            can_split: t.status.isOpen && (s.isLead || s.isAssigner) && assigns,
+            can_split: t.status.isOpen && (s.isLead || s.isAssigner) && s.givesTasks,
             substitute: substitute?.name, lead_away: away,
             can_name_substitute: mayName,
             substitutes: mayName ? FormView.options([(value: "", label: "—")] + names.filter { $0.key != t.ownerID }.sorted { $0.value < $1.value }
@@ -349,7 +348,7 @@ struct TasksController {
                                                     selected: form.values["substitute"] ?? substitute.map { String($0.personID) } ?? "") : [],
             recurrence: Template.optional(Recurrence.presets.first { $0.rule == t.recurrence }.map { catalogs.label("task_repeat", $0.key, locale) } ?? t.recurrence),
             series_running: series.map { $0.stoppedAt == nil } ?? false, series_through: series.map { $0.generatedThrough.vietnamese },
-            series_stopped: series?.stoppedAt.map { "\(Instant.display($0)) · \(series!.stoppedBy) · \(series!.stopReason)" },
+            series_stopped: series.flatMap { s in s.stoppedAt.map { "\(Instant.display($0)) · \(s.stoppedBy) · \(s.stopReason)" } },
             can_stop_series: series.map { $0.stoppedAt == nil } ?? false && s.isAssigner,
             files: files, has_files: !files.isEmpty,
             unacknowledged: unacknowledged,
@@ -446,7 +445,8 @@ struct TasksController {
                     throw ValidationErrors([FieldError("substitute", "task_owner_out_of_scope")])
                 }
             }
-            try await store.setSubstitute(row.task.id, personID: chosen, reason: form["reason"].tidied.isEmpty ? catalogs.text("task_role_substitute", context.locale) : form["reason"].tidied,
+            let reason = form["reason"].tidied
+            try await store.setSubstitute(row.task.id, personID: chosen, reason: reason.isEmpty ? catalogs.text("task_role_substitute", context.locale) : reason,
                                           by: context.actor)
             return HTMLPage.redirect("/tasks/\(row.task.id)")
         } catch {
@@ -490,11 +490,10 @@ struct TasksController {
         guard !scopes.isEmpty else { throw Forbidden() }
         var calendars: [Int64: WorkCalendar] = [:]
         var out: [(view: TaskView, waited: Int, escalated: Bool)] = []
-        for r in try await store.orphans(scopes: scopes, on: tasks.today) {
-            let wait = try await calendar(r.task.unitID, &calendars).map { tasks.orphanWait(r, calendar: $0) } ?? (days: 0, escalated: false)
-            out.append((try await view(r, context.locale, calendars: &calendars), wait.days, wait.escalated))
+        for o in try await tasks.orphans(scopes: scopes) {
+            out.append((try await view(o.row, context.locale, calendars: &calendars), o.waited, o.escalated))
         }
-        return (scopes, out.filter(\.escalated) + out.filter { !$0.escalated })
+        return (scopes, out)
     }
 
     func renderOrphans(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView) async throws -> Response {

@@ -40,12 +40,16 @@ enum UploadedFile {
         try data.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
     }
 
+    /// RFC 5987's attr-char: ASCII letters and digits and a few marks (`.alphanumerics` would let
+    /// Vietnamese letters through unencoded).
+    static let attrChars = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~")
+
     /// A stored file sent back: its type from its bytes (the middleware forbids sniffing), private,
     /// under the name it was uploaded with (RFC 6266, UTF-8 for Vietnamese names).
     static func response(_ data: Data, name: String, inline: Bool = true) -> Response {
         let kind = kind(of: data) ?? Kind(ext: "bin", mime: "application/octet-stream")
         let ascii = String(name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? ascii
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: Self.attrChars) ?? ascii
         return Response(status: .ok, headers: [.contentType: kind.mime, .cacheControl: "private, no-store",
                                                .contentDisposition: "\(inline ? "inline" : "attachment"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
