@@ -191,6 +191,23 @@ import Testing
             let culturePos = try #require(overview.range(of: "Phòng Văn hóa - Xã hội")?.lowerBound)
             let economyPos = try #require(overview.range(of: "Phòng Kinh tế")?.lowerBound)
             #expect(culturePos < economyPos)
+            // The weekly meeting's pack: every department's state, then each book, on A4 and in one workbook.
+            let pack = try await chair.get("/tasks/duty-books/print?week=\(week)")
+            #expect(pack.status == .ok && pack.text.contains("SỔ TRỰC TUẦN CÁC PHÒNG, BAN") && pack.text.contains("Bám sát tiến độ")
+                    && pack.text.contains("Bổ sung: việc quá hạn đã xong") && pack.text.contains("Kiểm tra công trình thủy lợi trước mùa khô"))
+            let packCulture = try #require(pack.text.range(of: "Phòng Văn hóa - Xã hội")?.lowerBound)
+            #expect(packCulture < (try #require(pack.text.range(of: "Phòng Kinh tế")?.lowerBound)))
+            let workbook = try WorkbookReader(Data(try await chair.get("/tasks/duty-books/xlsx?week=\(week)").body.readableBytesView))
+            #expect(workbook.sheets.map(\.name) == ["Tổng hợp", "Nhiệm vụ trong sổ"])
+            let economyRow = try #require(workbook["Tổng hợp"]?.first { $0.first == "Phòng Kinh tế" })
+            // Submitted just now: on time or late depending on when the test runs (the week's deadline is Friday 16:30).
+            let submitted = DutyBookDeadline().state(submittedAt: Date(), week: DutyWeek(containing: h.services.today), now: Date()) == .late ? "Nộp muộn" : "Đã nộp đúng hạn"
+            #expect(economyRow.dropFirst().first == submitted && economyRow.contains("Hoàn thành đúng hạn phần lớn việc") && economyRow[3] == "1")
+            #expect(workbook["Tổng hợp"]?.contains { $0.first == "Phòng Văn hóa - Xã hội" && $0.dropFirst().first?.hasPrefix("Chưa nộp") == true } == true)
+            #expect(workbook["Nhiệm vụ trong sổ"]?.contains { $0.first == "Phòng Kinh tế" && $0.last == "Bám sát tiến độ" } == true)
+            let otherPack = try await h.signIn("chutich.giavan").get("/tasks/duty-books/print?week=\(week)")
+            #expect(otherPack.status == .ok && !otherPack.text.contains("Bám sát tiến độ"))
+            #expect(try await h.signIn("congchuc.giahung").get("/tasks/duty-books/xlsx?week=\(week)").status == .forbidden)
             let print = try await chair.get("/tasks/duty-books/\(economy.id)/print?week=\(week)")
             #expect(print.status == .ok && print.text.contains("SỔ THEO DÕI NHIỆM VỤ TRONG TUẦN") && print.text.contains("Bổ sung: việc quá hạn đã xong"))
             let xlsx = try await chair.get("/tasks/duty-books/\(economy.id)/xlsx?week=\(week)")

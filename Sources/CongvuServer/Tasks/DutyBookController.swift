@@ -15,6 +15,8 @@ struct DutyBookController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("duty-books", use: overview)
+        group.get("duty-books/print", use: printWeek)
+        group.get("duty-books/xlsx", use: xlsxWeek)
         group.get("duty-books/:id", use: show)
         group.post("duty-books/:id", use: save)
         group.post("duty-books/:id/addenda", use: addendum)
@@ -43,30 +45,90 @@ struct DutyBookController {
 
     // MARK: The leader's week
 
+    /// A department's place in the leader's week: its book (absent until written in) and its state.
+    struct Department {
+        var unit: OrgUnit
+        var book: DutyBook?
+        var state: DutyBookState
+    }
+
+    /// The departments in the scopes at work in the week with their books, missing and late first;
+    /// with the books' comments and addenda when asked (print and workbook).
+    static func departments(_ tasks: TaskServices, scopes: [String], week: DutyWeek, withContent: Bool = false,
+                            now: Date = Date()) async throws -> [Department] {
+        let units = try await tasks.units.list(scopes: scopes).filter { departmentKinds.contains($0.kind) && $0.isActive(on: week.start) }
+        let stored = try await tasks.dutyBooks.books(unitIDs: units.map(\.id), week: week, withContent: withContent)
+        return units.map { Department(unit: $0, book: stored[$0.id], state: deadline.state(submittedAt: stored[$0.id]?.submittedAt, week: week, now: now)) }
+            .sorted { ($0.state.order, $0.unit.name) < ($1.state.order, $1.unit.name) }
+    }
+
+    /// How many departments in the scopes have not submitted the week's book by its deadline: the leader's card.
+    static func missing(_ tasks: TaskServices, scopes: [String], week: DutyWeek) async throws -> Int {
+        try await departments(tasks, scopes: scopes, week: week).filter { $0.state == .missing }.count
+    }
+
+    func row(_ d: Department, week: DutyWeek, lines: [DutyBookLine] = [], _ locale: AppLocale) -> DutyBooksPage.Row {
+        let end = week.days().last!
+        return .init(unit_id: d.unit.id, unit: d.unit.name, state: d.state.rawValue, state_label: catalogs.label("duty_book_state", d.state.rawValue, locale),
+                     submitted: d.book?.submittedAt.map { Instant.display($0) }, by: Template.optional(d.book?.submittedBy ?? ""),
+                     started: d.book != nil && d.book?.isSubmitted == false, bad: d.state == .missing || d.state == .late,
+                     lines: lines.count, overdue: lines.filter { $0.task.task.standing(on: end) == .openOverdue }.count)
+    }
+
     func overview(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (read, _) = try await scopes(try context.signedIn())
         let week = week(request)
-        let units = try await tasks.units.list(scopes: read).filter { Self.departmentKinds.contains($0.kind) && $0.isActive(on: week.start) }
-        let stored = try await books.books(unitIDs: units.map(\.id), week: week)
-        let now = Date()
-        let rows = units.map { u -> DutyBooksPage.Row in
-            let b = stored[u.id]
-            let state = Self.deadline.state(submittedAt: b?.submittedAt, week: week, now: now)
-            return .init(unit_id: u.id, unit: u.name, state: state.rawValue, state_label: catalogs.label("duty_book_state", state.rawValue, context.locale),
-                         submitted: b?.submittedAt.map { Instant.display($0) }, by: Template.optional(b?.submittedBy ?? ""),
-                         started: b != nil && b?.isSubmitted == false, bad: state == .missing || state == .late, order: state.order)
-        }.sorted { ($0.order, $0.unit) < ($1.order, $1.unit) }
+        let rows = try await Self.departments(tasks, scopes: read, week: week).map { row($0, week: week, context.locale) }
         return try tasks.views.page(DutyBooksPage(week: week.start.description, week_vn: weekLabel(week), prev: week.previous.start.description,
                                                   next: week.next.start.description, deadline: Instant.display(Self.deadline.moment(for: week)),
                                                   rows: rows, has_rows: !rows.isEmpty,
                                                   missing: rows.filter { $0.state == DutyBookState.missing.rawValue }.count), context)
     }
 
-    /// How many departments in the scopes have not submitted the week's book by its deadline: the leader's card.
-    static func missing(_ tasks: TaskServices, scopes: [String], week: DutyWeek) async throws -> Int {
-        let units = try await tasks.units.list(scopes: scopes).filter { departmentKinds.contains($0.kind) && $0.isActive(on: week.start) }
-        let stored = try await tasks.dutyBooks.books(unitIDs: units.map(\.id), week: week)
-        return units.filter { deadline.state(submittedAt: stored[$0.id]?.submittedAt, week: week, now: Date()) == .missing }.count
+    /// Every department's book of the week with its lines, for the weekly meeting: read at once.
+    func weekBooks(_ request: Request, _ context: AppRequestContext) async throws -> (DutyWeek, [DutyBooksPage.Row], [DutyBookPage]) {
+        let (read, _) = try await scopes(try context.signedIn())
+        let week = week(request)
+        let departments = try await Self.departments(tasks, scopes: read, week: week, withContent: true)
+        let lines = try await books.lines(unitPaths: departments.map(\.unit.path), week: week)
+        let rows = departments.map { row($0, week: week, lines: lines[$0.unit.path] ?? [], context.locale) }
+        let pages = departments.map { book($0, week, lines: lines[$0.unit.path] ?? [], mayWrite: false, context.locale) }
+        return (week, rows, pages)
+    }
+
+    func printWeek(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (week, rows, books) = try await weekBooks(request, context)
+        return try tasks.views.page(DutyBooksPrintPage(week: week.start.description, week_vn: weekLabel(week),
+                                                       deadline: Instant.display(Self.deadline.moment(for: week)), rows: rows, has_rows: !rows.isEmpty,
+                                                       books: books, auditAnchor: tasks.shared.auditAnchor(context.locale),
+                                                       today: tasks.today.vietnamese), context)
+    }
+
+    /// The week's workbook: the departments' states and summaries on one sheet, every line with its comment on the next.
+    func xlsxWeek(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (week, rows, books) = try await weekBooks(request, context)
+        let locale = context.locale
+        func t(_ key: String) -> String { catalogs.text(key, locale) }
+        var summary = XLSXSheet(name: t("duty_book_summary"))
+        summary.title = "\(t("duty_books_title")) · \(weekLabel(week))"
+        summary.header = [t("duty_book_department"), t("duty_book_state_column"), t("duty_book_submitted"), t("duty_book_lines"),
+                          t("task_standing_open_overdue"), t("duty_book_strengths"), t("duty_book_weaknesses")]
+        summary.widths = [30, 20, 26, 10, 12, 45, 45]
+        summary.rows = zip(rows, books).map { r, b in
+            [.text(r.unit), .text(r.state_label), .text([r.submitted, r.by].compactMap { $0 }.joined(separator: " · ")), .number(Double(r.lines)),
+             .number(Double(r.overdue)), .text(b.strengths ?? ""), .text(b.weaknesses ?? "")]
+        }
+        var lines = XLSXSheet(name: t("duty_book_lines"))
+        lines.header = [t("duty_book_department"), t("task_number"), t("task_title"), t("task_owner"), t("task_due"), t("task_standing"),
+                        t("duty_book_week_events"), t("duty_book_comment")]
+        lines.widths = [26, 8, 40, 22, 12, 22, 50, 40]
+        lines.rows = books.flatMap { b in
+            b.lines.map { l -> [XLSXSheet.Cell] in
+                [.text(b.unit.name), .text(l.reference), .text(l.title), .text(l.owner), .text(l.due), .text(l.standing),
+                 .text(l.events.joined(separator: "\n")), .text(l.comment)]
+            }
+        }
+        return try XLSXSheet.response([summary, lines], filename: "so-truc-tuan-\(week.start).xlsx")
     }
 
     func weekLabel(_ w: DutyWeek) -> String { "\(w.start.vietnamese) – \(w.days().last!.vietnamese)" }
@@ -76,10 +138,15 @@ struct DutyBookController {
     func page(_ unit: OrgUnit, _ week: DutyWeek, mayWrite: Bool, _ context: AppRequestContext, form: FormView? = nil) async throws -> DutyBookPage {
         let lines = try await books.lines(unitPath: unit.path, week: week)
         let book = try await books.get(unitID: unit.id, week: week)
-        let locale = context.locale
+        let department = Department(unit: unit, book: book, state: Self.deadline.state(submittedAt: book?.submittedAt, week: week, now: Date()))
+        return self.book(department, week, lines: lines, mayWrite: mayWrite, context.locale, form: form)
+    }
+
+    /// A department's book as its page, its print and the week's print show it.
+    func book(_ d: Department, _ week: DutyWeek, lines: [DutyBookLine], mayWrite: Bool, _ locale: AppLocale, form: FormView? = nil) -> DutyBookPage {
+        let (unit, book, state) = (d.unit, d.book, d.state)
         let end = week.days().last!
         let values = form?.values ?? [:]
-        let state = Self.deadline.state(submittedAt: book?.submittedAt, week: week, now: Date())
         return DutyBookPage(
             form: form ?? FormView(values: ["strengths": book?.strengths ?? "", "weaknesses": book?.weaknesses ?? ""]),
             unit: .init(id: unit.id, name: unit.name), week: week.start.description, week_vn: weekLabel(week),

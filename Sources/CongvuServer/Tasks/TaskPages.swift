@@ -191,7 +191,9 @@ struct DutyBooksPage: Page {
         /// Written in but not yet submitted.
         var started: Bool
         var bad: Bool
-        var order: Int
+        /// The book's lines and how many of them are overdue (counted for the print and the workbook).
+        var lines: Int
+        var overdue: Int
     }
     var week: String
     var week_vn: String
@@ -201,6 +203,20 @@ struct DutyBooksPage: Page {
     var rows: [Row]
     var has_rows: Bool
     var missing: Int
+}
+
+/// Every department's book of a week on A4 for the weekly meeting: the states first, then each book.
+struct DutyBooksPrintPage: Page {
+    static let template = "duty_books_print"
+    var week: String
+    var week_vn: String
+    var deadline: String
+    var rows: [DutyBooksPage.Row]
+    var has_rows: Bool
+    var books: [DutyBookPage]
+    var auditAnchor: String?
+    var layout: PageLayout { PageLayout(auditAnchor: auditAnchor) }
+    var today: String
 }
 
 /// One department's book for a week.

@@ -9,7 +9,7 @@ enum Pages {
         UsersPage.self, AuditPage.self, ImportPage.self, ImportJobPage.self, CalendarPage.self,
         // Tasks
         MyTasksPage.self, TaskBoardPage.self, TaskFormPage.self, TaskPage.self, TaskSlipPage.self, OrphansPage.self,
-        DutyBooksPage.self, DutyBookPage.self, DutyBookPrintPage.self, DutiesPage.self, DutiesPrintPage.self, PersonDutiesPage.self, TaskStatsPage.self,
+        DutyBooksPage.self, DutyBookPage.self, DutyBookPrintPage.self, DutyBooksPrintPage.self, DutiesPage.self, DutiesPrintPage.self, PersonDutiesPage.self, TaskStatsPage.self,
         // Attendance
         AttendancePage.self, AttendancePersonPage.self, AttendanceDayPage.self, AttendanceCardsPage.self, AttendancePolicyPage.self,
         AbsencesPage.self, ExplanationsPage.self, ExplanationPage.self, BoardPage.self, DoorPage.self,

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import ZIPFoundation
 
-/// A minimal Office Open XML workbook (one sheet, inline strings, numbers, a bold style, column
-/// widths, landscape A4): what a timesheet or a report needs, opened by Excel and LibreOffice.
+/// A minimal Office Open XML worksheet (inline strings, numbers, a bold style, column widths,
+/// landscape A4) and the workbook of one or several of them: what a timesheet or a report needs,
+/// opened by Excel and LibreOffice.
 struct XLSXSheet {
     enum Cell {
         case text(String)
@@ -61,12 +62,27 @@ struct XLSXSheet {
         return x
     }
 
-    /// The workbook's bytes.
-    func data() throws -> Data {
-        let files: [(String, String)] = [
+    /// The workbook of this sheet alone.
+    func data() throws -> Data { try Self.workbook([self]) }
+
+    /// A workbook of several sheets, in order. Their names are cut to Excel's 31 characters, rid of
+    /// the characters it refuses and made unique.
+    static func workbook(_ sheets: [XLSXSheet]) throws -> Data {
+        var names: [String] = []
+        for sheet in sheets {
+            let base = String(sheet.name.filter { !"[]:*?/\\".contains($0) }.prefix(28))
+            var name = base.isEmpty ? "Sheet" : base, n = 1
+            while names.contains(where: { $0.lowercased() == name.lowercased() }) { n += 1; name = "\(base) \(n)" }
+            names.append(name)
+        }
+        let indices = sheets.indices.map { $0 + 1 }
+        let overrides = indices.map { #"<Override PartName="/xl/worksheets/sheet\#($0).xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"# }.joined()
+        let entries = zip(indices, names).map { i, name in #"<sheet name="\#(XMLText.escape(name))" sheetId="\#(i)" r:id="rId\#(i)"/>"# }.joined()
+        let relations = indices.map { #"<Relationship Id="rId\#($0)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet\#($0).xml"/>"# }.joined()
+        var files: [(String, String)] = [
             ("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\(overrides)<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
             """),
             ("_rels/.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -74,18 +90,18 @@ struct XLSXSheet {
             """),
             ("xl/workbook.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\(XMLText.escape(String(name.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(entries)</sheets></workbook>
             """),
             ("xl/_rels/workbook.xml.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(relations)<Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
             """),
             ("xl/styles.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Times New Roman"/></font><font><b/><sz val="11"/><name val="Times New Roman"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf fontId="0"/><xf fontId="1" applyFont="1"/></cellXfs></styleSheet>
             """),
-            ("xl/worksheets/sheet1.xml", sheetXML()),
         ]
+        for (i, sheet) in zip(indices, sheets) { files.append(("xl/worksheets/sheet\(i).xml", sheet.sheetXML())) }
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, text) in files {
             let bytes = Data(text.utf8)
@@ -130,4 +146,6 @@ extension XLSXSheet {
     }
 
     func response(filename: String) throws -> Response { Self.response(try data(), filename: filename) }
+
+    static func response(_ sheets: [XLSXSheet], filename: String) throws -> Response { response(try workbook(sheets), filename: filename) }
 }

@@ -128,27 +128,30 @@ public struct DutyBookStore: Sendable {
     }
 
     public func get(unitID: Int64, week: DutyWeek) async throws -> DutyBook? {
-        try await database.read { sql in
-            guard var book = try await sql.select().column("*").from("duty_books").where("unit_id", .equal, unitID)
-                .where("week_start", .equal, week.start.description).first().map(DutyBookStore.decode) else { return nil }
-            for r in try await sql.select().column("*").from("duty_book_comments").where("book_id", .equal, book.id).all() {
-                book.comments[try r.decode(column: "task_id", as: Int64.self)] = try r.decode(column: "comment", as: String.self)
-            }
-            book.addenda = try await sql.select().column("*").from("duty_book_addenda").where("book_id", .equal, book.id).orderBy("id").all().map {
-                DutyBook.Addendum(at: try $0.instant("at"), actorName: try $0.decode(column: "actor_name", as: String.self),
-                                  text: try $0.decode(column: "text", as: String.self))
-            }
-            return book
-        }
+        try await books(unitIDs: [unitID], week: week, withContent: true)[unitID]
     }
 
-    /// The books of several units for a week (units without one are absent).
-    public func books(unitIDs: [Int64], week: DutyWeek) async throws -> [Int64: DutyBook] {
+    /// The books of several units for a week (units without one are absent); with their comments
+    /// and addenda when asked (the week's print and workbook), read in one query each.
+    public func books(unitIDs: [Int64], week: DutyWeek, withContent: Bool = false) async throws -> [Int64: DutyBook] {
         guard !unitIDs.isEmpty else { return [:] }
         return try await database.read { sql in
-            let rows = try await sql.select().column("*").from("duty_books").where("unit_id", .in, SQLBind.group(unitIDs))
-                .where("week_start", .equal, week.start.description).all().map(DutyBookStore.decode)
-            return Dictionary(rows.map { ($0.unitID, $0) }, uniquingKeysWith: { a, _ in a })
+            var books = Dictionary(try await sql.select().column("*").from("duty_books").where("unit_id", .in, SQLBind.group(unitIDs))
+                .where("week_start", .equal, week.start.description).all().map(DutyBookStore.decode).map { ($0.id, $0) },
+                                   uniquingKeysWith: { a, _ in a })
+            if withContent && !books.isEmpty {
+                let ids = SQLBind.group(Array(books.keys))
+                for r in try await sql.select().column("*").from("duty_book_comments").where("book_id", .in, ids).all() {
+                    books[try r.decode(column: "book_id", as: Int64.self)]?.comments[try r.decode(column: "task_id", as: Int64.self)] =
+                        try r.decode(column: "comment", as: String.self)
+                }
+                for r in try await sql.select().column("*").from("duty_book_addenda").where("book_id", .in, ids).orderBy("id").all() {
+                    books[try r.decode(column: "book_id", as: Int64.self)]?.addenda.append(
+                        DutyBook.Addendum(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
+                                          text: try r.decode(column: "text", as: String.self)))
+                }
+            }
+            return Dictionary(books.values.map { ($0.unitID, $0) }, uniquingKeysWith: { a, _ in a })
         }
     }
 
