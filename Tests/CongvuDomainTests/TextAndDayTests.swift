@@ -30,7 +30,16 @@ import Testing
         #expect(Day(year: 2025, month: 7, day: 1)?.vietnamese == "01/07/2025")
     }
 
-    @Test(arguments: ["2025-02-29", "31/04/2025", "2025-13-01", "2025-7", "abc", "", "0001-01-01", "07/01/25"])
+    /// The stored form is read byte by byte; the same day written loosely still parses the long way.
+    @Test func readsTheStoredFormAndLooserOnes() {
+        #expect(Day("2026-12-31") == Day(year: 2026, month: 12, day: 31))
+        #expect(Day(" 2026-12-31 ") == Day(year: 2026, month: 12, day: 31))
+        #expect(Day("2026-1-05") == Day(year: 2026, month: 1, day: 5))
+        #expect(Day("05/01/2026") == Day(year: 2026, month: 1, day: 5))
+    }
+
+    @Test(arguments: ["2025-02-29", "31/04/2025", "2025-13-01", "2025-7", "abc", "", "0001-01-01", "07/01/25", "2025-0a-01", "2025-00-10",
+                      "2025-06-31", "+202-06-01", "2025-06-1x"])
     func refusesImpossibleDays(text: String) {
         #expect(Day(text) == nil)
     }

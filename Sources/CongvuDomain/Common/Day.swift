@@ -23,6 +23,22 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
 
     /// Parses `YYYY-MM-DD` and the Vietnamese `DD/MM/YYYY`.
     public init?(_ text: String) {
+        // The stored form, read for every day column of every row: digits straight from the bytes.
+        var text = text
+        let stored = text.withUTF8 { u -> (Int, Int, Int)? in
+            guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }
+            func number(_ from: Int, _ to: Int) -> Int? {
+                var n = 0
+                for i in from..<to {
+                    guard u[i] >= 48 && u[i] <= 57 else { return nil }
+                    n = n * 10 + Int(u[i] - 48)
+                }
+                return n
+            }
+            guard let y = number(0, 4), let m = number(5, 7), let d = number(8, 10) else { return nil }
+            return (y, m, d)
+        }
+        if let (y, m, d) = stored { self.init(year: y, month: m, day: d); return }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let iso = trimmed.split(separator: "-", omittingEmptySubsequences: false)
         let vn = trimmed.split(separator: "/", omittingEmptySubsequences: false)

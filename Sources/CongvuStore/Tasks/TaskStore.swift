@@ -108,8 +108,14 @@ public struct TaskStore: Sendable {
                 extensionReason: try row.decode(column: "extension_reason", as: String.self))
     }
 
+    /// The task's columns a row is read from (not its search key, which lists never show).
+    static let listColumns = ["id", "unit_id", "year", "number", "title", "content", "source_kind", "source_reference", "source_date",
+                              "source_record_type", "source_record_id", "assigner_id", "owner_id", "priority", "assigned_at", "due",
+                              "original_due", "status", "acknowledged_at", "reported_at", "closed_at", "percent", "quality", "extension_due",
+                              "extension_reason", "parent_id", "version", "recurrence", "series_id"].map { "t." + $0 }.joined(separator: ", ")
+
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
-        sql.select().column(SQLRaw("t.*")).column(col("u.name"), as: "unit_name").column(col("u.path"), as: "unit_path")
+        sql.select().column(SQLRaw(Self.listColumns)).column(col("u.name"), as: "unit_name").column(col("u.path"), as: "unit_path")
             .column(col("o.full_name"), as: "owner_name").column(col("g.full_name"), as: "assigner_name")
             .from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = t.unit_id"))
