@@ -2,34 +2,29 @@ import Foundation
 import Testing
 @testable import CongvuServer
 
-/// The API's snake_case keys come from a remembered conversion; it must write exactly what
-/// Foundation's `convertToSnakeCase` writes, for field names and dictionary keys alike.
+/// Answers that declare their keys in snake_case are written without Foundation's conversion; each
+/// must come out exactly as the converting encoder writes it (a camelCase key left undeclared would
+/// change the API silently).
 @Suite struct JSONKeysTests {
-    struct Sample: Encodable {
-        struct Inner: Encodable { var personId: Int64; var fromDue: String?; var myURLValue: String }
-        var id = 1
-        var unitName = "Xã"
-        var extensionDue: String? = "2026-12-01"
-        var already_snake = true
-        var _leading = 1
-        var trailing_ = 2
-        var ID = 3
-        var x2y = 4
-        var inner = [Inner(personId: 7, fromDue: nil, myURLValue: "u"), Inner(personId: 8, fromDue: "d", myURLValue: "v")]
-        var counts: [String: Int] = ["onTime": 1, "openOverdue": 2, "Đúng hạn": 3]
-        var byNumber: [Int: String] = [1: "a", 20: "b"]
+    static let declared: [any (Decodable & SnakeCaseKeyed).Type] = [TasksAPIController.ListDTO.self, TasksAPIController.TaskDTO.self]
+
+    func json(_ value: any Encodable, converting: Bool) throws -> String {
+        let encoder = AppRequestContext.jsonEncoder(for: converting ? nil : value)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    @Test func theRememberedKeysAreFoundationsOwn() throws {
-        let foundation = JSONEncoder()
-        foundation.keyEncodingStrategy = .convertToSnakeCase
-        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let ours = AppRequestContext.jsonEncoder()
-        // Twice: the second time every key is remembered.
-        for _ in 0..<2 {
-            let expected = String(decoding: try foundation.encode(Sample()), as: UTF8.self)
-            #expect(String(decoding: try ours.encode(Sample()), as: UTF8.self) == expected)
+    @Test func declaredKeysAreTheConvertedOnes() throws {
+        for type in Self.declared {
+            let (sample, _) = try SampleDecoder.sample(type)
+            let declared = try json(sample, converting: false), converted = try json(sample, converting: true)
+            #expect(declared == converted, "\(type)")
+            #expect(!declared.contains("Id\""), "\(type)")
         }
-        #expect(String(decoding: try ours.encode(Sample()), as: UTF8.self).contains("\"unit_name\":\"Xã\""))
+    }
+
+    /// The check can fail: a type marked as declared that keeps a camelCase key.
+    @Test func anUndeclaredKeyIsCaught() throws {
+        struct Wrong: Encodable, SnakeCaseKeyed { var unitName = "Xã" }
+        #expect(try json(Wrong(), converting: false) != json(Wrong(), converting: true))
     }
 }

@@ -1,7 +1,6 @@
 import CongvuDomain
 import CongvuStore
 import Foundation
-import Synchronization
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -28,12 +27,14 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     }
 
     /// The API answers in snake_case JSON.
-    public var responseEncoder: JSONEncoder { Self.jsonEncoder() }
+    public var responseEncoder: AppJSONEncoder { AppJSONEncoder() }
 
-    /// How every JSON answer is written: snake_case keys, sorted, slashes as they are.
-    static func jsonEncoder() -> JSONEncoder {
+    /// How every JSON answer is written: snake_case keys, sorted, slashes as they are. A value whose
+    /// keys are declared in snake_case already (`SnakeCaseKeyed`) skips Foundation's conversion of
+    /// every key, which cost more than the rest of encoding a board of 155 tasks (perf under wrk, issue 19).
+    static func jsonEncoder(for value: Any? = nil) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom(SnakeCaseKeys.key)
+        encoder.keyEncodingStrategy = value is any SnakeCaseKeyed ? .useDefaultKeys : .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
@@ -42,44 +43,14 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var maxUploadSize: Int { 16 * 1024 * 1024 }
 }
 
-/// snake_case keys for JSON answers, exactly as Foundation's `convertToSnakeCase` writes them, each
-/// name converted once: converting every key of every object took more time than the rest of
-/// encoding a board of 155 tasks (measured with perf under wrk, issue 19).
-enum SnakeCaseKeys {
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+/// An answer whose coding keys, and those of everything it holds, are written in snake_case: encoded
+/// as declared (`JSONKeysTests` checks each against the converting encoder).
+protocol SnakeCaseKeyed: Encodable {}
 
-    /// Names seen so far (field names and dictionary keys: bounded, so a map of user-chosen keys cannot grow it without end).
-    private static let known = Mutex<[String: String]>([:])
-    private static let limit = 4096
-
-    @Sendable static func key(_ path: [any CodingKey]) -> any CodingKey {
-        guard let last = path.last else { return Key(stringValue: "") }
-        let name = last.stringValue
-        if let hit = known.withLock({ $0[name] }) { return Key(stringValue: hit) }
-        let converted = foundation(name)
-        known.withLock { if $0.count < limit { $0[name] = converted } }
-        return Key(stringValue: converted)
-    }
-
-    /// Foundation's own conversion of one name: an object with that one key, encoded with its strategy.
-    static func foundation(_ name: String) -> String {
-        struct One: Encodable {
-            var name: String
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: Key.self)
-                try c.encode(0, forKey: Key(stringValue: name))
-            }
-        }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(One(name: name)),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int], let converted = object.keys.first else { return name }
-        return converted
+/// The one JSON writer of answers (`AppRequestContext.jsonEncoder(for:)`) as Hummingbird's response encoder.
+public struct AppJSONEncoder: ResponseEncoder {
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        try AppRequestContext.jsonEncoder(for: value).encode(value, from: request, context: context)
     }
 }
 

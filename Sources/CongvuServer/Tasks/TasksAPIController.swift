@@ -15,8 +15,11 @@ struct TasksAPIController {
         group.post("tasks/:id/steps", use: step)
     }
 
-    struct TaskDTO: Codable, ResponseEncodable {
-        struct PersonDTO: Codable { var personId: Int64; var name: String; var role: String }
+    struct TaskDTO: Codable, ResponseEncodable, SnakeCaseKeyed {
+        struct PersonDTO: Codable {
+            var personId: Int64; var name: String; var role: String
+            enum CodingKeys: String, CodingKey { case personId = "person_id", name, role }
+        }
         struct EventDTO: Codable {
             var at: String
             var actor: String
@@ -28,6 +31,9 @@ struct TasksAPIController {
             var fromDue: String?
             var toDue: String?
             var quality: String?
+            enum CodingKeys: String, CodingKey {
+                case at, actor, action, fromStatus = "from_status", toStatus = "to_status", percent, note, fromDue = "from_due", toDue = "to_due", quality
+            }
         }
         var id: Int64
         var reference: String
@@ -54,9 +60,15 @@ struct TasksAPIController {
         var extensionDue: String?
         var people: [PersonDTO]?
         var events: [EventDTO]?
+        enum CodingKeys: String, CodingKey {
+            case id, reference, unitId = "unit_id", unitName = "unit_name", title, content, sourceKind = "source_kind",
+                 sourceReference = "source_reference", assignerId = "assigner_id", assignerName = "assigner_name", ownerId = "owner_id",
+                 ownerName = "owner_name", priority, assignedAt = "assigned_at", due, originalDue = "original_due", status, standing, percent,
+                 quality, version, extensionDue = "extension_due", people, events
+        }
     }
 
-    struct ListDTO: Codable, ResponseEncodable { var items: [TaskDTO] }
+    struct ListDTO: Codable, ResponseEncodable, SnakeCaseKeyed { var items: [TaskDTO] }
 
     func dto(_ r: TaskRow, people: [TaskPerson]? = nil, events: [TaskEvent]? = nil) -> TaskDTO {
         let t = r.task
