@@ -53,7 +53,7 @@ extension AccountStore {
         }
         let found = try row.map(AccountStore.decode)
         // A write only when the last use noted is over a minute old: most requests only read.
-        if let row, (try row.decode(column: "token_last_used", as: String?.self)).map({ $0 < minuteAgo }) ?? true {
+        if let row, (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
             try await database.write { sql in
                 try await sql.update("api_tokens").set("last_used_at", to: SQLBind(moment)).where("token_hash", .equal, SQLBind(hash))
                     .where { $0.where("last_used_at", .is, SQLLiteral.null).orWhere("last_used_at", .lessThan, SQLBind(minuteAgo)) }.run()

@@ -36,7 +36,7 @@ public struct AccountStore: Sendable {
                 username: try row.decode(column: "username", as: String.self),
                 displayName: try row.decode(column: "display_name", as: String.self),
                 passwordHash: try row.decode(column: "password_hash", as: String.self),
-                personID: try row.decode(column: "person_id", as: Int64?.self),
+                personID: try row.optional("person_id", as: Int64.self),
                 totpEnabled: try row.decode(column: "totp_enabled", as: Bool.self),
                 disabled: try row.decode(column: "disabled", as: Bool.self))
     }
@@ -196,14 +196,14 @@ public struct AccountStore: Sendable {
                               secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
                               expiresAt: try first.instant("expires_at"))
         let grants = try rows.compactMap { row -> Grant? in
-            guard let role = try row.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)),
-                  let unitID = try row.decode(column: "unit_id", as: Int64?.self),
-                  let path = try row.decode(column: "path", as: String?.self) else { return nil }
+            guard let role = try row.optional("role", as: String.self).flatMap(Role.init(rawValue:)),
+                  let unitID = try row.optional("unit_id", as: Int64.self),
+                  let path = try row.optional("path", as: String.self) else { return nil }
             return Grant(role: role, unitID: unitID, unitPath: path)
         }
         let principal = Principal(userID: userID, username: try first.decode(column: "username", as: String.self),
                                   displayName: try first.decode(column: "display_name", as: String.self),
-                                  personID: try first.decode(column: "person_id", as: Int64?.self), grants: grants)
+                                  personID: try first.optional("person_id", as: Int64.self), grants: grants)
         return (session, principal)
     }
 

@@ -20,7 +20,7 @@ public struct AbsenceStore: Sendable {
                        to: try row.instant("ends_at"),
                        filedAt: try row.instant("filed_at"),
                        status: AbsenceRequest.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
-                       decidedBy: try row.decode(column: "decided_by", as: Int64?.self),
+                       decidedBy: try row.optional("decided_by", as: Int64.self),
                        decisionNote: try row.decode(column: "decision_note", as: String.self))
     }
 

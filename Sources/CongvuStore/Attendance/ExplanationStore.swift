@@ -22,10 +22,10 @@ public struct ExplanationStore: Sendable {
         guard let status = Explanation.Status(rawValue: try row.decode(column: "status", as: String.self)) else { throw CorruptRow(column: "status") }
         return Explanation(id: try row.decode(column: "id", as: Int64.self), personID: try row.decode(column: "person_id", as: Int64.self),
                            day: try row.requiredDay("day"), verdict: verdict, minutes: try row.decode(column: "minutes", as: Int.self),
-                           openedAt: try row.instant("opened_at"), openedBy: try row.decode(column: "opened_by", as: Int64?.self),
+                           openedAt: try row.instant("opened_at"), openedBy: try row.optional("opened_by", as: Int64.self),
                            dueAt: try row.instant("due_at"), status: status, text: try row.decode(column: "text", as: String.self),
                            attachmentName: try row.decode(column: "attachment_name", as: String.self), explainedAt: try row.optionalInstant("explained_at"),
-                           decidedBy: try row.decode(column: "decided_by", as: Int64?.self), decidedAt: try row.optionalInstant("decided_at"),
+                           decidedBy: try row.optional("decided_by", as: Int64.self), decidedAt: try row.optionalInstant("decided_at"),
                            decisionNote: try row.decode(column: "decision_note", as: String.self))
     }
 

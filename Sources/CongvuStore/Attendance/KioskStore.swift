@@ -28,9 +28,9 @@ public struct KioskStore: Sendable {
               unitName: try row.decode(column: "unit_name", as: String.self), unitPath: try row.decode(column: "path", as: String.self),
               name: try row.decode(column: "name", as: String.self), createdAt: try row.instant("created_at"),
               lastSeenAt: try row.optionalInstant("last_seen_at"),
-              revoked: try row.decode(column: "revoked_at", as: String?.self) != nil,
+              revoked: try row.optional("revoked_at", as: String.self) != nil,
               signingKeySealed: try row.decode(column: "signing_key_sealed", as: String.self),
-              keyDelivered: try row.decode(column: "key_delivered_at", as: String?.self) != nil)
+              keyDelivered: try row.optional("key_delivered_at", as: String.self) != nil)
     }
 
     func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
@@ -83,7 +83,7 @@ public struct KioskStore: Sendable {
             try await sql.update("kiosks").set("key_delivered_at", to: Instant.format(now)).where("id", .equal, id)
                 .where("key_delivered_at", .is, SQLLiteral.null).run()
             return try await sql.select().column("key_delivered_at").from("kiosks").where("id", .equal, id).first()?
-                .decode(column: "key_delivered_at", as: String?.self) == Instant.format(now)
+                .optional("key_delivered_at", as: String.self) == Instant.format(now)
         }
     }
 

@@ -66,7 +66,7 @@ public struct PunchStore: Sendable {
 
     static func decode(_ row: any SQLRow) throws -> StoredPunch {
         StoredPunch(id: try row.decode(column: "id", as: Int64.self),
-                    personID: try row.decode(column: "person_id", as: Int64?.self),
+                    personID: try row.optional("person_id", as: Int64.self),
                     cardNumber: try row.decode(column: "card_number", as: String.self),
                     punch: Punch(at: try row.instant("at"),
                                  source: PunchSource(rawValue: try row.decode(column: "source", as: String.self)) ?? .api,

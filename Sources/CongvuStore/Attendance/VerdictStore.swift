@@ -191,11 +191,11 @@ public struct VerdictStore: Sendable {
         v.lateMinutes = try row.decode(column: "late_minutes", as: Int.self)
         v.earlyMinutes = try row.decode(column: "early_minutes", as: Int.self)
         v.missingMinutes = try row.decode(column: "missing_minutes", as: Int.self)
-        v.checkIn = try row.decode(column: "check_in", as: String?.self).map { text in
+        v.checkIn = try row.optional("check_in", as: String.self).map { text in
             guard let d = Instant.parse(text) else { throw CorruptRow(column: "check_in") }
             return d
         }
-        v.checkOut = try row.decode(column: "check_out", as: String?.self).map { text in
+        v.checkOut = try row.optional("check_out", as: String.self).map { text in
             guard let d = Instant.parse(text) else { throw CorruptRow(column: "check_out") }
             return d
         }

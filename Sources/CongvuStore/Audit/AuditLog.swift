@@ -92,7 +92,7 @@ public struct AuditLog: Sendable {
         AuditRecord(
             seq: try row.decode(column: "seq", as: Int64.self),
             at: try row.decode(column: "at", as: String.self),
-            actorID: try row.decode(column: "actor_id", as: Int64?.self),
+            actorID: try row.optional("actor_id", as: Int64.self),
             actorName: try row.decode(column: "actor_name", as: String.self),
             action: AuditAction(rawValue: try row.decode(column: "action", as: String.self)) ?? .update,
             objectType: try row.decode(column: "object_type", as: String.self),

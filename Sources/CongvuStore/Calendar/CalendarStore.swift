@@ -25,7 +25,7 @@ public struct CalendarStore: Sendable {
 
     static func decodeDay(_ row: any SQLRow) throws -> StoredSpecialDay {
         StoredSpecialDay(id: try row.decode(column: "id", as: Int64.self),
-                         unitID: try row.decode(column: "unit_id", as: Int64?.self),
+                         unitID: try row.optional("unit_id", as: Int64.self),
                          special: SpecialDay(day: try row.requiredDay("day"),
                                              kind: SpecialDayKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .localDayOff,
                                              name: try row.decode(column: "name", as: String.self),

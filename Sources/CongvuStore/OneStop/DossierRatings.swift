@@ -48,7 +48,7 @@ extension DossierStore {
             var totals: [Int] = []
             for r in rows {
                 if let s = Satisfaction(rawValue: try r.decode(column: "satisfaction", as: String.self)) { satisfaction[s, default: 0] += 1 }
-                if let t = try r.decode(column: "total", as: Int?.self) { totals.append(t) }
+                if let t = try r.optional("total", as: Int.self) { totals.append(t) }
             }
             return QuarterEvaluation(totals: totals, satisfaction: satisfaction, bands: bands)
         }

@@ -124,7 +124,7 @@ public struct DossierStore: Sendable {
     }
 
     static func timeliness(_ row: any SQLRow, _ column: String) throws -> Timeliness? {
-        guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+        guard let text = try row.optional(column, as: String.self) else { return nil }
         guard let t = Timeliness(rawValue: text) else { throw CorruptRow(column: column) }
         return t
     }
@@ -189,10 +189,10 @@ public struct DossierStore: Sendable {
     static func decodeEvent(_ row: any SQLRow) throws -> DossierEvent {
         let to = try status(row, "to_status")
         return DossierEvent(id: try row.decode(column: "id", as: Int64.self), at: try row.instant("at"),
-                            actorName: try row.decode(column: "actor_display_name", as: String?.self) ?? row.decode(column: "actor_name", as: String.self),
+                            actorName: try row.optional("actor_display_name", as: String.self) ?? row.decode(column: "actor_name", as: String.self),
                             action: try row.decode(column: "action", as: String.self),
-                            fromStatus: try row.decode(column: "from_status", as: Int?.self).flatMap(DossierStatus.init(rawValue:)), toStatus: to,
-                            fromUnitID: try row.decode(column: "from_unit_id", as: Int64?.self), toUnitID: try row.decode(column: "to_unit_id", as: Int64?.self),
+                            fromStatus: try row.optional("from_status", as: Int.self).flatMap(DossierStatus.init(rawValue:)), toStatus: to,
+                            fromUnitID: try row.optional("from_unit_id", as: Int64.self), toUnitID: try row.optional("to_unit_id", as: Int64.self),
                             stepName: try row.decode(column: "step_name", as: String.self),
                             stepDueAt: try row.optionalInstant("step_due_at"),
                             stepTimeliness: try timeliness(row, "step_timeliness"),

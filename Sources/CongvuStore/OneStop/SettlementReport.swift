@@ -50,7 +50,7 @@ extension DossierStore {
             for r in try await sql.raw(query).all() {
                 let unitID = try r.decode(column: "unit_id", as: Int64.self)
                 let key = grouping == .unit ? String(unitID) : try r.decode(column: "field", as: String.self)
-                func n(_ column: String) throws -> Int { Int(try r.decode(column: column, as: Int64?.self) ?? 0) }
+                func n(_ column: String) throws -> Int { Int(try r.optional(column, as: Int64.self) ?? 0) }
                 rows[key, default: (grouping == .unit ? unitID : nil, SettlementRow())].row.add(
                     SettlementCell(channel: try Self.channel(r), status: try Self.status(r), timeliness: try Self.timeliness(r, "timeliness"),
                                    count: try n("n"), carriedOver: try n("carried"), closed: try n("closed"), openOverdue: try n("open_overdue")))
@@ -67,7 +67,7 @@ extension DossierStore {
                     .where(col("u.id"), .in, SQLBind.group(ids)).all() {
                     let id = try r.decode(column: "id", as: Int64.self)
                     names[id] = try r.decode(column: "name", as: String.self)
-                    parents[id] = try r.decode(column: "parent_name", as: String?.self)
+                    parents[id] = try r.optional("parent_name", as: String.self)
                 }
                 let repeated = Set(Dictionary(grouping: names.values, by: { $0 }).filter { $0.value.count > 1 }.keys)
                 for (id, name) in names where repeated.contains(name) {

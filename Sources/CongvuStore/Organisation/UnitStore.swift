@@ -8,13 +8,13 @@ public struct UnitStore: Sendable {
 
     static func decode(_ row: any SQLRow) throws -> OrgUnit {
         OrgUnit(id: try row.decode(column: "id", as: Int64.self),
-             parentID: try row.decode(column: "parent_id", as: Int64?.self),
+             parentID: try row.optional("parent_id", as: Int64.self),
              kind: UnitKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .office,
              code: try row.decode(column: "code", as: String.self),
              name: try row.decode(column: "name", as: String.self),
              validFrom: try row.day("valid_from"),
              validTo: try row.day("valid_to"),
-             successorID: try row.decode(column: "successor_id", as: Int64?.self),
+             successorID: try row.optional("successor_id", as: Int64.self),
              path: try row.decode(column: "path", as: String.self))
     }
 

@@ -28,7 +28,7 @@ public struct PeopleStore: Sendable {
     static func decodePerson(_ row: any SQLRow) throws -> Person {
         Person(id: try row.decode(column: "id", as: Int64.self),
                fullName: try row.decode(column: "full_name", as: String.self),
-               gender: try row.decode(column: "gender", as: String?.self).flatMap(Gender.init(rawValue:)),
+               gender: try row.optional("gender", as: String.self).flatMap(Gender.init(rawValue:)),
                birthDate: try row.day("birth_date"),
                phone: try row.decode(column: "phone", as: String.self),
                email: try row.decode(column: "email", as: String.self),
@@ -44,7 +44,7 @@ public struct PeopleStore: Sendable {
                    title: try row.decode(column: "title", as: String.self),
                    category: StaffCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .contract,
                    isLeader: try row.decode(column: "is_leader", as: Bool.self),
-                   reportsTo: try row.decode(column: "reports_to", as: Int64?.self),
+                   reportsTo: try row.optional("reports_to", as: Int64.self),
                    validFrom: try row.requiredDay("a_from"),
                    validTo: try row.day("a_to"))
     }

@@ -100,7 +100,7 @@ extension TaskStore {
                 .where(col("t.due"), .greaterThanOrEqual, SQLBind(first.description)).where(col("t.due"), .lessThanOrEqual, SQLBind(last.description))
                 .groupBy(col("t.owner_id")).groupBy(col("o.full_name")).groupBy(col("o.search_key")).orderBy(col("o.search_key")).all()
             return try rows.map { r in
-                func n(_ c: String) throws -> Int { try r.decode(column: c, as: Int?.self) ?? 0 }
+                func n(_ c: String) throws -> Int { try r.optional(c, as: Int.self) ?? 0 }
                 var quality: [WorkTask.Quality: Int] = [:]
                 for q in WorkTask.Quality.allCases { quality[q] = try n("q_\(q.rawValue)") }
                 return PersonFigures(personID: try r.decode(column: "owner_id", as: Int64.self), name: try r.decode(column: "full_name", as: String.self),

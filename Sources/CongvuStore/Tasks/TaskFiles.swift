@@ -44,7 +44,7 @@ extension TaskStore {
 
     static func decodeFile(_ r: any SQLRow) throws -> TaskFile {
         TaskFile(id: try r.decode(column: "id", as: Int64.self), taskID: try r.decode(column: "task_id", as: Int64.self),
-                 eventID: try r.decode(column: "event_id", as: Int64?.self), sha256: try r.decode(column: "sha256", as: String.self),
+                 eventID: try r.optional("event_id", as: Int64.self), sha256: try r.decode(column: "sha256", as: String.self),
                  name: try r.decode(column: "name", as: String.self), ext: try r.decode(column: "ext", as: String.self),
                  size: try r.decode(column: "size", as: Int.self), addedAt: try r.instant("added_at"),
                  addedBy: try r.decode(column: "added_by", as: String.self))

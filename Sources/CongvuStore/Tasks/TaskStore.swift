@@ -83,22 +83,22 @@ public struct TaskStore: Sendable {
             guard let v = T(rawValue: try row.decode(column: column, as: String.self)) else { throw CorruptRow(column: column) }
             return v
         }
-        let quality = try row.decode(column: "quality", as: String?.self)
+        let quality = try row.optional("quality", as: String.self)
         return WorkTask(
             id: try row.decode(column: "id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
             year: try row.decode(column: "year", as: Int.self), number: try row.decode(column: "number", as: Int.self),
             title: try row.decode(column: "title", as: String.self), content: try row.decode(column: "content", as: String.self),
             source: TaskSource(kind: try value("source_kind", TaskSource.Kind.self), reference: try row.decode(column: "source_reference", as: String.self),
                                date: try row.day("source_date"), recordType: try row.decode(column: "source_record_type", as: String.self),
-                               recordID: try row.decode(column: "source_record_id", as: Int64?.self)),
+                               recordID: try row.optional("source_record_id", as: Int64.self)),
             assignerID: try row.decode(column: "assigner_id", as: Int64.self), ownerID: try row.decode(column: "owner_id", as: Int64.self),
             priority: try value("priority", WorkTask.Priority.self), assignedAt: try row.instant("assigned_at"),
             due: try row.requiredDay("due"), originalDue: try row.requiredDay("original_due"), status: try value("status", WorkTask.Status.self),
             acknowledgedAt: try row.optionalInstant("acknowledged_at"), reportedAt: try row.optionalInstant("reported_at"),
             closedAt: try row.optionalInstant("closed_at"), percent: try row.decode(column: "percent", as: Int.self),
             quality: try quality.map { guard let q = WorkTask.Quality(rawValue: $0) else { throw CorruptRow(column: "quality") }; return q },
-            parentID: try row.decode(column: "parent_id", as: Int64?.self), version: try row.decode(column: "version", as: Int.self),
-            recurrence: try row.decode(column: "recurrence", as: String.self), seriesID: try row.decode(column: "series_id", as: Int64?.self))
+            parentID: try row.optional("parent_id", as: Int64.self), version: try row.decode(column: "version", as: Int.self),
+            recurrence: try row.decode(column: "recurrence", as: String.self), seriesID: try row.optional("series_id", as: Int64.self))
     }
 
     static func decodeRow(_ row: any SQLRow) throws -> TaskRow {
@@ -215,10 +215,10 @@ public struct TaskStore: Sendable {
               let to = WorkTask.Status(rawValue: try r.decode(column: "to_status", as: String.self)) else { throw CorruptRow(column: "status") }
         return TaskEvent(id: try r.decode(column: "id", as: Int64.self), at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
                          action: try r.decode(column: "action", as: String.self), fromStatus: from, toStatus: to,
-                         percent: try r.decode(column: "percent", as: Int?.self), note: try r.decode(column: "note", as: String.self),
-                         fromDue: try r.day("from_due"), toDue: try r.day("to_due"), fromOwner: try r.decode(column: "from_owner", as: Int64?.self),
-                         toOwner: try r.decode(column: "to_owner", as: Int64?.self),
-                         quality: try r.decode(column: "quality", as: String?.self).flatMap(WorkTask.Quality.init))
+                         percent: try r.optional("percent", as: Int.self), note: try r.decode(column: "note", as: String.self),
+                         fromDue: try r.day("from_due"), toDue: try r.day("to_due"), fromOwner: try r.optional("from_owner", as: Int64.self),
+                         toOwner: try r.optional("to_owner", as: Int64.self),
+                         quality: try r.optional("quality", as: String.self).flatMap(WorkTask.Quality.init))
     }
 
     public func events(_ taskID: Int64) async throws -> [TaskEvent] {

@@ -78,9 +78,9 @@ public struct AlertStore: Sendable {
         guard let kind = TerminalAlertKind(rawValue: try row.decode(column: "kind", as: String.self)) else { throw CorruptRow(column: "kind") }
         return TerminalAlert(id: try row.decode(column: "id", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
                              location: try row.decode(column: "location", as: String.self),
-                             unitName: try row.decode(column: "unit_name", as: String?.self), kind: kind, occurredAt: try row.instant("occurred_at"),
+                             unitName: try row.optional("unit_name", as: String.self), kind: kind, occurredAt: try row.instant("occurred_at"),
                              day: try row.requiredDay("day"), detail: try row.decode(column: "detail", as: String.self),
-                             personID: try row.decode(column: "person_id", as: Int64?.self),
+                             personID: try row.optional("person_id", as: Int64.self),
                              resolvedAt: try row.optionalInstant("resolved_at"),
                              resolution: try row.decode(column: "resolution", as: String.self))
     }
@@ -119,7 +119,7 @@ public struct AlertStore: Sendable {
     public func get(_ id: Int64) async throws -> (alert: TerminalAlert, unitPath: String?)? {
         try await database.read { sql in
             guard let row = try await select(sql).column(col("u.path")).where(col("a.id"), .equal, SQLBind(id)).first() else { return nil }
-            return (try AlertStore.decode(row), try row.decode(column: "path", as: String?.self))
+            return (try AlertStore.decode(row), try row.optional("path", as: String.self))
         }
     }
 

@@ -62,9 +62,9 @@ public struct CommandStore: Sendable {
               let state = TerminalCommand.State(rawValue: try row.decode(column: "state", as: String.self)) else { throw CorruptRow(column: "kind") }
         return TerminalCommand(id: try row.decode(column: "id", as: Int64.self), serial: try row.decode(column: "serial", as: String.self), kind: kind,
                                command: try row.decode(column: "command", as: String.self), label: try row.decode(column: "label", as: String.self),
-                               state: state, createdBy: try row.decode(column: "created_by", as: Int64?.self), createdAt: try row.instant("created_at"),
-                               approvedBy: try row.decode(column: "approved_by", as: Int64?.self), sentAt: try row.optionalInstant("sent_at"),
-                               doneAt: try row.optionalInstant("done_at"), returnCode: try row.decode(column: "return_code", as: Int?.self),
+                               state: state, createdBy: try row.optional("created_by", as: Int64.self), createdAt: try row.instant("created_at"),
+                               approvedBy: try row.optional("approved_by", as: Int64.self), sentAt: try row.optionalInstant("sent_at"),
+                               doneAt: try row.optionalInstant("done_at"), returnCode: try row.optional("return_code", as: Int.self),
                                result: try row.decode(column: "result", as: String.self), expiresAt: try row.instant("expires_at"))
     }
 

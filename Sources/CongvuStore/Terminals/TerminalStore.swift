@@ -108,16 +108,16 @@ public struct TerminalStore: Sendable {
         guard let status = Terminal.Status(rawValue: try row.decode(column: "status", as: String.self)) else { throw CorruptRow(column: "status") }
         return Terminal(id: try row.decode(column: "id", as: Int64.self), serial: try row.decode(column: "serial", as: String.self),
                         vendor: try row.decode(column: "vendor", as: String.self), family: try row.decode(column: "family", as: String.self),
-                        status: status, unitID: try row.decode(column: "unit_id", as: Int64?.self),
-                        unitPath: try row.decode(column: "path", as: String?.self), unitName: try row.decode(column: "unit_name", as: String?.self),
+                        status: status, unitID: try row.optional("unit_id", as: Int64.self),
+                        unitPath: try row.optional("path", as: String.self), unitName: try row.optional("unit_name", as: String.self),
                         location: try row.decode(column: "location", as: String.self), utcOffset: try row.decode(column: "utc_offset", as: Int.self),
                         encoding: try row.decode(column: "encoding", as: String.self), photos: try row.decode(column: "photos", as: Bool.self),
                         firmware: try row.decode(column: "firmware", as: String.self), firstSeen: try row.instant("first_seen_at"),
                         lastSeen: try row.instant("last_seen_at"), lastAddress: try row.decode(column: "last_address", as: String.self),
-                        userCount: try row.decode(column: "user_count", as: Int?.self), recordCount: try row.decode(column: "record_count", as: Int?.self),
+                        userCount: try row.optional("user_count", as: Int.self), recordCount: try row.optional("record_count", as: Int.self),
                         attLogStamp: try row.decode(column: "attlog_stamp", as: String.self),
                         operLogStamp: try row.decode(column: "operlog_stamp", as: String.self),
-                        photoStamp: try row.decode(column: "photo_stamp", as: String.self), clockDrift: try row.decode(column: "clock_drift", as: Int?.self),
+                        photoStamp: try row.decode(column: "photo_stamp", as: String.self), clockDrift: try row.optional("clock_drift", as: Int.self),
                         driftMeasuredAt: try row.optionalInstant("drift_measured_at"),
                         lastUploadAt: try row.optionalInstant("last_upload_at"),
                         pinnedAddress: try row.decode(column: "pinned_address", as: String.self),
@@ -174,7 +174,7 @@ public struct TerminalStore: Sendable {
             guard let row = try await sql.select().column("id").column("record_count").from("terminals").where("serial", .equal, serial).first()
             else { return }
             let id = try row.decode(column: "id", as: Int64.self)
-            if let before = try row.decode(column: "record_count", as: Int?.self), let records, records < before {
+            if let before = try row.optional("record_count", as: Int.self), let records, records < before {
                 try await AlertStore.raise([NewTerminalAlert(kind: .recordCountDown, occurredAt: now, detail: "\(before) → \(records)",
                                                              dedupe: "count:\(serial):\(before):\(records)")], terminalID: id, in: sql, now: now)
             }

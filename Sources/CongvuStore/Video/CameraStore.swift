@@ -141,7 +141,7 @@ public struct CameraStore: Sendable {
             username: try row.decode(column: "username", as: String.self), mainURL: try row.decode(column: "main_url", as: String.self),
             subURL: try row.decode(column: "sub_url", as: String.self), snapshotURL: try row.decode(column: "snapshot_url", as: String.self),
             recording: try row.decode(column: "recording", as: Bool.self), retentionDays: try row.decode(column: "retention_days", as: Int.self),
-            terminalSerial: try row.decode(column: "terminal_serial", as: String?.self), active: try row.decode(column: "active", as: Bool.self))
+            terminalSerial: try row.optional("terminal_serial", as: String.self), active: try row.decode(column: "active", as: Bool.self))
         return CameraRecord(camera: camera, unitName: try row.decode(column: "unit_name", as: String.self),
                             unitPath: try row.decode(column: "unit_path", as: String.self),
                             hasPassword: !(try row.decode(column: "password_sealed", as: String.self)).isEmpty)
@@ -339,7 +339,7 @@ public struct CameraStore: Sendable {
                     return g
                 }
                 .orderBy(col("a.id"), SQLDirection.descending).limit(100).all().map {
-                    Alert(cameraID: try $0.decode(column: "camera_id", as: Int64?.self), cameraName: try $0.decode(column: "camera_name", as: String?.self),
+                    Alert(cameraID: try $0.optional("camera_id", as: Int64.self), cameraName: try $0.optional("camera_name", as: String.self),
                           kind: try $0.decode(column: "kind", as: String.self), detail: try $0.decode(column: "detail", as: String.self),
                           raisedAt: try $0.instant("raised_at"))
                 }
@@ -381,8 +381,8 @@ public struct CameraStore: Sendable {
             try await filter(sql.select().columns("id", "camera_id", "user_id", "role", "rights").from("camera_grants"))
                 .orderBy("id").all().map {
                     CameraGrant(id: try $0.decode(column: "id", as: Int64.self), cameraID: try $0.decode(column: "camera_id", as: Int64.self),
-                                userID: try $0.decode(column: "user_id", as: Int64?.self),
-                                role: try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)),
+                                userID: try $0.optional("user_id", as: Int64.self),
+                                role: try $0.optional("role", as: String.self).flatMap(Role.init(rawValue:)),
                                 rights: CameraGrant.rights(from: try $0.decode(column: "rights", as: String.self)))
                 }
         }
@@ -426,7 +426,7 @@ public struct CameraStore: Sendable {
                 .within(scopes: scopes, column: col("u.path"))
                 .orderBy(col("v.id"), SQLDirection.descending).limit(limit).all().map {
                     CameraView(cameraID: try $0.decode(column: "camera_id", as: Int64.self), cameraName: try $0.decode(column: "camera_name", as: String.self),
-                               userID: try $0.decode(column: "user_id", as: Int64?.self), userName: try $0.decode(column: "user_name", as: String.self),
+                               userID: try $0.optional("user_id", as: Int64.self), userName: try $0.decode(column: "user_name", as: String.self),
                                kind: CameraView.Kind(rawValue: try $0.decode(column: "kind", as: String.self)) ?? .live,
                                startedAt: try $0.instant("started_at"), seconds: try $0.decode(column: "seconds", as: Double.self),
                                detail: try $0.decode(column: "detail", as: String.self))
