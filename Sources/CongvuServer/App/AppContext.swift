@@ -29,14 +29,21 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     /// The API answers in snake_case JSON.
     public var responseEncoder: AppJSONEncoder { AppJSONEncoder() }
 
-    /// How every JSON answer is written: snake_case keys, sorted, slashes as they are. A value whose
-    /// keys are declared in snake_case already (`SnakeCaseKeyed`) skips Foundation's conversion of
-    /// every key, which cost more than the rest of encoding a board of 155 tasks (perf under wrk, issue 19).
-    static func jsonEncoder(for value: Any? = nil) -> JSONEncoder {
+    /// How every JSON answer is written: snake_case keys, sorted, slashes as they are.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = value is any SnakeCaseKeyed ? .useDefaultKeys : .convertToSnakeCase
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+
+    /// The one JSON writer of answers. A value whose keys are declared in snake_case already
+    /// (`SnakeCaseKeyed`: the long lists) is streamed in its declared key order (`StreamingJSON`):
+    /// Foundation's conversion of every key and its dictionary per object cost more than the rest of
+    /// answering with a board of 155 tasks (perf under wrk, issue 19).
+    static func json(_ value: some Encodable) throws -> Data {
+        if value is any SnakeCaseKeyed, let data = try? StreamingJSON.encode(value) { return data }
+        return try jsonEncoder().encode(value)
     }
 
     /// Imports carry whole CSV files.
@@ -47,10 +54,12 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
 /// as declared (`JSONKeysTests` checks each against the converting encoder).
 protocol SnakeCaseKeyed: Encodable {}
 
-/// The one JSON writer of answers (`AppRequestContext.jsonEncoder(for:)`) as Hummingbird's response encoder.
+/// The one JSON writer of answers (`AppRequestContext.json`) as Hummingbird's response encoder.
 public struct AppJSONEncoder: ResponseEncoder {
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        try AppRequestContext.jsonEncoder(for: value).encode(value, from: request, context: context)
+        let data = try AppRequestContext.json(value)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -143,7 +143,7 @@ struct SharedBoard: Sendable {
 
     init(_ snapshot: BoardSnapshot) throws {
         self.snapshot = snapshot
-        self.json = String(decoding: try AppRequestContext.jsonEncoder(for: snapshot).encode(snapshot), as: UTF8.self)
+        self.json = String(decoding: try AppRequestContext.json(snapshot), as: UTF8.self)
         self.event = ByteBuffer(string: "event: board\ndata: \(json)\n\n")
     }
 }

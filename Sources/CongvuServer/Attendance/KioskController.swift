@@ -84,7 +84,7 @@ struct KioskController {
 
     func answer(_ a: PunchAnswer, status: HTTPResponse.Status = .ok) throws -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.jsonEncoder(for: a).encode(a))))
+                 body: .init(byteBuffer: ByteBuffer(bytes: try AppRequestContext.json(a))))
     }
 
     func refuse(_ code: String, _ context: AppRequestContext, status: HTTPResponse.Status = .badRequest) throws -> Response {

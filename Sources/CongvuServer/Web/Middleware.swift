@@ -92,7 +92,7 @@ enum APIError {
 /// The one way JSON is written: typed values through the API's encoder (snake_case, sorted keys).
 enum JSONReply {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let body = (try? AppRequestContext.jsonEncoder(for: value).encode(value)) ?? Data("{}".utf8)
+        let body = (try? AppRequestContext.json(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
