@@ -19,30 +19,40 @@ enum StreamingJSON {
     }
 
     final class Output {
-        var bytes: [UInt8] = []
+        // One writer per answer, on one task: no exclusivity checks on every byte.
+        @exclusivity(unchecked) var bytes: [UInt8] = []
         /// Set by what cannot be written in a stream (a nested container, a super encoder), even left empty.
         var unsupported = false
         init() { bytes.reserveCapacity(16 * 1024) }
 
         func string(_ s: String) {
             bytes.append(34)
+            // Most texts need no escaping: copied whole.
+            if !s.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
+                bytes.append(contentsOf: s.utf8)
+                bytes.append(34)
+                return
+            }
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(s.utf8.count + 16)
             for b in s.utf8 {
                 switch b {
-                case 34: bytes.append(92); bytes.append(34)
-                case 92: bytes.append(92); bytes.append(92)
-                case 10: bytes.append(92); bytes.append(110)
-                case 13: bytes.append(92); bytes.append(114)
-                case 9: bytes.append(92); bytes.append(116)
-                case 8: bytes.append(92); bytes.append(98)
-                case 12: bytes.append(92); bytes.append(102)
-                case 0..<32:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-                default: bytes.append(b)
+                case 34: escaped.append(contentsOf: [92, 34])
+                case 92: escaped.append(contentsOf: [92, 92])
+                case 10: escaped.append(contentsOf: [92, 110])
+                case 13: escaped.append(contentsOf: [92, 114])
+                case 9: escaped.append(contentsOf: [92, 116])
+                case 8: escaped.append(contentsOf: [92, 98])
+                case 12: escaped.append(contentsOf: [92, 102])
+                case 0..<32: escaped.append(contentsOf: [92, 117, 48, 48, Self.hex[Int(b >> 4)], Self.hex[Int(b & 15)]])
+                default: escaped.append(b)
                 }
             }
+            bytes.append(contentsOf: escaped)
             bytes.append(34)
         }
+
+        static let hex = Array("0123456789abcdef".utf8)
 
         func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
@@ -57,8 +67,8 @@ enum StreamingJSON {
     final class Writer: Encoder {
         enum Opened { case none, keyed, unkeyed, single }
         let out: Output
-        var opened = Opened.none
-        var count = 0
+        @exclusivity(unchecked) var opened = Opened.none
+        @exclusivity(unchecked) var count = 0
         var codingPath: [any CodingKey] { [] }
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
