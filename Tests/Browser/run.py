@@ -617,6 +617,8 @@ class Checks:
                     element = form.find_element(By.NAME, name)
                     if element.tag_name == "select":
                         Select(element).select_by_value(value)
+                    elif element.get_attribute("type") == "file":
+                        element.send_keys(value)
                     else:
                         element.clear()
                         element.send_keys(value)
@@ -628,12 +630,21 @@ class Checks:
             assert "Đang thực hiện" in page_text(phone, "#task-status")
             step(phone, "progress", percent="60", note="Đã rà soát 3 thôn")
             assert "60 %" in page_text(phone, "#task-facts")
-            step(phone, "report_done", note="Đã gửi danh sách")
+            # The report carries its evidence, picked on the phone: a scanned list as PDF.
+            evidence = os.path.join(self.data, "danh-sach-bao-tro.pdf")
+            with open(evidence, "wb") as f:
+                f.write(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+            step(phone, "report_done", note="Đã gửi danh sách", file=evidence)
             assert "Đã báo cáo hoàn thành" in page_text(phone, "#task-status")
+            assert "danh-sach-bao-tro.pdf" in page_text(phone, "#task-files")
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
             self.shot(phone, "task-reported-phone")
-            # The chairman evaluates.
+            # The chairman evaluates, the evidence in hand: the file opens from the task.
             leader.get(task_url)
+            href = leader.find_element(By.CSS_SELECTOR, "#task-files a").get_attribute("href")
+            cookie = "; ".join(f"{c['name']}={c['value']}" for c in leader.get_cookies())
+            with urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookie}), timeout=5) as r:
+                assert r.read().startswith(b"%PDF-1.4") and r.headers["Content-Type"] == "application/pdf"
             step(leader, "accept", quality="good")
             assert "Đã đánh giá" in page_text(leader, "#task-status")
             assert "Tốt" in page_text(leader, "#task-quality")

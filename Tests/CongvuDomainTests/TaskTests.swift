@@ -166,9 +166,10 @@ import Testing
         #expect(OrphanRules.since(lastDayInPost: day("2026-09-01"), assigned: day("2026-10-01")) == day("2026-10-01"), "given after the lead had left")
         // Monday 7 December: five working days waited (30 Nov – 4 Dec), not more than five; Tuesday the 8th: six.
         #expect(OrphanRules.waited(since: since, today: day("2026-12-07"), calendar: calendar) == 5)
-        #expect(!OrphanRules.escalated(since: since, today: day("2026-12-07"), calendar: calendar))
-        #expect(OrphanRules.escalated(since: since, today: day("2026-12-08"), calendar: calendar))
-        #expect(OrphanRules.escalated(since: since, today: day("2026-12-02"), calendar: calendar, after: 1))
+        #expect(!OrphanRules.escalated(waited: OrphanRules.waited(since: since, today: day("2026-12-07"), calendar: calendar)))
+        #expect(OrphanRules.escalated(waited: OrphanRules.waited(since: since, today: day("2026-12-08"), calendar: calendar)))
+        #expect(OrphanRules.escalated(waited: OrphanRules.waited(since: since, today: day("2026-12-02"), calendar: calendar), after: 1))
+        #expect(!OrphanRules.escalated(waited: OrphanRules.waited(since: since, today: day("2026-12-02"), calendar: calendar)))
         #expect(OrphanRules.waited(since: since, today: day("2026-11-28"), calendar: calendar) == 0)
     }
 }

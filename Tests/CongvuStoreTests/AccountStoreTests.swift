@@ -44,25 +44,25 @@ import Testing
             let t0 = Date()
             let month = try await accounts.issueAPIToken(userID: a.id, name: "cổng tỉnh", days: 30, by: Tree.actor, now: t0)
             await #expect(throws: ValidationErrors.self) { try await accounts.issueAPIToken(userID: a.id, name: "mãi mãi", days: 10_000, by: Tree.actor) }
-            #expect(try await accounts.account(apiToken: month, now: t0.addingTimeInterval(29 * 86400))?.id == a.id)
-            #expect(try await accounts.account(apiToken: month, now: t0.addingTimeInterval(31 * 86400)) == nil)
+            #expect(try await accounts.principal(apiToken: month, now: t0.addingTimeInterval(29 * 86400))?.userID == a.id)
+            #expect(try await accounts.principal(apiToken: month, now: t0.addingTimeInterval(31 * 86400)) == nil)
             var list = try await accounts.tokens(userID: a.id)
             #expect(list.count == 1 && list[0].lastUsedAt != nil && !list[0].usable(at: t0.addingTimeInterval(31 * 86400)))
             // The owner revokes one; another account cannot.
             let second = try await accounts.issueAPIToken(userID: a.id, name: "báo cáo", by: Tree.actor)
             let secondID = try #require(try await accounts.tokens(userID: a.id).first { $0.name == "báo cáo" }).id
             await #expect(throws: StoreError.self) { try await accounts.revokeAPIToken(id: secondID, userID: other.id, by: Tree.actor) }
-            #expect(try await accounts.account(apiToken: second)?.id == a.id)
+            #expect(try await accounts.principal(apiToken: second)?.userID == a.id)
             try await accounts.revokeAPIToken(id: secondID, userID: a.id, by: Tree.actor)
-            #expect(try await accounts.account(apiToken: second) == nil)
+            #expect(try await accounts.principal(apiToken: second) == nil)
             // A new password revokes them all; so does disabling the account.
             let third = try await accounts.issueAPIToken(userID: a.id, name: "mới", by: Tree.actor)
             try await accounts.setPassword(userID: a.id, passwordHash: "y", by: Tree.actor, reason: "đặt lại")
-            #expect(try await accounts.account(apiToken: third) == nil)
+            #expect(try await accounts.principal(apiToken: third) == nil)
             let fourth = try await accounts.issueAPIToken(userID: a.id, name: "sau", by: Tree.actor)
             try await accounts.setDisabled(userID: a.id, true, by: Tree.actor, reason: "nghỉ việc")
             try await accounts.setDisabled(userID: a.id, false, by: Tree.actor, reason: "trở lại")
-            #expect(try await accounts.account(apiToken: fourth) == nil)
+            #expect(try await accounts.principal(apiToken: fourth) == nil)
             list = try await accounts.tokens(userID: a.id)
             #expect(list.count == 4 && list.allSatisfy { !$0.usable(at: Date()) })
         }
@@ -76,8 +76,12 @@ import Testing
             let account = try await accounts.create(username: "api", displayName: "API", passwordHash: "x", personID: nil,
                                                     grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
             let token = try await accounts.issueAPIToken(userID: account.id, name: "test", by: Tree.actor)
-            #expect(try await accounts.account(apiToken: token)?.id == account.id)
-            #expect(try await accounts.account(apiToken: token + "x") == nil)
+            // The token stands for the account with its grants, read in the same query.
+            let viaToken = try #require(try await accounts.principal(apiToken: token))
+            let direct = try await accounts.principal(for: account)
+            #expect(viaToken.userID == account.id && viaToken.grants == direct.grants)
+            #expect(viaToken.grants.map(\.unitPath) == [t.communeA.path])
+            #expect(try await accounts.principal(apiToken: token + "x") == nil)
             try await accounts.setTOTP(userID: account.id, secret: "ABCDEFGHIJ", enabled: true, by: Tree.actor)
             #expect(try await accounts.totpSecret(userID: account.id) == "ABCDEFGHIJ")
             let raw = try await db.read { try await $0.raw("SELECT totp_secret FROM users").first()!.decode(column: "totp_secret", as: String.self) }

@@ -153,8 +153,8 @@ public enum OrphanRules {
         max(0, (try? calendar.workingDays(from: since, to: today)) ?? 0)
     }
 
-    /// Whether the wait is past `after` working days: the leaders above the unit see the task.
-    public static func escalated(since: Day, today: Day, calendar: WorkCalendar, after: Int = defaultEscalation) -> Bool {
-        waited(since: since, today: today, calendar: calendar) > after
+    /// Whether a wait of `waited` working days is past `after`: the leaders above the unit see the task.
+    public static func escalated(waited: Int, after: Int = defaultEscalation) -> Bool {
+        waited > after
     }
 }

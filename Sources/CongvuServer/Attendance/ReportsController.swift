@@ -74,7 +74,7 @@ struct ReportsController {
     func timesheetXLSX(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, _, month) = try await selection(request, context)
         let data = try await timesheetWorkbook(unit: unit, month: month, locale: context.locale)
-        let filename = "bang-cham-cong-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(month).xlsx"
+        let filename = "bang-cham-cong-\(unit.fileSlug)-\(month).xlsx"
         return XLSXSheet.response(data, filename: filename)
     }
 

@@ -68,7 +68,7 @@ struct DutiesController {
             return [.text(v.name), .text(v.title), .text(v.unit), .text(v.post_from), .text(v.approved ?? ""), .text(v.text ?? ""),
                     .text(v.flagged ? catalogs.text("yes", locale) : "")]
         }
-        return try sheet.response(filename: "phan-cong-nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(tasks.today).xlsx")
+        return try sheet.response(filename: "phan-cong-nhiem-vu-\(unit.fileSlug)-\(tasks.today).xlsx")
     }
 
     /// The person, their current post, and what the principal may do with their duties.

@@ -245,7 +245,7 @@ struct DutyBookController {
         sheet.rows.append([])
         sheet.rows.append([.text(catalogs.text("duty_book_strengths", locale)), .text(book.strengths ?? "")])
         sheet.rows.append([.text(catalogs.text("duty_book_weaknesses", locale)), .text(book.weaknesses ?? "")])
-        let filename = "so-truc-tuan-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(week.start).xlsx"
+        let filename = "so-truc-tuan-\(unit.fileSlug)-\(week.start).xlsx"
         return try sheet.response(filename: filename)
     }
 }

@@ -239,7 +239,7 @@ public struct TaskServices: FeatureServices {
             if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await calendar(unitID: r.task.unitID) }
             let since = OrphanRules.since(lastDayInPost: r.leadLeft, assigned: Day(r.task.assignedAt, in: CivilTime.vietnam))
             let days = calendars[r.task.unitID].map { OrphanRules.waited(since: since, today: shared.today, calendar: $0) } ?? 0
-            out.append(Orphan(row: r, waited: days, escalated: days > shared.config.orphanEscalationDays))
+            out.append(Orphan(row: r, waited: days, escalated: OrphanRules.escalated(waited: days, after: shared.config.orphanEscalationDays)))
         }
         return out.filter(\.escalated) + out.filter { !$0.escalated }
     }

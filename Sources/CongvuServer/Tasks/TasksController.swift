@@ -124,7 +124,7 @@ struct TasksController {
             [.text(v.reference), .text(v.title), .text(v.owner), .text(v.assigner), .text(v.due), v.extended.map { .text($0) } ?? .empty,
              .text(v.status_label), .text(v.standing_label ?? ""), .number(Double(v.percent))]
         }
-        let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(tasks.today).xlsx"
+        let filename = "nhiem-vu-\(unit.fileSlug)-\(tasks.today).xlsx"
         return try sheet.response(filename: filename)
     }
 
@@ -176,7 +176,7 @@ struct TasksController {
             [.text(f.name), .number(Double(f.total)), .number(Double(f.doneOnTime)), .number(Double(f.doneLate)), .number(Double(f.openWithinDeadline)),
              .number(Double(f.openOverdue)), .text(Self.rate(f))] + WorkTask.Quality.allCases.map { .number(Double(f.quality[$0] ?? 0)) }
         }
-        let filename = "nhiem-vu-\(unit.code.isEmpty ? String(unit.id) : unit.code)-\(year).xlsx"
+        let filename = "nhiem-vu-\(unit.fileSlug)-\(year).xlsx"
         return try sheet.response(filename: filename)
     }
 

@@ -142,11 +142,11 @@ struct APITokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-              let account = try await accounts.account(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+              let principal = try await accounts.principal(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
             throw NotSignedIn()
         }
         var context = context
-        context.principal = try await accounts.principal(for: account)
+        context.principal = principal
         return try await next(request, context)
     }
 }

@@ -1,3 +1,4 @@
+import CongvuDomain
 import Foundation
 import Hummingbird
 import ZIPFoundation
@@ -134,6 +135,15 @@ enum XMLText {
             }
         }
         return out
+    }
+}
+
+extension OrgUnit {
+    /// The unit in a download's file name: its code (its id when it has none), letters, digits,
+    /// dashes, dots and underscores only, so the name is safe in a header and on any disk.
+    var fileSlug: String {
+        let kept = String(code.unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) })
+        return kept.isEmpty ? String(id) : kept
     }
 }
 

@@ -37,29 +37,30 @@ extension AccountStore {
         return token
     }
 
-    /// The account a token stands for: not revoked, not expired, the account enabled. Its last use
-    /// is noted at most once a minute (one write per token and minute, not per request).
-    public func account(apiToken: String, now: Date = Date()) async throws -> Account? {
+    /// Who a token stands for, with their grants, in one query: the token not revoked, not expired,
+    /// the account enabled. Its last use is noted at most once a minute (one write per token and
+    /// minute, not per request).
+    public func principal(apiToken: String, now: Date = Date()) async throws -> Principal? {
         let hash = Token.hash(apiToken)
         let moment = Instant.format(now)
         let minuteAgo = Instant.format(now.addingTimeInterval(-60))
-        let row = try await database.read { sql in
-            try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
+        let rows = try await database.read { sql in
+            try await AccountStore.withGrants(sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
                 .column(col("api_tokens.last_used_at"), as: "token_last_used").from("users")
-                .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id"))
+                .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id")))
                 .where(col("api_tokens.token_hash"), .equal, SQLBind(hash)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
                 .where { $0.where(col("api_tokens.expires_at"), .is, SQLLiteral.null).orWhere(col("api_tokens.expires_at"), .greaterThan, SQLBind(moment)) }
-                .where(col("users.disabled"), .equal, SQLBind(false)).first()
+                .where(col("users.disabled"), .equal, SQLBind(false)).orderBy(col("grants.id")).all()
         }
-        let found = try row.map(AccountStore.decode)
+        guard let row = rows.first else { return nil }
         // A write only when the last use noted is over a minute old: most requests only read.
-        if let row, (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
+        if (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
             try await database.write { sql in
                 try await sql.update("api_tokens").set("last_used_at", to: SQLBind(moment)).where("token_hash", .equal, SQLBind(hash))
                     .where { $0.where("last_used_at", .is, SQLLiteral.null).orWhere("last_used_at", .lessThan, SQLBind(minuteAgo)) }.run()
             }
         }
-        return found
+        return try AccountStore.principal(try AccountStore.decode(row), grants: rows)
     }
 
     /// The account's tokens, newest first.

@@ -116,15 +116,25 @@ public struct AccountStore: Sendable {
 
     /// The principal an account acts as: its grants with the paths of their units.
     public func principal(for account: Account) async throws -> Principal {
-        let grants = try await database.read { sql in
-            try await sql.select().column(col("grants.role")).column(col("grants.unit_id")).column(col("units.path"))
-                .from("grants").join("units", on: SQLRaw("units.id = grants.unit_id"))
-                .where(col("grants.user_id"), .equal, SQLBind(account.id)).orderBy(col("grants.id")).all()
-                .compactMap { row -> Grant? in
-                    guard let role = Role(rawValue: try row.decode(column: "role", as: String.self)) else { return nil }
-                    return Grant(role: role, unitID: try row.decode(column: "unit_id", as: Int64.self),
-                                 unitPath: try row.decode(column: "path", as: String.self))
-                }
+        let rows = try await database.read { sql in
+            try await Self.withGrants(sql.select().from("users")).where(col("users.id"), .equal, SQLBind(account.id)).orderBy(col("grants.id")).all()
+        }
+        return try Self.principal(account, grants: rows)
+    }
+
+    /// A query on `users` with each of the account's grants and its unit's path (one row per grant;
+    /// one row with none when it has none): `principal(_:grants:)` reads them.
+    static func withGrants(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
+        query.column(col("grants.role"), as: "grant_role").column(col("grants.unit_id"), as: "grant_unit_id").column(col("units.path"), as: "grant_path")
+            .join("grants", method: SQLJoinMethod.left, on: SQLRaw("grants.user_id = users.id"))
+            .join("units", method: SQLJoinMethod.left, on: SQLRaw("units.id = grants.unit_id"))
+    }
+
+    static func principal(_ account: Account, grants rows: [any SQLRow]) throws -> Principal {
+        let grants = try rows.compactMap { row -> Grant? in
+            guard let raw = try row.optional("grant_role", as: String.self), let role = Role(rawValue: raw),
+                  let unit = try row.optional("grant_unit_id", as: Int64.self), let path = try row.optional("grant_path", as: String.self) else { return nil }
+            return Grant(role: role, unitID: unit, unitPath: path)
         }
         return Principal(userID: account.id, username: account.username, displayName: account.displayName,
                          personID: account.personID, grants: grants)

@@ -20,32 +20,29 @@ extension TaskStore {
         }
     }
 
+    /// One pass over the scopes' tasks that count (open ones, and those done since `since`): the
+    /// leader's home reads it on every visit.
     public func figures(scopes: [String], today: Day, weekEnd: Day, since: Day) async throws -> Figures {
         try await database.read { sql in
-            let open = WorkTask.Status.allCases.filter { $0 == .assigned || $0 == .inProgress }.map(\.rawValue)
-            func count(_ build: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> Int {
-                let q = sql.select().column(SQLRaw("COUNT(*) AS n")).from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
-                    .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = t.unit_id"))
-                    .within(scopes: scopes, column: col("u.path"))
-                return try await build(q).first()?.decode(column: "n", as: Int.self) ?? 0
-            }
-            let overdue = try await count { $0.where(col("t.status"), .in, SQLBind.group(open)).where(col("t.due"), .lessThan, SQLBind(today.description)) }
-            let week = try await count {
-                $0.where(col("t.status"), .in, SQLBind.group(open)).where(col("t.due"), .greaterThanOrEqual, SQLBind(today.description))
-                    .where(col("t.due"), .lessThanOrEqual, SQLBind(weekEnd.description))
-            }
+            let open = [WorkTask.Status.assigned, .inProgress].map(\.rawValue)
+            let done = [WorkTask.Status.reported, .accepted].map(\.rawValue)
             // Done: reported or accepted; on time when reported on or before the due day (in Vietnam:
             // the day's end is 17:00 UTC of the day).
-            let done = try await count {
-                $0.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.reported.rawValue, WorkTask.Status.accepted.rawValue]))
-                    .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
-            }
-            let onTime = try await count {
-                $0.where(col("t.status"), .in, SQLBind.group([WorkTask.Status.reported.rawValue, WorkTask.Status.accepted.rawValue]))
-                    .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
-                    .where(SQLRaw("t.reported_at < " + Self.endOfDueDay))
-            }
-            return Figures(overdue: overdue, dueThisWeek: week, doneOnTime: onTime, done: done)
+            let columns: SQLQueryString = """
+                SUM(CASE WHEN t.status IN (\(binds: open)) AND t.due < \(bind: today.description) THEN 1 ELSE 0 END) AS overdue,
+                SUM(CASE WHEN t.status IN (\(binds: open)) AND t.due >= \(bind: today.description) AND t.due <= \(bind: weekEnd.description) THEN 1 ELSE 0 END) AS week,
+                SUM(CASE WHEN t.status IN (\(binds: done)) THEN 1 ELSE 0 END) AS done,
+                SUM(CASE WHEN t.status IN (\(binds: done)) AND t.reported_at < \(unsafeRaw: Self.endOfDueDay) THEN 1 ELSE 0 END) AS on_time
+                """
+            let row = try await sql.select().column(columns).from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
+                .withinUnits(scopes: scopes, unitID: col("t.unit_id"))
+                .where { $0.where(col("t.status"), .in, SQLBind.group(open)).orWhere { d in
+                    d.where(col("t.status"), .in, SQLBind.group(done))
+                        .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
+                } }
+                .first()
+            func n(_ c: String) throws -> Int { try row?.optional(c, as: Int.self) ?? 0 }
+            return Figures(overdue: try n("overdue"), dueThisWeek: try n("week"), doneOnTime: try n("on_time"), done: try n("done"))
         }
     }
 
