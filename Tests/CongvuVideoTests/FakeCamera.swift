@@ -25,8 +25,8 @@ enum VideoTools {
 
 /// A fake camera process on a free loopback port.
 final class FakeCamera: @unchecked Sendable {
-    let port: Int
-    let httpPort: Int
+    private(set) var port: Int
+    private(set) var httpPort: Int
     let user = "admin"
     let password = "Abc12345"
     private var process: Process?
@@ -36,7 +36,14 @@ final class FakeCamera: @unchecked Sendable {
         self.extra = extra
         port = Int.random(in: 20_000..<40_000)
         httpPort = port + 1
-        try await start()
+        // A random port may be taken by another test's server: the camera then exits at once, and
+        // is started again on other ports (a camera that starts but never says it is ready is not).
+        for attempt in 1...3 {
+            do { try await start(); return } catch let failure as FakeCameraFailed where failure.exited && attempt < 3 {
+                port = Int.random(in: 20_000..<40_000)
+                httpPort = port + 1
+            }
+        }
     }
 
     func start() async throws {
@@ -59,10 +66,15 @@ final class FakeCamera: @unchecked Sendable {
                 if text.contains("\n") { return }
             }
         }
-        // GStreamer's Python start-up alone took over 10 s while the whole suite ran on two cores.
-        _ = await eventually(30) { seen.value.withLock { $0.contains("\n") } }
+        // GStreamer's Python start-up alone took over 10 s, once 30, while the whole suite ran on two cores.
+        _ = await eventually(60) { seen.value.withLock { $0.contains("\n") } || !p.isRunning }
         let line = seen.value.withLock { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard line == "ready" else { throw FakeCameraFailed(line: line) }
+        guard line == "ready" else {
+            let exited = !p.isRunning && !line.hasPrefix("ready")
+            if !exited { p.terminate() }
+            process = nil
+            throw FakeCameraFailed(line: line, exited: exited)
+        }
     }
 
     func url(_ path: String) -> String { "rtsp://127.0.0.1:\(port)\(path)" }
@@ -77,7 +89,11 @@ final class FakeCamera: @unchecked Sendable {
     deinit { process?.terminate() }
 }
 
-struct FakeCameraFailed: Error { let line: String }
+struct FakeCameraFailed: Error {
+    let line: String
+    /// The process ended before it was ready (its port taken, say), rather than being slow.
+    var exited = false
+}
 
 /// Waits until `condition` holds, checking every 100 ms, for at most `seconds`.
 func eventually(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
