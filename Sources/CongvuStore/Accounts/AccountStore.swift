@@ -123,21 +123,26 @@ public struct AccountStore: Sendable {
     }
 
     /// A query on `users` with each of the account's grants and its unit's path (one row per grant;
-    /// one row with none when it has none): `principal(_:grants:)` reads them.
+    /// one row with none when it has none): `grants(_:)` reads them. Sessions, tokens and accounts
+    /// all find their principal this way.
     static func withGrants(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
         query.column(col("grants.role"), as: "grant_role").column(col("grants.unit_id"), as: "grant_unit_id").column(col("units.path"), as: "grant_path")
             .join("grants", method: SQLJoinMethod.left, on: SQLRaw("grants.user_id = users.id"))
             .join("units", method: SQLJoinMethod.left, on: SQLRaw("units.id = grants.unit_id"))
     }
 
-    static func principal(_ account: Account, grants rows: [any SQLRow]) throws -> Principal {
-        let grants = try rows.compactMap { row -> Grant? in
+    /// The grants of rows read through `withGrants` (none for the one row of an account without grants).
+    static func grants(_ rows: [any SQLRow]) throws -> [Grant] {
+        try rows.compactMap { row -> Grant? in
             guard let raw = try row.optional("grant_role", as: String.self), let role = Role(rawValue: raw),
                   let unit = try row.optional("grant_unit_id", as: Int64.self), let path = try row.optional("grant_path", as: String.self) else { return nil }
             return Grant(role: role, unitID: unit, unitPath: path)
         }
-        return Principal(userID: account.id, username: account.username, displayName: account.displayName,
-                         personID: account.personID, grants: grants)
+    }
+
+    static func principal(_ account: Account, grants rows: [any SQLRow]) throws -> Principal {
+        Principal(userID: account.id, username: account.username, displayName: account.displayName,
+                  personID: account.personID, grants: try grants(rows))
     }
 
     // MARK: Two-factor
@@ -189,14 +194,11 @@ public struct AccountStore: Sendable {
         let id = Token.hash(token)
         let now = Instant.now()
         let rows = try await database.read { sql in
-            try await sql.select()
+            try await Self.withGrants(sql.select()
                 .column(SQLRaw("sessions.user_id, sessions.csrf_token, sessions.second_factor_pending, sessions.expires_at"))
                 .column(SQLRaw("users.username, users.display_name, users.person_id, users.disabled"))
-                .column(SQLRaw("grants.role, grants.unit_id, units.path"))
                 .from("sessions")
-                .join("users", on: SQLRaw("users.id = sessions.user_id"))
-                .join("grants", method: SQLJoinMethod.left, on: SQLRaw("grants.user_id = users.id"))
-                .join("units", method: SQLJoinMethod.left, on: SQLRaw("units.id = grants.unit_id"))
+                .join("users", on: SQLRaw("users.id = sessions.user_id")))
                 .where(col("sessions.id"), .equal, SQLBind(id)).where(col("sessions.expires_at"), .greaterThan, SQLBind(now))
                 .orderBy(col("grants.id")).all()
         }
@@ -205,15 +207,9 @@ public struct AccountStore: Sendable {
         let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),
                               secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
                               expiresAt: try first.instant("expires_at"))
-        let grants = try rows.compactMap { row -> Grant? in
-            guard let role = try row.optional("role", as: String.self).flatMap(Role.init(rawValue:)),
-                  let unitID = try row.optional("unit_id", as: Int64.self),
-                  let path = try row.optional("path", as: String.self) else { return nil }
-            return Grant(role: role, unitID: unitID, unitPath: path)
-        }
         let principal = Principal(userID: userID, username: try first.decode(column: "username", as: String.self),
                                   displayName: try first.decode(column: "display_name", as: String.self),
-                                  personID: try first.optional("person_id", as: Int64.self), grants: grants)
+                                  personID: try first.optional("person_id", as: Int64.self), grants: try Self.grants(rows))
         return (session, principal)
     }
 

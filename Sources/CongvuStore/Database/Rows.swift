@@ -2,7 +2,7 @@ import Foundation
 import CongvuDomain
 import SQLKit
 
-/// Reading a `YYYY-MM-DD` column as a `Day`.
+/// Reading nullable columns, days and instants.
 extension SQLRow {
     /// A nullable column: NULL is checked first and a value read as itself, not through Optional's
     /// nested decoder (a twentieth of a board's time under load, measured with perf; issue 19).
