@@ -86,8 +86,14 @@ public final class Database: Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let b): return try await body(b.reader())
-        case .postgres(let p): return try await body(p.pool.database(logger: logger).sql())
+        case .postgres(let p): return try await body(PostgresSQL(source: .pool(p), statements: p.statements, logger: logger))
         }
+    }
+
+    /// How many statement texts this process has prepared on PostgreSQL (none on SQLite).
+    public var preparedStatements: Int {
+        if case .postgres(let p) = backend { return p.statements.prepared }
+        return 0
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -95,12 +101,13 @@ public final class Database: Sendable {
         switch backend {
         case .sqlite(let b):
             return try await b.withWriter { conn in
-                try await Database.transaction(on: conn.sql(), begin: "BEGIN IMMEDIATE", body)
+                try await Database.transaction(on: SQLiteSQL(connection: conn), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let p):
             let conn = try await p.pool.requestConnection(logger: logger).get()
             defer { p.pool.releaseConnection(conn, logger: logger) }
-            return try await Database.transaction(on: conn.sql(), begin: "BEGIN", body)
+            return try await Database.transaction(on: PostgresSQL(source: .connection(conn), statements: p.statements, logger: logger),
+                                                  begin: "BEGIN", body)
         }
     }
 
@@ -151,6 +158,7 @@ public struct BackupTargetExists: Error, CustomStringConvertible {
 /// AsyncKit's pool guards its state with its own locks but predates `Sendable`.
 final class PostgresPool: @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    let statements = PreparedStatements()
     init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
 }
 
@@ -185,7 +193,7 @@ final class SQLiteBackend: Sendable {
 
     func reader() -> any SQLDatabase {
         let i = next.withLock { n in n = (n + 1) % readers.count; return n }
-        return readers[i].sql()
+        return SQLiteSQL(connection: readers[i])
     }
 
     /// Makes every reader load the schema again. A connection that read before a migration keeps
