@@ -142,8 +142,9 @@ struct PostgresSQL: SQLDatabase {
         if let name = statements.name(for: key) {
             do {
                 try await NamedStatement.$current.withValue(.init(name: name, sql: sql, types: types)) {
+                    var positions: ColumnPositions?
                     for try await row in try await connection.execute(NamedStatement(bindings: bindings), logger: logger) {
-                        onRow(PostgresStoredRow(row: row))
+                        onRow(PostgresStoredRow(row: row, positions: &positions))
                     }
                 }
                 return
@@ -153,8 +154,9 @@ struct PostgresSQL: SQLDatabase {
                 statements.refuse(key)
             }
         }
+        var positions: ColumnPositions?
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
-            onRow(PostgresStoredRow(row: row))
+            onRow(PostgresStoredRow(row: row, positions: &positions))
         }
     }
 }
@@ -237,25 +239,40 @@ final class PreparedStatements: Sendable {
     var prepared: Int { state.withLock { $0.names.count } }
 }
 
+/// Where each column of one result is, found once from its first row and shared by the others
+/// (every row of a result has the same columns).
+final class ColumnPositions: Sendable {
+    let names: [String]
+    let table: [String: Int]
+    init(_ row: PostgresRow) {
+        names = row.map(\.columnName)
+        table = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })  // as PostgresNIO: the last of a repeated name
+    }
+}
+
 struct PostgresStoredRow: SQLRow {
     let row: PostgresRow
     let cells: PostgresRandomAccessRow
+    let positions: ColumnPositions
 
-    init(row: PostgresRow) {
+    init(row: PostgresRow, positions: inout ColumnPositions?) {
         self.row = row
         self.cells = row.makeRandomAccess()
+        if positions == nil { positions = ColumnPositions(row) }
+        self.positions = positions!
     }
 
-    var allColumns: [String] { cells.map(\.columnName) }
-    func contains(column: String) -> Bool { cells.contains(column) }
+    var allColumns: [String] { positions.names }
+    func contains(column: String) -> Bool { positions.table[column] != nil }
 
     func decodeNil(column: String) throws -> Bool {
-        !cells.contains(column) || cells[column].bytes == nil
+        guard let i = positions.table[column] else { return true }
+        return cells[i].bytes == nil
     }
 
     func decode<T: Decodable>(column: String, as type: T.Type) throws -> T {
-        guard cells.contains(column) else { throw MissingColumn(column: column) }
-        let cell = cells[column]
+        guard let i = positions.table[column] else { throw MissingColumn(column: column) }
+        let cell = cells[i]
         if cell.bytes != nil {
             switch cell.dataType {
             case .text, .varchar, .bpchar, .name:
