@@ -26,30 +26,31 @@ enum StreamingJSON {
         init() { bytes.reserveCapacity(16 * 1024) }
 
         func string(_ s: String) {
-            bytes.append(34)
-            // Most texts need no escaping: copied whole.
-            if !s.utf8.contains(where: { $0 < 32 || $0 == 34 || $0 == 92 }) {
-                bytes.append(contentsOf: s.utf8)
+            var s = s
+            // One pass over the text's bytes: runs that need no escaping (most texts, whole) are
+            // copied as they are.
+            s.withUTF8 { utf8 in
                 bytes.append(34)
-                return
-            }
-            var escaped: [UInt8] = []
-            escaped.reserveCapacity(s.utf8.count + 16)
-            for b in s.utf8 {
-                switch b {
-                case 34: escaped.append(contentsOf: [92, 34])
-                case 92: escaped.append(contentsOf: [92, 92])
-                case 10: escaped.append(contentsOf: [92, 110])
-                case 13: escaped.append(contentsOf: [92, 114])
-                case 9: escaped.append(contentsOf: [92, 116])
-                case 8: escaped.append(contentsOf: [92, 98])
-                case 12: escaped.append(contentsOf: [92, 102])
-                case 0..<32: escaped.append(contentsOf: [92, 117, 48, 48, Self.hex[Int(b >> 4)], Self.hex[Int(b & 15)]])
-                default: escaped.append(b)
+                var run = 0
+                for i in utf8.indices {
+                    let b = utf8[i]
+                    guard b < 32 || b == 34 || b == 92 else { continue }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                    switch b {
+                    case 34: bytes.append(contentsOf: [92, 34])
+                    case 92: bytes.append(contentsOf: [92, 92])
+                    case 10: bytes.append(contentsOf: [92, 110])
+                    case 13: bytes.append(contentsOf: [92, 114])
+                    case 9: bytes.append(contentsOf: [92, 116])
+                    case 8: bytes.append(contentsOf: [92, 98])
+                    case 12: bytes.append(contentsOf: [92, 102])
+                    default: bytes.append(contentsOf: [92, 117, 48, 48, Self.hex[Int(b >> 4)], Self.hex[Int(b & 15)]])
+                    }
+                    run = i + 1
                 }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
+                bytes.append(34)
             }
-            bytes.append(contentsOf: escaped)
-            bytes.append(34)
         }
 
         static let hex = Array("0123456789abcdef".utf8)
