@@ -250,16 +250,33 @@ final class ColumnPositions: Sendable {
     }
 }
 
+/// A row's values, each read from the wire once when the row arrives: the plain types as Swift
+/// values, anything else left to PostgresKit's decoder when asked for.
 struct PostgresStoredRow: SQLRow {
+    enum Value {
+        case null, text(String), integer(Int64), boolean(Bool), real(Double), other
+    }
     let row: PostgresRow
-    let cells: PostgresRandomAccessRow
+    let values: [Value]
     let positions: ColumnPositions
 
     init(row: PostgresRow, positions: inout ColumnPositions?) {
         self.row = row
-        self.cells = row.makeRandomAccess()
         if positions == nil { positions = ColumnPositions(row) }
         self.positions = positions!
+        var values: [Value] = []
+        values.reserveCapacity(self.positions.names.count)
+        for cell in row {
+            guard cell.bytes != nil else { values.append(.null); continue }
+            switch cell.dataType {
+            case .text, .varchar, .bpchar, .name: values.append((try? cell.decode(String.self, context: .default)).map(Value.text) ?? .other)
+            case .int8, .int4, .int2: values.append((try? cell.decode(Int64.self, context: .default)).map(Value.integer) ?? .other)
+            case .bool: values.append((try? cell.decode(Bool.self, context: .default)).map(Value.boolean) ?? .other)
+            case .float8, .float4: values.append((try? cell.decode(Double.self, context: .default)).map(Value.real) ?? .other)
+            default: values.append(.other)
+            }
+        }
+        self.values = values
     }
 
     var allColumns: [String] { positions.names }
@@ -267,26 +284,19 @@ struct PostgresStoredRow: SQLRow {
 
     func decodeNil(column: String) throws -> Bool {
         guard let i = positions.table[column] else { return true }
-        return cells[i].bytes == nil
+        if case .null = values[i] { return true }
+        return false
     }
 
     func decode<T: Decodable>(column: String, as type: T.Type) throws -> T {
         guard let i = positions.table[column] else { throw MissingColumn(column: column) }
-        let cell = cells[i]
-        if cell.bytes != nil {
-            switch cell.dataType {
-            case .text, .varchar, .bpchar, .name:
-                if T.self == String.self { return unsafeBitCast(try cell.decode(String.self, context: .default), to: T.self) }
-            case .int8, .int4, .int2:
-                if T.self == Int64.self { return unsafeBitCast(try cell.decode(Int64.self, context: .default), to: T.self) }
-                if T.self == Int.self { return unsafeBitCast(try cell.decode(Int.self, context: .default), to: T.self) }
-            case .bool:
-                if T.self == Bool.self { return unsafeBitCast(try cell.decode(Bool.self, context: .default), to: T.self) }
-            case .float8, .float4:
-                if T.self == Double.self { return unsafeBitCast(try cell.decode(Double.self, context: .default), to: T.self) }
-            default: break
-            }
+        switch values[i] {
+        case .text(let s) where T.self == String.self: return unsafeBitCast(s, to: T.self)
+        case .integer(let n) where T.self == Int64.self: return unsafeBitCast(n, to: T.self)
+        case .integer(let n) where T.self == Int.self: return unsafeBitCast(Int(n), to: T.self)
+        case .boolean(let b) where T.self == Bool.self: return unsafeBitCast(b, to: T.self)
+        case .real(let d) where T.self == Double.self: return unsafeBitCast(d, to: T.self)
+        default: return try row.sql().decode(column: column, as: T.self)
         }
-        return try row.sql().decode(column: column, as: T.self)
     }
 }
