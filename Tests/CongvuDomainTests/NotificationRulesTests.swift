@@ -1,0 +1,98 @@
+import CongvuDomain
+import Foundation
+import Testing
+
+/// Issue 20's rules: routing one notification to one person, quiet hours, digests, retries, keys.
+@Suite struct NotificationRulesTests {
+    let at = { (text: String) in Instant.parseLocal(text)! }
+
+    @Test func everyKindHasARuleAndUrgentKindsAreNeverDigestOnly() {
+        for kind in NotificationKind.allCases {
+            #expect(!(kind.rule.urgent && kind.rule.digestOnly), "\(kind)")
+            #expect(!kind.rule.channels.contains(.inbox), "the inbox is added for everyone, not chosen")
+            #expect(NotificationKind(rawValue: kind.rawValue) == kind)
+        }
+        #expect(NotificationKind.lateToday.rule.digestOnly && NotificationKind.absentWithoutNotice.rule.digestOnly)
+        #expect(NotificationKind.terminalTamper.rule.urgent)
+    }
+
+    @Test func aNotificationGoesToTheInboxAndToConfirmedChosenChannels() {
+        let now = at("2026-12-07 09:00")
+        let r = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram, .email], at: now)
+        #expect(!r.digested)
+        #expect(r.deliveries.map(\.channel) == [.inbox, .telegram], "email is not a default for a task; zalo and web push are not confirmed")
+        #expect(r.deliveries.allSatisfy { $0.notBefore == now })
+
+        var mine = NotificationPreferences()
+        mine.channels[.taskAssigned] = [.email]
+        let chosen = NotificationRouting.route(.taskAssigned, preferences: mine, verified: [.telegram, .email], at: now)
+        #expect(chosen.deliveries.map(\.channel) == [.inbox, .email])
+        mine.channels[.taskAssigned] = []
+        #expect(NotificationRouting.route(.taskAssigned, preferences: mine, verified: [.telegram, .email], at: now).deliveries.map(\.channel) == [.inbox],
+                "a person who wants nothing outside the app still has the inbox")
+    }
+
+    @Test func quietHoursHoldMessagesUntilTheyEndExceptUrgentOnes() throws {
+        let quiet: QuietHours = try #require(QuietHours(start: 22 * 60, end: 6 * 60 + 30))
+        let prefs = NotificationPreferences(quietHours: quiet)
+        let night = at("2026-12-07 23:10")
+        let held = NotificationRouting.route(.taskOverdue, preferences: prefs, verified: [.zalo], at: night)
+        #expect(held.deliveries.first { $0.channel == .inbox }?.notBefore == night, "the inbox shows it at once")
+        #expect(held.deliveries.first { $0.channel == .zalo }?.notBefore == at("2026-12-08 06:30"))
+        let early = at("2026-12-08 05:59")
+        #expect(NotificationRouting.route(.taskOverdue, preferences: prefs, verified: [.zalo], at: early).deliveries.last?.notBefore == at("2026-12-08 06:30"))
+        let awake = at("2026-12-08 06:30")
+        #expect(NotificationRouting.route(.taskOverdue, preferences: prefs, verified: [.zalo], at: awake).deliveries.last?.notBefore == awake)
+        let tamper = NotificationRouting.route(.terminalTamper, preferences: prefs, verified: [.zalo], at: night)
+        #expect(tamper.deliveries.allSatisfy { $0.notBefore == night }, "an opened terminal wakes the leader")
+
+        let day = try #require(QuietHours(start: 12 * 60, end: 13 * 60 + 30))
+        #expect(day.contains(at("2026-12-07 12:00")) && !day.contains(at("2026-12-07 13:30")) && !day.contains(at("2026-12-07 11:59")))
+        #expect(QuietHours(start: 600, end: 600) == nil && QuietHours(start: -1, end: 60) == nil && QuietHours(start: 0, end: 1440) == nil)
+    }
+
+    @Test func leadersWhoTakeDigestsGetOnlyUrgentKindsOneByOne() {
+        let now = at("2026-12-07 10:00")
+        let leader = NotificationPreferences.leader
+        #expect(leader.dailyDigest == 8 * 60 + 15)
+        let overdueTask = NotificationRouting.route(.taskOverdue, preferences: leader, verified: [.zalo], at: now)
+        #expect(overdueTask.digested && overdueTask.deliveries.map(\.channel) == [.inbox])
+        let lateDossier = NotificationRouting.route(.dossierOverdue, preferences: leader, verified: [.zalo], at: now)
+        #expect(!lateDossier.digested && lateDossier.deliveries.map(\.channel) == [.inbox, .zalo])
+        let late = NotificationRouting.route(.lateToday, preferences: .init(), verified: [.zalo, .telegram], at: now)
+        #expect(late.digested && late.deliveries.map(\.channel) == [.inbox], "late arrivals are never sent one by one")
+    }
+
+    @Test func digestsFallDueOnTheVietnameseClock() throws {
+        let morning = 8 * 60 + 15
+        #expect(DigestSchedule.nextDaily(minute: morning, after: at("2026-12-07 07:00")) == at("2026-12-07 08:15"))
+        #expect(DigestSchedule.nextDaily(minute: morning, after: at("2026-12-07 08:15")) == at("2026-12-08 08:15"), "strictly after: not twice")
+        #expect(DigestSchedule.nextDaily(minute: morning, after: at("2026-12-31 23:59")) == at("2027-01-01 08:15"))
+        // 08:15 in Hanoi is 01:15 UTC.
+        #expect(Instant.format(DigestSchedule.nextDaily(minute: morning, after: at("2026-12-07 07:00"))) == "2026-12-07T01:15:00.000Z")
+        let monday = try #require(NotificationPreferences.WeeklySlot(weekday: 1, minute: 7 * 60 + 30))
+        #expect(DigestSchedule.nextWeekly(monday, after: at("2026-12-04 16:00")) == at("2026-12-07 07:30"))  // a Friday
+        #expect(DigestSchedule.nextWeekly(monday, after: at("2026-12-07 07:30")) == at("2026-12-14 07:30"))
+        #expect(DigestSchedule.nextWeekly(monday, after: at("2026-12-07 07:29")) == at("2026-12-07 07:30"))
+        #expect(NotificationPreferences.WeeklySlot(weekday: 7, minute: 0) == nil)
+    }
+
+    @Test func failedDeliveriesWaitLongerEachTimeAndEnd() {
+        let policy = RetryPolicy()
+        let t = at("2026-12-07 09:00")
+        #expect(policy.next(afterFailures: 1, at: t, permanent: false) == t.addingTimeInterval(30))
+        #expect(policy.next(afterFailures: 2, at: t, permanent: false) == t.addingTimeInterval(60))
+        #expect(policy.next(afterFailures: 7, at: t, permanent: false) == t.addingTimeInterval(1920))
+        #expect(RetryPolicy(attempts: 20).next(afterFailures: 12, at: t, permanent: false) == t.addingTimeInterval(3600), "never more than an hour")
+        #expect(policy.next(afterFailures: 8, at: t, permanent: false) == nil, "eight attempts in all")
+        #expect(policy.next(afterFailures: 1, at: t, permanent: true) == nil, "a refused address is not tried again")
+    }
+
+    @Test func keysNameOneNotificationPerKindRecordAndOccasion() {
+        let a = NotificationKey(.taskOverdue, recordType: "task", recordID: 42, occasion: "2026-12-07")
+        #expect(a.description == "task_overdue:task:42:2026-12-07")
+        #expect(a == NotificationKey(.taskOverdue, recordType: "task", recordID: 42, occasion: "2026-12-07"))
+        #expect(a != NotificationKey(.taskOverdue, recordType: "task", recordID: 42, occasion: "2026-12-08"))
+        #expect(NotificationKey(.taskAssigned, recordType: "task", recordID: 42).description == "task_assigned:task:42")
+    }
+}
