@@ -36,6 +36,6 @@ public enum Schema {
         cameras, kioskEntry, signIn, counterContacts,            // 13–16
         apiTokenLife, terminalRefusals, devicesTrust,            // 17–19
         tasks, dutyBooks, standingDuties, taskRecurrence,        // 20–23
-        taskFilesAndSeries, taskStatusIndex,                     // 24–25
+        taskFilesAndSeries, taskStatusIndex, notifications,      // 24–26
     ]
 }

@@ -1,0 +1,235 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A notification as a feature raises it: what it is about and where the page is. Its text is
+/// made in each recipient's language when it is shown or sent, from the kind and `params`.
+public struct NotificationDraft: Sendable, Equatable {
+    public var key: NotificationKey
+    public var unitID: Int64?
+    /// Values the message names (a task's number and title…), nothing the recipient may not see.
+    public var params: [String: String]
+    /// The page, as a path under the configured public address (`/tasks/42`).
+    public var link: String
+
+    public init(key: NotificationKey, unitID: Int64? = nil, params: [String: String] = [:], link: String = "") {
+        self.key = key
+        self.unitID = unitID
+        self.params = params
+        self.link = link
+    }
+}
+
+/// One person's notification in the inbox.
+public struct InboxItem: Sendable, Equatable {
+    public var id: Int64
+    public var kind: NotificationKind
+    public var params: [String: String]
+    public var link: String
+    public var createdAt: Date
+    public var readAt: Date?
+    public var digested: Bool
+}
+
+/// A delivery the worker has claimed: send it, then `record` what the provider answered.
+public struct ClaimedDelivery: Sendable, Equatable {
+    public var id: Int64
+    public var notificationID: Int64
+    public var channel: NotificationChannel
+    public var personID: Int64
+    public var kind: NotificationKind
+    public var params: [String: String]
+    public var link: String
+    /// Attempts before this one.
+    public var attempts: Int
+    /// Sent to the provider as the idempotency key, where it takes one: the same for every attempt.
+    public var idempotencyKey: String { "congvu-delivery-\(id)" }
+}
+
+/// The outbox (issue 20). Features raise notifications inside their own transactions (`raise`);
+/// nothing is sent from a request. The worker claims due deliveries for a while (`claim`), so a
+/// worker killed mid-send leaves them to be claimed again when the lease ends, and records every
+/// attempt (`record`): sent, tried again later by the `RetryPolicy`, or failed for good.
+public struct NotificationStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public enum Outcome: Sendable, Equatable {
+        case sent(answer: String)
+        case failed(answer: String, permanent: Bool)
+    }
+
+    /// Raises `draft` for each recipient inside the caller's transaction, routed by each one's
+    /// `NotificationRouting`. A recipient who already has a notification with the same key gets
+    /// nothing new. Returns the new notifications' ids.
+    @discardableResult
+    public static func raise(_ draft: NotificationDraft, to recipients: [(personID: Int64, routing: NotificationRouting)],
+                             at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
+        let params = AuditJSON.encode(draft.params)
+        var ids: [Int64] = []
+        for (personID, routing) in recipients {
+            guard let row = try await sql.raw("""
+                INSERT INTO notifications (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested)
+                VALUES (\(bind: personID), \(bind: draft.key.kind.rawValue), \(bind: draft.key.description), \(bind: draft.unitID),
+                        \(bind: draft.key.recordType), \(bind: draft.key.recordID), \(bind: params), \(bind: draft.link),
+                        \(bind: Instant.format(now)), \(bind: routing.digested))
+                ON CONFLICT (dedupe_key, person_id) DO NOTHING
+                RETURNING id
+                """).first() else { continue }
+            let id = try row.decode(column: "id", as: Int64.self)
+            ids.append(id)
+            for delivery in routing.deliveries where delivery.channel.isExternal {
+                try await sql.insert(into: "notification_deliveries")
+                    .columns("notification_id", "channel", "state", "not_before")
+                    .values(SQLBind(id), SQLBind(delivery.channel.rawValue), SQLBind(DeliveryState.queued.rawValue),
+                            SQLBind(Instant.format(delivery.notBefore)))
+                    .run()
+            }
+        }
+        return ids
+    }
+
+    enum DeliveryState: String {
+        case queued, sending, sent, failed
+    }
+
+    // MARK: The worker
+
+    /// Claims up to `limit` deliveries due at `now` (queued and past their `not_before`, or claimed
+    /// by a worker whose lease ran out) for `lease` seconds, oldest first.
+    public func claim(limit: Int, at now: Date = Date(), lease: TimeInterval = 60) async throws -> [ClaimedDelivery] {
+        let nowText = Instant.format(now), until = Instant.format(now.addingTimeInterval(lease))
+        // Workers on several nodes: PostgreSQL hands each row to one of them (SQLite has one writer).
+        let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await database.write { sql in
+            let ids = try await sql.raw("""
+                SELECT id FROM notification_deliveries
+                WHERE (state = \(literal: DeliveryState.queued.rawValue) AND not_before <= \(bind: nowText))
+                   OR (state = \(literal: DeliveryState.sending.rawValue) AND claimed_until <= \(bind: nowText))
+                ORDER BY not_before, id LIMIT \(literal: limit)\(unsafeRaw: lock)
+                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !ids.isEmpty else { return [] }
+            try await sql.update("notification_deliveries")
+                .set("state", to: DeliveryState.sending.rawValue).set("claimed_until", to: until)
+                .where("id", .in, SQLBind.group(ids)).run()
+            let rows = try await sql.raw("""
+                SELECT d.id, d.notification_id, d.channel, d.attempts, n.person_id, n.kind, n.params, n.link
+                FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+                WHERE d.id IN (\(binds: ids)) ORDER BY d.not_before, d.id
+                """).all()
+            return try rows.map { r in
+                guard let channel = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { throw CorruptRow(column: "channel") }
+                return ClaimedDelivery(id: try r.decode(column: "id", as: Int64.self), notificationID: try r.decode(column: "notification_id", as: Int64.self),
+                                       channel: channel, personID: try r.decode(column: "person_id", as: Int64.self),
+                                       kind: try Self.kind(r), params: try Self.params(r), link: try r.decode(column: "link", as: String.self),
+                                       attempts: try r.decode(column: "attempts", as: Int.self))
+            }
+        }
+    }
+
+    /// Records one attempt and moves the delivery on: sent; queued again at the policy's next
+    /// moment; or failed for good (a permanent refusal, or the attempts spent).
+    public func record(_ deliveryID: Int64, _ outcome: Outcome, policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws {
+        try await database.write { sql in
+            guard let row = try await sql.select().column("attempts").column("state").from("notification_deliveries")
+                .where("id", .equal, deliveryID).first() else { throw StoreError.notFound("delivery") }
+            guard try row.decode(column: "state", as: String.self) == DeliveryState.sending.rawValue else {
+                throw StoreError.conflict(field: "state", key: "delivery_not_claimed")
+            }
+            let attempts = try row.decode(column: "attempts", as: Int.self) + 1
+            let nowText = Instant.format(now)
+            let (label, answer): (String, String) = switch outcome {
+            case .sent(let a): ("sent", a)
+            case .failed(let a, let permanent): (permanent ? "refused" : "failed", a)
+            }
+            try await sql.insert(into: "notification_attempts").columns("delivery_id", "at", "outcome", "answer")
+                .values(SQLBind(deliveryID), SQLBind(nowText), SQLBind(label), SQLBind(String(answer.prefix(2000)))).run()
+            var update = sql.update("notification_deliveries").set("attempts", to: attempts).set("claimed_until", to: SQLLiteral.null)
+            switch outcome {
+            case .sent:
+                update = update.set("state", to: DeliveryState.sent.rawValue).set("done_at", to: nowText)
+            case .failed(_, let permanent):
+                if let next = policy.next(afterFailures: attempts, at: now, permanent: permanent) {
+                    update = update.set("state", to: DeliveryState.queued.rawValue).set("not_before", to: Instant.format(next))
+                } else {
+                    update = update.set("state", to: DeliveryState.failed.rawValue).set("done_at", to: nowText)
+                }
+            }
+            try await update.where("id", .equal, deliveryID).run()
+        }
+    }
+
+    // MARK: The inbox
+
+    public func inbox(personID: Int64, limit: Int = 50) async throws -> [InboxItem] {
+        try await database.read { sql in
+            try await sql.select().columns("id", "kind", "params", "link", "created_at", "read_at", "digested").from("notifications")
+                .where("person_id", .equal, personID).orderBy("id", .descending).limit(limit).all()
+                .map { r in
+                    InboxItem(id: try r.decode(column: "id", as: Int64.self), kind: try Self.kind(r), params: try Self.params(r),
+                              link: try r.decode(column: "link", as: String.self), createdAt: try r.instant("created_at"),
+                              readAt: try r.optionalInstant("read_at"), digested: try r.decode(column: "digested", as: Bool.self))
+                }
+        }
+    }
+
+    public func unread(personID: Int64) async throws -> Int {
+        try await database.read { sql in
+            try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("notifications")
+                .where("person_id", .equal, personID).where("read_at", .is, SQLLiteral.null)
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// Marks the person's own notifications read (another person's ids are left alone).
+    public func markRead(_ ids: [Int64], personID: Int64, at now: Date = Date()) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.write { sql in
+            try await sql.update("notifications").set("read_at", to: Instant.format(now))
+                .where("person_id", .equal, personID).where("id", .in, SQLBind.group(ids)).where("read_at", .is, SQLLiteral.null).run()
+        }
+    }
+
+    /// Each delivery's state and attempts, for the office's log and the tests.
+    public struct DeliveryLog: Sendable, Equatable {
+        public var channel: NotificationChannel
+        public var state: String
+        public var attempts: [String]
+
+        public init(channel: NotificationChannel, state: String, attempts: [String]) {
+            self.channel = channel
+            self.state = state
+            self.attempts = attempts
+        }
+    }
+
+    public func deliveries(notificationID: Int64) async throws -> [DeliveryLog] {
+        try await database.read { sql in
+            let rows = try await sql.raw("""
+                SELECT d.id, d.channel, d.state, a.outcome FROM notification_deliveries d
+                LEFT JOIN notification_attempts a ON a.delivery_id = d.id
+                WHERE d.notification_id = \(bind: notificationID) ORDER BY d.id, a.id
+                """).all()
+            var logs: [(Int64, DeliveryLog)] = []
+            for r in rows {
+                let id = try r.decode(column: "id", as: Int64.self)
+                if logs.last?.0 != id {
+                    guard let channel = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { throw CorruptRow(column: "channel") }
+                    logs.append((id, DeliveryLog(channel: channel, state: try r.decode(column: "state", as: String.self), attempts: [])))
+                }
+                if let outcome = try r.optional("outcome", as: String.self) { logs[logs.count - 1].1.attempts.append(outcome) }
+            }
+            return logs.map(\.1)
+        }
+    }
+
+    static func kind(_ r: any SQLRow) throws -> NotificationKind {
+        guard let k = NotificationKind(rawValue: try r.decode(column: "kind", as: String.self)) else { throw CorruptRow(column: "kind") }
+        return k
+    }
+
+    static func params(_ r: any SQLRow) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(try r.decode(column: "params", as: String.self).utf8))
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The notifications feature's steps of the schema (issue 20), in the one ordered list `Schema.all`.
+/// Never edit a released step: add a new one.
+extension Schema {
+    /// The outbox: a notification per person (once per dedupe key), a delivery per channel with
+    /// its state and lease, and every attempt with the provider's answer, append-only.
+    static let notifications = Migration(version: 26, name: "notifications") { kind in
+        [
+            """
+            CREATE TABLE notifications (
+                id {ID},
+                person_id BIGINT NOT NULL REFERENCES people(id),
+                kind TEXT NOT NULL,
+                dedupe_key TEXT NOT NULL,
+                unit_id BIGINT REFERENCES units(id),
+                record_type TEXT NOT NULL DEFAULT '',
+                record_id BIGINT,
+                params TEXT NOT NULL DEFAULT '{}',
+                link TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                digested BOOLEAN NOT NULL DEFAULT FALSE,
+                read_at TEXT,
+                UNIQUE (dedupe_key, person_id))
+            """,
+            "CREATE INDEX notifications_inbox ON notifications(person_id, id)",
+            """
+            CREATE TABLE notification_deliveries (
+                id {ID},
+                notification_id BIGINT NOT NULL REFERENCES notifications(id),
+                channel TEXT NOT NULL,
+                state TEXT NOT NULL,
+                not_before TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                claimed_until TEXT,
+                done_at TEXT,
+                UNIQUE (notification_id, channel))
+            """,
+            "CREATE INDEX notification_deliveries_due ON notification_deliveries(state, not_before)",
+            """
+            CREATE TABLE notification_attempts (
+                id {ID},
+                delivery_id BIGINT NOT NULL REFERENCES notification_deliveries(id),
+                at TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                answer TEXT NOT NULL DEFAULT '')
+            """,
+            "CREATE INDEX notification_attempts_delivery ON notification_attempts(delivery_id, id)",
+        ] + appendOnly("notification_attempts", kind)
+    }
+}

@@ -1,0 +1,118 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// The outbox on both databases: raised inside the feature's transaction (or not at all), once per
+/// key and person, claimed under a lease, every attempt kept, retries by the policy.
+@Suite struct NotificationStoreTests {
+    let now = Instant.parseLocal("2026-12-07 09:00")!
+
+    func draft(_ task: Int64, _ kind: NotificationKind = .taskAssigned) -> NotificationDraft {
+        NotificationDraft(key: NotificationKey(kind, recordType: "task", recordID: task), params: ["number": "\(task)/2026", "title": "Báo cáo quý IV"], link: "/tasks/\(task)")
+    }
+
+    @Test(arguments: TestDatabases.kinds) func raisedOnceInTheFeaturesTransaction(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let store = NotificationStore(database: db)
+            let routing = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram, .zalo], at: now)
+
+            // A transaction that fails takes its notification with it.
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await db.write { sql in
+                    try await NotificationStore.raise(draft(1), to: [(lan.id, routing)], at: now, in: sql)
+                    throw Refused()
+                }
+            }
+            #expect(try await store.inbox(personID: lan.id).isEmpty)
+
+            let first = try await db.write { try await NotificationStore.raise(draft(1), to: [(lan.id, routing)], at: self.now, in: $0) }
+            let again = try await db.write { try await NotificationStore.raise(draft(1), to: [(lan.id, routing)], at: self.now, in: $0) }
+            #expect(first.count == 1 && again.isEmpty, "the same key for the same person is raised once")
+            let inbox = try await store.inbox(personID: lan.id)
+            #expect(inbox.map(\.kind) == [.taskAssigned] && inbox.first?.params["title"] == "Báo cáo quý IV" && inbox.first?.link == "/tasks/1")
+            #expect(try await store.unread(personID: lan.id) == 1)
+            let logs = try await store.deliveries(notificationID: first[0])
+            #expect(logs.map(\.channel) == [.zalo, .telegram] && logs.allSatisfy { $0.state == "queued" && $0.attempts.isEmpty },
+                    "the inbox is the notification itself; each confirmed channel has its delivery")
+
+            // Another person's ids do not mark mine read.
+            let minh = try await Tree.person(db, "Trần Văn Minh", in: tree.committeeA)
+            try await store.markRead(first, personID: minh.id, at: now)
+            #expect(try await store.unread(personID: lan.id) == 1)
+            try await store.markRead(first, personID: lan.id, at: now)
+            #expect(try await store.unread(personID: lan.id) == 0)
+            #expect(try await store.inbox(personID: lan.id).first?.readAt == now)
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds) func deliveriesAreClaimedUnderALeaseAndEveryAttemptIsKept(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let store = NotificationStore(database: db)
+            var quiet = NotificationPreferences()
+            quiet.quietHours = QuietHours(start: 22 * 60, end: 6 * 60 + 30)
+            let night = Instant.parseLocal("2026-12-06 23:00")!
+            let held = NotificationRouting.route(.taskOverdue, preferences: quiet, verified: [.telegram], at: night)
+            let ids = try await db.write { sql in
+                try await NotificationStore.raise(self.draft(7, .taskOverdue), to: [(lan.id, held)], at: night, in: sql)
+                    + NotificationStore.raise(self.draft(8), to: [(lan.id, NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram], at: night))], at: night, in: sql)
+            }
+            #expect(ids.count == 2)
+
+            // At night only the one without quiet hours' wait is due.
+            let nightClaim = try await store.claim(limit: 10, at: night)
+            #expect(nightClaim.map(\.notificationID) == [ids[1]] && nightClaim.first?.channel == .telegram && nightClaim.first?.params["number"] == "8/2026")
+            #expect(try await store.claim(limit: 10, at: night).isEmpty, "a claimed delivery is not claimed twice while its lease runs")
+
+            // The worker dies; after the lease another claims it, with the same idempotency key.
+            let later = night.addingTimeInterval(61)
+            let reclaimed = try await store.claim(limit: 10, at: later)
+            #expect(reclaimed.map(\.id) == nightClaim.map(\.id) && reclaimed.first?.idempotencyKey == nightClaim.first?.idempotencyKey)
+            try await store.record(reclaimed[0].id, .failed(answer: "HTTP 502", permanent: false), at: later)
+            #expect(try await store.claim(limit: 10, at: later.addingTimeInterval(29)).isEmpty, "tried again after 30 s, not before")
+            let retry = try await store.claim(limit: 10, at: later.addingTimeInterval(30))
+            #expect(retry.map(\.attempts) == [1])
+            try await store.record(retry[0].id, .sent(answer: "message_id 4411"), at: later.addingTimeInterval(31))
+            await #expect(throws: StoreError.self, "a delivery recorded sent is not recorded again") {
+                try await store.record(retry[0].id, .sent(answer: "again"), at: later.addingTimeInterval(32))
+            }
+            #expect(try await store.deliveries(notificationID: ids[1]) == [.init(channel: .telegram, state: "sent", attempts: ["failed", "sent"])])
+
+            // In the morning the held one is due; the provider refuses the chat for good.
+            let morning = Instant.parseLocal("2026-12-07 06:30")!
+            let held2 = try await store.claim(limit: 10, at: morning)
+            #expect(held2.map(\.notificationID) == [ids[0]])
+            try await store.record(held2[0].id, .failed(answer: "403 bot was blocked by the user", permanent: true), at: morning)
+            #expect(try await store.deliveries(notificationID: ids[0]) == [.init(channel: .telegram, state: "failed", attempts: ["refused"])])
+            #expect(try await store.claim(limit: 10, at: morning.addingTimeInterval(86400)).isEmpty)
+
+            // Attempts are append-only at the database.
+            await #expect(throws: (any Error).self) { try await db.execute("UPDATE notification_attempts SET outcome = 'sent'") }
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds) func workersClaimingAtOnceNeverShareADelivery(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let routing = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram], at: now)
+            try await db.write { sql in
+                for task in 1...60 { try await NotificationStore.raise(self.draft(Int64(task)), to: [(lan.id, routing)], at: self.now, in: sql) }
+            }
+            let store = NotificationStore(database: db)
+            let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for _ in 0..<6 { group.addTask { try await store.claim(limit: 20, at: self.now).map(\.id) } }
+                return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+            }
+            let all = claims.flatMap { $0 }
+            #expect(all.count == 60 && Set(all).count == 60, "each of the 60 deliveries claimed by exactly one worker")
+        }
+    }
+}
