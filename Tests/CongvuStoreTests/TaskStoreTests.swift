@@ -39,6 +39,15 @@ import Testing
             #expect(try await store.board(.init(unitPaths: [tree.communeA.path], search: "ra soat ho so")).count == 3)
             #expect(try await store.board(.init(unitPaths: [tree.communeB.path])).map(\.task.id) == [b1.id])
             #expect(try await store.events(a1.id).map(\.action) == ["assign"])
+
+            // The lead and the co-operating people find the assignment in their inbox; whoever gave a
+            // task to themselves is not told of it, and a watcher is not told of the assignment.
+            let inbox = NotificationStore(database: db)
+            #expect(try await inbox.inbox(personID: clerk.id).map(\.link) == ["/tasks/\(a2027.id)", "/tasks/\(a2.id)", "/tasks/\(a1.id)"])
+            #expect(try await inbox.inbox(personID: clerk.id).last?.params == ["reference": "1/2026", "title": "Rà soát hồ sơ tồn đọng", "due": "2026-12-11"])
+            #expect(try await inbox.inbox(personID: other.id).map(\.link) == ["/tasks/\(a2.id)"])
+            #expect(try await inbox.inbox(personID: chair.id).isEmpty)
+            #expect(try await inbox.unread(personID: clerk.id) == 3)
         }
     }
 

@@ -90,6 +90,15 @@ public struct NotificationStore: Sendable {
         return ids
     }
 
+    /// Raises `draft` for people, each routed by their own choices. Until people can choose
+    /// channels and confirm addresses (issue 20's next steps) that is the kind's rule with no
+    /// confirmed channel: the inbox alone.
+    @discardableResult
+    public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
+        let routing = NotificationRouting.route(draft.key.kind, preferences: NotificationPreferences(), verified: [], at: now)
+        return try await raise(draft, to: Set(ids).sorted().map { ($0, routing) }, at: now, in: sql)
+    }
+
     enum DeliveryState: String {
         case queued, sending, sent, failed
     }

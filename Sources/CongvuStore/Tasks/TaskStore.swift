@@ -174,6 +174,12 @@ public struct TaskStore: Sendable {
                                        toOwner: t.ownerID, in: sql)
         try await link(files, taskID: t.id, eventID: assigned, at: t.assignedAt, by: actor, in: sql)
         try await AuditLog.append(.init(action: .create, objectType: "task", objectID: String(t.id), after: audit(t)), by: actor, in: sql, kind: kind)
+        // The lead and the co-operating people hear of it (not whoever assigned it to themselves).
+        let told = ([t.ownerID] + coOwners).filter { $0 != t.assignerID }
+        try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: t.id), unitID: t.unitID,
+                                                            params: ["reference": t.reference, "title": t.title, "due": t.due.description],
+                                                            link: "/tasks/\(t.id)"),
+                                          toPeople: told, at: t.assignedAt, in: sql)
         return t
     }
 
