@@ -151,6 +151,23 @@ import Testing
             #expect(try await json("/api/v1/tasks/board?unit=\(committeeB.id)", chair).0 == .forbidden)
             #expect(try await json("/api/v1/tasks/board", clerk).0 == .forbidden)
             #expect(try await json("/api/v1/tasks/board?unit=\(committee.id)&show=soon", chair).0 == .badRequest)
+
+            // The clerk's inbox: the demo's assignments, in Vietnamese, each linking to its task.
+            let (inboxOK, inbox) = try await json("/api/v1/notifications", clerk)
+            let notes = try #require(inbox["items"] as? [[String: Any]])
+            let unread = try #require(inbox["unread"] as? Int)
+            #expect(inboxOK == .ok && !notes.isEmpty && unread >= notes.count)
+            let note = try #require(notes.first { ($0["kind"] as? String) == "task_assigned" })
+            #expect((note["message"] as? String)?.hasPrefix("Bạn được giao nhiệm vụ ") == true, "\(note)")
+            #expect((note["link"] as? String)?.hasPrefix(h.services.config.publicURL + "/tasks/") == true && note["read_at"] == nil, "unread: no read_at")
+            let noteID = try #require(note["id"] as? Int)
+            // Another person cannot mark it read; the clerk can.
+            #expect(try await json("/api/v1/notifications/read", other, post: #"{"ids":[\#(noteID)]}"#).0 == .ok)
+            #expect(try await json("/api/v1/notifications", clerk).1["unread"] as? Int == unread)
+            let (readOK, readAfter) = try await json("/api/v1/notifications/read", clerk, post: #"{"ids":[\#(noteID)]}"#)
+            #expect(readOK == .ok && readAfter["unread"] as? Int == unread - 1)
+            #expect(try await json("/api/v1/notifications?limit=0", clerk).0 == .badRequest)
+            #expect(try await json("/api/v1/notifications/read", clerk, post: "{").0 == .badRequest)
         }
     }
 

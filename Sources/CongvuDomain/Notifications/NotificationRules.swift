@@ -46,6 +46,18 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         public var channels: Set<NotificationChannel>
     }
 
+    /// The values a notification of this kind carries, in the order its message names them
+    /// (the catalog's `notification_<kind>`).
+    public var fields: [String] {
+        switch self {
+        case .taskAssigned: ["reference", "title", "due"]
+        case .taskDueSoon, .taskOverdue: ["reference", "title", "due"]
+        case .taskReported, .taskDecided: ["reference", "title"]
+        case .absentWithoutNotice, .lateToday, .noticeToDecide, .explanationDue, .explanationDecided, .dossierNearDue,
+             .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline: ["subject"]
+        }
+    }
+
     public var rule: Rule {
         switch self {
         case .absentWithoutNotice, .lateToday: Rule(urgent: false, digestOnly: true, channels: [])

@@ -25,6 +25,8 @@ public struct SharedServices: Sendable {
     public let calendars: CalendarStore
 
     var catalogs: Catalogs { views.catalogs }
+    /// The outbox and inbox every feature tells people through.
+    public var notifications: NotificationStore { NotificationStore(database: database) }
 
     /// Today in Vietnam: the day rules ask about.
     public var today: Day { Day(Date(), in: CivilTime.vietnam) }

@@ -120,6 +120,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ReportsController(attendance: services.attendance).addAPIRoutes(to: api)
     AttendanceAPIController(attendance: services.attendance).addRoutes(to: api)
     TasksAPIController(tasks: services.tasks).addRoutes(to: api)
+    NotificationsAPIController(shared: services.shared).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
