@@ -182,8 +182,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The next attempt after `failed` attempts have failed, the last at `at`; nil: give up.
     public func next(afterFailures failed: Int, at: Date, permanent: Bool) -> Date? {
         guard !permanent, failed >= 1, failed < attempts else { return nil }
-        let wait = min(longest, first * pow(2, Double(failed - 1)))
-        return at.addingTimeInterval(wait)
+        return at.addingTimeInterval(Backoff(first: first, longest: longest).delay(afterFailures: failed))
     }
 }
 

@@ -148,9 +148,7 @@ public struct RestartPolicy: Sendable {
 
     /// The wait before attempt `failures` (1 after the first failure), doubling up to the maximum.
     public func delay(afterFailures failures: Int) -> TimeInterval {
-        guard failures > 0 else { return 0 }
-        let doubled = firstDelay * pow(2, Double(min(failures - 1, 30)))
-        return min(doubled, maximumDelay)
+        Backoff(first: firstDelay, longest: maximumDelay).delay(afterFailures: failures)
     }
 
     /// Failures counted after a run of `ran` seconds that ended with `previous` failures before it.
