@@ -159,6 +159,8 @@ import Testing
             #expect(inboxOK == .ok && !notes.isEmpty && unread >= notes.count)
             let note = try #require(notes.first { ($0["kind"] as? String) == "task_assigned" })
             #expect((note["message"] as? String)?.hasPrefix("Bạn được giao nhiệm vụ ") == true, "\(note)")
+            // Its deadline as people write it, not as it is stored.
+            #expect((note["message"] as? String)?.range(of: #"\(hạn \d{2}/\d{2}/\d{4}\)$"#, options: .regularExpression) != nil, "\(note)")
             #expect((note["link"] as? String)?.hasPrefix(h.services.config.publicURL + "/tasks/") == true && note["read_at"] == nil, "unread: no read_at")
             let noteID = try #require(note["id"] as? Int)
             // Another person cannot mark it read; the clerk can.

@@ -56,8 +56,12 @@ struct NotificationsAPIController {
                 readAt: item.readAt.map(Instant.format), inDigest: item.digested)
     }
 
-    /// A notification's message in `locale`: the kind's catalog text with its values in order.
+    /// A notification's message in `locale`: the kind's catalog text with its values in order; a
+    /// day is kept as `YYYY-MM-DD` and shown as people write it (11/12/2026).
     static func message(_ kind: NotificationKind, _ params: [String: String], _ locale: AppLocale, _ catalogs: Catalogs) -> String {
-        catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { params[$0] ?? "" })
+        catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { field in
+            let value = params[field] ?? ""
+            return Day(value).map(\.vietnamese) ?? value
+        })
     }
 }
