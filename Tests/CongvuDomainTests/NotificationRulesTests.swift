@@ -96,3 +96,47 @@ import Testing
         #expect(NotificationKey(.taskAssigned, recordType: "task", recordID: 42).description == "task_assigned:task:42")
     }
 }
+
+/// Addresses outside the app: what each channel accepts, and the codes that prove them.
+@Suite struct NotificationAddressRulesTests {
+    @Test func addressesAreNormalisedOrRefused() {
+        #expect(AddressRules.normalise(" Lan.NT@GiaHung.gov.vn ", for: .email) == "lan.nt@giahung.gov.vn")
+        for bad in ["lan", "lan@", "@giahung.vn", "lan@giahung", "lan@@giahung.vn", "lan@.giahung.vn", "lan..nt@giahung.vn",
+                    "lan@giahung.vn\r\nBcc: x@y.vn", "Lan <lan@giahung.vn>", "lân@giahung.vn", "lan@gia hung.vn"] {
+            #expect(AddressRules.normalise(bad, for: .email) == nil, "\(bad)")
+        }
+        #expect(AddressRules.normalise("-100123456", for: .telegram) == "-100123456", "a group chat")
+        #expect(AddressRules.normalise("12ab", for: .telegram) == nil && AddressRules.normalise("0", for: .telegram) == nil)
+        #expect(AddressRules.normalise("8810012345678", for: .zalo) == "8810012345678" && AddressRules.normalise("88x", for: .zalo) == nil)
+        #expect(AddressRules.normalise("https://fcm.googleapis.com/fcm/send/abc", for: .webPush) != nil)
+        #expect(AddressRules.normalise("http://push.example/abc", for: .webPush) == nil, "push endpoints are https")
+        #expect(AddressRules.normalise("anything", for: .inbox) == nil)
+    }
+
+    @Test func codesAreReadableAndFoundInWhatPeopleSendTheBot() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let typed = AddressRules.typedCode(using: &g)
+            #expect(typed.count == 6 && typed.allSatisfy(\.isNumber))
+            let chat = AddressRules.chatCode(using: &g)
+            #expect(chat.count == 8 && !chat.contains("O") && !chat.contains("0") && !chat.contains("I") && !chat.contains("1"))
+            #expect(AddressRules.code(inChatMessage: "/start \(chat)") == chat)
+        }
+        #expect(AddressRules.code(inChatMessage: "  ab3defgh ") == "AB3DEFGH")
+        #expect(AddressRules.code(inChatMessage: "/start") == nil && AddressRules.code(inChatMessage: "xin chào anh") == nil)
+        #expect(AddressRules.code(inChatMessage: "/start AB3DEFGH extra") == nil && AddressRules.code(inChatMessage: "AB3DEFG") == nil)
+        #expect(AddressRules.proof(.email) == .codeToAddress && AddressRules.proof(.telegram) == .codeFromChat
+                && AddressRules.proof(.webPush) == .browser && AddressRules.proof(.inbox) == nil)
+    }
+
+    @Test func choicesAreStoredAsTheSameTextForTheSameChoices() throws {
+        var a = NotificationPreferences(quietHours: QuietHours(start: 1320, end: 390), dailyDigest: 495)
+        a.channels[.taskAssigned] = [.zalo, .email, .telegram]
+        a.channels[.taskOverdue] = []
+        let text = AuditJSON.encode(a)
+        #expect(text == #"{"channels":{"task_assigned":["email","zalo","telegram"],"task_overdue":[]},"daily_digest":495,"quiet_hours":{"end":390,"start":1320}}"#)
+        #expect(try JSONDecoder().decode(NotificationPreferences.self, from: Data(text.utf8)) == a)
+        let old = #"{"channels":{"task_assigned":["email","fax"],"gone_kind":["zalo"]}}"#
+        #expect(try JSONDecoder().decode(NotificationPreferences.self, from: Data(old.utf8)).channels == [.taskAssigned: [.email]])
+    }
+}

@@ -135,6 +135,33 @@ public struct NotificationPreferences: Sendable, Equatable, Codable {
 
     public var takesDigests: Bool { dailyDigest != nil || weeklyDigest != nil }
 
+    enum CodingKeys: String, CodingKey {
+        case channels, quietHours = "quiet_hours", dailyDigest = "daily_digest", weeklyDigest = "weekly_digest"
+    }
+
+    /// Stored as JSON that is the same text for the same choices (kinds and channels in order),
+    /// so that a change is seen by comparing texts and the audit log shows readable choices.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Dictionary(uniqueKeysWithValues: channels.map { ($0.key.rawValue, $0.value.sorted().map(\.rawValue)) }), forKey: .channels)
+        try c.encodeIfPresent(quietHours, forKey: .quietHours)
+        try c.encodeIfPresent(dailyDigest, forKey: .dailyDigest)
+        try c.encodeIfPresent(weeklyDigest, forKey: .weeklyDigest)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var channels: [NotificationKind: Set<NotificationChannel>] = [:]
+        for (kind, list) in try c.decodeIfPresent([String: [String]].self, forKey: .channels) ?? [:] {
+            // A kind or channel a later version dropped is ignored rather than making the choices unreadable.
+            guard let k = NotificationKind(rawValue: kind) else { continue }
+            channels[k] = Set(list.compactMap(NotificationChannel.init(rawValue:)))
+        }
+        self.init(channels: channels, quietHours: try c.decodeIfPresent(QuietHours.self, forKey: .quietHours),
+                  dailyDigest: try c.decodeIfPresent(Int.self, forKey: .dailyDigest),
+                  weeklyDigest: try c.decodeIfPresent(WeeklySlot.self, forKey: .weeklyDigest))
+    }
+
     public func chosen(for kind: NotificationKind) -> Set<NotificationChannel> {
         (channels[kind] ?? kind.rule.channels).union([.inbox])
     }

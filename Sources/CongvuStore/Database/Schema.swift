@@ -37,5 +37,6 @@ public enum Schema {
         apiTokenLife, terminalRefusals, devicesTrust,            // 17–19
         tasks, dutyBooks, standingDuties, taskRecurrence,        // 20–23
         taskFilesAndSeries, taskStatusIndex, notifications,      // 24–26
+        notificationAddresses,                                   // 27
     ]
 }

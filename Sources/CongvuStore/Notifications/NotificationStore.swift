@@ -42,6 +42,8 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var link: String
     /// Attempts before this one.
     public var attempts: Int
+    /// The person's confirmed addresses on the channel now (none: removed since it was raised).
+    public var targets: [DeliveryTarget]
     /// Sent to the provider as the idempotency key, where it takes one: the same for every attempt.
     public var idempotencyKey: String { "congvu-delivery-\(id)" }
 }
@@ -90,13 +92,16 @@ public struct NotificationStore: Sendable {
         return ids
     }
 
-    /// Raises `draft` for people, each routed by their own choices. Until people can choose
-    /// channels and confirm addresses (issue 20's next steps) that is the kind's rule with no
-    /// confirmed channel: the inbox alone.
+    /// Raises `draft` for people, each routed by their own choices and the channels they confirmed.
     @discardableResult
     public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
-        let routing = NotificationRouting.route(draft.key.kind, preferences: NotificationPreferences(), verified: [], at: now)
-        return try await raise(draft, to: Set(ids).sorted().map { ($0, routing) }, at: now, in: sql)
+        let people = Set(ids).sorted()
+        guard !people.isEmpty else { return [] }
+        let preferences = try await Self.preferences(of: people, in: sql)
+        let confirmed = try await Self.confirmedChannels(of: people, in: sql)
+        return try await raise(draft, to: people.map { id in
+            (id, NotificationRouting.route(draft.key.kind, preferences: preferences[id] ?? NotificationPreferences(), verified: confirmed[id] ?? [], at: now))
+        }, at: now, in: sql)
     }
 
     enum DeliveryState: String {
@@ -127,13 +132,15 @@ public struct NotificationStore: Sendable {
                 FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
                 WHERE d.id IN (\(binds: ids)) ORDER BY d.not_before, d.id
                 """).all()
-            return try rows.map { r in
+            let claimed: [ClaimedDelivery] = try rows.map { r in
                 guard let channel = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { throw CorruptRow(column: "channel") }
                 return ClaimedDelivery(id: try r.decode(column: "id", as: Int64.self), notificationID: try r.decode(column: "notification_id", as: Int64.self),
                                        channel: channel, personID: try r.decode(column: "person_id", as: Int64.self),
                                        kind: try Self.kind(r), params: try Self.params(r), link: try r.decode(column: "link", as: String.self),
-                                       attempts: try r.decode(column: "attempts", as: Int.self))
+                                       attempts: try r.decode(column: "attempts", as: Int.self), targets: [])
             }
+            let targets = try await Self.targets(of: claimed.map { ($0.personID, $0.channel) }, in: sql)
+            return claimed.map { var c = $0; c.targets = targets["\(c.personID):\(c.channel.rawValue)"] ?? []; return c }
         }
     }
 

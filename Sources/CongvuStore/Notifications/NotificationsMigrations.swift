@@ -49,3 +49,33 @@ extension Schema {
         ] + appendOnly("notification_attempts", kind)
     }
 }
+
+extension Schema {
+    /// Where each person is reached outside the app, proven by a code before use, and each
+    /// person's choices (channels per kind, quiet hours, digests).
+    static let notificationAddresses = Migration(version: 27, name: "notification_addresses") { _ in
+        [
+            """
+            CREATE TABLE notification_addresses (
+                id {ID},
+                person_id BIGINT NOT NULL REFERENCES people(id),
+                channel TEXT NOT NULL,
+                address TEXT NOT NULL DEFAULT '',
+                keys TEXT NOT NULL DEFAULT '',
+                code_hash TEXT,
+                code_expires_at TEXT,
+                tries INTEGER NOT NULL DEFAULT 0,
+                verified_at TEXT,
+                created_at TEXT NOT NULL,
+                UNIQUE (person_id, channel, address))
+            """,
+            "CREATE INDEX notification_addresses_code ON notification_addresses(code_hash)",
+            """
+            CREATE TABLE notification_preferences (
+                person_id BIGINT PRIMARY KEY REFERENCES people(id),
+                choices TEXT NOT NULL,
+                updated_at TEXT NOT NULL)
+            """,
+        ]
+    }
+}
