@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -51,6 +52,19 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The channels notifications go out through (issue 20): SMTP, Telegram, Zalo, Web Push.
+        .target(
+            name: "CongvuNotify",
+            dependencies: [
+                "CongvuDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -76,6 +90,7 @@ let package = Package(
                 "CongvuStore",
                 "CongvuTerminals",
                 "CongvuVideo",
+                "CongvuNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -146,6 +161,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CongvuTerminalsTests", dependencies: ["CongvuTerminals", "CongvuDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "CongvuNotifyTests",
+            dependencies: ["CongvuNotify", "CongvuDomain", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CongvuStoreTests",
             dependencies: ["CongvuStore", "CongvuDomain", "CongvuTestSupport", .product(name: "SQLKit", package: "sql-kit"),

@@ -89,3 +89,22 @@ public enum AddressRules {
         return code
     }
 }
+
+/// Where one delivery goes: a confirmed address of the person on the delivery's channel.
+public struct DeliveryTarget: Sendable, Equatable {
+    public var address: String
+    /// A Web Push subscription's keys as the browser gave them (JSON with `p256dh` and `auth`).
+    public var keys: String
+
+    public init(address: String, keys: String = "") {
+        self.address = address
+        self.keys = keys
+    }
+}
+
+/// What a provider answered one attempt: kept in the delivery log word for word.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case sent(answer: String)
+    /// `permanent`: the provider refused for good (no such address, the bot blocked): not tried again.
+    case failed(answer: String, permanent: Bool)
+}

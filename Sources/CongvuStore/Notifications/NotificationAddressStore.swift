@@ -14,17 +14,6 @@ public struct NotificationAddress: Sendable, Equatable {
     public var createdAt: Date
 }
 
-/// Where a claimed delivery goes: every confirmed address of the person on that channel.
-public struct DeliveryTarget: Sendable, Equatable {
-    public var address: String
-    public var keys: String
-
-    public init(address: String, keys: String = "") {
-        self.address = address
-        self.keys = keys
-    }
-}
-
 /// How typing a code back ended.
 public enum CodeCheck: Sendable, Equatable {
     case confirmed
@@ -240,5 +229,26 @@ extension NotificationStore {
                                                         keys: try r.decode(column: "keys", as: String.self)))
         }
         return out
+    }
+}
+
+/// What a channel keeps between runs and shares between nodes (Telegram's update offset, Zalo's
+/// sealed access token), in the database rather than in one process.
+extension NotificationStore {
+    public func channelState(_ channel: NotificationChannel, _ name: String) async throws -> String? {
+        try await database.read { sql in
+            try await sql.select().column("value").from("notification_channel_state").where("channel", .equal, channel.rawValue)
+                .where("name", .equal, name).first()?.decode(column: "value", as: String.self)
+        }
+    }
+
+    public func setChannelState(_ channel: NotificationChannel, _ name: String, _ value: String, at now: Date = Date()) async throws {
+        try await database.write { sql in
+            try await sql.raw("""
+                INSERT INTO notification_channel_state (channel, name, value, updated_at)
+                VALUES (\(bind: channel.rawValue), \(bind: name), \(bind: value), \(bind: Instant.format(now)))
+                ON CONFLICT (channel, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """).run()
+        }
     }
 }

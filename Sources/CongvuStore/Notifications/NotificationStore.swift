@@ -57,10 +57,7 @@ public struct NotificationStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public enum Outcome: Sendable, Equatable {
-        case sent(answer: String)
-        case failed(answer: String, permanent: Bool)
-    }
+    public typealias Outcome = DeliveryOutcome
 
     /// Raises `draft` for each recipient inside the caller's transaction, routed by each one's
     /// `NotificationRouting`. A recipient who already has a notification with the same key gets

@@ -52,7 +52,7 @@ extension Schema {
 
 extension Schema {
     /// Where each person is reached outside the app, proven by a code before use, and each
-    /// person's choices (channels per kind, quiet hours, digests).
+    /// person's choices (channels per kind, quiet hours, digests); and what channels keep between runs.
     static let notificationAddresses = Migration(version: 27, name: "notification_addresses") { _ in
         [
             """
@@ -75,6 +75,16 @@ extension Schema {
                 person_id BIGINT PRIMARY KEY REFERENCES people(id),
                 choices TEXT NOT NULL,
                 updated_at TEXT NOT NULL)
+            """,
+            // What a channel keeps between runs and shares between nodes: the Telegram updates
+            // read so far, the Zalo access token (sealed) and when it runs out.
+            """
+            CREATE TABLE notification_channel_state (
+                channel TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (channel, name))
             """,
         ]
     }

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A protocol counterpart run as its own program on loopback (scripts/fakes/), stopped when the
+/// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes.
+final class FakeServer: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let ready: [String]
+    let directory: URL
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    init(_ script: String, _ arguments: [String] = []) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-fake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        ready = String(decoding: line, as: UTF8.self).split(separator: " ").map(String.init)
+        guard ready.first == "READY", ready.count >= 2 else {
+            process.terminate()
+            throw FakeServerDidNotStart(script: script, said: String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    var port: Int { Int(ready[1]) ?? 0 }
+
+    /// The JSON documents the fake wrote, in the order it received them.
+    func received() throws -> [[String: Any]] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted().map {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent($0))) as? [String: Any] ?? [:]
+        }
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func python(has module: String) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import \(module)"]
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}
+
+struct FakeServerDidNotStart: Error {
+    let script: String
+    let said: String
+}
