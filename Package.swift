@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(name: "CongvuTerminalsTests", dependencies: ["CongvuTerminals", "CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuNotifyTests",
-            dependencies: ["CongvuNotify", "CongvuDomain", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["CongvuNotify", "CongvuDomain", "CongvuTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
@@ -183,6 +183,7 @@ let package = Package(
                 "CongvuTestSupport",
                 "CongvuTerminals",
                 "CongvuVideo",
+                "CongvuNotify",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

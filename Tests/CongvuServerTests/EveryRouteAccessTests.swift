@@ -31,6 +31,7 @@ import Testing
     /// were never made (a photo, an attachment, a recording) and jobs kept in one process's memory.
     static let noPositiveControl: [String: String] = [
         "GET /import/jobs/{id}": "import jobs live in the process that runs them (issue 25)",
+        "GET /notifications/{id}/open": "a person's own notification: nobody else opens it, the administrator neither",
         "GET /people/{id}/photo": "the demo's people have no photo",
         "GET /attendance/punches/{id}/photo": "the punch has no photo",
         "GET /attendance/punches/{id}/snapshot": "no camera recorded the punch",
@@ -121,6 +122,15 @@ import Testing
             "/one-stop/dossiers/": try await first("SELECT d.id FROM dossiers d JOIN units u ON u.id = d.unit_id WHERE u.path LIKE '\(communeB.path)%' ORDER BY d.id LIMIT 1"),
             "/api/v1/units/": String(communeB.id), "/api/v1/people/": String(person.id),
         ]
+        // A notification of B's person, and an address B's person confirmed.
+        let notes = NotificationStore(database: db)
+        ids["/notifications/"] = String(try await db.write { sql in
+            try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: task.id)),
+                                              toPeople: [person.id], in: sql)
+        }[0])
+        let code = try await notes.requestCode(personID: person.id, channel: .telegram)
+        _ = try await notes.link(channel: .telegram, code: code, chat: "5512345")
+        ids["/notifications/settings/addresses/"] = String(try #require(try await notes.addresses(personID: person.id).first?.id))
         ids["/api/v1/absences/"] = ids["/absences/"]
         ids["/api/v1/tasks/"] = ids["/tasks/"]
         return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id), file: String(file))

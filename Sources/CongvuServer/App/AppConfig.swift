@@ -56,6 +56,20 @@ public struct AppConfig: Sendable, Equatable {
     /// Working days an orphaned task may wait for its new lead before it is flagged to the level above.
     public var orphanEscalationDays = OrphanRules.defaultEscalation
 
+    /// The mail server notifications go out through (`SMTPSettings`: `smtp://USER:PASS@HOST:587?from=ADDRESS&name=SENDER`),
+    /// or none. Like every channel secret it may be given sealed (`sealed:…`, from `congvu secret seal`).
+    public var smtpURL: String?
+    /// Certificate authorities (PEM) to trust for the mail server instead of the system's.
+    public var smtpCAFile: String?
+    /// The Telegram bot's token from @BotFather (sealed or not), or none.
+    public var telegramBotToken: String?
+    /// The bot's user name, for the link people open to connect their chat (`t.me/NAME?start=CODE`).
+    public var telegramBotName: String?
+    /// The Bot API's address (a fake on loopback in tests).
+    public var telegramAPIURL = "https://api.telegram.org"
+    /// Run the notification worker and the bots' listeners (off in tests that drive them by hand).
+    public var notifications = true
+
     public init() {}
 
     /// Citizens and staff reach the server over HTTPS: cookies are `Secure` and browsers are told
@@ -91,7 +105,8 @@ public struct AppConfig: Sendable, Equatable {
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
-                              "duties_grace_days", "orphan_escalation_days"]
+                              "duties_grace_days", "orphan_escalation_days",
+                              "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -149,6 +164,17 @@ public struct AppConfig: Sendable, Equatable {
             case "duties_grace_days", "orphan_escalation_days":
                 guard let n = Int(value), (1...60).contains(n) else { throw ConfigError(key: key, value: value) }
                 if key == "duties_grace_days" { dutiesGraceDays = n } else { orphanEscalationDays = n }
+            case "smtp_url":
+                smtpURL = value.isEmpty ? nil : value
+            case "smtp_ca_file": smtpCAFile = value.isEmpty ? nil : value
+            case "telegram_bot_token": telegramBotToken = value.isEmpty ? nil : value
+            case "telegram_bot_name":
+                guard value.isEmpty || value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { throw ConfigError(key: key, value: value) }
+                telegramBotName = value.isEmpty ? nil : value
+            case "telegram_api_url":
+                guard let u = URL(string: value), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ConfigError(key: key, value: value) }
+                telegramAPIURL = value
+            case "notifications": notifications = try Self.bool(key, value)
             case "metrics_token":
                 guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
                 metricsToken = value.isEmpty ? nil : value

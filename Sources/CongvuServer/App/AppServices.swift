@@ -64,6 +64,7 @@ public struct AppServices: Sendable {
     public let video: VideoServices
     public let imports: ImportServices
     public let tasks: TaskServices
+    public let notifications: NotificationServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -91,7 +92,7 @@ public struct AppServices: Sendable {
             return AppServices(shared: shared, attendance: AttendanceServices(shared: shared), terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
-                               tasks: TaskServices(shared: shared))
+                               tasks: TaskServices(shared: shared), notifications: try NotificationServices(shared: shared))
         } catch {
             await database.shutdown()
             throw error

@@ -30,6 +30,10 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
                                      NightlyService(jobs: [TerminalHousekeeping(services: services).nightly, services.tasks.nightly], logger: logger),
                                      AuditCheckpointService(services: services, logger: logger)]
     if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
+    if config.notifications {
+        background.append(DeliveryWorker(services: services.notifications, logger: logger))
+        if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
+    }
     let app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services)),
@@ -98,6 +102,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     PeopleController(services: services).addRoutes(to: pages.group("people"))
     ImportController(imports: services.imports).addRoutes(to: pages.group("import"))
     AuditController(services: services).addRoutes(to: pages.group("audit"))
+    NotificationsController(services: services.notifications).addRoutes(to: pages)
     AccountController(services: services).addRoutes(to: pages.group("account"))
     UsersController(services: services).addRoutes(to: pages.group("admin/users"))
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))
@@ -120,7 +125,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ReportsController(attendance: services.attendance).addAPIRoutes(to: api)
     AttendanceAPIController(attendance: services.attendance).addRoutes(to: api)
     TasksAPIController(tasks: services.tasks).addRoutes(to: api)
-    NotificationsAPIController(shared: services.shared).addRoutes(to: api)
+    NotificationsAPIController(services: services.notifications).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -6,7 +6,8 @@ import Hummingbird
 /// The caller's inbox through the API (issue 20): their notifications, newest first, each with its
 /// message in the caller's language and the page it concerns; and marking them read.
 struct NotificationsAPIController {
-    let shared: SharedServices
+    let services: NotificationServices
+    var shared: SharedServices { services.shared }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("notifications", use: inbox)
@@ -51,17 +52,8 @@ struct NotificationsAPIController {
     }
 
     func dto(_ item: InboxItem, _ locale: AppLocale) -> ItemDTO {
-        ItemDTO(id: item.id, kind: item.kind.rawValue, message: Self.message(item.kind, item.params, locale, shared.catalogs),
-                link: shared.config.publicURL + item.link, createdAt: Instant.format(item.createdAt),
+        ItemDTO(id: item.id, kind: item.kind.rawValue, message: services.text(item.kind, item.params, locale),
+                link: services.link(item.link), createdAt: Instant.format(item.createdAt),
                 readAt: item.readAt.map(Instant.format), inDigest: item.digested)
-    }
-
-    /// A notification's message in `locale`: the kind's catalog text with its values in order; a
-    /// day is kept as `YYYY-MM-DD` and shown as people write it (11/12/2026).
-    static func message(_ kind: NotificationKind, _ params: [String: String], _ locale: AppLocale, _ catalogs: Catalogs) -> String {
-        catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { field in
-            let value = params[field] ?? ""
-            return Day(value).map(\.vietnamese) ?? value
-        })
     }
 }

@@ -20,5 +20,7 @@ enum Pages {
         // One-stop desk and the public pages
         OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
         RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
+        // Notifications
+        NotificationsPage.self, NotificationSettingsPage.self,
     ] }
 }

@@ -181,7 +181,8 @@ extension NotificationStore {
         try await database.write { sql in
             let before = try await sql.select().column("choices").from("notification_preferences").where("person_id", .equal, personID)
                 .first()?.decode(column: "choices", as: String.self)
-            guard before != text else { return }
+            // Unchanged, or the defaults saved by someone who never chose: nothing to keep.
+            guard before != text, before != nil || preferences != NotificationPreferences() else { return }
             try await sql.raw("""
                 INSERT INTO notification_preferences (person_id, choices, updated_at) VALUES (\(bind: personID), \(bind: text), \(bind: Instant.format(now)))
                 ON CONFLICT (person_id) DO UPDATE SET choices = excluded.choices, updated_at = excluded.updated_at

@@ -40,6 +40,8 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var kind: NotificationKind
     public var params: [String: String]
     public var link: String
+    /// When it was raised (the worker's latency is measured from here).
+    public var createdAt: Date
     /// Attempts before this one.
     public var attempts: Int
     /// The person's confirmed addresses on the channel now (none: removed since it was raised).
@@ -125,7 +127,7 @@ public struct NotificationStore: Sendable {
                 .set("state", to: DeliveryState.sending.rawValue).set("claimed_until", to: until)
                 .where("id", .in, SQLBind.group(ids)).run()
             let rows = try await sql.raw("""
-                SELECT d.id, d.notification_id, d.channel, d.attempts, n.person_id, n.kind, n.params, n.link
+                SELECT d.id, d.notification_id, d.channel, d.attempts, n.person_id, n.kind, n.params, n.link, n.created_at
                 FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
                 WHERE d.id IN (\(binds: ids)) ORDER BY d.not_before, d.id
                 """).all()
@@ -134,7 +136,7 @@ public struct NotificationStore: Sendable {
                 return ClaimedDelivery(id: try r.decode(column: "id", as: Int64.self), notificationID: try r.decode(column: "notification_id", as: Int64.self),
                                        channel: channel, personID: try r.decode(column: "person_id", as: Int64.self),
                                        kind: try Self.kind(r), params: try Self.params(r), link: try r.decode(column: "link", as: String.self),
-                                       attempts: try r.decode(column: "attempts", as: Int.self), targets: [])
+                                       createdAt: try r.instant("created_at"), attempts: try r.decode(column: "attempts", as: Int.self), targets: [])
             }
             let targets = try await Self.targets(of: claimed.map { ($0.personID, $0.channel) }, in: sql)
             return claimed.map { var c = $0; c.targets = targets["\(c.personID):\(c.channel.rawValue)"] ?? []; return c }
@@ -170,6 +172,21 @@ public struct NotificationStore: Sendable {
                 }
             }
             try await update.where("id", .equal, deliveryID).run()
+        }
+    }
+
+    /// Deliveries waiting to be sent (queued or claimed), per channel: the metrics' gauge.
+    public func queued() async throws -> [(NotificationChannel, Int)] {
+        try await database.read { sql in
+            let rows = try await sql.raw("""
+                SELECT channel, COUNT(*) AS n FROM notification_deliveries
+                WHERE state IN (\(literals: [DeliveryState.queued.rawValue, DeliveryState.sending.rawValue], joinedBy: ", ")) GROUP BY channel
+                """).all()
+            var counts = Dictionary(uniqueKeysWithValues: NotificationChannel.allCases.filter(\.isExternal).map { ($0, 0) })
+            for r in rows {
+                if let c = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) { counts[c] = try r.decode(column: "n", as: Int.self) }
+            }
+            return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
     }
 

@@ -15,6 +15,18 @@
     };
     setTimeout(tick, 300);
   }
+  // The unread count beside the bell in the header, refreshed each minute (the bell links to the inbox without it).
+  var count = document.getElementById("inbox-count");
+  if (count) {
+    var refresh = function () {
+      fetch("/notifications/unread", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+        count.textContent = s.unread > 99 ? "99+" : String(s.unread);
+        count.hidden = s.unread === 0;
+      }).catch(function () {});
+    };
+    refresh();
+    setInterval(refresh, 60000);
+  }
   // A field the server requires only for some choices (`data-required-if="kind:notice business_trip"`)
   // is marked required while one of them is chosen.
   Array.prototype.forEach.call(document.querySelectorAll("[data-required-if]"), function (input) {

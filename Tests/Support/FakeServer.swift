@@ -2,15 +2,15 @@ import Foundation
 
 /// A protocol counterpart run as its own program on loopback (scripts/fakes/), stopped when the
 /// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes.
-final class FakeServer: @unchecked Sendable {
+public final class FakeServer: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
-    let ready: [String]
-    let directory: URL
+    public let ready: [String]
+    public let directory: URL
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    init(_ script: String, _ arguments: [String] = []) throws {
+    public init(_ script: String, _ arguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-fake-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let output = Pipe()
@@ -32,22 +32,22 @@ final class FakeServer: @unchecked Sendable {
         }
     }
 
-    var port: Int { Int(ready[1]) ?? 0 }
+    public var port: Int { Int(ready[1]) ?? 0 }
 
     /// The JSON documents the fake wrote, in the order it received them.
-    func received() throws -> [[String: Any]] {
+    public func received() throws -> [[String: Any]] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted().map {
             try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent($0))) as? [String: Any] ?? [:]
         }
     }
 
-    func stop() {
+    public func stop() {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static func python(has module: String) -> Bool {
+    public static func python(has module: String) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", "import \(module)"]
@@ -58,7 +58,7 @@ final class FakeServer: @unchecked Sendable {
     }
 }
 
-struct FakeServerDidNotStart: Error {
+public struct FakeServerDidNotStart: Error {
     let script: String
     let said: String
 }

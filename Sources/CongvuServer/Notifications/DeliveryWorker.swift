@@ -1,0 +1,109 @@
+import CongvuDomain
+import CongvuNotify
+import CongvuStore
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Sends what the outbox holds (issue 20). Claims due deliveries under a lease, sends each to
+/// every confirmed address of its person on its channel, and records what the provider answered.
+/// A worker killed mid-send loses nothing: its claims run out and are claimed again; the provider
+/// gets the same idempotency key (an e-mail's Message-ID) the second time. Several nodes may each
+/// run one: PostgreSQL hands every delivery to one of them.
+struct DeliveryWorker: Service {
+    let services: NotificationServices
+    let logger: Logger
+    var batch = 100
+    /// Messages in flight at once.
+    var concurrency = 16
+    /// Seconds a claim holds: longer than the slowest provider's timeout.
+    var lease: TimeInterval = 120
+    var policy = RetryPolicy()
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        var lastGauge = Date.distantPast
+        while !Task.isCancelled {
+            var sent = 0
+            do {
+                sent = try await runOnce()
+                if Date().timeIntervalSince(lastGauge) > 15 {
+                    lastGauge = Date()
+                    for (channel, n) in try await services.store.queued() {
+                        Gauge(label: "congvu_notifications_queued", dimensions: [("channel", channel.rawValue)]).record(n)
+                    }
+                }
+            } catch {
+                logger.error("notification worker", metadata: ["error": "\(error)"])
+            }
+            if sent < batch { try? await Task.sleep(for: .seconds(1)) }
+        }
+    }
+
+    /// Claims one batch and delivers it; returns how many deliveries it handled.
+    @discardableResult
+    func runOnce(at now: Date = Date()) async throws -> Int {
+        let claimed = try await services.store.claim(limit: batch, at: now, lease: lease)
+        guard !claimed.isEmpty else { return 0 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for delivery in claimed {
+                if running == concurrency {
+                    try await group.next()
+                    running -= 1
+                }
+                group.addTask { try await deliver(delivery) }
+                running += 1
+            }
+            try await group.waitForAll()
+        }
+        return claimed.count
+    }
+
+    func deliver(_ delivery: ClaimedDelivery) async throws {
+        let outcome = await send(delivery)
+        let channel = delivery.channel.rawValue
+        switch outcome {
+        case .sent:
+            Counter(label: "congvu_notifications_sent_total", dimensions: [("channel", channel)]).increment()
+            Metrics.Timer(label: "congvu_notification_latency_seconds", dimensions: [("channel", channel)], preferredDisplayUnit: .seconds)
+                .recordInterval(since: delivery.createdAt)
+        case .failed(let answer, let permanent):
+            Counter(label: "congvu_notifications_failed_total", dimensions: [("channel", channel), ("permanent", "\(permanent)")]).increment()
+            logger.notice("notification not delivered", metadata: ["delivery": "\(delivery.id)", "channel": "\(channel)", "answer": "\(answer)"])
+        }
+        try await services.store.record(delivery.id, outcome, policy: policy)
+    }
+
+    /// Sends to every confirmed address; sent when one of them took it (a person's several phones).
+    func send(_ delivery: ClaimedDelivery) async -> DeliveryOutcome {
+        guard let sender = services.senders[delivery.channel] else {
+            return .failed(answer: "channel \(delivery.channel.rawValue) is not configured", permanent: true)
+        }
+        guard !delivery.targets.isEmpty else { return .failed(answer: "no confirmed address", permanent: true) }
+        let message = services.message(for: delivery)
+        var answers: [String] = [], sent = false, permanent = true
+        for target in delivery.targets {
+            switch await sender.send(message, to: target) {
+            case .sent(let answer):
+                sent = true
+                answers.append(answer)
+            case .failed(let answer, let p):
+                permanent = permanent && p
+                answers.append(answer)
+            }
+        }
+        let answer = answers.joined(separator: " | ")
+        return sent ? .sent(answer: answer) : .failed(answer: answer, permanent: permanent)
+    }
+}
+
+extension Metrics.Timer {
+    func recordInterval(since start: Date) {
+        recordNanoseconds(Int64(max(0, Date().timeIntervalSince(start)) * 1_000_000_000))
+    }
+}

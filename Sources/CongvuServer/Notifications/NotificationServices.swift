@@ -1,0 +1,99 @@
+import CongvuDomain
+import CongvuNotify
+import CongvuStore
+import Foundation
+
+/// The notifications feature (issue 20): the outbox and inbox, and the channels the
+/// configuration names. A channel that is not configured is simply absent; the server starts
+/// without any, and the inbox always works.
+@dynamicMemberLookup
+public struct NotificationServices: FeatureServices {
+    public let shared: SharedServices
+    public let store: NotificationStore
+    /// The configured channels outside the app, by channel.
+    let senders: [NotificationChannel: any NotificationSender]
+    let telegram: TelegramBot?
+
+    init(shared: SharedServices) throws {
+        self.shared = shared
+        store = shared.notifications
+        var senders: [NotificationChannel: any NotificationSender] = [:]
+        let config = shared.config
+        if let url = config.smtpURL {
+            let settings: SMTPSettings
+            do {
+                settings = try SMTPSettings(url: try Self.open(url, "smtp_url", shared.secrets), trustRootsFile: config.smtpCAFile)
+            } catch let e as SMTPSettingsError {
+                // The URL holds the password: the error names the problem, never the value.
+                throw ConfigError(key: "smtp_url", value: "(\(e.description))")
+            }
+            senders[.email] = try SMTPSender(settings: settings)
+        }
+        if let token = config.telegramBotToken {
+            let bot = TelegramBot(token: try Self.open(token, "telegram_bot_token", shared.secrets), api: config.telegramAPIURL)
+            senders[.telegram] = bot
+            telegram = bot
+        } else {
+            telegram = nil
+        }
+        self.senders = senders
+    }
+
+    /// A channel secret as configured: plain, or `sealed:…` (sealed with this server's secret key
+    /// by `congvu secret seal`, so the config file holds no password in clear).
+    static func open(_ value: String, _ key: String, _ secrets: SecretBox) throws -> String {
+        guard value.hasPrefix("sealed:") else { return value }
+        guard let plain = try? secrets.open(String(value.dropFirst("sealed:".count))) else {
+            throw ConfigError(key: key, value: "(sealed with another secret key)")
+        }
+        return plain
+    }
+
+    /// The channels people can link here, in the catalogs' order.
+    var configured: [NotificationChannel] { NotificationChannel.allCases.filter { senders[$0] != nil } }
+
+    /// A notification's message in `locale`: the kind's catalog text with its values in order; a
+    /// day is kept as `YYYY-MM-DD` and shown as people write it (11/12/2026).
+    func text(_ kind: NotificationKind, _ params: [String: String], _ locale: AppLocale) -> String {
+        shared.catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { field in
+            let value = params[field] ?? ""
+            return Day(value).map(\.vietnamese) ?? value
+        })
+    }
+
+    /// The page a notification links to, always under the configured public address.
+    func link(_ path: String) -> String {
+        let base = shared.config.publicURL.hasSuffix("/") ? String(shared.config.publicURL.dropLast()) : shared.config.publicURL
+        return path.isEmpty ? base + "/notifications" : base + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    /// One delivery as its channel sends it. Vietnamese: people have no language of their own yet,
+    /// and the officials these go to read Vietnamese.
+    func message(for delivery: ClaimedDelivery, locale: AppLocale = .vi) -> OutgoingMessage {
+        let text = text(delivery.kind, delivery.params, locale)
+        let link = link(delivery.link)
+        let open = shared.catalogs.text("notification_open", locale)
+        return OutgoingMessage(
+            subject: shared.catalogs.text("notification_subject", locale, [String(text.prefix(120))]),
+            text: "\(text)\n\(open): \(link)",
+            html: "<p>\(text.htmlEscaped)</p><p><a href=\"\(link.htmlEscaped)\">\(open.htmlEscaped)</a></p>",
+            link: link, idempotencyKey: delivery.idempotencyKey)
+    }
+}
+
+extension String {
+    var htmlEscaped: String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

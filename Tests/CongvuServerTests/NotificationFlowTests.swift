@@ -1,0 +1,153 @@
+import CongvuDomain
+import CongvuStore
+import CongvuTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import SQLKit
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+@testable import CongvuServer
+
+/// Issue 20 through the pages, with the real counterparts on loopback: an SMTP server (aiosmtpd)
+/// and a fake Telegram Bot API. A person proves an address, chooses channels, and what is raised
+/// for them arrives there through the worker, which records the provider's answer.
+@Suite(.enabled(if: FakeServer.python(has: "aiosmtpd")), .serialized)
+struct NotificationFlowTests {
+    @Test func theInboxShowsOpensAndMarksRead() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("congchuc.giahung")
+            let me = try await h.personID("congchuc.giahung")
+            let id = try await h.services.database.write { sql in
+                try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_001),
+                                                                    params: ["reference": "7/2026/VP", "title": "Báo cáo quý IV", "due": "2026-12-11"],
+                                                                    link: "/tasks/99001"), toPeople: [me], in: sql)
+            }.first!
+            let page = try await b.get("/notifications")
+            #expect(page.status == .ok && page.text.contains("Bạn được giao nhiệm vụ 7/2026/VP: Báo cáo quý IV (hạn 11/12/2026)"))
+            #expect(page.text.contains("id=\"inbox-link\""), "the bell is in the header")
+            let unread = try await b.get("/notifications/unread")
+            let before = try #require(try JSONSerialization.jsonObject(with: Data(unread.text.utf8)) as? [String: Int])["unread"]
+            #expect((before ?? 0) >= 1)
+
+            // Another person cannot open mine.
+            let other = try await h.signIn("vanphong.giahung")
+            #expect(try await other.get("/notifications/\(id)/open").status == .notFound)
+            let open = try await b.get("/notifications/\(id)/open")
+            #expect(open.status == .seeOther && open.headers[.location] == "/tasks/99001")
+            #expect(try await h.services.notifications.store.inbox(personID: me).first { $0.id == id }?.readAt != nil)
+            #expect(try await b.post("/notifications/read", [:]).status == .seeOther)
+            #expect(try await b.get("/notifications/unread").text == #"{"unread":0}"#)
+        }
+    }
+
+    @Test func anEmailIsConfirmedByItsCodeAndThenReceivesWhatIsRaised() async throws {
+        let smtp = try FakeServer("smtp_server.py", ["congvu", "mật khẩu"])
+        defer { smtp.stop() }
+        try await Harness.run(configure: {
+            $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
+            $0.smtpCAFile = smtp.ready[2]
+            $0.publicURL = "https://congvu.giahung.gov.vn"
+        }) { h in
+            let b = try await h.signIn("congchuc.giahung")
+            let me = try await h.personID("congchuc.giahung")
+            let settings = try await b.get("/notifications/settings")
+            #expect(settings.status == .ok && settings.text.contains("id=\"email-form\"") && !settings.text.contains("id=\"telegram-form\""),
+                    "only the configured channels are offered")
+
+            let bad = try await b.post("/notifications/settings/email", ["email": "lan@"])
+            #expect(bad.status == .badRequest && bad.text.contains("Địa chỉ không hợp lệ."))
+            let sent = try await b.post("/notifications/settings/email", ["email": "Lan.NT@giahung.gov.vn"])
+            #expect(sent.status == .seeOther)
+            let mail = try #require(try smtp.received().last)
+            #expect(mail["rcpt_tos"] as? [String] == ["lan.nt@giahung.gov.vn"])
+            let text = try #require(mail["text"] as? String)
+            let code = try #require(text.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") && $0.dropLast().allSatisfy(\.isNumber) }).dropLast()
+
+            let wrong = try await b.post("/notifications/settings/confirm", ["channel": "email", "code": code == "000000" ? "000001" : "000000"])
+            #expect(wrong.status == .badRequest && wrong.text.contains("Mã không đúng."))
+            #expect(try await b.post("/notifications/settings/confirm", ["channel": "email", "code": String(code)]).status == .seeOther)
+            #expect(try await b.get("/notifications/settings").text.contains("đã xác nhận"))
+
+            // Task notifications by e-mail, and quiet hours that are refused when half given.
+            let half = try await b.post("/notifications/settings", ["k.task_assigned.email": "on", "quiet_from": "22:00"])
+            #expect(half.status == .badRequest && half.text.contains("Không được để trống."))
+            #expect(try await b.post("/notifications/settings", ["k.task_assigned.email": "on", "daily": "25:00"]).status == .badRequest)
+            #expect(try await b.post("/notifications/settings", ["k.task_assigned.email": "on"]).status == .seeOther)
+            #expect(try await h.services.notifications.store.preferences(personID: me).channels[.taskAssigned] == [.email])
+
+            let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_002),
+                                          params: ["reference": "8/2026/VP", "title": "Rà soát thủ tục", "due": "2026-12-18"], link: "/tasks/99002")
+            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [me], in: $0) }.first!
+            let worker = DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test"))
+            #expect(try await worker.runOnce() == 1)
+            let delivered = try #require(try smtp.received().last)
+            #expect(delivered["subject"] as? String == "Congvu: Bạn được giao nhiệm vụ 8/2026/VP: Rà soát thủ tục (hạn 18/12/2026)")
+            #expect((delivered["text"] as? String)?.contains("https://congvu.giahung.gov.vn/tasks/99002") == true, "links go to the public address")
+            let log = try await h.services.notifications.store.deliveries(notificationID: id)
+            #expect(log.map(\.state) == ["sent"] && log.first?.attempts == ["sent"])
+            #expect(try await worker.runOnce() == 0, "sent once")
+        }
+    }
+
+    @Test func aTelegramChatIsLinkedByTheCodeItSendsTheBot() async throws {
+        let telegram = try FakeServer("telegram_api.py", ["42:TOKEN"])
+        defer { telegram.stop() }
+        try await Harness.run(configure: {
+            $0.telegramBotToken = "42:TOKEN"
+            $0.telegramAPIURL = "http://127.0.0.1:\(telegram.port)"
+            $0.telegramBotName = "congvu_giahung_bot"
+        }) { h in
+            let b = try await h.signIn("congchuc.giahung")
+            let me = try await h.personID("congchuc.giahung")
+            let page = try await b.post("/notifications/settings/telegram", [:])
+            #expect(page.status == .ok)
+            let code = try #require(page.text.range(of: #"start=([A-Z0-9]{8})"#, options: .regularExpression)).upperBound
+            let linkCode = String(page.text[page.text.index(code, offsetBy: -8)..<code])
+            #expect(page.text.contains("https://t.me/congvu_giahung_bot?start=\(linkCode)"))
+
+            let service = TelegramLinkService(services: h.services.notifications, bot: try #require(h.services.notifications.telegram), logger: Logger(label: "test"))
+            try await FakeTelegramChat.write("xin chào", from: 777, port: telegram.port)
+            try await FakeTelegramChat.write("/start \(linkCode)", from: 5512345, port: telegram.port)
+            #expect(try await service.pollOnce(timeout: 5) == [me])
+            #expect(try await h.services.notifications.store.addresses(personID: me).map { "\($0.channel.rawValue) \($0.address) \($0.confirmed)" }
+                    == ["telegram 5512345 true"])
+            let replies = try telegram.received()
+            #expect(replies.map { $0["chat_id"] as? Int } == [777, 5_512_345])
+            #expect((replies.last?["text"] as? String)?.hasPrefix("Đã liên kết") == true && (replies.first?["text"] as? String)?.contains("mã 8 ký tự") == true)
+            #expect(try await service.pollOnce(timeout: 0).isEmpty, "read once: the position is kept in the database")
+            #expect(try await h.services.notifications.store.channelState(.telegram, "offset") != nil)
+
+            // Task notifications go to Telegram by default once linked.
+            let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_003),
+                                          params: ["reference": "9/2026/VP", "title": "Họp giao ban", "due": "2026-12-08"], link: "/tasks/99003")
+            _ = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [me], in: $0) }
+            #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce() == 1)
+            #expect((try telegram.received().last?["text"] as? String)?.hasPrefix("Bạn được giao nhiệm vụ 9/2026/VP") == true)
+        }
+    }
+
+    @Test func aServerWithoutChannelsSaysSoAndStillKeepsTheInbox() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("congchuc.giahung")
+            let page = try await b.get("/notifications/settings")
+            #expect(page.status == .ok && page.text.contains("id=\"no-channels\""))
+            #expect(try await b.post("/notifications/settings/telegram", [:]).status == .notFound)
+            #expect(try await b.post("/notifications/settings", ["quiet_from": "22:00", "quiet_to": "06:30", "daily": "08:15"]).status == .seeOther)
+            let prefs = try await h.services.notifications.store.preferences(personID: try await h.personID("congchuc.giahung"))
+            #expect(prefs.quietHours == QuietHours(start: 1320, end: 390) && prefs.dailyDigest == 495)
+        }
+    }
+}
+
+enum FakeTelegramChat {
+    static func write(_ text: String, from chat: Int64, port: Int) async throws {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/control/message")!)
+        request.httpMethod = "POST"
+        request.httpBody = try JSONSerialization.data(withJSONObject: ["chat_id": chat, "text": text])
+        _ = try await URLSession.shared.data(for: request)
+    }
+}
