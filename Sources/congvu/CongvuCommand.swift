@@ -13,7 +13,7 @@ struct CongvuCommand: AsyncParsableCommand {
         commandName: "congvu",
         abstract: "Congvu: administrative discipline and citizen services for Vietnamese local government.",
         subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self, TerminalsCommand.self,
-                      CalendarCommand.self, BenchCommand.self],
+                      CalendarCommand.self, BenchCommand.self, SecretCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -181,6 +181,27 @@ struct AuditCommand: AsyncParsableCommand {
                 print("Audit chain broken at record \(seq) (\(problem)).")
                 throw ExitCode(2)
             }
+        }
+    }
+}
+
+struct SecretCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "secret", abstract: "Secrets kept in the configuration.", subcommands: [Seal.self])
+
+    /// Seals a channel secret (an SMTP URL with its password, a bot token) with this server's
+    /// secret key, for the config file: `smtp_url = sealed:…`. Read from stdin, so that the
+    /// secret stays out of the shell's history and the process list.
+    struct Seal: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Seal a secret read from stdin; prints `sealed:…` for the config file.")
+        @OptionGroup var settings: Settings
+
+        func run() throws {
+            let config = try settings.load()
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            let plain = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .newlines)
+            guard !plain.isEmpty else { throw ValidationError("nothing to seal on stdin") }
+            let box = try SecretBox.load(dataDirectory: config.dataDirectory, environmentKey: config.secretKey)
+            print("sealed:" + (try box.seal(plain)))
         }
     }
 }

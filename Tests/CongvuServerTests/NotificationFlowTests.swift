@@ -1,4 +1,5 @@
 import CongvuDomain
+import CongvuNotify
 import CongvuStore
 import CongvuTestSupport
 import Foundation
@@ -128,6 +129,42 @@ struct NotificationFlowTests {
             #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce() == 1)
             #expect((try telegram.received().last?["text"] as? String)?.hasPrefix("Bạn được giao nhiệm vụ 9/2026/VP") == true)
         }
+    }
+
+    @Test func channelSecretsMayBeSealedAndAreNeverPrintedWhenWrong() async throws {
+        let telegram = try FakeServer("telegram_api.py", ["42:REAL-TOKEN"])
+        defer { telegram.stop() }
+        let key = String(repeating: "ab", count: 32)
+        let box = try SecretBox.load(dataDirectory: "/nonexistent", environmentKey: key)
+        let sealed = "sealed:" + (try box.seal("42:REAL-TOKEN"))
+        try await Harness.run(configure: {
+            $0.secretKey = key
+            $0.telegramBotToken = sealed
+            $0.telegramAPIURL = "http://127.0.0.1:\(telegram.port)"
+        }) { h in
+            let bot = try #require(h.services.notifications.telegram)
+            #expect(await bot.say("thử", to: 5) == .sent(answer: "message_id 1"), "the sealed token was opened")
+        }
+        func refusal(_ configure: (inout AppConfig) -> Void) async throws -> ConfigError? {
+            var config = AppConfig()
+            config.secretKey = String(repeating: "cd", count: 32)
+            configure(&config)
+            var caught: ConfigError?
+            try await TestDatabases.withFresh(.sqlite) { db, dir in
+                config.dataDirectory = dir
+                do {
+                    _ = try await AppServices.open(config: config, database: db, logger: TestDatabases.logger)
+                } catch let e as ConfigError {
+                    caught = e
+                }
+            }
+            return caught
+        }
+        let otherKey = try #require(try await refusal { $0.telegramBotToken = sealed }, "a secret sealed with another key stops the start")
+        #expect(otherKey.key == "telegram_bot_token" && !otherKey.description.contains(sealed))
+        let noSender = try #require(try await refusal { $0.smtpURL = "smtp://vanphong:p%40ss-secret@mail.giahung.gov.vn" })
+        #expect(noSender.key == "smtp_url" && noSender.description.contains("from=") && !noSender.description.contains("p%40ss-secret"),
+                "the URL's problem is named, its password never: \(noSender)")
     }
 
     @Test func aServerWithoutChannelsSaysSoAndStillKeepsTheInbox() async throws {
