@@ -244,7 +244,7 @@ class Checks:
                          "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
-                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats"):
+                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -602,7 +602,18 @@ class Checks:
             WebDriverWait(leader, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "task-facts")))
             task_url = leader.current_url
             assert "Mới giao" in page_text(leader, "#task-status"), page_text(leader, "#task-facts")
-            # The clerk, on the phone: home card → my tasks → the task.
+            # The clerk, on the phone: the bell counts the new task; the inbox opens it.
+            phone.get(self.base + "/")
+            WebDriverWait(phone, 10).until(EC.visibility_of_element_located((By.ID, "inbox-count")))
+            assert int(phone.find_element(By.ID, "inbox-count").text) >= 1
+            phone.find_element(By.ID, "inbox-link").click()
+            note = WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+                EC.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Rà soát danh sách đối tượng bảo trợ xã hội")))
+            assert "Bạn được giao nhiệm vụ" in note.text, note.text
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            note.click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: d.current_url.split("?")[0] == task_url.split("?")[0])
+            # … and, as before, home card → my tasks → the task.
             phone.get(self.base + "/")
             phone.find_element(By.CSS_SELECTOR, 'a.card[href="/tasks"]').click()
             link = WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.LINK_TEXT, "Rà soát danh sách đối tượng bảo trợ xã hội")))

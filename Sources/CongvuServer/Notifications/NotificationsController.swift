@@ -99,7 +99,7 @@ struct NotificationsController {
             channels: channels.map { c in
                 .init(channel: c.rawValue, name: catalogs.label("notify_channel", c.rawValue, locale),
                       addresses: addresses.filter { $0.channel == c }.map {
-                          .init(id: $0.id, address: $0.address.isEmpty ? catalogs.text("notification_chat_waiting", locale) : $0.address, confirmed: $0.confirmed)
+                          .init(id: $0.id, address: Template.optional($0.address), confirmed: $0.confirmed)
                       },
                       pending: addresses.contains { $0.channel == c && !$0.confirmed },
                       email: c == .email, telegram: c == .telegram)
@@ -235,7 +235,8 @@ struct NotificationsPage: Page {
 
 struct NotificationSettingsPage: Page {
     static let template = "notification_settings"
-    struct Address: Decodable { var id: Int64; var address: String; var confirmed: Bool }
+    /// `address` is nil while a chat link waits for its code.
+    struct Address: Decodable { var id: Int64; var address: String?; var confirmed: Bool }
     struct Channel: Decodable {
         var channel: String
         var name: String
