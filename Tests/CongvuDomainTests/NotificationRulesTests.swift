@@ -109,7 +109,18 @@ import Testing
         #expect(AddressRules.normalise("12ab", for: .telegram) == nil && AddressRules.normalise("0", for: .telegram) == nil)
         #expect(AddressRules.normalise("8810012345678", for: .zalo) == "8810012345678" && AddressRules.normalise("88x", for: .zalo) == nil)
         #expect(AddressRules.normalise("https://fcm.googleapis.com/fcm/send/abc", for: .webPush) != nil)
-        #expect(AddressRules.normalise("http://push.example/abc", for: .webPush) == nil, "push endpoints are https")
+        #expect(AddressRules.normalise("push.example/abc", for: .webPush) == nil && AddressRules.normalise("ftp://push.example/a", for: .webPush) == nil)
+        // Only the browsers' push services (or what the configuration adds): the server posts nowhere else.
+        #expect(AddressRules.isPushService("https://fcm.googleapis.com/fcm/send/abc:def"))
+        #expect(AddressRules.isPushService("https://updates.push.services.mozilla.com/wpush/v2/gAAA"))
+        #expect(AddressRules.isPushService("https://web.push.apple.com/QGx"))
+        #expect(AddressRules.isPushService("https://wns2-par02p.notify.windows.com/w/?token=x"))
+        for bad in ["https://fcm.googleapis.com.evil.example/fcm", "http://fcm.googleapis.com/fcm/send/a", "https://10.0.0.5/push",
+                    "https://notify.windows.com.evil/x", "https://fcm.googleapis.com:8443/fcm", "http://127.0.0.1:9000/push/1"] {
+            #expect(!AddressRules.isPushService(bad), "\(bad)")
+        }
+        #expect(AddressRules.isPushService("http://127.0.0.1:9000/push/1", extra: ["http://127.0.0.1:9000/push/"]))
+        #expect(!AddressRules.isPushService("http://127.0.0.1:9001/push/1", extra: ["http://127.0.0.1:9000/push/"]))
         #expect(AddressRules.normalise("anything", for: .inbox) == nil)
     }
 

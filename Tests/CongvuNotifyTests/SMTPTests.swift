@@ -8,6 +8,7 @@ import Testing
 func notificationFakesInstalled() {
     if ProcessInfo.processInfo.environment["CI"] != nil {
         #expect(FakeServer.python(has: "aiosmtpd"), "aiosmtpd from PyPI (scripts/test installs it)")
+        #expect(FakeServer.python(has: "http_ece"), "http_ece from PyPI, the Web Push endpoint's decrypter (scripts/test installs it)")
     }
 }
 
@@ -28,7 +29,7 @@ struct SMTPTests {
     }
 
     @Test func aVietnameseMessageArrivesOverSTARTTLSWithAuthentication() async throws {
-        let fake = try FakeServer("smtp_server.py", ["vanphong", "mật-khẩu 1"])
+        let fake = try await FakeServer.start("smtp_server.py", ["vanphong", "mật-khẩu 1"])
         defer { fake.stop() }
         let outcome = try await sender(fake).send(message, to: DeliveryTarget(address: "lan.nt@giahung.gov.vn"))
         guard case .sent(let answer) = outcome else { Issue.record("\(outcome)"); return }
@@ -46,7 +47,7 @@ struct SMTPTests {
     }
 
     @Test func refusalsArePermanentOrTransientAsTheServerSays() async throws {
-        let fake = try FakeServer("smtp_server.py", ["vanphong", "mật-khẩu 1"])
+        let fake = try await FakeServer.start("smtp_server.py", ["vanphong", "mật-khẩu 1"])
         defer { fake.stop() }
         let refused = try await sender(fake).send(message, to: DeliveryTarget(address: "nobody@refused.example"))
         guard case .failed(let answer, let permanent) = refused else { Issue.record("\(refused)"); return }
@@ -59,7 +60,7 @@ struct SMTPTests {
     }
 
     @Test func anUntrustedCertificateOrNoServerIsTriedAgainLater() async throws {
-        let fake = try FakeServer("smtp_server.py", ["u", "p"])
+        let fake = try await FakeServer.start("smtp_server.py", ["u", "p"])
         let port = fake.port
         defer { fake.stop() }
         // Trusting only the system's roots, the fake's own certificate is refused: nothing is sent.

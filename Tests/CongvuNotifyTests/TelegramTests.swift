@@ -15,7 +15,7 @@ import FoundationNetworking
                                   link: "https://giahung.example/tasks/12", idempotencyKey: "congvu-delivery-5")
 
     @Test func aMessageReachesTheLinkedChat() async throws {
-        let fake = try FakeServer("telegram_api.py", ["123:SECRET"])
+        let fake = try await FakeServer.start("telegram_api.py", ["123:SECRET"])
         defer { fake.stop() }
         let bot = TelegramBot(token: "123:SECRET", api: "http://127.0.0.1:\(fake.port)")
         let outcome = await bot.send(message, to: DeliveryTarget(address: "5512345"))
@@ -29,7 +29,7 @@ import FoundationNetworking
     }
 
     @Test func refusalsArePermanentOrTransientAsTelegramSays() async throws {
-        let fake = try FakeServer("telegram_api.py", ["123:SECRET"])
+        let fake = try await FakeServer.start("telegram_api.py", ["123:SECRET"])
         defer { fake.stop() }
         let bot = TelegramBot(token: "123:SECRET", api: "http://127.0.0.1:\(fake.port)")
         #expect(await bot.send(message, to: DeliveryTarget(address: "403")) == .failed(answer: "403 Forbidden: bot was blocked by the user", permanent: true))
@@ -45,7 +45,7 @@ import FoundationNetworking
     }
 
     @Test func whatPeopleWriteIsReadOnceByOffset() async throws {
-        let fake = try FakeServer("telegram_api.py", ["123:SECRET"])
+        let fake = try await FakeServer.start("telegram_api.py", ["123:SECRET"])
         defer { fake.stop() }
         let bot = TelegramBot(token: "123:SECRET", api: "http://127.0.0.1:\(fake.port)")
         #expect(try await bot.updates(offset: 0, timeout: 0).isEmpty)

@@ -20,6 +20,7 @@ import Testing
     /// Reached without an account, by design: citizens' pages, sign-in, and devices with their own
     /// credentials (terminals, kiosks), or routes that refuse by themselves (metrics).
     static let publicRoutes: Set<String> = [
+        "GET /sw.js",
         "GET /", "GET /danh-gia", "POST /danh-gia", "GET /door/{code}", "GET /healthz", "GET /metrics", "GET /iclock/**", "POST /iclock/**",
         "POST /hikvision/{serial}/events", "GET /kiosk", "POST /kiosk/punch", "GET /kiosk/photo/{id}", "GET /lang/{code}", "GET /login",
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",

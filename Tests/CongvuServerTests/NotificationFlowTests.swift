@@ -46,7 +46,7 @@ struct NotificationFlowTests {
     }
 
     @Test func anEmailIsConfirmedByItsCodeAndThenReceivesWhatIsRaised() async throws {
-        let smtp = try FakeServer("smtp_server.py", ["congvu", "mật khẩu"])
+        let smtp = try await FakeServer.start("smtp_server.py", ["congvu", "mật khẩu"])
         defer { smtp.stop() }
         try await Harness.run(configure: {
             $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
@@ -95,7 +95,7 @@ struct NotificationFlowTests {
     }
 
     @Test func aTelegramChatIsLinkedByTheCodeItSendsTheBot() async throws {
-        let telegram = try FakeServer("telegram_api.py", ["42:TOKEN"])
+        let telegram = try await FakeServer.start("telegram_api.py", ["42:TOKEN"])
         defer { telegram.stop() }
         try await Harness.run(configure: {
             $0.telegramBotToken = "42:TOKEN"
@@ -131,8 +131,53 @@ struct NotificationFlowTests {
         }
     }
 
+    @Test(.enabled(if: FakeServer.python(has: "http_ece")))
+    func aPhoneSubscribesAndAnUrgentAlertIsPushedToIt() async throws {
+        let push = try await FakeServer.start("push_endpoint.py")
+        defer { push.stop() }
+        try await Harness.run(configure: {
+            $0.webPushEndpoints = ["http://127.0.0.1:\(push.port)/push/"]
+            $0.publicURL = "https://congvu.giahung.gov.vn"
+        }) { h in
+            let b = try await h.signIn("chutich.giahung")
+            let me = try await h.personID("chutich.giahung")
+            let page = try await b.get("/notifications/settings")
+            let key = try #require(h.services.notifications.vapid?.publicKey)
+            #expect(page.text.contains("data-key=\"\(key)\""), "the page hands the browser the server's VAPID key")
+            #expect(try await b.get("/sw.js").text.contains("showNotification"))
+
+            // What the browser's PushManager gives, posted as app.js posts it.
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(push.port)/subscribe")!)
+            let sub = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let keys = try #require(sub["keys"] as? [String: String])
+            let endpoint = try #require(sub["endpoint"] as? String)
+            let elsewhere = try await b.post("/notifications/settings/push", ["endpoint": "https://10.0.0.5/push/1", "p256dh": keys["p256dh"]!, "auth": keys["auth"]!])
+            #expect(elsewhere.status == .badRequest && elsewhere.text.contains("không được chấp nhận"), "no push to an address of the caller's choosing")
+            let badKeys = try await b.post("/notifications/settings/push", ["endpoint": endpoint, "p256dh": "AAAA", "auth": keys["auth"]!])
+            #expect(badKeys.status == .badRequest)
+            #expect(try await b.post("/notifications/settings/push", ["endpoint": endpoint, "p256dh": keys["p256dh"]!, "auth": keys["auth"]!]).status == .seeOther)
+            // A second phone whose subscription the push service has since dropped.
+            try await h.services.notifications.store.subscribe(personID: me, endpoint: "http://127.0.0.1:\(push.port)/push/gone",
+                                                               keys: AuditJSON.encode(keys), by: .system)
+
+            let draft = NotificationDraft(key: NotificationKey(.terminalTamper, recordType: "terminal", recordID: 1, occasion: "2026-12-05T08:00"),
+                                          params: ["subject": "Cổng UBND xã Gia Hưng"], link: "/terminals/AF6C201460501")
+            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [me], in: $0) }.first!
+            #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce() == 1)
+            let got = try #require(try push.received().first)
+            let payload = try #require(got["payload"] as? [String: String])
+            #expect(payload["body"]?.hasPrefix("Máy chấm công báo bị mở vỏ: Cổng UBND xã Gia Hưng") == true)
+            #expect(payload["url"] == "https://congvu.giahung.gov.vn/terminals/AF6C201460501")
+            #expect(got["vapid_k"] as? String == key && got["vapid_sub"] as? String == "https://congvu.giahung.gov.vn")
+            #expect(try await h.services.notifications.store.deliveries(notificationID: id).map(\.state) == ["sent"],
+                    "sent: one phone took it, whatever the other said")
+            #expect(try await h.services.notifications.store.addresses(personID: me).map(\.address) == [endpoint],
+                    "the subscription the push service called gone is dropped")
+        }
+    }
+
     @Test func channelSecretsMayBeSealedAndAreNeverPrintedWhenWrong() async throws {
-        let telegram = try FakeServer("telegram_api.py", ["42:REAL-TOKEN"])
+        let telegram = try await FakeServer.start("telegram_api.py", ["42:REAL-TOKEN"])
         defer { telegram.stop() }
         let key = String(repeating: "ab", count: 32)
         let box = try SecretBox.load(dataDirectory: "/nonexistent", environmentKey: key)
@@ -168,7 +213,7 @@ struct NotificationFlowTests {
     }
 
     @Test func aServerWithoutChannelsSaysSoAndStillKeepsTheInbox() async throws {
-        try await Harness.run { h in
+        try await Harness.run(configure: { $0.webPush = false }) { h in
             let b = try await h.signIn("congchuc.giahung")
             let page = try await b.get("/notifications/settings")
             #expect(page.status == .ok && page.text.contains("id=\"no-channels\""))

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A protocol counterpart run as its own program on loopback (scripts/fakes/), stopped when the
-/// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes.
+/// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes. Its
+/// start is awaited on a thread of its own: a test blocking one of the two cooperative threads of
+/// a 2-core machine for seconds would hold up every other test running beside it.
 public final class FakeServer: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
@@ -10,7 +12,15 @@ public final class FakeServer: @unchecked Sendable {
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    public init(_ script: String, _ arguments: [String] = []) throws {
+    public static func start(_ script: String, _ arguments: [String] = []) async throws -> FakeServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try FakeServer(script, arguments) })
+            }.start()
+        }
+    }
+
+    init(_ script: String, _ arguments: [String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-fake-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let output = Pipe()
@@ -31,7 +41,6 @@ public final class FakeServer: @unchecked Sendable {
             throw FakeServerDidNotStart(script: script, said: String(decoding: line, as: UTF8.self))
         }
     }
-
     public var port: Int { Int(ready[1]) ?? 0 }
 
     /// The JSON documents the fake wrote, in the order it received them.
@@ -41,9 +50,10 @@ public final class FakeServer: @unchecked Sendable {
         }
     }
 
+    /// Ends the fake without waiting for it (waiting would block a cooperative thread).
     public func stop() {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.terminate()
         try? FileManager.default.removeItem(at: directory)
     }
 

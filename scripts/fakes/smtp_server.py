@@ -12,7 +12,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 out, user, password = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
 cert, key = os.path.join(out, "cert.pem"), os.path.join(out, "key.pem")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
                check=True, capture_output=True)
 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -61,8 +61,24 @@ public enum AddressRules {
             guard text.count <= 32, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
             return text
         case .webPush:
-            guard let url = URL(string: text), url.scheme == "https", url.host != nil else { return nil }
+            guard let url = URL(string: text), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else { return nil }
             return text
+        }
+    }
+
+    /// The browsers' push services: a subscription's endpoint must be at one of them (or at a
+    /// prefix the configuration adds), so that no one makes the server post to an address of
+    /// their choosing inside the network.
+    public static let pushServices = ["https://fcm.googleapis.com/", "https://updates.push.services.mozilla.com/",
+                                      "https://web.push.apple.com/", "https://*.notify.windows.com/"]
+
+    public static func isPushService(_ endpoint: String, extra: [String] = []) -> Bool {
+        guard let url = URL(string: endpoint), let host = url.host?.lowercased(), let scheme = url.scheme?.lowercased() else { return false }
+        return (pushServices + extra).contains { prefix in
+            guard let allowed = URL(string: prefix.replacingOccurrences(of: "*.", with: "wildcard.")), let allowedHost = allowed.host?.lowercased(),
+                  allowed.scheme?.lowercased() == scheme, allowed.port == url.port else { return false }
+            let hostMatches = prefix.contains("://*.") ? host.hasSuffix(String(allowedHost.dropFirst("wildcard".count))) : host == allowedHost
+            return hostMatches && url.path.hasPrefix(allowed.path)
         }
     }
 

@@ -67,6 +67,14 @@ public struct AppConfig: Sendable, Equatable {
     public var telegramBotName: String?
     /// The Bot API's address (a fake on loopback in tests).
     public var telegramAPIURL = "https://api.telegram.org"
+    /// Notifications to phone and desktop browsers (Web Push): no provider account is needed; the
+    /// server's VAPID key is made on first start and kept sealed in the database.
+    public var webPush = true
+    /// Who runs the server, for the push services' operators: `mailto:…` or an https URL (default:
+    /// the public URL when it is https).
+    public var webPushSubject: String?
+    /// Endpoint prefixes accepted besides the browsers' push services (a push service of one's own).
+    public var webPushEndpoints: [String] = []
     /// Run the notification worker and the bots' listeners (off in tests that drive them by hand).
     public var notifications = true
 
@@ -106,7 +114,8 @@ public struct AppConfig: Sendable, Equatable {
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
                               "duties_grace_days", "orphan_escalation_days",
-                              "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications"]
+                              "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications",
+                              "web_push", "web_push_subject", "web_push_endpoints"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -175,6 +184,14 @@ public struct AppConfig: Sendable, Equatable {
                 guard let u = URL(string: value), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ConfigError(key: key, value: value) }
                 telegramAPIURL = value
             case "notifications": notifications = try Self.bool(key, value)
+            case "web_push": webPush = try Self.bool(key, value)
+            case "web_push_subject":
+                guard value.isEmpty || value.hasPrefix("mailto:") || value.hasPrefix("https://") else { throw ConfigError(key: key, value: value) }
+                webPushSubject = value.isEmpty ? nil : value
+            case "web_push_endpoints":
+                let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard entries.allSatisfy({ URL(string: $0)?.host != nil }) else { throw ConfigError(key: key, value: value) }
+                webPushEndpoints = entries
             case "metrics_token":
                 guard value.isEmpty || value.count >= 16 else { throw ConfigError(key: key, value: "(at least 16 characters)") }
                 metricsToken = value.isEmpty ? nil : value

@@ -92,7 +92,7 @@ public struct AppServices: Sendable {
             return AppServices(shared: shared, attendance: AttendanceServices(shared: shared), terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
-                               tasks: TaskServices(shared: shared), notifications: try NotificationServices(shared: shared))
+                               tasks: TaskServices(shared: shared), notifications: try await NotificationServices.make(shared: shared))
         } catch {
             await database.shutdown()
             throw error

@@ -88,6 +88,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     HikvisionController(services: services).addRoutes(to: router)
     BoardController(attendance: services.attendance).addPublicRoutes(to: router)
     TrackingController(oneStop: services.oneStop).addRoutes(to: router)
+    NotificationsController.addPublicRoutes(to: router)
     RatingController(oneStop: services.oneStop).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)

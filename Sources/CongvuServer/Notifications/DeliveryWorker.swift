@@ -95,6 +95,9 @@ struct DeliveryWorker: Service {
             case .failed(let answer, let p):
                 permanent = permanent && p
                 answers.append(answer)
+                if delivery.channel == .webPush, answer.hasPrefix("404") || answer.hasPrefix("410") {
+                    try? await services.store.dropSubscription(personID: delivery.personID, endpoint: target.address)
+                }
             }
         }
         let answer = answers.joined(separator: " | ")

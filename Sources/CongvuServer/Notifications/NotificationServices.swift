@@ -13,8 +13,25 @@ public struct NotificationServices: FeatureServices {
     /// The configured channels outside the app, by channel.
     let senders: [NotificationChannel: any NotificationSender]
     let telegram: TelegramBot?
+    /// The key browsers subscribe with, when Web Push is on.
+    let vapid: VAPID?
 
-    init(shared: SharedServices) throws {
+    static func make(shared: SharedServices) async throws -> NotificationServices {
+        var vapid: VAPID?
+        if shared.config.webPush {
+            let store = shared.notifications
+            let key = try await store.channelState(.webPush, "vapid_key", orKeep: try shared.secrets.seal(VAPID.newKey()))
+            let publicURL = shared.config.publicURL
+            let host = URL(string: publicURL)?.host ?? "localhost"
+            let subject = shared.config.webPushSubject ?? (publicURL.hasPrefix("https://") ? publicURL : "mailto:congvu@\(host)")
+            guard let opened = try? shared.secrets.open(key) else { throw ConfigError(key: "web_push", value: "(the VAPID key was sealed with another secret key)") }
+            vapid = try VAPID(privateKey: opened, subject: subject)
+        }
+        return try NotificationServices(shared: shared, vapid: vapid)
+    }
+
+    init(shared: SharedServices, vapid: VAPID?) throws {
+        self.vapid = vapid
         self.shared = shared
         store = shared.notifications
         var senders: [NotificationChannel: any NotificationSender] = [:]
@@ -36,6 +53,7 @@ public struct NotificationServices: FeatureServices {
         } else {
             telegram = nil
         }
+        if let vapid { senders[.webPush] = WebPushSender(vapid: vapid) }
         self.senders = senders
     }
 

@@ -24,6 +24,7 @@ struct NotificationsController {
         group.post("notifications/settings/email", use: addEmail)
         group.post("notifications/settings/confirm", use: confirm)
         group.post("notifications/settings/telegram", use: linkTelegram)
+        group.post("notifications/settings/push", use: subscribe)
         group.post("notifications/settings/addresses/:id/remove", use: remove)
     }
 
@@ -94,7 +95,7 @@ struct NotificationsController {
         let botLink = chatCode.flatMap { code in services.config.telegramBotName.map { "https://t.me/\($0)?start=\(code)" } }
         return try services.views.page(NotificationSettingsPage(
             form: form ?? FormView(values: values),
-            notice: notice.flatMap { ["code_sent", "confirmed", "saved", "removed"].contains($0) ? catalogs.text("notification_done_\($0)", locale) : nil },
+            notice: notice.flatMap { ["code_sent", "confirmed", "saved", "removed", "push_on"].contains($0) ? catalogs.text("notification_done_\($0)", locale) : nil },
             has_channels: !channels.isEmpty,
             channels: channels.map { c in
                 .init(channel: c.rawValue, name: catalogs.label("notify_channel", c.rawValue, locale),
@@ -102,8 +103,9 @@ struct NotificationsController {
                           .init(id: $0.id, address: Template.optional($0.address), confirmed: $0.confirmed)
                       },
                       pending: addresses.contains { $0.channel == c && !$0.confirmed },
-                      email: c == .email, telegram: c == .telegram)
+                      email: c == .email, telegram: c == .telegram, web_push: c == .webPush)
             },
+            push_key: services.vapid?.publicKey,
             chat_code: chatCode, bot_link: botLink,
             kinds: Self.choosable.map { kind in
                 let chosen = prefs.chosen(for: kind)
@@ -216,6 +218,40 @@ struct NotificationsController {
         return try await renderSettings(context, personID: personID, form: nil, chatCode: code)
     }
 
+    /// The subscription this browser made after the person allowed notifications (app.js sends it).
+    func subscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let personID = try person(context)
+        guard services.vapid != nil else { throw StoreError.notFound("channel") }
+        let endpoint = form["endpoint"].trimmingCharacters(in: .whitespaces)
+        do {
+            guard AddressRules.normalise(endpoint, for: .webPush) != nil,
+                  AddressRules.isPushService(endpoint, extra: services.config.webPushEndpoints) else {
+                throw ValidationErrors([FieldError("push", "push_endpoint")])
+            }
+            guard Base64URL.decode(form["p256dh"])?.count == 65, Base64URL.decode(form["auth"])?.count == 16 else {
+                throw ValidationErrors([FieldError("push", "push_keys")])
+            }
+            let keys = AuditJSON.encode(["p256dh": form["p256dh"], "auth": form["auth"]])
+            try await store.subscribe(personID: personID, endpoint: endpoint, keys: keys, by: context.actor)
+            return HTMLPage.redirect("/notifications/settings?done=push_on")
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderSettings(context, personID: personID, form: view, status: .badRequest)
+        }
+    }
+
+    /// The service worker that shows pushed notifications, served from the root so that its scope
+    /// is the whole site.
+    static func addPublicRoutes(to router: Router<AppRequestContext>) {
+        let script = (try? String(contentsOfFile: Resources.path("public/sw.js"), encoding: .utf8)) ?? ""
+        router.get("sw.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                     body: .init(byteBuffer: ByteBuffer(string: script)))
+        }
+    }
+
     func remove(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try await FormData.read(request, context)
         let personID = try person(context)
@@ -244,6 +280,7 @@ struct NotificationSettingsPage: Page {
         var pending: Bool
         var email: Bool
         var telegram: Bool
+        var web_push: Bool
     }
     struct Cell: Decodable { var name: String; var label: String; var checked: Bool }
     struct Kind: Decodable { var kind: String; var name: String; var urgent: Bool; var cells: [Cell] }
@@ -251,6 +288,8 @@ struct NotificationSettingsPage: Page {
     var notice: String?
     var has_channels: Bool
     var channels: [Channel]
+    /// The server's VAPID key for `PushManager.subscribe`, when Web Push is on.
+    var push_key: String?
     var chat_code: String?
     var bot_link: String?
     var kinds: [Kind]

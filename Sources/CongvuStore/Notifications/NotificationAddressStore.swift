@@ -243,6 +243,33 @@ extension NotificationStore {
         }
     }
 
+    /// Keeps `value` unless the state is already there, and returns the one kept: two nodes starting
+    /// together agree on one VAPID key.
+    public func channelState(_ channel: NotificationChannel, _ name: String, orKeep value: String, at now: Date = Date()) async throws -> String {
+        try await database.write { sql in
+            try await sql.raw("""
+                INSERT INTO notification_channel_state (channel, name, value, updated_at)
+                VALUES (\(bind: channel.rawValue), \(bind: name), \(bind: value), \(bind: Instant.format(now)))
+                ON CONFLICT (channel, name) DO NOTHING
+                """).run()
+        }
+        return try await channelState(channel, name) ?? value
+    }
+
+    /// A push subscription the push service says is gone (404 or 410): removed, in the audit log.
+    public func dropSubscription(personID: Int64, endpoint: String) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            guard let row = try await sql.select().column("id").from("notification_addresses").where("person_id", .equal, personID)
+                .where("channel", .equal, NotificationChannel.webPush.rawValue).where("address", .equal, endpoint).first() else { return }
+            let id = try row.decode(column: "id", as: Int64.self)
+            try await sql.delete(from: "notification_addresses").where("id", .equal, id).run()
+            try await AuditLog.append(.init(action: .delete, objectType: "notification_address", objectID: String(id),
+                                            before: "web_push \(endpoint)", reason: "the push service says the subscription is gone"),
+                                      by: .system, in: sql, kind: kind)
+        }
+    }
+
     public func setChannelState(_ channel: NotificationChannel, _ name: String, _ value: String, at now: Date = Date()) async throws {
         try await database.write { sql in
             try await sql.raw("""

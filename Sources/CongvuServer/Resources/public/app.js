@@ -27,6 +27,32 @@
     refresh();
     setInterval(refresh, 60000);
   }
+  // Notifications on this phone (Web Push): register the service worker, ask the person, and
+  // hand the subscription to the server. Without support (or without HTTPS) the page says so.
+  var push = document.getElementById("push-form");
+  if (push && "serviceWorker" in navigator && "PushManager" in window && window.isSecureContext) {
+    push.hidden = false;
+    document.getElementById("push-unsupported").hidden = true;
+    push.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var key = push.getAttribute("data-key").replace(/-/g, "+").replace(/_/g, "/");
+      var raw = atob(key + "===".slice((key.length + 3) % 4));
+      var bytes = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+      navigator.serviceWorker.register("/sw.js").then(function (reg) {
+        return Notification.requestPermission().then(function (answer) {
+          if (answer !== "granted") { throw new Error("denied"); }
+          return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
+        });
+      }).then(function (sub) {
+        var json = sub.toJSON();
+        push.elements.endpoint.value = json.endpoint;
+        push.elements.p256dh.value = json.keys.p256dh;
+        push.elements.auth.value = json.keys.auth;
+        push.submit();
+      }).catch(function () { document.getElementById("push-unsupported").hidden = false; });
+    });
+  }
   // A field the server requires only for some choices (`data-required-if="kind:notice business_trip"`)
   // is marked required while one of them is chosen.
   Array.prototype.forEach.call(document.querySelectorAll("[data-required-if]"), function (input) {
