@@ -151,3 +151,27 @@ import Testing
         #expect(try JSONDecoder().decode(NotificationPreferences.self, from: Data(old.utf8)).channels == [.taskAssigned: [.email]])
     }
 }
+
+/// Leaders' digests: when they fall due, and that they are sent even to those who take digests.
+@Suite struct DigestRulesTests {
+    let at = { (text: String) in Instant.parseLocal(text)! }
+
+    @Test func aDigestIsDueFromItsTimeForSixHours() throws {
+        #expect(DigestSchedule.dueDaily(minute: 495, at: at("2026-12-07 08:14")) == nil)
+        #expect(DigestSchedule.dueDaily(minute: 495, at: at("2026-12-07 08:15")) == Day("2026-12-07"))
+        #expect(DigestSchedule.dueDaily(minute: 495, at: at("2026-12-07 14:14")) == Day("2026-12-07"), "a server back at two still sends it")
+        #expect(DigestSchedule.dueDaily(minute: 495, at: at("2026-12-07 14:15")) == nil, "not in the evening")
+        let monday = try #require(NotificationPreferences.WeeklySlot(weekday: 1, minute: 7 * 60))
+        #expect(DigestSchedule.dueWeekly(monday, at: at("2026-12-07 07:30")) == Day("2026-12-07"), "7 December 2026 is a Monday")
+        #expect(DigestSchedule.dueWeekly(monday, at: at("2026-12-08 07:30")) == nil)
+        #expect(DigestSchedule.dueWeekly(monday, at: at("2026-12-07 06:59")) == nil)
+    }
+
+    @Test func digestsAreSentEvenToThoseWhoTakeDigests() {
+        let now = at("2026-12-07 08:15")
+        let daily = NotificationRouting.route(.dailyDigest, preferences: .leader, verified: [.telegram], at: now)
+        #expect(!daily.digested && daily.deliveries.map(\.channel) == [.inbox, .telegram])
+        #expect(NotificationKind.dailyDigest.isDigest && NotificationKind.weeklyDigest.isDigest && !NotificationKind.taskOverdue.isDigest)
+        #expect(NotificationRouting.route(.taskOverdue, preferences: .leader, verified: [.telegram], at: now).digested)
+    }
+}

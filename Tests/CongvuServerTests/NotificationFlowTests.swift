@@ -74,10 +74,10 @@ struct NotificationFlowTests {
             #expect(try await b.get("/notifications/settings").text.contains("đã xác nhận"))
 
             // Task notifications by e-mail, and quiet hours that are refused when half given.
-            let half = try await b.post("/notifications/settings", ["k.task_assigned.email": "on", "quiet_from": "22:00"])
+            let half = try await b.post("/notifications/settings", ["choices": "1", "k.task_assigned.email": "on", "quiet_from": "22:00"])
             #expect(half.status == .badRequest && half.text.contains("Không được để trống."))
-            #expect(try await b.post("/notifications/settings", ["k.task_assigned.email": "on", "daily": "25:00"]).status == .badRequest)
-            #expect(try await b.post("/notifications/settings", ["k.task_assigned.email": "on"]).status == .seeOther)
+            #expect(try await b.post("/notifications/settings", ["choices": "1", "k.task_assigned.email": "on", "daily": "25:00"]).status == .badRequest)
+            #expect(try await b.post("/notifications/settings", ["choices": "1", "k.task_assigned.email": "on"]).status == .seeOther)
             #expect(try await h.services.notifications.store.preferences(personID: me).channels[.taskAssigned] == [.email])
 
             let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_002),
@@ -176,6 +176,47 @@ struct NotificationFlowTests {
         }
     }
 
+    @Test func aLeaderGetsTheMorningDigestOnceWithALinkPerLine() async throws {
+        let telegram = try await FakeServer.start("telegram_api.py", ["42:TOKEN"])
+        defer { telegram.stop() }
+        try await Harness.run(configure: {
+            $0.telegramBotToken = "42:TOKEN"
+            $0.telegramAPIURL = "http://127.0.0.1:\(telegram.port)"
+            $0.publicURL = "https://congvu.giahung.gov.vn"
+        }) { h in
+            let store = h.services.notifications.store
+            let chairman = try await h.personID("chutich.giahung"), clerk = try await h.personID("congchuc.giahung")
+            #expect(try await store.preferences(personID: chairman) == .leader, "a leader takes the 08:15 digest until choosing otherwise")
+            #expect(try await store.preferences(personID: clerk) == NotificationPreferences())
+            let code = try await store.requestCode(personID: chairman, channel: .telegram)
+            _ = try await store.link(channel: .telegram, code: code, chat: "880011")
+
+            let service = DigestService(services: h.services, logger: Logger(label: "test"))
+            let morning = CivilTime.startOfDay(h.services.today)
+            #expect(try await service.runOnce(at: morning.addingTimeInterval(8 * 3600)).isEmpty, "not before 08:15")
+            let time = morning.addingTimeInterval(Double(8 * 60 + 20) * 60)
+            let got = try await service.runOnce(at: time)
+            #expect(got.contains(chairman) && !got.contains(clerk))
+            #expect(try await service.runOnce(at: time.addingTimeInterval(60)).isEmpty, "once a day, however often the loop runs")
+
+            let item = try #require(try await store.inbox(personID: chairman).first { $0.kind == .dailyDigest })
+            #expect(item.params["day"] == h.services.today.description && item.params["approvals"] != nil && item.params["dossiers_overdue"] != nil)
+            #expect(h.services.notifications.text(item.kind, item.params, .vi).hasPrefix("Tổng hợp ngày \(h.services.today.vietnamese): "))
+
+            // Through the worker to the leader's chat: a heading, then one line and one link per figure.
+            #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce(at: time) >= 1)
+            let text = try #require(try telegram.received().last?["text"] as? String)
+            let lines = text.split(separator: "\n")
+            #expect(lines.first == "Tổng hợp ngày \(h.services.today.vietnamese)")
+            #expect(lines.count >= 2 && lines.dropFirst().allSatisfy { $0.hasPrefix("• ") && $0.contains(": https://congvu.giahung.gov.vn/") }, "\(text)")
+
+            // A task for the chairman now waits for tomorrow's digest instead of a message of its own.
+            let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_004), params: ["reference": "1", "title": "x", "due": "2026-12-09"])
+            let ids = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [chairman], in: $0) }
+            #expect(try await store.deliveries(notificationID: ids[0]).isEmpty)
+        }
+    }
+
     @Test func channelSecretsMayBeSealedAndAreNeverPrintedWhenWrong() async throws {
         let telegram = try await FakeServer.start("telegram_api.py", ["42:REAL-TOKEN"])
         defer { telegram.stop() }
@@ -218,7 +259,7 @@ struct NotificationFlowTests {
             let page = try await b.get("/notifications/settings")
             #expect(page.status == .ok && page.text.contains("id=\"no-channels\""))
             #expect(try await b.post("/notifications/settings/telegram", [:]).status == .notFound)
-            #expect(try await b.post("/notifications/settings", ["quiet_from": "22:00", "quiet_to": "06:30", "daily": "08:15"]).status == .seeOther)
+            #expect(try await b.post("/notifications/settings", ["choices": "1", "quiet_from": "22:00", "quiet_to": "06:30", "daily": "08:15"]).status == .seeOther)
             let prefs = try await h.services.notifications.store.preferences(personID: try await h.personID("congchuc.giahung"))
             #expect(prefs.quietHours == QuietHours(start: 1320, end: 390) && prefs.dailyDigest == 495)
         }

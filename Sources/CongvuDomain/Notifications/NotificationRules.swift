@@ -36,6 +36,11 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case taskOverdue = "task_overdue"
     case taskReported = "task_reported"
     case taskDecided = "task_decided"
+    /// A leader's digests: what needs them, once a day or once a week.
+    case dailyDigest = "daily_digest"
+    case weeklyDigest = "weekly_digest"
+
+    public var isDigest: Bool { self == .dailyDigest || self == .weeklyDigest }
 
     public struct Rule: Sendable, Equatable {
         /// Sent at once whatever the hour or the recipient's digests (a terminal opened, a dossier late).
@@ -53,6 +58,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .taskAssigned: ["reference", "title", "due"]
         case .taskDueSoon, .taskOverdue: ["reference", "title", "due"]
         case .taskReported, .taskDecided: ["reference", "title"]
+        case .dailyDigest, .weeklyDigest: ["day", "absent", "late", "away", "approvals", "dossiers_overdue", "dossiers_soon", "tasks", "alerts"]
         case .absentWithoutNotice, .lateToday, .noticeToDecide, .explanationDue, .explanationDecided, .dossierNearDue,
              .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline: ["subject"]
         }
@@ -65,6 +71,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .dossierOverdue, .terminalOffline, .cameraOffline: Rule(urgent: true, digestOnly: false, channels: [.zalo, .telegram, .webPush])
         case .noticeToDecide, .explanationDue, .taskAssigned, .taskOverdue: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
         case .explanationDecided, .dossierNearDue, .taskDueSoon, .taskReported, .taskDecided: Rule(urgent: false, digestOnly: false, channels: [.webPush])
+        case .dailyDigest, .weeklyDigest: Rule(urgent: false, digestOnly: false, channels: [.email, .zalo, .telegram, .webPush])
         }
     }
 }
@@ -185,7 +192,7 @@ public struct NotificationRouting: Sendable, Equatable {
         let inbox = Delivery(channel: .inbox, notBefore: now)
         let rule = kind.rule
         if rule.digestOnly { return NotificationRouting(deliveries: [inbox], digested: true) }
-        if !rule.urgent && preferences.takesDigests { return NotificationRouting(deliveries: [inbox], digested: true) }
+        if !rule.urgent && !kind.isDigest && preferences.takesDigests { return NotificationRouting(deliveries: [inbox], digested: true) }
         let external = preferences.chosen(for: kind).filter { $0.isExternal && verified.contains($0) }.sorted()
         let from = rule.urgent ? now : (preferences.quietHours?.over(after: now) ?? now)
         return NotificationRouting(deliveries: [inbox] + external.map { Delivery(channel: $0, notBefore: from) }, digested: false)
@@ -220,6 +227,24 @@ public enum DigestSchedule {
         let today = Day(instant, in: CivilTime.vietnam)
         let candidate = CivilTime.startOfDay(today).addingTimeInterval(Double(minute * 60))
         return candidate > instant ? candidate : CivilTime.startOfDay(today.next).addingTimeInterval(Double(minute * 60))
+    }
+
+    /// How long after its time a digest is still sent (a server down at 08:15 and back at 09:00
+    /// sends it; one back in the evening does not).
+    public static let lateness: TimeInterval = 6 * 3600
+
+    /// The day whose daily digest is due at `now`: its time has come, and not long ago.
+    public static func dueDaily(minute: Int, at now: Date) -> Day? {
+        let today = Day(now, in: CivilTime.vietnam)
+        let slot = CivilTime.startOfDay(today).addingTimeInterval(Double(minute * 60))
+        return now >= slot && now.timeIntervalSince(slot) < lateness ? today : nil
+    }
+
+    /// The day whose weekly digest is due at `now`: today is its weekday, and its time has come, not long ago.
+    public static func dueWeekly(_ slot: NotificationPreferences.WeeklySlot, at now: Date) -> Day? {
+        let today = Day(now, in: CivilTime.vietnam)
+        guard HolidayRules.weekday(today) == slot.weekday else { return nil }
+        return dueDaily(minute: slot.minute, at: now)
     }
 
     /// The first weekly digest moment strictly after `instant`.

@@ -32,6 +32,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger))
+        background.append(DigestService(services: services, logger: logger))
         if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
     }
     let app = Application(

@@ -73,7 +73,8 @@ public struct NotificationServices: FeatureServices {
     /// A notification's message in `locale`: the kind's catalog text with its values in order; a
     /// day is kept as `YYYY-MM-DD` and shown as people write it (11/12/2026).
     func text(_ kind: NotificationKind, _ params: [String: String], _ locale: AppLocale) -> String {
-        shared.catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { field in
+        if kind.isDigest { return DigestText(catalogs: shared.catalogs, locale: locale).summary(kind, params) }
+        return shared.catalogs.text("notification_" + kind.rawValue, locale, kind.fields.map { field in
             let value = params[field] ?? ""
             return Day(value).map(\.vietnamese) ?? value
         })
@@ -88,6 +89,7 @@ public struct NotificationServices: FeatureServices {
     /// One delivery as its channel sends it. Vietnamese: people have no language of their own yet,
     /// and the officials these go to read Vietnamese.
     func message(for delivery: ClaimedDelivery, locale: AppLocale = .vi) -> OutgoingMessage {
+        if delivery.kind.isDigest { return digest(delivery, locale) }
         let text = text(delivery.kind, delivery.params, locale)
         let link = link(delivery.link)
         let open = shared.catalogs.text("notification_open", locale)
@@ -96,6 +98,22 @@ public struct NotificationServices: FeatureServices {
             text: "\(text)\n\(open): \(link)",
             html: "<p>\(text.htmlEscaped)</p><p><a href=\"\(link.htmlEscaped)\">\(open.htmlEscaped)</a></p>",
             link: link, idempotencyKey: delivery.idempotencyKey)
+    }
+}
+
+extension NotificationServices {
+    /// A digest: its heading, then one line per figure with the page it opens.
+    func digest(_ delivery: ClaimedDelivery, _ locale: AppLocale) -> OutgoingMessage {
+        let words = DigestText(catalogs: shared.catalogs, locale: locale)
+        let heading = words.heading(delivery.kind, delivery.params)
+        var lines = words.lines(delivery.params).map { (text: $0.0, link: link($0.1)) }
+        if lines.isEmpty { lines = [(shared.catalogs.text("digest_nothing", locale), link("/"))] }
+        return OutgoingMessage(
+            subject: shared.catalogs.text("notification_subject", locale, [heading]),
+            text: ([heading] + lines.map { "• \($0.text): \($0.link)" }).joined(separator: "\n"),
+            html: "<p><strong>\(heading.htmlEscaped)</strong></p><ul>"
+                + lines.map { "<li><a href=\"\($0.link.htmlEscaped)\">\($0.text.htmlEscaped)</a></li>" }.joined() + "</ul>",
+            link: link("/"), idempotencyKey: delivery.idempotencyKey)
     }
 }
 

@@ -136,6 +136,9 @@ struct NotificationsController {
         let form = try await FormData.read(request, context)
         let personID = try person(context)
         do {
+            // The whole form or nothing: a post without its marker (cut short, or not this form) would
+            // read as every box unticked.
+            guard form["choices"] == "1" else { throw ValidationErrors([FieldError("choices", "invalid")]) }
             var prefs = try await store.preferences(personID: personID)
             for kind in Self.choosable {
                 // A channel not configured here keeps what the person chose for it before, if anything;

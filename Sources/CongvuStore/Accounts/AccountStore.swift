@@ -52,6 +52,14 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// The person's account that is not disabled (the first made, should there be several).
+    public func byPerson(_ personID: Int64) async throws -> Account? {
+        try await database.read { sql in
+            try await sql.select().column("*").from("users").where("person_id", .equal, personID).where("disabled", .equal, false)
+                .orderBy("id").first().map(AccountStore.decode)
+        }
+    }
+
     public func get(_ id: Int64) async throws -> Account? {
         try await database.read { sql in
             try await sql.select().column("*").from("users").where("id", .equal, id).first().map(AccountStore.decode)

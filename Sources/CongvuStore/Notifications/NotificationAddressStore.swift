@@ -192,6 +192,8 @@ extension NotificationStore {
         }
     }
 
+    /// Each person's choices; a person who never chose gets the defaults, and one with a leader's
+    /// account the leader's (the 08:15 digest instead of single messages).
     static func preferences(of people: [Int64], in sql: any SQLDatabase) async throws -> [Int64: NotificationPreferences] {
         guard !people.isEmpty else { return [:] }
         var out: [Int64: NotificationPreferences] = [:]
@@ -200,7 +202,37 @@ extension NotificationStore {
             out[try r.decode(column: "person_id", as: Int64.self)] =
                 try JSONDecoder().decode(NotificationPreferences.self, from: Data(try r.decode(column: "choices", as: String.self).utf8))
         }
+        let unchosen = people.filter { out[$0] == nil }
+        guard !unchosen.isEmpty else { return out }
+        for r in try await sql.raw("""
+            SELECT DISTINCT u.person_id FROM users u JOIN grants g ON g.user_id = u.id
+            WHERE g.role = 'leader' AND u.disabled = FALSE AND u.person_id IN (\(binds: unchosen))
+            """).all() {
+            out[try r.decode(column: "person_id", as: Int64.self)] = .leader
+        }
         return out
+    }
+
+    /// Everyone who takes a digest: those who chose one, and leaders who never chose.
+    public func digestSubscribers() async throws -> [(Int64, NotificationPreferences)] {
+        try await database.read { sql in
+            var ids = Set(try await sql.raw("""
+                SELECT DISTINCT u.person_id FROM users u JOIN grants g ON g.user_id = u.id
+                WHERE g.role = 'leader' AND u.disabled = FALSE AND u.person_id IS NOT NULL
+                """).all().map { try $0.decode(column: "person_id", as: Int64.self) })
+            ids.formUnion(try await sql.select().column("person_id").from("notification_preferences").all()
+                .map { try $0.decode(column: "person_id", as: Int64.self) })
+            let prefs = try await Self.preferences(of: ids.sorted(), in: sql)
+            return prefs.filter { $0.value.takesDigests }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+    }
+
+    /// Whether the person already has the notification with `key` (a digest already raised today).
+    public func raised(_ key: NotificationKey, personID: Int64) async throws -> Bool {
+        try await database.read { sql in
+            try await sql.select().column("id").from("notifications").where("dedupe_key", .equal, key.description)
+                .where("person_id", .equal, personID).first() != nil
+        }
     }
 
     static func confirmedChannels(of people: [Int64], in sql: any SQLDatabase) async throws -> [Int64: Set<NotificationChannel>] {
