@@ -244,7 +244,7 @@ class Checks:
                          "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
-                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings"):
+                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"

@@ -132,6 +132,15 @@ import Testing
         let code = try await notes.requestCode(personID: person.id, channel: .telegram)
         _ = try await notes.link(channel: .telegram, code: code, chat: "5512345")
         ids["/notifications/settings/addresses/"] = String(try #require(try await notes.addresses(personID: person.id).first?.id))
+        // A delivery of B's that failed for good, which only B's office may send again.
+        let routed = NotificationRouting.route(.terminalTamper, preferences: .init(), verified: [.telegram], at: Date())
+        let failedNote = try await db.write { sql in
+            try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.terminalTamper, recordType: "terminal", recordID: terminal.id)),
+                                              to: [(person.id, routed)], in: sql)
+        }[0]
+        let claimed = try #require(try await notes.claim(limit: 50).first { $0.notificationID == failedNote })
+        try await notes.record(claimed.id, .failed(answer: "403 Forbidden: bot was blocked by the user", permanent: true))
+        ids["/notifications/log/"] = String(claimed.id)
         ids["/api/v1/absences/"] = ids["/absences/"]
         ids["/api/v1/tasks/"] = ids["/tasks/"]
         return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id), file: String(file))

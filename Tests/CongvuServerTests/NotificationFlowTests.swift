@@ -217,6 +217,52 @@ struct NotificationFlowTests {
         }
     }
 
+    @Test func theOfficeSeesTheLogResendsAFailureAndKnowsWhoIsUnreachable() async throws {
+        let telegram = try await FakeServer.start("telegram_api.py", ["42:TOKEN"])
+        defer { telegram.stop() }
+        try await Harness.run(configure: {
+            $0.telegramBotToken = "42:TOKEN"
+            $0.telegramAPIURL = "http://127.0.0.1:\(telegram.port)"
+        }) { h in
+            let store = h.services.notifications.store
+            let clerk = try await h.personID("congchuc.giahung")
+            // The clerk linked a chat that has since blocked the bot (the fake's chat 403).
+            let code = try await store.requestCode(personID: clerk, channel: .telegram)
+            _ = try await store.link(channel: .telegram, code: code, chat: "403")
+            let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_005),
+                                          params: ["reference": "5/2026/VP", "title": "Báo cáo tháng", "due": "2026-12-10"], link: "/tasks/99005")
+            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [clerk], in: $0) }[0]
+            let worker = DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test"))
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await store.deliveries(notificationID: id).map(\.state) == ["failed"], "blocked: not tried again")
+
+            let office = try await h.signIn("vanphong.giahung")
+            let log = try await office.get("/notifications/log?state=failed")
+            #expect(log.status == .ok && log.text.contains("Bạn được giao nhiệm vụ 5/2026/VP") && log.text.contains("403 Forbidden: bot was blocked by the user"))
+            #expect(log.text.contains("id=\"unreachable\""), "the office sees who has no working channel")
+            let unreachable = try await store.unreachable(scopes: ["/"], on: h.services.today)
+            #expect(!unreachable.contains { $0.personID == clerk }, "a confirmed chat counts as a channel, even one that now fails")
+            let book = try await office.get("/notifications/log.xlsx")
+            #expect(book.status == .ok && book.headers[.contentType]?.contains("spreadsheetml") == true)
+
+            // Another commune's office cannot resend it; this one can, once, and it is audited.
+            let deliveryID = try #require(try await store.log(scopes: ["/"], on: h.services.today, failedOnly: true).first?.deliveryID)
+            let other = try await h.signIn("vanphong.giavan")
+            #expect(try await other.post("/notifications/log/\(deliveryID)/resend", [:]).status == .notFound)
+            #expect(try await office.post("/notifications/log/\(deliveryID)/resend", [:]).status == .seeOther)
+            #expect(try await store.deliveries(notificationID: id).map(\.state) == ["queued"])
+            #expect(try await office.post("/notifications/log/\(deliveryID)/resend", [:]).status == .conflict, "only a failed one")
+            let audited = try await h.services.database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE object_type = 'notification_delivery' AND reason = 'resend'").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(audited == 1)
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await store.deliveries(notificationID: id).first?.attempts == ["refused", "refused"], "both attempts kept")
+            // A civil servant has no such page.
+            #expect(try await (try await h.signIn("congchuc.giahung")).get("/notifications/log").status == .forbidden)
+        }
+    }
+
     @Test func channelSecretsMayBeSealedAndAreNeverPrintedWhenWrong() async throws {
         let telegram = try await FakeServer.start("telegram_api.py", ["42:REAL-TOKEN"])
         defer { telegram.stop() }

@@ -105,6 +105,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ImportController(imports: services.imports).addRoutes(to: pages.group("import"))
     AuditController(services: services).addRoutes(to: pages.group("audit"))
     NotificationsController(services: services.notifications).addRoutes(to: pages)
+    NotificationLogController(services: services.notifications).addRoutes(to: pages)
     AccountController(services: services).addRoutes(to: pages.group("account"))
     UsersController(services: services).addRoutes(to: pages.group("admin/users"))
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))

@@ -21,6 +21,6 @@ enum Pages {
         OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
         RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
         // Notifications
-        NotificationsPage.self, NotificationSettingsPage.self,
+        NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }
 }

@@ -58,6 +58,7 @@ public struct Views: Sendable {
         add(p.holds(.editPeople), "/kiosks", "nav_kiosks")
         add(p.holds(.manageTerminals), "/terminals", "nav_terminals")
         add(p.holds(.importData), "/import", "nav_import")
+        add(p.holds(.editPeople), "/notifications/log", "nav_notification_log")
         add(p.holds(.manageAccounts), "/admin/users", "nav_users")
         add(p.holds(.viewAudit), "/audit", "nav_audit")
         return out
