@@ -237,6 +237,7 @@ struct NotificationFlowTests {
             #expect(try await store.deliveries(notificationID: id).map(\.state) == ["failed"], "blocked: not tried again")
 
             let office = try await h.signIn("vanphong.giahung")
+            #expect(try await office.get("/").text.contains("href=\"/notifications/log?state=failed\""), "the office's home card")
             let log = try await office.get("/notifications/log?state=failed")
             #expect(log.status == .ok && log.text.contains("Bạn được giao nhiệm vụ 5/2026/VP") && log.text.contains("403 Forbidden: bot was blocked by the user"))
             #expect(log.text.contains("id=\"unreachable\""), "the office sees who has no working channel")

@@ -15,6 +15,17 @@ struct HomeController {
         if p.personID != nil {
             cards.append(.init(title: t.text("card_my_attendance", context.locale), value: nil, href: "/attendance/me", note: t.text("card_my_attendance_note", context.locale)))
             cards.append(.init(title: t.text("card_absences", context.locale), value: nil, href: "/absences", note: t.text("card_absences_note", context.locale)))
+            let unread = try await services.notifications.store.unread(personID: p.personID!)
+            cards.append(.init(title: t.text("card_notifications", context.locale), value: unread, href: "/notifications",
+                               note: t.text("card_notifications_note", context.locale)))
+        }
+        // Notifications the providers refused for the office's people: to send again or mend.
+        if p.holds(.editPeople) {
+            let failed = try await services.notifications.store.failedCount(scopes: p.scopes(for: .editPeople), on: services.today)
+            if failed > 0 {
+                cards.append(.init(title: t.text("card_notification_failures", context.locale), value: failed, href: "/notifications/log?state=failed",
+                                   note: t.text("card_notification_failures_note", context.locale)))
+            }
         }
         // The person's open tasks, read once: the card's count and the morning's reminders.
         var myTasks: [TaskRow] = []

@@ -76,6 +76,17 @@ extension NotificationStore {
         }
     }
 
+    /// Deliveries to the scopes' people that failed for good: the office's home card.
+    public func failedCount(scopes: [String], on day: Day) async throws -> Int {
+        guard !scopes.isEmpty else { return 0 }
+        return try await database.read { sql in
+            try await sql.raw("""
+                SELECT COUNT(*) AS n FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+                WHERE d.state = \(literal: DeliveryState.failed.rawValue) AND n.person_id IN (\(Self.peopleIn(scopes, on: day)))
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     /// The scopes' people whom no confirmed address reaches outside the app: their notifications
     /// wait in the inbox until they open Congvu.
     public func unreachable(scopes: [String], on day: Day) async throws -> [(personID: Int64, name: String)] {
