@@ -264,6 +264,32 @@ struct NotificationFlowTests {
         }
     }
 
+    @Test func theMorningRemindsLeadsOfDeadlinesOncePerDay() async throws {
+        try await Harness.run { h in
+            let clerk = try await h.personID("congchuc.giahung"), chairman = try await h.personID("chutich.giahung")
+            let unit = try await h.unit(code: "14551-VP")
+            // Monday 7 December 2026, 07:45: a working day.
+            let now = Instant.parseLocal("2026-12-07 07:45")!
+            func task(_ title: String, due: String) async throws -> Int64 {
+                try await h.services.tasks.tasks.create(WorkTask(unitID: unit.id, year: 2026, title: title, assignerID: chairman, ownerID: clerk,
+                                                                 assignedAt: Instant.parseLocal("2026-11-20 09:00")!, due: Day(due)!), by: .system).id
+            }
+            let tomorrow = try await task("Nộp báo cáo tuần", due: "2026-12-08")
+            let late = try await task("Cập nhật cổng thông tin", due: "2026-12-02")
+            let later = try await task("Rà soát hồ sơ lưu trữ", due: "2026-12-09")
+            let raised = try await h.services.tasks.remind(now: now)
+            #expect(raised >= 2)
+            #expect(try await h.services.tasks.remind(now: now.addingTimeInterval(3600)) == 0, "once per task and day")
+            let inbox = try await h.services.notifications.store.inbox(personID: clerk, limit: 200)
+            func kinds(_ id: Int64) -> [NotificationKind] { inbox.filter { $0.link == "/tasks/\(id)" }.map(\.kind).filter { $0 != .taskAssigned } }
+            #expect(kinds(tomorrow) == [.taskDueSoon] && kinds(late) == [.taskOverdue] && kinds(later).isEmpty, "1 working day left; overdue; 2 left")
+            let text = try #require(inbox.first { $0.link == "/tasks/\(late)" && $0.kind == .taskOverdue })
+            #expect(h.services.notifications.text(text.kind, text.params, .vi).contains("Cập nhật cổng thông tin (hạn 02/12/2026)"))
+            // Sunday: no reminders.
+            #expect(try await h.services.tasks.remind(now: Instant.parseLocal("2026-12-06 07:45")!) == 0)
+        }
+    }
+
     @Test func channelSecretsMayBeSealedAndAreNeverPrintedWhenWrong() async throws {
         let telegram = try await FakeServer.start("telegram_api.py", ["42:REAL-TOKEN"])
         defer { telegram.stop() }

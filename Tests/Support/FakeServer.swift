@@ -10,6 +10,10 @@ public final class FakeServer: @unchecked Sendable {
     public let ready: [String]
     public let directory: URL
 
+    /// Foundation's `Process.run` on Linux is not safe to call from two threads at once (seen: a
+    /// crash in the launch when two fakes started together): every launch here takes this lock.
+    static let launching = NSLock()
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     public static func start(_ script: String, _ arguments: [String] = []) async throws -> FakeServer {
@@ -28,7 +32,8 @@ public final class FakeServer: @unchecked Sendable {
         process.arguments = ["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments
         process.standardInput = input
         process.standardOutput = output
-        try process.run()
+        let process = self.process
+        try Self.launching.withLock { try process.run() }
         var line = Data()
         while true {
             let byte = output.fileHandleForReading.readData(ofLength: 1)
@@ -62,7 +67,7 @@ public final class FakeServer: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", "import \(module)"]
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
+        guard (try? launching.withLock({ try p.run() })) != nil else { return false }
         p.waitUntilExit()
         return p.terminationStatus == 0
     }

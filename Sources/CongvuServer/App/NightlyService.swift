@@ -14,9 +14,12 @@ struct NightlyJob: Sendable {
 
 /// Runs the features' nightly jobs once a night, after 01:00 in Vietnam (and once at start when
 /// the server starts after that hour), one after another; one job failing does not stop the others.
+/// The same loop runs the morning's jobs after 07:30 (`after`), when people read what they raise.
 struct NightlyService: Service {
     let jobs: [NightlyJob]
     let logger: Logger
+    /// Seconds after local midnight from which the day's run is due.
+    var after: TimeInterval = 3600
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await loop() }
@@ -27,7 +30,7 @@ struct NightlyService: Service {
         while !Task.isCancelled {
             let now = Date()
             let today = Day(now, in: CivilTime.vietnam)
-            if done != today, now.timeIntervalSince(CivilTime.startOfDay(today)) >= 3600 {
+            if done != today, now.timeIntervalSince(CivilTime.startOfDay(today)) >= after {
                 done = today
                 for job in jobs {
                     do {

@@ -163,8 +163,8 @@ struct Morning {
     }
 
     /// The person's tasks that remind today (3 and 1 working days before the deadline, every day once
-    /// overdue) and those given more than a working day ago and not yet acknowledged: in the app
-    /// until notifications carry them.
+    /// overdue) and those given more than a working day ago and not yet acknowledged: on the home
+    /// page, as the morning's notifications carry them (`TaskServices.remind`).
     func tasks(_ mine: [TaskRow]) async throws -> [HomePage.TaskReminder] {
         guard let personID = principal.personID else { return [] }
         let today = services.today, now = Date()

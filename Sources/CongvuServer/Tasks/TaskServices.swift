@@ -210,6 +210,32 @@ public struct TaskServices: FeatureServices {
         return added
     }
 
+    /// The morning's reminders, through the notifications: to each open task's lead 3 and 1 working
+    /// days before its deadline, and on every working day once it is overdue. Each is raised once
+    /// per task and day (its key), so a second run, or a second node, adds nothing. Returns how many.
+    @discardableResult
+    func remind(now: Date = Date()) async throws -> Int {
+        let today = Day(now, in: CivilTime.vietnam)
+        var calendars: [Int64: WorkCalendar] = [:]
+        var raised = 0
+        // Three working days ahead never reach past two weeks, whatever the holidays.
+        for t in try await tasks.openDue(through: Day(now.addingTimeInterval(14 * 86400), in: CivilTime.vietnam)) {
+            if calendars[t.unitID] == nil { calendars[t.unitID] = try await calendar(unitID: t.unitID) }
+            guard let calendar = calendars[t.unitID], calendar.isWorkingDay(today), TaskRules.remindsToday(t, today: today, calendar: calendar),
+                  let left = try? TaskRules.workingDaysLeft(t, today: today, calendar: calendar) else { continue }
+            let kind: NotificationKind = left < 0 ? .taskOverdue : .taskDueSoon
+            let draft = NotificationDraft(key: NotificationKey(kind, recordType: "task", recordID: t.id, occasion: today.description), unitID: t.unitID,
+                                          params: ["reference": t.reference, "title": t.title, "due": t.due.description], link: "/tasks/\(t.id)")
+            raised += try await shared.database.write { try await NotificationStore.raise(draft, toPeople: [t.ownerID], at: now, in: $0) }.count
+        }
+        return raised
+    }
+
+    /// The tasks' part of the morning (07:30): reminders of deadlines.
+    var morning: NightlyJob {
+        NightlyJob(name: "task reminders") { now in "task reminders raised \(try await remind(now: now))" }
+    }
+
     /// The tasks' part of the night: recurring series generated ahead.
     var nightly: NightlyJob {
         NightlyJob(name: "tasks") { now in "recurring tasks added \(try await extendSeries(now: now))" }

@@ -286,6 +286,16 @@ public struct TaskStore: Sendable {
         }
     }
 
+    /// Open tasks due on or before `through` (the overdue among them): the morning reminders'
+    /// candidates, by deadline.
+    public func openDue(through: Day, limit: Int = 50_000) async throws -> [WorkTask] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("tasks")
+                .where("status", .in, vocabulary(WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)))
+                .where("due", .lessThanOrEqual, through.description).orderBy("due").orderBy("id").limit(limit).all().map(TaskStore.decode)
+        }
+    }
+
     /// A unit's tasks (and those of the units under it), by deadline.
     public func board(_ filter: BoardFilter, limit: Int = 500) async throws -> [TaskRow] {
         try await database.read { sql in
