@@ -1,51 +1,48 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A protocol counterpart run as its own program on loopback (scripts/fakes/), stopped when the
-/// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes. Its
-/// start is awaited on a thread of its own: a test blocking one of the two cooperative threads of
-/// a 2-core machine for seconds would hold up every other test running beside it.
+/// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes.
+///
+/// Started with posix_spawn, not Foundation's `Process`: with the whole suite's connections open
+/// (over 1,300 descriptors), `Process.run()` crashed inside its own launch (twice in CI, a bad read
+/// in a memmove while it walked the descriptors). Its start waits on a thread of its own: blocking
+/// one of the two cooperative threads of a 2-core machine would hold up the tests beside it.
 public final class FakeServer: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
+    let pid: pid_t
+    let input: Int32
     public let ready: [String]
     public let directory: URL
-
-    /// Foundation's `Process.run` on Linux is not safe to call from two threads at once (seen: a
-    /// crash in the launch when two fakes started together): every launch here takes this lock.
-    static let launching = NSLock()
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     public static func start(_ script: String, _ arguments: [String] = []) async throws -> FakeServer {
         try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try FakeServer(script, arguments) })
-            }.start()
+            Thread { continuation.resume(with: Result { try FakeServer(script, arguments) }) }.start()
         }
     }
 
     init(_ script: String, _ arguments: [String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-fake-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments
-        process.standardInput = input
-        process.standardOutput = output
-        let process = self.process
-        try Self.launching.withLock { try process.run() }
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        ready = String(decoding: line, as: UTF8.self).split(separator: " ").map(String.init)
+        let child = try Self.spawn(["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments)
+        pid = child.pid
+        input = child.stdin
+        var line = [UInt8]()
+        var byte: UInt8 = 0
+        while read(child.stdout, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+        close(child.stdout)
+        let said = String(decoding: line, as: UTF8.self)
+        ready = said.split(separator: " ").map(String.init)
         guard ready.first == "READY", ready.count >= 2 else {
-            process.terminate()
-            throw FakeServerDidNotStart(script: script, said: String(decoding: line, as: UTF8.self))
+            kill(pid, SIGTERM)
+            close(input)
+            throw FakeServerDidNotStart(script: script, said: said)
         }
     }
+
     public var port: Int { Int(ready[1]) ?? 0 }
 
     /// The JSON documents the fake wrote, in the order it received them.
@@ -55,21 +52,51 @@ public final class FakeServer: @unchecked Sendable {
         }
     }
 
-    /// Ends the fake without waiting for it (waiting would block a cooperative thread).
     public func stop() {
-        try? input.fileHandleForWriting.close()
-        process.terminate()
+        close(input)
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
         try? FileManager.default.removeItem(at: directory)
     }
 
     public static func python(has module: String) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import \(module)"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? launching.withLock({ try p.run() })) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
+        guard let child = try? spawn(["python3", "-c", "import \(module)"]) else { return false }
+        close(child.stdin)
+        close(child.stdout)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        return status == 0
+    }
+
+    /// Starts `arguments` (looked up on PATH) with a pipe on its stdin and one on its stdout; every
+    /// descriptor of ours is closed in the child (ours are made close-on-exec).
+    static func spawn(_ arguments: [String]) throws -> (pid: pid_t, stdin: Int32, stdout: Int32) {
+        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
+        guard pipe(&inPipe) == 0 else { throw FakeServerDidNotStart(script: arguments[0], said: "pipe") }
+        guard pipe(&outPipe) == 0 else {
+            close(inPipe[0]); close(inPipe[1])
+            throw FakeServerDidNotStart(script: arguments[0], said: "pipe")
+        }
+        // Glibc's pipe2 is not imported into Swift: close-on-exec set just after (another child
+        // spawned in between would only hold a fake open until its SIGTERM).
+        for fd in inPipe + outPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        close(inPipe[0])
+        close(outPipe[1])
+        guard rc == 0 else {
+            close(inPipe[1]); close(outPipe[0])
+            throw FakeServerDidNotStart(script: arguments[0], said: "posix_spawnp: \(rc)")
+        }
+        return (pid, inPipe[1], outPipe[0])
     }
 }
 
