@@ -3,9 +3,6 @@ import CongvuTestSupport
 import Foundation
 import NIOCore
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 @testable import CongvuNotify
 
 /// The Telegram channel against a fake Bot API on loopback that checks requests as Telegram
@@ -49,19 +46,10 @@ import FoundationNetworking
         defer { fake.stop() }
         let bot = TelegramBot(token: "123:SECRET", api: "http://127.0.0.1:\(fake.port)")
         #expect(try await bot.updates(offset: 0, timeout: 0).isEmpty)
-        try await FakeTelegram.write("/start AB3DEFGH", from: 5512345, port: fake.port)
+        try await fake.post("/control/message", ["chat_id": 5512345, "text": "/start AB3DEFGH"])
         let first = try await bot.updates(offset: 0, timeout: 5)
         #expect(first.map(\.text) == ["/start AB3DEFGH"] && first.map(\.chat) == [5512345])
         let next = try #require(first.last).updateID + 1
         #expect(try await bot.updates(offset: next, timeout: 0).isEmpty, "confirmed by asking past it")
-    }
-}
-
-enum FakeTelegram {
-    static func write(_ text: String, from chat: Int64, port: Int) async throws {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/control/message")!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["chat_id": chat, "text": text])
-        _ = try await URLSession.shared.data(for: request)
     }
 }

@@ -3,9 +3,6 @@ import CongvuTestSupport
 import Crypto
 import Foundation
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 @testable import CongvuNotify
 
 /// Web Push: the encryption against RFC 8291's worked example, and whole pushes against an
@@ -50,7 +47,7 @@ import FoundationNetworking
     @Test(.enabled(if: FakeServer.python(has: "http_ece"))) func aPushIsDecryptedByTheSubscriptionsOwnKey() async throws {
         let fake = try await FakeServer.start("push_endpoint.py")
         defer { fake.stop() }
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(fake.port)/subscribe")!)
+        let data = try await fake.get("/subscribe")
         let subscription = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let endpoint = try #require(subscription["endpoint"] as? String)
         let keys = String(decoding: try JSONSerialization.data(withJSONObject: try #require(subscription["keys"])), as: UTF8.self)

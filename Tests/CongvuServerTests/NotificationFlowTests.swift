@@ -8,9 +8,6 @@ import HummingbirdTesting
 import Logging
 import SQLKit
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 @testable import CongvuServer
 
 /// Issue 20 through the pages, with the real counterparts on loopback: an SMTP server (aiosmtpd)
@@ -111,8 +108,8 @@ struct NotificationFlowTests {
             #expect(page.text.contains("https://t.me/congvu_giahung_bot?start=\(linkCode)"))
 
             let service = TelegramLinkService(services: h.services.notifications, bot: try #require(h.services.notifications.telegram), logger: Logger(label: "test"))
-            try await FakeTelegramChat.write("xin chào", from: 777, port: telegram.port)
-            try await FakeTelegramChat.write("/start \(linkCode)", from: 5512345, port: telegram.port)
+            try await telegram.post("/control/message", ["chat_id": 777, "text": "xin chào"])
+            try await telegram.post("/control/message", ["chat_id": 5512345, "text": "/start \(linkCode)"])
             #expect(try await service.pollOnce(timeout: 5) == [me])
             #expect(try await h.services.notifications.store.addresses(personID: me).map { "\($0.channel.rawValue) \($0.address) \($0.confirmed)" }
                     == ["telegram 5512345 true"])
@@ -147,7 +144,7 @@ struct NotificationFlowTests {
             #expect(try await b.get("/sw.js").text.contains("showNotification"))
 
             // What the browser's PushManager gives, posted as app.js posts it.
-            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(push.port)/subscribe")!)
+            let data = try await push.get("/subscribe")
             let sub = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let keys = try #require(sub["keys"] as? [String: String])
             let endpoint = try #require(sub["endpoint"] as? String)
@@ -336,14 +333,5 @@ struct NotificationFlowTests {
             let prefs = try await h.services.notifications.store.preferences(personID: try await h.personID("congchuc.giahung"))
             #expect(prefs.quietHours == QuietHours(start: 1320, end: 390) && prefs.dailyDigest == 495)
         }
-    }
-}
-
-enum FakeTelegramChat {
-    static func write(_ text: String, from chat: Int64, port: Int) async throws {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/control/message")!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["chat_id": chat, "text": text])
-        _ = try await URLSession.shared.data(for: request)
     }
 }

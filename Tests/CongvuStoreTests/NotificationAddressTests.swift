@@ -76,8 +76,12 @@ import Testing
             }
             #expect(try await store.confirm(personID: lan.id, channel: .email, code: code, by: me, at: now) == .noCode,
                     "guessing a million codes five at a time needs a new code each time")
-            let fresh = try await store.requestCode(personID: lan.id, channel: .email, address: "lan@giahung.gov.vn", at: now)
-            #expect(try await store.confirm(personID: lan.id, channel: .email, code: fresh, by: me, at: now) == .confirmed)
+            await #expect(throws: StoreError.conflict(field: "address", key: "code_too_soon"), "one code a minute") {
+                _ = try await store.requestCode(personID: lan.id, channel: .email, address: "lan@giahung.gov.vn", at: now.addingTimeInterval(59))
+            }
+            let later = now.addingTimeInterval(61)
+            let fresh = try await store.requestCode(personID: lan.id, channel: .email, address: "lan@giahung.gov.vn", at: later)
+            #expect(try await store.confirm(personID: lan.id, channel: .email, code: fresh, by: me, at: later) == .confirmed)
         }
     }
 

@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,6 +49,19 @@ public final class FakeServer: @unchecked Sendable {
 
     public var port: Int { Int(ready[1]) ?? 0 }
 
+    /// A GET to the fake's own control (a push endpoint's `/subscribe`).
+    public func get(_ path: String) async throws -> Data {
+        try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!).0
+    }
+
+    /// A POST of JSON to the fake's own control (a person writing to the fake Telegram bot).
+    public func post(_ path: String, _ json: [String: Any]) async throws {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.httpBody = try JSONSerialization.data(withJSONObject: json)
+        _ = try await URLSession.shared.data(for: request)
+    }
+
     /// The JSON documents the fake wrote, in the order it received them.
     public func received() throws -> [[String: Any]] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted().map {
@@ -52,22 +69,34 @@ public final class FakeServer: @unchecked Sendable {
         }
     }
 
+    /// Ends the fake; it is reaped on a thread of its own (waiting here would hold a cooperative thread).
     public func stop() {
         close(input)
         kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        try? FileManager.default.removeItem(at: directory)
+        let pid = self.pid, directory = self.directory
+        Thread {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            try? FileManager.default.removeItem(at: directory)
+        }.start()
     }
 
+    /// Whether python3 imports `module`: asked once per module and kept (tests ask it in their traits).
     public static func python(has module: String) -> Bool {
-        guard let child = try? spawn(["python3", "-c", "import \(module)"]) else { return false }
-        close(child.stdin)
-        close(child.stdout)
-        var status: Int32 = 0
-        waitpid(child.pid, &status, 0)
-        return status == 0
+        if let known = modules.withLock({ $0[module] }) { return known }
+        var found = false
+        if let child = try? spawn(["python3", "-c", "import \(module)"]) {
+            close(child.stdin)
+            close(child.stdout)
+            var status: Int32 = 0
+            waitpid(child.pid, &status, 0)
+            found = status == 0
+        }
+        modules.withLock { $0[module] = found }
+        return found
     }
+
+    static let modules = Mutex<[String: Bool]>([:])
 
     /// Starts `arguments` (looked up on PATH) with a pipe on its stdin and one on its stdout; every
     /// descriptor of ours is closed in the child (ours are made close-on-exec).

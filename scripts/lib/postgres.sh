@@ -11,7 +11,7 @@ start_private_postgres() {
   trap stop_private_postgres EXIT
   "${PG_AS[@]}" "$pgbin/initdb" -A trust -U postgres -D "$PG_DIR/data" >/dev/null
   "${PG_AS[@]}" "$pgbin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR ${PG_OPTIONS--c fsync=off} -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR ${PG_OPTIONS--c fsync=off} -c max_connections=400" start >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 }
 

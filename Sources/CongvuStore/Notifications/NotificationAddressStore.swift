@@ -44,8 +44,17 @@ extension NotificationStore {
                 .where("person_id", .equal, personID).where("channel", .equal, channel.rawValue).all()
             let rows = try await sql.select().columns("id", "verified_at").from("notification_addresses")
                 .where("person_id", .equal, personID).where("channel", .equal, channel.rawValue).where("address", .equal, stored).all()
+            if let row = rows.first, try row.optional("verified_at", as: String.self) != nil {
+                throw StoreError.conflict(field: "address", key: "address_already_confirmed")
+            }
+            // A code sent to an address: one a minute per person and channel, so that nobody floods
+            // a mailbox (theirs or another's) through our mail server.
+            if proof == .codeToAddress, try await sql.select().column("id").from("notification_addresses")
+                .where("person_id", .equal, personID).where("channel", .equal, channel.rawValue)
+                .where("code_expires_at", .greaterThan, Instant.format(now.addingTimeInterval(AddressRules.codeLifetime - 60))).first() != nil {
+                throw StoreError.conflict(field: "address", key: "code_too_soon")
+            }
             if let row = rows.first {
-                if try row.optional("verified_at", as: String.self) != nil { throw StoreError.conflict(field: "address", key: "address_already_confirmed") }
                 try await sql.update("notification_addresses").set("code_hash", to: Token.hash(code)).set("code_expires_at", to: expires)
                     .set("tries", to: 0).where("id", .equal, try row.decode(column: "id", as: Int64.self)).run()
             } else {
