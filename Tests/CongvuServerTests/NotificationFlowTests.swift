@@ -38,6 +38,10 @@ struct NotificationFlowTests {
             #expect(open.status == .seeOther && open.headers[.location] == "/tasks/99001")
             #expect(try await h.services.notifications.store.inbox(personID: me).first { $0.id == id }?.readAt != nil)
             #expect(try await b.post("/notifications/read", [:]).status == .seeOther)
+            // The administrator has no person: the bell's page is empty, not missing.
+            let admin = try await h.signIn("admin")
+            let none = try await admin.get("/notifications")
+            #expect(none.status == .ok && none.text.contains("id=\"inbox-empty\""))
             #expect(try await b.get("/notifications/unread").text == #"{"unread":0}"#)
         }
     }
