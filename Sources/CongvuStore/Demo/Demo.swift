@@ -181,7 +181,9 @@ public enum Demo {
         // A year of one-stop dossiers at each commune's service centre.
         try await OneStopDemo.load(into: database, days: oneStopDays)
         // Three months of tasks, and one transfer that left tasks to reassign.
+        try await NotificationDemo.addresses(into: database, now: Date())
         try await TaskDemo.load(into: database)
+        try await NotificationDemo.answers(in: database, now: Date())
         return accounts
     }
 
