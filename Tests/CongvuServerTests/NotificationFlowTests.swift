@@ -260,6 +260,13 @@ struct NotificationFlowTests {
             #expect(audited == 1)
             #expect(try await worker.runOnce() == 1)
             #expect(try await store.deliveries(notificationID: id).first?.attempts == ["refused", "refused"], "both attempts kept")
+            // The demo's office takes new tasks by e-mail, which this server has not configured: the
+            // log says so in the reader's language, not in the worker's words.
+            let officeDraft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_006),
+                                                params: ["reference": "6/2026/VP", "title": "Tổng hợp số liệu", "due": "2026-12-11"])
+            _ = try await h.services.database.write { try await NotificationStore.raise(officeDraft, toPeople: [try await h.personID("vanphong.giahung")], in: $0) }
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await office.get("/notifications/log?state=failed").text.contains("Kênh này chưa được cấu hình trên máy chủ."))
             // A civil servant has no such page.
             #expect(try await (try await h.signIn("congchuc.giahung")).get("/notifications/log").status == .forbidden)
         }

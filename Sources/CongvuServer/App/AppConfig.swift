@@ -159,7 +159,7 @@ public struct AppConfig: Sendable, Equatable {
                 guard let d = Int(value), (1...3650).contains(d) else { throw ConfigError(key: key, value: value) }
                 cameraSnapshotDays = d
             case "trusted_proxies":
-                let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let entries = Self.list(value)
                 guard entries.allSatisfy(AddressRange.isValid) else {
                     throw ConfigError(key: key, value: value)
                 }
@@ -189,7 +189,7 @@ public struct AppConfig: Sendable, Equatable {
                 guard value.isEmpty || value.hasPrefix("mailto:") || value.hasPrefix("https://") else { throw ConfigError(key: key, value: value) }
                 webPushSubject = value.isEmpty ? nil : value
             case "web_push_endpoints":
-                let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let entries = Self.list(value)
                 guard entries.allSatisfy({ URL(string: $0)?.host != nil }) else { throw ConfigError(key: key, value: value) }
                 webPushEndpoints = entries
             case "metrics_token":
@@ -198,6 +198,11 @@ public struct AppConfig: Sendable, Equatable {
             default: throw ConfigError(key: key, value: value)
             }
         }
+    }
+
+    /// A comma-separated setting's entries, trimmed, empty ones dropped.
+    static func list(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     static func bool(_ key: String, _ value: String) throws -> Bool {

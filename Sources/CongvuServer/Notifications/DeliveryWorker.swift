@@ -81,10 +81,11 @@ struct DeliveryWorker: Service {
 
     /// Sends to every confirmed address; sent when one of them took it (a person's several phones).
     func send(_ delivery: ClaimedDelivery) async -> DeliveryOutcome {
+        // Congvu's own reasons are kept as catalog keys (`delivery_answer_…`), shown in the reader's language.
         guard let sender = services.senders[delivery.channel] else {
-            return .failed(answer: "channel \(delivery.channel.rawValue) is not configured", permanent: true)
+            return .failed(answer: NotificationServices.ownAnswer("channel_not_configured"), permanent: true)
         }
-        guard !delivery.targets.isEmpty else { return .failed(answer: "no confirmed address", permanent: true) }
+        guard !delivery.targets.isEmpty else { return .failed(answer: NotificationServices.ownAnswer("no_address"), permanent: true) }
         let message = services.message(for: delivery)
         var answers: [String] = [], sent = false, permanent = true
         for target in delivery.targets {

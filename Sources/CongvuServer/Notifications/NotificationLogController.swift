@@ -32,7 +32,7 @@ struct NotificationLogController {
             .init(id: e.deliveryID, at: Instant.display(e.createdAt), person: e.personName, message: services.text(e.kind, e.params, locale),
                   channel: catalogs.label("notify_channel", (e.channel ?? .inbox).rawValue, locale),
                   state: e.state.map { catalogs.label("delivery_state", $0, locale) } ?? catalogs.text("delivery_state_inbox", locale),
-                  attempts: e.attempts, answer: Template.optional(e.answer ?? ""), failed: e.state == "failed")
+                  attempts: e.attempts, answer: Template.optional(services.answer(e.answer ?? "", locale)), failed: e.state == "failed")
         })
     }
 

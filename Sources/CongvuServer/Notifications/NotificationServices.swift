@@ -67,6 +67,14 @@ public struct NotificationServices: FeatureServices {
         return plain
     }
 
+    /// An attempt's answer that is Congvu's own reason, not a provider's words: kept as a key.
+    static func ownAnswer(_ key: String) -> String { "congvu:" + key }
+
+    /// An attempt's answer as the office reads it: a provider's words as they came, Congvu's own in the catalogs.
+    func answer(_ stored: String, _ locale: AppLocale) -> String {
+        stored.hasPrefix("congvu:") ? shared.catalogs.text("delivery_answer_" + stored.dropFirst("congvu:".count), locale) : stored
+    }
+
     /// The channels people can link here, in the catalogs' order.
     var configured: [NotificationChannel] { NotificationChannel.allCases.filter { senders[$0] != nil } }
 
@@ -96,7 +104,7 @@ public struct NotificationServices: FeatureServices {
         return OutgoingMessage(
             subject: shared.catalogs.text("notification_subject", locale, [String(text.prefix(120))]),
             text: "\(text)\n\(open): \(link)",
-            html: "<p>\(text.htmlEscaped)</p><p><a href=\"\(link.htmlEscaped)\">\(open.htmlEscaped)</a></p>",
+            html: "<p>\(XMLText.escape(text))</p><p><a href=\"\(XMLText.escape(link))\">\(XMLText.escape(open))</a></p>",
             link: link, idempotencyKey: delivery.idempotencyKey)
     }
 }
@@ -111,25 +119,8 @@ extension NotificationServices {
         return OutgoingMessage(
             subject: shared.catalogs.text("notification_subject", locale, [heading]),
             text: ([heading] + lines.map { "• \($0.text): \($0.link)" }).joined(separator: "\n"),
-            html: "<p><strong>\(heading.htmlEscaped)</strong></p><ul>"
-                + lines.map { "<li><a href=\"\($0.link.htmlEscaped)\">\($0.text.htmlEscaped)</a></li>" }.joined() + "</ul>",
+            html: "<p><strong>\(XMLText.escape(heading))</strong></p><ul>"
+                + lines.map { "<li><a href=\"\(XMLText.escape($0.link))\">\(XMLText.escape($0.text))</a></li>" }.joined() + "</ul>",
             link: link("/"), idempotencyKey: delivery.idempotencyKey)
-    }
-}
-
-extension String {
-    var htmlEscaped: String {
-        var out = ""
-        for c in self {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -60,8 +60,7 @@ struct NotificationsController {
     func readAll(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try await FormData.read(request, context)
         let personID = try person(context)
-        let ids = try await store.inbox(personID: personID, limit: 500).filter { $0.readAt == nil }.map(\.id)
-        try await store.markRead(ids, personID: personID)
+        try await store.markAllRead(personID: personID)
         return HTMLPage.redirect("/notifications")
     }
 
@@ -69,7 +68,7 @@ struct NotificationsController {
     func open(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let personID = try person(context)
         guard let id = context.parameters.get("id", as: Int64.self),
-              let item = try await store.inbox(personID: personID, limit: 500).first(where: { $0.id == id }) else { throw StoreError.notFound("notification") }
+              let item = try await store.notification(id, personID: personID) else { throw StoreError.notFound("notification") }
         try await store.markRead([id], personID: personID)
         // Only a path on this server: a stored link never sends anyone elsewhere.
         let path = item.link.hasPrefix("/") && !item.link.hasPrefix("//") ? item.link : "/notifications"
@@ -190,7 +189,7 @@ struct NotificationsController {
             let code = try await store.requestCode(personID: personID, channel: .email, address: address)
             let text = catalogs.text("notification_code_message", .vi, [code])
             let message = OutgoingMessage(subject: catalogs.text("notification_code_subject", .vi), text: text,
-                                          html: "<p>\(text.htmlEscaped)</p>", link: services.link("/notifications/settings"),
+                                          html: "<p>\(XMLText.escape(text))</p>", link: services.link("/notifications/settings"),
                                           idempotencyKey: "congvu-code-\(Token.random(bytes: 8))")
             if case .failed(let answer, _) = await sender.send(message, to: DeliveryTarget(address: address)) {
                 services.logger.notice("confirmation code not sent", metadata: ["answer": "\(answer)"])

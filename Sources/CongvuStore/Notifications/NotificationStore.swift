@@ -195,13 +195,29 @@ public struct NotificationStore: Sendable {
     public func inbox(personID: Int64, limit: Int = 50) async throws -> [InboxItem] {
         try await database.read { sql in
             try await sql.select().columns("id", "kind", "params", "link", "created_at", "read_at", "digested").from("notifications")
-                .where("person_id", .equal, personID).orderBy("id", .descending).limit(limit).all()
-                .map { r in
-                    InboxItem(id: try r.decode(column: "id", as: Int64.self), kind: try Self.kind(r), params: try Self.params(r),
-                              link: try r.decode(column: "link", as: String.self), createdAt: try r.instant("created_at"),
-                              readAt: try r.optionalInstant("read_at"), digested: try r.decode(column: "digested", as: Bool.self))
-                }
+                .where("person_id", .equal, personID).orderBy("id", .descending).limit(limit).all().map(Self.item)
         }
+    }
+
+    /// One of the person's own notifications (another person's id: nil).
+    public func notification(_ id: Int64, personID: Int64) async throws -> InboxItem? {
+        try await database.read { sql in
+            try await sql.select().columns("id", "kind", "params", "link", "created_at", "read_at", "digested").from("notifications")
+                .where("id", .equal, id).where("person_id", .equal, personID).first().map(Self.item)
+        }
+    }
+
+    public func markAllRead(personID: Int64, at now: Date = Date()) async throws {
+        try await database.write { sql in
+            try await sql.update("notifications").set("read_at", to: Instant.format(now))
+                .where("person_id", .equal, personID).where("read_at", .is, SQLLiteral.null).run()
+        }
+    }
+
+    static func item(_ r: any SQLRow) throws -> InboxItem {
+        InboxItem(id: try r.decode(column: "id", as: Int64.self), kind: try Self.kind(r), params: try Self.params(r),
+                  link: try r.decode(column: "link", as: String.self), createdAt: try r.instant("created_at"),
+                  readAt: try r.optionalInstant("read_at"), digested: try r.decode(column: "digested", as: Bool.self))
     }
 
     public func unread(personID: Int64) async throws -> Int {
