@@ -23,6 +23,16 @@ public enum TerminalAlertKind: String, CaseIterable, Sendable {
     case badToken = "bad_token"
     /// Punches for PINs the terminal was never told of and never reported: held for the office.
     case unenrolledPunches = "unenrolled_punches"
+
+    /// Someone acted on the terminal itself to change what it records or where it sends it: the
+    /// office and the unit's leaders hear of it at once (`terminal_tamper` notifications). Drift,
+    /// late uploads, mismatched counts and unknown PINs wait on the dashboard.
+    public var isTamper: Bool {
+        switch self {
+        case .timeSet, .factoryReset, .recordsDeleted, .dataCleared, .serverChanged, .adminLockedOut, .recordCountDown, .addressChanged: true
+        case .adminPasswordFailed, .clockDrift, .farFromReceive, .countMismatch, .badToken, .unenrolledPunches: false
+        }
+    }
 }
 
 /// The fleet's thresholds and its clock-drift estimate.

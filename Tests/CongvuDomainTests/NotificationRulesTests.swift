@@ -175,3 +175,36 @@ import Testing
         #expect(NotificationRouting.route(.taskOverdue, preferences: .leader, verified: [.telegram], at: now).digested)
     }
 }
+
+@Suite struct NotificationAudienceTests {
+    typealias H = NotificationAudience.Holder
+    // A province /1/ with commune /1/5/, its office /1/5/7/ and a second commune /1/6/.
+    let holders = [H(personID: 1, unitPath: "/1/"), H(personID: 2, unitPath: "/1/5/"), H(personID: 3, unitPath: "/1/5/"),
+                   H(personID: 4, unitPath: "/1/6/"), H(personID: 5, unitPath: "/1/5/7/")]
+
+    @Test func theNearestLevelHearsNotEveryoneAbove() {
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/5/9/"]) == [2, 3])
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/5/7/"]) == [5])
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/8/"]) == [1], "nobody in the commune: passed up")
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/5/7/"], except: 5) == [2, 3], "the person concerned is skipped: the level above hears")
+        #expect(NotificationAudience.nearest(holders, covering: ["/2/"]).isEmpty)
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/6/", "/1/5/9/"]) == [2, 3, 4], "posts in two communes: both communes")
+        #expect(NotificationAudience.nearest(holders, covering: ["/1/6/", "/1/5/7/"]) == [5], "the deeper of two levels")
+    }
+
+    @Test func aLeadersOwnNoticeGoesToTheLevelAbove() {
+        // Person 2 leads the commune: its leaders (2, 3) may not decide for him; the province (1) does.
+        #expect(NotificationAudience.deciders(holders, personID: 2, personUnitPaths: ["/1/5/"], personLeaderPaths: ["/1/5/"]) == [1])
+        // A clerk of the office /1/5/7/ with leader 5 there.
+        #expect(NotificationAudience.deciders(holders, personID: 9, personUnitPaths: ["/1/5/7/"], personLeaderPaths: []) == [5])
+        // The deciders are exactly those AbsenceRules allows, at the nearest level.
+        for person in [2, 9] as [Int64] {
+            let paths = person == 2 ? ["/1/5/"] : ["/1/5/7/"], leads = person == 2 ? ["/1/5/"] : []
+            for id in NotificationAudience.deciders(holders, personID: person, personUnitPaths: paths, personLeaderPaths: leads) {
+                let grants = holders.filter { $0.personID == id }.map { Grant(role: .leader, unitID: 0, unitPath: $0.unitPath) }
+                #expect(AbsenceRules.mayDecide(Principal(userID: id, username: "", displayName: "", personID: id, grants: grants),
+                                               personID: person, personUnitPaths: paths, personLeaderPaths: leads))
+            }
+        }
+    }
+}

@@ -31,6 +31,13 @@ public struct SharedServices: Sendable {
     /// Today in Vietnam: the day rules ask about.
     public var today: Day { Day(Date(), in: CivilTime.vietnam) }
 
+    /// A unit's working calendar around today (a year back, five ahead: the deadlines a form accepts),
+    /// kept by the calendar store; nil for an unknown unit.
+    func workCalendar(unitID: Int64) async throws -> WorkCalendar? {
+        guard let unit = try await units.get(unitID) else { return nil }
+        return try await calendars.workCalendar(for: unit, years: (today.year - 1)...(today.year + 5))
+    }
+
     /// The audit chain's latest checkpoint, in words, for the foot of a printed report: a paper
     /// filed away holds the chain's head as it stood that day (nil when there is none yet).
     func auditAnchor(_ locale: AppLocale) -> String? {

@@ -33,7 +33,8 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger))
         background.append(DigestService(services: services, logger: logger))
-        background.append(NightlyService(jobs: [services.tasks.morning], logger: logger, after: 7.5 * 3600))
+        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning], logger: logger, after: 7.5 * 3600))
+        background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], interval: 60, logger: logger))
         if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
     }
     let app = Application(

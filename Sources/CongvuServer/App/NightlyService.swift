@@ -45,3 +45,22 @@ struct NightlyService: Service {
         }
     }
 }
+
+/// Runs watches every `interval` seconds (a terminal gone silent must be heard of within minutes),
+/// each safe to run twice and on several nodes: what they raise carries its dedupe key.
+struct RecurringService: Service {
+    let jobs: [NightlyJob]
+    let interval: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                for job in jobs {
+                    do { _ = try await job.run(Date()) } catch { logger.error("watch failed", metadata: ["job": "\(job.name)", "error": "\(error)"]) }
+                }
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+    }
+}

@@ -172,7 +172,7 @@ struct Morning {
         var out: [HomePage.TaskReminder] = []
         for r in mine where r.task.ownerID == personID {
             let t = r.task
-            if calendars[t.unitID] == nil { calendars[t.unitID] = try await services.tasks.calendar(unitID: t.unitID) }
+            if calendars[t.unitID] == nil { calendars[t.unitID] = try await services.shared.workCalendar(unitID: t.unitID) }
             guard let calendar = calendars[t.unitID] else { continue }
             let unacknowledged = TaskRules.unacknowledged(t, now: now, calendar: calendar)
             guard unacknowledged || TaskRules.remindsToday(t, today: today, calendar: calendar),

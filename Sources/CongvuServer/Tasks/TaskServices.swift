@@ -89,7 +89,7 @@ public struct TaskServices: FeatureServices {
     /// The latest post start past the grace today, on the calendar of the scopes' first unit: the
     /// one day both the duties page and the home card judge by.
     func dutiesLatestStart(scopes: [String]) async throws -> Day? {
-        guard let first = try await shared.units.list(scopes: scopes).first, let calendar = try await calendar(unitID: first.id) else { return nil }
+        guard let first = try await shared.units.list(scopes: scopes).first, let calendar = try await shared.workCalendar(unitID: first.id) else { return nil }
         return try? DutyRules.latestStart(today: shared.today, calendar: calendar, grace: shared.config.dutiesGraceDays)
     }
 
@@ -99,13 +99,6 @@ public struct TaskServices: FeatureServices {
         return try await duties.countWithout(scopes: scopes, postedBy: latest, on: shared.today)
     }
 
-    /// A unit's working calendar around today (a year back, five ahead: the deadlines a form accepts),
-    /// kept by the calendar store; nil for an unknown unit.
-    func calendar(unitID: Int64) async throws -> WorkCalendar? {
-        guard let unit = try await shared.units.get(unitID) else { return nil }
-        let year = shared.today.year
-        return try await shared.calendars.workCalendar(for: unit, years: (year - 1)...(year + 5))
-    }
 
     /// How the principal stands to a task.
     struct Standing {
@@ -202,7 +195,7 @@ public struct TaskServices: FeatureServices {
         let today = Day(now, in: CivilTime.vietnam)
         var added = 0
         for (series, unitID) in try await tasks.seriesToExtend(before: Recurrence.horizon(from: today)) {
-            guard let rule = Recurrence(series.rule), let calendar = try await calendar(unitID: unitID) else { continue }
+            guard let rule = Recurrence(series.rule), let calendar = try await shared.workCalendar(unitID: unitID) else { continue }
             let days = rule.extending(start: series.starts, generatedThrough: series.generatedThrough, until: series.until, today: today, calendar: calendar)
             added += try await tasks.extendSeries(series.id, from: series.generatedThrough, deadlines: days, at: now,
                                                   by: Actor(id: nil, name: shared.catalogs.text("task_series_actor", .vi))).count
@@ -220,7 +213,7 @@ public struct TaskServices: FeatureServices {
         var raised = 0
         // Three working days ahead never reach past two weeks, whatever the holidays.
         for t in try await tasks.openDue(through: Day(now.addingTimeInterval(14 * 86400), in: CivilTime.vietnam)) {
-            if calendars[t.unitID] == nil { calendars[t.unitID] = try await calendar(unitID: t.unitID) }
+            if calendars[t.unitID] == nil { calendars[t.unitID] = try await shared.workCalendar(unitID: t.unitID) }
             guard let calendar = calendars[t.unitID], calendar.isWorkingDay(today), TaskRules.remindsToday(t, today: today, calendar: calendar),
                   let left = try? TaskRules.workingDaysLeft(t, today: today, calendar: calendar) else { continue }
             let kind: NotificationKind = left < 0 ? .taskOverdue : .taskDueSoon
@@ -262,7 +255,7 @@ public struct TaskServices: FeatureServices {
         var calendars: [Int64: WorkCalendar] = [:]
         var out: [Orphan] = []
         for r in try await tasks.orphans(scopes: scopes, on: shared.today) {
-            if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await calendar(unitID: r.task.unitID) }
+            if calendars[r.task.unitID] == nil { calendars[r.task.unitID] = try await shared.workCalendar(unitID: r.task.unitID) }
             let since = OrphanRules.since(lastDayInPost: r.leadLeft, assigned: Day(r.task.assignedAt, in: CivilTime.vietnam))
             let days = calendars[r.task.unitID].map { OrphanRules.waited(since: since, today: shared.today, calendar: $0) } ?? 0
             out.append(Orphan(row: r, waited: days, escalated: OrphanRules.escalated(waited: days, after: shared.config.orphanEscalationDays)))

@@ -34,7 +34,7 @@ struct TasksController {
 
     func calendar(_ unitID: Int64, _ cache: inout [Int64: WorkCalendar]) async throws -> WorkCalendar? {
         if let c = cache[unitID] { return c }
-        let c = try await tasks.calendar(unitID: unitID)
+        let c = try await tasks.shared.workCalendar(unitID: unitID)
         cache[unitID] = c
         return c
     }
@@ -257,7 +257,7 @@ struct TasksController {
                   let unit = try await tasks.units.get(unitID) else {
                 throw ValidationErrors([FieldError("owner", ownerID == nil ? "required" : "task_owner_out_of_scope")])
             }
-            guard let calendar = try await tasks.calendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
+            guard let calendar = try await tasks.shared.workCalendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
             // A recurring task: one task per deadline, generated ahead (three months, then every night, unless it ends sooner).
             let rule = Self.rule(form)
             let deadlines = try rule.map { try Recurrence.deadlines(rule: $0, until: form["repeat_until"], today: tasks.today, calendar: calendar) }

@@ -29,6 +29,35 @@ public struct TerminalHousekeeping: Sendable {
         return asked
     }
 
+    /// Approved terminals silent for longer than `FleetRules.offlineAfter` between 07:00 and 17:30
+    /// on their unit's working days (one switched off for the night or the weekend is not news):
+    /// the office managing it hears of each outage once, its key being the last contact. Returns how many were raised.
+    @discardableResult
+    public func watchOffline(now: Date = Date()) async throws -> Int {
+        let today = Day(now, in: CivilTime.vietnam)
+        let minute = now.timeIntervalSince(CivilTime.startOfDay(today)) / 60
+        guard minute >= 7 * 60, minute < 17 * 60 + 30 else { return 0 }
+        var raised = 0
+        for t in try await services.terminals.terminals.list()
+        where t.status == .approved && now.timeIntervalSince(t.lastSeen) > FleetRules.offlineAfter {
+            guard let unitID = t.unitID, let path = t.unitPath else { continue }
+            let key = NotificationKey(.terminalOffline, recordType: "terminal", recordID: t.id, occasion: Instant.format(t.lastSeen))
+            guard try await !services.shared.notifications.raised(key),
+                  try await services.shared.workCalendar(unitID: unitID)?.isWorkingDay(today) ?? false else { continue }
+            let draft = NotificationDraft(key: key, unitID: unitID, params: ["subject": t.location.isEmpty ? t.serial : "\(t.location) (\(t.serial))"],
+                                          link: "/terminals/\(t.serial)")
+            raised += try await services.database.write { sql in
+                try await NotificationStore.raise(draft, toPeople: try await NotificationStore.nearest([.unitAdmin], over: [path], in: sql), at: now, in: sql)
+            }.count
+        }
+        return raised
+    }
+
+    /// The fleet's watch, every minute: terminals gone offline.
+    var watch: NightlyJob {
+        NightlyJob(name: "terminals offline") { now in "terminals offline raised \(try await watchOffline(now: now))" }
+    }
+
     /// The fleet's part of the night: yesterday's reconciliation, photo retention, expired commands.
     var nightly: NightlyJob {
         NightlyJob(name: "terminals") { now in

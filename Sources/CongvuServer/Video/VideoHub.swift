@@ -16,6 +16,8 @@ public final class VideoHub: RecorderDelegate {
         var task: Task<Void, Never>
         /// What the recorder was started with: a changed camera is restarted.
         var command: FFmpegCommand
+        /// When it was started: a camera that never sent a picture is offline from here.
+        var started: Date
     }
 
     let store: CameraStore
@@ -90,7 +92,7 @@ public final class VideoHub: RecorderDelegate {
             }
             for (key, command) in wanted where r[key] == nil {
                 let recorder = Recorder(key: key, command: command, ffmpeg: ffmpeg, policy: policy, delegate: self)
-                r[key] = Running(recorder: recorder, task: Task { await recorder.run() }, command: command)
+                r[key] = Running(recorder: recorder, task: Task { await recorder.run() }, command: command, started: Date())
             }
             return out
         }
@@ -146,6 +148,26 @@ public final class VideoHub: RecorderDelegate {
             }.value
         } catch {
             logger.error("camera event not kept", metadata: ["camera": "\(key.cameraID)", "error": "\(error)"])
+        }
+    }
+
+    /// A camera whose main stream has sent no picture for `after` seconds is offline: its alert is
+    /// raised once a day (the store tells the office). Called by the video service's loop.
+    public func watchOffline(now: Date = Date(), after: TimeInterval = 120) async {
+        let silent: [(Int64, TimeInterval)] = running.withLock { r in
+            r.compactMap { key, run in
+                guard key.stream == .main else { return nil }
+                let quiet = now.timeIntervalSince(run.recorder.channel.statistics.lastFragmentAt ?? run.started)
+                return quiet > after ? (key.cameraID, quiet) : nil
+            }
+        }
+        let day = Day(now, in: CivilTime.vietnam)
+        for (camera, quiet) in silent {
+            do {
+                try await store.raiseAlert(camera: camera, kind: "offline", detail: "\(Int(quiet)) s", dedupe: "offline-\(camera)-\(day)")
+            } catch {
+                logger.error("camera alert not kept", metadata: ["camera": "\(camera)", "error": "\(error)"])
+            }
         }
     }
 
@@ -230,6 +252,7 @@ struct VideoService: Service {
         var lastRetention = Date.distantPast
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await hub.sync()
+            await hub.watchOffline()
             if Date().timeIntervalSince(lastRetention) > 600 {
                 lastRetention = Date()
                 do { try await hub.applyRetention() } catch { logger.error("retention failed", metadata: ["error": "\(error)"]) }

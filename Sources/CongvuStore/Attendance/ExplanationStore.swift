@@ -62,6 +62,10 @@ public struct ExplanationStore: Sendable {
                                             after: AuditJSON.encode(["person_id": String(e.personID), "day": e.day.description,
                                                                      "verdict": e.verdict.rawValue, "due_at": Instant.format(e.dueAt)])),
                                       by: actor, in: sql, kind: kind)
+            try await NotificationStore.raise(
+                NotificationDraft(key: NotificationKey(.explanationDue, recordType: "explanation", recordID: stored.id),
+                                  params: ["subject": e.day.description], link: "/explanations/\(stored.id)"),
+                toPeople: [e.personID], at: e.openedAt, in: sql)
             return stored
         }
     }
@@ -142,6 +146,10 @@ public struct ExplanationStore: Sendable {
             decided.decidedBy = actor.id
             decided.decidedAt = now
             decided.decisionNote = note
+            try await NotificationStore.raise(
+                NotificationDraft(key: NotificationKey(.explanationDecided, recordType: "explanation", recordID: id),
+                                  params: ["subject": current.day.description], link: "/explanations/\(id)"),
+                toPeople: [current.personID], at: now, in: sql)
             return decided
         }
     }

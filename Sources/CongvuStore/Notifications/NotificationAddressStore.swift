@@ -237,10 +237,11 @@ extension NotificationStore {
     }
 
     /// Whether the person already has the notification with `key` (a digest already raised today).
-    public func raised(_ key: NotificationKey, personID: Int64) async throws -> Bool {
+    public func raised(_ key: NotificationKey, personID: Int64? = nil) async throws -> Bool {
         try await database.read { sql in
-            try await sql.select().column("id").from("notifications").where("dedupe_key", .equal, key.description)
-                .where("person_id", .equal, personID).first() != nil
+            var q = sql.select().column("id").from("notifications").where("dedupe_key", .equal, key.description)
+            if let personID { q = q.where("person_id", .equal, personID) }
+            return try await q.first() != nil
         }
     }
 

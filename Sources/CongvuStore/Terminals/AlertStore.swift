@@ -51,6 +51,25 @@ public struct AlertStore: Sendable {
                                    SQLBind(a.personID), SQLBind(String(a.dedupe.prefix(200))), SQLBind(Instant.format(now)))
         }
         try await insert.ignoringConflicts(with: "dedupe").run()
+        try await notifyTamper(alerts.filter(\.kind.isTamper), terminalID: terminalID, in: sql, now: now)
+    }
+
+    /// Tamper alerts reach the terminal's office and the unit's leaders at once, each alert once
+    /// (its dedupe is the notification's occasion). A terminal not yet approved has no unit: nobody to tell.
+    static func notifyTamper(_ alerts: [NewTerminalAlert], terminalID: Int64, in sql: any SQLDatabase, now: Date) async throws {
+        guard !alerts.isEmpty, let t = try await sql.raw("""
+            SELECT t.serial, t.location, t.unit_id, u.path FROM terminals t JOIN units u ON u.id = t.unit_id WHERE t.id = \(bind: terminalID)
+            """).first() else { return }
+        let path = try t.decode(column: "path", as: String.self), serial = try t.decode(column: "serial", as: String.self)
+        let location = try t.decode(column: "location", as: String.self)
+        var people = try await NotificationStore.nearest([.unitAdmin], over: [path], in: sql)
+        people += try await NotificationStore.nearest([.leader], over: [path], in: sql)
+        for a in alerts {
+            let draft = NotificationDraft(key: NotificationKey(.terminalTamper, recordType: "terminal", recordID: terminalID, occasion: String(a.dedupe.prefix(200))),
+                                          unitID: try t.decode(column: "unit_id", as: Int64.self),
+                                          params: ["subject": location.isEmpty ? serial : "\(location) (\(serial))"], link: "/terminals/\(serial)#alerts")
+            try await NotificationStore.raise(draft, toPeople: people, at: now, in: sql)
+        }
     }
 
     /// Raises what is not raised yet. Those already on record are found by a read first: a

@@ -303,13 +303,27 @@ public struct CameraStore: Sendable {
 
     /// Raises an alert once per `dedupe` key; true when new.
     @discardableResult
-    public func raiseAlert(camera: Int64?, kind: String, detail: String, dedupe: String) async throws -> Bool {
+    public func raiseAlert(camera: Int64?, kind: String, detail: String, dedupe: String, at now: Date = Date()) async throws -> Bool {
         try await database.write { sql in
-            try await sql.insert(into: "camera_alerts").columns("camera_id", "kind", "detail", "dedupe", "raised_at")
-                .values(SQLBind(camera), SQLBind(kind), SQLBind(detail), SQLBind(dedupe), SQLBind(Instant.now()))
-                .ignoringConflicts(with: "dedupe").returning("id").first() != nil
+            let raised = try await sql.insert(into: "camera_alerts").columns("camera_id", "kind", "detail", "dedupe", "raised_at")
+                .values(SQLBind(camera), SQLBind(kind), SQLBind(detail), SQLBind(dedupe), SQLBind(Instant.format(now)))
+                .ignoringConflicts(with: "dedupe").returning("id").first()
+            // No picture, or a frozen one: the office that manages the camera hears of it at once.
+            if let raised, let camera, Self.offlineKinds.contains(kind),
+               let c = try await sql.raw("SELECT c.name, c.unit_id, u.path FROM cameras c JOIN units u ON u.id = c.unit_id WHERE c.id = \(bind: camera)").first() {
+                let people = try await NotificationStore.nearest([.unitAdmin], over: [try c.decode(column: "path", as: String.self)], in: sql)
+                try await NotificationStore.raise(
+                    NotificationDraft(key: NotificationKey(.cameraOffline, recordType: "camera_alert", recordID: try raised.decode(column: "id", as: Int64.self)),
+                                      unitID: try c.decode(column: "unit_id", as: Int64.self),
+                                      params: ["subject": try c.decode(column: "name", as: String.self)], link: "/cameras/\(camera)"),
+                    toPeople: people, at: now, in: sql)
+            }
+            return raised != nil
         }
     }
+
+    /// Alerts that mean the camera shows nothing live.
+    static let offlineKinds: Set<String> = ["offline", "stalled"]
 
     public struct Alert: Sendable, Equatable {
         public var cameraID: Int64?
