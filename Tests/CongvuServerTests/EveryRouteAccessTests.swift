@@ -20,7 +20,7 @@ import Testing
     /// Reached without an account, by design: citizens' pages, sign-in, and devices with their own
     /// credentials (terminals, kiosks), or routes that refuse by themselves (metrics).
     static let publicRoutes: Set<String> = [
-        "GET /sw.js",
+        "GET /sw.js", "POST /zalo/webhook",
         "GET /", "GET /danh-gia", "POST /danh-gia", "GET /door/{code}", "GET /healthz", "GET /metrics", "GET /iclock/**", "POST /iclock/**",
         "POST /hikvision/{serial}/events", "GET /kiosk", "POST /kiosk/punch", "GET /kiosk/photo/{id}", "GET /lang/{code}", "GET /login",
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
@@ -237,7 +237,7 @@ import Testing
 /// may do everything else. Routes that take no form (devices, the API with its bearer token) are named.
 @Suite struct EveryFormCSRFTests {
     /// Not forms: devices with their own credentials, and the token-authenticated API.
-    static let notForms: Set<String> = ["POST /iclock/**", "POST /hikvision/{serial}/events", "POST /kiosk/punch"]
+    static let notForms: Set<String> = ["POST /iclock/**", "POST /zalo/webhook", "POST /hikvision/{serial}/events", "POST /kiosk/punch"]
 
     @Test func everyFormRefusesAPostWithoutItsToken() async throws {
         try await Harness.run { h in

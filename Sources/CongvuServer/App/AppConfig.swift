@@ -67,6 +67,21 @@ public struct AppConfig: Sendable, Equatable {
     public var telegramBotName: String?
     /// The Bot API's address (a fake on loopback in tests).
     public var telegramAPIURL = "https://api.telegram.org"
+    /// A Zalo Official Account: the app's id and secret (developers.zalo.me) and the refresh token the
+    /// office got when it authorised the app for the OA (each renewal gives the next one, kept sealed in
+    /// the database; a new one set here is taken once). All three, or no Zalo.
+    public var zaloAppID: String?
+    public var zaloAppSecret: String?
+    public var zaloRefreshToken: String?
+    /// The OA's secret key, which signs the webhook's events (followers sending their code).
+    public var zaloOASecret: String?
+    /// The OA's id, for the link people open to follow it.
+    public var zaloOAID: String?
+    /// Send transaction templates with a button instead of text (an OA outside the free answer window).
+    public var zaloTransaction = false
+    /// The OA API's and the OAuth server's addresses (fakes on loopback in tests).
+    public var zaloAPIURL = "https://openapi.zalo.me"
+    public var zaloOAuthURL = "https://oauth.zaloapp.com"
     /// Notifications to phone and desktop browsers (Web Push): no provider account is needed; the
     /// server's VAPID key is made on first start and kept sealed in the database.
     public var webPush = true
@@ -115,7 +130,8 @@ public struct AppConfig: Sendable, Equatable {
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
                               "duties_grace_days", "orphan_escalation_days",
                               "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications",
-                              "web_push", "web_push_subject", "web_push_endpoints"]
+                              "web_push", "web_push_subject", "web_push_endpoints", "zalo_app_id", "zalo_app_secret", "zalo_refresh_token",
+                              "zalo_oa_secret", "zalo_oa_id", "zalo_transaction", "zalo_api_url", "zalo_oauth_url"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -180,9 +196,20 @@ public struct AppConfig: Sendable, Equatable {
             case "telegram_bot_name":
                 guard value.isEmpty || value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { throw ConfigError(key: key, value: value) }
                 telegramBotName = value.isEmpty ? nil : value
-            case "telegram_api_url":
+            case "telegram_api_url", "zalo_api_url", "zalo_oauth_url":
                 guard let u = URL(string: value), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ConfigError(key: key, value: value) }
-                telegramAPIURL = value
+                switch key {
+                case "telegram_api_url": telegramAPIURL = value
+                case "zalo_api_url": zaloAPIURL = value
+                default: zaloOAuthURL = value
+                }
+            case "zalo_app_id", "zalo_oa_id":
+                guard value.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw ConfigError(key: key, value: value) }
+                if key == "zalo_app_id" { zaloAppID = value.isEmpty ? nil : value } else { zaloOAID = value.isEmpty ? nil : value }
+            case "zalo_app_secret": zaloAppSecret = value.isEmpty ? nil : value
+            case "zalo_refresh_token": zaloRefreshToken = value.isEmpty ? nil : value
+            case "zalo_oa_secret": zaloOASecret = value.isEmpty ? nil : value
+            case "zalo_transaction": zaloTransaction = try Self.bool(key, value)
             case "notifications": notifications = try Self.bool(key, value)
             case "web_push": webPush = try Self.bool(key, value)
             case "web_push_subject":

@@ -92,6 +92,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     BoardController(attendance: services.attendance).addPublicRoutes(to: router)
     TrackingController(oneStop: services.oneStop).addRoutes(to: router)
     NotificationsController.addPublicRoutes(to: router)
+    ZaloWebhookController(services: services.notifications).addRoutes(to: router)
     RatingController(oneStop: services.oneStop).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)

@@ -13,6 +13,9 @@ public struct NotificationServices: FeatureServices {
     /// The configured channels outside the app, by channel.
     let senders: [NotificationChannel: any NotificationSender]
     let telegram: TelegramBot?
+    /// The Zalo OA, and the secret key its webhook's events are signed with.
+    let zalo: ZaloOA?
+    let zaloOASecret: String?
     /// The key browsers subscribe with, when Web Push is on.
     let vapid: VAPID?
 
@@ -52,6 +55,17 @@ public struct NotificationServices: FeatureServices {
             telegram = bot
         } else {
             telegram = nil
+        }
+        if let appID = config.zaloAppID, let appSecret = config.zaloAppSecret, let seed = config.zaloRefreshToken {
+            let app = ZaloApp(appID: appID, appSecret: try Self.open(appSecret, "zalo_app_secret", shared.secrets), oauth: config.zaloOAuthURL)
+            let tokens = ZaloTokens(store: store, secrets: shared.secrets, app: app, seed: try Self.open(seed, "zalo_refresh_token", shared.secrets))
+            let oa = ZaloOA(api: config.zaloAPIURL, transaction: config.zaloTransaction, button: shared.catalogs.text("notification_open", .vi), tokens: tokens)
+            senders[.zalo] = oa
+            zalo = oa
+            zaloOASecret = try config.zaloOASecret.map { try Self.open($0, "zalo_oa_secret", shared.secrets) }
+        } else {
+            zalo = nil
+            zaloOASecret = nil
         }
         if let vapid { senders[.webPush] = WebPushSender(vapid: vapid) }
         self.senders = senders

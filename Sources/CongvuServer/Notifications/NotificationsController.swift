@@ -23,7 +23,8 @@ struct NotificationsController {
         group.post("notifications/settings", use: saveChoices)
         group.post("notifications/settings/email", use: addEmail)
         group.post("notifications/settings/confirm", use: confirm)
-        group.post("notifications/settings/telegram", use: linkTelegram)
+        group.post("notifications/settings/telegram") { try await linkChat(.telegram, $0, $1) }
+        group.post("notifications/settings/zalo") { try await linkChat(.zalo, $0, $1) }
         group.post("notifications/settings/push", use: subscribe)
         group.post("notifications/settings/addresses/:id/remove", use: remove)
     }
@@ -84,7 +85,7 @@ struct NotificationsController {
         try await renderSettings(context, personID: try person(context), form: nil, notice: request.uri.queryParameters["done"].map(String.init))
     }
 
-    func renderSettings(_ context: AppRequestContext, personID: Int64, form: FormView?, notice: String? = nil, chatCode: String? = nil,
+    func renderSettings(_ context: AppRequestContext, personID: Int64, form: FormView?, notice: String? = nil, chatCode: (channel: NotificationChannel, code: String)? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let locale = context.locale
         let prefs = try await store.preferences(personID: personID)
@@ -95,7 +96,11 @@ struct NotificationsController {
             "daily": prefs.dailyDigest.map(Self.clock) ?? "", "weekly_day": prefs.weeklyDigest.map { String($0.weekday) } ?? "",
             "weekly_time": prefs.weeklyDigest.map { Self.clock($0.minute) } ?? "",
         ]
-        let botLink = chatCode.flatMap { code in services.config.telegramBotName.map { "https://t.me/\($0)?start=\(code)" } }
+        // Telegram's link sends the code itself; Zalo's opens the OA, where the person follows it and writes the code.
+        let botLink = chatCode.flatMap { chat in
+            chat.channel == .telegram ? services.config.telegramBotName.map { "https://t.me/\($0)?start=\(chat.code)" }
+                : services.config.zaloOAID.map { "https://zalo.me/\($0)" }
+        }
         return try services.views.page(NotificationSettingsPage(
             form: form ?? FormView(values: values),
             notice: notice.flatMap { ["code_sent", "confirmed", "saved", "removed", "push_on"].contains($0) ? catalogs.text("notification_done_\($0)", locale) : nil },
@@ -106,10 +111,12 @@ struct NotificationsController {
                           .init(id: $0.id, address: Template.optional($0.address), confirmed: $0.confirmed)
                       },
                       pending: addresses.contains { $0.channel == c && !$0.confirmed },
-                      email: c == .email, telegram: c == .telegram, web_push: c == .webPush)
+                      email: c == .email, telegram: c == .telegram, zalo: c == .zalo, web_push: c == .webPush)
             },
             push_key: services.vapid?.publicKey,
-            chat_code: chatCode, bot_link: botLink,
+            chat_code: chatCode?.code, bot_link: botLink,
+            bot_label: chatCode.map { catalogs.text("notification_open_" + $0.channel.rawValue, locale) },
+            chat_help: chatCode.map { catalogs.text("notification_chat_code_help_" + $0.channel.rawValue, locale) },
             kinds: Self.choosable.map { kind in
                 let chosen = prefs.chosen(for: kind)
                 return .init(kind: kind.rawValue, name: catalogs.label("notification_kind", kind.rawValue, locale), urgent: kind.rule.urgent,
@@ -215,13 +222,13 @@ struct NotificationsController {
         return try await renderSettings(context, personID: personID, form: view, status: .badRequest)
     }
 
-    /// A code for the person to send the bot, shown with the link that sends it.
-    func linkTelegram(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    /// A code for the person to send the bot (Telegram) or the OA (Zalo), shown with the link that opens it.
+    func linkChat(_ channel: NotificationChannel, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         _ = try await FormData.read(request, context)
         let personID = try person(context)
-        guard services.telegram != nil else { throw StoreError.notFound("channel") }
-        let code = try await store.requestCode(personID: personID, channel: .telegram)
-        return try await renderSettings(context, personID: personID, form: nil, chatCode: code)
+        guard services.senders[channel] != nil else { throw StoreError.notFound("channel") }
+        let code = try await store.requestCode(personID: personID, channel: channel)
+        return try await renderSettings(context, personID: personID, form: nil, chatCode: (channel, code))
     }
 
     /// The subscription this browser made after the person allowed notifications (app.js sends it).
@@ -286,6 +293,7 @@ struct NotificationSettingsPage: Page {
         var pending: Bool
         var email: Bool
         var telegram: Bool
+        var zalo: Bool
         var web_push: Bool
     }
     struct Cell: Decodable { var name: String; var label: String; var checked: Bool }
@@ -298,6 +306,8 @@ struct NotificationSettingsPage: Page {
     var push_key: String?
     var chat_code: String?
     var bot_link: String?
+    var bot_label: String?
+    var chat_help: String?
     var kinds: [Kind]
     var weekdays: [Option]
 }

@@ -313,12 +313,34 @@ extension NotificationStore {
     }
 
     public func setChannelState(_ channel: NotificationChannel, _ name: String, _ value: String, at now: Date = Date()) async throws {
+        try await setChannelState(channel, [name: value], at: now)
+    }
+
+    /// Sets several values in one transaction: a renewed token, its expiry and the next refresh
+    /// token are kept together or not at all.
+    public func setChannelState(_ channel: NotificationChannel, _ values: [String: String], at now: Date = Date()) async throws {
+        try await database.write { sql in
+            for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+                try await sql.raw("""
+                    INSERT INTO notification_channel_state (channel, name, value, updated_at)
+                    VALUES (\(bind: channel.rawValue), \(bind: name), \(bind: value), \(bind: Instant.format(now)))
+                    ON CONFLICT (channel, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """).run()
+            }
+        }
+    }
+
+    /// Takes the channel's lease `name` until `until` when nobody holds it at `now` (one node renews
+    /// a token at a time, on one database): true when taken. Given back by setting it to "".
+    public func takeLease(_ channel: NotificationChannel, _ name: String, holder: String, until: Date, at now: Date = Date()) async throws -> Bool {
         try await database.write { sql in
             try await sql.raw("""
                 INSERT INTO notification_channel_state (channel, name, value, updated_at)
-                VALUES (\(bind: channel.rawValue), \(bind: name), \(bind: value), \(bind: Instant.format(now)))
+                VALUES (\(bind: channel.rawValue), \(bind: name), \(bind: Instant.format(until) + " " + holder), \(bind: Instant.format(now)))
                 ON CONFLICT (channel, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """).run()
+                WHERE notification_channel_state.value < \(bind: Instant.format(now))
+                RETURNING name
+                """).first() != nil
         }
     }
 }
