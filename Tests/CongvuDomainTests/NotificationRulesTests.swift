@@ -208,3 +208,30 @@ import Testing
         }
     }
 }
+
+@Suite struct PacerTests {
+    let t0 = Date(timeIntervalSince1970: 1_764_900_000)
+
+    @Test func aBurstGoesAtOnceThenOneSlotPerInterval() {
+        var p = Pacer(perSecond: 25, burst: 3)
+        let slots = (0..<6).map { _ in p.slot(at: t0).timeIntervalSince(t0) }
+        #expect(slots.map { ($0 * 1000).rounded() } == [0, 0, 0, 40, 80, 120])
+    }
+
+    @Test func aQuietSpellRefillsTheBurstButNeverMore() {
+        var p = Pacer(perSecond: 10, burst: 2)
+        _ = (0..<4).map { _ in p.slot(at: t0) }
+        // Ten seconds later: two at once again, not a hundred.
+        let later = t0.addingTimeInterval(10)
+        let slots = (0..<3).map { _ in p.slot(at: later).timeIntervalSince(later) }
+        #expect(slots.map { ($0 * 1000).rounded() } == [0, 0, 100])
+    }
+
+    @Test func oneAtATimeKeepsTheRateExactly() {
+        var p = Pacer(perSecond: 2)
+        #expect(p.slot(at: t0) == t0)
+        #expect(p.slot(at: t0) == t0.addingTimeInterval(0.5))
+        #expect(p.slot(at: t0.addingTimeInterval(0.2)) == t0.addingTimeInterval(1), "asked later, still after the last slot")
+        #expect(p.slot(at: t0.addingTimeInterval(5)) == t0.addingTimeInterval(5))
+    }
+}

@@ -167,7 +167,7 @@ struct NotificationFlowTests {
             #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce() == 1)
             let got = try #require(try push.received().first)
             let payload = try #require(got["payload"] as? [String: String])
-            #expect(payload["body"]?.hasPrefix("Máy chấm công báo bị mở vỏ: Cổng UBND xã Gia Hưng") == true)
+            #expect(payload["body"]?.hasPrefix("Máy chấm công có dấu hiệu bị can thiệp: Cổng UBND xã Gia Hưng") == true)
             #expect(payload["url"] == "https://congvu.giahung.gov.vn/terminals/AF6C201460501")
             #expect(got["vapid_k"] as? String == key && got["vapid_sub"] as? String == "https://congvu.giahung.gov.vn")
             #expect(try await h.services.notifications.store.deliveries(notificationID: id).map(\.state) == ["sent"],

@@ -76,10 +76,10 @@ import Testing
         }
     }
 
-    @Test func nodesRenewingTogetherSpendEachRefreshTokenOnce() async throws {
+    @Test(arguments: TestDatabases.kinds) func nodesRenewingTogetherSpendEachRefreshTokenOnce(kind: DatabaseKind) async throws {
         let fake = try await FakeServer.start("zalo_api.py", ["3055", "APPSECRET", "RT0"])
         defer { fake.stop() }
-        try await Harness.run(configure: Self.configure(fake)) { h in
+        try await Harness.run(kind, configure: Self.configure(fake)) { h in
             let app = ZaloApp(appID: "3055", appSecret: "APPSECRET", oauth: "http://127.0.0.1:\(fake.port)")
             func node() -> ZaloTokens {
                 ZaloTokens(store: h.services.notifications.store, secrets: h.services.shared.secrets, app: app, seed: "RT0")

@@ -31,7 +31,10 @@ import Testing
             try await store.setPreferences(mine, personID: lan.id, by: me, at: now)
             let key = NotificationKey(.taskAssigned, recordType: "task", recordID: 1)
             let before = try await db.write { try await NotificationStore.raise(NotificationDraft(key: key), toPeople: [lan.id], at: self.now, in: $0) }
+            #expect(try await store.deliveries(notificationID: before[0]).isEmpty, "raised: the row alone, routed by the worker")
+            #expect(try await store.route(at: now) == 1)
             #expect(try await store.deliveries(notificationID: before[0]).isEmpty)
+            #expect(try await store.route(at: now) == 0, "routed once")
 
             let wrong = code == "000000" ? "000001" : "000000"
             #expect(try await store.confirm(personID: lan.id, channel: .email, code: wrong, by: me, at: now) == .wrong)
@@ -45,6 +48,7 @@ import Testing
 
             let key2 = NotificationKey(.taskAssigned, recordType: "task", recordID: 2)
             let after = try await db.write { try await NotificationStore.raise(NotificationDraft(key: key2), toPeople: [lan.id], at: self.now, in: $0) }
+            #expect(try await store.route(at: now) == 1)
             #expect(try await store.deliveries(notificationID: after[0]).map(\.channel) == [.email])
             let claimed = try await store.claim(limit: 10, at: now)
             #expect(claimed.map(\.targets) == [[DeliveryTarget(address: "lan.nt@giahung.gov.vn", keys: "")]])
@@ -120,6 +124,7 @@ import Testing
             let key = NotificationKey(.taskOverdue, recordType: "task", recordID: 7, occasion: "2026-12-07")
             let ids = try await db.write { try await NotificationStore.raise(NotificationDraft(key: key), toPeople: [lan.id, chairman.id, lan.id], at: self.now, in: $0) }
             #expect(ids.count == 2, "each person once")
+            #expect(try await store.route(at: now) == 2)
             let lanItem = try #require(try await store.inbox(personID: lan.id).first)
             let chairItem = try #require(try await store.inbox(personID: chairman.id).first)
             #expect(try await store.deliveries(notificationID: lanItem.id).map(\.channel) == [.telegram])

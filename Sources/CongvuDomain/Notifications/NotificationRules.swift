@@ -276,3 +276,26 @@ public struct NotificationKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue):\(recordType):\(recordID)" + (occasion.isEmpty ? "" : ":\(occasion)") }
 }
+
+/// Keeps the messages toward one provider under its rate (Telegram takes about 30 a second from a
+/// bot): each send takes the next slot, `burst` of them at once after a quiet spell, then one every
+/// `1/perSecond` seconds. The worker waits for the slot instead of collecting the provider's 429s.
+public struct Pacer: Sendable, Equatable {
+    public let interval: TimeInterval
+    public let burst: Int
+    /// When the slot after the last one taken falls, at the steady rate.
+    var next = Date.distantPast
+
+    public init(perSecond: Double, burst: Int = 1) {
+        precondition(perSecond > 0 && burst >= 1)
+        interval = 1 / perSecond
+        self.burst = burst
+    }
+
+    /// Takes the next slot for a send asked for at `now`; returns when it may go (`now` or later).
+    public mutating func slot(at now: Date) -> Date {
+        let steady = max(next, now)
+        next = steady.addingTimeInterval(interval)
+        return max(now, steady.addingTimeInterval(-interval * Double(burst - 1)))
+    }
+}

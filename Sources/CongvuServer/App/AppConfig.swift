@@ -92,6 +92,11 @@ public struct AppConfig: Sendable, Equatable {
     public var webPushEndpoints: [String] = []
     /// Run the notification worker and the bots' listeners (off in tests that drive them by hand).
     public var notifications = true
+    /// Seconds a worker's claim on a delivery holds: a node killed mid-send leaves its deliveries to
+    /// be claimed again after this. Longer than the slowest provider's timeout.
+    public var notificationLease: TimeInterval = 120
+    /// Messages a second toward each provider, per node (Telegram takes about 30 a second from a bot).
+    public var notificationRates: [NotificationChannel: Double] = [.telegram: 25, .zalo: 10]
 
     public init() {}
 
@@ -131,7 +136,8 @@ public struct AppConfig: Sendable, Equatable {
                               "duties_grace_days", "orphan_escalation_days",
                               "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications",
                               "web_push", "web_push_subject", "web_push_endpoints", "zalo_app_id", "zalo_app_secret", "zalo_refresh_token",
-                              "zalo_oa_secret", "zalo_oa_id", "zalo_transaction", "zalo_api_url", "zalo_oauth_url"]
+                              "zalo_oa_secret", "zalo_oa_id", "zalo_transaction", "zalo_api_url", "zalo_oauth_url", "notification_lease_seconds",
+                              "notification_rates"]
 
     /// Applies `key = value` settings: from a file's lines or from the environment.
     public mutating func apply(_ settings: [String: String]) throws {
@@ -211,6 +217,19 @@ public struct AppConfig: Sendable, Equatable {
             case "zalo_oa_secret": zaloOASecret = value.isEmpty ? nil : value
             case "zalo_transaction": zaloTransaction = try Self.bool(key, value)
             case "notifications": notifications = try Self.bool(key, value)
+            case "notification_rates":
+                // `telegram=25, zalo=10`: a channel left out is not paced.
+                var rates: [NotificationChannel: Double] = [:]
+                for entry in Self.list(value) {
+                    let parts = entry.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard parts.count == 2, let channel = NotificationChannel(rawValue: parts[0]), channel.isExternal,
+                          let rate = Double(parts[1]), rate > 0, rate <= 100_000 else { throw ConfigError(key: key, value: value) }
+                    rates[channel] = rate
+                }
+                notificationRates = rates
+            case "notification_lease_seconds":
+                guard let n = Int(value), (30...3600).contains(n) else { throw ConfigError(key: key, value: value) }
+                notificationLease = TimeInterval(n)
             case "web_push": webPush = try Self.bool(key, value)
             case "web_push_subject":
                 guard value.isEmpty || value.hasPrefix("mailto:") || value.hasPrefix("https://") else { throw ConfigError(key: key, value: value) }

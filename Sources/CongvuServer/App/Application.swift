@@ -31,7 +31,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
                                      AuditCheckpointService(services: services, logger: logger)]
     if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     if config.notifications {
-        background.append(DeliveryWorker(services: services.notifications, logger: logger))
+        background.append(DeliveryWorker(services: services.notifications, logger: logger, lease: config.notificationLease))
         background.append(DigestService(services: services, logger: logger))
         background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning], logger: logger, after: 7.5 * 3600))
         background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], interval: 60, logger: logger))

@@ -89,6 +89,7 @@ struct DeliveryWorker: Service {
         let message = services.message(for: delivery)
         var answers: [String] = [], sent = false, permanent = true
         for target in delivery.targets {
+            await services.pacers.wait(delivery.channel)
             switch await sender.send(message, to: target) {
             case .sent(let answer):
                 sent = true

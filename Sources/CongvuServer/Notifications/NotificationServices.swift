@@ -18,6 +18,8 @@ public struct NotificationServices: FeatureServices {
     let zaloOASecret: String?
     /// The key browsers subscribe with, when Web Push is on.
     let vapid: VAPID?
+    /// Each provider's rate, kept by waiting for a slot before each message.
+    let pacers: ProviderPacers
 
     static func make(shared: SharedServices) async throws -> NotificationServices {
         var vapid: VAPID?
@@ -35,6 +37,7 @@ public struct NotificationServices: FeatureServices {
 
     init(shared: SharedServices, vapid: VAPID?) throws {
         self.vapid = vapid
+        pacers = ProviderPacers(rates: shared.config.notificationRates)
         self.shared = shared
         store = shared.notifications
         var senders: [NotificationChannel: any NotificationSender] = [:]
@@ -136,5 +139,26 @@ extension NotificationServices {
             html: "<p><strong>\(XMLText.escape(heading))</strong></p><ul>"
                 + lines.map { "<li><a href=\"\(XMLText.escape($0.link))\">\(XMLText.escape($0.text))</a></li>" }.joined() + "</ul>",
             link: link("/"), idempotencyKey: delivery.idempotencyKey)
+    }
+}
+
+/// The node's pacing toward each provider (`Pacer`): a message waits for its channel's next slot.
+/// Per node: several nodes each keep the rate, so set it to the provider's limit divided by the nodes.
+actor ProviderPacers {
+    var pacers: [NotificationChannel: Pacer]
+
+    init(rates: [NotificationChannel: Double]) {
+        pacers = rates.mapValues { Pacer(perSecond: $0, burst: max(1, Int($0 / 5))) }
+    }
+
+    func slot(_ channel: NotificationChannel, at now: Date = Date()) -> Date? {
+        pacers[channel]?.slot(at: now)
+    }
+
+    /// Waits until a message on `channel` may go.
+    nonisolated func wait(_ channel: NotificationChannel) async {
+        guard let at = await slot(channel) else { return }
+        let delay = at.timeIntervalSinceNow
+        if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
     }
 }

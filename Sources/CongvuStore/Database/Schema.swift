@@ -38,5 +38,6 @@ public enum Schema {
         tasks, dutyBooks, standingDuties, taskRecurrence,        // 20–23
         taskFilesAndSeries, taskStatusIndex, notifications,      // 24–26
         notificationAddresses,                                   // 27
+        notificationRouting,                                     // 28
     ]
 }

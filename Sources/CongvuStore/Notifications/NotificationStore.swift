@@ -61,46 +61,82 @@ public struct NotificationStore: Sendable {
 
     public typealias Outcome = DeliveryOutcome
 
-    /// Raises `draft` for each recipient inside the caller's transaction, routed by each one's
-    /// `NotificationRouting`. A recipient who already has a notification with the same key gets
-    /// nothing new. Returns the new notifications' ids.
+    /// Raises `draft` for each recipient inside the caller's transaction, already routed (the
+    /// deliveries written with it): for callers that routed it themselves. A recipient who already
+    /// has a notification with the same key gets nothing new. Returns the new notifications' ids.
     @discardableResult
     public static func raise(_ draft: NotificationDraft, to recipients: [(personID: Int64, routing: NotificationRouting)],
                              at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
-        let params = AuditJSON.encode(draft.params)
         var ids: [Int64] = []
         for (personID, routing) in recipients {
-            guard let row = try await sql.raw("""
-                INSERT INTO notifications (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested)
-                VALUES (\(bind: personID), \(bind: draft.key.kind.rawValue), \(bind: draft.key.description), \(bind: draft.unitID),
-                        \(bind: draft.key.recordType), \(bind: draft.key.recordID), \(bind: params), \(bind: draft.link),
-                        \(bind: Instant.format(now)), \(bind: routing.digested))
-                ON CONFLICT (dedupe_key, person_id) DO NOTHING
-                RETURNING id
-                """).first() else { continue }
-            let id = try row.decode(column: "id", as: Int64.self)
+            guard let id = try await insert(draft, for: [personID], routed: routing, at: now, in: sql).first else { continue }
             ids.append(id)
-            for delivery in routing.deliveries where delivery.channel.isExternal {
-                try await sql.insert(into: "notification_deliveries")
-                    .columns("notification_id", "channel", "state", "not_before")
-                    .values(SQLBind(id), SQLBind(delivery.channel.rawValue), SQLBind(DeliveryState.queued.rawValue),
-                            SQLBind(Instant.format(delivery.notBefore)))
-                    .run()
-            }
+            try await insertDeliveries([(id, routing)], in: sql)
         }
         return ids
     }
 
-    /// Raises `draft` for people, each routed by their own choices and the channels they confirmed.
+    /// Raises `draft` for people inside the caller's transaction: one statement, one row per
+    /// person who has not had it yet (its key). Routing by each one's choices and proven channels
+    /// is the worker's (`route`), so the feature's transaction pays for the row alone. Returns the new ids.
     @discardableResult
     public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
-        let people = Set(ids).sorted()
+        try await insert(draft, for: Set(ids).sorted(), routed: nil, at: now, in: sql)
+    }
+
+    static func insert(_ draft: NotificationDraft, for people: [Int64], routed: NotificationRouting?, at now: Date, in sql: any SQLDatabase) async throws -> [Int64] {
         guard !people.isEmpty else { return [] }
-        let preferences = try await Self.preferences(of: people, in: sql)
-        let confirmed = try await Self.confirmedChannels(of: people, in: sql)
-        return try await raise(draft, to: people.map { id in
-            (id, NotificationRouting.route(draft.key.kind, preferences: preferences[id] ?? NotificationPreferences(), verified: confirmed[id] ?? [], at: now))
-        }, at: now, in: sql)
+        let params = AuditJSON.encode(draft.params), created = Instant.format(now)
+        var q: SQLQueryString = """
+            INSERT INTO notifications (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested, routed_at) VALUES
+            """
+        for (i, personID) in people.enumerated() {
+            q.appendLiteral(i == 0 ? " (" : ", (")
+            let values: [any Encodable & Sendable] = [personID, draft.key.kind.rawValue, draft.key.description, draft.unitID, draft.key.recordType,
+                                                      draft.key.recordID, params, draft.link, created, routed?.digested ?? false, routed == nil ? nil : created]
+            q.appendInterpolation(binds: values)
+            q.appendLiteral(")")
+        }
+        q.appendLiteral(" ON CONFLICT (dedupe_key, person_id) DO NOTHING RETURNING id")
+        return try await sql.raw(q).all().map { try $0.decode(column: "id", as: Int64.self) }
+    }
+
+    static func insertDeliveries(_ routed: [(id: Int64, routing: NotificationRouting)], in sql: any SQLDatabase) async throws {
+        let rows = routed.flatMap { n in n.routing.deliveries.filter(\.channel.isExternal).map { (n.id, $0) } }
+        guard !rows.isEmpty else { return }
+        var insert = sql.insert(into: "notification_deliveries").columns("notification_id", "channel", "state", "not_before")
+        for (id, d) in rows {
+            insert = insert.values(SQLBind(id), SQLBind(d.channel.rawValue), SQLBind(DeliveryState.queued.rawValue), SQLBind(Instant.format(d.notBefore)))
+        }
+        // Two workers routing the same notification add its deliveries once.
+        try await insert.ignoringConflicts(with: ["notification_id", "channel"]).run()
+    }
+
+    /// Routes up to `limit` raised notifications that are not yet: each person's choices and the
+    /// channels they proven now decide the deliveries (from `now`, so quiet hours hold), or that it
+    /// waits for their digest. The worker calls it before each claim; returns how many it routed.
+    @discardableResult
+    public func route(limit: Int = 1000, at now: Date = Date()) async throws -> Int {
+        let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await database.write { sql in
+            let rows = try await sql.raw("""
+                SELECT id, person_id, kind FROM notifications WHERE routed_at IS NULL ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)
+                """).all()
+            guard !rows.isEmpty else { return 0 }
+            let raised = try rows.map { (id: try $0.decode(column: "id", as: Int64.self), person: try $0.decode(column: "person_id", as: Int64.self), kind: try Self.kind($0)) }
+            let people = Set(raised.map(\.person)).sorted()
+            let preferences = try await Self.preferences(of: people, in: sql)
+            let confirmed = try await Self.confirmedChannels(of: people, in: sql)
+            let routed = raised.map { n in
+                (n.id, NotificationRouting.route(n.kind, preferences: preferences[n.person] ?? NotificationPreferences(), verified: confirmed[n.person] ?? [], at: now))
+            }
+            try await Self.insertDeliveries(routed, in: sql)
+            for (digested, group) in [(true, routed.filter { $0.1.digested }), (false, routed.filter { !$0.1.digested })] where !group.isEmpty {
+                try await sql.update("notifications").set("routed_at", to: Instant.format(now)).set("digested", to: digested)
+                    .where("id", .in, SQLBind.group(group.map(\.0))).run()
+            }
+            return routed.count
+        }
     }
 
     enum DeliveryState: String {
@@ -112,6 +148,7 @@ public struct NotificationStore: Sendable {
     /// Claims up to `limit` deliveries due at `now` (queued and past their `not_before`, or claimed
     /// by a worker whose lease ran out) for `lease` seconds, oldest first.
     public func claim(limit: Int, at now: Date = Date(), lease: TimeInterval = 60) async throws -> [ClaimedDelivery] {
+        try await route(at: now)
         let nowText = Instant.format(now), until = Instant.format(now.addingTimeInterval(lease))
         // Workers on several nodes: PostgreSQL hands each row to one of them (SQLite has one writer).
         let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""

@@ -89,3 +89,15 @@ extension Schema {
         ]
     }
 }
+
+extension Schema {
+    /// Raising writes the notification alone; the worker routes it (the person's choices and proven
+    /// channels → deliveries) and marks it routed. What was raised before was routed when raised.
+    static let notificationRouting = Migration(version: 28, name: "notification_routing") { _ in
+        [
+            "ALTER TABLE notifications ADD COLUMN routed_at TEXT",
+            "UPDATE notifications SET routed_at = created_at",
+            "CREATE INDEX notifications_unrouted ON notifications(id) WHERE routed_at IS NULL",
+        ]
+    }
+}
