@@ -111,6 +111,21 @@ extension BenchCommand {
             func rate(_ n: Int, _ d: Duration) -> String { String(format: "%.0f messages/s", Double(n) / (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)) }
             print("floor: \(raw) messages straight to the provider, \(concurrency) at a time\t\(floor)\t\(rate(raw, floor))")
             print("the worker: \(delivered) deliveries claimed, sent and recorded (\(sent) sent)\t\(worker)\t\(rate(sent, worker))")
+
+            // What one statement costs in a transaction of this database, beside the raise alone.
+            var empty = Duration.zero, trivial = Duration.zero, raise = Duration.zero
+            for i in 0..<notifications {
+                empty += try await ContinuousClock().measure { try await db.write { _ in } }
+                trivial += try await ContinuousClock().measure { try await db.write { sql in try await sql.raw("SELECT 1").run() } }
+                let draft = NotificationDraft(key: NotificationKey(.taskDueSoon, recordType: "task", recordID: Int64(i)), unitID: commune.id,
+                                              params: ["reference": "\(i)/2026/BT", "title": "Việc số \(i)", "due": "2026-12-31"], link: "/tasks/\(i)")
+                raise += try await ContinuousClock().measure {
+                    try await db.write { sql in _ = try await NotificationStore.raise(draft, toPeople: [staff[i % staff.count]], in: sql) }
+                }
+            }
+            print("floor: \(notifications) empty transactions\t\(empty / notifications) each")
+            print("the same with one SELECT 1\t\(trivial / notifications) each (+\((trivial - empty) / notifications))")
+            print("the same with one notification raised\t\(raise / notifications) each (+\((raise - empty) / notifications))")
         }
     }
 }

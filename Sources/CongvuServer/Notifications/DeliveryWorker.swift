@@ -17,6 +17,8 @@ struct DeliveryWorker: Service {
     var batch = 100
     /// Messages in flight at once.
     var concurrency = 16
+    /// Outcomes recorded together, in one transaction.
+    var recordEvery = 16
     /// Seconds a claim holds: longer than the slowest provider's timeout.
     var lease: TimeInterval = 120
     var policy = RetryPolicy()
@@ -44,39 +46,51 @@ struct DeliveryWorker: Service {
         }
     }
 
-    /// Claims one batch and delivers it; returns how many deliveries it handled.
+    /// Claims one batch and delivers it; returns how many deliveries it handled. Outcomes are
+    /// recorded a group at a time as they come in (`recordEvery`), one transaction per group: a
+    /// node killed before recording a group sends those again after the lease, with the same
+    /// idempotency key.
     @discardableResult
     func runOnce(at now: Date = Date()) async throws -> Int {
         let claimed = try await services.store.claim(limit: batch, at: now, lease: lease)
         guard !claimed.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: (ClaimedDelivery, DeliveryOutcome).self) { group in
             var running = 0
-            for delivery in claimed {
-                if running == concurrency {
-                    try await group.next()
-                    running -= 1
+            var done: [(ClaimedDelivery, DeliveryOutcome)] = []
+            func take(_ result: (ClaimedDelivery, DeliveryOutcome)) async throws {
+                running -= 1
+                done.append(result)
+                if done.count >= recordEvery {
+                    try await record(done)
+                    done.removeAll()
                 }
-                group.addTask { try await deliver(delivery) }
+            }
+            for delivery in claimed {
+                if running == concurrency, let result = try await group.next() { try await take(result) }
+                group.addTask { (delivery, await send(delivery)) }
                 running += 1
             }
-            try await group.waitForAll()
+            while let result = try await group.next() { try await take(result) }
+            try await record(done)
         }
         return claimed.count
     }
 
-    func deliver(_ delivery: ClaimedDelivery) async throws {
-        let outcome = await send(delivery)
-        let channel = delivery.channel.rawValue
-        switch outcome {
-        case .sent:
-            Counter(label: "congvu_notifications_sent_total", dimensions: [("channel", channel)]).increment()
-            Metrics.Timer(label: "congvu_notification_latency_seconds", dimensions: [("channel", channel)], preferredDisplayUnit: .seconds)
-                .recordInterval(since: delivery.createdAt)
-        case .failed(let answer, let permanent):
-            Counter(label: "congvu_notifications_failed_total", dimensions: [("channel", channel), ("permanent", "\(permanent)")]).increment()
-            logger.notice("notification not delivered", metadata: ["delivery": "\(delivery.id)", "channel": "\(channel)", "answer": "\(answer)"])
+    func record(_ outcomes: [(ClaimedDelivery, DeliveryOutcome)]) async throws {
+        guard !outcomes.isEmpty else { return }
+        for (delivery, outcome) in outcomes {
+            let channel = delivery.channel.rawValue
+            switch outcome {
+            case .sent:
+                Counter(label: "congvu_notifications_sent_total", dimensions: [("channel", channel)]).increment()
+                Metrics.Timer(label: "congvu_notification_latency_seconds", dimensions: [("channel", channel)], preferredDisplayUnit: .seconds)
+                    .recordInterval(since: delivery.createdAt)
+            case .failed(let answer, let permanent):
+                Counter(label: "congvu_notifications_failed_total", dimensions: [("channel", channel), ("permanent", "\(permanent)")]).increment()
+                logger.notice("notification not delivered", metadata: ["delivery": "\(delivery.id)", "channel": "\(channel)", "answer": "\(answer)"])
+            }
         }
-        try await services.store.record(delivery.id, outcome, policy: policy)
+        try await services.store.record(outcomes.map { ($0.0.id, $0.1) }, policy: policy)
     }
 
     /// Sends to every confirmed address; sent when one of them took it (a person's several phones).

@@ -183,32 +183,53 @@ public struct NotificationStore: Sendable {
     /// Records one attempt and moves the delivery on: sent; queued again at the policy's next
     /// moment; or failed for good (a permanent refusal, or the attempts spent).
     public func record(_ deliveryID: Int64, _ outcome: Outcome, policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws {
+        try await record([(deliveryID, outcome)], policy: policy, at: now)
+    }
+
+    /// Records several attempts in one transaction (the worker's outcomes as they come in).
+    /// A delivery that is no longer claimed (recorded already) refuses the whole group.
+    public func record(_ outcomes: [(deliveryID: Int64, outcome: Outcome)], policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws {
+        guard !outcomes.isEmpty else { return }
+        let ids = outcomes.map(\.deliveryID)
         try await database.write { sql in
-            guard let row = try await sql.select().column("attempts").column("state").from("notification_deliveries")
-                .where("id", .equal, deliveryID).first() else { throw StoreError.notFound("delivery") }
-            guard try row.decode(column: "state", as: String.self) == DeliveryState.sending.rawValue else {
-                throw StoreError.conflict(field: "state", key: "delivery_not_claimed")
+            var attempts: [Int64: Int] = [:]
+            for row in try await sql.select().columns("id", "attempts", "state").from("notification_deliveries").where("id", .in, SQLBind.group(ids)).all() {
+                guard try row.decode(column: "state", as: String.self) == DeliveryState.sending.rawValue else {
+                    throw StoreError.conflict(field: "state", key: "delivery_not_claimed")
+                }
+                attempts[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "attempts", as: Int.self) + 1
             }
-            let attempts = try row.decode(column: "attempts", as: Int.self) + 1
+            guard attempts.count == Set(ids).count else { throw StoreError.notFound("delivery") }
             let nowText = Instant.format(now)
-            let (label, answer): (String, String) = switch outcome {
-            case .sent(let a): ("sent", a)
-            case .failed(let a, let permanent): (permanent ? "refused" : "failed", a)
-            }
-            try await sql.insert(into: "notification_attempts").columns("delivery_id", "at", "outcome", "answer")
-                .values(SQLBind(deliveryID), SQLBind(nowText), SQLBind(label), SQLBind(String(answer.prefix(2000)))).run()
-            var update = sql.update("notification_deliveries").set("attempts", to: attempts).set("claimed_until", to: SQLLiteral.null)
-            switch outcome {
-            case .sent:
-                update = update.set("state", to: DeliveryState.sent.rawValue).set("done_at", to: nowText)
-            case .failed(_, let permanent):
-                if let next = policy.next(afterFailures: attempts, at: now, permanent: permanent) {
-                    update = update.set("state", to: DeliveryState.queued.rawValue).set("not_before", to: Instant.format(next))
-                } else {
-                    update = update.set("state", to: DeliveryState.failed.rawValue).set("done_at", to: nowText)
+            var insert = sql.insert(into: "notification_attempts").columns("delivery_id", "at", "outcome", "answer")
+            var sent: [Int64] = []
+            for (id, outcome) in outcomes {
+                let (label, answer): (String, String) = switch outcome {
+                case .sent(let a): ("sent", a)
+                case .failed(let a, let permanent): (permanent ? "refused" : "failed", a)
+                }
+                insert = insert.values(SQLBind(id), SQLBind(nowText), SQLBind(label), SQLBind(String(answer.prefix(2000))))
+                let update = sql.update("notification_deliveries").set("attempts", to: attempts[id]!).set("claimed_until", to: SQLLiteral.null)
+                switch outcome {
+                case .sent:
+                    sent.append(id)
+                case .failed(_, let permanent):
+                    if let next = policy.next(afterFailures: attempts[id]!, at: now, permanent: permanent) {
+                        try await update.set("state", to: DeliveryState.queued.rawValue).set("not_before", to: Instant.format(next)).where("id", .equal, id).run()
+                    } else {
+                        try await update.set("state", to: DeliveryState.failed.rawValue).set("done_at", to: nowText).where("id", .equal, id).run()
+                    }
                 }
             }
-            try await update.where("id", .equal, deliveryID).run()
+            try await insert.run()
+            // What went out, in one statement: most of a batch.
+            if !sent.isEmpty {
+                try await sql.raw("""
+                    UPDATE notification_deliveries SET attempts = attempts + 1, claimed_until = NULL,
+                        state = \(literal: DeliveryState.sent.rawValue), done_at = \(bind: nowText)
+                    WHERE id IN (\(binds: sent))
+                    """).run()
+            }
         }
     }
 
