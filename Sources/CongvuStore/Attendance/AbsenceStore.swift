@@ -39,16 +39,20 @@ public struct AbsenceStore: Sendable {
             try await AuditLog.append(.init(action: .create, objectType: "absence", objectID: String(stored.id),
                                             after: "{\"person_id\":\(r.personID),\"kind\":\"\(r.kind.rawValue)\",\"late\":\(r.filedLate)}"),
                                       by: actor, in: sql, kind: kind)
-            // Those who decide hear of it now, not when they next open the home page.
-            let name = try await sql.select().column("full_name").from("people").where("id", .equal, r.personID).first()?
-                .decode(column: "full_name", as: String.self) ?? ""
-            let deciders = try await NotificationStore.deciders(ofPerson: r.personID, on: Day(r.filedAt, in: CivilTime.vietnam), in: sql)
-            try await NotificationStore.raise(
-                NotificationDraft(key: NotificationKey(.noticeToDecide, recordType: "absence", recordID: stored.id),
-                                  params: ["subject": "\(name), \(Instant.display(r.from)) – \(Instant.display(r.to))"], link: "/absences"),
-                toPeople: deciders, at: r.filedAt, in: sql)
+            try await Self.notifyDeciders(stored, in: sql)
             return stored
         }
+    }
+
+    /// Those who decide a request hear of it now, not when they next open the home page.
+    static func notifyDeciders(_ r: AbsenceRequest, in sql: any SQLDatabase) async throws {
+        let name = try await sql.select().column("full_name").from("people").where("id", .equal, r.personID).first()?
+            .decode(column: "full_name", as: String.self) ?? ""
+        let deciders = try await NotificationStore.deciders(ofPerson: r.personID, on: Day(r.filedAt, in: CivilTime.vietnam), in: sql)
+        try await NotificationStore.raise(
+            NotificationDraft(key: NotificationKey(.noticeToDecide, recordType: "absence", recordID: r.id),
+                              params: ["subject": "\(name), \(Instant.display(r.from)) – \(Instant.display(r.to))"], link: "/absences"),
+            toPeople: deciders, at: r.filedAt, in: sql)
     }
 
     /// Approves or rejects a pending request; a decided request cannot be decided again.

@@ -1,4 +1,5 @@
 import CongvuDomain
+import CongvuTerminals
 import Foundation
 import SQLKit
 
@@ -217,6 +218,9 @@ public enum Demo {
         try await sql.insert(into: "terminal_alerts").columns("terminal_id", "kind", "occurred_at", "day", "detail", "dedupe", "created_at")
             .values(SQLBind(terminal), SQLBind("time_set"), SQLBind(Instant.format(yesterday)), SQLBind(Day(yesterday, in: CivilTime.vietnam).description),
                     SQLBind("OPLOG 21 1 \(Day(yesterday, in: CivilTime.vietnam)) 06:12:40"), SQLBind("demo:time_set"), SQLBind(at)).run()
+        // The office and the chairman were told at once, as the upload would have told them.
+        try await AlertStore.notifyTamper([NewTerminalAlert(kind: .timeSet, occurredAt: yesterday, detail: "", dedupe: "demo:time_set")],
+                                          terminalID: terminal, in: sql, now: yesterday)
         // The committee's staff are on its door terminal; a newcomer's PIN is not, so her punch
         // yesterday waits for the office (held as unenrolled).
         try await sql.raw("""
@@ -319,6 +323,10 @@ public enum Demo {
                 .columns("person_id", "kind", "place", "purpose", "starts_at", "ends_at", "filed_at", "status", "decision_note")
             for r in requests[chunk..<min(chunk + 200, requests.count)] { insert = insert.values(r.map { SQLBind($0) }) }
             try await insert.run()
+        }
+        // The request waiting for a decision reached its deciders as one filed today would.
+        for row in try await sql.select().column("*").from("absence_requests").where("status", .equal, "pending").all() {
+            try await AbsenceStore.notifyDeciders(try AbsenceStore.decode(row), in: sql)
         }
         // Explanation cases on some past violations: open, explained, accepted and rejected.
         let texts = ["Xe hỏng trên đường đi làm, đã báo trưởng phòng.", "Đi xác minh hồ sơ tại thôn, quên chấm công khi về.",
