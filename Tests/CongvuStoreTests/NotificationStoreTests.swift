@@ -115,4 +115,29 @@ import Testing
             #expect(all.count == 60 && Set(all).count == 60, "each of the 60 deliveries claimed by exactly one worker")
         }
     }
+
+    @Test(arguments: TestDatabases.kinds) func aLateWorkersGroupRecordsWhatItStillHolds(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let store = NotificationStore(database: db)
+            let routing = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram], at: now)
+            _ = try await db.write { sql in
+                try await NotificationStore.raise(self.draft(21), to: [(lan.id, routing)], at: self.now, in: sql)
+                    + NotificationStore.raise(self.draft(22), to: [(lan.id, routing)], at: self.now, in: sql)
+            }
+            // Worker A claims both and stalls past its lease; worker B takes the first and records it.
+            let a = try await store.claim(limit: 10, at: now, lease: 60)
+            #expect(a.count == 2)
+            let b = try await store.claim(limit: 1, at: now.addingTimeInterval(61), lease: 60)
+            try await store.record(b[0].id, .sent(answer: "message_id 9"), at: now.addingTimeInterval(62))
+            // A comes back: the one B recorded stays B's; the other is recorded, not held up.
+            #expect(try await store.record(a.map { ($0.id, DeliveryOutcome.sent(answer: "message_id 10")) }, at: now.addingTimeInterval(63)) == 1)
+            let logs = try await store.deliveries(notificationID: a[0].notificationID) + store.deliveries(notificationID: a[1].notificationID)
+            #expect(logs.map(\.state) == ["sent", "sent"] && logs.map(\.attempts.count) == [1, 1])
+            await #expect(throws: StoreError.conflict(field: "state", key: "delivery_not_claimed")) {
+                try await store.record(b[0].id, .sent(answer: "again"), at: now.addingTimeInterval(64))
+            }
+        }
+    }
 }

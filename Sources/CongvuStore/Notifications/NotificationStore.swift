@@ -183,27 +183,30 @@ public struct NotificationStore: Sendable {
     /// Records one attempt and moves the delivery on: sent; queued again at the policy's next
     /// moment; or failed for good (a permanent refusal, or the attempts spent).
     public func record(_ deliveryID: Int64, _ outcome: Outcome, policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws {
-        try await record([(deliveryID, outcome)], policy: policy, at: now)
+        guard try await record([(deliveryID, outcome)], policy: policy, at: now) == 1 else {
+            throw StoreError.conflict(field: "state", key: "delivery_not_claimed")
+        }
     }
 
-    /// Records several attempts in one transaction (the worker's outcomes as they come in).
-    /// A delivery that is no longer claimed (recorded already) refuses the whole group.
-    public func record(_ outcomes: [(deliveryID: Int64, outcome: Outcome)], policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws {
-        guard !outcomes.isEmpty else { return }
+    /// Records several attempts in one transaction (the worker's outcomes as they come in); returns
+    /// how many it recorded. A delivery no longer claimed (another worker took it after this one's
+    /// lease ran out, and recorded it) is left as that worker recorded it, and does not hold up the rest.
+    @discardableResult
+    public func record(_ outcomes: [(deliveryID: Int64, outcome: Outcome)], policy: RetryPolicy = RetryPolicy(), at now: Date = Date()) async throws -> Int {
+        guard !outcomes.isEmpty else { return 0 }
         let ids = outcomes.map(\.deliveryID)
-        try await database.write { sql in
+        return try await database.write { sql in
             var attempts: [Int64: Int] = [:]
             for row in try await sql.select().columns("id", "attempts", "state").from("notification_deliveries").where("id", .in, SQLBind.group(ids)).all() {
-                guard try row.decode(column: "state", as: String.self) == DeliveryState.sending.rawValue else {
-                    throw StoreError.conflict(field: "state", key: "delivery_not_claimed")
-                }
+                guard try row.decode(column: "state", as: String.self) == DeliveryState.sending.rawValue else { continue }
                 attempts[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "attempts", as: Int.self) + 1
             }
-            guard attempts.count == Set(ids).count else { throw StoreError.notFound("delivery") }
+            let claimed = outcomes.filter { attempts[$0.deliveryID] != nil }
+            guard !claimed.isEmpty else { return 0 }
             let nowText = Instant.format(now)
             var insert = sql.insert(into: "notification_attempts").columns("delivery_id", "at", "outcome", "answer")
             var sent: [Int64] = []
-            for (id, outcome) in outcomes {
+            for (id, outcome) in claimed {
                 let (label, answer): (String, String) = switch outcome {
                 case .sent(let a): ("sent", a)
                 case .failed(let a, let permanent): (permanent ? "refused" : "failed", a)
@@ -230,6 +233,7 @@ public struct NotificationStore: Sendable {
                     WHERE id IN (\(binds: sent))
                     """).run()
             }
+            return claimed.count
         }
     }
 
