@@ -73,20 +73,14 @@ struct ZaloWebhookController {
         }
         if event.name == "user_send_text", !event.senderID.isEmpty {
             let catalogs = services.catalogs
-            let linked = try await AddressRules.code(inChatMessage: event.text).asyncMap {
-                try await services.store.link(channel: .zalo, code: $0, chat: event.senderID)
-            } ?? nil
+            var linked: Int64?
+            if let code = AddressRules.code(inChatMessage: event.text) {
+                linked = try await services.store.link(channel: .zalo, code: code, chat: event.senderID)
+            }
             // The OA has two seconds to be answered: the reply goes out after.
             let reply = catalogs.text(linked != nil ? "notification_linked" : "notification_link_help_zalo", .vi)
             Task { _ = await zalo.say(reply, to: event.senderID) }
         }
         return JSONReply.response([String: String]())
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
