@@ -308,3 +308,45 @@ public struct DutyRotation: Equatable, Sendable {
         min(minimumChecks, week.days(count: 7).filter { calendar.isWorkingDay($0) }.count)
     }
 }
+
+/// A team's roles: one leader, one secretary, members.
+public enum TeamRole: String, CaseIterable, Codable, Sendable {
+    case leader, secretary, member
+}
+
+/// A body's yearly plan: the units it will inspect and how often, its themes, and the team with
+/// the decision that formed it.
+public struct PlanDraft: Equatable, Sendable {
+    public var title: String
+    public var themes: String
+    public var decisionNumber: String
+    public var decisionDate: Day?
+    public var units: [Int64: Int]
+    public var team: [Int64: TeamRole]
+
+    public init(title: String, themes: String = "", decisionNumber: String = "", decisionDate: Day? = nil, units: [Int64: Int], team: [Int64: TeamRole]) {
+        self.title = title
+        self.themes = themes
+        self.decisionNumber = decisionNumber
+        self.decisionDate = decisionDate
+        self.units = units
+        self.team = team
+    }
+
+    /// A title, at least one unit with 1–12 visits, exactly one leader and at most one secretary.
+    public func validate() throws -> PlanDraft {
+        var d = self
+        d.title = title.tidied
+        d.themes = themes.tidied
+        d.decisionNumber = decisionNumber.tidied
+        var errors: [FieldError] = []
+        if d.title.isEmpty { errors.append(FieldError("title", "required")) }
+        if d.title.count > 300 || d.themes.count > 1000 || d.decisionNumber.count > 60 { errors.append(FieldError("title", "too_long")) }
+        if units.isEmpty { errors.append(FieldError("units", "required")) }
+        if units.values.contains(where: { !(1...12).contains($0) }) { errors.append(FieldError("units", "out_of_range")) }
+        if team.values.filter({ $0 == .leader }).count != 1 { errors.append(FieldError("team", "team_one_leader")) }
+        if team.values.filter({ $0 == .secretary }).count > 1 { errors.append(FieldError("team", "team_one_secretary")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return d
+    }
+}

@@ -46,28 +46,32 @@ public struct ExplanationStore: Sendable {
 
     public func open(_ e: Explanation, by actor: Actor) async throws -> Explanation {
         let kind = database.kind
-        return try await database.write { sql in
-            if try await sql.select().column("id").from("explanations").where("person_id", .equal, e.personID)
-                .where("day", .equal, e.day.description).first() != nil {
-                throw StoreError.conflict(field: "day", key: "explanation_exists")
-            }
-            let row = try await sql.insert(into: "explanations")
-                .columns("person_id", "day", "verdict", "minutes", "opened_at", "opened_by", "due_at", "status")
-                .values(SQLBind(e.personID), SQLBind(e.day.description), SQLBind(e.verdict.rawValue), SQLBind(e.minutes),
-                        SQLBind(Instant.format(e.openedAt)), SQLBind(e.openedBy), SQLBind(Instant.format(e.dueAt)), SQLBind(Explanation.Status.open.rawValue))
-                .returning("id").first()
-            var stored = e
-            stored.id = try row!.decode(column: "id", as: Int64.self)
-            try await AuditLog.append(.init(action: .create, objectType: "explanation", objectID: String(stored.id),
-                                            after: AuditJSON.encode(["person_id": String(e.personID), "day": e.day.description,
-                                                                     "verdict": e.verdict.rawValue, "due_at": Instant.format(e.dueAt)])),
-                                      by: actor, in: sql, kind: kind)
-            try await NotificationStore.raise(
-                NotificationDraft(key: NotificationKey(.explanationDue, recordType: "explanation", recordID: stored.id),
-                                  params: ["subject": e.day.description], link: "/explanations/\(stored.id)"),
-                toPeople: [e.personID], at: e.openedAt, in: sql)
-            return stored
+        return try await database.write { sql in try await Self.insert(e, by: actor, in: sql, kind: kind) }
+    }
+
+    /// The same inside a caller's transaction: an inspection's minutes open their violators' cases
+    /// together with the minutes.
+    public static func insert(_ e: Explanation, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws -> Explanation {
+        if try await sql.select().column("id").from("explanations").where("person_id", .equal, e.personID)
+            .where("day", .equal, e.day.description).first() != nil {
+            throw StoreError.conflict(field: "day", key: "explanation_exists")
         }
+        let row = try await sql.insert(into: "explanations")
+            .columns("person_id", "day", "verdict", "minutes", "opened_at", "opened_by", "due_at", "status")
+            .values(SQLBind(e.personID), SQLBind(e.day.description), SQLBind(e.verdict.rawValue), SQLBind(e.minutes),
+                    SQLBind(Instant.format(e.openedAt)), SQLBind(e.openedBy), SQLBind(Instant.format(e.dueAt)), SQLBind(Explanation.Status.open.rawValue))
+            .returning("id").first()
+        var stored = e
+        stored.id = try row!.decode(column: "id", as: Int64.self)
+        try await AuditLog.append(.init(action: .create, objectType: "explanation", objectID: String(stored.id),
+                                        after: AuditJSON.encode(["person_id": String(e.personID), "day": e.day.description,
+                                                                 "verdict": e.verdict.rawValue, "due_at": Instant.format(e.dueAt)])),
+                                  by: actor, in: sql, kind: kind)
+        try await NotificationStore.raise(
+            NotificationDraft(key: NotificationKey(.explanationDue, recordType: "explanation", recordID: stored.id),
+                              params: ["subject": e.day.description], link: "/explanations/\(stored.id)"),
+            toPeople: [e.personID], at: e.openedAt, in: sql)
+        return stored
     }
 
     public func get(_ id: Int64) async throws -> ExplanationRow? {
