@@ -51,6 +51,7 @@ import Testing
         var grant: String
         var unitB: String
         var file: String
+        var photo = "0"
     }
 
     /// The route's path with B's objects in its parameters.
@@ -64,7 +65,8 @@ import Testing
         return out.replacingOccurrences(of: "{day}", with: f.day).replacingOccurrences(of: "{serial}", with: f.serial)
             .replacingOccurrences(of: "{grant}", with: f.grant).replacingOccurrences(of: "{segment}", with: "0.m4s")
             .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
-            .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file) + query
+            .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file)
+            .replacingOccurrences(of: "{photo}", with: f.photo) + query
     }
 
     /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
@@ -143,7 +145,22 @@ import Testing
         ids["/notifications/log/"] = String(claimed.id)
         ids["/api/v1/absences/"] = ids["/absences/"]
         ids["/api/v1/tasks/"] = ids["/tasks/"]
-        return Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant), unitB: String(committeeB.id), file: String(file))
+        // An unannounced visit to B by the province, started, with a photo.
+        let inspections = services.inspections.store
+        let provinceID = try #require(communeB.parentID)
+        let province = try #require(try await services.units.get(provinceID))
+        let checklist = try await inspections.currentChecklist(body: province, by: actor)
+        let visit = try await inspections.create(bodyID: province.id, unitID: committeeB.id, kind: .unannounced, checklistID: checklist.id,
+                                                 plannedFor: nil, year: services.today.year, by: actor)
+        try await inspections.start(visit, at: Date(), leaderID: nil, roll: try await services.inspections.roll(unit: committeeB, at: Date()), by: actor)
+        let photoSHA = try services.inspections.photos.write(Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + Data("JFIF Gia Vân".utf8))
+        try await inspections.addPhoto(visit, code: "badges", sha256: photoSHA, ext: "jpg", size: 18, by: actor)
+        ids["/inspections/"] = String(visit)
+        ids["/api/v1/inspections/"] = String(visit)
+        var fixtures = Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant),
+                                unitB: String(committeeB.id), file: String(file))
+        fixtures.photo = String(try #require(try await inspections.record(visit)?.photos.first?.id))
+        return fixtures
     }
 
     @Test(arguments: TestDatabases.kinds)

@@ -13,11 +13,11 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections]
         case .leader:
-            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks, .viewInspections]
         case .inspector:
-            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .inspect, .viewInspections]
         case .oneStopOfficer:
             return [.viewOrganisation, .viewPeople, .viewDossiers, .handleDossiers]
         case .civilServant:
@@ -57,6 +57,11 @@ public enum Permission: String, CaseIterable, Sendable {
     /// Give tasks to people holding a post in the scope, and evaluate them. A head of a department
     /// (a leading post) may do so in that department without the grant.
     case assignTasks
+    /// Inspect units in the scope: plan and make visits (unannounced ones included, which the
+    /// inspected unit cannot see until they start), record them, finalise and amend their minutes.
+    case inspect
+    /// The finalised minutes of units in the scope, their follow-up and coverage.
+    case viewInspections
 }
 
 public struct Grant: Sendable, Equatable, Codable {

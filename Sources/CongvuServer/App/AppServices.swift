@@ -72,6 +72,7 @@ public struct AppServices: Sendable {
     public let imports: ImportServices
     public let tasks: TaskServices
     public let notifications: NotificationServices
+    public let inspections: InspectionServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -96,10 +97,12 @@ public struct AppServices: Sendable {
                 auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
                 calendars: CalendarStore(database: database))
             let oneStop = OneStopServices(shared: shared)
-            return AppServices(shared: shared, attendance: AttendanceServices(shared: shared), terminals: TerminalServices(shared: shared),
+            let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared)
+            return AppServices(shared: shared, attendance: attendance, terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
-                               tasks: TaskServices(shared: shared), notifications: try await NotificationServices.make(shared: shared))
+                               tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
+                               inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks))
         } catch {
             await database.shutdown()
             throw error

@@ -115,6 +115,8 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     TasksController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     DutyBookController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     DutiesController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
+    CoverageController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
+    InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))
     AbsencesController(attendance: services.attendance).addRoutes(to: pages.group("absences"))

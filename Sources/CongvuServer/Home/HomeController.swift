@@ -64,6 +64,20 @@ struct HomeController {
                                    note: t.text("card_duties_note", context.locale)))
             }
         }
+        if p.holds(.inspect) || p.holds(.viewInspections) {
+            // Inspectors: their body's year ("7/13 units"); leaders: what the minutes asked of their units.
+            let inspections = services.inspections
+            let recommendations = try await inspections.store.openRecommendations(scopes: p.scopes(for: .viewInspections), today: services.today)
+            var covered = ""
+            if let grant = p.grants.first(where: { $0.role.permissions.contains(.inspect) }), let body = try await services.units.get(grant.unitID) {
+                let r = try await inspections.store.coverage(body: body, year: services.today.year, today: services.today)
+                covered = "\(r.coverage.inspected)/\(r.coverage.inScope)"
+            }
+            cards.append(.init(title: t.text("card_inspections", context.locale), value: recommendations.open,
+                               href: covered.isEmpty ? "/inspections" : "/inspections/coverage",
+                               note: t.text(covered.isEmpty ? "card_inspections_note_unit" : "card_inspections_note", context.locale,
+                                            [covered, String(recommendations.overdue)])))
+        }
         if p.holds(.manageTerminals) {
             let open = try await services.terminals.alerts.open(scopes: p.scopes(for: .manageTerminals), limit: 1000)
             cards.append(.init(title: t.text("card_terminal_alerts", context.locale), value: open.count, href: "/terminals#alerts", note: t.text("card_terminal_alerts_note", context.locale)))

@@ -20,6 +20,8 @@ enum Pages {
         // One-stop desk and the public pages
         OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
         RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
+        // Inspections
+        InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

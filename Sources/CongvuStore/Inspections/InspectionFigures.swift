@@ -261,3 +261,20 @@ extension InspectionStore {
         }
     }
 }
+
+extension InspectionStore {
+    /// Recommendations of finalised minutes to units in `scopes` whose corrective task is still
+    /// open, and how many of those are past their deadline: the leader's home card.
+    public func openRecommendations(scopes: [String], today: Day) async throws -> (open: Int, overdue: Int) {
+        try await database.read { sql in
+            let rows = try await sql.select().column(col("r.due"))
+                .from(SQLAlias(SQLIdentifier("inspection_recommendations"), as: SQLIdentifier("r")))
+                .join(SQLAlias(SQLIdentifier("inspection_visits"), as: SQLIdentifier("v")), on: SQLRaw("v.id = r.visit_id"))
+                .join(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")), on: SQLRaw("t.id = r.task_id"))
+                .where(col("t.status"), .notIn, vocabulary([WorkTask.Status.accepted.rawValue, WorkTask.Status.cancelled.rawValue]))
+                .where { $0.withinUnits(scopes: scopes, unitID: col("v.unit_id")) }.all()
+            let dues = try rows.map { try $0.requiredDay("due") }
+            return (dues.count, dues.filter { $0 < today }.count)
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// Coverage and follow-up per inspecting body and year (page, chart bars, XLSX), and the weekly
+/// duty unit: roster, swaps, the week's checks per department, starting a check.
+struct CoverageController {
+    let inspections: InspectionServices
+    var catalogs: Catalogs { inspections.views.catalogs }
+    var store: InspectionStore { inspections.store }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("coverage", use: coverage)
+        group.get("coverage.xlsx", use: coverageWorkbook)
+        group.get("duty", use: duty)
+        group.post("duty/roster", use: saveRoster)
+        group.post("duty/swap", use: swap)
+        group.post("duty/check", use: check)
+    }
+
+    // MARK: Coverage
+
+    /// The bodies the principal may read coverage for: where they inspect or read inspections.
+    func bodies(_ p: Principal) async throws -> [OrgUnit] {
+        let scopes = TaskServices.roots(p.scopes(for: .inspect) + p.scopes(for: .viewInspections))
+        guard !scopes.isEmpty else { throw Forbidden() }
+        var units: [OrgUnit] = []
+        for grant in p.grants where grant.role.permissions.contains(.inspect) || grant.role.permissions.contains(.viewInspections) {
+            if let u = try await inspections.units.get(grant.unitID), !units.contains(where: { $0.id == u.id }) { units.append(u) }
+        }
+        return units
+    }
+
+    func report(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], CoverageReport) {
+        let p = try context.signedIn()
+        let bodies = try await bodies(p)
+        let asked = request.uri.queryParameters["body"].flatMap { Int64($0) }
+        guard let body = asked.flatMap({ id in bodies.first { $0.id == id } }) ?? (asked == nil ? bodies.first : nil) else { throw Forbidden() }
+        let year = request.uri.queryParameters["year"].flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? inspections.today.year
+        return (body, bodies, try await store.coverage(body: body, year: year, today: inspections.today))
+    }
+
+    func coverage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (body, bodies, r) = try await report(request, context)
+        let locale = context.locale
+        let names = Dictionary(r.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func bars(_ counts: [(String, Int)]) -> [CoveragePage.Count] {
+            let top = max(counts.map(\.1).max() ?? 1, 1)
+            return counts.map { .init(label: $0.0, count: $0.1, width: $0.1 * 100 / top) }
+        }
+        let plans = try await store.plans(bodyID: body.id, year: r.year)
+        var planViews: [CoveragePage.Plan] = []
+        for plan in plans {
+            var team: [String] = []
+            for (id, role) in plan.draft.team.sorted(by: { $0.value.rawValue < $1.value.rawValue }) {
+                if let person = try await inspections.people.get(id) { team.append("\(person.person.fullName) (\(catalogs.label("team_role", role.rawValue, locale)))") }
+            }
+            let decision = plan.draft.decisionNumber.isEmpty ? nil : [plan.draft.decisionNumber, plan.draft.decisionDate?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · ")
+            planViews.append(.init(title: plan.draft.title, decision: decision, units: plan.draft.units.count, team: team.joined(separator: ", ")))
+        }
+        return try inspections.views.page(CoveragePage(
+            body: .init(id: body.id, name: body.name), bodies: FormView.options(bodies.map { (value: String($0.id), label: $0.name) }, selected: String(body.id)),
+            year: r.year, inspected: r.coverage.inspected, in_scope: r.coverage.inScope,
+            percent: r.coverage.inScope == 0 ? 0 : r.coverage.inspected * 100 / r.coverage.inScope,
+            lines: r.coverage.lines.map { .init(name: names[$0.unitID] ?? "", visits: $0.visits, last: $0.last?.vietnamese, never: $0.visits == 0) },
+            themes: bars(Checklist.themes.compactMap { t in r.failuresByTheme[t].map { (catalogs.label("checklist_theme", t, locale), $0) } }),
+            has_themes: !r.failuresByTheme.isEmpty,
+            kinds: bars(RollFinding.allCases.map { (catalogs.label("finding", $0.rawValue, locale), r.violationsByKind[$0] ?? 0) }),
+            people: r.violationsByPerson.prefix(20).map { .init(name: $0.fullName, unit: $0.unitName, count: $0.count) },
+            has_people: !r.violationsByPerson.isEmpty, open: r.recommendationsOpen, overdue: r.recommendationsOverdue, done: r.recommendationsDone,
+            visits: r.visits, plans: planViews, has_plans: !planViews.isEmpty), context)
+    }
+
+    func coverageWorkbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (body, _, r) = try await report(request, context)
+        let locale = context.locale
+        var units = XLSXSheet(name: catalogs.text("coverage_sheet_units", locale))
+        units.title = "\(catalogs.text("coverage_title", locale)) · \(body.name) · \(r.year) · \(r.coverage.inspected)/\(r.coverage.inScope)"
+        units.header = ["field_unit", "coverage_visits", "coverage_last"].map { catalogs.text($0, locale) }
+        units.widths = [40, 12, 14]
+        let names = Dictionary(r.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        units.rows = r.coverage.lines.map { [.text(names[$0.unitID] ?? ""), .number(Double($0.visits)), .text($0.last?.vietnamese ?? "")] }
+        var people = XLSXSheet(name: catalogs.text("coverage_sheet_people", locale))
+        people.header = ["field_full_name", "field_unit", "coverage_violations"].map { catalogs.text($0, locale) }
+        people.widths = [30, 36, 12]
+        people.rows = r.violationsByPerson.map { [.text($0.fullName), .text($0.unitName), .number(Double($0.count))] }
+        return try XLSXSheet.response([units, people], filename: "kiem-tra-\(body.fileSlug)-\(r.year).xlsx")
+    }
+
+    // MARK: The weekly duty unit
+
+    /// The roster's unit (a commune's committee, a district): asked for, among the units where the
+    /// principal gives tasks, inspects or holds a post.
+    func dutyUnit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], manage: Bool) {
+        let p = try context.signedIn()
+        let manage = try await inspections.taskServices.assignScopes(p)
+        var scopes = manage + p.scopes(for: .inspect)
+        if let id = p.personID, let record = try await inspections.people.get(id) {
+            // Someone in a department sees the roster of the committee above it.
+            scopes += record.assignments.filter { $0.assignment.isActive(on: inspections.today) }.map { a in
+                let ids = OrgUnit.ids(inPath: a.unit.path)
+                return ids.count > 1 ? "/" + ids.dropLast().map(String.init).joined(separator: "/") + "/" : a.unit.path
+            }
+        }
+        let roots = TaskServices.roots(scopes)
+        guard !roots.isEmpty else { throw Forbidden() }
+        let units = try await inspections.units.list(scopes: roots).filter { u in
+            u.isActive(on: inspections.today) && (u.kind == .peoplesCommittee || u.kind == .district || u.kind == .commune || u.kind == .ward)
+        }
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
+        return (unit, units, manage.contains { unit.path.hasPrefix($0) })
+    }
+
+    func duty(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, units, manage) = try await dutyUnit(request, context)
+        return try await renderDuty(unit, units: units, manage: manage, week: week(request), context)
+    }
+
+    func week(_ request: Request) -> DutyWeek {
+        DutyWeek(containing: request.uri.queryParameters["week"].flatMap { Day(String($0)) } ?? inspections.today)
+    }
+
+    func renderDuty(_ unit: OrgUnit, units: [OrgUnit], manage: Bool, week: DutyWeek, _ context: AppRequestContext, form: FormView = FormView(),
+                    status: HTTPResponse.Status = .ok) async throws -> Response {
+        let p = try context.signedIn()
+        let departments = try await inspections.units.list(scopes: [unit.path])
+            .filter { $0.parentID == unit.id && $0.isActive(on: inspections.today) }
+        let names = Dictionary(departments.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let roster = try await store.roster(unitID: unit.id)
+        guard let calendar = try await inspections.shared.workCalendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
+        var lines: [DutyUnitPage.Line] = []
+        var weeks: [DutyUnitPage.Week] = []
+        var onDuty: Int64?
+        if let roster {
+            onDuty = roster.rotation.onDuty(week, calendar: calendar)
+            let checks = try await store.dutyChecks(underPath: unit.path, week: week)
+            let required = roster.rotation.required(week, calendar: calendar)
+            let keyTasks = try await inspections.taskServices.dutyBooks.lines(unitPaths: departments.map(\.path), week: week)
+            for id in roster.rotation.order {
+                guard let name = names[id], let path = departments.first(where: { $0.id == id })?.path else { continue }
+                let n = checks[id] ?? 0
+                lines.append(.init(id: id, name: name, checks: n, required: id == onDuty ? 0 : required, short: id != onDuty && n < required,
+                                   on_duty: id == onDuty, key_tasks: keyTasks[path]?.count ?? 0))
+            }
+            var w = week
+            for _ in 0..<6 {
+                let who = roster.rotation.onDuty(w, calendar: calendar)
+                weeks.append(.init(start: w.start.vietnamese, department: who.flatMap { names[$0] }, swapped: roster.swapReasons[w]))
+                w = w.next
+            }
+        }
+        var mine = false
+        if let onDuty, let path = departments.first(where: { $0.id == onDuty })?.path { mine = try await inspections.isPosted(p, inAnyOf: [path]) }
+        return try inspections.views.page(DutyUnitPage(
+            form: form, unit: .init(id: unit.id, name: unit.name), units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
+            week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
+            previous: week.previous.start.description, next: week.next.start.description, has_roster: roster != nil,
+            on_duty: onDuty.flatMap { names[$0] }, mine: mine || p.allows(.inspect, at: unit.path), lines: lines, weeks: weeks,
+            departments: FormView.options(departments.map { (value: String($0.id), label: $0.name) }, selected: ""),
+            order: form.values["order"] ?? (roster?.rotation.order.map(String.init).joined(separator: ",") ?? departments.map { String($0.id) }.joined(separator: ",")),
+            minimum: roster?.rotation.minimumChecks ?? 3, can_manage: manage), context, status: status)
+    }
+
+    func saveRoster(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, manage) = try await dutyUnit(request, context)
+        guard manage else { throw Forbidden() }
+        do {
+            let order = form["order"].split(whereSeparator: { $0 == "," || $0 == " " }).compactMap { Int64($0) }
+            let departments = Set(try await inspections.units.list(scopes: [unit.path]).filter { $0.parentID == unit.id }.map(\.id))
+            guard order.allSatisfy(departments.contains) else { throw ValidationErrors([FieldError("order", "not_in_rotation")]) }
+            guard let start = Day(form["start"]) else { throw ValidationErrors([FieldError("start", "date_invalid")]) }
+            try await store.saveRoster(unitID: unit.id, order: order, start: DutyWeek(containing: start), minimumChecks: Int(form.int("minimum") ?? 0), by: context.actor)
+            return HTMLPage.redirect("/inspections/duty?unit=\(unit.id)")
+        } catch {
+            var view = FormView(values: ["order": form["order"], "start": form["start"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDuty(unit, units: units, manage: manage, week: week(request), context, form: view, status: .badRequest)
+        }
+    }
+
+    func swap(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, manage) = try await dutyUnit(request, context)
+        guard manage else { throw Forbidden() }
+        do {
+            guard let day = Day(form["week"]), let department = form.int("department") else { throw ValidationErrors([FieldError("week", "date_invalid")]) }
+            try await store.swap(unitID: unit.id, week: DutyWeek(containing: day), departmentID: department, reason: form["reason"], by: context.actor)
+            return HTMLPage.redirect("/inspections/duty?unit=\(unit.id)&week=\(DutyWeek(containing: day).start)")
+        } catch {
+            var view = FormView(values: ["reason": form["reason"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDuty(unit, units: units, manage: manage, week: week(request), context, form: view, status: .badRequest)
+        }
+    }
+
+    /// The department on duty starts a check of another department now, with the short checklist.
+    func check(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, manage) = try await dutyUnit(request, context)
+        let p = try context.signedIn()
+        let week = DutyWeek(containing: inspections.today)
+        guard let roster = try await store.roster(unitID: unit.id),
+              let calendar = try await inspections.shared.workCalendar(unitID: unit.id),
+              let onDuty = roster.rotation.onDuty(week, calendar: calendar),
+              let body = try await inspections.units.get(onDuty) else { throw Forbidden() }
+        guard try await inspections.isPosted(p, inAnyOf: [body.path]) || p.allows(.inspect, at: unit.path) else { throw Forbidden() }
+        do {
+            guard let id = form.int("department"), id != onDuty, roster.rotation.order.contains(id), let checked = try await inspections.units.get(id) else {
+                throw ValidationErrors([FieldError("department", "not_in_rotation")])
+            }
+            let checklist = try await store.currentChecklist(body: unit, short: true, by: context.actor)
+            let visit = try await store.create(bodyID: onDuty, unitID: checked.id, kind: .dutyCheck, checklistID: checklist.id, plannedFor: nil, week: week,
+                                               year: inspections.today.year, by: context.actor)
+            let now = Date()
+            try await store.start(visit, at: now, leaderID: p.personID, roll: try await inspections.roll(unit: checked, at: now), by: context.actor)
+            return HTMLPage.redirect("/inspections/\(visit)")
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDuty(unit, units: units, manage: manage, week: week, context, form: view, status: .badRequest)
+        }
+    }
+}
