@@ -7,7 +7,9 @@ import Testing
 /// converting encoder (a camelCase key left undeclared would change the API silently), and what
 /// cannot be streamed falls back to Foundation.
 @Suite struct JSONKeysTests {
-    static var declared: [any (Decodable & SnakeCaseKeyed).Type] { [TasksAPIController.ListDTO.self, TasksAPIController.TaskDTO.self] }
+    static var declared: [any (Decodable & SnakeCaseKeyed).Type] { [TasksAPIController.ListDTO.self, TasksAPIController.TaskDTO.self,
+                                                                           InspectionsAPIController.ListDTO.self, InspectionsAPIController.VisitDTO.self,
+                                                                           InspectionsAPIController.CoverageDTO.self] }
 
     /// Parsed back by Foundation's JSON parser: the same object whatever the key order.
     func parsed(_ data: Data) throws -> NSObject { try #require(try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? NSObject) }

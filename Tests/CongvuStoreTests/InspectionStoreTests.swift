@@ -60,7 +60,7 @@ import Testing
             for item in first.items where item.code != "badges" {
                 try await store.answer(visitID, code: item.code, result: item.code == "reception_schedule" ? .fail : .pass, note: "", by: Tree.actor)
             }
-            await #expect(throws: StoreError.notFound("checklist_item")) {
+            await #expect(throws: ValidationErrors([FieldError("items", "checklist_item_unknown")])) {
                 try await store.answer(visitID, code: "weather", result: .pass, note: "", by: Tree.actor)
             }
             try await store.addPhoto(visitID, code: "reception_schedule", sha256: String(repeating: "a", count: 64), ext: "jpg", size: 1200, by: Tree.actor)

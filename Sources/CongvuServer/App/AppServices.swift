@@ -113,6 +113,7 @@ public struct AppServices: Sendable {
     public func loadDemo() async throws -> [Demo.DemoAccount] {
         let accounts = try await Demo.load(into: self.database, passwordHash: try await self.passwords.hash(Demo.password))
         try await CameraDemo.load(into: video.cameras, units: self.units)
+        try await InspectionDemo.load(self)
         return accounts
     }
 }

@@ -133,6 +133,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ReportsController(attendance: services.attendance).addAPIRoutes(to: api)
     AttendanceAPIController(attendance: services.attendance).addRoutes(to: api)
     TasksAPIController(tasks: services.tasks).addRoutes(to: api)
+    InspectionsAPIController(inspections: services.inspections).addRoutes(to: api)
     NotificationsAPIController(services: services.notifications).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)

@@ -108,6 +108,17 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// Links an account to the person it stands for (an inspector who signs minutes, a leader who
+    /// gives tasks); the display name follows the person's.
+    public func setPerson(userID: Int64, person: Person, by actor: Actor, reason: String) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            try await sql.update("users").set("person_id", to: person.id).set("display_name", to: person.fullName).where("id", .equal, userID).run()
+            try await AuditLog.append(.init(action: .update, objectType: "user", objectID: String(userID),
+                                            after: AuditJSON.encode(["person_id": String(person.id)]), reason: reason), by: actor, in: sql, kind: kind)
+        }
+    }
+
     /// Disables or re-enables an account; disabling ends its sessions and revokes its API tokens.
     public func setDisabled(userID: Int64, _ disabled: Bool, by actor: Actor, reason: String) async throws {
         let kind = database.kind

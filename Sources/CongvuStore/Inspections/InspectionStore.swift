@@ -325,7 +325,9 @@ public struct InspectionStore: Sendable {
             let checklist = try await sql.select().column(SQLRaw("c.*")).from(SQLAlias(SQLIdentifier("inspection_checklists"), as: SQLIdentifier("c")))
                 .join(SQLAlias(SQLIdentifier("inspection_visits"), as: SQLIdentifier("v")), on: SQLRaw("v.checklist_id = c.id"))
                 .where(col("v.id"), .equal, SQLBind(id)).first().map(Self.decodeChecklist)
-            guard checklist?.items.contains(where: { $0.code == code }) == true else { throw StoreError.notFound("checklist_item") }
+            guard checklist?.items.contains(where: { $0.code == code }) == true else {
+                throw ValidationErrors([FieldError("items", "checklist_item_unknown")])
+            }
             let before = try await sql.select().column("result").from("inspection_results").where("visit_id", .equal, id).where("code", .equal, code).first()
             if before == nil {
                 try await sql.insert(into: "inspection_results").columns("visit_id", "code", "result", "note", "marked_at", "marked_by")
