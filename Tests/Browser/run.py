@@ -244,7 +244,8 @@ class Checks:
                          "/one-stop", "/one-stop/intake?procedure=3", "/one-stop/report", "/one-stop/procedures", "/one-stop/book", "/tra-cuu",
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
-                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log"):
+                         "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
+                         "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/1", "/inspections/1/minutes"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -665,6 +666,93 @@ class Checks:
             leader.quit()
             phone.quit()
 
+    def test_inspector_makes_an_unannounced_visit_on_a_phone(self):
+        """Issue 21: on a 360 px phone the inspector starts an unannounced visit (the team arrived at
+        09:30 on the last working day), marks the roll (one mark while the network is down, sent
+        when it returns), answers the checklist, photographs a failure, recommends, finalises; the
+        minutes show the violators' explanation cases and the corrective task."""
+        import datetime
+        phone = browser(phone=True)
+        try:
+            self.sign_in(phone, "thanhtra")
+            phone.get(self.base + "/inspections")
+            form = phone.find_element(By.ID, "new-visit")
+            unit = Select(form.find_element(By.NAME, "unit"))
+            unit.select_by_visible_text("UBND xã Gia Vân")
+            Select(form.find_element(By.NAME, "kind")).select_by_value("unannounced")
+            day = datetime.date.today() - datetime.timedelta(days=1)
+            while day.weekday() >= 5:
+                day -= datetime.timedelta(days=1)
+            phone.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "started_at"), day.isoformat() + "T09:30")
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "roll-list")))
+            visit_url = phone.current_url
+            assert "Đang kiểm tra" in page_text(phone, "#visit-status")
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361, "the visit page is wider than the phone"
+            rows = phone.find_elements(By.CSS_SELECTOR, "#roll-list li.roll-row form")
+            assert len(rows) >= 5, f"only {len(rows)} people to mark"
+
+            # The first mark while the network is down: it waits in the browser, then goes.
+            phone.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+            rows[0].find_element(By.CSS_SELECTOR, "button[value=not_seen]").click()
+            WebDriverWait(phone, 5).until(lambda d: d.find_element(By.ID, "visit-queue").is_displayed())
+            assert "1" in page_text(phone, "#visit-queue")
+            phone.set_network_conditions(offline=False, latency=0, download_throughput=500 * 1024, upload_throughput=500 * 1024)
+            phone.execute_script("window.dispatchEvent(new Event('online'))")
+            WebDriverWait(phone, 20).until(lambda d: not d.find_element(By.ID, "visit-queue").is_displayed())
+            for row in rows[1:]:
+                row.find_element(By.CSS_SELECTOR, "button[value=seen]").click()
+            WebDriverWait(phone, 20).until(lambda d: d.execute_script("return localStorage.length") == 0)
+            phone.get(visit_url)
+            assert page_text(phone, "#unmarked").strip() == "0", page_text(phone, "#roll")
+            assert "không có mặt" in page_text(phone, "#roll-list").lower()
+
+            # The checklist: the reception schedule fails, with a photo; everything else passes.
+            for item in phone.find_elements(By.CSS_SELECTOR, "li.item-row"):
+                code = item.get_attribute("id").replace("item-", "")
+                item.find_element(By.CSS_SELECTOR, "button[value=%s]" % ("fail" if code == "reception_schedule" else "pass")).click()
+            WebDriverWait(phone, 30).until(lambda d: d.execute_script("return localStorage.length") == 0)
+            picture = os.path.join(self.data, "bang-niem-yet.jpg")
+            with open(picture, "wb") as f:
+                f.write(bytes([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + b"JFIF bang niem yet")
+            phone.get(visit_url)
+            photo_form = phone.find_element(By.CSS_SELECTOR, "#item-reception_schedule form[data-photo]")
+            photo_form.find_element(By.NAME, "photo").send_keys(picture)
+            photo_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, "#item-reception_schedule a[href*='/photos/']"))
+            assert page_text(phone, "#unanswered").strip() == "0", page_text(phone, "#items")
+
+            # A recommendation to the unit's first person, due in two weeks; then the minutes are locked.
+            recommend = phone.find_element(By.ID, "recommend")
+            recommend.find_element(By.NAME, "text").send_keys("Niêm yết lịch tiếp công dân của Chủ tịch UBND xã")
+            owner = Select(recommend.find_element(By.NAME, "owner"))
+            owner.select_by_index(1)
+            phone.execute_script("arguments[0].value = arguments[1]", recommend.find_element(By.NAME, "due"),
+                                 (datetime.date.today() + datetime.timedelta(days=14)).isoformat())
+            recommend.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+                lambda d: "Niêm yết lịch tiếp công dân" in page_text(d, "#recommendation-list"))
+            phone.find_element(By.CSS_SELECTOR, "#finalise button").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: "Đã ký biên bản" in page_text(d, "#visit-status"))
+            assert "Khớp nhật ký kiểm toán" in page_text(phone, "#minutes-hash")
+            cases = phone.find_elements(By.CSS_SELECTOR, "#violation-list a[href^='/explanations/']")
+            assert cases, "the violator has no explanation case: " + page_text(phone, "#violation-list")
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(phone, "inspection-finalised-phone")
+            phone.find_element(By.CSS_SELECTOR, "#recommendation-list a[href^='/tasks/']").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "task-facts")))
+            assert "Niêm yết lịch tiếp công dân" in page_text(phone)
+            phone.get(visit_url)
+            cases = phone.find_elements(By.CSS_SELECTOR, "#violation-list a[href^='/explanations/']")
+            cases[0].click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "explanation-facts")))
+            phone.get(visit_url + "/minutes")
+            assert "BIÊN BẢN KIỂM TRA" in page_text(phone)
+        finally:
+            phone.quit()
+
     def test_office_approves_a_terminal_and_sends_it_a_message(self):
         serial = "BRW0000001"
         terminal = lambda path: urllib.request.urlopen(self.base + path, timeout=5).read().decode()
@@ -720,7 +808,9 @@ def start_server(binary, data):
     port = free_port()
     # Short segments, so the playback check finds closed ones within seconds.
     # The receipts' QR codes point at this server, as an office's public_url would.
-    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4", CONGVU_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    env = dict(os.environ, CONGVU_BCRYPT_COST="4", CONGVU_SEGMENT_SECONDS="4", CONGVU_PUBLIC_URL=f"http://127.0.0.1:{port}",
+               # The inspection check starts its visit on the last working day, whatever day the tests run.
+               CONGVU_INSPECTION_BACKDATE_HOURS="168")
     log = open(os.path.join(data, "server.log"), "w")
     server = subprocess.Popen([binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", data],
                               stdout=log, stderr=subprocess.STDOUT, env=env)

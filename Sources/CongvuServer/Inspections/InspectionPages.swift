@@ -30,6 +30,8 @@ struct InspectionsPage: Page {
     var units: [Option]
     var kinds: [Option]
     var today: String
+    /// The start of an unannounced visit: now, unless the team says it arrived a little earlier.
+    var now: String
 }
 
 /// One visit: planned (start it), open (the roll, the checklist, recommendations, finalise), or

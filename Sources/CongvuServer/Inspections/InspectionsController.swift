@@ -48,14 +48,14 @@ struct InspectionsController {
             units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: form.values["unit"] ?? ""),
             kinds: FormView.options([InspectionKind.unannounced, .planned].map { (value: $0.rawValue, label: catalogs.label("inspection_kind", $0.rawValue, locale)) },
                                     selected: form.values["kind"] ?? InspectionKind.unannounced.rawValue),
-            today: inspections.today.description), context, status: status)
+            today: inspections.today.description, now: Instant.formatLocal(Date()).replacingOccurrences(of: " ", with: "T")), context, status: status)
     }
 
     /// A new visit: unannounced ones start at once (the roll is taken now); planned ones wait for their day.
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         let p = try context.signedIn()
-        let view = FormView(values: ["unit": form["unit"], "kind": form["kind"], "planned_for": form["planned_for"]])
+        let view = FormView(values: ["unit": form["unit"], "kind": form["kind"], "planned_for": form["planned_for"], "started_at": form["started_at"]])
         do {
             guard let unitID = form.int("unit"), let unit = try await inspections.units.get(unitID) else {
                 throw ValidationErrors([FieldError("unit", "required")])
@@ -67,11 +67,19 @@ struct InspectionsController {
                 guard let d = Day(form["planned_for"]), d >= inspections.today else { throw ValidationErrors([FieldError("planned_for", "date_invalid")]) }
                 planned = d
             }
+            // The team may open the page a little after it arrived: the start it gives, within the window.
+            var start = Date()
+            if kind == .unannounced, !form["started_at"].isEmpty {
+                guard let at = Instant.parseLocal(form["started_at"].replacingOccurrences(of: "T", with: " ")) else {
+                    throw ValidationErrors([FieldError("started_at", "date_invalid")])
+                }
+                start = at
+            }
+            if kind == .unannounced { try inspections.window.check(start: start, now: Date()) }
             let checklist = try await store.currentChecklist(body: body, by: context.actor)
-            let now = Date()
             let id = try await store.create(bodyID: body.id, unitID: unit.id, kind: kind, checklistID: checklist.id, plannedFor: planned,
                                             year: (planned ?? inspections.today).year, by: context.actor)
-            if kind == .unannounced { try await begin(id, unit: unit, at: now, p, context) }
+            if kind == .unannounced { try await begin(id, unit: unit, at: start, p, context) }
             return HTMLPage.redirect("/inspections/\(id)")
         } catch let e as Forbidden {
             throw e
