@@ -39,7 +39,7 @@ public struct InspectionServices: FeatureServices {
     /// Everyone expected at work in `unit` (its subtree) at `now`, with their attendance state then:
     /// punched in (on time or late), on an approved notice or leave, gone, or no record. Someone who
     /// moved that day is on the roll of the unit they moved to.
-    func roll(unit: OrgUnit, at now: Date) async throws -> [RollLine] {
+    public func roll(unit: OrgUnit, at now: Date) async throws -> [RollLine] {
         let day = Day(now, in: CivilTime.vietnam)
         let verdicts = attendance.verdicts
         let inUnit = try await verdicts.posts(scopes: [unit.path], first: day, last: day)
