@@ -245,7 +245,7 @@ class Checks:
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
                          "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
-                         "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/1", "/inspections/1/minutes"):
+                         "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"

@@ -208,6 +208,23 @@ import Testing
             #expect(try await h.services.inspections.store.dutyChecks(underPath: committee.path, week: week) == [other.id: 1])
             let after = try await chair.get("/inspections/duty?unit=\(committee.id)")
             #expect(after.text.contains("<strong>1</strong>/\(roster.rotation.required(week, calendar: calendar))"))
+
+            // The Monday report: the duty department comments on the checked one and sums up the week;
+            // another department may not write in it. On A4 and as a workbook.
+            let report = "/inspections/duty/report?unit=\(committee.id)&week=\(week.start)"
+            #expect(try await stranger.post(report, ["department": String(other.id), "text": "Tự khen"]).status == .forbidden)
+            #expect(try await checker.post(report, ["department": String(other.id), "text": "Chấp hành tốt giờ giấc; 01 công chức chưa đeo thẻ."]).status == .seeOther)
+            #expect(try await checker.post(report, ["department": "0", "text": "Các phòng cơ bản chấp hành tốt."]).status == .seeOther)
+            #expect(try await checker.post(report, ["department": "0", "text": String(repeating: "dài ", count: 900)]).status == .badRequest)
+            let printed = try await chair.get(report)
+            #expect(printed.status == .ok && printed.text.contains("BÁO CÁO KẾT QUẢ TRỰC TUẦN") && printed.text.contains("01 công chức chưa đeo thẻ")
+                    && printed.text.contains("Các phòng cơ bản chấp hành tốt."))
+            let workbook = try await chair.get("/inspections/duty/report.xlsx?unit=\(committee.id)&week=\(week.start)")
+            #expect(workbook.status == .ok && workbook.headers[.contentType]?.contains("spreadsheetml") == true)
+            let rows = try WorkbookReader(Data(workbook.body.readableBytesView)).sheets[0].rows
+            #expect(rows.contains { $0.first == other.name && $0.last == "Chấp hành tốt giờ giấc; 01 công chức chưa đeo thẻ." })
+            let audited = try await h.services.audit.recent(limit: 20, objectType: "duty_report")
+            #expect(audited.count == 2 && audited.allSatisfy { $0.actorName == "truc.tuan" })
         }
     }
 }

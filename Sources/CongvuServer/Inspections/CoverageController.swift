@@ -17,6 +17,9 @@ struct CoverageController {
         group.post("duty/roster", use: saveRoster)
         group.post("duty/swap", use: swap)
         group.post("duty/check", use: check)
+        group.get("duty/report", use: report)
+        group.get("duty/report.xlsx", use: reportWorkbook)
+        group.post("duty/report", use: comment)
     }
 
     // MARK: Coverage
@@ -122,45 +125,133 @@ struct CoverageController {
         DutyWeek(containing: request.uri.queryParameters["week"].flatMap { Day(String($0)) } ?? inspections.today)
     }
 
-    func renderDuty(_ unit: OrgUnit, units: [OrgUnit], manage: Bool, week: DutyWeek, _ context: AppRequestContext, form: FormView = FormView(),
-                    status: HTTPResponse.Status = .ok) async throws -> Response {
-        let p = try context.signedIn()
+    /// A roster unit's week: its departments, roster, who is on duty, and each department's line
+    /// (checks against the week's minimum, what they found, key tasks from the duty books, the duty
+    /// unit's comment). The duty page and the Monday report both read it.
+    struct WeekView {
+        var departments: [OrgUnit]
+        var names: [Int64: String]
+        var roster: DutyRoster?
+        var calendar: WorkCalendar
+        var onDuty: Int64?
+        var lines: [DutyUnitPage.Line]
+        var summary: String
+    }
+
+    func weekView(_ unit: OrgUnit, week: DutyWeek) async throws -> WeekView {
         let departments = try await inspections.units.list(scopes: [unit.path])
             .filter { $0.parentID == unit.id && $0.isActive(on: inspections.today) }
         let names = Dictionary(departments.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let roster = try await store.roster(unitID: unit.id)
         guard let calendar = try await inspections.shared.workCalendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
-        var lines: [DutyUnitPage.Line] = []
+        var view = WeekView(departments: departments, names: names, roster: roster, calendar: calendar, onDuty: nil, lines: [], summary: "")
+        guard let roster else { return view }
+        let onDuty = roster.rotation.onDuty(week, calendar: calendar)
+        view.onDuty = onDuty
+        let report = try await store.dutyReport(unitID: unit.id, path: unit.path, week: week)
+        view.summary = report.summary
+        let required = roster.rotation.required(week, calendar: calendar)
+        let keyTasks = try await inspections.taskServices.dutyBooks.lines(unitPaths: departments.map(\.path), week: week)
+        let lastDay = week.days().last!
+        for id in roster.rotation.order {
+            guard let name = names[id], let path = departments.first(where: { $0.id == id })?.path else { continue }
+            let found = report.lines[id]
+            let n = found?.checks ?? 0
+            let tasks = keyTasks[path] ?? []
+            view.lines.append(.init(id: id, name: name, checks: n, required: id == onDuty ? 0 : required, short: id != onDuty && n < required,
+                                    on_duty: id == onDuty, key_tasks: tasks.count,
+                                    overdue_tasks: tasks.filter { $0.task.task.status.isOpen && $0.task.task.due < lastDay }.count,
+                                    violations: found?.violations ?? 0, failures: found?.failures ?? 0, comment: found?.comment ?? ""))
+        }
+        return view
+    }
+
+    func renderDuty(_ unit: OrgUnit, units: [OrgUnit], manage: Bool, week: DutyWeek, _ context: AppRequestContext, form: FormView = FormView(),
+                    status: HTTPResponse.Status = .ok) async throws -> Response {
+        let p = try context.signedIn()
+        let view = try await weekView(unit, week: week)
         var weeks: [DutyUnitPage.Week] = []
-        var onDuty: Int64?
-        if let roster {
-            onDuty = roster.rotation.onDuty(week, calendar: calendar)
-            let checks = try await store.dutyChecks(underPath: unit.path, week: week)
-            let required = roster.rotation.required(week, calendar: calendar)
-            let keyTasks = try await inspections.taskServices.dutyBooks.lines(unitPaths: departments.map(\.path), week: week)
-            for id in roster.rotation.order {
-                guard let name = names[id], let path = departments.first(where: { $0.id == id })?.path else { continue }
-                let n = checks[id] ?? 0
-                lines.append(.init(id: id, name: name, checks: n, required: id == onDuty ? 0 : required, short: id != onDuty && n < required,
-                                   on_duty: id == onDuty, key_tasks: keyTasks[path]?.count ?? 0))
-            }
+        if let roster = view.roster {
             var w = week
             for _ in 0..<6 {
-                let who = roster.rotation.onDuty(w, calendar: calendar)
-                weeks.append(.init(start: w.start.vietnamese, department: who.flatMap { names[$0] }, swapped: roster.swapReasons[w]))
+                let who = roster.rotation.onDuty(w, calendar: view.calendar)
+                weeks.append(.init(start: w.start.vietnamese, department: who.flatMap { view.names[$0] }, swapped: roster.swapReasons[w]))
                 w = w.next
             }
         }
-        var mine = false
-        if let onDuty, let path = departments.first(where: { $0.id == onDuty })?.path { mine = try await inspections.isPosted(p, inAnyOf: [path]) }
+        let mine = try await onDutyMember(p, view)
         return try inspections.views.page(DutyUnitPage(
             form: form, unit: .init(id: unit.id, name: unit.name), units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
             week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
-            previous: week.previous.start.description, next: week.next.start.description, has_roster: roster != nil,
-            on_duty: onDuty.flatMap { names[$0] }, mine: mine || p.allows(.inspect, at: unit.path), lines: lines, weeks: weeks,
-            departments: FormView.options(departments.map { (value: String($0.id), label: $0.name) }, selected: ""),
-            order: form.values["order"] ?? (roster?.rotation.order.map(String.init).joined(separator: ",") ?? departments.map { String($0.id) }.joined(separator: ",")),
-            minimum: roster?.rotation.minimumChecks ?? 3, can_manage: manage), context, status: status)
+            previous: week.previous.start.description, next: week.next.start.description, has_roster: view.roster != nil,
+            on_duty: view.onDuty.flatMap { view.names[$0] }, mine: mine || p.allows(.inspect, at: unit.path), lines: view.lines, weeks: weeks,
+            departments: FormView.options(view.departments.map { (value: String($0.id), label: $0.name) }, selected: ""),
+            order: form.values["order"] ?? (view.roster?.rotation.order.map(String.init).joined(separator: ",") ?? view.departments.map { String($0.id) }.joined(separator: ",")),
+            minimum: view.roster?.rotation.minimumChecks ?? 3, can_manage: manage), context, status: status)
+    }
+
+    /// Does the principal hold a post in the department on duty that week?
+    func onDutyMember(_ p: Principal, _ view: WeekView) async throws -> Bool {
+        guard let onDuty = view.onDuty, let path = view.departments.first(where: { $0.id == onDuty })?.path else { return false }
+        return try await inspections.isPosted(p, inAnyOf: [path])
+    }
+
+    // MARK: The Monday report
+
+    func report(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, manage) = try await dutyUnit(request, context)
+        return try await renderReport(unit, manage: manage, week: week(request), context)
+    }
+
+    func renderReport(_ unit: OrgUnit, manage: Bool, week: DutyWeek, _ context: AppRequestContext, form: FormView = FormView(),
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        let p = try context.signedIn()
+        let view = try await weekView(unit, week: week)
+        let member = try await onDutyMember(p, view)
+        let mayComment = manage || member
+        return try inspections.views.page(DutyReportPage(
+            form: form, unit: .init(id: unit.id, name: unit.name), week: week.start.description,
+            week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", previous: week.previous.start.description,
+            next: week.next.start.description, on_duty: view.onDuty.flatMap { view.names[$0] }, lines: view.lines.filter { !$0.on_duty },
+            summary: view.summary, can_comment: mayComment && view.roster != nil, today: inspections.today.vietnamese), context, status: status)
+    }
+
+    func comment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, _, manage) = try await dutyUnit(request, context)
+        let week = week(request)
+        let view = try await weekView(unit, week: week)
+        let member = try await onDutyMember(try context.signedIn(), view)
+        guard view.roster != nil, manage || member else { throw Forbidden() }
+        let department = form.int("department") ?? 0
+        guard department == 0 || view.lines.contains(where: { $0.id == department }) else { throw ValidationErrors([FieldError("department", "not_in_rotation")]) }
+        do {
+            try await store.comment(unitID: unit.id, week: week, departmentID: department, text: form["text"], by: context.actor)
+            return HTMLPage.redirect("/inspections/duty/report?unit=\(unit.id)&week=\(week.start)")
+        } catch {
+            var v = FormView(values: ["text": form["text"]])
+            try v.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderReport(unit, manage: manage, week: week, context, form: v, status: .badRequest)
+        }
+    }
+
+    /// The week's report as a workbook: a row per department, the summary above.
+    func reportWorkbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, _) = try await dutyUnit(request, context)
+        let week = week(request)
+        let view = try await weekView(unit, week: week)
+        let locale = context.locale
+        var sheet = XLSXSheet(name: week.start.description)
+        sheet.title = "\(catalogs.text("duty_report_title", locale)) · \(unit.name) · \(week.start.vietnamese) – \(week.days().last!.vietnamese)"
+            + (view.summary.isEmpty ? "" : " · \(view.summary)")
+        sheet.header = ["field_unit", "duty_checks", "duty_required", "duty_violations", "duty_failures", "duty_key_tasks", "duty_overdue_tasks", "duty_comment"]
+            .map { catalogs.text($0, locale) }
+        sheet.widths = [30, 10, 10, 10, 10, 12, 12, 60]
+        sheet.rows = view.lines.filter { !$0.on_duty }.map { l in
+            [.text(l.name), .number(Double(l.checks)), .number(Double(l.required)), .number(Double(l.violations)), .number(Double(l.failures)),
+             .number(Double(l.key_tasks)), .number(Double(l.overdue_tasks)), .text(l.comment)]
+        }
+        return try sheet.response(filename: "truc-tuan-\(unit.fileSlug)-\(week.start).xlsx")
     }
 
     func saveRoster(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -161,7 +161,19 @@ struct CoveragePage: Page {
 /// The weekly duty unit: the roster, who is on duty, the week's checks per department.
 struct DutyUnitPage: Page {
     static let template = "inspection_duty"
-    struct Line: Decodable { var id: Int64; var name: String; var checks: Int; var required: Int; var short: Bool; var on_duty: Bool; var key_tasks: Int }
+    struct Line: Decodable {
+        var id: Int64
+        var name: String
+        var checks: Int
+        var required: Int
+        var short: Bool
+        var on_duty: Bool
+        var key_tasks: Int
+        var overdue_tasks: Int
+        var violations: Int
+        var failures: Int
+        var comment: String
+    }
     struct Week: Decodable { var start: String; var department: String?; var swapped: String? }
     var form: FormView
     var unit: UnitRef
@@ -179,4 +191,21 @@ struct DutyUnitPage: Page {
     var order: String
     var minimum: Int
     var can_manage: Bool
+}
+
+/// The duty unit's report of the week for the Monday leaders' meeting: each department's checks,
+/// findings and key tasks with the duty unit's comment, and a summary; on A4 and as XLSX.
+struct DutyReportPage: Page {
+    static let template = "inspection_duty_report"
+    var form: FormView
+    var unit: UnitRef
+    var week: String
+    var week_label: String
+    var previous: String
+    var next: String
+    var on_duty: String?
+    var lines: [DutyUnitPage.Line]
+    var summary: String
+    var can_comment: Bool
+    var today: String
 }

@@ -278,3 +278,78 @@ extension InspectionStore {
         }
     }
 }
+
+/// A department's week as the duty unit's report shows it: its checks and what they found.
+public struct DutyWeekLine: Sendable, Equatable {
+    public var departmentID: Int64
+    public var checks: Int
+    public var violations: Int
+    public var failures: Int
+    /// The duty unit's comment on the department's discipline and key tasks.
+    public var comment: String
+}
+
+extension InspectionStore {
+    /// The duty checks' findings of a week under a roster's unit, per checked department, with the
+    /// duty unit's comments; `summary` is the comment on the whole week.
+    public func dutyReport(unitID: Int64, path: String, week: DutyWeek) async throws -> (lines: [Int64: DutyWeekLine], summary: String) {
+        try await database.read { sql in
+            var lines: [Int64: DutyWeekLine] = [:]
+            func line(_ id: Int64) -> DutyWeekLine { lines[id] ?? DutyWeekLine(departmentID: id, checks: 0, violations: 0, failures: 0, comment: "") }
+            let visits = try await sql.select().column(col("v.id")).column(col("v.unit_id"))
+                .from(SQLAlias(SQLIdentifier("inspection_visits"), as: SQLIdentifier("v")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = v.unit_id"))
+                .where(col("v.kind"), .equal, SQLLiteral.string(InspectionKind.dutyCheck.rawValue))
+                .where(col("v.week_start"), .equal, SQLBind(week.start.description))
+                .where(col("v.status"), .in, vocabulary([VisitStatus.open.rawValue, VisitStatus.finalised.rawValue]))
+                .within(scopes: [path], column: col("u.path")).all()
+            var unitOf: [Int64: Int64] = [:]
+            for v in visits {
+                let id = try v.decode(column: "id", as: Int64.self), unit = try v.decode(column: "unit_id", as: Int64.self)
+                unitOf[id] = unit
+                var l = line(unit)
+                l.checks += 1
+                lines[unit] = l
+            }
+            if !unitOf.isEmpty {
+                let ids = Array(unitOf.keys)
+                for r in try await sql.select().column("visit_id").from("inspection_roll").where("visit_id", .in, SQLBind.group(ids))
+                    .where("finding", .isNot, SQLLiteral.null).all() {
+                    if let unit = unitOf[try r.decode(column: "visit_id", as: Int64.self)] { lines[unit]?.violations += 1 }
+                }
+                for r in try await sql.select().column("visit_id").from("inspection_results").where("visit_id", .in, SQLBind.group(ids))
+                    .where("result", .equal, SQLLiteral.string(ItemResult.fail.rawValue)).all() {
+                    if let unit = unitOf[try r.decode(column: "visit_id", as: Int64.self)] { lines[unit]?.failures += 1 }
+                }
+            }
+            var summary = ""
+            for r in try await sql.select().column("*").from("duty_reports").where("unit_id", .equal, unitID)
+                .where("week_start", .equal, week.start.description).all() {
+                let department = try r.decode(column: "department_id", as: Int64.self), text = try r.decode(column: "text", as: String.self)
+                if department == 0 { summary = text } else { var l = line(department); l.comment = text; lines[department] = l }
+            }
+            return (lines, summary)
+        }
+    }
+
+    /// The duty unit's comment on a department's week (`departmentID` 0: the summary); audited.
+    public func comment(unitID: Int64, week: DutyWeek, departmentID: Int64, text: String, by actor: Actor) async throws {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.count > 3000 { throw ValidationErrors([FieldError("text", "too_long")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            let before = try await sql.select().column("text").from("duty_reports").where("unit_id", .equal, unitID)
+                .where("week_start", .equal, week.start.description).where("department_id", .equal, departmentID).first()
+            if before == nil {
+                try await sql.insert(into: "duty_reports").columns("unit_id", "week_start", "department_id", "text", "updated_at", "updated_by")
+                    .values(SQLBind(unitID), SQLBind(week.start.description), SQLBind(departmentID), SQLBind(t), SQLBind(Instant.now()), SQLBind(actor.name)).run()
+            } else {
+                try await sql.update("duty_reports").set("text", to: t).set("updated_at", to: Instant.now()).set("updated_by", to: actor.name)
+                    .where("unit_id", .equal, unitID).where("week_start", .equal, week.start.description).where("department_id", .equal, departmentID).run()
+            }
+            try await AuditLog.append(.init(action: before == nil ? .create : .update, objectType: "duty_report",
+                                            objectID: "\(unitID)/\(week.start)/\(departmentID)",
+                                            before: try before?.decode(column: "text", as: String.self) ?? "", after: t), by: actor, in: sql, kind: kind)
+        }
+    }
+}

@@ -164,3 +164,20 @@ extension Schema {
         ] + appendOnly("inspection_addenda", kind) + appendOnly("inspection_violations", kind)
     }
 }
+
+extension Schema {
+    /// The weekly duty unit's report for the Monday meeting: its comment on each department's week
+    /// (discipline and key tasks) and a summary (department 0), each change audited.
+    static let dutyReports = Migration(version: 30, name: "duty_reports", sql: [
+        """
+        CREATE TABLE duty_reports (
+            unit_id BIGINT NOT NULL REFERENCES units(id),
+            week_start TEXT NOT NULL,
+            department_id BIGINT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (unit_id, week_start, department_id))
+        """,
+    ])
+}
