@@ -150,6 +150,25 @@ import Testing
                                                                          name: "t", by: .system)
             #expect(try await h.browser().request("/api/v1/inspections/\(id)", headers: [.authorization: "Bearer \(otherToken)"]).status == .notFound)
 
+            // The unit reports the corrective task done; the inspector, who gave it, finds it did not work and returns it.
+            let reported = try await h.services.tasks.tasks.act(taskID, TaskStep(action: .reportDone, version: task.task.version, note: "Đã niêm yết"),
+                                                                 by: Actor(id: nil, name: "xa"))
+            let inspectorToken = try await h.services.accounts.issueAPIToken(userID: try #require(try await h.services.accounts.byUsername("thanhtra")).id,
+                                                                             name: "t", by: .system)
+            let returned = try await h.browser().request("/api/v1/tasks/\(taskID)/steps", method: .post,
+                                                         headers: [.authorization: "Bearer \(inspectorToken)", .contentType: "application/json"],
+                                                         body: .init(string: "{\"action\":\"return\",\"version\":\(reported.version),\"note\":\"Lịch niêm yết chưa có ngày tiếp\"}"))
+            #expect(returned.status == .ok && returned.text.contains("\"status\":\"in_progress\""))
+            // … and plans a re-inspection from the minutes; its page lists what it checks. The unit cannot plan one.
+            #expect(try await leader.post(location + "/reinspect", ["planned_for": h.services.today.description]).status == .forbidden)
+            let again = try await inspector.post(location + "/reinspect", ["planned_for": h.services.today.description])
+            #expect(again.status == .seeOther)
+            let followUp = try #require(try await store.visit(try Self.visitID(again.headers[.location])))
+            #expect(followUp.followsID == id && followUp.kind == .planned && followUp.unitID == committee.id && followUp.status == .planned)
+            let followPage = try await inspector.get("/inspections/\(followUp.id)")
+            #expect(followPage.text.contains("id=\"followed-list\"") && followPage.text.contains("Niêm yết lịch tiếp công dân của Chủ tịch"))
+            #expect(try await leader.get("/inspections/\(followUp.id)").status == .notFound)
+
             // Coverage: the province's year counts Gia Hưng.
             let coverage = try await inspector.get("/inspections/coverage")
             #expect(coverage.status == .ok && coverage.text.contains("id=\"coverage-ratio\">1/3<"))

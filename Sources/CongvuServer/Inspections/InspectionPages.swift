@@ -107,6 +107,12 @@ struct InspectionPage: Page {
     var verified: Bool?
     var now: String
     var min_due: String
+    /// A re-inspection: the earlier minutes' recommendations it checks.
+    var followed: [RecommendationView]
+    var has_followed: Bool
+    var follows_id: Int64?
+    var can_reinspect: Bool
+    var open_recommendations: Int
 }
 
 /// The minutes (biên bản kiểm tra) on A4.

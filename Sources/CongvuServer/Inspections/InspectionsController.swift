@@ -25,6 +25,7 @@ struct InspectionsController {
         group.post(":id/finalise", use: finalise)
         group.post(":id/addenda", use: addendum)
         group.get(":id/minutes", use: minutes)
+        group.post(":id/reinspect", use: reinspect)
     }
 
     // MARK: List and new visits
@@ -214,6 +215,26 @@ struct InspectionsController {
         }
     }
 
+    /// A re-inspection of the minutes' open recommendations, planned for a day: the same unit, body
+    /// and plan, today's checklist; its page lists the recommendations to check.
+    func reinspect(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let v = try await recordable(context)
+        guard v.status == .finalised, v.kind != .dutyCheck, try context.signedIn().allows(.inspect, at: v.unitPath),
+              let body = try await inspections.units.get(v.bodyID) else { throw Forbidden() }
+        do {
+            guard let day = Day(form["planned_for"]), day >= inspections.today else { throw ValidationErrors([FieldError("planned_for", "date_invalid")]) }
+            let checklist = try await store.currentChecklist(body: body, by: context.actor)
+            let id = try await store.create(bodyID: v.bodyID, unitID: v.unitID, kind: .planned, checklistID: checklist.id, plannedFor: day, planID: v.planID,
+                                            follows: v.id, year: day.year, by: context.actor)
+            return HTMLPage.redirect("/inspections/\(id)")
+        } catch {
+            var view = FormView(values: ["planned_for": form["planned_for"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(v.id, context, form: view, status: .badRequest)
+        }
+    }
+
     // MARK: The visit page
 
     func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -236,6 +257,10 @@ struct InspectionsController {
                                     needs_mark: InspectionRoll.needsMark(line.state))
         }
         let verified = record.visit.status == .finalised ? try await store.verify(id) : nil
+        // A re-inspection shows what it checks: the earlier minutes' recommendations and their tasks.
+        var followed: VisitRecord?
+        if let earlier = record.visit.followsID { followed = try await store.record(earlier) }
+        let openRecommendations = record.recommendations.filter { $0.taskStatus?.isOpen ?? false }.count
         return try inspections.views.page(InspectionPage(
             form: form, visit: view(record.visit, locale), planned: record.visit.status == .planned, open: open,
             finalised: record.visit.status == .finalised, can_record: mayRecord && record.visit.status != .finalised,
@@ -248,7 +273,12 @@ struct InspectionsController {
             owners: FormView.options(record.roll.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: form.values["owner"] ?? ""),
             addenda: record.addenda.map { .init(at: Instant.display($0.at), actor: $0.actorName, text: $0.text) }, has_addenda: !record.addenda.isEmpty,
             verified: verified, now: Instant.formatLocal(Date()).replacingOccurrences(of: " ", with: "T"),
-            min_due: inspections.today.description), context, status: status)
+            min_due: inspections.today.description,
+            followed: followed.map { recommendations($0, locale) } ?? [], has_followed: !(followed?.recommendations.isEmpty ?? true),
+            follows_id: record.visit.followsID,
+            can_reinspect: mayRecord && record.visit.status == .finalised && record.visit.kind != .dutyCheck && p.allows(.inspect, at: record.visit.unitPath)
+                && openRecommendations > 0,
+            open_recommendations: openRecommendations), context, status: status)
     }
 
     /// What the system already knows for the items that have a source, as a line and a link.

@@ -39,6 +39,6 @@ public enum Schema {
         taskFilesAndSeries, taskStatusIndex, notifications,      // 24–26
         notificationAddresses,                                   // 27
         notificationRouting,                                     // 28
-        inspections, dutyReports,                                // 29–30
+        inspections, dutyReports, reinspections,                 // 29–31
     ]
 }

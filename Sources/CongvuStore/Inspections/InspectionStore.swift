@@ -27,6 +27,8 @@ public struct InspectionVisit: Sendable, Equatable {
     public var finalisedBy: String
     public var createdBy: String
     public var version: Int
+    /// For a re-inspection: the visit whose open recommendations it checks.
+    public var followsID: Int64?
 
     /// The day the visit happened, or is planned for.
     public var day: Day? { startedAt.map { Day($0, in: CivilTime.vietnam) } ?? plannedFor }
@@ -219,7 +221,7 @@ public struct InspectionStore: Sendable {
             conclusions: try row.decode(column: "conclusions", as: String.self), number: try row.optional("number", as: Int.self),
             contentHash: try row.optional("content_hash", as: String.self), finalisedAt: try row.optionalInstant("finalised_at"),
             finalisedBy: try row.optional("finalised_by", as: String.self) ?? "", createdBy: try row.decode(column: "created_by", as: String.self),
-            version: try row.decode(column: "version", as: Int.self))
+            version: try row.decode(column: "version", as: Int.self), followsID: try row.optional("follows_id", as: Int64.self))
     }
 
     static func selectVisits(_ sql: any SQLDatabase) -> SQLSelectBuilder {
@@ -230,18 +232,21 @@ public struct InspectionStore: Sendable {
 
     /// A new visit, planned (for a day) or unannounced (started at once by `start`), or a duty check.
     public func create(bodyID: Int64, unitID: Int64, kind: InspectionKind, checklistID: Int64, plannedFor: Day?, week: DutyWeek? = nil,
-                       planID: Int64? = nil, year: Int, by actor: Actor) async throws -> Int64 {
+                       planID: Int64? = nil, follows: Int64? = nil, year: Int, by actor: Actor) async throws -> Int64 {
         let dbKind = database.kind
         return try await database.write { sql in
             let row = try await sql.insert(into: "inspection_visits")
-                .columns("body_id", "plan_id", "unit_id", "kind", "status", "checklist_id", "year", "planned_for", "week_start", "created_at", "created_by")
+                .columns("body_id", "plan_id", "unit_id", "kind", "status", "checklist_id", "year", "planned_for", "week_start", "follows_id", "created_at",
+                         "created_by")
                 .values(SQLBind(bodyID), SQLBind(planID), SQLBind(unitID), SQLBind(kind.rawValue), SQLBind(VisitStatus.planned.rawValue), SQLBind(checklistID),
-                        SQLBind(year), SQLBind(plannedFor?.description), SQLBind(week?.start.description), SQLBind(Instant.now()), SQLBind(actor.name))
+                        SQLBind(year), SQLBind(plannedFor?.description), SQLBind(week?.start.description), SQLBind(follows), SQLBind(Instant.now()),
+                        SQLBind(actor.name))
                 .returning("id").first()
             let id = try row!.decode(column: "id", as: Int64.self)
             try await AuditLog.append(.init(action: .create, objectType: "inspection_visit", objectID: String(id),
                                             after: AuditJSON.encode(["unit_id": String(unitID), "kind": kind.rawValue, "body_id": String(bodyID),
-                                                                     "planned_for": plannedFor?.description ?? ""])),
+                                                                     "planned_for": plannedFor?.description ?? "",
+                                                                     "follows": follows.map(String.init) ?? ""])),
                                       by: actor, in: sql, kind: dbKind)
             return id
         }

@@ -181,3 +181,10 @@ extension Schema {
         """,
     ])
 }
+
+extension Schema {
+    /// A re-inspection names the visit whose open recommendations it checks.
+    static let reinspections = Migration(version: 31, name: "reinspections", sql: [
+        "ALTER TABLE inspection_visits ADD COLUMN follows_id BIGINT REFERENCES inspection_visits(id)",
+    ])
+}
