@@ -156,6 +156,10 @@ import Testing
         let photoSHA = try services.inspections.photos.write(Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + Data("JFIF Gia Vân".utf8))
         try await inspections.addPhoto(visit, code: "badges", sha256: photoSHA, ext: "jpg", size: 18, by: actor)
         ids["/inspections/"] = String(visit)
+        let decision = try services.inspections.files.write(Data("%PDF-1.4 quyết định".utf8))
+        ids["/inspections/plans/"] = String(try await inspections.createPlan(
+            bodyID: province.id, year: services.today.year, PlanDraft(title: "Kế hoạch", units: [communeB.id: 1], team: [person.id: .leader]),
+            decisionFile: decision + ".pdf", by: actor))
         ids["/api/v1/inspections/"] = String(visit)
         var fixtures = Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant),
                                 unitB: String(committeeB.id), file: String(file))

@@ -174,6 +174,26 @@ import Testing
             #expect(coverage.status == .ok && coverage.text.contains("id=\"coverage-ratio\">1/3<"))
             let workbook = try await inspector.get("/inspections/coverage.xlsx")
             #expect(workbook.status == .ok && workbook.headers[.contentType]?.contains("spreadsheetml") == true)
+            // A plan for the year, with the decision that formed the team: a plan without a leader is refused.
+            let communeA = try #require(committee.parentID)
+            let (noLeaderHeaders, noLeaderBody) = Browser.multipart(["_csrf": inspector.csrf, "title": "Kế hoạch bổ sung", "unit": String(communeA)],
+                                                                    file: Data(), name: "decision", filename: "")
+            let noLeader = try await inspector.request("/inspections/plans", method: .post, headers: noLeaderHeaders, body: noLeaderBody)
+            #expect(noLeader.status == .badRequest && noLeader.text.contains("đúng một trưởng đoàn"))
+            let (planHeaders, planBody) = Browser.multipart(["_csrf": inspector.csrf, "title": "Kế hoạch kiểm tra công vụ quý IV", "unit": String(communeA),
+                                                             "visits": "2", "leader": String(team.leader.id), "secretary": String(team.secretary.id),
+                                                             "decision_number": "301/QĐ-UBND", "decision_date": "2026-10-01"],
+                                                            file: Data("%PDF-1.4 quyết định".utf8), name: "decision", filename: "qd.pdf")
+            #expect(try await inspector.request("/inspections/plans", method: .post, headers: planHeaders, body: planBody).status == .seeOther)
+            let province = try await h.unit(code: "37")
+            let plan = try #require(try await store.plans(bodyID: province.id, year: h.services.today.year).first)
+            #expect(plan.draft.team == [team.leader.id: .leader, team.secretary.id: .secretary] && plan.draft.units.values.first == 2)
+            let withPlan = try await inspector.get("/inspections/coverage")
+            #expect(withPlan.text.contains("Kế hoạch kiểm tra công vụ quý IV") && withPlan.text.contains("301/QĐ-UBND"))
+            let file = try await inspector.get("/inspections/plans/\(plan.id)/decision")
+            #expect(file.status == .ok && file.headers[.contentType] == "application/pdf")
+            #expect(try await leader.get("/inspections/plans/\(plan.id)/decision").status == .forbidden)
+
             // The inspector's home card.
             #expect(try await inspector.get("/").text.contains("Kiểm tra công vụ"))
         }

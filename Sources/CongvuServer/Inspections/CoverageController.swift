@@ -13,6 +13,8 @@ struct CoverageController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("coverage", use: coverage)
         group.get("coverage.xlsx", use: coverageWorkbook)
+        group.post("plans", use: createPlan)
+        group.get("plans/:id/decision", use: decision)
         group.get("duty", use: duty)
         group.post("duty/roster", use: saveRoster)
         group.post("duty/swap", use: swap)
@@ -46,7 +48,21 @@ struct CoverageController {
 
     func coverage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (body, bodies, r) = try await report(request, context)
+        return try await renderCoverage(body, bodies: bodies, r, context)
+    }
+
+    func renderCoverage(_ body: OrgUnit, bodies: [OrgUnit], _ r: CoverageReport, _ context: AppRequestContext, form: FormView = FormView(),
+                        status: HTTPResponse.Status = .ok) async throws -> Response {
         let locale = context.locale
+        let p = try context.signedIn()
+        let mayPlan = p.allows(.inspect, at: body.path)
+        var team: [Option] = [], scope: [Option] = []
+        if mayPlan {
+            let posts = try await inspections.attendance.verdicts.posts(scopes: [body.path], first: inspections.today, last: inspections.today)
+            team = FormView.options(posts.filter { $0.unitID == body.id }.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: "")
+            let children = try await inspections.units.list(scopes: [body.path]).filter { $0.parentID == body.id && $0.isActive(on: inspections.today) }
+            scope = FormView.options(children.map { (value: String($0.id), label: $0.name) }, selected: "")
+        }
         let names = Dictionary(r.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         func bars(_ counts: [(String, Int)]) -> [CoveragePage.Count] {
             let top = max(counts.map(\.1).max() ?? 1, 1)
@@ -60,7 +76,8 @@ struct CoverageController {
                 if let person = try await inspections.people.get(id) { team.append("\(person.person.fullName) (\(catalogs.label("team_role", role.rawValue, locale)))") }
             }
             let decision = plan.draft.decisionNumber.isEmpty ? nil : [plan.draft.decisionNumber, plan.draft.decisionDate?.vietnamese ?? ""].filter { !$0.isEmpty }.joined(separator: " · ")
-            planViews.append(.init(title: plan.draft.title, decision: decision, units: plan.draft.units.count, team: team.joined(separator: ", ")))
+            planViews.append(.init(title: plan.draft.title, decision: decision, units: plan.draft.units.count, team: team.joined(separator: ", "),
+                                   file: plan.decisionFile == nil ? nil : "/inspections/plans/\(plan.id)/decision"))
         }
         return try inspections.views.page(CoveragePage(
             body: .init(id: body.id, name: body.name), bodies: FormView.options(bodies.map { (value: String($0.id), label: $0.name) }, selected: String(body.id)),
@@ -72,7 +89,53 @@ struct CoverageController {
             kinds: bars(RollFinding.allCases.map { (catalogs.label("finding", $0.rawValue, locale), r.violationsByKind[$0] ?? 0) }),
             people: r.violationsByPerson.prefix(20).map { .init(name: $0.fullName, unit: $0.unitName, count: $0.count) },
             has_people: !r.violationsByPerson.isEmpty, open: r.recommendationsOpen, overdue: r.recommendationsOverdue, done: r.recommendationsDone,
-            visits: r.visits, plans: planViews, has_plans: !planViews.isEmpty), context)
+            visits: r.visits, plans: planViews, has_plans: !planViews.isEmpty,
+            form: form, can_plan: mayPlan, candidates: team, scope_units: scope), context, status: status)
+    }
+
+    /// A yearly plan of the body: its units and visits, themes, the team and the decision (with its file).
+    func createPlan(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (body, bodies, r) = try await report(request, context)
+        guard try context.signedIn().allows(.inspect, at: body.path) else { throw Forbidden() }
+        do {
+            let visits = Int(form.int("visits") ?? 1)
+            let inScope = Set(try await inspections.units.list(scopes: [body.path]).filter { $0.parentID == body.id }.map(\.id))
+            let units = form.all("unit").compactMap { Int64($0) }
+            guard units.allSatisfy(inScope.contains) else { throw ValidationErrors([FieldError("units", "out_of_range")]) }
+            var team: [Int64: TeamRole] = [:]
+            for id in form.all("member").compactMap({ Int64($0) }) { team[id] = .member }
+            if let id = form.int("secretary") { team[id] = .secretary }
+            if let id = form.int("leader") { team[id] = .leader }
+            let people = Set(try await inspections.attendance.verdicts.posts(scopes: [body.path], first: inspections.today, last: inspections.today)
+                .filter { $0.unitID == body.id }.map(\.personID))
+            guard team.keys.allSatisfy(people.contains) else { throw ValidationErrors([FieldError("team", "out_of_range")]) }
+            var file: String?
+            if let upload = form.files["decision"], !upload.content.isEmpty {
+                let kind = try UploadedFile.accept(upload.content, kinds: ["pdf", "jpg", "png"], limit: 10 * 1024 * 1024, field: "decision", messages: "attachment")
+                file = try inspections.files.write(upload.content) + "." + kind.ext
+            }
+            let draft = PlanDraft(title: form["title"], themes: form["themes"], decisionNumber: form["decision_number"], decisionDate: Day(form["decision_date"]),
+                                  units: Dictionary(uniqueKeysWithValues: units.map { ($0, visits) }), team: team)
+            _ = try await store.createPlan(bodyID: body.id, year: r.year, draft, decisionFile: file, by: context.actor)
+            return HTMLPage.redirect("/inspections/coverage?body=\(body.id)&year=\(r.year)")
+        } catch {
+            var view = FormView(values: ["title": form["title"], "themes": form["themes"], "decision_number": form["decision_number"],
+                                         "decision_date": form["decision_date"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderCoverage(body, bodies: bodies, r, context, form: view, status: .badRequest)
+        }
+    }
+
+    /// The decision's file, for whoever reads the body's coverage.
+    func decision(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let plan = try await store.plan(id), let file = plan.decisionFile,
+              let body = try await inspections.units.get(plan.bodyID) else { throw StoreError.notFound("plan") }
+        let p = try context.signedIn()
+        guard p.allows(.inspect, at: body.path) || p.allows(.viewInspections, at: body.path) else { throw Forbidden() }
+        let sha = String(file.prefix { $0 != "." })
+        guard let data = inspections.files.read(sha: sha) else { throw StoreError.notFound("plan") }
+        return UploadedFile.response(data, name: "quyet-dinh-\(plan.id).\(file.split(separator: ".").last ?? "pdf")")
     }
 
     func coverageWorkbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {

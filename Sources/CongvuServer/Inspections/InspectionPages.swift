@@ -143,7 +143,7 @@ struct CoveragePage: Page {
     struct Line: Decodable { var name: String; var visits: Int; var last: String?; var never: Bool }
     struct Count: Decodable { var label: String; var count: Int; var width: Int }
     struct Person: Decodable { var name: String; var unit: String; var count: Int }
-    struct Plan: Decodable { var title: String; var decision: String?; var units: Int; var team: String }
+    struct Plan: Decodable { var title: String; var decision: String?; var units: Int; var team: String; var file: String? }
     var body: UnitRef
     var bodies: [Option]
     var year: Int
@@ -162,6 +162,11 @@ struct CoveragePage: Page {
     var visits: Int
     var plans: [Plan]
     var has_plans: Bool
+    var form: FormView
+    /// Inspectors of the body may add a plan: its units, team candidates (people posted at the body).
+    var can_plan: Bool
+    var candidates: [Option]
+    var scope_units: [Option]
 }
 
 /// The weekly duty unit: the roster, who is on duty, the week's checks per department.

@@ -13,6 +13,8 @@ public struct InspectionServices: FeatureServices {
     let attendance: AttendanceServices
     /// Photos taken on visits, stored once by SHA-256 outside the web root.
     let photos: ContentFiles
+    /// Plans' decisions (the file of the decision that formed the team), stored the same way.
+    let files: ContentFiles
     /// The task mechanism: who gives tasks where, written duties, tasks left without a lead, the
     /// Weekly Duty Book's key tasks.
     let taskServices: TaskServices
@@ -24,6 +26,7 @@ public struct InspectionServices: FeatureServices {
         self.attendance = attendance
         store = InspectionStore(database: shared.database)
         photos = ContentFiles(directory: shared.dataPath("inspection-photos"))
+        files = ContentFiles(directory: shared.dataPath("inspection-files"))
         self.taskServices = taskServices
         procedures = ProcedureStore(database: shared.database)
     }

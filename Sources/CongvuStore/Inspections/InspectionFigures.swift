@@ -212,19 +212,23 @@ public struct InspectionPlan: Sendable, Equatable {
     public var bodyID: Int64
     public var year: Int
     public var draft: PlanDraft
+    /// The decision's file in the file store (SHA-256 and extension), if one was attached.
+    public var decisionFile: String?
 }
 
 extension InspectionStore {
     // MARK: Plans
 
-    public func createPlan(bodyID: Int64, year: Int, _ draft: PlanDraft, by actor: Actor) async throws -> Int64 {
+    /// A plan with its units and team; `decisionFile` names the decision's file already written to
+    /// the file store (`<sha256>.<ext>`).
+    public func createPlan(bodyID: Int64, year: Int, _ draft: PlanDraft, decisionFile: String? = nil, by actor: Actor) async throws -> Int64 {
         let d = try draft.validate()
         let kind = database.kind
         return try await database.write { sql in
             let row = try await sql.insert(into: "inspection_plans")
-                .columns("body_id", "year", "title", "themes", "decision_number", "decision_date", "created_at", "created_by")
+                .columns("body_id", "year", "title", "themes", "decision_number", "decision_date", "decision_file", "created_at", "created_by")
                 .values(SQLBind(bodyID), SQLBind(year), SQLBind(d.title), SQLBind(d.themes), SQLBind(d.decisionNumber), SQLBind(d.decisionDate?.description),
-                        SQLBind(Instant.now()), SQLBind(actor.name))
+                        SQLBind(decisionFile), SQLBind(Instant.now()), SQLBind(actor.name))
                 .returning("id").first()
             let id = try row!.decode(column: "id", as: Int64.self)
             for (unit, n) in d.units.sorted(by: { $0.key < $1.key }) {
@@ -241,9 +245,18 @@ extension InspectionStore {
     }
 
     public func plans(bodyID: Int64, year: Int) async throws -> [InspectionPlan] {
+        try await plans { $0.where("body_id", .equal, bodyID).where("year", .equal, year) }
+    }
+
+    public func plan(_ id: Int64) async throws -> InspectionPlan? {
+        try await plans { $0.where("id", .equal, id) }.first
+    }
+
+    func plans(_ filter: @escaping @Sendable (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [InspectionPlan] {
         try await database.read { sql in
             var plans: [InspectionPlan] = []
-            for row in try await sql.select().column("*").from("inspection_plans").where("body_id", .equal, bodyID).where("year", .equal, year).orderBy("id").all() {
+            for row in try await filter(sql.select().column("*").from("inspection_plans")).orderBy("id").all() {
+                let bodyID = try row.decode(column: "body_id", as: Int64.self), year = try row.decode(column: "year", as: Int.self)
                 let id = try row.decode(column: "id", as: Int64.self)
                 var units: [Int64: Int] = [:], team: [Int64: TeamRole] = [:]
                 for u in try await sql.select().column("*").from("inspection_plan_units").where("plan_id", .equal, id).all() {
@@ -255,7 +268,7 @@ extension InspectionStore {
                 plans.append(InspectionPlan(id: id, bodyID: bodyID, year: year, draft: PlanDraft(
                     title: try row.decode(column: "title", as: String.self), themes: try row.decode(column: "themes", as: String.self),
                     decisionNumber: try row.decode(column: "decision_number", as: String.self), decisionDate: try row.day("decision_date"),
-                    units: units, team: team)))
+                    units: units, team: team), decisionFile: try row.optional("decision_file", as: String.self)))
             }
             return plans
         }
