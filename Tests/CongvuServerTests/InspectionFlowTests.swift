@@ -194,6 +194,19 @@ import Testing
             #expect(file.status == .ok && file.headers[.contentType] == "application/pdf")
             #expect(try await leader.get("/inspections/plans/\(plan.id)/decision").status == .forbidden)
 
+            // The province's checklist: an item added makes a new version; the locked minutes keep theirs.
+            #expect(try await leader.get("/inspections/checklist").status == .forbidden)
+            let badCode = try await inspector.post("/inspections/checklist", ["code": "cờ đỏ", "theme": "office", "text": "Treo cờ"])
+            #expect(badCode.status == .badRequest && badCode.text.contains("chữ không dấu"))
+            #expect(try await inspector.post("/inspections/checklist", ["code": "flag_raised", "theme": "office", "text": "Treo cờ Tổ quốc đúng quy định"]).status == .seeOther)
+            let newer = try await store.currentChecklist(body: province, by: Actor(id: nil, name: "test"))
+            #expect(newer.version == checklist.version + 1 && newer.items.last?.text == "Treo cờ Tổ quốc đúng quy định")
+            #expect(try await store.record(id)?.checklist.id == checklist.id)
+            #expect(try await store.verify(id))
+            #expect(try await inspector.post("/inspections/checklist", ["remove": "dress"]).status == .seeOther)
+            #expect(try await store.currentChecklist(body: province, by: Actor(id: nil, name: "test")).items.contains { $0.code == "dress" } == false)
+            #expect(try await inspector.get("/inspections/checklist").text.contains("Treo cờ Tổ quốc đúng quy định"))
+
             // The inspector's home card.
             #expect(try await inspector.get("/").text.contains("Kiểm tra công vụ"))
         }

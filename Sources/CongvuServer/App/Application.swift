@@ -116,6 +116,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     DutyBookController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     DutiesController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     CoverageController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
+    ChecklistController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

@@ -21,7 +21,7 @@ enum Pages {
         OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
         RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
         // Inspections
-        InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self,
+        InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self, ChecklistPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }
