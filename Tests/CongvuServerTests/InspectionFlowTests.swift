@@ -120,7 +120,9 @@ import Testing
             let taskID = try #require(done.recommendations.first?.taskID)
             let task = try #require(try await h.services.tasks.tasks.get(taskID))
             #expect(task.task.ownerID == owner && task.task.assignerID == team.leader.id && task.task.source.kind == .inspection)
-            // The early one sees the case on their explanations, the owner the task on their list.
+            // The case says which minutes opened it and what the team found.
+            let casePage = try await inspector.get("/explanations/\(caseID)")
+            #expect(casePage.status == .ok && casePage.text.contains("id=\"explanation-origin\"") && casePage.text.contains("Có chấm công nhưng không có mặt"))
             #expect(try await store.verify(id))
 
             // Now the unit sees its minutes; another commune does not.

@@ -99,8 +99,13 @@ struct ExplanationsController {
     func render(_ r: ExplanationRow, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, form: FormView = FormView()) async throws -> Response {
         let p = try context.signedIn()
         let mayDecide = try await attendance.mayDecide(p, personID: r.explanation.personID)
+        // A case an inspection opened says which minutes and what the team found.
+        let origin = try await InspectionStore(database: attendance.database).origin(explanationID: r.explanation.id).map { o in
+            ExplanationPage.Origin(visit_id: o.visitID, number: o.number.map { "\($0)/\(o.year)" } ?? "",
+                                   finding: catalogs.label("finding", o.kind.rawValue, context.locale))
+        }
         return try attendance.views.page(ExplanationPage(
-            form: form, case: row(r, context.locale),
+            form: form, case: row(r, context.locale), origin: origin,
             can_explain: r.explanation.status == .open && p.personID == r.explanation.personID,
             can_decide: r.explanation.status == .explained && mayDecide), context, status: status)
     }
@@ -187,8 +192,11 @@ struct ExplanationsPage: Page {
 
 struct ExplanationPage: Page {
     static let template = "explanation"
+    /// The inspection whose minutes opened (or joined) the case.
+    struct Origin: Decodable { var visit_id: Int64; var number: String; var finding: String }
     var form: FormView
     var `case`: ExplanationCase
+    var origin: Origin?
     var can_explain: Bool
     var can_decide: Bool
 }

@@ -366,3 +366,17 @@ extension InspectionStore {
         }
     }
 }
+
+extension InspectionStore {
+    /// The finalised visit and finding an explanation case was opened on (or linked to), if any.
+    public func origin(explanationID: Int64) async throws -> (visitID: Int64, number: Int?, year: Int, kind: RollFinding)? {
+        try await database.read { sql in
+            guard let row = try await sql.select().column(col("x.visit_id")).column(col("x.kind")).column(col("v.number")).column(col("v.year"))
+                .from(SQLAlias(SQLIdentifier("inspection_violations"), as: SQLIdentifier("x")))
+                .join(SQLAlias(SQLIdentifier("inspection_visits"), as: SQLIdentifier("v")), on: SQLRaw("v.id = x.visit_id"))
+                .where(col("x.explanation_id"), .equal, SQLBind(explanationID)).orderBy(col("x.id")).first(),
+                  let kind = RollFinding(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+            return (try row.decode(column: "visit_id", as: Int64.self), try row.optional("number", as: Int.self), try row.decode(column: "year", as: Int.self), kind)
+        }
+    }
+}
