@@ -15,16 +15,8 @@ struct ChecklistController {
         group.post("checklist", use: change)
     }
 
-    /// The body asked for (`body`, default the first) among the units where the principal inspects.
     func body(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit]) {
-        let p = try context.signedIn()
-        var bodies: [OrgUnit] = []
-        for grant in p.grants where grant.role.permissions.contains(.inspect) {
-            if let u = try await inspections.units.get(grant.unitID), !bodies.contains(where: { $0.id == u.id }) { bodies.append(u) }
-        }
-        let asked = request.uri.queryParameters["body"].flatMap { Int64($0) }
-        guard let body = asked.flatMap({ id in bodies.first { $0.id == id } }) ?? (asked == nil ? bodies.first : nil) else { throw Forbidden() }
-        return (body, bodies)
+        try await inspections.body(request, try context.signedIn(), permissions: [.inspect])
     }
 
     func show(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -26,22 +26,8 @@ struct CoverageController {
 
     // MARK: Coverage
 
-    /// The bodies the principal may read coverage for: where they inspect or read inspections.
-    func bodies(_ p: Principal) async throws -> [OrgUnit] {
-        let scopes = TaskServices.roots(p.scopes(for: .inspect) + p.scopes(for: .viewInspections))
-        guard !scopes.isEmpty else { throw Forbidden() }
-        var units: [OrgUnit] = []
-        for grant in p.grants where grant.role.permissions.contains(.inspect) || grant.role.permissions.contains(.viewInspections) {
-            if let u = try await inspections.units.get(grant.unitID), !units.contains(where: { $0.id == u.id }) { units.append(u) }
-        }
-        return units
-    }
-
     func report(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], CoverageReport) {
-        let p = try context.signedIn()
-        let bodies = try await bodies(p)
-        let asked = request.uri.queryParameters["body"].flatMap { Int64($0) }
-        guard let body = asked.flatMap({ id in bodies.first { $0.id == id } }) ?? (asked == nil ? bodies.first : nil) else { throw Forbidden() }
+        let (body, bodies) = try await inspections.body(request, try context.signedIn(), permissions: [.inspect, .viewInspections])
         let year = request.uri.queryParameters["year"].flatMap { Int($0) }.flatMap { (2000...2100).contains($0) ? $0 : nil } ?? inspections.today.year
         return (body, bodies, try await store.coverage(body: body, year: year, today: inspections.today))
     }

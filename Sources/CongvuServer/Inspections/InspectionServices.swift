@@ -144,6 +144,19 @@ public struct InspectionServices: FeatureServices {
         return v
     }
 
+    /// The inspecting bodies the principal works for (the units of their grants carrying one of
+    /// `permissions`), and the one a page asks for (`body` in the query; default the first): 403
+    /// for one outside them or when there is none.
+    func body(_ request: Request, _ p: Principal, permissions: Set<Permission>) async throws -> (OrgUnit, [OrgUnit]) {
+        var bodies: [OrgUnit] = []
+        for grant in p.grants where !grant.role.permissions.isDisjoint(with: permissions) {
+            if let u = try await shared.units.get(grant.unitID), !bodies.contains(where: { $0.id == u.id }) { bodies.append(u) }
+        }
+        let asked = request.uri.queryParameters["body"].flatMap { Int64($0) }
+        guard let body = asked.flatMap({ id in bodies.first { $0.id == id } }) ?? (asked == nil ? bodies.first : nil) else { throw Forbidden() }
+        return (body, bodies)
+    }
+
     /// Units whose finalised minutes the principal reads: `viewInspections` scopes and their own posts.
     func readScopes(_ p: Principal) async throws -> [String] {
         var scopes = p.scopes(for: .viewInspections)
