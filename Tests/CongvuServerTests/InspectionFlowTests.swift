@@ -125,7 +125,10 @@ import Testing
             #expect(casePage.status == .ok && casePage.text.contains("id=\"explanation-origin\"") && casePage.text.contains("Có chấm công nhưng không có mặt"))
             #expect(try await store.verify(id))
 
-            // Now the unit sees its minutes; another commune does not.
+            // Now the unit sees its minutes (its chairman was told); another commune does not.
+            let inbox = try await leader.get("/notifications")
+            #expect(inbox.text.contains("Biên bản kiểm tra công vụ đã ký: BB \(done.visit.number ?? 0)/\(done.visit.year) · UBND xã Gia Hưng"))
+            #expect(!(try await elsewhere.get("/notifications")).text.contains("Biên bản kiểm tra công vụ đã ký"))
             let seen = try await leader.get(location)
             #expect(seen.status == .ok && seen.text.contains("Khớp nhật ký kiểm toán"))
             let minutes = try await leader.get(location + "/minutes")

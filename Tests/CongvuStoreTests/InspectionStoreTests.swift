@@ -116,6 +116,7 @@ import Testing
             #expect((report.coverage.inspected, report.coverage.inScope) == (1, 2) && report.coverage.never == [tree.communeB.id])
             #expect(report.failuresByTheme == ["reception": 1])
             #expect(report.violationsByKind == [.punchedNotPresent: 1, .presentNoPunch: 1])
+            #expect(report.violationsByUnit == [tree.communeA.id: 2])
             #expect((report.recommendationsOpen, report.recommendationsOverdue, report.recommendationsDone) == (1, 0, 0))
             let later = try await store.coverage(body: tree.province, year: 2026, today: Day("2027-01-05")!)
             #expect(later.recommendationsOverdue == 1)

@@ -69,7 +69,8 @@ struct CoverageController {
             body: .init(id: body.id, name: body.name), bodies: FormView.options(bodies.map { (value: String($0.id), label: $0.name) }, selected: String(body.id)),
             year: r.year, inspected: r.coverage.inspected, in_scope: r.coverage.inScope,
             percent: r.coverage.inScope == 0 ? 0 : r.coverage.inspected * 100 / r.coverage.inScope,
-            lines: r.coverage.lines.map { .init(name: names[$0.unitID] ?? "", visits: $0.visits, last: $0.last?.vietnamese, never: $0.visits == 0) },
+            lines: r.coverage.lines.map { .init(name: names[$0.unitID] ?? "", visits: $0.visits, last: $0.last?.vietnamese, never: $0.visits == 0,
+                                                violations: r.violationsByUnit[$0.unitID] ?? 0) },
             themes: bars(Checklist.themes.compactMap { t in r.failuresByTheme[t].map { (catalogs.label("checklist_theme", t, locale), $0) } }),
             has_themes: !r.failuresByTheme.isEmpty,
             kinds: bars(RollFinding.allCases.map { (catalogs.label("finding", $0.rawValue, locale), r.violationsByKind[$0] ?? 0) }),
@@ -129,10 +130,11 @@ struct CoverageController {
         let locale = context.locale
         var units = XLSXSheet(name: catalogs.text("coverage_sheet_units", locale))
         units.title = "\(catalogs.text("coverage_title", locale)) · \(body.name) · \(r.year) · \(r.coverage.inspected)/\(r.coverage.inScope)"
-        units.header = ["field_unit", "coverage_visits", "coverage_last"].map { catalogs.text($0, locale) }
-        units.widths = [40, 12, 14]
+        units.header = ["field_unit", "coverage_visits", "coverage_last", "coverage_violations"].map { catalogs.text($0, locale) }
+        units.widths = [40, 12, 14, 12]
         let names = Dictionary(r.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        units.rows = r.coverage.lines.map { [.text(names[$0.unitID] ?? ""), .number(Double($0.visits)), .text($0.last?.vietnamese ?? "")] }
+        units.rows = r.coverage.lines.map { [.text(names[$0.unitID] ?? ""), .number(Double($0.visits)), .text($0.last?.vietnamese ?? ""),
+                                             .number(Double(r.violationsByUnit[$0.unitID] ?? 0))] }
         var people = XLSXSheet(name: catalogs.text("coverage_sheet_people", locale))
         people.header = ["field_full_name", "field_unit", "coverage_violations"].map { catalogs.text($0, locale) }
         people.widths = [30, 36, 12]

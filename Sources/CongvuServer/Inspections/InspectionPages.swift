@@ -140,7 +140,7 @@ struct MinutesPage: Page {
 /// violations, recommendations.
 struct CoveragePage: Page {
     static let template = "inspection_coverage"
-    struct Line: Decodable { var name: String; var visits: Int; var last: String?; var never: Bool }
+    struct Line: Decodable { var name: String; var visits: Int; var last: String?; var never: Bool; var violations: Int }
     struct Count: Decodable { var label: String; var count: Int; var width: Int }
     struct Person: Decodable { var name: String; var unit: String; var count: Int }
     struct Plan: Decodable { var title: String; var decision: String?; var units: Int; var team: String; var file: String? }

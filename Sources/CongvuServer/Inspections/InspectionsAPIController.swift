@@ -54,8 +54,8 @@ struct InspectionsAPIController {
 
     struct CoverageDTO: Codable, ResponseEncodable, SnakeCaseKeyed {
         struct UnitDTO: Codable {
-            var unitId: Int64; var name: String; var visits: Int; var last: String?
-            enum CodingKeys: String, CodingKey { case unitId = "unit_id", name, visits, last }
+            var unitId: Int64; var name: String; var visits: Int; var last: String?; var violations: Int
+            enum CodingKeys: String, CodingKey { case unitId = "unit_id", name, visits, last, violations }
         }
         var bodyId: Int64
         var year: Int
@@ -110,7 +110,8 @@ struct InspectionsAPIController {
         let (body, _, r) = try await CoverageController(inspections: inspections).report(request, context)
         let names = Dictionary(r.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         return CoverageDTO(bodyId: body.id, year: r.year, inspected: r.coverage.inspected, inScope: r.coverage.inScope, visits: r.visits,
-                           units: r.coverage.lines.map { .init(unitId: $0.unitID, name: names[$0.unitID] ?? "", visits: $0.visits, last: $0.last?.description) },
+                           units: r.coverage.lines.map { .init(unitId: $0.unitID, name: names[$0.unitID] ?? "", visits: $0.visits, last: $0.last?.description,
+                                                                violations: r.violationsByUnit[$0.unitID] ?? 0) },
                            failuresByTheme: r.failuresByTheme, violationsByKind: Dictionary(uniqueKeysWithValues: r.violationsByKind.map { ($0.key.rawValue, $0.value) }),
                            recommendationsOpen: r.recommendationsOpen, recommendationsOverdue: r.recommendationsOverdue, recommendationsDone: r.recommendationsDone)
     }

@@ -23,6 +23,8 @@ public struct CoverageReport: Sendable {
     public var failuresByTheme: [String: Int]
     public var violationsByKind: [RollFinding: Int]
     public var violationsByPerson: [PersonLine]
+    /// Violations per unit in scope (each visit's counted for the unit in scope it lies in).
+    public var violationsByUnit: [Int64: Int]
     public var recommendationsOpen: Int
     public var recommendationsOverdue: Int
     public var recommendationsDone: Int
@@ -95,18 +97,21 @@ extension InspectionStore {
                 byTheme[theme, default: 0] += try f.decode(column: "n", as: Int.self)
             }
             let violationRows = try await sql.select().column(col("x.kind")).column(col("x.person_id")).column(col("p.full_name")).column(col("u.name"), as: "unit_name")
+                .column(col("u.path"))
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                 .from(SQLAlias(SQLIdentifier("inspection_violations"), as: SQLIdentifier("x")))
                 .join(SQLAlias(SQLIdentifier("inspection_visits"), as: SQLIdentifier("v")), on: SQLRaw("v.id = x.visit_id"))
                 .join(SQLAlias(SQLIdentifier("people"), as: SQLIdentifier("p")), on: SQLRaw("p.id = x.person_id"))
                 .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = v.unit_id"))
                 .where(col("v.body_id"), .equal, SQLBind(body.id)).where(col("v.year"), .equal, SQLBind(year))
-                .groupBy(col("x.kind")).groupBy(col("x.person_id")).groupBy(col("p.full_name")).groupBy(col("u.name")).all()
-            var byKind: [RollFinding: Int] = [:]
+                .groupBy(col("x.kind")).groupBy(col("x.person_id")).groupBy(col("p.full_name")).groupBy(col("u.name")).groupBy(col("u.path")).all()
+            var byKind: [RollFinding: Int] = [:], byUnit: [Int64: Int] = [:]
             var byPerson: [Int64: CoverageReport.PersonLine] = [:]
             for r in violationRows {
                 let n = try r.decode(column: "n", as: Int.self), id = try r.decode(column: "person_id", as: Int64.self)
                 if let k = RollFinding(rawValue: try r.decode(column: "kind", as: String.self)) { byKind[k, default: 0] += n }
+                let path = try r.decode(column: "path", as: String.self)
+                if let unit = units.first(where: { path.hasPrefix($0.path) }) { byUnit[unit.id, default: 0] += n }
                 let line = CoverageReport.PersonLine(personID: id, fullName: try r.decode(column: "full_name", as: String.self),
                                                      unitName: try r.decode(column: "unit_name", as: String.self), count: 0)
                 byPerson[id, default: line].count += n
@@ -126,7 +131,7 @@ extension InspectionStore {
             }
             return CoverageReport(year: year, units: units, coverage: Coverage.of(units: units.map(\.id), visits: visits), failuresByTheme: byTheme,
                                   violationsByKind: byKind,
-                                  violationsByPerson: byPerson.values.sorted { ($1.count, $0.fullName) < ($0.count, $1.fullName) },
+                                  violationsByPerson: byPerson.values.sorted { ($1.count, $0.fullName) < ($0.count, $1.fullName) }, violationsByUnit: byUnit,
                                   recommendationsOpen: open, recommendationsOverdue: overdue, recommendationsDone: done, visits: visits.count)
         }
     }

@@ -528,6 +528,12 @@ public struct InspectionStore: Sendable {
             let hash = AuditLog.sha256(Self.canonical(record))
             try await sql.update("inspection_visits").set("content_hash", to: hash).where("id", .equal, id).run()
             record.visit.contentHash = hash
+            // The inspected unit's leaders (the nearest above it) learn the minutes are there.
+            let leaders = try await NotificationStore.nearest([.leader], over: [record.visit.unitPath], in: sql)
+            try await NotificationStore.raise(
+                NotificationDraft(key: NotificationKey(.inspectionMinutes, recordType: "inspection_visit", recordID: id), unitID: record.visit.unitID,
+                                  params: ["subject": "\(reference) · \(record.visit.unitName)"], link: "/inspections/\(id)"),
+                toPeople: leaders, at: now, in: sql)
             try await AuditLog.append(.init(action: .update, objectType: "inspection_minutes", objectID: String(id),
                                             after: AuditJSON.encode(["status": "finalised", "number": String(next), "content_hash": hash,
                                                                      "violations": String(record.violations.count),
