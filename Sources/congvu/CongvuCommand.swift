@@ -169,16 +169,24 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the hash chain, hold it against its keyed checkpoints and name the first broken record.")
+            abstract: "Recompute the hash chain, hold it against its keyed checkpoints and name the first broken record; recompute every finalised inspection minutes' hash.")
         @OptionGroup var settings: Settings
 
         func run() async throws {
-            let verdict = try await CLI.withServices(settings) { try await $0.audit.verify(against: $0.auditCheckpoints) }
+            let (verdict, minutes) = try await CLI.withServices(settings) {
+                (try await $0.audit.verify(against: $0.auditCheckpoints), try await $0.inspections.store.verifyAll())
+            }
             switch verdict {
             case .intact(let count):
                 print("Audit chain intact: \(count) records.")
             case .broken(let seq, let problem):
                 print("Audit chain broken at record \(seq) (\(problem)).")
+                throw ExitCode(2)
+            }
+            if minutes.broken.isEmpty {
+                print("Inspection minutes: \(minutes.checked) finalised, all match their hash.")
+            } else {
+                print("Inspection minutes changed since they were finalised: \(minutes.broken.map(String.init).joined(separator: ", ")).")
                 throw ExitCode(2)
             }
         }

@@ -717,10 +717,16 @@ class Checks:
             with open(picture, "wb") as f:
                 f.write(bytes([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + b"JFIF bang niem yet")
             phone.get(visit_url)
+            # The photo is taken where there is no signal: it waits in the browser, then goes.
+            phone.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
             photo_form = phone.find_element(By.CSS_SELECTOR, "#item-reception_schedule form[data-photo]")
             photo_form.find_element(By.NAME, "photo").send_keys(picture)
             photo_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+            WebDriverWait(phone, 5).until(lambda d: d.find_element(By.ID, "visit-queue").is_displayed())
+            assert not phone.find_elements(By.CSS_SELECTOR, "#item-reception_schedule a[href*='/photos/']")
+            phone.set_network_conditions(offline=False, latency=0, download_throughput=500 * 1024, upload_throughput=500 * 1024)
+            phone.execute_script("window.dispatchEvent(new Event('online'))")
+            WebDriverWait(phone, 20, ignored_exceptions=RELOADING).until(
                 lambda d: d.find_elements(By.CSS_SELECTOR, "#item-reception_schedule a[href*='/photos/']"))
             assert page_text(phone, "#unanswered").strip() == "0", page_text(phone, "#items")
 

@@ -578,6 +578,18 @@ public struct InspectionStore: Sendable {
         }
     }
 
+    /// Every finalised minutes' hash recomputed from its rows (and held against the audit chain):
+    /// how many were checked, and those that no longer match. `congvu audit verify` runs it.
+    public func verifyAll() async throws -> (checked: Int, broken: [Int64]) {
+        let ids = try await database.read { sql in
+            try await sql.select().column("id").from("inspection_visits").where("status", .equal, SQLLiteral.string(VisitStatus.finalised.rawValue))
+                .orderBy("id").all().map { try $0.decode(column: "id", as: Int64.self) }
+        }
+        var broken: [Int64] = []
+        for id in ids where try await !verify(id) { broken.append(id) }
+        return (ids.count, broken)
+    }
+
     /// A dated addendum to finalised minutes: the only way they change.
     public func addendum(_ id: Int64, text: String, at now: Date = Date(), by actor: Actor) async throws {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,6 +1,6 @@
 // The visit page on a weak connection: marks, answers and texts are sent in the background; when
-// the network is down they wait in this browser (localStorage) and go when it returns. A refusal
-// from the server (a 4xx) is not retried: the page reloads to show why.
+// the network is down they wait in this browser (localStorage) and go when it returns; photos wait
+// in IndexedDB the same way. A refusal from the server (a 4xx) is not retried: it is said.
 (function () {
   'use strict';
   var facts = document.getElementById('visit-facts');
@@ -10,11 +10,13 @@
 
   function load() { try { return JSON.parse(localStorage.getItem(key) || '[]'); } catch (e) { return []; } }
   function save(q) { if (q.length) localStorage.setItem(key, JSON.stringify(q)); else localStorage.removeItem(key); show(q); }
+  var photosWaiting = 0;
   function show(q) {
     if (!banner) return;
-    banner.hidden = q.length === 0;
+    var waiting = q.length + photosWaiting;
+    banner.hidden = waiting === 0;
     var n = banner.querySelector('[data-queue-count]');
-    if (n) n.textContent = String(q.length);
+    if (n) n.textContent = String(waiting);
   }
 
   // A refusal (the visit was finalised meanwhile, a note too long…) is said, not retried.
@@ -70,7 +72,71 @@
     flush();
   });
 
-  window.addEventListener('online', flush);
-  setInterval(flush, 15000);
+  // Photos: sent as the form would; kept in IndexedDB when the network is down, sent when it returns.
+  function photos(mode, work) {
+    if (!window.indexedDB) return;
+    var open = indexedDB.open('congvu-visit-photos', 1);
+    open.onupgradeneeded = function () { open.result.createObjectStore('photos', { autoIncrement: true }); };
+    open.onsuccess = function () {
+      var db = open.result, tx = db.transaction('photos', mode);
+      work(tx.objectStore('photos'));
+      tx.oncomplete = function () { db.close(); };
+    };
+  }
+  function sendPhoto(entry) {
+    var body = new FormData();
+    entry.fields.forEach(function (f) { body.append(f[0], f[1]); });
+    body.append('photo', entry.file, entry.name);
+    return fetch(entry.action, { method: 'POST', credentials: 'same-origin', body: body, headers: { 'Accept': 'application/json' } });
+  }
+  function flushPhotos() {
+    photos('readonly', function (store) {
+      var waiting = [], cursor = store.openCursor();
+      cursor.onsuccess = function () {
+        var c = cursor.result;
+        if (c) {
+          if (c.value.visit === key) waiting.push({ id: c.primaryKey, entry: c.value });
+          c.continue();
+          return;
+        }
+        photosWaiting = waiting.length;
+        show(load());
+        if (!navigator.onLine) return;
+        waiting.forEach(function (w) {
+          sendPhoto(w.entry).then(function (r) {
+            if (!r.ok && r.status >= 500) return;
+            if (!r.ok) { r.json().then(function (j) { refused(j && j.error ? j.error.message : String(r.status)); }, function () {}); }
+            photos('readwrite', function (s) { s.delete(w.id); });
+            photosWaiting = Math.max(0, photosWaiting - 1);
+            show(load());
+            if (photosWaiting === 0 && r.ok) location.reload();
+          }).catch(function () {});
+        });
+      };
+    });
+  }
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || !form.hasAttribute('data-photo')) return;
+    var input = form.querySelector('input[type=file]');
+    if (!input || !input.files || !input.files[0]) return;
+    ev.preventDefault();
+    var fields = [];
+    new FormData(form).forEach(function (v, k) { if (typeof v === 'string') fields.push([k, v]); });
+    var entry = { visit: key, action: form.getAttribute('action'), fields: fields, file: input.files[0], name: input.files[0].name };
+    sendPhoto(entry).then(function (r) {
+      if (r.ok) { location.reload(); return; }
+      r.json().then(function (j) { refused(j && j.error ? j.error.message : String(r.status)); }, function () { refused(String(r.status)); });
+    }).catch(function () {
+      photosWaiting += 1;
+      photos('readwrite', function (store) { store.add(entry); });
+      show(load());
+      input.value = '';
+    });
+  });
+
+  window.addEventListener('online', function () { flush(); flushPhotos(); });
+  setInterval(function () { flush(); flushPhotos(); }, 15000);
   flush();
+  flushPhotos();
 })();
