@@ -282,6 +282,22 @@ import Testing
             #expect(rows.contains { $0.first == other.name && $0.last == "Chấp hành tốt giờ giấc; 01 công chức chưa đeo thẻ." })
             let audited = try await h.services.audit.recent(limit: 20, objectType: "duty_report")
             #expect(audited.count == 2 && audited.allSatisfy { $0.actorName == "truc.tuan" })
+
+            // A department asks to take next week's duty; only the committee decides, and then it takes effect.
+            let nextWeek = week.next
+            let asked = try await stranger.post("/inspections/duty/swap-request?unit=\(committee.id)",
+                                                ["week": nextWeek.start.description, "department": String(other.id), "reason": "Tuần sau phòng trực đi tập huấn"])
+            #expect(asked.status == .seeOther)
+            let pending = try await h.services.inspections.store.swapRequests(unitID: committee.id)
+            let requestID = try #require(pending.first { $0.departmentID == other.id && $0.week == nextWeek }?.id)
+            #expect(try await stranger.post("/inspections/duty/swap-decision?unit=\(committee.id)", ["request": String(requestID), "decision": "approve"]).status
+                    == .forbidden)
+            #expect(try await chair.get("/inspections/duty?unit=\(committee.id)").text.contains("Tuần sau phòng trực đi tập huấn"))
+            #expect(try await chair.post("/inspections/duty/swap-decision?unit=\(committee.id)", ["request": String(requestID), "decision": "approve"]).status
+                    == .seeOther)
+            let swapped = try #require(try await h.services.inspections.store.roster(unitID: committee.id))
+            #expect(swapped.rotation.onDuty(nextWeek, calendar: calendar) == (DutyRotation.counts(nextWeek, calendar: calendar) ? other.id : nil))
+            #expect(try await h.services.inspections.store.swapRequests(unitID: committee.id).isEmpty)
         }
     }
 }

@@ -174,6 +174,17 @@ import Testing
             #expect(roster.rotation.onDuty(week, calendar: calendar) == finance.id)
             #expect(roster.rotation.onDuty(week.next, calendar: calendar) == finance.id && roster.swapReasons[week.next] == "Phòng Nội vụ đi tập huấn")
             #expect(roster.rotation.onDuty(week.next.next, calendar: calendar) == finance.id)  // the turns after a swap do not move
+            // A request refused changes nothing; one approved takes effect, in the same transaction as its decision.
+            let refused = try await store.requestSwap(unitID: tree.committeeA.id, week: week.next.next, departmentID: home.id, reason: "Xin đổi", by: Tree.actor)
+            try await store.decideSwap(unitID: tree.committeeA.id, requestID: refused, approve: false, by: Tree.actor)
+            #expect(try await store.roster(unitID: tree.committeeA.id)?.rotation.onDuty(week.next.next, calendar: calendar) == finance.id)
+            let approved = try await store.requestSwap(unitID: tree.committeeA.id, week: week.next.next, departmentID: home.id, reason: "Xin đổi lần hai", by: Tree.actor)
+            #expect(try await store.swapRequests(unitID: tree.committeeA.id).map(\.id) == [approved])
+            try await store.decideSwap(unitID: tree.committeeA.id, requestID: approved, approve: true, by: Tree.actor)
+            #expect(try await store.roster(unitID: tree.committeeA.id)?.rotation.onDuty(week.next.next, calendar: calendar) == home.id)
+            await #expect(throws: StoreError.notFound("duty_swap_request")) {
+                try await store.decideSwap(unitID: tree.committeeA.id, requestID: approved, approve: false, by: Tree.actor)
+            }
             let short = try await store.currentChecklist(body: tree.committeeA, short: true, by: Tree.actor)
             for _ in 0..<2 {
                 let id = try await store.create(bodyID: finance.id, unitID: home.id, kind: .dutyCheck, checklistID: short.id, plannedFor: nil, week: week,

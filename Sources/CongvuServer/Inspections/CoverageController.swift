@@ -18,6 +18,8 @@ struct CoverageController {
         group.get("duty", use: duty)
         group.post("duty/roster", use: saveRoster)
         group.post("duty/swap", use: swap)
+        group.post("duty/swap-request", use: requestSwap)
+        group.post("duty/swap-decision", use: decideSwap)
         group.post("duty/check", use: check)
         group.get("duty/report", use: report)
         group.get("duty/report.xlsx", use: reportWorkbook)
@@ -231,6 +233,8 @@ struct CoverageController {
             }
         }
         let mine = try await onDutyMember(p, view)
+        let requests = view.roster == nil ? [] : try await store.swapRequests(unitID: unit.id)
+        let inRotation = try await rotationMember(p, view)
         return try inspections.views.page(DutyUnitPage(
             form: form, unit: .init(id: unit.id, name: unit.name), units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
             week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
@@ -238,13 +242,54 @@ struct CoverageController {
             on_duty: view.onDuty.flatMap { view.names[$0] }, mine: mine || p.allows(.inspect, at: unit.path), lines: view.lines, weeks: weeks,
             departments: FormView.options(view.departments.map { (value: String($0.id), label: $0.name) }, selected: ""),
             order: form.values["order"] ?? (view.roster?.rotation.order.map(String.init).joined(separator: ",") ?? view.departments.map { String($0.id) }.joined(separator: ",")),
-            minimum: view.roster?.rotation.minimumChecks ?? 3, can_manage: manage), context, status: status)
+            minimum: view.roster?.rotation.minimumChecks ?? 3, can_manage: manage,
+            requests: requests.map { .init(id: $0.id, week: $0.week.start.vietnamese, department: view.names[$0.departmentID] ?? "", reason: $0.reason,
+                                           by: $0.requestedBy) },
+            has_requests: !requests.isEmpty, can_request: view.roster != nil && inRotation), context, status: status)
     }
 
     /// Does the principal hold a post in the department on duty that week?
     func onDutyMember(_ p: Principal, _ view: WeekView) async throws -> Bool {
         guard let onDuty = view.onDuty, let path = view.departments.first(where: { $0.id == onDuty })?.path else { return false }
         return try await inspections.isPosted(p, inAnyOf: [path])
+    }
+
+    /// Does the principal hold a post in one of the roster's departments?
+    func rotationMember(_ p: Principal, _ view: WeekView) async throws -> Bool {
+        guard let order = view.roster?.rotation.order else { return false }
+        let paths = view.departments.filter { order.contains($0.id) }.map(\.path)
+        if paths.isEmpty { return false }
+        return try await inspections.isPosted(p, inAnyOf: paths)
+    }
+
+    /// A department asks that another take a duty week (or to take it itself); the committee decides.
+    func requestSwap(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, manage) = try await dutyUnit(request, context)
+        let view = try await weekView(unit, week: week(request))
+        let member = try await rotationMember(try context.signedIn(), view)
+        guard member || manage else { throw Forbidden() }
+        do {
+            guard let day = Day(form["week"]), day >= inspections.today, let department = form.int("department") else {
+                throw ValidationErrors([FieldError("week", "date_invalid")])
+            }
+            _ = try await store.requestSwap(unitID: unit.id, week: DutyWeek(containing: day), departmentID: department, reason: form["reason"], by: context.actor)
+            return HTMLPage.redirect("/inspections/duty?unit=\(unit.id)")
+        } catch {
+            var v = FormView(values: ["reason": form["reason"]])
+            try v.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await renderDuty(unit, units: units, manage: manage, week: week(request), context, form: v, status: .badRequest)
+        }
+    }
+
+    /// The committee approves (the swap takes effect) or refuses a department's request.
+    func decideSwap(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, _, manage) = try await dutyUnit(request, context)
+        guard manage else { throw Forbidden() }
+        guard let id = form.int("request") else { throw StoreError.notFound("duty_swap_request") }
+        try await store.decideSwap(unitID: unit.id, requestID: id, approve: form["decision"] == "approve", by: context.actor)
+        return HTMLPage.redirect("/inspections/duty?unit=\(unit.id)")
     }
 
     // MARK: The Monday report

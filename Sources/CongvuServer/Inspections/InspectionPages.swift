@@ -202,6 +202,12 @@ struct DutyUnitPage: Page {
     var order: String
     var minimum: Int
     var can_manage: Bool
+    /// Departments' requests to swap a week, waiting for the committee.
+    struct Request: Decodable { var id: Int64; var week: String; var department: String; var reason: String; var by: String }
+    var requests: [Request]
+    var has_requests: Bool
+    /// People of the roster's departments may ask for a swap.
+    var can_request: Bool
 }
 
 /// The duty unit's report of the week for the Monday leaders' meeting: each department's checks,

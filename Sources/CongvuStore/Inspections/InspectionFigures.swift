@@ -179,20 +179,83 @@ extension InspectionStore {
 
     /// An approved swap: `departmentID` takes the duty in `week` instead; the approver is the actor.
     public func swap(unitID: Int64, week: DutyWeek, departmentID: Int64, reason: String, by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in try await Self.swap(unitID: unitID, week: week, departmentID: departmentID, reason: reason, by: actor, in: sql, kind: kind) }
+    }
+
+    /// The roster exists and the department is in its rotation.
+    static func requireInRotation(unitID: Int64, departmentID: Int64, in sql: any SQLDatabase) async throws {
+        guard let row = try await sql.select().column("departments").from("duty_rosters").where("unit_id", .equal, unitID).first() else {
+            throw StoreError.notFound("duty_roster")
+        }
+        let order = try row.decode(column: "departments", as: String.self).split(separator: ",").compactMap { Int64($0) }
+        guard order.contains(departmentID) else { throw ValidationErrors([FieldError("department", "not_in_rotation")]) }
+    }
+
+    static func swap(unitID: Int64, week: DutyWeek, departmentID: Int64, reason: String, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
+        let r = reason.tidied
+        if r.count < 3 { throw ValidationErrors([FieldError("reason", "required")]) }
+        try await requireInRotation(unitID: unitID, departmentID: departmentID, in: sql)
+        try await sql.delete(from: "duty_swaps").where("unit_id", .equal, unitID).where("week_start", .equal, week.start.description).run()
+        try await sql.insert(into: "duty_swaps").columns("unit_id", "week_start", "department_id", "reason", "approved_by", "approved_at")
+            .values(SQLBind(unitID), SQLBind(week.start.description), SQLBind(departmentID), SQLBind(r), SQLBind(actor.name), SQLBind(Instant.now())).run()
+        try await AuditLog.append(.init(action: .update, objectType: "duty_swap", objectID: "\(unitID)/\(week.start)",
+                                        after: AuditJSON.encode(["department_id": String(departmentID)]), reason: r), by: actor, in: sql, kind: kind)
+    }
+
+    /// A department's request to take (or hand over) a duty week, waiting for the committee.
+    public struct SwapRequest: Sendable, Equatable {
+        public var id: Int64
+        public var week: DutyWeek
+        public var departmentID: Int64
+        public var reason: String
+        public var requestedBy: String
+    }
+
+    /// Asks for `departmentID` to take the duty in `week`; the committee decides.
+    public func requestSwap(unitID: Int64, week: DutyWeek, departmentID: Int64, reason: String, by actor: Actor) async throws -> Int64 {
         let r = reason.tidied
         if r.count < 3 { throw ValidationErrors([FieldError("reason", "required")]) }
         let kind = database.kind
+        return try await database.write { sql in
+            try await Self.requireInRotation(unitID: unitID, departmentID: departmentID, in: sql)
+            let inserted = try await sql.insert(into: "duty_swap_requests")
+                .columns("unit_id", "week_start", "department_id", "reason", "requested_by", "requested_at", "status")
+                .values(SQLBind(unitID), SQLBind(week.start.description), SQLBind(departmentID), SQLBind(r), SQLBind(actor.name), SQLBind(Instant.now()),
+                        SQLBind("pending"))
+                .returning("id").first()
+            let id = try inserted!.decode(column: "id", as: Int64.self)
+            try await AuditLog.append(.init(action: .create, objectType: "duty_swap_request", objectID: String(id),
+                                            after: AuditJSON.encode(["week": week.start.description, "department_id": String(departmentID)]), reason: r),
+                                      by: actor, in: sql, kind: kind)
+            return id
+        }
+    }
+
+    public func swapRequests(unitID: Int64) async throws -> [SwapRequest] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("duty_swap_requests").where("unit_id", .equal, unitID).where("status", .equal, SQLLiteral.string("pending"))
+                .orderBy("week_start").all().map { r in
+                    SwapRequest(id: try r.decode(column: "id", as: Int64.self), week: DutyWeek(containing: try r.requiredDay("week_start")),
+                                departmentID: try r.decode(column: "department_id", as: Int64.self), reason: try r.decode(column: "reason", as: String.self),
+                                requestedBy: try r.decode(column: "requested_by", as: String.self))
+                }
+        }
+    }
+
+    /// The committee's decision on a pending request: approved, the swap takes effect (as `swap`
+    /// records it); refused, nothing changes. Either way who and when are kept.
+    public func decideSwap(unitID: Int64, requestID: Int64, approve: Bool, by actor: Actor) async throws {
+        guard let request = try await swapRequests(unitID: unitID).first(where: { $0.id == requestID }) else { throw StoreError.notFound("duty_swap_request") }
+        let kind = database.kind
         try await database.write { sql in
-            guard let row = try await sql.select().column("departments").from("duty_rosters").where("unit_id", .equal, unitID).first() else {
-                throw StoreError.notFound("duty_roster")
+            if approve {
+                try await Self.swap(unitID: unitID, week: request.week, departmentID: request.departmentID, reason: request.reason, by: actor, in: sql, kind: kind)
             }
-            let order = try row.decode(column: "departments", as: String.self).split(separator: ",").compactMap { Int64($0) }
-            guard order.contains(departmentID) else { throw ValidationErrors([FieldError("department", "not_in_rotation")]) }
-            try await sql.delete(from: "duty_swaps").where("unit_id", .equal, unitID).where("week_start", .equal, week.start.description).run()
-            try await sql.insert(into: "duty_swaps").columns("unit_id", "week_start", "department_id", "reason", "approved_by", "approved_at")
-                .values(SQLBind(unitID), SQLBind(week.start.description), SQLBind(departmentID), SQLBind(r), SQLBind(actor.name), SQLBind(Instant.now())).run()
-            try await AuditLog.append(.init(action: .update, objectType: "duty_swap", objectID: "\(unitID)/\(week.start)",
-                                            after: AuditJSON.encode(["department_id": String(departmentID)]), reason: r), by: actor, in: sql, kind: kind)
+            try await sql.update("duty_swap_requests").set("status", to: approve ? "approved" : "refused").set("decided_by", to: actor.name)
+                .set("decided_at", to: Instant.now()).where("id", .equal, requestID).where("status", .equal, SQLLiteral.string("pending")).run()
+            try await AuditLog.append(.init(action: .update, objectType: "duty_swap_request", objectID: String(requestID),
+                                            after: AuditJSON.encode(["status": approve ? "approved" : "refused"])), by: actor, in: sql, kind: kind)
         }
     }
 

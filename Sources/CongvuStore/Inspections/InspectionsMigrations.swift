@@ -188,3 +188,26 @@ extension Schema {
         "ALTER TABLE inspection_visits ADD COLUMN follows_id BIGINT REFERENCES inspection_visits(id)",
     ])
 }
+
+extension Schema {
+    /// A department asks to swap its duty week; the committee approves (the swap takes effect) or
+    /// refuses, with who and when.
+    static let dutySwapRequests = Migration(version: 32, name: "duty_swap_requests") { _ in
+        [
+            """
+            CREATE TABLE duty_swap_requests (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                week_start TEXT NOT NULL,
+                department_id BIGINT NOT NULL REFERENCES units(id),
+                reason TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                status TEXT NOT NULL,
+                decided_by TEXT NOT NULL DEFAULT '',
+                decided_at TEXT)
+            """,
+            "CREATE INDEX duty_swap_requests_unit ON duty_swap_requests(unit_id, status)",
+        ]
+    }
+}
