@@ -756,6 +756,27 @@ class Checks:
             WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "explanation-facts")))
             phone.get(visit_url + "/minutes")
             assert "BIÊN BẢN KIỂM TRA" in page_text(phone)
+
+            # The duty week is live: a check started on another screen shows on the phone within seconds.
+            phone.get(self.base + "/inspections/duty")
+            Select(phone.find_element(By.CSS_SELECTOR, "form.search select[name=unit]")).select_by_visible_text("UBND xã Gia Hưng")
+            phone.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "duty-lines")))
+            duty_url = phone.current_url
+            counts = lambda d: d.execute_script(
+                "return Array.prototype.map.call(document.querySelectorAll('#duty-lines li'), function (li) {"
+                " var s = li.querySelector('.small strong'); return li.querySelector('form') && s ? s.textContent : null; });")
+            before = counts(phone)
+            index = next(i for i, c in enumerate(before) if c is not None)
+            desk = browser()
+            try:
+                self.sign_in(desk, "thanhtra")
+                desk.get(duty_url)
+                desk.find_elements(By.CSS_SELECTOR, "#duty-lines li")[index].find_element(By.CSS_SELECTOR, "form button").click()
+                WebDriverWait(desk, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "visit-facts")))
+            finally:
+                desk.quit()
+            WebDriverWait(phone, 40).until(lambda d: counts(d)[index] == str(int(before[index]) + 1))
         finally:
             phone.quit()
 

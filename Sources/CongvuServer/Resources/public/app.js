@@ -15,6 +15,22 @@
     };
     setTimeout(tick, 300);
   }
+  // Live parts of a page (the duty week's checks): the same page fetched again every N seconds and
+  // each marked element replaced by its new self, forms elsewhere on the page left as they are.
+  var live = document.querySelectorAll("[data-live][id]");
+  if (live.length) {
+    var seconds = Math.max(5, parseInt(live[0].getAttribute("data-live"), 10) || 30);
+    setInterval(function () {
+      fetch(window.location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        live.forEach(function (el) {
+          var next = fresh.getElementById(el.id);
+          if (next) { el.innerHTML = next.innerHTML; }
+        });
+      }).catch(function () {});
+    }, seconds * 1000);
+  }
   // The unread count beside the bell in the header, refreshed each minute (the bell links to the inbox without it).
   var count = document.getElementById("inbox-count");
   if (count) {
