@@ -1,0 +1,166 @@
+import Foundation
+
+/// The legal minimum of regular citizen reception by a head in person, as dated data (Law 42/2013
+/// on Citizen Reception, Decree 64/2014): kept per role and level so an amendment is a new row.
+public struct ReceptionRule: Equatable, Sendable {
+    public enum Role: String, CaseIterable, Codable, Sendable {
+        /// The chairman of a commune, ward or special zone's People's Committee.
+        case communeChairman = "commune_chairman"
+        /// The chairman of a (former) district's People's Committee.
+        case districtChairman = "district_chairman"
+        /// The chairman of a province's People's Committee.
+        case provinceChairman = "province_chairman"
+        /// The head of any other agency.
+        case agencyHead = "agency_head"
+    }
+    public enum Period: String, CaseIterable, Codable, Sendable { case week, month }
+
+    public var role: Role
+    public var days: Int
+    public var per: Period
+    public var validFrom: Day
+    public var reference: String
+
+    public init(role: Role, days: Int, per: Period, validFrom: Day, reference: String) {
+        self.role = role
+        self.days = days
+        self.per = per
+        self.validFrom = validFrom
+        self.reference = reference
+    }
+
+    /// The rules as the law has them since 1 July 2014 (the Law's and the Decree's effect).
+    public static let law2013: [ReceptionRule] = [
+        .init(role: .communeChairman, days: 1, per: .week, validFrom: Day(year: 2014, month: 7, day: 1)!, reference: "Luật Tiếp công dân 2013, Điều 15"),
+        .init(role: .districtChairman, days: 2, per: .month, validFrom: Day(year: 2014, month: 7, day: 1)!, reference: "Luật Tiếp công dân 2013, Điều 13"),
+        .init(role: .provinceChairman, days: 1, per: .month, validFrom: Day(year: 2014, month: 7, day: 1)!, reference: "Luật Tiếp công dân 2013, Điều 12"),
+        .init(role: .agencyHead, days: 1, per: .month, validFrom: Day(year: 2014, month: 7, day: 1)!, reference: "Nghị định 64/2014/NĐ-CP, Điều 4"),
+    ]
+
+    /// The rule in force for a role on a day: the latest that began by then.
+    public static func inForce(_ rules: [ReceptionRule], role: Role, on day: Day) -> ReceptionRule? {
+        rules.filter { $0.role == role && $0.validFrom <= day }.max { $0.validFrom < $1.validFrom }
+    }
+}
+
+/// A period (a week from Monday, or a calendar month) in which a head's reception days fall short.
+public struct ReceptionShortfall: Equatable, Sendable {
+    public var first: Day
+    public var last: Day
+    public var required: Int
+    public var scheduled: Int
+
+    public init(first: Day, last: Day, required: Int, scheduled: Int) {
+        self.first = first
+        self.last = last
+        self.required = required
+        self.scheduled = scheduled
+    }
+}
+
+public enum ReceptionCheck {
+    /// The periods from `from` to `to` in which the head has fewer distinct reception days than the
+    /// rule asks. A period with fewer working days than the rule asks (a week of Tết) asks only
+    /// what it has; a period without any working day asks nothing.
+    public static func shortfalls(receptionDays: Set<Day>, role: ReceptionRule.Role, rules: [ReceptionRule], from: Day, to: Day,
+                                  calendar: WorkCalendar) -> [ReceptionShortfall] {
+        var out: [ReceptionShortfall] = []
+        var cursor = from
+        while cursor <= to {
+            guard let rule = ReceptionRule.inForce(rules, role: role, on: cursor) else { cursor = cursor.next; continue }
+            let (first, last) = bounds(of: cursor, per: rule.per)
+            let days = first.through(last)
+            let working = days.filter { calendar.isWorkingDay($0) }.count
+            let required = min(rule.days, working)
+            let scheduled = Set(days).intersection(receptionDays).count
+            if scheduled < required { out.append(.init(first: first, last: last, required: required, scheduled: scheduled)) }
+            cursor = last.next
+        }
+        return out
+    }
+
+    static func bounds(of day: Day, per: ReceptionRule.Period) -> (Day, Day) {
+        switch per {
+        case .week:
+            let week = DutyWeek(containing: day)
+            return (week.start, week.days(count: 7).last!)
+        case .month:
+            return (Day(year: day.year, month: day.month, day: 1)!,
+                    Day(year: day.year, month: day.month, day: Day.daysIn(month: day.month, year: day.year))!)
+        }
+    }
+}
+
+/// An entry of the reception log (sổ tiếp công dân).
+public struct ReceptionRecord: Equatable, Sendable {
+    /// What the citizen brought, as the law classifies it.
+    public enum Classification: String, CaseIterable, Codable, Sendable {
+        case complaint, denunciation, petition, reflection
+    }
+    public enum Handling: String, CaseIterable, Codable, Sendable {
+        /// Answered on the spot.
+        case answered
+        /// Received for the unit to settle.
+        case received
+        /// Passed to the competent unit.
+        case forwarded
+        /// Guided to where it belongs.
+        case guided
+    }
+
+    public var day: Day
+    public var receiverID: Int64
+    public var citizenName: String
+    public var citizenAddress: String
+    public var citizenID: String
+    public var content: String
+    public var classification: Classification
+    public var handling: Handling
+    public var forwardedTo: String
+
+    public init(day: Day, receiverID: Int64, citizenName: String, citizenAddress: String = "", citizenID: String = "", content: String,
+                classification: Classification, handling: Handling, forwardedTo: String = "") {
+        self.day = day
+        self.receiverID = receiverID
+        self.citizenName = citizenName
+        self.citizenAddress = citizenAddress
+        self.citizenID = citizenID
+        self.content = content
+        self.classification = classification
+        self.handling = handling
+        self.forwardedTo = forwardedTo
+    }
+
+    /// Tidied and checked: a name and content, an ID number of 9 or 12 digits when given, where it
+    /// went when forwarded, not in the future.
+    public func validated(today: Day) throws -> ReceptionRecord {
+        var r = self
+        r.citizenName = citizenName.tidied
+        r.citizenAddress = citizenAddress.tidied
+        r.citizenID = citizenID.filter { !$0.isWhitespace }
+        r.content = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        r.forwardedTo = forwardedTo.tidied
+        var errors: [FieldError] = []
+        if r.citizenName.isEmpty { errors.append(FieldError("citizen_name", "required")) }
+        if r.citizenName.count > 200 || r.citizenAddress.count > 300 { errors.append(FieldError("citizen_name", "too_long")) }
+        if !r.citizenID.isEmpty, !([9, 12].contains(r.citizenID.count) && r.citizenID.allSatisfy(\.isASCII) && r.citizenID.allSatisfy(\.isNumber)) {
+            errors.append(FieldError("citizen_id", "reception_id_invalid"))
+        }
+        if r.content.count < 5 { errors.append(FieldError("content", "required")) }
+        if r.content.count > 4000 { errors.append(FieldError("content", "too_long")) }
+        if r.handling == .forwarded && r.forwardedTo.isEmpty { errors.append(FieldError("forwarded_to", "required")) }
+        if r.day > today { errors.append(FieldError("day", "reception_in_future")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return r
+    }
+}
+
+/// A video-meeting room: a Jitsi Meet address from a configured base and an unguessable name.
+public enum MeetingRoom {
+    /// `base` (`https://meet.example.vn`) and 16 random bytes become `https://meet.example.vn/congvu-<32 hex>`.
+    public static func url(base: String, random: [UInt8]) -> String? {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        guard random.count >= 16, trimmed.hasPrefix("https://"), URL(string: trimmed)?.host != nil else { return nil }
+        return trimmed + "/congvu-" + random.hexString
+    }
+}

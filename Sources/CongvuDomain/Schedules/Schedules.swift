@@ -1,0 +1,146 @@
+import Foundation
+
+/// An entry of a unit's work schedule (lịch công tác): what, when, where, who chairs, who takes part,
+/// who prepares, and the video-meeting room when it is held online.
+public struct ScheduleEntry: Equatable, Sendable {
+    public enum Status: String, CaseIterable, Codable, Sendable {
+        /// The office's draft, not public.
+        case draft
+        /// Published by the leader; every later change is kept and shown as an adjustment.
+        case published
+        /// Called off after publication (kept, shown struck through; the calendar feed says CANCELLED).
+        case cancelled
+    }
+
+    public var id: Int64
+    public var unitID: Int64
+    public var day: Day
+    public var start: ClockTime
+    public var end: ClockTime
+    public var content: String
+    public var place: String
+    /// The leader who chairs or attends, whose schedule it is.
+    public var chairID: Int64?
+    public var participants: [Int64]
+    public var participantUnits: [Int64]
+    public var preparingUnitID: Int64?
+    /// Away from the office (a site visit, a meeting elsewhere): published, it excuses the chair's
+    /// attendance for its time as an approved notice would.
+    public var away: Bool
+    public var meetingURL: String
+    public var status: Status
+    /// Raised by every change after publication (the calendar feed's SEQUENCE).
+    public var sequence: Int
+
+    public init(id: Int64 = 0, unitID: Int64, day: Day, start: ClockTime, end: ClockTime, content: String, place: String = "", chairID: Int64? = nil,
+                participants: [Int64] = [], participantUnits: [Int64] = [], preparingUnitID: Int64? = nil, away: Bool = false, meetingURL: String = "",
+                status: Status = .draft, sequence: Int = 0) {
+        self.id = id
+        self.unitID = unitID
+        self.day = day
+        self.start = start
+        self.end = end
+        self.content = content
+        self.place = place
+        self.chairID = chairID
+        self.participants = participants
+        self.participantUnits = participantUnits
+        self.preparingUnitID = preparingUnitID
+        self.away = away
+        self.meetingURL = meetingURL
+        self.status = status
+        self.sequence = sequence
+    }
+
+    /// The entry's span as moments on the Vietnamese clock.
+    public var from: Date { CivilTime.startOfDay(day).addingTimeInterval(TimeInterval(start.minutes * 60)) }
+    public var to: Date { CivilTime.startOfDay(day).addingTimeInterval(TimeInterval(end.minutes * 60)) }
+
+    /// For the chair's attendance: a published entry away from the office excuses its time.
+    public var excuse: Excuse? {
+        guard away, status == .published, chairID != nil else { return nil }
+        return Excuse(id: "schedule-\(id)", kind: .businessTrip, from: from, to: to)
+    }
+
+    /// Whether the entry lies outside the unit's working hours that day (a flag, not an error:
+    /// an evening meeting is allowed, but the page says so).
+    public func outsideHours(_ calendar: WorkCalendar) -> Bool {
+        let sessions = calendar.sessions(on: day)
+        guard let first = sessions.first, let last = sessions.last else { return true }
+        return start < first.start || end > last.end
+    }
+
+    /// What changed between two versions of an entry, by field name (for the "điều chỉnh" line).
+    public static func changes(from old: ScheduleEntry, to new: ScheduleEntry) -> [String] {
+        var out: [String] = []
+        if old.day != new.day { out.append("day") }
+        if old.start != new.start || old.end != new.end { out.append("time") }
+        if old.content != new.content { out.append("content") }
+        if old.place != new.place { out.append("place") }
+        if old.chairID != new.chairID { out.append("chair") }
+        if Set(old.participants) != Set(new.participants) || Set(old.participantUnits) != Set(new.participantUnits) { out.append("participants") }
+        if old.preparingUnitID != new.preparingUnitID { out.append("preparing_unit") }
+        if old.away != new.away { out.append("away") }
+        if old.meetingURL != new.meetingURL { out.append("meeting_url") }
+        if old.status != new.status { out.append("status") }
+        return out
+    }
+
+    /// Pairs of entries (by index) whose chair is the same and whose times overlap on the same day:
+    /// a warning to the office, not a refusal (a leader may leave one meeting for another).
+    public static func overlaps(_ entries: [ScheduleEntry]) -> [(Int, Int)] {
+        var out: [(Int, Int)] = []
+        let live = entries.indices.filter { entries[$0].status != .cancelled && entries[$0].chairID != nil }
+        for (n, i) in live.enumerated() {
+            for j in live[(n + 1)...] {
+                let a = entries[i], b = entries[j]
+                if a.chairID == b.chairID, a.day == b.day, a.start < b.end, b.start < a.end { out.append((i, j)) }
+            }
+        }
+        return out
+    }
+}
+
+/// What the office types for an entry, checked before anything is stored.
+public struct ScheduleDraft: Equatable, Sendable {
+    public var day: String
+    public var start: String
+    public var end: String
+    public var content: String
+    public var place: String
+    public var chairID: Int64?
+    public var away: Bool
+    public var meetingURL: String
+
+    public init(day: String, start: String, end: String, content: String, place: String = "", chairID: Int64? = nil, away: Bool = false,
+                meetingURL: String = "") {
+        self.day = day
+        self.start = start
+        self.end = end
+        self.content = content
+        self.place = place
+        self.chairID = chairID
+        self.away = away
+        self.meetingURL = meetingURL
+    }
+
+    /// The entry, or every field's problem: a real day, times that read, the end after the start,
+    /// some content, a meeting link that is an https address.
+    public func validate(unitID: Int64) throws -> ScheduleEntry {
+        var errors: [FieldError] = []
+        let day = Day(self.day.tidied)
+        if day == nil { errors.append(FieldError("day", "date_invalid")) }
+        let start = ClockTime(self.start), end = ClockTime(self.end)
+        if start == nil { errors.append(FieldError("start", "time_invalid")) }
+        if end == nil { errors.append(FieldError("end", "time_invalid")) }
+        if let start, let end, end <= start { errors.append(FieldError("end", "schedule_end_before_start")) }
+        let content = self.content.tidied, place = self.place.tidied, url = meetingURL.tidied
+        if content.isEmpty { errors.append(FieldError("content", "required")) }
+        if content.count > 1000 { errors.append(FieldError("content", "too_long")) }
+        if place.count > 300 { errors.append(FieldError("place", "too_long")) }
+        if !url.isEmpty, !(url.hasPrefix("https://") && URL(string: url)?.host != nil) { errors.append(FieldError("meeting_url", "schedule_link_invalid")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return ScheduleEntry(unitID: unitID, day: day!, start: start!, end: end!, content: content, place: place, chairID: chairID, away: away,
+                             meetingURL: url)
+    }
+}
