@@ -28,13 +28,17 @@ public struct ScheduleEntry: Equatable, Sendable {
     /// attendance for its time as an approved notice would.
     public var away: Bool
     public var meetingURL: String
+    /// A regular citizen reception session of the chair (counts toward the legal minimum).
+    public var reception: Bool
     public var status: Status
     /// Raised by every change after publication (the calendar feed's SEQUENCE).
     public var sequence: Int
+    /// The stored row's version (optimistic: a change against an older one is refused).
+    public var version: Int
 
     public init(id: Int64 = 0, unitID: Int64, day: Day, start: ClockTime, end: ClockTime, content: String, place: String = "", chairID: Int64? = nil,
                 participants: [Int64] = [], participantUnits: [Int64] = [], preparingUnitID: Int64? = nil, away: Bool = false, meetingURL: String = "",
-                status: Status = .draft, sequence: Int = 0) {
+                reception: Bool = false, status: Status = .draft, sequence: Int = 0, version: Int = 0) {
         self.id = id
         self.unitID = unitID
         self.day = day
@@ -48,8 +52,10 @@ public struct ScheduleEntry: Equatable, Sendable {
         self.preparingUnitID = preparingUnitID
         self.away = away
         self.meetingURL = meetingURL
+        self.reception = reception
         self.status = status
         self.sequence = sequence
+        self.version = version
     }
 
     /// The entry's span as moments on the Vietnamese clock.
@@ -82,6 +88,7 @@ public struct ScheduleEntry: Equatable, Sendable {
         if old.preparingUnitID != new.preparingUnitID { out.append("preparing_unit") }
         if old.away != new.away { out.append("away") }
         if old.meetingURL != new.meetingURL { out.append("meeting_url") }
+        if old.reception != new.reception { out.append("reception") }
         if old.status != new.status { out.append("status") }
         return out
     }
@@ -111,9 +118,10 @@ public struct ScheduleDraft: Equatable, Sendable {
     public var chairID: Int64?
     public var away: Bool
     public var meetingURL: String
+    public var reception: Bool
 
     public init(day: String, start: String, end: String, content: String, place: String = "", chairID: Int64? = nil, away: Bool = false,
-                meetingURL: String = "") {
+                meetingURL: String = "", reception: Bool = false) {
         self.day = day
         self.start = start
         self.end = end
@@ -122,6 +130,7 @@ public struct ScheduleDraft: Equatable, Sendable {
         self.chairID = chairID
         self.away = away
         self.meetingURL = meetingURL
+        self.reception = reception
     }
 
     /// The entry, or every field's problem: a real day, times that read, the end after the start,
@@ -139,8 +148,9 @@ public struct ScheduleDraft: Equatable, Sendable {
         if content.count > 1000 { errors.append(FieldError("content", "too_long")) }
         if place.count > 300 { errors.append(FieldError("place", "too_long")) }
         if !url.isEmpty, !(url.hasPrefix("https://") && URL(string: url)?.host != nil) { errors.append(FieldError("meeting_url", "schedule_link_invalid")) }
+        if reception && chairID == nil { errors.append(FieldError("chair", "schedule_reception_needs_chair")) }
         if !errors.isEmpty { throw ValidationErrors(errors) }
         return ScheduleEntry(unitID: unitID, day: day!, start: start!, end: end!, content: content, place: place, chairID: chairID, away: away,
-                             meetingURL: url)
+                             meetingURL: url, reception: reception)
     }
 }

@@ -1,0 +1,224 @@
+import CongvuDomain
+import Foundation
+import SQLKit
+
+/// A change to a published entry, as its history shows it ("điều chỉnh").
+public struct ScheduleChange: Sendable, Equatable {
+    public var at: Date
+    public var actorName: String
+    public var fields: [String]
+}
+
+/// Work schedules (issue 22): entries drafted by the office, published by the leader; after
+/// publication every change raises the entry's SEQUENCE and is kept (append-only) with the fields it
+/// touched; a cancelled entry stays, marked. The reception days of a leader and the excuses their
+/// published entries away from the office give attendance are read from here.
+public struct ScheduleStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    static func decode(_ row: any SQLRow) throws -> ScheduleEntry {
+        guard let status = ScheduleEntry.Status(rawValue: try row.decode(column: "status", as: String.self)) else { throw CorruptRow(column: "status") }
+        guard let start = ClockTime(try row.decode(column: "start_time", as: String.self)),
+              let end = ClockTime(try row.decode(column: "end_time", as: String.self)) else { throw CorruptRow(column: "start_time") }
+        return ScheduleEntry(id: try row.decode(column: "id", as: Int64.self), unitID: try row.decode(column: "unit_id", as: Int64.self),
+                             day: try row.requiredDay("day"), start: start, end: end, content: try row.decode(column: "content", as: String.self),
+                             place: try row.decode(column: "place", as: String.self), chairID: try row.optional("chair_id", as: Int64.self),
+                             preparingUnitID: try row.optional("preparing_unit_id", as: Int64.self), away: try row.decode(column: "away", as: Int.self) != 0,
+                             meetingURL: try row.decode(column: "meeting_url", as: String.self), reception: try row.decode(column: "reception", as: Int.self) != 0,
+                             status: status, sequence: try row.decode(column: "sequence", as: Int.self), version: try row.decode(column: "version", as: Int.self))
+    }
+
+    static func audit(_ e: ScheduleEntry) -> String {
+        AuditJSON.encode(["day": e.day.description, "start": e.start.description, "end": e.end.description, "content": e.content, "place": e.place,
+                          "chair_id": e.chairID.map(String.init) ?? "", "away": e.away ? "1" : "0", "reception": e.reception ? "1" : "0",
+                          "meeting_url": e.meetingURL, "status": e.status.rawValue])
+    }
+
+    /// A new draft entry of the unit.
+    public func create(_ entry: ScheduleEntry, by actor: Actor, at now: Date = Date()) async throws -> ScheduleEntry {
+        let kind = database.kind
+        return try await database.write { sql in
+            let row = try await sql.insert(into: "schedule_entries")
+                .columns("unit_id", "day", "start_time", "end_time", "content", "place", "chair_id", "preparing_unit_id", "away", "meeting_url", "reception",
+                         "status", "created_at", "updated_at")
+                .values(SQLBind(entry.unitID), SQLBind(entry.day.description), SQLBind(entry.start.description), SQLBind(entry.end.description),
+                        SQLBind(entry.content), SQLBind(entry.place), SQLBind(entry.chairID), SQLBind(entry.preparingUnitID), SQLBind(entry.away ? 1 : 0),
+                        SQLBind(entry.meetingURL), SQLBind(entry.reception ? 1 : 0), SQLBind(ScheduleEntry.Status.draft.rawValue),
+                        SQLBind(Instant.format(now)), SQLBind(Instant.format(now)))
+                .returning("id").first()
+            var stored = entry
+            stored.id = try row!.decode(column: "id", as: Int64.self)
+            stored.status = .draft
+            stored.version = 1
+            try await Self.insertParticipants(stored, in: sql)
+            try await AuditLog.append(.init(action: .create, objectType: "schedule_entry", objectID: String(stored.id), after: Self.audit(stored)),
+                                      by: actor, in: sql, kind: kind)
+            return stored
+        }
+    }
+
+    static func insertParticipants(_ entry: ScheduleEntry, in sql: any SQLDatabase) async throws {
+        for person in Set(entry.participants) {
+            try await sql.insert(into: "schedule_participants").columns("entry_id", "person_id").values(SQLBind(entry.id), SQLBind(person)).run()
+        }
+        for unit in Set(entry.participantUnits) {
+            try await sql.insert(into: "schedule_participants").columns("entry_id", "unit_id").values(SQLBind(entry.id), SQLBind(unit)).run()
+        }
+    }
+
+    static func participants(_ id: Int64, in sql: any SQLDatabase) async throws -> ([Int64], [Int64]) {
+        var people: [Int64] = [], units: [Int64] = []
+        for r in try await sql.select().column("*").from("schedule_participants").where("entry_id", .equal, id).all() {
+            if let p = try r.optional("person_id", as: Int64.self) { people.append(p) }
+            if let u = try r.optional("unit_id", as: Int64.self) { units.append(u) }
+        }
+        return (people.sorted(), units.sorted())
+    }
+
+    public func get(_ id: Int64) async throws -> ScheduleEntry? {
+        try await database.read { sql in try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(Self.decode) }
+    }
+
+    /// Changes an entry read at `version`. A draft changes quietly; a published one raises its
+    /// SEQUENCE and keeps the change (which fields, who, when) for everyone to see.
+    public func update(_ entry: ScheduleEntry, version: Int, by actor: Actor, at now: Date = Date()) async throws -> ScheduleEntry {
+        let kind = database.kind
+        return try await database.write { sql in
+            guard var old = try await sql.select().column("*").from("schedule_entries").where("id", .equal, entry.id).first().map(Self.decode) else {
+                throw StoreError.notFound("schedule_entry")
+            }
+            (old.participants, old.participantUnits) = try await Self.participants(entry.id, in: sql)
+            guard old.version == version else { throw StoreError.conflict(field: "version", key: "schedule_changed") }
+            guard old.status != .cancelled else { throw StoreError.conflict(field: "status", key: "schedule_cancelled") }
+            var new = entry
+            new.unitID = old.unitID
+            new.status = old.status
+            let fields = ScheduleEntry.changes(from: old, to: new)
+            if fields.isEmpty { return old }
+            new.sequence = old.status == .published ? old.sequence + 1 : old.sequence
+            new.version = old.version + 1
+            try await sql.update("schedule_entries").set("day", to: new.day.description).set("start_time", to: new.start.description)
+                .set("end_time", to: new.end.description).set("content", to: new.content).set("place", to: new.place).set("chair_id", to: new.chairID)
+                .set("preparing_unit_id", to: new.preparingUnitID).set("away", to: new.away ? 1 : 0).set("meeting_url", to: new.meetingURL)
+                .set("reception", to: new.reception ? 1 : 0).set("sequence", to: new.sequence).set("version", to: new.version)
+                .set("updated_at", to: Instant.format(now)).where("id", .equal, entry.id).run()
+            if fields.contains("participants") {
+                try await sql.delete(from: "schedule_participants").where("entry_id", .equal, entry.id).run()
+                try await Self.insertParticipants(new, in: sql)
+            }
+            if old.status == .published {
+                try await Self.recordChange(entry.id, fields: fields, before: old, after: new, at: now, by: actor, in: sql)
+            }
+            try await AuditLog.append(.init(action: .update, objectType: "schedule_entry", objectID: String(entry.id), before: Self.audit(old),
+                                            after: Self.audit(new)), by: actor, in: sql, kind: kind)
+            return new
+        }
+    }
+
+    static func recordChange(_ id: Int64, fields: [String], before: ScheduleEntry, after: ScheduleEntry, at now: Date, by actor: Actor,
+                             in sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "schedule_changes").columns("entry_id", "at", "actor_name", "fields", "before_json", "after_json")
+            .values(SQLBind(id), SQLBind(Instant.format(now)), SQLBind(actor.name), SQLBind(fields.joined(separator: ",")), SQLBind(audit(before)),
+                    SQLBind(audit(after))).run()
+    }
+
+    /// Publishes the unit's drafts of a week: from now on they are public and changes are kept.
+    @discardableResult
+    public func publish(unitID: Int64, week: DutyWeek, by actor: Actor, at now: Date = Date()) async throws -> Int {
+        let kind = database.kind
+        return try await database.write { sql in
+            let drafts = try await sql.select().column("id").from("schedule_entries").where("unit_id", .equal, unitID)
+                .where("day", .greaterThanOrEqual, SQLBind(week.start.description)).where("day", .lessThan, SQLBind(week.next.start.description))
+                .where("status", .equal, SQLLiteral.string(ScheduleEntry.Status.draft.rawValue)).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !drafts.isEmpty else { return 0 }
+            try await sql.update("schedule_entries").set("status", to: ScheduleEntry.Status.published.rawValue).set("published_at", to: Instant.format(now))
+                .set(SQLIdentifier("version"), to: SQLRaw("version + 1")).where("id", .in, SQLBind.group(drafts)).run()
+            try await AuditLog.append(.init(action: .update, objectType: "schedule_week", objectID: "\(unitID)/\(week.start)",
+                                            after: AuditJSON.encode(["published": String(drafts.count)])), by: actor, in: sql, kind: kind)
+            return drafts.count
+        }
+    }
+
+    /// Calls off a published entry (it stays, marked cancelled, with the reason in its history).
+    public func cancel(_ id: Int64, reason: String, by actor: Actor, at now: Date = Date()) async throws {
+        let r = reason.tidied
+        if r.count < 3 { throw ValidationErrors([FieldError("reason", "required")]) }
+        let kind = database.kind
+        try await database.write { sql in
+            guard let old = try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(Self.decode) else {
+                throw StoreError.notFound("schedule_entry")
+            }
+            guard old.status == .published else { throw StoreError.conflict(field: "status", key: "schedule_not_published") }
+            var new = old
+            new.status = .cancelled
+            new.sequence += 1
+            try await sql.update("schedule_entries").set("status", to: new.status.rawValue).set("sequence", to: new.sequence)
+                .set(SQLIdentifier("version"), to: SQLRaw("version + 1")).set("updated_at", to: Instant.format(now)).where("id", .equal, id).run()
+            try await Self.recordChange(id, fields: ["status"], before: old, after: new, at: now, by: actor, in: sql)
+            try await AuditLog.append(.init(action: .update, objectType: "schedule_entry", objectID: String(id), before: Self.audit(old),
+                                            after: Self.audit(new), reason: r), by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// A unit's entries of a week in order (`publicOnly`: published and cancelled, never drafts).
+    public func week(unitID: Int64, week: DutyWeek, publicOnly: Bool) async throws -> [ScheduleEntry] {
+        try await database.read { sql in
+            var q = sql.select().column("*").from("schedule_entries").where("unit_id", .equal, unitID)
+                .where("day", .greaterThanOrEqual, SQLBind(week.start.description)).where("day", .lessThan, SQLBind(week.next.start.description))
+            if publicOnly { q = q.where("status", .notEqual, SQLLiteral.string(ScheduleEntry.Status.draft.rawValue)) }
+            var entries = try await q.orderBy("day").orderBy("start_time").orderBy("id").all().map(Self.decode)
+            let ids = entries.map(\.id)
+            guard !ids.isEmpty else { return entries }
+            var people: [Int64: [Int64]] = [:], units: [Int64: [Int64]] = [:]
+            for r in try await sql.select().column("*").from("schedule_participants").where("entry_id", .in, SQLBind.group(ids)).all() {
+                let entry = try r.decode(column: "entry_id", as: Int64.self)
+                if let p = try r.optional("person_id", as: Int64.self) { people[entry, default: []].append(p) }
+                if let u = try r.optional("unit_id", as: Int64.self) { units[entry, default: []].append(u) }
+            }
+            for i in entries.indices {
+                entries[i].participants = (people[entries[i].id] ?? []).sorted()
+                entries[i].participantUnits = (units[entries[i].id] ?? []).sorted()
+            }
+            return entries
+        }
+    }
+
+    /// A published entry's changes, oldest first.
+    public func changes(_ id: Int64) async throws -> [ScheduleChange] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("schedule_changes").where("entry_id", .equal, id).orderBy("id").all().map { r in
+                ScheduleChange(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
+                               fields: try r.decode(column: "fields", as: String.self).split(separator: ",").map(String.init))
+            }
+        }
+    }
+
+    /// The days a leader holds published citizen reception sessions in [from, to].
+    public func receptionDays(chairID: Int64, from: Day, to: Day) async throws -> Set<Day> {
+        try await database.read { sql in
+            Set(try await sql.select().column("day").from("schedule_entries").where("chair_id", .equal, chairID).where("reception", .equal, SQLBind(1))
+                .where("status", .equal, SQLLiteral.string(ScheduleEntry.Status.published.rawValue))
+                .where("day", .greaterThanOrEqual, SQLBind(from.description)).where("day", .lessThanOrEqual, SQLBind(to.description))
+                .all().map { try $0.requiredDay("day") })
+        }
+    }
+
+    /// What leaders' published entries away from the office excuse, per person, in [from, to).
+    public func excuses(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Excuse]] {
+        guard !personIDs.isEmpty else { return [:] }
+        let first = Day(from, in: CivilTime.vietnam), last = Day(to, in: CivilTime.vietnam)
+        return try await database.read { sql in
+            let entries = try await sql.select().column("*").from("schedule_entries").where("chair_id", .in, SQLBind.group(personIDs))
+                .where("away", .equal, SQLBind(1)).where("status", .equal, SQLLiteral.string(ScheduleEntry.Status.published.rawValue))
+                .where("day", .greaterThanOrEqual, SQLBind(first.description)).where("day", .lessThanOrEqual, SQLBind(last.description))
+                .all().map(Self.decode)
+            var out: [Int64: [Excuse]] = [:]
+            for e in entries {
+                if let chair = e.chairID, let excuse = e.excuse, excuse.to > from, excuse.from < to { out[chair, default: []].append(excuse) }
+            }
+            return out
+        }
+    }
+}
