@@ -25,6 +25,7 @@ import Testing
         "POST /hikvision/{serial}/events", "GET /kiosk", "POST /kiosk/punch", "GET /kiosk/photo/{id}", "GET /lang/{code}", "GET /login",
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
         "GET /api/public/dossiers/{code}", "GET /api/openapi.yaml",
+        "GET /lich/{code}", "GET /lich/{code}/lich.ics",
     ]
     /// Not sent by signed-in callers: they would end the session the loop runs in.
     static let sessionEnders: Set<String> = ["POST /logout", "GET /lang/{code}", "POST /login", "GET /login", "GET /login/2fa", "POST /login/2fa"]

@@ -1,16 +1,18 @@
 import Foundation
 
-/// An iCalendar feed (RFC 5545) of schedule entries for phone calendars: one VEVENT per entry with
-/// a stable UID and a SEQUENCE raised by each change, times on the Vietnamese clock (a VTIMEZONE for
-/// Asia/Ho_Chi_Minh, UTC+7 all year), CANCELLED for entries called off; lines folded at 75 octets
-/// without splitting a character, text escaped.
+/// The one iCalendar writer (RFC 5545): schedule entries for phone calendars (a stable UID and a
+/// SEQUENCE raised by each change, times on the Vietnamese clock with a VTIMEZONE for
+/// Asia/Ho_Chi_Minh, UTC+7 all year, CANCELLED for entries called off) and all-day events (the
+/// working calendar's special days); lines folded at 75 octets without splitting a character, text
+/// escaped.
 public enum ICalendar {
     public struct Event: Equatable, Sendable {
         public var uid: String
         public var sequence: Int
         public var day: Day
-        public var start: ClockTime
-        public var end: ClockTime
+        /// Nil for an all-day event (which then takes no time: TRANSP:TRANSPARENT).
+        public var start: ClockTime?
+        public var end: ClockTime?
         public var summary: String
         public var location: String
         public var description: String
@@ -18,8 +20,8 @@ public enum ICalendar {
         public var cancelled: Bool
         public var lastModified: Date
 
-        public init(uid: String, sequence: Int, day: Day, start: ClockTime, end: ClockTime, summary: String, location: String = "", description: String = "",
-                    url: String = "", cancelled: Bool = false, lastModified: Date) {
+        public init(uid: String, sequence: Int = 0, day: Day, start: ClockTime?, end: ClockTime?, summary: String, location: String = "",
+                    description: String = "", url: String = "", cancelled: Bool = false, lastModified: Date) {
             self.uid = uid
             self.sequence = sequence
             self.day = day
@@ -43,9 +45,13 @@ public enum ICalendar {
                      "BEGIN:VTIMEZONE", "TZID:" + zone, "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0700", "TZOFFSETTO:+0700",
                      "TZNAME:+07", "END:STANDARD", "END:VTIMEZONE"]
         for e in events {
-            lines += ["BEGIN:VEVENT", "UID:" + escape(e.uid), "DTSTAMP:" + utc(stamp), "LAST-MODIFIED:" + utc(e.lastModified),
-                      "SEQUENCE:" + String(e.sequence), "DTSTART;TZID=\(zone):" + local(e.day, e.start), "DTEND;TZID=\(zone):" + local(e.day, e.end),
-                      "SUMMARY:" + escape(e.summary), "STATUS:" + (e.cancelled ? "CANCELLED" : "CONFIRMED")]
+            lines += ["BEGIN:VEVENT", "UID:" + escape(e.uid), "DTSTAMP:" + utc(stamp), "LAST-MODIFIED:" + utc(e.lastModified), "SEQUENCE:" + String(e.sequence)]
+            if let start = e.start, let end = e.end {
+                lines += ["DTSTART;TZID=\(zone):" + local(e.day, start), "DTEND;TZID=\(zone):" + local(e.day, end)]
+            } else {
+                lines += ["DTSTART;VALUE=DATE:" + date(e.day), "DTEND;VALUE=DATE:" + date(e.day.next), "TRANSP:TRANSPARENT"]
+            }
+            lines += ["SUMMARY:" + escape(e.summary), "STATUS:" + (e.cancelled ? "CANCELLED" : "CONFIRMED")]
             if !e.location.isEmpty { lines.append("LOCATION:" + escape(e.location)) }
             if !e.description.isEmpty { lines.append("DESCRIPTION:" + escape(e.description)) }
             if !e.url.isEmpty { lines.append("URL:" + e.url) }
@@ -94,7 +100,9 @@ public enum ICalendar {
             + Digits.pad(c.second!, 2) + "Z"
     }
 
+    static func date(_ day: Day) -> String { Digits.pad(day.year, 4) + Digits.pad(day.month, 2) + Digits.pad(day.day, 2) }
+
     static func local(_ day: Day, _ time: ClockTime) -> String {
-        Digits.pad(day.year, 4) + Digits.pad(day.month, 2) + Digits.pad(day.day, 2) + "T" + Digits.pad(time.minutes / 60, 2) + Digits.pad(time.minutes % 60, 2) + "00"
+        date(day) + "T" + Digits.pad(time.minutes / 60, 2) + Digits.pad(time.minutes % 60, 2) + "00"
     }
 }

@@ -73,6 +73,7 @@ public struct AppServices: Sendable {
     public let tasks: TaskServices
     public let notifications: NotificationServices
     public let inspections: InspectionServices
+    public let schedules: ScheduleServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -102,7 +103,8 @@ public struct AppServices: Sendable {
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
                                tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
-                               inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks))
+                               inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks),
+                               schedules: ScheduleServices(shared: shared))
         } catch {
             await database.shutdown()
             throw error

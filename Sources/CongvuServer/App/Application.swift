@@ -94,6 +94,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     NotificationsController.addPublicRoutes(to: router)
     ZaloWebhookController(services: services.notifications).addRoutes(to: router)
     RatingController(oneStop: services.oneStop).addRoutes(to: router)
+    PublicScheduleController(schedules: services.schedules).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.

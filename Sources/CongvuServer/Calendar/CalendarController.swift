@@ -191,53 +191,15 @@ struct CalendarController {
     func ics(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, year) = try await selection(request, context)
         let days = try await store.specialDays(years: year...year, for: unit)
-        let body = ICalendar.document(name: "\(unit.name) \(year)", events: days.map { s in
-            ICalendar.Event(uid: "special-day-\(s.id)@congvu", day: s.special.day,
+        let now = Date()
+        let body = ICalendar.feed(name: "\(unit.name) \(year)", events: days.map { s in
+            ICalendar.Event(uid: "special-day-\(s.id)@congvu", day: s.special.day, start: nil, end: nil,
                             summary: "\(name(s.special.name, context.locale)) (\(catalogs.label("special_kind", s.special.kind.rawValue, context.locale)))",
-                            description: name(s.special.reference, context.locale))
-        })
+                            description: name(s.special.reference, context.locale), lastModified: now)
+        }, stamp: now)
         return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8",
                                                .contentDisposition: "attachment; filename=\"lich-\(unit.id)-\(year).ics\""],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-/// Just enough of RFC 5545 for all-day events: CRLF lines, escaped text, folding at 75 octets.
-enum ICalendar {
-    struct Event {
-        var uid: String
-        var day: Day
-        var summary: String
-        var description: String
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
-            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func fold(_ line: String) -> String {
-        var out = "", current = ""
-        for ch in line {
-            if current.utf8.count + String(ch).utf8.count > 75 { out += current + "\r\n "; current = "" }
-            current.append(ch)
-        }
-        return out + current + "\r\n"
-    }
-
-    static func document(name: String, events: [Event]) -> String {
-        let stamp = Instant.format(Date()).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "").prefix(15) + "Z"
-        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Congvu//Working calendar//VI", "CALSCALE:GREGORIAN",
-                     "X-WR-CALNAME:" + escape(name)]
-        for e in events {
-            let next = e.day.next
-            lines += ["BEGIN:VEVENT", "UID:" + e.uid, "DTSTAMP:" + stamp,
-                      "DTSTART;VALUE=DATE:" + e.day.description.replacingOccurrences(of: "-", with: ""),
-                      "DTEND;VALUE=DATE:" + next.description.replacingOccurrences(of: "-", with: ""),
-                      "SUMMARY:" + escape(e.summary), "DESCRIPTION:" + escape(e.description), "TRANSP:TRANSPARENT", "END:VEVENT"]
-        }
-        lines.append("END:VCALENDAR")
-        return lines.map(fold).joined()
     }
 }
 

@@ -19,7 +19,7 @@ enum Pages {
         CamerasPage.self, CameraPage.self, CameraFormPage.self, CameraGridPage.self, CameraViewsPage.self, PlaybackPage.self,
         // One-stop desk and the public pages
         OneStopPage.self, IntakePage.self, DossierPage.self, PrintPage.self, BookPage.self, ProceduresPage.self, ReportPage.self,
-        RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
+        RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicSchedulePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
         // Inspections
         InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self, ChecklistPage.self,
         // Notifications
