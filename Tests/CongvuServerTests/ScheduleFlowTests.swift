@@ -55,4 +55,48 @@ import Testing
             #expect(!other.text.contains("BEGIN:VEVENT"))
         }
     }
+
+    @Test func theOfficeDraftsAndTheChairmanPublishes() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let chair = try await h.personID("chutich.giahung")
+            let office = try await h.signIn("vanphong.giahung")
+            let chairman = try await h.signIn("chutich.giahung")
+            let calendar = try #require(try await h.services.shared.workCalendar(unitID: committee.id))
+            // Next week's first working day, so the entry is always ahead of today.
+            let week = DutyWeek(containing: h.services.today).next
+            let day = try #require(week.days().first { calendar.isWorkingDay($0) })
+            let page = "/schedules?unit=\(committee.id)&week=\(week.start)"
+            // The chairman has no reception day yet: the page warns of the weeks short of the law's minimum.
+            let before = try await office.get(page)
+            #expect(before.status == .ok && before.text.contains("0/1 ngày tiếp công dân theo quy định"))
+            let bad = try await office.post("/schedules/entries?unit=\(committee.id)", ["day": day.description, "start": "10:00", "end": "09:00", "content": "Họp"])
+            #expect(bad.status == .badRequest && bad.text.contains("Giờ kết thúc phải sau giờ bắt đầu"))
+            #expect(try await office.post("/schedules/entries?unit=\(committee.id)", ["day": day.description, "start": "07:30", "end": "11:00",
+                                                                                      "content": "Tiếp công dân định kỳ", "chair": String(chair),
+                                                                                      "reception": "1"]).status == .seeOther)
+            #expect(try await office.post("/schedules/entries?unit=\(committee.id)", ["day": day.description, "start": "09:00", "end": "10:00",
+                                                                                      "content": "Làm việc với đoàn kiểm tra", "chair": String(chair)]).status == .seeOther)
+            // The office drafts; only the leader publishes.
+            #expect(try await office.post("/schedules/publish?unit=\(committee.id)", ["week": week.start.description]).status == .forbidden)
+            #expect(!(try await h.browser().get("/lich/14551-UB?week=\(week.start)")).text.contains("Làm việc với đoàn kiểm tra"))
+            let drafted = try await chairman.get(page)
+            #expect(drafted.text.contains("id=\"publish-week\"") && drafted.text.contains("hai lịch trùng giờ"))
+            #expect(try await chairman.post("/schedules/publish?unit=\(committee.id)", ["week": week.start.description]).status == .seeOther)
+            let published = try await h.browser().get("/lich/14551-UB?week=\(week.start)")
+            #expect(published.text.contains("Làm việc với đoàn kiểm tra") && published.text.contains("Tiếp công dân định kỳ"))
+            // That week now has its reception day; the warning moves on to the weeks after it.
+            let after = try await office.get(page)
+            #expect(!after.text.contains("từ \(week.start.vietnamese)"))
+            // A published entry is cancelled with a reason, never removed.
+            let entry = try #require(try await h.services.schedules.store.week(unitID: committee.id, week: week, publicOnly: true).first { $0.content == "Làm việc với đoàn kiểm tra" })
+            #expect(try await office.post("/schedules/cancel?unit=\(committee.id)", ["entry": String(entry.id), "reason": ""]).status == .badRequest)
+            #expect(try await office.post("/schedules/cancel?unit=\(committee.id)", ["entry": String(entry.id), "reason": "Đoàn hoãn"]).status == .seeOther)
+            let cancelled = try await h.browser().get("/lich/14551-UB?week=\(week.start)")
+            #expect(cancelled.text.contains("Làm việc với đoàn kiểm tra") && cancelled.text.contains("Đã hủy"))
+            // Another commune's office cannot touch it.
+            let otherOffice = try await h.signIn("vanphong.giavan")
+            #expect(try await otherOffice.post("/schedules/cancel?unit=\(committee.id)", ["entry": String(entry.id), "reason": "thử"]).status == .forbidden)
+        }
+    }
 }

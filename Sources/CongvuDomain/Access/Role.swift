@@ -13,9 +13,10 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections, .draftSchedules]
         case .leader:
-            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks, .viewInspections]
+            return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks, .viewInspections, .draftSchedules,
+                    .publishSchedules]
         case .inspector:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .inspect, .viewInspections]
         case .oneStopOfficer:
@@ -62,6 +63,10 @@ public enum Permission: String, CaseIterable, Sendable {
     case inspect
     /// The finalised minutes of units in the scope, their follow-up and coverage.
     case viewInspections
+    /// Draft the work schedules of units in the scope (the office), and cancel published entries.
+    case draftSchedules
+    /// Publish the schedules of units in the scope (their leaders).
+    case publishSchedules
 }
 
 public struct Grant: Sendable, Equatable, Codable {

@@ -55,6 +55,8 @@ public struct AppConfig: Sendable, Equatable {
     public var dutiesGraceDays = DutyRules.defaultGrace
     /// Working days an orphaned task may wait for its new lead before it is flagged to the level above.
     public var orphanEscalationDays = OrphanRules.defaultEscalation
+    /// The Jitsi Meet server video meetings use (`https://meet.example.vn`), or none.
+    public var meetingBaseURL: String?
     /// Hours back an inspection visit's start may be set (a team records what it sees, not last week).
     public var inspectionBackdateHours = 24
 
@@ -135,7 +137,7 @@ public struct AppConfig: Sendable, Equatable {
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
-                              "duties_grace_days", "orphan_escalation_days", "inspection_backdate_hours",
+                              "duties_grace_days", "orphan_escalation_days", "inspection_backdate_hours", "meeting_base_url",
                               "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications",
                               "web_push", "web_push_subject", "web_push_endpoints", "zalo_app_id", "zalo_app_secret", "zalo_refresh_token",
                               "zalo_oa_secret", "zalo_oa_id", "zalo_transaction", "zalo_api_url", "zalo_oauth_url", "notification_lease_seconds",
@@ -197,6 +199,9 @@ public struct AppConfig: Sendable, Equatable {
             case "duties_grace_days", "orphan_escalation_days":
                 guard let n = Int(value), (1...60).contains(n) else { throw ConfigError(key: key, value: value) }
                 if key == "duties_grace_days" { dutiesGraceDays = n } else { orphanEscalationDays = n }
+            case "meeting_base_url":
+                guard value.isEmpty || (value.hasPrefix("https://") && URL(string: value)?.host != nil) else { throw ConfigError(key: key, value: value) }
+                meetingBaseURL = value.isEmpty ? nil : value
             case "inspection_backdate_hours":
                 guard let n = Int(value), (0...168).contains(n) else { throw ConfigError(key: key, value: value) }
                 inspectionBackdateHours = n

@@ -118,6 +118,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     DutiesController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     CoverageController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     ChecklistController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
+    SchedulesController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

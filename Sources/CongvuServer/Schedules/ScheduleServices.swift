@@ -16,4 +16,21 @@ public struct ScheduleServices: FeatureServices {
         store = ScheduleStore(database: shared.database)
         limiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
     }
+
+    /// The people posted in the unit itself today.
+    func posts(_ unit: OrgUnit) async throws -> [StaffPost] {
+        try await VerdictStore(database: shared.database).posts(scopes: [unit.path], first: shared.today, last: shared.today).filter { $0.unitID == unit.id }
+    }
+
+    /// Which reception minimum the unit's chairman answers to: by the level the committee serves.
+    func receptionRole(of unit: OrgUnit) async throws -> ReceptionRule.Role {
+        guard unit.kind == .peoplesCommittee, let parentID = unit.parentID, let parent = try await shared.units.get(parentID) else { return .agencyHead }
+        switch parent.kind {
+        case .commune, .ward, .specialZone: return .communeChairman
+        case .district: return .districtChairman
+        case .province: return .provinceChairman
+        default: return .agencyHead
+        }
+    }
 }
+

@@ -22,6 +22,8 @@ enum Pages {
         RatingPage.self, TrackingPage.self, PublicHomePage.self, PublicSchedulePage.self, PublicProceduresPage.self, PublicProcedurePage.self,
         // Inspections
         InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self, ChecklistPage.self,
+        // Schedules
+        SchedulesPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

@@ -51,6 +51,7 @@ public struct Views: Sendable {
         add(p.holds(.manageCameras) || p.roles.contains(.leader) || p.roles.contains(.inspector), "/cameras", "nav_cameras")
         add(p.holds(.viewAttendance), "/attendance", "nav_attendance")
         add(p.holds(.inspect) || p.holds(.viewInspections), "/inspections", "nav_inspections")
+        add(p.holds(.draftSchedules) || p.holds(.publishSchedules), "/schedules", "nav_schedules")
         add(true, "/absences", "nav_absences")
         add(true, "/explanations", "nav_explanations")
         add(p.holds(.viewPeople), "/people", "nav_people")

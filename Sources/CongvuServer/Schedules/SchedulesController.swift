@@ -1,0 +1,171 @@
+import CongvuDomain
+import CongvuStore
+import Foundation
+import Hummingbird
+
+/// The office drafts a unit's week, its leader publishes it (on a phone); published entries are
+/// cancelled, never silently removed. The page warns of one leader's overlapping entries, entries
+/// outside working hours, and reception days short of the legal minimum in the coming weeks.
+struct SchedulesController {
+    let schedules: ScheduleServices
+    var catalogs: Catalogs { schedules.views.catalogs }
+    var store: ScheduleStore { schedules.store }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: week)
+        group.post("entries", use: create)
+        group.post("publish", use: publish)
+        group.post("cancel", use: cancel)
+    }
+
+    /// The unit asked for among those whose schedules the principal drafts or publishes.
+    func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], publish: Bool) {
+        let p = try context.signedIn()
+        let scopes = TaskServices.roots(p.scopes(for: .draftSchedules) + p.scopes(for: .publishSchedules))
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let units = try await schedules.units.list(scopes: scopes).filter {
+            $0.isActive(on: schedules.today) && [.peoplesCommittee, .partyCommittee, .department, .office, .serviceCentre].contains($0.kind)
+        }
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
+        return (unit, units, p.allows(.publishSchedules, at: unit.path))
+    }
+
+    func dutyWeek(_ request: Request) -> DutyWeek {
+        DutyWeek(containing: request.uri.queryParameters["week"].flatMap { Day(String($0)) } ?? schedules.today)
+    }
+
+    func week(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, units, publish) = try await unit(request, context)
+        return try await render(unit, units: units, publish: publish, week: dutyWeek(request), context)
+    }
+
+    /// The unit's leaders today (their posts there), who chair entries.
+    func leaders(_ unit: OrgUnit) async throws -> [StaffPost] {
+        try await schedules.posts(unit).filter(\.isLeader)
+    }
+
+    func render(_ unit: OrgUnit, units: [OrgUnit], publish: Bool, week: DutyWeek, _ context: AppRequestContext, form: FormView = FormView(),
+                status: HTTPResponse.Status = .ok) async throws -> Response {
+        let locale = context.locale
+        let entries = try await store.week(unitID: unit.id, week: week, publicOnly: false)
+        let leaders = try await leaders(unit)
+        let names = Dictionary(leaders.map { ($0.personID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+        guard let calendar = try await schedules.shared.workCalendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
+        var warnings: [String] = []
+        for (a, b) in ScheduleEntry.overlaps(entries) {
+            warnings.append(catalogs.text("schedule_warning_overlap", locale, [names[entries[a].chairID ?? 0] ?? "", entries[a].day.vietnamese,
+                                                                               "\(entries[a].start)", "\(entries[b].start)"]))
+        }
+        // The chairman's reception days against the legal minimum, this week and the three after it.
+        let last = week.next.next.next.days(count: 7).last!
+        for leader in leaders where leader.title.hasPrefix("Chủ tịch") {
+            let role = try await schedules.receptionRole(of: unit)
+            let days = try await store.receptionDays(chairID: leader.personID, from: week.start, to: last)
+            for short in ReceptionCheck.shortfalls(receptionDays: days, role: role, rules: ReceptionRule.law2013, from: week.start, to: last, calendar: calendar) {
+                warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
+                                                                                     String(short.scheduled), String(short.required)]))
+            }
+        }
+        let view = entries.map { e in
+            SchedulesPage.Entry(id: e.id, day: e.day.vietnamese, time: "\(e.start)–\(e.end)", content: e.content, place: Template.optional(e.place),
+                                chair: e.chairID.flatMap { names[$0] }, status: e.status.rawValue,
+                                status_label: catalogs.label("schedule_status", e.status.rawValue, locale), draft: e.status == .draft,
+                                published: e.status == .published, outside: e.outsideHours(calendar), reception: e.reception, away: e.away,
+                                meeting_url: Template.optional(e.meetingURL))
+        }
+        return try schedules.views.page(SchedulesPage(
+            form: form, unit: .init(id: unit.id, name: unit.name), code: unit.code,
+            units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
+            week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", previous: week.previous.start.description,
+            next: week.next.start.description, entries: view, has_entries: !view.isEmpty, drafts: entries.filter { $0.status == .draft }.count,
+            can_publish: publish, warnings: warnings, has_warnings: !warnings.isEmpty,
+            chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: form.values["chair"] ?? ""),
+            can_room: schedules.config.meetingBaseURL != nil), context, status: status)
+    }
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, publish) = try await unit(request, context)
+        do {
+            var url = form["meeting_url"]
+            if form.bool("room"), url.isEmpty, let base = schedules.config.meetingBaseURL {
+                url = MeetingRoom.url(base: base, random: (0..<16).map { _ in UInt8.random(in: 0...255) }) ?? ""
+            }
+            let chair = form.int("chair")
+            if let chair, !(try await leaders(unit)).contains(where: { $0.personID == chair }) { throw ValidationErrors([FieldError("chair", "out_of_range")]) }
+            let entry = try ScheduleDraft(day: form["day"], start: form["start"], end: form["end"], content: form["content"], place: form["place"], chairID: chair,
+                                          away: form.bool("away"), meetingURL: url, reception: form.bool("reception")).validate(unitID: unit.id)
+            _ = try await store.create(entry, by: context.actor)
+            return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(DutyWeek(containing: entry.day).start)")
+        } catch {
+            var view = FormView(values: ["day": form["day"], "start": form["start"], "end": form["end"], "content": form["content"], "place": form["place"],
+                                         "chair": form["chair"], "meeting_url": form["meeting_url"]])
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(unit, units: units, publish: publish, week: dutyWeek(request), context, form: view, status: .badRequest)
+        }
+    }
+
+    /// The leader publishes the week's drafts.
+    func publish(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, _, publish) = try await unit(request, context)
+        guard publish else { throw Forbidden() }
+        let week = DutyWeek(containing: Day(form["week"]) ?? schedules.today)
+        try await store.publish(unitID: unit.id, week: week, by: context.actor)
+        return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(week.start)")
+    }
+
+    /// Calls off a published entry of the unit, with a reason.
+    func cancel(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, publish) = try await unit(request, context)
+        guard let id = form.int("entry"), let entry = try await store.get(id), entry.unitID == unit.id else { throw StoreError.notFound("schedule_entry") }
+        do {
+            try await store.cancel(id, reason: form["reason"], by: context.actor)
+            return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(DutyWeek(containing: entry.day).start)")
+        } catch {
+            var view = FormView()
+            try view.absorb(error, catalogs: catalogs, locale: context.locale)
+            return try await render(unit, units: units, publish: publish, week: DutyWeek(containing: entry.day), context, form: view, status: .badRequest)
+        }
+    }
+}
+
+/// A unit's week for the office and its leaders.
+struct SchedulesPage: Page {
+    static let template = "schedules"
+    struct Entry: Decodable {
+        var id: Int64
+        var day: String
+        var time: String
+        var content: String
+        var place: String?
+        var chair: String?
+        var status: String
+        var status_label: String
+        var draft: Bool
+        var published: Bool
+        var outside: Bool
+        var reception: Bool
+        var away: Bool
+        var meeting_url: String?
+    }
+    var form: FormView
+    var unit: UnitRef
+    var code: String
+    var units: [Option]
+    var week: String
+    var week_label: String
+    var previous: String
+    var next: String
+    var entries: [Entry]
+    var has_entries: Bool
+    var drafts: Int
+    var can_publish: Bool
+    var warnings: [String]
+    var has_warnings: Bool
+    var chairs: [Option]
+    /// A video-meeting base is configured: the form offers to make a room.
+    var can_room: Bool
+}
