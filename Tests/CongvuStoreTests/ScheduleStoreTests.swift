@@ -56,6 +56,14 @@ import Testing
                                                   to: CivilTime.startOfDay(Day("2026-12-09")!))
             #expect(excuses[chair.id]?.map(\.from) == [Instant.parseLocal("2026-12-08 13:30")!] && excuses[clerk.id] == nil)
             #expect(try await store.receptionDays(chairID: chair.id, from: week.start, to: week.days(count: 7).last!) == [Day("2026-12-10")!])
+            // Attendance reads it where it reads approved notices: the chair's afternoon without a punch is excused.
+            let honoured = try await AbsenceStore(database: db).excuses(personID: chair.id, from: CivilTime.startOfDay(Day("2026-12-08")!),
+                                                                         to: CivilTime.startOfDay(Day("2026-12-09")!))
+            #expect(honoured.map(\.id) == ["schedule-\(visit.id)"])
+            let posts = try await VerdictStore(database: db).posts(personIDs: [chair.id], first: Day("2026-12-08")!, last: Day("2026-12-08")!)
+            let verdict = try #require(try await VerdictStore(database: db).compute(posts: posts, days: [Day("2026-12-08")!],
+                                                                                     now: Instant.parseLocal("2026-12-09 08:00")!)[chair.id]?[Day("2026-12-08")!])
+            #expect(verdict.reasons.contains { if case .excused = $0 { return true } else { return false } })
             // Cancelled: it stays, marked, with its history; the reception day no longer counts.
             await #expect(throws: ValidationErrors.self) { try await store.cancel(reception.id, reason: "", by: Tree.actor) }
             try await store.cancel(reception.id, reason: "Chủ tịch họp đột xuất tại tỉnh", by: Tree.actor)

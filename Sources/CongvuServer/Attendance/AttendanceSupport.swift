@@ -67,13 +67,15 @@ struct BoardBuilder {
         let from = CivilTime.startOfDay(day), to = from.addingTimeInterval(86400)
         let punches = try await attendance.punches.punches(personIDs: ids, from: from, to: to)
         let requests = try await attendance.absences.approved(personIDs: ids, from: from, to: to)
+        // A leader's published schedule entry away from the office counts as a notice (issue 22).
+        let away = try await ScheduleStore(database: attendance.database).excuses(personIDs: ids, from: from, to: to)
         let photos = try await attendance.photos.latestPhotoPunches(personIDs: ids, from: from, to: to)
         let t = AttendanceText(catalogs: catalogs, locale: locale)
         var counts: [Presence.State: Int] = [:]
         var entries: [BoardSnapshot.Entry] = []
         for post in posts {
             let mine = requests[post.personID] ?? []
-            let state = Presence.now(now, day: day, punches: (punches[post.personID] ?? []).map(\.at), excuses: mine.compactMap(\.excuse),
+            let state = Presence.now(now, day: day, punches: (punches[post.personID] ?? []).map(\.at), excuses: mine.compactMap(\.excuse) + (away[post.personID] ?? []),
                                      calendar: rules.calendar(post.unitID), policy: rules.policy(post.unitID, on: day))
             counts[state.state, default: 0] += 1
             let request = mine.first { "absence-\($0.id)" == state.excuseID }
@@ -85,6 +87,7 @@ struct BoardBuilder {
             if state.lateMinutes > 0 { detail.append(t.text("reason_late", state.lateMinutes)) }
             if let o = state.checkOut { detail.append(t.text("board_out", Instant.clock(o))) }
             if let notice, let r = request { detail = [notice, t.text("board_until", Instant.display(r.to))] }
+            if state.excuseID?.hasPrefix("schedule-") == true { detail = [t.text("board_schedule_away")] }
             entries.append(.init(id: post.personID, name: post.fullName, title: post.title, unit: post.unitName, state: state.state.rawValue,
                                  label: catalogs.label("presence", state.state.rawValue, locale), lateMinutes: state.lateMinutes,
                                  checkIn: state.checkIn.map { Instant.clock($0) }, checkOut: state.checkOut.map { Instant.clock($0) },

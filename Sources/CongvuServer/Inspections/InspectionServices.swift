@@ -55,10 +55,12 @@ public struct InspectionServices: FeatureServices {
         let from = CivilTime.startOfDay(day), to = from.addingTimeInterval(86400)
         let punches = try await attendance.punches.punches(personIDs: ids, from: from, to: to)
         let requests = try await attendance.absences.approved(personIDs: ids, from: from, to: to)
+        // A leader's published schedule entry away from the office counts as a notice (issue 22).
+        let away = try await ScheduleStore(database: attendance.database).excuses(personIDs: ids, from: from, to: to)
         let t = AttendanceText(catalogs: shared.views.catalogs, locale: .vi)
         return posts.map { post in
             let mine = requests[post.personID] ?? []
-            let state = Presence.now(now, day: day, punches: (punches[post.personID] ?? []).map(\.at), excuses: mine.compactMap(\.excuse),
+            let state = Presence.now(now, day: day, punches: (punches[post.personID] ?? []).map(\.at), excuses: mine.compactMap(\.excuse) + (away[post.personID] ?? []),
                                      calendar: rules.calendar(post.unitID), policy: rules.policy(post.unitID, on: day))
             var detail: [String] = []
             if let i = state.checkIn { detail.append(t.text("board_in", Instant.clock(i))) }
@@ -68,6 +70,7 @@ public struct InspectionServices: FeatureServices {
                 detail = [t.catalogs.label("absence_kind", r.kind.rawValue, .vi), r.place, r.purpose, t.text("board_until", Instant.display(r.to))]
                     .filter { !$0.isEmpty }
             }
+            if state.excuseID?.hasPrefix("schedule-") == true { detail = [t.text("board_schedule_away")] }
             return RollLine(personID: post.personID, unitID: post.unitID, fullName: post.fullName, title: post.title, state: state.state,
                             detail: detail.joined(separator: " · "))
         }

@@ -153,14 +153,19 @@ public struct AbsenceStore: Sendable {
         }
     }
 
-    /// Everyone's approved requests overlapping [from, to), as excuses, by person.
+    /// Everyone's excuses overlapping [from, to), by person: approved requests, and a leader's
+    /// published schedule entries away from the office (issue 22), which count as a notice would.
     public func excuses(personIDs: [Int64], from: Date, to: Date) async throws -> [Int64: [Excuse]] {
-        try await approved(personIDs: personIDs, from: from, to: to).mapValues { $0.compactMap(\.excuse) }
+        var out = try await approved(personIDs: personIDs, from: from, to: to).mapValues { $0.compactMap(\.excuse) }
+        for (person, away) in try await ScheduleStore(database: database).excuses(personIDs: personIDs, from: from, to: to) {
+            out[person, default: []] += away
+        }
+        return out
     }
 
-    /// The approved requests overlapping [from, to) as excuses for the verdict engine.
+    /// One person's excuses overlapping [from, to) for the verdict engine (the kiosk's answer).
     public func excuses(personID: Int64, from: Date, to: Date) async throws -> [Excuse] {
-        try await requests(personID: personID, from: from, to: to).compactMap(\.excuse)
+        try await excuses(personIDs: [personID], from: from, to: to)[personID] ?? []
     }
 }
 
