@@ -80,6 +80,8 @@ import Testing
             #expect(page.text.contains("Có chấm công nhưng không có mặt") && page.text.contains("Có mặt nhưng không chấm công"))
             // What the system knows is shown beside its item: the roll's own count of findings.
             #expect(page.text.contains("\(roll.count) người phải có mặt; \(findings) sai lệch; 0 chưa đánh dấu"))
+            // … and the chairman's reception days from the published schedule (none yet), linked to the public week.
+            #expect(page.text.contains("href=\"/lich/14551-UB\"") && page.text.contains("thiếu ngày tiếp công dân của Chủ tịch theo luật"))
 
             // The checklist: a refusal for an unknown item, then every item; a photo of the failure.
             #expect(try await inspector.post(location + "/items", ["code": "weather", "result": "pass"]).status == .badRequest)

@@ -27,6 +27,8 @@ public enum ChecklistSource: String, CaseIterable, Codable, Sendable {
     case reassignedTasks = "reassigned_tasks"
     /// The unit's procedures in the catalogue.
     case proceduresPosted = "procedures_posted"
+    /// The chairman's citizen reception days on the published schedule, against the law's minimum.
+    case receptionSchedule = "reception_schedule"
 }
 
 /// One item of a checklist. Items of the default template carry no text: their words come from
@@ -84,7 +86,7 @@ public struct Checklist: Equatable, Sendable {
         .init(code: "counter_hours_posted", theme: "one_stop"),
         .init(code: "counter_staffed", theme: "one_stop"),
         .init(code: "tracking_book", theme: "one_stop"),
-        .init(code: "reception_schedule", theme: "reception"),
+        .init(code: "reception_schedule", theme: "reception", source: .receptionSchedule),
         .init(code: "duties_in_writing", theme: "tasks", source: .writtenDuties),
         .init(code: "tasks_reassigned", theme: "tasks", source: .reassignedTasks),
         .init(code: "directives_known", theme: "tasks"),

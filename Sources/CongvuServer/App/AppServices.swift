@@ -98,13 +98,13 @@ public struct AppServices: Sendable {
                 auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
                 calendars: CalendarStore(database: database))
             let oneStop = OneStopServices(shared: shared)
-            let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared)
+            let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared), schedules = ScheduleServices(shared: shared)
             return AppServices(shared: shared, attendance: attendance, terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
                                tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
-                               inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks),
-                               schedules: ScheduleServices(shared: shared))
+                               inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks, schedules: schedules),
+                               schedules: schedules)
         } catch {
             await database.shutdown()
             throw error

@@ -20,8 +20,11 @@ public struct InspectionServices: FeatureServices {
     let taskServices: TaskServices
     /// The procedure catalogue, for the one-stop counter's item.
     let procedures: ProcedureStore
+    /// Published schedules, for the chairman's citizen reception item.
+    let schedules: ScheduleServices
 
-    init(shared: SharedServices, attendance: AttendanceServices, taskServices: TaskServices) {
+    init(shared: SharedServices, attendance: AttendanceServices, taskServices: TaskServices, schedules: ScheduleServices) {
+        self.schedules = schedules
         self.shared = shared
         self.attendance = attendance
         store = InspectionStore(database: shared.database)

@@ -302,6 +302,13 @@ struct InspectionsController {
             case .reassignedTasks:
                 let orphans = try await inspections.taskServices.tasks.orphans(scopes: [unit], on: inspections.today)
                 out[item.code] = (catalogs.text("inspection_evidence_orphans", locale, [String(orphans.count)]), "/tasks/orphans", orphans.isEmpty ? .pass : .fail)
+            case .receptionSchedule:
+                // The inspected committee's chairman: published reception days over this week and the three after it.
+                guard let unit = try await inspections.units.get(record.visit.unitID) else { continue }
+                let week = DutyWeek(containing: inspections.today)
+                let short = try await inspections.schedules.receptionShortfalls(unit, from: week.start, to: week.next.next.next.days(count: 7).last!)
+                out[item.code] = (catalogs.text("inspection_evidence_reception", locale, [String(short.count)]), "/lich/\(unit.code)",
+                                  short.isEmpty ? .pass : .fail)
             case .proceduresPosted:
                 let procedures = try await inspections.procedures.list(validOn: inspections.today).count
                 out[item.code] = (catalogs.text("inspection_evidence_procedures", locale, [String(procedures)]), "/thu-tuc", procedures > 0 ? .pass : .fail)

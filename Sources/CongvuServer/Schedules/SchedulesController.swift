@@ -58,14 +58,9 @@ struct SchedulesController {
                                                                                "\(entries[a].start)", "\(entries[b].start)"]))
         }
         // The chairman's reception days against the legal minimum, this week and the three after it.
-        let last = week.next.next.next.days(count: 7).last!
-        for leader in leaders where leader.title.hasPrefix("Chủ tịch") {
-            let role = try await schedules.receptionRole(of: unit)
-            let days = try await store.receptionDays(chairID: leader.personID, from: week.start, to: last)
-            for short in ReceptionCheck.shortfalls(receptionDays: days, role: role, rules: ReceptionRule.law2013, from: week.start, to: last, calendar: calendar) {
-                warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
-                                                                                     String(short.scheduled), String(short.required)]))
-            }
+        for (leader, short) in try await schedules.receptionShortfalls(unit, from: week.start, to: week.next.next.next.days(count: 7).last!) {
+            warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
+                                                                                 String(short.scheduled), String(short.required)]))
         }
         let view = entries.map { e in
             SchedulesPage.Entry(id: e.id, day: e.day.vietnamese, time: "\(e.start)–\(e.end)", content: e.content, place: Template.optional(e.place),
