@@ -245,7 +245,8 @@ class Checks:
                          "/cameras", "/cameras/new", "/cameras/grid", "/cameras/1", "/cameras/views",
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
                          "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
-                         "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes"):
+                         "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes",
+                         "/schedules", "/lich/14551-UB"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -280,7 +281,7 @@ class Checks:
             # A citizen's pages, without an account.
             anonymous = browser(phone=True)
             try:
-                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB"):
+                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB"):
                     anonymous.get(self.base + path)
                     assert anonymous.execute_script("return document.documentElement.scrollWidth") <= 361, path
                     low = contrast_failures(anonymous)

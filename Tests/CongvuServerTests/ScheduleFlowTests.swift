@@ -83,6 +83,7 @@ import Testing
             let drafted = try await chairman.get(page)
             #expect(drafted.text.contains("id=\"publish-week\"") && drafted.text.contains("hai lịch trùng giờ"))
             #expect(try await chairman.post("/schedules/publish?unit=\(committee.id)", ["week": week.start.description]).status == .seeOther)
+            #expect(!(try await chairman.get(page)).text.contains("id=\"publish-week\""))  // nothing left to publish
             let published = try await h.browser().get("/lich/14551-UB?week=\(week.start)")
             #expect(published.text.contains("Làm việc với đoàn kiểm tra") && published.text.contains("Tiếp công dân định kỳ"))
             // That week now has its reception day; the warning moves on to the weeks after it.

@@ -115,6 +115,7 @@ public struct AppServices: Sendable {
     public func loadDemo() async throws -> [Demo.DemoAccount] {
         let accounts = try await Demo.load(into: self.database, passwordHash: try await self.passwords.hash(Demo.password))
         try await CameraDemo.load(into: video.cameras, units: self.units)
+        try await ScheduleDemo.load(self)
         try await InspectionDemo.load(self)
         return accounts
     }

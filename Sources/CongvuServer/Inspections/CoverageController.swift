@@ -213,7 +213,7 @@ struct CoverageController {
             let tasks = keyTasks[path] ?? []
             view.lines.append(.init(id: id, name: name, checks: n, required: id == onDuty ? 0 : required, short: id != onDuty && n < required,
                                     on_duty: id == onDuty, key_tasks: tasks.count,
-                                    overdue_tasks: tasks.filter { $0.task.task.status.isOpen && $0.task.task.due < lastDay }.count,
+                                    overdue_tasks: tasks.filter { $0.task.task.status.isOpen && $0.task.task.due < lastDay }.count.nonZero,
                                     violations: found?.violations ?? 0, failures: found?.failures ?? 0, comment: found?.comment ?? ""))
         }
         return view
@@ -345,7 +345,7 @@ struct CoverageController {
         sheet.widths = [30, 10, 10, 10, 10, 12, 12, 60]
         sheet.rows = view.lines.filter { !$0.on_duty }.map { l in
             [.text(l.name), .number(Double(l.checks)), .number(Double(l.required)), .number(Double(l.violations)), .number(Double(l.failures)),
-             .number(Double(l.key_tasks)), .number(Double(l.overdue_tasks)), .text(l.comment)]
+             .number(Double(l.key_tasks)), .number(Double(l.overdue_tasks ?? 0)), .text(l.comment)]
         }
         return try sheet.response(filename: "truc-tuan-\(unit.fileSlug)-\(week.start).xlsx")
     }

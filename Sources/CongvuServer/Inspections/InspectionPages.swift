@@ -59,7 +59,7 @@ struct InspectionPage: Page {
         var pass: Bool
         var fail: Bool
         var na: Bool
-        var note: String
+        var note: String?
         /// What the system knows, to confirm: "3 of 12 people have no approved written duties".
         var evidence: String?
         var evidence_href: String?
@@ -180,7 +180,8 @@ struct DutyUnitPage: Page {
         var short: Bool
         var on_duty: Bool
         var key_tasks: Int
-        var overdue_tasks: Int
+        /// Open past the week's last day (nil when none).
+        var overdue_tasks: Int?
         var violations: Int
         var failures: Int
         var comment: String

@@ -329,7 +329,7 @@ struct InspectionsController {
                 return InspectionPage.ItemView(
                     code: item.code, text: item.text.isEmpty ? catalogs.label("checklist_item", item.code, locale) : item.text,
                     answered: a != nil, result_label: a.map { catalogs.label("item_result", $0.result.rawValue, locale) },
-                    pass: result == .pass, fail: result == .fail, na: result == .notApplicable, note: a?.note ?? "",
+                    pass: result == .pass, fail: result == .fail, na: result == .notApplicable, note: a.flatMap { Template.optional($0.note) },
                     evidence: e?.text, evidence_href: e?.href,
                     photos: r.photos.filter { $0.code == item.code }.map { .init(href: "/inspections/\(r.visit.id)/photos/\($0.id)", at: Instant.clock($0.takenAt)) })
             }))

@@ -73,7 +73,7 @@ struct SchedulesController {
             form: form, unit: .init(id: unit.id, name: unit.name), code: unit.code,
             units: FormView.options(units.map { (value: String($0.id), label: $0.name) }, selected: String(unit.id)),
             week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", previous: week.previous.start.description,
-            next: week.next.start.description, entries: view, has_entries: !view.isEmpty, drafts: entries.filter { $0.status == .draft }.count,
+            next: week.next.start.description, entries: view, has_entries: !view.isEmpty, drafts: entries.filter { $0.status == .draft }.count.nonZero,
             can_publish: publish, warnings: warnings, has_warnings: !warnings.isEmpty,
             chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: form.values["chair"] ?? ""),
             can_room: schedules.config.meetingBaseURL != nil), context, status: status)
@@ -156,7 +156,8 @@ struct SchedulesPage: Page {
     var next: String
     var entries: [Entry]
     var has_entries: Bool
-    var drafts: Int
+    /// Drafts waiting to be published (nil when none: the publish form is hidden).
+    var drafts: Int?
     var can_publish: Bool
     var warnings: [String]
     var has_warnings: Bool
