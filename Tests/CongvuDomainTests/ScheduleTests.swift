@@ -97,6 +97,58 @@ import Testing
         }
     }
 
+    @Test func aResultIsDatedBetweenTheReceptionAndTodayAndCounted() throws {
+        let base = ReceptionRecord(day: day("2026-12-08"), receiverID: 7, citizenName: "Trần Thị Mai", content: "Phản ánh đèn đường hỏng",
+                                   classification: .reflection, handling: .answered)
+        var early = base
+        early.result = "Đã sửa"
+        early.resultDay = day("2026-12-07")
+        #expect(throws: ValidationErrors([FieldError("result_day", "reception_result_day")])) { try early.validated(today: day("2026-12-10")) }
+        var unsaid = base
+        unsaid.resultDay = day("2026-12-09")
+        #expect(throws: ValidationErrors([FieldError("result", "required")])) { try unsaid.validated(today: day("2026-12-10")) }
+        var settled = base
+        settled.result = " Đã sửa đèn "
+        settled.resultDay = day("2026-12-09")
+        #expect(try settled.validated(today: day("2026-12-10")).result == "Đã sửa đèn")
+        // Two sessions (two days, or two receivers the same day), three citizens, one settled.
+        var other = base
+        other.receiverID = 8
+        other.classification = .complaint
+        let counts = ReceptionCounts([settled, base, other])
+        #expect(counts.days == 2 && counts.citizens == 3 && counts.settled == 1)
+        #expect(counts.byClassification == [.reflection: 2, .complaint: 1] && counts.byHandling == [.answered: 3])
+    }
+
+    @Test func meetingsAgendasAttendanceAndConclusionsAreChecked() throws {
+        let d = try ScheduleDraft(day: "2026-12-10", start: "14:00", end: "16:00", content: "Hội nghị trực tuyến", agenda: " 1. Rét đậm \n",
+                                  participantUnits: [9, 3, 9]).validate(unitID: 1)
+        #expect(d.agenda == "1. Rét đậm" && d.participantUnits == [3, 9] && d.isMeeting)
+        var later = d
+        later.agenda = "1. Rét đậm\n2. Thường trực"
+        #expect(ScheduleEntry.changes(from: d, to: later) == ["agenda"])
+        #expect(throws: ValidationErrors([FieldError("agenda", "too_long")])) {
+            try ScheduleDraft(day: "2026-12-10", start: "14:00", end: "16:00", content: "Họp", agenda: String(repeating: "x", count: 4001)).validate(unitID: 1)
+        }
+        #expect(try MeetingAttendance.attendees("  Nguyễn Văn A,  Chủ tịch \n\n Trần B \r\n") == ["Nguyễn Văn A, Chủ tịch", "Trần B"])
+        #expect(throws: ValidationErrors([FieldError("attendees", "too_long")])) { try MeetingAttendance.attendees(String(repeating: "Người\n", count: 51)) }
+        #expect(try MeetingConclusion.validated("  Các xã che chắn chuồng trại  ") == "Các xã che chắn chuồng trại")
+        #expect(throws: ValidationErrors([FieldError("text", "required")])) { try MeetingConclusion.validated("ok") }
+    }
+
+    @Test func counterNoticesAndHotlinesAreChecked() throws {
+        let n = try CounterNotice(field: " Đất  đai ", workingHours: "7h30–17h", receivingDays: "Thứ Hai", returningDays: "Thứ Ba").validated()
+        #expect(n.field == "Đất đai")
+        #expect(throws: ValidationErrors([FieldError("working_hours", "required"), FieldError("returning_days", "required")])) {
+            try CounterNotice(field: "Hộ tịch", workingHours: " ", receivingDays: "Thứ Hai", returningDays: "").validated()
+        }
+        #expect(try Hotline(name: "Lê Văn A", title: "Chủ tịch", phone: "+84 912.345.678").validated().phone == "+84 912.345.678")
+        #expect(try Hotline(name: "Lê Văn A", title: "Chủ tịch", phone: "0229 3865 101").validated().name == "Lê Văn A")
+        for bad in ["12345", "0912 345 678 999", "hotline", "+1 212 555 0100 99"] {
+            #expect(throws: ValidationErrors([FieldError("phone", "hotline_phone_invalid")])) { try Hotline(name: "A", title: "B", phone: bad).validated() }
+        }
+    }
+
     @Test func aMeetingRoomIsUnguessable() {
         let random = (0..<16).map { UInt8($0 * 17 % 256) }
         #expect(MeetingRoom.url(base: "https://meet.ninhbinh.gov.vn/", random: random) == "https://meet.ninhbinh.gov.vn/congvu-00112233445566778899aabbccddeeff")

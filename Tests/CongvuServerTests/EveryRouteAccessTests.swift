@@ -25,7 +25,7 @@ import Testing
         "POST /hikvision/{serial}/events", "GET /kiosk", "POST /kiosk/punch", "GET /kiosk/photo/{id}", "GET /lang/{code}", "GET /login",
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
         "GET /api/public/dossiers/{code}", "GET /api/openapi.yaml",
-        "GET /lich/{code}", "GET /lich/{code}/lich.ics",
+        "GET /lich/{code}", "GET /lich/{code}/lich.ics", "GET /niem-yet/{code}", "GET /niem-yet/{code}/poster",
     ]
     /// Not sent by signed-in callers: they would end the session the loop runs in.
     static let sessionEnders: Set<String> = ["POST /logout", "GET /lang/{code}", "POST /login", "GET /login", "GET /login/2fa", "POST /login/2fa"]
@@ -53,6 +53,8 @@ import Testing
         var unitB: String
         var file: String
         var photo = "0"
+        var paper = "0"
+        var conclusion = "0"
     }
 
     /// The route's path with B's objects in its parameters.
@@ -67,7 +69,8 @@ import Testing
             .replacingOccurrences(of: "{grant}", with: f.grant).replacingOccurrences(of: "{segment}", with: "0.m4s")
             .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
             .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file)
-            .replacingOccurrences(of: "{photo}", with: f.photo) + query
+            .replacingOccurrences(of: "{photo}", with: f.photo).replacingOccurrences(of: "{paper}", with: f.paper)
+            .replacingOccurrences(of: "{conclusion}", with: f.conclusion) + query
     }
 
     /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
@@ -165,6 +168,19 @@ import Testing
         var fixtures = Fixtures(ids: ids, day: Day(Date(), in: CivilTime.vietnam).previous.description, serial: serial, grant: String(grant),
                                 unitB: String(committeeB.id), file: String(file))
         fixtures.photo = String(try #require(try await inspections.record(visit)?.photos.first?.id))
+        // B's published schedule entry with a paper and a conclusion, and an entry of its reception log.
+        let schedules = services.schedules, today = services.today
+        let entry = try await schedules.store.create(try ScheduleDraft(day: today.description, start: "14:00", end: "16:00", content: "Họp UBND xã Gia Vân")
+            .validate(unitID: committeeB.id), by: actor)
+        try await schedules.store.publish(unitID: committeeB.id, week: DutyWeek(containing: today), by: actor)
+        fixtures.ids["/schedules/"] = String(entry.id)
+        try await schedules.meetings.attach(entryID: entry.id, file: try schedules.files.write(Data("%PDF-1.4 tài liệu họp".utf8)) + ".pdf", name: "tai-lieu.pdf",
+                                            by: actor)
+        fixtures.paper = String(try #require(try await schedules.meetings.files(entryID: entry.id).first?.id))
+        fixtures.conclusion = String(try await schedules.meetings.conclude(entryID: entry.id, text: "Kết luận cuộc họp của Gia Vân", by: actor).id)
+        let reception = try ReceptionRecord(day: today, receiverID: person.id, citizenName: "Công dân Gia Vân", content: "Kiến nghị sửa đường",
+                                            classification: .petition, handling: .received).validated(today: today)
+        fixtures.ids["/reception/"] = String(try await schedules.receptions.add(reception, unitID: committeeB.id, by: actor).id)
         return fixtures
     }
 

@@ -5,6 +5,7 @@ import CongvuTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 @testable import CongvuServer
 
@@ -98,6 +99,170 @@ import Testing
             // Another commune's office cannot touch it.
             let otherOffice = try await h.signIn("vanphong.giavan")
             #expect(try await otherOffice.post("/schedules/cancel?unit=\(committee.id)", ["entry": String(entry.id), "reason": "thử"]).status == .forbidden)
+        }
+    }
+
+    /// A meeting between communes: the office drafts it and invites a unit, the chairman publishes,
+    /// the invited committee hears of it and reports who attends (no one else sees it), the
+    /// conclusions are recorded and one is given as a task; the week's workbook and print list it.
+    @Test func aMeetingInvitesAUnitAndItsConclusionBecomesATask() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB"), guest = try await h.unit(code: "14554-UB")
+            let chair = try await h.personID("chutich.giahung"), guestLeader = try await h.personID("chutich.giavan")
+            let office = try await h.signIn("vanphong.giahung"), chairman = try await h.signIn("chutich.giahung")
+            let invited = try await h.signIn("chutich.giavan"), stranger = try await h.signIn("chutich.nhoquan")
+            let week = DutyWeek(containing: h.services.today).next
+            #expect(try await office.post("/schedules/entries?unit=\(committee.id)", ["day": week.start.description, "start": "14:00", "end": "16:00",
+                                                                                       "content": "Hội nghị trực tuyến liên xã phòng chống rét",
+                                                                                       "chair": String(chair)]).status == .seeOther)
+            let entry = try #require(try await h.services.schedules.store.week(unitID: committee.id, week: week, publicOnly: false)
+                .first { $0.content.hasPrefix("Hội nghị trực tuyến") })
+            let edit = ["day": week.start.description, "start": "14:00", "end": "16:00", "content": entry.content, "chair": String(chair),
+                        "agenda": "1. Dự báo rét đậm\n2. Phân công thường trực", "version": String(entry.version)]
+            var outside = edit
+            outside["units"] = "999999"
+            #expect(try await office.post("/schedules/\(entry.id)/edit", outside).status == .badRequest)
+            var invite = edit
+            invite["units"] = String(guest.id)
+            #expect(try await office.post("/schedules/\(entry.id)/edit", invite).status == .seeOther)
+            // Editing against the version read before is refused, not silently applied.
+            #expect(try await office.post("/schedules/\(entry.id)/edit", invite).status == .badRequest)
+            // A draft is the office's own: the invited unit neither sees it nor hears of it yet.
+            #expect(try await invited.get("/schedules/\(entry.id)").status == .notFound)
+            #expect(try await h.services.notifications.store.inbox(personID: guestLeader).filter { $0.kind == .meetingInvitation }.isEmpty)
+            #expect(try await chairman.post("/schedules/publish?unit=\(committee.id)", ["week": week.start.description]).status == .seeOther)
+            let inbox = try await h.services.notifications.store.inbox(personID: guestLeader).filter { $0.kind == .meetingInvitation }
+            #expect(inbox.count == 1 && inbox[0].link == "/schedules/\(entry.id)")
+            let page = try await invited.get("/schedules/\(entry.id)")
+            #expect(page.status == .ok && page.text.contains("1. Dự báo rét đậm") && page.text.contains("data-mark=\"\(guest.id)\""))
+            #expect(!page.text.contains("id=\"entry-edit\""))  // the guest reports attendance, it does not edit the host's schedule
+            #expect(try await stranger.get("/schedules/\(entry.id)").status == .notFound)
+            #expect(try await invited.post("/schedules/\(entry.id)/attendance", ["unit": String(committee.id), "attendees": "Ai đó"]).status == .forbidden)
+            #expect(try await invited.post("/schedules/\(entry.id)/attendance", ["unit": String(guest.id), "attendees": "Phó Chủ tịch UBND xã\nCông chức Địa chính",
+                                                                                 "online": "1"]).status == .seeOther)
+            #expect(try await office.get("/schedules/\(entry.id)").text.contains("Công chức Địa chính"))
+
+            // The conclusions: recorded by the host, each given once as a task to someone of the meeting's units.
+            #expect(try await office.post("/schedules/\(entry.id)/conclusions", ["text": "ok"]).status == .badRequest)
+            #expect(try await office.post("/schedules/\(entry.id)/conclusions", ["text": "Xã Gia Vân che chắn chuồng trại trước đợt rét"]).status == .seeOther)
+            let conclusion = try #require(try await h.services.schedules.meetings.conclusions(entryID: entry.id).first)
+            let due = Day(Date().addingTimeInterval(7 * 86400), in: CivilTime.vietnam).description
+            #expect(try await invited.post("/schedules/\(entry.id)/conclusions/\(conclusion.id)/task", ["owner": String(guestLeader), "due": due]).status == .forbidden)
+            let past = try await office.post("/schedules/\(entry.id)/conclusions/\(conclusion.id)/task", ["owner": String(guestLeader), "due": "2020-01-01"])
+            #expect(past.status == .badRequest && past.text.contains("Hạn không được trước hôm nay"))
+            let notOurs = try await h.personID("chutich.nhoquan")
+            #expect(try await office.post("/schedules/\(entry.id)/conclusions/\(conclusion.id)/task", ["owner": String(notOurs), "due": due]).status == .badRequest)
+            #expect(try await office.post("/schedules/\(entry.id)/conclusions/\(conclusion.id)/task", ["owner": String(guestLeader), "due": due]).status == .seeOther)
+            let taskID = try #require(try await h.services.schedules.meetings.conclusions(entryID: entry.id).first?.taskID)
+            let task = try #require(try await h.services.tasks.tasks.get(taskID)).task
+            #expect(task.ownerID == guestLeader && task.assignerID == chair && task.source.kind == .meeting && task.unitID == guest.id)
+            let again = try await office.post("/schedules/\(entry.id)/conclusions/\(conclusion.id)/task", ["owner": String(guestLeader), "due": due])
+            #expect(again.status == .badRequest && again.text.contains("đã được giao thành nhiệm vụ"))
+
+            // The week as a workbook and on A4, with the invited unit named.
+            let book = try await office.get("/schedules/week.xlsx?unit=\(committee.id)&week=\(week.start)")
+            let rows = try WorkbookReader(Data(book.body.readableBytesView)).sheets[0].rows
+            #expect(rows.contains { $0.contains("Hội nghị trực tuyến liên xã phòng chống rét") && $0.contains(guest.name) })
+            let print = try await office.get("/schedules/print?unit=\(committee.id)&week=\(week.start)")
+            #expect(print.status == .ok && print.text.contains("id=\"schedule-print\"") && print.text.contains(guest.name))
+            #expect(try await stranger.get("/schedules/print?unit=\(committee.id)").status == .forbidden)
+        }
+    }
+
+    /// The reception log: the office records a reception with a follow-up task (bad input told in
+    /// Vietnamese), settles it against the version it read; an inspector reads it without the
+    /// citizens' identities, a civil servant not at all; the workbook follows the same rule.
+    @Test func theReceptionLogKeepsCitizensPrivate() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let chair = try await h.personID("chutich.giahung"), clerk = try await h.personID("congchuc.giahung")
+            _ = try await InspectionDemo.team(h.services)
+            let office = try await h.signIn("vanphong.giahung"), inspector = try await h.signIn("thanhtra"), servant = try await h.signIn("congchuc.giahung")
+            let url = "/reception?unit=\(committee.id)"
+            #expect(try await office.get(url).text.contains("id=\"reception-form\""))
+            let form = ["day": h.services.today.description, "receiver": String(chair), "citizen_name": "Nguyễn Văn Hòa", "citizen_address": "Thôn Trung",
+                        "citizen_id": "123", "content": "Khiếu nại việc đo đạc ranh giới thửa đất", "classification": "complaint", "handling": "received",
+                        "follow_up": "1", "owner": String(clerk), "due": Day(Date().addingTimeInterval(10 * 86400), in: CivilTime.vietnam).description]
+            let bad = try await office.post(url, form)
+            #expect(bad.status == .badRequest && bad.text.contains("Số định danh gồm 9 hoặc 12 chữ số") && bad.text.contains("Nguyễn Văn Hòa"))
+            var good = form
+            good["citizen_id"] = "037190001234"
+            #expect(try await office.post(url, good).status == .seeOther)
+            let entry = try #require(try await h.services.schedules.receptions.list(unitIDs: [committee.id], from: h.services.today, to: h.services.today).first)
+            let followUpID = try #require(entry.taskID)
+            let task = try #require(try await h.services.tasks.tasks.get(followUpID)).task
+            #expect(task.ownerID == clerk && task.source.recordType == "reception_log")
+            let kept = try await office.get(url)
+            #expect(kept.text.contains("Nguyễn Văn Hòa") && kept.text.contains("037190001234"))
+            let read = try await inspector.get(url)
+            #expect(read.status == .ok && !read.text.contains("Nguyễn Văn Hòa") && !read.text.contains("037190001234") && read.text.contains("N***"))
+            #expect(!read.text.contains("id=\"reception-form\""))
+            #expect(try await inspector.post(url, good).status == .forbidden)
+            #expect(try await servant.get(url).status == .forbidden)
+            for (who, shows) in [(office, true), (inspector, false)] {
+                let book = try await who.get("/reception/log.xlsx?unit=\(committee.id)")
+                let rows = try WorkbookReader(Data(book.body.readableBytesView)).sheets[0].rows
+                #expect(rows.contains { $0.contains("Khiếu nại việc đo đạc ranh giới thửa đất") })
+                #expect(rows.contains { $0.contains("Nguyễn Văn Hòa") } == shows)
+            }
+            let settle = "/reception/\(entry.id)/result?unit=\(committee.id)"
+            #expect(try await inspector.post(settle, ["result": "Đã trả lời", "result_day": h.services.today.description, "version": "1"]).status == .forbidden)
+            #expect(try await office.post(settle, ["result": "Đã đo đạc lại, trả lời công dân", "result_day": h.services.today.description,
+                                                   "version": "1"]).status == .seeOther)
+            let stale = try await office.post(settle, ["result": "Lần nữa", "result_day": h.services.today.description, "version": "1"])
+            #expect(stale.status == .badRequest && stale.text.contains("tải lại trang"))
+            #expect(try await office.get(url).text.contains("Đã đo đạc lại, trả lời công dân"))
+        }
+    }
+
+    /// A counter's notices: written by its office as lines (a bad line named), read by citizens on
+    /// a phone and printed as the poster with QR codes; another commune's office cannot touch them.
+    @Test func aCounterPostsItsDaysAndHotlines() async throws {
+        try await Harness.run { h in
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let office = try await h.signIn("vanphong.giahung"), other = try await h.signIn("vanphong.giavan")
+            let url = "/counters/notices?unit=\(centre.id)"
+            #expect(try await office.get(url).status == .ok)
+            let lines = "Đất đai | 7h30–11h30, 13h30–17h | Thứ Hai, thứ Tư | Thứ Ba, thứ Năm\nHộ tịch | 7h30–17h | Hằng ngày"
+            let bad = try await office.post(url, ["notices": lines, "hotlines": "Nguyễn Văn Hùng | Chủ tịch UBND xã | 0912 551 001"])
+            #expect(bad.status == .badRequest && bad.text.contains("Dòng 2 chưa đúng"))
+            let badPhone = try await office.post(url, ["notices": "Đất đai | 7h30–17h | Thứ Hai | Thứ Ba", "hotlines": "Nguyễn Văn Hùng | Chủ tịch UBND xã | 123"])
+            #expect(badPhone.status == .badRequest && badPhone.text.contains("Dòng 1 của đường dây nóng"))
+            #expect(try await office.post(url, ["notices": lines + " | Trong ngày", "hotlines": "Nguyễn Văn Hùng | Chủ tịch UBND xã | 0912 551 001"]).status == .seeOther)
+            #expect(try await other.post(url, ["notices": "", "hotlines": ""]).status == .forbidden)
+            let board = try await h.browser().get("/niem-yet/14551-TTHCC")
+            #expect(board.status == .ok && board.text.contains("Thứ Ba, thứ Năm") && board.text.contains("tel:0912 551 001") && board.text.contains("/lich/14551-UB"))
+            let poster = try await h.browser().get("/niem-yet/14551-TTHCC/poster")
+            #expect(poster.status == .ok && poster.text.components(separatedBy: "<svg").count == 4)  // the notices, tracking, the schedule
+            #expect(try await h.browser().get("/niem-yet/khong-co").status == .notFound)
+            #expect(try await h.services.schedules.notices.board(unitID: centre.id).notices.count == 2)
+        }
+    }
+
+    /// Where each leader is now, on the public door board; each leader's own feed; the morning's
+    /// reception check raising a shortfall once to the office and the level above.
+    @Test func theDoorShowsLeadersAndTheMorningWarnsOfReceptionOnce() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let chair = try await h.personID("chutich.giahung"), vice = try await h.personID("congchuc.giahung")
+            let store = h.services.schedules.store
+            let today = h.services.today
+            for (who, content) in [(chair, "Làm việc với Đoàn kiểm tra của tỉnh"), (vice, "Dự tập huấn chuyển đổi số")] {
+                let e = try ScheduleDraft(day: today.description, start: "00:00", end: "23:59", content: content, place: "Hội trường UBND xã", chairID: who)
+                    .validate(unitID: committee.id)
+                _ = try await store.create(e, by: .system)
+            }
+            try await store.publish(unitID: committee.id, week: DutyWeek(containing: today), by: .system)
+            let door = try await h.browser().get("/door/14551-UB")
+            #expect(door.status == .ok && door.text.contains("id=\"door-leaders\"") && door.text.contains("Làm việc với Đoàn kiểm tra của tỉnh"))
+            let feed = try await h.browser().get("/lich/14551-UB/lich.ics?chair=\(chair)")
+            #expect(feed.text.contains("Làm việc với Đoàn kiểm tra của tỉnh") && !feed.text.contains("Dự tập huấn chuyển đổi số"))
+            // The morning: the chairman has no reception day ahead, so the office and the province hear once.
+            let raised = try await h.services.schedules.warnReceptionShortfalls()
+            #expect(raised > 0)
+            #expect(try await h.services.schedules.warnReceptionShortfalls() == 0)
+            let officeInbox = try await h.services.notifications.store.inbox(personID: try await h.personID("vanphong.giahung"))
+            #expect(officeInbox.contains { $0.kind == .receptionShort && $0.link == "/schedules?unit=\(committee.id)" })
         }
     }
 }

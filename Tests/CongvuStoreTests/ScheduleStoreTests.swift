@@ -1,6 +1,7 @@
 import CongvuDomain
 import CongvuStore
 import CongvuTestSupport
+import Crypto
 import Foundation
 import SQLKit
 import Testing
@@ -76,6 +77,99 @@ import Testing
             #expect(try await store.week(unitID: tree.committeeA.id, week: week, publicOnly: true).count == 3)
             // The history of changes is append-only at the database.
             await #expect(throws: (any Error).self) { try await db.write { sql in try await sql.raw("DELETE FROM schedule_changes").run() } }
+        }
+    }
+
+    /// A meeting between levels: the invited unit's leaders hear of it when it is published and
+    /// again after a change (not before, not twice); each unit's attendance is append-only with the
+    /// last mark counting; a conclusion becomes a task once, in one transaction.
+    @Test(arguments: TestDatabases.kinds)
+    func aMeetingInvitesMarksAndHandsOnConclusions(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let guest = try await Tree.person(db, "Phạm Thị Khách", in: tree.committeeB)
+            let accounts = AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+            _ = try await accounts.create(username: "chutich.b", displayName: "Chủ tịch B", passwordHash: "x", personID: guest.id,
+                                          grants: [(.leader, tree.communeB.id)], by: Tree.actor)
+            let store = ScheduleStore(database: db), meetings = MeetingStore(database: db), notifications = NotificationStore(database: db)
+            var draft = try ScheduleDraft(day: "2026-12-10", start: "14:00", end: "16:00", content: "Hội nghị trực tuyến liên xã", chairID: chair.id,
+                                          agenda: "1. Phòng chống rét", participantUnits: [tree.committeeB.id, tree.committeeB.id]).validate(unitID: tree.committeeA.id)
+            #expect(draft.participantUnits == [tree.committeeB.id] && draft.isMeeting)
+            draft = try await store.create(draft, by: Tree.actor)
+            #expect(try await store.get(draft.id)?.participantUnits == [tree.committeeB.id])
+            #expect(try await notifications.inbox(personID: guest.id).isEmpty)  // a draft invites no one
+            try await store.publish(unitID: tree.committeeA.id, week: DutyWeek(containing: draft.day), by: Tree.actor)
+            #expect(try await notifications.inbox(personID: guest.id).map(\.kind) == [.meetingInvitation])
+            var moved = try #require(try await store.get(draft.id))
+            moved.start = ClockTime("15:00")!
+            moved = try await store.update(moved, version: moved.version, by: Tree.actor)
+            let inbox = try await notifications.inbox(personID: guest.id)
+            #expect(inbox.count == 2 && inbox.allSatisfy { $0.link == "/schedules/\(draft.id)" })
+            #expect(try await store.changes(draft.id).last?.fields == ["time"])
+
+            try await meetings.mark(entryID: draft.id, unitID: tree.committeeB.id, attendees: ["Phạm Thị Khách, Chủ tịch"], online: false, by: Tree.actor)
+            try await meetings.mark(entryID: draft.id, unitID: tree.committeeB.id, attendees: ["Phạm Thị Khách, Chủ tịch", "Công chức Văn phòng"], online: true,
+                                    by: Tree.actor)
+            let marked = try #require(try await meetings.attendance(entryID: draft.id)[tree.committeeB.id])
+            #expect(marked.attendees.count == 2 && marked.online)
+            await #expect(throws: (any Error).self) { try await db.write { sql in try await sql.raw("UPDATE meeting_attendance SET online = 0").run() } }
+
+            await #expect(throws: ValidationErrors.self) { try await meetings.conclude(entryID: draft.id, text: "  ", by: Tree.actor) }
+            let c = try await meetings.conclude(entryID: draft.id, text: "Xã Đông Hòa che chắn chuồng trại trước đợt rét", by: Tree.actor)
+            let task = WorkTask(unitID: tree.committeeB.id, year: 2026, title: c.text, source: TaskSource(kind: .meeting, recordType: "meeting_conclusion", recordID: c.id),
+                                assignerID: chair.id, ownerID: guest.id, assignedAt: Date(), due: Day("2026-12-18")!)
+            let given = try await meetings.handOn(conclusionID: c.id, as: task, by: Tree.actor)
+            #expect(try await meetings.conclusions(entryID: draft.id).first?.taskID == given.id)
+            #expect(try await TaskStore(database: db).get(given.id)?.task.source.kind == .meeting)
+            await #expect(throws: StoreError.self) { try await meetings.handOn(conclusionID: c.id, as: task, by: Tree.actor) }
+            #expect(try await db.read { sql in try await sql.raw("SELECT COUNT(*) AS n FROM tasks").first()!.decode(column: "n", as: Int.self) } == 1)
+        }
+    }
+
+    /// The reception log: an entry with its follow-up task in one transaction, its result recorded
+    /// against the version read (an older read refused), counts by period; a counter's notices replaced whole.
+    @Test(arguments: TestDatabases.kinds)
+    func theReceptionLogAndTheCounterBoard(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let officer = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let log = ReceptionLogStore(database: db)
+            let today = Day("2026-12-10")!
+            let complaint = try ReceptionRecord(day: Day("2026-12-09")!, receiverID: chair.id, citizenName: "Nguyễn Văn Hòa", citizenID: "001 099 012 345",
+                                                content: "Khiếu nại việc đo đạc ranh giới thửa đất", classification: .complaint, handling: .received)
+                .validated(today: today)
+            #expect(complaint.citizenID == "001099012345")
+            let task = WorkTask(unitID: tree.committeeA.id, year: 2026, title: "Trả lời khiếu nại", assignerID: chair.id, ownerID: officer.id,
+                                assignedAt: Date(), due: Day("2026-12-20")!)
+            let first = try await log.add(complaint, unitID: tree.committeeA.id, followUp: task, by: Tree.actor)
+            let followUpID = try #require(first.taskID)
+            let followUp = try #require(try await TaskStore(database: db).get(followUpID))
+            #expect(followUp.task.source.recordType == "reception_log" && followUp.task.source.recordID == first.id && followUp.task.source.reference == "TCD-\(first.id)")
+            let answered = try ReceptionRecord(day: Day("2026-12-09")!, receiverID: chair.id, citizenName: "Trần Thị Mai", content: "Phản ánh đèn đường hỏng",
+                                               classification: .reflection, handling: .answered).validated(today: today)
+            let second = try await log.add(answered, unitID: tree.committeeA.id, by: Tree.actor)
+            #expect(second.taskID == nil)
+            // A result dated before the reception, or read at an old version, is refused; then it is kept.
+            await #expect(throws: ValidationErrors.self) {
+                try await log.settle(second.id, result: "Đã sửa", on: Day("2026-12-08")!, version: 1, today: today, by: Tree.actor)
+            }
+            try await log.settle(second.id, result: "Đã sửa đèn", on: today, version: 1, today: today, by: Tree.actor)
+            await #expect(throws: StoreError.self) { try await log.settle(second.id, result: "Lần nữa", on: today, version: 1, today: today, by: Tree.actor) }
+            let entries = try await log.list(unitIDs: [tree.committeeA.id], from: Day("2026-12-01")!, to: today)
+            #expect(entries.count == 2)
+            let counts = ReceptionCounts(entries.map(\.record))
+            #expect(counts.days == 1 && counts.citizens == 2 && counts.settled == 1 && counts.byClassification[.complaint] == 1)
+            #expect(try await log.list(unitIDs: [tree.committeeB.id], from: Day("2026-12-01")!, to: today).isEmpty)
+
+            let board = CounterNoticeStore(database: db)
+            let land = try CounterNotice(field: " Đất đai ", workingHours: "7h30–17h", receivingDays: "Thứ Hai, thứ Tư", returningDays: "Thứ Ba").validated()
+            let hotline = try Hotline(name: "Lê Văn Chủ", title: "Chủ tịch", phone: "+84 912 345 678").validated()
+            try await board.save(unitID: tree.committeeA.id, notices: [land], hotlines: [hotline], by: Tree.actor)
+            try await board.save(unitID: tree.committeeA.id, notices: [land, land], hotlines: [], by: Tree.actor)
+            let saved = try await board.board(unitID: tree.committeeA.id)
+            #expect(saved.notices.map(\.field) == ["Đất đai", "Đất đai"] && saved.hotlines.isEmpty)
         }
     }
 }

@@ -38,6 +38,10 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case taskDecided = "task_decided"
     /// Inspection minutes about one's unit were finalised (issue 21).
     case inspectionMinutes = "inspection_minutes"
+    /// A unit is invited to a meeting between levels, or the meeting it was invited to changed (issue 22).
+    case meetingInvitation = "meeting_invitation"
+    /// A head's published citizen reception days fall short of the law in the coming weeks (issue 22).
+    case receptionShort = "reception_short"
     /// A leader's digests: what needs them, once a day or once a week.
     case dailyDigest = "daily_digest"
     case weeklyDigest = "weekly_digest"
@@ -62,7 +66,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .taskReported, .taskDecided: ["reference", "title"]
         case .dailyDigest, .weeklyDigest: ["day", "absent", "late", "away", "approvals", "dossiers_overdue", "dossiers_soon", "tasks", "alerts"]
         case .absentWithoutNotice, .lateToday, .noticeToDecide, .explanationDue, .explanationDecided, .dossierNearDue,
-             .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline, .inspectionMinutes: ["subject"]
+             .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline, .inspectionMinutes, .meetingInvitation, .receptionShort: ["subject"]
         }
     }
 
@@ -71,7 +75,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .absentWithoutNotice, .lateToday: Rule(urgent: false, digestOnly: true, channels: [])
         case .terminalTamper: Rule(urgent: true, digestOnly: false, channels: [.zalo, .telegram, .webPush, .email])
         case .dossierOverdue, .terminalOffline, .cameraOffline: Rule(urgent: true, digestOnly: false, channels: [.zalo, .telegram, .webPush])
-        case .noticeToDecide, .explanationDue, .taskAssigned, .taskOverdue, .inspectionMinutes: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
+        case .noticeToDecide, .explanationDue, .taskAssigned, .taskOverdue, .inspectionMinutes, .meetingInvitation, .receptionShort: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
         case .explanationDecided, .dossierNearDue, .taskDueSoon, .taskReported, .taskDecided: Rule(urgent: false, digestOnly: false, channels: [.webPush])
         case .dailyDigest, .weeklyDigest: Rule(urgent: false, digestOnly: false, channels: [.email, .zalo, .telegram, .webPush])
         }

@@ -117,9 +117,12 @@ public struct ReceptionRecord: Equatable, Sendable {
     public var classification: Classification
     public var handling: Handling
     public var forwardedTo: String
+    /// The outcome once known, and its date.
+    public var result: String
+    public var resultDay: Day?
 
     public init(day: Day, receiverID: Int64, citizenName: String, citizenAddress: String = "", citizenID: String = "", content: String,
-                classification: Classification, handling: Handling, forwardedTo: String = "") {
+                classification: Classification, handling: Handling, forwardedTo: String = "", result: String = "", resultDay: Day? = nil) {
         self.day = day
         self.receiverID = receiverID
         self.citizenName = citizenName
@@ -129,6 +132,8 @@ public struct ReceptionRecord: Equatable, Sendable {
         self.classification = classification
         self.handling = handling
         self.forwardedTo = forwardedTo
+        self.result = result
+        self.resultDay = resultDay
     }
 
     /// Tidied and checked: a name and content, an ID number of 9 or 12 digits when given, where it
@@ -140,6 +145,7 @@ public struct ReceptionRecord: Equatable, Sendable {
         r.citizenID = citizenID.filter { !$0.isWhitespace }
         r.content = content.trimmingCharacters(in: .whitespacesAndNewlines)
         r.forwardedTo = forwardedTo.tidied
+        r.result = result.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [FieldError] = []
         if r.citizenName.isEmpty { errors.append(FieldError("citizen_name", "required")) }
         if r.citizenName.count > 200 || r.citizenAddress.count > 300 { errors.append(FieldError("citizen_name", "too_long")) }
@@ -150,8 +156,96 @@ public struct ReceptionRecord: Equatable, Sendable {
         if r.content.count > 4000 { errors.append(FieldError("content", "too_long")) }
         if r.handling == .forwarded && r.forwardedTo.isEmpty { errors.append(FieldError("forwarded_to", "required")) }
         if r.day > today { errors.append(FieldError("day", "reception_in_future")) }
+        if r.result.count > 4000 { errors.append(FieldError("result", "too_long")) }
+        if let done = r.resultDay, done < r.day || done > today { errors.append(FieldError("result_day", "reception_result_day")) }
+        if r.resultDay != nil && r.result.isEmpty { errors.append(FieldError("result", "required")) }
         if !errors.isEmpty { throw ValidationErrors(errors) }
         return r
+    }
+}
+
+/// The reception log's counts for a period, as reports ask for them: sessions (distinct days a
+/// head received), citizens received, and the cases by classification and by handling.
+public struct ReceptionCounts: Equatable, Sendable {
+    public var days: Int
+    public var citizens: Int
+    public var byClassification: [ReceptionRecord.Classification: Int]
+    public var byHandling: [ReceptionRecord.Handling: Int]
+    /// Cases with a result recorded.
+    public var settled: Int
+
+    public init(_ records: [ReceptionRecord]) {
+        days = Set(records.map { "\($0.day)/\($0.receiverID)" }).count
+        citizens = records.count
+        byClassification = Dictionary(grouping: records, by: \.classification).mapValues(\.count)
+        byHandling = Dictionary(grouping: records, by: \.handling).mapValues(\.count)
+        settled = records.filter { $0.resultDay != nil }.count
+    }
+}
+
+/// What a one-stop counter posts for one field: its working hours, and the days it receives and
+/// returns dossiers (an inspection faults a counter that does not announce them).
+public struct CounterNotice: Equatable, Sendable {
+    public var id: Int64
+    public var field: String
+    public var workingHours: String
+    public var receivingDays: String
+    public var returningDays: String
+
+    public init(id: Int64 = 0, field: String, workingHours: String, receivingDays: String, returningDays: String) {
+        self.id = id
+        self.field = field
+        self.workingHours = workingHours
+        self.receivingDays = receivingDays
+        self.returningDays = returningDays
+    }
+
+    /// Tidied; every part said, none over 300 characters.
+    public func validated() throws -> CounterNotice {
+        var n = self
+        n.field = field.tidied
+        n.workingHours = workingHours.tidied
+        n.receivingDays = receivingDays.tidied
+        n.returningDays = returningDays.tidied
+        var errors: [FieldError] = []
+        for (name, value) in [("field", n.field), ("working_hours", n.workingHours), ("receiving_days", n.receivingDays), ("returning_days", n.returningDays)] {
+            if value.isEmpty { errors.append(FieldError(name, "required")) } else if value.count > 300 { errors.append(FieldError(name, "too_long")) }
+        }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return n
+    }
+}
+
+/// A line of the hotline board: a leader's published number.
+public struct Hotline: Equatable, Sendable {
+    public var id: Int64
+    public var name: String
+    public var title: String
+    public var phone: String
+
+    public init(id: Int64 = 0, name: String, title: String, phone: String) {
+        self.id = id
+        self.name = name
+        self.title = title
+        self.phone = phone
+    }
+
+    /// A name, a post, and a Vietnamese telephone number (digits, spaces, dots, an optional +84;
+    /// 8 to 11 digits once `+84` reads as `0`).
+    public func validated() throws -> Hotline {
+        var h = self
+        h.name = name.tidied
+        h.title = title.tidied
+        h.phone = phone.tidied
+        var errors: [FieldError] = []
+        if h.name.isEmpty { errors.append(FieldError("name", "required")) }
+        if h.title.isEmpty { errors.append(FieldError("title", "required")) }
+        if h.name.count > 200 || h.title.count > 200 { errors.append(FieldError("name", "too_long")) }
+        var digits = h.phone.filter { !" .-".contains($0) }
+        if digits.hasPrefix("+84") { digits = "0" + digits.dropFirst(3) }
+        if !(digits.allSatisfy { $0.isASCII && $0.isNumber } && (8...11).contains(digits.count)) { errors.append(FieldError("phone", "hotline_phone_invalid")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return h
     }
 }
 

@@ -28,6 +28,8 @@ public struct ScheduleEntry: Equatable, Sendable {
     /// attendance for its time as an approved notice would.
     public var away: Bool
     public var meetingURL: String
+    /// A meeting's agenda (what is to be discussed, in order), sent with the invitations.
+    public var agenda: String
     /// A regular citizen reception session of the chair (counts toward the legal minimum).
     public var reception: Bool
     public var status: Status
@@ -38,7 +40,7 @@ public struct ScheduleEntry: Equatable, Sendable {
 
     public init(id: Int64 = 0, unitID: Int64, day: Day, start: ClockTime, end: ClockTime, content: String, place: String = "", chairID: Int64? = nil,
                 participants: [Int64] = [], participantUnits: [Int64] = [], preparingUnitID: Int64? = nil, away: Bool = false, meetingURL: String = "",
-                reception: Bool = false, status: Status = .draft, sequence: Int = 0, version: Int = 0) {
+                agenda: String = "", reception: Bool = false, status: Status = .draft, sequence: Int = 0, version: Int = 0) {
         self.id = id
         self.unitID = unitID
         self.day = day
@@ -52,6 +54,7 @@ public struct ScheduleEntry: Equatable, Sendable {
         self.preparingUnitID = preparingUnitID
         self.away = away
         self.meetingURL = meetingURL
+        self.agenda = agenda
         self.reception = reception
         self.status = status
         self.sequence = sequence
@@ -67,6 +70,9 @@ public struct ScheduleEntry: Equatable, Sendable {
         guard away, status == .published, chairID != nil else { return nil }
         return Excuse(id: "schedule-\(id)", kind: .businessTrip, from: from, to: to)
     }
+
+    /// A meeting between levels: other units take part (each marks who attends).
+    public var isMeeting: Bool { !participantUnits.isEmpty }
 
     /// Whether the entry lies outside the unit's working hours that day (a flag, not an error:
     /// an evening meeting is allowed, but the page says so).
@@ -88,6 +94,7 @@ public struct ScheduleEntry: Equatable, Sendable {
         if old.preparingUnitID != new.preparingUnitID { out.append("preparing_unit") }
         if old.away != new.away { out.append("away") }
         if old.meetingURL != new.meetingURL { out.append("meeting_url") }
+        if old.agenda != new.agenda { out.append("agenda") }
         if old.reception != new.reception { out.append("reception") }
         if old.status != new.status { out.append("status") }
         return out
@@ -119,9 +126,11 @@ public struct ScheduleDraft: Equatable, Sendable {
     public var away: Bool
     public var meetingURL: String
     public var reception: Bool
+    public var agenda: String
+    public var participantUnits: [Int64]
 
     public init(day: String, start: String, end: String, content: String, place: String = "", chairID: Int64? = nil, away: Bool = false,
-                meetingURL: String = "", reception: Bool = false) {
+                meetingURL: String = "", reception: Bool = false, agenda: String = "", participantUnits: [Int64] = []) {
         self.day = day
         self.start = start
         self.end = end
@@ -131,6 +140,8 @@ public struct ScheduleDraft: Equatable, Sendable {
         self.away = away
         self.meetingURL = meetingURL
         self.reception = reception
+        self.agenda = agenda
+        self.participantUnits = participantUnits
     }
 
     /// The entry, or every field's problem: a real day, times that read, the end after the start,
@@ -147,10 +158,63 @@ public struct ScheduleDraft: Equatable, Sendable {
         if content.isEmpty { errors.append(FieldError("content", "required")) }
         if content.count > 1000 { errors.append(FieldError("content", "too_long")) }
         if place.count > 300 { errors.append(FieldError("place", "too_long")) }
+        let agenda = self.agenda.trimmingCharacters(in: .whitespacesAndNewlines)
+        if agenda.count > 4000 { errors.append(FieldError("agenda", "too_long")) }
         if !url.isEmpty, !(url.hasPrefix("https://") && URL(string: url)?.host != nil) { errors.append(FieldError("meeting_url", "schedule_link_invalid")) }
         if reception && chairID == nil { errors.append(FieldError("chair", "schedule_reception_needs_chair")) }
         if !errors.isEmpty { throw ValidationErrors(errors) }
-        return ScheduleEntry(unitID: unitID, day: day!, start: start!, end: end!, content: content, place: place, chairID: chairID, away: away,
-                             meetingURL: url, reception: reception)
+        return ScheduleEntry(unitID: unitID, day: day!, start: start!, end: end!, content: content, place: place, chairID: chairID,
+                             participantUnits: Array(Set(participantUnits)).sorted(), away: away, meetingURL: url, agenda: agenda, reception: reception)
+    }
+}
+
+/// What a participant unit says of a meeting: who attends for it, and whether from its own room online.
+public struct MeetingAttendance: Equatable, Sendable {
+    public var unitID: Int64
+    /// The attendees' names and posts, one per line as the unit typed them.
+    public var attendees: [String]
+    public var online: Bool
+    public var markedAt: Date
+    public var markedBy: String
+
+    public init(unitID: Int64, attendees: [String], online: Bool, markedAt: Date, markedBy: String) {
+        self.unitID = unitID
+        self.attendees = attendees
+        self.online = online
+        self.markedAt = markedAt
+        self.markedBy = markedBy
+    }
+
+    /// The attendees from a text area: one per line, tidied, blank lines dropped; at most 50, each
+    /// under 200 characters.
+    public static func attendees(_ text: String) throws -> [String] {
+        let lines = text.split(whereSeparator: \.isNewline).map { String($0).tidied }.filter { !$0.isEmpty }
+        if lines.count > 50 || lines.contains(where: { $0.count > 200 }) { throw ValidationErrors([FieldError("attendees", "too_long")]) }
+        return lines
+    }
+}
+
+/// A conclusion the secretary records at a meeting; it may be handed on as a task.
+public struct MeetingConclusion: Equatable, Sendable {
+    public var id: Int64
+    public var text: String
+    public var taskID: Int64?
+    public var createdAt: Date
+    public var createdBy: String
+
+    public init(id: Int64 = 0, text: String, taskID: Int64? = nil, createdAt: Date, createdBy: String) {
+        self.id = id
+        self.text = text
+        self.taskID = taskID
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
+    /// The text tidied: some words, not a book.
+    public static func validated(_ text: String) throws -> String {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.count < 5 { throw ValidationErrors([FieldError("text", "required")]) }
+        if t.count > 2000 { throw ValidationErrors([FieldError("text", "too_long")]) }
+        return t
     }
 }

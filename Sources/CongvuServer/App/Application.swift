@@ -33,7 +33,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger, lease: config.notificationLease))
         background.append(DigestService(services: services, logger: logger))
-        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning], logger: logger, after: 7.5 * 3600))
+        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning, services.schedules.morning], logger: logger, after: 7.5 * 3600))
         background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], interval: 60, logger: logger))
         if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
     }
@@ -95,6 +95,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ZaloWebhookController(services: services.notifications).addRoutes(to: router)
     RatingController(oneStop: services.oneStop).addRoutes(to: router)
     PublicScheduleController(schedules: services.schedules).addRoutes(to: router)
+    CounterNoticesController(schedules: services.schedules).addPublicRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.
@@ -119,6 +120,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     CoverageController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     ChecklistController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     SchedulesController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
+    MeetingController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
+    ReceptionController(schedules: services.schedules).addRoutes(to: pages.group("reception"))
+    CounterNoticesController(schedules: services.schedules).addRoutes(to: pages.group("counters/notices"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

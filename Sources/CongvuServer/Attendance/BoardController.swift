@@ -96,8 +96,9 @@ struct BoardController {
             throw StoreError.notFound("unit")
         }
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
+        let leaders = try await leadersNow(unit)
         return try attendance.views.page(DoorPage(
-            unit: unit.name, at: snapshot.at, day: attendance.today.vietnamese,
+            unit: unit.name, at: snapshot.at, day: attendance.today.vietnamese, leaders: leaders, has_leaders: !leaders.isEmpty,
             people: snapshot.people.sorted { $0.name < $1.name }.map { e in
                 // Names, titles and notices only: no arrival times, no lateness, no kind of leave.
                 let away = e.state == Presence.State.onNotice.rawValue || e.state == Presence.State.onLeave.rawValue
@@ -105,6 +106,25 @@ struct BoardController {
                 return DoorPage.Person(name: e.name, title: e.title, away: away, notice: Template.optional(away ? notice : ""),
                                        until: away ? (e.until ?? "") : "")
             }), context)
+    }
+}
+
+extension BoardController {
+    /// Where each leader is by the unit's published schedule: the entry they are in now, else
+    /// their next one today (the door board's first lines; drafts never show).
+    func leadersNow(_ unit: OrgUnit, now: Date = Date()) async throws -> [DoorPage.Leader] {
+        let today = Day(now, in: CivilTime.vietnam)
+        let entries = try await ScheduleStore(database: attendance.database).week(unitID: unit.id, week: DutyWeek(containing: today), publicOnly: true)
+            .filter { $0.day == today && $0.status == .published && $0.chairID != nil && $0.to > now }
+        var out: [DoorPage.Leader] = []
+        for chair in Array(Set(entries.compactMap(\.chairID))).sorted() {
+            guard let name = try await attendance.people.get(chair)?.person.fullName else { continue }
+            let mine = entries.filter { $0.chairID == chair }
+            let current = mine.first { $0.from <= now }
+            guard let e = current ?? mine.first else { continue }
+            out.append(.init(name: name, now: current != nil, time: "\(e.start)–\(e.end)", content: e.content, place: Template.optional(e.place)))
+        }
+        return out
     }
 }
 
@@ -135,8 +155,12 @@ struct BoardPage: Page {
 struct DoorPage: Page {
     static let template = "door"
     struct Person: Decodable { var name: String; var title: String; var away: Bool; var notice: String?; var until: String }
+    /// A leader's current (or next) published schedule entry today.
+    struct Leader: Decodable { var name: String; var now: Bool; var time: String; var content: String; var place: String? }
     var unit: String
     var at: String
     var day: String
+    var leaders: [Leader]
+    var has_leaders: Bool
     var people: [Person]
 }

@@ -64,6 +64,15 @@ struct HomeController {
                                    note: t.text("card_duties_note", context.locale)))
             }
         }
+        // A leader's day by their published schedule: how many entries, and the next one.
+        if let personID = p.personID, p.holds(.publishSchedules) {
+            let now = Date()
+            let mine = try await services.schedules.store.chaired(by: personID, on: services.today)
+            let next = mine.first { $0.to > now }
+            cards.append(.init(title: t.text("card_schedule", context.locale), value: mine.count, href: "/schedules",
+                               note: next.map { t.text("card_schedule_note", context.locale, ["\($0.start)", $0.content]) }
+                                   ?? t.text("card_schedule_none", context.locale)))
+        }
         if p.holds(.inspect) || p.holds(.viewInspections) {
             // Inspectors: their body's year ("7/13 units"); leaders: what the minutes asked of their units.
             let inspections = services.inspections

@@ -303,10 +303,10 @@ struct InspectionsController {
                 let orphans = try await inspections.taskServices.tasks.orphans(scopes: [unit], on: inspections.today)
                 out[item.code] = (catalogs.text("inspection_evidence_orphans", locale, [String(orphans.count)]), "/tasks/orphans", orphans.isEmpty ? .pass : .fail)
             case .receptionSchedule:
-                // The inspected committee's chairman: published reception days over this week and the three after it.
+                // The inspected committee's chairman: published reception days over this week and the next.
                 guard let unit = try await inspections.units.get(record.visit.unitID) else { continue }
                 let week = DutyWeek(containing: inspections.today)
-                let short = try await inspections.schedules.receptionShortfalls(unit, from: week.start, to: week.next.next.next.days(count: 7).last!)
+                let short = try await inspections.schedules.receptionShortfalls(unit, coming: week)
                 out[item.code] = (catalogs.text("inspection_evidence_reception", locale, [String(short.count)]), "/lich/\(unit.code)",
                                   short.isEmpty ? .pass : .fail)
             case .proceduresPosted:

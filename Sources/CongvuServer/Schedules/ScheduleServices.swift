@@ -8,18 +8,76 @@ import Hummingbird
 public struct ScheduleServices: FeatureServices {
     public let shared: SharedServices
     public let store: ScheduleStore
+    /// Meetings between levels: attendance, files, conclusions.
+    public let meetings: MeetingStore
+    /// The citizen reception log.
+    public let receptions: ReceptionLogStore
+    /// What one-stop counters post for citizens.
+    public let notices: CounterNoticeStore
+    /// Meetings' papers, stored once by SHA-256 outside the web root.
+    let files: ContentFiles
+    /// The task mechanism: conclusions and receptions become tasks through it.
+    let taskServices: TaskServices
     /// Requests per address and minute to the public schedule pages and feeds.
     let limiter: RateLimiter
 
-    init(shared: SharedServices) {
+    init(shared: SharedServices, taskServices: TaskServices) {
         self.shared = shared
+        self.taskServices = taskServices
         store = ScheduleStore(database: shared.database)
+        meetings = MeetingStore(database: shared.database)
+        receptions = ReceptionLogStore(database: shared.database)
+        notices = CounterNoticeStore(database: shared.database)
+        files = ContentFiles(directory: shared.dataPath("meeting-files"))
         limiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
+    }
+
+    /// Whether the principal keeps the unit's schedule: its office drafts, its leaders publish.
+    static func keeps(_ p: Principal, _ unit: OrgUnit) -> Bool {
+        p.allows(.draftSchedules, at: unit.path) || p.allows(.publishSchedules, at: unit.path)
+    }
+
+    /// The people posted today in any of the units (their own subtree included), for choosing who
+    /// leads a task handed on from a meeting or a reception.
+    func staff(of units: [OrgUnit]) async throws -> [StaffPost] {
+        guard !units.isEmpty else { return [] }
+        var seen = Set<Int64>()
+        return try await VerdictStore(database: shared.database).posts(scopes: units.map(\.path), first: shared.today, last: shared.today)
+            .filter { seen.insert($0.personID).inserted }.sorted { ($0.unitName, $0.fullName) < ($1.unitName, $1.fullName) }
+    }
+
+    /// Who may lead a task handed on from a meeting or a reception: the people posted in the units
+    /// themselves, and the heads (leading posts) of the units below them.
+    func owners(in units: [OrgUnit]) async throws -> [StaffPost] {
+        let ids = Set(units.map(\.id))
+        return try await staff(of: units).filter { $0.isLeader || ids.contains($0.unitID) }
+    }
+
+    /// A task for `owner` (one of `staff`) on their own unit's books, given by `assigner`, checked
+    /// as the task form checks it (a deadline not past, not years ahead).
+    func task(title: String, content: String, source: TaskSource, owner: Int64?, due: String, assignerID: Int64, staff: [StaffPost]) async throws -> WorkTask {
+        let post = owner.flatMap { id in staff.first { $0.personID == id } }
+        let unitID = post?.unitID ?? staff.first?.unitID ?? 0
+        guard let calendar = try await shared.workCalendar(unitID: unitID) else { throw ValidationErrors([FieldError("owner", "required")]) }
+        var task = try TaskDraft(title: String(title.prefix(300)), content: content, ownerID: post?.personID, dueDate: due)
+            .validate(unitID: unitID, assignerID: assignerID, today: shared.today, now: Date(), calendar: calendar)
+        task.source = source
+        return task
     }
 
     /// The people posted in the unit itself today.
     func posts(_ unit: OrgUnit) async throws -> [StaffPost] {
         try await VerdictStore(database: shared.database).posts(scopes: [unit.path], first: shared.today, last: shared.today).filter { $0.unitID == unit.id }
+    }
+
+    /// How far ahead the reception check looks: the week shown and the next, the weeks the office
+    /// drafts and the leader publishes (a warning further out would fire every week for nothing).
+    static func receptionWindow(_ week: DutyWeek) -> (from: Day, to: Day) { (week.start, week.next.days(count: 7).last!) }
+
+    /// The chairman's shortfalls over the reception window starting with `week`.
+    func receptionShortfalls(_ unit: OrgUnit, coming week: DutyWeek) async throws -> [(chair: StaffPost, short: ReceptionShortfall)] {
+        let w = Self.receptionWindow(week)
+        return try await receptionShortfalls(unit, from: w.from, to: w.to)
     }
 
     /// The unit's chairman (a leading post titled "Chủ tịch…") and the periods from `from` to `to`
@@ -47,5 +105,38 @@ public struct ScheduleServices: FeatureServices {
         default: return .agencyHead
         }
     }
-}
 
+    /// The morning's check of citizen reception: for each People's Committee, the chairman's
+    /// published reception days over this week and the next against the law; a shortfall
+    /// goes to the committee's office and to the leaders of the level above, once per period (its
+    /// key), so a second run or a second node adds nothing. Returns how many were raised.
+    @discardableResult
+    func warnReceptionShortfalls(now: Date = Date()) async throws -> Int {
+        let today = Day(now, in: CivilTime.vietnam)
+        let week = DutyWeek(containing: today)
+        var raised = 0
+        for unit in try await shared.units.list(scopes: ["/"]) where unit.kind == .peoplesCommittee && unit.isActive(on: today) {
+            let shortfalls = try await receptionShortfalls(unit, coming: week)
+            guard let first = shortfalls.first else { continue }
+            // The level above a commune's committee: the province the commune belongs to.
+            var grand: OrgUnit?
+            if let parent = unit.parentID, let p = try await shared.units.get(parent), let g = p.parentID { grand = try await shared.units.get(g) }
+            let above = grand.map { [$0.path] } ?? []
+            let subject = "\(unit.name) · \(first.chair.fullName) · \(first.short.first.vietnamese)–\(first.short.last.vietnamese): " +
+                "\(first.short.scheduled)/\(first.short.required)"
+            let draft = NotificationDraft(key: NotificationKey(.receptionShort, recordType: "unit", recordID: unit.id, occasion: first.short.first.description),
+                                          unitID: unit.id, params: ["subject": subject], link: "/schedules?unit=\(unit.id)")
+            raised += try await shared.database.write { sql in
+                let office = try await NotificationStore.nearest([.unitAdmin], over: [unit.path], in: sql)
+                let leaders = above.isEmpty ? [] : try await NotificationStore.nearest([.leader], over: above, in: sql)
+                return try await NotificationStore.raise(draft, toPeople: Array(Set(office + leaders)), at: now, in: sql)
+            }.count
+        }
+        return raised
+    }
+
+    /// The schedules' part of the morning (07:30): reception shortfalls.
+    var morning: NightlyJob {
+        NightlyJob(name: "reception check") { now in "reception shortfalls raised \(try await warnReceptionShortfalls(now: now))" }
+    }
+}

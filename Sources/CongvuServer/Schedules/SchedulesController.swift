@@ -13,6 +13,8 @@ struct SchedulesController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: week)
+        group.get("week.xlsx", use: workbook)
+        group.get("print", use: print)
         group.post("entries", use: create)
         group.post("publish", use: publish)
         group.post("cancel", use: cancel)
@@ -57,8 +59,8 @@ struct SchedulesController {
             warnings.append(catalogs.text("schedule_warning_overlap", locale, [names[entries[a].chairID ?? 0] ?? "", entries[a].day.vietnamese,
                                                                                "\(entries[a].start)", "\(entries[b].start)"]))
         }
-        // The chairman's reception days against the legal minimum, this week and the three after it.
-        for (leader, short) in try await schedules.receptionShortfalls(unit, from: week.start, to: week.next.next.next.days(count: 7).last!) {
+        // The chairman's reception days against the legal minimum, this week and the next.
+        for (leader, short) in try await schedules.receptionShortfalls(unit, coming: week) {
             warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
                                                                                  String(short.scheduled), String(short.required)]))
         }
@@ -76,7 +78,8 @@ struct SchedulesController {
             next: week.next.start.description, entries: view, has_entries: !view.isEmpty, drafts: entries.filter { $0.status == .draft }.count.nonZero,
             can_publish: publish, warnings: warnings, has_warnings: !warnings.isEmpty,
             chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: form.values["chair"] ?? ""),
-            can_room: schedules.config.meetingBaseURL != nil), context, status: status)
+            can_room: schedules.config.meetingBaseURL != nil,
+            leader_feeds: leaders.map { .init(id: $0.personID, name: $0.fullName) }), context, status: status)
     }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -99,6 +102,43 @@ struct SchedulesController {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
             return try await render(unit, units: units, publish: publish, week: dutyWeek(request), context, form: view, status: .badRequest)
         }
+    }
+
+    /// The week's entries as rows for the workbook and the A4 print: day, time, content, place,
+    /// chair, the units taking part, status (drafts are marked; the print of a published week has none).
+    func rows(_ unit: OrgUnit, week: DutyWeek, locale: AppLocale) async throws -> [[String]] {
+        let entries = try await store.week(unitID: unit.id, week: week, publicOnly: false)
+        var names: [Int64: String] = [:], units: [Int64: String] = [:]
+        for id in Set(entries.compactMap(\.chairID)) { names[id] = try await schedules.people.get(id)?.person.fullName }
+        for id in Set(entries.flatMap(\.participantUnits)) { units[id] = try await schedules.units.get(id)?.name }
+        return entries.map { e in
+            [catalogs.text("weekday_\(HolidayRules.weekday(e.day) == 0 ? 7 : HolidayRules.weekday(e.day))", locale) + " " + e.day.vietnamese, "\(e.start)–\(e.end)", e.content, e.place,
+             e.chairID.flatMap { names[$0] } ?? "", e.participantUnits.compactMap { units[$0] }.joined(separator: ", "),
+             catalogs.label("schedule_status", e.status.rawValue, locale)]
+        }
+    }
+
+    static let columns = ["field_day", "schedule_time", "schedules_content", "schedule_place", "schedule_chair", "meeting_invited", "field_status"]
+
+    func workbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, _) = try await unit(request, context)
+        let week = dutyWeek(request), locale = context.locale
+        var sheet = XLSXSheet(name: catalogs.text("schedules_title", locale))
+        sheet.title = "\(catalogs.text("schedules_title", locale)) · \(unit.name) · \(week.start.vietnamese) – \(week.days().last!.vietnamese)"
+        sheet.header = Self.columns.map { catalogs.text($0, locale) }
+        sheet.rows = try await rows(unit, week: week, locale: locale).map { $0.map { .text($0) } }
+        sheet.widths = [16, 12, 50, 24, 22, 30, 12]
+        return try XLSXSheet.response([sheet], filename: "lich-cong-tac-\(unit.code)-\(week.start).xlsx")
+    }
+
+    /// The week on an A4 page, for the notice board.
+    func print(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _, _) = try await unit(request, context)
+        let week = dutyWeek(request), locale = context.locale
+        return try schedules.views.page(SchedulePrintPage(
+            unit: .init(id: unit.id, name: unit.name), week: week.start.description,
+            week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", header: Self.columns.map { catalogs.text($0, locale) },
+            rows: try await rows(unit, week: week, locale: locale)), context)
     }
 
     /// The leader publishes the week's drafts.
@@ -125,6 +165,16 @@ struct SchedulesController {
             return try await render(unit, units: units, publish: publish, week: DutyWeek(containing: entry.day), context, form: view, status: .badRequest)
         }
     }
+}
+
+/// A unit's week on A4.
+struct SchedulePrintPage: Page {
+    static let template = "schedule_print"
+    var unit: UnitRef
+    var week: String
+    var week_label: String
+    var header: [String]
+    var rows: [[String]]
 }
 
 /// A unit's week for the office and its leaders.
@@ -164,4 +214,6 @@ struct SchedulesPage: Page {
     var chairs: [Option]
     /// A video-meeting base is configured: the form offers to make a room.
     var can_room: Bool
+    /// Each leader's own calendar feed, for their phone.
+    var leader_feeds: [UnitRef]
 }

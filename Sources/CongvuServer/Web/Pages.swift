@@ -23,7 +23,8 @@ enum Pages {
         // Inspections
         InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self, ChecklistPage.self,
         // Schedules
-        SchedulesPage.self,
+        SchedulesPage.self, MeetingPage.self, SchedulePrintPage.self, ReceptionPage.self, CounterNoticesPage.self, CounterBoardPage.self,
+        CounterPosterPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

@@ -40,6 +40,6 @@ public enum Schema {
         notificationAddresses,                                   // 27
         notificationRouting,                                     // 28
         inspections, dutyReports, reinspections,                 // 29–31
-        dutySwapRequests, schedules,                             // 32–33
+        dutySwapRequests, schedules, meetingsAndNotices,         // 32–34
     ]
 }

@@ -26,14 +26,15 @@ public struct ScheduleStore: Sendable {
                              day: try row.requiredDay("day"), start: start, end: end, content: try row.decode(column: "content", as: String.self),
                              place: try row.decode(column: "place", as: String.self), chairID: try row.optional("chair_id", as: Int64.self),
                              preparingUnitID: try row.optional("preparing_unit_id", as: Int64.self), away: try row.decode(column: "away", as: Int.self) != 0,
-                             meetingURL: try row.decode(column: "meeting_url", as: String.self), reception: try row.decode(column: "reception", as: Int.self) != 0,
+                             meetingURL: try row.decode(column: "meeting_url", as: String.self), agenda: try row.decode(column: "agenda", as: String.self), reception: try row.decode(column: "reception", as: Int.self) != 0,
                              status: status, sequence: try row.decode(column: "sequence", as: Int.self), version: try row.decode(column: "version", as: Int.self))
     }
 
     static func audit(_ e: ScheduleEntry) -> String {
         AuditJSON.encode(["day": e.day.description, "start": e.start.description, "end": e.end.description, "content": e.content, "place": e.place,
                           "chair_id": e.chairID.map(String.init) ?? "", "away": e.away ? "1" : "0", "reception": e.reception ? "1" : "0",
-                          "meeting_url": e.meetingURL, "status": e.status.rawValue])
+                          "meeting_url": e.meetingURL, "agenda": e.agenda, "status": e.status.rawValue,
+                          "units": e.participantUnits.map(String.init).joined(separator: ",")])
     }
 
     /// A new draft entry of the unit.
@@ -42,11 +43,11 @@ public struct ScheduleStore: Sendable {
         return try await database.write { sql in
             let row = try await sql.insert(into: "schedule_entries")
                 .columns("unit_id", "day", "start_time", "end_time", "content", "place", "chair_id", "preparing_unit_id", "away", "meeting_url", "reception",
-                         "status", "created_at", "updated_at")
+                         "status", "created_at", "updated_at", "agenda")
                 .values(SQLBind(entry.unitID), SQLBind(entry.day.description), SQLBind(entry.start.description), SQLBind(entry.end.description),
                         SQLBind(entry.content), SQLBind(entry.place), SQLBind(entry.chairID), SQLBind(entry.preparingUnitID), SQLBind(entry.away ? 1 : 0),
                         SQLBind(entry.meetingURL), SQLBind(entry.reception ? 1 : 0), SQLBind(ScheduleEntry.Status.draft.rawValue),
-                        SQLBind(Instant.format(now)), SQLBind(Instant.format(now)))
+                        SQLBind(Instant.format(now)), SQLBind(Instant.format(now)), SQLBind(entry.agenda))
                 .returning("id").first()
             var stored = entry
             stored.id = try row!.decode(column: "id", as: Int64.self)
@@ -77,8 +78,33 @@ public struct ScheduleStore: Sendable {
         return (people.sorted(), units.sorted())
     }
 
+    /// One entry with its participants.
     public func get(_ id: Int64) async throws -> ScheduleEntry? {
-        try await database.read { sql in try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(Self.decode) }
+        try await database.read { sql in
+            guard var entry = try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(Self.decode) else { return nil }
+            (entry.participants, entry.participantUnits) = try await Self.participants(id, in: sql)
+            return entry
+        }
+    }
+
+    /// The participant units of published meetings hear of them (their nearest leaders and office),
+    /// again after each change: the key's occasion is the entry's SEQUENCE.
+    static func invite(_ ids: [Int64], at now: Date, in sql: any SQLDatabase) async throws {
+        for id in ids {
+            guard var e = try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(decode) else { continue }
+            (e.participants, e.participantUnits) = try await participants(id, in: sql)
+            guard e.isMeeting, e.status != .draft else { continue }
+            let units = try await sql.select().column("id").column("path").from("units").where("id", .in, SQLBind.group(e.participantUnits)).all()
+            for u in units {
+                let unitID = try u.decode(column: "id", as: Int64.self), path = try u.decode(column: "path", as: String.self)
+                let people = try await NotificationStore.nearest([.leader, .unitAdmin], over: [path], in: sql)
+                let subject = "\(e.content) · \(e.day.vietnamese) \(e.start)" + (e.status == .cancelled ? " ✗" : "")
+                try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.meetingInvitation, recordType: "schedule_entry", recordID: id,
+                                                                                         occasion: "\(unitID)/\(e.sequence)"),
+                                                                    unitID: unitID, params: ["subject": subject], link: "/schedules/\(id)"),
+                                                  toPeople: people, at: now, in: sql)
+            }
+        }
     }
 
     /// Changes an entry read at `version`. A draft changes quietly; a published one raises its
@@ -102,7 +128,7 @@ public struct ScheduleStore: Sendable {
             try await sql.update("schedule_entries").set("day", to: new.day.description).set("start_time", to: new.start.description)
                 .set("end_time", to: new.end.description).set("content", to: new.content).set("place", to: new.place).set("chair_id", to: new.chairID)
                 .set("preparing_unit_id", to: new.preparingUnitID).set("away", to: new.away ? 1 : 0).set("meeting_url", to: new.meetingURL)
-                .set("reception", to: new.reception ? 1 : 0).set("sequence", to: new.sequence).set("version", to: new.version)
+                .set("reception", to: new.reception ? 1 : 0).set("agenda", to: new.agenda).set("sequence", to: new.sequence).set("version", to: new.version)
                 .set("updated_at", to: Instant.format(now)).where("id", .equal, entry.id).run()
             if fields.contains("participants") {
                 try await sql.delete(from: "schedule_participants").where("entry_id", .equal, entry.id).run()
@@ -110,6 +136,7 @@ public struct ScheduleStore: Sendable {
             }
             if old.status == .published {
                 try await Self.recordChange(entry.id, fields: fields, before: old, after: new, at: now, by: actor, in: sql)
+                try await Self.invite([entry.id], at: now, in: sql)
             }
             try await AuditLog.append(.init(action: .update, objectType: "schedule_entry", objectID: String(entry.id), before: Self.audit(old),
                                             after: Self.audit(new)), by: actor, in: sql, kind: kind)
@@ -137,6 +164,7 @@ public struct ScheduleStore: Sendable {
                 .set(SQLIdentifier("version"), to: SQLRaw("version + 1")).where("id", .in, SQLBind.group(drafts)).run()
             try await AuditLog.append(.init(action: .update, objectType: "schedule_week", objectID: "\(unitID)/\(week.start)",
                                             after: AuditJSON.encode(["published": String(drafts.count)])), by: actor, in: sql, kind: kind)
+            try await Self.invite(drafts, at: now, in: sql)
             return drafts.count
         }
     }
@@ -157,6 +185,7 @@ public struct ScheduleStore: Sendable {
             try await sql.update("schedule_entries").set("status", to: new.status.rawValue).set("sequence", to: new.sequence)
                 .set(SQLIdentifier("version"), to: SQLRaw("version + 1")).set("updated_at", to: Instant.format(now)).where("id", .equal, id).run()
             try await Self.recordChange(id, fields: ["status"], before: old, after: new, at: now, by: actor, in: sql)
+            try await Self.invite([id], at: now, in: sql)
             try await AuditLog.append(.init(action: .update, objectType: "schedule_entry", objectID: String(id), before: Self.audit(old),
                                             after: Self.audit(new), reason: r), by: actor, in: sql, kind: kind)
         }
@@ -192,6 +221,14 @@ public struct ScheduleStore: Sendable {
                 ScheduleChange(at: try r.instant("at"), actorName: try r.decode(column: "actor_name", as: String.self),
                                fields: try r.decode(column: "fields", as: String.self).split(separator: ",").map(String.init))
             }
+        }
+    }
+
+    /// A leader's published entries of a day, in order (their home card).
+    public func chaired(by chairID: Int64, on day: Day) async throws -> [ScheduleEntry] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("schedule_entries").where("chair_id", .equal, chairID).where("day", .equal, day.description)
+                .where("status", .equal, SQLLiteral.string(ScheduleEntry.Status.published.rawValue)).orderBy("start_time").all().map(Self.decode)
         }
     }
 

@@ -68,3 +68,70 @@ extension Schema {
         ] + appendOnly("schedule_changes", kind)
     }
 }
+
+extension Schema {
+    /// The rest of issue 22: a reception's result and its date, a meeting's agenda, files, the
+    /// participant units' attendance and the secretary's conclusions (each may become a task), and
+    /// what a one-stop counter posts for citizens (working hours, receiving and returning days per
+    /// field, the leaders' hotlines).
+    static let meetingsAndNotices = Migration(version: 34, name: "meetings_and_notices") { kind in
+        [
+            "ALTER TABLE reception_log ADD COLUMN result TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE reception_log ADD COLUMN result_day TEXT",
+            "ALTER TABLE reception_log ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE schedule_entries ADD COLUMN agenda TEXT NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE meeting_files (
+                id {ID},
+                entry_id BIGINT NOT NULL REFERENCES schedule_entries(id),
+                file TEXT NOT NULL,
+                name TEXT NOT NULL,
+                uploaded_at TEXT NOT NULL,
+                uploaded_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX meeting_files_entry ON meeting_files(entry_id)",
+            """
+            CREATE TABLE meeting_attendance (
+                id {ID},
+                entry_id BIGINT NOT NULL REFERENCES schedule_entries(id),
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                attendees TEXT NOT NULL,
+                online INTEGER NOT NULL DEFAULT 0,
+                marked_at TEXT NOT NULL,
+                marked_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX meeting_attendance_entry ON meeting_attendance(entry_id, unit_id, id)",
+            """
+            CREATE TABLE meeting_conclusions (
+                id {ID},
+                entry_id BIGINT NOT NULL REFERENCES schedule_entries(id),
+                text TEXT NOT NULL,
+                task_id BIGINT REFERENCES tasks(id),
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX meeting_conclusions_entry ON meeting_conclusions(entry_id, id)",
+            """
+            CREATE TABLE counter_notices (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                field TEXT NOT NULL,
+                working_hours TEXT NOT NULL,
+                receiving_days TEXT NOT NULL,
+                returning_days TEXT NOT NULL,
+                position INTEGER NOT NULL DEFAULT 0)
+            """,
+            "CREATE INDEX counter_notices_unit ON counter_notices(unit_id, position)",
+            """
+            CREATE TABLE counter_hotlines (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                name TEXT NOT NULL,
+                title TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                position INTEGER NOT NULL DEFAULT 0)
+            """,
+            "CREATE INDEX counter_hotlines_unit ON counter_hotlines(unit_id, position)",
+        ] + appendOnly("meeting_attendance", kind)
+    }
+}
