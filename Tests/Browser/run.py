@@ -246,7 +246,8 @@ class Checks:
                          "/tasks", "/tasks/board", "/tasks/new", "/tasks/orphans", "/tasks/1", "/tasks/1/print",
                          "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
                          "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes",
-                         "/schedules", "/lich/14551-UB"):
+                         "/schedules", "/lich/14551-UB", "/schedules/1", "/schedules/print", "/schedules/pack", "/reception", "/counters/notices",
+                         "/niem-yet/14551-TTHCC"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -780,6 +781,84 @@ class Checks:
             WebDriverWait(phone, 40).until(lambda d: counts(d)[index] == str(int(before[index]) + 1))
         finally:
             phone.quit()
+
+    def test_office_drafts_the_leader_publishes_on_a_phone_and_a_citizen_sees_it(self):
+        """The office drafts an entry in a week to come; the chairman publishes the week on a 360 px
+        phone; a citizen sees it on the public page and a calendar program (khal) reads it from the
+        feed; the office moves it, and both show the change."""
+        import datetime
+        today = (datetime.datetime.utcnow() + datetime.timedelta(hours=7)).date()
+        monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(weeks=3)
+        content = "Làm việc với Hợp tác xã nông nghiệp Gia Hưng"
+        office, phone, citizen = browser(), browser(phone=True), browser(phone=True)
+        try:
+            self.sign_in(office, "vanphong.giahung")
+            office.get(self.base + "/schedules?week=" + monday.isoformat())
+            form = office.find_element(By.ID, "schedule-form")
+            office.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "day"), monday.isoformat())
+            form.find_element(By.NAME, "start").send_keys("08:00")
+            form.find_element(By.NAME, "end").send_keys("10:00")
+            form.find_element(By.NAME, "content").send_keys(content)
+            form.find_element(By.NAME, "place").send_keys("Trụ sở HTX")
+            chairs = Select(form.find_element(By.NAME, "chair"))
+            chairs.select_by_visible_text(next(o.text for o in chairs.options if "Chủ tịch UBND xã" in o.text and "Phó" not in o.text))
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(lambda d: content in page_text(d, "#schedule-entries"))
+            # Not public while a draft.
+            citizen.get(self.base + "/lich/14551-UB?week=" + monday.isoformat())
+            assert content not in page_text(citizen)
+
+            self.sign_in(phone, "chutich.giahung")
+            phone.get(self.base + "/schedules?week=" + monday.isoformat())
+            phone.find_element(By.CSS_SELECTOR, "#publish-week button.primary").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: not d.find_elements(By.ID, "publish-week"))
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(phone, "schedule-published-phone")
+
+            citizen.get(self.base + "/lich/14551-UB?week=" + monday.isoformat())
+            assert content in page_text(citizen) and "08:00–10:00" in page_text(citizen), page_text(citizen)
+            assert citizen.execute_script("return document.documentElement.scrollWidth") <= 361
+
+            # One calendar, as on a phone: the second read updates the event by its UID, not a copy.
+            home = tempfile.mkdtemp(dir=self.data)
+            os.makedirs(os.path.join(home, "cal"))
+
+            def khal_week():
+                with open(os.path.join(home, "config"), "w") as f:
+                    f.write("[calendars]\n[[lich]]\npath = %s/cal\ntype = calendar\n[locale]\ntimeformat = %%H:%%M\ndateformat = %%d/%%m/%%Y\n"
+                            "longdateformat = %%d/%%m/%%Y\ndatetimeformat = %%d/%%m/%%Y %%H:%%M\nlongdatetimeformat = %%d/%%m/%%Y %%H:%%M\n"
+                            "local_timezone = Asia/Ho_Chi_Minh\ndefault_timezone = Asia/Ho_Chi_Minh\n" % home)
+                feed = os.path.join(home, "lich.ics")
+                with urllib.request.urlopen(self.base + "/lich/14551-UB/lich.ics") as r, open(feed, "wb") as f:
+                    f.write(r.read())
+                khal = ["khal", "-c", os.path.join(home, "config")]
+                subprocess.run(khal + ["import", "--batch", "-a", "lich", feed], check=True, capture_output=True)
+                return subprocess.run(khal + ["list", "--format", "{start-time}-{end-time} {title}", monday.strftime("%d/%m/%Y"), "7d"],
+                                      check=True, capture_output=True, text=True).stdout
+
+            listed = khal_week()
+            assert "08:00-10:00 " + content in listed, listed
+
+            # The office moves it to the afternoon: kept as an adjustment, shown to everyone.
+            office.get(self.base + "/schedules?week=" + monday.isoformat())
+            office.find_element(By.LINK_TEXT, content).click()
+            edit = WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "entry-edit")))
+            office.find_element(By.CSS_SELECTOR, "details summary").click()
+            for name, value in (("start", "14:00"), ("end", "16:00")):
+                field = edit.find_element(By.NAME, name)
+                field.clear()
+                field.send_keys(value)
+            edit.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "meeting-changes")))
+            citizen.get(self.base + "/lich/14551-UB?week=" + monday.isoformat())
+            text = page_text(citizen)
+            assert "14:00–16:00" in text and "Điều chỉnh" in text and "08:00–10:00" not in text, text
+            listed = khal_week()
+            assert "14:00-16:00 " + content in listed and "08:00-10:00 " + content not in listed, listed
+        finally:
+            office.quit()
+            phone.quit()
+            citizen.quit()
 
     def test_office_approves_a_terminal_and_sends_it_a_message(self):
         serial = "BRW0000001"

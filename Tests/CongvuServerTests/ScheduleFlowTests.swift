@@ -166,6 +166,11 @@ import Testing
             let print = try await office.get("/schedules/print?unit=\(committee.id)&week=\(week.start)")
             #expect(print.status == .ok && print.text.contains("id=\"schedule-print\"") && print.text.contains(guest.name))
             #expect(try await stranger.get("/schedules/print?unit=\(committee.id)").status == .forbidden)
+            // The weekly meeting pack gathers the other features' figures for the committee.
+            let pack = try await chairman.get("/schedules/pack?unit=\(committee.id)")
+            #expect(pack.status == .ok && pack.text.contains("id=\"pack-attendance\"") && pack.text.contains("id=\"pack-overdue-tasks\"")
+                    && pack.text.contains("id=\"pack-books\"") && pack.text.contains("Phòng Kinh tế"))
+            #expect(try await stranger.get("/schedules/pack?unit=\(committee.id)").status == .forbidden)
         }
     }
 

@@ -120,6 +120,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     CoverageController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     ChecklistController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     SchedulesController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
+    MeetingPackController(services: services).addRoutes(to: pages.group("schedules"))
     MeetingController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
     ReceptionController(schedules: services.schedules).addRoutes(to: pages.group("reception"))
     CounterNoticesController(schedules: services.schedules).addRoutes(to: pages.group("counters/notices"))

@@ -24,7 +24,7 @@ enum Pages {
         InspectionsPage.self, InspectionPage.self, MinutesPage.self, CoveragePage.self, DutyUnitPage.self, DutyReportPage.self, ChecklistPage.self,
         // Schedules
         SchedulesPage.self, MeetingPage.self, SchedulePrintPage.self, ReceptionPage.self, CounterNoticesPage.self, CounterBoardPage.self,
-        CounterPosterPage.self,
+        CounterPosterPage.self, MeetingPackPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }
