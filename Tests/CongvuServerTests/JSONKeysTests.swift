@@ -9,7 +9,8 @@ import Testing
 @Suite struct JSONKeysTests {
     static var declared: [any (Decodable & SnakeCaseKeyed).Type] { [TasksAPIController.ListDTO.self, TasksAPIController.TaskDTO.self,
                                                                            InspectionsAPIController.ListDTO.self, InspectionsAPIController.VisitDTO.self,
-                                                                           InspectionsAPIController.CoverageDTO.self] }
+                                                                           InspectionsAPIController.CoverageDTO.self, SchedulesAPIController.WeekDTO.self,
+                                                                           SchedulesAPIController.CountsDTO.self] }
 
     /// Parsed back by Foundation's JSON parser: the same object whatever the key order.
     func parsed(_ data: Data) throws -> NSObject { try #require(try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? NSObject) }

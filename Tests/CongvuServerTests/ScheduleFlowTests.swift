@@ -270,4 +270,33 @@ import Testing
             #expect(officeInbox.contains { $0.kind == .receptionShort && $0.link == "/schedules?unit=\(committee.id)" })
         }
     }
+
+    /// The API by the pages' rules: the week for those who keep the schedule, reception counts
+    /// without anyone's identity; others are refused with a JSON error.
+    @Test func theAPIGivesTheWeekAndTheReceptionCounts() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let chair = try await h.personID("chutich.giahung")
+            let today = h.services.today
+            let entry = try ScheduleDraft(day: today.description, start: "07:30", end: "11:30", content: "Tiếp công dân định kỳ", chairID: chair, reception: true)
+                .validate(unitID: committee.id)
+            _ = try await h.services.schedules.store.create(entry, by: .system)
+            let record = try ReceptionRecord(day: today, receiverID: chair, citizenName: "Nguyễn Văn Hòa", content: "Kiến nghị sửa đường thôn 3",
+                                             classification: .petition, handling: .received).validated(today: today)
+            _ = try await h.services.schedules.receptions.add(record, unitID: committee.id, by: .system)
+            func token(_ username: String) async throws -> String {
+                let user = try #require(try await h.services.accounts.byUsername(username))
+                return try await h.services.accounts.issueAPIToken(userID: user.id, name: "api", by: .system)
+            }
+            let office = try await token("vanphong.giahung"), servant = try await token("congchuc.giahung")
+            let b = h.browser()
+            let week = try await b.request("/api/v1/schedules?unit=\(committee.id)&week=\(today)", headers: [.authorization: "Bearer \(office)"])
+            #expect(week.status == .ok && week.text.contains("\"status\":\"draft\"") && week.text.contains("Tiếp công dân định kỳ"))
+            let refused = try await b.request("/api/v1/schedules?unit=\(committee.id)", headers: [.authorization: "Bearer \(servant)"])
+            #expect(refused.status == .forbidden && refused.text.contains("\"code\""))
+            let counts = try await b.request("/api/v1/reception/counts?unit=\(committee.id)&from=\(today)&to=\(today)", headers: [.authorization: "Bearer \(office)"])
+            #expect(counts.status == .ok && counts.text.contains("\"citizens\":1") && counts.text.contains("\"petition\":1"))
+            #expect(!counts.text.contains("Nguyễn Văn Hòa"))
+        }
+    }
 }

@@ -142,6 +142,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     AttendanceAPIController(attendance: services.attendance).addRoutes(to: api)
     TasksAPIController(tasks: services.tasks).addRoutes(to: api)
     InspectionsAPIController(inspections: services.inspections).addRoutes(to: api)
+    SchedulesAPIController(schedules: services.schedules).addRoutes(to: api)
     NotificationsAPIController(services: services.notifications).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
