@@ -37,7 +37,15 @@ import Testing
             #expect(try await store.receptionDays(chairID: chair.id, from: week.start, to: week.days(count: 7).last!).isEmpty)
             #expect(try await store.excuses(personIDs: [chair.id], from: visit.from, to: visit.to).isEmpty)
 
+            // The stamp public pages are kept under moves with every write, and knows no unknown code.
+            let span = (week.start, week.next.start)
+            let drafted = try #require(try await store.stamp(unitCode: "CA-UB", from: span.0, to: span.1))
+            #expect(try await store.stamp(unitCode: "KHONG-CO", from: span.0, to: span.1) == nil)
+            #expect(try await store.stamp(unitCode: "CB-UB", from: span.0, to: span.1) != drafted)
             #expect(try await store.publish(unitID: tree.committeeA.id, week: week, by: Tree.actor) == 3)
+            let stamped = try #require(try await store.stamp(unitCode: "CA-UB", from: span.0, to: span.1))
+            #expect(stamped != drafted)
+            #expect(try await store.stamp(unitCode: "CA-UB", from: span.0, to: span.1) == stamped)
             let published = try await store.week(unitID: tree.committeeA.id, week: week, publicOnly: true)
             #expect(published.map(\.content) == ["Giao ban đầu tuần", "Kiểm tra thực địa thôn 3", "Tiếp công dân định kỳ"])
             #expect(published.allSatisfy { $0.status == .published && $0.participants == [clerk.id] && $0.participantUnits == [tree.committeeA.id] })
@@ -75,6 +83,7 @@ import Testing
                 try await store.update(cancelled, version: cancelled.version, by: Tree.actor)
             }
             #expect(try await store.week(unitID: tree.committeeA.id, week: week, publicOnly: true).count == 3)
+            #expect(try await store.stamp(unitCode: "CA-UB", from: span.0, to: span.1) != stamped)
             // The history of changes is append-only at the database.
             await #expect(throws: (any Error).self) { try await db.write { sql in try await sql.raw("DELETE FROM schedule_changes").run() } }
         }

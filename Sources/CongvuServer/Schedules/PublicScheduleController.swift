@@ -31,10 +31,25 @@ struct PublicScheduleController {
         return names
     }
 
+    /// An answer for visitors without an account, kept under the stamp of the entries it shows
+    /// (signed-in people get their menu, built each time).
+    func kept(_ request: Request, _ context: AppRequestContext, from: Day, to: Day, build: () async throws -> String) async throws -> String {
+        guard let code = context.parameters.get("code"), let stamp = try await schedules.store.stamp(unitCode: code, from: from, to: to) else {
+            throw StoreError.notFound("unit")
+        }
+        guard context.principal == nil else { return try await build() }
+        return try await schedules.publicAnswers.value("\(context.locale.rawValue) \(context.requestPath) \(schedules.today) \(stamp)", build: build)
+    }
+
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard schedules.limiter.allow(context.clientAddress) else { throw HTTPError(.tooManyRequests) }
-        let unit = try await unit(context)
         let week = week(request)
+        let html = try await kept(request, context, from: week.start, to: week.next.start) { try await render(week, context) }
+        return HTMLPage.response(html)
+    }
+
+    func render(_ week: DutyWeek, _ context: AppRequestContext) async throws -> String {
+        let unit = try await unit(context)
         let entries = try await schedules.store.week(unitID: unit.id, week: week, publicOnly: true)
         let names = try await chairs(entries)
         var changed: [Int64: String] = [:]
@@ -54,18 +69,27 @@ struct PublicScheduleController {
                                    cancelled: e.status == .cancelled, reception: e.reception, online: !e.meetingURL.isEmpty, changed: changed[e.id])
                          }, empty: mine.isEmpty)
         }
-        return try schedules.views.page(PublicSchedulePage(
+        return try schedules.views.render(PublicSchedulePage(
             unit: unit.name, code: unit.code, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", previous: week.previous.start.description,
             next: week.next.start.description, days: days), context)
     }
 
     func feed(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard schedules.limiter.allow(context.clientAddress) else { throw HTTPError(.tooManyRequests) }
-        let unit = try await unit(context)
-        let chair = request.uri.queryParameters["chair"].flatMap { Int64($0) }
         // This week and the four after it.
+        let first = DutyWeek(containing: schedules.today)
+        let text = try await kept(request, context, from: first.start, to: first.next.next.next.next.next.start) {
+            try await calendar(first, chair: request.uri.queryParameters["chair"].flatMap { Int64($0) }, context)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "public, max-age=60"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The unit's (or one leader's) published entries of five weeks from `first`, as iCalendar.
+    func calendar(_ first: DutyWeek, chair: Int64?, _ context: AppRequestContext) async throws -> String {
+        let unit = try await unit(context)
         var entries: [ScheduleEntry] = []
-        var week = DutyWeek(containing: schedules.today)
+        var week = first
         for _ in 0..<5 {
             entries += try await schedules.store.week(unitID: unit.id, week: week, publicOnly: true)
             week = week.next
@@ -79,9 +103,7 @@ struct PublicScheduleController {
                                 .joined(separator: "\n"),
                             url: base.isEmpty ? "" : base + "/lich/" + unit.code, cancelled: e.status == .cancelled, lastModified: Date())
         }
-        let text = ICalendar.feed(name: catalogs.text("schedule_feed_name", .vi, [unit.name]), events: events, stamp: Date())
-        return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "public, max-age=60"],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
+        return ICalendar.feed(name: catalogs.text("schedule_feed_name", .vi, [unit.name]), events: events, stamp: Date())
     }
 }
 

@@ -20,6 +20,10 @@ public struct ScheduleServices: FeatureServices {
     let taskServices: TaskServices
     /// Requests per address and minute to the public schedule pages and feeds.
     let limiter: RateLimiter
+    /// Public pages and feeds as sent to visitors without an account, by address, language, day
+    /// and the store's stamp of what they were built from: a change anywhere makes a new key, so a
+    /// kept answer is never stale; the lifetime only bounds what a renamed leader would show.
+    let publicAnswers = ExpiringCache<String>(lifetime: 60, capacity: 5_000)
 
     init(shared: SharedServices, taskServices: TaskServices) {
         self.shared = shared

@@ -214,6 +214,22 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// What a public page of the unit's entries in [from, to) was built from, in one cheap query: the
+    /// unit (by its code) and its entries' count, highest id and summed versions (every create,
+    /// change, publication and cancellation moves one of them). nil for an unknown code. A page kept
+    /// under this stamp is still true, on this server or another.
+    public func stamp(unitCode: String, from: Day, to: Day) async throws -> String? {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT u.id AS id, COUNT(e.id) AS n, COALESCE(MAX(e.id), 0) AS m, COALESCE(SUM(e.version), 0) AS v
+                FROM units u LEFT JOIN schedule_entries e ON e.unit_id = u.id AND e.day >= \(bind: from.description) AND e.day < \(bind: to.description)
+                WHERE u.code = \(bind: unitCode) GROUP BY u.id
+                """).first().map { r in
+                try ["id", "n", "m", "v"].map { String(try r.decode(column: $0, as: Int64.self)) }.joined(separator: "-")
+            }
+        }
+    }
+
     /// A published entry's changes, oldest first.
     public func changes(_ id: Int64) async throws -> [ScheduleChange] {
         try await database.read { sql in
