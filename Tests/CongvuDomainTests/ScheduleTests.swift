@@ -149,6 +149,31 @@ import Testing
         }
     }
 
+    @Test func aRegularReceptionDayFallsOnItsWeekdaysAndSkipsHolidays() throws {
+        let wednesdays = ReceptionDay(unitID: 1, chairID: 7, weekday: 3, start: ClockTime("07:30")!, end: ClockTime("11:30")!, validFrom: day("2026-12-01"),
+                                      validTo: day("2027-01-31"))
+        #expect(wednesdays.falls(on: day("2026-12-02")) && wednesdays.falls(on: day("2026-12-30")))
+        #expect(!wednesdays.falls(on: day("2026-12-03")) && !wednesdays.falls(on: day("2027-02-03")))  // a Thursday; after it ended
+        var firstMonday = wednesdays
+        firstMonday.weekday = 1
+        firstMonday.nth = 1
+        #expect(firstMonday.falls(on: day("2026-12-07")) && !firstMonday.falls(on: day("2026-12-14")))
+        var lastFriday = wednesdays
+        lastFriday.weekday = 5
+        lastFriday.nth = 5
+        #expect(lastFriday.falls(on: day("2026-12-25")) && !lastFriday.falls(on: day("2026-12-18")))
+        // New Year's Day 2027 is a Friday: a Friday rule has no session that week, and its next the week after.
+        var fridays = wednesdays
+        fridays.weekday = 5
+        #expect(fridays.sessions(in: DutyWeek(containing: day("2026-12-28")), calendar: calendar) == [])
+        #expect(fridays.sessions(in: DutyWeek(containing: day("2027-01-04")), calendar: calendar) == [day("2027-01-08")])
+        #expect(throws: ValidationErrors([FieldError("chair", "required"), FieldError("weekday", "out_of_range"), FieldError("end", "schedule_end_before_start")])) {
+            try ReceptionDay.validated(unitID: 1, chairID: nil, weekday: "8", nth: "0", start: "11:00", end: "10:00", place: "", from: day("2026-12-01"))
+        }
+        #expect(try ReceptionDay.validated(unitID: 1, chairID: 7, weekday: "3", nth: "", start: "7:30", end: "11:30", place: " Phòng tiếp dân ",
+                                           from: day("2026-12-01")).place == "Phòng tiếp dân")
+    }
+
     @Test func aMeetingRoomIsUnguessable() {
         let random = (0..<16).map { UInt8($0 * 17 % 256) }
         #expect(MeetingRoom.url(base: "https://meet.ninhbinh.gov.vn/", random: random) == "https://meet.ninhbinh.gov.vn/congvu-00112233445566778899aabbccddeeff")

@@ -299,4 +299,33 @@ import Testing
             #expect(!counts.text.contains("Nguyễn Văn Hòa"))
         }
     }
+
+    /// The office sets the chairman's regular reception day (bad input told beside its own form),
+    /// drafts a week's session from it, and ends it.
+    @Test func theOfficeKeepsRegularReceptionDays() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let chair = try await h.personID("chutich.giahung")
+            let office = try await h.signIn("vanphong.giahung")
+            let week = DutyWeek(containing: h.services.today).next.next
+            let url = "/schedules/reception-days?unit=\(committee.id)&week=\(week.start)"
+            let bad = try await office.post(url, ["chair": String(chair), "weekday": "3", "nth": "0", "start": "11:30", "end": "07:30"])
+            #expect(bad.status == .badRequest && bad.text.contains("Giờ kết thúc phải sau giờ bắt đầu") && bad.text.contains("value=\"11:30\""))
+            #expect(try await office.post(url, ["chair": String(chair), "weekday": "3", "nth": "0", "start": "07:30", "end": "11:30",
+                                                "place": "Phòng tiếp công dân"]).status == .seeOther)
+            let page = try await office.get("/schedules?unit=\(committee.id)&week=\(week.start)")
+            #expect(page.text.contains("Thứ Tư hằng tuần") && page.text.contains("id=\"draft-receptions\""))
+            #expect(try await office.post("/schedules/reception-days/draft?unit=\(committee.id)", ["week": week.start.description]).status == .seeOther)
+            let entries = try await h.services.schedules.store.week(unitID: committee.id, week: week, publicOnly: false).filter(\.reception)
+            let calendar = try #require(try await h.services.shared.workCalendar(unitID: committee.id))
+            let wednesday = week.days()[2]
+            #expect(entries.map(\.day) == (calendar.isWorkingDay(wednesday) ? [wednesday] : []))
+            let rule = try #require(try await h.services.schedules.store.receptionDays(unitID: committee.id, inForceFrom: h.services.today).first)
+            #expect(try await office.post("/schedules/reception-days/end?unit=\(committee.id)", ["rule": String(rule.id)]).status == .seeOther)
+            #expect(try await h.services.schedules.store.receptionDays(unitID: committee.id, inForceFrom: h.services.today.next).isEmpty)
+            let other = try await h.signIn("vanphong.giavan")
+            #expect(try await other.post("/schedules/reception-days?unit=\(committee.id)", ["chair": String(chair), "weekday": "3", "start": "07:30",
+                                                                                           "end": "11:30"]).status == .forbidden)
+        }
+    }
 }

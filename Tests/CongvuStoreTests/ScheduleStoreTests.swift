@@ -181,4 +181,32 @@ import Testing
             #expect(saved.notices.map(\.field) == ["Đất đai", "Đất đai"] && saved.hotlines.isEmpty)
         }
     }
+
+    /// A leader's regular reception day: the week's sessions drafted from it once (not twice, not
+    /// on a day the calendar does not work), ended with a date and kept.
+    @Test(arguments: TestDatabases.kinds)
+    func regularReceptionDaysDraftTheWeek(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let store = ScheduleStore(database: db)
+            let calendar = WorkCalendar(hours: .ngheAn, specialDays: HolidayRules.proposals(year: 2026) + HolidayRules.proposals(year: 2027), years: 2026...2027)
+            let rule = try await store.addReceptionDay(try ReceptionDay.validated(unitID: tree.committeeA.id, chairID: chair.id, weekday: "5", nth: "0", start: "07:30",
+                                                                                  end: "11:30", place: "Phòng tiếp dân", from: Day("2026-12-01")!), by: Tree.actor)
+            let week = DutyWeek(containing: Day("2026-12-07")!)
+            let made = try await store.draftReceptions(unitID: tree.committeeA.id, week: week, calendar: calendar, content: "Tiếp công dân định kỳ", by: Tree.actor)
+            #expect(made.map(\.day) == [Day("2026-12-11")!] && made.allSatisfy { $0.reception && $0.chairID == chair.id && $0.status == .draft })
+            #expect(try await store.draftReceptions(unitID: tree.committeeA.id, week: week, calendar: calendar, content: "x", by: Tree.actor).isEmpty)
+            // New Year's Day takes that week's Friday away.
+            #expect(try await store.draftReceptions(unitID: tree.committeeA.id, week: DutyWeek(containing: Day("2026-12-28")!), calendar: calendar,
+                                                    content: "x", by: Tree.actor).isEmpty)
+            try await store.endReceptionDay(rule.id, unitID: tree.committeeA.id, after: Day("2026-12-20")!, by: Tree.actor)
+            await #expect(throws: StoreError.self) { try await store.endReceptionDay(rule.id, unitID: tree.committeeA.id, after: Day("2026-12-21")!, by: Tree.actor) }
+            await #expect(throws: StoreError.self) { try await store.endReceptionDay(rule.id, unitID: tree.committeeB.id, after: Day("2026-12-21")!, by: Tree.actor) }
+            #expect(try await store.receptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-21")!).isEmpty)
+            #expect(try await store.receptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-14")!).first?.validTo == Day("2026-12-20"))
+            #expect(try await store.draftReceptions(unitID: tree.committeeA.id, week: DutyWeek(containing: Day("2027-01-04")!), calendar: calendar,
+                                                    content: "x", by: Tree.actor).isEmpty)
+        }
+    }
 }

@@ -258,3 +258,71 @@ public enum MeetingRoom {
         return trimmed + "/congvu-" + random.hexString
     }
 }
+
+/// A leader's regular citizen reception day (lịch tiếp công dân định kỳ), as the office keeps it:
+/// a weekday every week, or the nth such weekday of each month, with its hours and place, from a
+/// day (and until one, once replaced: dated, never deleted). The week's drafts are made from it.
+public struct ReceptionDay: Equatable, Sendable {
+    public var id: Int64
+    public var unitID: Int64
+    public var chairID: Int64
+    /// 1 = Monday … 7 = Sunday.
+    public var weekday: Int
+    /// 0: every week; 1–4: the first to fourth such weekday of the month; 5: the last.
+    public var nth: Int
+    public var start: ClockTime
+    public var end: ClockTime
+    public var place: String
+    public var validFrom: Day
+    public var validTo: Day?
+
+    public init(id: Int64 = 0, unitID: Int64, chairID: Int64, weekday: Int, nth: Int = 0, start: ClockTime, end: ClockTime, place: String = "",
+                validFrom: Day, validTo: Day? = nil) {
+        self.id = id
+        self.unitID = unitID
+        self.chairID = chairID
+        self.weekday = weekday
+        self.nth = nth
+        self.start = start
+        self.end = end
+        self.place = place
+        self.validFrom = validFrom
+        self.validTo = validTo
+    }
+
+    /// Checked: a weekday, which week of the month, hours that read with the end after the start.
+    public static func validated(unitID: Int64, chairID: Int64?, weekday: String, nth: String, start: String, end: String, place: String,
+                                 from: Day) throws -> ReceptionDay {
+        var errors: [FieldError] = []
+        if chairID == nil { errors.append(FieldError("chair", "required")) }
+        let w = Int(weekday), n = Int(nth.isEmpty ? "0" : nth)
+        if w == nil || !(1...7).contains(w!) { errors.append(FieldError("weekday", "out_of_range")) }
+        if n == nil || !(0...5).contains(n!) { errors.append(FieldError("nth", "out_of_range")) }
+        let s = ClockTime(start), e = ClockTime(end)
+        if s == nil { errors.append(FieldError("start", "time_invalid")) }
+        if e == nil { errors.append(FieldError("end", "time_invalid")) }
+        if let s, let e, e <= s { errors.append(FieldError("end", "schedule_end_before_start")) }
+        if place.tidied.count > 300 { errors.append(FieldError("place", "too_long")) }
+        if !errors.isEmpty { throw ValidationErrors(errors) }
+        return ReceptionDay(unitID: unitID, chairID: chairID!, weekday: w!, nth: n!, start: s!, end: e!, place: place.tidied, validFrom: from)
+    }
+
+    /// Whether the rule holds a session on `day` (in force that day, the weekday and the week of
+    /// the month matching); the calendar then decides whether the day is worked.
+    public func falls(on day: Day) -> Bool {
+        guard validFrom <= day, validTo.map({ day <= $0 }) ?? true else { return false }
+        let w = HolidayRules.weekday(day)
+        guard (w == 0 ? 7 : w) == weekday else { return false }
+        switch nth {
+        case 0: return true
+        case 5: return day.day + 7 > Day.daysIn(month: day.month, year: day.year)
+        default: return (day.day - 1) / 7 + 1 == nth
+        }
+    }
+
+    /// The rule's sessions in a week: its days that the unit works (a holiday takes its session away,
+    /// and the reception check then says the week is short).
+    public func sessions(in week: DutyWeek, calendar: WorkCalendar) -> [Day] {
+        week.days(count: 7).filter { falls(on: $0) && calendar.isWorkingDay($0) }
+    }
+}

@@ -2,14 +2,15 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 
-/// The demo's schedules (issue 22), so every page shows something true at once: Gia Hưng's
-/// committee has the last three weeks and this one published (a Monday briefing, a site visit away
-/// from the office, the chairman's Wednesday reception; one entry adjusted after publication), next
-/// week published but without a reception day (the page and the morning warn), and the week after
-/// drafted for the chairman to publish. Last week it held an online meeting with two neighbouring
-/// communes' committees, which reported who attended; of its conclusions one became a task. Its
-/// reception log has the sessions' citizens, some settled, one with a follow-up task; the three
-/// communes' counters post their hours, receiving and returning days and hotlines.
+/// The demo's schedules (issue 22), so every page shows something true at once: the three
+/// communes' committees have the last three weeks and this one published (a Monday briefing, a
+/// site visit away from the office, the chairman's reception day drafted from his regular day; one
+/// entry adjusted after publication), next week published and the week after drafted for the
+/// chairman to publish. Gia Hưng's next week has no reception day (the page and the morning warn);
+/// last week it held an online meeting with the two neighbouring committees, which reported who
+/// attended; of its conclusions one became a task. Its reception log has the sessions' citizens,
+/// some settled, one with a follow-up task; the three counters post their hours, receiving and
+/// returning days and hotlines.
 enum ScheduleDemo {
     static let actor = Actor(id: nil, name: "demo")
 
@@ -17,48 +18,17 @@ enum ScheduleDemo {
         guard let committee = try await services.units.byCode("14551-UB"),
               let chair = try await services.accounts.byUsername("chutich.giahung")?.personID,
               let calendar = try await services.shared.workCalendar(unitID: committee.id) else { return }
-        let schedules = services.schedules, store = schedules.store
+        let schedules = services.schedules
         let today = Day(now, in: CivilTime.vietnam)
-        let thisWeek = DutyWeek(containing: today)
-        var receptions: [ScheduleEntry] = []
-        var lastWeekMeeting: ScheduleEntry?
         let neighbours = [try await services.units.byCode("14554-UB"), try await services.units.byCode("14557-UB")].compactMap { $0 }
-        var week = thisWeek.previous.previous.previous
-        for n in 0..<6 {
-            defer { week = week.next }
-            let days = week.days().filter { calendar.isWorkingDay($0) }
-            guard days.count >= 3 else { continue }
-            let withReception = n != 4  // next week: published without the chairman's reception day
-            var plan: [(Day, String, String, String, String, Bool, Bool)] = [
-                (days[0], "07:30", "09:00", "Giao ban UBND xã, đánh giá công việc tuần", "Phòng họp UBND xã", false, false),
-                (days[1], "08:00", "11:00", "Kiểm tra tiến độ làm đường giao thông nông thôn thôn \(n + 1)", "Thôn \(n + 1)", true, false),
-            ]
-            if withReception { plan.append((days[2], "07:30", "11:30", "Chủ tịch UBND xã tiếp công dân định kỳ", "Phòng tiếp công dân", false, true)) }
-            var created: [ScheduleEntry] = []
-            for (day, start, end, content, place, away, reception) in plan {
-                let entry = try ScheduleDraft(day: day.description, start: start, end: end, content: content, place: place, chairID: chair, away: away,
-                                              reception: reception).validate(unitID: committee.id)
-                created.append(try await store.create(entry, by: actor, at: now))
-            }
-            if n == 2, days.count >= 4, !neighbours.isEmpty {
-                let room = MeetingRoom.url(base: schedules.config.meetingBaseURL ?? "https://meet.jit.si", random: (0..<16).map { _ in UInt8.random(in: 0...255) }) ?? ""
-                let meeting = try ScheduleDraft(day: days[3].description, start: "14:00", end: "16:30",
-                                                content: "Hội nghị trực tuyến liên xã triển khai phòng, chống rét đậm, rét hại cho cây trồng, vật nuôi",
-                                                place: "Phòng họp trực tuyến UBND xã Gia Hưng", chairID: chair, meetingURL: room,
-                                                agenda: "1. Tình hình thời tiết và dự báo rét đậm\n2. Phương án bảo vệ mạ xuân và đàn gia súc\n3. Phân công thường trực",
-                                                participantUnits: neighbours.map(\.id)).validate(unitID: committee.id)
-                lastWeekMeeting = try await store.create(meeting, by: actor, at: now)
-            }
-            guard n < 5 else { continue }  // the week after next stays drafted
-            try await store.publish(unitID: committee.id, week: week, by: actor, at: now)
-            receptions += created.filter(\.reception).filter { $0.day < today }
-            // This week's site visit moved to the afternoon after publication: shown as an adjustment.
-            if n == 3, var moved = try await store.get(created[1].id) {
-                moved.start = ClockTime(hour: 14, minute: 0)!
-                moved.end = ClockTime(hour: 16, minute: 30)!
-                _ = try await store.update(moved, version: moved.version, by: actor, at: now)
-            }
+        // The neighbours' chairmen receive on Tuesdays and Thursdays every week; Gia Hưng's on Wednesdays.
+        for (code, key, weekday) in [("14554", "giavan", 2), ("14557", "nhoquan", 4)] {
+            guard let unit = try await services.units.byCode("\(code)-UB"), let person = try await services.accounts.byUsername("chutich.\(key)")?.personID,
+                  let unitCalendar = try await services.shared.workCalendar(unitID: unit.id) else { continue }
+            _ = try await weeks(services, unit: unit, chair: person, calendar: unitCalendar, weekday: weekday, today: today, now: now)
         }
+        let (receptions, lastWeekMeeting) = try await weeks(services, unit: committee, chair: chair, calendar: calendar, weekday: 3, today: today, now: now,
+                                                            skipReception: 4, neighbours: neighbours)
         if let meeting = lastWeekMeeting {
             for (unit, names) in zip(neighbours, [["Phó Chủ tịch UBND xã", "Công chức Địa chính - Nông nghiệp"], ["Chủ tịch UBND xã", "Công chức Văn phòng - Thống kê"]]) {
                 try await schedules.meetings.mark(entryID: meeting.id, unitID: unit.id, attendees: names, online: true, by: actor, at: now)
@@ -78,6 +48,59 @@ enum ScheduleDemo {
         }
         try await log(services, committee: committee, chair: chair, sessions: receptions, today: today, now: now)
         try await counters(services, now: now)
+    }
+
+    /// A committee's weeks from three weeks ago to the week after next: a Monday briefing and a site
+    /// visit away each week, the chairman's regular reception day drafted from its rule (not in week
+    /// `skipReception`), and with `neighbours` an online meeting with them last week. Published up to
+    /// next week; this week's site visit moved after publication. Returns the past reception
+    /// sessions and the meeting.
+    static func weeks(_ services: AppServices, unit: OrgUnit, chair: Int64, calendar: WorkCalendar, weekday: Int, today: Day, now: Date,
+                      skipReception: Int? = nil, neighbours: [OrgUnit] = []) async throws -> ([ScheduleEntry], ScheduleEntry?) {
+        let schedules = services.schedules, store = schedules.store
+        let thisWeek = DutyWeek(containing: today)
+        var week = thisWeek.previous.previous.previous
+        try await store.addReceptionDay(ReceptionDay(unitID: unit.id, chairID: chair, weekday: weekday, start: ClockTime(hour: 7, minute: 30)!,
+                                                     end: ClockTime(hour: 11, minute: 30)!, place: "Phòng tiếp công dân", validFrom: week.start), by: actor)
+        var receptions: [ScheduleEntry] = []
+        var meeting: ScheduleEntry?
+        for n in 0..<6 {
+            defer { week = week.next }
+            let days = week.days().filter { calendar.isWorkingDay($0) }
+            guard days.count >= 3 else { continue }
+            var created: [ScheduleEntry] = []
+            for (day, start, end, content, place, away) in [
+                (days[0], "07:30", "09:00", "Giao ban UBND xã, đánh giá công việc tuần", "Phòng họp UBND xã", false),
+                (days[1], "08:00", "11:00", "Kiểm tra tiến độ làm đường giao thông nông thôn thôn \(n + 1)", "Thôn \(n + 1)", true),
+            ] {
+                let entry = try ScheduleDraft(day: day.description, start: start, end: end, content: content, place: place, chairID: chair, away: away)
+                    .validate(unitID: unit.id)
+                created.append(try await store.create(entry, by: actor, at: now))
+            }
+            if n != skipReception {
+                created += try await store.draftReceptions(unitID: unit.id, week: week, calendar: calendar, content: "Chủ tịch UBND xã tiếp công dân định kỳ",
+                                                           by: actor)
+            }
+            if n == 2, days.count >= 4, !neighbours.isEmpty {
+                let room = MeetingRoom.url(base: schedules.config.meetingBaseURL ?? "https://meet.jit.si", random: (0..<16).map { _ in UInt8.random(in: 0...255) }) ?? ""
+                let draft = try ScheduleDraft(day: days[3].description, start: "14:00", end: "16:30",
+                                              content: "Hội nghị trực tuyến liên xã triển khai phòng, chống rét đậm, rét hại cho cây trồng, vật nuôi",
+                                              place: "Phòng họp trực tuyến \(unit.name)", chairID: chair, meetingURL: room,
+                                              agenda: "1. Tình hình thời tiết và dự báo rét đậm\n2. Phương án bảo vệ mạ xuân và đàn gia súc\n3. Phân công thường trực",
+                                              participantUnits: neighbours.map(\.id)).validate(unitID: unit.id)
+                meeting = try await store.create(draft, by: actor, at: now)
+            }
+            guard n < 5 else { continue }  // the week after next stays drafted
+            try await store.publish(unitID: unit.id, week: week, by: actor, at: now)
+            receptions += created.filter(\.reception).filter { $0.day < today }
+            // This week's site visit moved to the afternoon after publication: shown as an adjustment.
+            if n == 3, var moved = try await store.get(created[1].id) {
+                moved.start = ClockTime(hour: 14, minute: 0)!
+                moved.end = ClockTime(hour: 16, minute: 30)!
+                _ = try await store.update(moved, version: moved.version, by: actor, at: now)
+            }
+        }
+        return (receptions, meeting)
     }
 
     /// Citizens received at the chairman's past sessions: two or three each, some settled.

@@ -18,6 +18,9 @@ struct SchedulesController {
         group.post("entries", use: create)
         group.post("publish", use: publish)
         group.post("cancel", use: cancel)
+        group.post("reception-days", use: addReceptionDay)
+        group.post("reception-days/end", use: endReceptionDay)
+        group.post("reception-days/draft", use: draftReceptions)
     }
 
     /// The unit asked for among those whose schedules the principal drafts or publishes.
@@ -64,6 +67,10 @@ struct SchedulesController {
             warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
                                                                                  String(short.scheduled), String(short.required)]))
         }
+        let rules = try await store.receptionDays(unitID: unit.id, inForceFrom: schedules.today).map { r in
+            SchedulesPage.Rule(id: r.id, chair: names[r.chairID] ?? "", when: Self.describe(r, locale: locale, catalogs: catalogs) + " · \(r.start)–\(r.end)",
+                               place: Template.optional(r.place), from: r.validFrom.vietnamese, to: r.validTo?.vietnamese)
+        }
         let view = entries.map { e in
             SchedulesPage.Entry(id: e.id, day: e.day.vietnamese, time: "\(e.start)–\(e.end)", content: e.content, place: Template.optional(e.place),
                                 chair: e.chairID.flatMap { names[$0] }, status: e.status.rawValue,
@@ -79,7 +86,12 @@ struct SchedulesController {
             can_publish: publish, warnings: warnings, has_warnings: !warnings.isEmpty,
             chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: form.values["chair"] ?? ""),
             can_room: schedules.config.meetingBaseURL != nil,
-            leader_feeds: leaders.map { .init(id: $0.personID, name: $0.fullName) }), context, status: status)
+            leader_feeds: leaders.map { .init(id: $0.personID, name: $0.fullName) }, rules: rules, has_rules: !rules.isEmpty,
+            weekdays: FormView.options((1...7).map { (value: String($0), label: catalogs.text("weekday_long_\($0)", locale)) }, selected: form.values["rule_weekday"] ?? "3"),
+            nths: FormView.options((0...5).map { (value: String($0), label: catalogs.text("reception_nth_\($0)", locale)) }, selected: form.values["rule_nth"] ?? "0"),
+            rule_chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") },
+                                          selected: form.values["rule_chair"] ?? "")),
+            context, status: status)
     }
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -139,6 +151,52 @@ struct SchedulesController {
             unit: .init(id: unit.id, name: unit.name), week: week.start.description,
             week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)", header: Self.columns.map { catalogs.text($0, locale) },
             rows: try await rows(unit, week: week, locale: locale)), context)
+    }
+
+    /// "Thứ Tư hằng tuần", "Thứ Hai đầu tiên của tháng".
+    static func describe(_ r: ReceptionDay, locale: AppLocale, catalogs: Catalogs) -> String {
+        catalogs.text("reception_rule_\(r.nth == 0 ? "weekly" : "monthly")", locale,
+                      [catalogs.text("weekday_long_\(r.weekday)", locale), catalogs.text("reception_nth_\(r.nth)", locale)])
+    }
+
+    /// The office sets a leader's regular reception day, from today.
+    func addReceptionDay(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, units, publish) = try await unit(request, context)
+        do {
+            let chair = form.int("chair")
+            if let chair, !(try await leaders(unit)).contains(where: { $0.personID == chair }) { throw ValidationErrors([FieldError("chair", "out_of_range")]) }
+            let rule = try ReceptionDay.validated(unitID: unit.id, chairID: chair, weekday: form["weekday"], nth: form["nth"], start: form["start"],
+                                                  end: form["end"], place: form["place"], from: schedules.today)
+            try await store.addReceptionDay(rule, by: context.actor)
+            return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(dutyWeek(request).start)#reception-days")
+        } catch {
+            // The rule's form sits beside the entry's: its fields and messages are named apart.
+            var view = FormView(values: ["rule_chair": form["chair"], "rule_weekday": form["weekday"], "rule_nth": form["nth"], "rule_start": form["start"],
+                                         "rule_end": form["end"], "rule_place": form["place"]])
+            let renamed: any Error = (error as? ValidationErrors).map { ValidationErrors($0.errors.map { FieldError("rule_" + $0.field, $0.key) }) } ?? error
+            try view.absorb(renamed, catalogs: catalogs, locale: context.locale)
+            return try await render(unit, units: units, publish: publish, week: dutyWeek(request), context, form: view, status: .badRequest)
+        }
+    }
+
+    /// A regular reception day ends today (kept, dated).
+    func endReceptionDay(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, _, _) = try await unit(request, context)
+        guard let id = form.int("rule") else { throw StoreError.notFound("reception_day") }
+        try await store.endReceptionDay(id, unitID: unit.id, after: schedules.today, by: context.actor)
+        return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(dutyWeek(request).start)#reception-days")
+    }
+
+    /// The week's reception sessions drafted from the regular days (holidays skipped).
+    func draftReceptions(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context)
+        let (unit, _, _) = try await unit(request, context)
+        guard let calendar = try await schedules.shared.workCalendar(unitID: unit.id) else { throw StoreError.notFound("unit") }
+        let week = DutyWeek(containing: Day(form["week"]) ?? schedules.today)
+        _ = try await store.draftReceptions(unitID: unit.id, week: week, calendar: calendar, content: catalogs.text("reception_session", .vi), by: context.actor)
+        return HTMLPage.redirect("/schedules?unit=\(unit.id)&week=\(week.start)")
     }
 
     /// The leader publishes the week's drafts.
@@ -216,4 +274,11 @@ struct SchedulesPage: Page {
     var can_room: Bool
     /// Each leader's own calendar feed, for their phone.
     var leader_feeds: [UnitRef]
+    /// The leaders' regular reception days in force.
+    struct Rule: Decodable { var id: Int64; var chair: String; var when: String; var place: String?; var from: String; var to: String? }
+    var rules: [Rule]
+    var has_rules: Bool
+    var weekdays: [Option]
+    var nths: [Option]
+    var rule_chairs: [Option]
 }

@@ -274,4 +274,78 @@ public struct ScheduleStore: Sendable {
             return out
         }
     }
+
+    // MARK: Regular reception days
+
+    static func decodeReceptionDay(_ r: any SQLRow) throws -> ReceptionDay {
+        guard let start = ClockTime(try r.decode(column: "start_time", as: String.self)),
+              let end = ClockTime(try r.decode(column: "end_time", as: String.self)) else { throw CorruptRow(column: "start_time") }
+        return ReceptionDay(id: try r.decode(column: "id", as: Int64.self), unitID: try r.decode(column: "unit_id", as: Int64.self),
+                            chairID: try r.decode(column: "chair_id", as: Int64.self), weekday: try r.decode(column: "weekday", as: Int.self),
+                            nth: try r.decode(column: "nth", as: Int.self), start: start, end: end, place: try r.decode(column: "place", as: String.self),
+                            validFrom: try r.requiredDay("valid_from"), validTo: try r.day("valid_to"))
+    }
+
+    static func audit(_ d: ReceptionDay) -> String {
+        AuditJSON.encode(["chair_id": String(d.chairID), "weekday": String(d.weekday), "nth": String(d.nth), "start": d.start.description,
+                          "end": d.end.description, "place": d.place, "valid_from": d.validFrom.description, "valid_to": d.validTo?.description ?? ""])
+    }
+
+    /// A leader's regular reception day, in force from its `validFrom`.
+    @discardableResult
+    public func addReceptionDay(_ d: ReceptionDay, by actor: Actor) async throws -> ReceptionDay {
+        let kind = database.kind
+        return try await database.write { sql in
+            let row = try await sql.insert(into: "reception_days")
+                .columns("unit_id", "chair_id", "weekday", "nth", "start_time", "end_time", "place", "valid_from")
+                .values(SQLBind(d.unitID), SQLBind(d.chairID), SQLBind(d.weekday), SQLBind(d.nth), SQLBind(d.start.description), SQLBind(d.end.description),
+                        SQLBind(d.place), SQLBind(d.validFrom.description))
+                .returning("id").first()
+            var stored = d
+            stored.id = try row!.decode(column: "id", as: Int64.self)
+            try await AuditLog.append(.init(action: .create, objectType: "reception_day", objectID: String(stored.id), after: Self.audit(stored)),
+                                      by: actor, in: sql, kind: kind)
+            return stored
+        }
+    }
+
+    /// Ends a regular reception day after `last` (kept, dated; the days before stay as they were).
+    public func endReceptionDay(_ id: Int64, unitID: Int64, after last: Day, by actor: Actor) async throws {
+        let kind = database.kind
+        try await database.write { sql in
+            guard let old = try await sql.select().column("*").from("reception_days").where("id", .equal, id).where("unit_id", .equal, unitID).first()
+                .map(Self.decodeReceptionDay) else { throw StoreError.notFound("reception_day") }
+            guard old.validTo == nil else { throw StoreError.conflict(field: "rule", key: "reception_day_ended") }
+            var new = old
+            new.validTo = max(last, old.validFrom)
+            try await sql.update("reception_days").set("valid_to", to: new.validTo!.description).where("id", .equal, id).run()
+            try await AuditLog.append(.init(action: .update, objectType: "reception_day", objectID: String(id), before: Self.audit(old), after: Self.audit(new)),
+                                      by: actor, in: sql, kind: kind)
+        }
+    }
+
+    /// The unit's regular reception days in force on or after `day`, by leader and weekday.
+    public func receptionDays(unitID: Int64, inForceFrom day: Day) async throws -> [ReceptionDay] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("reception_days").where("unit_id", .equal, unitID)
+                .where { $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, SQLBind(day.description)) }
+                .orderBy("chair_id").orderBy("weekday").all().map(Self.decodeReceptionDay)
+        }
+    }
+
+    /// Drafts the week's reception sessions from the unit's regular days: one entry per session the
+    /// calendar works, unless the leader already has a reception entry that day. Returns those made.
+    public func draftReceptions(unitID: Int64, week: DutyWeek, calendar: WorkCalendar, content: String, by actor: Actor) async throws -> [ScheduleEntry] {
+        let rules = try await receptionDays(unitID: unitID, inForceFrom: week.start)
+        let existing = try await self.week(unitID: unitID, week: week, publicOnly: false).filter { $0.reception && $0.status != .cancelled }
+        var made: [ScheduleEntry] = []
+        for rule in rules {
+            for day in rule.sessions(in: week, calendar: calendar) where !existing.contains(where: { $0.day == day && $0.chairID == rule.chairID }) {
+                let entry = ScheduleEntry(unitID: unitID, day: day, start: rule.start, end: rule.end, content: content, place: rule.place, chairID: rule.chairID,
+                                          reception: true)
+                made.append(try await create(entry, by: actor))
+            }
+        }
+        return made
+    }
 }

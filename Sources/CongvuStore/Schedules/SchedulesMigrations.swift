@@ -135,3 +135,25 @@ extension Schema {
         ] + appendOnly("meeting_attendance", kind)
     }
 }
+
+extension Schema {
+    /// Leaders' regular citizen reception days: dated rules the week's drafts are made from.
+    static let receptionDays = Migration(version: 35, name: "reception_days") { _ in
+        [
+            """
+            CREATE TABLE reception_days (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                chair_id BIGINT NOT NULL REFERENCES people(id),
+                weekday INTEGER NOT NULL,
+                nth INTEGER NOT NULL DEFAULT 0,
+                start_time TEXT NOT NULL,
+                end_time TEXT NOT NULL,
+                place TEXT NOT NULL DEFAULT '',
+                valid_from TEXT NOT NULL,
+                valid_to TEXT)
+            """,
+            "CREATE INDEX reception_days_unit ON reception_days(unit_id)",
+        ]
+    }
+}
