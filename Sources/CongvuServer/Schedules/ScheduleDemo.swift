@@ -21,14 +21,14 @@ enum ScheduleDemo {
         let schedules = services.schedules
         let today = Day(now, in: CivilTime.vietnam)
         let neighbours = [try await services.units.byCode("14554-UB"), try await services.units.byCode("14557-UB")].compactMap { $0 }
+        let (receptions, lastWeekMeeting) = try await weeks(services, unit: committee, chair: chair, calendar: calendar, weekday: 3, today: today, now: now,
+                                                            skipReception: 4, neighbours: neighbours)
         // The neighbours' chairmen receive on Tuesdays and Thursdays every week; Gia Hưng's on Wednesdays.
         for (code, key, weekday) in [("14554", "giavan", 2), ("14557", "nhoquan", 4)] {
             guard let unit = try await services.units.byCode("\(code)-UB"), let person = try await services.accounts.byUsername("chutich.\(key)")?.personID,
                   let unitCalendar = try await services.shared.workCalendar(unitID: unit.id) else { continue }
             _ = try await weeks(services, unit: unit, chair: person, calendar: unitCalendar, weekday: weekday, today: today, now: now)
         }
-        let (receptions, lastWeekMeeting) = try await weeks(services, unit: committee, chair: chair, calendar: calendar, weekday: 3, today: today, now: now,
-                                                            skipReception: 4, neighbours: neighbours)
         if let meeting = lastWeekMeeting {
             for (unit, names) in zip(neighbours, [["Phó Chủ tịch UBND xã", "Công chức Địa chính - Nông nghiệp"], ["Chủ tịch UBND xã", "Công chức Văn phòng - Thống kê"]]) {
                 try await schedules.meetings.mark(entryID: meeting.id, unitID: unit.id, attendees: names, online: true, by: actor, at: now)
