@@ -30,20 +30,13 @@ struct ReceptionController {
 
     func scope(_ request: Request, _ context: AppRequestContext) async throws -> Scope {
         let p = try context.signedIn()
-        let scopes = TaskServices.roots(p.scopes(for: .draftSchedules) + p.scopes(for: .publishSchedules) + p.scopes(for: .viewInspections))
-        guard !scopes.isEmpty else { throw Forbidden() }
-        // The units that keep a log: committees, party committees and their departments and centres.
-        let units = try await schedules.units.list(scopes: scopes).filter {
-            $0.isActive(on: schedules.today) && [.peoplesCommittee, .partyCommittee, .department, .office, .serviceCentre].contains($0.kind)
-        }
-        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
-        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
+        let (unit, units) = try await schedules.pick(request, scopes: p.scopes(for: .draftSchedules) + p.scopes(for: .publishSchedules)
+                                                      + p.scopes(for: .viewInspections))
         let today = schedules.today
         let q = request.uri.queryParameters
         let from = q["from"].flatMap { Day(String($0)) } ?? Day(year: today.year, month: today.month, day: 1)!
         let to = max(from, q["to"].flatMap { Day(String($0)) } ?? today)
-        return Scope(unit: unit, units: units,
-                     keeps: ScheduleServices.keeps(p, unit), from: from, to: to)
+        return Scope(unit: unit, units: units, keeps: ScheduleServices.keeps(p, unit), from: from, to: to)
     }
 
     func log(_ request: Request, _ context: AppRequestContext) async throws -> Response {

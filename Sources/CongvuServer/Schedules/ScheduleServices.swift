@@ -36,6 +36,20 @@ public struct ScheduleServices: FeatureServices {
         limiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
     }
 
+    /// The unit a schedules page is asked for (`unit` in the query; default: the first) among the
+    /// active units of `scopes` that keep a schedule and a reception log (committees, party
+    /// committees, their departments, offices and centres), with those units for the picker; 403
+    /// for a unit outside them or without any.
+    func pick(_ request: Request, scopes: [String]) async throws -> (OrgUnit, [OrgUnit]) {
+        guard !scopes.isEmpty else { throw Forbidden() }
+        let units = try await shared.units.list(scopes: TaskServices.roots(scopes)).filter {
+            $0.isActive(on: shared.today) && [.peoplesCommittee, .partyCommittee, .department, .office, .serviceCentre].contains($0.kind)
+        }
+        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
+        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
+        return (unit, units)
+    }
+
     /// Whether the principal keeps the unit's schedule: its office drafts, its leaders publish.
     static func keeps(_ p: Principal, _ unit: OrgUnit) -> Bool {
         p.allows(.draftSchedules, at: unit.path) || p.allows(.publishSchedules, at: unit.path)

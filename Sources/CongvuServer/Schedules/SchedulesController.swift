@@ -26,13 +26,7 @@ struct SchedulesController {
     /// The unit asked for among those whose schedules the principal drafts or publishes.
     func unit(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit], publish: Bool) {
         let p = try context.signedIn()
-        let scopes = TaskServices.roots(p.scopes(for: .draftSchedules) + p.scopes(for: .publishSchedules))
-        guard !scopes.isEmpty else { throw Forbidden() }
-        let units = try await schedules.units.list(scopes: scopes).filter {
-            $0.isActive(on: schedules.today) && [.peoplesCommittee, .partyCommittee, .department, .office, .serviceCentre].contains($0.kind)
-        }
-        let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
-        guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
+        let (unit, units) = try await schedules.pick(request, scopes: p.scopes(for: .draftSchedules) + p.scopes(for: .publishSchedules))
         return (unit, units, p.allows(.publishSchedules, at: unit.path))
     }
 
