@@ -328,4 +328,56 @@ import Testing
                                                                                            "end": "11:30"]).status == .forbidden)
         }
     }
+
+    /// On a private Jitsi each viewer of a meeting joins with a token of their own, which a real
+    /// verifier (Python's PyJWT) accepts with the shared secret: the room, the person, moderator
+    /// for the host's office only; a wrong secret is refused.
+    @Test func aPrivateJitsiGivesEachViewerTheirOwnToken() async throws {
+        try await Harness.run(configure: { config in
+            config.meetingBaseURL = "https://meet.giahung.example.vn"
+            config.meetingJWTAppID = "congvu"
+            config.meetingJWTSecret = "bi-mat-cua-jitsi"
+        }) { h in
+            let committee = try await h.unit(code: "14551-UB"), guest = try await h.unit(code: "14554-UB")
+            let chair = try await h.personID("chutich.giahung")
+            let week = DutyWeek(containing: h.services.today).next
+            var entry = try ScheduleDraft(day: week.start.description, start: "14:00", end: "16:00", content: "Họp trực tuyến liên xã", chairID: chair,
+                                          meetingURL: "https://meet.giahung.example.vn/congvu-0123456789abcdef0123456789abcdef",
+                                          participantUnits: [guest.id]).validate(unitID: committee.id)
+            entry = try await h.services.schedules.store.create(entry, by: .system)
+            try await h.services.schedules.store.publish(unitID: committee.id, week: week, by: .system)
+            func token(_ username: String) async throws -> String {
+                let page = try await (try await h.signIn(username)).get("/schedules/\(entry.id)")
+                let href = try #require(page.text.components(separatedBy: "id=\"meeting-join\"").first?.components(separatedBy: "href=\"").last)
+                return try #require(href.components(separatedBy: "?jwt=").last?.components(separatedBy: "\"").first)
+            }
+            func verify(_ jwt: String, secret: String) throws -> (Int32, String) {
+                let script = """
+                    import jwt, sys, json
+                    claims = jwt.decode(sys.argv[1], sys.argv[2], algorithms=["HS256"], audience="jitsi", issuer="congvu")
+                    print(json.dumps([claims["sub"], claims["room"], claims["context"]["user"]["name"], claims["context"]["user"]["moderator"]], ensure_ascii=False))
+                    """
+                let run = Process()
+                run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                run.arguments = ["python3", "-c", script, jwt, secret]
+                let out = Pipe()
+                run.standardOutput = out
+                run.standardError = Pipe()
+                try run.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                run.waitUntilExit()
+                return (run.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let host = try verify(try await token("vanphong.giahung"), secret: "bi-mat-cua-jitsi")
+            #expect(host.0 == 0)
+            #expect(host.1.hasPrefix("[\"meet.giahung.example.vn\", \"congvu-0123456789abcdef0123456789abcdef\"") && host.1.hasSuffix("true]"))
+            let guestToken = try await token("chutich.giavan")
+            let invited = try verify(guestToken, secret: "bi-mat-cua-jitsi")
+            #expect(invited.0 == 0 && invited.1.hasSuffix("false]"))
+            #expect(try verify(guestToken, secret: "mot-bi-mat-khac").0 != 0)
+            // The public week never carries a token, nor the room.
+            let open = try await h.browser().get("/lich/14551-UB?week=\(week.start)")
+            #expect(open.text.contains("Họp trực tuyến liên xã") && !open.text.contains("jwt=") && !open.text.contains("congvu-0123456789"))
+        }
+    }
 }

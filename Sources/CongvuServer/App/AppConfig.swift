@@ -57,6 +57,10 @@ public struct AppConfig: Sendable, Equatable {
     public var orphanEscalationDays = OrphanRules.defaultEscalation
     /// The Jitsi Meet server video meetings use (`https://meet.example.vn`), or none.
     public var meetingBaseURL: String?
+    /// A private Jitsi's token authentication (its `app_id` and `app_secret`, the secret plain or
+    /// sealed): each person who opens a meeting's page joins with a token of their own.
+    public var meetingJWTAppID: String?
+    public var meetingJWTSecret: String?
     /// Hours back an inspection visit's start may be set (a team records what it sees, not last week).
     public var inspectionBackdateHours = 24
 
@@ -138,6 +142,7 @@ public struct AppConfig: Sendable, Equatable {
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
                               "duties_grace_days", "orphan_escalation_days", "inspection_backdate_hours", "meeting_base_url",
+                              "meeting_jwt_app_id", "meeting_jwt_secret",
                               "smtp_url", "smtp_ca_file", "telegram_bot_token", "telegram_bot_name", "telegram_api_url", "notifications",
                               "web_push", "web_push_subject", "web_push_endpoints", "zalo_app_id", "zalo_app_secret", "zalo_refresh_token",
                               "zalo_oa_secret", "zalo_oa_id", "zalo_transaction", "zalo_api_url", "zalo_oauth_url", "notification_lease_seconds",
@@ -202,6 +207,8 @@ public struct AppConfig: Sendable, Equatable {
             case "meeting_base_url":
                 guard value.isEmpty || (value.hasPrefix("https://") && URL(string: value)?.host != nil) else { throw ConfigError(key: key, value: value) }
                 meetingBaseURL = value.isEmpty ? nil : value
+            case "meeting_jwt_app_id": meetingJWTAppID = value.isEmpty ? nil : value
+            case "meeting_jwt_secret": meetingJWTSecret = value.isEmpty ? nil : value
             case "inspection_backdate_hours":
                 guard let n = Int(value), (0...168).contains(n) else { throw ConfigError(key: key, value: value) }
                 inspectionBackdateHours = n

@@ -98,7 +98,7 @@ public struct AppServices: Sendable {
                 auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
                 calendars: CalendarStore(database: database))
             let oneStop = OneStopServices(shared: shared)
-            let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared), schedules = ScheduleServices(shared: shared, taskServices: tasks)
+            let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared), schedules = try ScheduleServices(shared: shared, taskServices: tasks)
             return AppServices(shared: shared, attendance: attendance, terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),

@@ -78,6 +78,8 @@ struct MeetingController {
             MeetingPage.Conclusion(id: $0.id, text: $0.text, task: $0.taskID, by: "\(Instant.display($0.createdAt)) · \($0.createdBy)")
         }
         let editable = l.keeps && e.status != .cancelled
+        // On a private Jitsi each viewer joins with a token of their own (the host's office as moderator).
+        let join = try schedules.jitsi.flatMap { try $0.join(e.meetingURL, name: context.principal?.displayName ?? "", moderator: l.keeps) }
         let candidates = editable ? try await invitable(l.unit) : []
         let values = form.values.isEmpty ? ["day": e.day.description, "start": e.start.description, "end": e.end.description, "content": e.content,
                                              "place": e.place, "agenda": e.agenda, "meeting_url": e.meetingURL, "chair": e.chairID.map(String.init) ?? "",
@@ -88,7 +90,7 @@ struct MeetingController {
             form: view, id: e.id, entry_id: e.id, unit: .init(id: l.unit.id, name: l.unit.name), day: e.day.vietnamese, week: DutyWeek(containing: e.day).start.description,
             time: "\(e.start)–\(e.end)", content: e.content, place: Template.optional(e.place), chair: chair,
             status_label: catalogs.label("schedule_status", e.status.rawValue, locale), cancelled: e.status == .cancelled, reception: e.reception, away: e.away,
-            meeting_url: Template.optional(e.meetingURL), agenda: Template.optional(e.agenda), changes: changes, has_changes: !changes.isEmpty,
+            meeting_url: Template.optional(e.meetingURL), join_url: join, agenda: Template.optional(e.agenda), changes: changes, has_changes: !changes.isEmpty,
             invited: units, has_invited: !units.isEmpty, keeps: l.keeps, editable: editable,
             chairs: FormView.options(leaders.map { (value: String($0.personID), label: "\($0.fullName) · \($0.title)") }, selected: values["chair"] ?? ""),
             candidates: candidates.map { u in
@@ -241,6 +243,8 @@ struct MeetingPage: Page {
     var reception: Bool
     var away: Bool
     var meeting_url: String?
+    /// The link with the viewer's own token, on a private Jitsi.
+    var join_url: String?
     var agenda: String?
     var changes: [String]
     var has_changes: Bool

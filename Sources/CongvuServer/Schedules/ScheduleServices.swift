@@ -20,13 +20,21 @@ public struct ScheduleServices: FeatureServices {
     let taskServices: TaskServices
     /// Requests per address and minute to the public schedule pages and feeds.
     let limiter: RateLimiter
+    /// A private Jitsi's tokens, when `meeting_jwt_app_id` and `meeting_jwt_secret` are set.
+    let jitsi: JitsiToken?
     /// Public pages and feeds as sent to visitors without an account, by address, language, day
     /// and the store's stamp of what they were built from: a change anywhere makes a new key, so a
     /// kept answer is never stale; the lifetime only bounds what a renamed leader would show.
     let publicAnswers = ExpiringCache<String>(lifetime: 60, capacity: 5_000)
 
-    init(shared: SharedServices, taskServices: TaskServices) {
+    init(shared: SharedServices, taskServices: TaskServices) throws {
         self.shared = shared
+        let config = shared.config
+        if let appID = config.meetingJWTAppID, let secret = config.meetingJWTSecret, let host = config.meetingBaseURL.flatMap({ URL(string: $0)?.host }) {
+            jitsi = JitsiToken(appID: appID, secret: try NotificationServices.open(secret, "meeting_jwt_secret", shared.secrets), domain: host)
+        } else {
+            jitsi = nil
+        }
         self.taskServices = taskServices
         store = ScheduleStore(database: shared.database)
         meetings = MeetingStore(database: shared.database)
