@@ -122,8 +122,13 @@ import Testing
             var outside = edit
             outside["units"] = "999999"
             #expect(try await office.post("/schedules/\(entry.id)/edit", outside).status == .badRequest)
+            let vice = try #require(try await h.services.schedules.owners(in: [committee]).first { $0.title.hasPrefix("Phó Chủ tịch") })
+            var outsider = edit
+            outsider["participants"] = String(try await h.personID("chutich.giavan"))
+            #expect(try await office.post("/schedules/\(entry.id)/edit", outsider).status == .badRequest)
             var invite = edit
             invite["units"] = String(guest.id)
+            invite["participants"] = String(vice.personID)
             #expect(try await office.post("/schedules/\(entry.id)/edit", invite).status == .seeOther)
             // Editing against the version read before is refused, not silently applied.
             #expect(try await office.post("/schedules/\(entry.id)/edit", invite).status == .badRequest)
@@ -133,6 +138,9 @@ import Testing
             #expect(try await chairman.post("/schedules/publish?unit=\(committee.id)", ["week": week.start.description]).status == .seeOther)
             let inbox = try await h.services.notifications.store.inbox(personID: guestLeader).filter { $0.kind == .meetingInvitation }
             #expect(inbox.count == 1 && inbox[0].link == "/schedules/\(entry.id)")
+            #expect(try await h.services.notifications.store.inbox(personID: vice.personID).contains { $0.kind == .meetingInvitation })
+            #expect(try await office.get("/schedules/\(entry.id)").text.contains(vice.fullName))
+            #expect(!(try await h.browser().get("/lich/14551-UB?week=\(week.start)")).text.contains(vice.fullName))
             let page = try await invited.get("/schedules/\(entry.id)")
             #expect(page.status == .ok && page.text.contains("1. Dự báo rét đậm") && page.text.contains("data-mark=\"\(guest.id)\""))
             #expect(!page.text.contains("id=\"entry-edit\""))  // the guest reports attendance, it does not edit the host's schedule

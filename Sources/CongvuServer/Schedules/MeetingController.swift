@@ -81,6 +81,11 @@ struct MeetingController {
         // On a private Jitsi each viewer joins with a token of their own (the host's office as moderator).
         let join = try schedules.jitsi.flatMap { try $0.join(e.meetingURL, name: context.principal?.displayName ?? "", moderator: l.keeps) }
         let candidates = editable ? try await invitable(l.unit) : []
+        // Who takes part from the unit itself, and which of its departments prepares.
+        let people = try await schedules.owners(in: [l.unit])
+        let names = Dictionary(people.map { ($0.personID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+        let below = try await schedules.units.children(of: l.unit.id).filter { $0.isActive(on: schedules.today) }
+        let preparing = e.preparingUnitID.flatMap { id in below.first { $0.id == id }?.name }
         let values = form.values.isEmpty ? ["day": e.day.description, "start": e.start.description, "end": e.end.description, "content": e.content,
                                              "place": e.place, "agenda": e.agenda, "meeting_url": e.meetingURL, "chair": e.chairID.map(String.init) ?? "",
                                              "away": e.away ? "1" : "", "reception": e.reception ? "1" : ""] : form.values
@@ -99,6 +104,9 @@ struct MeetingController {
                 return .init(value: String(u.id), label: u.name + (parent.map { " · " + $0 } ?? ""), selected: e.participantUnits.contains(u.id))
             },
             has_candidates: !candidates.isEmpty, version: e.version,
+            participants: e.participants.compactMap { names[$0] }, preparing: preparing,
+            people: editable ? people.map { .init(value: String($0.personID), label: "\($0.fullName) · \($0.title)", selected: e.participants.contains($0.personID)) } : [],
+            preparers: FormView.options(below.map { (value: String($0.id), label: $0.name) }, selected: e.preparingUnitID.map(String.init) ?? ""),
             files: try await meetings.files(entryID: e.id).map { .init(id: $0.id, name: $0.name, by: "\(Instant.display($0.uploadedAt)) · \($0.uploadedBy)") },
             conclusions: conclusions, has_conclusions: !conclusions.isEmpty, can_conclude: l.keeps && e.status == .published,
             owners: FormView.options(staff.map { (value: String($0.personID), label: "\($0.fullName) · \($0.unitName)") }, selected: "")), context, status: status)
@@ -115,12 +123,20 @@ struct MeetingController {
             }
             let allowed = Set(try await invitable(l.unit).map(\.id))
             let units = form.all("units").compactMap { Int64($0) }
+            let people = Set(try await schedules.owners(in: [l.unit]).map(\.personID))
+            let participants = form.all("participants").compactMap { Int64($0) }
+            guard participants.allSatisfy(people.contains) else { throw ValidationErrors([FieldError("participants", "out_of_range")]) }
+            let preparing = form.int("preparing")
+            if let preparing, !(try await schedules.units.children(of: l.unit.id)).contains(where: { $0.id == preparing }) {
+                throw ValidationErrors([FieldError("preparing", "out_of_range")])
+            }
             guard units.allSatisfy(allowed.contains) else { throw ValidationErrors([FieldError("units", "out_of_range")]) }
             var entry = try ScheduleDraft(day: form["day"], start: form["start"], end: form["end"], content: form["content"], place: form["place"], chairID: chair,
                                           away: form.bool("away"), meetingURL: form["meeting_url"], reception: form.bool("reception"), agenda: form["agenda"],
                                           participantUnits: units).validate(unitID: l.unit.id)
             entry.id = l.entry.id
-            entry.participants = l.entry.participants
+            entry.participants = Array(Set(participants)).sorted()
+            entry.preparingUnitID = preparing
             _ = try await store.update(entry, version: form.int("version").map(Int.init) ?? -1, by: context.actor)
             return HTMLPage.redirect("/schedules/\(l.entry.id)")
         } catch {
@@ -256,6 +272,11 @@ struct MeetingPage: Page {
     var candidates: [Option]
     var has_candidates: Bool
     var version: Int
+    /// The people of the unit taking part (named to those who see the entry, never publicly).
+    var participants: [String]
+    var preparing: String?
+    var people: [Option]
+    var preparers: [Option]
     var files: [File]
     var conclusions: [Conclusion]
     var has_conclusions: Bool

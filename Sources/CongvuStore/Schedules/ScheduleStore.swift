@@ -87,18 +87,27 @@ public struct ScheduleStore: Sendable {
         }
     }
 
-    /// The participant units of published meetings hear of them (their nearest leaders and office),
-    /// again after each change: the key's occasion is the entry's SEQUENCE.
+    /// The people taking part in a published entry, and the participant units of a meeting (their
+    /// nearest leaders and office), hear of it, again after each change: the key's occasion is the
+    /// entry's SEQUENCE.
     static func invite(_ ids: [Int64], at now: Date, in sql: any SQLDatabase) async throws {
         for id in ids {
             guard var e = try await sql.select().column("*").from("schedule_entries").where("id", .equal, id).first().map(decode) else { continue }
             (e.participants, e.participantUnits) = try await participants(id, in: sql)
-            guard e.isMeeting, e.status != .draft else { continue }
+            guard e.status != .draft else { continue }
+            // The unit's own people taking part hear of it as well.
+            let subject = "\(e.content) · \(e.day.vietnamese) \(e.start)" + (e.status == .cancelled ? " ✗" : "")
+            if !e.participants.isEmpty {
+                try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.meetingInvitation, recordType: "schedule_entry", recordID: id,
+                                                                                         occasion: "people/\(e.sequence)"),
+                                                                    unitID: e.unitID, params: ["subject": subject], link: "/schedules/\(id)"),
+                                                  toPeople: e.participants, at: now, in: sql)
+            }
+            guard e.isMeeting else { continue }
             let units = try await sql.select().column("id").column("path").from("units").where("id", .in, SQLBind.group(e.participantUnits)).all()
             for u in units {
                 let unitID = try u.decode(column: "id", as: Int64.self), path = try u.decode(column: "path", as: String.self)
                 let people = try await NotificationStore.nearest([.leader, .unitAdmin], over: [path], in: sql)
-                let subject = "\(e.content) · \(e.day.vietnamese) \(e.start)" + (e.status == .cancelled ? " ✗" : "")
                 try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.meetingInvitation, recordType: "schedule_entry", recordID: id,
                                                                                          occasion: "\(unitID)/\(e.sequence)"),
                                                                     unitID: unitID, params: ["subject": subject], link: "/schedules/\(id)"),
