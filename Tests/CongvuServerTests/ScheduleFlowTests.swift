@@ -139,6 +139,17 @@ import Testing
             let inbox = try await h.services.notifications.store.inbox(personID: guestLeader).filter { $0.kind == .meetingInvitation }
             #expect(inbox.count == 1 && inbox[0].link == "/schedules/\(entry.id)")
             #expect(try await h.services.notifications.store.inbox(personID: vice.personID).contains { $0.kind == .meetingInvitation })
+            // A civil servant named among those taking part reads the entry the notification links to, and only reads it.
+            let clerkID = try await h.personID("congchuc.giahung")
+            let clerk = try await h.signIn("congchuc.giahung")
+            #expect(try await clerk.get("/schedules/\(entry.id)").status == .notFound)
+            let current = try #require(try await h.services.schedules.store.get(entry.id))
+            var withClerk = current
+            withClerk.participants = current.participants + [clerkID]
+            _ = try await h.services.schedules.store.update(withClerk, version: current.version, by: .system)
+            let read = try await clerk.get("/schedules/\(entry.id)")
+            #expect(read.status == .ok && !read.text.contains("id=\"entry-edit\"") && !read.text.contains("id=\"conclusion-form\""))
+            #expect(try await clerk.post("/schedules/\(entry.id)/conclusions", ["text": "Kết luận của người dự"]).status == .forbidden)
             #expect(try await office.get("/schedules/\(entry.id)").text.contains(vice.fullName))
             #expect(!(try await h.browser().get("/lich/14551-UB?week=\(week.start)")).text.contains(vice.fullName))
             let page = try await invited.get("/schedules/\(entry.id)")
@@ -386,6 +397,8 @@ import Testing
             // The public week never carries a token, nor the room.
             let open = try await h.browser().get("/lich/14551-UB?week=\(week.start)")
             #expect(open.text.contains("Họp trực tuyến liên xã") && !open.text.contains("jwt=") && !open.text.contains("congvu-0123456789"))
+            let feed = try await h.browser().get("/lich/14551-UB/lich.ics")
+            #expect(feed.text.contains("Họp trực tuyến liên xã") && !feed.text.contains("congvu-0123456789"))
         }
     }
 }

@@ -34,7 +34,8 @@ struct MeetingController {
         var marks: [OrgUnit]
     }
 
-    /// The entry, for whoever keeps its unit's schedule or is invited; 404 for anyone else.
+    /// The entry, for whoever keeps its unit's schedule, keeps an invited unit's, or takes part in
+    /// it once published (to read); 404 for anyone else.
     func load(_ context: AppRequestContext) async throws -> Loaded {
         let p = try context.signedIn()
         guard let id = context.parameters.get("id", as: Int64.self), let entry = try await store.get(id),
@@ -43,7 +44,8 @@ struct MeetingController {
         for u in entry.participantUnits { if let unit = try await schedules.units.get(u) { participants.append(unit) } }
         let keeps = ScheduleServices.keeps(p, unit)
         let marks = entry.status == .draft ? [] : participants.filter { ScheduleServices.keeps(p, $0) }
-        guard keeps || !marks.isEmpty else { throw StoreError.notFound("schedule_entry") }
+        let takesPart = entry.status != .draft && p.personID.map(entry.participants.contains) == true
+        guard keeps || !marks.isEmpty || takesPart else { throw StoreError.notFound("schedule_entry") }
         return Loaded(entry: entry, unit: unit, participants: participants, keeps: keeps, marks: marks)
     }
 

@@ -99,8 +99,8 @@ struct PublicScheduleController {
         let base = schedules.config.publicURL
         let events = entries.map { e in
             ICalendar.Event(uid: "schedule-\(e.id)@\(unit.code)", sequence: e.sequence, day: e.day, start: e.start, end: e.end, summary: e.content,
-                            location: e.place, description: [e.chairID.flatMap { names[$0] }, e.meetingURL.isEmpty ? nil : e.meetingURL].compactMap { $0 }
-                                .joined(separator: "\n"),
+                            // The room's link stays off the public feed, as off the public page: whoever has it may join.
+                            location: e.place, description: e.chairID.flatMap { names[$0] } ?? "",
                             url: base.isEmpty ? "" : base + "/lich/" + unit.code, cancelled: e.status == .cancelled, lastModified: Date())
         }
         return ICalendar.feed(name: catalogs.text("schedule_feed_name", .vi, [unit.name]), events: events, stamp: Date())

@@ -22,8 +22,8 @@ public struct ScheduleServices: FeatureServices {
     let limiter: RateLimiter
     /// A private Jitsi's tokens, when `meeting_jwt_app_id` and `meeting_jwt_secret` are set.
     let jitsi: JitsiToken?
-    /// Public pages and feeds as sent to visitors without an account, by address, language, day
-    /// and the store's stamp of what they were built from: a change anywhere makes a new key, so a
+    /// Public pages and feeds as sent to visitors without an account, by path and query, language,
+    /// day and the store's stamp of what they were built from: a change anywhere makes a new key, so a
     /// kept answer is never stale; the lifetime only bounds what a renamed leader would show.
     let publicAnswers = ExpiringCache<String>(lifetime: 60, capacity: 5_000)
 

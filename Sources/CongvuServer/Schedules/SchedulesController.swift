@@ -118,9 +118,10 @@ struct SchedulesController {
         for id in Set(entries.compactMap(\.chairID)) { names[id] = try await schedules.people.get(id)?.person.fullName }
         for id in Set(entries.flatMap(\.participantUnits)) { units[id] = try await schedules.units.get(id)?.name }
         return entries.map { e in
-            [catalogs.text("weekday_\(HolidayRules.weekday(e.day) == 0 ? 7 : HolidayRules.weekday(e.day))", locale) + " " + e.day.vietnamese, "\(e.start)–\(e.end)", e.content, e.place,
-             e.chairID.flatMap { names[$0] } ?? "", e.participantUnits.compactMap { units[$0] }.joined(separator: ", "),
-             catalogs.label("schedule_status", e.status.rawValue, locale)]
+            let weekday = HolidayRules.weekday(e.day)
+            return [catalogs.text("weekday_\(weekday == 0 ? 7 : weekday)", locale) + " " + e.day.vietnamese, "\(e.start)–\(e.end)", e.content, e.place,
+                    e.chairID.flatMap { names[$0] } ?? "", e.participantUnits.compactMap { units[$0] }.joined(separator: ", "),
+                    catalogs.label("schedule_status", e.status.rawValue, locale)]
         }
     }
 
@@ -147,7 +148,7 @@ struct SchedulesController {
             rows: try await rows(unit, week: week, locale: locale)), context)
     }
 
-    /// "Thứ Tư hằng tuần", "Thứ Hai đầu tiên của tháng".
+    /// "Thứ Tư hằng tuần", "Thứ Hai tuần thứ nhất của tháng".
     static func describe(_ r: ReceptionDay, locale: AppLocale, catalogs: Catalogs) -> String {
         catalogs.text("reception_rule_\(r.nth == 0 ? "weekly" : "monthly")", locale,
                       [catalogs.text("weekday_long_\(r.weekday)", locale), catalogs.text("reception_nth_\(r.nth)", locale)])
