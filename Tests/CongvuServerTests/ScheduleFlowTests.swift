@@ -339,9 +339,9 @@ import Testing
             let calendar = try #require(try await h.services.shared.workCalendar(unitID: committee.id))
             let wednesday = week.days()[2]
             #expect(entries.map(\.day) == (calendar.isWorkingDay(wednesday) ? [wednesday] : []))
-            let rule = try #require(try await h.services.schedules.store.receptionDays(unitID: committee.id, inForceFrom: h.services.today).first)
+            let rule = try #require(try await h.services.schedules.store.regularReceptionDays(unitID: committee.id, inForceFrom: h.services.today).first)
             #expect(try await office.post("/schedules/reception-days/end?unit=\(committee.id)", ["rule": String(rule.id)]).status == .seeOther)
-            #expect(try await h.services.schedules.store.receptionDays(unitID: committee.id, inForceFrom: h.services.today.next).isEmpty)
+            #expect(try await h.services.schedules.store.regularReceptionDays(unitID: committee.id, inForceFrom: h.services.today.next).isEmpty)
             let other = try await h.signIn("vanphong.giavan")
             #expect(try await other.post("/schedules/reception-days?unit=\(committee.id)", ["chair": String(chair), "weekday": "3", "start": "07:30",
                                                                                            "end": "11:30"]).status == .forbidden)

@@ -203,8 +203,8 @@ import Testing
             try await store.endReceptionDay(rule.id, unitID: tree.committeeA.id, after: Day("2026-12-20")!, by: Tree.actor)
             await #expect(throws: StoreError.self) { try await store.endReceptionDay(rule.id, unitID: tree.committeeA.id, after: Day("2026-12-21")!, by: Tree.actor) }
             await #expect(throws: StoreError.self) { try await store.endReceptionDay(rule.id, unitID: tree.committeeB.id, after: Day("2026-12-21")!, by: Tree.actor) }
-            #expect(try await store.receptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-21")!).isEmpty)
-            #expect(try await store.receptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-14")!).first?.validTo == Day("2026-12-20"))
+            #expect(try await store.regularReceptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-21")!).isEmpty)
+            #expect(try await store.regularReceptionDays(unitID: tree.committeeA.id, inForceFrom: Day("2026-12-14")!).first?.validTo == Day("2026-12-20"))
             #expect(try await store.draftReceptions(unitID: tree.committeeA.id, week: DutyWeek(containing: Day("2027-01-04")!), calendar: calendar,
                                                     content: "x", by: Tree.actor).isEmpty)
         }

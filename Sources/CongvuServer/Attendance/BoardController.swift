@@ -96,7 +96,7 @@ struct BoardController {
             throw StoreError.notFound("unit")
         }
         let snapshot = try await builder.cached(unit: unit, locale: context.locale, stale: true).snapshot
-        let leaders = try await leadersNow(unit)
+        let leaders = try await leadersNow(unit, known: Dictionary(snapshot.people.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }))
         return try attendance.views.page(DoorPage(
             unit: unit.name, at: snapshot.at, day: attendance.today.vietnamese, leaders: leaders, has_leaders: !leaders.isEmpty,
             people: snapshot.people.sorted { $0.name < $1.name }.map { e in
@@ -111,14 +111,17 @@ struct BoardController {
 
 extension BoardController {
     /// Where each leader is by the unit's published schedule: the entry they are in now, else
-    /// their next one today (the door board's first lines; drafts never show).
-    func leadersNow(_ unit: OrgUnit, now: Date = Date()) async throws -> [DoorPage.Leader] {
+    /// their next one today (the door board's first lines; drafts never show). Names come from the
+    /// board's own snapshot (`known`); only a chair posted elsewhere is looked up.
+    func leadersNow(_ unit: OrgUnit, known: [Int64: String], now: Date = Date()) async throws -> [DoorPage.Leader] {
         let today = Day(now, in: CivilTime.vietnam)
         let entries = try await ScheduleStore(database: attendance.database).week(unitID: unit.id, week: DutyWeek(containing: today), publicOnly: true)
             .filter { $0.day == today && $0.status == .published && $0.chairID != nil && $0.to > now }
         var out: [DoorPage.Leader] = []
         for chair in Array(Set(entries.compactMap(\.chairID))).sorted() {
-            guard let name = try await attendance.people.get(chair)?.person.fullName else { continue }
+            var name = known[chair]
+            if name == nil { name = try await attendance.people.get(chair)?.person.fullName }
+            guard let name else { continue }
             let mine = entries.filter { $0.chairID == chair }
             let current = mine.first { $0.from <= now }
             guard let e = current ?? mine.first else { continue }

@@ -1,3 +1,4 @@
+import CongvuNotify
 import Crypto
 import Foundation
 
@@ -22,19 +23,15 @@ struct JitsiToken: Sendable {
         var context: Context
     }
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
     func token(room: String, name: String, moderator: Bool, now: Date = Date(), lifetime: TimeInterval = 6 * 3600) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let header = Self.base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let payload = Self.base64URL(try encoder.encode(Payload(iss: appID, sub: domain, room: room, nbf: Int(now.timeIntervalSince1970) - 60,
+        let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload = Base64URL.encode(try encoder.encode(Payload(iss: appID, sub: domain, room: room, nbf: Int(now.timeIntervalSince1970) - 60,
                                                                 exp: Int(now.addingTimeInterval(lifetime).timeIntervalSince1970),
                                                                 context: .init(user: .init(name: name, moderator: moderator)))))
         let signature = HMAC<SHA256>.authenticationCode(for: Data((header + "." + payload).utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return header + "." + payload + "." + Self.base64URL(Data(signature))
+        return header + "." + payload + "." + Base64URL.encode(Data(signature))
     }
 
     /// The room's link with the person's token, when the link is on this Jitsi server.

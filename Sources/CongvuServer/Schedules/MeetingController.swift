@@ -64,7 +64,9 @@ struct MeetingController {
     func render(_ l: Loaded, _ context: AppRequestContext, form: FormView = FormView(), status: HTTPResponse.Status = .ok) async throws -> Response {
         let locale = context.locale
         let e = l.entry
-        let leaders = try await schedules.posts(l.unit).filter(\.isLeader)
+        // The unit's own people (and its departments' heads), read once: the chairs, those taking part.
+        let people = try await schedules.owners(in: [l.unit])
+        let leaders = people.filter { $0.isLeader && $0.unitID == l.unit.id }
         let chair = e.chairID.flatMap { id in leaders.first { $0.personID == id }?.fullName }
         let changes = try await store.changes(e.id).map {
             Instant.display($0.at) + " · " + $0.actorName + " · " + $0.fields.map { catalogs.label("schedule_field", $0, locale) }.joined(separator: ", ")
@@ -84,7 +86,6 @@ struct MeetingController {
         let join = try schedules.jitsi.flatMap { try $0.join(e.meetingURL, name: context.principal?.displayName ?? "", moderator: l.keeps) }
         let candidates = editable ? try await invitable(l.unit) : []
         // Who takes part from the unit itself, and which of its departments prepares.
-        let people = try await schedules.owners(in: [l.unit])
         let names = Dictionary(people.map { ($0.personID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
         let below = try await schedules.units.children(of: l.unit.id).filter { $0.isActive(on: schedules.today) }
         let preparing = e.preparingUnitID.flatMap { id in below.first { $0.id == id }?.name }

@@ -61,7 +61,7 @@ struct SchedulesController {
             warnings.append(catalogs.text("schedule_warning_reception", locale, [leader.fullName, short.first.vietnamese, short.last.vietnamese,
                                                                                  String(short.scheduled), String(short.required)]))
         }
-        let rules = try await store.receptionDays(unitID: unit.id, inForceFrom: schedules.today).map { r in
+        let rules = try await store.regularReceptionDays(unitID: unit.id, inForceFrom: schedules.today).map { r in
             SchedulesPage.Rule(id: r.id, chair: names[r.chairID] ?? "", when: Self.describe(r, locale: locale, catalogs: catalogs) + " · \(r.start)–\(r.end)",
                                place: Template.optional(r.place), from: r.validFrom.vietnamese, to: r.validTo?.vietnamese)
         }

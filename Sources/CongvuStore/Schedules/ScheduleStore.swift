@@ -333,8 +333,8 @@ public struct ScheduleStore: Sendable {
         }
     }
 
-    /// The unit's regular reception days in force on or after `day`, by leader and weekday.
-    public func receptionDays(unitID: Int64, inForceFrom day: Day) async throws -> [ReceptionDay] {
+    /// The unit's regular reception days (the rules, not the sessions) in force on or after `day`, by leader and weekday.
+    public func regularReceptionDays(unitID: Int64, inForceFrom day: Day) async throws -> [ReceptionDay] {
         try await database.read { sql in
             try await sql.select().column("*").from("reception_days").where("unit_id", .equal, unitID)
                 .where { $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, SQLBind(day.description)) }
@@ -345,7 +345,7 @@ public struct ScheduleStore: Sendable {
     /// Drafts the week's reception sessions from the unit's regular days: one entry per session the
     /// calendar works, unless the leader already has a reception entry that day. Returns those made.
     public func draftReceptions(unitID: Int64, week: DutyWeek, calendar: WorkCalendar, content: String, by actor: Actor) async throws -> [ScheduleEntry] {
-        let rules = try await receptionDays(unitID: unitID, inForceFrom: week.start)
+        let rules = try await regularReceptionDays(unitID: unitID, inForceFrom: week.start)
         let existing = try await self.week(unitID: unitID, week: week, publicOnly: false).filter { $0.reception && $0.status != .cancelled }
         var made: [ScheduleEntry] = []
         for rule in rules {
