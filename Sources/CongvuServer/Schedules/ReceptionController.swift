@@ -70,7 +70,7 @@ struct ReceptionController {
         return try schedules.views.page(ReceptionPage(
             form: form, unit: .init(id: s.unit.id, name: s.unit.name),
             units: FormView.options(s.units.map { (value: String($0.id), label: $0.name) }, selected: String(s.unit.id)),
-            from: s.from.description, to: s.to.description, today: schedules.today.description, keeps: s.keeps, rows: rows, has_rows: !rows.isEmpty,
+            from: s.from.description, to: s.to.description, period: "\(s.from.vietnamese) – \(s.to.vietnamese)", today: schedules.today.description, keeps: s.keeps, rows: rows, has_rows: !rows.isEmpty,
             counts: [("reception_count_days", counts.days), ("reception_count_citizens", counts.citizens), ("reception_count_settled", counts.settled)]
                 .map { .init(label: catalogs.text($0.0, locale), value: $0.1) }
                 + ReceptionRecord.Classification.allCases.map { .init(label: catalogs.label("reception_class", $0.rawValue, locale), value: counts.byClassification[$0] ?? 0) },
@@ -198,6 +198,7 @@ struct ReceptionPage: Page {
     var units: [Option]
     var from: String
     var to: String
+    var period: String
     var today: String
     var keeps: Bool
     var rows: [Row]
