@@ -218,7 +218,7 @@ struct MeetingController {
               let c = try await meetings.conclusions(entryID: l.entry.id).first(where: { $0.id == cid }) else { throw StoreError.notFound("meeting_conclusion") }
         do {
             let staff = try await schedules.owners(in: [l.unit] + l.participants)
-            let task = try await schedules.task(title: c.text, content: "\(l.entry.content) · \(l.entry.day.vietnamese)\n\n\(c.text)",
+            let task = try await schedules.taskServices.task(title: c.text, content: "\(l.entry.content) · \(l.entry.day.vietnamese)\n\n\(c.text)",
                                                 source: TaskSource(kind: .meeting, reference: l.entry.content, date: l.entry.day, recordType: "meeting_conclusion",
                                                                    recordID: c.id),
                                                 owner: form.int("owner"), due: form["due"], assignerID: assigner, staff: staff)

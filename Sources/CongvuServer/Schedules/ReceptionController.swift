@@ -54,7 +54,7 @@ struct ReceptionController {
         let entries = try await store.list(unitIDs: [s.unit.id], from: s.from, to: s.to)
         // Anyone of the unit may receive or follow up (the leaders first): the chairman gives a land
         // complaint straight to the land officer.
-        let staff = try await schedules.staff(of: [s.unit]).sorted { ($0.isLeader ? 0 : 1) < ($1.isLeader ? 0 : 1) }
+        let staff = try await schedules.taskServices.staff(of: [s.unit]).sorted { ($0.isLeader ? 0 : 1) < ($1.isLeader ? 0 : 1) }
         var names = Dictionary(staff.map { ($0.personID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
         for id in Set(entries.map(\.record.receiverID)) where names[id] == nil { names[id] = try await schedules.people.get(id)?.person.fullName }
         let counts = ReceptionCounts(entries.map(\.record))
@@ -89,7 +89,7 @@ struct ReceptionController {
         let s = try await scope(request, context)
         guard s.keeps else { throw Forbidden() }
         do {
-            let staff = try await schedules.staff(of: [s.unit])
+            let staff = try await schedules.taskServices.staff(of: [s.unit])
             guard let receiver = form.int("receiver"), staff.contains(where: { $0.personID == receiver }) else {
                 throw ValidationErrors([FieldError("receiver", "required")])
             }
@@ -103,7 +103,7 @@ struct ReceptionController {
                                              forwardedTo: form["forwarded_to"]).validated(today: schedules.today)
             var followUp: WorkTask?
             if form.bool("follow_up") {
-                followUp = try await schedules.task(title: String(record.content.prefix(200)), content: record.content, source: TaskSource(kind: .feedback),
+                followUp = try await schedules.taskServices.task(title: String(record.content.prefix(200)), content: record.content, source: TaskSource(kind: .feedback),
                                                     owner: form.int("owner"), due: form["due"], assignerID: receiver,
                                                     staff: staff)
             }

@@ -113,7 +113,7 @@ enum ScheduleDemo {
             ("Đinh Văn Khánh", "Thôn Nam", "Kiến nghị về việc xây dựng lấn chiếm hành lang kênh tưới của hộ liền kề.", .reflection, .forwarded, "Công an xã Gia Hưng"),
         ]
         let store = services.schedules.receptions
-        let officer = try await services.schedules.staff(of: [committee]).first { !$0.isLeader }
+        let officer = try await services.tasks.staff(of: [committee]).first { !$0.isLeader }
         for (i, session) in sessions.enumerated() {
             for k in 0..<(2 + i % 2) {
                 let c = cases[(i * 2 + k) % cases.count]

@@ -63,32 +63,11 @@ public struct ScheduleServices: FeatureServices {
         p.allows(.draftSchedules, at: unit.path) || p.allows(.publishSchedules, at: unit.path)
     }
 
-    /// The people posted today in any of the units (their own subtree included), for choosing who
-    /// leads a task handed on from a meeting or a reception.
-    func staff(of units: [OrgUnit]) async throws -> [StaffPost] {
-        guard !units.isEmpty else { return [] }
-        var seen = Set<Int64>()
-        return try await VerdictStore(database: shared.database).posts(scopes: units.map(\.path), first: shared.today, last: shared.today)
-            .filter { seen.insert($0.personID).inserted }.sorted { ($0.unitName, $0.fullName) < ($1.unitName, $1.fullName) }
-    }
-
     /// Who may lead a task handed on from a meeting or a reception: the people posted in the units
     /// themselves, and the heads (leading posts) of the units below them.
     func owners(in units: [OrgUnit]) async throws -> [StaffPost] {
         let ids = Set(units.map(\.id))
-        return try await staff(of: units).filter { $0.isLeader || ids.contains($0.unitID) }
-    }
-
-    /// A task for `owner` (one of `staff`) on their own unit's books, given by `assigner`, checked
-    /// as the task form checks it (a deadline not past, not years ahead).
-    func task(title: String, content: String, source: TaskSource, owner: Int64?, due: String, assignerID: Int64, staff: [StaffPost]) async throws -> WorkTask {
-        let post = owner.flatMap { id in staff.first { $0.personID == id } }
-        let unitID = post?.unitID ?? staff.first?.unitID ?? 0
-        guard let calendar = try await shared.workCalendar(unitID: unitID) else { throw ValidationErrors([FieldError("owner", "required")]) }
-        var task = try TaskDraft(title: String(title.prefix(300)), content: content, ownerID: post?.personID, dueDate: due)
-            .validate(unitID: unitID, assignerID: assignerID, today: shared.today, now: Date(), calendar: calendar)
-        task.source = source
-        return task
+        return try await taskServices.staff(of: units).filter { $0.isLeader || ids.contains($0.unitID) }
     }
 
     /// The people posted in the unit itself today.

@@ -37,6 +37,27 @@ public struct TaskServices: FeatureServices {
         return TaskFile.Upload(sha256: sha, name: base.isEmpty ? "tep.\(kind.ext)" : String(base.suffix(200)), ext: kind.ext, size: upload.content.count)
     }
 
+    /// The people posted today in any of the units (their own subtree included), for choosing who
+    /// leads a task handed on from a meeting, a reception or feedback.
+    func staff(of units: [OrgUnit]) async throws -> [StaffPost] {
+        guard !units.isEmpty else { return [] }
+        var seen = Set<Int64>()
+        return try await VerdictStore(database: shared.database).posts(scopes: units.map(\.path), first: shared.today, last: shared.today)
+            .filter { seen.insert($0.personID).inserted }.sorted { ($0.unitName, $0.fullName) < ($1.unitName, $1.fullName) }
+    }
+
+    /// A task for `owner` (one of `staff`) on their own unit's books, given by `assigner`, checked
+    /// as the task form checks it (a deadline not past, not years ahead).
+    func task(title: String, content: String, source: TaskSource, owner: Int64?, due: String, assignerID: Int64, staff: [StaffPost]) async throws -> WorkTask {
+        let post = owner.flatMap { id in staff.first { $0.personID == id } }
+        let unitID = post?.unitID ?? staff.first?.unitID ?? 0
+        guard let calendar = try await shared.workCalendar(unitID: unitID) else { throw ValidationErrors([FieldError("owner", "required")]) }
+        var task = try TaskDraft(title: String(title.prefix(300)), content: content, ownerID: post?.personID, dueDate: due)
+            .validate(unitID: unitID, assignerID: assignerID, today: shared.today, now: Date(), calendar: calendar)
+        task.source = source
+        return task
+    }
+
     /// Where the principal may give tasks: the scope of `assignTasks`, and the units where their
     /// person holds a leading post today (a head gives tasks to their own staff).
     func assignScopes(_ p: Principal) async throws -> [String] {
