@@ -26,6 +26,8 @@ import Testing
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
         "GET /api/public/dossiers/{code}", "GET /api/openapi.yaml",
         "GET /lich/{code}", "GET /lich/{code}/lich.ics", "GET /niem-yet/{code}", "GET /niem-yet/{code}/poster",
+        "GET /phan-anh/{unit}", "POST /phan-anh/{unit}", "GET /phan-anh/ma", "GET /phan-anh/ma/{code}", "POST /phan-anh/ma/{code}/giai-quyet",
+        "POST /phan-anh/ma/{code}/danh-gia",
     ]
     /// Not sent by signed-in callers: they would end the session the loop runs in.
     static let sessionEnders: Set<String> = ["POST /logout", "GET /lang/{code}", "POST /login", "GET /login", "GET /login/2fa", "POST /login/2fa"]
@@ -70,7 +72,8 @@ import Testing
             .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
             .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file)
             .replacingOccurrences(of: "{photo}", with: f.photo).replacingOccurrences(of: "{paper}", with: f.paper)
-            .replacingOccurrences(of: "{conclusion}", with: f.conclusion) + query
+            .replacingOccurrences(of: "{conclusion}", with: f.conclusion).replacingOccurrences(of: "{unit}", with: "14554-UB")
+            .replacingOccurrences(of: "{action}", with: "answer").replacingOccurrences(of: "{n}", with: "1") + query
     }
 
     /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
@@ -181,6 +184,10 @@ import Testing
         let reception = try ReceptionRecord(day: today, receiverID: person.id, citizenName: "Công dân Gia Vân", content: "Kiến nghị sửa đường",
                                             classification: .petition, handling: .received).validated(today: today)
         fixtures.ids["/reception/"] = String(try await schedules.receptions.add(reception, unitID: committeeB.id, by: actor).id)
+        // Feedback filed with B, with a photo.
+        let picture = try services.feedback.files.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data("ảnh Gia Vân".utf8))
+        fixtures.ids["/feedback/"] = String(try await services.feedback.file(
+            FeedbackDraft(category: "attitude", channel: .web, description: "Phản ánh thái độ ở Xã Gia Vân"), unit: committeeB, photos: [picture], by: actor).id)
         return fixtures
     }
 

@@ -13,10 +13,10 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections, .draftSchedules]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections, .draftSchedules, .handleFeedback]
         case .leader:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks, .viewInspections, .draftSchedules,
-                    .publishSchedules]
+                    .publishSchedules, .handleFeedback]
         case .inspector:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .inspect, .viewInspections]
         case .oneStopOfficer:
@@ -67,6 +67,9 @@ public enum Permission: String, CaseIterable, Sendable {
     case draftSchedules
     /// Publish the schedules of units in the scope (their leaders).
     case publishSchedules
+    /// The feedback register of units in the scope: enter, assign, forward, merge, mark as spam,
+    /// answer, and read the citizens' contacts (the person an item is assigned to answers it without).
+    case handleFeedback
 }
 
 public struct Grant: Sendable, Equatable, Codable {

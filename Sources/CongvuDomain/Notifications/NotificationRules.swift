@@ -42,6 +42,14 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case meetingInvitation = "meeting_invitation"
     /// A head's published citizen reception days fall short of the law in the coming weeks (issue 22).
     case receptionShort = "reception_short"
+    /// Feedback reached the unit and waits for the office to assign it (issue 23).
+    case feedbackFiled = "feedback_filed"
+    /// Feedback was given to the person to answer.
+    case feedbackAssigned = "feedback_assigned"
+    /// Feedback went unanswered past its deadline and was raised to the level above.
+    case feedbackEscalated = "feedback_escalated"
+    /// The citizen said the answer did not solve the matter.
+    case feedbackReopened = "feedback_reopened"
     /// A leader's digests: what needs them, once a day or once a week.
     case dailyDigest = "daily_digest"
     case weeklyDigest = "weekly_digest"
@@ -66,7 +74,8 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .taskReported, .taskDecided: ["reference", "title"]
         case .dailyDigest, .weeklyDigest: ["day", "absent", "late", "away", "approvals", "dossiers_overdue", "dossiers_soon", "tasks", "alerts"]
         case .absentWithoutNotice, .lateToday, .noticeToDecide, .explanationDue, .explanationDecided, .dossierNearDue,
-             .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline, .inspectionMinutes, .meetingInvitation, .receptionShort: ["subject"]
+             .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline, .inspectionMinutes, .meetingInvitation, .receptionShort,
+             .feedbackFiled, .feedbackAssigned, .feedbackEscalated, .feedbackReopened: ["subject"]
         }
     }
 
@@ -75,7 +84,8 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .absentWithoutNotice, .lateToday: Rule(urgent: false, digestOnly: true, channels: [])
         case .terminalTamper: Rule(urgent: true, digestOnly: false, channels: [.zalo, .telegram, .webPush, .email])
         case .dossierOverdue, .terminalOffline, .cameraOffline: Rule(urgent: true, digestOnly: false, channels: [.zalo, .telegram, .webPush])
-        case .noticeToDecide, .explanationDue, .taskAssigned, .taskOverdue, .inspectionMinutes, .meetingInvitation, .receptionShort: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
+        case .noticeToDecide, .explanationDue, .taskAssigned, .taskOverdue, .inspectionMinutes, .meetingInvitation, .receptionShort, .feedbackFiled,
+             .feedbackAssigned, .feedbackEscalated, .feedbackReopened: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
         case .explanationDecided, .dossierNearDue, .taskDueSoon, .taskReported, .taskDecided: Rule(urgent: false, digestOnly: false, channels: [.webPush])
         case .dailyDigest, .weeklyDigest: Rule(urgent: false, digestOnly: false, channels: [.email, .zalo, .telegram, .webPush])
         }

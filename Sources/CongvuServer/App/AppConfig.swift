@@ -39,6 +39,8 @@ public struct AppConfig: Sendable, Equatable {
     public var publicURL = "http://127.0.0.1:8080"
     /// Public tracking requests allowed per address and minute (0: no limit).
     public var trackingPerMinute = 60
+    /// Feedback a citizen may file per address and minute on the public form and Open311 (0: no limit).
+    public var feedbackPerMinute = 5
     /// Seconds a public tracking answer is reused (0: every lookup reads the database).
     public var trackingCacheSeconds = 5
     /// The ffmpeg that records cameras (a name looked up on PATH, or a path).
@@ -138,7 +140,7 @@ public struct AppConfig: Sendable, Equatable {
     }
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
-                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute",
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
                               "duties_grace_days", "orphan_escalation_days", "inspection_backdate_hours", "meeting_base_url",
@@ -177,6 +179,9 @@ public struct AppConfig: Sendable, Equatable {
             case "tracking_per_minute":
                 guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
                 trackingPerMinute = n
+            case "feedback_per_minute":
+                guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
+                feedbackPerMinute = n
             case "tracking_cache_seconds":
                 guard let n = Int(value), (0...3600).contains(n) else { throw ConfigError(key: key, value: value) }
                 trackingCacheSeconds = n

@@ -74,6 +74,7 @@ public struct AppServices: Sendable {
     public let notifications: NotificationServices
     public let inspections: InspectionServices
     public let schedules: ScheduleServices
+    public let feedback: FeedbackServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -104,7 +105,7 @@ public struct AppServices: Sendable {
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
                                tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
                                inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks, schedules: schedules),
-                               schedules: schedules)
+                               schedules: schedules, feedback: FeedbackServices(shared: shared, taskServices: tasks))
         } catch {
             await database.shutdown()
             throw error

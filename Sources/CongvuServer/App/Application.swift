@@ -33,7 +33,7 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger, lease: config.notificationLease))
         background.append(DigestService(services: services, logger: logger))
-        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning, services.schedules.morning], logger: logger, after: 7.5 * 3600))
+        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning, services.schedules.morning, services.feedback.morning], logger: logger, after: 7.5 * 3600))
         background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], interval: 60, logger: logger))
         if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
     }
@@ -96,6 +96,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     RatingController(oneStop: services.oneStop).addRoutes(to: router)
     PublicScheduleController(schedules: services.schedules).addRoutes(to: router)
     CounterNoticesController(schedules: services.schedules).addPublicRoutes(to: router)
+    PublicFeedbackController(feedback: services.feedback).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.
@@ -124,6 +125,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     MeetingController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
     ReceptionController(schedules: services.schedules).addRoutes(to: pages.group("reception"))
     CounterNoticesController(schedules: services.schedules).addRoutes(to: pages.group("counters/notices"))
+    FeedbackController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

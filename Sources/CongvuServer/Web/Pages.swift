@@ -25,6 +25,8 @@ enum Pages {
         // Schedules
         SchedulesPage.self, MeetingPage.self, SchedulePrintPage.self, ReceptionPage.self, CounterNoticesPage.self, CounterBoardPage.self,
         CounterPosterPage.self, MeetingPackPage.self,
+        // Feedback
+        FeedbackListPage.self, FeedbackItemPage.self, FeedbackBoxPage.self, FeedbackFormPage.self, FeedbackTrackingPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

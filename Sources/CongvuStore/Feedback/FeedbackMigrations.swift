@@ -1,0 +1,133 @@
+import Foundation
+
+/// The feedback feature's steps of the schema (issue 23), in the one ordered list `Schema.all`.
+extension Schema {
+    /// The feedback register (every channel), its categories as data with their deadlines, the
+    /// append-only history of each item, its photos, and the openings of the suggestion box. An item
+    /// is never deleted and the citizen's rating, once given, never changes: the database refuses both.
+    static let feedback = Migration(version: 36, name: "feedback") { kind in
+        [
+            """
+            CREATE TABLE feedback_categories (
+                code TEXT PRIMARY KEY,
+                name_vi TEXT NOT NULL,
+                name_en TEXT NOT NULL,
+                answer_days INTEGER NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1,
+                position INTEGER NOT NULL DEFAULT 0)
+            """,
+            """
+            INSERT INTO feedback_categories (code, name_vi, name_en, answer_days, position) VALUES
+                ('attitude', 'Thái độ, tác phong của cán bộ, công chức', 'Officials'' attitude and conduct', 10, 1),
+                ('regulation', 'Quy định hành chính', 'Administrative regulations', 15, 2),
+                ('dossier', 'Thủ tục, hồ sơ hành chính', 'A procedure or dossier', 10, 3),
+                ('public_service', 'Dịch vụ công, hạ tầng', 'Public services', 15, 4),
+                ('other', 'Khác', 'Other', 15, 5)
+            """,
+            """
+            CREATE TABLE feedback_box_openings (
+                id {ID},
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                opened_on TEXT NOT NULL,
+                opened_by TEXT NOT NULL,
+                witnesses TEXT NOT NULL,
+                letters INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX feedback_box_openings_unit ON feedback_box_openings(unit_id, opened_on)",
+            """
+            CREATE TABLE feedback (
+                id {ID},
+                code TEXT NOT NULL UNIQUE,
+                unit_id BIGINT NOT NULL REFERENCES units(id),
+                owner_unit_id BIGINT NOT NULL REFERENCES units(id),
+                owner_id BIGINT REFERENCES people(id),
+                category TEXT NOT NULL REFERENCES feedback_categories(code),
+                channel TEXT NOT NULL,
+                description TEXT NOT NULL,
+                citizen_name TEXT NOT NULL DEFAULT '',
+                contact TEXT NOT NULL DEFAULT '',
+                address TEXT NOT NULL DEFAULT '',
+                lat TEXT,
+                lng TEXT,
+                answer_private INTEGER NOT NULL DEFAULT 0,
+                dossier_code TEXT NOT NULL DEFAULT '',
+                person_id BIGINT REFERENCES people(id),
+                box_opening_id BIGINT REFERENCES feedback_box_openings(id),
+                client TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                received_day TEXT NOT NULL,
+                due_day TEXT NOT NULL,
+                forward_by TEXT NOT NULL,
+                escalation_level INTEGER NOT NULL DEFAULT 0,
+                escalated_unit_id BIGINT REFERENCES units(id),
+                next_escalation TEXT,
+                answer TEXT NOT NULL DEFAULT '',
+                answered_at TEXT,
+                answered_day TEXT,
+                answered_by BIGINT REFERENCES people(id),
+                satisfaction TEXT,
+                rated_at TEXT,
+                solved INTEGER,
+                reopened INTEGER NOT NULL DEFAULT 0,
+                merged_into BIGINT REFERENCES feedback(id),
+                task_id BIGINT REFERENCES tasks(id),
+                updated_at TEXT NOT NULL,
+                version INTEGER NOT NULL DEFAULT 1)
+            """,
+            "CREATE INDEX feedback_owner_status ON feedback(owner_unit_id, status)",
+            "CREATE INDEX feedback_received ON feedback(received_at)",
+            "CREATE INDEX feedback_unit_day ON feedback(unit_id, received_day)",
+            "CREATE INDEX feedback_escalation ON feedback(next_escalation) WHERE next_escalation IS NOT NULL",
+            """
+            CREATE TABLE feedback_events (
+                id {ID},
+                feedback_id BIGINT NOT NULL REFERENCES feedback(id),
+                at TEXT NOT NULL,
+                actor_name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                detail TEXT NOT NULL DEFAULT '')
+            """,
+            "CREATE INDEX feedback_events_item ON feedback_events(feedback_id, id)",
+            """
+            CREATE TABLE feedback_photos (
+                feedback_id BIGINT NOT NULL REFERENCES feedback(id),
+                position INTEGER NOT NULL,
+                sha TEXT NOT NULL,
+                PRIMARY KEY (feedback_id, position))
+            """,
+        ] + appendOnly("feedback_events", kind) + keptForever(kind)
+    }
+
+    /// An item is never deleted, and its rating, once given, never changes.
+    static func keptForever(_ kind: DatabaseKind) -> [String] {
+        switch kind {
+        case .sqlite:
+            return [
+                "CREATE TRIGGER feedback_no_delete BEFORE DELETE ON feedback BEGIN SELECT RAISE(ABORT, 'feedback is never deleted'); END",
+                """
+                CREATE TRIGGER feedback_rating_kept BEFORE UPDATE OF satisfaction ON feedback
+                WHEN OLD.satisfaction IS NOT NULL AND (NEW.satisfaction IS NULL OR NEW.satisfaction <> OLD.satisfaction)
+                BEGIN SELECT RAISE(ABORT, 'a rating is never changed'); END
+                """,
+            ]
+        case .postgres:
+            return [
+                """
+                CREATE FUNCTION feedback_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'feedback is never deleted'; END IF;
+                    IF OLD.satisfaction IS NOT NULL AND NEW.satisfaction IS DISTINCT FROM OLD.satisfaction THEN
+                        RAISE EXCEPTION 'a rating is never changed';
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER feedback_kept BEFORE UPDATE OR DELETE ON feedback FOR EACH ROW EXECUTE FUNCTION feedback_kept()",
+            ]
+        }
+    }
+}
