@@ -72,16 +72,23 @@ import Testing
             #expect(yaml.status == .ok)
             var described = Set<String>()
             var path: String?
+            // A path item with its own `servers: [{ url: / }]` (Open311) is served from the root, not /api/v1.
+            var base = "/api/v1"
             for line in yaml.text.split(separator: "\n") {
-                if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
+                if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); base = "/api/v1"; continue }
                 if !line.hasPrefix("    ") { path = nil }
+                if path != nil, line == "    servers: [{ url: / }]" { base = "" }
                 if let path, let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" }) {
-                    described.insert("\(method.uppercased()) /api/v1\(path)")
+                    // A `{format}` path is registered once per format.
+                    let paths = path.contains("{format}") ? ["json", "xml"].map({ path.replacingOccurrences(of: "{format}", with: $0) }) : [path]
+                    for p in paths {
+                        described.insert("\(method.uppercased()) \(base)\(p)")
+                    }
                 }
             }
             let routes = Set(buildRouter(h.services).routes.compactMap { route -> String? in
                 let p = route.path.description
-                guard p.hasPrefix("/api/v1") || p.hasPrefix("api/v1") else { return nil }
+                guard p.hasPrefix("/api/v1") || p.hasPrefix("api/v1") || p.hasPrefix("/open311") else { return nil }
                 let normalised = "/" + p.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
                 return "\(route.method.rawValue) \(normalised)"
             })

@@ -28,6 +28,9 @@ import Testing
         "GET /lich/{code}", "GET /lich/{code}/lich.ics", "GET /niem-yet/{code}", "GET /niem-yet/{code}/poster",
         "GET /phan-anh/{unit}", "POST /phan-anh/{unit}", "GET /phan-anh/ma", "GET /phan-anh/ma/{code}", "POST /phan-anh/ma/{code}/giai-quyet",
         "POST /phan-anh/ma/{code}/danh-gia",
+        "GET /open311/v2/services.json", "GET /open311/v2/services.xml", "GET /open311/v2/requests.json", "GET /open311/v2/requests.xml",
+        "POST /open311/v2/requests.json", "POST /open311/v2/requests.xml", "GET /open311/v2/services/{file}", "GET /open311/v2/requests/{file}",
+        "GET /open311/v2/tokens/{file}",
     ]
     /// Not sent by signed-in callers: they would end the session the loop runs in.
     static let sessionEnders: Set<String> = ["POST /logout", "GET /lang/{code}", "POST /login", "GET /login", "GET /login/2fa", "POST /login/2fa"]
@@ -282,7 +285,8 @@ import Testing
 /// may do everything else. Routes that take no form (devices, the API with its bearer token) are named.
 @Suite struct EveryFormCSRFTests {
     /// Not forms: devices with their own credentials, and the token-authenticated API.
-    static let notForms: Set<String> = ["POST /iclock/**", "POST /zalo/webhook", "POST /hikvision/{serial}/events", "POST /kiosk/punch"]
+    static let notForms: Set<String> = ["POST /iclock/**", "POST /zalo/webhook", "POST /hikvision/{serial}/events", "POST /kiosk/punch",
+                                        "POST /open311/v2/requests.json", "POST /open311/v2/requests.xml"]
 
     @Test func everyFormRefusesAPostWithoutItsToken() async throws {
         try await Harness.run { h in

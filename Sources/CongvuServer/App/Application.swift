@@ -97,6 +97,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     PublicScheduleController(schedules: services.schedules).addRoutes(to: router)
     CounterNoticesController(schedules: services.schedules).addPublicRoutes(to: router)
     PublicFeedbackController(feedback: services.feedback).addRoutes(to: router)
+    Open311Controller(feedback: services.feedback).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.

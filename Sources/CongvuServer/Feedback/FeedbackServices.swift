@@ -53,7 +53,8 @@ public struct FeedbackServices: FeatureServices {
 
     /// Files a draft with `unit`: checked against the categories, its deadlines from the unit's
     /// calendar, the office told.
-    func file(_ draft: FeedbackDraft, unit: OrgUnit, personID: Int64? = nil, boxOpeningID: Int64? = nil, client: String = "", photos: [String] = [],
+    func file(_ draft: FeedbackDraft, unit: OrgUnit, personID: Int64? = nil, boxOpeningID: Int64? = nil, client: String = "", mediaURL: String = "",
+              photos: [String] = [],
               by actor: Actor, at now: Date = Date()) async throws -> FeedbackItem {
         let categories = try await store.categories()
         let d = try draft.validated(categories: categories)
@@ -61,7 +62,7 @@ public struct FeedbackServices: FeatureServices {
         let calendar = try await calendar(unit.id), day = Day(now, in: CivilTime.vietnam)
         let filing = FeedbackStore.Filing(unitID: unit.id, at: now, due: try FeedbackClock.due(from: day, days: days, calendar: calendar),
                                           forwardBy: try FeedbackClock.forwardBy(received: day, calendar: calendar), personID: personID,
-                                          boxOpeningID: boxOpeningID, client: client, photos: photos)
+                                          boxOpeningID: boxOpeningID, client: client, mediaURL: mediaURL, photos: photos)
         let office = NotificationDraft(key: NotificationKey(.feedbackFiled, recordType: "feedback", recordID: 0, occasion: ""), unitID: unit.id,
                                        params: ["subject": "\(unit.name): \(String(d.description.prefix(80)))"])
         return try await store.file(d, filing, office: office, by: actor)

@@ -56,6 +56,7 @@ extension Schema {
                 person_id BIGINT REFERENCES people(id),
                 box_opening_id BIGINT REFERENCES feedback_box_openings(id),
                 client TEXT NOT NULL DEFAULT '',
+                media_url TEXT NOT NULL DEFAULT '',
                 status TEXT NOT NULL,
                 received_at TEXT NOT NULL,
                 received_day TEXT NOT NULL,

@@ -15,8 +15,9 @@ public struct FeedbackItem: Sendable, Equatable {
     /// An official the feedback is about, when the office knows who.
     public var personID: Int64?
     public var boxOpeningID: Int64?
-    /// The Open311 client that filed it (the API token's name).
+    /// The Open311 client that filed it (its account), and the picture it pointed to.
     public var client: String
+    public var mediaURL: String
     public var status: FeedbackStatus
     public var receivedAt: Date
     public var receivedDay: Day
@@ -151,7 +152,8 @@ public struct FeedbackStore: Sendable {
             id: try r.decode(column: "id", as: Int64.self), code: try r.decode(column: "code", as: String.self),
             unitID: try r.decode(column: "unit_id", as: Int64.self), ownerUnitID: try r.decode(column: "owner_unit_id", as: Int64.self),
             ownerID: try r.optional("owner_id", as: Int64.self), draft: draft, personID: try r.optional("person_id", as: Int64.self),
-            boxOpeningID: try r.optional("box_opening_id", as: Int64.self), client: try r.decode(column: "client", as: String.self), status: status,
+            boxOpeningID: try r.optional("box_opening_id", as: Int64.self), client: try r.decode(column: "client", as: String.self),
+            mediaURL: try r.decode(column: "media_url", as: String.self), status: status,
             receivedAt: try r.instant("received_at"), receivedDay: try r.requiredDay("received_day"), due: try r.requiredDay("due_day"),
             forwardBy: try r.requiredDay("forward_by"), escalationLevel: try r.decode(column: "escalation_level", as: Int.self),
             escalatedUnitID: try r.optional("escalated_unit_id", as: Int64.self), nextEscalation: try r.day("next_escalation"),
@@ -266,10 +268,11 @@ public struct FeedbackStore: Sendable {
         public var personID: Int64?
         public var boxOpeningID: Int64?
         public var client: String
+        public var mediaURL: String
         public var photos: [String]
 
         public init(unitID: Int64, code: String = FeedbackCode.make(), at: Date, due: Day, forwardBy: Day, personID: Int64? = nil,
-                    boxOpeningID: Int64? = nil, client: String = "", photos: [String] = []) {
+                    boxOpeningID: Int64? = nil, client: String = "", mediaURL: String = "", photos: [String] = []) {
             self.unitID = unitID
             self.code = code
             self.at = at
@@ -278,6 +281,7 @@ public struct FeedbackStore: Sendable {
             self.personID = personID
             self.boxOpeningID = boxOpeningID
             self.client = client
+            self.mediaURL = mediaURL
             self.photos = photos
         }
     }
@@ -289,12 +293,12 @@ public struct FeedbackStore: Sendable {
             let at = Instant.format(f.at), day = Day(f.at, in: CivilTime.vietnam)
             let row = try await sql.insert(into: "feedback")
                 .columns("code", "unit_id", "owner_unit_id", "category", "channel", "description", "citizen_name", "contact", "address", "lat", "lng",
-                         "answer_private", "dossier_code", "person_id", "box_opening_id", "client", "status", "received_at", "received_day", "due_day",
+                         "answer_private", "dossier_code", "person_id", "box_opening_id", "client", "media_url", "status", "received_at", "received_day", "due_day",
                          "forward_by", "next_escalation", "updated_at")
                 .values(SQLBind(f.code), SQLBind(f.unitID), SQLBind(f.unitID), SQLBind(draft.category), SQLBind(draft.channel.rawValue),
                         SQLBind(draft.description), SQLBind(draft.citizenName), SQLBind(draft.contact), SQLBind(draft.address),
                         SQLBind(draft.latitude.map { String($0) }), SQLBind(draft.longitude.map { String($0) }), SQLBind(draft.answerPrivately ? 1 : 0),
-                        SQLBind(draft.dossierCode), SQLBind(f.personID), SQLBind(f.boxOpeningID), SQLBind(f.client),
+                        SQLBind(draft.dossierCode), SQLBind(f.personID), SQLBind(f.boxOpeningID), SQLBind(f.client), SQLBind(f.mediaURL),
                         SQLBind(FeedbackStatus.received.rawValue), SQLBind(at), SQLBind(day.description), SQLBind(f.due.description),
                         SQLBind(f.forwardBy.description), SQLBind(f.due.description), SQLBind(at))
                 .returning("id").first()
