@@ -118,6 +118,7 @@ public struct AppServices: Sendable {
         try await CameraDemo.load(into: video.cameras, units: self.units)
         try await ScheduleDemo.load(self)
         try await InspectionDemo.load(self)
+        try await FeedbackDemo.load(self)
         return accounts
     }
 }

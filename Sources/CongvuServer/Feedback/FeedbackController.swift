@@ -34,10 +34,8 @@ struct FeedbackController {
 
     /// The unit asked for among the receiving units the principal handles.
     func pick(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit]) {
-        let p = try context.signedIn()
-        let scopes = TaskServices.roots(p.scopes(for: .handleFeedback))
-        guard !scopes.isEmpty else { throw Forbidden() }
-        let units = try await feedback.units.list(scopes: scopes).filter { $0.isActive(on: feedback.today) && FeedbackServices.receivingKinds.contains($0.kind) }
+        let units = try await feedback.handledUnits(try context.signedIn())
+        guard !units.isEmpty else { throw Forbidden() }
         let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
         guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
         return (unit, units)

@@ -83,6 +83,21 @@ public struct FeedbackServices: FeatureServices {
         return Array(admin.dropLast().reversed())
     }
 
+    /// The receiving units of the commune (or province) `unit` belongs to: a committee's register
+    /// read with its one-stop centre's, which stands beside it under the commune.
+    func registerUnits(of unit: OrgUnit) async throws -> [OrgUnit] {
+        let chain = try await shared.units.ancestors(of: unit) + [unit]
+        let root = chain.last(where: \.kind.isAdministrative) ?? unit
+        return try await shared.units.list(scopes: [root.path]).filter { Self.receivingKinds.contains($0.kind) }
+    }
+
+    /// The receiving units in the principal's scopes of `handleFeedback`.
+    func handledUnits(_ p: Principal) async throws -> [OrgUnit] {
+        let scopes = TaskServices.roots(p.scopes(for: .handleFeedback))
+        guard !scopes.isEmpty else { return [] }
+        return try await shared.units.list(scopes: scopes).filter { $0.isActive(on: shared.today) && Self.receivingKinds.contains($0.kind) }
+    }
+
     /// Whether the principal handles the unit's register.
     static func handles(_ p: Principal, _ unit: OrgUnit) -> Bool { p.allows(.handleFeedback, at: unit.path) }
 

@@ -73,6 +73,15 @@ struct HomeController {
                                note: next.map { t.text("card_schedule_note", context.locale, ["\($0.start)", $0.content]) }
                                    ?? t.text("card_schedule_none", context.locale)))
         }
+        // Citizens' feedback: what waits for the office, and what is late.
+        if p.holds(.handleFeedback) {
+            let ids = try await services.feedback.handledUnits(p).map(\.id)
+            let store = services.feedback.store
+            let waiting = try await store.list(FeedbackFilter(unitIDs: ids, status: .received, limit: 1)).total
+            let late = try await store.list(FeedbackFilter(unitIDs: ids, overdueOn: services.today, limit: 1)).total
+            cards.append(.init(title: t.text("card_feedback", context.locale), value: late, href: late > 0 ? "/feedback?overdue=1" : "/feedback",
+                               note: t.text("card_feedback_note", context.locale, [String(waiting)])))
+        }
         if p.holds(.inspect) || p.holds(.viewInspections) {
             // Inspectors: their body's year ("7/13 units"); leaders: what the minutes asked of their units.
             let inspections = services.inspections

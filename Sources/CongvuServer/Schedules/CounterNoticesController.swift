@@ -5,7 +5,7 @@ import Hummingbird
 
 /// What a one-stop counter announces (an inspection faults a counter that does not): per field its
 /// working hours and the days it receives and returns dossiers, and the hotline board with the
-/// leaders' published numbers. The office writes it as lines (`field | hours | receiving |
+/// leaders' published numbers and the QR of the feedback form. The office writes it as lines (`field | hours | receiving |
 /// returning`, `name | post | number`); citizens read it at `/niem-yet/{code}` on a phone, and the
 /// counter prints it as an A4 poster with the QR codes of the public pages.
 struct CounterNoticesController {
@@ -103,7 +103,7 @@ struct CounterNoticesController {
             cursor = above.parentID
         }
         let base = schedules.config.publicURL
-        let links = [("counter_qr_notices", "/niem-yet/\(unit.code)"), ("counter_qr_tracking", "/tra-cuu"),
+        let links = [("counter_qr_notices", "/niem-yet/\(unit.code)"), ("counter_qr_tracking", "/tra-cuu"), ("counter_qr_feedback", "/phan-anh/\(unit.code)"),
                      ("counter_qr_schedule", committee.map { "/lich/\($0.code)" })]
             .compactMap { key, path in path.map { (key, $0) } }
             .map { key, path in

@@ -63,6 +63,10 @@ struct MeetingPackController {
         // Citizen reception in the week.
         let receptions = ReceptionCounts(try await services.schedules.receptions.list(unitIDs: [unit.id], from: week.start, to: week.days(count: 7).last!)
             .map(\.record))
+        // Citizens' feedback: received in the week with the register's units of the commune, and late now.
+        let register = try await services.feedback.registerUnits(of: unit).map(\.id)
+        let feedback = FeedbackCounts(try await services.feedback.store.counted(unitIDs: register, from: week.start, to: week.days(count: 7).last!), today: today)
+        let feedbackLate = try await services.feedback.store.list(FeedbackFilter(unitIDs: register, overdueOn: today, limit: 1)).total
         return try services.views.page(MeetingPackPage(
             unit: .init(id: unit.id, name: unit.name), week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
             previous: week.previous.start.description, next: week.next.start.description, printed: Instant.display(Date()),
@@ -70,7 +74,10 @@ struct MeetingPackController {
             duty_summary: Template.optional(duty.summary), recommendations_open: recommendations.open, recommendations_overdue: recommendations.overdue,
             books: books, has_books: !books.isEmpty,
             overdue_tasks: overdue.count, tasks: tasks, overdue_dossiers: dossiers.count, dossiers: late,
-            reception_citizens: receptions.citizens, reception_days: receptions.days, reception_settled: receptions.settled), context)
+            reception_citizens: receptions.citizens, reception_days: receptions.days, reception_settled: receptions.settled,
+            feedback_received: feedback.total - (feedback.byStatus[.spam] ?? 0), feedback_answered: feedback.answered,
+            feedback_on_time: feedback.onTimePercent.map { String(format: "%.0f%%", $0) } ?? "–", feedback_late: feedbackLate,
+            feedback_escalated: feedback.escalated), context)
     }
 }
 
@@ -104,4 +111,9 @@ struct MeetingPackPage: Page {
     var reception_citizens: Int
     var reception_days: Int
     var reception_settled: Int
+    var feedback_received: Int
+    var feedback_answered: Int
+    var feedback_on_time: String
+    var feedback_late: Int
+    var feedback_escalated: Int
 }
