@@ -247,7 +247,7 @@ class Checks:
                          "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
                          "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes",
                          "/schedules", "/lich/14551-UB", "/schedules/1", "/schedules/print", "/schedules/pack", "/reception", "/counters/notices",
-                         "/niem-yet/14551-TTHCC"):
+                         "/niem-yet/14551-TTHCC", "/feedback", "/feedback/1", "/feedback/box", "/phan-anh/14551-UB"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -282,7 +282,7 @@ class Checks:
             # A citizen's pages, without an account.
             anonymous = browser(phone=True)
             try:
-                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB"):
+                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB", "/phan-anh/14551-UB"):
                     anonymous.get(self.base + path)
                     assert anonymous.execute_script("return document.documentElement.scrollWidth") <= 361, path
                     low = contrast_failures(anonymous)
@@ -858,6 +858,77 @@ class Checks:
         finally:
             office.quit()
             phone.quit()
+            citizen.quit()
+
+    def test_a_citizen_files_feedback_by_the_qr_and_rates_the_answer(self):
+        """The counter's poster carries the feedback form's QR (read by a real decoder); a citizen
+        scans it on a 360 px phone and files without an account; the office finds the item and
+        gives it to a one-stop officer, who answers on a phone from the notification; the citizen
+        reads the answer by the tracking code and rates it."""
+        office, owner, citizen = browser(), browser(phone=True), browser(phone=True)
+        text = "Quầy số 2 không có người trực từ 14 giờ đến 15 giờ chiều nay."
+        try:
+            office.get(self.base + "/niem-yet/14551-TTHCC/poster")
+            box = office.find_element(By.XPATH, "//div[contains(@class,'center')][span[contains(., 'Gửi phản ánh')]]//div[contains(@class,'code')]")
+            qr_png = os.path.join(self.shots, "feedback-qr.png")
+            # As a phone's camera sees the wall: the QR with its quiet zone around it.
+            office.execute_script("arguments[0].style.cssText = 'padding:16px;background:#fff;display:inline-block;width:auto';", box)
+            box.screenshot(qr_png)
+            url = subprocess.run(["zbarimg", "--quiet", "--raw", qr_png], capture_output=True, text=True).stdout.strip()
+            assert url == self.base + "/phan-anh/14551-TTHCC", url
+
+            citizen.get(url)
+            form = citizen.find_element(By.ID, "feedback-form")
+            Select(form.find_element(By.NAME, "category")).select_by_visible_text("Thái độ, tác phong của cán bộ, công chức")
+            form.find_element(By.NAME, "description").send_keys(text)
+            form.find_element(By.NAME, "citizen_name").send_keys("Đỗ Thị Thu")
+            form.find_element(By.NAME, "contact").send_keys("0913 222 444")
+            assert citizen.execute_script("return document.documentElement.scrollWidth") <= 361
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            code = WebDriverWait(citizen, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "feedback-code"))).text
+            assert code.startswith("PA") and len(code) == 10, code
+            assert "Chờ phân công" in page_text(citizen, "#feedback-status")
+            self.shot(citizen, "feedback-filed-phone")
+
+            # The officer who will answer, and the office that gives it to them.
+            self.sign_in(owner, "motcua.giahung")
+            name = owner.find_element(By.CSS_SELECTOR, "a.me").get_attribute("textContent").strip()
+            self.sign_in(office, "vanphong.giahung")
+            office.get(self.base + "/feedback")
+            filters = office.find_element(By.ID, "feedback-filter")
+            units = Select(filters.find_element(By.NAME, "unit"))
+            units.select_by_visible_text(next(o.text for o in units.options if "Trung tâm" in o.text or "một cửa" in o.text.lower()))
+            filters.find_element(By.NAME, "q").send_keys(code.lower())
+            filters.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.LINK_TEXT, code))).click()
+            assign = WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "feedback-assign")))
+            assert "0913222444" in page_text(office, "#feedback-citizen")
+            people = Select(assign.find_element(By.NAME, "owner"))
+            people.select_by_visible_text(next(o.text for o in people.options if name and o.text.startswith(name)))
+            assign.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(office, 10, ignored_exceptions=RELOADING).until(lambda d: "Đang xử lý" in page_text(d, "h1"))
+
+            # The officer answers on the phone, from the notification.
+            owner.get(self.base + "/notifications")
+            owner.find_element(By.XPATH, f"//a[contains(., '{code}')]").click()
+            answer = WebDriverWait(owner, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "feedback-answer-form")))
+            answer.find_element(By.NAME, "answer").send_keys("Bộ phận một cửa đã bố trí người trực thay trong giờ nghỉ; xin lỗi ông/bà.")
+            assert owner.execute_script("return document.documentElement.scrollWidth") <= 361
+            answer.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(owner, 10, ignored_exceptions=RELOADING).until(lambda d: "Đã trả lời" in page_text(d, "h1"))
+
+            # The citizen reads it by the code and rates it.
+            citizen.get(self.base + "/phan-anh/ma/" + code)
+            assert "bố trí người trực thay" in page_text(citizen, "#tracking-answer")
+            rate = citizen.find_element(By.ID, "feedback-rate")
+            rate.find_element(By.CSS_SELECTOR, "input[value=satisfied]").click()
+            rate.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(citizen, 10, ignored_exceptions=RELOADING).until(lambda d: "Hài lòng" in page_text(d, "#feedback-rated"))
+            assert not citizen.find_elements(By.ID, "feedback-rate")
+            self.shot(citizen, "feedback-rated-phone")
+        finally:
+            office.quit()
+            owner.quit()
             citizen.quit()
 
     def test_office_approves_a_terminal_and_sends_it_a_message(self):
