@@ -26,7 +26,7 @@ import Testing
         "POST /login", "GET /login/2fa", "POST /login/2fa", "POST /logout", "GET /thu-tuc", "GET /thu-tuc/{id}", "GET /tra-cuu",
         "GET /api/public/dossiers/{code}", "GET /api/openapi.yaml",
         "GET /lich/{code}", "GET /lich/{code}/lich.ics", "GET /niem-yet/{code}", "GET /niem-yet/{code}/poster",
-        "GET /phan-anh/{unit}", "POST /phan-anh/{unit}", "GET /phan-anh/ma", "GET /phan-anh/ma/{code}", "POST /phan-anh/ma/{code}/giai-quyet",
+        "GET /phan-anh/{unit}", "POST /phan-anh/{unit}", "GET /khao-sat/{unit}", "POST /khao-sat/{unit}", "GET /phan-anh/ma", "GET /phan-anh/ma/{code}", "POST /phan-anh/ma/{code}/giai-quyet",
         "POST /phan-anh/ma/{code}/danh-gia",
         "GET /open311/v2/services.json", "GET /open311/v2/services.xml", "GET /open311/v2/requests.json", "GET /open311/v2/requests.xml",
         "POST /open311/v2/requests.json", "POST /open311/v2/requests.xml", "GET /open311/v2/services/{file}", "GET /open311/v2/requests/{file}",

@@ -80,7 +80,7 @@ import Testing
             let r = try #require(one.first)
             #expect(r["status"] as? String == "open" && r["service_code"] as? String == "public_service" && r["lat"] as? Double == 20.1234)
             #expect(r["description"] as? String == "Cống thoát nước bị tắc <gây> ngập & hôi." && r["media_url"] as? String == "https://anh.example.vn/cong.jpg")
-            #expect((r["expected_datetime"] as? String)?.hasSuffix("T23:59:59+07:00") == true && (r["requested_datetime"] as? String)?.hasSuffix("+07:00") == true)
+            #expect((r["expected_datetime"] as? String)?.hasSuffix("T23:59:59+07:00") == true && (r["requested_datetime"] as? String)?.count == 20)
             // Who filed it is not published.
             let again = try await client.get("/open311/v2/requests/\(id).json")
             #expect(r["first_name"] == nil && !again.text.contains("0912345678"))

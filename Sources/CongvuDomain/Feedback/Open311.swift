@@ -69,11 +69,12 @@ public enum Open311 {
         }
     }
 
-    /// The standard's date: ISO 8601 with the zone, here Vietnam's (`2026-11-23T09:00:00+07:00`).
-    public static func datetime(_ date: Date) -> String {
-        let day = Day(date, in: CivilTime.vietnam)
-        let s = ((Int((date.timeIntervalSince1970 + 7 * 3600).rounded(.down)) % 86_400) + 86_400) % 86_400
-        return "\(day)T" + Digits.join([.number(s / 3600, 2), .text(":"), .number(s / 60 % 60, 2), .text(":"), .number(s % 60, 2)]) + "+07:00"
+    /// The standard's date: ISO 8601 with its zone, in UTC (`2026-11-23T02:00:00Z`).
+    public static func datetime(_ date: Date) -> String { datetime(stored: Instant.format(date)) }
+
+    /// The same from an instant as stored (`2026-11-23T02:00:00.000Z`): the milliseconds dropped.
+    public static func datetime(stored: String) -> String {
+        stored.count == 24 && stored.hasSuffix("Z") ? String(stored.prefix(19)) + "Z" : stored
     }
 
     /// The end of a day in Vietnam, as the standard's date: a deadline falls at its end.

@@ -41,6 +41,8 @@ public struct AppConfig: Sendable, Equatable {
     public var trackingPerMinute = 60
     /// Feedback a citizen may file per address and minute on the public form and Open311 (0: no limit).
     public var feedbackPerMinute = 5
+    /// Responses about one official before their survey results are shown (to them and their heads).
+    public var surveyOfficialMinimum = 10
     /// Seconds a public tracking answer is reused (0: every lookup reads the database).
     public var trackingCacheSeconds = 5
     /// The ffmpeg that records cameras (a name looked up on PATH, or a path).
@@ -140,7 +142,7 @@ public struct AppConfig: Sendable, Equatable {
     }
 
     public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
-                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute",
+                              "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute", "survey_official_minimum",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
                               "duties_grace_days", "orphan_escalation_days", "inspection_backdate_hours", "meeting_base_url",
@@ -179,6 +181,9 @@ public struct AppConfig: Sendable, Equatable {
             case "tracking_per_minute":
                 guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
                 trackingPerMinute = n
+            case "survey_official_minimum":
+                guard let n = Int(value), (1...1000).contains(n) else { throw ConfigError(key: key, value: value) }
+                surveyOfficialMinimum = n
             case "feedback_per_minute":
                 guard let n = Int(value), n >= 0 else { throw ConfigError(key: key, value: value) }
                 feedbackPerMinute = n

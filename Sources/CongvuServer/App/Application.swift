@@ -98,6 +98,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     CounterNoticesController(schedules: services.schedules).addPublicRoutes(to: router)
     PublicFeedbackController(feedback: services.feedback).addRoutes(to: router)
     Open311Controller(feedback: services.feedback).addRoutes(to: router)
+    SurveyController(feedback: services.feedback).addRoutes(to: router)
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.
@@ -127,6 +128,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ReceptionController(schedules: services.schedules).addRoutes(to: pages.group("reception"))
     CounterNoticesController(schedules: services.schedules).addRoutes(to: pages.group("counters/notices"))
     FeedbackController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
+    SurveyResultsController(feedback: services.feedback).addRoutes(to: pages.group("surveys"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

@@ -15,6 +15,10 @@ public struct FeedbackServices: FeatureServices {
     let limiter: RateLimiter
     /// Tracking pages and Open311 reads per address and minute, as the dossier tracking.
     let readLimiter: RateLimiter
+    /// Satisfaction surveys: questionnaires and their anonymous responses.
+    public let surveys: SurveyStore
+    /// Open survey responses per address and minute (besides their proof of work).
+    let surveyLimiter: RateLimiter
     /// Answers that need work become tasks through the task mechanism.
     let taskServices: TaskServices
 
@@ -25,6 +29,8 @@ public struct FeedbackServices: FeatureServices {
         files = ContentFiles(directory: shared.dataPath("feedback-photos"))
         limiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
         readLimiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
+        surveys = SurveyStore(database: shared.database)
+        surveyLimiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
     }
 
     /// Units that take feedback from the public: committees, their departments and offices, the
@@ -134,6 +140,8 @@ public struct FeedbackServices: FeatureServices {
             count += 1
         }
         try await store.closeUnclaimed(answeredBefore: Day(now.addingTimeInterval(-Double(Self.closeAfter) * 86_400), in: CivilTime.vietnam), at: now)
+        // Spent proofs of work are kept as long as a challenge is good, and a day more.
+        try await surveys.forgetSpent(before: now.addingTimeInterval(-86_400))
         return count
     }
 

@@ -186,21 +186,20 @@ struct Open311Controller {
     }
 
     /// The published view of items: never the citizen's name or contact.
-    func elements(_ items: [FeedbackItem]) async throws -> [Element] {
+    func elements(_ items: [PublishedFeedback]) async throws -> [Element] {
         let categories = try await store.categories()
-        var units: [Int64: String] = [:], merged: [Int64: String] = [:]
+        var units: [Int64: String] = [:]
         for id in Set(items.map(\.ownerUnitID)) { units[id] = try await feedback.units.get(id)?.name ?? "" }
-        for id in Set(items.compactMap(\.mergedInto)) { merged[id] = try await store.get(id)?.code ?? "" }
         return items.map { i in
-            let notes = i.mergedInto.map { "merged into \(merged[$0] ?? "")" } ?? i.answer
-            return Element(name: "request", fields: [
-                ("service_request_id", .text(i.code)), ("status", .text(i.status.open311)), ("status_notes", .text(notes)),
-                ("service_name", .text(categories.first { $0.code == i.draft.category }?.nameVi ?? i.draft.category)),
-                ("service_code", .text(i.draft.category)), ("description", .text(i.draft.description)),
+            Element(name: "request", fields: [
+                ("service_request_id", .text(i.code)), ("status", .text(i.status.open311)),
+                ("status_notes", .text(i.mergedInto.map { "merged into \($0)" } ?? i.answer)),
+                ("service_name", .text(categories.first { $0.code == i.category }?.nameVi ?? i.category)),
+                ("service_code", .text(i.category)), ("description", .text(i.description)),
                 ("agency_responsible", .text(units[i.ownerUnitID] ?? "")), ("service_notice", .text("")),
-                ("requested_datetime", .text(Open311.datetime(i.receivedAt))), ("updated_datetime", .text(Open311.datetime(i.updatedAt))),
-                ("expected_datetime", .text(Open311.endOf(i.due))), ("address", .text(i.draft.address)), ("address_id", .text("")),
-                ("zipcode", .text("")), ("lat", i.draft.latitude.map { .number($0) } ?? .null), ("long", i.draft.longitude.map { .number($0) } ?? .null),
+                ("requested_datetime", .text(Open311.datetime(stored: i.receivedAt))), ("updated_datetime", .text(Open311.datetime(stored: i.updatedAt))),
+                ("expected_datetime", .text(Open311.endOf(i.due))), ("address", .text(i.address)), ("address_id", .text("")),
+                ("zipcode", .text("")), ("lat", i.latitude.map { .number($0) } ?? .null), ("long", i.longitude.map { .number($0) } ?? .null),
                 ("media_url", .text(i.mediaURL)),
             ])
         }

@@ -43,8 +43,9 @@ struct PublicFeedbackController {
             form: form, form_csrf: token.value, unit: unit.name, code: unit.code,
             categories: FormView.options(categories.filter(\.active).map { ($0.code, $0.name(locale.rawValue)) }, selected: form.values["category"] ?? ""),
             notice: notice.map { catalogs.text($0, locale) },
-            answered: answered.map { .init(code: $0.code, received: $0.receivedDay.vietnamese, category: FeedbackController.name(categories, $0.draft.category, locale),
-                                           description: $0.draft.description, answer: $0.answer, answered: $0.answeredDay?.vietnamese ?? "") },
+            answered: answered.map { .init(code: $0.code, received: Instant.parse($0.receivedAt).map { Day($0, in: CivilTime.vietnam).vietnamese } ?? "",
+                                           category: FeedbackController.name(categories, $0.category, locale), description: $0.description, answer: $0.answer,
+                                           answered: $0.answeredDay?.vietnamese ?? "") },
             has_answered: !answered.isEmpty), context, status: status)
         if let cookie = token.cookie { response.setCookie(cookie) }
         return response

@@ -80,7 +80,13 @@ struct TrackingController {
                                     idNumber: subject.idNumber, phone: subject.phone)) != nil {
             rateLink = "/danh-gia?ma=\(code)" + (tag.isEmpty ? "" : "&k=\(tag)")
         }
-        return try oneStop.views.page(TrackingPage(asked: asked, dossier: view(t, context.locale), rate_link: rateLink), context)
+        // The satisfaction survey, once the result was delivered, for the holder of the receipt.
+        var surveyLink: String?
+        if t.status == .delivered, rating.access(code: code, tag: tag) == .receipt, let subject = try await oneStop.dossiers.ratingSubject(code: code),
+           let unit = try await oneStop.units.get(subject.unitID), !(try await SurveyStore(database: oneStop.database).answered(dossierCode: code)) {
+            surveyLink = "/khao-sat/\(unit.code)?ma=\(code)&k=\(SurveyController.tag(code, oneStop.secrets))"
+        }
+        return try oneStop.views.page(TrackingPage(asked: asked, dossier: view(t, context.locale), rate_link: rateLink, survey_link: surveyLink), context)
     }
 
     struct Body: Encodable {
@@ -135,4 +141,5 @@ struct TrackingPage: Page {
     var error: String?
     var dossier: Dossier?
     var rate_link: String?
+    var survey_link: String?
 }

@@ -103,7 +103,7 @@ struct CounterNoticesController {
             cursor = above.parentID
         }
         let base = schedules.config.publicURL
-        let links = [("counter_qr_notices", "/niem-yet/\(unit.code)"), ("counter_qr_tracking", "/tra-cuu"), ("counter_qr_feedback", "/phan-anh/\(unit.code)"),
+        let links = [("counter_qr_notices", "/niem-yet/\(unit.code)"), ("counter_qr_tracking", "/tra-cuu"), ("counter_qr_feedback", "/phan-anh/\(unit.code)"), ("counter_qr_survey", "/khao-sat/\(unit.code)"),
                      ("counter_qr_schedule", committee.map { "/lich/\($0.code)" })]
             .compactMap { key, path in path.map { (key, $0) } }
             .map { key, path in

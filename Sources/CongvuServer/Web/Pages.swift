@@ -27,6 +27,7 @@ enum Pages {
         CounterPosterPage.self, MeetingPackPage.self,
         // Feedback
         FeedbackListPage.self, FeedbackItemPage.self, FeedbackBoxPage.self, FeedbackFormPage.self, FeedbackTrackingPage.self,
+        SurveyPage.self, SurveyResultsPage.self, SurveyMinePage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

@@ -41,6 +41,6 @@ public enum Schema {
         notificationRouting,                                     // 28
         inspections, dutyReports, reinspections,                 // 29–31
         dutySwapRequests, schedules, meetingsAndNotices,         // 32–34
-        receptionDays, feedback,                                 // 35–36
+        receptionDays, feedback, surveys,                        // 35–37
     ]
 }

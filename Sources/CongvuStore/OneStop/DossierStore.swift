@@ -40,6 +40,8 @@ public struct DossierRow: Sendable {
 public struct RatingSubject: Sendable, Equatable {
     public var id: Int64
     public var code: String
+    /// The unit that received it (its counter).
+    public var unitID: Int64
     public var procedureName: String
     public var status: DossierStatus
     public var idNumber: String
@@ -260,13 +262,14 @@ public struct DossierStore: Sendable {
     /// What the public rating page needs of a dossier: never cached, since a rating changes it.
     public func ratingSubject(code: String) async throws -> RatingSubject? {
         try await database.read { sql in
-            guard let r = try await sql.select().column(col("d.id")).column(col("d.code")).column(col("d.status"))
+            guard let r = try await sql.select().column(col("d.id")).column(col("d.code")).column(col("d.unit_id")).column(col("d.status"))
                 .column(col("d.applicant_id_number")).column(col("d.applicant_phone")).column(col("p.name"), as: "procedure_name")
                 .column(SQLRaw("(SELECT COUNT(*) FROM dossier_ratings r WHERE r.dossier_id = d.id)"), as: "ratings")
                 .from(SQLAlias(SQLIdentifier("dossiers"), as: SQLIdentifier("d")))
                 .join(SQLAlias(SQLIdentifier("procedures"), as: SQLIdentifier("p")), on: SQLRaw("p.id = d.procedure_id"))
                 .where(col("d.code"), .equal, SQLBind(code)).first() else { return nil }
             return RatingSubject(id: try r.decode(column: "id", as: Int64.self), code: try r.decode(column: "code", as: String.self),
+                                 unitID: try r.decode(column: "unit_id", as: Int64.self),
                                  procedureName: try r.decode(column: "procedure_name", as: String.self), status: try Self.status(r),
                                  idNumber: try r.decode(column: "applicant_id_number", as: String.self),
                                  phone: try r.decode(column: "applicant_phone", as: String.self),

@@ -65,6 +65,9 @@
     return s;
   }
 
+  // SHA-256 of a text's UTF-8, in lowercase hex (the open survey's proof of work).
+  root.congvuSha256 = function (text) { return toHex(sha256(utf8(text))); };
+
   root.congvuHmac = function (hexKey, text) {
     var key = fromHex(hexKey);
     if (key.length > 64) { key = sha256(key); }
