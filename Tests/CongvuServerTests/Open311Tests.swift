@@ -50,7 +50,8 @@ import Testing
     }
 
     @Test func servicesRequestsAndTokensInJSONAndXML() async throws {
-        try await Harness.run { h in
+        // Lists read afresh every time here; the next test checks the few seconds they are kept.
+        try await Harness.run(configure: { $0.trackingCacheSeconds = 0 }) { h in
             let client = h.browser()
             let account = try #require(try await h.services.accounts.byUsername("vanphong.giahung"))
             let key = try await h.services.accounts.issueAPIToken(userID: account.id, name: "Cổng DVC tỉnh", by: .system)
@@ -113,6 +114,22 @@ import Testing
             let secret = try await h.services.feedback.file(FeedbackDraft(category: "other", channel: .web, description: "Xin trả lời riêng cho tôi.",
                                                                           contact: "0911222333", answerPrivately: true), unit: try await h.unit(code: "14551-UB"), by: .system)
             #expect(try await client.get("/open311/v2/requests/\(secret.code).json").status == .notFound)
+        }
+    }
+
+    @Test func aListIsKeptAFewSecondsAndAFilingHereForgetsIt() async throws {
+        try await Harness.run(configure: { $0.trackingCacheSeconds = 60 }) { h in
+            let client = h.browser()
+            let unit = try await h.unit(code: "14551-UB")
+            let first = try await h.services.feedback.file(FeedbackDraft(category: "other", channel: .web, description: "Loa phát thanh quá to."), unit: unit, by: .system)
+            #expect(try Self.list(try await client.get("/open311/v2/requests.json")).count == 1)
+            // A change made elsewhere (another node, a move) shows when the kept list expires…
+            _ = try await h.services.feedback.store.apply(.init(action: .spam, reason: "Thử bộ nhớ đệm"), to: first.id, version: 1, by: .system)
+            #expect(try Self.list(try await client.get("/open311/v2/requests.json")).count == 1)
+            // …and a filing on this node forgets it at once.
+            _ = try await h.services.feedback.file(FeedbackDraft(category: "other", channel: .web, description: "Đèn đường hỏng lâu ngày."), unit: unit, by: .system)
+            let fresh = try Self.list(try await client.get("/open311/v2/requests.json"))
+            #expect(fresh.count == 1 && fresh[0]["service_request_id"] as? String != first.code)
         }
     }
 

@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Citizens' feedback and petitions (issue 23): the register, its photos, the limit on what the
 /// public may file, and the morning's escalation.
@@ -19,6 +20,8 @@ public struct FeedbackServices: FeatureServices {
     public let surveys: SurveyStore
     /// Open survey responses per address and minute (besides their proof of work).
     let surveyLimiter: RateLimiter
+    /// Open311's lists as last answered, by query, for `tracking_cache_seconds`.
+    let publicLists: ExpiringCache<ByteBuffer>
     /// Answers that need work become tasks through the task mechanism.
     let taskServices: TaskServices
 
@@ -30,6 +33,7 @@ public struct FeedbackServices: FeatureServices {
         limiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
         readLimiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
         surveys = SurveyStore(database: shared.database)
+        publicLists = ExpiringCache(lifetime: TimeInterval(shared.config.trackingCacheSeconds), capacity: 1_000)
         surveyLimiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
     }
 
@@ -71,7 +75,9 @@ public struct FeedbackServices: FeatureServices {
                                           boxOpeningID: boxOpeningID, client: client, mediaURL: mediaURL, photos: photos)
         let office = NotificationDraft(key: NotificationKey(.feedbackFiled, recordType: "feedback", recordID: 0, occasion: ""), unitID: unit.id,
                                        params: ["subject": "\(unit.name): \(String(d.description.prefix(80)))"])
-        return try await store.file(d, filing, office: office, by: actor)
+        let item = try await store.file(d, filing, office: office, by: actor)
+        publicLists.clear()
+        return item
     }
 
     /// The answer's deadline for an item given to `unitID` today (forwarded or reopened).

@@ -17,7 +17,7 @@ struct Open311Controller {
         let group = router.group("open311/v2")
         for format in Format.allCases {
             group.get("services.\(format.rawValue)") { request, context in try await self.respond(format) { try await self.services(request) } }
-            group.get("requests.\(format.rawValue)") { request, context in try await self.respond(format) { try await self.requests(request, context) } }
+            group.get("requests.\(format.rawValue)") { request, context in try await self.cached(request, format) { try await self.requests(request, context) } }
             group.post("requests.\(format.rawValue)") { request, context in try await self.respond(format) { try await self.post(request, context) } }
         }
         group.get("services/:file") { request, context in try await self.suffixed(context) { try await self.service($0) } }
@@ -28,32 +28,9 @@ struct Open311Controller {
     enum Format: String, CaseIterable { case json, xml }
 
     /// A value of the answer: a list of elements, each a list of named fields (in the standard's order).
-    struct Element: Encodable {
+    struct Element {
         var name: String
         var fields: [(String, Value)]
-
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ s: String) { stringValue = s }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        /// JSON: an object of the fields, in order.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Key.self)
-            for (name, value) in fields {
-                let key = Key(name)
-                switch value {
-                case .text(let s): try c.encode(s, forKey: key)
-                case .number(let n): if n == n.rounded() && abs(n) < 1e15 { try c.encode(Int64(n), forKey: key) } else { try c.encode(n, forKey: key) }
-                case .bool(let b): try c.encode(b, forKey: key)
-                case .null: try c.encodeNil(forKey: key)
-                case .list(_, let items): try c.encode(items, forKey: key)
-                }
-            }
-        }
     }
 
     enum Value {
@@ -63,6 +40,22 @@ struct Open311Controller {
         case null
         /// A nested list (a service's attributes).
         case list(String, [Element])
+    }
+
+    /// A list answered from what was built for the same query in the last few seconds
+    /// (`tracking_cache_seconds`, as the dossiers' tracking): a flood of the same poll reaches the
+    /// database once per lifetime. Public data only; errors are not kept.
+    func cached(_ request: Request, _ format: Format, _ body: @escaping () async throws -> (String, [Element])) async throws -> Response {
+        let key = "\(format.rawValue) \(request.uri.query ?? "")"
+        do {
+            let bytes = try await feedback.publicLists.value(key) {
+                let (root, elements) = try await body()
+                return Self.body(format, root: root, elements)
+            }
+            return Response(status: .ok, headers: [.contentType: Self.contentType(format)], body: .init(byteBuffer: bytes))
+        } catch let failure as Open311.Failure {
+            return try render(format, error: failure)
+        }
     }
 
     /// An endpoint whose last path component carries the format (`attitude.json`).
@@ -207,15 +200,22 @@ struct Open311Controller {
 
     // MARK: Rendering
 
-    func render(_ format: Format, root: String, _ elements: [Element]) throws -> Response {
+    static func contentType(_ format: Format) -> String { format == .json ? "application/json; charset=utf-8" : "text/xml; charset=utf-8" }
+
+    /// The answer's bytes: JSON, or XML under its root element.
+    static func body(_ format: Format, root: String, _ elements: [Element]) -> ByteBuffer {
         switch format {
         case .json:
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try StreamingJSON.encode(elements))))
+            let out = StreamingJSON.Output()
+            json(elements, into: out)
+            return ByteBuffer(bytes: out.bytes)
         case .xml:
-            let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<\(root)>" + elements.map(Self.xml).joined() + "</\(root)>\n"
-            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<\(root)>" + elements.map(xml).joined() + "</\(root)>\n")
         }
+    }
+
+    func render(_ format: Format, root: String, _ elements: [Element]) throws -> Response {
+        Response(status: .ok, headers: [.contentType: Self.contentType(format)], body: .init(byteBuffer: Self.body(format, root: root, elements)))
     }
 
     func render(_ format: Format, error: Open311.Failure) throws -> Response {
@@ -224,6 +224,30 @@ struct Open311Controller {
         var response = try render(format, root: "errors", [element])
         response.status = status
         return response
+    }
+
+    /// JSON written straight into bytes (an `Encodable` with keys chosen at run time went through
+    /// boxed containers: a third of a 1,000-request answer's time, measured with perf).
+    static func json(_ elements: [Element], into out: StreamingJSON.Output) {
+        out.raw("[")
+        for (i, e) in elements.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.raw("{")
+            for (j, (name, value)) in e.fields.enumerated() {
+                if j > 0 { out.raw(",") }
+                out.string(name)
+                out.raw(":")
+                switch value {
+                case .text(let s): out.string(s)
+                case .number(let n): out.raw(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))
+                case .bool(let b): out.raw(b ? "true" : "false")
+                case .null: out.raw("null")
+                case .list(_, let items): json(items, into: out)
+                }
+            }
+            out.raw("}")
+        }
+        out.raw("]")
     }
 
     static func xml(_ e: Element) -> String {
