@@ -247,7 +247,8 @@ class Checks:
                          "/tasks/duty-books", "/tasks/duties", "/tasks/stats", "/notifications", "/notifications/settings", "/notifications/log",
                          "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes",
                          "/schedules", "/lich/14551-UB", "/schedules/1", "/schedules/print", "/schedules/pack", "/reception", "/counters/notices",
-                         "/niem-yet/14551-TTHCC", "/feedback", "/feedback/1", "/feedback/box", "/phan-anh/14551-UB"):
+                         "/niem-yet/14551-TTHCC", "/feedback", "/feedback/1", "/feedback/box", "/phan-anh/14551-UB", "/surveys",
+                         "/surveys?q=attitude", "/surveys/me", "/khao-sat/14551-TTHCC"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -282,7 +283,8 @@ class Checks:
             # A citizen's pages, without an account.
             anonymous = browser(phone=True)
             try:
-                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB", "/phan-anh/14551-UB"):
+                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB", "/phan-anh/14551-UB", "/khao-sat/14551-TTHCC",
+                             "/khao-sat/14551-TTHCC?q=attitude"):
                     anonymous.get(self.base + path)
                     assert anonymous.execute_script("return document.documentElement.scrollWidth") <= 361, path
                     low = contrast_failures(anonymous)

@@ -200,4 +200,23 @@ import Testing
             #expect(try await h.signIn("congchuc.giahung").get("/feedback/box").status == .forbidden)
         }
     }
+
+    @Test func categoriesAreDataTheAdministratorKeeps() async throws {
+        try await Harness.run { h in
+            let admin = try await h.signIn("admin")
+            let page = try await admin.get("/feedback/categories")
+            #expect(page.status == .ok && page.text.contains("public_service"))
+            #expect(try await admin.post("/feedback/categories", ["code": "đất đai", "name_vi": "Đất đai", "answer_days": "20", "active": "1"]).status == .badRequest)
+            #expect(try await admin.post("/feedback/categories", ["code": "land", "name_vi": "Đất đai", "name_en": "Land", "answer_days": "20",
+                                                                   "active": "1"]).status == .seeOther)
+            let land = try #require(try await h.services.feedback.store.categories().first { $0.code == "land" })
+            #expect(land.answerDays == 20 && land.active)
+            #expect(try await h.browser().get("/phan-anh/14551-UB").text.contains("Đất đai"))
+            // Retired: kept for the items that have it, no longer offered.
+            #expect(try await admin.post("/feedback/categories", ["code": "land", "name_vi": "Đất đai", "name_en": "Land", "answer_days": "20"]).status == .seeOther)
+            #expect(!(try await h.browser().get("/phan-anh/14551-UB")).text.contains("Đất đai"))
+            #expect(try await h.services.audit.recent(limit: 20).contains { $0.objectType == "feedback_category" && $0.objectID == "land" })
+            #expect(try await h.signIn("vanphong.giahung").get("/feedback/categories").status == .forbidden)
+        }
+    }
 }

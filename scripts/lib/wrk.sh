@@ -2,7 +2,7 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 run_wrk() { # label url [header] → "| label | req/s | p50 | p99 | errors |" (uses $duration, $connections or 16)
-  local out args=(-t2 -c"${connections:-16}" -d"${duration}s" --latency)
+  local c=${connections:-16}; local out args=(-t$(( c < 2 ? 1 : 2 )) -c"$c" -d"${duration}s" --latency)
   [ -n "${3:-}" ] && args+=(-H "$3")
   out=$(wrk "${args[@]}" "$2")
   local rps=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")

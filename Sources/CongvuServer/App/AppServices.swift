@@ -119,6 +119,7 @@ public struct AppServices: Sendable {
         try await ScheduleDemo.load(self)
         try await InspectionDemo.load(self)
         try await FeedbackDemo.load(self)
+        try await SurveyDemo.load(self)
         return accounts
     }
 }

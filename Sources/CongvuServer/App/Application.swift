@@ -127,6 +127,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     MeetingController(schedules: services.schedules).addRoutes(to: pages.group("schedules"))
     ReceptionController(schedules: services.schedules).addRoutes(to: pages.group("reception"))
     CounterNoticesController(schedules: services.schedules).addRoutes(to: pages.group("counters/notices"))
+    FeedbackCategoriesController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
     FeedbackController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
     SurveyResultsController(feedback: services.feedback).addRoutes(to: pages.group("surveys"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))

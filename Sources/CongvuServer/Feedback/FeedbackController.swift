@@ -184,6 +184,8 @@ struct FeedbackController {
         summary.rows = Self.tiles(counts, catalogs: catalogs, locale: locale).map { [.text($0.label), .text($0.value)] }
             + categories.map { [.text($0.name(locale.rawValue)), .number(Double(counts.byCategory[$0.code] ?? 0))] }
             + FeedbackStatus.allCases.map { [.text(catalogs.label("feedback_status", $0.rawValue, locale)), .number(Double(counts.byStatus[$0] ?? 0))] }
+            + (try await unitNames(Array(counts.byUnit.keys))).sorted { $0.value < $1.value }
+                .map { [.text($0.value), .number(Double(counts.byUnit[$0.key] ?? 0))] }
         summary.widths = [40, 12]
         summary.landscape = false
         return try XLSXSheet.response([sheet, summary], filename: "phan-anh-\(s.unit.code)-\(today).xlsx")

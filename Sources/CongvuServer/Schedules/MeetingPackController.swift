@@ -67,6 +67,9 @@ struct MeetingPackController {
         let register = try await services.feedback.registerUnits(of: unit).map(\.id)
         let feedback = FeedbackCounts(try await services.feedback.store.counted(unitIDs: register, from: week.start, to: week.days(count: 7).last!), today: today)
         let feedbackLate = try await services.feedback.store.list(FeedbackFilter(unitIDs: register, overdueOn: today, limit: 1)).total
+        // Satisfaction surveys answered in the week at the same units.
+        let answered = try await services.feedback.surveys.responses(unitIDs: register, from: week.start, to: week.days(count: 7).last!, code: "sipas")
+        let satisfaction = SurveyResults(answered.map(\.answers), questionnaire: .sipas).overall
         return try services.views.page(MeetingPackPage(
             unit: .init(id: unit.id, name: unit.name), week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
             previous: week.previous.start.description, next: week.next.start.description, printed: Instant.display(Date()),
@@ -77,7 +80,8 @@ struct MeetingPackController {
             reception_citizens: receptions.citizens, reception_days: receptions.days, reception_settled: receptions.settled,
             feedback_received: feedback.total - (feedback.byStatus[.spam] ?? 0), feedback_answered: feedback.answered,
             feedback_on_time: feedback.onTimePercent.map { String(format: "%.0f%%", $0) } ?? "–", feedback_late: feedbackLate,
-            feedback_escalated: feedback.escalated), context)
+            feedback_escalated: feedback.escalated, survey_responses: answered.count,
+            survey_satisfied: satisfaction.map { SurveyResultsController.percent($0.satisfied) } ?? "–"), context)
     }
 }
 
@@ -116,4 +120,6 @@ struct MeetingPackPage: Page {
     var feedback_on_time: String
     var feedback_late: Int
     var feedback_escalated: Int
+    var survey_responses: Int
+    var survey_satisfied: String
 }

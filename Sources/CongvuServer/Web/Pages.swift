@@ -27,7 +27,7 @@ enum Pages {
         CounterPosterPage.self, MeetingPackPage.self,
         // Feedback
         FeedbackListPage.self, FeedbackItemPage.self, FeedbackBoxPage.self, FeedbackFormPage.self, FeedbackTrackingPage.self,
-        SurveyPage.self, SurveyResultsPage.self, SurveyMinePage.self,
+        SurveyPage.self, SurveyResultsPage.self, SurveyMinePage.self, FeedbackCategoriesPage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }
