@@ -257,7 +257,7 @@ import Testing
             let board = try await h.browser().get("/niem-yet/14551-TTHCC")
             #expect(board.status == .ok && board.text.contains("Thứ Ba, thứ Năm") && board.text.contains("tel:0912 551 001") && board.text.contains("/lich/14551-UB"))
             let poster = try await h.browser().get("/niem-yet/14551-TTHCC/poster")
-            #expect(poster.status == .ok && poster.text.components(separatedBy: "<svg").count == 4)  // the notices, tracking, the schedule
+            #expect(poster.status == .ok && poster.text.components(separatedBy: "<svg").count == 6)  // the notices, tracking, feedback, the survey, the schedule
             #expect(try await h.browser().get("/niem-yet/khong-co").status == .notFound)
             #expect(try await h.services.schedules.notices.board(unitID: centre.id).notices.count == 2)
         }
