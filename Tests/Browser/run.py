@@ -283,7 +283,7 @@ class Checks:
             # A citizen's pages, without an account.
             anonymous = browser(phone=True)
             try:
-                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB", "/phan-anh/14551-UB", "/khao-sat/14551-TTHCC",
+                for path in ("/", "/thu-tuc", "/thu-tuc?q=ket%20hon", "/tra-cuu", "/door/14551-UB", "/lich/14551-UB", "/phan-anh/14551-UB", "/khao-sat/14551-TTHCC", "/niem-yet/14551-UB",
                              "/khao-sat/14551-TTHCC?q=attitude"):
                     anonymous.get(self.base + path)
                     assert anonymous.execute_script("return document.documentElement.scrollWidth") <= 361, path

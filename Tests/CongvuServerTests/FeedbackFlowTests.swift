@@ -219,4 +219,23 @@ import Testing
             #expect(try await h.signIn("vanphong.giahung").get("/feedback/categories").status == .forbidden)
         }
     }
+
+    @Test func aCommitteesHotlineBoardCarriesItsHoursAndTheFeedbackQR() async throws {
+        try await Harness.run { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let office = try await h.signIn("vanphong.giahung")
+            let url = "/counters/notices?unit=\(committee.id)"
+            #expect(try await office.get(url).status == .ok)
+            #expect(try await office.post(url, ["notices": "", "hotlines": "Nguyễn Văn Hùng | Chủ tịch UBND xã | 0912 551 001"]).status == .seeOther)
+            let board = try await h.browser().get("/niem-yet/14551-UB")
+            #expect(board.status == .ok && board.text.contains("tel:0912 551 001") && board.text.contains("id=\"counter-office-hours\"")
+                    && board.text.contains("/phan-anh/14551-UB") && board.text.contains("/lich/14551-UB"))
+            let poster = try await h.browser().get("/niem-yet/14551-UB/poster")
+            #expect(poster.status == .ok && poster.text.components(separatedBy: "<svg").count == 6)
+            // A commune itself has no board; a committee of another commune is not ours to edit.
+            #expect(try await h.browser().get("/niem-yet/14551").status == .notFound)
+            let other = try await h.unit(code: "14554-UB")
+            #expect(try await office.post("/counters/notices?unit=\(other.id)", ["notices": "", "hotlines": ""]).status == .forbidden)
+        }
+    }
 }

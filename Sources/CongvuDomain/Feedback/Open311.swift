@@ -1,7 +1,7 @@
 import Foundation
 
 /// Open311 GeoReport v2 (the feedback register as a standard API): what a client posts, turned
-/// into a draft; the standard's dates, its errors and its XML.
+/// into a draft; the standard's dates and its errors.
 public enum Open311 {
     /// An error in the standard's shape: an HTTP status and a description, listed.
     public struct Failure: Error, Equatable, Sendable {
@@ -94,24 +94,4 @@ public enum Open311 {
     /// At most this many days per `GET requests`, and this many requests.
     public static let maxDays = 90
     public static let maxRequests = 1_000
-
-    /// Text safe inside an XML element.
-    public static func xmlEscape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 admits tab, newline, return and everything from space up, except surrogates and FFFE/FFFF.
-                let v = scalar.value
-                if v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v != 0xFFFE && v != 0xFFFF) { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
 }

@@ -253,7 +253,7 @@ struct Open311Controller {
     static func xml(_ e: Element) -> String {
         "<\(e.name)>" + e.fields.map { name, value in
             switch value {
-            case .text(let s): return "<\(name)>\(Open311.xmlEscape(s))</\(name)>"
+            case .text(let s): return "<\(name)>\(XMLText.escape(s))</\(name)>"
             case .number(let n): return "<\(name)>\(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))</\(name)>"
             case .bool(let b): return "<\(name)>\(b)</\(name)>"
             case .null: return "<\(name)/>"

@@ -64,6 +64,7 @@ struct PublicFeedbackController {
             let draft = FeedbackDraft(category: form["category"], channel: .web, description: form["description"], citizenName: form["citizen_name"],
                                       contact: form["contact"], address: form["address"], answerPrivately: form.bool("private"),
                                       dossierCode: form["dossier_code"])
+            // Checked before the photos are written, so that a refused form leaves no file behind.
             _ = try draft.validated(categories: try await store.categories())
             let item = try await feedback.file(draft, unit: unit, photos: try feedback.photos(form), by: Actor(id: nil, name: "citizen"))
             return HTMLPage.redirect("/phan-anh/ma/\(item.code)?moi=1")
@@ -148,7 +149,8 @@ struct PublicFeedbackController {
         } catch {
             var view = FormView()
             try view.absorb(error, catalogs: catalogs, locale: context.locale)
-            return try await renderTracking(request, context, code: item.code, item: try await store.get(item.id), form: view, status: .conflict)
+            return try await renderTracking(request, context, code: item.code, item: try await store.get(item.id), form: view,
+                                            status: (error as? StoreError) != nil ? .conflict : .badRequest)
         }
     }
 

@@ -5,7 +5,8 @@ import Hummingbird
 
 /// What a one-stop counter announces (an inspection faults a counter that does not): per field its
 /// working hours and the days it receives and returns dossiers, and the hotline board with the
-/// leaders' published numbers and the QR of the feedback form. The office writes it as lines (`field | hours | receiving |
+/// leaders' published numbers, the office hours and the QR of the feedback form. A People's
+/// Committee without a counter of its own has the same board: its hotlines and hours. The office writes it as lines (`field | hours | receiving |
 /// returning`, `name | post | number`); citizens read it at `/niem-yet/{code}` on a phone, and the
 /// counter prints it as an A4 poster with the QR codes of the public pages.
 struct CounterNoticesController {
@@ -23,13 +24,22 @@ struct CounterNoticesController {
         router.get("niem-yet/:code/poster", use: poster)
     }
 
-    /// The counters the principal keeps the notices of (`manageProcedures`), and the one asked for.
+    /// The units with a board: the counters, and the People's Committees.
+    func hasBoard(_ unit: OrgUnit) async throws -> Bool {
+        if unit.kind == .peoplesCommittee { return true }
+        return try await counters.counter(unitID: unit.id) != nil
+    }
+
+    /// The boards the principal keeps (`manageProcedures`): the counters' and the committees', and the one asked for.
     func counter(_ request: Request, _ context: AppRequestContext) async throws -> (OrgUnit, [OrgUnit]) {
         let p = try context.signedIn()
         var units: [OrgUnit] = []
         for c in try await counters.counters() {
             if let u = try await schedules.units.get(c.unitID), p.allows(.manageProcedures, at: u.path) { units.append(u) }
         }
+        let committees = try await schedules.units.list(scopes: TaskServices.roots(p.scopes(for: .manageProcedures)))
+            .filter { $0.kind == .peoplesCommittee && $0.isActive(on: schedules.today) }
+        units += committees.filter { c in !units.contains { $0.id == c.id } }
         guard !units.isEmpty else { throw Forbidden() }
         let asked = request.uri.queryParameters["unit"].flatMap { Int64($0) }
         guard let unit = asked.flatMap({ id in units.first { $0.id == id } }) ?? (asked == nil ? units.first : nil) else { throw Forbidden() }
@@ -91,12 +101,16 @@ struct CounterNoticesController {
     /// The counter's public board, its unit found by code.
     func publicBoard(_ request: Request, _ context: AppRequestContext) async throws -> CounterBoardPage {
         guard schedules.limiter.allow(context.clientAddress) else { throw HTTPError(.tooManyRequests) }
-        guard let code = context.parameters.get("code"), let unit = try await schedules.units.byCode(code),
-              let counter = try await counters.counter(unitID: unit.id) else { throw StoreError.notFound("unit") }
+        guard let code = context.parameters.get("code"), let unit = try await schedules.units.byCode(code), unit.isActive(on: schedules.today),
+              try await hasBoard(unit) else { throw StoreError.notFound("unit") }
+        let counter = try await counters.counter(unitID: unit.id)
+        // The office hours in force, the unit's own or the nearest above it.
+        let today = schedules.today
+        let hours = try await schedules.calendars.officeHours(for: unit).first { $0.validFrom <= today }?.hours.text
         let b = try await schedules.notices.board(unitID: unit.id)
         // The committee the counter serves, whose schedule is public: the nearest People's Committee
         // above it, or beside it under the same commune.
-        var committee: OrgUnit?, cursor = unit.parentID
+        var committee: OrgUnit? = unit.kind == .peoplesCommittee ? unit : nil, cursor = unit.parentID
         while committee == nil, let id = cursor, let above = try await schedules.units.get(id) {
             committee = above.kind == .peoplesCommittee ? above
                 : try await schedules.units.children(of: id).first { $0.kind == .peoplesCommittee && $0.isActive(on: schedules.today) }
@@ -110,7 +124,8 @@ struct CounterNoticesController {
                 CounterBoardPage.Link(label: catalogs.text(key, context.locale), path: path,
                                       qr: (try? QRCode((base.isEmpty ? "" : base) + path).svg(scale: 3)) ?? "")
             }
-        return CounterBoardPage(unit: unit.name, code: unit.code, address: Template.optional(counter.address), phone: Template.optional(counter.phone),
+        return CounterBoardPage(unit: unit.name, code: unit.code, address: counter.flatMap { Template.optional($0.address) },
+                                phone: counter.flatMap { Template.optional($0.phone) }, is_counter: counter != nil, office_hours: hours,
                                 notices: b.notices.map { .init(field: $0.field, hours: $0.workingHours, receiving: $0.receivingDays, returning: $0.returningDays) },
                                 has_notices: !b.notices.isEmpty, hotlines: b.hotlines.map { .init(name: $0.name, title: $0.title, phone: $0.phone) },
                                 has_hotlines: !b.hotlines.isEmpty, links: links)
@@ -144,6 +159,10 @@ struct CounterBoardPage: Page, Decodable {
     var code: String
     var address: String?
     var phone: String?
+    /// A one-stop counter's board, or a committee's hotline board.
+    var is_counter: Bool
+    /// The unit's office hours (seasons and sessions).
+    var office_hours: String?
     var notices: [Notice]
     var has_notices: Bool
     var hotlines: [Hotline]

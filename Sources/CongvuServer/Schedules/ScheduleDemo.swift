@@ -132,7 +132,7 @@ enum ScheduleDemo {
         }
     }
 
-    /// The communes' counters post their fields' hours and days, and the hotline board.
+    /// The communes' counters post their fields' hours and days, and the hotline board; the committees their hotlines.
     static func counters(_ services: AppServices, now: Date) async throws {
         let hours = "Sáng 7h30–11h30, chiều 13h30–17h00, thứ Hai đến thứ Sáu"
         let notices = [
@@ -147,6 +147,8 @@ enum ScheduleDemo {
             var hotlines = leaders.prefix(2).enumerated().map { i, l in Hotline(name: l.fullName, title: l.title, phone: i == 0 ? phone : "0912 \(code.suffix(3)) 002") }
             hotlines.append(Hotline(name: "Bộ phận Một cửa", title: "Trung tâm Phục vụ hành chính công", phone: "0229 3865 \(code.suffix(3))"))
             try await services.schedules.notices.save(unitID: centre.id, notices: notices, hotlines: hotlines, by: actor)
+            // The committee's own board: its leaders' hotlines, beside its office hours.
+            try await services.schedules.notices.save(unitID: committee.id, notices: [], hotlines: Array(hotlines.prefix(2)), by: actor)
         }
     }
 }
