@@ -862,6 +862,28 @@ class Checks:
             phone.quit()
             citizen.quit()
 
+    def test_a_citizen_answers_the_open_survey_on_a_phone(self):
+        """The open survey on a 360 px phone: the page's script does its proof of work (hand-written
+        SHA-256, no WebCrypto on plain HTTP) and lets the form go; the answer is kept, anonymous."""
+        d = browser(phone=True)
+        try:
+            d.get(self.base + "/khao-sat/14551-TTHCC")
+            form = d.find_element(By.ID, "survey-form")
+            send = d.find_element(By.ID, "survey-send")
+            WebDriverWait(d, 20, ignored_exceptions=RELOADING).until(lambda _: send.is_enabled())
+            assert form.find_element(By.NAME, "nonce").get_attribute("value"), "no proof of work"
+            for question in form.find_elements(By.CSS_SELECTOR, "fieldset.survey-question"):
+                question.find_element(By.CSS_SELECTOR, "input[value='4']").click()
+            assert d.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(d, "survey-phone")
+            send.click()
+            WebDriverWait(d, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "survey-thanks")))
+            with sqlite3.connect(os.path.join(self.data, "congvu.sqlite")) as db:
+                kept = db.execute("SELECT COUNT(*) FROM survey_responses WHERE channel = 'open'").fetchone()[0]
+            assert kept == 1, kept
+        finally:
+            d.quit()
+
     def test_a_citizen_files_feedback_by_the_qr_and_rates_the_answer(self):
         """The counter's poster carries the feedback form's QR (read by a real decoder); a citizen
         scans it on a 360 px phone and files without an account; the office finds the item and
