@@ -95,7 +95,7 @@ struct SurveyResultsController {
         return try await tasks.headedUnits(p).contains { unit.path.hasPrefix($0) }
     }
 
-    /// The raw responses, anonymous: day, channel, version, and each answer (who was rated only as a number of the staff list, for heads).
+    /// The raw responses, anonymous: day, channel, questionnaire version and each answer; never who answered, nor the official rated.
     func workbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let s = try await scope(request, context), locale = context.locale
         guard let stored = try await store.current(s.code) else { throw StoreError.notFound("survey") }
