@@ -95,6 +95,47 @@ struct NotificationFlowTests {
         }
     }
 
+    /// Issue 23: a citizen who asked for a private answer and gave an e-mail address receives it
+    /// there, through the same outbox and worker as everyone's notifications; it is published
+    /// nowhere, and the office sees on the item that it was delivered.
+    @Test func aPrivateAnswerToFeedbackIsEmailedToTheCitizen() async throws {
+        let smtp = try await FakeServer.start("smtp_server.py", ["congvu", "mật khẩu"])
+        defer { smtp.stop() }
+        try await Harness.run(configure: {
+            $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
+            $0.smtpCAFile = smtp.ready[2]
+            $0.publicURL = "https://congvu.giahung.gov.vn"
+        }) { h in
+            let committee = try await h.unit(code: "14551-UB")
+            let clerk = try await h.personID("congchuc.giahung")
+            let (filed, code) = try await FeedbackFlowTests.file(h.browser(), "14551-UB", [
+                "category": "public_service", "description": "Đèn đường thôn Đông hỏng đã hai tuần, tối không đi được.",
+                "contact": "Hoa.Pham@Example.vn", "private": "1"])
+            #expect(filed.status == .seeOther)
+            let tracking = try #require(code)
+            let item = try #require(try await h.services.feedback.store.get(code: tracking))
+            #expect(item.draft.answerPrivately && item.draft.contact == "hoa.pham@example.vn")
+            let desk = try await h.signIn("vanphong.giahung")
+            #expect(try await desk.post("/feedback/\(item.id)/assign", ["owner_unit": String(committee.id), "owner": String(clerk), "version": "1"]).status == .seeOther)
+
+            let owner = try await h.signIn("congchuc.giahung")
+            let form = try await owner.get("/feedback/\(item.id)")
+            #expect(form.text.contains("id=\"feedback-answer-note\"") && form.text.contains("hoa.pham@example.vn"), "the owner is told where the answer goes")
+            let answer = "Đã thay bóng đèn thôn Đông ngày 25/11. Xin cảm ơn bà đã phản ánh."
+            #expect(try await owner.post("/feedback/\(item.id)/answer", ["answer": answer, "version": "2"]).status == .seeOther)
+            let worker = DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test"))
+            #expect(try await worker.runOnce() >= 1)
+            let mail = try #require(try smtp.received().last { ($0["rcpt_tos"] as? [String]) == ["hoa.pham@example.vn"] })
+            #expect(mail["subject"] as? String == "Trả lời phản ánh, kiến nghị \(tracking)")
+            let text = try #require(mail["text"] as? String)
+            #expect(text.contains(answer) && text.contains(committee.name) && text.contains("https://congvu.giahung.gov.vn/phan-anh/ma/\(tracking)"))
+            #expect(!(try await h.browser().get("/phan-anh/14551-UB")).text.contains("Đã thay bóng đèn thôn Đông"), "a private answer is not published")
+            let page = try await desk.get("/feedback/\(item.id)")
+            #expect(page.text.contains("id=\"feedback-sent\"") && page.text.contains("đã gửi"))
+            #expect(try await worker.runOnce() == 0, "sent once")
+        }
+    }
+
     @Test func aTelegramChatIsLinkedByTheCodeItSendsTheBot() async throws {
         let telegram = try await FakeServer.start("telegram_api.py", ["42:TOKEN"])
         defer { telegram.stop() }

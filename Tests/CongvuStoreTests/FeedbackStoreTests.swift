@@ -71,6 +71,39 @@ import Testing
         }
     }
 
+    /// The answer is e-mailed to a citizen who gave an address, in the answer's transaction, each
+    /// answer once; one who gave a phone number gets nothing by the outbox (the office calls).
+    @Test(arguments: TestDatabases.kinds)
+    func eachAnswerGoesToTheCitizensEmailThroughTheOutbox(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let store = FeedbackStore(database: db), outbox = NotificationStore(database: db)
+            var byMail = Self.draft("Đèn đường thôn Đông hỏng đã hai tuần.", privately: true)
+            byMail.contact = "ha.lo@example.vn"
+            let mailed = try await store.file(byMail, Self.filing(tree.committeeA, code: "PA23456789"), office: nil, by: Tree.actor)
+            let phoned = try await store.file(Self.draft("Cán bộ tiếp dân không đeo thẻ.", privately: true), Self.filing(tree.committeeA, code: "PA3456789A"),
+                                              office: nil, by: Tree.actor)
+            for item in [mailed, phoned] {
+                try await store.apply(.init(action: .assign, ownerUnitID: tree.committeeA.id, ownerID: clerk.id), to: item.id, version: 1, by: Tree.actor)
+                try await store.apply(.init(action: .answer, answer: "Đã thay bóng đèn ngày 25/11."), to: item.id, version: 2, answeredBy: clerk.id, by: Tree.actor)
+            }
+            #expect(try await outbox.sentToAddresses(recordType: "feedback", recordID: phoned.id).isEmpty)
+            let first = try await outbox.sentToAddresses(recordType: "feedback", recordID: mailed.id)
+            #expect(first.map { "\($0.address) \($0.channel.rawValue) \($0.state)" } == ["ha.lo@example.vn email queued"])
+            let claimed = try #require(try await outbox.claim(limit: 10).first)
+            #expect(claimed.kind == .feedbackAnswer && claimed.personID == nil && claimed.link == "/phan-anh/ma/PA23456789")
+            #expect(claimed.params == ["unit": tree.committeeA.name, "code": "PA23456789", "answer": "Đã thay bóng đèn ngày 25/11."])
+
+            // "Not solved": reopened, answered again, and that answer is sent too.
+            try await store.verdict(code: mailed.code, solved: false, newDue: Day("2026-12-15")!, notify: NotificationDraft(key: NotificationKey(.feedbackReopened,
+                                    recordType: "feedback", recordID: mailed.id, occasion: "")), heads: [clerk.id])
+            let reopened = try #require(try await store.get(mailed.id))
+            try await store.apply(.init(action: .answer, answer: "Đã thay cả cột đèn."), to: mailed.id, version: reopened.version, answeredBy: clerk.id, by: Tree.actor)
+            #expect(try await outbox.sentToAddresses(recordType: "feedback", recordID: mailed.id).count == 2)
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func duplicatesMergeSpamStaysAndOnlyWhatIsPublicIsPublished(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

@@ -175,6 +175,44 @@ import Testing
     }
 }
 
+/// Step 38 lets a notification go to an address instead of a person; SQLite rebuilds the table for
+/// it. The notifications, deliveries and attempts already there keep their ids and ties, and the
+/// deliveries still refuse a notification that does not exist.
+@Suite struct NotificationsToAddressesUpgradeTests {
+    @Test(arguments: TestDatabases.kinds)
+    func theOutboxKeepsWhatItHeld(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
+            _ = try await Migrator(Schema.all.filter { $0.version < 38 }).migrate(db)
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let at = Instant.parseLocal("2026-12-07 09:00")!
+            let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 41), params: ["title": "Báo cáo"], link: "/tasks/41")
+            let routing = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram], at: at)
+            let ids = try await db.write { sql in
+                try await NotificationStore.raise(draft, to: [(lan.id, routing)], at: at, in: sql)
+                    + NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 42)), toPeople: [lan.id], at: at, in: sql)
+            }
+            let store = NotificationStore(database: db)
+            // A worker of the release before had claimed the delivery and recorded a failure.
+            try await db.execute("UPDATE notification_deliveries SET state = 'sending'")
+            let delivery = try await db.read { try await $0.raw("SELECT id FROM notification_deliveries").first()!.decode(column: "id", as: Int64.self) }
+            try await store.record(delivery, .failed(answer: "HTTP 502", permanent: false), at: at)
+
+            #expect(try await Migrator().migrate(db) == [38])
+            #expect(try await store.inbox(personID: lan.id).map(\.id) == ids.reversed())
+            #expect(try await store.deliveries(notificationID: ids[0]) == [.init(channel: .telegram, state: "queued", attempts: ["failed"])])
+            // The one raised before the step and not yet routed is routed after it.
+            #expect(try await store.route(at: at) == 1)
+            await #expect(throws: (any Error).self) {
+                try await db.execute("INSERT INTO notification_deliveries (notification_id, channel, state, not_before) VALUES (999999, 'email', 'queued', 'x')")
+            }
+            // New notifications number on after the old ones.
+            let next = try await db.write { try await NotificationStore.raise(draft, toAddress: "ha.lo@example.vn", on: .email, at: at, in: $0) }
+            #expect(try #require(next) > ids.max()!)
+        }
+    }
+}
+
 @Suite struct BackupTests {
     @Test func aBackupIsAConsistentCopyThatOpens() async throws {
         try await TestDatabases.withFresh(.sqlite) { db, dir in

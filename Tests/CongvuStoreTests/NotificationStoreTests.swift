@@ -98,6 +98,43 @@ import Testing
         }
     }
 
+    /// A citizen has no account: what is raised to the address they gave goes through the same
+    /// outbox, once per key and address, to that address alone, and stays out of every inbox.
+    @Test(arguments: TestDatabases.kinds) func aNotificationRaisedToAnAddressGoesToThatAddressOnce(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let store = NotificationStore(database: db)
+            let answer = NotificationDraft(key: NotificationKey(.feedbackAnswer, recordType: "feedback", recordID: 5, occasion: "answer-3"),
+                                           params: ["unit": "UBND xã A", "code": "PA7K2M9QXR", "answer": "Đã sửa đèn."], link: "/phan-anh/ma/PA7K2M9QXR")
+            let first = try await db.write { try await NotificationStore.raise(answer, toAddress: "ha.lo@example.vn", on: .email, at: self.now, in: $0) }
+            let again = try await db.write { try await NotificationStore.raise(answer, toAddress: "ha.lo@example.vn", on: .email, at: self.now, in: $0) }
+            let other = try await db.write { try await NotificationStore.raise(answer, toAddress: "khac@example.vn", on: .email, at: self.now, in: $0) }
+            #expect(first != nil && again == nil && other != nil && other != first, "once per key and address")
+            // The same key for a person is another recipient, not a duplicate.
+            #expect(try await db.write { try await NotificationStore.raise(answer, toPeople: [lan.id], at: self.now, in: $0) }.count == 1)
+
+            let claimed = try await store.claim(limit: 10, at: now).filter { $0.personID == nil }
+            #expect(claimed.map(\.notificationID) == [first, other].compactMap { $0 })
+            #expect(claimed.map(\.channel) == [.email, .email] && claimed.map { $0.targets.map(\.address) } == [["ha.lo@example.vn"], ["khac@example.vn"]])
+            #expect(claimed.first?.params["code"] == "PA7K2M9QXR" && claimed.first?.link == "/phan-anh/ma/PA7K2M9QXR")
+            try await store.record(claimed[0].id, .sent(answer: "250 queued"), at: now)
+            try await store.record(claimed[1].id, .failed(answer: "550 no such user", permanent: true), at: now)
+            let sent = try await store.sentToAddresses(recordType: "feedback", recordID: 5)
+            #expect(sent.map { "\($0.address) \($0.channel.rawValue) \($0.state) \($0.answer ?? "")" }
+                    == ["ha.lo@example.vn email sent 250 queued", "khac@example.vn email failed 550 no such user"])
+            #expect(try await store.inbox(personID: lan.id).count == 1, "the person's own, not the citizen's")
+
+            // The database holds each notification to exactly one recipient.
+            await #expect(throws: (any Error).self) {
+                try await db.execute("INSERT INTO notifications (kind, dedupe_key, created_at) VALUES ('feedback_answer', 'x', '2026-12-07T02:00:00Z')")
+            }
+            await #expect(throws: (any Error).self) {
+                try await db.execute("UPDATE notifications SET address = 'ha.lo@example.vn' WHERE person_id = \(lan.id)")
+            }
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds) func workersClaimingAtOnceNeverShareADelivery(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let tree = try await Tree.make(db)

@@ -50,11 +50,17 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case feedbackEscalated = "feedback_escalated"
     /// The citizen said the answer did not solve the matter.
     case feedbackReopened = "feedback_reopened"
+    /// The answer to a citizen's feedback, sent to the e-mail address they gave: they have no
+    /// account, so it is raised to the address (`toCitizens`), never to a person.
+    case feedbackAnswer = "feedback_answer"
     /// A leader's digests: what needs them, once a day or once a week.
     case dailyDigest = "daily_digest"
     case weeklyDigest = "weekly_digest"
 
     public var isDigest: Bool { self == .dailyDigest || self == .weeklyDigest }
+
+    /// Sent to an address a citizen gave, not to a person: nobody chooses its channels.
+    public var toCitizens: Bool { self == .feedbackAnswer }
 
     public struct Rule: Sendable, Equatable {
         /// Sent at once whatever the hour or the recipient's digests (a terminal opened, a dossier late).
@@ -72,6 +78,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
         case .taskAssigned: ["reference", "title", "due"]
         case .taskDueSoon, .taskOverdue: ["reference", "title", "due"]
         case .taskReported, .taskDecided: ["reference", "title"]
+        case .feedbackAnswer: ["unit", "code", "answer"]
         case .dailyDigest, .weeklyDigest: ["day", "absent", "late", "away", "approvals", "dossiers_overdue", "dossiers_soon", "tasks", "alerts"]
         case .absentWithoutNotice, .lateToday, .noticeToDecide, .explanationDue, .explanationDecided, .dossierNearDue,
              .dossierOverdue, .terminalTamper, .terminalOffline, .cameraOffline, .inspectionMinutes, .meetingInvitation, .receptionShort,
@@ -88,6 +95,8 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
              .feedbackAssigned, .feedbackEscalated, .feedbackReopened: Rule(urgent: false, digestOnly: false, channels: [.zalo, .telegram, .webPush])
         case .explanationDecided, .dossierNearDue, .taskDueSoon, .taskReported, .taskDecided: Rule(urgent: false, digestOnly: false, channels: [.webPush])
         case .dailyDigest, .weeklyDigest: Rule(urgent: false, digestOnly: false, channels: [.email, .zalo, .telegram, .webPush])
+        // The citizen's address, at once: they keep no quiet hours here.
+        case .feedbackAnswer: Rule(urgent: true, digestOnly: false, channels: [.email])
         }
     }
 }
@@ -200,6 +209,12 @@ public struct NotificationRouting: Sendable, Equatable {
     public var deliveries: [Delivery]
     /// Counted in the next digest instead of sent on external channels.
     public var digested: Bool
+
+    /// A notification raised to an address someone gave rather than to a person (a citizen): that
+    /// channel alone, at once; there is no inbox, no choices and no quiet hours to keep.
+    public static func addressed(_ channel: NotificationChannel, at now: Date) -> NotificationRouting {
+        NotificationRouting(deliveries: [Delivery(channel: channel, notBefore: now)], digested: false)
+    }
 
     /// - Parameters:
     ///   - verified: the external channels the person has confirmed an address or chat for.

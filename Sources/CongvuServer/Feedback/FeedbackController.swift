@@ -231,6 +231,10 @@ struct FeedbackController {
         }
         let open = item.status.isOpen
         let answers = item.status == .assigned && (handles || (p.personID != nil && p.personID == item.ownerID))
+        let sent = sees ? try await feedback.notifications.sentToAddresses(recordType: "feedback", recordID: item.id).map { s in
+            FeedbackItemPage.Sent.Item(address: s.address, at: Instant.display(s.createdAt), state: catalogs.text("delivery_state_" + s.state, locale),
+                                       reason: s.state == "failed" ? s.answer.map { NotificationServices.answer($0, catalogs, locale) } : nil)
+        } : []
         return try feedback.views.page(FeedbackItemPage(
             form: form, id: item.id, code: item.code, version: item.version, status: catalogs.label("feedback_status", item.status.rawValue, locale),
             status_code: item.status.rawValue, category: Self.name(categories, item.draft.category, locale),
@@ -242,7 +246,8 @@ struct FeedbackController {
             contact: sees ? Template.optional(item.draft.contact) : nil, address: Template.optional(item.draft.address),
             private_answer: item.draft.answerPrivately, dossier: Template.optional(item.draft.dossierCode), concerned: concerned.flatMap { $0 },
             client: Template.optional(item.client), photos: sees ? (0..<item.photos).map { $0 + 1 } : [], answer: Template.optional(item.answer),
-            answered: item.answeredAt.map { Instant.display($0) }, rating: item.satisfaction.map { catalogs.label("satisfaction", $0.rawValue, locale) },
+            answered: item.answeredAt.map { Instant.display($0) }, sent: sent.isEmpty ? nil : .init(items: sent),
+            answer_note: Self.answerNote(item, sees: sees, catalogs, locale), rating: item.satisfaction.map { catalogs.label("satisfaction", $0.rawValue, locale) },
             solved: item.solved.map { catalogs.text($0 ? "feedback_solved_yes" : "feedback_solved_no", locale) }, reopened: item.reopened.nonZero,
             merged_into: merged.flatMap { $0.map { .init(id: $0.id, code: $0.code) } }, task: item.taskID, history: history,
             can_assign: handles && item.status == .received, can_reassign: handles && item.status == .assigned, can_forward: handles && open,
@@ -253,6 +258,18 @@ struct FeedbackController {
             people: FormView.options(staff.map { (String($0.personID), "\($0.fullName) · \($0.unitName)") }, selected: form.values["owner"] ?? ""),
             targets: FormView.options(targets.map { (String($0.id), $0.name) }, selected: form.values["to_unit"] ?? "")),
             context, status: status)
+    }
+
+    /// How the citizen will hear of the answer: by the e-mail they gave, by a call to the phone
+    /// they gave when they asked for a private answer, or by their tracking code alone.
+    static func answerNote(_ item: FeedbackItem, sees: Bool, _ catalogs: Catalogs, _ locale: AppLocale) -> String? {
+        let contact = item.draft.contact
+        if Contact.isEmail(contact) {
+            return sees ? catalogs.text("feedback_answer_emailed", locale, [contact]) : catalogs.text("feedback_answer_emailed_hidden", locale)
+        }
+        guard item.draft.answerPrivately else { return nil }
+        if contact.isEmpty { return catalogs.text("feedback_answer_code_only", locale) }
+        return catalogs.text("feedback_answer_call", locale, [sees ? contact : "…"])
     }
 
     /// Where an item may be forwarded: every active receiving unit in the province but its owner.

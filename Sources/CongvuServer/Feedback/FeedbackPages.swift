@@ -75,6 +75,10 @@ struct FeedbackItemPage: Page {
     var photos: [Int]
     var answer: String?
     var answered: String?
+    /// What the outbox sent the citizen (their e-mail), for those who see the citizen.
+    var sent: Sent?
+    /// Above the answer form: how the citizen will hear of it.
+    var answer_note: String?
     var rating: String?
     var solved: String?
     var reopened: Int?
@@ -90,6 +94,18 @@ struct FeedbackItemPage: Page {
     var units: [Option]
     var people: [Option]
     var targets: [Option]
+}
+
+extension FeedbackItemPage {
+    struct Sent: Decodable {
+        struct Item: Decodable {
+            var address: String
+            var at: String
+            var state: String
+            var reason: String?
+        }
+        var items: [Item]
+    }
 }
 
 /// The openings of a unit's suggestion box and the form to record one.

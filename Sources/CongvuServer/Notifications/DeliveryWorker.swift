@@ -7,7 +7,8 @@ import Metrics
 import ServiceLifecycle
 
 /// Sends what the outbox holds (issue 20). Claims due deliveries under a lease, sends each to
-/// every confirmed address of its person on its channel, and records what the provider answered.
+/// every confirmed address of its person on its channel (or to the address it was raised to, for
+/// a citizen without an account), and records what the provider answered.
 /// A worker killed mid-send loses nothing: its claims run out and are claimed again; the provider
 /// gets the same idempotency key (an e-mail's Message-ID) the second time. Several nodes may each
 /// run one: PostgreSQL hands every delivery to one of them.
@@ -111,8 +112,8 @@ struct DeliveryWorker: Service {
             case .failed(let answer, let p):
                 permanent = permanent && p
                 answers.append(answer)
-                if delivery.channel == .webPush, answer.hasPrefix("404") || answer.hasPrefix("410") {
-                    try? await services.store.dropSubscription(personID: delivery.personID, endpoint: target.address)
+                if delivery.channel == .webPush, let person = delivery.personID, answer.hasPrefix("404") || answer.hasPrefix("410") {
+                    try? await services.store.dropSubscription(personID: person, endpoint: target.address)
                 }
             }
         }

@@ -88,8 +88,10 @@ public struct NotificationServices: FeatureServices {
     static func ownAnswer(_ key: String) -> String { "congvu:" + key }
 
     /// An attempt's answer as the office reads it: a provider's words as they came, Congvu's own in the catalogs.
-    func answer(_ stored: String, _ locale: AppLocale) -> String {
-        stored.hasPrefix("congvu:") ? shared.catalogs.text("delivery_answer_" + stored.dropFirst("congvu:".count), locale) : stored
+    func answer(_ stored: String, _ locale: AppLocale) -> String { Self.answer(stored, shared.catalogs, locale) }
+
+    static func answer(_ stored: String, _ catalogs: Catalogs, _ locale: AppLocale) -> String {
+        stored.hasPrefix("congvu:") ? catalogs.text("delivery_answer_" + stored.dropFirst("congvu:".count), locale) : stored
     }
 
     /// The channels people can link here, in the catalogs' order.
@@ -115,6 +117,7 @@ public struct NotificationServices: FeatureServices {
     /// and the officials these go to read Vietnamese.
     func message(for delivery: ClaimedDelivery, locale: AppLocale = .vi) -> OutgoingMessage {
         if delivery.kind.isDigest { return digest(delivery, locale) }
+        if delivery.kind.toCitizens { return citizens(delivery, locale) }
         let text = text(delivery.kind, delivery.params, locale)
         let link = link(delivery.link)
         let open = shared.catalogs.text("notification_open", locale)
@@ -127,6 +130,22 @@ public struct NotificationServices: FeatureServices {
 }
 
 extension NotificationServices {
+    /// A message to a citizen, who has no account: its own subject, the whole text (an answer
+    /// keeps its paragraphs), the public page it opens, and that nobody reads replies.
+    func citizens(_ delivery: ClaimedDelivery, _ locale: AppLocale) -> OutgoingMessage {
+        let values = delivery.kind.fields.map { delivery.params[$0] ?? "" }
+        let text = shared.catalogs.text("notification_" + delivery.kind.rawValue, locale, values)
+        let link = link(delivery.link)
+        let open = shared.catalogs.text("notification_open_" + delivery.kind.rawValue, locale)
+        let footer = shared.catalogs.text("notification_citizen_footer", locale)
+        let paragraphs = text.components(separatedBy: "\n").map { "<p>\(XMLText.escape($0))</p>" }.joined()
+        return OutgoingMessage(
+            subject: shared.catalogs.text("notification_subject_" + delivery.kind.rawValue, locale, values),
+            text: "\(text)\n\n\(open): \(link)\n\n\(footer)",
+            html: "\(paragraphs)<p><a href=\"\(XMLText.escape(link))\">\(XMLText.escape(open))</a></p><p><small>\(XMLText.escape(footer))</small></p>",
+            link: link, idempotencyKey: delivery.idempotencyKey)
+    }
+
     /// A digest: its heading, then one line per figure with the page it opens.
     func digest(_ delivery: ClaimedDelivery, _ locale: AppLocale) -> OutgoingMessage {
         let words = DigestText(catalogs: shared.catalogs, locale: locale)

@@ -79,7 +79,7 @@ struct NotificationsController {
     // MARK: Settings
 
     /// Kinds a person chooses channels for (those only counted in leaders' digests are not sent alone).
-    static var choosable: [NotificationKind] { NotificationKind.allCases.filter { !$0.rule.digestOnly } }
+    static var choosable: [NotificationKind] { NotificationKind.allCases.filter { !$0.rule.digestOnly && !$0.toCitizens } }
 
     func settings(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         try await renderSettings(context, personID: try person(context), form: nil, notice: request.uri.queryParameters["done"].map(String.init))

@@ -428,8 +428,22 @@ public struct FeedbackStore: Sendable {
                 note.link = "/feedback/\(id)"
                 _ = try await NotificationStore.raise(note, toPeople: move.recipients, at: now, in: sql)
             }
+            if move.action == .answer, let text = move.answer, Contact.isEmail(old.draft.contact) {
+                try await Self.sendAnswer(text, of: old, at: now, in: sql)
+            }
             return try await Self.get(id, in: sql)!
         }
+    }
+
+    /// The answer goes to the citizen who gave an e-mail address, public or private alike (a
+    /// private one is read nowhere else but the tracking page), through the notification outbox, in
+    /// the answer's transaction; each answer once (a reopened item's next answer is sent too).
+    static func sendAnswer(_ text: String, of item: FeedbackItem, at now: Date, in sql: any SQLDatabase) async throws {
+        let unit = try await sql.select().column("name").from("units").where("id", .equal, item.ownerUnitID).first()?.decode(column: "name", as: String.self) ?? ""
+        let draft = NotificationDraft(key: NotificationKey(.feedbackAnswer, recordType: "feedback", recordID: item.id, occasion: "answer-\(item.version)"),
+                                      unitID: item.ownerUnitID, params: ["unit": unit, "code": item.code, "answer": try FeedbackAnswer(text: text).validated().text],
+                                      link: "/phan-anh/ma/\(item.code)")
+        try await NotificationStore.raise(draft, toAddress: item.draft.contact, on: .email, at: now, in: sql)
     }
 
     /// The nearest heads (leaders) over a unit, and its office, for a reopened or escalated item.

@@ -36,7 +36,8 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var id: Int64
     public var notificationID: Int64
     public var channel: NotificationChannel
-    public var personID: Int64
+    /// The person it is for; nil for one raised to an address (a citizen without an account).
+    public var personID: Int64?
     public var kind: NotificationKind
     public var params: [String: String]
     public var link: String
@@ -82,6 +83,49 @@ public struct NotificationStore: Sendable {
     @discardableResult
     public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
         try await insert(draft, for: Set(ids).sorted(), routed: nil, at: now, in: sql)
+    }
+
+    /// Raises `draft` inside the caller's transaction for someone who has no account (a citizen's
+    /// e-mail address given with their feedback), on one channel, routed at once: the same outbox,
+    /// worker, retries and log as everyone's. Raised once per key and address; nil if it was already.
+    @discardableResult
+    public static func raise(_ draft: NotificationDraft, toAddress address: String, on channel: NotificationChannel,
+                             at now: Date = Date(), in sql: any SQLDatabase) async throws -> Int64? {
+        precondition(channel.isExternal, "an address outside the app")
+        let created = Instant.format(now)
+        guard let id = try await sql.raw("""
+            INSERT INTO notifications (address, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested, routed_at)
+            VALUES (\(bind: address), \(bind: draft.key.kind.rawValue), \(bind: draft.key.description), \(bind: draft.unitID), \(bind: draft.key.recordType),
+                    \(bind: draft.key.recordID), \(bind: AuditJSON.encode(draft.params)), \(bind: draft.link), \(bind: created), FALSE, \(bind: created))
+            ON CONFLICT (dedupe_key, address) WHERE person_id IS NULL DO NOTHING RETURNING id
+            """).first()?.decode(column: "id", as: Int64.self) else { return nil }
+        try await insertDeliveries([(id, .addressed(channel, at: now))], in: sql)
+        return id
+    }
+
+    /// What was raised to addresses about a record: each delivery's address, channel, state and
+    /// the provider's last answer. The feedback page shows the office whether its answer reached the citizen.
+    public struct AddressedDelivery: Sendable, Equatable {
+        public var address: String
+        public var createdAt: Date
+        public var channel: NotificationChannel
+        public var state: String
+        public var answer: String?
+    }
+
+    public func sentToAddresses(recordType: String, recordID: Int64) async throws -> [AddressedDelivery] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT n.address, n.created_at, d.channel, d.state,
+                       (SELECT a.answer FROM notification_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1) AS answer
+                FROM notifications n JOIN notification_deliveries d ON d.notification_id = n.id
+                WHERE n.person_id IS NULL AND n.record_type = \(bind: recordType) AND n.record_id = \(bind: recordID) ORDER BY n.id, d.id
+                """).all().map { r in
+                guard let channel = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { throw CorruptRow(column: "channel") }
+                return AddressedDelivery(address: try r.decode(column: "address", as: String.self), createdAt: try r.instant("created_at"), channel: channel,
+                                         state: try r.decode(column: "state", as: String.self), answer: try r.optional("answer", as: String.self))
+            }
+        }
     }
 
     static func insert(_ draft: NotificationDraft, for people: [Int64], routed: NotificationRouting?, at now: Date, in sql: any SQLDatabase) async throws -> [Int64] {
@@ -164,19 +208,26 @@ public struct NotificationStore: Sendable {
                 .set("state", to: DeliveryState.sending.rawValue).set("claimed_until", to: until)
                 .where("id", .in, SQLBind.group(ids)).run()
             let rows = try await sql.raw("""
-                SELECT d.id, d.notification_id, d.channel, d.attempts, n.person_id, n.kind, n.params, n.link, n.created_at
+                SELECT d.id, d.notification_id, d.channel, d.attempts, n.person_id, n.address, n.kind, n.params, n.link, n.created_at
                 FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
                 WHERE d.id IN (\(binds: ids)) ORDER BY d.not_before, d.id
                 """).all()
             let claimed: [ClaimedDelivery] = try rows.map { r in
                 guard let channel = NotificationChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { throw CorruptRow(column: "channel") }
                 return ClaimedDelivery(id: try r.decode(column: "id", as: Int64.self), notificationID: try r.decode(column: "notification_id", as: Int64.self),
-                                       channel: channel, personID: try r.decode(column: "person_id", as: Int64.self),
+                                       channel: channel, personID: try r.optional("person_id", as: Int64.self),
                                        kind: try Self.kind(r), params: try Self.params(r), link: try r.decode(column: "link", as: String.self),
-                                       createdAt: try r.instant("created_at"), attempts: try r.decode(column: "attempts", as: Int.self), targets: [])
+                                       createdAt: try r.instant("created_at"), attempts: try r.decode(column: "attempts", as: Int.self),
+                                       // Raised to an address: that address is the target.
+                                       targets: try r.optional("address", as: String.self).map { [DeliveryTarget(address: $0)] } ?? [])
             }
-            let targets = try await Self.targets(of: claimed.map { ($0.personID, $0.channel) }, in: sql)
-            return claimed.map { var c = $0; c.targets = targets["\(c.personID):\(c.channel.rawValue)"] ?? []; return c }
+            let targets = try await Self.targets(of: claimed.compactMap { c in c.personID.map { ($0, c.channel) } }, in: sql)
+            return claimed.map { c in
+                guard let person = c.personID else { return c }
+                var c = c
+                c.targets = targets["\(person):\(c.channel.rawValue)"] ?? []
+                return c
+            }
         }
     }
 

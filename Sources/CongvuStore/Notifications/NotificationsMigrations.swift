@@ -101,3 +101,50 @@ extension Schema {
         ]
     }
 }
+
+extension Schema {
+    /// A notification for someone with no account (a citizen who gave an e-mail address with their
+    /// feedback, issue 23): the address it goes to instead of a person, on the same outbox, worker
+    /// and retries. Exactly one of the two; such a notification is raised routed, once per key and address.
+    /// SQLite cannot drop a NOT NULL: the table is rebuilt with its rows and ids, the deliveries'
+    /// references checked again at commit.
+    static let notificationsToAddresses = Migration(version: 38, name: "notifications_to_addresses") { kind in
+        let columns = "id, person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested, read_at, routed_at"
+        let rebuilt: [String] = kind == .postgres ? [
+            "ALTER TABLE notifications ALTER COLUMN person_id DROP NOT NULL",
+            "ALTER TABLE notifications ADD COLUMN address TEXT",
+            "ALTER TABLE notifications ADD CONSTRAINT notifications_one_recipient CHECK ((person_id IS NULL) <> (address IS NULL))",
+        ] : [
+            "PRAGMA defer_foreign_keys = ON",
+            "CREATE TABLE notifications_before AS SELECT \(columns) FROM notifications",
+            "DROP TABLE notifications",
+            """
+            CREATE TABLE notifications (
+                id {ID},
+                person_id BIGINT REFERENCES people(id),
+                address TEXT,
+                kind TEXT NOT NULL,
+                dedupe_key TEXT NOT NULL,
+                unit_id BIGINT REFERENCES units(id),
+                record_type TEXT NOT NULL DEFAULT '',
+                record_id BIGINT,
+                params TEXT NOT NULL DEFAULT '{}',
+                link TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                digested BOOLEAN NOT NULL DEFAULT FALSE,
+                read_at TEXT,
+                routed_at TEXT,
+                UNIQUE (dedupe_key, person_id),
+                CONSTRAINT notifications_one_recipient CHECK ((person_id IS NULL) <> (address IS NULL)))
+            """,
+            "INSERT INTO notifications (\(columns)) SELECT \(columns) FROM notifications_before",
+            "DROP TABLE notifications_before",
+            "CREATE INDEX notifications_inbox ON notifications(person_id, id)",
+            "CREATE INDEX notifications_unrouted ON notifications(id) WHERE routed_at IS NULL",
+        ]
+        return rebuilt + [
+            "CREATE UNIQUE INDEX notifications_addressed ON notifications(dedupe_key, address) WHERE person_id IS NULL",
+            "CREATE INDEX notifications_to_address_record ON notifications(record_type, record_id) WHERE person_id IS NULL",
+        ]
+    }
+}
