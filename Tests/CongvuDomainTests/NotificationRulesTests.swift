@@ -16,6 +16,14 @@ import Testing
         #expect(NotificationKind.terminalTamper.rule.urgent)
     }
 
+    @Test func whatGoesToACitizensAddressIsSentAtOnceOnItsChannelAlone() {
+        let now = at("2026-12-07 23:30")
+        let r = NotificationRouting.addressed(.email, at: now)
+        #expect(r.deliveries.map(\.channel) == [.email] && r.deliveries.map(\.notBefore) == [now] && !r.digested, "no inbox, no quiet hours, no digest")
+        #expect(NotificationKind.allCases.filter(\.toCitizens) == [.feedbackAnswer])
+        #expect(NotificationKind.feedbackAnswer.fields == ["unit", "code", "answer"])
+    }
+
     @Test func aNotificationGoesToTheInboxAndToConfirmedChosenChannels() {
         let now = at("2026-12-07 09:00")
         let r = NotificationRouting.route(.taskAssigned, preferences: .init(), verified: [.telegram, .email], at: now)
