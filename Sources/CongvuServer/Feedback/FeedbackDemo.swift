@@ -78,11 +78,15 @@ enum FeedbackDemo {
                 if text.contains("%d") { text = String(format: text, Int.random(in: 1...9, using: &rng)) }
                 let channel = channels.randomElement(using: &rng)!
                 let name = names.randomElement(using: &rng)!
+                let phone = name.isEmpty ? "" : "09\(Int.random(in: 10_000_000...99_999_999, using: &rng))"
+                // Who wrote by e-mail is answered there, some of them privately.
+                let mailed = channel == .email && !name.isEmpty
                 let draft = FeedbackDraft(category: category, channel: channel, description: text, citizenName: name,
-                                          contact: name.isEmpty ? "" : "09\(Int.random(in: 10_000_000...99_999_999, using: &rng))",
+                                          contact: mailed ? SearchKey.fold(name).replacingOccurrences(of: " ", with: ".") + "@gmail.com" : phone,
                                           address: category == "public_service" ? "Xã \(committee.name.replacingOccurrences(of: "UBND xã ", with: ""))" : "",
                                           latitude: channel == .open311 ? 20.2 + Double(Int.random(in: 0..<100, using: &rng)) / 1000 : nil,
-                                          longitude: channel == .open311 ? 105.9 + Double(Int.random(in: 0..<100, using: &rng)) / 1000 : nil)
+                                          longitude: channel == .open311 ? 105.9 + Double(Int.random(in: 0..<100, using: &rng)) / 1000 : nil,
+                                          answerPrivately: mailed && phone.last.map { "13579".contains($0) } == true)
                 let unit = category == "dossier" ? centre : committee
                 let item = try await feedback.file(draft, unit: unit, client: channel == .open311 ? "cong-dvc-tinh" : "", by: actor, at: at)
                 filed.append(item)
