@@ -2,13 +2,25 @@ import Foundation
 import Synchronization
 
 /// Values kept for a while by key, for reads that a burst of requests repeats: working calendars
-/// (a minute) and public tracking answers (a few seconds). Whoever changes what a value was built
-/// from forgets it; a change made by another server shows when the value expires. At capacity the
-/// expired entries go first, then everything.
+/// (a minute) and public answers (kept under a stamp of what they were built from, or a few
+/// seconds). Whoever changes what a value was built from forgets it; a change made by another
+/// server shows when the value expires, unless the key carries a stamp read from the database. At
+/// capacity the expired entries go first, then everything.
+///
+/// Requests that miss the same key at once wait for the first one's build instead of each building
+/// it: a burst after a change costs one build, not one per request.
 public final class ExpiringCache<Value: Sendable>: Sendable {
     public let lifetime: TimeInterval
     public let capacity: Int
-    private let entries = Mutex<[String: (expires: Date, value: Value)]>([:])
+
+    private struct State {
+        var entries: [String: (expires: Date, value: Value)] = [:]
+        /// Keys being built, with the requests waiting for them (resumed with the value, or nil
+        /// to look again).
+        var building: [String: [CheckedContinuation<Value?, any Error>]] = [:]
+    }
+    private let state = Mutex(State())
+    private enum Step { case kept(Value), wait, build }
 
     /// A lifetime of 0 keeps nothing: every read builds the value.
     public init(lifetime: TimeInterval, capacity: Int) {
@@ -16,20 +28,54 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         self.capacity = capacity
     }
 
+    /// The value kept under `key`, or the one being built for it, or `build`'s. A build that throws
+    /// throws to every request that waited for it (they asked the same thing), and keeps nothing.
     public func value(_ key: String, now: Date = Date(), build: () async throws -> Value) async throws -> Value {
         guard lifetime > 0 else { return try await build() }
-        if let hit = entries.withLock({ $0[key] }), hit.expires > now { return hit.value }
-        let value = try await build()
-        entries.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.expires > now }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        while true {
+            let step: Step = state.withLock { s in
+                if let hit = s.entries[key], hit.expires > now { return .kept(hit.value) }
+                if s.building[key] != nil { return .wait }
+                s.building[key] = []
+                return .build
             }
-            entries[key] = (now.addingTimeInterval(lifetime), value)
+            switch step {
+            case .kept(let value):
+                return value
+            case .build:
+                return try await buildAndShare(key, now: now, build)
+            case .wait:
+                // Registered under the lock, or told that the build ended meanwhile (then look again).
+                let waited: Value? = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Value?, any Error>) in
+                    let registered = state.withLock { s -> Bool in
+                        guard s.building[key] != nil else { return false }
+                        s.building[key]!.append(c)
+                        return true
+                    }
+                    if !registered { c.resume(returning: nil) }
+                }
+                if let waited { return waited }
+            }
         }
-        return value
     }
 
-    public func forget(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
-    public func clear() { entries.withLock { $0.removeAll() } }
+    private func buildAndShare(_ key: String, now: Date, _ build: () async throws -> Value) async throws -> Value {
+        let result: Result<Value, any Error>
+        do { result = .success(try await build()) } catch { result = .failure(error) }
+        let waiting = state.withLock { s -> [CheckedContinuation<Value?, any Error>] in
+            if case .success(let value) = result {
+                if s.entries.count >= capacity {
+                    s.entries = s.entries.filter { $0.value.expires > now }
+                    if s.entries.count >= capacity { s.entries.removeAll(keepingCapacity: true) }
+                }
+                s.entries[key] = (now.addingTimeInterval(lifetime), value)
+            }
+            return s.building.removeValue(forKey: key) ?? []
+        }
+        for c in waiting { c.resume(with: result.map { Optional($0) }) }
+        return try result.get()
+    }
+
+    public func forget(_ key: String) { _ = state.withLock { $0.entries.removeValue(forKey: key) } }
+    public func clear() { state.withLock { $0.entries.removeAll() } }
 }

@@ -1,0 +1,72 @@
+import CongvuStore
+import Foundation
+import Testing
+
+/// The cache of public answers: kept for its lifetime, built once for a burst of requests that miss
+/// the same key together, and never keeping a failed build.
+@Suite struct ExpiringCacheTests {
+    actor Builds {
+        var count = 0
+        func next() -> Int { count += 1; return count }
+    }
+
+    struct Refused: Error, Equatable {}
+
+    @Test func aBurstOfMissesOnOneKeyBuildsItOnce() async throws {
+        let cache = ExpiringCache<Int>(lifetime: 60, capacity: 10)
+        let builds = Builds()
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    try await cache.value("k") {
+                        let n = await builds.next()
+                        try await Task.sleep(for: .milliseconds(100))
+                        return n * 10
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(values.count == 24 && Set(values) == [10], "every request has the one build's value")
+        #expect(await builds.count == 1)
+        // Another key is built on its own; the kept one is not built again.
+        #expect(try await cache.value("other") { await builds.next() } == 2)
+        #expect(try await cache.value("k") { await builds.next() } == 10)
+    }
+
+    @Test func aFailedBuildFailsThoseWhoWaitedAndKeepsNothing() async throws {
+        let cache = ExpiringCache<Int>(lifetime: 60, capacity: 10)
+        let builds = Builds()
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do {
+                        _ = try await cache.value("k") {
+                            _ = await builds.next()
+                            try await Task.sleep(for: .milliseconds(100))
+                            throw Refused()
+                        }
+                        return false
+                    } catch { return error is Refused }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        let built = await builds.count
+        #expect(outcomes == Array(repeating: true, count: 8) && built == 1)
+        #expect(try await cache.value("k") { 7 } == 7, "the next request builds afresh")
+    }
+
+    @Test func valuesExpireAndALifetimeOfZeroKeepsNothing() async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let cache = ExpiringCache<Int>(lifetime: 60, capacity: 10)
+        #expect(try await cache.value("k", now: now) { 1 } == 1)
+        #expect(try await cache.value("k", now: now.addingTimeInterval(59)) { 2 } == 1)
+        #expect(try await cache.value("k", now: now.addingTimeInterval(61)) { 3 } == 3)
+        cache.forget("k")
+        #expect(try await cache.value("k", now: now.addingTimeInterval(62)) { 4 } == 4)
+        let none = ExpiringCache<Int>(lifetime: 0, capacity: 10)
+        #expect(try await none.value("k") { 1 } == 1)
+        #expect(try await none.value("k") { 2 } == 2)
+    }
+}
