@@ -104,6 +104,27 @@ import Testing
         }
     }
 
+    /// The stamp public lists are kept under: the same while nothing changes, moved by every write
+    /// to the register or its categories, whoever makes it (here plain SQL).
+    @Test(arguments: TestDatabases.kinds)
+    func theRegistersStampMovesWithEveryWrite(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let store = FeedbackStore(database: db)
+            var stamps = [try await store.stamp()]
+            #expect(try await store.stamp() == stamps[0])
+            let item = try await store.file(Self.draft("Cán bộ một cửa trả hồ sơ chậm."), Self.filing(tree.committeeA, code: "PA23456789"), office: nil, by: Tree.actor)
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE feedback SET answer = 'Đã trả lời.' WHERE id = \(item.id)")
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE feedback_categories SET name_vi = 'Thái độ cán bộ' WHERE code = 'attitude'")
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE units SET updated_at = '2099-01-01T00:00:00.000Z' WHERE id = \(tree.committeeA.id)")
+            stamps.append(try await store.stamp())
+            #expect(Set(stamps).count == 5, "\(stamps)")
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func duplicatesMergeSpamStaysAndOnlyWhatIsPublicIsPublished(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

@@ -198,7 +198,7 @@ import Testing
             let delivery = try await db.read { try await $0.raw("SELECT id FROM notification_deliveries").first()!.decode(column: "id", as: Int64.self) }
             try await store.record(delivery, .failed(answer: "HTTP 502", permanent: false), at: at)
 
-            #expect(try await Migrator().migrate(db) == [38])
+            #expect(try await Migrator(Schema.all.filter { $0.version <= 38 }).migrate(db) == [38])
             #expect(try await store.inbox(personID: lan.id).map(\.id) == ids.reversed())
             #expect(try await store.deliveries(notificationID: ids[0]) == [.init(channel: .telegram, state: "queued", attempts: ["failed"])])
             // The one raised before the step and not yet routed is routed after it.

@@ -20,8 +20,8 @@ public struct FeedbackServices: FeatureServices {
     public let surveys: SurveyStore
     /// Open survey responses per address and minute (besides their proof of work).
     let surveyLimiter: RateLimiter
-    /// Open311's lists as last answered, by query, for `tracking_cache_seconds`.
-    let publicLists: ExpiringCache<ByteBuffer>
+    /// Open311's lists as answered, by query and the register's stamp (never stale); a minute at most.
+    let publicLists = ExpiringCache<ByteBuffer>(lifetime: 60, capacity: 1_000)
     /// Answers that need work become tasks through the task mechanism.
     let taskServices: TaskServices
 
@@ -33,7 +33,6 @@ public struct FeedbackServices: FeatureServices {
         limiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
         readLimiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
         surveys = SurveyStore(database: shared.database)
-        publicLists = ExpiringCache(lifetime: TimeInterval(shared.config.trackingCacheSeconds), capacity: 1_000)
         surveyLimiter = RateLimiter(perMinute: shared.config.feedbackPerMinute)
     }
 
@@ -75,9 +74,7 @@ public struct FeedbackServices: FeatureServices {
                                           boxOpeningID: boxOpeningID, client: client, mediaURL: mediaURL, photos: photos)
         let office = NotificationDraft(key: NotificationKey(.feedbackFiled, recordType: "feedback", recordID: 0, occasion: ""), unitID: unit.id,
                                        params: ["subject": "\(unit.name): \(String(d.description.prefix(80)))"])
-        let item = try await store.file(d, filing, office: office, by: actor)
-        publicLists.clear()
-        return item
+        return try await store.file(d, filing, office: office, by: actor)
     }
 
     /// The answer's deadline for an item given to `unitID` today (forwarded or reopened).

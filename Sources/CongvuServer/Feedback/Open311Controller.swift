@@ -17,7 +17,7 @@ struct Open311Controller {
         let group = router.group("open311/v2")
         for format in Format.allCases {
             group.get("services.\(format.rawValue)") { request, context in try await self.respond(format) { try await self.services(request) } }
-            group.get("requests.\(format.rawValue)") { request, context in try await self.cached(request, format) { try await self.requests(request, context) } }
+            group.get("requests.\(format.rawValue)") { request, context in try await self.cached(request, format, context) { try await self.requests(request) } }
             group.post("requests.\(format.rawValue)") { request, context in try await self.respond(format) { try await self.post(request, context) } }
         }
         group.get("services/:file") { request, context in try await self.suffixed(context) { try await self.service($0) } }
@@ -42,12 +42,16 @@ struct Open311Controller {
         case list(String, [Element])
     }
 
-    /// A list answered from what was built for the same query in the last few seconds
-    /// (`tracking_cache_seconds`, as the dossiers' tracking): a flood of the same poll reaches the
-    /// database once per lifetime. Public data only; errors are not kept.
-    func cached(_ request: Request, _ format: Format, _ body: @escaping () async throws -> (String, [Element])) async throws -> Response {
-        let key = "\(format.rawValue) \(request.uri.query ?? "")"
+    /// A list answered from what was built for the same query under the register's stamp (read in
+    /// one row; every write anywhere moves it), so a kept list is never stale on this node or
+    /// another; the minute it is kept bounds how far the default 90 days may lag. Requests that
+    /// miss together wait for one build. Public data only; errors are not kept. Limited per address
+    /// before anything is read.
+    func cached(_ request: Request, _ format: Format, _ context: AppRequestContext,
+                _ body: @escaping () async throws -> (String, [Element])) async throws -> Response {
+        guard feedback.readLimiter.allow(context.clientAddress) else { return try render(format, error: Open311.Failure(429, "too many requests")) }
         do {
+            let key = "\(format.rawValue) \(request.uri.query ?? "") \(try await store.stamp())"
             let bytes = try await feedback.publicLists.value(key) {
                 let (root, elements) = try await body()
                 return Self.body(format, root: root, elements)
@@ -113,8 +117,7 @@ struct Open311Controller {
         return ("service_requests", try await elements([item]))
     }
 
-    func requests(_ request: Request, _ context: AppRequestContext) async throws -> (String, [Element]) {
-        guard feedback.readLimiter.allow(context.clientAddress) else { throw Open311.Failure(429, "too many requests") }
+    func requests(_ request: Request) async throws -> (String, [Element]) {
         let q = request.uri.queryParameters
         func text(_ k: String) -> String { q[Substring(k)].map(String.init)?.tidied ?? "" }
         if !text("service_request_id").isEmpty {

@@ -132,3 +132,33 @@ extension Schema {
         }
     }
 }
+
+extension Schema {
+    /// A count of the changes to the register and its categories, moved by the database itself on
+    /// every write, whoever makes it: the stamp public lists are kept under (Open311's `GET
+    /// requests`), read in one row, so a kept list is never stale on this node or another.
+    static let feedbackChanges = Migration(version: 39, name: "feedback_changes") { kind in
+        let table = [
+            "CREATE TABLE feedback_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
+            "INSERT INTO feedback_changes (id, n) VALUES (1, 0)",
+        ]
+        switch kind {
+        case .sqlite:
+            return table + ["feedback", "feedback_categories"].flatMap { t in
+                ["INSERT", "UPDATE"].map { op in
+                    "CREATE TRIGGER \(t)_changed_\(op.lowercased()) AFTER \(op) ON \(t) BEGIN UPDATE feedback_changes SET n = n + 1 WHERE id = 1; END"
+                }
+            }
+        case .postgres:
+            // Once per statement: a batch written in one statement is one change.
+            return table + [
+                """
+                CREATE FUNCTION feedback_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN UPDATE feedback_changes SET n = n + 1 WHERE id = 1; RETURN NULL; END $$
+                """,
+                "CREATE TRIGGER feedback_changed AFTER INSERT OR UPDATE ON feedback FOR EACH STATEMENT EXECUTE FUNCTION feedback_changed()",
+                "CREATE TRIGGER feedback_categories_changed AFTER INSERT OR UPDATE ON feedback_categories FOR EACH STATEMENT EXECUTE FUNCTION feedback_changed()",
+            ]
+        }
+    }
+}

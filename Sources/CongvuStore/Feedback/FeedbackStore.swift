@@ -561,6 +561,18 @@ public struct FeedbackStore: Sendable {
 
     // MARK: Open311
 
+    /// What the public lists are built from, in one row: the register's and categories' change
+    /// count, which the database moves on every write (step 39), and the units' last change (an
+    /// owner's name). A list kept under this stamp is still true, on this server or another.
+    public func stamp() async throws -> String {
+        try await database.read { sql in
+            guard let r = try await sql.raw("SELECT n, (SELECT MAX(updated_at) FROM units) AS u FROM feedback_changes WHERE id = 1").first() else {
+                throw CorruptRow(column: "feedback_changes")
+            }
+            return "\(try r.decode(column: "n", as: Int64.self)) \(try r.optional("u", as: String.self) ?? "")"
+        }
+    }
+
     /// Items for Open311's `GET requests` and the public page: not spam, not answered privately,
     /// received in [from, to) (instants), optionally of the units, services and status; newest
     /// first. Only what is published is read (a list of 1,000 is read and written in a few
