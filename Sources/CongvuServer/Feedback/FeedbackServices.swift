@@ -20,8 +20,9 @@ public struct FeedbackServices: FeatureServices {
     public let surveys: SurveyStore
     /// Open survey responses per address and minute (besides their proof of work).
     let surveyLimiter: RateLimiter
-    /// Open311's lists as answered, by query and the register's stamp (never stale); a minute at most.
-    let publicLists = ExpiringCache<ByteBuffer>(lifetime: 60, capacity: 1_000)
+    /// Open311's lists as answered, by query and the register's stamp (never stale); a minute at
+    /// most. A list of 1,000 is about 400 KB: a hundred of them at most.
+    let publicLists = ExpiringCache<ByteBuffer>(lifetime: 60, capacity: 100)
     /// Answers that need work become tasks through the task mechanism.
     let taskServices: TaskServices
 
