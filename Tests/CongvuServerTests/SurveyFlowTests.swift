@@ -96,6 +96,33 @@ import Testing
         }
     }
 
+    /// The leader's home counts the quarter's SIPAS responses of the units they look after, with
+    /// the share satisfied and its interval.
+    @Test func theLeadersHomeCardCountsTheQuartersResponses() async throws {
+        try await Harness.run { h in
+            let leader = try await h.signIn("chutich.giahung")
+            func card() async throws -> (Int, String) {
+                let home = try await leader.get("/").text
+                let title = try #require(home.range(of: "Phiếu khảo sát quý này</span>"))
+                let rest = String(home[title.upperBound...].prefix(400))
+                let value = try #require(rest.firstMatch(of: /tile-value">(\d+)</)).1
+                let note = try #require(rest.firstMatch(of: /muted small">([^<]*)</)).1
+                return (Int(value)!, String(note))
+            }
+            let (before, _) = try await card()
+            let centre = try await h.unit(code: "14551-TTHCC")
+            let sipas = try #require(try await h.services.feedback.surveys.current("sipas"))
+            for v in ["5", "4", "2"] {
+                try await h.services.feedback.surveys.respond(sipas, unitID: centre.id, channel: .open, answers: ["access_place": v, "official_attitude": v])
+            }
+            let (after, note) = try await card()
+            #expect(after == before + 3)
+            #expect(note.hasPrefix("Hài lòng chung ") && note.contains("(95%: "), "\(note)")
+            // Someone who handles no feedback has no such card.
+            #expect(!(try await h.signIn("congchuc.giahung").get("/").text.contains("Phiếu khảo sát quý này")))
+        }
+    }
+
     @Test func resultsShowIntervalsAndAnOfficialOnlyFromTheMinimum() async throws {
         try await Harness.run(configure: { $0.surveyOfficialMinimum = 3 }) { h in
             let centre = try await h.unit(code: "14551-TTHCC")

@@ -81,6 +81,19 @@ struct HomeController {
             let late = try await store.list(FeedbackFilter(unitIDs: ids, overdueOn: services.today, limit: 1)).total
             cards.append(.init(title: t.text("card_feedback", context.locale), value: late, href: late > 0 ? "/feedback?overdue=1" : "/feedback",
                                note: t.text("card_feedback_note", context.locale, [String(waiting)])))
+            // Citizens' satisfaction this quarter by the SIPAS survey, with its interval.
+            let today = services.today, quarter = Day(year: today.year, month: ((today.month - 1) / 3) * 3 + 1, day: 1)!
+            let surveys = services.feedback.surveys
+            if let sipas = try await surveys.current(Questionnaire.sipas.code) {
+                let answers = try await surveys.responses(unitIDs: ids, from: quarter, to: today, code: sipas.questionnaire.code).map(\.answers)
+                let overall = SurveyResults(answers, questionnaire: sipas.questionnaire).overall
+                cards.append(.init(title: t.text("card_surveys", context.locale), value: answers.count, href: "/surveys",
+                                   note: overall.map { o in
+                                       t.text("card_surveys_note", context.locale, [SurveyResultsController.percent(o.satisfied),
+                                                                                     SurveyResultsController.percent(o.satisfiedInterval.lowerBound),
+                                                                                     SurveyResultsController.percent(o.satisfiedInterval.upperBound)])
+                                   } ?? t.text("card_surveys_none", context.locale)))
+            }
         }
         if p.holds(.inspect) || p.holds(.viewInspections) {
             // Inspectors: their body's year ("7/13 units"); leaders: what the minutes asked of their units.
