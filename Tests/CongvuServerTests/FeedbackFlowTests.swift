@@ -196,8 +196,16 @@ import Testing
             #expect(try await desk.post("/feedback?unit=\(committee.id)", ["channel": "box", "box_opening": String(opening.id), "category": "regulation",
                                                                           "description": "Đề nghị niêm yết rõ lệ phí chứng thực."]).status == .seeOther)
             let box = try await desk.get("/feedback/box?unit=\(committee.id)")
-            #expect(box.text.contains("Chủ tịch MTTQ xã") && box.text.contains("Chưa nhập đủ"))
+            #expect(box.text.contains("Chủ tịch MTTQ xã") && box.text.contains("Chưa nhập đủ") && box.text.contains("id=\"box-xlsx\""))
+            // The openings as a workbook, the newest first: two letters found, one entered so far.
+            let book = try await desk.get("/feedback/box.xlsx?unit=\(committee.id)")
+            #expect(book.status == .ok)
+            let rows = try WorkbookReader(Data(book.body.readableBytesView)).sheets[0].rows
+            let first = try #require(rows.first { $0.contains("Chủ tịch MTTQ xã") })
+            #expect(first.contains(h.services.today.description) && first.contains("Chánh Văn phòng") && first.suffix(2) == ["2", "1"], "\(first)")
             #expect(try await h.signIn("congchuc.giahung").get("/feedback/box").status == .forbidden)
+            #expect(try await h.signIn("congchuc.giahung").get("/feedback/box.xlsx").status == .forbidden)
+            #expect(try await h.signIn("vanphong.giavan").get("/feedback/box.xlsx?unit=\(committee.id)").status == .forbidden)
         }
     }
 

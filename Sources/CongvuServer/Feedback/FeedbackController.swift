@@ -17,6 +17,7 @@ struct FeedbackController {
         group.post(use: enter)
         group.get("register.xlsx", use: workbook)
         group.get("box", use: box)
+        group.get("box.xlsx", use: boxWorkbook)
         group.post("box", use: openBox)
         group.get(":id", use: item)
         group.post(":id/:action", use: move)
@@ -358,6 +359,21 @@ struct FeedbackController {
     func box(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, units) = try await pick(request, context)
         return try await renderBox(unit, units, context)
+    }
+
+    /// The box's openings as a workbook: the record the witnesses signed, with the letters entered.
+    func boxWorkbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (unit, _) = try await pick(request, context)
+        let locale = context.locale
+        var sheet = XLSXSheet(name: catalogs.text("feedback_box_title", locale))
+        sheet.title = "\(catalogs.text("feedback_box_title", locale)) · \(unit.name)"
+        sheet.header = ["feedback_opened_on", "feedback_opened_by", "feedback_witnesses", "feedback_letters", "feedback_entered"].map { catalogs.text($0, locale) }
+        sheet.rows = try await store.openings(unitID: unit.id).map { o in
+            [.text(o.openedOn.description), .text(o.openedBy), .text(o.witnesses), .number(Double(o.letters)), .number(Double(o.entered))]
+        }
+        sheet.widths = [12, 32, 48, 10, 10]
+        sheet.landscape = false
+        return try XLSXSheet.response([sheet], filename: "hom-thu-\(unit.code)-\(feedback.today).xlsx")
     }
 
     func renderBox(_ unit: OrgUnit, _ units: [OrgUnit], _ context: AppRequestContext, form: FormView = FormView(), status: HTTPResponse.Status = .ok) async throws -> Response {
