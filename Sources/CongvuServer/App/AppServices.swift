@@ -88,6 +88,8 @@ public struct AppServices: Sendable {
     public static func open(config: AppConfig, database: Database, logger: Logger) async throws -> AppServices {
         do {
             try await Migrator().migrate(database)
+            // Data the schema's steps cannot write in SQL: the register's folded search text.
+            try await FeedbackStore(database: database).fillSearchKeys()
             let secrets = try SecretBox.load(dataDirectory: config.dataDirectory, environmentKey: config.secretKey)
             let catalogs = try Catalogs.load(from: Resources.path("i18n"))
             let shared = SharedServices(

@@ -42,6 +42,6 @@ public enum Schema {
         inspections, dutyReports, reinspections,                 // 29–31
         dutySwapRequests, schedules, meetingsAndNotices,         // 32–34
         receptionDays, feedback, surveys,                        // 35–37
-        notificationsToAddresses, feedbackChanges,               // 38–39
+        notificationsToAddresses, feedbackChanges, feedbackSearch, // 38–40
     ]
 }

@@ -162,3 +162,15 @@ extension Schema {
         }
     }
 }
+
+extension Schema {
+    /// The register's search reads a folded text kept in the row (no accents, lower case), so it
+    /// searches every item, not the newest few thousand; rows written before are filled by the
+    /// server as it starts (`FeedbackStore.fillSearchKeys`), found by their own index.
+    static let feedbackSearch = Migration(version: 40, name: "feedback_search") { _ in
+        [
+            "ALTER TABLE feedback ADD COLUMN search_key TEXT",
+            "CREATE INDEX feedback_unsearchable ON feedback(id) WHERE search_key IS NULL",
+        ]
+    }
+}

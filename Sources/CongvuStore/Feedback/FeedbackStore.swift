@@ -200,25 +200,45 @@ public struct FeedbackStore: Sendable {
             }
             if let d = filter.from { q.appendLiteral(" AND f.received_day >= "); q.appendInterpolation(bind: d.description) }
             if let d = filter.to { q.appendLiteral(" AND f.received_day <= "); q.appendInterpolation(bind: d.description) }
-            let total = try await sql.raw("SELECT COUNT(*) AS n " + q).first()?.decode(column: "n", as: Int.self) ?? 0
-            let words = SearchKey.fold(filter.search).split(separator: " ").map(String.init)
-            var items: [FeedbackItem]
-            if words.isEmpty {
-                items = try await sql.raw("SELECT \(unsafeRaw: Self.columns) " + q + " ORDER BY f.received_at DESC, f.id DESC LIMIT \(bind: filter.limit) OFFSET \(bind: filter.offset)")
-                    .all().map(Self.decode)
-            } else {
-                // Accent-insensitive search runs over the filtered rows in the code: the register of a
-                // unit is thousands of items a year, not millions.
-                items = try await sql.raw("SELECT \(unsafeRaw: Self.columns) " + q + " ORDER BY f.received_at DESC, f.id DESC LIMIT 5000").all().map(Self.decode)
-                    .filter { i in
-                        let text = SearchKey.fold([i.code, i.draft.description, i.draft.citizenName, i.draft.address, i.draft.dossierCode].joined(separator: " "))
-                        return words.allSatisfy { text.contains($0) }
-                    }
-                let count = items.count
-                items = Array(items.dropFirst(filter.offset).prefix(filter.limit))
-                return Page(items: items, total: count, offset: filter.offset, limit: filter.limit)
+            // Accent-insensitive: every word in the item's folded text (its code, description, the
+            // citizen's name, the place and the dossier's code).
+            for word in SearchKey.fold(filter.search).split(separator: " ") {
+                q.appendLiteral(" AND f.search_key LIKE ")
+                q.appendInterpolation(bind: "%" + word.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%")
             }
+            let total = try await sql.raw("SELECT COUNT(*) AS n " + q).first()?.decode(column: "n", as: Int.self) ?? 0
+            let items = try await sql.raw("SELECT \(unsafeRaw: Self.columns) " + q + " ORDER BY f.received_at DESC, f.id DESC LIMIT \(bind: filter.limit) OFFSET \(bind: filter.offset)")
+                .all().map(Self.decode)
             return Page(items: items, total: total, offset: filter.offset, limit: filter.limit)
+        }
+    }
+
+    /// The folded text the register's search reads (`SearchKey`: no accents, lower case).
+    static func searchKey(code: String, _ d: FeedbackDraft) -> String {
+        SearchKey.fold([code, d.description, d.citizenName, d.address, d.dossierCode].joined(separator: " "))
+    }
+
+    /// Folds the search text of items written before step 40 (or by plain SQL), a batch at a time;
+    /// the server does it as it starts. Returns how many it filled.
+    @discardableResult
+    public func fillSearchKeys(batch: Int = 2_000) async throws -> Int {
+        var filled = 0
+        while true {
+            let n = try await database.write { sql in
+                let rows = try await sql.raw("""
+                    SELECT id, code, description, citizen_name, address, dossier_code FROM feedback WHERE search_key IS NULL ORDER BY id LIMIT \(literal: batch)
+                    """).all()
+                for r in rows {
+                    let d = FeedbackDraft(category: "", channel: .web, description: try r.decode(column: "description", as: String.self),
+                                          citizenName: try r.decode(column: "citizen_name", as: String.self), address: try r.decode(column: "address", as: String.self),
+                                          dossierCode: try r.decode(column: "dossier_code", as: String.self))
+                    try await sql.update("feedback").set("search_key", to: Self.searchKey(code: try r.decode(column: "code", as: String.self), d))
+                        .where("id", .equal, try r.decode(column: "id", as: Int64.self)).run()
+                }
+                return rows.count
+            }
+            filled += n
+            if n < batch { return filled }
         }
     }
 
@@ -294,13 +314,14 @@ public struct FeedbackStore: Sendable {
             let row = try await sql.insert(into: "feedback")
                 .columns("code", "unit_id", "owner_unit_id", "category", "channel", "description", "citizen_name", "contact", "address", "lat", "lng",
                          "answer_private", "dossier_code", "person_id", "box_opening_id", "client", "media_url", "status", "received_at", "received_day", "due_day",
-                         "forward_by", "next_escalation", "updated_at")
+                         "forward_by", "next_escalation", "updated_at", "search_key")
                 .values(SQLBind(f.code), SQLBind(f.unitID), SQLBind(f.unitID), SQLBind(draft.category), SQLBind(draft.channel.rawValue),
                         SQLBind(draft.description), SQLBind(draft.citizenName), SQLBind(draft.contact), SQLBind(draft.address),
                         SQLBind(draft.latitude.map { String($0) }), SQLBind(draft.longitude.map { String($0) }), SQLBind(draft.answerPrivately ? 1 : 0),
                         SQLBind(draft.dossierCode), SQLBind(f.personID), SQLBind(f.boxOpeningID), SQLBind(f.client), SQLBind(f.mediaURL),
                         SQLBind(FeedbackStatus.received.rawValue), SQLBind(at), SQLBind(day.description), SQLBind(f.due.description),
-                        SQLBind(f.forwardBy.description), SQLBind(f.due.description), SQLBind(at))
+                        SQLBind(f.forwardBy.description), SQLBind(f.due.description), SQLBind(at),
+                        SQLBind(Self.searchKey(code: f.code, draft)))
                 .returning("id").first()
             let id = try row!.decode(column: "id", as: Int64.self)
             for (i, sha) in f.photos.enumerated() {
