@@ -63,10 +63,11 @@ public struct FeedbackServices: FeatureServices {
 
     /// Files a draft with `unit`: checked against the categories, its deadlines from the unit's
     /// calendar, the office told.
+    /// `categories`: as the caller already read them, if it did.
     func file(_ draft: FeedbackDraft, unit: OrgUnit, personID: Int64? = nil, boxOpeningID: Int64? = nil, client: String = "", mediaURL: String = "",
-              photos: [String] = [],
+              photos: [String] = [], categories: [FeedbackCategory]? = nil,
               by actor: Actor, at now: Date = Date()) async throws -> FeedbackItem {
-        let categories = try await store.categories()
+        let categories = if let categories { categories } else { try await store.categories() }
         let d = try draft.validated(categories: categories)
         let days = categories.first { $0.code == d.category }!.answerDays
         let calendar = try await calendar(unit.id), day = Day(now, in: CivilTime.vietnam)

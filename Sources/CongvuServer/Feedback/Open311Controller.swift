@@ -172,10 +172,11 @@ struct Open311Controller {
             throw Open311.Failure(403, "a valid api_key is required")
         }
         guard feedback.limiter.allow(context.clientAddress) else { throw Open311.Failure(429, "too many requests") }
-        let posted = try Open311.posted(fields, categories: try await store.categories())
+        let categories = try await store.categories()
+        let posted = try Open311.posted(fields, categories: categories)
         guard let unit = try await feedback.units.byCode(posted.jurisdiction), unit.isActive(on: feedback.today),
               FeedbackServices.receivingKinds.contains(unit.kind) else { throw Open311.Failure(404, "jurisdiction_id not found") }
-        let item = try await feedback.file(posted.draft, unit: unit, client: client.username, mediaURL: posted.mediaURL,
+        let item = try await feedback.file(posted.draft, unit: unit, client: client.username, mediaURL: posted.mediaURL, categories: categories,
                                            by: Actor(id: client.userID, name: client.username))
         return ("service_requests", [Element(name: "request", fields: [("service_request_id", .text(item.code)), ("service_notice", .text("")),
                                                                       ("account_id", .null)])])

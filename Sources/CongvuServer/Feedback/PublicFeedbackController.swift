@@ -65,8 +65,9 @@ struct PublicFeedbackController {
                                       contact: form["contact"], address: form["address"], answerPrivately: form.bool("private"),
                                       dossierCode: form["dossier_code"])
             // Checked before the photos are written, so that a refused form leaves no file behind.
-            _ = try draft.validated(categories: try await store.categories())
-            let item = try await feedback.file(draft, unit: unit, photos: try feedback.photos(form), by: Actor(id: nil, name: "citizen"))
+            let categories = try await store.categories()
+            _ = try draft.validated(categories: categories)
+            let item = try await feedback.file(draft, unit: unit, photos: try feedback.photos(form), categories: categories, by: Actor(id: nil, name: "citizen"))
             return HTMLPage.redirect("/phan-anh/ma/\(item.code)?moi=1")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

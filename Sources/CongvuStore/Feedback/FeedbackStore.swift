@@ -307,9 +307,14 @@ public struct FeedbackStore: Sendable {
     }
 
     /// Files an item (the draft already validated) and tells the unit's office, in one transaction.
+    /// Who the office is, and the item as stored, are read outside it: the single writer of SQLite
+    /// is held for the writes alone (the public form's rate depends on it).
     public func file(_ draft: FeedbackDraft, _ f: Filing, office: NotificationDraft?, by actor: Actor) async throws -> FeedbackItem {
         let kind = database.kind
-        return try await database.write { sql in
+        let people = office == nil ? [] : try await database.read { sql in
+            try await NotificationStore.nearest([.unitAdmin], over: [try await Self.path(f.unitID, sql)], in: sql)
+        }
+        let id = try await database.write { sql in
             let at = Instant.format(f.at), day = Day(f.at, in: CivilTime.vietnam)
             let row = try await sql.insert(into: "feedback")
                 .columns("code", "unit_id", "owner_unit_id", "category", "channel", "description", "citizen_name", "contact", "address", "lat", "lng",
@@ -335,11 +340,12 @@ public struct FeedbackStore: Sendable {
             if var office {
                 office.key = NotificationKey(office.key.kind, recordType: "feedback", recordID: id, occasion: "filed")
                 office.link = "/feedback/\(id)"
-                let people = try await NotificationStore.nearest([.unitAdmin], over: [try await Self.path(f.unitID, sql)], in: sql)
                 _ = try await NotificationStore.raise(office, toPeople: people, at: f.at, in: sql)
             }
-            return try await Self.get(id, in: sql)!
+            return id
         }
+        guard let item = try await get(id) else { throw StoreError.notFound("feedback") }
+        return item
     }
 
     static func path(_ unitID: Int64, _ sql: any SQLDatabase) async throws -> String {
