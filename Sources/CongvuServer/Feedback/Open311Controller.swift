@@ -114,7 +114,7 @@ struct Open311Controller {
               let item = try await store.published(ids: [code], unitIDs: nil, category: nil, open: nil, from: .distantPast, to: .distantFuture, limit: 1).first else {
             throw Open311.Failure(404, "service_request_id not found: \(id)")
         }
-        return ("service_requests", try await elements([item]))
+        return ("service_requests", elements([item]))
     }
 
     func requests(_ request: Request) async throws -> (String, [Element]) {
@@ -123,7 +123,7 @@ struct Open311Controller {
         if !text("service_request_id").isEmpty {
             let codes = text("service_request_id").split(separator: ",").compactMap { FeedbackCode.normalise(String($0)) }
             guard !codes.isEmpty, codes.count <= Open311.maxRequests else { throw Open311.Failure(400, "service_request_id: a comma-separated list of ids") }
-            return ("service_requests", try await elements(try await store.published(ids: codes, unitIDs: nil, category: nil, open: nil, from: .distantPast,
+            return ("service_requests", elements(try await store.published(ids: codes, unitIDs: nil, category: nil, open: nil, from: .distantPast,
                                                                                      to: .distantFuture, limit: Open311.maxRequests)))
         }
         let now = Date()
@@ -156,7 +156,7 @@ struct Open311Controller {
         }
         // The standard's end is inclusive; a stored instant is at most a millisecond finer.
         let items = try await store.published(unitIDs: units, category: category, open: open, from: from, to: to.addingTimeInterval(0.001), limit: Open311.maxRequests)
-        return ("service_requests", try await elements(items))
+        return ("service_requests", elements(items))
     }
 
     func post(_ request: Request, _ context: AppRequestContext) async throws -> (String, [Element]) {
@@ -183,17 +183,14 @@ struct Open311Controller {
     }
 
     /// The published view of items: never the citizen's name or contact.
-    func elements(_ items: [PublishedFeedback]) async throws -> [Element] {
-        let categories = try await store.categories()
-        var units: [Int64: String] = [:]
-        for id in Set(items.map(\.ownerUnitID)) { units[id] = try await feedback.units.get(id)?.name ?? "" }
-        return items.map { i in
+    func elements(_ items: [PublishedFeedback]) -> [Element] {
+        items.map { i in
             Element(name: "request", fields: [
                 ("service_request_id", .text(i.code)), ("status", .text(i.status.open311)),
                 ("status_notes", .text(i.mergedInto.map { "merged into \($0)" } ?? i.answer)),
-                ("service_name", .text(categories.first { $0.code == i.category }?.nameVi ?? i.category)),
+                ("service_name", .text(i.categoryName.isEmpty ? i.category : i.categoryName)),
                 ("service_code", .text(i.category)), ("description", .text(i.description)),
-                ("agency_responsible", .text(units[i.ownerUnitID] ?? "")), ("service_notice", .text("")),
+                ("agency_responsible", .text(i.ownerName)), ("service_notice", .text("")),
                 ("requested_datetime", .text(Open311.datetime(stored: i.receivedAt))), ("updated_datetime", .text(Open311.datetime(stored: i.updatedAt))),
                 ("expected_datetime", .text(Open311.endOf(i.due))), ("address", .text(i.address)), ("address_id", .text("")),
                 ("zipcode", .text("")), ("lat", i.latitude.map { .number($0) } ?? .null), ("long", i.longitude.map { .number($0) } ?? .null),
