@@ -200,6 +200,9 @@ import Testing
         let data = try JSONEncoder().encode(f)
         #expect(String(decoding: data, as: UTF8.self).contains("\"maximum\":\"16\""))
         #expect(try JSONDecoder().decode(F.self, from: data) == f)
+        #expect(try JSONDecoder().decode([Percent].self, from: Data(#"["81.33"]"#.utf8)) == [Self.pc("81.33")])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Points].self, from: Data(#"["1.234"]"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Percent].self, from: Data("[81.33]".utf8)) }
     }
 
     @Test func aUnitAssessesWithinTheRulesAndTheCouncilGivesItsReasons() throws {

@@ -1,8 +1,27 @@
 import Foundation
 
+/// A number written with at most two decimals and kept in hundredths; stored and exchanged as
+/// that text (`"68.32"`), so a framework's JSON reads as the decision printed it.
+public protocol WrittenInHundredths: Codable, CustomStringConvertible {
+    init?(_ text: String)
+}
+
+extension WrittenInHundredths {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a number with two decimals: \(text)")) }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
 /// Points as the frameworks write them, kept exactly in hundredths (`2.5` points is 250), so that
 /// sums, floors and bands never depend on binary fractions (issue 24).
-public struct Points: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct Points: Sendable, Hashable, Comparable, WrittenInHundredths {
     public var hundredths: Int
 
     public init(hundredths: Int) { self.hundredths = hundredths }
@@ -32,17 +51,6 @@ public struct Points: Sendable, Hashable, Comparable, Codable, CustomStringConve
         return fraction % 10 == 0 ? "\(sign)\(v / 100).\(fraction / 10)" : "\(sign)\(v / 100).\(String(format: "%02d", fraction))"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let p = Points(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "points: \(text)")) }
-        self = p
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-
     /// This share of `self`, rounded half up to a hundredth of a point.
     public func scaled(_ numerator: Int, over denominator: Int) -> Points {
         precondition(denominator > 0)
@@ -57,7 +65,7 @@ public struct Points: Sendable, Hashable, Comparable, Codable, CustomStringConve
 }
 
 /// A percentage kept in hundredths of a per cent (81.33 % is 8133).
-public struct Percent: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct Percent: Sendable, Hashable, Comparable, WrittenInHundredths {
     public var hundredths: Int
 
     public init(hundredths: Int) { self.hundredths = hundredths }
@@ -75,17 +83,6 @@ public struct Percent: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     public static func < (a: Percent, b: Percent) -> Bool { a.hundredths < b.hundredths }
     public var description: String { Points(hundredths: hundredths).description }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let p = Percent(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "percent: \(text)")) }
-        self = p
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
 }
 
 /// What the system measures from its own data, for a unit and a period (a share: a count of
