@@ -15,6 +15,17 @@ import Testing
 /// for them arrives there through the worker, which records the provider's answer.
 @Suite(.enabled(if: FakeServer.python(has: "aiosmtpd")), .serialized)
 struct NotificationFlowTests {
+    /// The demo behind an SMTP server on loopback (aiosmtpd, STARTTLS and a password), links to the public address.
+    static func withMailServer(_ body: @escaping @Sendable (FakeServer, Harness) async throws -> Void) async throws {
+        let smtp = try await FakeServer.start("smtp_server.py", ["congvu", "mật khẩu"])
+        defer { smtp.stop() }
+        try await Harness.run(configure: {
+            $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
+            $0.smtpCAFile = smtp.ready[2]
+            $0.publicURL = "https://congvu.giahung.gov.vn"
+        }) { h in try await body(smtp, h) }
+    }
+
     @Test func theInboxShowsOpensAndMarksRead() async throws {
         try await Harness.run { h in
             let b = try await h.signIn("congchuc.giahung")
@@ -47,13 +58,7 @@ struct NotificationFlowTests {
     }
 
     @Test func anEmailIsConfirmedByItsCodeAndThenReceivesWhatIsRaised() async throws {
-        let smtp = try await FakeServer.start("smtp_server.py", ["congvu", "mật khẩu"])
-        defer { smtp.stop() }
-        try await Harness.run(configure: {
-            $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
-            $0.smtpCAFile = smtp.ready[2]
-            $0.publicURL = "https://congvu.giahung.gov.vn"
-        }) { h in
+        try await Self.withMailServer { smtp, h in
             let b = try await h.signIn("congchuc.giahung")
             let me = try await h.personID("congchuc.giahung")
             let settings = try await b.get("/notifications/settings")
@@ -99,13 +104,7 @@ struct NotificationFlowTests {
     /// there, through the same outbox and worker as everyone's notifications; it is published
     /// nowhere, and the office sees on the item that it was delivered.
     @Test func aPrivateAnswerToFeedbackIsEmailedToTheCitizen() async throws {
-        let smtp = try await FakeServer.start("smtp_server.py", ["congvu", "mật khẩu"])
-        defer { smtp.stop() }
-        try await Harness.run(configure: {
-            $0.smtpURL = "smtp://congvu:m%E1%BA%ADt%20kh%E1%BA%A9u@localhost:\(smtp.port)?from=congvu@giahung.gov.vn"
-            $0.smtpCAFile = smtp.ready[2]
-            $0.publicURL = "https://congvu.giahung.gov.vn"
-        }) { h in
+        try await Self.withMailServer { smtp, h in
             let committee = try await h.unit(code: "14551-UB")
             let clerk = try await h.personID("congchuc.giahung")
             let (filed, code) = try await FeedbackFlowTests.file(h.browser(), "14551-UB", [
