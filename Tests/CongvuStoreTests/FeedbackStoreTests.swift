@@ -30,6 +30,9 @@ import Testing
                                             office: nil, by: Tree.actor)
             #expect(item.status == .received && item.version == 1 && item.nextEscalation == Day("2026-12-07"))
             #expect(try await store.get(code: "PA23456789")?.id == item.id)
+            // A code already taken is drawn again rather than refusing the citizen.
+            let twin = try await store.file(Self.draft("Đèn đường thôn Đông hỏng đã lâu."), Self.filing(tree.committeeA, code: "PA23456789"), office: nil, by: Tree.actor)
+            #expect(twin.code != "PA23456789" && FeedbackCode.normalise(twin.code) == twin.code && twin.id != item.id)
 
             // A move needs the version read, and a reason where the rules ask one.
             await #expect(throws: StoreError.conflict(field: "version", key: "feedback_changed")) {

@@ -316,25 +316,31 @@ public struct FeedbackStore: Sendable {
         }
         let id = try await database.write { sql in
             let at = Instant.format(f.at), day = Day(f.at, in: CivilTime.vietnam)
-            let row = try await sql.insert(into: "feedback")
-                .columns("code", "unit_id", "owner_unit_id", "category", "channel", "description", "citizen_name", "contact", "address", "lat", "lng",
-                         "answer_private", "dossier_code", "person_id", "box_opening_id", "client", "media_url", "status", "received_at", "received_day", "due_day",
-                         "forward_by", "next_escalation", "updated_at", "search_key")
-                .values(SQLBind(f.code), SQLBind(f.unitID), SQLBind(f.unitID), SQLBind(draft.category), SQLBind(draft.channel.rawValue),
-                        SQLBind(draft.description), SQLBind(draft.citizenName), SQLBind(draft.contact), SQLBind(draft.address),
-                        SQLBind(draft.latitude.map { String($0) }), SQLBind(draft.longitude.map { String($0) }), SQLBind(draft.answerPrivately ? 1 : 0),
-                        SQLBind(draft.dossierCode), SQLBind(f.personID), SQLBind(f.boxOpeningID), SQLBind(f.client), SQLBind(f.mediaURL),
-                        SQLBind(FeedbackStatus.received.rawValue), SQLBind(at), SQLBind(day.description), SQLBind(f.due.description),
-                        SQLBind(f.forwardBy.description), SQLBind(f.due.description), SQLBind(at),
-                        SQLBind(Self.searchKey(code: f.code, draft)))
-                .returning("id").first()
-            let id = try row!.decode(column: "id", as: Int64.self)
+            // A random code already taken (one in about a million at a million items) is drawn again.
+            var code = f.code, row: (any SQLRow)?
+            for _ in 0..<5 where row == nil {
+                row = try await sql.insert(into: "feedback")
+                    .columns("code", "unit_id", "owner_unit_id", "category", "channel", "description", "citizen_name", "contact", "address", "lat", "lng",
+                             "answer_private", "dossier_code", "person_id", "box_opening_id", "client", "media_url", "status", "received_at", "received_day", "due_day",
+                             "forward_by", "next_escalation", "updated_at", "search_key")
+                    .values(SQLBind(code), SQLBind(f.unitID), SQLBind(f.unitID), SQLBind(draft.category), SQLBind(draft.channel.rawValue),
+                            SQLBind(draft.description), SQLBind(draft.citizenName), SQLBind(draft.contact), SQLBind(draft.address),
+                            SQLBind(draft.latitude.map { String($0) }), SQLBind(draft.longitude.map { String($0) }), SQLBind(draft.answerPrivately ? 1 : 0),
+                            SQLBind(draft.dossierCode), SQLBind(f.personID), SQLBind(f.boxOpeningID), SQLBind(f.client), SQLBind(f.mediaURL),
+                            SQLBind(FeedbackStatus.received.rawValue), SQLBind(at), SQLBind(day.description), SQLBind(f.due.description),
+                            SQLBind(f.forwardBy.description), SQLBind(f.due.description), SQLBind(at),
+                            SQLBind(Self.searchKey(code: code, draft)))
+                    .ignoringConflicts(with: ["code"]).returning("id").first()
+                if row == nil { code = FeedbackCode.make() }
+            }
+            guard let row else { throw StoreError.conflict(field: "code", key: "feedback_code_taken") }
+            let id = try row.decode(column: "id", as: Int64.self)
             for (i, sha) in f.photos.enumerated() {
                 try await sql.insert(into: "feedback_photos").columns("feedback_id", "position", "sha").values(SQLBind(id), SQLBind(i + 1), SQLBind(sha)).run()
             }
             try await Self.event(id, "filed", detail: draft.channel.rawValue, by: actor, at: f.at, in: sql)
             // The audit keeps what was filed and how, not who filed it (the register holds that).
-            try await AuditLog.append(.init(action: .create, objectType: "feedback", objectID: f.code,
+            try await AuditLog.append(.init(action: .create, objectType: "feedback", objectID: code,
                                             after: AuditJSON.encode(["channel": draft.channel.rawValue, "category": draft.category, "unit_id": String(f.unitID)])),
                                       by: actor, in: sql, kind: kind)
             if var office {
