@@ -140,6 +140,7 @@ public struct MeasureScoring: Sendable, Equatable, Codable {
     public struct Step: Sendable, Equatable, Codable {
         public var atLeast: Percent
         public var points: Points
+        enum CodingKeys: String, CodingKey { case atLeast = "at_least", points }
         public init(atLeast: Percent, points: Points) {
             self.atLeast = atLeast
             self.points = points

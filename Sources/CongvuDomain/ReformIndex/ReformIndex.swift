@@ -34,6 +34,11 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         self.tieBreak = tieBreak
     }
 
+    enum CodingKeys: String, CodingKey {
+        case code, version, year, issuer, title, areas, bands
+        case isExample = "is_example", peerGroups = "peer_groups", tieBreak = "tie_break"
+    }
+
     public struct Area: Sendable, Equatable, Codable {
         public var code: String
         public var name: String
@@ -77,6 +82,20 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         }
 
         public func applies(to group: String) -> Bool { appliesTo.isEmpty || appliesTo.contains(group) }
+
+        enum CodingKeys: String, CodingKey {
+            case code, name, maximum, method
+            case appliesTo = "applies_to", evidenceRequired = "evidence_required"
+        }
+
+        /// `applies_to` and `evidence_required` may be left out (every group; no evidence asked).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+                      maximum: try c.decode(Points.self, forKey: .maximum), method: try c.decode(Method.self, forKey: .method),
+                      appliesTo: try c.decodeIfPresent([String].self, forKey: .appliesTo) ?? [],
+                      evidenceRequired: try c.decodeIfPresent(Bool.self, forKey: .evidenceRequired) ?? false)
+        }
     }
 
     public enum Method: Sendable, Equatable, Codable {
@@ -90,6 +109,41 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         case bonus
         /// Taken from the total, up to the maximum (a violation the framework names); outside the scale.
         case penalty
+
+        enum CodingKeys: String, CodingKey { case kind, measure, steps, whenNothing = "when_nothing" }
+
+        /// Written as the import files write it: `{"kind": "computed", "measure": "dossiers_on_time",
+        /// "steps": [{"at_least": "95", "points": "4"}], "when_nothing": "full"}`, or `{"kind": "manual"}`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch try c.decode(String.self, forKey: .kind) {
+            case "manual": self = .manual
+            case "survey": self = .survey
+            case "bonus": self = .bonus
+            case "penalty": self = .penalty
+            case "computed":
+                self = .computed(MeasureScoring(measure: try c.decode(ReformMeasure.self, forKey: .measure),
+                                                steps: try c.decodeIfPresent([MeasureScoring.Step].self, forKey: .steps) ?? [],
+                                                whenNothing: try c.decodeIfPresent(MeasureScoring.WhenNothing.self, forKey: .whenNothing) ?? .full))
+            case let other:
+                throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown scoring method \(other)")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .manual: try c.encode("manual", forKey: .kind)
+            case .survey: try c.encode("survey", forKey: .kind)
+            case .bonus: try c.encode("bonus", forKey: .kind)
+            case .penalty: try c.encode("penalty", forKey: .kind)
+            case .computed(let m):
+                try c.encode("computed", forKey: .kind)
+                try c.encode(m.measure, forKey: .measure)
+                if !m.steps.isEmpty { try c.encode(m.steps, forKey: .steps) }
+                try c.encode(m.whenNothing, forKey: .whenNothing)
+            }
+        }
 
         /// Bonus and penalty move the total but are not part of the maximum the index divides by.
         public var onScale: Bool {
@@ -107,6 +161,7 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         public var name: String
         public var minimum: Percent
         public var criterionFloor: Percent?
+        enum CodingKeys: String, CodingKey { case code, name, minimum, criterionFloor = "criterion_floor" }
         public init(code: String, name: String, minimum: Percent, criterionFloor: Percent? = nil) {
             self.code = code
             self.name = name
