@@ -60,6 +60,9 @@ import Testing
         var photo = "0"
         var paper = "0"
         var conclusion = "0"
+        var reformUnit = "0"
+        var reformSub = "0"
+        var evidence = "0"
     }
 
     /// The route's path with B's objects in its parameters.
@@ -70,13 +73,15 @@ import Testing
         // Pages that pick a unit are asked for B's; a stream ends after its first message.
         let hour = Instant.format(Date().addingTimeInterval(-3600))
         let query = "?unit=\(f.unitB)&limit=1&from=\(hour)&to=\(Instant.format(Date()))"
+        out = out.replacingOccurrences(of: "{eid}", with: f.evidence)
         return out.replacingOccurrences(of: "{day}", with: f.day).replacingOccurrences(of: "{serial}", with: f.serial)
             .replacingOccurrences(of: "{grant}", with: f.grant).replacingOccurrences(of: "{segment}", with: "0.m4s")
             .replacingOccurrences(of: "{name}", with: "0.mp4").replacingOccurrences(of: "{form}", with: "receipt")
             .replacingOccurrences(of: "{code}", with: "14554").replacingOccurrences(of: "{file}", with: f.file)
             .replacingOccurrences(of: "{photo}", with: f.photo).replacingOccurrences(of: "{paper}", with: f.paper)
             .replacingOccurrences(of: "{conclusion}", with: f.conclusion).replacingOccurrences(of: "{unit}", with: "14554-UB")
-            .replacingOccurrences(of: "{action}", with: "answer").replacingOccurrences(of: "{n}", with: "1") + query
+            .replacingOccurrences(of: "{action}", with: "answer").replacingOccurrences(of: "{n}", with: "1")
+            .replacingOccurrences(of: "{uid}", with: f.reformUnit).replacingOccurrences(of: "{sub}", with: f.reformSub) + query
     }
 
     /// One of B's objects for every kind of parameter, made as the office of B would where the demo has none.
@@ -191,6 +196,18 @@ import Testing
         let picture = try services.feedback.files.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data("ảnh Gia Vân".utf8))
         fixtures.ids["/feedback/"] = String(try await services.feedback.file(
             FeedbackDraft(category: "attitude", channel: .web, description: "Phản ánh thái độ ở Xã Gia Vân"), unit: committeeB, photos: [picture], by: actor).id)
+        // The province's reform-index round over B, with a file of evidence from B.
+        let example = try await services.reform.store.saveFramework(try ReformServices.example(), by: actor)
+        let round = try await services.reform.store.openRound(frameworkID: example.id, bodyID: province.id, deadline: today.next,
+                                                              units: [(communeB.id, "commune")], by: actor)
+        fixtures.ids["/reform/rounds/"] = String(round)
+        fixtures.ids["/reform/frameworks/"] = String(example.id)
+        fixtures.reformUnit = String(communeB.id)
+        let manual = try #require(example.framework.subCriteria.first { $0.method == .manual && $0.applies(to: "commune") })
+        fixtures.reformSub = try #require(example.framework.subCriteria.first { if case .computed = $0.method { true } else { false } }).code
+        fixtures.evidence = String(try await services.reform.store.addEvidence(
+            roundID: round, unitID: communeB.id, code: manual.code, file: try services.tasks.files.write(Data("%PDF-1.4 kế hoạch CCHC Gia Vân".utf8)),
+            fileName: "ke-hoach-cchc.pdf", on: today, by: actor))
         return fixtures
     }
 

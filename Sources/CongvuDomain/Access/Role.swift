@@ -6,6 +6,9 @@ public enum Role: String, CaseIterable, Codable, Sendable {
     case civilServant = "civil_servant"
     case inspector
     case oneStopOfficer = "one_stop_officer"
+    /// The reform-index council (the Home Affairs office): appraises and publishes the units of its
+    /// scope, and reads their assessments; nothing else of theirs.
+    case reformCouncil = "reform_council"
 
     public var permissions: Set<Permission> {
         switch self {
@@ -13,10 +16,13 @@ public enum Role: String, CaseIterable, Codable, Sendable {
             return Set(Permission.allCases)
         case .unitAdmin:
             return [.viewOrganisation, .editOrganisation, .viewPeople, .editPeople, .importData, .manageAccounts, .viewAttendance, .manageTerminals,
-                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections, .draftSchedules, .handleFeedback]
+                    .viewDossiers, .handleDossiers, .manageProcedures, .manageCameras, .viewTasks, .assignTasks, .viewInspections, .draftSchedules, .handleFeedback,
+                    .assessReform]
         case .leader:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .assignTasks, .viewInspections, .draftSchedules,
-                    .publishSchedules, .handleFeedback]
+                    .publishSchedules, .handleFeedback, .assessReform, .appraiseReform]
+        case .reformCouncil:
+            return [.viewOrganisation, .appraiseReform]
         case .inspector:
             return [.viewOrganisation, .viewPeople, .viewAttendance, .viewDossiers, .viewTasks, .inspect, .viewInspections]
         case .oneStopOfficer:
@@ -70,6 +76,12 @@ public enum Permission: String, CaseIterable, Sendable {
     /// The feedback register of units in the scope: enter, assign, forward, merge, mark as spam,
     /// answer, and read the citizens' contacts (the person an item is assigned to answers it without).
     case handleFeedback
+    /// The reform index of units in the scope: read their assessment and its live projection,
+    /// self-assess with evidence and submit (the unit's leaders and office).
+    case assessReform
+    /// The reform index as a council over units in the scope: frameworks, rounds, appraisal,
+    /// publication and past years; and reading every assessment in the scope.
+    case appraiseReform
 }
 
 public struct Grant: Sendable, Equatable, Codable {

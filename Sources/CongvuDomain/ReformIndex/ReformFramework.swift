@@ -114,6 +114,10 @@ public enum ReformMeasure: String, CaseIterable, Sendable, Codable {
     case receptionKept = "reception_kept"
     /// Survey answers satisfied or very satisfied (SIPAS), of the answers.
     case surveySatisfaction = "survey_satisfaction"
+
+    /// The latest definitions of the measures (what a framework's `measures_version` names). The
+    /// first: the rules written beside each case.
+    public static let definitions = 1
 }
 
 /// A measure's value: the records that meet the rule over those it applies to.

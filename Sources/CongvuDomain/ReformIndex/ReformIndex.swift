@@ -19,9 +19,17 @@ public struct ReformFramework: Sendable, Equatable, Codable {
     /// Bands from the highest; the first a result meets classifies it.
     public var bands: [Band]
     public var tieBreak: TieBreak
+    /// The definitions of the computed measures this version was written against: a later change
+    /// of a measure's rule is a new definition, and a year scored on this version is recomputed the
+    /// same way at any later time.
+    public var measuresVersion: Int
+    /// A sub-criterion earning less than this share of its maximum is weak: the publication gives
+    /// the unit a remediation task for it.
+    public var remediationBelow: Percent
 
     public init(code: String, version: Int, year: Int, issuer: String, title: String, isExample: Bool = false, peerGroups: [String],
-                areas: [Area], bands: [Band], tieBreak: TieBreak = .surveyPoints) {
+                areas: [Area], bands: [Band], tieBreak: TieBreak = .surveyPoints, measuresVersion: Int = ReformMeasure.definitions,
+                remediationBelow: Percent = Percent(hundredths: 5000)) {
         self.code = code
         self.version = version
         self.year = year
@@ -32,11 +40,27 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         self.areas = areas
         self.bands = bands
         self.tieBreak = tieBreak
+        self.measuresVersion = measuresVersion
+        self.remediationBelow = remediationBelow
     }
 
     enum CodingKeys: String, CodingKey {
         case code, version, year, issuer, title, areas, bands
-        case isExample = "is_example", peerGroups = "peer_groups", tieBreak = "tie_break"
+        case isExample = "is_example", peerGroups = "peer_groups", tieBreak = "tie_break", measuresVersion = "measures_version"
+        case remediationBelow = "remediation_below"
+    }
+
+    /// `is_example`, `tie_break`, `measures_version` and `remediation_below` may be left out (not an
+    /// example; the survey breaks ties; today's measures; weak below half the maximum).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(code: try c.decode(String.self, forKey: .code), version: try c.decode(Int.self, forKey: .version), year: try c.decode(Int.self, forKey: .year),
+                  issuer: try c.decode(String.self, forKey: .issuer), title: try c.decode(String.self, forKey: .title),
+                  isExample: try c.decodeIfPresent(Bool.self, forKey: .isExample) ?? false, peerGroups: try c.decode([String].self, forKey: .peerGroups),
+                  areas: try c.decode([Area].self, forKey: .areas), bands: try c.decode([Band].self, forKey: .bands),
+                  tieBreak: try c.decodeIfPresent(TieBreak.self, forKey: .tieBreak) ?? .surveyPoints,
+                  measuresVersion: try c.decodeIfPresent(Int.self, forKey: .measuresVersion) ?? ReformMeasure.definitions,
+                  remediationBelow: try c.decodeIfPresent(Percent.self, forKey: .remediationBelow) ?? Percent(hundredths: 5000))
     }
 
     public struct Area: Sendable, Equatable, Codable {
@@ -188,6 +212,8 @@ public struct ReformFramework: Sendable, Equatable, Codable {
         if title.tidied.isEmpty { errors.add("title", "required") }
         if !(2000...2100).contains(year) { errors.add("year", "reform_year") }
         if version < 1 { errors.add("version", "reform_version") }
+        if !(1...ReformMeasure.definitions).contains(measuresVersion) { errors.add("measures_version", "reform_measures_version") }
+        if !(0...10_000).contains(remediationBelow.hundredths) { errors.add("remediation_below", "reform_remediation") }
         if peerGroups.isEmpty || Set(peerGroups).count != peerGroups.count { errors.add("peer_groups", "reform_peer_groups") }
         let codes = areas.map(\.code) + areas.flatMap { $0.criteria.map(\.code) } + subCriteria.map(\.code)
         if codes.contains(where: { $0.tidied.isEmpty }) || Set(codes).count != codes.count { errors.add("areas", "reform_codes") }

@@ -117,6 +117,8 @@ public enum TaskStanding: String, CaseIterable, Codable, Sendable {
 public struct TaskSource: Equatable, Sendable {
     public enum Kind: String, CaseIterable, Codable, Sendable {
         case none, document, meeting, instruction, inspection, feedback
+        /// A weak sub-criterion of a published reform index.
+        case reform
     }
     public var kind: Kind
     /// A document's number and issuer ("15/CT-UBND"), or what names the record.

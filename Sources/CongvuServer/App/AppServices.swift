@@ -75,6 +75,7 @@ public struct AppServices: Sendable {
     public let inspections: InspectionServices
     public let schedules: ScheduleServices
     public let feedback: FeedbackServices
+    public let reform: ReformServices
 
     public subscript<T>(dynamicMember path: KeyPath<SharedServices, T>) -> T { shared[keyPath: path] }
 
@@ -107,7 +108,8 @@ public struct AppServices: Sendable {
                                imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
                                tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
                                inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks, schedules: schedules),
-                               schedules: schedules, feedback: FeedbackServices(shared: shared, taskServices: tasks))
+                               schedules: schedules, feedback: FeedbackServices(shared: shared, taskServices: tasks),
+                               reform: ReformServices(shared: shared, taskServices: tasks))
         } catch {
             await database.shutdown()
             throw error

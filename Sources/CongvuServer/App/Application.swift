@@ -130,6 +130,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     FeedbackCategoriesController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
     FeedbackController(feedback: services.feedback).addRoutes(to: pages.group("feedback"))
     SurveyResultsController(feedback: services.feedback).addRoutes(to: pages.group("surveys"))
+    ReformController(reform: services.reform).addRoutes(to: pages.group("reform"))
     InspectionsController(inspections: services.inspections).addRoutes(to: pages.group("inspections"))
     AttendanceController(services: services).addRoutes(to: pages.group("attendance"))
     ReportsController(attendance: services.attendance).addRoutes(to: pages.group("attendance"))

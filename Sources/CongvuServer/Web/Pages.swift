@@ -28,6 +28,8 @@ enum Pages {
         // Feedback
         FeedbackListPage.self, FeedbackItemPage.self, FeedbackBoxPage.self, FeedbackFormPage.self, FeedbackTrackingPage.self,
         SurveyPage.self, SurveyResultsPage.self, SurveyMinePage.self, FeedbackCategoriesPage.self,
+        // The reform index
+        ReformIndexPage.self, ReformRoundPage.self, ReformSheetPage.self, ReformMeasurePage.self,
         // Notifications
         NotificationsPage.self, NotificationSettingsPage.self, NotificationLogPage.self,
     ] }

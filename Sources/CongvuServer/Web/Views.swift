@@ -55,6 +55,7 @@ public struct Views: Sendable {
         add(p.holds(.draftSchedules) || p.holds(.publishSchedules) || p.holds(.viewInspections), "/reception", "nav_reception")
         add(p.holds(.handleFeedback), "/feedback", "nav_feedback")
         add(p.holds(.handleFeedback), "/surveys", "nav_surveys")
+        add(p.holds(.assessReform) || p.holds(.appraiseReform), "/reform", "nav_reform")
         add(p.holds(.manageProcedures), "/counters/notices", "nav_counter_notices")
         add(true, "/absences", "nav_absences")
         add(true, "/explanations", "nav_explanations")
