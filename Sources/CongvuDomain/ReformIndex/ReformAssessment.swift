@@ -84,6 +84,21 @@ public enum ReformSheet {
         }.sorted { $0.points != $1.points ? $0.points > $1.points : $0.code < $1.code }
     }
 
+    /// The index over what is scored so far during the year: the applicable sub-criteria on the
+    /// scale that stand at some points (the unit's, the measure's or the council's), over their
+    /// maximum; nil while nothing is scored. Beside the index over the whole scale, it tells how
+    /// the unit is doing before the survey and the rest are in.
+    public static func scoredSoFar(_ f: ReformFramework, group: String, entries: [String: ReformEntry]) -> (index: Percent, points: Points, maximum: Points)? {
+        let scores = scores(f, entries: entries)
+        var points = Points.zero, maximum = Points.zero
+        for s in f.subCriteria where s.method.onScale && s.applies(to: group) && !scores.notApplicable.contains(s.code) {
+            guard let p = scores.points[s.code] else { continue }
+            points = points + max(.zero, min(p, s.maximum))
+            maximum = maximum + s.maximum
+        }
+        return maximum > .zero ? (Percent(points, of: maximum), points, maximum) : nil
+    }
+
     /// A unit may submit when every applicable manual sub-criterion has its points, with evidence
     /// where the framework asks it for points above zero; otherwise the codes still wanting.
     public static func missing(_ f: ReformFramework, group: String, entries: [String: ReformEntry]) -> [String] {

@@ -118,12 +118,13 @@ public struct AppServices: Sendable {
 
     /// Loads the demo data set with its cameras into an empty database.
     public func loadDemo() async throws -> [Demo.DemoAccount] {
-        let accounts = try await Demo.load(into: self.database, passwordHash: try await self.passwords.hash(Demo.password))
+        var accounts = try await Demo.load(into: self.database, passwordHash: try await self.passwords.hash(Demo.password))
         try await CameraDemo.load(into: video.cameras, units: self.units)
         try await ScheduleDemo.load(self)
         try await InspectionDemo.load(self)
         try await FeedbackDemo.load(self)
         try await SurveyDemo.load(self)
+        accounts += try await ReformDemo.load(self)
         return accounts
     }
 }

@@ -75,9 +75,12 @@ struct ReformController {
         return UnitSeat(seat: s, participant: participant, unit: unit, canAssess: mine)
     }
 
-    /// The issuing bodies where the principal sits on the council.
+    /// The issuing bodies where the principal sits on the council: the province, communes and wards,
+    /// their People's Committees (which assess their own departments).
     func councilUnits(_ p: Principal) async throws -> [OrgUnit] {
-        try await reform.units.list(scopes: TaskServices.roots(p.scopes(for: .appraiseReform))).filter { $0.isActive(on: reform.today) }
+        let kinds: Set<UnitKind> = [.province, .commune, .ward, .specialZone, .peoplesCommittee]
+        return try await reform.units.list(scopes: TaskServices.roots(p.scopes(for: .appraiseReform)))
+            .filter { $0.isActive(on: reform.today) && kinds.contains($0.kind) }
     }
 
     // MARK: Index
@@ -87,8 +90,8 @@ struct ReformController {
     }
 
     var defaultDeadline: Day {
-        let today = reform.today
-        return Day(year: today.year, month: 11, day: 30).map { $0 >= today ? $0 : Day(year: today.year + 1, month: 11, day: 30)! }!
+        // Units assess a year in its last weeks and the first weeks of the next.
+        Day(year: reform.today.year + 1, month: 1, day: 15)!
     }
 
     func renderIndex(_ context: AppRequestContext, form: FormView, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -367,6 +370,7 @@ struct ReformController {
             status_code: round.status.rawValue, deadline: round.deadline.vietnamese,
             submitted: u.participant.submittedAt.map { Instant.display($0) }, decision: round.decisionNumber.isEmpty ? nil : round.decisionNumber,
             points: result.points.description, maximum: result.maximum.description, index: result.index.description,
+            scored: round.status == .published ? nil : ReformSheet.scoredSoFar(f, group: group, entries: entries).map { "\($0.index)% (\($0.points)/\($0.maximum))" },
             band: result.band?.name ?? "–", below_floor: result.belowFloor.isEmpty ? nil : result.belowFloor.joined(separator: ", "),
             rank: published.map { "\($0.rank)/\($0.of)" }, projected: round.status != .published,
             last_year: lastYear.map { "\($0.index)%" }, change: lastYear.map { Self.signed(result.index.hundredths - $0.index.hundredths) },

@@ -115,6 +115,8 @@ struct ReformSheetPage: Page {
     var points: String
     var maximum: String
     var index: String
+    /// During the year: the index over the sub-criteria scored so far.
+    var scored: String?
     var band: String
     var below_floor: String?
     var rank: String?

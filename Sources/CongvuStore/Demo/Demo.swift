@@ -16,6 +16,13 @@ public enum Demo {
         public var password: String
         public var role: Role
         public var unit: String
+
+        public init(username: String, password: String, role: Role, unit: String) {
+            self.username = username
+            self.password = password
+            self.role = role
+            self.unit = unit
+        }
     }
 
     struct Seeded: RandomNumberGenerator {
