@@ -234,4 +234,62 @@ import Testing
         #expect(ReformResult.weak(f, group: "ward", scores: scores, floor: Self.pc("60")).map(\.code) == ["A2.1.2"], "what does not apply is not weak")
         #expect(ReformResult.weak(f, group: "commune", scores: scores, floor: Self.pc("50")).map(\.code) == ["A1.1.2"], "half is not under half")
     }
+
+    @Test func aSheetStandsAtTheCouncilsPointsElseTheUnitsOrTheMeasures() {
+        let f = Self.framework()
+        var entries: [String: ReformEntry] = [
+            "A1.1.1": ReformEntry(selfPoints: Self.p("8"), evidence: 1),
+            // 3 of 4 tasks on time: 75 % of 16 points.
+            "A1.1.2": ReformEntry(measured: MeasureValue(3, of: 4)),
+            // 96 % of dossiers on time: the 95 % step.
+            "A2.1.1": ReformEntry(measured: MeasureValue(96, of: 100)),
+            "A2.1.2": ReformEntry(selfPoints: Self.p("10"), councilPoints: Self.p("6"), councilReason: "Niêm yết thiếu 4 thủ tục"),
+            // The survey is the council's: a unit's own points there count for nothing.
+            "A4.1.1": ReformEntry(selfPoints: Self.p("20")),
+        ]
+        let scores = ReformSheet.scores(f, entries: entries)
+        #expect(scores.points == ["A1.1.1": Self.p("8"), "A1.1.2": Self.p("12"), "A2.1.1": Self.p("10"), "A2.1.2": Self.p("6")])
+        #expect(ReformSheet.proposed(f.subCriteria[3], entries["A2.1.2"]) == Self.p("10"), "the unit's proposal stays beside the council's points")
+        // What is scored so far: 36 of 9 + 16 + 15 + 10 = 50 points.
+        let soFar = ReformSheet.scoredSoFar(f, group: "commune", entries: entries)
+        #expect(soFar?.points == Self.p("36") && soFar?.maximum == Self.p("50") && soFar?.index == Self.pc("72"))
+        #expect(ReformSheet.scoredSoFar(f, group: "commune", entries: [:]) == nil)
+        // Points at risk, largest first: the survey's 20, A3.1.1's 25 unscored, then what each lost.
+        #expect(ReformSheet.atRisk(f, group: "commune", entries: entries).map(\.code) == ["A3.1.1", "A4.1.1", "A2.1.1", "A4.1.2", "A1.1.2", "A2.1.2", "A1.1.1"])
+        // A measure that found nothing scores as the framework says; "not applicable" leaves the scale.
+        var g = f
+        g.areas[0].criteria[0].items[1].method = .computed(MeasureScoring(measure: .tasksOnTime, whenNothing: .notApplicable))
+        entries["A1.1.2"] = ReformEntry(measured: MeasureValue(0, of: 0))
+        #expect(ReformSheet.scores(g, entries: entries).notApplicable == ["A1.1.2"])
+        #expect(ReformResult(g, group: "commune", scores: ReformSheet.scores(g, entries: entries)).maximum == Self.p("84"))
+        #expect(ReformSheet.scores(f, entries: entries).points["A1.1.2"] == Self.p("16"), "nothing due: nothing late")
+        // The council's "not applicable" does the same for any sub-criterion.
+        entries["A4.1.2"] = ReformEntry(councilReason: "Không có phản ánh trong năm", notApplicable: true)
+        #expect(ReformSheet.scores(f, entries: entries).notApplicable.contains("A4.1.2"))
+    }
+
+    @Test func aUnitSubmitsOnlyWithEveryManualScoreAndItsEvidence() {
+        let f = Self.framework()
+        #expect(ReformSheet.missing(f, group: "commune", entries: [:]) == ["A1.1.1", "A2.1.2", "A3.1.1", "A4.1.2"])
+        let entries: [String: ReformEntry] = [
+            "A1.1.1": ReformEntry(selfPoints: Self.p("8")),  // points without the evidence asked
+            "A2.1.2": ReformEntry(selfPoints: .zero), "A3.1.1": ReformEntry(selfPoints: Self.p("20")),
+            "A4.1.2": ReformEntry(councilReason: "Không có phản ánh", notApplicable: true),
+        ]
+        #expect(ReformSheet.missing(f, group: "commune", entries: entries) == ["A1.1.1"])
+        var withEvidence = entries
+        withEvidence["A1.1.1"]?.evidence = 2
+        #expect(ReformSheet.missing(f, group: "commune", entries: withEvidence).isEmpty)
+    }
+
+    @Test func aFrameworkLeavingOutTheOptionalKeysReadsWithTheirDefaults() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.framework())) as! [String: Any]
+        for key in ["is_example", "tie_break", "measures_version", "remediation_below"] { json[key] = nil }
+        let f = try JSONDecoder().decode(F.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(!f.isExample && f.tieBreak == .surveyPoints && f.measuresVersion == ReformMeasure.definitions && f.remediationBelow == Self.pc("50"))
+        var bad = Self.framework()
+        bad.measuresVersion = 9
+        bad.remediationBelow = Self.pc("120")
+        #expect(throws: ValidationErrors.self) { try bad.validated() }
+    }
 }
