@@ -144,4 +144,28 @@ import Testing
             #expect(sheet.text.contains("id=\"reform-trend\"") && sheet.text.contains("Xã Liên Sơn") && sheet.text.contains("81.33%") && sheet.text.contains("15/21"))
         }
     }
+
+    /// The demo's year published and this year open: the leaders' home and the weekly pack carry them.
+    @Test func theHomeCardsAndTheMeetingPackCarryTheIndex() async throws {
+        try await Harness.run { h in
+            let accounts = try await ReformDemo.load(h.services)
+            #expect(accounts.map(\.username) == ["noivu"])
+            let year = h.services.today.year
+            let chairman = try await h.signIn("chutich.giahung")
+            let home = try await chairman.get("/")
+            #expect(home.text.contains("Chỉ số CCHC · Xã Gia Hưng") && home.text.contains("Năm \(year - 1): ") && home.text.contains("xếp hạng ")
+                    && home.text.contains("Năm \(year): đã tự chấm"))
+            let council = try await h.signIn("noivu")
+            let councilHome = try await council.get("/")
+            #expect(councilHome.text.contains("Thẩm định chỉ số CCHC năm \(year)"))
+            // The council reads nothing else of the communes.
+            #expect(try await council.get("/attendance").status == .forbidden)
+            let committee = try await h.unit(code: "14551-UB")
+            let pack = try await chairman.get("/schedules/pack?unit=\(committee.id)")
+            #expect(pack.status == .ok && pack.text.contains("id=\"pack-reform\"") && pack.text.contains("125/QĐ-UBND") && pack.text.contains("(dự kiến)"))
+            // The published year gave Nho Quan's chairman remediation tasks, the council as their assigner.
+            let tasks = try await (try await h.signIn("chutich.nhoquan")).get("/tasks")
+            #expect(tasks.text.contains("\(year - 1) · "))
+        }
+    }
 }

@@ -95,6 +95,38 @@ struct HomeController {
                                    } ?? t.text("card_surveys_none", context.locale)))
             }
         }
+        // The reform index: where the person's units stand (the last published year, this year's
+        // self-assessment), and for a council the rounds it runs. Stored figures only: no measures here.
+        if p.holds(.assessReform) {
+            for grant in p.grants where grant.role.permissions.contains(.assessReform) {
+                guard let unit = try await services.units.get(grant.unitID) else { continue }
+                let standings = try await services.reform.standings(of: unit, live: false)
+                guard let latest = standings.first else { continue }
+                let published = standings.first { $0.published != nil }
+                var notes: [String] = []
+                if let open = standings.first(where: { $0.round.status != .published }) {
+                    notes.append(t.text("card_reform_open", context.locale, [String(open.round.year), String(open.assessed), String(open.manual),
+                                                                             open.round.deadline.vietnamese]))
+                }
+                if let last = published, let r = last.published {
+                    notes.append(t.text("card_reform_published", context.locale, [String(last.round.year), "\(r.index)%",
+                                                                                  last.round.framework.framework.bands.first { $0.code == r.band }?.name ?? r.band,
+                                                                                  "\(r.rank)/\(r.of)"]))
+                }
+                cards.append(.init(title: "\(t.text("card_reform", context.locale)) · \(latest.participant.unitName)", value: nil,
+                                   href: "/reform/rounds/\(latest.round.id)/units/\(latest.participant.unitID)", note: notes.joined(separator: " · ")))
+                break
+            }
+        }
+        if p.holds(.appraiseReform) {
+            for round in try await services.reform.store.rounds() where round.status != .published {
+                guard let body = try await services.units.get(round.bodyID), p.allows(.appraiseReform, at: body.path) else { continue }
+                let participants = try await services.reform.store.participants(roundID: round.id)
+                cards.append(.init(title: t.text("card_reform_council", context.locale, [String(round.year)]),
+                                   value: participants.filter { $0.submittedAt != nil }.count, href: "/reform/rounds/\(round.id)",
+                                   note: t.text("card_reform_council_note", context.locale, [String(participants.count), round.deadline.vietnamese])))
+            }
+        }
         if p.holds(.inspect) || p.holds(.viewInspections) {
             // Inspectors: their body's year ("7/13 units"); leaders: what the minutes asked of their units.
             let inspections = services.inspections

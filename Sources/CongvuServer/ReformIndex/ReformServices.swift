@@ -103,3 +103,46 @@ extension ReformSheet {
         f.subCriteria.first { $0.code == code }?.applies(to: group) ?? false
     }
 }
+
+extension ReformServices {
+    /// Where a unit stands in a round it (or the commune above it) takes part in.
+    struct UnitStanding {
+        var round: ReformRound
+        var participant: ReformParticipant
+        var published: ReformPublished?
+        /// Open or in appraisal: the index as it stands (`live`: with today's measures).
+        var projected: ReformResult?
+        var scoredSoFar: (index: Percent, points: Points, maximum: Points)?
+        /// Manual sub-criteria the unit has scored, of those that apply.
+        var assessed: Int
+        var manual: Int
+    }
+
+    /// The latest rounds of `unit` or of the nearest unit above it that takes part (a committee's
+    /// commune), newest first; `live` computes the measures of open rounds (one unit's queries).
+    func standings(of unit: OrgUnit, live: Bool, limit: Int = 2) async throws -> [UnitStanding] {
+        var chain = [unit]
+        chain += try await shared.units.ancestors(of: unit).reversed()
+        for u in chain {
+            let rounds = try await store.rounds(unitID: u.id)
+            guard !rounds.isEmpty else { continue }
+            var out: [UnitStanding] = []
+            for (round, _) in rounds.prefix(limit) {
+                guard let participant = try await store.participants(roundID: round.id).first(where: { $0.unitID == u.id }) else { continue }
+                let f = round.framework.framework
+                let entries = live ? try await entries(round, participant) : try await store.entries(roundID: round.id, unitID: u.id)
+                let manual = f.subCriteria.filter { $0.method == .manual && $0.applies(to: participant.group) }
+                var s = UnitStanding(round: round, participant: participant, assessed: manual.filter { entries[$0.code]?.selfPoints != nil }.count, manual: manual.count)
+                if round.status == .published {
+                    s.published = try await store.published(roundID: round.id).first { $0.unitID == u.id }
+                } else {
+                    s.projected = ReformResult(f, group: participant.group, scores: ReformSheet.scores(f, entries: entries))
+                    s.scoredSoFar = ReformSheet.scoredSoFar(f, group: participant.group, entries: entries)
+                }
+                out.append(s)
+            }
+            return out
+        }
+        return []
+    }
+}

@@ -70,6 +70,16 @@ struct MeetingPackController {
         // Satisfaction surveys answered in the week at the same units.
         let answered = try await services.feedback.surveys.responses(unitIDs: register, from: week.start, to: week.days(count: 7).last!, code: "sipas")
         let satisfaction = SurveyResults(answered.map(\.answers), questionnaire: .sipas).overall
+        // The reform index: this year's projection with today's measures, and the last published year.
+        let reform = try await services.reform.standings(of: unit, live: true).map { s -> String in
+            let f = s.round.framework.framework
+            if let r = s.published {
+                return catalogs.text("pack_reform_published", locale, [String(s.round.year), "\(r.index)%", f.bands.first { $0.code == r.band }?.name ?? r.band,
+                                                                       "\(r.rank)/\(r.of)", s.round.decisionNumber])
+            }
+            return catalogs.text("pack_reform_open", locale, [String(s.round.year), s.projected.map { "\($0.index)%" } ?? "–",
+                                                              s.scoredSoFar.map { "\($0.index)%" } ?? "–", String(s.assessed), String(s.manual)])
+        }
         return try services.views.page(MeetingPackPage(
             unit: .init(id: unit.id, name: unit.name), week: week.start.description, week_label: "\(week.start.vietnamese) – \(week.days().last!.vietnamese)",
             previous: week.previous.start.description, next: week.next.start.description, printed: Instant.display(Date()),
@@ -81,7 +91,7 @@ struct MeetingPackController {
             feedback_received: feedback.total - (feedback.byStatus[.spam] ?? 0), feedback_answered: feedback.answered,
             feedback_on_time: feedback.onTimePercent.map { String(format: "%.0f%%", $0) } ?? "–", feedback_late: feedbackLate,
             feedback_escalated: feedback.escalated, survey_responses: answered.count,
-            survey_satisfied: satisfaction.map { SurveyResultsController.percent($0.satisfied) } ?? "–"), context)
+            survey_satisfied: satisfaction.map { SurveyResultsController.percent($0.satisfied) } ?? "–", reform: reform), context)
     }
 }
 
@@ -122,4 +132,6 @@ struct MeetingPackPage: Page {
     var feedback_escalated: Int
     var survey_responses: Int
     var survey_satisfied: String
+    /// The reform index's standing, a line per round (this year's, the last published).
+    var reform: [String]
 }
