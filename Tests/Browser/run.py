@@ -248,7 +248,8 @@ class Checks:
                          "/inspections", "/inspections/coverage", "/inspections/duty", "/inspections/duty/report", "/inspections/1", "/inspections/1/minutes",
                          "/schedules", "/lich/14551-UB", "/schedules/1", "/schedules/print", "/schedules/pack", "/reception", "/counters/notices",
                          "/niem-yet/14551-TTHCC", "/feedback", "/feedback/1", "/feedback/box", "/phan-anh/14551-UB", "/surveys",
-                         "/surveys?q=attitude", "/surveys/me", "/khao-sat/14551-TTHCC"):
+                         "/surveys?q=attitude", "/surveys/me", "/khao-sat/14551-TTHCC", "/reform", "/reform/rounds/1", "/reform/rounds/2/units/4",
+                         "/reform/rounds/2/units/4/measures/1.1.2", "/reform/rounds/1/units/4"):
                 d.get(self.base + path)
                 width = d.execute_script("return document.documentElement.scrollWidth")
                 assert width <= 361, f"{path} is {width}px wide on a 360px phone"
@@ -987,6 +988,111 @@ class Checks:
             self.shot(d, "terminal")
         finally:
             d.quit()
+
+    def test_a_commune_self_assesses_the_council_appraises_and_publishes(self):
+        """The reform index: Gia Hưng's office, on a 360 px phone, scores what is left of this year's
+        manual sub-criteria with evidence (a PDF for one, links to records for the others) and
+        submits; the province's council appraises one lower with its reason, closes and publishes;
+        the chairman finds the ranking and the remediation task the publication gave him."""
+        phone, council = browser(phone=True), browser()
+        try:
+            self.sign_in(phone, "vanphong.giahung")
+            phone.find_element(By.CSS_SELECTOR, "label.nav-more-button").click()
+            WebDriverWait(phone, 5, ignored_exceptions=RELOADING).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".nav-more")))
+            phone.find_element(By.LINK_TEXT, "Chỉ số CCHC").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#reform-rounds a.reform-own"))).click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "reform-index")))
+            sheet = phone.current_url
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            evidence = os.path.join(self.data, "ke-hoach-cchc.pdf")
+            with open(evidence, "wb") as f:
+                f.write(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+            used_file = False
+            for _ in range(40):
+                # The next manual sub-criterion without the unit's points, or missing its evidence.
+                todo = phone.execute_script("""
+                    var items = document.querySelectorAll('.reform-item');
+                    for (var i = 0; i < items.length; i++) {
+                      var f = items[i].querySelector('form.reform-assess'); if (!f) continue;
+                      var empty = !f.querySelector('input[name=points]').value;
+                      var needs = items[i].textContent.indexOf('cần tài liệu kiểm chứng') >= 0 && !items[i].querySelector('ul.reform-evidence li');
+                      if (empty || needs) return [items[i].id, f.querySelector('label').textContent, needs];
+                    }
+                    return null;""")
+                if not todo:
+                    break
+                item_id, label, needs = todo
+                item = phone.find_element(By.ID, item_id)
+                item.find_element(By.CSS_SELECTOR, "details summary").click()
+                if needs:
+                    form = item.find_element(By.CSS_SELECTOR, "form.reform-evidence-form")
+                    if not used_file:
+                        form.find_element(By.NAME, "file").send_keys(evidence)
+                        used_file = True
+                    else:
+                        form.find_element(By.NAME, "link").send_keys("/tasks")
+                    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+                    WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+                        lambda d: d.find_element(By.ID, item_id).find_elements(By.CSS_SELECTOR, "ul.reform-evidence li"))
+                    continue
+                maximum = label.split("≤")[1].strip(" )")
+                form = item.find_element(By.CSS_SELECTOR, "form.reform-assess")
+                form.find_element(By.NAME, "points").send_keys(maximum)
+                form.find_element(By.NAME, "note").send_keys("Đã thực hiện, có văn bản kèm theo")
+                form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+                WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
+                    lambda d: d.find_element(By.ID, item_id).find_element(By.CSS_SELECTOR, "form.reform-assess input[name=points]").get_attribute("value"))
+            else:
+                raise AssertionError("the sheet never filled")
+            assert used_file, "no sub-criterion asked for evidence"
+            phone.find_element(By.CSS_SELECTOR, "#reform-submit button").click()
+            WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: "Đã nộp lúc" in page_text(d))
+            assert not phone.find_elements(By.ID, "reform-submit-card")
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
+            self.shot(phone, "reform-sheet-phone")
+
+            # The council: from its home card to the round, to Gia Hưng, one appraisal with its reason.
+            self.sign_in(council, "noivu")
+            council.find_element(By.PARTIAL_LINK_TEXT, "Thẩm định chỉ số CCHC").click()
+            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.LINK_TEXT, "Xã Gia Hưng"))).click()
+            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.reform-appraise")))
+            item = next(i for i in council.find_elements(By.CSS_SELECTOR, ".reform-item") if "cần tài liệu kiểm chứng" in i.text)
+            item_id = item.get_attribute("id")
+            item.find_element(By.XPATH, ".//details[.//form[contains(@class,'reform-appraise')]]/summary").click()
+            form = item.find_element(By.CSS_SELECTOR, "form.reform-appraise")
+            form.find_element(By.NAME, "points").clear()
+            form.find_element(By.NAME, "points").send_keys("0")
+            form.find_element(By.NAME, "reason").send_keys("Kế hoạch ban hành chậm, không đúng mẫu của tỉnh")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(
+                lambda d: "không đúng mẫu của tỉnh" in d.find_element(By.ID, item_id).text)
+            council.find_element(By.PARTIAL_LINK_TEXT, "Bộ chỉ số").click()
+            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#reform-close button"))).click()
+            form = WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "reform-publish")))
+            assert not council.find_elements(By.ID, "reform-close")
+            form.find_element(By.NAME, "decision_number").send_keys("210/QĐ-UBND")
+            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(lambda d: "210/QĐ-UBND" in page_text(d, "#reform-decision"))
+            assert "Đã công bố" in page_text(council, "#reform-status")
+            ranks = [r.text for r in council.find_elements(By.CSS_SELECTOR, ".reform-ranking tbody td:first-child")]
+            assert sorted(ranks) == ["1/3", "2/3", "3/3"], ranks
+            self.shot(council, "reform-ranking")
+
+            # The chairman, on the phone: his commune's rank, and the task to remedy the plan.
+            chair = browser(phone=True)
+            try:
+                self.sign_in(chair, "chutich.giahung")
+                chair.get(sheet)
+                assert "/3" in page_text(chair, "#reform-rank")
+                chair.get(self.base + "/tasks")
+                code = item_id[2:]
+                WebDriverWait(chair, 10, ignored_exceptions=RELOADING).until(lambda d: f" · {code} " in page_text(d))
+                assert chair.execute_script("return document.documentElement.scrollWidth") <= 361
+            finally:
+                chair.quit()
+        finally:
+            phone.quit()
+            council.quit()
 
 
 def start_fake_camera(data):

@@ -241,6 +241,9 @@ public struct ReformMeasures: Sendable {
 
     // MARK: Drill-down
 
+    /// A stored day as Vietnamese write it (`30/10/2026`); "–" for none.
+    static func shown(_ text: String?) -> String { text.map { Day($0)?.vietnamese ?? $0 } ?? "–" }
+
     /// The records behind a unit's value, those that missed the rule first, at most `limit`.
     /// The survey's answers are anonymous: its records are the counts per answer.
     public func records(_ m: ReformMeasure, unit: OrgUnit, period: Period, limit: Int = 200) async throws -> [MeasureRecord] {
@@ -264,12 +267,12 @@ public struct ReformMeasures: Sendable {
             case .feedbackOnTime:
                 return try await rows("f.id, f.code, f.due_day, f.answered_day", order: ", f.due_day").map { r in
                     MeasureRecord(label: try r.decode(column: "code", as: String.self),
-                                  detail: "\(try r.decode(column: "due_day", as: String.self)) → \(try r.optional("answered_day", as: String.self) ?? "–")",
+                                  detail: "\(Self.shown(try r.decode(column: "due_day", as: String.self))) → \(Self.shown(try r.optional("answered_day", as: String.self)))",
                                   met: try met(r), link: "/feedback/\(try r.decode(column: "id", as: Int64.self))")
                 }
             case .tasksOnTime:
                 return try await rows("t.id, t.title, t.due", order: ", t.due").map { r in
-                    MeasureRecord(label: try r.decode(column: "title", as: String.self), detail: try r.decode(column: "due", as: String.self), met: try met(r),
+                    MeasureRecord(label: try r.decode(column: "title", as: String.self), detail: Self.shown(try r.decode(column: "due", as: String.self)), met: try met(r),
                                   link: "/tasks/\(try r.decode(column: "id", as: Int64.self))")
                 }
             case .dutiesWritten:
@@ -279,7 +282,7 @@ public struct ReformMeasures: Sendable {
                 }
             case .recommendationsClosed:
                 return try await rows("v.id AS visit_id, r.text, r.due", order: ", r.due").map { r in
-                    MeasureRecord(label: try r.decode(column: "text", as: String.self), detail: try r.decode(column: "due", as: String.self), met: try met(r),
+                    MeasureRecord(label: try r.decode(column: "text", as: String.self), detail: Self.shown(try r.decode(column: "due", as: String.self)), met: try met(r),
                                   link: "/inspections/\(try r.decode(column: "visit_id", as: Int64.self))")
                 }
             case .attendanceCompliance:
@@ -318,7 +321,7 @@ public struct ReformMeasures: Sendable {
             case .receptionKept:
                 let kept = Set(try await Self.receptionWeeks(scopes: scopes, period: period, in: sql).map(\.week))
                 return Self.weeks(period).sorted().prefix(limit).map {
-                    MeasureRecord(label: $0.description, detail: "", met: kept.contains($0), link: nil)
+                    MeasureRecord(label: $0.vietnamese, detail: "", met: kept.contains($0), link: nil)
                 }.sorted { !$0.met && $1.met }
             case .surveySatisfaction:
                 let values = try await Self.grouped(m, scopes: scopes, period: period, kind: kind, in: sql).values
