@@ -89,7 +89,8 @@ struct CalendarCommand: AsyncParsableCommand {
 /// `congvu bench …`: release-build measurements that docs/PERFORMANCE.md records.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure (build with -c release).",
-                                                    subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self, OneStopBench.self, TaskBench.self, NotificationBench.self, InspectionBench.self])
+                                                    subcommands: [CalendarBench.self, VerdictBench.self, AttendanceBench.self, OneStopBench.self, TaskBench.self, NotificationBench.self, InspectionBench.self,
+                                                                  ReformBench.self])
 
     /// A migrated database for a bench: PostgreSQL at `databaseURL`, or SQLite in `keep` (or a
     /// temporary directory the caller removes); the directory is returned either way.

@@ -85,10 +85,18 @@ public struct ReformMeasures: Sendable {
                     out[u.id, default: [:]][m] = MeasureValue(n, of: d)
                 }
             }
-            for m in ReformMeasure.allCases where measures.contains(m) {
+            // Measures over the same table are counted in one pass (the three of the dossiers).
+            let counted = ReformMeasure.allCases.filter { measures.contains($0) && Self.query($0, period: period, kind: kind) != nil }
+            for (m, perUnit) in try await Self.combined(counted, scopes: scopes, period: period, kind: kind, in: sql) { add(m, perUnit) }
+            for m in ReformMeasure.allCases where measures.contains(m) && !counted.contains(m) {
                 switch m {
                 case .proceduresPosted:
-                    for u in units { out[u.id, default: [:]][m] = try await Self.proceduresPosted(level: Self.level(u), on: period.cut, in: sql) }
+                    var byLevel: [CompetentLevel: MeasureValue] = [:]
+                    for u in units {
+                        let level = Self.level(u)
+                        if byLevel[level] == nil { byLevel[level] = try await Self.proceduresPosted(level: level, on: period.cut, in: sql) }
+                        out[u.id, default: [:]][m] = byLevel[level]
+                    }
                 case .receptionKept:
                     let weeks = try await Self.receptionWeeks(scopes: scopes, period: period, in: sql)
                     let owed = Self.weeks(period)
@@ -185,6 +193,51 @@ public struct ReformMeasures: Sendable {
         }
     }
 
+    /// The measures defined by a query, those over the same table counted in one pass: per row's
+    /// unit, each measure's rows (`d_i`) and those that met its rule (`n_i`).
+    static func combined(_ measures: [ReformMeasure], scopes: [String], period: Period, kind: DatabaseKind, in sql: any SQLDatabase) async throws
+        -> [(ReformMeasure, [Int64: (Int, Int)])] {
+        var groups: [String: [(ReformMeasure, table: String, unit: String, met: String, filter: SQLQueryString)]] = [:], order: [String] = []
+        for m in measures {
+            guard let q = query(m, period: period, kind: kind) else { continue }
+            let key = "\(q.table)|\(q.unit)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append((m, q.table, q.unit, q.met, q.filter))
+        }
+        var out: [(ReformMeasure, [Int64: (Int, Int)])] = []
+        for key in order {
+            let group = groups[key]!, table = group[0].table, unit = group[0].unit
+            var query: SQLQueryString = "SELECT \(unsafeRaw: unit) AS unit_id"
+            for (i, g) in group.enumerated() {
+                query.appendLiteral(", SUM(CASE WHEN (")
+                query.appendInterpolation(g.filter)
+                query.appendLiteral(") THEN 1 ELSE 0 END) AS d_\(i), SUM(CASE WHEN (")
+                query.appendInterpolation(g.filter)
+                query.appendLiteral(") AND (\(g.met)) THEN 1 ELSE 0 END) AS n_\(i)")
+            }
+            query.appendLiteral(" FROM \(table) WHERE (")
+            for (i, g) in group.enumerated() {
+                if i > 0 { query.appendLiteral(" OR ") }
+                query.appendLiteral("(")
+                query.appendInterpolation(g.filter)
+                query.appendLiteral(")")
+            }
+            query.appendLiteral(") AND \(unit) IN (")
+            query.appendInterpolation(within(scopes))
+            query.appendLiteral(") GROUP BY \(unit)")
+            let rows = try await sql.raw(query).all()
+            for (i, g) in group.enumerated() {
+                var perUnit: [Int64: (Int, Int)] = [:]
+                for r in rows {
+                    let d = try r.optional("d_\(i)", as: Int.self) ?? 0
+                    if d > 0 { perUnit[try r.decode(column: "unit_id", as: Int64.self)] = (try r.optional("n_\(i)", as: Int.self) ?? 0, d) }
+                }
+                out.append((g.0, perUnit))
+            }
+        }
+        return out
+    }
+
     static func grouped(_ m: ReformMeasure, scopes: [String], period: Period, kind: DatabaseKind, in sql: any SQLDatabase) async throws -> [Int64: (Int, Int)] {
         var out: [Int64: (Int, Int)] = [:]
         switch m {
@@ -217,14 +270,7 @@ public struct ReformMeasures: Sendable {
                 out[unit] = ((out[unit]?.0 ?? 0) + values.filter { $0 >= 4 }.count, (out[unit]?.1 ?? 0) + values.count)
             }
         default:
-            guard let q = query(m, period: period, kind: kind) else { return [:] }
-            let rows = try await sql.raw("""
-                SELECT \(unsafeRaw: q.unit) AS unit_id, SUM(CASE WHEN \(unsafeRaw: q.met) THEN 1 ELSE 0 END) AS n, COUNT(*) AS d
-                FROM \(unsafeRaw: q.table) WHERE \(q.filter) AND \(unsafeRaw: q.unit) IN (\(within(scopes))) GROUP BY \(unsafeRaw: q.unit)
-                """).all()
-            for r in rows {
-                out[try r.decode(column: "unit_id", as: Int64.self)] = (try r.optional("n", as: Int.self) ?? 0, try r.decode(column: "d", as: Int.self))
-            }
+            return try await combined([m], scopes: scopes, period: period, kind: kind, in: sql).first?.1 ?? [:]
         }
         return out
     }
