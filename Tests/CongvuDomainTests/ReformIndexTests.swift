@@ -292,4 +292,53 @@ import Testing
         bad.remediationBelow = Self.pc("120")
         #expect(throws: ValidationErrors.self) { try bad.validated() }
     }
+
+    @Test func aFrameworkGoesToATableAndBackAndEachFaultIsNamedByLine() throws {
+        let f = Self.framework()
+        // Written as CSV and read back, through the same CSV reader as every import.
+        let csv = CSV.write(ReformFrameworkTable.rows(f))
+        let read = ReformFrameworkTable.parse(try CSV.records(csv, aliases: ReformFrameworkTable.aliases))
+        #expect(read.issues.isEmpty && read.framework == f)
+        // As a Home Affairs office would type it: Vietnamese headers and words, a semicolon list.
+        let typed = """
+            Loại;Mã;Tên;Điểm tối đa;Phương pháp;Phép đo;Các mức;Khi không có;Áp dụng cho;Cần kiểm chứng
+            thông tin;code;xa-2027;;;;;;;
+            thông tin;version;1;;;;;;;
+            thông tin;year;2027;;;;;;;
+            thông tin;issuer;UBND tỉnh;;;;;;;
+            thông tin;title;Bộ chỉ số cấp xã 2027;;;;;;;
+            thông tin;peer_groups;commune, ward;;;;;;;
+            xếp loại;tot;Tốt;80;;;;;;
+            xếp loại;con-lai;Còn lại;0;;;;;;
+            lĩnh vực;1;Chỉ đạo;;;;;;;
+            tiêu chí;1.1;Kế hoạch;;;;;;;
+            tiêu chí thành phần;1.1.1;Ban hành kế hoạch;2,5;tự chấm;;;;;x
+            tiêu chí thành phần;1.1.2;Hồ sơ đúng hạn;4;tính từ số liệu;dossiers_on_time;"98:4; 90:2";;commune;
+            tiêu chí thành phần;1.1.3;Hài lòng;10;điều tra;;;;;
+            """
+        let parsed = ReformFrameworkTable.parse(try CSV.records(typed, aliases: ReformFrameworkTable.aliases))
+        let g = try #require(parsed.framework, "\(parsed.issues)")
+        #expect(g.code == "xa-2027" && g.peerGroups == ["commune", "ward"] && g.subCriteria.count == 3 && g.maximum(for: "commune") == Self.p("16.5"))
+        #expect(g.subCriteria[0].evidenceRequired && g.subCriteria[1].appliesTo == ["commune"])
+        #expect(g.subCriteria[1].method == .computed(MeasureScoring(measure: .dossiersOnTime, steps: [.init(atLeast: Self.pc("98"), points: Self.p("4")),
+                                                                                                     .init(atLeast: Self.pc("90"), points: Self.p("2"))])))
+        // Faults, each on its line: an item before any criterion, an unknown measure, points not a number, a row of no known type.
+        let faulty = """
+            type,code,name,maximum,method,measure
+            meta,code,x,,,
+            area,1,Chỉ đạo,,,
+            item,1.0.1,Trước tiêu chí,1,manual,
+            criterion,1.1,Kế hoạch,,,
+            item,1.1.1,Đo lạ,1,computed,no_such_measure
+            item,1.1.2,Điểm lạ,nhiều,manual,
+            ghi chú,,,,,
+            """
+        let faults = ReformFrameworkTable.parse(try CSV.records(faulty, aliases: ReformFrameworkTable.aliases))
+        #expect(faults.framework == nil)
+        #expect(faults.issues.map { "\($0.line) \($0.key)" } == ["4 reform_table_order", "6 reform_measure", "7 reform_points", "8 reform_table_type"])
+        // A table whose lines read but whose whole breaks a rule: the framework's own check.
+        let whole = ReformFrameworkTable.parse(try CSV.records("type,code,name\nmeta,code,x\n", aliases: ReformFrameworkTable.aliases))
+        #expect(whole.framework == nil && whole.issues.contains { $0.key == "reform_bands" })
+        #expect(ReformFrameworkTable.parse(try CSV.records("ma,ten\n", aliases: ReformFrameworkTable.aliases)).issues.map(\.key) == ["import_missing_column:type"])
+    }
 }

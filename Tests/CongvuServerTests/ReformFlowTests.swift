@@ -7,6 +7,7 @@ import HummingbirdTesting
 import NIOCore
 import SQLKit
 import Testing
+import ZIPFoundation
 @testable import CongvuServer
 
 /// The reform index over HTTP (issue 24): the province opens a round on the example framework, a
@@ -166,6 +167,85 @@ import Testing
             // The published year gave Nho Quan's chairman remediation tasks, the council as their assigner.
             let tasks = try await (try await h.signIn("chutich.nhoquan")).get("/tasks")
             #expect(tasks.text.contains("\(year - 1) · "))
+        }
+    }
+
+    /// A workbook as spreadsheet programs write it: the text in shared strings, cells by reference
+    /// (one left empty), the sheet found through the workbook's relationships.
+    static func sharedStringsWorkbook(_ rows: [[String]]) throws -> Data {
+        var strings: [String] = [], index: [String: Int] = [:]
+        var sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+        for (r, row) in rows.enumerated() {
+            sheet += #"<row r="\#(r + 1)">"#
+            for (c, text) in row.enumerated() where !text.isEmpty {
+                let i = index[text] ?? { strings.append(text); index[text] = strings.count - 1; return strings.count - 1 }()
+                sheet += #"<c r="\#(XLSXSheet.column(c))\#(r + 1)" t="s"><v>\#(i)</v></c>"#
+            }
+            sheet += "</row>"
+        }
+        sheet += "</sheetData></worksheet>"
+        let shared = #"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
+            + strings.map { "<si><t>\(XMLText.escape($0))</t></si>" }.joined() + "</sst>"
+        let parts: [(String, String)] = [
+            ("[Content_Types].xml", #"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#),
+            ("xl/workbook.xml", #"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Bộ chỉ số" sheetId="1" r:id="rId7"/></sheets></workbook>"#),
+            ("xl/_rels/workbook.xml.rels", #"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/data.xml"/></Relationships>"#),
+            ("xl/worksheets/data.xml", sheet), ("xl/sharedStrings.xml", shared),
+        ]
+        let archive = try Archive(accessMode: .create)
+        for (path, text) in parts {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        return try #require(archive.data)
+    }
+
+    @Test func aCouncilChecksAFrameworkFileThenStoresIt() async throws {
+        try await Harness.run { h in
+            let admin = try await h.signIn("admin")
+            func upload(_ data: Data, filename: String, dryRun: Bool) async throws -> TestResponse {
+                var fields = ["_csrf": admin.csrf]
+                if dryRun { fields["dry_run"] = "1" }
+                let (headers, body) = Browser.multipart(fields, file: data, name: "file", filename: filename)
+                return try await admin.request("/reform/frameworks", method: .post, headers: headers, body: body)
+            }
+            // The example as a Home Affairs office would edit it: next year's version, in a spreadsheet program.
+            var next = try ReformServices.example()
+            next.code = "xa-ninh-binh"
+            next.year += 1
+            next.isExample = false
+            let book = try Self.sharedStringsWorkbook(ReformFrameworkTable.rows(next))
+            let checked = try await upload(book, filename: "bo-chi-so.xlsx", dryRun: true)
+            #expect(checked.status == .ok && checked.text.contains("id=\"reform-check\"") && checked.text.contains("Điểm tối đa nhóm Xã: 100"))
+            #expect(try await h.services.reform.store.frameworks().isEmpty, "a check stores nothing")
+            let stored = try await upload(book, filename: "bo-chi-so.xlsx", dryRun: false)
+            #expect(stored.status == .ok && stored.text.contains("Đã lưu bộ chỉ số"))
+            let saved = try #require(try await h.services.reform.store.frameworks().first)
+            #expect(saved.framework == next)
+            // Exported back as a workbook and as CSV, each reads back to the same framework.
+            let xlsx = try await admin.get("/reform/frameworks/\(saved.id)/table.xlsx")
+            let fromXLSX = ReformFrameworkTable.parse(CSV.records(table: try XLSXReader.firstSheet(Data(xlsx.body.readableBytesView)), aliases: ReformFrameworkTable.aliases))
+            #expect(fromXLSX.framework == next)
+            let csv = try await admin.get("/reform/frameworks/\(saved.id)/table.csv")
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(ReformFrameworkTable.parse(try CSV.records(csv.text, aliases: ReformFrameworkTable.aliases)).framework == next)
+            // The same version with other content is refused: a change is a new version.
+            var changed = next
+            changed.title = "Bộ chỉ số đã sửa"
+            let clash = try await upload(Data(CSV.write(ReformFrameworkTable.rows(changed)).utf8), filename: "sua.csv", dryRun: false)
+            #expect(clash.status == .badRequest && clash.text.contains("tăng phiên bản"))
+            // A faulty file: each problem by its line, nothing stored.
+            let faulty = "type,code,name,maximum,method\nmeta,code,x,,\narea,1,A,,\nitem,1.1.1,B,1,manual\n"
+            let refused = try await upload(Data(faulty.utf8), filename: "loi.csv", dryRun: false)
+            #expect(refused.status == .badRequest && refused.text.contains("Dòng 4") && refused.text.contains("Tiêu chí phải đứng sau một lĩnh vực"))
+            #expect(try await upload(Data([0x50, 0x4B, 0x03, 0x04, 0, 0]), filename: "hong.xlsx", dryRun: true).status == .badRequest)
+            #expect(try await h.services.reform.store.frameworks().count == 1)
+            // A commune's office uploads nothing.
+            let office = try await h.signIn("vanphong.giahung")
+            let (headers, body) = Browser.multipart(["_csrf": office.csrf], file: book, name: "file", filename: "bo-chi-so.xlsx")
+            #expect(try await office.request("/reform/frameworks", method: .post, headers: headers, body: body).status == .forbidden)
         }
     }
 }

@@ -67,7 +67,11 @@ public enum CSV {
     /// Rows as dictionaries keyed by the header's folded names, with the 1-based line of each
     /// row in the file (the header is line 1).
     public static func records(_ input: String, aliases: [String: String]) throws -> (header: [String], rows: [(line: Int, values: [String: String])]) {
-        let table = try parse(input)
+        records(table: try parse(input), aliases: aliases)
+    }
+
+    /// The same from rows already split into cells (a workbook's sheet).
+    public static func records(table: [[String]], aliases: [String: String]) -> (header: [String], rows: [(line: Int, values: [String: String])]) {
         guard let first = table.first else { return ([], []) }
         let header = first.map { name -> String in
             let folded = SearchKey.fold(name).replacingOccurrences(of: " ", with: "_")
@@ -87,3 +91,15 @@ public enum CSV {
 }
 
 import Foundation
+
+extension CSV {
+    /// Rows written as CSV (RFC 4180: fields with a comma, quote or line break quoted, quotes
+    /// doubled; CRLF), with a byte-order mark so that spreadsheet programs read it as UTF-8.
+    public static func write(_ rows: [[String]]) -> String {
+        "\u{FEFF}" + rows.map { row in
+            row.map { f in
+                f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+            }.joined(separator: ",")
+        }.joined(separator: "\r\n") + "\r\n"
+    }
+}

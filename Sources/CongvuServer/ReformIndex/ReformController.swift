@@ -18,6 +18,9 @@ struct ReformController {
         group.post("rounds", use: openRound)
         group.post("history", use: enterHistory)
         group.get("frameworks/:id", use: frameworkJSON)
+        group.get("frameworks/:id/table.xlsx", use: frameworkWorkbook)
+        group.get("frameworks/:id/table.csv", use: frameworkCSV)
+        group.post("frameworks", use: importFramework)
         group.get("rounds/:id", use: round)
         group.get("rounds/:id/ranking.xlsx", use: rankingWorkbook)
         group.post("rounds/:id/close", use: close)
@@ -94,7 +97,7 @@ struct ReformController {
         Day(year: reform.today.year + 1, month: 1, day: 15)!
     }
 
-    func renderIndex(_ context: AppRequestContext, form: FormView, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func renderIndex(_ context: AppRequestContext, form: FormView, check: ReformIndexPage.Check? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let p = try context.signedIn(), locale = context.locale
         guard p.holds(.assessReform) || p.holds(.appraiseReform) else { throw Forbidden() }
         var rows: [ReformIndexPage.Round] = []
@@ -118,8 +121,14 @@ struct ReformController {
             .filter { $0.isActive(on: reform.today) && [.commune, .ward, .specialZone, .department].contains($0.kind) }
         let history = bodies.isEmpty ? [] : try await reform.units.list(scopes: TaskServices.roots(bodies.map(\.path)))
             .filter { [.commune, .ward, .specialZone, .district, .department].contains($0.kind) }
+        // The stored frameworks the reader may download (as JSON, workbook or CSV).
+        var stored: [ReformIndexPage.Framework] = []
+        if !bodies.isEmpty {
+            stored = try await store.frameworks().map { .init(id: $0.id, label: "\($0.framework.title) · \($0.framework.year) · v\($0.framework.version)",
+                                                              example: $0.framework.isExample) }
+        }
         return try reform.views.page(ReformIndexPage(
-            form: form, rounds: rows, has_rounds: !rows.isEmpty, council: !bodies.isEmpty,
+            form: form, rounds: rows, has_rounds: !rows.isEmpty, council: !bodies.isEmpty, check: check, stored: stored, has_stored: !stored.isEmpty,
             frameworks: FormView.options(frameworks, selected: form.values["framework"] ?? ""),
             bodies: FormView.options(bodies.map { (value: String($0.id), label: $0.name) }, selected: form.values["body"] ?? ""),
             candidates: candidates.map { .init(id: $0.id, name: $0.name, kind: catalogs.label("unit_kind", $0.kind.rawValue, locale),
@@ -178,6 +187,80 @@ struct ReformController {
 
     /// A framework version as data (what import and export read and write).
     func frameworkJSON(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let f = try await readableFramework(context)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8",
+                                               .contentDisposition: "attachment; filename=\"\(f.framework.code)-v\(f.framework.version).json\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(f.framework))))
+    }
+
+    /// The framework as the table a Home Affairs office keeps (`ReformFrameworkTable`), in a workbook.
+    func frameworkWorkbook(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let f = try await readableFramework(context).framework
+        let rows = ReformFrameworkTable.rows(f)
+        var sheet = XLSXSheet(name: catalogs.text("reform_framework", context.locale))
+        sheet.header = rows[0]
+        sheet.rows = rows.dropFirst().map { $0.map { .text($0) } }
+        sheet.widths = [10, 14, 60, 10, 12, 24, 16, 14, 16, 10]
+        return try XLSXSheet.response([sheet], filename: "\(f.code)-v\(f.version).xlsx")
+    }
+
+    /// The same table as CSV (UTF-8).
+    func frameworkCSV(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let f = try await readableFramework(context).framework
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(f.code)-v\(f.version).csv\""],
+                        body: .init(byteBuffer: ByteBuffer(string: CSV.write(ReformFrameworkTable.rows(f)))))
+    }
+
+    /// A framework from a workbook or CSV, checked line by line; with `dry_run` only the check is shown.
+    func importFramework(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context), p = try context.signedIn(), locale = context.locale
+        guard p.holds(.appraiseReform), !(try await councilUnits(p)).isEmpty else { throw Forbidden() }
+        let dryRun = form.bool("dry_run")
+        var view = FormView(values: ["deadline": defaultDeadline.description])
+        guard let file = form.files["file"], !file.content.isEmpty else {
+            view.errors["file"] = catalogs.error("required", locale)
+            return try await renderIndex(context, form: view, status: .badRequest)
+        }
+        let table: (header: [String], rows: [(line: Int, values: [String: String])])
+        do {
+            if UploadedFile.kind(of: file.content)?.ext == "xlsx" {
+                table = CSV.records(table: try XLSXReader.firstSheet(file.content), aliases: ReformFrameworkTable.aliases)
+            } else {
+                guard let text = String(data: file.content, encoding: .utf8) else { throw ImportFileError(key: "import_not_utf8", line: nil) }
+                table = try CSV.records(text, aliases: ReformFrameworkTable.aliases)
+            }
+        } catch let e as ImportFileError {
+            view.errors["file"] = catalogs.error(e.key, locale)
+            return try await renderIndex(context, form: view, status: .badRequest)
+        } catch {
+            view.errors["file"] = catalogs.error("reform_table_unreadable", locale)
+            return try await renderIndex(context, form: view, status: .badRequest)
+        }
+        let parsed = ReformFrameworkTable.parse(table)
+        guard let f = parsed.framework else {
+            let issues = parsed.issues.prefix(100).map {
+                ReformIndexPage.Issue(line: $0.line == 0 ? "–" : String($0.line), field: $0.field, message: catalogs.error($0.key, locale))
+            }
+            return try await renderIndex(context, form: view, check: .init(title: file.filename, summary: [], issues: issues, stored: false), status: .badRequest)
+        }
+        let summary = [catalogs.text("reform_check_framework", locale, [f.title, String(f.year), String(f.version), f.issuer]),
+                       catalogs.text("reform_check_counts", locale, [String(f.areas.count), String(f.areas.map(\.criteria.count).reduce(0, +)), String(f.subCriteria.count)])]
+            + f.peerGroups.map { catalogs.text("reform_check_maximum", locale, [catalogs.label("reform_group", $0, locale), f.maximum(for: $0).description]) }
+        if dryRun { return try await renderIndex(context, form: view, check: .init(title: file.filename, summary: summary, issues: [], stored: false)) }
+        do {
+            _ = try await store.saveFramework(f, by: context.actor)
+        } catch {
+            try view.absorb(error, catalogs: catalogs, locale: locale)
+            if let message = view.errors["version"] { view.errors["file"] = message }
+            return try await renderIndex(context, form: view, status: .badRequest)
+        }
+        return try await renderIndex(context, form: view, check: .init(title: file.filename, summary: summary, issues: [], stored: true))
+    }
+
+    /// A stored framework, for the councils and units of the rounds on it; before any round, for any council.
+    func readableFramework(_ context: AppRequestContext) async throws -> StoredFramework {
         let p = try context.signedIn()
         guard p.holds(.assessReform) || p.holds(.appraiseReform) else { throw Forbidden() }
         guard let id = context.parameters.get("id").flatMap({ Int64($0) }), let f = try await store.framework(id) else { throw StoreError.notFound("reform_framework") }
@@ -189,11 +272,7 @@ struct ReformController {
             if try await store.participants(roundID: r.id).contains(where: { p.allows(.assessReform, at: $0.unitPath) }) { readable = true }
         }
         guard readable else { throw Forbidden() }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8",
-                                               .contentDisposition: "attachment; filename=\"\(f.framework.code)-v\(f.framework.version).json\""],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(f.framework))))
+        return f
     }
 
     // MARK: A round

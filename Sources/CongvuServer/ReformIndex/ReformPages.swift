@@ -18,10 +18,17 @@ struct ReformIndexPage: Page {
     }
     struct Link: Decodable { var href: String; var name: String }
     struct Candidate: Decodable { var id: Int64; var name: String; var kind: String; var checked: Bool }
+    struct Issue: Decodable { var line: String; var field: String; var message: String }
+    /// An uploaded framework's check (and whether it was stored).
+    struct Check: Decodable { var title: String; var summary: [String]; var issues: [Issue]; var stored: Bool }
+    struct Framework: Decodable { var id: Int64; var label: String; var example: Bool }
     var form: FormView
     var rounds: [Round]
     var has_rounds: Bool
     var council: Bool
+    var check: Check?
+    var stored: [Framework]
+    var has_stored: Bool
     var frameworks: [Option]
     var bodies: [Option]
     var candidates: [Candidate]
