@@ -75,6 +75,13 @@ extension BenchCommand {
                     + "tasks on time \(sample[.tasksOnTime].map { "\($0.numerator)/\($0.denominator)" } ?? "–"), "
                     + "feedback on time \(sample[.feedbackOnTime].map { "\($0.numerator)/\($0.denominator)" } ?? "–")"
             }
+            // Where the time goes: each measure alone (the dossiers' three share one pass when together).
+            for m in ReformMeasure.allCases {
+                try await best("  \(m.rawValue) alone") {
+                    _ = try await measures.values([m], units: communes, period: period)
+                    return ""
+                }
+            }
         }
 
         /// The year's rows, spread over the committees and the days, in bulk inserts.

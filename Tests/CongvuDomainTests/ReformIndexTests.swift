@@ -263,6 +263,10 @@ import Testing
         #expect(ReformSheet.scores(g, entries: entries).notApplicable == ["A1.1.2"])
         #expect(ReformResult(g, group: "commune", scores: ReformSheet.scores(g, entries: entries)).maximum == Self.p("84"))
         #expect(ReformSheet.scores(f, entries: entries).points["A1.1.2"] == Self.p("16"), "nothing due: nothing late")
+        // The survey proposes its maximum in proportion to the system's satisfied answers; none without answers.
+        #expect(ReformSheet.proposed(f.subCriteria[7], ReformEntry(measured: MeasureValue(170, of: 200))) == Self.p("17"))
+        #expect(ReformSheet.proposed(f.subCriteria[7], ReformEntry(measured: MeasureValue(0, of: 0))) == nil)
+        #expect(ReformSheet.points(f.subCriteria[7], ReformEntry(measured: MeasureValue(170, of: 200), councilPoints: Self.p("15"))) == Self.p("15"))
         // The council's "not applicable" does the same for any sub-criterion.
         entries["A4.1.2"] = ReformEntry(councilReason: "Không có phản ánh trong năm", notApplicable: true)
         #expect(ReformSheet.scores(f, entries: entries).notApplicable.contains("A4.1.2"))

@@ -201,6 +201,7 @@ import Testing
         let round = try await services.reform.store.openRound(frameworkID: example.id, bodyID: province.id, deadline: today.next,
                                                               units: [(communeB.id, "commune")], by: actor)
         fixtures.ids["/reform/rounds/"] = String(round)
+        fixtures.ids["/api/v1/reform/rounds/"] = String(round)
         fixtures.ids["/reform/frameworks/"] = String(example.id)
         fixtures.reformUnit = String(communeB.id)
         let manual = try #require(example.framework.subCriteria.first { $0.method == .manual && $0.applies(to: "commune") })

@@ -248,4 +248,39 @@ import ZIPFoundation
             #expect(try await office.request("/reform/frameworks", method: .post, headers: headers, body: body).status == .forbidden)
         }
     }
+
+    /// The API by the pages' rules: a council reads every unit's standing, a unit its own until publication.
+    @Test func theAPIGivesTheRoundsAndTheirResultsByThePagesRules() async throws {
+        try await Harness.run { h in
+            _ = try await ReformDemo.load(h.services)
+            func token(_ username: String) async throws -> String {
+                let account = try #require(try await h.services.accounts.byUsername(username))
+                return try await h.services.accounts.issueAPIToken(userID: account.id, name: "api", by: .system)
+            }
+            func get(_ uri: String, _ bearer: String) async throws -> (TestResponse, [String: Any]) {
+                let r = try await h.browser().request(uri, headers: [.authorization: "Bearer \(bearer)"])
+                return (r, (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any]) ?? [:])
+            }
+            let council = try await token("noivu"), commune = try await token("chutich.giavan"), clerk = try await token("congchuc.giavan")
+            let (listed, body) = try await get("/api/v1/reform/rounds", council)
+            let rounds = try #require(body["rounds"] as? [[String: Any]])
+            #expect(listed.status == .ok && rounds.count == 2 && rounds.allSatisfy { $0["council"] as? Bool == true })
+            let published = try #require(rounds.first { $0["status"] as? String == "published" }?["id"] as? Int)
+            let open = try #require(rounds.first { $0["status"] as? String == "open" }?["id"] as? Int)
+            #expect((try await get("/api/v1/reform/rounds", commune)).1["rounds"].map { ($0 as? [[String: Any]])?.count } == 2)
+            #expect((try await get("/api/v1/reform/rounds", clerk)).1["rounds"].map { ($0 as? [[String: Any]])?.count } == 0)
+            // Published: everyone taking part reads the whole ranking.
+            let (_, results) = try await get("/api/v1/reform/rounds/\(published)/results", commune)
+            let lines = try #require(results["results"] as? [[String: Any]])
+            #expect(lines.count == 3 && Set(lines.compactMap { $0["rank"] as? Int }) == [1, 2, 3] && lines.allSatisfy { $0["of"] as? Int == 3 })
+            #expect(lines.contains { ($0["unit"] as? [String: Any])?["name"] as? String == "Xã Gia Hưng" })
+            // Open: the council reads all three, Gia Vân only its own line.
+            #expect(((try await get("/api/v1/reform/rounds/\(open)/results", council)).1["results"] as? [[String: Any]])?.count == 3)
+            let own = try #require((try await get("/api/v1/reform/rounds/\(open)/results", commune)).1["results"] as? [[String: Any]])
+            #expect(own.count == 1 && (own[0]["unit"] as? [String: Any])?["name"] as? String == "Xã Gia Vân")
+            let (refused, error) = try await get("/api/v1/reform/rounds/\(open)/results", clerk)
+            #expect(refused.status == .forbidden && (error["error"] as? [String: Any])?["code"] as? String == "forbidden")
+            #expect((try await get("/api/v1/reform/rounds/999999/results", council)).0.status == .notFound)
+        }
+    }
 }

@@ -40,13 +40,15 @@ public struct ReformEntry: Sendable, Equatable {
 /// A unit's sheet: the points each sub-criterion stands at, from its entries.
 public enum ReformSheet {
     /// What the unit or the measure proposes, before the council: the unit's own points for a manual
-    /// sub-criterion, the measure's for a computed one (nil when the measure does not apply), and
-    /// nothing for the survey, bonus or penalty, which are the council's.
+    /// sub-criterion, the measure's for a computed one (nil when the measure does not apply), for the
+    /// survey its maximum in proportion to the satisfied answers of the system's own surveys (none
+    /// without answers), and nothing for a bonus or penalty, which are the council's.
     public static func proposed(_ s: ReformFramework.SubCriterion, _ e: ReformEntry?) -> Points? {
         switch s.method {
         case .manual: return e?.selfPoints
         case .computed(let scoring): return e?.measured.flatMap { scoring.points($0, maximum: s.maximum) }
-        case .survey, .bonus, .penalty: return nil
+        case .survey: return e?.measured.flatMap { $0.denominator > 0 ? s.maximum.scaled(min($0.numerator, $0.denominator), over: $0.denominator) : nil }
+        case .bonus, .penalty: return nil
         }
     }
 

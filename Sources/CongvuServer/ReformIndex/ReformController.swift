@@ -277,16 +277,36 @@ struct ReformController {
 
     // MARK: A round
 
-    /// The rows the reader may see: everything for the council; before publication, a unit only its own.
-    func standings(_ s: Seat) async throws -> [ReformRoundPage.Row] {
+    /// A unit's line in a round's standings.
+    struct Standing {
+        var unitID: Int64
+        var unit: String
+        var group: String
+        /// Nil before publication for a reader who is not the council.
+        var rank: Int?
+        var of: Int?
+        var points: Points
+        var maximum: Points
+        var index: Percent
+        var band: String
+        var submitted: Bool
+
+        var row: ReformRoundPage.Row {
+            .init(unit_id: unitID, unit: unit, group: group, rank: rank.map { "\($0)/\(of ?? 0)" } ?? "–", points: points.description, maximum: maximum.description,
+                  index: index.description, band: band, submitted: submitted, width: ReformController.width(index))
+        }
+    }
+
+    /// The lines the reader may see: everything for the council; before publication, a unit only its own.
+    func standings(_ s: Seat) async throws -> [Standing] {
         let f = s.round.framework.framework
         let visible = Set((s.council || s.round.status == .published ? s.participants : s.own).map(\.unitID))
         let bands = Dictionary(f.bands.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         if s.round.status == .published {
             let names = Dictionary(s.participants.map { ($0.unitID, $0.unitName) }, uniquingKeysWith: { a, _ in a })
             return try await store.published(roundID: s.round.id).filter { visible.contains($0.unitID) }.map { r in
-                .init(unit_id: r.unitID, unit: names[r.unitID] ?? "", group: r.group, rank: "\(r.rank)/\(r.of)", points: r.points.description,
-                      maximum: r.maximum.description, index: r.index.description, band: bands[r.band] ?? "", submitted: true, width: Self.width(r.index))
+                Standing(unitID: r.unitID, unit: names[r.unitID] ?? "", group: r.group, rank: r.rank, of: r.of, points: r.points, maximum: r.maximum,
+                         index: r.index, band: bands[r.band] ?? "", submitted: true)
             }
         }
         if s.round.status == .open {
@@ -306,14 +326,14 @@ struct ReformController {
                 }
             }
             return results.map { p, r in
-                .init(unit_id: p.unitID, unit: p.unitName, group: p.group, rank: ranks[p.unitID].map { "\($0.rank)/\($0.of)" } ?? "–", points: r.points.description,
-                      maximum: r.maximum.description, index: r.index.description, band: r.band?.name ?? "", submitted: p.submittedAt != nil, width: Self.width(r.index))
-            }.sorted { ($0.group, -$0.width, $0.unit) < ($1.group, -$1.width, $1.unit) }
+                Standing(unitID: p.unitID, unit: p.unitName, group: p.group, rank: ranks[p.unitID]?.rank, of: ranks[p.unitID]?.of, points: r.points,
+                         maximum: r.maximum, index: r.index, band: r.band?.name ?? "", submitted: p.submittedAt != nil)
+            }.sorted { ($0.group, -$0.index.hundredths, $0.unit) < ($1.group, -$1.index.hundredths, $1.unit) }
         }
         return try await store.standings(roundID: s.round.id).filter { visible.contains($0.participant.unitID) }.map { st in
-            .init(unit_id: st.participant.unitID, unit: st.participant.unitName, group: st.participant.group, rank: "\(st.rank.rank)/\(st.rank.of)",
-                  points: st.result.points.description, maximum: st.result.maximum.description, index: st.result.index.description,
-                  band: st.result.band?.name ?? "", submitted: st.participant.submittedAt != nil, width: Self.width(st.result.index))
+            Standing(unitID: st.participant.unitID, unit: st.participant.unitName, group: st.participant.group, rank: s.council ? st.rank.rank : nil,
+                     of: s.council ? st.rank.of : nil, points: st.result.points, maximum: st.result.maximum, index: st.result.index,
+                     band: st.result.band?.name ?? "", submitted: st.participant.submittedAt != nil)
         }
     }
 
@@ -325,7 +345,7 @@ struct ReformController {
 
     func renderRound(_ s: Seat, _ context: AppRequestContext, form: FormView, status: HTTPResponse.Status = .ok) async throws -> Response {
         let f = s.round.framework.framework, locale = context.locale
-        let rows = try await standings(s)
+        let rows = try await standings(s).map(\.row)
         return try reform.views.page(ReformRoundPage(
             form: form, id: s.round.id, title: f.title, year: f.year, issuer: f.issuer, body: s.body.name, example: f.isExample,
             status: catalogs.label("reform_status", s.round.status.rawValue, locale), status_code: s.round.status.rawValue,
@@ -375,8 +395,8 @@ struct ReformController {
         sheet.title = "\(f.title) · \(s.body.name)\(s.round.decisionNumber.isEmpty ? "" : " · \(s.round.decisionNumber)")"
         sheet.header = ["reform_group", "field_unit", "reform_rank", "reform_points", "reform_maximum", "reform_index", "reform_band"].map { catalogs.text($0, locale) }
         sheet.rows = try await standings(s).map { r in
-            [.text(catalogs.label("reform_group", r.group, locale)), .text(r.unit), .text(r.rank), .number(Double(r.points) ?? 0), .number(Double(r.maximum) ?? 0),
-             .number(Double(r.index) ?? 0), .text(r.band)]
+            [.text(catalogs.label("reform_group", r.group, locale)), .text(r.unit), r.rank.map { .text("\($0)/\(r.of ?? 0)") } ?? .empty,
+             .number(Double(r.points.hundredths) / 100), .number(Double(r.maximum.hundredths) / 100), .number(Double(r.index.hundredths) / 100), .text(r.band)]
         }
         sheet.widths = [14, 36, 8, 10, 10, 10, 16]
         return try XLSXSheet.response([sheet], filename: "chi-so-cchc-\(f.year)-\(s.round.id).xlsx")

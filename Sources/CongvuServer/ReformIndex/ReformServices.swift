@@ -39,9 +39,13 @@ public struct ReformServices: FeatureServices {
     /// computed today while it is open.
     func measured(_ round: ReformRound, _ participants: [ReformParticipant]) async throws -> [Int64: [String: MeasureValue]] {
         let f = round.framework.framework
+        // Computed sub-criteria by their measure; the survey's by the system's own satisfaction surveys.
         let computed = f.subCriteria.compactMap { s -> (code: String, measure: ReformMeasure)? in
-            if case .computed(let scoring) = s.method { return (s.code, scoring.measure) }
-            return nil
+            switch s.method {
+            case .computed(let scoring): return (s.code, scoring.measure)
+            case .survey: return (s.code, .surveySatisfaction)
+            default: return nil
+            }
         }
         guard !computed.isEmpty else { return [:] }
         var units: [OrgUnit] = []

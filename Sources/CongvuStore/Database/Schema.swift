@@ -43,6 +43,6 @@ public enum Schema {
         dutySwapRequests, schedules, meetingsAndNotices,         // 32–34
         receptionDays, feedback, surveys,                        // 35–37
         notificationsToAddresses, feedbackChanges, feedbackSearch, // 38–40
-        reformIndex,                                             // 41
+        reformIndex, reformMeasureIndexes,                       // 41–42
     ]
 }

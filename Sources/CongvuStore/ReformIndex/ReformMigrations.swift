@@ -110,4 +110,12 @@ extension Schema {
             """,
         ] + appendOnly("reform_frameworks", kind) + appendOnly("reform_results", kind)
     }
+
+    /// The measures read a year of every unit's dossiers, tasks and feedback: indexes holding every
+    /// column they read, so that neither database reads the wide rows (measured in docs/PERFORMANCE.md).
+    static let reformMeasureIndexes = Migration(version: 42, name: "reform_measure_indexes", sql: [
+        "CREATE INDEX dossiers_measures ON dossiers(unit_id, received_day, closed_day, timeliness, channel, status, due_day, apology_at)",
+        "CREATE INDEX tasks_measures ON tasks(unit_id, due, status, reported_at)",
+        "CREATE INDEX feedback_measures ON feedback(owner_unit_id, due_day, status, answered_day)",
+    ])
 }
