@@ -218,6 +218,7 @@ import Testing
             // A self-assesses with evidence and submits; its points are locked to it afterwards.
             try await store.addEvidence(roundID: round, unitID: a, code: "1.1.1", link: "/tasks/1", on: today, by: actor)
             await refused("reform_link") { try await store.addEvidence(roundID: round, unitID: a, code: "1.1.1", link: "javascript:alert(1)", on: today, by: actor) }
+            await refused("reform_link") { try await store.addEvidence(roundID: round, unitID: a, code: "1.1.1", link: "//evil.example/x", on: today, by: actor) }
             try await store.assess(roundID: round, unitID: a, code: "1.1.1", points: Points("4")!, note: "Kế hoạch số 12/KH-UBND", on: today, by: actor)
             try await store.submit(roundID: round, unitID: a, on: today, by: actor)
             await refused("reform_submitted") { try await store.assess(roundID: round, unitID: a, code: "1.1.1", points: Points("3")!, note: "", on: today, by: actor) }

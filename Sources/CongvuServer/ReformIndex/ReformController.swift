@@ -113,23 +113,22 @@ struct ReformController {
                               own: own.map { .init(href: "/reform/rounds/\(r.id)/units/\($0.unitID)", name: $0.unitName) }, council: council))
         }
         let bodies = try await councilUnits(p)
-        var frameworks = try await store.frameworks().map { (value: String($0.id), label: "\($0.framework.title) · \($0.framework.year) · v\($0.framework.version)") }
-        if let example = try? ReformServices.example(), !frameworks.contains(where: { $0.label.hasPrefix(example.title) }) {
-            frameworks.append((value: "example", label: catalogs.text("reform_example_framework", locale, [example.title, String(example.year)])))
+        // For a council: the stored frameworks (to open a round on, or download as JSON, workbook or
+        // CSV), the shipped example until it is stored, the units it may assess and enter past years of.
+        let frameworks = bodies.isEmpty ? [] : try await store.frameworks()
+        func label(_ f: ReformFramework) -> String { "\(f.title) · \(f.year) · v\(f.version)" }
+        var choices = frameworks.map { (value: String($0.id), label: label($0.framework)) }
+        if !bodies.isEmpty, let example = try? ReformServices.example(),
+           !frameworks.contains(where: { $0.framework.code == example.code && $0.framework.version == example.version }) {
+            choices.append((value: "example", label: catalogs.text("reform_example_framework", locale, [example.title, String(example.year)])))
         }
-        let candidates = bodies.isEmpty ? [] : try await reform.units.list(scopes: TaskServices.roots(bodies.map(\.path)))
-            .filter { $0.isActive(on: reform.today) && [.commune, .ward, .specialZone, .department].contains($0.kind) }
-        let history = bodies.isEmpty ? [] : try await reform.units.list(scopes: TaskServices.roots(bodies.map(\.path)))
-            .filter { [.commune, .ward, .specialZone, .district, .department].contains($0.kind) }
-        // The stored frameworks the reader may download (as JSON, workbook or CSV).
-        var stored: [ReformIndexPage.Framework] = []
-        if !bodies.isEmpty {
-            stored = try await store.frameworks().map { .init(id: $0.id, label: "\($0.framework.title) · \($0.framework.year) · v\($0.framework.version)",
-                                                              example: $0.framework.isExample) }
-        }
+        let scope = bodies.isEmpty ? [] : try await reform.units.list(scopes: TaskServices.roots(bodies.map(\.path)))
+        let candidates = scope.filter { $0.isActive(on: reform.today) && [.commune, .ward, .specialZone, .department].contains($0.kind) }
+        let history = scope.filter { [.commune, .ward, .specialZone, .district, .department].contains($0.kind) }
+        let stored = frameworks.map { ReformIndexPage.Framework(id: $0.id, label: label($0.framework), example: $0.framework.isExample) }
         return try reform.views.page(ReformIndexPage(
             form: form, rounds: rows, has_rounds: !rows.isEmpty, council: !bodies.isEmpty, check: check, stored: stored, has_stored: !stored.isEmpty,
-            frameworks: FormView.options(frameworks, selected: form.values["framework"] ?? ""),
+            frameworks: FormView.options(choices, selected: form.values["framework"] ?? ""),
             bodies: FormView.options(bodies.map { (value: String($0.id), label: $0.name) }, selected: form.values["body"] ?? ""),
             candidates: candidates.map { .init(id: $0.id, name: $0.name, kind: catalogs.label("unit_kind", $0.kind.rawValue, locale),
                                                checked: $0.kind != .department) },

@@ -60,12 +60,7 @@ extension SQLPredicateBuilder {
     /// each row's joined path with every scope, which makes the planner walk all rows.
     func withinUnits(scopes: [String], unitID column: any SQLExpression) -> Self {
         if scopes.isEmpty { return self.where(SQLLiteral.boolean(false)) }
-        var q: SQLQueryString = "SELECT id FROM units WHERE "
-        for (i, scope) in scopes.enumerated() {
-            q.appendLiteral(i == 0 ? "path LIKE " : " OR path LIKE ")
-            q.appendInterpolation(bind: scope + "%")
-        }
-        return self.where(column, .in, SQLGroupExpression(q))
+        return self.where(column, .in, SQLGroupExpression(unitIDs(within: scopes)))
     }
 
     /// Rows where any of `columns` lies in one of `scopes` (an object that lives at several units).
@@ -77,6 +72,17 @@ extension SQLPredicateBuilder {
             return g
         }
     }
+}
+
+/// `SELECT id FROM units WHERE path LIKE … OR …`: the units of the scopes (subtree roots), for an
+/// `IN (…)` that the database evaluates once. At least one scope.
+func unitIDs(within scopes: [String]) -> SQLQueryString {
+    var q: SQLQueryString = "SELECT id FROM units WHERE "
+    for (i, scope) in scopes.enumerated() {
+        q.appendLiteral(i == 0 ? "path LIKE " : " OR path LIKE ")
+        q.appendInterpolation(bind: scope + "%")
+    }
+    return q
 }
 
 /// A page of results with the total count.

@@ -275,15 +275,8 @@ public struct ReformMeasures: Sendable {
         return out
     }
 
-    /// `SELECT id FROM units WHERE path LIKE …` for the scopes.
-    static func within(_ scopes: [String]) -> SQLQueryString {
-        var q: SQLQueryString = "SELECT id FROM units WHERE "
-        for (i, scope) in scopes.enumerated() {
-            q.appendLiteral(i == 0 ? "path LIKE " : " OR path LIKE ")
-            q.appendInterpolation(bind: scope + "%")
-        }
-        return q
-    }
+    /// The units of the scopes, for `IN (…)` (the store's one way to say it).
+    static func within(_ scopes: [String]) -> SQLQueryString { unitIDs(within: scopes) }
 
     // MARK: Drill-down
 

@@ -325,7 +325,9 @@ public struct ReformStore: Sendable {
             if day > c.round.deadline { throw ValidationErrors([FieldError("evidence", "reform_after_deadline")]) }
             let link = link.tidied
             if file.isEmpty && link.isEmpty { throw ValidationErrors([FieldError("evidence", "required")]) }
-            if !link.isEmpty && !(link.hasPrefix("/") || link.hasPrefix("https://") || link.hasPrefix("http://")) || link.count > 500 {
+            // A page of this system (`/tasks/12`, not `//elsewhere`) or a web address.
+            let page = link.hasPrefix("/") && !link.hasPrefix("//") && !link.contains("\\")
+            if !link.isEmpty && !(page || link.hasPrefix("https://") || link.hasPrefix("http://")) || link.count > 500 {
                 throw ValidationErrors([FieldError("link", "reform_link")])
             }
             let id = try await sql.insert(into: "reform_evidence")
