@@ -12,8 +12,9 @@ struct CongvuCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "congvu",
         abstract: "Congvu: administrative discipline and citizen services for Vietnamese local government.",
+        version: Release.description,
         subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self, TerminalsCommand.self,
-                      CalendarCommand.self, BenchCommand.self, SecretCommand.self],
+                      CalendarCommand.self, BenchCommand.self, SecretCommand.self, VersionCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -294,4 +295,11 @@ enum CLI {
             throw error
         }
     }
+}
+
+/// `congvu version`: the build's version and the schema step it migrates to (also `congvu --version`).
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and the schema step.")
+
+    func run() { print(Release.description) }
 }

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 @Suite struct PeoplePagesTests {
@@ -217,8 +218,25 @@ import Testing
     @Test func healthMetricsStaticAndHeaders() async throws {
         try await Harness.run(configure: { $0.metricsToken = "metrics-token-for-tests" }) { h in
             let b = h.browser()
+            // Each subsystem for a monitor: the demo's terminals silent for an hour make it degraded, not down.
+            struct Health: Decodable {
+                struct Check: Decodable { var status: String; var detail: String? }
+                var status: String; var database: String; var version: String; var schema: Int; var checks: [String: Check]
+            }
+            try await h.services.database.write { sql in
+                try await sql.raw("UPDATE terminals SET last_seen_at = \(bind: Instant.format(Date().addingTimeInterval(-3600)))").run()
+            }
             let health = try await b.get("/healthz")
-            #expect(try JSONDecoder().decode([String: String].self, from: Data(health.text.utf8)) == ["status": "ok", "database": "sqlite"])
+            let silent = try JSONDecoder().decode(Health.self, from: Data(health.text.utf8))
+            let terminals = try await h.services.terminals.terminals.list().filter { $0.status == .approved }.count
+            #expect(health.status == .ok && silent.status == "degraded" && silent.database == "sqlite" && silent.version == Release.version
+                    && silent.schema == Schema.all.count && silent.checks["database"]?.status == "ok")
+            #expect(terminals > 0 && silent.checks["terminals"]?.status == "degraded" && silent.checks["terminals"]?.detail == "0/\(terminals) online")
+            #expect(Set(silent.checks.keys) == ["database", "disk", "ffmpeg", "cameras", "terminals"])
+            try await h.services.database.write { sql in try await sql.raw("UPDATE terminals SET last_seen_at = \(bind: Instant.format(Date()))").run() }
+            let heard = try JSONDecoder().decode(Health.self, from: Data(try await b.get("/healthz").text.utf8))
+            #expect(heard.checks["terminals"]?.status == "ok" && heard.checks["terminals"]?.detail == "\(terminals)/\(terminals) online")
+            #expect(heard.status == (heard.checks.values.allSatisfy { $0.status == "ok" } ? "ok" : "degraded"))
             #expect(health.headers[.contentType] == "application/json; charset=utf-8")
             #expect(health.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             #expect(health.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)

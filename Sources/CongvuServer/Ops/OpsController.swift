@@ -1,4 +1,5 @@
 import CongvuStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Prometheus
@@ -10,13 +11,8 @@ struct OpsController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ -> Response in
-            let database = services.database
-            do {
-                _ = try await database.read { try await $0.raw("SELECT 1 AS one").first() }
-                return JSONReply.response(Health(status: "ok", database: database.kind.rawValue))
-            } catch {
-                return JSONReply.response(Health(status: "unavailable", database: database.kind.rawValue), status: .serviceUnavailable)
-            }
+            let health = await health()
+            return JSONReply.response(health, status: health.status == Health.unavailable ? .serviceUnavailable : .ok)
         }
         // Metrics tell who uses what, and how much: this machine's own scraper, or whoever holds the token.
         router.get("metrics") { request, context -> Response in
@@ -34,8 +30,57 @@ struct OpsController {
         return ClientAddress.isLoopback(context.remoteAddress?.ipAddress) && request.headers[HTTPField.Name("X-Forwarded-For")!] == nil
     }
 
+    /// Each subsystem's state for a monitor: `ok`, `degraded` (the server works, something needs a
+    /// person: a terminal silent, the disk nearly full, cameras without ffmpeg) or `unavailable`
+    /// (the database does not answer: 503, take the node out).
     struct Health: Encodable {
+        static let ok = "ok", degraded = "degraded", unavailable = "unavailable"
+        struct Check: Encodable {
+            var status: String
+            var detail: String?
+        }
         var status: String
         var database: String
+        var version: String
+        var schema: Int
+        var checks: [String: Check]
+    }
+
+    /// A terminal unheard for this long is offline (they poll every few seconds to a minute).
+    static let terminalSilence: TimeInterval = 600
+    /// Less free space than this where the data (and recordings) live is a warning.
+    static let diskLow: Int64 = 1 << 30
+
+    func health(now: Date = Date()) async -> Health {
+        var checks: [String: Health.Check] = [:]
+        let config = services.config
+        let figures: HealthFigures?
+        do {
+            figures = try await HealthFigures.read(services.database, terminalsSince: now.addingTimeInterval(-Self.terminalSilence))
+            checks["database"] = .init(status: Health.ok)
+        } catch {
+            figures = nil
+            checks["database"] = .init(status: Health.unavailable, detail: "no answer")
+        }
+        let directory = config.recordingsDirectory ?? config.dataDirectory
+        if let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? NSNumber {
+            let bytes = free.int64Value
+            checks["disk"] = .init(status: bytes < Self.diskLow ? Health.degraded : Health.ok, detail: "\(bytes / (1 << 20)) MiB free")
+        } else {
+            checks["disk"] = .init(status: Health.degraded, detail: "free space unknown")
+        }
+        let cameras = figures?.cameras ?? 0
+        if services.video.hub.ffmpeg != nil {
+            checks["ffmpeg"] = .init(status: Health.ok)
+        } else {
+            checks["ffmpeg"] = .init(status: cameras > 0 ? Health.degraded : Health.ok, detail: "missing (\(services.video.hub.ffmpegSetting))")
+        }
+        checks["cameras"] = .init(status: cameras > 0 && services.video.hub.ffmpeg == nil ? Health.degraded : Health.ok, detail: "\(cameras) kept")
+        if let f = figures {
+            checks["terminals"] = .init(status: f.terminalsOnline < f.terminals ? Health.degraded : Health.ok, detail: "\(f.terminalsOnline)/\(f.terminals) online")
+        }
+        let states = checks.values.map(\.status)
+        let status = states.contains(Health.unavailable) ? Health.unavailable : states.contains(Health.degraded) ? Health.degraded : Health.ok
+        return Health(status: status, database: services.database.kind.rawValue, version: Release.version, schema: Release.schema, checks: checks)
     }
 }
