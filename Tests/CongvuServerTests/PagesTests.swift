@@ -247,6 +247,25 @@ import Testing
             let metrics = try await b.request("/metrics", headers: [.authorization: "Bearer metrics-token-for-tests"])
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("hb_request"))
+            // The work's figures after the demo load, each against the database read another way.
+            func value(_ series: String) -> Int? {
+                metrics.text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Int($0.split(separator: " ").last!) }
+            }
+            func count(_ query: String) async throws -> Int {
+                try await h.services.database.read { sql in try await sql.raw(SQLQueryString(query)).first()!.decode(column: "n", as: Int.self) }
+            }
+            let province = try await h.unit(code: "37"), today = h.services.today
+            #expect(value("congvu_punches_total") == (try await count("SELECT COUNT(*) AS n FROM punches")) && value("congvu_punches_total")! > 0)
+            let open = try await h.services.oneStop.dossiers.list(scopes: [province.path], filter: .open, limit: 100_000)
+            let overdue = try await h.services.oneStop.dossiers.list(scopes: [province.path], filter: .overdue, limit: 100_000)
+            #expect(value("congvu_dossiers_open") == open.count && value("congvu_dossiers_open{overdue=\"true\"}") == overdue.count && open.count > 0)
+            let tasks = try await h.services.tasks.tasks.figures(scopes: [province.path], today: today, weekEnd: today, since: today)
+            #expect(value("congvu_tasks_open{overdue=\"true\"}") == tasks.overdue)
+            let fleet = try await h.services.terminals.terminals.list().filter { $0.status == .approved }
+            let online = fleet.filter { Date().timeIntervalSince($0.lastSeen) < 600 }.count
+            #expect(value("congvu_terminals{state=\"online\"}") == online && value("congvu_terminals{state=\"offline\"}") == fleet.count - online)
+            #expect(value("congvu_feedback_open") == (try await count("SELECT COUNT(*) AS n FROM feedback WHERE answered_at IS NULL AND status NOT IN ('merged', 'spam', 'closed')")))
+            #expect(metrics.text.contains("# TYPE congvu_punches_total counter") && metrics.text.contains("# TYPE congvu_dossiers_open gauge"))
             let css = try await b.get("/static/app.css")
             #expect(css.status == .ok)
             #expect(css.text.contains("@media print"))

@@ -19,8 +19,10 @@ struct OpsController {
             guard Self.mayReadMetrics(request, context, token: services.config.metricsToken) else {
                 throw Refusal(status: .forbidden, key: "metrics_forbidden")
             }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())))
+            // The process's own (HTTP, pool), then the work's, counted in the database at this scrape.
+            var body = ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())
+            body.writeString(try await OperationsFigures.read(services.database, terminalSilence: Self.terminalSilence).exposition)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: body))
         }
     }
 
