@@ -13,7 +13,7 @@ struct CongvuCommand: AsyncParsableCommand {
         commandName: "congvu",
         abstract: "Congvu: administrative discipline and citizen services for Vietnamese local government.",
         version: Release.description,
-        subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, ImportCommand.self, TerminalsCommand.self,
+        subcommands: [Serve.self, Migrate.self, DemoCommand.self, UserCommand.self, AuditCommand.self, Backup.self, Restore.self, ImportCommand.self, TerminalsCommand.self,
                       CalendarCommand.self, BenchCommand.self, SecretCommand.self, VersionCommand.self],
         defaultSubcommand: Serve.self
     )
@@ -216,17 +216,41 @@ struct SecretCommand: ParsableCommand {
 }
 
 struct Backup: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database (safe while the server runs).")
+    static let configuration = CommandConfiguration(
+        abstract: "Back up the SQLite installation while the server runs: the database and the data directory's files (key, checkpoints, photos, attachments).")
     @OptionGroup var settings: Settings
-    @Option(help: "The file to write (default: DATA_DIR/backups/congvu-YYYYMMDD-HHMMSS.sqlite).") var to: String?
+    @Option(help: "A new directory for the backup (default: DATA_DIR/backups/congvu-YYYYMMDD-HHMMSS); a name ending in .sqlite writes the database alone.")
+    var to: String?
+    @Flag(help: "Copy the camera recordings too (their index is always in the database).") var recordings = false
 
     func run() async throws {
         let config = try settings.load()
         let stamp = Instant.format(Date()).prefix(19).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "T", with: "-")
-        let target = to ?? (config.dataDirectory as NSString).appendingPathComponent("backups/congvu-\(stamp).sqlite")
+        let target = to ?? (config.dataDirectory as NSString).appendingPathComponent("backups/congvu-\(stamp)")
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try await CLI.withServices(settings) { try await $0.database.backup(to: target) }
-        print("Backup written to \(target)")
+        if target.hasSuffix(".sqlite") {
+            try await CLI.withServices(settings) { try await $0.database.backup(to: target) }
+            print("Backup written to \(target)")
+            return
+        }
+        let summary = try await CLI.withServices(settings) { services in
+            try await DataBackup.write(services.database, dataDirectory: config.dataDirectory, to: target, recordings: recordings)
+        }
+        print("Backup written to \(target): \(summary.files) files, \(summary.bytes / 1024) KiB")
+    }
+}
+
+/// `congvu restore DIR`: puts a backup back into an empty data directory (the server stopped).
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restore a backup directory into a data directory that holds no database.")
+    @OptionGroup var settings: Settings
+    @Argument(help: "The backup directory (congvu backup's).") var backup: String
+
+    func run() async throws {
+        let config = try settings.load()
+        if config.databaseURL != nil { throw ValidationError("restore puts back the embedded SQLite database; for PostgreSQL use pg_restore (docs/DEPLOYMENT.md)") }
+        let summary = try DataBackup.restore(from: backup, to: config.dataDirectory)
+        print("Restored \(summary.files) files into \(config.dataDirectory); check it with: congvu audit verify --data-dir \(config.dataDirectory)")
     }
 }
 
