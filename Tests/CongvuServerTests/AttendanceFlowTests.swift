@@ -295,6 +295,11 @@ import Testing
                                                  body: ByteBuffer(string: #"{"person_id":\#(person.id),"at":"yesterday"}"#))
             #expect(bad.status == .badRequest)
             #expect(try json(bad)["error"] != nil)
+            // A time no device keeps (schemathesis found the year 837 answered with a 500): refused, nothing stored.
+            let ancient = try await h.client.execute(uri: "/api/v1/punches", method: .post, headers: auth,
+                                                     body: ByteBuffer(string: #"{"person_id":\#(person.id),"at":"0837-10-16T05:23:41.0Z","idempotency_key":"old"}"#))
+            let refusal = try json(ancient)["error"] as? [String: Any]
+            #expect(ancient.status == .badRequest && refusal?["code"] as? String == "bad_request")
             let daily = try json(try await h.client.execute(uri: "/api/v1/attendance/daily?unit=\(committee.id)", method: .get, headers: auth))
             #expect((daily["items"] as? [Any])?.isEmpty == false)
             let sheet = try json(try await h.client.execute(uri: "/api/v1/attendance/timesheet?unit=\(committee.id)&month=2026-10", method: .get, headers: auth))

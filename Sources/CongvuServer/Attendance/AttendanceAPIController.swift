@@ -54,7 +54,8 @@ struct AttendanceAPIController {
         guard let record = try await attendance.people.get(input.personId) else { throw StoreError.notFound("person") }
         try context.require(.editPeople, atAnyOf: record.unitPaths)
         var errors = ValidationErrors()
-        let at = Instant.parse(input.at)
+        // A device's clock may be off, not by centuries: a time outside 2000–2099 is no punch.
+        let at = Instant.parse(input.at).flatMap { (2000...2099).contains(Day($0, in: CivilTime.vietnam).year) ? $0 : nil }
         if at == nil { errors.add("at", "date_invalid") }
         let method = PunchMethod(rawValue: input.method ?? "card")
         if method == nil || method == .manual { errors.add("method", "punch_method_invalid") }
