@@ -19,8 +19,7 @@ public struct OperationsFigures: Sendable, Equatable {
     public var tasksOpen = 0, tasksOverdue = 0
     /// Feedback waiting for an answer, and those past due.
     public var feedbackOpen = 0, feedbackOverdue = 0
-    /// The notification outbox: deliveries waiting or being sent, and those failed for good.
-    public var notificationsQueued = 0, notificationsFailed = 0
+    // The notification outbox has its own (`congvu_notifications_queued`, `…_failed_total`: the delivery worker's).
 
     public init() {}
 
@@ -46,9 +45,7 @@ public struct OperationsFigures: Sendable, Equatable {
                   (SELECT COUNT(*) FROM tasks WHERE status IN ('assigned', 'in_progress')) AS k_open,
                   (SELECT COUNT(*) FROM tasks WHERE status IN ('assigned', 'in_progress') AND due < \(bind: today)) AS k_overdue,
                   (SELECT COUNT(*) FROM feedback WHERE status IN ('received', 'assigned')) AS f_open,
-                  (SELECT COUNT(*) FROM feedback WHERE status IN ('received', 'assigned') AND due_day < \(bind: today)) AS f_overdue,
-                  (SELECT COUNT(*) FROM notification_deliveries WHERE state IN ('queued', 'sending')) AS n_queued,
-                  (SELECT COUNT(*) FROM notification_deliveries WHERE state = 'failed') AS n_failed
+                  (SELECT COUNT(*) FROM feedback WHERE status IN ('received', 'assigned') AND due_day < \(bind: today)) AS f_overdue
                 """).first()
             var f = OperationsFigures()
             guard let r else { return f }
@@ -59,7 +56,6 @@ public struct OperationsFigures: Sendable, Equatable {
             f.cameras = try n("cameras"); f.camerasRecording = try n("c_recording")
             f.dossiersOpen = try n("d_open"); f.dossiersOverdue = try n("d_overdue"); f.tasksOpen = try n("k_open"); f.tasksOverdue = try n("k_overdue")
             f.feedbackOpen = try n("f_open"); f.feedbackOverdue = try n("f_overdue")
-            f.notificationsQueued = try n("n_queued"); f.notificationsFailed = try n("n_failed")
             return f
         }
     }
@@ -79,8 +75,6 @@ public struct OperationsFigures: Sendable, Equatable {
             ("congvu_dossiers_open", "gauge", "One-stop dossiers open, and those past their due day.", [("", dossiersOpen), ("overdue=\"true\"", dossiersOverdue)]),
             ("congvu_tasks_open", "gauge", "Tasks assigned or in progress, and those past due.", [("", tasksOpen), ("overdue=\"true\"", tasksOverdue)]),
             ("congvu_feedback_open", "gauge", "Feedback waiting for an answer, and those past due.", [("", feedbackOpen), ("overdue=\"true\"", feedbackOverdue)]),
-            ("congvu_notification_deliveries", "gauge", "The notification outbox: deliveries queued or sending, and failed for good.",
-             [("state=\"queued\"", notificationsQueued), ("state=\"failed\"", notificationsFailed)]),
         ]
         var out = ""
         for (name, type, help, samples) in lines {
