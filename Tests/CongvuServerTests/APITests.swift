@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 @Suite struct APITests {
@@ -95,6 +96,52 @@ import Testing
             #expect(!routes.isEmpty)
             #expect(routes.subtracting(described).isEmpty, "routes missing from openapi.yaml: \(routes.subtracting(described))")
             #expect(described.subtracting(routes).isEmpty, "described but not served: \(described.subtracting(routes))")
+        }
+    }
+
+    /// Dossiers and the change feed through the API, by the pages' scopes; the feed's cursor moves on
+    /// and repeats nothing.
+    @Test func dossiersAndTheChangeFeedFollowTheScopes() async throws {
+        try await Harness.run { h in
+            func token(_ username: String) async throws -> String {
+                let account = try #require(try await h.services.accounts.byUsername(username))
+                return try await h.services.accounts.issueAPIToken(userID: account.id, name: "api", by: .system)
+            }
+            func get(_ uri: String, _ bearer: String) async throws -> (Int, [String: Any]) {
+                let r = try await h.browser().request(uri, headers: [.authorization: "Bearer \(bearer)"])
+                return (Int(r.status.code), (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any]) ?? [:])
+            }
+            // The demo's punches were kept as it loaded: let them settle.
+            try await h.services.database.write { sql in try await sql.raw("UPDATE punches SET received_at = '2026-01-01T00:00:00.000Z'").run() }
+            let admin = try await token("admin"), counter = try await token("motcua.giahung"), clerk = try await token("congchuc.giahung")
+            let (_, all) = try await get("/api/v1/dossiers?filter=all&limit=500", admin)
+            let items = try #require(all["items"] as? [[String: Any]])
+            #expect(items.count > 10 && Set(items.compactMap { $0["unit_id"] as? Int }).count > 1)
+            let (_, mine) = try await get("/api/v1/dossiers?filter=all&limit=500", counter)
+            let own = try #require(mine["items"] as? [[String: Any]])
+            let centre = try await h.unit(code: "14551-TTHCC")
+            #expect(!own.isEmpty && own.count < items.count && own.allSatisfy { ($0["unit_id"] as? Int) == Int(centre.id) || ($0["current_unit_id"] as? Int) != nil })
+            let ownIDs = Set(own.compactMap { $0["id"] as? Int })
+            let other = try #require(items.first { item in !ownIDs.contains(item["id"] as? Int ?? 0) })
+            #expect(try await get("/api/v1/dossiers/\(other["id"] as! Int)", counter).0 == 403)
+            let (status, one) = try await get("/api/v1/dossiers/\(own[0]["id"] as! Int)", counter)
+            #expect(status == 200 && ((one["dossier"] as? [String: Any])?["events"] as? [Any])?.isEmpty == false)
+            #expect(try await get("/api/v1/dossiers?filter=nonsense", admin).0 == 400)
+            #expect(try await get("/api/v1/dossiers", clerk).0 == 403)
+            // The feed: a page, then the next from its cursor, nothing repeated.
+            let (_, first) = try await get("/api/v1/changes?limit=20", admin)
+            let next = try #require(first["next"] as? String)
+            let firstIDs = Set(((first["dossiers"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int })
+            #expect(firstIDs.count == 20 && ((first["punches"] as? [Any])?.count ?? 0) == 20 && next.hasPrefix("d"))
+            let (_, second) = try await get("/api/v1/changes?limit=20&since=\(next)", admin)
+            let secondIDs = Set(((second["dossiers"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int })
+            #expect(!secondIDs.isEmpty && secondIDs.isDisjoint(with: firstIDs) && secondIDs.min()! > firstIDs.max()!)
+            #expect(try await get("/api/v1/changes?since=yesterday", admin).0 == 400)
+            #expect(try await get("/api/v1/changes", clerk).0 == 403)
+            // The counter officer follows the dossiers of their centre only, and no punches.
+            let (_, theirs) = try await get("/api/v1/changes?limit=1000", counter)
+            let codes = Set(own.compactMap { $0["code"] as? String })
+            #expect(((theirs["dossiers"] as? [[String: Any]]) ?? []).allSatisfy { codes.contains($0["code"] as? String ?? "") } && (theirs["punches"] as? [Any])?.isEmpty == true)
         }
     }
 }

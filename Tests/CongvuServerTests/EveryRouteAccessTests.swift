@@ -159,6 +159,7 @@ import Testing
         try await notes.record(claimed.id, .failed(answer: "403 Forbidden: bot was blocked by the user", permanent: true))
         ids["/notifications/log/"] = String(claimed.id)
         ids["/api/v1/absences/"] = ids["/absences/"]
+        ids["/api/v1/dossiers/"] = ids["/one-stop/dossiers/"]
         ids["/api/v1/tasks/"] = ids["/tasks/"]
         // An unannounced visit to B by the province, started, with a photo.
         let inspections = services.inspections.store

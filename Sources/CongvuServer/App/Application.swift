@@ -152,6 +152,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     SchedulesAPIController(schedules: services.schedules).addRoutes(to: api)
     NotificationsAPIController(services: services.notifications).addRoutes(to: api)
     ReformAPIController(reform: services.reform).addRoutes(to: api)
+    OneStopAPIController(oneStop: services.oneStop).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
