@@ -29,3 +29,32 @@ import Testing
         }
     }
 }
+
+/// The change feed on both databases: punches after a cursor in the reader's scope only, nothing
+/// repeated, and the feed stopping before a row too recent to be settled.
+@Suite struct ChangeFeedTests {
+    @Test(arguments: TestDatabases.kinds)
+    func theFeedMovesOnRepeatsNothingAndWaitsForRecentRows(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let a = try await Tree.person(db, "Nguyễn Văn An", in: tree.committeeA), b = try await Tree.person(db, "Lê Thị Bình", in: tree.committeeB)
+            let punches = PunchStore(database: db), now = Date()
+            for i in 0..<5 {
+                for person in [a, b] {
+                    _ = try await punches.record(PunchInput(personID: person.id, at: now.addingTimeInterval(Double(-3600 + i)), source: .api, method: .card,
+                                                            idempotencyKey: "feed:\(person.id):\(i)"), by: Tree.actor)
+                }
+            }
+            let later = now.addingTimeInterval(60)
+            let first = try await ChangeFeed.read(db, after: .init(), dossierScopes: [], punchScopes: [tree.communeA.path], limit: 3, now: later)
+            #expect(first.punches.count == 3 && first.punches.allSatisfy { $0.personID == a.id } && first.dossiers.isEmpty)
+            let second = try await ChangeFeed.read(db, after: first.next, dossierScopes: [], punchScopes: [tree.communeA.path], limit: 3, now: later)
+            #expect(second.punches.count == 2 && Set(second.punches.map(\.id)).isDisjoint(with: first.punches.map(\.id)))
+            let done = try await ChangeFeed.read(db, after: second.next, dossierScopes: [], punchScopes: [tree.communeA.path], limit: 3, now: later)
+            #expect(done.punches.isEmpty && done.next == second.next)
+            // Read at the moment they were written: nothing is settled yet, so nothing is given.
+            #expect(try await ChangeFeed.read(db, after: .init(), dossierScopes: [], punchScopes: [tree.province.path], limit: 100, now: now).punches.isEmpty)
+            #expect(ChangeFeed.Cursor("d12.p7") == ChangeFeed.Cursor(dossierEvent: 12, punch: 7) && ChangeFeed.Cursor("12.7") == nil)
+        }
+    }
+}
