@@ -225,6 +225,12 @@ import Testing
             // The council: a change needs its reason; the survey and the penalty are its own.
             await refused("reform_reason_required") { try await store.appraise(roundID: round, unitID: a, code: "1.1.1", points: Points("3")!, reason: "", by: actor) }
             try await store.appraise(roundID: round, unitID: a, code: "1.1.1", points: Points("3")!, reason: "Kế hoạch ban hành chậm 10 ngày", by: actor)
+            // An open round is closed before it is published (its measured values kept first).
+            let open = try #require(try await store.round(round))
+            await refused("reform_close_first") {
+                try await store.publish(roundID: round, version: open.version, decisionNumber: "15/QĐ-UBND", decisionDay: today, issuer: "UBND tỉnh Thử",
+                                        tasks: [], by: actor)
+            }
             // Measured values kept at closing: A did 3 of 4 tasks on time, B had none due (full points).
             try await store.close(roundID: round, measured: [a: ["1.1.2": MeasureValue(3, of: 4)], b: ["1.1.2": MeasureValue(0, of: 0)]], by: actor)
             await refused("reform_round_closed") { try await store.submit(roundID: round, unitID: b, on: today, by: actor) }
@@ -243,10 +249,10 @@ import Testing
             let before = try #require(try await store.round(round))
             await #expect(throws: StoreError.conflict(field: "version", key: "reform_changed")) {
                 try await store.publish(roundID: round, version: before.version - 1, decisionNumber: "15/QĐ-UBND", decisionDay: today, issuer: "UBND tỉnh Thử",
-                                        measured: [:], tasks: [], by: actor)
+                                        tasks: [], by: actor)
             }
             try await store.publish(roundID: round, version: before.version, decisionNumber: "15/QĐ-UBND", decisionDay: today, issuer: "UBND tỉnh Thử",
-                                    measured: [:], tasks: [], by: actor)
+                                    tasks: [], by: actor)
             // Locked: results written once, the database refuses to change them, the council can no longer appraise.
             let published = try await store.published(roundID: round)
             #expect(published.map(\.rank) == [1, 2] && published[1].index == Percent("75")! && published[1].band == "kha")

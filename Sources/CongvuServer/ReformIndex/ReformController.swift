@@ -308,28 +308,9 @@ struct ReformController {
                          index: r.index, band: bands[r.band] ?? "", submitted: true)
             }
         }
-        if s.round.status == .open {
-            // Live: the measures of today for everyone shown.
-            let shown = s.participants.filter { visible.contains($0.unitID) }
-            let measured = try await reform.measured(s.round, shown)
-            var results: [(ReformParticipant, ReformResult)] = []
-            for p in shown {
-                var entries = try await store.entries(roundID: s.round.id, unitID: p.unitID)
-                for (code, v) in measured[p.unitID] ?? [:] { entries[code, default: ReformEntry()].measured = v }
-                results.append((p, ReformResult(f, group: p.group, scores: ReformSheet.scores(f, entries: entries))))
-            }
-            var ranks: [Int64: ReformRanking.Entry] = [:]
-            if s.council {
-                for g in f.peerGroups {
-                    for e in ReformRanking.rank(results.filter { $0.0.group == g }.map { (unitID: $0.0.unitID, result: $0.1) }, tieBreak: f.tieBreak) { ranks[e.unitID] = e }
-                }
-            }
-            return results.map { p, r in
-                Standing(unitID: p.unitID, unit: p.unitName, group: p.group, rank: ranks[p.unitID]?.rank, of: ranks[p.unitID]?.of, points: r.points,
-                         maximum: r.maximum, index: r.index, band: r.band?.name ?? "", submitted: p.submittedAt != nil)
-            }.sorted { ($0.group, -$0.index.hundredths, $0.unit) < ($1.group, -$1.index.hundredths, $1.unit) }
-        }
-        return try await store.standings(roundID: s.round.id).filter { visible.contains($0.participant.unitID) }.map { st in
+        // Open: today's measures for the units shown (the others, never shown, stand on what is kept).
+        let measured = s.round.status == .open ? try await reform.measured(s.round, s.participants.filter { visible.contains($0.unitID) }) : [:]
+        return try await store.standings(roundID: s.round.id, measured: measured).filter { visible.contains($0.participant.unitID) }.map { st in
             Standing(unitID: st.participant.unitID, unit: st.participant.unitName, group: st.participant.group, rank: s.council ? st.rank.rank : nil,
                      of: s.council ? st.rank.of : nil, points: st.result.points, maximum: st.result.maximum, index: st.result.index,
                      band: st.result.band?.name ?? "", submitted: st.participant.submittedAt != nil)
@@ -379,7 +360,7 @@ struct ReformController {
             if round.status == .open { try await store.close(roundID: round.id, measured: measured, by: context.actor); round.version += 1 }
             let tasks = try await reform.remediation(round, decisionDay: day, assignerID: p.personID)
             try await store.publish(roundID: round.id, version: round.version, decisionNumber: form["decision_number"], decisionDay: day,
-                                    issuer: s.body.name, measured: [:], tasks: tasks, by: context.actor)
+                                    issuer: s.body.name, tasks: tasks, by: context.actor)
             return HTMLPage.redirect("/reform/rounds/\(s.round.id)")
         } catch {
             var view = FormView(values: ["decision_number": form["decision_number"], "decision_day": form["decision_day"]])

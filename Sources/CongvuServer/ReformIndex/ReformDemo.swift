@@ -81,7 +81,7 @@ enum ReformDemo {
             named.decisionNumber = "125/QĐ-UBND"
             let tasks = try await reform.remediation(named, decisionDay: decisionDay, assignerID: officer.id)
             try await store.publish(roundID: lastRound, version: closed.version, decisionNumber: "125/QĐ-UBND", decisionDay: decisionDay,
-                                    issuer: province.name, measured: [:], tasks: tasks, by: council)
+                                    issuer: province.name, tasks: tasks, by: council)
         }
 
         // This year: open and live.

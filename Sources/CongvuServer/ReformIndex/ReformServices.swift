@@ -40,10 +40,10 @@ public struct ReformServices: FeatureServices {
     func measured(_ round: ReformRound, _ participants: [ReformParticipant]) async throws -> [Int64: [String: MeasureValue]] {
         let f = round.framework.framework
         // Computed sub-criteria by their measure; the survey's by the system's own satisfaction surveys.
-        let computed = f.subCriteria.compactMap { s -> (code: String, measure: ReformMeasure)? in
+        let computed = f.subCriteria.compactMap { s -> (item: ReformFramework.SubCriterion, measure: ReformMeasure)? in
             switch s.method {
-            case .computed(let scoring): return (s.code, scoring.measure)
-            case .survey: return (s.code, .surveySatisfaction)
+            case .computed(let scoring): return (s, scoring.measure)
+            case .survey: return (s, .surveySatisfaction)
             default: return nil
             }
         }
@@ -53,7 +53,7 @@ public struct ReformServices: FeatureServices {
         let values = try await measures.values(Set(computed.map(\.measure)), units: units, period: .year(f.year, today: shared.today), version: f.measuresVersion)
         var out: [Int64: [String: MeasureValue]] = [:]
         for p in participants {
-            for c in computed where ReformSheet.applies(c.code, in: f, group: p.group) { out[p.unitID, default: [:]][c.code] = values[p.unitID]?[c.measure] }
+            for c in computed where c.item.applies(to: p.group) { out[p.unitID, default: [:]][c.item.code] = values[p.unitID]?[c.measure] }
         }
         return out
     }
@@ -98,13 +98,6 @@ public struct ReformServices: FeatureServices {
         let committee = unit.kind == .peoplesCommittee ? unit
             : try await shared.units.children(of: unit.id).first { $0.kind == .peoplesCommittee && $0.isActive(on: shared.today) } ?? unit
         return try await taskServices.staff(of: [committee]).filter { $0.isLeader && $0.unitID == committee.id }.min { $0.personID < $1.personID }
-    }
-}
-
-extension ReformSheet {
-    /// Whether a sub-criterion applies to a peer group.
-    static func applies(_ code: String, in f: ReformFramework, group: String) -> Bool {
-        f.subCriteria.first { $0.code == code }?.applies(to: group) ?? false
     }
 }
 

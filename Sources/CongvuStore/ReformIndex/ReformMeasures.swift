@@ -223,7 +223,7 @@ public struct ReformMeasures: Sendable {
                 query.appendLiteral(")")
             }
             query.appendLiteral(") AND \(unit) IN (")
-            query.appendInterpolation(within(scopes))
+            query.appendInterpolation(unitIDs(within: scopes))
             query.appendLiteral(") GROUP BY \(unit)")
             let rows = try await sql.raw(query).all()
             for (i, g) in group.enumerated() {
@@ -247,7 +247,7 @@ public struct ReformMeasures: Sendable {
                 SELECT pu.unit_id, pu.planned_visits,
                     (SELECT COUNT(*) FROM inspection_visits v WHERE v.plan_id = pu.plan_id AND v.unit_id = pu.unit_id AND v.status = 'finalised') AS done
                 FROM inspection_plan_units pu JOIN inspection_plans p ON p.id = pu.plan_id
-                WHERE p.year >= \(bind: period.first.year) AND p.year <= \(bind: period.last.year) AND \(unsafeRaw: "pu.unit_id") IN (\(within(scopes)))
+                WHERE p.year >= \(bind: period.first.year) AND p.year <= \(bind: period.last.year) AND \(unsafeRaw: "pu.unit_id") IN (\(unitIDs(within: scopes)))
                 """).all()
             for r in rows {
                 let unit = try r.decode(column: "unit_id", as: Int64.self), planned = try r.decode(column: "planned_visits", as: Int.self)
@@ -261,7 +261,7 @@ public struct ReformMeasures: Sendable {
             }
             let rows = try await sql.raw("""
                 SELECT unit_id, questionnaire_id, answers FROM survey_responses
-                WHERE submitted_day >= \(bind: period.first.description) AND submitted_day <= \(bind: period.cut.description) AND unit_id IN (\(within(scopes)))
+                WHERE submitted_day >= \(bind: period.first.description) AND submitted_day <= \(bind: period.cut.description) AND unit_id IN (\(unitIDs(within: scopes)))
                 """).all()
             for r in rows {
                 let unit = try r.decode(column: "unit_id", as: Int64.self), codes = scale[try r.decode(column: "questionnaire_id", as: Int64.self)] ?? []
@@ -275,8 +275,6 @@ public struct ReformMeasures: Sendable {
         return out
     }
 
-    /// The units of the scopes, for `IN (…)` (the store's one way to say it).
-    static func within(_ scopes: [String]) -> SQLQueryString { unitIDs(within: scopes) }
 
     // MARK: Drill-down
 
@@ -292,7 +290,7 @@ public struct ReformMeasures: Sendable {
                 guard let q = Self.query(m, period: period, kind: kind) else { return [] }
                 return try await sql.raw("""
                     SELECT \(unsafeRaw: select), CASE WHEN \(unsafeRaw: q.met) THEN 1 ELSE 0 END AS met
-                    FROM \(unsafeRaw: q.table) WHERE \(q.filter) AND \(unsafeRaw: q.unit) IN (\(Self.within(scopes)))
+                    FROM \(unsafeRaw: q.table) WHERE \(q.filter) AND \(unsafeRaw: q.unit) IN (\(unitIDs(within: scopes)))
                     ORDER BY met\(unsafeRaw: order) LIMIT \(unsafeRaw: String(limit))
                     """).all()
             }
@@ -330,7 +328,7 @@ public struct ReformMeasures: Sendable {
                 return try await sql.raw("""
                     SELECT dv.person_id, (SELECT full_name FROM people p WHERE p.id = dv.person_id) AS full_name,
                         SUM(CASE WHEN \(unsafeRaw: q.met) THEN 0 ELSE 1 END) AS missed, COUNT(*) AS days
-                    FROM \(unsafeRaw: q.table) WHERE \(q.filter) AND a.unit_id IN (\(Self.within(scopes)))
+                    FROM \(unsafeRaw: q.table) WHERE \(q.filter) AND a.unit_id IN (\(unitIDs(within: scopes)))
                     GROUP BY dv.person_id ORDER BY missed DESC, dv.person_id LIMIT \(unsafeRaw: String(limit))
                     """).all().map { r in
                         let missed = try r.decode(column: "missed", as: Int.self), days = try r.decode(column: "days", as: Int.self)
@@ -342,7 +340,7 @@ public struct ReformMeasures: Sendable {
                     SELECT p.title, pu.planned_visits,
                         (SELECT COUNT(*) FROM inspection_visits v WHERE v.plan_id = pu.plan_id AND v.unit_id = pu.unit_id AND v.status = 'finalised') AS done
                     FROM inspection_plan_units pu JOIN inspection_plans p ON p.id = pu.plan_id
-                    WHERE p.year >= \(bind: period.first.year) AND p.year <= \(bind: period.last.year) AND pu.unit_id IN (\(Self.within(scopes)))
+                    WHERE p.year >= \(bind: period.first.year) AND p.year <= \(bind: period.last.year) AND pu.unit_id IN (\(unitIDs(within: scopes)))
                     ORDER BY p.year, p.id LIMIT \(unsafeRaw: String(limit))
                     """).all().map { r in
                         let planned = try r.decode(column: "planned_visits", as: Int.self), done = try r.decode(column: "done", as: Int.self)

@@ -457,19 +457,24 @@ public struct ReformStore: Sendable {
         }
     }
 
-    /// The results as they stand, computed from the stored entries: each unit's index, band and rank
-    /// within its peer group.
-    public func standings(roundID: Int64) async throws -> [(participant: ReformParticipant, result: ReformResult, rank: ReformRanking.Entry)] {
+    /// The results as they stand, computed from the stored entries (with `measured`, today's values
+    /// of an open round, in place of the kept ones): each unit's index, band and rank within its peer group.
+    public func standings(roundID: Int64, measured: [Int64: [String: MeasureValue]] = [:]) async throws
+        -> [(participant: ReformParticipant, result: ReformResult, rank: ReformRanking.Entry)] {
         try await database.read { sql in
             guard let round = try await Self.round(roundID, in: sql) else { throw StoreError.notFound("reform_round") }
-            return try await Self.standings(round, in: sql)
+            return try await Self.standings(round, measured: measured, in: sql)
         }
     }
 
-    static func standings(_ round: ReformRound, in sql: any SQLDatabase) async throws
+    static func standings(_ round: ReformRound, measured: [Int64: [String: MeasureValue]] = [:], in sql: any SQLDatabase) async throws
         -> [(participant: ReformParticipant, result: ReformResult, rank: ReformRanking.Entry)] {
         let f = round.framework.framework
-        let participants = try await participants(round.id, in: sql), entries = try await entries(round.id, in: sql)
+        let participants = try await participants(round.id, in: sql)
+        var entries = try await entries(round.id, in: sql)
+        for (unitID, values) in measured {
+            for (code, v) in values { entries[unitID, default: [:]][code, default: ReformEntry()].measured = v }
+        }
         var results: [Int64: ReformResult] = [:]
         for p in participants { results[p.unitID] = ReformResult(f, group: p.group, scores: ReformSheet.scores(f, entries: entries[p.unitID] ?? [:])) }
         var ranks: [Int64: ReformRanking.Entry] = [:]
@@ -484,9 +489,10 @@ public struct ReformStore: Sendable {
     /// Publishes the round with the decision's number and day: results and ranks written once and
     /// locked, each unit's year added to its history, and `tasks` (the remediation tasks the caller
     /// drew from the same standings) created through the task mechanism, all in one transaction.
-    /// `version`: the round's as read, so that nothing changed between.
-    public func publish(roundID: Int64, version: Int, decisionNumber: String, decisionDay: Day, issuer: String, measured: [Int64: [String: MeasureValue]],
-                        tasks: [WorkTask], by actor: Actor) async throws {
+    /// `version`: the round's as read, so that nothing changed between. An open round is closed
+    /// first (`close`), so that the measured values published are those kept.
+    public func publish(roundID: Int64, version: Int, decisionNumber: String, decisionDay: Day, issuer: String, tasks: [WorkTask],
+                        by actor: Actor) async throws {
         let kind = database.kind
         let number = decisionNumber.tidied
         if number.isEmpty || number.count > 60 { throw ValidationErrors([FieldError("decision_number", "required")]) }
@@ -494,7 +500,7 @@ public struct ReformStore: Sendable {
             guard let round = try await Self.round(roundID, in: sql) else { throw StoreError.notFound("reform_round") }
             if round.status == .published { throw ValidationErrors([FieldError("status", "reform_published")]) }
             if round.version != version { throw StoreError.conflict(field: "version", key: "reform_changed") }
-            if round.status == .open { try await Self.keep(measured, roundID: roundID, in: sql) }
+            if round.status == .open { throw ValidationErrors([FieldError("status", "reform_close_first")]) }
             let f = round.framework.framework
             for s in try await Self.standings(round, in: sql) {
                 try await sql.insert(into: "reform_results")
