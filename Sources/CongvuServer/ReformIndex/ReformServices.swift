@@ -48,8 +48,9 @@ public struct ReformServices: FeatureServices {
             }
         }
         guard !computed.isEmpty else { return [:] }
-        var units: [OrgUnit] = []
-        for p in participants { if let u = try await shared.units.get(p.unitID) { units.append(u) } }
+        // The participants' units in one read (their subtrees' roots), not one by one.
+        let wanted = Set(participants.map(\.unitID))
+        let units = try await shared.units.list(scopes: TaskServices.roots(participants.map(\.unitPath))).filter { wanted.contains($0.id) }
         let values = try await measures.values(Set(computed.map(\.measure)), units: units, period: .year(f.year, today: shared.today), version: f.measuresVersion)
         var out: [Int64: [String: MeasureValue]] = [:]
         for p in participants {
