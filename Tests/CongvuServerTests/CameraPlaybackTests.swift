@@ -95,6 +95,9 @@ import Testing
             let day = Day(start, in: CivilTime.vietnam).description
             #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "09:00", "to": "08:00",
                                                                                  "reason": "x"]).status == .badRequest)
+            // The reason is the server's rule too, not only the form's.
+            #expect(try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "08:15", "to": "08:16",
+                                                                                 "reason": " "]).status == .badRequest)
             let nothing = try await office.post("/cameras/\(gate.camera.id)/export", ["day": day, "from": "10:00", "to": "10:05",
                                                                                        "reason": "Không có gì"])
             #expect(nothing.status == .notFound)
@@ -109,6 +112,53 @@ import Testing
             #expect(boxes.prefix(2) == ["ftyp", "moov"])
             #expect(try await h.services.audit.recent(objectType: "camera_export").count == 1)
             #expect(try await h.services.video.cameras.views(within: [""]).contains { $0.kind == .export && $0.detail == "Vụ mất xe" })
+        }
+    }
+
+    /// The API's cameras (issue 26): listed with the caller's rights and the streams on this node,
+    /// never an address, user or stream URL; a window's recordings by the playback right; a clip by
+    /// the export right, its reason audited and the export in the viewing log.
+    @Test func theAPIListsCamerasTheirRecordingsAndCutsClips() async throws {
+        try await Harness.run { h in
+            let (gate, counter, start, _) = try await recorded(h)
+            func bearer(_ username: String) async throws -> HTTPFields {
+                let account = try #require(try await h.services.accounts.byUsername(username))
+                return [.authorization: "Bearer \(try await h.services.accounts.issueAPIToken(userID: account.id, name: "api", by: .system))",
+                        .contentType: "application/json"]
+            }
+            let chairman = try await bearer("chutich.giahung"), office = try await bearer("vanphong.giahung"), elsewhere = try await bearer("chutich.giavan")
+            func json(_ r: TestResponse) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any]) ?? [:] }
+            let list = try await h.browser().request("/api/v1/cameras", headers: chairman)
+            let items = try #require(json(list)["items"] as? [[String: Any]])
+            #expect(list.status == .ok && items.contains { $0["id"] as? Int == Int(gate.camera.id) && ($0["rights"] as? [String]) == ["live", "playback"] })
+            #expect(!list.text.contains("rtsp") && !list.text.contains(gate.camera.host) && !list.text.contains("\"username\""))
+            #expect(((items.first?["streams"] as? [[String: Any]]) ?? []).map { $0["stream"] as? String } == ["main", "sub"])
+            #expect((json(try await h.browser().request("/api/v1/cameras", headers: elsewhere))["items"] as? [[String: Any]] ?? [])
+                .allSatisfy { $0["id"] as? Int != Int(gate.camera.id) })
+            #expect(try await h.browser().request("/api/v1/cameras/\(gate.camera.id)", headers: elsewhere).status == .forbidden)
+            #expect(try await h.browser().request("/api/v1/cameras/999999", headers: chairman).status == .notFound)
+
+            let from = Instant.format(start - 60), to = Instant.format(start + 600)
+            let recordings = try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/recordings?from=\(from)&to=\(to)", headers: chairman)
+            let segments = try #require(json(recordings)["segments"] as? [[String: Any]])
+            #expect(recordings.status == .ok && segments.count == 1 && segments[0]["bytes"] as? Int == 20_024 && segments[0]["start"] as? String == Instant.format(start))
+            #expect((json(recordings)["spans"] as? [[String: Any]])?.count == 1)
+            let tooLong = Instant.format(start + 90_000)
+            #expect(try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/recordings?from=\(from)&to=\(tooLong)", headers: chairman).status == .badRequest)
+            #expect(try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/recordings?from=yesterday&to=\(to)", headers: chairman).status == .badRequest)
+
+            // Export needs its right and a reason; the clip is a real MP4.
+            let body = { (reason: String) in ByteBuffer(string: #"{"from": "\#(Instant.format(start))", "to": "\#(Instant.format(start + 60))", "reason": "\#(reason)"}"#) }
+            #expect(try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/clips", method: .post, headers: chairman, body: body("Kiểm tra")).status == .forbidden)
+            #expect(try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/clips", method: .post, headers: office, body: body("")).status == .badRequest)
+            #expect(try await h.browser().request("/api/v1/cameras/\(counter.camera.id)/clips", method: .post, headers: office,
+                                                  body: ByteBuffer(string: #"{"from": "soon"}"#)).status == .badRequest)
+            guard Recorder.locate("ffmpeg") != nil else { return }
+            let clip = try await h.browser().request("/api/v1/cameras/\(gate.camera.id)/clips", method: .post, headers: office, body: body("Vụ mất xe máy"))
+            #expect(clip.status == .ok && clip.headers[.contentType] == "video/mp4")
+            #expect(BoxReader.boxes(in: Data(clip.body.readableBytesView)).map(\.type).prefix(2) == ["ftyp", "moov"])
+            #expect(try await h.services.audit.recent(objectType: "camera_export").first?.reason == "Vụ mất xe máy")
+            #expect(try await h.services.video.cameras.views(within: [""]).contains { $0.kind == .export && $0.detail == "Vụ mất xe máy" })
         }
     }
 }

@@ -153,6 +153,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     NotificationsAPIController(services: services.notifications).addRoutes(to: api)
     ReformAPIController(reform: services.reform).addRoutes(to: api)
     OneStopAPIController(oneStop: services.oneStop).addRoutes(to: api)
+    TerminalsAPIController(fleet: FleetController(services: services)).addRoutes(to: api)
+    CamerasAPIController(video: services.video).addRoutes(to: api)
+    AuditAPIController(audit: services.audit).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -180,6 +183,9 @@ enum MetricsRegistry {
             defer { s = true }
             return !s
         }
-        if first { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+        if first {
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            VideoMetrics.register()
+        }
     }
 }

@@ -24,19 +24,19 @@ struct AuditController {
 
     /// Audit records are not tied to one unit, so the log is shown only to roles holding `viewAudit`
     /// (system administrators), wherever their grant is.
-    func requireAudit(_ context: AppRequestContext) throws {
+    static func requireAudit(_ context: AppRequestContext) throws {
         let p = try context.signedIn()
         guard p.grants.contains(where: { $0.role.permissions.contains(.viewAudit) }) else { throw Forbidden() }
     }
 
     func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try requireAudit(context)
+        try Self.requireAudit(context)
         let records = try await services.audit.recent(limit: 200)
         return try services.views.page(AuditPage(records: rows(records, context.locale)), context)
     }
 
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try requireAudit(context)
+        try Self.requireAudit(context)
         _ = try await FormData.read(request, context)
         let verdict = try await services.audit.verify()
         let records = try await services.audit.recent(limit: 200)
@@ -46,6 +46,43 @@ struct AuditController {
         case .broken(let seq, let problem): page.broken = .init(seq: seq, problem: services.views.catalogs.text("audit_problem_\(problem)", context.locale))
         }
         return try services.views.page(page, context)
+    }
+}
+
+/// The audit log through the API (issue 26), for the same readers as its page: the records after
+/// a sequence number in the chain's order, each with its hashes, so that another system can keep
+/// its own copy and check the chain; optionally for one object.
+struct AuditAPIController {
+    let audit: AuditLog
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("audit", use: list)
+    }
+
+    struct RecordDTO: Codable {
+        var seq: Int64; var at: String; var actorId: Int64?; var actorName: String; var action: String; var objectType: String; var objectId: String
+        var before: String; var after: String; var reason: String; var prevHash: String; var hash: String
+        enum CodingKeys: String, CodingKey {
+            case seq, at, actorId = "actor_id", actorName = "actor_name", action, objectType = "object_type", objectId = "object_id",
+                 before, after, reason, prevHash = "prev_hash", hash
+        }
+    }
+
+    struct PageDTO: Codable, ResponseEncodable { var items: [RecordDTO]; var next: Int64 }
+
+    /// `after` (a sequence number; default 0, the start), `limit` (1–1,000, default 200),
+    /// `object_type` and `object_id`. `next` is the last sequence number answered (or `after`).
+    func list(_ request: Request, _ context: AppRequestContext) async throws -> PageDTO {
+        try AuditController.requireAudit(context)
+        let q = request.uri.queryParameters
+        let after = try APIController.bounded(request, "after", default: 0, range: 0...Int(Int64.max / 2))
+        let limit = try APIController.bounded(request, "limit", default: 200, range: 1...1000)
+        let records = try await audit.recent(limit: limit, objectType: q["object_type"].map(String.init), objectID: q["object_id"].map(String.init),
+                                             after: Int64(after))
+        return PageDTO(items: records.map { r in
+            RecordDTO(seq: r.seq, at: r.at, actorId: r.actorID, actorName: r.actorName, action: r.action.rawValue, objectType: r.objectType,
+                      objectId: r.objectID, before: r.before, after: r.after, reason: r.reason, prevHash: r.prevHash, hash: r.hash)
+        }, next: records.last?.seq ?? Int64(after))
     }
 }
 

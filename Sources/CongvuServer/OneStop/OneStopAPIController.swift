@@ -4,8 +4,9 @@ import Foundation
 import Hummingbird
 
 /// The one-stop desk through the API (issue 26), by the pages' rules: the dossiers received or
-/// handled in the caller's scopes, one dossier with its history; and the change feed another
-/// system follows (the dossiers' history rows and the punches, after a cursor).
+/// handled in the caller's scopes, one dossier with its history, the procedures' catalogue, the
+/// settlement report (Biểu 06) for a period; and the change feed another system follows (the
+/// dossiers' history rows and the punches, after a cursor).
 struct OneStopAPIController {
     let oneStop: OneStopServices
 
@@ -13,6 +14,9 @@ struct OneStopAPIController {
         group.get("dossiers", use: list)
         group.get("dossiers/:id", use: one)
         group.get("changes", use: changes)
+        group.get("procedures", use: procedures)
+        group.get("procedures/:id", use: procedure)
+        group.get("reports/settlement", use: settlement)
     }
 
     struct DossierDTO: Codable {
@@ -103,5 +107,95 @@ struct OneStopAPIController {
                                                               status: $0.status.key) },
                           punches: page.punches.map { .init(id: $0.id, personId: $0.personID, at: Instant.format($0.at), source: $0.source, method: $0.method) },
                           next: page.next.description)
+    }
+
+    // MARK: Procedures
+
+    struct ProcedureDTO: Codable, ResponseEncodable {
+        struct TimeDTO: Codable { var value: Int; var unit: String }
+        struct DocumentDTO: Codable { var name: String; var form: String; var quantity: Int }
+        struct StepDTO: Codable { var name: String; var time: TimeDTO }
+        var id: Int64; var code: String; var name: String; var field: String; var level: String; var time: TimeDTO; var onlineLevel: String
+        var fee: Int; var feeNote: String; var documents: [DocumentDTO]; var result: String; var legalBasis: String; var version: Int
+        var validFrom: String; var validTo: String?; var steps: [StepDTO]; var postedAtCounter: Bool; var postedOnPortal: Bool
+        enum CodingKeys: String, CodingKey {
+            case id, code, name, field, level, time, onlineLevel = "online_level", fee, feeNote = "fee_note", documents, result,
+                 legalBasis = "legal_basis", version, validFrom = "valid_from", validTo = "valid_to", steps,
+                 postedAtCounter = "posted_at_counter", postedOnPortal = "posted_on_portal"
+        }
+
+        init(_ p: Procedure) {
+            func time(_ t: ProcessingTime) -> TimeDTO { TimeDTO(value: t.value, unit: t.unit.rawValue) }
+            id = p.id; code = p.code; name = p.name; field = p.field; level = p.level.rawValue; self.time = time(p.time)
+            onlineLevel = p.onlineLevel.rawValue; fee = p.fee; feeNote = p.feeNote
+            documents = p.documents.map { .init(name: $0.name, form: $0.form.rawValue, quantity: $0.quantity) }
+            result = p.result; legalBasis = p.legalBasis; version = p.version; validFrom = p.validFrom.description; validTo = p.validTo?.description
+            steps = p.steps.map { .init(name: $0.name, time: time($0.time)) }; postedAtCounter = p.postedAtCounter; postedOnPortal = p.postedOnPortal
+        }
+    }
+
+    struct ProceduresDTO: Codable, ResponseEncodable { var items: [ProcedureDTO] }
+
+    /// The catalogue as its page shows it, to whoever sees dossiers or manages procedures anywhere:
+    /// `q` (code or name, accents ignored), `field`, `valid_on` (a day: the versions in force then).
+    func procedures(_ request: Request, _ context: AppRequestContext) async throws -> ProceduresDTO {
+        try requireCatalogue(context)
+        let q = request.uri.queryParameters
+        var validOn: Day?
+        if let text = q["valid_on"].map(String.init) {
+            guard let day = Day(text), (2000...2100).contains(day.year) else { throw ValidationErrors([FieldError("valid_on", "date_invalid")]) }
+            validOn = day
+        }
+        let list = try await oneStop.procedures.list(search: q["q"].map(String.init) ?? "", field: q["field"].map(String.init) ?? "",
+                                                     validOn: validOn, limit: 2000)
+        return ProceduresDTO(items: list.map(ProcedureDTO.init))
+    }
+
+    func procedure(_ request: Request, _ context: AppRequestContext) async throws -> ProcedureDTO {
+        try requireCatalogue(context)
+        guard let id = context.parameters.get("id", as: Int64.self), let p = try await oneStop.procedures.get(id) else { throw StoreError.notFound("procedure") }
+        return ProcedureDTO(p)
+    }
+
+    func requireCatalogue(_ context: AppRequestContext) throws {
+        let p = try context.signedIn()
+        guard p.holds(.viewDossiers) || p.holds(.manageProcedures) else { throw Forbidden() }
+    }
+
+    // MARK: The settlement report
+
+    struct SettlementDTO: Codable, ResponseEncodable {
+        struct RowDTO: Codable {
+            var unitId: Int64?; var label: String; var received: Int; var online: Int; var directOrPostal: Int; var carriedOver: Int
+            var resolved: Int; var early: Int; var onTime: Int; var overdue: Int; var inProgress: Int; var openWithinTime: Int; var openOverdue: Int
+            var withdrawn: Int; var onTimeRate: Double?; var onlineRate: Double?
+            enum CodingKeys: String, CodingKey {
+                case unitId = "unit_id", label, received, online, directOrPostal = "direct_or_postal", carriedOver = "carried_over", resolved, early,
+                     onTime = "on_time", overdue, inProgress = "in_progress", openWithinTime = "open_within_time", openOverdue = "open_overdue",
+                     withdrawn, onTimeRate = "on_time_rate", onlineRate = "online_rate"
+            }
+
+            init(unitID: Int64?, label: String, _ r: SettlementRow) {
+                unitId = unitID; self.label = label; received = r.received; online = r.online; directOrPostal = r.directOrPostal
+                carriedOver = r.carriedOver; resolved = r.resolved; early = r.early; onTime = r.onTime; overdue = r.overdue
+                inProgress = r.inProgress; openWithinTime = r.openWithinTime; openOverdue = r.openOverdue; withdrawn = r.withdrawn
+                onTimeRate = r.onTimeRate; onlineRate = r.onlineRate
+            }
+        }
+        var first: String; var last: String; var group: String; var lines: [RowDTO]; var total: RowDTO
+    }
+
+    /// Biểu 06 by unit or field for a period, with the page's parameters (`kind`, `year`, `index`,
+    /// `gov`, `from`/`to`, `group`), over the units the caller sees dossiers of.
+    func settlement(_ request: Request, _ context: AppRequestContext) async throws -> SettlementDTO {
+        let scopes = try context.scopes(.viewDossiers)
+        let period = try OneStopController.period(request, today: oneStop.today)
+        guard let grouping = SettlementReport.Grouping(rawValue: request.uri.queryParameters["group"].map(String.init) ?? "unit") else {
+            throw ValidationErrors([FieldError("group", "invalid")])
+        }
+        let report = try await oneStop.dossiers.settlement(period, grouping: grouping, scopes: scopes, today: oneStop.today)
+        return SettlementDTO(first: period.first.description, last: period.last.description, group: grouping.rawValue,
+                             lines: report.lines.map { .init(unitID: $0.unitID, label: $0.label, $0.row) },
+                             total: .init(unitID: nil, label: "", report.total))
     }
 }

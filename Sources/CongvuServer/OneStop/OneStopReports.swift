@@ -8,19 +8,21 @@ import Hummingbird
 extension OneStopController {
     /// The period asked for: `kind` (month, quarter, half, nine_months, year, range), `year`,
     /// `index`, `gov=1` for the government's 15th–14th periods, or `from`/`to` for a range.
-    func period(_ request: Request) throws -> ReportPeriod {
+    func period(_ request: Request) throws -> ReportPeriod { try Self.period(request, today: oneStop.today) }
+
+    /// The same, read by the report page and by the API.
+    static func period(_ request: Request, today: Day) throws -> ReportPeriod {
         let q = request.uri.queryParameters
-        let kind = q["kind"].flatMap { ReportPeriod.Kind(rawValue: String($0)) } ?? .month
-        let today = oneStop.today
+        guard let kind = ReportPeriod.Kind(rawValue: q["kind"].map(String.init) ?? "month") else { throw ValidationErrors([FieldError("kind", "invalid")]) }
         if kind == .range {
             guard let from = q["from"].flatMap({ Day(String($0)) }), let to = q["to"].flatMap({ Day(String($0)) }),
                   (2000...2100).contains(from.year), (2000...2100).contains(to.year),
                   let p = ReportPeriod(first: from, last: to) else { throw ValidationErrors([FieldError("from", "invalid_range")]) }
             return p
         }
-        let year = q["year"].flatMap { Int(String($0)) } ?? today.year
-        let index = q["index"].flatMap { Int(String($0)) } ?? (kind == .quarter ? (today.month + 2) / 3 : kind == .half ? (today.month + 5) / 6 : today.month)
-        guard (2000...2100).contains(year), let p = ReportPeriod(kind, year: year, index: index, government: q["gov"] == "1") else {
+        let year = q["year"].map { Int(String($0)) } ?? today.year
+        let index = q["index"].map { Int(String($0)) } ?? (kind == .quarter ? (today.month + 2) / 3 : kind == .half ? (today.month + 5) / 6 : today.month)
+        guard let year, let index, (2000...2100).contains(year), let p = ReportPeriod(kind, year: year, index: index, government: q["gov"] == "1") else {
             throw ValidationErrors([FieldError("index", "invalid")])
         }
         return p

@@ -132,24 +132,42 @@ struct PlaybackController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Cuts [from, to) into one MP4 (concat of the segment files, no re-encoding), audited and logged.
+    /// The page's export of a clip of the chosen day (local times), as an MP4 download.
     func export(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context)
         let record = try await camera(context, needing: .export)
         let day = form["day"].tidied
-        guard let from = Instant.parseLocal("\(day) \(form["from"].tidied)"), let to = Instant.parseLocal("\(day) \(form["to"].tidied)"),
-              to > from, to.timeIntervalSince(from) <= Self.longestClip else {
+        guard let from = Instant.parseLocal("\(day) \(form["from"].tidied)"), let to = Instant.parseLocal("\(day) \(form["to"].tidied)") else {
             throw ValidationErrors([FieldError("from", "clip_window")])
         }
-        guard let ffmpeg = video.hub.ffmpeg else {
+        let clip = try await video.exportClip(record, from: from, to: to, reason: form["reason"], by: context.actor)
+        let file = "camera-\(record.camera.id)-\(day)-\(form["from"].tidied.replacingOccurrences(of: ":", with: "")).mp4"
+        return Self.mp4(clip, file: file)
+    }
+
+    static func mp4(_ clip: Data, file: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "video/mp4", .contentDisposition: "attachment; filename=\"\(file)\""],
+                 body: .init(byteBuffer: ByteBuffer(bytes: clip)))
+    }
+}
+
+extension VideoServices {
+    /// Cuts [from, to) of a camera's footage into one MP4 (concat of the segment files, no
+    /// re-encoding), with the reason audited and the export in the viewing log: the page's export and
+    /// the API's clip. At most `PlaybackController.longestClip`, and only what was recorded.
+    func exportClip(_ record: CameraRecord, from: Date, to: Date, reason: String, by actor: Actor) async throws -> Data {
+        guard to > from, to.timeIntervalSince(from) <= PlaybackController.longestClip else { throw ValidationErrors([FieldError("from", "clip_window")]) }
+        let reason = reason.tidied
+        guard reason.count >= 3 else { throw ValidationErrors([FieldError("reason", "required")]) }
+        guard let ffmpeg = hub.ffmpeg else {
             throw Refusal(status: .serviceUnavailable, key: "ffmpeg_missing")
         }
-        let segments = try await store.segments(camera: record.camera.id, from: from, to: to)
+        let segments = try await cameras.segments(camera: record.camera.id, from: from, to: to)
         guard !segments.isEmpty else { throw Refusal(status: .notFound, key: "clip_nothing_recorded") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-clip-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let list = ClipExport.concatList(segments.map { ((video.hub.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
+        let list = ClipExport.concatList(segments.map { ((hub.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
                                          from: from, to: to)
         try list.write(toFile: work + "/list.txt", atomically: true, encoding: .utf8)
         let output = work + "/clip.mp4"
@@ -163,15 +181,12 @@ struct PlaybackController {
         guard status == 0, let clip = FileManager.default.contents(atPath: output) else {
             throw Refusal(status: .serviceUnavailable, key: "clip_failed")
         }
-        try await video.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
-                                              after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to),
-                                                                       "bytes": String(clip.count)]),
-                                              reason: form["reason"].tidied), by: context.actor)
-        try await store.logView(camera: record.camera.id, user: context.actor, kind: .export, startedAt: from,
-                                seconds: to.timeIntervalSince(from), detail: form["reason"].tidied)
-        let file = "camera-\(record.camera.id)-\(day)-\(form["from"].tidied.replacingOccurrences(of: ":", with: "")).mp4"
-        return Response(status: .ok, headers: [.contentType: "video/mp4", .contentDisposition: "attachment; filename=\"\(file)\""],
-                        body: .init(byteBuffer: ByteBuffer(bytes: clip)))
+        try await self.audit.record(.init(action: .create, objectType: "camera_export", objectID: String(record.camera.id),
+                                     after: AuditJSON.encode(["from": Instant.format(from), "to": Instant.format(to), "bytes": String(clip.count)]),
+                                     reason: reason), by: actor)
+        try await cameras.logView(camera: record.camera.id, user: actor, kind: .export, startedAt: from, seconds: to.timeIntervalSince(from),
+                                  detail: reason)
+        return clip
     }
 }
 

@@ -104,13 +104,15 @@ public struct AuditLog: Sendable {
             hash: try row.decode(column: "hash", as: String.self))
     }
 
-    /// The newest records first, optionally for one object.
-    public func recent(limit: Int = 100, objectType: String? = nil, objectID: String? = nil) async throws -> [AuditRecord] {
+    /// The newest records first, optionally for one object; or, `after` a sequence number, the
+    /// records that follow it in the chain's order (an integration reading the log page by page).
+    public func recent(limit: Int = 100, objectType: String? = nil, objectID: String? = nil, after: Int64? = nil) async throws -> [AuditRecord] {
         try await database.read { sql in
             var q = sql.select().column("*").from("audit_log")
             if let objectType { q = q.where("object_type", .equal, objectType) }
             if let objectID { q = q.where("object_id", .equal, objectID) }
-            return try await q.orderBy("seq", .descending).limit(limit).all().map(AuditLog.decode)
+            if let after { q = q.where("seq", .greaterThan, after) }
+            return try await q.orderBy("seq", after == nil ? .descending : .ascending).limit(limit).all().map(AuditLog.decode)
         }
     }
 
