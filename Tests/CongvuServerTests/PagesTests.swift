@@ -110,7 +110,7 @@ import Testing
 
 @Suite struct ImportPagesTests {
     @Test func aFileIsCheckedThenImportedWithProgress() async throws {
-        try await Harness.run { h in
+        try await Harness.run(configure: { $0.metricsToken = "metrics-token-for-tests" }) { h in
             let b = try await h.signIn("vanphong.giahung")
             try await b.get("/import")
             let csv = "\u{FEFF}ho_ten,gioi_tinh,ma_don_vi,chuc_danh,phan_loai\r\nĐinh Công Tráng,nam,14551-KT,Công chức Địa chính,công chức\r\n"
@@ -130,6 +130,14 @@ import Testing
                 #expect(try await h.signIn("vanphong.giavan").get(job).status == .notFound)
             }
             #expect(try await h.services.people.search("dinh cong trang", scopes: ["/"], on: h.services.today).total == 1)
+            // Prometheus counts imports by kind and outcome (other tests import too: at least these).
+            let metrics = try await h.browser().request("/metrics", headers: [.authorization: "Bearer metrics-token-for-tests"]).text
+            func value(_ series: String) -> Double {
+                metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) } ?? 0
+            }
+            #expect(value("congvu_imports_total{kind=\"people\",outcome=\"checked\"}") >= 1)
+            #expect(value("congvu_imports_total{kind=\"people\",outcome=\"applied\"}") >= 1)
+            #expect(value("congvu_import_rows_total{kind=\"people\"}") >= 2)
         }
     }
 
@@ -266,6 +274,14 @@ import Testing
             #expect(value("congvu_terminals{state=\"online\"}") == online && value("congvu_terminals{state=\"offline\"}") == fleet.count - online)
             #expect(value("congvu_feedback_open") == (try await count("SELECT COUNT(*) AS n FROM feedback WHERE answered_at IS NULL AND status NOT IN ('merged', 'spam', 'closed')")))
             #expect(metrics.text.contains("# TYPE congvu_punches_total counter") && metrics.text.contains("# TYPE congvu_dossiers_open gauge"))
+            // The database's own: statements timed and waits for SQLite's writer (this test's demo wrote through it).
+            func histogramCount(_ series: String) -> Int {
+                metrics.text.split(separator: "\n").first { $0.hasPrefix(series) }.flatMap { Int($0.split(separator: " ").last!) } ?? 0
+            }
+            #expect(histogramCount("congvu_db_query_seconds_count{database=\"sqlite\"}") > 0)
+            #expect(histogramCount("congvu_db_pool_wait_seconds_count{database=\"sqlite\",work=\"write\"}") > 0)
+            // The recorders on this node: none run in tests (no camera reachable), and nobody watches.
+            #expect(value("congvu_video_streams{state=\"running\"}") == 0 && value("congvu_video_live_viewers") == 0)
             let css = try await b.get("/static/app.css")
             #expect(css.status == .ok)
             #expect(css.text.contains("@media print"))

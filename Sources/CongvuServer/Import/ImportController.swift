@@ -2,6 +2,7 @@ import CongvuDomain
 import CongvuStore
 import Foundation
 import Hummingbird
+import Metrics
 import Synchronization
 
 /// Imports running in the background, so that a long file shows its progress while it runs.
@@ -32,13 +33,23 @@ public final class ImportJobs: Sendable {
                     self.jobs.withLock { $0[id]?.done = done; $0[id]?.total = total }
                 }
                 jobs.withLock { $0[id]?.report = report }
+                Self.count(kind, report.dryRun ? "checked" : report.applied ? "applied" : "refused", rows: report.rows)
             } catch let e as ImportFileError {
                 jobs.withLock { $0[id]?.failure = e.key }
+                Self.count(kind, "failed", rows: 0)
             } catch {
                 jobs.withLock { $0[id]?.failure = "import_failed" }
+                Self.count(kind, "failed", rows: 0)
             }
         }
         return id
+    }
+
+    /// `/metrics`: imports by kind and outcome (checked by a dry run, applied, refused for faulty
+    /// rows, failed to read), and the rows they read.
+    static func count(_ kind: String, _ outcome: String, rows: Int) {
+        Counter(label: "congvu_imports_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
+        Counter(label: "congvu_import_rows_total", dimensions: [("kind", kind)]).increment(by: rows)
     }
 
     public func job(_ id: String) -> Job? { jobs.withLock { $0[id] } }

@@ -22,6 +22,7 @@ struct OpsController {
             // The process's own (HTTP, pool), then the work's, counted in the database at this scrape.
             var body = ByteBuffer(bytes: MetricsRegistry.registry.emitToBuffer())
             body.writeString(try await OperationsFigures.read(services.database, terminalSilence: Self.terminalSilence).exposition)
+            body.writeString(services.video.hub.exposition())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: body))
         }
     }

@@ -121,6 +121,7 @@ public final class VideoHub: RecorderDelegate {
                 try await store.addSegment(RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration),
                                                            bytes: bytes, path: "\(key.cameraID)/\(file)"))
             }.value
+            VideoMetrics.indexed(bytes: bytes)
         } catch {
             logger.error("segment not indexed", metadata: ["camera": "\(key.cameraID)", "file": "\(file)", "error": "\(error)"])
         }
@@ -171,6 +172,30 @@ public final class VideoHub: RecorderDelegate {
         }
     }
 
+    /// The recorders' state for `/metrics`: streams running, those silent for `after` seconds
+    /// (stalled), and the live viewers watching them, in Prometheus's text exposition.
+    public func exposition(now: Date = Date(), after: TimeInterval = 120) -> String {
+        let (running, stalled, viewers) = self.running.withLock { r -> (Int, Int, Int) in
+            var stalled = 0, viewers = 0
+            for run in r.values {
+                let stats = run.recorder.channel.statistics
+                if now.timeIntervalSince(stats.lastFragmentAt ?? run.started) > after { stalled += 1 }
+                viewers += stats.viewers
+            }
+            return (r.count, stalled, viewers)
+        }
+        return """
+            # HELP congvu_video_streams Camera streams with a recorder on this node, and those that sent nothing for two minutes.
+            # TYPE congvu_video_streams gauge
+            congvu_video_streams{state="running"} \(running)
+            congvu_video_streams{state="stalled"} \(stalled)
+            # HELP congvu_video_live_viewers Live viewers watching this node's streams.
+            # TYPE congvu_video_live_viewers gauge
+            congvu_video_live_viewers \(viewers)
+
+            """
+    }
+
     // MARK: snapshots at punches
 
     /// Keeps a JPEG of the moment for each fresh punch at `serial`'s entrance when a camera is linked
@@ -216,6 +241,8 @@ public final class VideoHub: RecorderDelegate {
         for path in try await store.removeSegments(plan.delete) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(path))
         }
+        let deleted = Set(plan.delete)
+        VideoMetrics.retained(deleted: candidates.filter { deleted.contains($0.id) })
         // Snapshots at punches have their own retention.
         for sha in try await store.pruneSnapshots(takenBefore: now.addingTimeInterval(-Double(snapshotDays) * 86_400)) {
             snapshots.remove(sha: sha)

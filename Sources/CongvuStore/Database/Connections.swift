@@ -36,6 +36,8 @@ struct SQLiteSQL: SQLDatabase {
         let (sql, binds) = serialize(query)
         logger.debug("Executing query", metadata: ["sql": .string(sql)])
         let encoder = SQLiteDataEncoder()
+        let started = ContinuousClock.now
+        defer { DatabaseMetrics.statement(.sqlite, since: started) }
         try await connection.query(sql, try binds.map { try encoder.encode($0) }) { onRow(SQLiteStoredRow(row: $0)) }
     }
 
@@ -102,7 +104,9 @@ struct PostgresSQL: SQLDatabase {
         switch source {
         case .connection(let c): try await run(query, on: c, onRow)
         case .pool(let p):
+            let asked = ContinuousClock.now
             let c = try await p.pool.requestConnection(logger: logger).get()
+            DatabaseMetrics.waited(.postgres, .read, since: asked)
             defer { p.pool.releaseConnection(c, logger: logger) }
             try await run(query, on: c, onRow)
         }
@@ -115,6 +119,8 @@ struct PostgresSQL: SQLDatabase {
     private func run(_ query: any SQLExpression, on connection: PostgresConnection, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
         let (sql, binds) = serialize(query)
         logger.debug("Executing query", metadata: ["sql": .string(sql)])
+        let started = ContinuousClock.now
+        defer { DatabaseMetrics.statement(.postgres, since: started) }
         var bindings = PostgresBindings(capacity: binds.count)
         var types: [PostgresDataType] = []
         types.reserveCapacity(binds.count)

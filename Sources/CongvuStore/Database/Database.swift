@@ -100,11 +100,15 @@ public final class Database: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let b):
+            let asked = ContinuousClock.now
             return try await b.withWriter { conn in
-                try await Database.transaction(on: SQLiteSQL(connection: conn), begin: "BEGIN IMMEDIATE", body)
+                DatabaseMetrics.waited(.sqlite, .write, since: asked)
+                return try await Database.transaction(on: SQLiteSQL(connection: conn), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let p):
+            let asked = ContinuousClock.now
             let conn = try await p.pool.requestConnection(logger: logger).get()
+            DatabaseMetrics.waited(.postgres, .write, since: asked)
             defer { p.pool.releaseConnection(conn, logger: logger) }
             return try await Database.transaction(on: PostgresSQL(source: .connection(conn), statements: p.statements, logger: logger),
                                                   begin: "BEGIN", body)
