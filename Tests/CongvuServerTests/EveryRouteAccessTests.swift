@@ -205,6 +205,7 @@ import Testing
         let picture = try services.feedback.files.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data("ảnh Gia Vân".utf8))
         fixtures.ids["/feedback/"] = String(try await services.feedback.file(
             FeedbackDraft(category: "attitude", channel: .web, description: "Phản ánh thái độ ở Xã Gia Vân"), unit: committeeB, photos: [picture], by: actor).id)
+        fixtures.ids["/api/v1/feedback/"] = fixtures.ids["/feedback/"]
         // The province's reform-index round over B, with a file of evidence from B.
         let example = try await services.reform.store.saveFramework(try ReformServices.example(), by: actor)
         let round = try await services.reform.store.openRound(frameworkID: example.id, bodyID: province.id, deadline: today.next,

@@ -1,5 +1,5 @@
 import CongvuDomain
-import CongvuServer
+@testable import CongvuServer
 import CongvuStore
 import CongvuTerminals
 import CongvuTestSupport
@@ -135,6 +135,32 @@ import Testing
             #expect(((one["items"] as? [[String: Any]]) ?? []).allSatisfy { $0["object_id"] as? String == last.objectID } && (one["items"] as? [Any])?.isEmpty == false)
             for bad in ["limit=0", "limit=1001", "after=-1", "after=x"] { #expect(try await admin.get("/api/v1/audit?\(bad)").0 == 400, "\(bad)") }
             #expect(try await office.get("/api/v1/audit").0 == 403)
+        }
+    }
+
+    @Test func theFeedbackRegisterByItsRules() async throws {
+        try await Harness.run { h in
+            try await FeedbackDemo.load(h.services)
+            let office = try await Client(h, "vanphong.giahung"), elsewhere = try await Client(h, "vanphong.giavan"), clerk = try await Client(h, "congchuc.giahung")
+            let (status, list) = try await office.get("/api/v1/feedback")
+            let items = try #require(list["items"] as? [[String: Any]])
+            let unit = try #require(list["unit_id"] as? Int)
+            let stored = try await h.services.feedback.store.list(FeedbackFilter(unitIDs: [Int64(unit)], limit: 100))
+            #expect(status == 200 && list["total"] as? Int == stored.total && stored.total > 0 && items.count == min(100, stored.total))
+            #expect(Set(items.compactMap { $0["code"] as? String }) == Set(stored.items.map(\.code)))
+            let (_, answered) = try await office.get("/api/v1/feedback?status=answered")
+            let answeredItems = try #require(answered["items"] as? [[String: Any]])
+            #expect(!answeredItems.isEmpty && answeredItems.allSatisfy { $0["status"] as? String == "answered" && !($0["answer"] as? String ?? "").isEmpty })
+            let id = try #require(items.first?["id"] as? Int)
+            let (found, one) = try await office.get("/api/v1/feedback/\(id)")
+            #expect(found == 200 && (one["events"] as? [Any])?.isEmpty == false && one["code"] as? String == items.first?["code"] as? String)
+            #expect(try await elsewhere.get("/api/v1/feedback/\(id)").0 == 403)
+            #expect(try await elsewhere.get("/api/v1/feedback?unit=\(unit)").0 == 403)
+            #expect(try await clerk.get("/api/v1/feedback").0 == 403)
+            #expect(try await office.get("/api/v1/feedback/999999").0 == 404)
+            for bad in ["status=lost", "channel=fax", "from=hôm-qua", "offset=-1", "unit=x"] {
+                #expect(try await office.get("/api/v1/feedback?\(bad)").0 == 400, "\(bad)")
+            }
         }
     }
 }
