@@ -30,9 +30,27 @@ public enum TestDatabases {
         return l
     }()
 
+    /// At most this many PostgreSQL test databases at once (`CONGVU_TEST_POSTGRES_PARALLEL`, default 16).
+    /// The suite starts every test together: hundreds of connection pools on two cores made the
+    /// server refuse clients and the concurrency tests wait past the pool's 30 seconds. A test waits
+    /// for its turn instead; one opened inside another's body does not wait again.
+    static let postgresGate = Gate(limit: ProcessInfo.processInfo.environment["CONGVU_TEST_POSTGRES_PARALLEL"].flatMap { Int($0) } ?? 16)
+    @TaskLocal static var holdsGate = false
+
     /// A new, empty database of `kind` (a temporary SQLite file, or a fresh PostgreSQL database),
     /// removed after `body`.
     public static func withFresh<T>(_ kind: DatabaseKind, migrate: Bool = true, _ body: (Database, String) async throws -> T) async throws -> T {
+        if kind == .postgres && !holdsGate {
+            await postgresGate.enter()
+            do {
+                let result = try await $holdsGate.withValue(true) { try await withFresh(kind, migrate: migrate, body) }
+                await postgresGate.leave()
+                return result
+            } catch {
+                await postgresGate.leave()
+                throw error
+            }
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -75,3 +93,20 @@ public enum TestDatabases {
 }
 
 public struct MissingPostgres: Error {}
+
+/// A counting gate for async code: `enter` waits while `limit` holders are in.
+actor Gate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { free = max(1, limit) }
+
+    func enter() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}

@@ -55,7 +55,7 @@ public struct CalendarStore: Sendable {
 
     /// Confirms (stores) a special day; one per day and scope.
     public func add(_ day: SpecialDay, unitID: Int64?, by actor: Actor, reason: String = "") async throws -> StoredSpecialDay {
-        defer { database.calendars.clear() }
+        defer { database.changes.publish(.calendar) }
         let kind = database.kind
         let stored = try await database.write { sql in
             try await CalendarStore.insert(day, unitID: unitID, in: sql, kind: kind, by: actor, reason: reason)
@@ -67,7 +67,7 @@ public struct CalendarStore: Sendable {
     /// A day made a holiday or a working day after it passed: the verdicts of everyone it applies to change.
     func resettle(_ day: Day, unitID: Int64?) async throws {
         // The verdicts are computed on the changed calendar, not on one kept from before.
-        database.calendars.clear()
+        database.changes.publish(.calendar)
         guard day < Day(Date(), in: CivilTime.vietnam) else { return }
         var scope = ""
         if let unitID {
@@ -96,7 +96,7 @@ public struct CalendarStore: Sendable {
     /// Confirms every proposal of a year that has no national day stored on its date yet.
     @discardableResult
     public func confirmProposals(year: Int, by actor: Actor) async throws -> Int {
-        defer { database.calendars.clear() }
+        defer { database.changes.publish(.calendar) }
         let existing = Set(try await specialDays(years: year...year, for: nil).filter { $0.unitID == nil }.map(\.special.day))
         let kind = database.kind
         let toAdd = HolidayRules.proposals(year: year).filter { !existing.contains($0.day) }
@@ -107,7 +107,7 @@ public struct CalendarStore: Sendable {
     }
 
     public func delete(_ id: Int64, by actor: Actor, reason: String) async throws {
-        defer { database.calendars.clear() }
+        defer { database.changes.publish(.calendar) }
         let kind = database.kind
         let old = try await database.write { sql in
             guard let old = try await sql.select().column("*").from("special_days").where("id", .equal, id).first().map(CalendarStore.decodeDay) else {
@@ -140,7 +140,7 @@ public struct CalendarStore: Sendable {
     }
 
     public func setOfficeHours(unitID: Int64, from: Day, hours: OfficeHours, by actor: Actor, reason: String) async throws {
-        defer { database.calendars.clear() }
+        defer { database.changes.publish(.calendar) }
         let kind = database.kind
         try await database.write { sql in
             let old = try await sql.select().column("seasons").from("office_hours").where("unit_id", .equal, unitID)

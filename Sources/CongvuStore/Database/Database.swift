@@ -38,7 +38,10 @@ public final class Database: Sendable {
     /// Working calendars built from this database, kept a minute per unit and years: intake,
     /// transfers and apology alerts each need one. `CalendarStore` clears them on every change.
     public let calendars = ExpiringCache<WorkCalendar>(lifetime: 60, capacity: 2_000)
+    /// The one change-notification mechanism: what other viewers (on this node or another) must see.
+    public let changes: ChangeBus
     private let backend: Backend
+    private let listeningNow = Atomic<Bool>(false)
 
     private enum Backend: Sendable {
         case sqlite(SQLiteBackend)
@@ -50,7 +53,35 @@ public final class Database: Sendable {
         self.location = location
         self.backend = backend
         self.logger = logger
+        switch backend {
+        case .sqlite:
+            changes = ChangeBus(notify: nil, logger: logger)
+        case .postgres(let p):
+            changes = ChangeBus(notify: { message in
+                try await PostgresSQL(source: .pool(p), statements: p.statements, logger: logger)
+                    .raw("SELECT pg_notify(\(bind: ChangeBus.channel), \(bind: message))").run()
+            }, logger: logger)
+        }
+        changes.on(.calendar) { [calendars] _ in calendars.clear() }
     }
+
+    /// Hands the other nodes' changes to `changes` until cancelled, on a connection of its own that
+    /// runs PostgreSQL's LISTEN; on SQLite (one node) it returns at once.
+    public func listenForChanges() async throws {
+        guard case .postgres(let p) = backend else { return }
+        let conn = try await p.pool.requestConnection(logger: logger).get()
+        defer {
+            listeningNow.store(false, ordering: .relaxed)
+            p.pool.releaseConnection(conn, logger: logger)
+        }
+        try await conn.listen(on: ChangeBus.channel) { notifications in
+            listeningNow.store(true, ordering: .relaxed)
+            for try await n in notifications { changes.deliver(n.payload) }
+        }
+    }
+
+    /// Whether this node hears the other nodes' changes now (PostgreSQL's LISTEN is running).
+    public var listening: Bool { listeningNow.load(ordering: .relaxed) }
 
     public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
         switch location {
