@@ -6,6 +6,10 @@ import Logging
 /// environment variables (and `DATABASE_URL`), the config file, the defaults below.
 public struct AppConfig: Sendable, Equatable {
     public var hostname = "127.0.0.1"
+    /// This node's name among the installation's nodes (default: the machine's name).
+    public var nodeName = ProcessInfo.processInfo.hostName.isEmpty ? "congvu" : ProcessInfo.processInfo.hostName
+    /// What this node does: `web` (pages, API, terminals), `recorder` (runs the camera recorders), or both.
+    public var nodeRoles = ["web", "recorder"]
     public var port = 8080
     public var dataDirectory = "./data"
     public var databaseURL: String?
@@ -141,7 +145,7 @@ public struct AppConfig: Sendable, Equatable {
         return sameHost && port != self.port ? .otherPort : nil
     }
 
-    public static let keys = ["hostname", "port", "data_dir", "database_url", "demo", "require_2fa",
+    public static let keys = ["hostname", "port", "node_name", "node_roles", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute", "survey_official_minimum",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
@@ -157,6 +161,13 @@ public struct AppConfig: Sendable, Equatable {
         for (key, value) in settings {
             switch key {
             case "hostname": hostname = value
+            case "node_name":
+                guard !value.isEmpty, value.count <= 64, !value.contains(where: { $0.isWhitespace || $0 == "," }) else { throw ConfigError(key: key, value: value) }
+                nodeName = value
+            case "node_roles":
+                let roles = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard !roles.isEmpty, roles.allSatisfy(["web", "recorder"].contains) else { throw ConfigError(key: key, value: value) }
+                nodeRoles = roles
             case "port":
                 guard let p = Int(value), (1...65535).contains(p) else { throw ConfigError(key: key, value: value) }
                 port = p

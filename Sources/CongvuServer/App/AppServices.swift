@@ -23,6 +23,8 @@ public struct SharedServices: Sendable {
     public let auditCheckpoints: AuditCheckpoints
     /// Working days, holidays and office hours of each unit.
     public let calendars: CalendarStore
+    /// This node among the others on the database: the registry and the claims of scheduled work.
+    public let cluster: ClusterServices
 
     var catalogs: Catalogs { views.catalogs }
     /// The outbox and inbox every feature tells people through.
@@ -100,12 +102,12 @@ public struct AppServices: Sendable {
                 units: UnitStore(database: database), people: PeopleStore(database: database),
                 accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
                 auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
-                calendars: CalendarStore(database: database))
+                calendars: CalendarStore(database: database), cluster: ClusterServices(config: config, database: database))
             let oneStop = OneStopServices(shared: shared)
             let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared), schedules = try ScheduleServices(shared: shared, taskServices: tasks)
             return AppServices(shared: shared, attendance: attendance, terminals: TerminalServices(shared: shared),
                                oneStop: oneStop, video: VideoServices(shared: shared),
-                               imports: ImportServices(shared: shared, trackingCache: oneStop.trackingCache),
+                               imports: ImportServices(shared: shared),
                                tasks: tasks, notifications: try await NotificationServices.make(shared: shared),
                                inspections: InspectionServices(shared: shared, attendance: attendance, taskServices: tasks, schedules: schedules),
                                schedules: schedules, feedback: FeedbackServices(shared: shared, taskServices: tasks),

@@ -27,14 +27,17 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
     }
     let router = buildRouter(services)
     var background: [any Service] = [DatabaseService(database: services.database),
-                                     NightlyService(jobs: [TerminalHousekeeping(services: services).nightly, services.tasks.nightly], logger: logger),
+                                     ClusterService(cluster: services.cluster, database: services.database, logger: logger),
+                                     NightlyService(jobs: [TerminalHousekeeping(services: services).nightly, services.tasks.nightly,
+                                                           services.cluster.prune], cluster: services.cluster, logger: logger),
                                      AuditCheckpointService(services: services, logger: logger)]
-    if config.cameras { background.append(VideoService(hub: services.video.hub, logger: logger)) }
+    if config.cameras && config.nodeRoles.contains("recorder") { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger, lease: config.notificationLease))
         background.append(DigestService(services: services, logger: logger))
-        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning, services.schedules.morning, services.feedback.morning], logger: logger, after: 7.5 * 3600))
-        background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], interval: 60, logger: logger))
+        background.append(NightlyService(jobs: [services.tasks.morning, services.oneStop.morning, services.schedules.morning, services.feedback.morning],
+                                         cluster: services.cluster, logger: logger, after: 7.5 * 3600))
+        background.append(RecurringService(jobs: [TerminalHousekeeping(services: services).watch], cluster: services.cluster, interval: 60, logger: logger))
         if let bot = services.notifications.telegram { background.append(TelegramLinkService(services: services.notifications, bot: bot, logger: logger)) }
     }
     let app = Application(
@@ -116,6 +119,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     NotificationLogController(services: services.notifications).addRoutes(to: pages)
     AccountController(services: services).addRoutes(to: pages.group("account"))
     UsersController(services: services).addRoutes(to: pages.group("admin/users"))
+    NodesController(services: services).addRoutes(to: pages.group("admin/nodes"))
     CalendarController(services: services).addRoutes(to: pages.group("calendar"))
     TasksController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))
     DutyBookController(tasks: services.tasks).addRoutes(to: pages.group("tasks"))

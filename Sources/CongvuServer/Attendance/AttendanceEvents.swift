@@ -86,6 +86,17 @@ final class AttendanceEvents: Sendable {
         for c in listeners { c.yield(.change) }
     }
 
+    /// Something changed without saying where (a change too long to send whole): every board is
+    /// computed again and every viewer told.
+    func publishEverywhere() {
+        let listeners = state.withLock { s -> [AsyncStream<Signal>.Continuation] in
+            s.generation += 1
+            s.boards.removeAll()
+            return s.subscribers.values.map(\.continuation)
+        }
+        for c in listeners { c.yield(.change) }
+    }
+
     /// The board of a unit, computed at most once per change however many viewers ask at once
     /// (they wait for the same computation), and at least every `maxAge` seconds, since states
     /// like "not yet arrived" change with the clock alone. With `stale` a caller that can live with

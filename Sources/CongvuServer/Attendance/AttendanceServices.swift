@@ -29,13 +29,18 @@ public struct AttendanceServices: FeatureServices {
         policies = PolicyStore(database: db)
         kiosks = KioskStore(database: db)
         photos = PhotoStore(database: db, directory: shared.dataPath("punch-photos"))
+        // Boards hear of punches and decisions from this node and, through the database, from the others.
+        let events = self.events
+        db.changes.on(.attendance) { payload in
+            if payload == "*" { events.publishEverywhere() } else { events.publish(paths: payload.split(separator: ",").map(String.init)) }
+        }
     }
 
     /// Tells the boards of every unit above the person's posts today that something changed.
     func announce(personIDs: [Int64]) async {
         let day = shared.today
         guard let posts = try? await verdicts.posts(personIDs: personIDs, first: day, last: day) else { return }
-        events.publish(paths: posts.map(\.unitPath))
+        shared.database.changes.publish(.attendance, posts.map(\.unitPath).joined(separator: ","))
     }
 
     /// May the principal decide on this person's notices, leave and explanations? A leader above

@@ -118,11 +118,11 @@ struct ImportController {
         let store = imports.store
         let actor = context.actor
         let input = text
-        let cache = imports.trackingCache
+        let changes = imports.database.changes
         let id = imports.jobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
             let report = try await store.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
-            // Codes looked up before the import may be remembered as unknown.
-            if kind == .dossiers && report.applied { cache.clear() }
+            // Codes looked up before the import may be remembered as unknown, on every node.
+            if kind == .dossiers && report.applied { changes.publish(.dossier, "*") }
             return report
         }
         return HTMLPage.redirect("/import/jobs/\(id)")

@@ -155,7 +155,7 @@ struct OneStopController {
             let now = Date()
             let stored = try await dossiers.receive(checked, procedure: procedure, unitID: unit.id,
                                                     calendar: try await calendar(unitID: unit.id, around: oneStop.today), at: now, by: context.actor)
-            oneStop.trackingCache.forget(stored.code)
+            oneStop.database.changes.publish(.dossier, stored.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(stored.id)?received=1")
         } catch {
             var view = FormView(values: values)
@@ -233,7 +233,7 @@ struct OneStopController {
             _ = try await dossiers.act(r.dossier.id, DossierCommand(action: action, expectedVersion: version, note: form["note"], toUnitID: toUnit,
                                                                      stepName: form["step"], promisedAt: promised),
                                        procedure: procedure, calendar: try await calendar(unitID: r.dossier.unitID, around: oneStop.today), by: context.actor)
-            oneStop.trackingCache.forget(r.dossier.code)
+            oneStop.database.changes.publish(.dossier, r.dossier.code)
             return HTMLPage.redirect("/one-stop/dossiers/\(r.dossier.id)")
         } catch {
             try view.absorb(error, catalogs: catalogs, locale: context.locale)

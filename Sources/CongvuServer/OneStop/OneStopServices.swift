@@ -18,5 +18,8 @@ public struct OneStopServices: FeatureServices {
         procedures = ProcedureStore(database: shared.database)
         trackingLimiter = RateLimiter(perMinute: shared.config.trackingPerMinute)
         trackingCache = TrackingCache(lifetime: TimeInterval(shared.config.trackingCacheSeconds), capacity: 50_000)
+        // A dossier's public answer changed here or on another node: every node forgets it.
+        let cache = trackingCache
+        shared.database.changes.on(.dossier) { code in if code == "*" { cache.clear() } else { cache.forget(code) } }
     }
 }

@@ -1,3 +1,4 @@
+import CongvuDomain
 import CongvuStore
 import Foundation
 import HTTPTypes
@@ -42,11 +43,24 @@ struct OpsController {
             var status: String
             var detail: String?
         }
+        /// A node of the installation as the registry has it (issue 25).
+        struct Node: Encodable {
+            var name: String
+            var roles: [String]
+            var site: String
+            var version: String
+            var schema: Int
+            var heartbeatAt: String
+            var alive: Bool
+        }
         var status: String
         var database: String
         var version: String
         var schema: Int
         var checks: [String: Check]
+        /// This node's name, and every node heard of (none when the database does not answer).
+        var node: String
+        var nodes: [Node]
     }
 
     /// A terminal unheard for this long is offline (they poll every few seconds to a minute).
@@ -82,8 +96,12 @@ struct OpsController {
         if let f = figures {
             checks["terminals"] = .init(status: f.terminalsOnline < f.terminals ? Health.degraded : Health.ok, detail: "\(f.terminalsOnline)/\(f.terminals) online")
         }
+        let nodes = (try? await services.cluster.nodes.list()) ?? []
         let states = checks.values.map(\.status)
         let status = states.contains(Health.unavailable) ? Health.unavailable : states.contains(Health.degraded) ? Health.degraded : Health.ok
-        return Health(status: status, database: services.database.kind.rawValue, version: Release.version, schema: Release.schema, checks: checks)
+        return Health(status: status, database: services.database.kind.rawValue, version: Release.version, schema: Release.schema, checks: checks,
+                      node: services.cluster.node.name,
+                      nodes: nodes.map { .init(name: $0.name, roles: $0.roles, site: $0.site, version: $0.version, schema: $0.schemaStep,
+                                               heartbeatAt: Instant.format($0.heartbeatAt), alive: $0.alive(at: now)) })
     }
 }

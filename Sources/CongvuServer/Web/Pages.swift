@@ -6,7 +6,7 @@ enum Pages {
         LoginPage.self, SecondFactorPage.self, AccountPage.self, HomePage.self, ErrorPage.self,
         // Organisation, people, accounts, audit, import
         UnitsPage.self, UnitPage.self, UnitFormPage.self, PeoplePage.self, PersonPage.self, PersonFormPage.self,
-        UsersPage.self, AuditPage.self, ImportPage.self, ImportJobPage.self, CalendarPage.self,
+        UsersPage.self, AuditPage.self, NodesPage.self, ImportPage.self, ImportJobPage.self, CalendarPage.self,
         // Tasks
         MyTasksPage.self, TaskBoardPage.self, TaskFormPage.self, TaskPage.self, TaskSlipPage.self, OrphansPage.self,
         DutyBooksPage.self, DutyBookPage.self, DutyBookPrintPage.self, DutyBooksPrintPage.self, DutiesPage.self, DutiesPrintPage.self, PersonDutiesPage.self, TaskStatsPage.self,

@@ -68,6 +68,7 @@ public struct Views: Sendable {
         add(p.holds(.editPeople), "/notifications/log", "nav_notification_log")
         add(p.holds(.manageAccounts), "/admin/users", "nav_users")
         add(p.holds(.viewAudit), "/audit", "nav_audit")
+        add(p.holds(.viewAudit), "/admin/nodes", "nav_nodes")
         return out
     }
 
