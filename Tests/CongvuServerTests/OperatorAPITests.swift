@@ -163,4 +163,25 @@ import Testing
             }
         }
     }
+
+    @Test func surveyResultsByTheResultsPagesRules() async throws {
+        try await Harness.run { h in
+            try await SurveyDemo.load(h.services)
+            let office = try await Client(h, "vanphong.giahung"), elsewhere = try await Client(h, "vanphong.giavan"), clerk = try await Client(h, "congchuc.giahung")
+            // The demo's citizens answered at the one-stop centre.
+            let today = h.services.today, from = "\(today.year)-01-01", centre = try await h.unit(code: "14551-TTHCC")
+            let (status, summary) = try await office.get("/api/v1/surveys/results?unit=\(centre.id)&from=\(from)&to=\(today)")
+            let unit = try #require(summary["unit_id"] as? Int)
+            let stored = try await h.services.feedback.surveys.responses(unitIDs: [Int64(unit)], from: try #require(Day(from)), to: today, code: "sipas")
+            #expect(status == 200 && summary["responses"] as? Int == stored.count && stored.count > 0)
+            let elements = try #require(summary["elements"] as? [[String: Any]])
+            #expect(elements.map { $0["key"] as? String } == SIPASElement.allCases.map(\.rawValue))
+            let overall = try #require(summary["overall"] as? [String: Any])
+            let share = try #require(overall["satisfied"] as? Double), low = try #require(overall["satisfied_low"] as? Double)
+            #expect((0...1).contains(share) && low <= share && (summary["questions"] as? [Any])?.isEmpty == false)
+            #expect(try await elsewhere.get("/api/v1/surveys/results?unit=\(unit)").0 == 403)
+            #expect(try await clerk.get("/api/v1/surveys/results").0 == 403)
+            for bad in ["q=gallup", "from=đầu-năm", "unit=x"] { #expect(try await office.get("/api/v1/surveys/results?\(bad)").0 == 400, "\(bad)") }
+        }
+    }
 }

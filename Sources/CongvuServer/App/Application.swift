@@ -161,6 +161,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     CamerasAPIController(video: services.video).addRoutes(to: api)
     AuditAPIController(audit: services.audit).addRoutes(to: api)
     FeedbackAPIController(register: FeedbackController(feedback: services.feedback)).addRoutes(to: api)
+    SurveysAPIController(results: SurveyResultsController(feedback: services.feedback)).addRoutes(to: api)
     router.get("api/openapi.yaml") { _, _ in
         let text = try String(contentsOfFile: Resources.path("openapi.yaml"), encoding: .utf8)
         return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
