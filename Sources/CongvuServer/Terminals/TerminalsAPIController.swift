@@ -61,9 +61,10 @@ struct TerminalsAPIController {
     }
 
     func one(_ request: Request, _ context: AppRequestContext) async throws -> TerminalDTO {
-        let t = try await fleet.terminal(context)
-        guard let row = try await fleet.rows(context).first(where: { $0.terminal.id == t.id }) else { throw StoreError.notFound("terminal") }
-        return TerminalDTO(row)
+        // This terminal's counts and open alerts only, as its page reads them (not the whole fleet's).
+        let t = try await fleet.terminal(context), now = Date()
+        let open = try await fleet.alerts.all(serial: t.serial, limit: 1000).filter { $0.resolvedAt == nil }.count
+        return TerminalDTO(.init(t, counts: try await fleet.commands.counts(terminalID: t.id, now: now)[t.id], alerts: open, now: now))
     }
 
     /// The open alerts of the terminals the caller manages; with `serial`, that terminal's only, and

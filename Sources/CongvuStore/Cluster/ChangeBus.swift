@@ -31,7 +31,7 @@ public final class ChangeBus: Sendable {
     private let handlers = Mutex<[Topic: [@Sendable (String) -> Void]]>([:])
     private let notify: (@Sendable (String) async throws -> Void)?
     private let logger: Logger
-    /// Changes received from other nodes, for tests and the operations page.
+    /// Changes received from other nodes (what tests hold to).
     private let received = Atomic<Int>(0)
 
     init(notify: (@Sendable (String) async throws -> Void)?, logger: Logger) {

@@ -36,7 +36,8 @@ public final class Database: Sendable {
     public let location: DatabaseLocation
     let logger: Logger
     /// Working calendars built from this database, kept a minute per unit and years: intake,
-    /// transfers and apology alerts each need one. `CalendarStore` clears them on every change.
+    /// transfers and apology alerts each need one. A calendar change published on `changes` clears
+    /// them here and on every other node.
     public let calendars = ExpiringCache<WorkCalendar>(lifetime: 60, capacity: 2_000)
     /// The one change-notification mechanism: what other viewers (on this node or another) must see.
     public let changes: ChangeBus
