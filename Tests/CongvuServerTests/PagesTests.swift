@@ -141,6 +141,27 @@ import Testing
         }
     }
 
+    /// Jobs live in the database (issue 25): one whose node died is reported failed on its page,
+    /// by whichever node's watch runs next, in the importer's language.
+    @Test func aJobWhoseNodeDiedIsReportedInterrupted() async throws {
+        try await Harness.run { h in
+            let b = try await h.signIn("vanphong.giahung")
+            let owner = try #require(try await h.services.accounts.byUsername("vanphong.giahung")).id
+            let jobs = h.services.imports.jobs
+            try await jobs.store.start(id: "died-on-web-2", owner: owner, kind: "dossiers", dryRun: false, node: "web-2", now: Date() - 60)
+            try await jobs.store.progress("died-on-web-2", done: 300, total: 1000)
+            #expect(try await b.get("/import/jobs/died-on-web-2?format=json").text == "{\"finished\":false,\"percent\":30}")
+            // This node's watch: web-2 never beat (or stopped); this node's own jobs are left running.
+            try await jobs.store.start(id: "mine", owner: owner, kind: "people", dryRun: true, node: h.services.cluster.node.name)
+            try await h.services.cluster.nodes.heartbeat(h.services.cluster.node)
+            #expect(try await jobs.watch(h.services.cluster).run(Date()).hasPrefix("1 interrupted"))
+            #expect(try await b.get("/import/jobs/died-on-web-2?format=json").text == "{\"finished\":true,\"percent\":100}")
+            let page = try await b.get("/import/jobs/died-on-web-2").text
+            #expect(page.contains("Việc nhập bị ngắt giữa chừng"))
+            #expect(try await jobs.job("mine")?.state == .running)
+        }
+    }
+
     @Test func problemsAreListedByLineInVietnamese() async throws {
         try await Harness.run { h in
             let b = try await h.signIn("vanphong.giahung")

@@ -5,40 +5,43 @@ import Hummingbird
 import Metrics
 import Synchronization
 
-/// Imports running in the background, so that a long file shows its progress while it runs.
-public final class ImportJobs: Sendable {
-    public struct Job: Sendable {
-        public var id: String
-        public var ownerID: Int64
-        public var kind: String
-        public var dryRun: Bool
-        public var done = 0
-        public var total = 0
-        public var report: ImportReport?
-        /// A catalog error key when the file itself could not be read.
-        public var failure: String?
-        public var finished: Bool { report != nil || failure != nil }
+/// Imports running in the background, so that a long file shows its progress while it runs. The
+/// jobs live in the database (`ImportJobStore`): any node answers for their progress, and a job
+/// whose node died is reported failed by the next node's watch.
+public struct ImportJobs: Sendable {
+    public let store: ImportJobStore
+    let node: String
+
+    init(database: Database, node: String) {
+        store = ImportJobStore(database: database)
+        self.node = node
     }
 
-    private let jobs = Mutex<[String: Job]>([:])
-
-    public init() {}
-
-    func start(owner: Int64, kind: String, dryRun: Bool, work: @escaping @Sendable (@escaping ImportStore.Progress) async throws -> ImportReport) -> String {
+    /// Starts `work` as a job of `owner`; its progress is written at most every quarter second.
+    func start(owner: Int64, kind: String, dryRun: Bool,
+               work: @escaping @Sendable (_ job: String, @escaping ImportStore.Progress) async throws -> ImportReport) async throws -> String {
         let id = Token.random(bytes: 12)
-        jobs.withLock { $0[id] = Job(id: id, ownerID: owner, kind: kind, dryRun: dryRun) }
+        try await store.start(id: id, owner: owner, kind: kind, dryRun: dryRun, node: node)
+        let store = self.store
         Task {
-            do {
-                let report = try await work { done, total in
-                    self.jobs.withLock { $0[id]?.done = done; $0[id]?.total = total }
+            let latest = Mutex<(done: Int, total: Int)?>(nil)
+            let writer = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    if let p = latest.withLock({ p in defer { p = nil }; return p }) { try? await store.progress(id, done: p.done, total: p.total) }
                 }
-                jobs.withLock { $0[id]?.report = report }
+            }
+            defer { writer.cancel() }
+            do {
+                let report = try await work(id) { done, total in latest.withLock { $0 = (done, total) } }
+                writer.cancel()
+                try await store.finish(id, report: report)
                 Self.count(kind, report.dryRun ? "checked" : report.applied ? "applied" : "refused", rows: report.rows)
             } catch let e as ImportFileError {
-                jobs.withLock { $0[id]?.failure = e.key }
+                try? await store.fail(id, key: e.key)
                 Self.count(kind, "failed", rows: 0)
             } catch {
-                jobs.withLock { $0[id]?.failure = "import_failed" }
+                try? await store.fail(id, key: "import_failed")
                 Self.count(kind, "failed", rows: 0)
             }
         }
@@ -52,12 +55,24 @@ public final class ImportJobs: Sendable {
         Counter(label: "congvu_import_rows_total", dimensions: [("kind", kind)]).increment(by: rows)
     }
 
-    public func job(_ id: String) -> Job? { jobs.withLock { $0[id] } }
+    public func job(_ id: String) async throws -> ImportJob? { try await store.job(id) }
 
     /// Waits until the job finishes (for the command line and tests).
-    public func wait(_ id: String) async -> Job? {
-        while let job = job(id), !job.finished { try? await Task.sleep(for: .milliseconds(20)) }
-        return job(id)
+    public func wait(_ id: String) async -> ImportJob? {
+        while let job = try? await store.job(id), !job.finished { try? await Task.sleep(for: .milliseconds(20)) }
+        return try? await store.job(id)
+    }
+
+    /// Jobs of nodes that stopped beating or started again since reported failed, once per
+    /// interval and cluster; finished jobs kept a month.
+    func watch(_ cluster: ClusterServices) -> NightlyJob {
+        let store = self.store
+        return NightlyJob(name: "import_jobs_watch") { now in
+            let alive = try await cluster.nodes.list().filter { $0.alive(at: now) }
+            let failed = try await store.failInterrupted(alive: Dictionary(alive.map { ($0.name, $0.startedAt) }) { a, _ in a }, now: now)
+            let pruned = try await store.prune(before: now.addingTimeInterval(-30 * 86_400))
+            return "\(failed) interrupted, \(pruned) old removed"
+        }
     }
 }
 
@@ -115,12 +130,12 @@ struct ImportController {
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return try show(context, allowed, selected: kind, status: .badRequest, error: catalogs.error("import_empty", context.locale))
         }
-        let store = imports.store
+        let database = imports.database
         let actor = context.actor
         let input = text
         let changes = imports.database.changes
-        let id = imports.jobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { progress in
-            let report = try await store.run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
+        let id = try await imports.jobs.start(owner: try context.signedIn().userID, kind: kind.rawValue, dryRun: dryRun) { job, progress in
+            let report = try await ImportStore(database: database, job: job).run(kind, input, dryRun: dryRun, scopes: scopes, by: actor, progress: progress)
             // Codes looked up before the import may be remembered as unknown, on every node.
             if kind == .dossiers && report.applied { changes.publish(.dossier, "*") }
             return report
@@ -131,7 +146,7 @@ struct ImportController {
     /// The job's page, or its state as JSON for the progress bar (`?format=json`).
     func job(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try context.signedIn()
-        guard let id = context.parameters.get("id"), let job = imports.jobs.job(id), job.ownerID == p.userID else {
+        guard let id = context.parameters.get("id"), let job = try await imports.jobs.job(id), job.ownerID == p.userID else {
             throw StoreError.notFound("import")
         }
         let percent = job.finished ? 100 : (job.total == 0 ? 0 : min(99, job.done * 100 / job.total))

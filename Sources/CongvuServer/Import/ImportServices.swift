@@ -10,6 +10,6 @@ public struct ImportServices: FeatureServices {
     init(shared: SharedServices) {
         self.shared = shared
         store = ImportStore(database: shared.database)
-        jobs = ImportJobs()
+        jobs = ImportJobs(database: shared.database, node: shared.cluster.node.name)
     }
 }

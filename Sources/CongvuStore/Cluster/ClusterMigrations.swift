@@ -15,4 +15,16 @@ extension Schema {
             PRIMARY KEY (job, slot))
         """,
     ])
+
+    /// Import jobs in the database (issue 25): their progress seen from any node, their report kept
+    /// with the rows they wrote, and a job whose node died reported failed.
+    static let importJobs = Migration(version: 44, name: "import_jobs", sql: [
+        """
+        CREATE TABLE import_jobs (
+            id TEXT PRIMARY KEY, owner_id BIGINT NOT NULL REFERENCES users(id), kind TEXT NOT NULL, dry_run BOOLEAN NOT NULL,
+            node TEXT NOT NULL, state TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
+            report TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+        """,
+        "CREATE INDEX import_jobs_state ON import_jobs(state)",
+    ])
 }

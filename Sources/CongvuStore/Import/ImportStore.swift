@@ -3,11 +3,18 @@ import Foundation
 import SQLKit
 
 /// What an import did, or would do on a dry run.
-public struct ImportReport: Sendable, Equatable {
+public struct ImportReport: Sendable, Equatable, Codable {
     public var rows: Int
     public var created: Int
     public var issues: [ImportIssue]
     public var dryRun: Bool
+
+    public init(rows: Int, created: Int, issues: [ImportIssue], dryRun: Bool) {
+        self.rows = rows
+        self.created = created
+        self.issues = issues
+        self.dryRun = dryRun
+    }
 
     /// True when the file was applied: no dry run and no problem on any row.
     public var applied: Bool { !dryRun && issues.isEmpty }
@@ -25,8 +32,20 @@ public enum ImportKind: String, CaseIterable, Sendable {
 /// transaction only when none has a problem, so nothing is ever half-imported.
 public struct ImportStore: Sendable {
     let database: Database
+    /// The background job this import runs as: an applied file writes its report in its own
+    /// transaction, so a crash leaves either both or neither (`ImportJobStore`).
+    public var job: String?
 
-    public init(database: Database) { self.database = database }
+    public init(database: Database, job: String? = nil) {
+        self.database = database
+        self.job = job
+    }
+
+    /// The last statement of an applied import's transaction: its job's report.
+    func committed(_ report: ImportReport, in sql: any SQLDatabase) async throws -> ImportReport {
+        if let job { try await ImportJobStore.finish(job, report: report, now: Date(), in: sql) }
+        return report
+    }
 
     public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
 
@@ -74,7 +93,7 @@ public struct ImportStore: Sendable {
         let kind = database.kind
         let reason = "import"
         let toWrite = resolved
-        try await database.write { sql in
+        let report = try await database.write { sql in
             for (i, (row, unitID)) in toWrite.enumerated() {
                 let person = try await PeopleStore.insert(row.person, in: sql, kind: kind, by: actor, reason: reason)
                 var draft = row.assignment
@@ -83,9 +102,10 @@ public struct ImportStore: Sendable {
                 _ = try await PeopleStore.insert(assignment, in: sql, kind: kind, by: actor, reason: reason)
                 if i % 20 == 0 { progress(rows.count + i, rows.count * 2) }
             }
+            return try await committed(ImportReport(rows: parsed.total, created: toWrite.count, issues: [], dryRun: false), in: sql)
         }
         progress(rows.count * 2, rows.count * 2)
-        return ImportReport(rows: parsed.total, created: resolved.count, issues: [], dryRun: false)
+        return report
     }
 
     /// Units may come in any order: parents named in the file are created before their children,
@@ -146,7 +166,7 @@ public struct ImportStore: Sendable {
         let kind = database.kind
         let known = existing
         let toWrite = ordered
-        try await database.write { sql in
+        let report = try await database.write { sql in
             var ids: [String: Int64] = known.mapValues(\.id)
             for (i, row) in toWrite.enumerated() {
                 let v = UnitDraft.Valid(parentID: row.parentCode.isEmpty ? nil : ids[row.parentCode], kind: row.kind, code: row.code,
@@ -165,8 +185,9 @@ public struct ImportStore: Sendable {
                                                 after: "{\"successor_id\":\(successor.map(String.init) ?? "null")}", reason: "import"),
                                           by: actor, in: sql, kind: kind)
             }
+            return try await committed(ImportReport(rows: parsed.total, created: toWrite.count, issues: [], dryRun: false), in: sql)
         }
         progress(rows.count * 2, rows.count * 2)
-        return ImportReport(rows: parsed.total, created: ordered.count, issues: [], dryRun: false)
+        return report
     }
 }

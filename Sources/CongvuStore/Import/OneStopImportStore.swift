@@ -16,14 +16,15 @@ extension ImportStore {
         if let report = Self.stopBeforeWriting(issues, total: parsed.total, dryRun: dryRun, progress: progress) { return report }
         let kind = database.kind
         let rows = parsed.rows
-        try await database.write { sql in
+        let report = try await database.write { sql in
             for (i, row) in rows.enumerated() {
                 _ = try await ProcedureStore.create(row.procedure, reason: "import", in: sql, kind: kind, by: actor)
                 if i % 20 == 0 { progress(i, rows.count) }
             }
+            return try await committed(ImportReport(rows: parsed.total, created: rows.count, issues: [], dryRun: false), in: sql)
         }
         progress(rows.count, rows.count)
-        return ImportReport(rows: parsed.total, created: rows.count, issues: [], dryRun: false)
+        return report
     }
 
     /// Historic dossiers from another system, received at units in the importer's scope. Each is
@@ -90,7 +91,7 @@ extension ImportStore {
         let kind = database.kind
         let digest = PhotoStore.sha256(Data(text.utf8))
         let toWrite = dossiers
-        try await database.write { sql in
+        let report = try await database.write { sql in
             var sequences: [DossierCode.Series: Int] = [:]
             for chunk in stride(from: 0, to: toWrite.count, by: 400) {
                 let batch = toWrite[chunk..<min(chunk + 400, toWrite.count)]
@@ -121,8 +122,9 @@ extension ImportStore {
                                             after: AuditJSON.encode(["dossiers": String(toWrite.count), "first": toWrite.first?.dossier.code ?? "",
                                                                      "last": toWrite.last?.dossier.code ?? "", "file_sha256": digest]),
                                             reason: "import"), by: actor, in: sql, kind: kind)
+            return try await committed(ImportReport(rows: parsed.total, created: toWrite.count, issues: [], dryRun: false), in: sql)
         }
         progress(total, total)
-        return ImportReport(rows: parsed.total, created: toWrite.count, issues: [], dryRun: false)
+        return report
     }
 }
