@@ -10,6 +10,9 @@ public struct AppConfig: Sendable, Equatable {
     public var nodeName = ProcessInfo.processInfo.hostName.isEmpty ? "congvu" : ProcessInfo.processInfo.hostName
     /// What this node does: `web` (pages, API, terminals), `recorder` (runs the camera recorders), or both.
     public var nodeRoles = ["web", "recorder"]
+    /// The site a recorder node records: the code of a unit (a commune's office) whose cameras and
+    /// its descendants' it records; empty, every camera (the single machine).
+    public var nodeSite = ""
     public var port = 8080
     public var dataDirectory = "./data"
     public var databaseURL: String?
@@ -145,7 +148,7 @@ public struct AppConfig: Sendable, Equatable {
         return sameHost && port != self.port ? .otherPort : nil
     }
 
-    public static let keys = ["hostname", "port", "node_name", "node_roles", "data_dir", "database_url", "demo", "require_2fa",
+    public static let keys = ["hostname", "port", "node_name", "node_roles", "node_site", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute", "survey_official_minimum",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
@@ -168,6 +171,9 @@ public struct AppConfig: Sendable, Equatable {
                 let roles = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 guard !roles.isEmpty, roles.allSatisfy(["web", "recorder"].contains) else { throw ConfigError(key: key, value: value) }
                 nodeRoles = roles
+            case "node_site":
+                guard value.count <= 64, !value.contains(where: { $0.isWhitespace || $0 == "," }) else { throw ConfigError(key: key, value: value) }
+                nodeSite = value
             case "port":
                 guard let p = Int(value), (1...65535).contains(p) else { throw ConfigError(key: key, value: value) }
                 port = p

@@ -31,8 +31,9 @@ public func buildApplication(config: AppConfig, logger: Logger) async throws -> 
                                      NightlyService(jobs: [TerminalHousekeeping(services: services).nightly, services.tasks.nightly,
                                                            services.cluster.prune], cluster: services.cluster, logger: logger),
                                      AuditCheckpointService(services: services, logger: logger),
-                                     RecurringService(jobs: [services.imports.jobs.watch(services.cluster)], cluster: services.cluster,
-                                                      interval: 30, logger: logger)]
+                                     RecurringService(jobs: [services.imports.jobs.watch(services.cluster)]
+                                                          + (config.cameras ? [services.video.unrecordedWatch()] : []),
+                                                      cluster: services.cluster, interval: 30, logger: logger)]
     if config.cameras && config.nodeRoles.contains("recorder") { background.append(VideoService(hub: services.video.hub, logger: logger)) }
     if config.notifications {
         background.append(DeliveryWorker(services: services.notifications, logger: logger, lease: config.notificationLease))

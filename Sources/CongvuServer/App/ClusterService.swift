@@ -13,7 +13,7 @@ public struct ClusterServices: Sendable {
     public let claims: JobClaims
 
     init(config: AppConfig, database: Database) {
-        node = ClusterNode(name: config.nodeName, roles: config.nodeRoles, site: "", version: Release.version,
+        node = ClusterNode(name: config.nodeName, roles: config.nodeRoles, site: config.nodeSite, version: Release.version,
                            schemaStep: Schema.all.count, address: "\(config.hostname):\(config.port)", startedAt: Date(), heartbeatAt: Date())
         nodes = NodeStore(database: database)
         claims = JobClaims(database: database)

@@ -187,7 +187,7 @@ struct CamerasController {
             if !forLeaders.isEmpty {
                 try await store.grant(CameraGrant(cameraID: id, userID: nil, role: .leader, rights: forLeaders), by: context.actor)
             }
-            await startRecorders()
+            await video.changed(camera: id)
             return HTMLPage.redirect("/cameras/\(id)")
         } catch {
             try absorb(error, into: &view, context)
@@ -211,7 +211,7 @@ struct CamerasController {
             camera.id = record.camera.id
             camera.active = form["active"] == "on"
             try await store.update(camera, password: password, by: context.actor)
-            await startRecorders()
+            await video.changed(camera: camera.id)
             return HTMLPage.redirect("/cameras/\(camera.id)")
         } catch {
             try absorb(error, into: &view, context)
@@ -219,10 +219,6 @@ struct CamerasController {
         }
     }
 
-    /// Puts a new or changed camera to work at once rather than at the next periodic sync.
-    func startRecorders() async {
-        if video.config.cameras { await video.hub.sync() }
-    }
 
     // MARK: one camera
 
@@ -241,6 +237,8 @@ struct CamerasController {
         let timeline = Timeline(segments: try await store.segments(camera: record.camera.id, from: dayStart, to: dayStart.addingTimeInterval(86_400)),
                                 within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
         func clock(_ d: Date) -> String { Instant.clock(d) }
+        // The node that records it now (several nodes: any of the site's recorder nodes).
+        let holder = manages ? try await video.cluster.claims.holders("camera")[String(record.camera.id)] : nil
         return try video.views.page(CameraPage(
             camera: row(record, rights, locale),
             video_missing: videoMissing, ffmpeg: video.hub.ffmpegSetting,
@@ -259,7 +257,8 @@ struct CamerasController {
             spans: timeline.spans.map { .init(from: clock($0.start), to: clock($0.end)) },
             gaps: timeline.gaps.map { .init(from: clock($0.start), to: clock($0.end)) },
             has_spans: !timeline.spans.isEmpty,
-            stream: record.camera.hasSubStream ? "sub" : "main"), context)
+            stream: record.camera.hasSubStream ? "sub" : "main",
+            recorder: holder.flatMap { $0.live(at: Date()) ? $0.node : nil }), context)
     }
 
     func addGrant(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -417,6 +416,8 @@ struct CameraPage: Page {
     var gaps: [Span]
     var has_spans: Bool
     var stream: String
+    /// The node holding the camera's lease; nil when no recorder node does.
+    var recorder: String?
 }
 
 struct CameraGridPage: Page {

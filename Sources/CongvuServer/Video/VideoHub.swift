@@ -10,6 +10,13 @@ import Synchronization
 /// Every camera stream's recorder, kept in step with the cameras table: the main stream recorded
 /// (and live for the chairman's screen), the sub-stream live only for phones and grids. Segments and
 /// recorder events go to the store; retention runs from here too.
+///
+/// With several nodes (issue 25) a recorder node records only the cameras of its site (the unit
+/// named by `node_site` and below; every camera without one), and only those it holds a lease on
+/// (`JobClaims`, job `camera`, slot the camera's id): two recorder nodes of one site share its
+/// cameras, and when one stops renewing, the other takes its cameras within `cameraLease` plus a
+/// sync. A node that cannot reach the database keeps recording what it holds, and indexes the
+/// segments it closed meanwhile once the database answers again.
 public final class VideoHub: RecorderDelegate {
     struct Running {
         var recorder: Recorder
@@ -36,8 +43,29 @@ public final class VideoHub: RecorderDelegate {
     /// HLS live viewings already logged this minute, per account and camera (players ask every few seconds).
     let hlsViewings = ExpiringCache<Bool>(lifetime: 60, capacity: 10_000)
 
+    /// Whether this node records (the `recorder` role with cameras on), for which site, as which node.
+    public let records: Bool
+    let site: String
+    let node: String
+    let claims: JobClaims
+    let units: UnitStore
+    /// The cameras this node holds a lease on, by id.
+    private let held = Mutex<[Int64: JobClaims.Claim]>([:])
+    /// Segments closed while the database did not answer: indexed at the next sync that reaches it.
+    private let unindexed = Mutex<[RecordedSegment]>([])
+    /// One sync at a time (the loop, a camera edited here, a change heard from another node).
+    private let syncing = Mutex<Task<Void, Never>?>(nil)
+    /// How long a camera's lease holds without renewal; syncs renew it every `VideoService.interval`.
+    public static let cameraLease: TimeInterval = 15
+
     init(store: CameraStore, ffmpeg: String, directory: String, segmentSeconds: Int, snapshots: PhotoStore, snapshotDays: Int,
-         policy: RestartPolicy = RestartPolicy(), logger: Logger) {
+         policy: RestartPolicy = RestartPolicy(), records: Bool = true, site: String = "", node: String = "congvu",
+         claims: JobClaims, units: UnitStore, logger: Logger) {
+        self.records = records
+        self.site = site
+        self.node = node
+        self.claims = claims
+        self.units = units
         self.snapshots = snapshots
         self.snapshotDays = snapshotDays
         self.store = store
@@ -64,14 +92,67 @@ public final class VideoHub: RecorderDelegate {
 
     func segmentDirectory(camera: Int64) -> String { (directory as NSString).appendingPathComponent(String(camera)) }
 
-    /// Starts recorders for new or changed active cameras and stops those of removed or inactive ones.
-    public func sync() async {
-        guard let ffmpeg else { return }
-        let cameras: [CameraRecord]
-        do { cameras = try await store.cameras(within: nil).filter { $0.camera.active } } catch {
-            logger.error("cameras unreadable", metadata: ["error": "\(error)"])
-            return
+    /// Starts recorders for new or changed active cameras this node holds and stops the others;
+    /// syncs asked for while one runs run after it, one at a time.
+    public func sync(now: Date = Date()) async {
+        let task = syncing.withLock { last -> Task<Void, Never> in
+            let previous = last
+            let next = Task { await previous?.value; await self.syncOnce(now: now) }
+            last = next
+            return next
         }
+        await task.value
+    }
+
+    /// The active cameras of this node's site (every camera without a site).
+    func siteCameras() async throws -> [CameraRecord] {
+        let cameras = try await store.cameras(within: nil).filter { $0.camera.active }
+        guard !site.isEmpty else { return cameras }
+        guard let unit = try await units.byCode(site) else {
+            logger.error("node_site names no unit: nothing recorded", metadata: ["site": "\(site)"])
+            return []
+        }
+        return cameras.filter { $0.unitPath.hasPrefix(unit.path) }
+    }
+
+    /// Renews this node's leases, claims the site's cameras nobody holds, gives up those no longer
+    /// its site's: the cameras this node records now. Without the database, what it holds.
+    func leases(now: Date) async -> [CameraRecord]? {
+        let cameras: [CameraRecord]
+        do { cameras = try await siteCameras() } catch {
+            logger.error("cameras unreadable", metadata: ["error": "\(error)"])
+            return nil
+        }
+        let ids = Set(cameras.map(\.camera.id))
+        var mine = held.withLock { $0 }
+        do {
+            let kept = try await claims.renew(Array(mine.values), lease: Self.cameraLease, now: now)
+            let keptIDs = Set(kept.compactMap { Int64($0.slot) })
+            for id in mine.keys where !keptIDs.contains(id) {
+                logger.warning("camera taken over by another node", metadata: ["camera": "\(id)"])
+                mine[id] = nil
+            }
+            for (id, claim) in mine where !ids.contains(id) {
+                try await claims.release(claim, now: now)
+                mine[id] = nil
+            }
+            for id in ids where mine[id] == nil {
+                if let claim = try await claims.claim("camera", slot: String(id), node: node, lease: Self.cameraLease, now: now) {
+                    if claim.attempt > 1 { logger.info("camera taken over", metadata: ["camera": "\(id)", "attempt": "\(claim.attempt)"]) }
+                    mine[id] = claim
+                }
+            }
+        } catch {
+            logger.error("camera leases not renewed: recording on", metadata: ["error": "\(error)"])
+        }
+        held.withLock { $0 = mine }
+        return cameras.filter { mine[$0.camera.id] != nil }
+    }
+
+    func syncOnce(now: Date) async {
+        guard let ffmpeg, records else { return }
+        await indexUnindexed()
+        guard let cameras = await leases(now: now) else { return }
         var wanted: [StreamKey: FFmpegCommand] = [:]
         for record in cameras {
             let c = record.camera
@@ -103,12 +184,34 @@ public final class VideoHub: RecorderDelegate {
         }
     }
 
-    /// Stops every recorder (each closes its segment).
+    /// Stops every recorder (each closes its segment) and gives its cameras' leases up.
     public func stopAll() async {
         let all = running.withLock { r -> [Running] in defer { r = [:] }; return Array(r.values) }
         for run in all { run.task.cancel() }
         for run in all { await run.task.value; run.recorder.channel.closeViewers() }
+        await indexUnindexed()
+        for claim in held.withLock({ h -> [JobClaims.Claim] in defer { h = [:] }; return Array(h.values) }) {
+            try? await claims.release(claim)
+        }
     }
+
+    /// Indexes the segments closed while the database did not answer, oldest first; stops at the
+    /// first that still cannot be written.
+    func indexUnindexed() async {
+        let waiting = unindexed.withLock { u -> [RecordedSegment] in defer { u = [] }; return u }
+        guard !waiting.isEmpty else { return }
+        var left = waiting[...]
+        while let s = left.first {
+            do { try await store.addSegment(s) } catch { break }
+            VideoMetrics.indexed(bytes: s.bytes)
+            left = left.dropFirst()
+        }
+        if !left.isEmpty { unindexed.withLock { $0 = Array(left) + $0 } }
+        logger.info("segments indexed after the database came back", metadata: ["indexed": "\(waiting.count - left.count)", "waiting": "\(left.count)"])
+    }
+
+    /// The segments waiting for the database (what tests and `/healthz` read).
+    public var unindexedCount: Int { unindexed.withLock { $0.count } }
 
     // MARK: RecorderDelegate
 
@@ -116,14 +219,15 @@ public final class VideoHub: RecorderDelegate {
         // The last segment arrives while its recorder is being stopped (a camera edited or removed): the
         // write runs in a task of its own, which that cancellation does not reach, so it is never lost.
         let store = self.store
+        let segment = RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration), bytes: bytes,
+                                      path: "\(key.cameraID)/\(file)")
         do {
-            try await Task {
-                try await store.addSegment(RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration),
-                                                           bytes: bytes, path: "\(key.cameraID)/\(file)"))
-            }.value
+            try await Task { try await store.addSegment(segment) }.value
             VideoMetrics.indexed(bytes: bytes)
         } catch {
-            logger.error("segment not indexed", metadata: ["camera": "\(key.cameraID)", "file": "\(file)", "error": "\(error)"])
+            // The file is on this node's disk: indexed when the database answers again (`indexUnindexed`).
+            unindexed.withLock { $0.append(segment) }
+            logger.error("segment not indexed yet", metadata: ["camera": "\(key.cameraID)", "file": "\(file)", "error": "\(error)"])
         }
     }
 
@@ -266,11 +370,12 @@ public final class VideoHub: RecorderDelegate {
     }
 }
 
-/// Keeps the recorders in step with the cameras (every 10 s) and applies retention (every 10 min);
-/// stops them all at shutdown.
+/// Keeps the recorders in step with the cameras and their leases (every 5 s) and applies retention
+/// (every 10 min); stops them all at shutdown.
 struct VideoService: Service {
     let hub: VideoHub
     let logger: Logger
+    static let interval: Duration = .seconds(5)
 
     func run() async throws {
         if !hub.available {
@@ -284,7 +389,7 @@ struct VideoService: Service {
                 lastRetention = Date()
                 do { try await hub.applyRetention() } catch { logger.error("retention failed", metadata: ["error": "\(error)"]) }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
         await hub.stopAll()
     }

@@ -62,6 +62,48 @@ public struct JobClaims: Sendable {
         }
     }
 
+    /// Extends many held leases at once (a recorder's cameras); returns those still held. A lease
+    /// lost to another node (this one was silent too long) is not among them.
+    public func renew(_ claims: [Claim], lease: TimeInterval, now: Date = Date()) async throws -> [Claim] {
+        guard let job = claims.first?.job else { return [] }
+        let tokens = claims.map(\.token)
+        return try await database.write { sql in
+            try await sql.update("job_claims").set("lease_until", to: Instant.format(now.addingTimeInterval(lease)))
+                .where("job", .equal, job).where("token", .in, tokens).where(SQLRaw("finished_at IS NULL")).run()
+            let held = Set(try await sql.select().column("token").from("job_claims").where("job", .equal, job).where("token", .in, tokens)
+                .where(SQLRaw("finished_at IS NULL")).all().map { try $0.decode(column: "token", as: String.self) })
+            return claims.filter { held.contains($0.token) }
+        }
+    }
+
+    /// Gives a held lease up (a camera no longer this node's): another node may claim it at once.
+    public func release(_ claim: Claim, now: Date = Date()) async throws {
+        try await database.write { sql in
+            try await sql.update("job_claims").set("lease_until", to: Instant.format(now.addingTimeInterval(-1)))
+                .where("job", .equal, claim.job).where("slot", .equal, claim.slot).where("token", .equal, claim.token).run()
+        }
+    }
+
+    /// Who holds each slot of a standing job (a camera's recording), and until when.
+    public struct Holder: Sendable, Equatable {
+        public var node: String
+        public var leaseUntil: Date
+        public var attempts: Int
+        public func live(at now: Date) -> Bool { leaseUntil > now }
+    }
+
+    public func holders(_ job: String) async throws -> [String: Holder] {
+        try await database.read { sql in
+            try await sql.select().columns("slot", "node", "lease_until", "attempts").from("job_claims").where("job", .equal, job)
+                .where(SQLRaw("finished_at IS NULL")).all().reduce(into: [String: Holder]()) { out, r in
+                    out[try r.decode(column: "slot", as: String.self)] = Holder(
+                        node: try r.decode(column: "node", as: String.self),
+                        leaseUntil: Instant.parse(try r.decode(column: "lease_until", as: String.self)) ?? .distantPast,
+                        attempts: try r.decode(column: "attempts", as: Int.self))
+                }
+        }
+    }
+
     /// Marks the slot done with what the run said; a claim lost meanwhile finishes nothing.
     public func finish(_ claim: Claim, result: String, now: Date = Date()) async throws {
         try await database.write { sql in

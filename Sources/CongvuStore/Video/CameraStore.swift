@@ -322,6 +322,20 @@ public struct CameraStore: Sendable {
         }
     }
 
+    /// Closes a camera's open alerts of `kind` (the condition is over: a recorder holds it again);
+    /// returns how many.
+    @discardableResult
+    public func resolveAlerts(camera: Int64, kind: String, at now: Date = Date()) async throws -> Int {
+        try await database.write { sql in
+            let open = try await sql.select().column("id").from("camera_alerts").where("camera_id", .equal, camera).where("kind", .equal, kind)
+                .where("resolved_at", .is, SQLLiteral.null).all()
+            guard !open.isEmpty else { return 0 }
+            try await sql.update("camera_alerts").set("resolved_at", to: Instant.format(now)).where("camera_id", .equal, camera)
+                .where("kind", .equal, kind).where("resolved_at", .is, SQLLiteral.null).run()
+            return open.count
+        }
+    }
+
     /// Alerts that mean the camera shows nothing live.
     static let offlineKinds: Set<String> = ["offline", "stalled"]
 
