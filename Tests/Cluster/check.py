@@ -11,7 +11,9 @@ terminals. The check:
   balancer (a client on 127.0.0.2) and directly (127.0.0.3);
 - a leader's live board opened through the balancer (server-sent events) receives a punch taken by
   another node's API within a second, each of several times;
-- the cameras are held and recorded by the site's recorder nodes;
+- the cameras are held and recorded by the site's recorder nodes; node B (which records nothing)
+  shows a camera live, plays back its footage and exports a clip, relayed from the recorders over
+  their internal routes, which refuse a request without the cluster credential;
 - then, under load (terminals through the balancer, API punches, an import running on A), A and the
   recorder holding the cameras are killed (SIGKILL): no punch of the terminals or of the API is lost or
   doubled; a board reopened through the balancer receives within a second; the other recorder records
@@ -307,6 +309,36 @@ backend web
         print(f"  cameras held: {held}")
         check(len(held) == 3 and set(held.values()) <= {"node-c", "node-d"} and recorded_since(start) >= recorded,
               "the site's recorder nodes hold its three cameras and record them")
+        # Live view, playback and a clip from node B, which records nothing: relayed from the recorders.
+        viewer = Client(nodes["b"])
+        viewer.sign_in("admin")
+        gate = int(psql(db, "SELECT id FROM cameras WHERE recording ORDER BY id LIMIT 1"))
+        playlist = b""
+        for _ in range(40):
+            status, playlist = viewer.request("GET", f"/cameras/{gate}/live.m3u8?s=main")
+            if status == 200 and b".m4s" in playlist:
+                break
+            time.sleep(0.5)
+        segment = re.search(rb"(/cameras/\d+/live/\d+\.m4s\?s=main)", playlist)
+        _, init = viewer.request("GET", f"/cameras/{gate}/live/init.mp4?s=main")
+        _, piece = viewer.request("GET", segment.group(1).decode()) if segment else (None, b"")
+        check(init[4:8] == b"ftyp" and b"moof" in piece[:64], "node B shows a camera's live picture relayed from the recorder holding it (HLS)")
+        window = f"from={urllib.parse.quote(start)}&to={urllib.parse.quote(time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime()))}"
+        plan = viewer.json(f"/cameras/{gate}/playback.json?{window}") or {"files": []}
+        first = plan["files"][0] if plan["files"] else None
+        head = b""
+        if first:
+            offset, length = first["init"]
+            _, head = viewer.request("GET", first["url"], headers={"Range": f"bytes={offset}-{offset + length - 1}"})
+        check(first is not None and head[4:8] == b"ftyp", f"node B plays back footage on a recorder's disk ({len(plan['files'])} segments planned, a range relayed)")
+        clip_from = plan["files"][0]["start"] / 1000 if first else time.time() - 4
+        clip = json.dumps({"from": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(clip_from)),
+                           "to": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(clip_from + 3)), "reason": "Kiểm tra cụm máy chủ"})
+        status, mp4 = api["b"].request("POST", f"/api/v1/cameras/{gate}/clips", body=clip, headers={"Content-Type": "application/json"}, timeout=60)
+        check(status == 200 and mp4[4:8] == b"ftyp", f"node B exports a clip of footage recorded on another node ({len(mp4)} bytes of MP4)")
+        status, refused = Client(nodes["c"]).request("GET", f"/internal/cameras/{gate}/live?s=main")
+        check(status == 401 and b"cluster_credential" in refused, "a recorder's internal route refuses a request without the cluster credential")
+
         victim = "c" if list(held.values()).count("node-c") >= list(held.values()).count("node-d") else "d"
         other = "d" if victim == "c" else "c"
 

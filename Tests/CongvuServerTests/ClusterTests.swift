@@ -1,6 +1,7 @@
 import CongvuDomain
 import CongvuStore
 import CongvuTestSupport
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -26,8 +27,8 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func scheduledWorkRunsOncePerClusterAndIsTakenOver(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, dir in
-            let a = ClusterServices(config: Self.config("web-1", dir: dir), database: db)
-            let b = ClusterServices(config: Self.config("web-2", dir: dir), database: db)
+            let a = ClusterServices(config: Self.config("web-1", dir: dir), database: db, secrets: Self.secrets)
+            let b = ClusterServices(config: Self.config("web-2", dir: dir), database: db, secrets: Self.secrets)
             let runs = Mutex<[String]>([])
             let job = NightlyJob(name: "reconcile") { _ in runs.withLock { $0.append("ran") }; return "done" }
             // Both nodes look at once, twice: one run.
@@ -120,11 +121,54 @@ import Testing
         }
     }
 
+    static let secrets = SecretBox(key: SymmetricKey(size: .bits256))
+
+    /// What one node's request to another carries: good for its method, path and minute only, and
+    /// only under the key every node of the installation shares.
+    @Test func theClusterCredentialProvesTheCallerAndItsRequest() {
+        let web = ClusterCredential(secrets: Self.secrets, node: "web-1"), recorder = ClusterCredential(secrets: Self.secrets, node: "rec-1")
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let value = web.value(method: "GET", path: "/internal/cameras/3/live", now: now)
+        #expect(recorder.verify(value, method: "GET", path: "/internal/cameras/3/live", now: now + 30) == "web-1")
+        #expect(recorder.verify(value, method: "GET", path: "/internal/cameras/4/live", now: now) == nil)
+        #expect(recorder.verify(value, method: "POST", path: "/internal/cameras/3/live", now: now) == nil)
+        #expect(recorder.verify(value, method: "GET", path: "/internal/cameras/3/live", now: now + 61) == nil)
+        #expect(recorder.verify(value.replacingOccurrences(of: "web-1", with: "web-2"), method: "GET", path: "/internal/cameras/3/live", now: now) == nil)
+        let stranger = ClusterCredential(secrets: SecretBox(key: SymmetricKey(size: .bits256)), node: "web-1")
+        #expect(stranger.verify(value, method: "GET", path: "/internal/cameras/3/live", now: now) == nil)
+        for bad in [nil, "", "web-1", "web-1 x y", "web-1 \(Int(now.timeIntervalSince1970)) 00"] {
+            #expect(recorder.verify(bad, method: "GET", path: "/internal/cameras/3/live", now: now) == nil)
+        }
+    }
+
+    /// The internal routes answer the credential only: not a session, not an API token, not nothing.
+    @Test func internalRoutesRefuseAnythingButTheClusterCredential() async throws {
+        try await Harness.run { h in
+            let paths = ["/internal/cameras/1/live", "/internal/cameras/1/index?names=x", "/internal/cameras/1/segments/20261206T080000.mp4"]
+            let admin = try await h.signIn("admin")
+            for path in paths {
+                let anonymous = try await h.browser().get(path)
+                #expect(anonymous.status == .unauthorized && anonymous.text.contains("\"code\":\"cluster_credential\""))
+                #expect(try await admin.get(path).status == .unauthorized)
+            }
+            let credential = h.services.cluster.credential
+            func internalGet(_ path: String, _ query: String = "") async throws -> TestResponse {
+                try await h.browser().request(path + query, headers: [ClusterCredential.header: credential.value(method: "GET", path: path)])
+            }
+            // With it: what this node holds (nothing recorded here: no picture, no file, an empty index).
+            #expect(try await internalGet("/internal/cameras/1/index", "?names=20261206T080000.mp4,../secret.key").text == "{}")
+            #expect(try await internalGet("/internal/cameras/1/live").status == .notFound)
+            #expect(try await internalGet("/internal/cameras/1/segments/20261206T080000.mp4").status == .notFound)
+            #expect(try await internalGet("/internal/cameras/1/segments/secret.key").status == .notFound)
+        }
+    }
+
     @Test func aNodesRolesAreChecked() throws {
         var config = AppConfig()
-        try config.apply(["node_name": "web-2", "node_roles": "web"])
-        #expect(config.nodeName == "web-2" && config.nodeRoles == ["web"])
-        for bad in [["node_roles": "web,cook"], ["node_roles": ""], ["node_name": "two words"], ["node_name": ""]] {
+        try config.apply(["node_name": "web-2", "node_roles": "web", "node_site": "14551", "node_address": "10.0.1.5:8080"])
+        #expect(config.nodeName == "web-2" && config.nodeRoles == ["web"] && config.nodeSite == "14551" && config.nodeAddress == "10.0.1.5:8080")
+        for bad in [["node_roles": "web,cook"], ["node_roles": ""], ["node_name": "two words"], ["node_name": ""], ["node_site": "a b"],
+                    ["node_address": "no-port"], ["node_address": "http://x:1/"]] {
             #expect(throws: ConfigError.self) { try config.apply(bad) }
         }
     }

@@ -9,9 +9,11 @@ public struct RecordedSegment: Sendable, Equatable, Identifiable {
     public var bytes: Int64
     /// Relative to the recordings directory.
     public var path: String
+    /// The node whose disk holds the file ('' for a single machine's, and before nodes were named).
+    public var node: String
 
-    public init(id: Int64 = 0, cameraID: Int64, start: Date, end: Date, bytes: Int64, path: String) {
-        self.id = id; self.cameraID = cameraID; self.start = start; self.end = end; self.bytes = bytes; self.path = path
+    public init(id: Int64 = 0, cameraID: Int64, start: Date, end: Date, bytes: Int64, path: String, node: String = "") {
+        self.id = id; self.cameraID = cameraID; self.start = start; self.end = end; self.bytes = bytes; self.path = path; self.node = node
     }
 
     public var duration: TimeInterval { end.timeIntervalSince(start) }

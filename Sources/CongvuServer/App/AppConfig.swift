@@ -13,6 +13,9 @@ public struct AppConfig: Sendable, Equatable {
     /// The site a recorder node records: the code of a unit (a commune's office) whose cameras and
     /// its descendants' it records; empty, every camera (the single machine).
     public var nodeSite = ""
+    /// Where the other nodes reach this one (`host:port`) for live pictures and recordings held
+    /// here; `hostname:port` when not set (set it when the server listens on 0.0.0.0).
+    public var nodeAddress: String?
     public var port = 8080
     public var dataDirectory = "./data"
     public var databaseURL: String?
@@ -148,7 +151,7 @@ public struct AppConfig: Sendable, Equatable {
         return sameHost && port != self.port ? .otherPort : nil
     }
 
-    public static let keys = ["hostname", "port", "node_name", "node_roles", "node_site", "data_dir", "database_url", "demo", "require_2fa",
+    public static let keys = ["hostname", "port", "node_name", "node_roles", "node_site", "node_address", "data_dir", "database_url", "demo", "require_2fa",
                               "secure_cookies", "bcrypt_cost", "log_level", "secret_key", "punch_photo_days", "public_url", "tracking_per_minute", "feedback_per_minute", "survey_official_minimum",
                               "tracking_cache_seconds", "ffmpeg", "recordings_dir", "segment_seconds", "cameras", "camera_snapshot_days",
                               "trusted_proxies", "metrics_token", "terminal_first_contacts_per_hour", "kiosk_queue_hold_hours",
@@ -174,6 +177,11 @@ public struct AppConfig: Sendable, Equatable {
             case "node_site":
                 guard value.count <= 64, !value.contains(where: { $0.isWhitespace || $0 == "," }) else { throw ConfigError(key: key, value: value) }
                 nodeSite = value
+            case "node_address":
+                guard value.isEmpty || (value.contains(":") && !value.contains(where: { $0.isWhitespace || $0 == "/" })) else {
+                    throw ConfigError(key: key, value: value)
+                }
+                nodeAddress = value.isEmpty ? nil : value
             case "port":
                 guard let p = Int(value), (1...65535).contains(p) else { throw ConfigError(key: key, value: value) }
                 port = p

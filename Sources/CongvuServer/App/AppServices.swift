@@ -102,7 +102,7 @@ public struct AppServices: Sendable {
                 units: UnitStore(database: database), people: PeopleStore(database: database),
                 accounts: AccountStore(database: database, secrets: secrets), audit: AuditLog(database: database),
                 auditCheckpoints: AuditCheckpoints(dataDirectory: config.dataDirectory, secrets: secrets),
-                calendars: CalendarStore(database: database), cluster: ClusterServices(config: config, database: database))
+                calendars: CalendarStore(database: database), cluster: ClusterServices(config: config, database: database, secrets: secrets))
             let oneStop = OneStopServices(shared: shared)
             let attendance = AttendanceServices(shared: shared), tasks = TaskServices(shared: shared), schedules = try ScheduleServices(shared: shared, taskServices: tasks)
             return AppServices(shared: shared, attendance: attendance, terminals: TerminalServices(shared: shared),

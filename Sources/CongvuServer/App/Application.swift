@@ -105,6 +105,9 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     PublicFeedbackController(feedback: services.feedback).addRoutes(to: router)
     Open311Controller(feedback: services.feedback).addRoutes(to: router)
     SurveyController(feedback: services.feedback).addRoutes(to: router)
+    // One node's requests to another (live pictures and recordings relayed): the cluster credential only.
+    VideoInternalController(video: services.video)
+        .addRoutes(to: router.group("internal").add(middleware: ClusterOnlyMiddleware(credential: services.cluster.credential)))
     let front = PublicController(oneStop: services.oneStop), home = HomeController(services: services)
     front.addRoutes(to: router)
     // `/`: the citizens' front door, or the signed-in person's own home.

@@ -1,6 +1,8 @@
 import CongvuDomain
 import CongvuStore
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 import ServiceLifecycle
 
@@ -11,12 +13,22 @@ public struct ClusterServices: Sendable {
     public let node: ClusterNode
     public let nodes: NodeStore
     public let claims: JobClaims
+    /// What one node's request to another carries (`/internal` routes).
+    let credential: ClusterCredential
 
-    init(config: AppConfig, database: Database) {
+    init(config: AppConfig, database: Database, secrets: SecretBox) {
         node = ClusterNode(name: config.nodeName, roles: config.nodeRoles, site: config.nodeSite, version: Release.version,
-                           schemaStep: Schema.all.count, address: "\(config.hostname):\(config.port)", startedAt: Date(), heartbeatAt: Date())
+                           schemaStep: Schema.all.count, address: config.nodeAddress ?? "\(config.hostname):\(config.port)",
+                           startedAt: Date(), heartbeatAt: Date())
         nodes = NodeStore(database: database)
         claims = JobClaims(database: database)
+        credential = ClusterCredential(secrets: secrets, node: config.nodeName)
+    }
+
+    /// The address of a live node other than this one, by name (nil when unknown or silent).
+    func address(of name: String, now: Date = Date()) async throws -> String? {
+        guard name != node.name else { return nil }
+        return try await nodes.list().first { $0.name == name && $0.alive(at: now) && !$0.address.isEmpty }?.address
     }
 
     /// Finished runs are kept a week for the operations page, then removed, once a night.
@@ -95,5 +107,49 @@ struct ClusterService: Service {
             }
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+}
+
+/// The cluster credential (issue 25): a node's request to another's `/internal` routes carries
+/// `X-Congvu-Cluster: <node> <unix time> <HMAC-SHA-256>` of the node, time, method and path under
+/// a key derived from the secret key every node shares; the other refuses it when the tag is wrong
+/// or the time more than a minute off. Nothing else opens those routes: no session, no API token.
+struct ClusterCredential: Sendable {
+    let secrets: SecretBox
+    let node: String
+    static let header = HTTPField.Name("X-Congvu-Cluster")!
+    static let skew: TimeInterval = 60
+
+    func tag(node: String, time: Int, method: String, path: String) -> String {
+        secrets.tag("cluster-relay", "\(node)\n\(time)\n\(method)\n\(path)", hexDigits: 64)
+    }
+
+    /// The header's value for a request of this node.
+    func value(method: String, path: String, now: Date = Date()) -> String {
+        let time = Int(now.timeIntervalSince1970)
+        return "\(node) \(time) \(tag(node: node, time: time, method: method, path: path))"
+    }
+
+    /// The calling node's name when `value` is a good credential for this request.
+    func verify(_ value: String?, method: String, path: String, now: Date = Date()) -> String? {
+        let parts = (value ?? "").split(separator: " ").map(String.init)
+        guard parts.count == 3, let time = Int(parts[1]), abs(now.timeIntervalSince1970 - Double(time)) <= Self.skew else { return nil }
+        let expected = Array(tag(node: parts[0], time: time, method: method, path: path).utf8), given = Array(parts[2].utf8)
+        guard expected.count == given.count else { return nil }
+        // Compared in constant time.
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0 ? parts[0] : nil
+    }
+}
+
+/// Only requests carrying the cluster credential reach the `/internal` routes.
+struct ClusterOnlyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let credential: ClusterCredential
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard credential.verify(request.headers[ClusterCredential.header], method: request.method.rawValue, path: request.uri.path) != nil else {
+            throw Refusal(status: .unauthorized, key: "cluster_credential")
+        }
+        return try await next(request, context)
     }
 }

@@ -59,11 +59,11 @@ struct LiveSocket {
                         // A camera whose stream is not running (switched off, ffmpeg missing, just
                         // changed) shows as offline, and plays as soon as its recorder runs.
                         let camera = watch.record.camera.id
-                        var channel = video.hub.channel(camera: camera, stream: watch.stream)
+                        var channel = await video.liveChannel(camera: camera, stream: watch.stream)
                         if channel == nil { try await outbound.write(.text("{\"slot\":\(slot),\"state\":\"offline\"}")) }
                         while channel == nil {
                             try await Task.sleep(for: .seconds(2))
-                            channel = video.hub.channel(camera: camera, stream: watch.stream)
+                            channel = await video.liveChannel(camera: camera, stream: watch.stream)
                         }
                         guard let channel, let viewer = viewers.add(channel.subscribe()) else { return }
                         // Ends when the socket does, or when the stream is gone for good (the page
@@ -118,7 +118,7 @@ struct LiveHLS {
     func channel(_ request: Request, _ context: AppRequestContext) async throws -> (CameraRecord, CameraStream, LiveChannel) {
         let (record, _) = try await video.camera(context.parameters.get("id", as: Int64.self), context, needing: .live)
         let stream = LiveSocket.stream(asked: request)
-        guard let channel = video.hub.channel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
+        guard let channel = await video.liveChannel(camera: record.camera.id, stream: stream) else { throw StoreError.notFound("live") }
         return (record, stream, channel)
     }
 

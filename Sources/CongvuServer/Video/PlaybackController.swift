@@ -40,15 +40,10 @@ struct PlaybackController {
         return TimeSpan(start: from, end: to)
     }
 
-    /// The indexed files of the window, read by their headers (files retention removed are skipped).
+    /// The indexed files of the window, read by their headers (files retention removed are skipped),
+    /// on this node or on the node that recorded them.
     func files(_ record: CameraRecord, _ window: TimeSpan) async throws -> [PlaybackFile] {
-        var out: [PlaybackFile] = []
-        for s in try await store.segments(camera: record.camera.id, from: window.start, to: window.end) {
-            let path = (video.hub.directory as NSString).appendingPathComponent(s.path)
-            guard let file = try? SegmentFile(path: path) else { continue }
-            out.append(PlaybackFile(name: (s.path as NSString).lastPathComponent, start: s.start, file: file))
-        }
-        return out
+        await video.playbackFiles(try await store.segments(camera: record.camera.id, from: window.start, to: window.end))
     }
 
     func page(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -111,25 +106,8 @@ struct PlaybackController {
             throw StoreError.notFound("segment")
         }
         let indexed = try await store.segments(camera: record.camera.id, from: start, to: start.addingTimeInterval(1))
-        guard indexed.contains(where: { $0.path == "\(record.camera.id)/\(name)" }) else { throw StoreError.notFound("segment") }
-        let path = (video.hub.directory as NSString).appendingPathComponent("\(record.camera.id)/\(name)")
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.notFound("segment") }
-        defer { try? handle.close() }
-        let size = Int(try handle.seekToEnd())
-        var headers: HTTPFields = [.contentType: "video/mp4", .acceptRanges: "bytes", .cacheControl: "private, max-age=3600"]
-        if let range = ByteRange(header: request.headers[.range], size: size) {
-            try handle.seek(toOffset: UInt64(range.lower))
-            let data = try handle.read(upToCount: range.count) ?? Data()
-            headers[.contentRange] = "bytes \(range.lower)-\(range.upper)/\(size)"
-            return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-        if request.headers[.range] != nil {
-            headers[.contentRange] = "bytes */\(size)"
-            return Response(status: .rangeNotSatisfiable, headers: headers)
-        }
-        try handle.seek(toOffset: 0)
-        let data = try handle.readToEnd() ?? Data()
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        guard let segment = indexed.first(where: { $0.path == "\(record.camera.id)/\(name)" }) else { throw StoreError.notFound("segment") }
+        return try await video.segmentResponse(segment, range: request.headers[.range])
     }
 
     /// The page's export of a clip of the chosen day (local times), as an MP4 download.
@@ -167,8 +145,13 @@ extension VideoServices {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-clip-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let list = ClipExport.concatList(segments.map { ((hub.directory as NSString).appendingPathComponent($0.path), $0.start, $0.duration) },
-                                         from: from, to: to)
+        // Segments recorded on another node are fetched from it first (only those the clip covers).
+        var pieces: [(String, Date, TimeInterval)] = []
+        for s in segments where s.end > from && s.start < to {
+            if let path = await segmentFile(s, into: work) { pieces.append((path, s.start, s.duration)) }
+        }
+        guard !pieces.isEmpty else { throw Refusal(status: .notFound, key: "clip_nothing_recorded") }
+        let list = ClipExport.concatList(pieces, from: from, to: to)
         try list.write(toFile: work + "/list.txt", atomically: true, encoding: .utf8)
         let output = work + "/clip.mp4"
         let process = Process()

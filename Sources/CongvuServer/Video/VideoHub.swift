@@ -92,6 +92,9 @@ public final class VideoHub: RecorderDelegate {
 
     func segmentDirectory(camera: Int64) -> String { (directory as NSString).appendingPathComponent(String(camera)) }
 
+    /// Where a segment's file lies on this node (`path` as the index holds it).
+    func localPath(_ path: String) -> String { (directory as NSString).appendingPathComponent(path) }
+
     /// Starts recorders for new or changed active cameras this node holds and stops the others;
     /// syncs asked for while one runs run after it, one at a time.
     public func sync(now: Date = Date()) async {
@@ -220,7 +223,7 @@ public final class VideoHub: RecorderDelegate {
         // write runs in a task of its own, which that cancellation does not reach, so it is never lost.
         let store = self.store
         let segment = RecordedSegment(cameraID: key.cameraID, start: start, end: start.addingTimeInterval(duration), bytes: bytes,
-                                      path: "\(key.cameraID)/\(file)")
+                                      path: "\(key.cameraID)/\(file)", node: node)
         do {
             try await Task { try await store.addSegment(segment) }.value
             VideoMetrics.indexed(bytes: bytes)
@@ -337,7 +340,7 @@ public final class VideoHub: RecorderDelegate {
         let rules = Dictionary(uniqueKeysWithValues: cameras.map { ($0.camera.id, RetentionPlan.CameraRule(retentionDays: $0.camera.retentionDays)) })
         // Whatever any camera keeps no longer (the plan then applies each camera's own days).
         let shortest = cameras.map(\.camera.retentionDays).min() ?? 30
-        let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(shortest) * 86_400), oldest: 2000)
+        let candidates = try await store.retentionCandidates(endedBefore: now.addingTimeInterval(-Double(shortest) * 86_400), oldest: 2000, node: node)
         let disk = Self.disk(directory)
         let protected = try await store.protectedSpans(from: candidates.first?.start ?? now, to: candidates.map(\.end).max() ?? now)
         let plan = RetentionPlan(segments: candidates, rules: rules, protected: protected, now: now,

@@ -9,6 +9,8 @@ public struct VideoServices: FeatureServices {
     public let cameras: CameraStore
     /// The camera recorders and their live pictures.
     public let hub: VideoHub
+    /// Live pictures relayed from the other nodes.
+    let relays: LiveRelays
 
     init(shared: SharedServices) {
         let config = shared.config
@@ -20,6 +22,7 @@ public struct VideoServices: FeatureServices {
                        snapshotDays: config.cameraSnapshotDays, records: config.cameras && config.nodeRoles.contains("recorder"),
                        site: config.nodeSite, node: config.nodeName, claims: shared.cluster.claims, units: UnitStore(database: shared.database),
                        logger: shared.logger)
+        relays = LiveRelays(logger: shared.logger)
         // A camera changed on another node: this node's recorders follow at once, not at the next loop.
         let hub = self.hub
         if hub.records { shared.database.changes.on(.camera) { _ in Task { await hub.sync() } } }

@@ -5,7 +5,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 
-/// Turns every error into a page in the user's language or, under `/api`, into
+/// Turns every error into a page in the user's language or, under `/api` (and the nodes' `/internal`), into
 /// `{"error": {"code", "message"}}` with the right status. Only faults of the server itself
 /// become a 500, and those are logged with their detail.
 struct ErrorMiddleware: RouterMiddleware {
@@ -24,7 +24,7 @@ struct ErrorMiddleware: RouterMiddleware {
             let message = (error as? ValidationErrors)?.errors.first.map { views.catalogs.error($0.key, context.locale) }
                 ?? (error as? Refusal).map { views.catalogs.error($0.key, context.locale) }
                 ?? views.catalogs.text("http_\(code)", context.locale)
-            if request.uri.path.hasPrefix("/api") {
+            if request.uri.path.hasPrefix("/api") || request.uri.path.hasPrefix("/internal/") {
                 return APIError.response(status: status, code: code, message: message)
             }
             do {

@@ -44,6 +44,6 @@ public enum Schema {
         receptionDays, feedback, surveys,                        // 35–37
         notificationsToAddresses, feedbackChanges, feedbackSearch, // 38–40
         reformIndex, reformMeasureIndexes,                       // 41–42
-        cluster, importJobs,                                     // 43–44
+        cluster, importJobs, segmentNodes,                       // 43–45
     ]
 }

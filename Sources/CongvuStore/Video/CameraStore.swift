@@ -161,8 +161,9 @@ public struct CameraStore: Sendable {
 
     public func addSegment(_ s: RecordedSegment) async throws {
         try await database.write { sql in
-            try await sql.insert(into: "camera_segments").columns("camera_id", "start_at", "end_at", "bytes", "path")
-                .values(SQLBind(s.cameraID), SQLBind(Instant.format(s.start)), SQLBind(Instant.format(s.end)), SQLBind(s.bytes), SQLBind(s.path))
+            try await sql.insert(into: "camera_segments").columns("camera_id", "start_at", "end_at", "bytes", "path", "node")
+                .values(SQLBind(s.cameraID), SQLBind(Instant.format(s.start)), SQLBind(Instant.format(s.end)), SQLBind(s.bytes), SQLBind(s.path),
+                        SQLBind(s.node))
                 .ignoringConflicts(with: "path").run()
         }
     }
@@ -171,7 +172,7 @@ public struct CameraStore: Sendable {
     public func segments(camera: Int64, from: Date, to: Date) async throws -> [RecordedSegment] {
         try await database.read { sql in
             // A segment is at most a few minutes long: starting up to an hour before `from` is enough to overlap it.
-            try await sql.select().columns("id", "camera_id", "start_at", "end_at", "bytes", "path").from("camera_segments")
+            try await sql.select().columns(Self.segmentColumns).from("camera_segments")
                 .where("camera_id", .equal, camera)
                 .where("start_at", .greaterThanOrEqual, Instant.format(from.addingTimeInterval(-3600)))
                 .where("start_at", .lessThan, Instant.format(to))
@@ -180,21 +181,26 @@ public struct CameraStore: Sendable {
         }
     }
 
+    static let segmentColumns = ["id", "camera_id", "start_at", "end_at", "bytes", "path", "node"]
+
     static func segment(_ row: any SQLRow) throws -> RecordedSegment {
         RecordedSegment(id: try row.decode(column: "id", as: Int64.self), cameraID: try row.decode(column: "camera_id", as: Int64.self),
                         start: try row.instant("start_at"), end: try row.instant("end_at"), bytes: try row.decode(column: "bytes", as: Int64.self),
-                        path: try row.decode(column: "path", as: String.self))
+                        path: try row.decode(column: "path", as: String.self), node: try row.decode(column: "node", as: String.self))
     }
 
-    /// Candidates for retention: every segment that ended before `before`, plus the `oldest` oldest of all.
-    public func retentionCandidates(endedBefore before: Date, oldest: Int) async throws -> [RecordedSegment] {
+    /// Candidates for retention: every segment that ended before `before`, plus the `oldest` oldest of
+    /// all, among those on `node`'s disk (and those of before nodes were named): each recorder node
+    /// deletes its own files and their index rows, never another node's.
+    public func retentionCandidates(endedBefore before: Date, oldest: Int, node: String = "") async throws -> [RecordedSegment] {
         try await database.read { sql in
             var byID: [Int64: RecordedSegment] = [:]
-            let cols = ["id", "camera_id", "start_at", "end_at", "bytes", "path"]
-            for row in try await sql.select().columns(cols).from("camera_segments").where("end_at", .lessThan, Instant.format(before)).all() {
+            let cols = Self.segmentColumns, nodes = Array(Set(["", node]))
+            for row in try await sql.select().columns(cols).from("camera_segments").where("end_at", .lessThan, Instant.format(before))
+                .where("node", .in, nodes).all() {
                 let s = try Self.segment(row); byID[s.id] = s
             }
-            for row in try await sql.select().columns(cols).from("camera_segments").orderBy("start_at").limit(oldest).all() {
+            for row in try await sql.select().columns(cols).from("camera_segments").where("node", .in, nodes).orderBy("start_at").limit(oldest).all() {
                 let s = try Self.segment(row); byID[s.id] = s
             }
             return byID.values.sorted { ($0.start, $0.id) < ($1.start, $1.id) }

@@ -109,4 +109,10 @@ extension Schema {
         sql += appendOnly("camera_views", kind)
         return sql
     }
+
+    /// Which node's disk holds each segment (issue 25): playback, clips and retention on several
+    /// recorder nodes. Segments indexed before are the single node's ('').
+    static let segmentNodes = Migration(version: 45, name: "segment_nodes", sql: [
+        "ALTER TABLE camera_segments ADD COLUMN node TEXT NOT NULL DEFAULT ''",
+    ])
 }

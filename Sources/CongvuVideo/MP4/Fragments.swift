@@ -2,7 +2,7 @@ import CongvuDomain
 import Foundation
 
 /// What a viewer's browser needs to know from the init segment (ftyp + moov) of a fragmented MP4.
-public struct TrackInfo: Sendable, Equatable {
+public struct TrackInfo: Sendable, Equatable, Codable {
     /// The RFC 6381 codec string MediaSource asks for: `avc1.64001F`, `hvc1…`.
     public var codec: String
     public var width: Int

@@ -3,8 +3,8 @@ import Foundation
 /// A recorded fragmented MP4 read by its box headers only (mdat payloads are skipped, never loaded):
 /// where the init segment is, and each fragment's bytes and duration. Playback byte ranges and crash
 /// recovery come from here. A fragment cut short by a crash is left out.
-public struct SegmentFile: Sendable, Equatable {
-    public struct Fragment: Sendable, Equatable {
+public struct SegmentFile: Sendable, Equatable, Codable {
+    public struct Fragment: Sendable, Equatable, Codable {
         public var offset: Int
         public var length: Int
         public var seconds: Double
