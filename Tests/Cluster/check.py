@@ -11,7 +11,8 @@ terminals. The check:
   balancer (a client on 127.0.0.2) and directly (127.0.0.3);
 - a leader's live board opened through the balancer (server-sent events) receives a punch taken by
   another node's API within a second, each of several times;
-- the cameras are held and recorded by the site's recorder nodes; node B (which records nothing)
+- the cameras are held and recorded by the site's recorder nodes; the holder's line to PostgreSQL
+  is cut for ten seconds, it records on and indexes those segments once the line is back; node B (which records nothing)
   shows a camera live, plays back its footage and exports a clip, relayed from the recorders over
   their internal routes, which refuse a request without the cluster credential;
 - then, under load (terminals through the balancer, API punches, an import running on A), A and the
@@ -109,6 +110,66 @@ class Client:
         return self.request("POST", "/api/v1/punches", body=body, headers={"Content-Type": "application/json"}, timeout=5)[0]
 
 
+class Link(threading.Thread):
+    """A TCP link from a node to PostgreSQL that the check can cut (every connection closed, new
+    ones refused) and restore: a recorder at a commune losing its line to the province."""
+
+    def __init__(self, target_port):
+        super().__init__(daemon=True)
+        self.target = target_port
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.up, self.open, self.lock = True, [], threading.Lock()
+
+    def run(self):
+        while True:
+            client, _ = self.server.accept()
+            if not self.up:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.up = False
+        with self.lock:
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.open = []
+
+    def restore(self):
+        self.up = True
+
+
 class Board(threading.Thread):
     """A leader's live board, read as the browser's EventSource reads it."""
 
@@ -187,7 +248,11 @@ def main():
         psql(db, f"UPDATE cameras SET host = '127.0.0.1', rtsp_port = {camera_port or 1}, http_port = 0")
         recorded = int(psql(db, "SELECT COUNT(*) FROM cameras WHERE active AND recording"))
 
-        # The nodes.
+        # The nodes; the recorders reach PostgreSQL through links the check can cut.
+        pg_port = urllib.parse.urlsplit(db).port
+        links = {name: Link(pg_port) for name in ("c", "d")}
+        for link in links.values():
+            link.start()
         plan = [("a", "web", ""), ("b", "web", ""), ("c", "web,recorder", "14551"), ("d", "recorder", "14551")]
         for name, roles, site in plan:
             os.makedirs(f"{work}/{name}", exist_ok=True)
@@ -197,7 +262,8 @@ def main():
             log = open(f"{work}/{name}.log", "w")
             procs[name] = subprocess.Popen(
                 [args.binary, "serve", "--hostname", "127.0.0.1", "--port", str(port), "--data-dir", f"{work}/{name}"],
-                env=dict(env, CONGVU_NODE_NAME=f"node-{name}", CONGVU_NODE_ROLES=roles, CONGVU_NODE_SITE=site, CONGVU_SEGMENT_SECONDS="2",
+                env=dict(env, DATABASE_URL=db.replace(f":{pg_port}/", f":{links[name].port}/") if name in links else db,
+                         CONGVU_NODE_NAME=f"node-{name}", CONGVU_NODE_ROLES=roles, CONGVU_NODE_SITE=site, CONGVU_SEGMENT_SECONDS="2",
                          CONGVU_TRUSTED_PROXIES="127.0.0.1", CONGVU_TERMINAL_FIRST_CONTACTS_PER_HOUR="100"),
                 stdout=log, stderr=log)
             nodes[name] = f"http://127.0.0.1:{port}"
@@ -309,6 +375,28 @@ backend web
         print(f"  cameras held: {held}")
         check(len(held) == 3 and set(held.values()) <= {"node-c", "node-d"} and recorded_since(start) >= recorded,
               "the site's recorder nodes hold its three cameras and record them")
+        # The holder's line to PostgreSQL is cut for ten seconds (less than a lease): it records on,
+        # and indexes what it recorded meanwhile once the line is back.
+        holder = "c" if "node-c" in held.values() else "d"
+        cut_from = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        links[holder].cut()
+        time.sleep(10)
+        cut_to = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        def indexed_during():
+            return int(psql(db, f"SELECT COUNT(*) FROM camera_segments WHERE node = 'node-{holder}' AND start_at >= '{cut_from}' "
+                                f"AND end_at <= '{cut_to}'"))
+        while_cut = indexed_during()  # nothing of the cut's ten seconds can be in the index yet
+        links[holder].restore()
+        during = 0
+        for _ in range(40):
+            during = indexed_during()
+            if during >= 3 * recorded:
+                break
+            time.sleep(0.5)
+        print(f"  segments node-{holder} recorded while its database line was cut: {while_cut} indexed during the cut, {during} after")
+        check(while_cut == 0 and during >= 3 * recorded, "a recorder that lost its database line records on and indexes those segments when it is back")
+        held = holders()
+
         # Live view, playback and a clip from node B, which records nothing: relayed from the recorders.
         viewer = Client(nodes["b"])
         viewer.sign_in("admin")
