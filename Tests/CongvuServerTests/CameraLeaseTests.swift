@@ -68,6 +68,11 @@ import Testing
             #expect(try await watch.run(Date()) == "0 unrecorded raised, 2 resolved")
             #expect(try await h.services.video.cameras.openAlerts().filter { $0.kind == "unrecorded" }.isEmpty)
             #expect(try await office.get("/cameras/\(recorded[0].camera.id)").text.contains("Máy chủ đang ghi: <b>rec-giahung</b>"))
+            // The nodes page counts the cameras each recorder node holds.
+            try await h.services.cluster.nodes.heartbeat(ClusterNode(name: "rec-giahung", roles: ["recorder"], site: "14551", version: Release.version,
+                                                                     schemaStep: Schema.all.count, address: "10.0.1.5:8080", startedAt: Date(), heartbeatAt: Date()))
+            let nodes = try await h.signIn("admin").get("/admin/nodes").text
+            #expect(nodes.contains("rec-giahung") && nodes.contains("Camera đang ghi: 3") && !nodes.contains("<td>camera</td>"))
             // The recorder falls silent past the lease and the grace: a new outage, alerted again, once.
             let silent = Date() + VideoHub.cameraLease + 31
             #expect(try await watch.run(silent) == "2 unrecorded raised, 0 resolved")

@@ -134,10 +134,12 @@ public struct JobClaims: Sendable {
         public var result: String
     }
 
-    /// The runs of the last `limit` slots, newest first (the operations page).
-    public func recent(limit: Int = 50) async throws -> [Run] {
+    /// The runs of the last `limit` slots, newest first (the operations page), without the standing
+    /// leases of `excluding` (the cameras').
+    public func recent(limit: Int = 50, excluding: [String] = []) async throws -> [Run] {
         try await database.read { sql in
-            try await sql.raw("SELECT * FROM job_claims ORDER BY claimed_at DESC LIMIT \(bind: limit)").all().map { r in
+            try await sql.select().column("*").from("job_claims").where("job", .notIn, excluding + [""]).orderBy("claimed_at", .descending)
+                .limit(limit).all().map { r in
                 Run(job: try r.decode(column: "job", as: String.self), slot: try r.decode(column: "slot", as: String.self),
                     node: try r.decode(column: "node", as: String.self), attempts: try r.decode(column: "attempts", as: Int.self),
                     finished: !(try r.decodeNil(column: "finished_at")), result: try r.decode(column: "result", as: String.self))
