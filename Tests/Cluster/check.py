@@ -207,10 +207,11 @@ class Board(threading.Thread):
         return None
 
 
-def latencies(board, sender, people, prefix, times=5):
+def latencies(board, sender, people, prefix, times=5, gap=0.5):
+    """Seconds from sending each punch to its board event (None for a punch refused or never shown)."""
     out = []
     for i in range(times):
-        time.sleep(0.5)
+        time.sleep(gap)
         n = board.count()
         sent = time.monotonic()
         status = sender.punch(people[i % len(people)], f"{prefix}-{i}")
