@@ -15,9 +15,11 @@ terminals. The check:
   is cut for ten seconds, it records on and indexes those segments once the line is back; node B (which records nothing)
   shows a camera live, plays back its footage and exports a clip, relayed from the recorders over
   their internal routes, which refuse a request without the cluster credential;
+- the cameras' WebSocket opens through the balancer and brings the live picture;
 - then, under load (terminals through the balancer, API punches, an import running on A), A and the
   recorder holding the cameras are killed (SIGKILL): no punch of the terminals or of the API is lost or
-  doubled; a board reopened through the balancer receives within a second; the other recorder records
+  doubled; a board reopened through the balancer, and one held on B all along, receive each punch
+  within a second; the other recorder records
   every camera again within 30 s; the import killed with A is reported (finished or failed) and its
   rows are all there or none; the nightly jobs ran once each for the day; A and the dead recorder
   show silent in /healthz.
@@ -205,6 +207,53 @@ class Board(threading.Thread):
                     return self.events[n]
             time.sleep(0.005)
         return None
+
+
+def live_socket(client, path, timeout=20):
+    """Opens the cameras' WebSocket as a browser does and returns (the handshake's status line,
+    the first binary frame's payload or None)."""
+    c = client.connection(timeout)
+    c.connect()
+    sock = c.sock
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    headers = client.headers({"Host": f"{client.host}:{client.port}", "Upgrade": "websocket", "Connection": "Upgrade",
+                              "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13"})
+    sock.sendall((f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return "", None
+        data += chunk
+    head, _, data = data.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode()
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        while len(data) >= 2:
+            opcode, length, at = data[0] & 0x0F, data[1] & 0x7F, 2
+            if length == 126:
+                if len(data) < 4:
+                    break
+                length, at = int.from_bytes(data[2:4], "big"), 4
+            elif length == 127:
+                if len(data) < 10:
+                    break
+                length, at = int.from_bytes(data[2:10], "big"), 10
+            if len(data) < at + length:
+                break
+            payload, data = data[at:at + length], data[at + length:]
+            if opcode == 2:
+                sock.close()
+                return status, payload
+        try:
+            chunk = sock.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    return status, None
 
 
 def latencies(board, sender, people, prefix, times=5, gap=0.5):
@@ -425,11 +474,24 @@ backend web
                            "to": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(clip_from + 3)), "reason": "Kiểm tra cụm máy chủ"})
         status, mp4 = api["b"].request("POST", f"/api/v1/cameras/{gate}/clips", body=clip, headers={"Content-Type": "application/json"}, timeout=60)
         check(status == 200 and mp4[4:8] == b"ftyp", f"node B exports a clip of footage recorded on another node ({len(mp4)} bytes of MP4)")
+        # The cameras' WebSocket through the balancer (TLS), as the camera page opens it.
+        watcher = Client(proxy)
+        watcher.sign_in("admin")
+        status_line, frame = live_socket(watcher, f"/cameras/live/socket?c={gate}&s=sub")
+        check(status_line.startswith("HTTP/1.1 101") and frame is not None and frame[:2] == b"\x00\x00" and b"ftyp" in frame[:300],
+              f"the cameras' WebSocket opens through the balancer and brings the live picture ({status_line})")
         status, refused = Client(nodes["c"]).request("GET", f"/internal/cameras/{gate}/live?s=main")
         check(status == 401 and b"cluster_credential" in refused, "a recorder's internal route refuses a request without the cluster credential")
 
         victim = "c" if list(held.values()).count("node-c") >= list(held.values()).count("node-d") else "d"
         other = "d" if victim == "c" else "c"
+
+        # A board held on node B from before the kills: it must keep receiving without reconnecting.
+        steady_leader = Client(nodes["b"])
+        steady_leader.sign_in("chutich.giahung")
+        steady = Board(steady_leader, f"/board/events?unit={commune['id']}")
+        steady.start()
+        steady.next_after(0, 10)
 
         # Load: terminals through the balancer, API punches, an import on A.
         sim = subprocess.Popen([args.sim, "run", "--url", terminals_url, "--terminals", "3",
@@ -496,6 +558,10 @@ backend web
         print(f"  after the kill, punches to the reopened board: {shown(after)}")
         check(opened and len(after) == 5 and all(x is not None and x < 1 for x in after),
               "a board reopened through the balancer after the kill receives each punch within a second")
+        kept = latencies(steady, balanced, people, "cluster-steady")
+        print(f"  after the kill, punches to the board held on B all along: {shown(kept)}")
+        check(not steady.ended and all(x is not None and x < 1 for x in kept),
+              "a board held on a surviving node all along keeps receiving each punch within a second")
 
         # The other recorder records every camera again within 30 s of the kill.
         taken = None
