@@ -96,8 +96,7 @@ final class LiveRelays: Sendable {
 
     static func relay(_ key: StreamKey, from address: String, into channel: LiveChannel, credential: ClusterCredential, logger: Logger) async {
         let path = "/internal/cameras/\(key.cameraID)/live"
-        var request = HTTPClientRequest(url: "http://\(address)\(path)?s=\(key.stream.rawValue)")
-        request.headers.add(name: ClusterCredential.header.rawName, value: credential.value(method: "GET", path: path))
+        let request = credential.get(address, path, query: "s=\(key.stream.rawValue)")
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             guard response.status == .ok else {
@@ -114,6 +113,15 @@ final class LiveRelays: Sendable {
         } catch {
             logger.info("live relay ended", metadata: ["camera": "\(key.cameraID)", "node": "\(address)", "error": "\(error)"])
         }
+    }
+}
+
+extension ClusterCredential {
+    /// A GET of another node's `/internal` route at `address`, carrying this node's credential.
+    func get(_ address: String, _ path: String, query: String? = nil) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: "http://\(address)\(path)" + (query.map { "?" + $0 } ?? ""))
+        request.headers.add(name: Self.header.rawName, value: value(method: "GET", path: path))
+        return request
     }
 }
 
@@ -159,8 +167,7 @@ extension VideoServices {
         if FileManager.default.fileExists(atPath: local) { return try Self.serve(file: local, range: range) }
         guard !s.node.isEmpty, let address = try await shared.cluster.address(of: s.node) else { throw StoreError.notFound("segment") }
         let path = "/internal/cameras/\(s.cameraID)/segments/\((s.path as NSString).lastPathComponent)"
-        var request = HTTPClientRequest(url: "http://\(address)\(path)")
-        request.headers.add(name: ClusterCredential.header.rawName, value: shared.cluster.credential.value(method: "GET", path: path))
+        var request = shared.cluster.credential.get(address, path)
         if let range { request.headers.add(name: "Range", value: range) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         guard [200, 206, 416].contains(response.status.code) else { throw StoreError.notFound("segment") }
@@ -185,8 +192,7 @@ extension VideoServices {
     /// A GET of another node's `/internal` route, with the cluster credential; the body, or nil
     /// unless 200.
     func internalGet(_ address: String, _ path: String, query: String? = nil, limit: Int) async throws -> Data? {
-        var request = HTTPClientRequest(url: "http://\(address)\(path)" + (query.map { "?" + $0 } ?? ""))
-        request.headers.add(name: ClusterCredential.header.rawName, value: shared.cluster.credential.value(method: "GET", path: path))
+        let request = shared.cluster.credential.get(address, path, query: query)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         guard response.status == .ok else { return nil }
         return Data(try await response.body.collect(upTo: limit).readableBytesView)
