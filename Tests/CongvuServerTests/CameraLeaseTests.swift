@@ -3,6 +3,8 @@ import CongvuDomain
 import CongvuStore
 import CongvuTestSupport
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 /// Cameras across recorder nodes (issue 25): the recorder nodes of a site share its cameras by
@@ -84,6 +86,28 @@ import Testing
             #expect(try await watch.run(silent) == "2 unrecorded raised, 0 resolved")
             #expect(try await watch.run(silent + 30) == "0 unrecorded raised, 0 resolved")
             #expect(try await h.services.video.cameras.openAlerts().first { $0.kind == "unrecorded" }?.detail.hasPrefix("rec-giahung ") == true)
+        }
+    }
+
+    /// Footage on a node that is gone, or that does not answer, is "not here" to the player: 404,
+    /// never a 500 from the relay.
+    @Test func footageOnANodeThatIsGoneOrSilentIsNotFound() async throws {
+        try await Harness.run { h in
+            try await CameraDemo.load(into: h.services.video.cameras, units: h.services.units)
+            let gate = try #require(try await h.services.video.cameras.cameras(within: nil).first { $0.camera.recording }).camera.id
+            let start = Date(timeIntervalSince1970: 1_796_540_400)  // 2026-12-06 08:00 UTC
+            for (node, name) in [("rec-gone", "20261206T080000Z.mp4"), ("rec-silent", "20261206T080100Z.mp4")] {
+                try await h.services.video.cameras.addSegment(RecordedSegment(cameraID: gate, start: start, end: start + 60, bytes: 1000,
+                                                                              path: "\(gate)/\(name)", node: node))
+            }
+            // rec-silent is alive in the registry, at an address where nothing listens.
+            try await h.services.cluster.nodes.heartbeat(ClusterNode(name: "rec-silent", roles: ["recorder"], site: "14551", version: Release.version,
+                                                                     schemaStep: Schema.all.count, address: "127.0.0.1:1", startedAt: Date(), heartbeatAt: Date()))
+            let admin = try await h.signIn("admin")
+            for name in ["20261206T080000Z.mp4", "20261206T080100Z.mp4"] {
+                let r = try await admin.request("/cameras/\(gate)/segments/\(name)", headers: [.range: "bytes=0-99"])
+                #expect(r.status == .notFound, "\(name): \(r.status)")
+            }
         }
     }
 }

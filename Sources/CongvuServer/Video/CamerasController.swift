@@ -238,7 +238,7 @@ struct CamerasController {
                                 within: TimeSpan(start: dayStart, end: min(Date(), dayStart.addingTimeInterval(86_400))))
         func clock(_ d: Date) -> String { Instant.clock(d) }
         // The node that records it now (several nodes: any of the site's recorder nodes).
-        let holder = manages ? try await video.cluster.claims.holders("camera")[String(record.camera.id)] : nil
+        let holder = manages ? try await video.cluster.claims.holder("camera", slot: String(record.camera.id)) : nil
         return try video.views.page(CameraPage(
             camera: row(record, rights, locale),
             video_missing: videoMissing, ffmpeg: video.hub.ffmpegSetting,

@@ -77,6 +77,9 @@ final class LiveRelays: Sendable {
 
     init(logger: Logger) { self.logger = logger }
 
+    /// The relay of `key` already open on this node.
+    func existing(_ key: StreamKey) -> LiveChannel? { entries.withLock { $0[key]?.channel } }
+
     func channel(_ key: StreamKey, from address: String, credential: ClusterCredential) -> LiveChannel {
         entries.withLock { e in
             if let entry = e[key] { return entry.channel }
@@ -130,9 +133,12 @@ extension VideoServices {
     /// holding the camera; nil when no node runs it now.
     func liveChannel(camera: Int64, stream: CameraStream) async -> LiveChannel? {
         if let local = hub.channel(camera: camera, stream: stream) { return local }
-        guard let holder = try? await shared.cluster.claims.holders("camera")[String(camera)], holder.live(at: Date()),
+        // An open relay answers without the database (HLS players ask every second or two).
+        let key = StreamKey(cameraID: camera, stream: stream)
+        if let relayed = relays.existing(key) { return relayed }
+        guard let holder = try? await shared.cluster.claims.holder("camera", slot: String(camera)), holder.live(at: Date()),
               let address = try? await shared.cluster.address(of: holder.node) else { return nil }
-        return relays.channel(StreamKey(cameraID: camera, stream: stream), from: address, credential: shared.cluster.credential)
+        return relays.channel(key, from: address, credential: shared.cluster.credential)
     }
 
     /// Whether `name` is a segment file's name as the recorders write them (no path in it).
@@ -165,13 +171,14 @@ extension VideoServices {
     func segmentResponse(_ s: RecordedSegment, range: String?) async throws -> Response {
         let local = hub.localPath(s.path)
         if FileManager.default.fileExists(atPath: local) { return try Self.serve(file: local, range: range) }
-        guard !s.node.isEmpty, let address = try await shared.cluster.address(of: s.node) else { throw StoreError.notFound("segment") }
+        guard !s.node.isEmpty, let address = try? await shared.cluster.address(of: s.node) else { throw StoreError.notFound("segment") }
         let path = "/internal/cameras/\(s.cameraID)/segments/\((s.path as NSString).lastPathComponent)"
         var request = shared.cluster.credential.get(address, path)
         if let range { request.headers.add(name: "Range", value: range) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        guard [200, 206, 416].contains(response.status.code) else { throw StoreError.notFound("segment") }
-        let body = try await response.body.collect(upTo: 1 << 30)
+        // The recording's node unreachable or cut off mid-answer: the player is told it is not here, never a 500.
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(30)),
+              [200, 206, 416].contains(response.status.code),
+              let body = try? await response.body.collect(upTo: 1 << 30) else { throw StoreError.notFound("segment") }
         var headers: HTTPFields = [.contentType: "video/mp4", .acceptRanges: "bytes", .cacheControl: "private, max-age=3600"]
         if let contentRange = response.headers.first(name: "Content-Range") { headers[.contentRange] = contentRange }
         return Response(status: .init(code: Int(response.status.code)), headers: headers, body: .init(byteBuffer: body))

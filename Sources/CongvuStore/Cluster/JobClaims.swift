@@ -92,6 +92,18 @@ public struct JobClaims: Sendable {
         public func live(at now: Date) -> Bool { leaseUntil > now }
     }
 
+    /// Who holds one slot of a standing job, if anyone ever did.
+    public func holder(_ job: String, slot: String) async throws -> Holder? {
+        try await database.read { sql in
+            try await sql.select().columns("node", "lease_until", "attempts").from("job_claims").where("job", .equal, job)
+                .where("slot", .equal, slot).where(SQLRaw("finished_at IS NULL")).first().map { r in
+                    Holder(node: try r.decode(column: "node", as: String.self),
+                           leaseUntil: Instant.parse(try r.decode(column: "lease_until", as: String.self)) ?? .distantPast,
+                           attempts: try r.decode(column: "attempts", as: Int.self))
+                }
+        }
+    }
+
     public func holders(_ job: String) async throws -> [String: Holder] {
         try await database.read { sql in
             try await sql.select().columns("slot", "node", "lease_until", "attempts").from("job_claims").where("job", .equal, job)
