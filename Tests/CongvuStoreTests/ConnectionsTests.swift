@@ -9,6 +9,31 @@ import Testing
 @Suite struct ConnectionsTests {
     struct Values: Codable, Equatable { var s: String; var n: Int64; var i: Int; var b: Bool; var d: Double }
 
+    /// A write whose task is cancelled half-way is rolled back, and the next write goes through. A
+    /// cancelled task's statements are refused before they run (SQLite's thread pool), its ROLLBACK
+    /// too: the connection was left inside the transaction, every later write failed to begin, and
+    /// an import job waiting to record its end stayed "running" for ever (a test run hung on it).
+    @Test(arguments: TestDatabases.kinds) func aWriteCancelledHalfWayLeavesNothingAndTheNextGoesThrough(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
+            try await db.execute("CREATE TABLE probe (x INTEGER)")
+            let (begun, said) = AsyncStream.makeStream(of: Void.self)
+            let task = Task {
+                try await db.write { sql in
+                    try await sql.raw("INSERT INTO probe (x) VALUES (1)").run()
+                    said.yield()
+                    try await Task.sleep(for: .seconds(60))  // cancelled here
+                    try await sql.raw("INSERT INTO probe (x) VALUES (2)").run()
+                }
+            }
+            for await _ in begun { break }
+            task.cancel()
+            await #expect(throws: CancellationError.self) { try await task.value }
+            try await db.write { sql in try await sql.raw("INSERT INTO probe (x) VALUES (3)").run() }
+            let rows = try await db.read { try await $0.raw("SELECT x FROM probe").all() }
+            #expect(try rows.map { try $0.decode(column: "x", as: Int.self) } == [3])
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds) func plainColumnsReadAsTheDriverWould(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
             let boolean = kind == .sqlite ? "INTEGER" : "BOOLEAN"

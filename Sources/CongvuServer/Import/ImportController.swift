@@ -26,8 +26,8 @@ public struct ImportJobs: Sendable {
         Task {
             let latest = Mutex<(done: Int, total: Int)?>(nil)
             let writer = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
+                // Ends when cancelled: a write from a cancelled task is refused before it runs.
+                while (try? await Task.sleep(for: .milliseconds(250))) != nil {
                     if let p = latest.withLock({ p in defer { p = nil }; return p }) { try? await store.progress(id, done: p.done, total: p.total) }
                 }
             }

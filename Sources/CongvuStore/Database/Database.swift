@@ -147,15 +147,19 @@ public final class Database: Sendable {
         }
     }
 
+    /// The transaction ends in a task of its own: a cancelled task's statements are refused before
+    /// they run (SQLite's thread pool does so), and a ROLLBACK refused so left the connection inside
+    /// the transaction, where every later write failed to begin. A body that returned is committed
+    /// though its task was cancelled meanwhile; one that threw is rolled back.
     private static func transaction<T: Sendable>(on db: any SQLDatabase, begin: String,
                                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()
         do {
             let result = try await body(db)
-            try await db.raw("COMMIT").run()
+            try await Task { try await db.raw("COMMIT").run() }.value
             return result
         } catch {
-            try? await db.raw("ROLLBACK").run()
+            await Task { try? await db.raw("ROLLBACK").run() }.value
             throw error
         }
     }
