@@ -10,6 +10,12 @@ import Glibc
 /// A protocol counterpart run as its own program on loopback (scripts/fakes/), stopped when the
 /// test ends: it prints `READY <port> …` once it listens, and stops when its stdin closes.
 ///
+/// The child holds nothing of ours but its own pipes: every other descriptor is closed in it, and
+/// its stderr goes to a file in its directory. A child holding the test process's stderr keeps
+/// `swift test` waiting after the tests end, for as long as it lives (swift test reads that pipe
+/// until every holder has closed it); one holding another child's pipe keeps that pipe's reader
+/// from its end of file, and a test blocked on that read holds one of the two cooperative threads.
+///
 /// Started with posix_spawn, not Foundation's `Process`: with the whole suite's connections open
 /// (over 1,300 descriptors), `Process.run()` crashed inside its own launch (twice in CI, a bad read
 /// in a memmove while it walked the descriptors). Its start waits on a thread of its own: blocking
@@ -31,7 +37,8 @@ public final class FakeServer: @unchecked Sendable {
     init(_ script: String, _ arguments: [String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("congvu-fake-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let child = try Self.spawn(["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments)
+        let child = try Self.spawn(["python3", Self.root.appendingPathComponent("scripts/fakes/\(script)").path, directory.path] + arguments,
+                                   stderr: directory.appendingPathComponent("stderr.log").path)
         pid = child.pid
         input = child.stdin
         var line = [UInt8]()
@@ -43,7 +50,8 @@ public final class FakeServer: @unchecked Sendable {
         guard ready.first == "READY", ready.count >= 2 else {
             kill(pid, SIGTERM)
             close(input)
-            throw FakeServerDidNotStart(script: script, said: said)
+            let errors = (try? String(contentsOf: directory.appendingPathComponent("stderr.log"), encoding: .utf8)) ?? ""
+            throw FakeServerDidNotStart(script: script, said: said + errors)
         }
     }
 
@@ -85,7 +93,7 @@ public final class FakeServer: @unchecked Sendable {
     public static func python(has module: String) -> Bool {
         if let known = modules.withLock({ $0[module] }) { return known }
         var found = false
-        if let child = try? spawn(["python3", "-c", "import \(module)"]) {
+        if let child = try? spawn(["python3", "-c", "import \(module)"], stderr: "/dev/null") {
             close(child.stdin)
             close(child.stdout)
             var status: Int32 = 0
@@ -98,9 +106,14 @@ public final class FakeServer: @unchecked Sendable {
 
     static let modules = Mutex<[String: Bool]>([:])
 
-    /// Starts `arguments` (looked up on PATH) with a pipe on its stdin and one on its stdout; every
-    /// descriptor of ours is closed in the child (ours are made close-on-exec).
-    static func spawn(_ arguments: [String]) throws -> (pid: pid_t, stdin: Int32, stdout: Int32) {
+    /// Starts `arguments` (looked up on PATH) with a pipe on its stdin, one on its stdout and its
+    /// stderr written to the file `stderr`; every other descriptor is closed in the child (the
+    /// test process holds hundreds, few of them close-on-exec: sockets, and Foundation's pipes to
+    /// other children).
+    static func spawn(_ arguments: [String], stderr: String) throws -> (pid: pid_t, stdin: Int32, stdout: Int32) {
+        guard let closeFrom = closeFrom else {
+            throw FakeServerDidNotStart(script: arguments[0], said: "this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34)")
+        }
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
         guard pipe(&inPipe) == 0 else { throw FakeServerDidNotStart(script: arguments[0], said: "pipe") }
         guard pipe(&outPipe) == 0 else {
@@ -115,6 +128,8 @@ public final class FakeServer: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = closeFrom(&actions, 3)
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -126,6 +141,17 @@ public final class FakeServer: @unchecked Sendable {
             throw FakeServerDidNotStart(script: arguments[0], said: "posix_spawnp: \(rc)")
         }
         return (pid, inPipe[1], outPipe[0])
+    }
+}
+
+extension FakeServer {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (since 2.34; Debian 12 has 2.36), which
+    /// Swift's Glibc module does not import: looked up by name.
+    static var closeFrom: AddCloseFrom? {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
     }
 }
 

@@ -27,6 +27,8 @@ gi.require_version("GstRtspServer", "1.0")
 gi.require_version("GstRtsp", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
+from parent_watch import exit_with_parent  # noqa: E402
+
 
 def parse():
     p = argparse.ArgumentParser()
@@ -166,6 +168,7 @@ def main():
     # A parent that spawned us from a thread with signals blocked passes that mask on: undo it, so
     # SIGTERM stops the camera.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    exit_with_parent()
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")

@@ -7,6 +7,8 @@ Prints "ready" once it listens.
 """
 import argparse, base64, datetime, hashlib, http.server, re, signal, sys
 
+from parent_watch import exit_with_parent
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, required=True)
 ap.add_argument("--user", default="admin")
@@ -16,6 +18,7 @@ ap.add_argument("--rtsp-port", type=int, default=554)
 ap.add_argument("--http-port", type=int, default=80)
 args = ap.parse_args()
 signal.pthread_sigmask(signal.SIG_SETMASK, [])
+exit_with_parent()
 
 
 def camera_now():
