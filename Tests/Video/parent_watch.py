@@ -1,8 +1,8 @@
 """Ends a fake device when the process that started it is gone.
 
-A test process that ends without stopping its fakes (killed, or crashed) would leave them serving
-for ever, holding whatever they inherited: its stderr among it, which kept `swift test` (it reads
-that pipe until every holder closes it) waiting after the tests had ended.
+A test process that ends without stopping its fakes (killed, or crashed) left them serving for
+ever, holding whatever they inherited: its stderr among it, which keeps `swift test` waiting after
+the tests have ended (it reads that pipe until every holder has closed it).
 """
 import os, threading, time
 
