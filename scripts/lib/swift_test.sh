@@ -2,10 +2,10 @@
 #
 # swift test reads the test process's output until every holder of that pipe has closed it, so a
 # process a test started and left running (it inherits the pipe) keeps swift test waiting after the
-# tests have ended, for as long as it lives: a CI run once waited so until its time ran out, with
-# nothing to say where. The watchdog names such processes and ends them (the run then fails: a test
-# left a process behind), and a run past CONGVU_TEST_LIMIT seconds (default 1800; the suite takes
-# about 8 minutes) is stopped with every thread's stack of the test process printed.
+# tests have ended, for as long as it lives. The watchdog names such processes and ends them (the
+# run then fails: a test left a process behind). A run past CONGVU_TEST_LIMIT seconds (default
+# 1800; the suite takes about 8 minutes) is stopped with every thread's stack of the test process
+# printed: a CI run once spent its 90 minutes in a test that never ended, with nothing to say where.
 # Output is line-buffered, so what a stopped run printed last is what it did last.
 run_swift_test() {
   local limit=${CONGVU_TEST_LIMIT:-1800} started=$SECONDS gone=0 leaked=0 pid holders t
