@@ -51,7 +51,7 @@ public final class FakeServer: @unchecked Sendable {
             kill(pid, SIGTERM)
             close(input)
             let errors = (try? String(contentsOf: directory.appendingPathComponent("stderr.log"), encoding: .utf8)) ?? ""
-            throw FakeServerDidNotStart(script: script, said: said + errors)
+            throw FakeServerDidNotStart(script: script, said: errors.isEmpty ? said : said + "\n" + errors)
         }
     }
 

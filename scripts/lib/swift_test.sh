@@ -32,9 +32,9 @@ run_swift_test() {
         if command -v gdb >/dev/null; then
           gdb -p "$t" -batch -ex "thread apply all bt" 2>/dev/null | grep -E "^Thread|^#" >&2 || true
         fi
+        pkill -9 -P "$t" || true
+        kill -9 "$t" 2>/dev/null || true
       done
-      for t in $(pgrep -P "$pid"); do pkill -9 -P "$t" || true; done
-      pkill -9 -P "$pid" || true
       kill -9 "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
       return 1
@@ -46,14 +46,13 @@ run_swift_test() {
 
 # The processes other than $1 holding a pipe $1 reads (the output of the processes it started).
 output_holders() {
-  local pid=$1 pipes="" f n flags p
+  local pid=$1 pipes="" f n target flags p
   for f in /proc/"$pid"/fd/*; do
-    n=${f##*/}
-    [ "$n" -gt 2 ] || continue
-    case $(readlink "$f" 2>/dev/null) in pipe:*) ;; *) continue ;; esac
+    n=${f##*/} target=$(readlink "$f" 2>/dev/null) || continue
+    [ "$n" -gt 2 ] && [ "${target#pipe:}" != "$target" ] || continue
     flags=$(awk '/^flags/ { print $2 }' /proc/"$pid"/fdinfo/"$n" 2>/dev/null) || continue
     [ -n "$flags" ] && [ $((8#$flags & 3)) -eq 0 ] || continue # its read ends only
-    pipes="$pipes$(readlink "$f")"$'\n'
+    pipes="$pipes$target"$'\n'
   done
   [ -n "$pipes" ] || return 0
   for p in /proc/[0-9]*; do
