@@ -112,6 +112,14 @@ def page_text(d, selector="main"):
     return d.execute_script("var e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector) or ""
 
 
+def submit(d, button):
+    """Clicks a form's button and waits until the answer has replaced the page. A wait on the next
+    page's text alone can be met by the page still showing (a typed reason, a section both pages
+    have); the next step would then act on elements the answer is about to throw away."""
+    button.click()
+    WebDriverWait(d, 10).until(EC.staleness_of(button))
+
+
 class Checks:
     def __init__(self, base, shots, data, camera_port=None):
         self.base, self.shots, self.data, self.camera_port = base, shots, data, camera_port
@@ -1031,7 +1039,7 @@ class Checks:
                         used_file = True
                     else:
                         form.find_element(By.NAME, "link").send_keys("/tasks")
-                    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+                    submit(phone, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
                     WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
                         lambda d: d.find_element(By.ID, item_id).find_elements(By.CSS_SELECTOR, "ul.reform-evidence li"))
                     continue
@@ -1039,13 +1047,13 @@ class Checks:
                 form = item.find_element(By.CSS_SELECTOR, "form.reform-assess")
                 form.find_element(By.NAME, "points").send_keys(maximum)
                 form.find_element(By.NAME, "note").send_keys("Đã thực hiện, có văn bản kèm theo")
-                form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+                submit(phone, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
                 WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(
                     lambda d: d.find_element(By.ID, item_id).find_element(By.CSS_SELECTOR, "form.reform-assess input[name=points]").get_attribute("value"))
             else:
                 raise AssertionError("the sheet never filled")
             assert used_file, "no sub-criterion asked for evidence"
-            phone.find_element(By.CSS_SELECTOR, "#reform-submit button").click()
+            submit(phone, phone.find_element(By.CSS_SELECTOR, "#reform-submit button"))
             WebDriverWait(phone, 10, ignored_exceptions=RELOADING).until(lambda d: "Đã nộp lúc" in page_text(d))
             assert not phone.find_elements(By.ID, "reform-submit-card")
             assert phone.execute_script("return document.documentElement.scrollWidth") <= 361
@@ -1063,15 +1071,15 @@ class Checks:
             form.find_element(By.NAME, "points").clear()
             form.find_element(By.NAME, "points").send_keys("0")
             form.find_element(By.NAME, "reason").send_keys("Kế hoạch ban hành chậm, không đúng mẫu của tỉnh")
-            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            submit(council, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
             WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(
                 lambda d: "không đúng mẫu của tỉnh" in d.find_element(By.ID, item_id).text)
             council.find_element(By.PARTIAL_LINK_TEXT, "Bộ chỉ số").click()
-            WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#reform-close button"))).click()
+            submit(council, WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#reform-close button"))))
             form = WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(EC.presence_of_element_located((By.ID, "reform-publish")))
             assert not council.find_elements(By.ID, "reform-close")
             form.find_element(By.NAME, "decision_number").send_keys("210/QĐ-UBND")
-            form.find_element(By.CSS_SELECTOR, "button.primary").click()
+            submit(council, form.find_element(By.CSS_SELECTOR, "button.primary"))
             WebDriverWait(council, 10, ignored_exceptions=RELOADING).until(lambda d: "210/QĐ-UBND" in page_text(d, "#reform-decision"))
             assert "Đã công bố" in page_text(council, "#reform-status")
             ranks = [r.text for r in council.find_elements(By.CSS_SELECTOR, ".reform-ranking tbody td:first-child")]
