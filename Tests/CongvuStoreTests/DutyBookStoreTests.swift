@@ -79,4 +79,39 @@ import Testing
             #expect(try await books.books(unitIDs: [tree.committeeA.id, tree.committeeB.id], week: week).keys.sorted() == [tree.committeeA.id])
         }
     }
+
+    /// A province's week read at once: each department gets the tasks given in its subtree and
+    /// those led by someone holding a post in it, as if asked alone, in the same order.
+    @Test(arguments: TestDatabases.kinds)
+    func manyDepartmentsAtOnceGetWhatEachWouldAlone(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerkA = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let clerkB = try await Tree.person(db, "Hồ Văn Bình", in: tree.committeeB)
+            let tasks = TaskStore(database: db)
+            func task(_ title: String, in unit: OrgUnit, lead: Person, due: String) async throws {
+                _ = try await tasks.create(WorkTask(unitID: unit.id, year: 2026, title: title, assignerID: chair.id, ownerID: lead.id,
+                                                    assignedAt: Instant.parseLocal("2026-12-01 08:00")!, due: Day(due)!), by: Tree.actor)
+            }
+            try await task("Việc của xã An Bình", in: tree.committeeA, lead: clerkA, due: "2026-12-04")
+            try await task("Việc của xã Đông Hòa", in: tree.committeeB, lead: clerkB, due: "2026-12-03")
+            try await task("Việc Đông Hòa giao cán bộ An Bình", in: tree.committeeB, lead: clerkA, due: "2026-12-02")
+            let books = DutyBookStore(database: db), week = DutyWeek(containing: Day("2026-12-02")!)
+            let units = [tree.province, tree.communeA, tree.committeeA, tree.committeeB]
+            let all = try await books.lines(unitPaths: units.map(\.path) + [tree.committeeA.path], week: week)
+            #expect(Set(all.keys) == Set(units.map(\.path)))
+            func titles(_ unit: OrgUnit) -> [String] { (all[unit.path] ?? []).map(\.task.task.title) }
+            #expect(titles(tree.province) == ["Việc Đông Hòa giao cán bộ An Bình", "Việc của xã Đông Hòa", "Việc của xã An Bình"])
+            #expect(titles(tree.communeA) == ["Việc Đông Hòa giao cán bộ An Bình", "Việc của xã An Bình"])
+            #expect(titles(tree.committeeA) == titles(tree.communeA))
+            #expect(titles(tree.committeeB) == ["Việc Đông Hòa giao cán bộ An Bình", "Việc của xã Đông Hòa"])
+            #expect(all[tree.committeeB.path]!.allSatisfy { $0.events.map(\.action) == ["assign"] })
+            for unit in units {
+                #expect(try await books.lines(unitPath: unit.path, week: week).map(\.task.task.id) == (all[unit.path] ?? []).map(\.task.task.id))
+            }
+            #expect(try await books.lines(unitPaths: [tree.communeB.path], week: week)[tree.communeB.path]!.map(\.task.task.title)
+                        == titles(tree.committeeB))
+        }
+    }
 }
