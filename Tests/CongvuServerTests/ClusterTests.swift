@@ -118,6 +118,14 @@ import Testing
             #expect(page.text.contains("im lặng") && page.text.contains("khác phiên bản lược đồ") && page.text.contains("ghi hình camera"))
             #expect(page.text.contains("terminals_reconcile") && page.text.contains("12 máy được hỏi"))
             #expect(try await h.signIn("vanphong.giahung").get("/admin/nodes").status == .forbidden)
+            // The same list as a workbook, for the same people only.
+            let book = try await h.signIn("admin").get("/admin/nodes/xlsx")
+            #expect(book.status == .ok && book.headers[.contentType]?.contains("spreadsheetml") == true)
+            let rows = try XLSXReader.firstSheet(Data(book.body.readableBytesView))
+            let silent = try #require(rows.first { $0.first == "ghi-hinh-gia-hung" })
+            #expect(rows.contains { $0.first == "Máy" && $0.contains("Trạng thái") } && rows.contains { $0.first == this.name && $0.contains("đang chạy") })
+            #expect(silent.contains("im lặng") && silent.contains("ghi hình camera") && silent.contains("0.24.0") && silent.contains("42"))
+            #expect(try await h.signIn("vanphong.giahung").get("/admin/nodes/xlsx").status == .forbidden)
         }
     }
 
