@@ -94,8 +94,7 @@ public struct DutyBookStore: Sendable {
                 .from(SQLAlias(SQLIdentifier("task_events"), as: SQLIdentifier("e")))
                 .join(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")), on: SQLRaw("t.id = e.task_id"))
                 .where(col("e.at"), .greaterThanOrEqual, SQLBind(from)).where(col("e.at"), .lessThan, SQLBind(to))).orderBy(col("e.id")).all() {
-                let taskID = try r.decode(column: "task_id", as: Int64.self)
-                if byID[taskID] != nil { events[taskID, default: []].append(try TaskStore.decodeEvent(r)) }
+                events[try r.decode(column: "task_id", as: Int64.self), default: []].append(try TaskStore.decodeEvent(r))
             }
             return (byID.values.sorted { ($0.task.due, $0.task.id) < ($1.task.due, $1.task.id) }, posts, events)
         }
