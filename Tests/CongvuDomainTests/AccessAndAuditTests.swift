@@ -94,3 +94,33 @@ import Testing
         #expect(throttle.decide(spray, now: now, knownDevice: true, secondFactor: false) == .allow)
     }
 }
+
+/// A map of strings is written by hand, not by `JSONEncoder`: the text must be the encoder's own,
+/// byte for byte, or a stored record's hash or a notification's dedupe would change with the path.
+@Suite struct StringMapJSONTests {
+    func generic<T: Encodable>(_ value: T) -> String { AuditJSON.encode(value) }
+
+    @Test func theMapIsWrittenExactlyAsTheEncoderWritesIt() throws {
+        let samples: [[String: String]] = [
+            [:],
+            ["title": "Báo cáo quý IV", "reference": "7/2026/VP", "due": "2026-12-31"],
+            ["a": "\"quoted\" \\ back/slash", "B": "tab\there\nnew\rline", "a10": "\u{0}\u{1}\u{8}\u{C}\u{1F}\u{7F}", "a9": "😀 Ấp Đông"],
+            ["Z": "", "z": "", "_": "", "0": "", "é": "", "e": "", "E": "", "key with space": "</script>"],
+        ]
+        var g = SystemRandomNumberGenerator()
+        let alphabet = Array("aAbZ09 _-/\\\"'\n\t\u{0}\u{1B}ăĐữ😀")
+        let random: [[String: String]] = (0..<300).map { _ in
+            var m: [String: String] = [:]
+            for _ in 0..<Int.random(in: 0...5, using: &g) {
+                let word = { String((0..<Int.random(in: 0...8, using: &g)).map { _ in alphabet.randomElement(using: &g)! }) }
+                m[word()] = word()
+            }
+            return m
+        }
+        for map in samples + random {
+            #expect(AuditJSON.encode(map) == generic(map), "\(map)")
+            #expect(try JSONDecoder().decode([String: String].self, from: Data(AuditJSON.encode(map).utf8)) == map)
+        }
+        #expect(AuditJSON.encode(Optional<[String: String]>.none) == "")
+    }
+}

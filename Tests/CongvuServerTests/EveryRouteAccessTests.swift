@@ -150,10 +150,8 @@ import Testing
         ]
         // A notification of B's person, and an address B's person confirmed.
         let notes = NotificationStore(database: db)
-        ids["/notifications/"] = String(try await db.write { sql in
-            try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: task.id)),
-                                              toPeople: [person.id], in: sql)
-        }[0])
+        ids["/notifications/"] = String(try await NotificationStore.raiseOne(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: task.id)),
+                                                                             to: person.id, in: db))
         let code = try await notes.requestCode(personID: person.id, channel: .telegram)
         _ = try await notes.link(channel: .telegram, code: code, chat: "5512345")
         ids["/notifications/settings/addresses/"] = String(try #require(try await notes.addresses(personID: person.id).first?.id))

@@ -161,3 +161,13 @@ final class Browser {
 extension TestResponse {
     var text: String { String(buffer: body) }
 }
+
+extension NotificationStore {
+    /// Raises `draft` to one person as a feature does (queued, inside a transaction) and returns
+    /// their notification's id, read back from their inbox (which admits the queue).
+    static func raiseOne(_ draft: NotificationDraft, to personID: Int64, in db: Database) async throws -> Int64 {
+        try await db.write { try await NotificationStore.raise(draft, toPeople: [personID], in: $0) }
+        return try #require(try await NotificationStore(database: db).inbox(personID: personID, limit: 500)
+            .first { $0.kind == draft.key.kind && $0.link == draft.link && $0.params == draft.params }).id
+    }
+}

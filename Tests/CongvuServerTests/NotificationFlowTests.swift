@@ -30,11 +30,9 @@ struct NotificationFlowTests {
         try await Harness.run { h in
             let b = try await h.signIn("congchuc.giahung")
             let me = try await h.personID("congchuc.giahung")
-            let id = try await h.services.database.write { sql in
-                try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_001),
-                                                                    params: ["reference": "7/2026/VP", "title": "Báo cáo quý IV", "due": "2026-12-11"],
-                                                                    link: "/tasks/99001"), toPeople: [me], in: sql)
-            }.first!
+            let id = try await NotificationStore.raiseOne(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_001),
+                                                                            params: ["reference": "7/2026/VP", "title": "Báo cáo quý IV", "due": "2026-12-11"],
+                                                                            link: "/tasks/99001"), to: me, in: h.services.database)
             let page = try await b.get("/notifications")
             #expect(page.status == .ok && page.text.contains("Bạn được giao nhiệm vụ 7/2026/VP: Báo cáo quý IV (hạn 11/12/2026)"))
             #expect(page.text.contains("id=\"inbox-link\""), "the bell is in the header")
@@ -88,7 +86,7 @@ struct NotificationFlowTests {
 
             let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_002),
                                           params: ["reference": "8/2026/VP", "title": "Rà soát thủ tục", "due": "2026-12-18"], link: "/tasks/99002")
-            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [me], in: $0) }.first!
+            let id = try await NotificationStore.raiseOne(draft, to: me, in: h.services.database)
             let worker = DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test"))
             #expect(try await worker.runOnce() == 1)
             let delivered = try #require(try smtp.received().last)
@@ -203,7 +201,7 @@ struct NotificationFlowTests {
 
             let draft = NotificationDraft(key: NotificationKey(.terminalTamper, recordType: "terminal", recordID: 1, occasion: "2026-12-05T08:00"),
                                           params: ["subject": "Cổng UBND xã Gia Hưng"], link: "/terminals/AF6C201460501")
-            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [me], in: $0) }.first!
+            let id = try await NotificationStore.raiseOne(draft, to: me, in: h.services.database)
             #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce() == 1)
             let got = try #require(try push.received().first)
             let payload = try #require(got["payload"] as? [String: String])
@@ -253,8 +251,9 @@ struct NotificationFlowTests {
 
             // A task for the chairman now waits for tomorrow's digest instead of a message of its own.
             let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_004), params: ["reference": "1", "title": "x", "due": "2026-12-09"])
-            let ids = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [chairman], in: $0) }
-            #expect(try await store.deliveries(notificationID: ids[0]).isEmpty)
+            let id = try await NotificationStore.raiseOne(draft, to: chairman, in: h.services.database)
+            #expect(try await store.route() == 1)
+            #expect(try await store.deliveries(notificationID: id).isEmpty)
         }
     }
 
@@ -272,7 +271,7 @@ struct NotificationFlowTests {
             _ = try await store.link(channel: .telegram, code: code, chat: "403")
             let draft = NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: 99_005),
                                           params: ["reference": "5/2026/VP", "title": "Báo cáo tháng", "due": "2026-12-10"], link: "/tasks/99005")
-            let id = try await h.services.database.write { try await NotificationStore.raise(draft, toPeople: [clerk], in: $0) }[0]
+            let id = try await NotificationStore.raiseOne(draft, to: clerk, in: h.services.database)
             let worker = DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test"))
             #expect(try await worker.runOnce() == 1)
             #expect(try await store.deliveries(notificationID: id).map(\.state) == ["failed"], "blocked: not tried again")

@@ -112,7 +112,8 @@ import Testing
             let other = try await db.write { try await NotificationStore.raise(answer, toAddress: "khac@example.vn", on: .email, at: self.now, in: $0) }
             #expect(first != nil && again == nil && other != nil && other != first, "once per key and address")
             // The same key for a person is another recipient, not a duplicate.
-            #expect(try await db.write { try await NotificationStore.raise(answer, toPeople: [lan.id], at: self.now, in: $0) }.count == 1)
+            try await db.write { try await NotificationStore.raise(answer, toPeople: [lan.id], at: self.now, in: $0) }
+            #expect(try await store.inbox(personID: lan.id).count == 1)
 
             let claimed = try await store.claim(limit: 10, at: now).filter { $0.personID == nil }
             #expect(claimed.map(\.notificationID) == [first, other].compactMap { $0 })
@@ -132,6 +133,57 @@ import Testing
             await #expect(throws: (any Error).self) {
                 try await db.execute("UPDATE notifications SET address = 'ha.lo@example.vn' WHERE person_id = \(lan.id)")
             }
+        }
+    }
+
+    /// What a feature raises is queued in its transaction and admitted later, by the worker or by
+    /// the first reader: in order, once per person and key however often it was raised, and by
+    /// exactly one of several admitting at once (a worker on each node, a reader on each).
+    @Test(arguments: TestDatabases.kinds) func queuedRaisesAreAdmittedOncePerKeyByWhoeverComesFirst(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let minh = try await Tree.person(db, "Trần Văn Minh", in: tree.committeeA)
+            let store = NotificationStore(database: db)
+            let queued = { try await db.read { try await $0.raw("SELECT COUNT(*) AS n FROM notification_queue").first()!.decode(column: "n", as: Int.self) } }
+
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await db.write { sql in
+                    try await NotificationStore.raise(self.draft(1), toPeople: [lan.id], at: self.now, in: sql)
+                    throw Refused()
+                }
+            }
+            #expect(try await queued() == 0, "a transaction that fails takes its raise with it")
+
+            // Raised twice in one transaction and again in another, to both: one each once admitted.
+            try await db.write { sql in
+                try await NotificationStore.raise(self.draft(1), toPeople: [lan.id, minh.id, lan.id], at: self.now, in: sql)
+                try await NotificationStore.raise(self.draft(1), toPeople: [lan.id], at: self.now, in: sql)
+                try await NotificationStore.raise(self.draft(2), toPeople: [lan.id], at: self.now, in: sql)
+            }
+            try await db.write { try await NotificationStore.raise(self.draft(1), toPeople: [minh.id], at: self.now, in: $0) }
+            #expect(try await queued() == 5)
+            #expect(try await store.inbox(personID: lan.id).map(\.link) == ["/tasks/2", "/tasks/1"], "the reader admits the queue first, in raising order")
+            #expect(try await queued() == 0)
+            #expect(try await store.inbox(personID: minh.id).map(\.link) == ["/tasks/1"])
+            #expect(try await store.raised(NotificationKey(.taskAssigned, recordType: "task", recordID: 1), personID: minh.id))
+            #expect(try await store.route(at: now) == 3, "admitted unrouted, for the worker to route")
+
+            // Three hundred raised, then six admitting at once (workers and readers): each row once.
+            try await db.write { sql in
+                for task in 100..<400 { try await NotificationStore.raise(self.draft(Int64(task)), toPeople: [lan.id], at: self.now, in: sql) }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<6 {
+                    group.addTask { if i.isMultiple(of: 2) { try await store.admitQueued() } else { _ = try await store.route(limit: 50, at: self.now) } }
+                }
+                try await group.waitForAll()
+            }
+            try await store.admitQueued()
+            let inbox = try await store.inbox(personID: lan.id, limit: 1000)
+            #expect(inbox.count == 302 && Set(inbox.map(\.link)).count == 302)
+            #expect(inbox.reversed().map(\.link) == ["/tasks/1", "/tasks/2"] + (100..<400).map { "/tasks/\($0)" }, "numbered in raising order")
         }
     }
 

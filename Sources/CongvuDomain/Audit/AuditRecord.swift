@@ -57,4 +57,40 @@ public enum AuditJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? ""
     }
+
+    /// The same text as the general `encode` for a map of strings (keys sorted, slashes as they
+    /// are), written byte by byte: notifications' parameters are such maps, encoded at every raise,
+    /// where `JSONEncoder` cost more than the statement's binding.
+    public static func encode(_ map: [String: String]?) -> String {
+        guard let map else { return "" }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(map.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        func string(_ s: String) {
+            out.append(UInt8(ascii: "\""))
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "\""): out += [92, 34]
+                case UInt8(ascii: "\\"): out += [92, 92]
+                case 0x0A: out += [92, UInt8(ascii: "n")]
+                case 0x0D: out += [92, UInt8(ascii: "r")]
+                case 0x09: out += [92, UInt8(ascii: "t")]
+                case 0x08: out += [92, UInt8(ascii: "b")]
+                case 0x0C: out += [92, UInt8(ascii: "f")]
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
+                default: out.append(b)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        for (i, key) in map.keys.sorted().enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(key)
+            out.append(UInt8(ascii: ":"))
+            string(map[key]!)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
 }

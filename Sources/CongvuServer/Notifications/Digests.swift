@@ -38,10 +38,10 @@ struct DigestService: Service {
                 guard try await !store.raised(key, personID: personID),
                       let account = try await services.accounts.byPerson(personID) else { continue }
                 let params = try await figures(try await services.accounts.principal(for: account), day: day)
-                let ids = try await services.database.write { sql in
+                try await services.database.write { sql in
                     try await NotificationStore.raise(NotificationDraft(key: key, params: params, link: "/"), toPeople: [personID], at: now, in: sql)
                 }
-                if !ids.isEmpty { raised.append(personID) }
+                raised.append(personID)
             }
         }
         return raised

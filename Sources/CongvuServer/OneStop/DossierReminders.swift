@@ -30,8 +30,9 @@ extension OneStopServices {
             raised += try await shared.database.write { sql in
                 var people = try await NotificationStore.nearest([.oneStopOfficer], over: [r.unitPath, r.currentUnitPath], in: sql)
                 if overdue { people += try await NotificationStore.nearest([.leader], over: [r.currentUnitPath], in: sql) }
-                return try await NotificationStore.raise(draft, toPeople: people, at: now, in: sql)
-            }.count
+                try await NotificationStore.raise(draft, toPeople: people, at: now, in: sql)
+                return Set(people).count
+            }
         }
         return raised
     }

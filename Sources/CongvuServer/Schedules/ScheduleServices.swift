@@ -131,11 +131,14 @@ public struct ScheduleServices: FeatureServices {
                 "\(first.short.scheduled)/\(first.short.required)"
             let draft = NotificationDraft(key: NotificationKey(.receptionShort, recordType: "unit", recordID: unit.id, occasion: first.short.first.description),
                                           unitID: unit.id, params: ["subject": subject], link: "/schedules?unit=\(unit.id)")
+            guard try await !shared.notifications.raised(draft.key) else { continue }
             raised += try await shared.database.write { sql in
                 let office = try await NotificationStore.nearest([.unitAdmin], over: [unit.path], in: sql)
                 let leaders = above.isEmpty ? [] : try await NotificationStore.nearest([.leader], over: above, in: sql)
-                return try await NotificationStore.raise(draft, toPeople: Array(Set(office + leaders)), at: now, in: sql)
-            }.count
+                let people = Set(office + leaders)
+                try await NotificationStore.raise(draft, toPeople: Array(people), at: now, in: sql)
+                return people.count
+            }
         }
         return raised
     }

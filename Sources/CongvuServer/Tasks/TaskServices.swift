@@ -240,7 +240,9 @@ public struct TaskServices: FeatureServices {
             let kind: NotificationKind = left < 0 ? .taskOverdue : .taskDueSoon
             let draft = NotificationDraft(key: NotificationKey(kind, recordType: "task", recordID: t.id, occasion: today.description), unitID: t.unitID,
                                           params: ["reference": t.reference, "title": t.title, "due": t.due.description], link: "/tasks/\(t.id)")
-            raised += try await shared.database.write { try await NotificationStore.raise(draft, toPeople: [t.ownerID], at: now, in: $0) }.count
+            guard try await !shared.notifications.raised(draft.key, personID: t.ownerID) else { continue }
+            try await shared.database.write { try await NotificationStore.raise(draft, toPeople: [t.ownerID], at: now, in: $0) }
+            raised += 1
         }
         return raised
     }

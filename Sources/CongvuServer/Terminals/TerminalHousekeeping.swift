@@ -47,8 +47,10 @@ public struct TerminalHousekeeping: Sendable {
             let draft = NotificationDraft(key: key, unitID: unitID, params: ["subject": t.location.isEmpty ? t.serial : "\(t.location) (\(t.serial))"],
                                           link: "/terminals/\(t.serial)")
             raised += try await services.database.write { sql in
-                try await NotificationStore.raise(draft, toPeople: try await NotificationStore.nearest([.unitAdmin], over: [path], in: sql), at: now, in: sql)
-            }.count
+                let people = Set(try await NotificationStore.nearest([.unitAdmin], over: [path], in: sql))
+                try await NotificationStore.raise(draft, toPeople: Array(people), at: now, in: sql)
+                return people.count
+            }
         }
         return raised
     }

@@ -238,7 +238,8 @@ extension NotificationStore {
 
     /// Whether the person already has the notification with `key` (a digest already raised today).
     public func raised(_ key: NotificationKey, personID: Int64? = nil) async throws -> Bool {
-        try await database.read { sql in
+        try await admitQueued()
+        return try await database.read { sql in
             var q = sql.select().column("id").from("notifications").where("dedupe_key", .equal, key.description)
             if let personID { q = q.where("person_id", .equal, personID) }
             return try await q.first() != nil

@@ -34,6 +34,7 @@ extension NotificationStore {
     /// The newest notifications of the scopes' people, one row per delivery (the inbox alone: one
     /// row without a delivery); `failedOnly`: deliveries that failed for good.
     public func log(scopes: [String], on day: Day, failedOnly: Bool = false, limit: Int = 300) async throws -> [LogEntry] {
+        try await admitQueued()
         guard !scopes.isEmpty else { return [] }
         return try await database.read { sql in
             let failed: SQLQueryString = failedOnly ? " AND d.state = 'failed'" : ""
@@ -78,6 +79,7 @@ extension NotificationStore {
 
     /// Deliveries to the scopes' people that failed for good: the office's home card.
     public func failedCount(scopes: [String], on day: Day) async throws -> Int {
+        try await admitQueued()
         guard !scopes.isEmpty else { return 0 }
         return try await database.read { sql in
             try await sql.raw("""
@@ -90,6 +92,7 @@ extension NotificationStore {
     /// The scopes' people whom no confirmed address reaches outside the app: their notifications
     /// wait in the inbox until they open Congvu.
     public func unreachable(scopes: [String], on day: Day) async throws -> [(personID: Int64, name: String)] {
+        try await admitQueued()
         guard !scopes.isEmpty else { return [] }
         return try await database.read { sql in
             try await sql.raw("""

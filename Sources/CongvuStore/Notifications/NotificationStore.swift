@@ -77,12 +77,52 @@ public struct NotificationStore: Sendable {
         return ids
     }
 
-    /// Raises `draft` for people inside the caller's transaction: one statement, one row per
-    /// person who has not had it yet (its key). Routing by each one's choices and proven channels
-    /// is the worker's (`route`), so the feature's transaction pays for the row alone. Returns the new ids.
-    @discardableResult
-    public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws -> [Int64] {
-        try await insert(draft, for: Set(ids).sorted(), routed: nil, at: now, in: sql)
+    /// Raises `draft` for people inside the caller's transaction: one statement appending a row per
+    /// person to the queue, which has no index and returns nothing, so the feature's transaction
+    /// pays for little more than a page. The worker, or the next reader of notifications, admits
+    /// the queue (`admit`): a person who already has a notification with the key gets nothing new,
+    /// and routing by each one's choices and proven channels follows (`route`).
+    public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws {
+        let people = Set(ids).sorted()
+        guard !people.isEmpty else { return }
+        let params = AuditJSON.encode(draft.params), created = Instant.format(now)
+        var q: SQLQueryString = "INSERT INTO notification_queue (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at) VALUES"
+        for (i, personID) in people.enumerated() {
+            q.appendLiteral(i == 0 ? " (" : ", (")
+            let values: [any Encodable & Sendable] = [personID, draft.key.kind.rawValue, draft.key.description, draft.unitID, draft.key.recordType,
+                                                      draft.key.recordID, params, draft.link, created]
+            q.appendInterpolation(binds: values)
+            q.appendLiteral(")")
+        }
+        try await sql.raw(q).run()
+    }
+
+    /// Moves up to `limit` queued notifications into `notifications`, oldest first, unrouted; a
+    /// second raise of a key to the same person is dropped here. Returns how many rows it took
+    /// from the queue. On PostgreSQL the rows are locked: two admitting at once take each row once.
+    static func admit(limit: Int, on kind: DatabaseKind, in sql: any SQLDatabase) async throws -> Int {
+        let lock = kind == .postgres ? " FOR UPDATE" : ""
+        let ids = try await sql.raw("SELECT id FROM notification_queue ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)").all()
+            .map { try $0.decode(column: "id", as: Int64.self) }
+        guard !ids.isEmpty else { return 0 }
+        let columns = "person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at"
+        try await sql.raw("""
+            INSERT INTO notifications (\(unsafeRaw: columns), digested)
+            SELECT \(unsafeRaw: columns), FALSE FROM notification_queue WHERE id IN (\(binds: ids)) ORDER BY id
+            ON CONFLICT (dedupe_key, person_id) DO NOTHING
+            """).run()
+        try await sql.raw("DELETE FROM notification_queue WHERE id IN (\(binds: ids))").run()
+        return ids.count
+    }
+
+    /// Admits everything queued before a reader looks at notifications (the inbox, the log, whether a
+    /// key was raised), so what a feature raised is there as soon as its transaction committed. Reads
+    /// alone when the queue is empty, as it is unless something was raised since the worker last ran.
+    public func admitQueued() async throws {
+        guard try await database.read({ sql in try await sql.raw("SELECT id FROM notification_queue LIMIT 1").first() != nil }) else { return }
+        try await database.write { sql in
+            while try await Self.admit(limit: 1000, on: database.kind, in: sql) == 1000 {}
+        }
     }
 
     /// Raises `draft` inside the caller's transaction for someone who has no account (a citizen's
@@ -163,6 +203,7 @@ public struct NotificationStore: Sendable {
     public func route(limit: Int = 1000, at now: Date = Date()) async throws -> Int {
         let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.write { sql in
+            _ = try await Self.admit(limit: limit, on: database.kind, in: sql)
             let rows = try await sql.raw("""
                 SELECT id, person_id, kind FROM notifications WHERE routed_at IS NULL ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)
                 """).all()
@@ -306,7 +347,8 @@ public struct NotificationStore: Sendable {
     // MARK: The inbox
 
     public func inbox(personID: Int64, limit: Int = 50) async throws -> [InboxItem] {
-        try await database.read { sql in
+        try await admitQueued()
+        return try await database.read { sql in
             try await sql.select().columns("id", "kind", "params", "link", "created_at", "read_at", "digested").from("notifications")
                 .where("person_id", .equal, personID).orderBy("id", .descending).limit(limit).all().map(Self.item)
         }
@@ -314,13 +356,15 @@ public struct NotificationStore: Sendable {
 
     /// One of the person's own notifications (another person's id: nil).
     public func notification(_ id: Int64, personID: Int64) async throws -> InboxItem? {
-        try await database.read { sql in
+        try await admitQueued()
+        return try await database.read { sql in
             try await sql.select().columns("id", "kind", "params", "link", "created_at", "read_at", "digested").from("notifications")
                 .where("id", .equal, id).where("person_id", .equal, personID).first().map(Self.item)
         }
     }
 
     public func markAllRead(personID: Int64, at now: Date = Date()) async throws {
+        try await admitQueued()
         try await database.write { sql in
             try await sql.update("notifications").set("read_at", to: Instant.format(now))
                 .where("person_id", .equal, personID).where("read_at", .is, SQLLiteral.null).run()
@@ -334,7 +378,8 @@ public struct NotificationStore: Sendable {
     }
 
     public func unread(personID: Int64) async throws -> Int {
-        try await database.read { sql in
+        try await admitQueued()
+        return try await database.read { sql in
             try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("notifications")
                 .where("person_id", .equal, personID).where("read_at", .is, SQLLiteral.null)
                 .first()?.decode(column: "n", as: Int.self) ?? 0
@@ -344,6 +389,7 @@ public struct NotificationStore: Sendable {
     /// Marks the person's own notifications read (another person's ids are left alone).
     public func markRead(_ ids: [Int64], personID: Int64, at now: Date = Date()) async throws {
         guard !ids.isEmpty else { return }
+        try await admitQueued()
         try await database.write { sql in
             try await sql.update("notifications").set("read_at", to: Instant.format(now))
                 .where("person_id", .equal, personID).where("id", .in, SQLBind.group(ids)).where("read_at", .is, SQLLiteral.null).run()

@@ -148,3 +148,27 @@ extension Schema {
         ]
     }
 }
+
+extension Schema {
+    /// What features raise goes first to a narrow queue without indexes: the raising transaction
+    /// appends one row and reads nothing back. The worker (or the next reader of notifications)
+    /// admits it into `notifications`, once per person and key by that table's unique key. Its
+    /// references are checked when it is raised, so a queued row can always be admitted.
+    static let notificationQueue = Migration(version: 46, name: "notification_queue") { _ in
+        [
+            """
+            CREATE TABLE notification_queue (
+                id {ID},
+                person_id BIGINT NOT NULL REFERENCES people(id),
+                kind TEXT NOT NULL,
+                dedupe_key TEXT NOT NULL,
+                unit_id BIGINT REFERENCES units(id),
+                record_type TEXT NOT NULL,
+                record_id BIGINT,
+                params TEXT NOT NULL,
+                link TEXT NOT NULL,
+                created_at TEXT NOT NULL)
+            """,
+        ]
+    }
+}
