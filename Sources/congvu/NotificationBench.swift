@@ -82,6 +82,7 @@ extension BenchCommand {
             print("floor: \(notifications) task assignments to oneself (no notification)\t\(alone)\t\(alone / notifications) each")
             print("\(notifications) task assignments to another (one notification raised, for the worker to route to \(target.rawValue))\t\(raising)\t\(raising / notifications) each")
             print(String(format: "raising the notification: %.1f %% of the assigning transaction's time", share))
+            if db.kind == .postgres { print("raises that rode on the transaction's next statement (no round trip of their own): \(db.statementsCarried)") }
             if queueOnly { return }
 
             var config = AppConfig()

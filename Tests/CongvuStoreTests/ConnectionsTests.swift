@@ -1,3 +1,4 @@
+import CongvuDomain
 import CongvuStore
 import CongvuTestSupport
 import Foundation
@@ -56,6 +57,68 @@ import Testing
                 let whole = try row.decode(model: Values.self)
                 #expect(whole == Values(s: "Việt Nam ✓", n: Int64.max, i: -42, b: true, d: 0.1))
             }
+        }
+    }
+
+    /// A raise rides on its transaction's next statement on PostgreSQL (no round trip of its own)
+    /// and runs at once on SQLite; either way it commits and rolls back with the transaction, a
+    /// statement that reads its table sees it, and its parameters keep their values beside the
+    /// carrying statement's own.
+    @Test(arguments: TestDatabases.kinds) func aRaiseRidesOnTheNextStatementAndKeepsTheTransactionsFate(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let lan = try await Tree.person(db, "Nguyễn Thị Lan", in: tree.committeeA)
+            let unitID = tree.committeeA.id
+            let draft = { @Sendable (n: Int64) in
+                NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: n), unitID: unitID,
+                                  params: ["title": "Việc $1 số \(n) 'trích'"], link: "/tasks/\(n)")
+            }
+            let queued = {
+                try await db.read { try await $0.raw("SELECT record_id, params, unit_id FROM notification_queue ORDER BY id").all() }
+                    .map { "\(try $0.decode(column: "record_id", as: Int64.self)) \(try $0.decode(column: "params", as: String.self)) \(try $0.decode(column: "unit_id", as: Int64.self))" }
+            }
+            let carried = db.statementsCarried
+
+            // Two raises, then a statement with parameters of its own: all three values right.
+            let sum = try await db.write { sql in
+                try await NotificationStore.raise(draft(1), toPeople: [lan.id], in: sql)
+                try await NotificationStore.raise(draft(2), toPeople: [lan.id], in: sql)
+                return try await sql.raw("SELECT \(bind: 40) + \(bind: 2) AS n").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(sum == 42)
+            let unit = tree.committeeA.id
+            let first = try await queued()
+            #expect(first == [#"1 {"title":"Việc $1 số 1 'trích'"} \#(unit)"#, #"2 {"title":"Việc $1 số 2 'trích'"} \#(unit)"#])
+            #expect(db.statementsCarried == carried + (kind == .postgres ? 1 : 0), "on PostgreSQL the second rode on the SELECT")
+
+            // The last statement of its transaction: sent before the COMMIT. Read in the transaction: seen.
+            try await db.write { try await NotificationStore.raise(draft(3), toPeople: [lan.id], in: $0) }
+            let seen = try await db.write { sql in
+                try await NotificationStore.raise(draft(4), toPeople: [lan.id], in: sql)
+                return try await sql.raw("SELECT COUNT(*) AS n FROM notification_queue").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(seen == 4 && db.statementsCarried == carried + (kind == .postgres ? 1 : 0))
+
+            // A transaction that fails takes its raises with it, whether they rode or not.
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await db.write { sql in
+                    try await NotificationStore.raise(draft(5), toPeople: [lan.id], in: sql)
+                    throw Refused()
+                }
+            }
+            await #expect(throws: (any Error).self, "a raise to nobody fails the statement it rides on") {
+                try await db.write { sql in
+                    try await NotificationStore.raise(draft(6), toPeople: [999_999], in: sql)
+                    try await sql.raw("SELECT 1 AS one").run()
+                }
+            }
+            try await db.write { sql in
+                try await NotificationStore.raise(draft(7), toPeople: [lan.id], in: sql)
+                try await sql.raw("SELECT 1 AS one").run()
+            }
+            let all = try await queued().map { String($0.prefix(2)) }
+            #expect(all == ["1 ", "2 ", "3 ", "4 ", "7 "], "the connection is sound after the failure")
         }
     }
 

@@ -31,10 +31,9 @@ import Testing
             try await store.setPreferences(mine, personID: lan.id, by: me, at: now)
             let key = NotificationKey(.taskAssigned, recordType: "task", recordID: 1)
             try await db.write { try await NotificationStore.raise(NotificationDraft(key: key), toPeople: [lan.id], at: self.now, in: $0) }
+            #expect(try await store.route(at: now) == 1, "the worker admits the queued raise and routes it")
             let before = try #require(try await store.inbox(personID: lan.id).first)
-            #expect(try await store.deliveries(notificationID: before.id).isEmpty, "raised: the row alone, routed by the worker")
-            #expect(try await store.route(at: now) == 1)
-            #expect(try await store.deliveries(notificationID: before.id).isEmpty)
+            #expect(try await store.deliveries(notificationID: before.id).isEmpty, "the e-mail is not confirmed: the inbox alone")
             #expect(try await store.route(at: now) == 0, "routed once")
 
             let wrong = code == "000000" ? "000001" : "000000"

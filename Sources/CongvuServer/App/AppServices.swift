@@ -127,6 +127,8 @@ public struct AppServices: Sendable {
         try await FeedbackDemo.load(self)
         try await SurveyDemo.load(self)
         accounts += try await ReformDemo.load(self)
+        // What the demo raised, admitted as a running server's worker would have.
+        try await notifications.store.admitQueued()
         return accounts
     }
 }

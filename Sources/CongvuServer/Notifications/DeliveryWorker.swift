@@ -19,7 +19,7 @@ struct DeliveryWorker: Service {
     /// Messages in flight at once.
     var concurrency = 16
     /// Outcomes recorded together, in one transaction.
-    var recordEvery = 16
+    var recordEvery = 32
     /// Seconds a claim holds: longer than the slowest provider's timeout.
     var lease: TimeInterval = 120
     var policy = RetryPolicy()

@@ -87,6 +87,8 @@ struct PostgresSQL: SQLDatabase {
     let source: Source
     let statements: PreparedStatements
     let logger: Logger
+    /// A transaction's statements waiting to ride on its next one (`Database.ride`); nil outside a transaction.
+    var riders: Riders? = nil
     var eventLoop: any EventLoop {
         switch source {
         case .pool(let p): p.pool.eventLoopGroup.any()
@@ -117,7 +119,21 @@ struct PostgresSQL: SQLDatabase {
     }
 
     private func run(_ query: any SQLExpression, on connection: PostgresConnection, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let (sql, binds) = serialize(query)
+        var (sql, binds) = serialize(query)
+        // A statement carrying a rider is prepared like any other once it repeats (the pair's
+        // text): unprepared, its planning cost more than the round trip saved (measured).
+        if let riding = riders?.take() {
+            // PostgreSQL runs a statement's `WITH` parts in no set order: only the last rides, the
+            // others go first, in order, so rows are numbered as they were raised.
+            for rider in riding.dropLast() { try await run(rider.query, on: connection, { _ in }) }
+            let last = riding[riding.count - 1]
+            if let carried = Riders.carry(serialize(last.query), writing: last.table, on: sql, binds: binds) {
+                (sql, binds) = carried
+                riders?.pool.carried.add(1, ordering: .relaxed)
+            } else {
+                try await run(last.query, on: connection, { _ in })
+            }
+        }
         logger.debug("Executing query", metadata: ["sql": .string(sql)])
         let started = ContinuousClock.now
         defer { DatabaseMetrics.statement(.postgres, since: started) }
@@ -139,7 +155,7 @@ struct PostgresSQL: SQLDatabase {
                 types.append(value.psqlType)
             } else {
                 // A value only PostgresKit knows how to send (an array of Codable values, JSON):
-                // its own path, unprepared.
+                // its own path, unprepared (such a statement carries no riders: `Riders.carry`).
                 try await connection.sql().execute(sql: query, onRow)
                 return
             }
@@ -164,6 +180,74 @@ struct PostgresSQL: SQLDatabase {
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
             onRow(PostgresStoredRow(row: row, positions: &positions))
         }
+    }
+}
+
+/// Statements a PostgreSQL transaction lets ride on its next statement (`Database.ride`). Each
+/// statement is a round trip to the server; an INSERT whose result nobody reads (a raised
+/// notification's queue row) goes instead as a data-modifying `WITH` in front of the
+/// transaction's next SELECT, INSERT, UPDATE or DELETE (the last of several; the others first), which PostgreSQL runs to completion
+/// whether or not the statement reads it. The next statement cannot see the rows it adds (one
+/// snapshot), so a statement that names a rider's table, a COMMIT, or one that cannot carry a
+/// `WITH` sends the riders on their own first, in order.
+final class Riders: Sendable {
+    struct Rider: Sendable {
+        let query: any SQLExpression
+        let table: String
+    }
+    private let pending = Mutex<[Rider]>([])
+    /// Where the statements that rode on another are counted (this database's, for tests and measurements).
+    let pool: PostgresPool
+
+    init(pool: PostgresPool) { self.pool = pool }
+
+    func add(_ query: any SQLExpression, writing table: String) {
+        pending.withLock { $0.append(Rider(query: query, table: table)) }
+    }
+
+    /// The riders waiting, now taken (nil when there are none).
+    func take() -> [Rider]? {
+        pending.withLock { p in
+            guard !p.isEmpty else { return nil }
+            defer { p.removeAll() }
+            return p
+        }
+    }
+
+    /// `sql` with the rider in front as `WITH congvu_rider AS (…)`, its parameters numbered after
+    /// the statement's own; nil when the statement cannot carry it.
+    static func carry(_ rider: (sql: String, binds: [any Encodable & Sendable]), writing table: String, on sql: String,
+                      binds: [any Encodable & Sendable]) -> (String, [any Encodable & Sendable])? {
+        let verb = sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased()
+        guard ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb), !sql.contains(table),
+              (binds + rider.binds).allSatisfy({ Riders.plain($0) }) else { return nil }
+        return ("WITH congvu_rider AS (" + renumber(rider.sql, after: binds.count) + ") " + sql, binds + rider.binds)
+    }
+
+    /// `$1`, `$2`… of a rider's text shifted by `offset` (a rider's text is one of our INSERTs: its
+    /// values are all parameters, so every `$` in it is one).
+    static func renumber(_ sql: String, after offset: Int) -> String {
+        guard offset > 0 else { return sql }
+        var out = "", digits = "", inParameter = false
+        func flush() {
+            if inParameter { out += String(Int(digits).map { $0 + offset } ?? 0) }
+            digits = ""
+            inParameter = false
+        }
+        for c in sql {
+            if inParameter, c.isASCII, c.isNumber { digits.append(c); continue }
+            flush()
+            if c == "$" { inParameter = true }
+            out.append(c)
+        }
+        flush()
+        return out
+    }
+
+    /// A value the statement path binds itself (not one left to PostgresKit's own path).
+    static func plain(_ bind: any Encodable & Sendable) -> Bool {
+        if let optional = bind as? any OptionalBind { return optional.wrapped.map { $0 is any PostgresThrowingDynamicTypeEncodable } ?? true }
+        return bind is any PostgresThrowingDynamicTypeEncodable
     }
 }
 

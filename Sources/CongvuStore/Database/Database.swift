@@ -122,6 +122,24 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs `query` (an INSERT whose result nobody reads, writing `table`) in the transaction
+    /// `sql`: on SQLite at once, where a statement costs no round trip; on PostgreSQL with the
+    /// transaction's next statement, in front of it (`Riders`), or before its COMMIT. A failure
+    /// surfaces there and rolls the whole transaction back, as it would have here.
+    static func ride(_ query: any SQLExpression, writing table: String, in sql: any SQLDatabase) async throws {
+        if let pg = sql as? PostgresSQL, let riders = pg.riders {
+            riders.add(query, writing: table)
+        } else {
+            try await sql.execute(sql: query) { _ in }
+        }
+    }
+
+    /// Statements that rode on another statement instead of a round trip of their own (PostgreSQL).
+    public var statementsCarried: Int {
+        if case .postgres(let p) = backend { return p.carried.load(ordering: .relaxed) }
+        return 0
+    }
+
     /// How many statement texts this process has prepared on PostgreSQL (none on SQLite).
     public var preparedStatements: Int {
         if case .postgres(let p) = backend { return p.statements.prepared }
@@ -142,7 +160,8 @@ public final class Database: Sendable {
             let conn = try await p.pool.requestConnection(logger: logger).get()
             DatabaseMetrics.waited(.postgres, .write, since: asked)
             defer { p.pool.releaseConnection(conn, logger: logger) }
-            return try await Database.transaction(on: PostgresSQL(source: .connection(conn), statements: p.statements, logger: logger),
+            return try await Database.transaction(on: PostgresSQL(source: .connection(conn), statements: p.statements, logger: logger,
+                                                              riders: Riders(pool: p)),
                                                   begin: "BEGIN", body)
         }
     }
@@ -159,6 +178,7 @@ public final class Database: Sendable {
             try await Task { try await db.raw("COMMIT").run() }.value
             return result
         } catch {
+            _ = (db as? PostgresSQL)?.riders?.take()  // what was to ride goes with the transaction
             await Task { try? await db.raw("ROLLBACK").run() }.value
             throw error
         }
@@ -199,6 +219,8 @@ public struct BackupTargetExists: Error, CustomStringConvertible {
 final class PostgresPool: @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     let statements = PreparedStatements()
+    /// Statements that rode on another instead of a round trip of their own (`Database.ride`).
+    let carried = Atomic<Int>(0)
     init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
 }
 

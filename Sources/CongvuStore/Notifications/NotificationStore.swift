@@ -79,7 +79,8 @@ public struct NotificationStore: Sendable {
 
     /// Raises `draft` for people inside the caller's transaction: one statement appending a row per
     /// person to the queue, which has no index and returns nothing, so the feature's transaction
-    /// pays for little more than a page. The worker, or the next reader of notifications, admits
+    /// pays for little more than a page (and on PostgreSQL no round trip of its own when the
+    /// transaction runs another statement after it: `Database.ride`). The worker, or the next reader of notifications, admits
     /// the queue (`admit`): a person who already has a notification with the key gets nothing new,
     /// and routing by each one's choices and proven channels follows (`route`).
     public static func raise(_ draft: NotificationDraft, toPeople ids: [Int64], at now: Date = Date(), in sql: any SQLDatabase) async throws {
@@ -94,34 +95,67 @@ public struct NotificationStore: Sendable {
             q.appendInterpolation(binds: values)
             q.appendLiteral(")")
         }
-        try await sql.raw(q).run()
+        // Nobody reads it back: on PostgreSQL it rides on the transaction's next statement.
+        try await Database.ride(q, writing: "notification_queue", in: sql)
     }
 
-    /// Moves up to `limit` queued notifications into `notifications`, oldest first, unrouted; a
-    /// second raise of a key to the same person is dropped here. Returns how many rows it took
-    /// from the queue. On PostgreSQL the rows are locked: two admitting at once take each row once.
-    static func admit(limit: Int, on kind: DatabaseKind, in sql: any SQLDatabase) async throws -> Int {
+    /// Moves up to `limit` queued notifications into `notifications`, oldest first, routed as they
+    /// go (each person's choices and proven channels now decide the deliveries, from `now`, or that
+    /// it waits for their digest); a second raise of a key to the same person is dropped here.
+    /// Returns how many rows it took from the queue. On PostgreSQL the rows are locked: two
+    /// admitting at once take each row once.
+    static func admit(limit: Int, at now: Date, on kind: DatabaseKind, in sql: any SQLDatabase) async throws -> Int {
         let lock = kind == .postgres ? " FOR UPDATE" : ""
-        let ids = try await sql.raw("SELECT id FROM notification_queue ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)").all()
-            .map { try $0.decode(column: "id", as: Int64.self) }
-        guard !ids.isEmpty else { return 0 }
-        let columns = "person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at"
-        try await sql.raw("""
-            INSERT INTO notifications (\(unsafeRaw: columns), digested)
-            SELECT \(unsafeRaw: columns), FALSE FROM notification_queue WHERE id IN (\(binds: ids)) ORDER BY id
-            ON CONFLICT (dedupe_key, person_id) DO NOTHING
-            """).run()
-        try await sql.raw("DELETE FROM notification_queue WHERE id IN (\(binds: ids))").run()
-        return ids.count
+        let rows = try await sql.raw("""
+            SELECT id, person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at
+            FROM notification_queue ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)
+            """).all()
+        guard !rows.isEmpty else { return 0 }
+        let queued = try rows.map { r in
+            (id: try r.decode(column: "id", as: Int64.self), person: try r.decode(column: "person_id", as: Int64.self), kind: try Self.kind(r),
+             key: try r.decode(column: "dedupe_key", as: String.self), row: r)
+        }
+        let people = Set(queued.map(\.person)).sorted()
+        let preferences = try await Self.preferences(of: people, in: sql)
+        let confirmed = try await Self.confirmedChannels(of: people, in: sql)
+        let routedAt = Instant.format(now)
+        for part in stride(from: 0, to: queued.count, by: 500) {
+            let chunk = queued[part..<min(part + 500, queued.count)]
+            var routing: [String: NotificationRouting] = [:]
+            var q: SQLQueryString = """
+                INSERT INTO notifications (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested, routed_at) VALUES
+                """
+            for (i, n) in chunk.enumerated() {
+                let routed = NotificationRouting.route(n.kind, preferences: preferences[n.person] ?? NotificationPreferences(),
+                                                       verified: confirmed[n.person] ?? [], at: now)
+                routing["\(n.person) \(n.key)"] = routed
+                let r = n.row
+                let values: [any Encodable & Sendable] = [n.person, n.kind.rawValue, n.key, try r.optional("unit_id", as: Int64.self),
+                                                          try r.decode(column: "record_type", as: String.self), try r.optional("record_id", as: Int64.self),
+                                                          try r.decode(column: "params", as: String.self), try r.decode(column: "link", as: String.self),
+                                                          try r.decode(column: "created_at", as: String.self), routed.digested, routedAt]
+                q.appendLiteral(i == 0 ? " (" : ", (")
+                q.appendInterpolation(binds: values)
+                q.appendLiteral(")")
+            }
+            q.appendLiteral(" ON CONFLICT (dedupe_key, person_id) DO NOTHING RETURNING id, person_id, dedupe_key")
+            let admitted = try await sql.raw(q).all().map { r in
+                (id: try r.decode(column: "id", as: Int64.self),
+                 routing: routing["\(try r.decode(column: "person_id", as: Int64.self)) \(try r.decode(column: "dedupe_key", as: String.self))"]!)
+            }
+            try await Self.insertDeliveries(admitted, in: sql)
+        }
+        try await sql.raw("DELETE FROM notification_queue WHERE id IN (\(binds: queued.map(\.id)))").run()
+        return queued.count
     }
 
     /// Admits everything queued before a reader looks at notifications (the inbox, the log, whether a
     /// key was raised), so what a feature raised is there as soon as its transaction committed. Reads
     /// alone when the queue is empty, as it is unless something was raised since the worker last ran.
-    public func admitQueued() async throws {
+    public func admitQueued(at now: Date = Date()) async throws {
         guard try await database.read({ sql in try await sql.raw("SELECT id FROM notification_queue LIMIT 1").first() != nil }) else { return }
         try await database.write { sql in
-            while try await Self.admit(limit: 1000, on: database.kind, in: sql) == 1000 {}
+            while try await Self.admit(limit: 1000, at: now, on: database.kind, in: sql) == 1000 {}
         }
     }
 
@@ -196,18 +230,20 @@ public struct NotificationStore: Sendable {
         try await insert.ignoringConflicts(with: ["notification_id", "channel"]).run()
     }
 
-    /// Routes up to `limit` raised notifications that are not yet: each person's choices and the
-    /// channels they proven now decide the deliveries (from `now`, so quiet hours hold), or that it
-    /// waits for their digest. The worker calls it before each claim; returns how many it routed.
+    /// Routes up to `limit` raised notifications that are not yet: the queue's, admitted routed
+    /// (`admit`), then any admitted unrouted (raised by a release before the queue): each person's
+    /// choices and the channels they proved now decide the deliveries (from `now`, so quiet hours
+    /// hold), or that it waits for their digest. The worker calls it before each claim; returns how many it routed.
     @discardableResult
     public func route(limit: Int = 1000, at now: Date = Date()) async throws -> Int {
         let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.write { sql in
-            _ = try await Self.admit(limit: limit, on: database.kind, in: sql)
+            let admitted = try await Self.admit(limit: limit, at: now, on: database.kind, in: sql)
+            guard admitted < limit else { return admitted }
             let rows = try await sql.raw("""
                 SELECT id, person_id, kind FROM notifications WHERE routed_at IS NULL ORDER BY id LIMIT \(literal: limit)\(unsafeRaw: lock)
                 """).all()
-            guard !rows.isEmpty else { return 0 }
+            guard !rows.isEmpty else { return admitted }
             let raised = try rows.map { (id: try $0.decode(column: "id", as: Int64.self), person: try $0.decode(column: "person_id", as: Int64.self), kind: try Self.kind($0)) }
             let people = Set(raised.map(\.person)).sorted()
             let preferences = try await Self.preferences(of: people, in: sql)
@@ -220,7 +256,7 @@ public struct NotificationStore: Sendable {
                 try await sql.update("notifications").set("routed_at", to: Instant.format(now)).set("digested", to: digested)
                     .where("id", .in, SQLBind.group(group.map(\.0))).run()
             }
-            return routed.count
+            return admitted + routed.count
         }
     }
 

@@ -173,13 +173,14 @@ public struct TaskStore: Sendable {
         let assigned = try await event(t.id, action: "assign", from: .assigned, to: .assigned, at: t.assignedAt, by: actor, toDue: t.due,
                                        toOwner: t.ownerID, in: sql)
         try await link(files, taskID: t.id, eventID: assigned, at: t.assignedAt, by: actor, in: sql)
-        try await AuditLog.append(.init(action: .create, objectType: "task", objectID: String(t.id), after: audit(t)), by: actor, in: sql, kind: kind)
-        // The lead and the co-operating people hear of it (not whoever assigned it to themselves).
+        // The lead and the co-operating people hear of it (not whoever assigned it to themselves);
+        // raised before the audit record, on whose first statement it rides on PostgreSQL.
         let told = ([t.ownerID] + coOwners).filter { $0 != t.assignerID }
         try await NotificationStore.raise(NotificationDraft(key: NotificationKey(.taskAssigned, recordType: "task", recordID: t.id), unitID: t.unitID,
                                                             params: ["reference": t.reference, "title": t.title, "due": t.due.description],
                                                             link: "/tasks/\(t.id)"),
                                           toPeople: told, at: t.assignedAt, in: sql)
+        try await AuditLog.append(.init(action: .create, objectType: "task", objectID: String(t.id), after: audit(t)), by: actor, in: sql, kind: kind)
         return t
     }
 
