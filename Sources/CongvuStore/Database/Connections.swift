@@ -186,10 +186,10 @@ struct PostgresSQL: SQLDatabase {
 /// Statements a PostgreSQL transaction lets ride on its next statement (`Database.ride`). Each
 /// statement is a round trip to the server; an INSERT whose result nobody reads (a raised
 /// notification's queue row) goes instead as a data-modifying `WITH` in front of the
-/// transaction's next SELECT, INSERT, UPDATE or DELETE (the last of several; the others first), which PostgreSQL runs to completion
-/// whether or not the statement reads it. The next statement cannot see the rows it adds (one
-/// snapshot), so a statement that names a rider's table, a COMMIT, or one that cannot carry a
-/// `WITH` sends the riders on their own first, in order.
+/// transaction's next SELECT, INSERT, UPDATE or DELETE (the last of several; the others first),
+/// which PostgreSQL runs to completion whether or not the statement reads it. The next statement
+/// cannot see the rows it adds (one snapshot), so a statement that names a rider's table, a
+/// COMMIT, or one that cannot carry a `WITH` sends the riders on their own first, in order.
 final class Riders: Sendable {
     struct Rider: Sendable {
         let query: any SQLExpression
