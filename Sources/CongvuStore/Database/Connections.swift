@@ -230,7 +230,7 @@ final class Riders: Sendable {
         guard offset > 0 else { return sql }
         var out = "", digits = "", inParameter = false
         func flush() {
-            if inParameter { out += String(Int(digits).map { $0 + offset } ?? 0) }
+            if inParameter { out += Int(digits).map { String($0 + offset) } ?? digits }
             digits = ""
             inParameter = false
         }

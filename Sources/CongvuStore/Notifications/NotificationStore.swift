@@ -115,31 +115,21 @@ public struct NotificationStore: Sendable {
             (id: try r.decode(column: "id", as: Int64.self), person: try r.decode(column: "person_id", as: Int64.self), kind: try Self.kind(r),
              key: try r.decode(column: "dedupe_key", as: String.self), row: r)
         }
-        let people = Set(queued.map(\.person)).sorted()
-        let preferences = try await Self.preferences(of: people, in: sql)
-        let confirmed = try await Self.confirmedChannels(of: people, in: sql)
+        let routings = try await Self.routings(queued.map { ($0.person, $0.kind) }, at: now, in: sql)
         let routedAt = Instant.format(now)
         for part in stride(from: 0, to: queued.count, by: 500) {
-            let chunk = queued[part..<min(part + 500, queued.count)]
+            var insert = sql.insert(into: "notifications").columns("person_id", "kind", "dedupe_key", "unit_id", "record_type", "record_id", "params",
+                                                                   "link", "created_at", "digested", "routed_at")
             var routing: [String: NotificationRouting] = [:]
-            var q: SQLQueryString = """
-                INSERT INTO notifications (person_id, kind, dedupe_key, unit_id, record_type, record_id, params, link, created_at, digested, routed_at) VALUES
-                """
-            for (i, n) in chunk.enumerated() {
-                let routed = NotificationRouting.route(n.kind, preferences: preferences[n.person] ?? NotificationPreferences(),
-                                                       verified: confirmed[n.person] ?? [], at: now)
+            for (n, routed) in zip(queued[part..<min(part + 500, queued.count)], routings[part...]) {
                 routing["\(n.person) \(n.key)"] = routed
                 let r = n.row
-                let values: [any Encodable & Sendable] = [n.person, n.kind.rawValue, n.key, try r.optional("unit_id", as: Int64.self),
-                                                          try r.decode(column: "record_type", as: String.self), try r.optional("record_id", as: Int64.self),
-                                                          try r.decode(column: "params", as: String.self), try r.decode(column: "link", as: String.self),
-                                                          try r.decode(column: "created_at", as: String.self), routed.digested, routedAt]
-                q.appendLiteral(i == 0 ? " (" : ", (")
-                q.appendInterpolation(binds: values)
-                q.appendLiteral(")")
+                insert = insert.values(SQLBind(n.person), SQLBind(n.kind.rawValue), SQLBind(n.key), SQLBind(try r.optional("unit_id", as: Int64.self)),
+                                       SQLBind(try r.decode(column: "record_type", as: String.self)), SQLBind(try r.optional("record_id", as: Int64.self)),
+                                       SQLBind(try r.decode(column: "params", as: String.self)), SQLBind(try r.decode(column: "link", as: String.self)),
+                                       SQLBind(try r.decode(column: "created_at", as: String.self)), SQLBind(routed.digested), SQLBind(routedAt))
             }
-            q.appendLiteral(" ON CONFLICT (dedupe_key, person_id) DO NOTHING RETURNING id, person_id, dedupe_key")
-            let admitted = try await sql.raw(q).all().map { r in
+            let admitted = try await insert.ignoringConflicts(with: ["dedupe_key", "person_id"]).returning("id", "person_id", "dedupe_key").all().map { r in
                 (id: try r.decode(column: "id", as: Int64.self),
                  routing: routing["\(try r.decode(column: "person_id", as: Int64.self)) \(try r.decode(column: "dedupe_key", as: String.self))"]!)
             }
@@ -230,6 +220,16 @@ public struct NotificationStore: Sendable {
         try await insert.ignoringConflicts(with: ["notification_id", "channel"]).run()
     }
 
+    /// How each notification goes, in order: its person's choices and the channels they proved, from `now`.
+    static func routings(_ raised: [(person: Int64, kind: NotificationKind)], at now: Date, in sql: any SQLDatabase) async throws -> [NotificationRouting] {
+        let people = Set(raised.map(\.person)).sorted()
+        let preferences = try await Self.preferences(of: people, in: sql)
+        let confirmed = try await Self.confirmedChannels(of: people, in: sql)
+        return raised.map { n in
+            NotificationRouting.route(n.kind, preferences: preferences[n.person] ?? NotificationPreferences(), verified: confirmed[n.person] ?? [], at: now)
+        }
+    }
+
     /// Routes up to `limit` raised notifications that are not yet: the queue's, admitted routed
     /// (`admit`), then any admitted unrouted (raised by a release before the queue): each person's
     /// choices and the channels they proved now decide the deliveries (from `now`, so quiet hours
@@ -245,12 +245,7 @@ public struct NotificationStore: Sendable {
                 """).all()
             guard !rows.isEmpty else { return admitted }
             let raised = try rows.map { (id: try $0.decode(column: "id", as: Int64.self), person: try $0.decode(column: "person_id", as: Int64.self), kind: try Self.kind($0)) }
-            let people = Set(raised.map(\.person)).sorted()
-            let preferences = try await Self.preferences(of: people, in: sql)
-            let confirmed = try await Self.confirmedChannels(of: people, in: sql)
-            let routed = raised.map { n in
-                (n.id, NotificationRouting.route(n.kind, preferences: preferences[n.person] ?? NotificationPreferences(), verified: confirmed[n.person] ?? [], at: now))
-            }
+            let routed = zip(raised.map(\.id), try await Self.routings(raised.map { ($0.person, $0.kind) }, at: now, in: sql)).map { ($0, $1) }
             try await Self.insertDeliveries(routed, in: sql)
             for (digested, group) in [(true, routed.filter { $0.1.digested }), (false, routed.filter { !$0.1.digested })] where !group.isEmpty {
                 try await sql.update("notifications").set("routed_at", to: Instant.format(now)).set("digested", to: digested)
