@@ -117,7 +117,22 @@ def submit(d, button):
     page's text alone can be met by the page still showing (a typed reason, a section both pages
     have); the next step would then act on elements the answer is about to throw away."""
     button.click()
-    WebDriverWait(d, 10).until(EC.staleness_of(button))
+    WebDriverWait(d, 10).until(lambda _: gone(button))
+
+
+def gone(element):
+    """True once the element has left the page. Selenium's staleness_of knows only the stale
+    reference error; while the answer replaces the document Chrome may instead say the node "does
+    not belong to the document", which means the same thing. Any other error still fails the test."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
 
 
 class Checks:
