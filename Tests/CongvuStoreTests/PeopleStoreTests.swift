@@ -60,6 +60,28 @@ import Testing
         }
     }
 
+    /// The units a person heads on a day: leading posts in force that day only, in the order held.
+    @Test(arguments: TestDatabases.kinds)
+    func theUnitsAPersonHeadsAreTheLeadingPostsOfTheDay(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let t = try await Tree.make(db)
+            let person = try await Tree.person(db, "Phạm Minh Quân", in: t.committeeA)
+            let people = PeopleStore(database: db)
+            #expect(try await people.headedUnitPaths(personID: person.id, on: Day("2026-02-01")!).isEmpty, "a post that does not lead")
+            try await people.move(personID: person.id, to: Assignment(id: 0, personID: person.id, unitID: t.committeeB.id, title: "Chủ tịch UBND xã",
+                                                                      category: .cadre, isLeader: true, validFrom: Day("2026-03-01")!),
+                                  by: Tree.actor, reason: "điều động")
+            #expect(try await people.headedUnitPaths(personID: person.id, on: Day("2026-02-28")!).isEmpty, "not before the post begins")
+            #expect(try await people.headedUnitPaths(personID: person.id, on: Day("2026-03-01")!) == [t.committeeB.path])
+            try await people.move(personID: person.id, to: Assignment(id: 0, personID: person.id, unitID: t.committeeA.id, title: "Công chức",
+                                                                      category: .civilServant, isLeader: false, validFrom: Day("2026-06-01")!),
+                                  by: Tree.actor, reason: "điều động")
+            #expect(try await people.headedUnitPaths(personID: person.id, on: Day("2026-05-31")!) == [t.committeeB.path], "its last day")
+            #expect(try await people.headedUnitPaths(personID: person.id, on: Day("2026-06-01")!).isEmpty)
+            #expect(try await people.headedUnitPaths(personID: 999_999, on: Day("2026-06-01")!).isEmpty)
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func cardNumbersAreUnique(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

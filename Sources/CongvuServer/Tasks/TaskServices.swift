@@ -66,8 +66,8 @@ public struct TaskServices: FeatureServices {
 
     /// The units the principal's person heads today (a leading post).
     func headedUnits(_ p: Principal) async throws -> [String] {
-        guard let personID = p.personID, let record = try await shared.people.get(personID) else { return [] }
-        return record.assignments.filter { $0.assignment.isLeader && $0.assignment.isActive(on: shared.today) }.map(\.unit.path)
+        guard let personID = p.personID else { return [] }
+        return try await shared.people.headedUnitPaths(personID: personID, on: shared.today)
     }
 
     /// Subtree roots, each once, none inside another.

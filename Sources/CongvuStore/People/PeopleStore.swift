@@ -105,6 +105,17 @@ public struct PeopleStore: Sendable {
         }
     }
 
+    /// The paths of the units in which the person holds a leading post on `day`, in one query (what
+    /// a head may give tasks in, read at every task request).
+    public func headedUnitPaths(personID: Int64, on day: Day) async throws -> [String] {
+        try await database.read { sql in
+            try await sql.select().column(col("u.path"), as: "path").from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("a")))
+                .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), on: SQLRaw("u.id = a.unit_id"))
+                .where(col("a.person_id"), .equal, SQLBind(personID)).where(col("a.is_leader"), .equal, SQLBind(true)).heldOn(day)
+                .orderBy(col("a.id")).all().map { try $0.decode(column: "path", as: String.self) }
+        }
+    }
+
     public func byCard(_ card: String) async throws -> Person? {
         try await database.read { sql in
             try await sql.select().column("*").from("people").where("card_number", .equal, card).first().map(PeopleStore.decodePerson)
