@@ -1,6 +1,7 @@
 import CongvuDomain
 @testable import CongvuServer
 import CongvuStore
+import CongvuTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -170,6 +171,49 @@ import Testing
             #expect(readOK == .ok && readAfter["unread"] as? Int == unread - 1)
             #expect(try await json("/api/v1/notifications?limit=0", clerk).0 == .badRequest)
             #expect(try await json("/api/v1/notifications/read", clerk, post: "{").0 == .badRequest)
+        }
+    }
+
+    /// The API's board is kept between changes, under the database's count of task changes: a step
+    /// through the API, a task or a person's name changed in the database by anyone (here plain SQL,
+    /// as another server or an import would), each shows at the next read; a search is answered afresh.
+    @Test(arguments: TestDatabases.kinds)
+    func aKeptBoardFollowsEveryChangeWhoeverMakesIt(kind: DatabaseKind) async throws {
+        try await Harness.run(kind) { h in
+            let chair = try #require(try await h.services.accounts.byUsername("chutich.giahung"))
+            let bearer: HTTPFields = [.authorization: "Bearer \(try await h.services.accounts.issueAPIToken(userID: chair.id, name: "t", by: .system))"]
+            let committee = try await h.unit(code: "14551")
+            let api = h.browser()
+            func board(_ query: String = "") async throws -> [[String: Any]] {
+                let r = try await api.request("/api/v1/tasks/board?unit=\(committee.id)\(query)", method: .get, headers: bearer)
+                #expect(r.status == .ok && r.headers[.contentLength] == String(r.body.readableBytes))
+                return try #require((try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as? [String: Any])?["items"] as? [[String: Any]])
+            }
+            func item(_ items: [[String: Any]], _ id: Int) -> [String: Any]? { items.first { $0["id"] as? Int == id } }
+            let first = try await board()
+            let task = try #require(first.first { ($0["status"] as? String) == "in_progress" || ($0["status"] as? String) == "assigned" })
+            let id = try #require(task["id"] as? Int), ownerID = try #require(task["owner_id"] as? Int)
+            let kept = try await board()
+            #expect(kept.count == first.count && item(kept, id)?["version"] as? Int == task["version"] as? Int)
+
+            // A step through the API (by the chairman, who gave the task: a comment moves its version).
+            var posting = bearer
+            posting[.contentType] = "application/json"
+            let stepped = try await api.request("/api/v1/tasks/\(id)/steps", method: .post, headers: posting,
+                                                body: ByteBuffer(string: #"{"action":"comment","version":\#(task["version"] as! Int),"note":"Đề nghị báo cáo sớm"}"#))
+            #expect(stepped.status == .ok)
+            #expect(item(try await board(), id)?["version"] as? Int == (task["version"] as! Int) + 1)
+            // Written in the database by someone else: the task's title, its owner's name.
+            try await h.services.database.execute("UPDATE tasks SET title = 'Tiêu đề đã sửa trực tiếp', search_key = 'tieu de da sua truc tiep' WHERE id = \(id)")
+            #expect(item(try await board(), id)?["title"] as? String == "Tiêu đề đã sửa trực tiếp")
+            try await h.services.database.execute("UPDATE people SET full_name = 'Tên Đã Đổi' WHERE id = \(ownerID)")
+            #expect(item(try await board(), id)?["owner_name"] as? String == "Tên Đã Đổi")
+            // Closed by SQL: gone from the open board, on the board of everything.
+            try await h.services.database.execute("UPDATE tasks SET status = 'cancelled' WHERE id = \(id)")
+            #expect(item(try await board(), id) == nil)
+            #expect(item(try await board("&show=all"), id)?["status"] as? String == "cancelled")
+            // A search is read afresh and finds the new title, accents ignored.
+            #expect(try await board("&show=all&q=tieu%20de%20da%20sua").map { $0["id"] as? Int } == [id])
         }
     }
 

@@ -244,4 +244,75 @@ import Testing
                     == .init(overdue: 0, dueThisWeek: 0, doneOnTime: 0, done: 0))
         }
     }
+
+    /// The stamp boards are kept under: the same while nothing changes, moved by every write to a
+    /// task and to the name or path of a unit or person, whoever makes it (here plain SQL); not by
+    /// a person's other columns (a terminal's PIN is written at every enrolment).
+    @Test(arguments: TestDatabases.kinds)
+    func theBoardsStampMovesWithWhatABoardShows(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let clerk = try await Tree.person(db, "Trần Thị Lan", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            var stamps = [try await store.stamp()]
+            #expect(try await store.stamp() == stamps[0])
+            let task = try await store.create(draft(tree, assigner: chair, owner: clerk), by: Tree.actor)
+            stamps.append(try await store.stamp())
+            _ = try await store.act(task.id, TaskStep(action: .acknowledge, version: task.version), at: at, by: Tree.actor)
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE tasks SET title = 'Rà soát lại' WHERE id = \(task.id)")
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE people SET terminal_pin = '4321', card_number = '99' WHERE id = \(clerk.id)")
+            #expect(try await store.stamp() == stamps.last, "a person's columns a board does not show")
+            try await db.execute("UPDATE people SET full_name = 'Trần Thị Lan Anh' WHERE id = \(clerk.id)")
+            stamps.append(try await store.stamp())
+            try await db.execute("UPDATE units SET name = 'UBND xã A mới' WHERE id = \(tree.committeeA.id)")
+            stamps.append(try await store.stamp())
+            try await store.setSubstitute(task.id, personID: chair.id, reason: "Vắng", by: Tree.actor)
+            #expect(try await store.stamp() == stamps.last, "a task's people besides its lead are not on a board")
+            #expect(Set(stamps).count == 6 && stamps == stamps.sorted(), "\(stamps)")
+        }
+    }
+
+    /// On PostgreSQL a task write takes the audit chain's lock before the count's row, so the two
+    /// are always taken in one order: a transaction that appended to the chain and then touches a
+    /// task, beside one that touched another task first and then appends, wait for each other in
+    /// turn instead of deadlocking (PostgreSQL would cancel one after a second). Each pause lets the
+    /// other take its first lock.
+    @Test func aTaskWriteAndAnAuditAppendInEitherOrderDoNotDeadlock() async throws {
+        guard TestDatabases.kinds.contains(.postgres) else { return }
+        try await TestDatabases.withFresh(.postgres) { db, _ in
+            let tree = try await Tree.make(db)
+            let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
+            let store = TaskStore(database: db)
+            let a = try await store.create(draft(tree, assigner: chair, owner: chair), by: Tree.actor)
+            let b = try await store.create(draft(tree, assigner: chair, owner: chair), by: Tree.actor)
+            let before = try await store.stamp()
+            let chain = "SELECT pg_advisory_xact_lock(7261001)"   // AuditLog's chain lock, as `AuditLog.append` takes it
+            for _ in 0..<3 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await db.write { sql in
+                            try await sql.raw(SQLQueryString(chain)).run()
+                            try await sql.raw("SELECT pg_sleep(0.2)").run()
+                            try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: a.id)").run()
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(50))
+                        try await db.write { sql in
+                            try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: b.id)").run()
+                            try await sql.raw("SELECT pg_sleep(0.2)").run()
+                            try await sql.raw(SQLQueryString(chain)).run()
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await store.stamp() == before + 6)
+            let percents = [try await store.get(a.id)?.task.percent, try await store.get(b.id)?.task.percent]
+            #expect(percents == [3, 3])
+        }
+    }
 }

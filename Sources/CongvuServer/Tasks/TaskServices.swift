@@ -14,6 +14,9 @@ public struct TaskServices: FeatureServices {
     let absences: AbsenceStore
     /// Files attached to tasks and their steps, stored once by SHA-256 outside the web root.
     let files: ContentFiles
+    /// Boards answered through the API, by unit, statuses, day and the database's count of task
+    /// changes (never stale); a minute at most. A board of 500 tasks is about 350 KB: a hundred at most.
+    let boards = ExpiringCache<ByteBuffer>(lifetime: 60, capacity: 100)
 
     init(shared: SharedServices) {
         self.shared = shared

@@ -96,17 +96,28 @@ struct TasksAPIController {
 
     /// A unit's tasks and those of the units under it, by deadline (500 at most): open ones, or
     /// `show=closed|all`, filtered by `q` (accents ignored); for whoever sees or gives the unit's tasks.
-    func board(_ request: Request, _ context: AppRequestContext) async throws -> ListDTO {
+    /// Without `q`, the answer is kept under the database's count of task changes and the day (the
+    /// tasks' standing moves at midnight): leaders reopening a board between changes get the bytes
+    /// already written, and a change made on any server makes a new key. Searches are not kept.
+    func board(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (unit, _) = try await tasks.pickUnit(request, scopes: try await tasks.readScopes(try context.signedIn()), choices: false)
         let q = request.uri.queryParameters
-        let statuses: [WorkTask.Status] = switch q["show"].map(String.init) ?? "open" {
+        let show = q["show"].map(String.init) ?? "open"
+        let statuses: [WorkTask.Status] = switch show {
         case "all": []
         case "closed": [.accepted, .cancelled]
         case "open": WorkTask.Status.allCases.filter(\.isOpen)
         default: throw ValidationErrors([FieldError("show", "invalid")])
         }
-        let rows = try await tasks.tasks.board(.init(unitPaths: [unit.path], statuses: statuses, search: q["q"].map(String.init) ?? ""))
-        return ListDTO(items: rows.map { dto($0) })
+        let search = q["q"].map(String.init) ?? ""
+        let build = {
+            let rows = try await tasks.tasks.board(.init(unitPaths: [unit.path], statuses: statuses, search: search))
+            return ByteBuffer(bytes: try AppRequestContext.json(ListDTO(items: rows.map { dto($0) })))
+        }
+        let bytes = search.isEmpty ? try await tasks.boards.value("\(unit.path) \(show) \(tasks.today) \(try await tasks.tasks.stamp())", build: build)
+            : try await build()
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.readableBytes)],
+                        body: .init(byteBuffer: bytes))
     }
 
     func load(_ context: AppRequestContext) async throws -> (TaskRow, [TaskPerson], TaskServices.Standing) {

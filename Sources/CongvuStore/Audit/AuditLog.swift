@@ -47,6 +47,10 @@ public struct AuditLog: Sendable {
 
     /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
     /// keeps two concurrent transactions from chaining to the same predecessor.
+    /// The chain's transaction-scoped advisory lock on PostgreSQL (also taken by the task board's
+    /// change count, `Schema.taskChanges`, so that the two are always taken in the same order).
+    static let chainLock: Int64 = 7261001
+
     static func append(_ entry: Entry, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
         try await append([entry], by: actor, in: sql, kind: kind)
     }
@@ -55,7 +59,7 @@ public struct AuditLog: Sendable {
     /// once, the records chained in memory and written in multi-row inserts.
     static func append(_ entries: [Entry], by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
         guard !entries.isEmpty else { return }
-        var (seq, prev) = try await HashChain.head(of: "audit_log", lock: 7261001, in: sql, kind: kind)
+        var (seq, prev) = try await HashChain.head(of: "audit_log", lock: chainLock, in: sql, kind: kind)
         let at = Instant.now()
         var records: [AuditRecord] = []
         for entry in entries {

@@ -45,6 +45,6 @@ public enum Schema {
         notificationsToAddresses, feedbackChanges, feedbackSearch, // 38–40
         reformIndex, reformMeasureIndexes,                       // 41–42
         cluster, importJobs, segmentNodes,                       // 43–45
-        notificationQueue,                                       // 46
+        notificationQueue, taskChanges,                          // 46–47
     ]
 }

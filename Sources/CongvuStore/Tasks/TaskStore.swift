@@ -297,6 +297,17 @@ public struct TaskStore: Sendable {
         }
     }
 
+    /// What every board is built from, in one row: the database's count of the changes to tasks and
+    /// to the names of their units and people (`Schema.taskChanges`). An answer kept under it is
+    /// still true, on this server or another; read it before the board, so that what is kept under
+    /// a count is never older than the count.
+    public func stamp() async throws -> Int64 {
+        try await database.read { sql in
+            guard let row = try await sql.raw("SELECT n FROM task_changes WHERE id = 1").first() else { throw CorruptRow(column: "task_changes") }
+            return try row.decode(column: "n", as: Int64.self)
+        }
+    }
+
     /// A unit's tasks (and those of the units under it), by deadline.
     public func board(_ filter: BoardFilter, limit: Int = 500) async throws -> [TaskRow] {
         try await database.read { sql in

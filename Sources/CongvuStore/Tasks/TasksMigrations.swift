@@ -182,3 +182,43 @@ extension Schema {
         "CREATE INDEX standing_duties_person ON standing_duties(person_id, status, valid_from)",
     ])
 }
+
+extension Schema {
+    /// A count of the changes to what a task board shows (the tasks, and the names and paths of the
+    /// units and people on them), moved by the database itself on every write, whoever makes it: the
+    /// stamp a board's answer is kept under (`TaskStore.stamp`), read in one row, so a kept board is
+    /// never stale on this node or another. On PostgreSQL the count moves once per statement, under
+    /// the audit chain's lock, before the statement's rows: every task write appends to the chain
+    /// anyway, and taking the chain first keeps the two locks in one order (a transaction that
+    /// appended to the chain and then touches a task, beside one that touched a task first, would
+    /// otherwise wait on each other).
+    static let taskChanges = Migration(version: 47, name: "task_changes") { kind in
+        let table = [
+            "CREATE TABLE task_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
+            "INSERT INTO task_changes (id, n) VALUES (1, 0)",
+        ]
+        let watched: [(name: String, events: [String], table: String)] = [
+            ("tasks_changed", ["INSERT", "UPDATE", "DELETE"], "tasks"),
+            ("units_renamed", ["UPDATE OF name, path"], "units"),
+            ("people_renamed", ["UPDATE OF full_name"], "people"),
+        ]
+        switch kind {
+        case .sqlite:
+            // SQLite's triggers are per row and per event.
+            return table + watched.flatMap { w in
+                w.events.map { event in
+                    "CREATE TRIGGER \(w.name)_\(event.prefix { $0 != " " }.lowercased()) AFTER \(event) ON \(w.table) BEGIN UPDATE task_changes SET n = n + 1 WHERE id = 1; END"
+                }
+            }
+        case .postgres:
+            return table + [
+                """
+                CREATE FUNCTION task_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_advisory_xact_lock(\(AuditLog.chainLock)); UPDATE task_changes SET n = n + 1 WHERE id = 1; RETURN NULL; END $$
+                """,
+            ] + watched.map { w in
+                "CREATE TRIGGER \(w.name) BEFORE \(w.events.joined(separator: " OR ")) ON \(w.table) FOR EACH STATEMENT EXECUTE FUNCTION task_changed()"
+            }
+        }
+    }
+}
