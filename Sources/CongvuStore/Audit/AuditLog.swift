@@ -45,12 +45,12 @@ public struct AuditLog: Sendable {
         SHA256.hash(data: Data(text.utf8)).hexString
     }
 
-    /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
-    /// keeps two concurrent transactions from chaining to the same predecessor.
     /// The chain's transaction-scoped advisory lock on PostgreSQL (also taken by the task board's
     /// change count, `Schema.taskChanges`, so that the two are always taken in the same order).
     static let chainLock: Int64 = 7261001
 
+    /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
+    /// keeps two concurrent transactions from chaining to the same predecessor.
     static func append(_ entry: Entry, by actor: Actor, in sql: any SQLDatabase, kind: DatabaseKind) async throws {
         try await append([entry], by: actor, in: sql, kind: kind)
     }
