@@ -57,9 +57,13 @@ protocol SnakeCaseKeyed: Encodable {}
 /// The one JSON writer of answers (`AppRequestContext.json`) as Hummingbird's response encoder.
 public struct AppJSONEncoder: ResponseEncoder {
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        let data = try AppRequestContext.json(value)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Self.response(ByteBuffer(bytes: try AppRequestContext.json(value)))
+    }
+
+    /// A JSON answer from bytes already written (an answer kept in a cache, a board built once).
+    public static func response(_ bytes: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.readableBytes)],
+                 body: .init(byteBuffer: bytes))
     }
 }
 

@@ -302,8 +302,7 @@ struct ReportsController {
     func apiBoard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let unit = try await apiUnit(request, context)
         let board = try await BoardBuilder(attendance: attendance).cached(unit: unit, locale: context.locale, stale: true)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: board.json)))
+        return AppJSONEncoder.response(ByteBuffer(string: board.json))
     }
 }
 

@@ -114,10 +114,8 @@ struct TasksAPIController {
             let rows = try await tasks.tasks.board(.init(unitPaths: [unit.path], statuses: statuses, search: search))
             return ByteBuffer(bytes: try AppRequestContext.json(ListDTO(items: rows.map { dto($0) })))
         }
-        let bytes = search.isEmpty ? try await tasks.boards.value("\(unit.path) \(show) \(tasks.today) \(try await tasks.tasks.stamp())", build: build)
-            : try await build()
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.readableBytes)],
-                        body: .init(byteBuffer: bytes))
+        return AppJSONEncoder.response(search.isEmpty ? try await tasks.boards.value("\(unit.path) \(show) \(tasks.today) \(try await tasks.tasks.stamp())", build: build)
+            : try await build())
     }
 
     func load(_ context: AppRequestContext) async throws -> (TaskRow, [TaskPerson], TaskServices.Standing) {
