@@ -35,7 +35,8 @@ import Testing
                 gate.httpPort = cameraPort
                 try await h.services.video.cameras.update(gate, password: "", by: .system)
 
-                let person = try await h.enrolled(pin: "4321", in: "14551-UB")
+                // A newcomer: a demo colleague's own punch of this morning could fall inside the window read below.
+                let person = try await h.newcomer("Hà Thị Ảnh", card: "0045124321", pin: "4321", in: "14551-UB")
                 try await h.trustDemoTerminal("AF6C201460501", pins: ["4321"])
                 let fresh = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-20)) + ":07")!
                 let late = TerminalTime(Instant.formatLocal(Date().addingTimeInterval(-3600)) + ":07")!
