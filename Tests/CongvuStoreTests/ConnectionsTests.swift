@@ -3,6 +3,7 @@ import CongvuStore
 import CongvuTestSupport
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 
 /// What every store stands on: rows read through the fast decoders mean what the drivers' own
@@ -148,6 +149,38 @@ import Testing
                 let rows = try await db.read { try await $0.raw("SELECT * FROM nums").all() }
                 #expect(rows.count == 3 && rows.allSatisfy { (try? $0.decode(column: "m", as: String.self)) == "x" })
             }
+        }
+    }
+
+    final class Count: Sendable { let n = Mutex(0) }
+
+    /// A kept statement answers as its builder would: its slots filled whatever order they appear
+    /// in, its own binds kept, each call with its own values (prepared on PostgreSQL by the third),
+    /// the builder run once; written inside another statement, its placeholders follow that one's.
+    @Test(arguments: TestDatabases.kinds) func aKeptStatementAnswersAsItsBuilderWould(kind: DatabaseKind) async throws {
+        try await TestDatabases.withFresh(kind, migrate: false) { db, _ in
+            try await db.execute("CREATE TABLE kept (name TEXT, n INTEGER, tag TEXT)")
+            try await db.write { sql in
+                try await sql.raw("INSERT INTO kept (name, n, tag) VALUES ('a', 1, 'x'), ('b', 2, 'y'), ('c', 3, 'x'), ('d', 4, 'x')").run()
+            }
+            let builds = Count()
+            // Slot 1 is written before slot 0, and a bind of the builder's own between them.
+            let kept = KeptStatement { sql, slot in
+                builds.n.withLock { $0 += 1 }
+                return sql.select().column("name").from("kept").where("n", .greaterThanOrEqual, slot(1)).where("tag", .equal, SQLBind("x"))
+                    .where("n", .lessThan, slot(0)).orderBy("n").query
+            }
+            func names(_ rows: [any SQLRow]) throws -> [String] { try rows.map { try $0.decode(column: "name", as: String.self) } }
+            for _ in 0..<3 {
+                #expect(try names(try await db.read { try await kept.all(on: $0, 4, 1) }) == ["a", "c"])
+                #expect(try names(try await db.read { try await kept.all(on: $0, 5, 3) }) == ["c", "d"])
+                #expect(try await db.read { try await kept.first(on: $0, 5, 2) }?.decode(column: "name", as: String.self) == "c")
+            }
+            #expect(builds.n.withLock { $0 } == 1)
+            let row = try #require(try await db.read { sql in
+                try await sql.raw("SELECT \(bind: 7) AS seven, (SELECT count(*) FROM (\(kept.filled(sql, [5, 1]))) AS k) AS c").first()
+            })
+            #expect(try row.decode(column: "seven", as: Int.self) == 7 && row.decode(column: "c", as: Int.self) == 3)
         }
     }
 }

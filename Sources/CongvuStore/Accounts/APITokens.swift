@@ -44,14 +44,7 @@ extension AccountStore {
         let hash = Token.hash(apiToken)
         let moment = Instant.format(now)
         let minuteAgo = Instant.format(now.addingTimeInterval(-60))
-        let rows = try await database.read { sql in
-            try await AccountStore.withGrants(sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
-                .column(col("api_tokens.last_used_at"), as: "token_last_used").from("users")
-                .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id")))
-                .where(col("api_tokens.token_hash"), .equal, SQLBind(hash)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
-                .where { $0.where(col("api_tokens.expires_at"), .is, SQLLiteral.null).orWhere(col("api_tokens.expires_at"), .greaterThan, SQLBind(moment)) }
-                .where(col("users.disabled"), .equal, SQLBind(false)).orderBy(col("grants.id")).all()
-        }
+        let rows = try await database.read { sql in try await Self.byToken.all(on: sql, hash, moment) }
         guard let row = rows.first else { return nil }
         // A write only when the last use noted is over a minute old: most requests only read.
         if (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
@@ -61,6 +54,16 @@ extension AccountStore {
             }
         }
         return try AccountStore.principal(try AccountStore.decode(row), grants: rows)
+    }
+
+    /// Every API request's first statement, kept as text (`KeptStatement`): slot 0 the token's hash, 1 now.
+    static let byToken = KeptStatement { sql, slot in
+        AccountStore.withGrants(sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
+            .column(col("api_tokens.last_used_at"), as: "token_last_used").from("users")
+            .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id")))
+            .where(col("api_tokens.token_hash"), .equal, slot(0)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
+            .where { $0.where(col("api_tokens.expires_at"), .is, SQLLiteral.null).orWhere(col("api_tokens.expires_at"), .greaterThan, slot(1)) }
+            .where(col("users.disabled"), .equal, SQLBind(false)).orderBy(col("grants.id")).query
     }
 
     /// The account's tokens, newest first.

@@ -74,15 +74,14 @@ public struct DutyBookStore: Sendable {
             func scoped<B: SQLPredicateBuilder>(_ q: B) -> B {
                 q.where { g in g.withinUnits(scopes: roots, unitID: col("t.unit_id")).orWhere(col("t.owner_id"), .in, holders) }
             }
-            let store = TaskStore(database: database)
             // Tasks with a step in the week, then those open and overdue by its Friday.
             var byID: [Int64: TaskRow] = [:]
-            for r in try await scoped(store.select(sql))
+            for r in try await scoped(TaskStore.select(sql))
                 .where(SQLQueryString("t.id IN (SELECT task_id FROM task_events WHERE at >= \(bind: from) AND at < \(bind: to))")).all() {
                 let row = try TaskStore.decodeRow(r)
                 byID[row.task.id] = row
             }
-            for r in try await scoped(store.select(sql))
+            for r in try await scoped(TaskStore.select(sql))
                 .where(col("t.status"), .in, vocabulary([WorkTask.Status.assigned.rawValue, WorkTask.Status.inProgress.rawValue]))
                 .where(col("t.due"), .lessThan, SQLBind(friday)).all() {
                 let row = try TaskStore.decodeRow(r)

@@ -114,7 +114,7 @@ public struct TaskStore: Sendable {
                               "original_due", "status", "acknowledged_at", "reported_at", "closed_at", "percent", "quality", "extension_due",
                               "extension_reason", "parent_id", "version", "recurrence", "series_id"].map { "t." + $0 }.joined(separator: ", ")
 
-    func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+    static func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
         sql.select().column(SQLRaw(Self.listColumns)).column(col("u.name"), as: "unit_name").column(col("u.path"), as: "unit_path")
             .column(col("o.full_name"), as: "owner_name").column(col("g.full_name"), as: "assigner_name")
             .from(SQLAlias(SQLIdentifier("tasks"), as: SQLIdentifier("t")))
@@ -201,7 +201,7 @@ public struct TaskStore: Sendable {
     // MARK: Read
 
     public func get(_ id: Int64) async throws -> TaskRow? {
-        try await database.read { sql in try await select(sql).where(col("t.id"), .equal, SQLBind(id)).first().map(TaskStore.decodeRow) }
+        try await database.read { sql in try await Self.select(sql).where(col("t.id"), .equal, SQLBind(id)).first().map(TaskStore.decodeRow) }
     }
 
     public func people(_ taskID: Int64) async throws -> [TaskPerson] {
@@ -255,21 +255,31 @@ public struct TaskStore: Sendable {
     /// The tasks a task was split into, by deadline.
     public func children(_ parentID: Int64) async throws -> [TaskRow] {
         try await database.read { sql in
-            try await select(sql).where(col("t.parent_id"), .equal, SQLBind(parentID)).orderBy(col("t.due")).orderBy(col("t.id")).all().map(TaskStore.decodeRow)
+            try await Self.select(sql).where(col("t.parent_id"), .equal, SQLBind(parentID)).orderBy(col("t.due")).orderBy(col("t.id")).all().map(TaskStore.decodeRow)
         }
     }
 
     /// A person's tasks: those they lead, co-operate on or watch; open ones first by deadline.
     public func mine(personID: Int64, includeClosed: Bool = false, limit: Int = 200) async throws -> [TaskRow] {
         try await database.read { sql in
+            try await (includeClosed ? Self.allMine : Self.openMine).all(on: sql, personID, limit).map(TaskStore.decodeRow)
+        }
+    }
+
+    /// The list every civil servant opens, kept as text (`KeptStatement`): slot 0 the person, 1 the limit.
+    static let openMine = mine(includeClosed: false)
+    static let allMine = mine(includeClosed: true)
+
+    private static func mine(includeClosed: Bool) -> KeptStatement {
+        KeptStatement { sql, slot in
             // One set of ids from two indexes (the lead's, the other people's): an OR across two
             // tables would make PostgreSQL read every task.
             let open = WorkTask.Status.allCases.filter(\.isOpen).map(\.rawValue)
-            let led: SQLQueryString = includeClosed ? "SELECT id FROM tasks WHERE owner_id = \(bind: personID)"
-                : "SELECT id FROM tasks WHERE owner_id = \(bind: personID) AND status IN (\(literals: open, joinedBy: ", "))"
-            var q = select(sql).where(SQLQueryString("t.id IN (\(led) UNION SELECT task_id FROM task_people WHERE person_id = \(bind: personID))"))
+            let led: SQLQueryString = includeClosed ? "SELECT id FROM tasks WHERE owner_id = \(slot(0))"
+                : "SELECT id FROM tasks WHERE owner_id = \(slot(0)) AND status IN (\(literals: open, joinedBy: ", "))"
+            var q = select(sql).where(SQLQueryString("t.id IN (\(led) UNION SELECT task_id FROM task_people WHERE person_id = \(slot(0)))"))
             if !includeClosed { q = q.where(col("t.status"), .in, vocabulary(open)) }
-            return try await q.orderBy(col("t.due")).orderBy(col("t.id")).limit(limit).all().map(TaskStore.decodeRow)
+            return SQLQueryString("\(q.orderBy(col("t.due")).orderBy(col("t.id")).query) LIMIT \(slot(1))")
         }
     }
 
@@ -311,7 +321,7 @@ public struct TaskStore: Sendable {
     /// A unit's tasks (and those of the units under it), by deadline.
     public func board(_ filter: BoardFilter, limit: Int = 500) async throws -> [TaskRow] {
         try await database.read { sql in
-            var q = select(sql).withinUnits(scopes: filter.unitPaths, unitID: col("t.unit_id"))
+            var q = Self.select(sql).withinUnits(scopes: filter.unitPaths, unitID: col("t.unit_id"))
             if !filter.statuses.isEmpty { q = q.where(col("t.status"), .in, vocabulary(filter.statuses.map(\.rawValue))) }
             if let owner = filter.ownerID { q = q.where(col("t.owner_id"), .equal, SQLBind(owner)) }
             if let pattern = SearchKey.likePattern(filter.search) { q = q.where(col("t.search_key"), .like, SQLBind(pattern)) }
@@ -411,7 +421,7 @@ public struct TaskStore: Sendable {
     /// Each carries the lead's last day in a post there (`leadLeft`), from which it has waited.
     public func orphans(scopes: [String], on day: Day, limit: Int = 1000) async throws -> [TaskRow] {
         try await database.read { sql in
-            try await select(sql).column(SQLAlias(SQLQueryString("""
+            try await Self.select(sql).column(SQLAlias(SQLQueryString("""
                     (SELECT MAX(a.valid_to) FROM assignments a JOIN units pu ON pu.id = a.unit_id
                         WHERE a.person_id = t.owner_id AND a.valid_to < \(bind: day.description)
                         AND (pu.path LIKE u.path || '%' OR u.path LIKE pu.path || '%'))
