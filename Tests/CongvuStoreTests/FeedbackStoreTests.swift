@@ -109,6 +109,30 @@ import Testing
 
     /// The stamp public lists are kept under: the same while nothing changes, moved by every write
     /// to the register or its categories, whoever makes it (here plain SQL).
+    /// On PostgreSQL a write to the register takes the audit chain's lock before the count's row
+    /// (step 48), so a transaction that appended to the chain and then writes an item (a task made
+    /// from it) and one that wrote an item and then appends (an answer) wait in turn.
+    @Test func aRegisterWriteAndAnAuditAppendInEitherOrderDoNotDeadlock() async throws {
+        guard TestDatabases.kinds.contains(.postgres) else { return }
+        try await TestDatabases.withFresh(.postgres) { db, _ in
+            let tree = try await Tree.make(db)
+            let store = FeedbackStore(database: db)
+            let a = try await store.file(Self.draft("Đường thôn Đông ngập nước."), Self.filing(tree.committeeA, code: "PA23456789"), office: nil, by: Tree.actor)
+            let b = try await store.file(Self.draft("Đèn đường thôn Tây hỏng."), Self.filing(tree.committeeA, code: "PA23456790"), office: nil, by: Tree.actor)
+            let before = try await store.stamp()
+            try await writeBesideTheChainBothWays(db, first: { sql in
+                try await sql.raw("UPDATE feedback SET answer = answer || '.' WHERE id = \(bind: a.id)").run()
+            }, second: { sql in
+                try await sql.raw("UPDATE feedback SET answer = answer || '.' WHERE id = \(bind: b.id)").run()
+            })
+            #expect(try await store.stamp() != before)
+            let answers = try await db.read { sql in
+                try await sql.raw("SELECT answer FROM feedback WHERE id IN (\(bind: a.id), \(bind: b.id)) ORDER BY id").all().map { try $0.decode(column: "answer", as: String.self) }
+            }
+            #expect(answers == ["...", "..."])
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func theRegistersStampMovesWithEveryWrite(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in

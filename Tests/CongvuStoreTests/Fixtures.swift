@@ -1,5 +1,6 @@
 import CongvuDomain
 import CongvuStore
+import SQLKit
 
 /// A small tree: a province with two communes, each with a People's Committee.
 struct Tree {
@@ -32,3 +33,33 @@ struct Tree {
 }
 
 let today = Day(year: 2026, month: 11, day: 22)!
+
+/// Two transactions side by side, three times: one takes the audit chain's lock (as
+/// `AuditLog.append` does) and then makes `first`, the other makes `second` and then takes the
+/// chain. Each pauses between the two so the other takes its first lock meanwhile. A write whose
+/// triggers take a lock after its rows without the chain's first deadlocks here (PostgreSQL
+/// cancels one of the two after a second).
+func writeBesideTheChainBothWays(_ db: Database, first: @escaping @Sendable (any SQLDatabase) async throws -> Void,
+                                 second: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+    let chain = SQLQueryString("SELECT pg_advisory_xact_lock(\(literal: Int(AuditLog.chainLock)))")
+    for _ in 0..<3 {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await db.write { sql in
+                    try await sql.raw(chain).run()
+                    try await sql.raw("SELECT pg_sleep(0.2)").run()
+                    try await first(sql)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(50))
+                try await db.write { sql in
+                    try await second(sql)
+                    try await sql.raw("SELECT pg_sleep(0.2)").run()
+                    try await sql.raw(chain).run()
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

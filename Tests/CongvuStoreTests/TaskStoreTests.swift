@@ -289,27 +289,11 @@ import Testing
             let a = try await store.create(draft(tree, assigner: chair, owner: chair), by: Tree.actor)
             let b = try await store.create(draft(tree, assigner: chair, owner: chair), by: Tree.actor)
             let before = try await store.stamp()
-            let chain = "SELECT pg_advisory_xact_lock(7261001)"   // AuditLog's chain lock, as `AuditLog.append` takes it
-            for _ in 0..<3 {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        try await db.write { sql in
-                            try await sql.raw(SQLQueryString(chain)).run()
-                            try await sql.raw("SELECT pg_sleep(0.2)").run()
-                            try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: a.id)").run()
-                        }
-                    }
-                    group.addTask {
-                        try await Task.sleep(for: .milliseconds(50))
-                        try await db.write { sql in
-                            try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: b.id)").run()
-                            try await sql.raw("SELECT pg_sleep(0.2)").run()
-                            try await sql.raw(SQLQueryString(chain)).run()
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
+            try await writeBesideTheChainBothWays(db, first: { sql in
+                try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: a.id)").run()
+            }, second: { sql in
+                try await sql.raw("UPDATE tasks SET percent = percent + 1 WHERE id = \(bind: b.id)").run()
+            })
             #expect(try await store.stamp() == before + 6)
             let percents = [try await store.get(a.id)?.task.percent, try await store.get(b.id)?.task.percent]
             #expect(percents == [3, 3])

@@ -45,9 +45,10 @@ public struct AuditLog: Sendable {
         SHA256.hash(data: Data(text.utf8)).hexString
     }
 
-    /// The chain's transaction-scoped advisory lock on PostgreSQL (also taken by the task board's
-    /// change count, `Schema.taskChanges`, so that the two are always taken in the same order).
-    static let chainLock: Int64 = 7261001
+    /// The chain's transaction-scoped advisory lock on PostgreSQL (also taken by the change counts
+    /// of tasks and of feedback, `Schema.taskChanges` and `Schema.feedbackChangesInChainOrder`, so
+    /// that the chain and a count are always taken in the same order).
+    public static let chainLock: Int64 = 7261001
 
     /// Appends one record, chained to the last. On PostgreSQL a transaction-scoped advisory lock
     /// keeps two concurrent transactions from chaining to the same predecessor.

@@ -46,5 +46,6 @@ public enum Schema {
         reformIndex, reformMeasureIndexes,                       // 41–42
         cluster, importJobs, segmentNodes,                       // 43–45
         notificationQueue, taskChanges,                          // 46–47
+        feedbackChangesInChainOrder,                             // 48
     ]
 }

@@ -164,6 +164,29 @@ extension Schema {
 }
 
 extension Schema {
+    /// Step 39's count taken in the audit chain's order on PostgreSQL, as the tasks' count is (step
+    /// 47): the chain's lock first, before the statement's rows. A reply to a citizen writes the
+    /// item and then appends to the chain, while a task made from an item appends first (its own
+    /// count's trigger) and then writes the item: with the count's row taken after the rows, the two
+    /// waited on each other. SQLite has one writer at a time and nothing to change.
+    static let feedbackChangesInChainOrder = Migration(version: 48, name: "feedback_changes_in_chain_order") { kind in
+        switch kind {
+        case .sqlite: return []
+        case .postgres:
+            return [
+                """
+                CREATE OR REPLACE FUNCTION feedback_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_advisory_xact_lock(\(AuditLog.chainLock)); UPDATE feedback_changes SET n = n + 1 WHERE id = 1; RETURN NULL; END $$
+                """,
+            ] + ["feedback", "feedback_categories"].flatMap { t in
+                ["DROP TRIGGER \(t)_changed ON \(t)",
+                 "CREATE TRIGGER \(t)_changed BEFORE INSERT OR UPDATE ON \(t) FOR EACH STATEMENT EXECUTE FUNCTION feedback_changed()"]
+            }
+        }
+    }
+}
+
+extension Schema {
     /// The register's search reads a folded text kept in the row (no accents, lower case), so it
     /// searches every item, not the newest few thousand; rows written before are filled by the
     /// server as it starts (`FeedbackStore.fillSearchKeys`), found by their own index.
