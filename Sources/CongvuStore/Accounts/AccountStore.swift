@@ -207,20 +207,23 @@ public struct AccountStore: Sendable {
         return (token, session)
     }
 
+    /// Every page's first statement, kept as text (`KeptStatement`): slot 0 the session's id, 1 now.
+    static let bySession = KeptStatement { sql, slot in
+        withGrants(sql.select()
+            .column(SQLRaw("sessions.user_id, sessions.csrf_token, sessions.second_factor_pending, sessions.expires_at"))
+            .column(SQLRaw("users.username, users.display_name, users.person_id, users.disabled"))
+            .from("sessions")
+            .join("users", on: SQLRaw("users.id = sessions.user_id")))
+            .where(col("sessions.id"), .equal, slot(0)).where(col("sessions.expires_at"), .greaterThan, slot(1))
+            .orderBy(col("grants.id")).query
+    }
+
     /// The live session for a cookie token with its account's principal, in one query: this runs
     /// on every page. Nil for an unknown or expired session, or a disabled account.
     public func signedIn(token: String) async throws -> (Session, Principal)? {
         let id = Token.hash(token)
         let now = Instant.now()
-        let rows = try await database.read { sql in
-            try await Self.withGrants(sql.select()
-                .column(SQLRaw("sessions.user_id, sessions.csrf_token, sessions.second_factor_pending, sessions.expires_at"))
-                .column(SQLRaw("users.username, users.display_name, users.person_id, users.disabled"))
-                .from("sessions")
-                .join("users", on: SQLRaw("users.id = sessions.user_id")))
-                .where(col("sessions.id"), .equal, SQLBind(id)).where(col("sessions.expires_at"), .greaterThan, SQLBind(now))
-                .orderBy(col("grants.id")).all()
-        }
+        let rows = try await database.read { sql in try await Self.bySession.all(on: sql, id, now) }
         guard let first = rows.first, !(try first.decode(column: "disabled", as: Bool.self)) else { return nil }
         let userID = try first.decode(column: "user_id", as: Int64.self)
         let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),

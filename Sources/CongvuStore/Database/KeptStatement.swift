@@ -5,10 +5,12 @@ import Synchronization
 /// SQLKit once per dialect and its text kept. Serialising a builder walks every column, alias and
 /// identifier (each quoted and escaped) on every call: for a short indexed query that is more of
 /// the server's CPU than the rows it reads (PERFORMANCE.md, tasks run 8). For the hot statements
-/// (a token's principal, a person's tasks); everything else is clearer as an ordinary builder.
+/// (a session's or a token's principal, a person's tasks); everything else is clearer as an ordinary builder.
 ///
 /// `build` makes the statement with `slot(i)` where the call's i-th value goes; a bind written
-/// in `build` itself stays as it is. A kept statement must be the whole statement it is run as.
+/// in `build` itself stays as it is, the same for every call (so keep the statement in a `static
+/// let`, where no call's values can reach it: a helper that binds a value, like `heldOn(day)`,
+/// does not belong in one). A kept statement must be the whole statement it is run as.
 ///
 ///     static let byOwner = KeptStatement { sql, slot in
 ///         sql.select().column("*").from("tasks").where("owner_id", .equal, slot(0))
