@@ -242,8 +242,10 @@ struct NotificationFlowTests {
             #expect(item.params["day"] == h.services.today.description && item.params["approvals"] != nil && item.params["dossiers_overdue"] != nil)
             #expect(h.services.notifications.text(item.kind, item.params, .vi).hasPrefix("Tổng hợp ngày \(h.services.today.vietnamese): "))
 
-            // Through the worker to the leader's chat: a heading, then one line and one link per figure.
-            #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce(at: time) >= 1)
+            // Through the worker to the leader's chat: a heading, then one line and one link per figure. The
+            // store admits what is queued at the real clock's now (the inbox read above): after 08:20 the
+            // delivery is due from then, so the worker runs at whichever is later.
+            #expect(try await DeliveryWorker(services: h.services.notifications, logger: Logger(label: "test")).runOnce(at: max(time, Date())) >= 1)
             let text = try #require(try telegram.received().last?["text"] as? String)
             let lines = text.split(separator: "\n")
             #expect(lines.first == "Tổng hợp ngày \(h.services.today.vietnamese)")
