@@ -69,4 +69,35 @@ import Testing
         #expect(try await none.value("k") { 1 } == 1)
         #expect(try await none.value("k") { 2 } == 2)
     }
+
+    /// A change that lands while a value is being built: the build may have read what the change
+    /// replaced, so it answers its own requests but is not kept for the next ones.
+    @Test func aBuildUnderWayWhenItsKeyIsForgottenIsNotKept() async throws {
+        let cache = ExpiringCache<Int>(lifetime: 60, capacity: 10)
+        /// Starts building `key` as `value` and returns once the build is under way, with what ends it.
+        func buildHeldOpen(_ key: String, _ value: Int) async -> (Task<Int, any Error>, @Sendable () -> Void) {
+            let (started, didStart) = AsyncStream<Void>.makeStream()
+            let (release, doRelease) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                try await cache.value(key) {
+                    didStart.yield()
+                    for await _ in release { break }
+                    return value
+                }
+            }
+            for await _ in started { break }
+            return (task, { doRelease.yield() })
+        }
+        let (old, finish) = await buildHeldOpen("k", 1)
+        cache.clear()
+        finish()
+        #expect(try await old.value == 1)
+        #expect(try await cache.value("k") { 2 } == 2, "the value built before the change was not kept")
+        #expect(try await cache.value("k") { 3 } == 2, "a value built after it is")
+        let (other, finishOther) = await buildHeldOpen("j", 10)
+        cache.forget("j")
+        finishOther()
+        #expect(try await other.value == 10)
+        #expect(try await cache.value("j") { 20 } == 20)
+    }
 }

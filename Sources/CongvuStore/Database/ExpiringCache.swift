@@ -8,7 +8,9 @@ import Synchronization
 /// capacity the expired entries go first, then everything.
 ///
 /// Requests that miss the same key at once wait for the first one's build instead of each building
-/// it: a burst after a change costs one build, not one per request.
+/// it: a burst after a change costs one build, not one per request. A build that was under way when
+/// its key was forgotten (or everything cleared) answers the requests that waited for it but is not
+/// kept: it may have read what the change replaced.
 public final class ExpiringCache<Value: Sendable>: Sendable {
     public let lifetime: TimeInterval
     public let capacity: Int
@@ -18,9 +20,11 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         /// Keys being built, with the requests waiting for them (resumed with the value, or nil
         /// to look again).
         var building: [String: [CheckedContinuation<Value?, any Error>]] = [:]
+        /// Counts `forget` and `clear`: a build kept only if none happened while it ran.
+        var generation = 0
     }
     private let state = Mutex(State())
-    private enum Step { case kept(Value), wait, build }
+    private enum Step { case kept(Value), wait, build(generation: Int) }
 
     /// A lifetime of 0 keeps nothing: every read builds the value.
     public init(lifetime: TimeInterval, capacity: Int) {
@@ -37,13 +41,13 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
                 if let hit = s.entries[key], hit.expires > now { return .kept(hit.value) }
                 if s.building[key] != nil { return .wait }
                 s.building[key] = []
-                return .build
+                return .build(generation: s.generation)
             }
             switch step {
             case .kept(let value):
                 return value
-            case .build:
-                return try await buildAndShare(key, now: now, build)
+            case .build(let generation):
+                return try await buildAndShare(key, now: now, since: generation, build)
             case .wait:
                 // Registered under the lock, or told that the build ended meanwhile (then look again).
                 let waited: Value? = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Value?, any Error>) in
@@ -59,11 +63,11 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         }
     }
 
-    private func buildAndShare(_ key: String, now: Date, _ build: () async throws -> Value) async throws -> Value {
+    private func buildAndShare(_ key: String, now: Date, since generation: Int, _ build: () async throws -> Value) async throws -> Value {
         let result: Result<Value, any Error>
         do { result = .success(try await build()) } catch { result = .failure(error) }
         let waiting = state.withLock { s -> [CheckedContinuation<Value?, any Error>] in
-            if case .success(let value) = result {
+            if case .success(let value) = result, s.generation == generation {
                 if s.entries.count >= capacity {
                     s.entries = s.entries.filter { $0.value.expires > now }
                     if s.entries.count >= capacity { s.entries.removeAll(keepingCapacity: true) }
@@ -76,6 +80,17 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         return try result.get()
     }
 
-    public func forget(_ key: String) { _ = state.withLock { $0.entries.removeValue(forKey: key) } }
-    public func clear() { state.withLock { $0.entries.removeAll() } }
+    public func forget(_ key: String) {
+        state.withLock { s in
+            s.entries.removeValue(forKey: key)
+            s.generation += 1
+        }
+    }
+
+    public func clear() {
+        state.withLock { s in
+            s.entries.removeAll()
+            s.generation += 1
+        }
+    }
 }
