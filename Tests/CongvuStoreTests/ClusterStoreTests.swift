@@ -109,10 +109,9 @@ import Testing
             let heardA = Mutex<[String]>([]), heardB = Mutex<[String]>([])
             a.changes.on(.attendance) { p in heardA.withLock { $0.append(p) } }
             b.changes.on(.attendance) { p in heardB.withLock { $0.append(p) } }
-            let listenA = Task { try await a.listenForChanges() }, listenB = Task { try await b.listenForChanges() }
-            defer { listenA.cancel(); listenB.cancel() }
             // Listening begins once each node's connection ran LISTEN.
-            for _ in 0..<100 where !(a.listening && b.listening) { try await Task.sleep(for: .milliseconds(20)) }
+            let listening = try await listenForChanges(a, b)
+            defer { listening.cancel() }
             // (How fast is measured with two server processes by Tests/Cluster/check.py, not here.)
             func wait(until done: () -> Bool) async throws {
                 for _ in 0..<1000 where !done() { try await Task.sleep(for: .milliseconds(10)) }
@@ -138,7 +137,7 @@ import Testing
             try await wait { a.changes.receivedFromOthers >= 2 }
             try await calendar()
             #expect(built.withLock { $0 } == 2)
-            listenB.cancel()
+            listening.cancel()
             await b.shutdown()
         }
     }

@@ -38,28 +38,31 @@ extension AccountStore {
     }
 
     /// Who a token stands for, with their grants, in one query: the token not revoked, not expired,
-    /// the account enabled. Its last use is noted at most once a minute (one write per token and
-    /// minute, not per request).
+    /// the account enabled. Kept a few seconds (`admitted`); its last use is noted at most once a
+    /// minute (one write per token and minute, not per request).
     public func principal(apiToken: String, now: Date = Date()) async throws -> Principal? {
         let hash = Token.hash(apiToken)
-        let moment = Instant.format(now)
-        let minuteAgo = Instant.format(now.addingTimeInterval(-60))
-        let rows = try await database.read { sql in try await Self.byToken.all(on: sql, hash, moment) }
-        guard let row = rows.first else { return nil }
-        // A write only when the last use noted is over a minute old: most requests only read.
-        if (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
-            try await database.write { sql in
-                try await sql.update("api_tokens").set("last_used_at", to: SQLBind(moment)).where("token_hash", .equal, SQLBind(hash))
-                    .where { $0.where("last_used_at", .is, SQLLiteral.null).orWhere("last_used_at", .lessThan, SQLBind(minuteAgo)) }.run()
+        return try await admitted("t" + hash, now: now) { [database] in
+            let moment = Instant.format(now)
+            let minuteAgo = Instant.format(now.addingTimeInterval(-60))
+            let rows = try await database.read { sql in try await Self.byToken.all(on: sql, hash, moment) }
+            guard let row = rows.first else { return nil }
+            // A write only when the last use noted is over a minute old: most reads only read.
+            if (try row.optional("token_last_used", as: String.self)).map({ $0 < minuteAgo }) ?? true {
+                try await database.write { sql in
+                    try await sql.update("api_tokens").set("last_used_at", to: SQLBind(moment)).where("token_hash", .equal, SQLBind(hash))
+                        .where { $0.where("last_used_at", .is, SQLLiteral.null).orWhere("last_used_at", .lessThan, SQLBind(minuteAgo)) }.run()
+                }
             }
-        }
-        return try AccountStore.principal(try AccountStore.decode(row), grants: rows)
+            return Admission(principal: try AccountStore.principal(try AccountStore.decode(row), grants: rows), session: nil,
+                             until: try row.optionalInstant("token_expires"))
+        }?.principal
     }
 
     /// Every API request's first statement, kept as text (`KeptStatement`): slot 0 the token's hash, 1 now.
     static let byToken = KeptStatement { sql, slot in
         AccountStore.withGrants(sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("users")))
-            .column(col("api_tokens.last_used_at"), as: "token_last_used").from("users")
+            .column(col("api_tokens.last_used_at"), as: "token_last_used").column(col("api_tokens.expires_at"), as: "token_expires").from("users")
             .join("api_tokens", on: SQLRaw("api_tokens.user_id = users.id")))
             .where(col("api_tokens.token_hash"), .equal, slot(0)).where(col("api_tokens.revoked"), .equal, SQLBind(false))
             .where { $0.where(col("api_tokens.expires_at"), .is, SQLLiteral.null).orWhere(col("api_tokens.expires_at"), .greaterThan, slot(1)) }
@@ -79,6 +82,7 @@ extension AccountStore {
 
     /// Revokes one of the account's tokens (audited); another account's token is not found.
     public func revokeAPIToken(id: Int64, userID: Int64, by actor: Actor) async throws {
+        defer { accessChanged() }
         let kind = database.kind
         try await database.write { sql in
             guard let row = try await sql.select().column("name").from("api_tokens").where("id", .equal, id).where("user_id", .equal, userID).first() else {

@@ -97,6 +97,7 @@ public struct AccountStore: Sendable {
 
     /// Replaces the password, ends every session of the account and revokes its API tokens.
     public func setPassword(userID: Int64, passwordHash: String, by actor: Actor, reason: String) async throws {
+        defer { accessChanged() }
         let kind = database.kind
         try await database.write { sql in
             try await sql.update("users").set("password_hash", to: passwordHash).set("password_changed_at", to: Instant.now())
@@ -111,6 +112,7 @@ public struct AccountStore: Sendable {
     /// Links an account to the person it stands for (an inspector who signs minutes, a leader who
     /// gives tasks); the display name follows the person's.
     public func setPerson(userID: Int64, person: Person, by actor: Actor, reason: String) async throws {
+        defer { accessChanged() }
         let kind = database.kind
         try await database.write { sql in
             try await sql.update("users").set("person_id", to: person.id).set("display_name", to: person.fullName).where("id", .equal, userID).run()
@@ -121,6 +123,7 @@ public struct AccountStore: Sendable {
 
     /// Disables or re-enables an account; disabling ends its sessions and revokes its API tokens.
     public func setDisabled(userID: Int64, _ disabled: Bool, by actor: Actor, reason: String) async throws {
+        defer { accessChanged() }
         let kind = database.kind
         try await database.write { sql in
             try await sql.update("users").set("disabled", to: disabled).where("id", .equal, userID).run()
@@ -218,30 +221,35 @@ public struct AccountStore: Sendable {
             .orderBy(col("grants.id")).query
     }
 
-    /// The live session for a cookie token with its account's principal, in one query: this runs
-    /// on every page. Nil for an unknown or expired session, or a disabled account.
-    public func signedIn(token: String) async throws -> (Session, Principal)? {
+    /// The live session for a cookie token with its account's principal, in one query kept a few
+    /// seconds (`admitted`): this runs on every page. Nil for an unknown or expired session, or a
+    /// disabled account.
+    public func signedIn(token: String, now: Date = Date()) async throws -> (Session, Principal)? {
         let id = Token.hash(token)
-        let now = Instant.now()
-        let rows = try await database.read { sql in try await Self.bySession.all(on: sql, id, now) }
-        guard let first = rows.first, !(try first.decode(column: "disabled", as: Bool.self)) else { return nil }
-        let userID = try first.decode(column: "user_id", as: Int64.self)
-        let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),
-                              secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
-                              expiresAt: try first.instant("expires_at"))
-        let principal = Principal(userID: userID, username: try first.decode(column: "username", as: String.self),
-                                  displayName: try first.decode(column: "display_name", as: String.self),
-                                  personID: try first.optional("person_id", as: Int64.self), grants: try Self.grants(rows))
-        return (session, principal)
+        guard let admission = try await admitted("s" + id, now: now, read: { [database] in
+            let rows = try await database.read { sql in try await Self.bySession.all(on: sql, id, Instant.format(now)) }
+            guard let first = rows.first, !(try first.decode(column: "disabled", as: Bool.self)) else { return nil }
+            let userID = try first.decode(column: "user_id", as: Int64.self)
+            let session = Session(id: id, userID: userID, csrfToken: try first.decode(column: "csrf_token", as: String.self),
+                                  secondFactorPending: try first.decode(column: "second_factor_pending", as: Bool.self),
+                                  expiresAt: try first.instant("expires_at"))
+            let principal = Principal(userID: userID, username: try first.decode(column: "username", as: String.self),
+                                      displayName: try first.decode(column: "display_name", as: String.self),
+                                      personID: try first.optional("person_id", as: Int64.self), grants: try Self.grants(rows))
+            return Admission(principal: principal, session: session, until: session.expiresAt)
+        }), let session = admission.session else { return nil }
+        return (session, admission.principal)
     }
 
     public func completeSecondFactor(sessionID: String) async throws {
+        defer { accessChanged() }
         try await database.write { sql in
             try await sql.update("sessions").set("second_factor_pending", to: false).where("id", .equal, sessionID).run()
         }
     }
 
     public func endSession(id: String) async throws {
+        defer { accessChanged() }
         try await database.write { sql in
             try await sql.delete(from: "sessions").where("id", .equal, id).run()
         }

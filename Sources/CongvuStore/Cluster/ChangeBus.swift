@@ -4,7 +4,7 @@ import Synchronization
 
 /// The one change-notification mechanism (issue 25): what other viewers must see at once (a punch
 /// for the live boards, a dossier for the public tracking cache, a calendar change for the working
-/// calendars, a camera for the recorders) is published here after its transaction committed. The
+/// calendars, a camera for the recorders, an account or grant for who is admitted) is published here after its transaction committed. The
 /// handlers of this process run at once; on PostgreSQL the change also goes out with `NOTIFY` and
 /// every other node's `run` loop hands it to its own handlers (`LISTEN`), so a viewer on node A sees
 /// what was written on node B. On SQLite there is one node and nothing goes out.
@@ -24,6 +24,9 @@ public final class ChangeBus: Sendable {
         public static let calendar = Topic(rawValue: "calendar")
         /// A camera or its rights changed.
         public static let camera = Topic(rawValue: "camera")
+        /// Who may do what changed: an account, its grants, a session, an API token, or the paths
+        /// of units (what grants reach).
+        public static let access = Topic(rawValue: "access")
     }
 
     /// This process among the nodes: its own messages coming back through LISTEN are not run twice.

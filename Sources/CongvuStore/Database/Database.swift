@@ -39,6 +39,12 @@ public final class Database: Sendable {
     /// transfers and apology alerts each need one. A calendar change published on `changes` clears
     /// them here and on every other node.
     public let calendars = ExpiringCache<WorkCalendar>(lifetime: 60, capacity: 2_000)
+    /// Who each session and API token stands for (`AccountStore.admitted`), kept a few seconds:
+    /// every request needs it, and a burst of them reads it once. Any change to accounts, grants,
+    /// sessions, tokens or units' paths is published as `.access` and clears it here and on every
+    /// other node. A change made where no node hears it (the command line on SQLite) shows within
+    /// the lifetime.
+    public let admissions = ExpiringCache<Admission>(lifetime: Admission.kept, capacity: 20_000)
     /// The one change-notification mechanism: what other viewers (on this node or another) must see.
     public let changes: ChangeBus
     private let backend: Backend
@@ -64,7 +70,13 @@ public final class Database: Sendable {
             }, logger: logger)
         }
         changes.on(.calendar) { [calendars] _ in calendars.clear() }
+        changes.on(.access) { [admissions] _ in admissions.clear() }
     }
+
+    /// Whether every change that matters to what this node keeps reaches it: always on SQLite (one
+    /// node), on PostgreSQL while LISTEN runs. What is kept only under that promise (admissions) is
+    /// read afresh when it does not hold.
+    public var hearsEveryChange: Bool { kind == .sqlite || listening }
 
     /// Hands the other nodes' changes to `changes` until cancelled, on a connection of its own that
     /// runs PostgreSQL's LISTEN; on SQLite (one node) it returns at once.
@@ -76,6 +88,9 @@ public final class Database: Sendable {
             p.pool.releaseConnection(conn, logger: logger)
         }
         try await conn.listen(on: ChangeBus.channel) { notifications in
+            // What changed while nobody listened was not heard: what is kept is read afresh.
+            calendars.clear()
+            admissions.clear()
             listeningNow.store(true, ordering: .relaxed)
             for try await n in notifications { changes.deliver(n.payload) }
         }

@@ -109,6 +109,8 @@ public struct UnitStore: Sendable {
 
     /// Updates a unit. Moving it under another parent rewrites the paths of its whole subtree.
     public func update(_ id: Int64, _ v: UnitDraft.Valid, by actor: Actor, reason: String) async throws -> OrgUnit {
+        // A move rewrites the paths that grants reach: who may do what changed.
+        defer { database.changes.publish(.access) }
         let kind = database.kind
         return try await database.write { sql in
             guard let old = try await sql.select().column("*").from("units").where("id", .equal, id).first().map(UnitStore.decode) else {
