@@ -7,15 +7,11 @@ import Foundation
 import Testing
 
 @Suite struct AccountStoreTests {
-    func store(_ db: Database) -> AccountStore {
-        AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func sessionsLiveInTheDatabaseAsHashes(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let t = try await Tree.make(db)
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let account = try await accounts.create(username: "Chutich.A", displayName: "Chủ tịch", passwordHash: "x", personID: nil,
                                                     grants: [(.leader, t.communeA.id)], by: Tree.actor)
             #expect(account.username == "chutich.a")
@@ -36,7 +32,7 @@ import Testing
     func apiTokensExpireAndAreRevoked(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let t = try await Tree.make(db)
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let a = try await accounts.create(username: "tichhop", displayName: "Tích hợp", passwordHash: "x", personID: nil,
                                               grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
             let other = try await accounts.create(username: "khac", displayName: "Khác", passwordHash: "x", personID: nil,
@@ -72,7 +68,7 @@ import Testing
     func apiTokensAndTwoFactorSecretsAreNotStoredInTheClear(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let t = try await Tree.make(db)
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let account = try await accounts.create(username: "api", displayName: "API", passwordHash: "x", personID: nil,
                                                     grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
             let token = try await accounts.issueAPIToken(userID: account.id, name: "test", by: Tree.actor)
@@ -92,7 +88,7 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func failuresAreCountedPerAccountAndSource(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let t0 = Date()
             for i in 0..<3 { try await accounts.recordFailure(username: "A", source: "10.0.0.1", userID: nil, now: t0.addingTimeInterval(Double(i))) }
             try await accounts.recordFailure(username: "b", source: "10.0.0.1", userID: nil, now: t0.addingTimeInterval(3))
@@ -112,7 +108,7 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func knownDevicesAndTheOwnersAlert(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let tree = try await Tree.make(db)
             let a = try await accounts.create(username: "chutich", displayName: "Chủ tịch", passwordHash: "x", personID: nil,
                                               grants: [(.leader, tree.communeA.id)], by: Tree.actor)

@@ -8,10 +8,6 @@ import Testing
 /// Who a session or API token stands for is kept a few seconds (every request asks), yet every change
 /// to who may do what is seen at once: on the node that made it and, through PostgreSQL, on another.
 @Suite struct AdmissionTests {
-    func store(_ db: Database) -> AccountStore {
-        AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func everyChangeToAccessIsSeenAtOnceThoughAdmissionsAreKept(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
@@ -19,7 +15,7 @@ import Testing
             defer { listening.cancel() }
             #expect(db.hearsEveryChange)
             let t = try await Tree.make(db)
-            let accounts = store(db)
+            let accounts = accountStore(db)
             let person = try await Tree.person(db, "Lê Văn Bình", in: t.committeeA)
             let account = try await accounts.create(username: "ketoan", displayName: "Kế toán", passwordHash: "x", personID: nil,
                                                     grants: [(.leader, t.committeeA.id)], by: Tree.actor)
@@ -95,7 +91,7 @@ import Testing
             let listening = try await listenForChanges(a, b)
             defer { listening.cancel() }
             let t = try await Tree.make(a)
-            let onA = store(a), onB = store(b)
+            let onA = accountStore(a), onB = accountStore(b)
             let account = try await onA.create(username: "tichhop", displayName: "Tích hợp", passwordHash: "x", personID: nil,
                                                grants: [(.civilServant, t.communeA.id)], by: Tree.actor)
             let token = try await onA.issueAPIToken(userID: account.id, name: "cổng tỉnh", by: Tree.actor)

@@ -1,5 +1,6 @@
 import CongvuDomain
 import CongvuStore
+import Crypto
 import SQLKit
 
 /// A small tree: a province with two communes, each with a People's Committee.
@@ -75,4 +76,9 @@ func listenForChanges(_ databases: Database...) async throws -> Task<Void, any E
     }
     for _ in 0..<250 where !databases.allSatisfy(\.hearsEveryChange) { try await Task.sleep(for: .milliseconds(20)) }
     return task
+}
+
+/// An account store with a secret key of its own (nothing sealed outlives the test).
+func accountStore(_ db: Database) -> AccountStore {
+    AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
 }

@@ -4,10 +4,11 @@ import Synchronization
 
 /// The one change-notification mechanism (issue 25): what other viewers must see at once (a punch
 /// for the live boards, a dossier for the public tracking cache, a calendar change for the working
-/// calendars, a camera for the recorders, an account or grant for who is admitted) is published here after its transaction committed. The
-/// handlers of this process run at once; on PostgreSQL the change also goes out with `NOTIFY` and
-/// every other node's `run` loop hands it to its own handlers (`LISTEN`), so a viewer on node A sees
-/// what was written on node B. On SQLite there is one node and nothing goes out.
+/// calendars, a camera for the recorders, an account or grant for who is admitted) is published
+/// here after its transaction committed. The handlers of this process run at once; on PostgreSQL
+/// the change also goes out with `NOTIFY` and every other node's `run` loop hands it to its own
+/// handlers (`LISTEN`), so a viewer on node A sees what was written on node B. On SQLite there is
+/// one node and nothing goes out.
 public final class ChangeBus: Sendable {
     public static let channel = "congvu_changes"
     /// PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more: a longer one says "everything".
