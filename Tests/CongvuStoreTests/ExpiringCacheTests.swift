@@ -94,10 +94,15 @@ import Testing
         #expect(try await old.value == 1)
         #expect(try await cache.value("k") { 2 } == 2, "the value built before the change was not kept")
         #expect(try await cache.value("k") { 3 } == 2, "a value built after it is")
-        let (other, finishOther) = await buildHeldOpen("j", 10)
+        // Forgetting one key spares the builds of the others.
+        let (forgotten, finishForgotten) = await buildHeldOpen("j", 10)
+        let (spared, finishSpared) = await buildHeldOpen("i", 5)
         cache.forget("j")
-        finishOther()
-        #expect(try await other.value == 10)
-        #expect(try await cache.value("j") { 20 } == 20)
+        finishForgotten()
+        finishSpared()
+        #expect(try await forgotten.value == 10)
+        #expect(try await spared.value == 5)
+        #expect(try await cache.value("j") { 20 } == 20, "the forgotten key's build was not kept")
+        #expect(try await cache.value("i") { 6 } == 5, "the other key's was")
     }
 }

@@ -20,8 +20,10 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         /// Keys being built, with the requests waiting for them (resumed with the value, or nil
         /// to look again).
         var building: [String: [CheckedContinuation<Value?, any Error>]] = [:]
-        /// Counts `forget` and `clear`: a build kept only if none happened while it ran.
+        /// Counts `clear`: a build is kept only if none happened while it ran.
         var generation = 0
+        /// Keys forgotten while being built: that build is not kept.
+        var forgottenWhileBuilding: Set<String> = []
     }
     private let state = Mutex(State())
     private enum Step { case kept(Value), wait, build(generation: Int) }
@@ -67,7 +69,8 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
         let result: Result<Value, any Error>
         do { result = .success(try await build()) } catch { result = .failure(error) }
         let waiting = state.withLock { s -> [CheckedContinuation<Value?, any Error>] in
-            if case .success(let value) = result, s.generation == generation {
+            let stale = s.forgottenWhileBuilding.remove(key) != nil || s.generation != generation
+            if case .success(let value) = result, !stale {
                 if s.entries.count >= capacity {
                     s.entries = s.entries.filter { $0.value.expires > now }
                     if s.entries.count >= capacity { s.entries.removeAll(keepingCapacity: true) }
@@ -83,7 +86,7 @@ public final class ExpiringCache<Value: Sendable>: Sendable {
     public func forget(_ key: String) {
         state.withLock { s in
             s.entries.removeValue(forKey: key)
-            s.generation += 1
+            if s.building[key] != nil { s.forgottenWhileBuilding.insert(key) }
         }
     }
 
