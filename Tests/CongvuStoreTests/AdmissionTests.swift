@@ -108,4 +108,22 @@ import Testing
             await b.shutdown()
         }
     }
+
+    /// The command line resets a password and exits at once: the server (another node on the same
+    /// PostgreSQL) still hears of it, because closing the database waits for the change to go out.
+    @Test func aChangeMadeJustBeforeAProcessEndsStillReachesTheOthers() async throws {
+        guard TestDatabases.kinds.contains(.postgres) else { return }
+        try await TestDatabases.withFresh(.postgres) { server, _ in
+            let listening = try await listenForChanges(server)
+            defer { listening.cancel() }
+            for _ in 0..<5 {
+                let heard = server.changes.receivedFromOthers
+                let commandLine = try await Database.open(server.location, logger: TestDatabases.logger)
+                commandLine.changes.publish(.access)
+                await commandLine.shutdown()
+                for _ in 0..<500 where server.changes.receivedFromOthers == heard { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(server.changes.receivedFromOthers == heard + 1)
+            }
+        }
+    }
 }

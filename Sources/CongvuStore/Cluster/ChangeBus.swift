@@ -34,6 +34,8 @@ public final class ChangeBus: Sendable {
     public let instance = UUID().uuidString
     private let handlers = Mutex<[Topic: [@Sendable (String) -> Void]]>([:])
     private let notify: (@Sendable (String) async throws -> Void)?
+    /// The NOTIFYs under way, by number.
+    private let sending = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
     private let logger: Logger
     /// Changes received from other nodes (what tests hold to).
     private let received = Atomic<Int>(0)
@@ -56,11 +58,22 @@ public final class ChangeBus: Sendable {
         guard let notify else { return }
         let message = "\(instance)\t\(topic.rawValue)\t\(payload)"
         let logger = self.logger
-        Task {
-            do { try await notify(message) } catch {
-                logger.error("change not sent to the other nodes", metadata: ["topic": "\(topic.rawValue)", "error": "\(error)"])
+        sending.withLock { s in
+            let id = s.next
+            s.next += 1
+            s.tasks[id] = Task { [self] in
+                do { try await notify(message) } catch {
+                    logger.error("change not sent to the other nodes", metadata: ["topic": "\(topic.rawValue)", "error": "\(error)"])
+                }
+                _ = self.sending.withLock { $0.tasks.removeValue(forKey: id) }
             }
         }
+    }
+
+    /// Waits for the changes still on their way to the other nodes: a short-lived process (the
+    /// command line) calls it, through `Database.shutdown`, before its connections close.
+    func sent() async {
+        for task in sending.withLock({ Array($0.tasks.values) }) { await task.value }
     }
 
     /// A message from the channel: another node's change for this node's handlers.

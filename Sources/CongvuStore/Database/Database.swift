@@ -209,6 +209,8 @@ public final class Database: Sendable {
     }
 
     public func shutdown() async {
+        // A change published just before (a password reset from the command line) still reaches the other nodes.
+        await changes.sent()
         switch backend {
         case .sqlite(let b): await b.close()
         case .postgres(let p): try? await p.pool.shutdownAsync()
