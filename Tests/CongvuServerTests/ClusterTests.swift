@@ -63,9 +63,8 @@ import Testing
             try FileManager.default.copyItem(atPath: h.services.config.dataDirectory + "/secret.key", toPath: dir + "/secret.key")
             let other = try await Database.open(h.services.database.location, logger: TestDatabases.logger)
             let b = try await AppServices.open(config: Self.config("web-2", dir: dir), database: other, logger: TestDatabases.logger)
-            let listenA = Task { try await h.services.database.listenForChanges() }
+            let listenA = try await listenForChanges(h.services.database)
             defer { listenA.cancel() }
-            for _ in 0..<200 where !h.services.database.listening { try await Task.sleep(for: .milliseconds(10)) }
             #expect(h.services.database.listening)
 
             // A viewer of Gia Hưng's board on node A.

@@ -138,7 +138,7 @@ import Testing
     func oneQueryGivesTheSessionAndEveryGrant(kind: DatabaseKind) async throws {
         try await TestDatabases.withFresh(kind) { db, _ in
             let t = try await Tree.make(db)
-            let accounts = AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+            let accounts = accountStore(db)
             let account = try await accounts.create(username: "hai.vai", displayName: "Hai Vai", passwordHash: "x", personID: nil,
                                                     grants: [(.leader, t.communeA.id), (.inspector, t.province.id)], by: Tree.actor)
             let (token, started) = try await accounts.startSession(userID: account.id, secondFactorPending: true, address: "::1")

@@ -9,7 +9,7 @@ import Testing
 /// report written with its rows, and jobs of nodes that died or started again reported failed.
 @Suite struct ImportJobStoreTests {
     func owner(_ db: Database, _ t: Tree) async throws -> Int64 {
-        try await AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+        try await accountStore(db)
             .create(username: "vanphong.a", displayName: "Văn phòng", passwordHash: "x", personID: nil, grants: [(.unitAdmin, t.communeA.id)],
                     by: Tree.actor).id
     }

@@ -98,7 +98,7 @@ import Testing
             let tree = try await Tree.make(db)
             let chair = try await Tree.person(db, "Lê Văn Chủ", in: tree.committeeA)
             let guest = try await Tree.person(db, "Phạm Thị Khách", in: tree.committeeB)
-            let accounts = AccountStore(database: db, secrets: SecretBox(key: SymmetricKey(size: .bits256)))
+            let accounts = accountStore(db)
             _ = try await accounts.create(username: "chutich.b", displayName: "Chủ tịch B", passwordHash: "x", personID: guest.id,
                                           grants: [(.leader, tree.communeB.id)], by: Tree.actor)
             let store = ScheduleStore(database: db), meetings = MeetingStore(database: db), notifications = NotificationStore(database: db)

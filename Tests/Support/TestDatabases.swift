@@ -110,3 +110,16 @@ actor Gate {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }
+
+/// Runs each database's LISTEN, as a node's cluster service does, until the returned task is
+/// cancelled; returns once all of them listen (at once on SQLite, where there is nothing to hear).
+public func listenForChanges(_ databases: Database...) async throws -> Task<Void, any Error> {
+    let task = Task {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for db in databases { group.addTask { try await db.listenForChanges() } }
+            try await group.waitForAll()
+        }
+    }
+    for _ in 0..<250 where !databases.allSatisfy(\.hearsEveryChange) { try await Task.sleep(for: .milliseconds(20)) }
+    return task
+}
