@@ -1,5 +1,6 @@
 @testable import CongvuServer
 import Foundation
+import Hummingbird
 import Synchronization
 import Testing
 
@@ -47,5 +48,46 @@ import Testing
         var otherHeard = other.makeAsyncIterator()
         #expect(await otherHeard.next() == nil)  // closed without ever hearing the commune's change
         #expect(events.subscriberCount == 0)
+    }
+
+    /// A live board shows a change after a quiet spell at once, and changes in a row at most once
+    /// per `gather` (here 1 s, so that the timings hold on a loaded machine).
+    @Test func aStreamShowsALoneChangeAtOnceAndChangesInARowTogether() async throws {
+        let events = AttendanceEvents()
+        let (signals, cancel) = events.subscribe(path: "/1/2/", heartbeat: .seconds(60))
+        let clock = ContinuousClock()
+        final class Written: Sendable { let times = Mutex<[ContinuousClock.Instant]>([]) }
+        let written = Written()
+        let stream = Task {
+            try await BoardController.stream(signals: signals, gather: .seconds(1), board: { ByteBuffer(string: "event: board\n\n") },
+                                             write: { _ in written.times.withLock { $0.append(clock.now) } })
+        }
+        defer { cancel(); stream.cancel() }
+        func boards() -> [ContinuousClock.Instant] { written.times.withLock { $0 } }
+        func waitFor(_ n: Int, within limit: Duration) async throws -> ContinuousClock.Instant? {
+            let end = clock.now + limit
+            while clock.now < end {
+                if boards().count >= n { return boards()[n - 1] }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return nil
+        }
+        #expect(try await waitFor(1, within: .seconds(5)) != nil)
+        // A change after a quiet spell: shown without waiting out the gathering time.
+        try await Task.sleep(for: .milliseconds(1500))
+        let lone = clock.now
+        events.publish(paths: ["/1/2/7/"])
+        let shown = try #require(try await waitFor(2, within: .seconds(5)))
+        #expect(shown - lone < .milliseconds(600), "a lone change waited \(shown - lone)")
+        // Five changes in a row, 100 ms apart, right after it: one board for the five, a gathering
+        // time after the last (the changes still waiting when it was asked for are in it).
+        for _ in 0..<5 {
+            try await Task.sleep(for: .milliseconds(100))
+            events.publish(paths: ["/1/2/7/"])
+        }
+        let third = try #require(try await waitFor(3, within: .seconds(5)))
+        #expect(third - shown >= .milliseconds(950), "boards \(third - shown) apart")
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(boards().count == 3, "\(boards().count) boards: the first, a lone change's and five in a row's")
     }
 }

@@ -72,7 +72,7 @@ import Testing
             let (stream, stop) = h.services.attendance.events.subscribe(path: commune.path, heartbeat: .seconds(30))
             defer { stop() }
             let heard = Task { () -> Date? in
-                for await signal in stream where signal == .change { return Date() }
+                for await signal in stream { if case .change = signal { return Date() } }
                 return nil
             }
             // The punch arrives through node B's API.

@@ -7,7 +7,8 @@ import Synchronization
 /// Each board subscribes with its unit's path and hears about changes anywhere in its subtree.
 /// Boards are also computed once per change and shared by every viewer of the unit.
 final class AttendanceEvents: Sendable {
-    enum Signal: Sendable { case change, ping }
+    /// A change, with when it was published (a board asked for after that shows it), or a ping.
+    enum Signal: Sendable { case change(ContinuousClock.Instant), ping }
 
     struct Subscriber {
         let path: String
@@ -78,23 +79,23 @@ final class AttendanceEvents: Sendable {
     /// Something changed for people posted at these unit paths.
     func publish(paths: [String]) {
         guard !paths.isEmpty else { return }
-        let listeners = state.withLock { s -> [AsyncStream<Signal>.Continuation] in
+        let (at, listeners) = state.withLock { s -> (ContinuousClock.Instant, [AsyncStream<Signal>.Continuation]) in
             s.generation += 1
             for p in paths { s.changedAt[p] = s.generation }
-            return s.subscribers.values.filter { sub in paths.contains { $0.hasPrefix(sub.path) } }.map(\.continuation)
+            return (.now, s.subscribers.values.filter { sub in paths.contains { $0.hasPrefix(sub.path) } }.map(\.continuation))
         }
-        for c in listeners { c.yield(.change) }
+        for c in listeners { c.yield(.change(at)) }
     }
 
     /// Something changed without saying where (a change too long to send whole): every board is
     /// computed again and every viewer told.
     func publishEverywhere() {
-        let listeners = state.withLock { s -> [AsyncStream<Signal>.Continuation] in
+        let (at, listeners) = state.withLock { s -> (ContinuousClock.Instant, [AsyncStream<Signal>.Continuation]) in
             s.generation += 1
             s.boards.removeAll()
-            return s.subscribers.values.map(\.continuation)
+            return (.now, s.subscribers.values.map(\.continuation))
         }
-        for c in listeners { c.yield(.change) }
+        for c in listeners { c.yield(.change(at)) }
     }
 
     /// The board of a unit, computed at most once per change however many viewers ask at once

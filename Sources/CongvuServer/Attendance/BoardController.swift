@@ -64,30 +64,46 @@ struct BoardController {
         let (stream, cancel) = attendance.events.subscribe(path: unit.path)
         let body = ResponseBody { writer in
             defer { cancel() }
-            do {
-                let deadline = ContinuousClock.now + Self.streamLifetime
-                var sent = 0
-                var signals = stream.makeAsyncIterator()
-                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                repeat {
-                    let board = try await builder.cached(unit: unit, locale: locale)
-                    try await writer.write(board.event)
-                    sent += 1
-                    if sent >= limit { break }
-                    var changed = false
-                    while let signal = await signals.next() {
-                        if ContinuousClock.now > deadline { break }
-                        if case .change = signal { changed = true; break }
-                        try await writer.write(ByteBuffer(string: ": ping\n\n"))
-                    }
-                    guard changed else { break }
-                    // Several punches in a row (a queue at the kiosk) make one update.
-                    try await Task.sleep(for: .milliseconds(150))
-                } while ContinuousClock.now < deadline
-            }
+            try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+            try await Self.stream(signals: stream, limit: limit, board: { try await builder.cached(unit: unit, locale: locale).event },
+                                  write: { try await writer.write($0) })
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    /// Boards a stream sends at most this often: several punches in a row (a queue at the kiosk)
+    /// make one update, while a punch after a quiet spell is shown at once.
+    static let gather: Duration = .milliseconds(150)
+
+    /// Writes the board now, then after every change heard on `signals` (a ping keeps the
+    /// connection open), until `limit` boards, `lifetime`, or the end of `signals`. A change heard
+    /// within `gather` of the last board waits out the rest of it, so changes in a row make one
+    /// board; a change published before the last board was asked for is in it and makes none.
+    static func stream(signals: AsyncStream<AttendanceEvents.Signal>, limit: Int = .max, lifetime: Duration = streamLifetime,
+                       gather: Duration = gather, board: () async throws -> ByteBuffer, write: (ByteBuffer) async throws -> Void) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + lifetime
+        var sent = 0
+        var signals = signals.makeAsyncIterator()
+        repeat {
+            let asked = clock.now
+            try await write(try await board())
+            let last = clock.now
+            sent += 1
+            if sent >= limit { break }
+            var changed = false
+            while let signal = await signals.next() {
+                if clock.now > deadline { break }
+                switch signal {
+                case .change(let at): changed = at >= asked
+                case .ping: try await write(ByteBuffer(string: ": ping\n\n"))
+                }
+                if changed { break }
+            }
+            guard changed else { break }
+            try await clock.sleep(until: last + gather)
+        } while clock.now < deadline
     }
 
     /// The notice on the office door, for everyone: who works here and who is out, where and until when.
