@@ -51,7 +51,7 @@ import Testing
     }
 
     /// A live board shows a change after a quiet spell at once, and changes in a row at most once
-    /// per `gather` (here 1 s, so that the timings hold on a loaded machine).
+    /// per `gather` (here 2 s, so that the timings hold on a loaded machine).
     @Test func aStreamShowsALoneChangeAtOnceAndChangesInARowTogether() async throws {
         let events = AttendanceEvents()
         let (signals, cancel) = events.subscribe(path: "/1/2/", heartbeat: .seconds(60))
@@ -59,7 +59,7 @@ import Testing
         final class Written: Sendable { let times = Mutex<[ContinuousClock.Instant]>([]) }
         let written = Written()
         let stream = Task {
-            try await BoardController.stream(signals: signals, gather: .seconds(1), board: { ByteBuffer(string: "event: board\n\n") },
+            try await BoardController.stream(signals: signals, gather: .seconds(2), board: { ByteBuffer(string: "event: board\n\n") },
                                              write: { _ in written.times.withLock { $0.append(clock.now) } })
         }
         defer { cancel(); stream.cancel() }
@@ -74,19 +74,19 @@ import Testing
         }
         #expect(try await waitFor(1, within: .seconds(5)) != nil)
         // A change after a quiet spell: shown without waiting out the gathering time.
-        try await Task.sleep(for: .milliseconds(1500))
+        try await Task.sleep(for: .milliseconds(2500))
         let lone = clock.now
         events.publish(paths: ["/1/2/7/"])
         let shown = try #require(try await waitFor(2, within: .seconds(5)))
-        #expect(shown - lone < .milliseconds(600), "a lone change waited \(shown - lone)")
+        #expect(shown - lone < .seconds(1), "a lone change waited \(shown - lone)")
         // Five changes in a row, 100 ms apart, right after it: one board for the five, a gathering
         // time after the last (the changes still waiting when it was asked for are in it).
         for _ in 0..<5 {
             try await Task.sleep(for: .milliseconds(100))
             events.publish(paths: ["/1/2/7/"])
         }
-        let third = try #require(try await waitFor(3, within: .seconds(5)))
-        #expect(third - shown >= .milliseconds(950), "boards \(third - shown) apart")
+        let third = try #require(try await waitFor(3, within: .seconds(8)))
+        #expect(third - shown >= .milliseconds(1950), "boards \(third - shown) apart")
         try await Task.sleep(for: .milliseconds(2500))
         #expect(boards().count == 3, "\(boards().count) boards: the first, a lone change's and five in a row's")
     }
