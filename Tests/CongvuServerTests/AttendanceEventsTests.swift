@@ -50,44 +50,100 @@ import Testing
         #expect(events.subscriberCount == 0)
     }
 
-    /// A live board shows a change after a quiet spell at once, and changes in a row at most once
-    /// per `gather` (here 2 s, so that the timings hold on a loaded machine).
+    /// A live board shows a change after a quiet spell at once, changes in a row at most once per
+    /// `gather`, and no board for changes already shown. Time is a hand-moved clock: the stream
+    /// waits on it, so a loaded machine cannot make a board early or late.
     @Test func aStreamShowsALoneChangeAtOnceAndChangesInARowTogether() async throws {
         let events = AttendanceEvents()
-        let (signals, cancel) = events.subscribe(path: "/1/2/", heartbeat: .seconds(60))
-        let clock = ContinuousClock()
-        final class Written: Sendable { let times = Mutex<[ContinuousClock.Instant]>([]) }
+        let (signals, cancel) = events.subscribe(path: "/1/2/", heartbeat: .seconds(600))
+        let clock = ManualClock()
+        final class Written: Sendable { let count = Mutex(0) }
         let written = Written()
         let stream = Task {
-            try await BoardController.stream(signals: signals, gather: .seconds(2), board: { ByteBuffer(string: "event: board\n\n") },
-                                             write: { _ in written.times.withLock { $0.append(clock.now) } })
+            try await BoardController.stream(signals: signals, generation: { events.generation }, gather: .milliseconds(150), clock: clock,
+                                             board: { ByteBuffer(string: "event: board\n\n") },
+                                             write: { _ in written.count.withLock { $0 += 1 } })
         }
         defer { cancel(); stream.cancel() }
-        func boards() -> [ContinuousClock.Instant] { written.times.withLock { $0 } }
-        func waitFor(_ n: Int, within limit: Duration) async throws -> ContinuousClock.Instant? {
-            let end = clock.now + limit
-            while clock.now < end {
-                if boards().count >= n { return boards()[n - 1] }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            return nil
+        func boards() -> Int { written.count.withLock { $0 } }
+        /// Waits (in real time, 30 s at most) until `done`.
+        func until(_ done: () -> Bool) async throws {
+            let end = ContinuousClock.now + .seconds(30)
+            while !done() && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
         }
-        #expect(try await waitFor(1, within: .seconds(5)) != nil)
-        // A change after a quiet spell: shown without waiting out the gathering time.
-        try await Task.sleep(for: .milliseconds(2500))
-        let lone = clock.now
+        try await until { boards() == 1 }
+        #expect(boards() == 1)
+        // A change after a quiet spell: its board with the clock standing still.
+        clock.advance(by: .seconds(5))
         events.publish(paths: ["/1/2/7/"])
-        let shown = try #require(try await waitFor(2, within: .seconds(5)))
-        #expect(shown - lone < .seconds(1), "a lone change waited \(shown - lone)")
-        // Five changes in a row, 100 ms apart, right after it: one board for the five, a gathering
-        // time after the last (the changes still waiting when it was asked for are in it).
-        for _ in 0..<5 {
-            try await Task.sleep(for: .milliseconds(100))
+        try await until { boards() == 2 }
+        #expect(boards() == 2, "a lone change waited for the clock")
+        // Changes in a row right after it (the clock still where it was when that board went):
+        // the stream waits out the gathering time on the clock, however many more come meanwhile,
+        // then sends one board for them all.
+        events.publish(paths: ["/1/2/7/"])
+        try await until { clock.sleepers > 0 || boards() > 2 }
+        #expect(boards() == 2 && clock.sleepers == 1, "the changes in a row did not wait: \(boards()) boards")
+        for _ in 0..<4 {
+            clock.advance(by: .milliseconds(20))
             events.publish(paths: ["/1/2/7/"])
         }
-        let third = try #require(try await waitFor(3, within: .seconds(8)))
-        #expect(third - shown >= .milliseconds(1950), "boards \(third - shown) apart")
-        try await Task.sleep(for: .milliseconds(2500))
-        #expect(boards().count == 3, "\(boards().count) boards: the first, a lone change's and five in a row's")
+        clock.advance(by: .milliseconds(69))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(boards() == 2, "a board before the gathering time was out")
+        clock.advance(by: .milliseconds(1))
+        try await until { boards() == 3 }
+        #expect(boards() == 3)
+        // The five were all in that board: nothing more to send, however long the clock runs.
+        try await Task.sleep(for: .milliseconds(300))
+        clock.advance(by: .seconds(5))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(boards() == 3 && clock.sleepers == 0, "\(boards()) boards for the first, a lone change and five in a row")
+    }
+}
+
+/// A clock that moves only when told (`advance`): what waits on it wakes when its time has come.
+final class ManualClock: Clock, Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+    private struct Sleeper {
+        let until: Instant
+        let wake: CheckedContinuation<Void, any Error>
+    }
+    private let state = Mutex<(now: Instant, next: Int, sleepers: [Int: Sleeper])>((Instant(offset: .zero), 0, [:]))
+
+    var now: Instant { state.withLock { $0.now } }
+    var minimumResolution: Duration { .zero }
+    /// How many wait on the clock now.
+    var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        let id = state.withLock { s -> Int in s.next += 1; return s.next }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let now = state.withLock { s -> Bool in
+                    if deadline <= s.now || Task.isCancelled { return true }
+                    s.sleepers[id] = Sleeper(until: deadline, wake: c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.sleepers.removeValue(forKey: id) }?.wake.resume(throwing: CancellationError())
+        }
+    }
+
+    func advance(by duration: Duration) {
+        let due = state.withLock { s -> [Sleeper] in
+            s.now = s.now.advanced(by: duration)
+            let due = s.sleepers.filter { $0.value.until <= s.now }
+            for id in due.keys { s.sleepers[id] = nil }
+            return Array(due.values)
+        }
+        for sleeper in due { sleeper.wake.resume() }
     }
 }

@@ -7,8 +7,8 @@ import Synchronization
 /// Each board subscribes with its unit's path and hears about changes anywhere in its subtree.
 /// Boards are also computed once per change and shared by every viewer of the unit.
 final class AttendanceEvents: Sendable {
-    /// A change, with when it was published (a board asked for after that shows it), or a ping.
-    enum Signal: Sendable { case change(ContinuousClock.Instant), ping }
+    /// A change, with the generation it made (a board asked for from then on shows it), or a ping.
+    enum Signal: Sendable { case change(Int), ping }
 
     struct Subscriber {
         let path: String
@@ -65,6 +65,9 @@ final class AttendanceEvents: Sendable {
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
+    /// The changes published so far: a board asked for now shows every one of them.
+    var generation: Int { state.withLock { $0.generation } }
+
 
     /// Ends every stream, now and from now on: the server is shutting down.
     func close() {
@@ -79,23 +82,23 @@ final class AttendanceEvents: Sendable {
     /// Something changed for people posted at these unit paths.
     func publish(paths: [String]) {
         guard !paths.isEmpty else { return }
-        let (at, listeners) = state.withLock { s -> (ContinuousClock.Instant, [AsyncStream<Signal>.Continuation]) in
+        let (generation, listeners) = state.withLock { s -> (Int, [AsyncStream<Signal>.Continuation]) in
             s.generation += 1
             for p in paths { s.changedAt[p] = s.generation }
-            return (.now, s.subscribers.values.filter { sub in paths.contains { $0.hasPrefix(sub.path) } }.map(\.continuation))
+            return (s.generation, s.subscribers.values.filter { sub in paths.contains { $0.hasPrefix(sub.path) } }.map(\.continuation))
         }
-        for c in listeners { c.yield(.change(at)) }
+        for c in listeners { c.yield(.change(generation)) }
     }
 
     /// Something changed without saying where (a change too long to send whole): every board is
     /// computed again and every viewer told.
     func publishEverywhere() {
-        let (at, listeners) = state.withLock { s -> (ContinuousClock.Instant, [AsyncStream<Signal>.Continuation]) in
+        let (generation, listeners) = state.withLock { s -> (Int, [AsyncStream<Signal>.Continuation]) in
             s.generation += 1
             s.boards.removeAll()
-            return (.now, s.subscribers.values.map(\.continuation))
+            return (s.generation, s.subscribers.values.map(\.continuation))
         }
-        for c in listeners { c.yield(.change(at)) }
+        for c in listeners { c.yield(.change(generation)) }
     }
 
     /// The board of a unit, computed at most once per change however many viewers ask at once

@@ -61,11 +61,13 @@ struct BoardController {
         let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? Int.max
         let locale = context.locale
         let builder = self.builder
-        let (stream, cancel) = attendance.events.subscribe(path: unit.path)
+        let events = attendance.events
+        let (stream, cancel) = events.subscribe(path: unit.path)
         let body = ResponseBody { writer in
             defer { cancel() }
             try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-            try await Self.stream(signals: stream, limit: limit, board: { try await builder.cached(unit: unit, locale: locale).event },
+            try await Self.stream(signals: stream, generation: { events.generation }, limit: limit,
+                                  board: { try await builder.cached(unit: unit, locale: locale).event },
                                   write: { try await writer.write($0) })
             try await writer.finish(nil)
         }
@@ -79,15 +81,17 @@ struct BoardController {
     /// Writes the board now, then after every change heard on `signals` (a ping keeps the
     /// connection open), until `limit` boards, `lifetime`, or the end of `signals`. A change heard
     /// within `gather` of the last board waits out the rest of it, so changes in a row make one
-    /// board; a change published before the last board was asked for is in it and makes none.
-    static func stream(signals: AsyncStream<AttendanceEvents.Signal>, limit: Int = .max, lifetime: Duration = streamLifetime,
-                       gather: Duration = gather, board: () async throws -> ByteBuffer, write: (ByteBuffer) async throws -> Void) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + lifetime
+    /// board; a change of a generation no newer than `generation()` when the last board was asked
+    /// for is in it and makes none.
+    static func stream<C: Clock>(signals: AsyncStream<AttendanceEvents.Signal>, generation: () -> Int, limit: Int = .max,
+                                 lifetime: Duration = streamLifetime, gather: Duration = gather, clock: C = ContinuousClock(),
+                                 board: () async throws -> ByteBuffer, write: (ByteBuffer) async throws -> Void) async throws
+    where C.Duration == Duration {
+        let deadline = clock.now.advanced(by: lifetime)
         var sent = 0
         var signals = signals.makeAsyncIterator()
         repeat {
-            let asked = clock.now
+            let shown = generation()
             try await write(try await board())
             let last = clock.now
             sent += 1
@@ -96,13 +100,13 @@ struct BoardController {
             while let signal = await signals.next() {
                 if clock.now > deadline { break }
                 switch signal {
-                case .change(let at): changed = at >= asked
+                case .change(let made): changed = made > shown
                 case .ping: try await write(ByteBuffer(string: ": ping\n\n"))
                 }
                 if changed { break }
             }
             guard changed else { break }
-            try await clock.sleep(until: last + gather)
+            try await clock.sleep(until: last.advanced(by: gather), tolerance: nil)
         } while clock.now < deadline
     }
 
