@@ -158,7 +158,7 @@ let package = Package(
         .testTarget(name: "CongvuDomainTests", dependencies: ["CongvuDomain"], swiftSettings: strict),
         .testTarget(
             name: "CongvuVideoTests",
-            dependencies: ["CongvuVideo", "CongvuDomain", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["CongvuVideo", "CongvuDomain", "CongvuTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

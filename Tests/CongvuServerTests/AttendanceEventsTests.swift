@@ -1,4 +1,5 @@
 @testable import CongvuServer
+import CongvuTestSupport
 import Foundation
 import Hummingbird
 import Synchronization
@@ -66,23 +67,16 @@ import Testing
         }
         defer { cancel(); stream.cancel() }
         func boards() -> Int { written.count.withLock { $0 } }
-        /// Waits (in real time, 30 s at most) until `done`.
-        func until(_ done: () -> Bool) async throws {
-            let end = ContinuousClock.now + .seconds(30)
-            while !done() && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
-        }
-        try await until { boards() == 1 }
-        #expect(boards() == 1)
+        #expect(await eventually(30) { boards() == 1 })
         // A change after a quiet spell: its board with the clock standing still.
         clock.advance(by: .seconds(5))
         events.publish(paths: ["/1/2/7/"])
-        try await until { boards() == 2 }
-        #expect(boards() == 2, "a lone change waited for the clock")
+        #expect(await eventually(30) { boards() == 2 }, "a lone change waited for the clock")
         // Changes in a row right after it (the clock still where it was when that board went):
         // the stream waits out the gathering time on the clock, however many more come meanwhile,
         // then sends one board for them all.
         events.publish(paths: ["/1/2/7/"])
-        try await until { clock.sleepers > 0 || boards() > 2 }
+        _ = await eventually(30) { clock.sleepers > 0 || boards() > 2 }
         #expect(boards() == 2 && clock.sleepers == 1, "the changes in a row did not wait: \(boards()) boards")
         for _ in 0..<4 {
             clock.advance(by: .milliseconds(20))
@@ -92,58 +86,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         #expect(boards() == 2, "a board before the gathering time was out")
         clock.advance(by: .milliseconds(1))
-        try await until { boards() == 3 }
-        #expect(boards() == 3)
+        #expect(await eventually(30) { boards() == 3 })
         // The five were all in that board: nothing more to send, however long the clock runs.
         try await Task.sleep(for: .milliseconds(300))
         clock.advance(by: .seconds(5))
         try await Task.sleep(for: .milliseconds(300))
         #expect(boards() == 3 && clock.sleepers == 0, "\(boards()) boards for the first, a lone change and five in a row")
-    }
-}
-
-/// A clock that moves only when told (`advance`): what waits on it wakes when its time has come.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
-    }
-    private struct Sleeper {
-        let until: Instant
-        let wake: CheckedContinuation<Void, any Error>
-    }
-    private let state = Mutex<(now: Instant, next: Int, sleepers: [Int: Sleeper])>((Instant(offset: .zero), 0, [:]))
-
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
-    /// How many wait on the clock now.
-    var sleepers: Int { state.withLock { $0.sleepers.count } }
-
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        let id = state.withLock { s -> Int in s.next += 1; return s.next }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let now = state.withLock { s -> Bool in
-                    if deadline <= s.now || Task.isCancelled { return true }
-                    s.sleepers[id] = Sleeper(until: deadline, wake: c)
-                    return false
-                }
-                if now { c.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.sleepers.removeValue(forKey: id) }?.wake.resume(throwing: CancellationError())
-        }
-    }
-
-    func advance(by duration: Duration) {
-        let due = state.withLock { s -> [Sleeper] in
-            s.now = s.now.advanced(by: duration)
-            let due = s.sleepers.filter { $0.value.until <= s.now }
-            for id in due.keys { s.sleepers[id] = nil }
-            return Array(due.values)
-        }
-        for sleeper in due { sleeper.wake.resume() }
     }
 }

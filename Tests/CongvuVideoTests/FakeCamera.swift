@@ -1,3 +1,4 @@
+import CongvuTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -95,12 +96,3 @@ struct FakeCameraFailed: Error {
     var exited = false
 }
 
-/// Waits until `condition` holds, checking every 100 ms, for at most `seconds`.
-func eventually(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return await condition()
-}

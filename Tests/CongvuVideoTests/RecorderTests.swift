@@ -1,4 +1,5 @@
 import CongvuDomain
+import CongvuTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -68,7 +68,6 @@ final class AttendanceEvents: Sendable {
     /// The changes published so far: a board asked for now shows every one of them.
     var generation: Int { state.withLock { $0.generation } }
 
-
     /// Ends every stream, now and from now on: the server is shutting down.
     func close() {
         let all = state.withLock { s -> [AsyncStream<Signal>.Continuation] in
